@@ -1,0 +1,68 @@
+import type { LineCount, WorkerEvent } from '../protocol/events.js';
+
+/** What the dashboard and the headless printer see of the orchestrator. Plain data, rebuilt on every change. */
+
+export type TaskStateKind = 'pending' | 'processing' | 'completed' | 'error' | 'cancelled';
+export type WorkerStateKind = 'idle' | 'processing' | 'error' | 'stopped';
+export type TaskKind = 'camera' | 'video';
+
+export interface TaskView {
+  id: string;
+  kind: TaskKind;
+  source: string;
+  state: TaskStateKind;
+  /** Why the task is in error or was cancelled, for the table and the log pane. */
+  reason: string | null;
+  fps: number;
+  in: number;
+  out: number;
+  occupancy: number;
+  lines: LineCount[];
+  /** 0..1 for files once the duration is known, else null. */
+  progress: number | null;
+  /** Seconds left for files, else null. */
+  etaSeconds: number | null;
+  restarts: number;
+  /** The last log lines of this task, oldest first (bounded). */
+  logs: string[];
+}
+
+export interface WorkerView {
+  index: number;
+  state: WorkerStateKind;
+  task: string | null;
+  pid: number | null;
+}
+
+export interface PoolSnapshot {
+  tasks: TaskView[];
+  workers: WorkerView[];
+  active: number;
+  queued: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  totalFps: number;
+  /** Sum over the live children, sampled about once a second. */
+  childCpuPercent: number;
+  childRssBytes: number;
+  /** True once every task is in a final state. */
+  finished: boolean;
+}
+
+/** Commands the UI may dispatch. The orchestrator validates them against the task machine. */
+export interface PoolControl {
+  snapshot(): PoolSnapshot;
+  /** Called after every state change (throttled by the caller as it likes). Returns an unsubscribe function. */
+  subscribe(listener: () => void): () => void;
+  /** Every event of every task, with `task` set, in arrival order. Returns an unsubscribe function. */
+  onEvent(listener: (event: WorkerEvent) => void): () => void;
+  start(taskId: string): void;
+  stop(taskId: string): void;
+  cancel(taskId: string): void;
+  restart(taskId: string): void;
+  /** Writes the JSON summary, CSV series and crossings into the export folder; resolves to the written paths. */
+  exportResults(dir?: string): Promise<string[]>;
+  /** Stops every child (stop, then SIGKILL after a time-out) and resolves when none is left. */
+  shutdown(): Promise<void>;
+}
