@@ -27,6 +27,9 @@ export interface HelloEvent extends EventBase {
   fps: number | null;
   duration: number | null;
   lines: { name: string; points: [number, number, number, number] }[];
+  /** The detector runs on every `skip_frames`-th frame; tracks are predicted on the others. */
+  skip_frames: number;
+  anchor: 'bottom' | 'center';
 }
 
 export interface ProgressEvent extends EventBase {
@@ -94,6 +97,14 @@ export interface DetectionsEvent extends EventBase {
   detections: Detection[];
 }
 
+/** Debug event (`worker --emit-tracks`): the confirmed tracks after each frame, for MOT metrics. */
+export interface TracksEvent extends EventBase {
+  type: 'tracks';
+  frame: number;
+  pts: number;
+  tracks: { id: number; box: [number, number, number, number] }[];
+}
+
 export type WorkerEvent =
   | HelloEvent
   | ProgressEvent
@@ -102,7 +113,8 @@ export type WorkerEvent =
   | ErrorEvent
   | ReconnectEvent
   | DoneEvent
-  | DetectionsEvent;
+  | DetectionsEvent
+  | TracksEvent;
 
 export type WorkerEventType = WorkerEvent['type'];
 
