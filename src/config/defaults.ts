@@ -1,0 +1,13 @@
+/** Values used when the config file leaves them out. */
+
+export const DEFAULT_WORKER_COUNT = 4;
+export const DEFAULT_SKIP_FRAMES = 1;
+export const DEFAULT_CONFIDENCE = 0.4;
+export const DEFAULT_RESULT_OUTPUT = 'results/';
+export const DEFAULT_LOG_LEVEL = 'INFO';
+
+/** An ad-hoc run without --line counts on a vertical line through the middle of the frame. */
+export const DEFAULT_LINE = { name: 'center', points: [0.5, 0, 0.5, 1] as [number, number, number, number] };
+
+/** Config files tried, in order, when the command line names none (after the last config run). */
+export const DEFAULT_CONFIG_NAME = 'pcount.json';

@@ -1,0 +1,76 @@
+/** The config file as written (see config/pcount.schema.json). */
+
+/** A counting line: x1, y1, x2, y2 as fractions of the frame width and height. */
+export interface LineConfig {
+  name: string;
+  points: [number, number, number, number];
+}
+
+export type LogLevelName = 'DEBUG' | 'INFO' | 'WARN' | 'WARNING' | 'ERROR' | 'debug' | 'info' | 'warn' | 'warning' | 'error';
+
+export interface TaskOverrides {
+  skip_frames?: number;
+  confidence?: number;
+  model?: string;
+  model_format?: 'centernet' | 'yolox' | 'yolov8';
+  input_size?: string;
+  anchor?: 'bottom' | 'center';
+  stall_timeout?: number;
+}
+
+export interface TaskConfig extends TaskOverrides {
+  id: string;
+  source: string;
+  lines: LineConfig[];
+}
+
+export interface ParallelConfig extends TaskOverrides {
+  worker_count?: number;
+  result_output?: string;
+  log_level?: LogLevelName;
+}
+
+export interface PcountConfig {
+  $schema?: string;
+  parallel_config?: ParallelConfig;
+  cameras?: TaskConfig[];
+  videos?: TaskConfig[];
+}
+
+/** One problem found in a config: where (JSONPath such as `$.videos[0].lines[1].points[2]`), what, and the value found. */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+  /** The offending value; undefined when there is none to show (a missing property, a file that cannot be read). */
+  value: unknown;
+  /** Set when the problem is a required property that is absent. */
+  missing?: true;
+}
+
+/** Everything the orchestrator needs to run one task, with defaults and overrides applied and paths resolved. */
+export interface TaskSpec {
+  id: string;
+  kind: 'camera' | 'video';
+  /** Absolute path for files; URLs and devices unchanged. */
+  source: string;
+  lines: LineConfig[];
+  skipFrames: number;
+  confidence: number;
+  model?: string;
+  modelFormat?: string;
+  inputSize?: string;
+  anchor?: string;
+  stallTimeout?: number;
+}
+
+export type WorkerLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface RunConfig {
+  /** Absolute path of the config file, or null for ad-hoc tasks. */
+  configPath: string | null;
+  workerCount: number;
+  /** Absolute folder for exports and log files. */
+  resultOutput: string;
+  logLevel: WorkerLogLevel;
+  tasks: TaskSpec[];
+}

@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject } from 'ajv';
+import type { ConfigProblem, PcountConfig } from './types.js';
+
+/** The schema ships in `config/` at the package root; this file runs from `dist/src/config/`. */
+const SCHEMA_URL = new URL('../../../config/pcount.schema.json', import.meta.url);
+
+let compiled: ReturnType<Ajv['compile']> | null = null;
+
+function validator() {
+  if (!compiled) {
+    const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object;
+    compiled = new Ajv({ allErrors: true, strict: true }).compile(schema);
+  }
+  return compiled;
+}
+
+/** `/videos/0/lines/1` → `$.videos[0].lines[1]`. */
+export function pointerToPath(pointer: string): string {
+  if (pointer === '') return '$';
+  return (
+    '$' +
+    pointer
+      .slice(1)
+      .split('/')
+      .map((raw) => raw.replace(/~1/g, '/').replace(/~0/g, '~'))
+      .map((key) => (/^\d+$/.test(key) ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`))
+      .join('')
+  );
+}
+
+function valueAt(data: unknown, pointer: string): unknown {
+  if (pointer === '') return data;
+  let node: unknown = data;
+  for (const raw of pointer.slice(1).split('/')) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+function childPointer(pointer: string, key: string): string {
+  return `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+}
+
+function describe(error: ErrorObject, data: unknown): ConfigProblem {
+  const p = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required': {
+      const at = childPointer(error.instancePath, String(p.missingProperty));
+      return { path: pointerToPath(at), message: 'is required', value: undefined, missing: true };
+    }
+    case 'additionalProperties': {
+      const at = childPointer(error.instancePath, String(p.additionalProperty));
+      return { path: pointerToPath(at), message: 'is not a known property', value: valueAt(data, at) };
+    }
+    case 'enum':
+      return {
+        path: pointerToPath(error.instancePath),
+        message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
+        value: valueAt(data, error.instancePath),
+      };
+    default:
+      return { path: pointerToPath(error.instancePath), message: error.message ?? error.keyword, value: valueAt(data, error.instancePath) };
+  }
+}
+
+/** Checks the schema cannot express: at least one task, ids unique across cameras and videos, usable lines. */
+function semanticProblems(config: PcountConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const cameras = Array.isArray(config.cameras) ? config.cameras : [];
+  const videos = Array.isArray(config.videos) ? config.videos : [];
+  if (cameras.length + videos.length === 0) {
+    problems.push({ path: '$', message: 'has no task: add at least one entry to "cameras" or "videos"', value: undefined });
+  }
+  const firstSeen = new Map<string, string>();
+  const lists: [string, unknown[]][] = [
+    ['cameras', cameras],
+    ['videos', videos],
+  ];
+  for (const [list, tasks] of lists) {
+    tasks.forEach((task, i) => {
+      if (task === null || typeof task !== 'object') return;
+      const { id, lines } = task as { id?: unknown; lines?: unknown };
+      const idPath = `$.${list}[${i}].id`;
+      if (typeof id === 'string') {
+        const earlier = firstSeen.get(id);
+        if (earlier) problems.push({ path: idPath, message: `duplicates the id at ${earlier}`, value: id });
+        else firstSeen.set(id, idPath);
+      }
+      if (!Array.isArray(lines)) return;
+      const names = new Map<string, number>();
+      lines.forEach((line, j) => {
+        if (line === null || typeof line !== 'object') return;
+        const { name, points } = line as { name?: unknown; points?: unknown };
+        if (typeof name === 'string') {
+          const k = names.get(name);
+          if (k !== undefined) {
+            problems.push({ path: `$.${list}[${i}].lines[${j}].name`, message: `duplicates the name of lines[${k}] in this task`, value: name });
+          } else names.set(name, j);
+        }
+        if (Array.isArray(points) && points.length === 4 && points[0] === points[2] && points[1] === points[3]) {
+          problems.push({ path: `$.${list}[${i}].lines[${j}].points`, message: 'has both ends at the same point', value: points });
+        }
+      });
+    });
+  }
+  return problems;
+}
+
+/** Every problem in a parsed config file, schema and semantic, in document order of discovery. Empty when valid. */
+export function validateConfig(data: unknown): ConfigProblem[] {
+  const validate = validator();
+  if (validate(data)) return semanticProblems(data as PcountConfig);
+  const problems = (validate.errors ?? []).map((e) => describe(e, data));
+  if (data !== null && typeof data === 'object' && !Array.isArray(data)) problems.push(...semanticProblems(data as PcountConfig));
+  return problems;
+}
+
+/** One line per problem: `$.videos[0].lines[0].points[2]: must be <= 1 (found 1.5)`. */
+export function formatProblem(problem: ConfigProblem): string {
+  if (problem.missing) return `${problem.path}: ${problem.message} (missing)`;
+  if (problem.value === undefined) return `${problem.path}: ${problem.message}`;
+  return `${problem.path}: ${problem.message} (found ${JSON.stringify(problem.value)})`;
+}
