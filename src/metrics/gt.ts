@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import type { Box } from '../vision/types.js';
+
+/** One row of a MOTChallenge gt.txt / results file: `frame,id,x,y,w,h,conf,...`. */
+export interface MotRow {
+  frame: number;
+  id: number;
+  box: Box;
+  /** gt.txt: 1 = person to evaluate, 0 = ignore region. Result files: the tracker's score. */
+  conf: number;
+}
+
+/** Parse MOTChallenge text. `source` names the input in error messages. Blank lines are skipped. */
+export function parseMot(text: string, source: string): MotRow[] {
+  const rows: MotRow[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() === '') return;
+    const fields = line.split(',').map((f) => f.trim());
+    const where = `${source} line ${i + 1}`;
+    if (fields.length < 6) throw new Error(`${where}: expected at least 6 comma-separated fields, got ${fields.length}`);
+    const nums = fields.slice(0, 7).map((f, k) => {
+      const n = Number(f);
+      if (f === '' || !Number.isFinite(n)) throw new Error(`${where}: field ${k + 1} is not a number: "${f}"`);
+      return n;
+    });
+    const [frame, id, x, y, w, h] = nums;
+    if (!Number.isInteger(frame) || frame < 1) throw new Error(`${where}: frame must be an integer ≥ 1, got ${frame}`);
+    if (!Number.isInteger(id)) throw new Error(`${where}: id must be an integer, got ${id}`);
+    if (!(w > 0 && h > 0)) throw new Error(`${where}: box width and height must be > 0, got ${w}x${h}`);
+    rows.push({ frame, id, box: [x, y, w, h], conf: nums.length > 6 ? nums[6] : 1 });
+  });
+  return rows;
+}
+
+export function readMotFile(path: string): MotRow[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read MOT file ${path}: ${(err as Error).message}`);
+  }
+  return parseMot(text, path);
+}
+
+/** Rows grouped by id, each group sorted by frame. */
+export function groupById(rows: readonly MotRow[]): Map<number, MotRow[]> {
+  const byId = new Map<number, MotRow[]>();
+  for (const row of rows) {
+    const list = byId.get(row.id);
+    if (list) list.push(row);
+    else byId.set(row.id, [row]);
+  }
+  for (const list of byId.values()) list.sort((a, b) => a.frame - b.frame);
+  return byId;
+}

@@ -1,0 +1,77 @@
+import { BoxKalman, type KalmanNoise } from './kalman.js';
+import type { Box } from './types.js';
+
+/** tentative → confirmed ⇄ lost → removed; a tentative track that misses is removed directly. */
+export type TrackState = 'tentative' | 'confirmed' | 'lost' | 'removed';
+
+/** What the tracker reports about a live track. */
+export interface TrackSnapshot {
+  id: number;
+  /** Filtered (or, between detections, predicted) box in source pixels. */
+  box: Box;
+  /** Centre velocity in pixels per second. */
+  velocity: [vx: number, vy: number];
+  /** Seconds since the track started. */
+  age: number;
+  /** Detections matched to the track so far. */
+  hits: number;
+  state: Exclude<TrackState, 'removed'>;
+  /** True once the track has been confirmed, also while it is lost. */
+  confirmed: boolean;
+  /** True when a detection was matched to the track in this very call. */
+  matched: boolean;
+  /** Seconds since the last matched detection. */
+  sinceMatch: number;
+  /** Score of the last matched detection. */
+  score: number;
+}
+
+export class Track {
+  readonly filter: BoxKalman;
+  state: TrackState = 'tentative';
+  hits = 1;
+  lastMatch: number;
+  matchedNow = true;
+  score: number;
+
+  constructor(
+    readonly id: number,
+    box: Box,
+    score: number,
+    readonly born: number,
+    noise: KalmanNoise,
+  ) {
+    this.filter = new BoxKalman(box, noise);
+    this.lastMatch = born;
+    this.score = score;
+  }
+
+  get confirmed(): boolean {
+    return this.state === 'confirmed' || this.state === 'lost';
+  }
+
+  match(box: Box, score: number, t: number, confirmHits: number): void {
+    this.filter.update(box);
+    this.hits += 1;
+    this.lastMatch = t;
+    this.matchedNow = true;
+    this.score = score;
+    if (this.state === 'lost' || (this.state === 'tentative' && this.hits >= confirmHits)) this.state = 'confirmed';
+  }
+
+  snapshot(t: number): TrackSnapshot {
+    if (this.state === 'removed') throw new Error(`track ${this.id} is removed and has no snapshot`);
+    return {
+      id: this.id,
+      box: this.filter.box(),
+      velocity: this.filter.velocity(),
+      age: t - this.born,
+      hits: this.hits,
+      state: this.state,
+      confirmed: this.confirmed,
+      matched: this.matchedNow,
+      sinceMatch: t - this.lastMatch,
+      score: this.score,
+    };
+  }
+}

@@ -1,0 +1,64 @@
+import type { KalmanNoise } from './kalman.js';
+
+export interface TrackerConfig {
+  /** Detections at or above this score take part in the first association pass. */
+  highScore: number;
+  /** Detections in [lowScore, highScore) only take part in the second pass (ByteTrack), never start tracks. */
+  lowScore: number;
+  /** An unmatched detection starts a new track only at or above this score. */
+  newTrackScore: number;
+  /** Matches needed before a track is confirmed (counted, reported). */
+  confirmHits: number;
+  /** A tentative track survives a detection pass without a match only while unmatched for less than this (s). */
+  tentativeMaxLostSeconds: number;
+  /** A confirmed track unmatched for longer than this (s) is removed. */
+  maxLostSeconds: number;
+  /** Gate of the first pass: squared Mahalanobis distance of the centre (2 degrees of freedom). */
+  gateChi2: number;
+  /** Tighter gate for low-score detections, which are more often clutter. */
+  lowScoreGateChi2: number;
+  /** Largest |ln(detected height / predicted height)| a match may have. */
+  maxLogHeightRatio: number;
+  /** Motion model noise, relative to box height and in seconds. */
+  kalman: KalmanNoise;
+}
+
+/**
+ * Defaults chosen so that the same values hold for 7 fps footage of small people (PETS09 vtest.avi, people ~30x80 px)
+ * and 25 fps footage of big people: every gate is in box heights (through the Kalman covariance, which scales with
+ * the height) and every lifetime is in seconds.
+ */
+export const DEFAULT_TRACKER_CONFIG: Readonly<TrackerConfig> = Object.freeze({
+  // Person detectors give real people scores well above 0.5 when unoccluded; partly hidden people drop below.
+  highScore: 0.5,
+  // Below 0.1 detections are mostly background; between 0.1 and highScore they are kept alive tracks' occluded views.
+  lowScore: 0.1,
+  // A little above highScore so that one flickering false positive does not spawn tracks (ByteTrack uses +0.1).
+  newTrackScore: 0.6,
+  // Two consecutive matches already rule out most one-frame false positives; more would delay confirmation by
+  // whole detection passes, which is long at 7 fps or with --skip-frames.
+  confirmHits: 2,
+  // Allows a tentative track one missed detection at 7 fps (0.14 s) but not a string of misses at any rate.
+  tentativeMaxLostSeconds: 0.3,
+  // People hidden behind another person or a sign post for up to ~2 s keep their identity; longer gaps are mostly
+  // people who left, and keeping them would let their predicted box drift into someone else.
+  maxLostSeconds: 2.5,
+  // 99% quantile of chi-square with 2 degrees of freedom: a right match is rejected 1 time in 100.
+  gateChi2: 9.21,
+  // 95% quantile: low-score detections must sit where the track is expected.
+  lowScoreGateChi2: 5.99,
+  // Height changes by more than 1.5x between matches are a different person (or two people merged into one box).
+  maxLogHeightRatio: Math.log(1.5),
+  kalman: Object.freeze({
+    // Walkers change velocity by about half a body height per second within a second.
+    centerAccel: 0.5,
+    // Apparent size changes slowly (walking towards the camera).
+    sizeAccel: 0.1,
+    // Detector boxes of a walking person jitter by about a tenth of the height.
+    centerMeasure: 0.08,
+    sizeMeasure: 0.08,
+    // Walking speed is about one body height per second.
+    initialCenterVelocity: 1.0,
+    initialSizeVelocity: 0.1,
+  }),
+});

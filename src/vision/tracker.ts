@@ -1,0 +1,153 @@
+import { assignWithLimit } from './assignment.js';
+import { Track, type TrackSnapshot } from './track.js';
+import { DEFAULT_TRACKER_CONFIG, type TrackerConfig } from './tracker-config.js';
+import type { Detection } from './types.js';
+
+export interface RemovedTrack {
+  id: number;
+  /** Whether the track had been confirmed before it ended (a tentative one never counts). */
+  confirmed: boolean;
+}
+
+export interface TrackerOutput {
+  /** Every live track: tentative, confirmed and lost (lost ones at their predicted box). */
+  tracks: TrackSnapshot[];
+  /** Tracks that ended in this call. */
+  removed: RemovedTrack[];
+}
+
+function validateConfig(c: TrackerConfig): void {
+  const positive: (keyof TrackerConfig)[] = ['gateChi2', 'lowScoreGateChi2', 'maxLogHeightRatio', 'confirmHits'];
+  for (const key of positive) {
+    if (!((c[key] as number) > 0)) throw new RangeError(`tracker setting ${key} must be > 0, got ${String(c[key])}`);
+  }
+  const nonNegative: (keyof TrackerConfig)[] = ['maxLostSeconds', 'tentativeMaxLostSeconds', 'lowScore'];
+  for (const key of nonNegative) {
+    if (!((c[key] as number) >= 0)) throw new RangeError(`tracker setting ${key} must be ≥ 0, got ${String(c[key])}`);
+  }
+  if (c.lowScore > c.highScore) {
+    throw new RangeError(`tracker setting lowScore (${c.lowScore}) must not exceed highScore (${c.highScore})`);
+  }
+}
+
+/**
+ * SORT/ByteTrack-style multi-object tracker. Time is given in seconds on every call, so the same settings work at any
+ * frame rate and with detections on only every Nth frame (call `predict` on the frames in between).
+ */
+export class Tracker {
+  readonly config: TrackerConfig;
+  private tracks: Track[] = [];
+  private nextId = 1;
+  private now: number | null = null;
+
+  constructor(config: Partial<TrackerConfig> = {}) {
+    this.config = {
+      ...DEFAULT_TRACKER_CONFIG,
+      ...config,
+      kalman: { ...DEFAULT_TRACKER_CONFIG.kalman, ...config.kalman },
+    };
+    validateConfig(this.config);
+  }
+
+  /** Advance to time t (seconds) without detections: positions are predicted, identities and states kept. */
+  predict(t: number): TrackerOutput {
+    this.advance(t);
+    for (const track of this.tracks) track.matchedNow = false;
+    const removed = this.expire(t, false);
+    return this.output(t, removed);
+  }
+
+  /** Advance to time t (seconds) and associate this frame's detections. */
+  update(detections: readonly Detection[], t: number): TrackerOutput {
+    this.advance(t);
+    const c = this.config;
+    for (const track of this.tracks) track.matchedNow = false;
+    const high = detections.filter((d) => d.score >= c.highScore);
+    const low = detections.filter((d) => d.score >= c.lowScore && d.score < c.highScore);
+
+    // Pass 1: established tracks (confirmed and lost) against confident detections.
+    const established = this.tracks.filter((tr) => tr.state !== 'tentative');
+    const first = this.associate(established, high, c.gateChi2, t);
+    // Pass 2 (ByteTrack): tracks still unmatched but seen recently against low-score detections, which are
+    // mostly people partly hidden by someone else.
+    const visible = first.tracks.filter((tr) => tr.state === 'confirmed');
+    this.associate(visible, low, c.lowScoreGateChi2, t);
+    // Pass 3: tentative tracks take what confident detections are left.
+    const tentative = this.tracks.filter((tr) => tr.state === 'tentative');
+    const third = this.associate(tentative, first.detections, c.gateChi2, t);
+
+    for (const track of this.tracks) {
+      if (track.matchedNow) continue;
+      if (track.state === 'confirmed') track.state = 'lost';
+    }
+    for (const det of third.detections) {
+      if (det.score < c.newTrackScore) continue;
+      const track = new Track(this.nextId++, det.box, det.score, t, c.kalman);
+      if (c.confirmHits <= 1) track.state = 'confirmed';
+      this.tracks.push(track);
+    }
+    const removed = this.expire(t, true);
+    return this.output(t, removed);
+  }
+
+  private advance(t: number): void {
+    if (!Number.isFinite(t)) throw new RangeError(`tracker time must be a finite number of seconds, got ${t}`);
+    if (this.now !== null && t < this.now) {
+      throw new RangeError(`tracker time went backwards: ${t} s after ${this.now} s`);
+    }
+    const dt = this.now === null ? 0 : t - this.now;
+    this.now = t;
+    if (dt > 0) for (const track of this.tracks) track.filter.predict(dt);
+  }
+
+  /** Optimal assignment inside the gates; returns the tracks and detections left over. */
+  private associate(
+    tracks: Track[],
+    detections: Detection[],
+    gateChi2: number,
+    t: number,
+  ): { tracks: Track[]; detections: Detection[] } {
+    if (tracks.length === 0 || detections.length === 0) return { tracks, detections };
+    const maxLog = this.config.maxLogHeightRatio;
+    const cost = tracks.map((track) => {
+      const predictedHeight = track.filter.box()[3];
+      return detections.map((det) => {
+        if (Math.abs(Math.log(det.box[3] / predictedHeight)) > maxLog) return Infinity;
+        // Normalised so that the gate edge costs 1 and leaving a track unmatched costs the same.
+        return track.filter.centerDistance2(det.box) / gateChi2;
+      });
+    });
+    const result = assignWithLimit(cost, 1);
+    for (const [row, col] of result.matches) {
+      tracks[row].match(detections[col].box, detections[col].score, t, this.config.confirmHits);
+    }
+    return {
+      tracks: result.unmatchedRows.map((i) => tracks[i]),
+      detections: result.unmatchedCols.map((j) => detections[j]),
+    };
+  }
+
+  /**
+   * Remove tracks unmatched for too long. Tentative tracks are only judged on detection passes: between passes no
+   * detection could have confirmed them.
+   */
+  private expire(t: number, detectionPass: boolean): RemovedTrack[] {
+    const c = this.config;
+    const removed: RemovedTrack[] = [];
+    this.tracks = this.tracks.filter((track) => {
+      const since = t - track.lastMatch;
+      const tentativeDies =
+        track.state === 'tentative' && detectionPass && !track.matchedNow && since > c.tentativeMaxLostSeconds;
+      const lostDies = track.state === 'lost' && since > c.maxLostSeconds;
+      if (!tentativeDies && !lostDies) return true;
+      removed.push({ id: track.id, confirmed: track.confirmed });
+      track.state = 'removed';
+      return false;
+    });
+    return removed;
+  }
+
+  private output(t: number, removed: RemovedTrack[]): TrackerOutput {
+    return { tracks: this.tracks.map((track) => track.snapshot(t)), removed };
+  }
+}
