@@ -1,0 +1,136 @@
+import { execFile } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * Which ffmpeg to run, in this order:
+ *   1. `--ffmpeg PATH` (origin 'option'), else the `FFMPEG_PATH` environment variable (origin 'env'): an explicit
+ *      choice that does not work is an error, never silently replaced by another binary;
+ *   2. the optional `ffmpeg-static` package, if the user installed it;
+ *   3. `@ffmpeg-installer/ffmpeg` (a dependency);
+ *   4. `ffmpeg` on PATH.
+ * A candidate counts only if `<path> -version` runs; its first output line is reported as the version.
+ */
+
+export type FfmpegOrigin = 'option' | 'env' | 'ffmpeg-static' | '@ffmpeg-installer/ffmpeg' | 'PATH';
+
+export interface FfmpegBinary {
+  path: string;
+  origin: FfmpegOrigin;
+  /** First line of `ffmpeg -version`, e.g. "ffmpeg version 5.1.6-0+deb12u1 Copyright …". */
+  version: string;
+}
+
+export interface ResolveFfmpegOptions {
+  /** The `--ffmpeg` option. */
+  option?: string;
+  /** Defaults to process.env; `FFMPEG_PATH` and `PATH` are read from it. */
+  env?: NodeJS.ProcessEnv;
+  /** Package lookups, replaceable so tests can simulate which packages are installed. */
+  packages?: Partial<Record<'ffmpeg-static' | '@ffmpeg-installer/ffmpeg', () => Promise<string | null>>>;
+}
+
+export class FfmpegNotFoundError extends Error {
+  readonly code = 'FFMPEG_NOT_FOUND';
+  constructor(message: string) {
+    super(message);
+    this.name = 'FfmpegNotFoundError';
+  }
+}
+
+const VERSION_TIMEOUT_MS = 10_000;
+const versionCache = new Map<string, Promise<string>>();
+
+/** First line of `<bin> -version`, cached per path; rejects with the reason when the binary does not run. */
+export function ffmpegVersion(bin: string): Promise<string> {
+  let cached = versionCache.get(bin);
+  if (!cached) {
+    cached = new Promise<string>((resolve, reject) => {
+      execFile(bin, ['-version'], { timeout: VERSION_TIMEOUT_MS, windowsHide: true }, (err, stdout) => {
+        const first = String(stdout).split('\n', 1)[0].trim();
+        if (err) reject(new Error(err.killed ? `timed out after ${VERSION_TIMEOUT_MS} ms` : (err as Error).message));
+        else if (!/^ffmpeg version /i.test(first)) reject(new Error(`"${bin} -version" does not print an ffmpeg version`));
+        else resolve(first);
+      });
+    });
+    versionCache.set(bin, cached);
+    cached.catch(() => versionCache.delete(bin));
+  }
+  return cached;
+}
+
+async function importFfmpegStatic(): Promise<string | null> {
+  try {
+    // Optional package: a computed specifier keeps TypeScript from requiring its types.
+    const spec = 'ffmpeg-static';
+    const mod = (await import(spec)) as { default?: unknown };
+    return typeof mod.default === 'string' ? mod.default : null;
+  } catch {
+    return null;
+  }
+}
+
+async function importFfmpegInstaller(): Promise<string | null> {
+  try {
+    const spec = '@ffmpeg-installer/ffmpeg';
+    const mod = (await import(spec)) as { default?: { path?: unknown } };
+    return typeof mod.default?.path === 'string' ? mod.default.path : null;
+  } catch {
+    return null;
+  }
+}
+
+async function findOnPath(envPath: string | undefined): Promise<string | null> {
+  const exe = process.platform === 'win32' ? 'ffmpeg.exe' : 'ffmpeg';
+  for (const dir of (envPath ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, exe);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return null;
+}
+
+export async function resolveFfmpeg(opts: ResolveFfmpegOptions = {}): Promise<FfmpegBinary> {
+  const env = opts.env ?? process.env;
+  const explicit: [FfmpegOrigin, string | undefined][] = [
+    ['option', opts.option],
+    ['env', env.FFMPEG_PATH],
+  ];
+  for (const [origin, p] of explicit) {
+    if (!p) continue;
+    try {
+      return { path: p, origin, version: await ffmpegVersion(p) };
+    } catch (err) {
+      const via = origin === 'option' ? '--ffmpeg' : 'FFMPEG_PATH';
+      throw new FfmpegNotFoundError(`ffmpeg given by ${via} (${p}) does not run: ${(err as Error).message}`);
+    }
+  }
+
+  const auto: [FfmpegOrigin, () => Promise<string | null>][] = [
+    ['ffmpeg-static', opts.packages?.['ffmpeg-static'] ?? importFfmpegStatic],
+    ['@ffmpeg-installer/ffmpeg', opts.packages?.['@ffmpeg-installer/ffmpeg'] ?? importFfmpegInstaller],
+    ['PATH', () => findOnPath(env.PATH)],
+  ];
+  const tried: string[] = [];
+  for (const [origin, locate] of auto) {
+    const p = await locate();
+    if (!p) {
+      tried.push(`${origin}: not installed`);
+      continue;
+    }
+    try {
+      return { path: p, origin, version: await ffmpegVersion(p) };
+    } catch (err) {
+      tried.push(`${origin} (${p}): ${(err as Error).message}`);
+    }
+  }
+  throw new FfmpegNotFoundError(
+    `no working ffmpeg found (${tried.join('; ')}). Install ffmpeg, or pass --ffmpeg PATH or set FFMPEG_PATH.`,
+  );
+}

@@ -1,0 +1,344 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { HeaderParser, LineTail, type SourceInfo } from './ffmpeg-header.js';
+
+/**
+ * Raw frames from ffmpeg, read in exact frame-sized pieces.
+ *
+ *   const reader = openFrames({ ffmpeg: bin.path, ffmpegVersion: bin.version, input, output: { width: 384, height: 288 } });
+ *   const info = await reader.info();          // source width/height/fps/duration, before the first frame
+ *   for await (const f of reader) { ... }      // f = { index, ptsSeconds, width, height, data: rgb24 bytes }
+ *   reader.close();                            // kills ffmpeg; iteration then ends quietly
+ *
+ * - ffmpeg scales (and pads, when `output` says so) to the output size, converts to rgb24 and writes to stdout.
+ * - `index` is the 0-based decoded-frame index in the source: frames pass through without being duplicated or dropped
+ *   (`-fps_mode`/`-vsync passthrough`), `every: N` keeps decoded frames 0, N, 2N, … and `startSeconds` offsets the
+ *   indices by round(start × fps).
+ * - Backpressure: stdout is paused while more than `bufferFrames` frames wait for the consumer, so ffmpeg blocks.
+ *   A live-source layer that wants to stay current can look at `bufferedFrames` and skip.
+ * - Waiting is bounded: no header + first frame within `openTimeoutMs` kills ffmpeg with a SOURCE_TIMEOUT error.
+ *   Every error is a FrameReaderError carrying ffmpeg's last stderr lines.
+ */
+
+export type { SourceInfo } from './ffmpeg-header.js';
+
+export interface FrameLayout {
+  /** Size of the frames handed out. */
+  width: number;
+  height: number;
+  /** Size the picture is scaled to inside the frame (default: the whole frame, aspect not kept). */
+  scaledWidth?: number;
+  scaledHeight?: number;
+  /** Where the scaled picture sits; the rest is painted with `padValue` (grey level 0..255). */
+  padX?: number;
+  padY?: number;
+  padValue?: number;
+}
+
+export interface FrameReaderOptions {
+  ffmpeg: string;
+  /** First line of `ffmpeg -version`; picks `-fps_mode` (≥ 5.1) or `-vsync` and the RTSP time-out option. */
+  ffmpegVersion?: string;
+  input: string;
+  output: FrameLayout;
+  /** Extra input options placed before `-i`, e.g. ['-f', 'v4l2'] or ['-rtsp_transport', 'tcp']. */
+  inputArgs?: string[];
+  startSeconds?: number;
+  /** Stop after this many frames handed out. */
+  maxFrames?: number;
+  /** Keep every Nth decoded frame (default 1). */
+  every?: number;
+  /** Bound on waiting for the header and the first frame (default 15 s). */
+  openTimeoutMs?: number;
+  /** Socket I/O time-out handed to ffmpeg for network inputs (default 10 s). */
+  networkTimeoutMs?: number;
+  /** Complete frames held before stdout is paused (default 2). */
+  bufferFrames?: number;
+  /** How many stderr lines to keep for error messages (default 20). */
+  stderrLines?: number;
+}
+
+export interface RawFrame {
+  index: number;
+  ptsSeconds: number;
+  width: number;
+  height: number;
+  /** Packed rgb24, exactly width × height × 3 bytes. */
+  data: Uint8Array;
+}
+
+/** The same codes as the worker protocol's `error.code` (src/worker/errors.ts). */
+export type FrameReaderErrorCode =
+  | 'SOURCE_NOT_FOUND'
+  | 'SOURCE_UNREADABLE'
+  | 'SOURCE_UNREACHABLE'
+  | 'SOURCE_TIMEOUT'
+  | 'FFMPEG_FAILED'
+  | 'FFMPEG_NOT_FOUND';
+
+export class FrameReaderError extends Error {
+  constructor(
+    readonly code: FrameReaderErrorCode,
+    message: string,
+    /** ffmpeg's last stderr lines. */
+    readonly stderr: readonly string[],
+    readonly exitCode: number | null = null,
+  ) {
+    super(message);
+    this.name = 'FrameReaderError';
+  }
+}
+
+const NETWORK = /^(rtsps?|rtmps?|https?|tcp|udp|srt|rtp|mms):\/\//i;
+const UNREACHABLE = /Connection refused|timed out|No route to host|Name or service not known|Network is unreachable|Failed to resolve|Connection reset|Server returned|Immediate exit requested/i;
+
+/** Why ffmpeg could not open an input, from its last stderr lines. */
+function openFailureCode(input: string, stderr: readonly string[]): FrameReaderErrorCode {
+  const text = stderr.join('\n');
+  if (NETWORK.test(input)) return UNREACHABLE.test(text) || !/Invalid data/i.test(text) ? 'SOURCE_UNREACHABLE' : 'SOURCE_UNREADABLE';
+  return /No such file or directory/i.test(text) ? 'SOURCE_NOT_FOUND' : 'SOURCE_UNREADABLE';
+}
+
+/** ffmpeg ≥ 5.1 has `-fps_mode`; older releases and unversioned git snapshots get the deprecated `-vsync`. */
+export function ffmpegAtLeast(version: string | undefined, major: number, minor: number): boolean {
+  const m = /ffmpeg version n?(\d+)\.(\d+)/i.exec(version ?? '');
+  if (!m) return false;
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  return a > major || (a === major && b >= minor);
+}
+
+export function videoFilter(out: FrameLayout, every: number): string {
+  const parts: string[] = [];
+  // Frames are dropped before scaling, so skipped frames cost only their decode.
+  if (every > 1) parts.push(`select=not(mod(n\\,${every}))`);
+  const sw = out.scaledWidth ?? out.width;
+  const sh = out.scaledHeight ?? out.height;
+  parts.push(`scale=${sw}:${sh}:flags=bilinear`, 'format=rgb24');
+  if (sw !== out.width || sh !== out.height || out.padX || out.padY) {
+    const grey = (out.padValue ?? 0).toString(16).padStart(2, '0');
+    parts.push(`pad=${out.width}:${out.height}:${out.padX ?? 0}:${out.padY ?? 0}:color=0x${grey.repeat(3)}`);
+  }
+  return parts.join(',');
+}
+
+export function ffmpegArgs(o: FrameReaderOptions): string[] {
+  const every = o.every ?? 1;
+  const args = ['-nostdin', '-hide_banner', '-nostats', '-loglevel', 'info'];
+  if (NETWORK.test(o.input)) {
+    const us = String((o.networkTimeoutMs ?? 10_000) * 1000);
+    if (/^rtsps?:/i.test(o.input)) args.push(ffmpegAtLeast(o.ffmpegVersion, 5, 0) ? '-timeout' : '-stimeout', us);
+    else args.push('-rw_timeout', us);
+  }
+  if (o.startSeconds && o.startSeconds > 0) args.push('-ss', String(o.startSeconds));
+  args.push(...(o.inputArgs ?? []), '-i', o.input, '-an', '-sn', '-dn');
+  args.push(...(ffmpegAtLeast(o.ffmpegVersion, 5, 1) ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough']));
+  args.push('-vf', videoFilter(o.output, every));
+  if (o.maxFrames !== undefined) args.push('-frames:v', String(o.maxFrames));
+  args.push('-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1');
+  return args;
+}
+
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of running) c.kill('SIGKILL');
+});
+
+export class FrameReader implements AsyncIterable<RawFrame> {
+  readonly args: string[];
+  private readonly child: ChildProcess;
+  private readonly frameSize: number;
+  private readonly highWater: number;
+  private readonly every: number;
+  private readonly header = new HeaderParser();
+  private readonly tail: LineTail;
+  private readonly chunks: Buffer[] = [];
+  private chunkOffset = 0;
+  private buffered = 0;
+  private paused = false;
+  private emitted = 0;
+  private ended = false;
+  private closing = false;
+  private failure: FrameReaderError | null = null;
+  private wake: (() => void) | null = null;
+  private openTimer: NodeJS.Timeout | null;
+  private startIndex = 0;
+  private firstFrameAt = 0;
+  private readonly infoPromise: Promise<SourceInfo>;
+  private settleInfo!: { resolve: (i: SourceInfo) => void; reject: (e: Error) => void };
+
+  constructor(private readonly opts: FrameReaderOptions) {
+    const { width, height } = opts.output;
+    this.frameSize = width * height * 3;
+    this.every = Math.max(1, Math.floor(opts.every ?? 1));
+    this.highWater = this.frameSize * Math.max(1, opts.bufferFrames ?? 2);
+    this.tail = new LineTail(opts.stderrLines ?? 20, (line) => this.onStderrLine(line));
+    this.infoPromise = new Promise<SourceInfo>((resolve, reject) => (this.settleInfo = { resolve, reject }));
+    this.infoPromise.catch(() => undefined);
+    this.args = ffmpegArgs(opts);
+
+    this.child = spawn(opts.ffmpeg, this.args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
+    running.add(this.child);
+    const timeoutMs = opts.openTimeoutMs ?? 15_000;
+    this.openTimer = setTimeout(() => {
+      this.fail('SOURCE_TIMEOUT', `no frame from ${opts.input} within ${(timeoutMs / 1000).toFixed(1)} s`);
+      this.kill();
+    }, timeoutMs);
+
+    this.child.stderr!.setEncoding('utf8');
+    this.child.stderr!.on('data', (s: string) => this.tail.push(s));
+    this.child.stdout!.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.child.on('error', (err) => this.fail('FFMPEG_NOT_FOUND', `cannot run ffmpeg (${opts.ffmpeg}): ${err.message}`));
+    this.child.on('close', (code, signal) => this.onClose(code, signal));
+  }
+
+  /** Source facts from ffmpeg's header; rejects when ffmpeg fails or times out before printing them. */
+  info(): Promise<SourceInfo> {
+    return this.infoPromise;
+  }
+
+  stderrTail(): string[] {
+    return [...this.tail.lines];
+  }
+
+  /** Complete frames read from ffmpeg and not yet handed out. */
+  get bufferedFrames(): number {
+    return Math.floor(this.buffered / this.frameSize);
+  }
+
+  /** The next frame, or null at the end of the input (or after close()). Throws FrameReaderError on failure. */
+  async next(): Promise<RawFrame | null> {
+    for (;;) {
+      if (this.buffered >= this.frameSize && !this.closing) return this.takeFrame();
+      if (this.failure) throw this.failure;
+      if (this.ended || this.closing) return null;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<RawFrame> {
+    try {
+      for (let f = await this.next(); f; f = await this.next()) yield f;
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Stops ffmpeg; pending and later next() calls return null. Safe to call more than once. */
+  close(): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.kill();
+    this.notify();
+  }
+
+  private kill(): void {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.child.kill('SIGTERM');
+    // A network input can ignore SIGTERM while blocked in a connect.
+    setTimeout(() => this.child.kill('SIGKILL'), 2000).unref();
+  }
+
+  private onStderrLine(line: string): void {
+    if (this.header.done) return;
+    this.header.feed(line);
+    if (this.header.done) this.publishInfo();
+  }
+
+  private publishInfo(): void {
+    const info = this.header.info;
+    if (!info) return;
+    if (this.opts.startSeconds && info.fps) this.startIndex = Math.round(this.opts.startSeconds * info.fps);
+    this.settleInfo.resolve(info);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (this.buffered >= this.frameSize && this.openTimer) {
+      clearTimeout(this.openTimer);
+      this.openTimer = null;
+      this.firstFrameAt = performance.now();
+      if (!this.header.done) this.publishInfo();
+    }
+    if (this.buffered >= this.highWater && !this.paused) {
+      this.paused = true;
+      this.child.stdout!.pause();
+    }
+    this.notify();
+  }
+
+  private takeFrame(): RawFrame {
+    const size = this.frameSize;
+    const head = this.chunks[0];
+    let data: Uint8Array;
+    if (head.length - this.chunkOffset >= size) {
+      // The whole frame is inside one chunk: hand out a view, no copy.
+      data = head.subarray(this.chunkOffset, this.chunkOffset + size);
+      this.chunkOffset += size;
+      if (this.chunkOffset === head.length) this.shiftChunk();
+    } else {
+      data = new Uint8Array(size);
+      let filled = 0;
+      while (filled < size) {
+        const c = this.chunks[0];
+        const n = Math.min(size - filled, c.length - this.chunkOffset);
+        data.set(c.subarray(this.chunkOffset, this.chunkOffset + n), filled);
+        filled += n;
+        this.chunkOffset += n;
+        if (this.chunkOffset === c.length) this.shiftChunk();
+      }
+    }
+    this.buffered -= size;
+    if (this.paused && this.buffered < this.highWater) {
+      this.paused = false;
+      this.child.stdout!.resume();
+    }
+    const index = this.startIndex + this.emitted * this.every;
+    this.emitted++;
+    const fps = this.header.fps;
+    const ptsSeconds = fps ? index / fps : (performance.now() - this.firstFrameAt) / 1000;
+    return { index, ptsSeconds, width: this.opts.output.width, height: this.opts.output.height, data };
+  }
+
+  private shiftChunk(): void {
+    this.chunks.shift();
+    this.chunkOffset = 0;
+  }
+
+  private onClose(code: number | null, signal: NodeJS.Signals | null): void {
+    running.delete(this.child);
+    this.tail.flush();
+    if (this.openTimer) clearTimeout(this.openTimer);
+    this.openTimer = null;
+    this.ended = true;
+    if (!this.closing && !this.failure && code !== 0) {
+      const reason = this.tail.lines.at(-1) ?? `exit ${code ?? signal}`;
+      if (this.emitted === 0 && this.buffered < this.frameSize) {
+        this.fail(openFailureCode(this.opts.input, this.tail.lines), `ffmpeg could not read ${this.opts.input}: ${reason}`, code);
+      } else {
+        this.fail('FFMPEG_FAILED', `ffmpeg stopped reading ${this.opts.input} (exit ${code ?? signal}): ${reason}`, code);
+      }
+    } else if (!this.closing && !this.failure && this.emitted === 0 && this.buffered < this.frameSize) {
+      this.fail('SOURCE_UNREADABLE', `ffmpeg decoded no video frame from ${this.opts.input}`, code);
+    }
+    this.settleInfo.reject(this.failure ?? new FrameReaderError('SOURCE_UNREADABLE', `ffmpeg found no video stream in ${this.opts.input}`, this.stderrTail(), code));
+    this.notify();
+  }
+
+  private fail(code: FrameReaderErrorCode, message: string, exitCode: number | null = null): void {
+    if (this.failure) return;
+    this.failure = new FrameReaderError(code, message, this.stderrTail(), exitCode);
+    this.settleInfo.reject(this.failure);
+    this.notify();
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+}
+
+export function openFrames(opts: FrameReaderOptions): FrameReader {
+  return new FrameReader(opts);
+}
