@@ -1,0 +1,197 @@
+import { attr, indexGraph, removeDeadNodes, type GraphIndex, type OnnxGraph, type OnnxNode } from './onnx-ir.js';
+import { floatTensor, sizeOf, type ConstTensor } from './tensor.js';
+
+/**
+ * Exact rewrites that make the converted graph cheaper to run. Each one preserves the maths of the TF graph
+ * (up to float rounding); none of them assumes a particular model.
+ */
+export function optimizeGraph(graph: OnnxGraph): void {
+  // Activation patterns first: folding would otherwise swallow the `+ 3` they are recognised by.
+  fuseHardSwish(graph);
+  fuseHardSigmoid(graph);
+  while (foldAffineIntoConv(graph)) removeDeadNodes(graph);
+  while (sinkScalarMul(graph)) removeDeadNodes(graph);
+  removeDeadNodes(graph);
+}
+
+function init(graph: OnnxGraph, name: string): ConstTensor | undefined {
+  return graph.initializers.get(name);
+}
+
+function floatScalarOf(graph: OnnxGraph, name: string): number | undefined {
+  const t = init(graph, name);
+  return t && t.dtype === 'float32' && sizeOf(t.shape) === 1 ? (t.data as Float32Array)[0] : undefined;
+}
+
+/** Values of a constant that broadcasts against NCHW as one number per channel (or one for all). */
+function perChannel(graph: OnnxGraph, name: string, channels: number): Float32Array | undefined {
+  const t = init(graph, name);
+  if (!t || t.dtype !== 'float32') return undefined;
+  const data = t.data as Float32Array;
+  if (data.length === 1) return new Float32Array(channels).fill(data[0]);
+  const dims = t.shape.length === 4 ? t.shape : t.shape.length === 3 ? [1, ...t.shape] : null;
+  if (!dims || dims[0] !== 1 || dims[1] !== channels || dims[2] !== 1 || dims[3] !== 1) return undefined;
+  return data;
+}
+
+function otherInput(node: OnnxNode, value: string): string | undefined {
+  if (node.inputs.length !== 2) return undefined;
+  if (node.inputs[0] === value) return node.inputs[1];
+  if (node.inputs[1] === value) return node.inputs[0];
+  return undefined;
+}
+
+function soleConsumer(index: GraphIndex, value: string): OnnxNode | undefined {
+  const consumers = index.consumers.get(value) ?? [];
+  return consumers.length === 1 && !index.graphOutputs.has(value) ? consumers[0] : undefined;
+}
+
+/** A private copy of an initializer, so rewriting it cannot change another node. */
+function ownInitializer(graph: OnnxGraph, index: GraphIndex, node: OnnxNode, slot: number): Float32Array {
+  const name = node.inputs[slot];
+  const t = init(graph, name)!;
+  if ((index.consumers.get(name) ?? []).length === 1) return t.data as Float32Array;
+  const copy = floatTensor([...t.shape], Float32Array.from(t.data as Float32Array));
+  const fresh = `${name}/${node.name}`;
+  graph.initializers.set(fresh, copy);
+  node.inputs[slot] = fresh;
+  return copy.data as Float32Array;
+}
+
+/** Conv → Mul/Add by a per-channel constant becomes one Conv with scaled weights and bias. */
+function foldAffineIntoConv(graph: OnnxGraph): boolean {
+  const index = indexGraph(graph);
+  for (const conv of graph.nodes) {
+    if (conv.opType !== 'Conv' || !init(graph, conv.inputs[1])) continue;
+    const y = conv.outputs[0];
+    const next = soleConsumer(index, y);
+    if (!next || (next.opType !== 'Mul' && next.opType !== 'Add')) continue;
+    const outC = init(graph, conv.inputs[1])!.shape[0];
+    const k = perChannel(graph, otherInput(next, y) ?? '', outC);
+    if (!k) continue;
+    if (conv.inputs.length < 3) {
+      const bias = `${conv.name}/bias`;
+      graph.initializers.set(bias, floatTensor([outC], new Float32Array(outC)));
+      conv.inputs.push(bias);
+    }
+    const b = ownInitializer(graph, index, conv, 2);
+    if (next.opType === 'Mul') {
+      const w = ownInitializer(graph, index, conv, 1);
+      const per = w.length / outC;
+      for (let o = 0; o < outC; o++) {
+        for (let i = 0; i < per; i++) w[o * per + i] *= k[o];
+        b[o] *= k[o];
+      }
+    } else {
+      for (let o = 0; o < outC; o++) b[o] += k[o];
+    }
+    conv.outputs[0] = next.outputs[0];
+    next.outputs = [`${y}/folded`];
+    return true;
+  }
+  return false;
+}
+
+interface ClipMatch {
+  clip: OnnxNode;
+  add: OnnxNode;
+  x: string;
+}
+
+/** Clip(0, 6) of Add(x, 3): the relu6(x + 3) at the heart of TF's hard-swish and hard-sigmoid. */
+function relu6Plus3(graph: OnnxGraph, index: GraphIndex, clip: OnnxNode): ClipMatch | undefined {
+  if (clip.opType !== 'Clip' || floatScalarOf(graph, clip.inputs[1]) !== 0 || floatScalarOf(graph, clip.inputs[2]) !== 6) return undefined;
+  const add = index.producer.get(clip.inputs[0]);
+  if (!add || add.opType !== 'Add' || soleConsumer(index, add.outputs[0]) !== clip) return undefined;
+  const three = add.inputs.findIndex((i) => floatScalarOf(graph, i) === 3);
+  if (three < 0) return undefined;
+  return { clip, add, x: add.inputs[1 - three] };
+}
+
+/**
+ * TF's hard-swish is `(c·x)·relu6(x + 3)` with c = 1/6 as stored (0.166626 in float16). That equals
+ * `HardSwish(x)·6c`, so the fused op is exact once the 6c factor is kept (and later folded into a conv).
+ */
+function fuseHardSwish(graph: OnnxGraph): void {
+  const index = indexGraph(graph);
+  for (const clip of [...graph.nodes]) {
+    const m = relu6Plus3(graph, index, clip);
+    if (!m) continue;
+    const outer = soleConsumer(index, clip.outputs[0]);
+    if (!outer || outer.opType !== 'Mul') continue;
+    const scaled = index.producer.get(otherInput(outer, clip.outputs[0]) ?? '');
+    if (!scaled || scaled.opType !== 'Mul' || soleConsumer(index, scaled.outputs[0]) !== outer) continue;
+    const cIdx = scaled.inputs.findIndex((i) => floatScalarOf(graph, i) !== undefined);
+    if (cIdx < 0 || scaled.inputs[1 - cIdx] !== m.x) continue;
+    const c = floatScalarOf(graph, scaled.inputs[cIdx])!;
+    const hs = `${m.x}/hardswish`;
+    graph.nodes.splice(graph.nodes.indexOf(outer), 0, { name: `${hs}#node`, opType: 'HardSwish', inputs: [m.x], outputs: [hs], attrs: {} });
+    const factor = `${hs}/scale`;
+    graph.initializers.set(factor, floatTensor([], [6 * c]));
+    outer.inputs = [hs, factor];
+  }
+  removeDeadNodes(graph);
+}
+
+/** `relu6(y + 3)·c` = `HardSigmoid(y)·6c` (alpha 1/6, beta 1/2): exact, and ORT fuses it into the conv before. */
+function fuseHardSigmoid(graph: OnnxGraph): void {
+  const index = indexGraph(graph);
+  for (const clip of [...graph.nodes]) {
+    const m = relu6Plus3(graph, index, clip);
+    if (!m) continue;
+    const mul = soleConsumer(index, clip.outputs[0]);
+    const c = mul && mul.opType === 'Mul' ? floatScalarOf(graph, otherInput(mul, clip.outputs[0]) ?? '') : undefined;
+    if (!mul || c === undefined) continue;
+    const hsig = `${m.x}/hardsigmoid`;
+    graph.nodes.splice(graph.nodes.indexOf(mul), 0, {
+      name: `${hsig}#node`,
+      opType: 'HardSigmoid',
+      inputs: [m.x],
+      outputs: [hsig],
+      attrs: { alpha: attr.float(1 / 6), beta: attr.float(0.5) },
+    });
+    const factor = `${hsig}/scale`;
+    graph.initializers.set(factor, floatTensor([], [6 * c]));
+    mul.inputs = [hsig, factor];
+  }
+  removeDeadNodes(graph);
+}
+
+/**
+ * Moves a multiply-by-scalar downstream through elementwise Muls and absorbs it into the weights of the
+ * convs that read it (conv is linear in its input), removing a full pass over the tensor.
+ */
+function sinkScalarMul(graph: OnnxGraph): boolean {
+  const index = indexGraph(graph);
+  for (const mul of graph.nodes) {
+    if (mul.opType !== 'Mul') continue;
+    const sIdx = mul.inputs.findIndex((i) => floatScalarOf(graph, i) !== undefined);
+    if (sIdx < 0) continue;
+    const s = floatScalarOf(graph, mul.inputs[sIdx])!;
+    const a = mul.inputs[1 - sIdx];
+    const out = mul.outputs[0];
+    if (index.graphOutputs.has(out)) continue;
+    const consumers = index.consumers.get(out) ?? [];
+    if (consumers.length > 0 && consumers.every((c) => c.opType === 'Conv' && c.inputs[0] === out && init(graph, c.inputs[1]))) {
+      for (const conv of consumers) {
+        const w = ownInitializer(graph, index, conv, 1);
+        for (let i = 0; i < w.length; i++) w[i] *= s;
+        conv.inputs[0] = a;
+      }
+      return true;
+    }
+    const next = soleConsumer(index, out);
+    const b = next && next.opType === 'Mul' ? otherInput(next, out) : undefined;
+    if (!next || b === undefined || floatScalarOf(graph, b) !== undefined) continue;
+    // Mul(Mul(a, s), b) → Mul(Mul(a, b), s): same value, the scalar one step further down.
+    const finalOut = next.outputs[0];
+    next.inputs = [a, b];
+    next.outputs = [out];
+    mul.inputs = [out, mul.inputs[sIdx]];
+    mul.outputs = [finalOut];
+    graph.nodes.splice(graph.nodes.indexOf(mul), 1);
+    graph.nodes.splice(graph.nodes.indexOf(next) + 1, 0, mul);
+    return true;
+  }
+  return false;
+}
