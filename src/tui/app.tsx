@@ -1,0 +1,117 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { Box, useApp, useInput } from 'ink';
+import type { PoolControl, TaskView } from '../orchestrator/types.js';
+import { describeExport } from './format.js';
+import { Footer } from './footer.js';
+import { Header } from './header.js';
+import { HelpOverlay } from './help-overlay.js';
+import { handleKey, initialUi, splitTyped, type Effect, type UiState } from './keys.js';
+import { bodyLayout, frameHeight, tableLayout, HEADER_LINES, FOOTER_LINES } from './layout.js';
+import { LogPane, logPageSize } from './log-pane.js';
+import { rowsNote, TaskTable } from './task-table.js';
+import { usePoolSnapshot } from './use-pool-snapshot.js';
+import { useTerminalSize } from './use-terminal-size.js';
+
+export interface AppProps {
+  pool: PoolControl;
+  configPath?: string;
+  /** Least time between two redraws caused by pool changes; key presses redraw at once. */
+  refreshMs: number;
+  /** How long a message stays in the footer. */
+  messageMs?: number;
+}
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+const isUnfinished = (t: TaskView) => t.state === 'pending' || t.state === 'processing';
+
+export function App({ pool, configPath, refreshMs, messageMs = 10_000 }: AppProps) {
+  const { exit } = useApp();
+  const { columns, rows } = useTerminalSize();
+  const [snapshot, refresh] = usePoolSnapshot(pool, refreshMs);
+  const [ui, setUi] = useState<UiState>(() => initialUi(snapshot.tasks.map((t) => t.id)));
+  const mounted = useRef(true);
+  useEffect(
+    () => () => {
+      mounted.current = false;
+    },
+    [],
+  );
+
+  const tasks = snapshot.tasks;
+  const ids = tasks.map((t) => t.id);
+  // Keep a selection when tasks appear after the first frame, or when the selected one goes away.
+  const selectedId = ui.selectedId !== null && ids.includes(ui.selectedId) ? ui.selectedId : (ids[0] ?? null);
+  const selected = tasks.find((t) => t.id === selectedId);
+  const body = bodyLayout(rows, ui.logOpen);
+  const layout = tableLayout(columns, ids);
+
+  const say = useCallback((message: string) => {
+    if (mounted.current) setUi((s) => ({ ...s, message }));
+  }, []);
+
+  useEffect(() => {
+    if (!ui.message || ui.confirmQuit || ui.quitting) return;
+    const timer = setTimeout(() => setUi((s) => (s.message === ui.message ? { ...s, message: null } : s)), messageMs);
+    return () => clearTimeout(timer);
+  }, [ui.message, ui.confirmQuit, ui.quitting, messageMs]);
+
+  const run = (effect: Effect) => {
+    switch (effect.kind) {
+      case 'command':
+        try {
+          pool[effect.command](effect.task);
+        } catch (err) {
+          say(`cannot ${effect.command} ${effect.task}: ${errorText(err)}`);
+        }
+        return;
+      case 'export':
+        pool.exportResults().then(
+          (paths) => say(describeExport(paths)),
+          (err: unknown) => say(`export failed: ${errorText(err)}`),
+        );
+        return;
+      case 'quit':
+        pool
+          .shutdown()
+          .catch(() => undefined)
+          .finally(() => exit(effect.code));
+        return;
+    }
+  };
+
+  useInput((typed, flags) => {
+    let state: UiState = { ...ui, selectedId };
+    for (const [input, key] of splitTyped(typed, flags)) {
+      const current = tasks.find((t) => t.id === state.selectedId);
+      const result = handleKey(state, input, key, {
+        taskIds: ids,
+        unfinished: tasks.filter(isUnfinished).length,
+        logLength: current?.logs.length ?? 0,
+        logPage: logPageSize(bodyLayout(rows, state.logOpen).logLines),
+      });
+      state = result.state;
+      if (result.effect) run(result.effect);
+    }
+    setUi(state);
+    refresh();
+  });
+
+  const height = frameHeight(rows);
+  const bodyHeight = height - HEADER_LINES - FOOTER_LINES;
+  return (
+    <Box flexDirection="column" width={columns} height={height}>
+      <Header snapshot={snapshot} configPath={configPath} width={columns} rowsNote={rowsNote(tasks.length, ids.indexOf(selectedId ?? ''), body.tableRows)} />
+      <Box flexDirection="column" width={columns} height={bodyHeight}>
+        {ui.help ? (
+          <HelpOverlay width={columns} height={bodyHeight} />
+        ) : (
+          <>
+            <TaskTable tasks={tasks} layout={layout} selectedId={selectedId} visibleRows={body.tableRows} width={columns} />
+            {ui.logOpen && <LogPane task={selected} height={body.logLines} width={columns} scroll={ui.logScroll} />}
+          </>
+        )}
+      </Box>
+      <Footer width={columns} message={ui.message} confirming={ui.confirmQuit} finished={snapshot.finished} />
+    </Box>
+  );
+}

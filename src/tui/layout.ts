@@ -1,0 +1,115 @@
+/**
+ * Pure layout: which table columns fit a terminal width and how tall each region is.
+ * Widths depend only on the terminal size and the task ids, never on changing values, so lines do not jump.
+ */
+
+export type ColumnKey = 'id' | 'source' | 'state' | 'fps' | 'in' | 'out' | 'occ' | 'progress' | 'restarts';
+
+export interface Column {
+  key: ColumnKey;
+  title: string;
+  width: number;
+  align: 'left' | 'right';
+}
+
+export interface TableLayout {
+  columns: Column[];
+  /** Width of the bar inside the progress cell (0 when the column is dropped). */
+  barWidth: number;
+}
+
+/** The "> " in front of every row: the selection stays visible without colour. */
+export const MARKER_WIDTH = 2;
+export const GAP = 1;
+const SOURCE_MIN = 10;
+const SOURCE_MAX = 40;
+const ID_MIN = 4;
+const ID_MAX = 16;
+const BAR_WIDTHS = [20, 16, 12, 10, 8, 6];
+/** " 100% 12:34" after the bar. */
+const PROGRESS_TAIL = 11;
+/** Least important first. */
+const DROP_ORDER: ColumnKey[] = ['occ', 'restarts', 'fps', 'source', 'out', 'in', 'progress'];
+
+const ORDER: ColumnKey[] = ['id', 'source', 'state', 'fps', 'in', 'out', 'occ', 'progress', 'restarts'];
+
+function fixedColumn(key: ColumnKey, idWidth: number, barWidth: number): Column {
+  switch (key) {
+    case 'id':
+      return { key, title: 'task', width: idWidth, align: 'left' };
+    case 'source':
+      return { key, title: 'source', width: SOURCE_MIN, align: 'left' };
+    case 'state':
+      return { key, title: 'state', width: 10, align: 'left' };
+    case 'fps':
+      return { key, title: 'fps', width: 5, align: 'right' };
+    case 'in':
+      return { key, title: 'in', width: 4, align: 'right' };
+    case 'out':
+      return { key, title: 'out', width: 4, align: 'right' };
+    case 'occ':
+      return { key, title: 'occ', width: 3, align: 'right' };
+    case 'progress':
+      return { key, title: 'progress / eta', width: barWidth + PROGRESS_TAIL, align: 'left' };
+    case 'restarts':
+      return { key, title: 'rst', width: 3, align: 'right' };
+  }
+}
+
+function totalWidth(columns: Column[]): number {
+  return MARKER_WIDTH + columns.reduce((sum, c) => sum + c.width, 0) + GAP * Math.max(0, columns.length - 1);
+}
+
+export function tableLayout(terminalWidth: number, taskIds: string[]): TableLayout {
+  const longestId = taskIds.reduce((m, id) => Math.max(m, id.length), 0);
+  const idWidth = Math.min(ID_MAX, Math.max(ID_MIN, longestId), Math.max(ID_MIN, terminalWidth - 20));
+  let keys = [...ORDER];
+  for (;;) {
+    for (const barWidth of keys.includes('progress') ? BAR_WIDTHS : [0]) {
+      const columns = keys.map((k) => fixedColumn(k, idWidth, barWidth));
+      const spare = terminalWidth - totalWidth(columns);
+      if (spare >= 0) {
+        const source = columns.find((c) => c.key === 'source');
+        if (source) source.width = Math.min(SOURCE_MAX, SOURCE_MIN + spare);
+        return { columns, barWidth };
+      }
+    }
+    const drop = DROP_ORDER.find((k) => keys.includes(k));
+    if (!drop) return { columns: keys.map((k) => fixedColumn(k, idWidth, 0)), barWidth: 0 };
+    keys = keys.filter((k) => k !== drop);
+  }
+}
+
+export interface BodyLayout {
+  /** Task rows shown (the table header line comes on top of these). */
+  tableRows: number;
+  /** Lines of the log pane including its title line; 0 when closed. */
+  logLines: number;
+}
+
+/** Header (2 lines) and footer (1 line) are fixed; the body shares what is left. */
+export const HEADER_LINES = 2;
+export const FOOTER_LINES = 1;
+
+/**
+ * Ink clears the whole terminal on every frame whose height reaches the terminal's rows, which flickers,
+ * so the dashboard always draws one line less than the terminal has.
+ */
+export function frameHeight(terminalRows: number): number {
+  return Math.max(HEADER_LINES + FOOTER_LINES + 2, terminalRows - 1);
+}
+
+export function bodyLayout(terminalRows: number, logOpen: boolean): BodyLayout {
+  const body = frameHeight(terminalRows) - HEADER_LINES - FOOTER_LINES;
+  const forRows = body - 1;
+  if (!logOpen) return { tableRows: Math.max(1, forRows), logLines: 0 };
+  const logLines = Math.max(2, Math.floor(body * 0.45));
+  return { tableRows: Math.max(1, forRows - logLines), logLines };
+}
+
+/** First visible row so that the selected one is on screen, keeping it near the middle when the list scrolls. */
+export function scrollStart(selected: number, count: number, visible: number): number {
+  if (count <= visible) return 0;
+  const centred = selected - Math.floor(visible / 2);
+  return Math.min(Math.max(0, centred), count - visible);
+}

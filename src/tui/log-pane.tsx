@@ -1,0 +1,51 @@
+import { Box } from 'ink';
+import type { TaskView } from '../orchestrator/types.js';
+import { Styled, useTheme, type Tone } from './theme.js';
+
+interface LogPaneProps {
+  task: TaskView | undefined;
+  /** Lines including the title line. */
+  height: number;
+  width: number;
+  /** Lines scrolled up from the newest; 0 follows the tail. */
+  scroll: number;
+}
+
+/** Log lines that fit under the title, for a pane of `height` lines. */
+export const logPageSize = (height: number): number => Math.max(1, height - 1);
+
+/** The slice of `logs` a pane shows, newest at the bottom, `scroll` lines up from the tail. */
+export function visibleLogLines(logs: string[], page: number, scroll: number): { lines: string[]; first: number } {
+  const end = Math.max(0, logs.length - scroll);
+  const first = Math.max(0, end - page);
+  return { lines: logs.slice(first, end), first };
+}
+
+function lineTone(line: string): Tone | undefined {
+  if (/\b(error|fatal)\b/i.test(line)) return 'bad';
+  if (/\bwarn(ing)?\b/i.test(line)) return 'warn';
+  return undefined;
+}
+
+export function LogPane({ task, height, width, scroll }: LogPaneProps) {
+  const { unicode } = useTheme();
+  const rule = unicode ? '─' : '-';
+  const page = logPageSize(height);
+  const logs = task?.logs ?? [];
+  const { lines, first } = visibleLogLines(logs, page, scroll);
+  const position = logs.length === 0 ? 'empty' : `${first + 1}-${first + lines.length}/${logs.length}${scroll === 0 ? ' (following)' : ''}`;
+  const reason = task?.reason ? ` ${rule} ${task.reason}` : '';
+  const title = `${rule}${rule} log: ${task?.id ?? 'no task'} ${rule} ${position}${reason} ${rule} PgUp/PgDn scroll, Enter close `;
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Box width={width}>
+        <Styled tone="accent">{title.padEnd(width, rule)}</Styled>
+      </Box>
+      {lines.map((line, i) => (
+        <Box key={first + i} width={width}>
+          <Styled tone={lineTone(line)}>{line === '' ? ' ' : line}</Styled>
+        </Box>
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,72 @@
+import { render } from 'ink';
+import type { PoolControl, PoolSnapshot } from '../orchestrator/types.js';
+import { App } from './app.js';
+import { colorFromEnv, ThemeProvider, unicodeFromEnv } from './theme.js';
+
+export interface DashboardOptions {
+  /** Shown in the header; undefined for ad-hoc `--source` tasks. */
+  configPath?: string;
+  /** Least time between redraws caused by pool changes (default 1000 ms). */
+  refreshMs?: number;
+  /** Defaults follow NO_COLOR and the locale. */
+  color?: boolean;
+  unicode?: boolean;
+  stdout?: NodeJS.WriteStream;
+  stdin?: NodeJS.ReadStream;
+  /** Draw on the terminal's alternate screen so quitting gives the shell back untouched (default: stdout is a TTY). */
+  alternateScreen?: boolean;
+  /** Write every frame in full instead of updating in place; for tests that read the frames back. */
+  debug?: boolean;
+}
+
+const ENTER_ALT_SCREEN = '\u001B[?1049h';
+const LEAVE_ALT_SCREEN = '\u001B[?1049l';
+const SIGNAL_CODES = { SIGTERM: 143, SIGHUP: 129, SIGINT: 130 } as const;
+
+function summaryLine(s: PoolSnapshot): string {
+  return `pcount-tui: ${s.tasks.length} tasks, ${s.completed} completed, ${s.failed} failed, ${s.cancelled} cancelled\n`;
+}
+
+/**
+ * Shows the dashboard until the user quits, then stops every worker through the pool.
+ * Resolves to the exit status: 0 after `q`, 128+n after a signal (130 for Ctrl-C).
+ */
+export async function renderDashboard(pool: PoolControl, opts: DashboardOptions = {}): Promise<number> {
+  const stdout = opts.stdout ?? process.stdout;
+  const stdin = opts.stdin ?? process.stdin;
+  const theme = { color: opts.color ?? colorFromEnv(process.env), unicode: opts.unicode ?? unicodeFromEnv(process.env) };
+  const altScreen = opts.alternateScreen ?? Boolean(stdout.isTTY);
+  if (altScreen) stdout.write(ENTER_ALT_SCREEN);
+
+  const instance = render(
+    <ThemeProvider theme={theme}>
+      <App pool={pool} configPath={opts.configPath} refreshMs={opts.refreshMs ?? 1000} />
+    </ThemeProvider>,
+    { stdout, stdin, exitOnCtrlC: false, debug: opts.debug ?? false },
+  );
+
+  // Ctrl-C arrives as a key in raw mode; these cover `kill`, a closed SSH session and a non-raw stdin.
+  let signalCode: number | null = null;
+  const onSignal = (signal: keyof typeof SIGNAL_CODES) => {
+    if (signalCode !== null) return;
+    signalCode = SIGNAL_CODES[signal];
+    pool
+      .shutdown()
+      .catch(() => undefined)
+      .finally(() => instance.unmount());
+  };
+  const handlers = (Object.keys(SIGNAL_CODES) as (keyof typeof SIGNAL_CODES)[]).map((signal) => {
+    const handler = () => onSignal(signal);
+    process.on(signal, handler);
+    return () => process.off(signal, handler);
+  });
+
+  try {
+    const result = await instance.waitUntilExit();
+    return signalCode ?? (typeof result === 'number' ? result : 0);
+  } finally {
+    for (const off of handlers) off();
+    if (altScreen) stdout.write(LEAVE_ALT_SCREEN);
+    if (signalCode !== SIGNAL_CODES.SIGHUP) stdout.write(summaryLine(pool.snapshot()));
+  }
+}
