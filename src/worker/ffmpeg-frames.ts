@@ -163,6 +163,9 @@ export class FrameReader implements AsyncIterable<RawFrame> {
   private startIndex = 0;
   private firstFrameAt = 0;
   private readonly infoPromise: Promise<SourceInfo>;
+  /** Resolves once ffmpeg has exited and its pipes are closed. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private settleExit!: (v: { code: number | null; signal: NodeJS.Signals | null }) => void;
   private settleInfo!: { resolve: (i: SourceInfo) => void; reject: (e: Error) => void };
 
   constructor(private readonly opts: FrameReaderOptions) {
@@ -173,6 +176,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     this.tail = new LineTail(opts.stderrLines ?? 20, (line) => this.onStderrLine(line));
     this.infoPromise = new Promise<SourceInfo>((resolve, reject) => (this.settleInfo = { resolve, reject }));
     this.infoPromise.catch(() => undefined);
+    this.exited = new Promise((resolve) => (this.settleExit = resolve));
     this.args = ffmpegArgs(opts);
 
     this.child = spawn(opts.ffmpeg, this.args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
@@ -323,6 +327,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     }
     this.settleInfo.reject(this.failure ?? new FrameReaderError('SOURCE_UNREADABLE', `ffmpeg found no video stream in ${this.opts.input}`, this.stderrTail(), code));
     this.notify();
+    this.settleExit({ code, signal });
   }
 
   private fail(code: FrameReaderErrorCode, message: string, exitCode: number | null = null): void {

@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { resolveFfmpeg, type FfmpegBinary } from '../src/worker/ffmpeg-binary.js';
+import { FrameReaderError, openFrames, type FrameReaderOptions, type RawFrame } from '../src/worker/ffmpeg-frames.js';
+
+const DATA = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+const VTEST = path.join(DATA, 'vtest.avi');
+const SYSTEM_FFMPEG = '/usr/bin/ffmpeg';
+const none = async () => null;
+
+async function readAll(opts: FrameReaderOptions): Promise<RawFrame[]> {
+  const frames: RawFrame[] = [];
+  for await (const f of openFrames(opts)) frames.push(f);
+  return frames;
+}
+
+async function failure(opts: FrameReaderOptions): Promise<FrameReaderError> {
+  const reader = openFrames(opts);
+  try {
+    await reader.next();
+  } catch (err) {
+    assert.ok(err instanceof FrameReaderError);
+    return err;
+  }
+  assert.fail('expected the reader to fail');
+}
+
+describe('ffmpeg binary resolution', () => {
+  it('prefers --ffmpeg over FFMPEG_PATH, and FFMPEG_PATH over the packages', async () => {
+    const installer = await resolveFfmpeg({ env: {} });
+    assert.equal(installer.origin, '@ffmpeg-installer/ffmpeg');
+    assert.match(installer.version, /^ffmpeg version /);
+
+    const viaOption = await resolveFfmpeg({ option: SYSTEM_FFMPEG, env: { FFMPEG_PATH: installer.path } });
+    assert.deepEqual([viaOption.origin, viaOption.path], ['option', SYSTEM_FFMPEG]);
+    const viaEnv = await resolveFfmpeg({ env: { FFMPEG_PATH: SYSTEM_FFMPEG } });
+    assert.deepEqual([viaEnv.origin, viaEnv.path], ['env', SYSTEM_FFMPEG]);
+    assert.match(viaEnv.version, /^ffmpeg version 5\./);
+  });
+
+  it('never falls back when the explicit choice does not run', async () => {
+    await assert.rejects(resolveFfmpeg({ option: '/nonexistent/ffmpeg', env: {} }), (e: Error & { code?: string }) => {
+      return e.code === 'FFMPEG_NOT_FOUND' && /--ffmpeg \(\/nonexistent\/ffmpeg\)/.test(e.message);
+    });
+    await assert.rejects(resolveFfmpeg({ env: { FFMPEG_PATH: '/etc/hostname' } }), /FFMPEG_PATH \(\/etc\/hostname\) does not run/);
+  });
+
+  it('tries ffmpeg-static, then @ffmpeg-installer/ffmpeg, then PATH, skipping candidates that do not run', async () => {
+    const viaStatic = await resolveFfmpeg({ env: {}, packages: { 'ffmpeg-static': async () => SYSTEM_FFMPEG } });
+    assert.equal(viaStatic.origin, 'ffmpeg-static');
+    const broken = await resolveFfmpeg({
+      env: { PATH: '/nonexistent:/usr/bin' },
+      packages: { 'ffmpeg-static': async () => '/etc/hostname', '@ffmpeg-installer/ffmpeg': none },
+    });
+    assert.deepEqual([broken.origin, broken.path], ['PATH', SYSTEM_FFMPEG]);
+    await assert.rejects(
+      resolveFfmpeg({ env: { PATH: '/nonexistent' }, packages: { 'ffmpeg-static': none, '@ffmpeg-installer/ffmpeg': none } }),
+      /no working ffmpeg found \(ffmpeg-static: not installed; @ffmpeg-installer\/ffmpeg: not installed; PATH: not installed\)/,
+    );
+  });
+});
+
+describe('raw frames from vtest.avi', async () => {
+  const bins: FfmpegBinary[] = [await resolveFfmpeg({ env: {} }), await resolveFfmpeg({ option: SYSTEM_FFMPEG })];
+  const bin = bins[0];
+  const base = { ffmpeg: bin.path, ffmpegVersion: bin.version, input: VTEST, output: { width: 384, height: 288 } };
+  const firstTwelve = await readAll({ ...base, maxFrames: 12 });
+
+  it('reports the source size, rate and duration before the first frame', async () => {
+    const reader = openFrames({ ...base, maxFrames: 1 });
+    const info = await reader.info();
+    assert.deepEqual([info.width, info.height, info.fps, info.duration], [768, 576, 10, 79.5]);
+    assert.equal(reader.bufferedFrames, 0);
+    reader.close();
+  });
+
+  it('hands out consecutive frames of exactly W×H×3 bytes with decode-order indices', () => {
+    assert.deepEqual(
+      firstTwelve.map((f) => f.index),
+      [...Array(12).keys()],
+    );
+    for (const f of firstTwelve) {
+      assert.equal(f.data.length, 384 * 288 * 3);
+      assert.equal(f.ptsSeconds, f.index / 10);
+    }
+    assert.notDeepEqual(firstTwelve[0].data, firstTwelve[11].data);
+  });
+
+  for (const b of bins) {
+    it(`keeps the original indices when taking every 10th frame (${b.version.slice(0, 22)})`, async () => {
+      const frames = await readAll({ ...base, ffmpeg: b.path, ffmpegVersion: b.version, every: 10, maxFrames: 3 });
+      assert.deepEqual(
+        frames.map((f) => f.index),
+        [0, 10, 20],
+      );
+      if (b === bin) assert.deepEqual(frames[1].data, firstTwelve[10].data);
+    });
+  }
+
+  it('starts at -ss with indices offset by start × fps', async () => {
+    const fromStart = await readAll({ ...base, every: 10, maxFrames: 3 });
+    const seeked = await readAll({ ...base, startSeconds: 2, every: 5, maxFrames: 2 });
+    assert.deepEqual(
+      seeked.map((f) => f.index),
+      [20, 25],
+    );
+    assert.deepEqual(seeked[0].data, fromStart[2].data);
+  });
+
+  it('letterboxes with the pad colour where asked', async () => {
+    const [f] = await readAll({
+      ...base,
+      output: { width: 320, height: 320, scaledWidth: 320, scaledHeight: 240, padX: 0, padY: 40, padValue: 114 },
+      maxFrames: 1,
+    });
+    assert.equal(f.data.length, 320 * 320 * 3);
+    const rowIsGrey = (y: number) => f.data.subarray(y * 960, (y + 1) * 960).every((v) => v === 114);
+    assert.ok(rowIsGrey(0) && rowIsGrey(39) && rowIsGrey(280) && rowIsGrey(319));
+    assert.ok(!rowIsGrey(40) && !rowIsGrey(279));
+  });
+
+  it('pauses ffmpeg while the consumer is busy, and close() stops it', async () => {
+    const reader = openFrames({ ...base, bufferFrames: 2 });
+    await reader.next();
+    await new Promise((r) => setTimeout(r, 400));
+    assert.ok(reader.bufferedFrames <= 3, `${reader.bufferedFrames} frames buffered`);
+    reader.close();
+    assert.equal(await reader.next(), null);
+    const exit = await reader.exited;
+    assert.ok(exit.signal === 'SIGTERM' || exit.code !== 0);
+  });
+});
+
+describe('frame reader errors', async () => {
+  const bin = await resolveFfmpeg({ env: {} });
+  const base = { ffmpeg: bin.path, ffmpegVersion: bin.version, output: { width: 64, height: 48 } };
+  const tmp = mkdtempSync(path.join(tmpdir(), 'pcount-ffmpeg-'));
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('names a missing file', async () => {
+    const err = await failure({ ...base, input: '/nonexistent/clip.mp4' });
+    assert.equal(err.code, 'SOURCE_NOT_FOUND');
+    assert.match(err.message, /\/nonexistent\/clip\.mp4/);
+    assert.ok(err.stderr.some((l) => /No such file/.test(l)));
+  });
+
+  it('names a file that is not a video', async () => {
+    const err = await failure({ ...base, input: fileURLToPath(import.meta.url) });
+    assert.equal(err.code, 'SOURCE_UNREADABLE');
+    assert.match(err.message, /ffmpeg-test|ffmpeg\.test\.js/);
+  });
+
+  it('times out on a source that never delivers a frame, and kills ffmpeg', async () => {
+    const fifo = path.join(tmp, 'stalled');
+    execFileSync('mkfifo', [fifo]);
+    const started = Date.now();
+    const reader = openFrames({ ...base, input: fifo, openTimeoutMs: 700 });
+    await assert.rejects(reader.next(), (e: FrameReaderError) => e.code === 'SOURCE_TIMEOUT' && e.message.includes(fifo));
+    assert.ok(Date.now() - started < 3000);
+    await reader.exited;
+  });
+
+  it('reports a binary that cannot be started', async () => {
+    const err = await failure({ ...base, ffmpeg: '/nonexistent/ffmpeg', input: VTEST });
+    assert.equal(err.code, 'FFMPEG_NOT_FOUND');
+    assert.match(err.message, /\/nonexistent\/ffmpeg/);
+  });
+});
