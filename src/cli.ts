@@ -8,7 +8,7 @@ import yargs, { type Argv } from 'yargs';
 const modelOptions = (y: Argv) =>
   y
     .option('model', { type: 'string', describe: 'path to an ONNX model (default: the built-in centernet person detector)' })
-    .option('model-format', { type: 'string', choices: ['centernet', 'yolox', 'yolov8'], describe: 'how to decode --model' })
+    .option('model-format', { type: 'string', describe: 'how to decode --model: centernet, yolox or yolov8 (checked by the handler, which reports BAD_MODEL_FORMAT)' })
     .option('input-size', { type: 'string', describe: 'model input size WxH, e.g. 384x288 (multiples of 32)' })
     .option('confidence', { type: 'number', describe: 'minimum detection score (0..1)' })
     .option('threads', { type: 'number', describe: 'onnxruntime intra-op threads' })
@@ -59,7 +59,9 @@ export async function main(args: string[]): Promise<number> {
           .option('task', { type: 'string', describe: 'task id written into every event (default: derived from the source)' })
           .option('live', { type: 'boolean', describe: 'treat the source as live (default: guessed from the source)' })
           .option('stall-timeout', { type: 'number', default: 10, describe: 'seconds without a frame before a live source is restarted (and the open time-out)' })
-          .option('log-level', { type: 'string', choices: ['debug', 'info', 'warn', 'error'], default: 'info' }),
+          .option('log-level', { type: 'string', choices: ['debug', 'info', 'warn', 'error'], default: 'info' })
+          .option('max-frames', { type: 'number', describe: 'stop (and write done) after this many frames' })
+          .option('emit-tracks', { type: 'boolean', default: false, describe: 'debug: write a tracks event after every frame' }),
       handle('worker'),
     )
     .command(
