@@ -1,0 +1,183 @@
+import { existsSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import { resolveBuiltinModel } from '../models/registry.js';
+import { centernet } from '../vision/formats/centernet.js';
+import { isModelFormat, MODEL_FORMATS, type FormatSpec, type ModelFormatName, type TensorView } from '../vision/formats/format.js';
+import { yolov8 } from '../vision/formats/yolov8.js';
+import { yolox } from '../vision/formats/yolox.js';
+import { letterbox, type Letterbox } from '../vision/letterbox.js';
+import type { Detection } from '../vision/types.js';
+import { DetectorError } from './detector-error.js';
+import { chooseInputSize, parseInputSize, type InputSize } from './input-size.js';
+
+export { DetectorError } from './detector-error.js';
+
+/**
+ * The person detector: one onnxruntime CPU session, one reused input buffer.
+ * Session options were measured with `npm run bench:detect` (see /work/notes/bench-detect.md): one inter-op thread and
+ * sequential execution (the graphs are a single chain, parallel execution only adds scheduling), full graph
+ * optimisation, memory arena and pattern on (same shapes every frame).
+ */
+
+export interface DetectorOptions {
+  /** An ONNX file; default: the built-in centernet. */
+  modelPath?: string;
+  /** Required with a custom model unless it can be told from the model's outputs. */
+  format?: string;
+  /** "WxH" or a size; default: the model's fixed size, else chosen from the source aspect (centernet). */
+  inputSize?: string | InputSize;
+  /** Source frame size, used to pick an input size with the same aspect when none is given. */
+  sourceWidth?: number;
+  sourceHeight?: number;
+  /** Minimum score; default: the format's. */
+  confidence?: number;
+  /** onnxruntime intra-op threads (default 2). */
+  threads?: number;
+}
+
+export interface Detector {
+  format: ModelFormatName;
+  modelPath: string;
+  inputWidth: number;
+  inputHeight: number;
+  confidence: number;
+  /** Grey level ffmpeg should pad with, and where the picture goes, for a source of this size. */
+  padValue: number;
+  geometryFor(srcWidth: number, srcHeight: number): Letterbox;
+  /** `rgb` = packed rgb24 of exactly inputWidth × inputHeight, laid out as `geometry` says. */
+  detect(rgb: Uint8Array, geometry: Letterbox): Promise<Detection[]>;
+  /** Raw model outputs for one frame, without decoding (benchmarks time this). */
+  infer(rgb: Uint8Array): Promise<TensorView[]>;
+  release(): Promise<void>;
+}
+
+const SPECS: Record<ModelFormatName, FormatSpec> = { centernet, yolox, yolov8 };
+export const DEFAULT_THREADS = 2;
+
+export function sessionOptions(threads: number): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    enableCpuMemArena: true,
+    enableMemPattern: true,
+  };
+}
+
+export async function createDetector(opts: DetectorOptions = {}): Promise<Detector> {
+  if (opts.format !== undefined && !isModelFormat(opts.format)) {
+    throw new DetectorError('BAD_MODEL_FORMAT', `unknown model format "${opts.format}" (expected one of: ${MODEL_FORMATS.join(', ')})`);
+  }
+  const threads = opts.threads ?? DEFAULT_THREADS;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+    throw new DetectorError('BAD_ARGUMENT', `--threads must be an integer from 1 to 64, got ${opts.threads}`);
+  }
+  if (opts.confidence !== undefined && !(opts.confidence > 0 && opts.confidence <= 1)) {
+    throw new DetectorError('BAD_ARGUMENT', `--confidence must be in (0, 1], got ${opts.confidence}`);
+  }
+  const requested = typeof opts.inputSize === 'string' ? parseInputSize(opts.inputSize) : opts.inputSize;
+
+  let modelPath: string;
+  let formatName = opts.format as ModelFormatName | undefined;
+  if (opts.modelPath) {
+    modelPath = opts.modelPath;
+    if (!existsSync(modelPath)) throw new DetectorError('MODEL_MISSING', `model file not found: ${modelPath}`);
+  } else {
+    if (formatName && formatName !== 'centernet') {
+      throw new DetectorError('BAD_MODEL_FORMAT', `--model-format ${formatName} needs --model PATH (the built-in model is centernet)`);
+    }
+    modelPath = (await resolveBuiltinModel('centernet')).path;
+    formatName = 'centernet';
+  }
+
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(modelPath, sessionOptions(threads));
+  } catch (err) {
+    throw new DetectorError('MODEL_CORRUPT', `cannot load model ${modelPath}: ${firstLine(err)}`);
+  }
+  try {
+    const spec = SPECS[formatName ?? guessFormat(session, modelPath)];
+    const size = chooseInputSize(spec, inputShape(session, spec), requested, opts.sourceWidth, opts.sourceHeight);
+    const outputNames = pickOutputs(session, spec, modelPath);
+    return buildDetector(session, spec, modelPath, size, outputNames, opts.confidence ?? spec.defaultConfidence);
+  } catch (err) {
+    await session.release();
+    throw err;
+  }
+}
+
+function buildDetector(
+  session: ort.InferenceSession,
+  spec: FormatSpec,
+  modelPath: string,
+  size: InputSize,
+  outputNames: string[],
+  confidence: number,
+): Detector {
+  const { width, height } = size;
+  const dims = spec.layout === 'nhwc' ? [1, height, width, 3] : [1, 3, height, width];
+  const buffer = new Float32Array(width * height * 3);
+  // One tensor over one buffer: each frame is written into the same memory, nothing is allocated per frame.
+  const input = new ort.Tensor('float32', buffer, dims);
+  const feeds = { [session.inputNames[0]]: input };
+  const frameBytes = width * height * 3;
+
+  const infer = async (rgb: Uint8Array): Promise<TensorView[]> => {
+    if (rgb.length !== frameBytes) {
+      throw new DetectorError('BAD_INPUT_SIZE', `frame has ${rgb.length} bytes, the model input ${width}x${height} needs ${frameBytes}`);
+    }
+    spec.preprocess(rgb, width, height, buffer);
+    const out = await session.run(feeds, outputNames);
+    return outputNames.map((n) => ({ data: out[n].data as Float32Array, dims: out[n].dims }));
+  };
+
+  return {
+    format: spec.name,
+    modelPath,
+    inputWidth: width,
+    inputHeight: height,
+    confidence,
+    padValue: spec.padValue,
+    geometryFor: (srcWidth, srcHeight) => letterbox(srcWidth, srcHeight, width, height, spec.padAlign),
+    infer,
+    detect: async (rgb, geometry) => spec.decode(await infer(rgb), geometry, confidence),
+    release: () => session.release(),
+  };
+}
+
+function inputShape(session: ort.InferenceSession, spec: FormatSpec): { width: number | null; height: number | null } {
+  const meta = session.inputMetadata[0];
+  const shape = meta?.isTensor ? meta.shape : [];
+  const [h, w] = spec.layout === 'nhwc' ? [shape[1], shape[2]] : [shape[2], shape[3]];
+  return { width: typeof w === 'number' && w > 0 ? w : null, height: typeof h === 'number' && h > 0 ? h : null };
+}
+
+/** With `--model` but no `--model-format`: two outputs are centernet; one [1,N,5+C] is yolox, one [1,4+C,N] yolov8. */
+function guessFormat(session: ort.InferenceSession, modelPath: string): ModelFormatName {
+  const metas = session.outputMetadata.filter((m) => m.isTensor) as ort.InferenceSession.TensorValueMetadata[];
+  if (metas.length === 2) return 'centernet';
+  const shape = metas.length === 1 ? metas[0].shape : [];
+  if (shape.length === 3 && typeof shape[2] === 'number' && shape[2] <= 1000 && shape[2] >= 6) return 'yolox';
+  if (shape.length === 3 && typeof shape[1] === 'number' && shape[1] <= 1000 && shape[1] >= 5) return 'yolov8';
+  throw new DetectorError('BAD_MODEL_FORMAT', `cannot tell the format of ${modelPath}; pass --model-format ${MODEL_FORMATS.join('|')}`);
+}
+
+function pickOutputs(session: ort.InferenceSession, spec: FormatSpec, modelPath: string): string[] {
+  const names = session.outputNames;
+  if (names.length < spec.outputRoles.length) {
+    throw new DetectorError(
+      'BAD_MODEL_FORMAT',
+      `${modelPath} has ${names.length} output(s) but format ${spec.name} needs ${spec.outputRoles.length} (${spec.outputRoles.join(', ')})`,
+    );
+  }
+  // Outputs named after their role win; otherwise the model's own order is taken.
+  if (spec.outputRoles.every((r) => names.includes(r))) return [...spec.outputRoles];
+  return names.slice(0, spec.outputRoles.length);
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0];
+}
