@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'BAD_LINE'
   | 'BAD_ARGUMENT'
   | 'BAD_MODEL_FORMAT'
+  | 'BAD_INPUT_SIZE'
   | 'MODEL_CORRUPT'
   | 'MODEL_MISSING'
   | 'FFMPEG_NOT_FOUND'
@@ -34,6 +35,7 @@ const KNOWN = new Set<string>([
   'BAD_LINE',
   'BAD_ARGUMENT',
   'BAD_MODEL_FORMAT',
+  'BAD_INPUT_SIZE',
   'MODEL_CORRUPT',
   'MODEL_MISSING',
   'FFMPEG_NOT_FOUND',

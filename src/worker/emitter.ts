@@ -1,0 +1,38 @@
+import { PROTOCOL_VERSION, type LogLevel, type WorkerEvent } from '../protocol/events.js';
+import type { NdjsonWriter } from '../protocol/ndjson.js';
+
+type Body<E> = E extends WorkerEvent ? Omit<E, 'v' | 'task' | 'ts'> : never;
+export type EventBody = Body<WorkerEvent>;
+
+const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+
+/** Stamps events with `v`, `task` and `ts`, filters `log` events by level, and writes them as NDJSON. */
+export class Emitter {
+  constructor(
+    private readonly writer: NdjsonWriter,
+    readonly task: string,
+    private readonly minLevel: LogLevel = 'info',
+  ) {}
+
+  /** Returns false under backpressure: the caller should `await drained()` before producing more. */
+  emit(body: EventBody): boolean {
+    const { type, ...rest } = body;
+    return this.writer.write({ v: PROTOCOL_VERSION, type, task: this.task, ts: Date.now(), ...rest });
+  }
+
+  log(level: LogLevel, message: string): void {
+    if (LEVELS.indexOf(level) >= LEVELS.indexOf(this.minLevel)) this.emit({ type: 'log', level, message });
+  }
+
+  drained(): Promise<void> {
+    return this.writer.drained();
+  }
+
+  flush(): Promise<void> {
+    return this.writer.flush();
+  }
+
+  get closed(): boolean {
+    return this.writer.closed;
+  }
+}

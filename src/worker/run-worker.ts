@@ -1,0 +1,202 @@
+import type { Readable, Writable } from 'node:stream';
+import type { LogLevel } from '../protocol/events.js';
+import { NdjsonWriter } from '../protocol/ndjson.js';
+import type { AnchorMode } from '../vision/geometry.js';
+import { PeopleCounter } from '../vision/people-counter.js';
+import type { LineSpec } from '../vision/types.js';
+import type { Detector } from './detector.js';
+import { Emitter } from './emitter.js';
+import { toWorkerError, type ErrorCode } from './errors.js';
+import type { FrameSource } from './source.js';
+import { openAll, type Opened } from './setup.js';
+import { StopController } from './stop.js';
+
+export interface WorkerConfig {
+  source: string;
+  task: string;
+  lines: LineSpec[];
+  live: boolean;
+  skipFrames: number;
+  anchor: AnchorMode;
+  stallTimeoutMs: number;
+  logLevel: LogLevel;
+  ffmpeg?: string;
+  model?: string;
+  modelFormat?: string;
+  inputSize?: string;
+  threads?: number;
+  confidence?: number;
+  /** Stop (as if asked to) after this many frames. */
+  maxFrames?: number;
+  /** Write a `tracks` event after every frame (benchmarks). */
+  emitTracks: boolean;
+}
+
+export interface WorkerIO {
+  stdout: Writable;
+  stderr: Writable;
+  /** Where `{"cmd":"stop"}` comes from; null to ignore. */
+  stdin: Readable | null;
+}
+
+const PROGRESS_INTERVAL_MS = 1000;
+const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['BAD_LINE', 'BAD_ARGUMENT', 'BAD_MODEL_FORMAT', 'BAD_INPUT_SIZE']);
+
+/** Exit status for a fatal error: 2 for bad arguments (like yargs' own usage errors), 1 for everything else. */
+export function exitCodeFor(code: ErrorCode): number {
+  return USAGE_CODES.has(code) ? 2 : 1;
+}
+
+interface Counting {
+  counter: PeopleCounter;
+  frames: number;
+  startedAt: number;
+}
+
+/**
+ * One counting task: source → detector (every `skipFrames` frames) → tracker → line counter → NDJSON events.
+ * Always ends with `done` once counting has started, also after a fatal error, so counts are never lost.
+ */
+export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number> {
+  const stop = new StopController(io.stdin);
+  const writer = new NdjsonWriter(io.stdout, () => stop.request('stdout closed'));
+  const emit = new Emitter(writer, cfg.task, cfg.logLevel);
+  let opened: Opened | null = null;
+  let counting: Counting | null = null;
+  try {
+    opened = await openAll({
+      ...cfg,
+      log: (level, message) => emit.log(level, message),
+      onReconnect: (attempt, delayMs, reason) => emit.emit({ type: 'reconnect', attempt, delay_ms: delayMs, reason }),
+    });
+    const source = opened.source;
+    stop.onStop(() => source.close());
+    if (stop.stopped) source.close();
+    emitHello(emit, cfg, opened);
+    counting = {
+      counter: new PeopleCounter(cfg.lines, opened.source.info, { counter: { anchor: cfg.anchor } }),
+      frames: 0,
+      startedAt: performance.now(),
+    };
+    await countFrames(cfg, emit, stop, opened.detector, source, counting);
+    if (stop.reason && stop.reason !== 'stdout closed') emit.log('info', `stopped (${stop.reason})`);
+    emitDone(emit, counting, source.dropped);
+    return 0;
+  } catch (err) {
+    const e = toWorkerError(err);
+    emit.emit({ type: 'error', code: e.code, message: e.message, fatal: true });
+    if (counting && opened) emitDone(emit, counting, opened.source.dropped);
+    io.stderr.write(`pcount-tui worker: ${e.code}: ${e.message}\n`);
+    if (e.code === 'INTERNAL' && process.env.PCOUNT_DEBUG && err instanceof Error) io.stderr.write(`${err.stack}\n`);
+    return exitCodeFor(e.code);
+  } finally {
+    opened?.source.close();
+    await opened?.detector.release().catch(() => undefined);
+    stop.dispose();
+    await emit.flush();
+  }
+}
+
+async function countFrames(
+  cfg: WorkerConfig,
+  emit: Emitter,
+  stop: StopController,
+  detector: Detector,
+  source: FrameSource,
+  c: Counting,
+): Promise<void> {
+  const info = source.info;
+  let lastProgress = performance.now();
+  let framesAtProgress = 0;
+  let lastFrame = 0;
+  let lastPts = 0;
+  let visibleTracks = 0;
+  const progress = (now: number) => {
+    const fps = (c.frames - framesAtProgress) / Math.max(1e-3, (now - lastProgress) / 1000);
+    const sum = c.counter.summary();
+    emit.emit({
+      type: 'progress',
+      frame: lastFrame,
+      fps: round(fps, 2),
+      in: sum.in,
+      out: sum.out,
+      occupancy: sum.occupancy,
+      tracks: visibleTracks,
+      dropped: source.dropped,
+      position: cfg.live ? null : round(lastPts, 3),
+      duration: cfg.live ? null : info.duration,
+      lines: c.counter.counts(),
+    });
+    lastProgress = now;
+    framesAtProgress = c.frames;
+  };
+
+  while (!stop.stopped && (cfg.maxFrames === undefined || c.frames < cfg.maxFrames)) {
+    const frame = await source.next();
+    if (!frame) break;
+    const detectNow = c.frames % cfg.skipFrames === 0;
+    const step = detectNow
+      ? c.counter.detections(await detector.detect(frame.data, frame.geometry), frame.number, frame.pts)
+      : c.counter.predict(frame.pts);
+    c.frames += 1;
+    lastFrame = frame.number;
+    lastPts = frame.pts;
+    const visible = step.tracks.filter((t) => t.state === 'confirmed');
+    visibleTracks = visible.length;
+    for (const x of step.crossings) {
+      emit.emit({ type: 'crossing', line: x.line, track: x.track, direction: x.direction, frame: x.frame, pts: round(x.pts, 3) });
+    }
+    if (cfg.emitTracks) {
+      emit.emit({
+        type: 'tracks',
+        frame: frame.number,
+        pts: round(frame.pts, 3),
+        tracks: visible.map((t) => ({ id: t.id, box: t.box.map((v) => round(v, 1)) as [number, number, number, number] })),
+      });
+    }
+    const now = performance.now();
+    if (now - lastProgress >= PROGRESS_INTERVAL_MS) progress(now);
+    // A slow reader of stdout slows the worker down instead of growing its memory.
+    await emit.drained();
+  }
+  if (c.frames > 0) progress(performance.now());
+}
+
+function emitHello(emit: Emitter, cfg: WorkerConfig, o: Opened): void {
+  const { info } = o.source;
+  emit.emit({
+    type: 'hello',
+    protocol: 1,
+    source: cfg.source,
+    live: cfg.live,
+    model: { path: o.detector.modelPath, format: o.detector.format, input_width: o.detector.inputWidth, input_height: o.detector.inputHeight },
+    ffmpeg: { path: o.ffmpeg.path, origin: o.ffmpeg.origin, version: /ffmpeg version (\S+)/i.exec(o.ffmpeg.version)?.[1] ?? o.ffmpeg.version },
+    width: info.width,
+    height: info.height,
+    fps: info.fps,
+    duration: cfg.live ? null : info.duration,
+    lines: cfg.lines.map((l) => ({ name: l.name, points: l.points })),
+    skip_frames: cfg.skipFrames,
+    anchor: cfg.anchor,
+  });
+}
+
+function emitDone(emit: Emitter, c: Counting, dropped: number): void {
+  const wall = (performance.now() - c.startedAt) / 1000;
+  const sum = c.counter.summary();
+  emit.emit({
+    type: 'done',
+    frames: c.frames,
+    wall_seconds: round(wall, 3),
+    avg_fps: round(c.frames / Math.max(wall, 1e-3), 2),
+    dropped,
+    lines: c.counter.counts(),
+    in: sum.in,
+    out: sum.out,
+  });
+}
+
+function round(v: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}

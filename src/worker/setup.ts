@@ -1,0 +1,96 @@
+import type { LogLevel } from '../protocol/events.js';
+import { createDetector, type Detector } from './detector.js';
+import { WorkerError } from './errors.js';
+import { resolveFfmpeg, type FfmpegBinary } from './ffmpeg-binary.js';
+import { openFrames, type SourceInfo } from './ffmpeg-frames.js';
+import { FrameSource } from './source.js';
+import { checkLocalSource, inputArgsFor, sourceError } from './source-kind.js';
+
+export interface SetupOptions {
+  source: string;
+  live: boolean;
+  ffmpeg?: string;
+  model?: string;
+  modelFormat?: string;
+  inputSize?: string;
+  threads?: number;
+  confidence?: number;
+  stallTimeoutMs: number;
+  maxFrames?: number;
+  log(level: LogLevel, message: string): void;
+  onReconnect(attempt: number, delayMs: number, reason: string): void;
+}
+
+export interface Opened {
+  ffmpeg: FfmpegBinary;
+  detector: Detector;
+  source: FrameSource;
+}
+
+/**
+ * Reads a file's header with a throw-away ffmpeg run, so that the detector can pick an input size with the file's
+ * aspect ratio. Live sources skip this (a camera or a one-client stream server should be connected to once); they
+ * get the detector's default size and are letterboxed into it.
+ */
+async function probeFile(ffmpeg: FfmpegBinary, source: string, timeoutMs: number): Promise<SourceInfo> {
+  const reader = openFrames({
+    ffmpeg: ffmpeg.path,
+    ffmpegVersion: ffmpeg.version,
+    input: source,
+    inputArgs: inputArgsFor(source),
+    output: { width: 32, height: 32 },
+    openTimeoutMs: timeoutMs,
+    maxFrames: 1,
+    bufferFrames: 1,
+  });
+  try {
+    return await reader.info();
+  } catch (err) {
+    throw sourceError(err);
+  } finally {
+    reader.close();
+  }
+}
+
+/** ffmpeg, the detector and the opened source, each failure as a WorkerError that names the problem. */
+export async function openAll(o: SetupOptions): Promise<Opened> {
+  await checkLocalSource(o.source);
+  let ffmpeg: FfmpegBinary;
+  try {
+    ffmpeg = await resolveFfmpeg({ option: o.ffmpeg });
+  } catch (err) {
+    throw new WorkerError('FFMPEG_NOT_FOUND', (err as Error).message);
+  }
+  o.log('info', `ffmpeg ${ffmpeg.path} (${ffmpeg.origin}): ${ffmpeg.version}`);
+  const probed = o.live ? null : await probeFile(ffmpeg, o.source, o.stallTimeoutMs);
+  const detector = await createDetector({
+    modelPath: o.model,
+    format: o.modelFormat,
+    inputSize: o.inputSize,
+    threads: o.threads,
+    confidence: o.confidence,
+    sourceWidth: probed?.width,
+    sourceHeight: probed?.height,
+  });
+  o.log('info', `model ${detector.modelPath} (${detector.format}, input ${detector.inputWidth}x${detector.inputHeight}, confidence ${detector.confidence})`);
+  try {
+    const source = await FrameSource.open({
+      source: o.source,
+      live: o.live,
+      ffmpeg,
+      layoutFor: (w, h) => detector.geometryFor(w, h),
+      inputWidth: detector.inputWidth,
+      inputHeight: detector.inputHeight,
+      padValue: detector.padValue,
+      expectedSize: probed ?? undefined,
+      stallTimeoutMs: o.stallTimeoutMs,
+      maxFrames: o.maxFrames,
+      onReconnect: o.onReconnect,
+      onLog: o.log,
+    });
+    return { ffmpeg, detector, source };
+  } catch (err) {
+    await detector.release();
+    throw err;
+  }
+}

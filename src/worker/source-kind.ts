@@ -1,0 +1,62 @@
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { WorkerError } from './errors.js';
+import { FrameReaderError } from './ffmpeg-frames.js';
+
+const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+const LIVE_URL = /^(rtsps?|rtmps?|https?|udp|tcp|srt|rtp):\/\//i;
+const DEVICE = /^\/dev\/video\d+$/;
+
+/** Live sources are the ones that keep producing frames in real time: cameras and network streams. */
+export function looksLive(source: string): boolean {
+  return LIVE_URL.test(source) || DEVICE.test(source);
+}
+
+/** ffmpeg input options a source kind needs (before `-i`). */
+export function inputArgsFor(source: string): string[] {
+  // TCP interleaving: UDP RTP loses packets on busy networks and does not pass NAT; the socket time-out option is
+  // added by the frame reader, which knows which spelling this ffmpeg understands.
+  if (/^rtsps?:\/\//i.test(source)) return ['-rtsp_transport', 'tcp'];
+  if (DEVICE.test(source)) return ['-f', 'v4l2'];
+  return [];
+}
+
+/**
+ * Fails early, with the path in the message, for a local source that cannot work: missing, a folder, or not
+ * readable. An image-sequence pattern (`frames/%04d.png`) is checked through its folder.
+ */
+export async function checkLocalSource(source: string): Promise<void> {
+  if (URL_SCHEME.test(source) || DEVICE.test(source)) return;
+  const isPattern = /%\d*d/.test(source);
+  const target = isPattern ? path.dirname(source) || '.' : source;
+  let info;
+  try {
+    info = await stat(target);
+  } catch {
+    throw new WorkerError('SOURCE_NOT_FOUND', `source not found: ${isPattern ? `folder ${target} of ${source}` : source}`);
+  }
+  if (!isPattern && info.isDirectory()) {
+    throw new WorkerError('SOURCE_UNREADABLE', `source ${source} is a folder; give a video file or an image pattern such as ${path.join(source, '%04d.png')}`);
+  }
+  try {
+    await access(target, constants.R_OK);
+  } catch {
+    throw new WorkerError('SOURCE_UNREADABLE', `source ${source} is not readable (permission denied)`);
+  }
+}
+
+/** A frame-reader failure as a protocol error: the reader already classifies it with our codes and names the
+ * source and ffmpeg's own reason in the message. */
+export function sourceError(err: unknown): WorkerError {
+  if (err instanceof WorkerError) return err;
+  if (err instanceof FrameReaderError) return new WorkerError(err.code, err.message);
+  return new WorkerError('INTERNAL', err instanceof Error ? err.message : String(err));
+}
+
+/** Delay before reconnect attempt `attempt` (1, 2, …): doubling from `baseMs` up to `maxMs`, ±25 % jitter so that
+ * many workers of one camera server do not hammer it in step. */
+export function backoffDelay(attempt: number, baseMs = 500, maxMs = 30_000, random: () => number = Math.random): number {
+  const plain = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(plain * (0.75 + 0.5 * random()));
+}
