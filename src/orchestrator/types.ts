@@ -25,6 +25,12 @@ export interface TaskView {
   restarts: number;
   /** The last log lines of this task, oldest first (bounded). */
   logs: string[];
+  /** Frames the workers of this task have read so far. */
+  frames?: number;
+  /** Frames dropped to stay current (live sources). */
+  dropped?: number;
+  /** True while a camera waits out its restart backoff (state stays `processing`). */
+  backoff?: boolean;
 }
 
 export interface WorkerView {
@@ -32,6 +38,9 @@ export interface WorkerView {
   state: WorkerStateKind;
   task: string | null;
   pid: number | null;
+  /** CPU of the child and its ffmpeg (100 = one core) and their resident memory, sampled about once a second. */
+  cpuPercent?: number;
+  rssBytes?: number;
 }
 
 export interface PoolSnapshot {
@@ -48,6 +57,8 @@ export interface PoolSnapshot {
   childRssBytes: number;
   /** True once every task is in a final state. */
   finished: boolean;
+  /** The folder and files of the last export (automatic or on demand), or why it failed. */
+  lastExport?: { dir: string; files: string[]; at: number; error: string | null } | null;
 }
 
 /** Commands the UI may dispatch. The orchestrator validates them against the task machine. */

@@ -1,0 +1,161 @@
+import type { ChildProcess } from 'node:child_process';
+import type { ErrorEvent, WorkerEvent } from '../protocol/events.js';
+import { LineSplitter, onNdjsonLines } from '../protocol/ndjson.js';
+import { signalGroup, type SpawnFn, type WorkerCommand } from './spawn-worker.js';
+import type { Timers } from './timers.js';
+
+/** How a child ended, with what the pool needs to decide between done, restart and error. */
+export interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** We killed it because it sent nothing for the stall time-out. */
+  stalled: boolean;
+  /** We killed it because it ignored a stop for the stop time-out. */
+  killedAfterStop: boolean;
+  sawDone: boolean;
+  lastError: ErrorEvent | null;
+  /** The last lines the child wrote on stderr (or non-JSON lines on stdout), for error messages. */
+  tail: string[];
+  spawnError: Error | null;
+}
+
+export interface ChildRunnerOptions {
+  command: WorkerCommand;
+  args: string[];
+  spawn: SpawnFn;
+  timers: Timers;
+  stallTimeoutMs: number;
+  stopTimeoutMs: number;
+  onEvent(event: WorkerEvent): void;
+  /** A line that is not an event: stderr output, or a stray stdout line. */
+  onNoise(line: string): void;
+  onExit(exit: ChildExit): void;
+}
+
+const TAIL_LINES = 8;
+/** After `exit`, how long to wait for the pipes to flush before giving up on them (a grandchild may hold them). */
+const PIPE_GRACE_MS = 1000;
+
+/** One worker child: its NDJSON, its stall watchdog, and the stop-then-SIGKILL sequence. */
+export class ChildRunner {
+  readonly child: ChildProcess;
+  private stallTimer: unknown = null;
+  private killTimer: unknown = null;
+  private graceTimer: unknown = null;
+  private stopping = false;
+  private finished = false;
+  private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  private readonly state: ChildExit = {
+    code: null,
+    signal: null,
+    stalled: false,
+    killedAfterStop: false,
+    sawDone: false,
+    lastError: null,
+    tail: [],
+    spawnError: null,
+  };
+
+  constructor(private readonly opts: ChildRunnerOptions) {
+    this.child = opts.spawn(opts.command.file, [...opts.command.args, ...opts.args]);
+    const { child } = this;
+    child.on('error', (err) => {
+      this.state.spawnError = err;
+      // A child that never started emits no 'exit'; one that did will still close its pipes.
+      if (child.pid === undefined) this.finish();
+    });
+    child.on('exit', (code, signal) => {
+      this.exitInfo = { code, signal };
+      this.clearTimer('stallTimer');
+      this.clearTimer('killTimer');
+      this.graceTimer = opts.timers.setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        this.finish();
+      }, PIPE_GRACE_MS);
+    });
+    child.on('close', () => this.finish());
+    child.stdin?.on('error', () => {
+      // EPIPE when the child already exited: its exit is handled through 'exit'.
+    });
+    if (child.stdout) {
+      onNdjsonLines(child.stdout, (item) => {
+        this.armStall();
+        if (!item.ok) return this.noise(item.line || item.error);
+        const ev = item.value as WorkerEvent;
+        if (ev === null || typeof ev !== 'object' || typeof ev.type !== 'string') return this.noise(item.line);
+        if (ev.type === 'done') this.state.sawDone = true;
+        if (ev.type === 'error') this.state.lastError = ev;
+        opts.onEvent(ev);
+      });
+    }
+    if (child.stderr) {
+      const splitter = new LineSplitter(64 * 1024);
+      child.stderr.on('data', (chunk: Buffer) => splitter.push(chunk).forEach((l) => l.trim() && this.noise(l)));
+      child.stderr.on('end', () => splitter.end().forEach((l) => l.trim() && this.noise(l)));
+    }
+    this.armStall();
+  }
+
+  get pid(): number | null {
+    return this.child.pid ?? null;
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  /** Asks the child to finish (`{"cmd":"stop"}` on stdin); SIGKILL follows if it is still there after the time-out. */
+  requestStop(): void {
+    if (this.stopping || this.finished) return;
+    this.stopping = true;
+    this.clearTimer('stallTimer');
+    if (this.exitInfo) return;
+    try {
+      this.child.stdin?.write('{"cmd":"stop"}\n');
+    } catch {
+      // The pipe is gone, so the child is on its way out; the kill timer covers the rest.
+    }
+    this.killTimer = this.opts.timers.setTimeout(() => {
+      this.state.killedAfterStop = true;
+      signalGroup(this.child, 'SIGKILL');
+    }, this.opts.stopTimeoutMs);
+  }
+
+  /** Kills at once (used for a stalled child). */
+  kill(): void {
+    if (this.exitInfo || this.finished) return;
+    signalGroup(this.child, 'SIGKILL');
+  }
+
+  private noise(line: string): void {
+    this.state.tail.push(line);
+    if (this.state.tail.length > TAIL_LINES) this.state.tail.shift();
+    this.opts.onNoise(line);
+  }
+
+  private armStall(): void {
+    if (this.stopping || this.exitInfo) return;
+    this.clearTimer('stallTimer');
+    this.stallTimer = this.opts.timers.setTimeout(() => {
+      this.state.stalled = true;
+      this.kill();
+    }, this.opts.stallTimeoutMs);
+  }
+
+  private clearTimer(name: 'stallTimer' | 'killTimer' | 'graceTimer'): void {
+    if (this[name] !== null) this.opts.timers.clearTimeout(this[name]);
+    this[name] = null;
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.clearTimer('stallTimer');
+    this.clearTimer('killTimer');
+    this.clearTimer('graceTimer');
+    this.state.code = this.exitInfo?.code ?? null;
+    this.state.signal = this.exitInfo?.signal ?? null;
+    this.opts.onExit({ ...this.state, tail: [...this.state.tail] });
+  }
+}

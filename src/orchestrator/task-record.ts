@@ -1,0 +1,104 @@
+import type { TaskSpec } from '../config/types.js';
+import type { ChildRunner } from './child-runner.js';
+import { RestartWindow } from './backoff.js';
+import type { TaskExport as ExportTask } from './export.js';
+import { TaskResults, type ResultLimits } from './results.js';
+import { initialTaskState, type TaskState } from './task-machine.js';
+import type { TaskView } from './types.js';
+
+/** What the current child's exit means, decided by a user command or by the shutdown before it exits. */
+export type ExitIntent = 'stop' | 'cancel' | 'restart' | 'shutdown';
+
+/** The pool's bookkeeping for one task. */
+export class TaskRecord {
+  state: TaskState = initialTaskState;
+  readonly results: TaskResults;
+  readonly window: RestartWindow;
+  /** Restarts after crashes or stalls since the task last (re)started, shown in the table. */
+  restarts = 0;
+  /** The worker slot the task holds while processing, including while it waits out a backoff. */
+  slot: number | null = null;
+  runner: ChildRunner | null = null;
+  exitIntent: ExitIntent | null = null;
+  backoffTimer: unknown = null;
+
+  constructor(
+    readonly spec: TaskSpec,
+    limits: ResultLimits,
+    restartLimit: { count: number; windowMs: number },
+  ) {
+    this.results = new TaskResults(
+      spec.lines.map((l) => l.name),
+      limits,
+    );
+    this.window = new RestartWindow(restartLimit.count, restartLimit.windowMs);
+  }
+
+  get id(): string {
+    return this.spec.id;
+  }
+
+  /** Clears counts and the restart history before the task runs again from the start. */
+  resetForRerun(): void {
+    this.results.reset();
+    this.window.reset();
+    this.restarts = 0;
+  }
+
+  reason(): string | null {
+    const s = this.state;
+    if (s.kind === 'error' || s.kind === 'cancelled') return s.reason;
+    if (s.kind === 'completed') return s.note;
+    return null;
+  }
+
+  view(): TaskView {
+    const r = this.results;
+    const processing = this.state.kind === 'processing';
+    return {
+      id: this.spec.id,
+      kind: this.spec.kind,
+      source: this.spec.source,
+      state: this.state.kind,
+      reason: this.reason(),
+      fps: processing ? r.fps : this.state.kind === 'completed' ? (r.avgFps ?? 0) : 0,
+      in: r.in,
+      out: r.out,
+      occupancy: r.occupancy,
+      lines: r.lines.map((l) => ({ ...l })),
+      progress: this.spec.kind === 'video' ? r.progress() : null,
+      etaSeconds: this.spec.kind === 'video' && processing ? r.etaSeconds() : null,
+      restarts: this.restarts,
+      logs: r.logs.toArray(),
+      frames: r.frames,
+      dropped: r.dropped,
+      backoff: processing && this.runner === null && this.backoffTimer !== null,
+    };
+  }
+
+  exportData(): ExportTask {
+    const r = this.results;
+    return {
+      id: this.spec.id,
+      kind: this.spec.kind,
+      source: this.spec.source,
+      state: this.state.kind,
+      reason: this.reason(),
+      in: r.in,
+      out: r.out,
+      occupancy: r.occupancy,
+      lines: r.lines.map((l) => ({ ...l })),
+      frames: r.frames,
+      avgFps: r.avgFps,
+      dropped: r.dropped,
+      restarts: this.restarts,
+      progress: r.progress(),
+      startedAt: r.startedAt,
+      endedAt: r.endedAt,
+      series: r.series.toArray(),
+      seriesDropped: r.series.dropped,
+      crossings: r.crossings.toArray(),
+      crossingsDropped: r.crossings.dropped,
+    };
+  }
+}
