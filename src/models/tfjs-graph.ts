@@ -49,7 +49,7 @@ export interface TfjsModelJson {
   signature?: unknown;
   userDefinedMetadata?: { signature?: unknown };
 }
-interface RawNode {
+export interface RawNode {
   name: string;
   op: string;
   input?: string[];
