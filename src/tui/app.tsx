@@ -55,32 +55,37 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000 }: AppProp
     return () => clearTimeout(timer);
   }, [ui.message, ui.confirmQuit, ui.quitting, messageMs]);
 
-  const run = (effect: Effect) => {
+  /** Runs what a key asked for; a message it returns at once replaces the one the key set. */
+  const run = (effect: Effect): string | null => {
     switch (effect.kind) {
       case 'command':
         try {
           pool[effect.command](effect.task);
+          return null;
         } catch (err) {
-          say(`cannot ${effect.command} ${effect.task}: ${errorText(err)}`);
+          return `cannot ${effect.command} ${effect.task}: ${errorText(err)}`;
         }
-        return;
       case 'export':
         pool.exportResults().then(
           (paths) => say(describeExport(paths)),
           (err: unknown) => say(`export failed: ${errorText(err)}`),
         );
-        return;
+        return null;
       case 'quit':
         pool
           .shutdown()
           .catch(() => undefined)
           .finally(() => exit(effect.code));
-        return;
+        return null;
     }
   };
 
+  // Several keys can arrive in one read, before React re-renders: each must see the state the previous one left.
+  const latest = useRef(ui);
+  latest.current = ui;
   useInput((typed, flags) => {
-    let state: UiState = { ...ui, selectedId };
+    let state: UiState = { ...latest.current };
+    if (state.selectedId === null || !ids.includes(state.selectedId)) state.selectedId = selectedId;
     for (const [input, key] of splitTyped(typed, flags)) {
       const current = tasks.find((t) => t.id === state.selectedId);
       const result = handleKey(state, input, key, {
@@ -90,8 +95,10 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000 }: AppProp
         logPage: logPageSize(bodyLayout(rows, state.logOpen).logLines),
       });
       state = result.state;
-      if (result.effect) run(result.effect);
+      const failure = result.effect ? run(result.effect) : null;
+      if (failure) state = { ...state, message: failure };
     }
+    latest.current = state;
     setUi(state);
     refresh();
   });

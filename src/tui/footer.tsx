@@ -8,10 +8,21 @@ interface FooterProps {
   finished: boolean;
 }
 
-export function keyHints(unicode: boolean, finished: boolean): string {
-  const select = unicode ? '↑↓/jk select' : 'j/k select';
-  const base = `${select}  Enter log  s start  x stop  c cancel  r restart  e export  ? help  q quit`;
-  return finished ? `all tasks finished  e export  q quit  ? help` : base;
+/** As many key hints as fit the width; help and quit are always there, at the end. */
+export function keyHints(width: number, unicode: boolean, finished: boolean): string {
+  const always = ['? help', 'q quit'];
+  const optional = finished
+    ? ['all tasks finished', 'e export', unicode ? '↑↓ move' : 'j/k move', 'Enter log']
+    : [unicode ? '↑↓ move' : 'j/k move', unicode ? '⏎ log' : 'Enter log', 's start', 'x stop', 'c cancel', 'r restart', 'e export'];
+  const sep = '  ';
+  const shown: string[] = [];
+  let used = always.join(sep).length;
+  for (const hint of optional) {
+    if (used + sep.length + hint.length > width) break;
+    shown.push(hint);
+    used += sep.length + hint.length;
+  }
+  return [...shown, ...always].join(sep);
 }
 
 /** One line: a question or a message when there is one, else the key hints. */
@@ -26,7 +37,7 @@ export function Footer({ width, message, confirming, finished }: FooterProps) {
       ) : message ? (
         <Styled tone="accent">{message}</Styled>
       ) : (
-        <Styled tone="muted">{keyHints(unicode, finished)}</Styled>
+        <Styled tone="muted">{keyHints(width, unicode, finished)}</Styled>
       )}
     </Box>
   );

@@ -22,10 +22,12 @@ export interface TableLayout {
 export const MARKER_WIDTH = 2;
 export const GAP = 1;
 const SOURCE_MIN = 10;
+const SOURCE_COMFORT = 18;
 const SOURCE_MAX = 40;
 const ID_MIN = 4;
 const ID_MAX = 16;
-const BAR_WIDTHS = [20, 16, 12, 10, 8, 6];
+const BAR_WIDTHS = [12, 10, 8, 6];
+const BAR_MAX = 20;
 /** " 100% 12:34" after the bar. */
 const PROGRESS_TAIL = 11;
 /** Least important first. */
@@ -65,13 +67,19 @@ export function tableLayout(terminalWidth: number, taskIds: string[]): TableLayo
   const idWidth = Math.min(ID_MAX, Math.max(ID_MIN, longestId), Math.max(ID_MIN, terminalWidth - 20));
   let keys = [...ORDER];
   for (;;) {
-    for (const barWidth of keys.includes('progress') ? BAR_WIDTHS : [0]) {
-      const columns = keys.map((k) => fixedColumn(k, idWidth, barWidth));
-      const spare = terminalWidth - totalWidth(columns);
-      if (spare >= 0) {
+    // A readable source name matters more than a long bar: the bar grows only once the source has its full width.
+    for (const sourceWidth of [SOURCE_COMFORT, SOURCE_MIN]) {
+      for (const barWidth of keys.includes('progress') ? BAR_WIDTHS : [0]) {
+        const columns = keys.map((k) => fixedColumn(k, idWidth, barWidth));
+        const spare = terminalWidth - totalWidth(columns) - (keys.includes('source') ? sourceWidth - SOURCE_MIN : 0);
+        if (spare < 0) continue;
         const source = columns.find((c) => c.key === 'source');
-        if (source) source.width = Math.min(SOURCE_MAX, SOURCE_MIN + spare);
-        return { columns, barWidth };
+        const toSource = source ? Math.min(SOURCE_MAX - sourceWidth, spare) : 0;
+        if (source) source.width = sourceWidth + toSource;
+        const progress = columns.find((c) => c.key === 'progress');
+        const toBar = progress ? Math.min(BAR_MAX - barWidth, spare - toSource) : 0;
+        if (progress) progress.width += toBar;
+        return { columns, barWidth: barWidth + toBar };
       }
     }
     const drop = DROP_ORDER.find((k) => keys.includes(k));
