@@ -8,7 +8,7 @@ import type { Detector } from './detector.js';
 import { Emitter } from './emitter.js';
 import { toWorkerError, type ErrorCode } from './errors.js';
 import type { FrameSource } from './source.js';
-import { openAll, type Opened } from './setup.js';
+import { ffmpegVersionName, openAll, type Opened } from './setup.js';
 import { StopController } from './stop.js';
 
 export interface WorkerConfig {
@@ -170,7 +170,7 @@ function emitHello(emit: Emitter, cfg: WorkerConfig, o: Opened): void {
     source: cfg.source,
     live: cfg.live,
     model: { path: o.detector.modelPath, format: o.detector.format, input_width: o.detector.inputWidth, input_height: o.detector.inputHeight },
-    ffmpeg: { path: o.ffmpeg.path, origin: o.ffmpeg.origin, version: /ffmpeg version (\S+)/i.exec(o.ffmpeg.version)?.[1] ?? o.ffmpeg.version },
+    ffmpeg: { path: o.ffmpeg.path, origin: o.ffmpeg.origin, version: ffmpegVersionName(o.ffmpeg) },
     width: info.width,
     height: info.height,
     fps: info.fps,

@@ -2,7 +2,7 @@ import type { LogLevel } from '../protocol/events.js';
 import { createDetector, type Detector } from './detector.js';
 import { WorkerError } from './errors.js';
 import { resolveFfmpeg, type FfmpegBinary } from './ffmpeg-binary.js';
-import { openFrames, type SourceInfo } from './ffmpeg-frames.js';
+import { probeSource, type SourceInfo } from './ffmpeg-frames.js';
 import { FrameSource } from './source.js';
 import { checkLocalSource, inputArgsFor, sourceError } from './source-kind.js';
 
@@ -28,28 +28,21 @@ export interface Opened {
 }
 
 /**
- * Reads a file's header with a throw-away ffmpeg run, so that the detector can pick an input size with the file's
- * aspect ratio. Live sources skip this (a camera or a one-client stream server should be connected to once); they
- * get the detector's default size and are letterboxed into it.
+ * Files are probed first (a throw-away ffmpeg run that stops at the header) so that the detector can pick an input
+ * size with the file's aspect ratio. Live sources skip this: a camera or a one-client stream server should be
+ * connected to once; they get the detector's default size and are letterboxed into it.
  */
 async function probeFile(ffmpeg: FfmpegBinary, source: string, timeoutMs: number): Promise<SourceInfo> {
-  const reader = openFrames({
-    ffmpeg: ffmpeg.path,
-    ffmpegVersion: ffmpeg.version,
-    input: source,
-    inputArgs: inputArgsFor(source),
-    output: { width: 32, height: 32 },
-    openTimeoutMs: timeoutMs,
-    maxFrames: 1,
-    bufferFrames: 1,
-  });
   try {
-    return await reader.info();
+    return await probeSource({ ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: source, inputArgs: inputArgsFor(source), openTimeoutMs: timeoutMs });
   } catch (err) {
     throw sourceError(err);
-  } finally {
-    reader.close();
   }
+}
+
+/** "ffmpeg version 5.1.6-0+deb12u1 Copyright …" → "5.1.6-0+deb12u1". */
+export function ffmpegVersionName(ffmpeg: FfmpegBinary): string {
+  return /ffmpeg version (\S+)/i.exec(ffmpeg.version)?.[1] ?? ffmpeg.version;
 }
 
 /** ffmpeg, the detector and the opened source, each failure as a WorkerError that names the problem. */
@@ -61,7 +54,7 @@ export async function openAll(o: SetupOptions): Promise<Opened> {
   } catch (err) {
     throw new WorkerError('FFMPEG_NOT_FOUND', (err as Error).message);
   }
-  o.log('info', `ffmpeg ${ffmpeg.path} (${ffmpeg.origin}): ${ffmpeg.version}`);
+  o.log('info', `ffmpeg ${ffmpeg.path} (${ffmpeg.origin}), version ${ffmpegVersionName(ffmpeg)}`);
   const probed = o.live ? null : await probeFile(ffmpeg, o.source, o.stallTimeoutMs);
   const detector = await createDetector({
     modelPath: o.model,

@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { validateEvent } from '../src/protocol/validate.js';
+import type { ErrorEvent } from '../src/protocol/events.js';
+import { runWorkerCli, vtest } from './worker-harness.js';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'pcount-bad-'));
+
+/** Runs the worker and checks the common contract of a bad input: one fatal error event, a stderr line, non-zero exit. */
+async function expectError(args: string[], code: string, mentions: string, timeoutMs = 20_000) {
+  const r = await runWorkerCli(args, timeoutMs);
+  for (const line of r.lines) {
+    const v = validateEvent(JSON.parse(line));
+    assert.ok(v.ok, `invalid event ${line}: ${v.ok ? '' : v.errors.join('; ')}`);
+  }
+  const errors = r.events.filter((e): e is ErrorEvent => e.type === 'error');
+  assert.equal(errors.length, 1, `expected one error event, got: ${r.lines.join('\n')}`);
+  assert.equal(errors[0].code, code, errors[0].message);
+  assert.equal(errors[0].fatal, true);
+  assert.ok(errors[0].message.includes(mentions), `message "${errors[0].message}" should name ${mentions}`);
+  assert.notEqual(r.code, 0);
+  assert.ok(!r.events.some((e) => e.type === 'hello' || e.type === 'done'), 'nothing was counted, so no hello/done');
+  const stderrLines = r.stderr.trim().split('\n');
+  assert.equal(stderrLines.length, 1, `one short stderr line, got: ${r.stderr}`);
+  assert.match(stderrLines[0], new RegExp(code));
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  return r;
+}
+
+test('a missing source file is SOURCE_NOT_FOUND naming the path', async () => {
+  const missing = path.join(tmp, 'no-such-video.avi');
+  await expectError(['--source', missing], 'SOURCE_NOT_FOUND', missing);
+});
+
+test('a text file as source is SOURCE_UNREADABLE', async () => {
+  const text = path.join(tmp, 'notes.avi');
+  writeFileSync(text, 'this is not a video\n'.repeat(50));
+  await expectError(['--source', text], 'SOURCE_UNREADABLE', text);
+});
+
+test('a malformed --line is BAD_LINE quoting the value, exit 2', async () => {
+  const r = await expectError(['--source', vtest, '--line', '0.5,0,0.5'], 'BAD_LINE', '0.5,0,0.5');
+  assert.equal(r.code, 2);
+  await expectError(['--source', vtest, '--line', '0.5,0,abc,1,door'], 'BAD_LINE', 'abc');
+});
+
+test('an unknown --model-format is BAD_MODEL_FORMAT naming it', async () => {
+  await expectError(['--source', vtest, '--model-format', 'ssd'], 'BAD_MODEL_FORMAT', 'ssd');
+});
+
+test('a corrupt model file is MODEL_CORRUPT naming the file; a missing one MODEL_MISSING', async () => {
+  const bad = path.join(tmp, 'broken.onnx');
+  writeFileSync(bad, Buffer.from('\x08\x07garbage that is not a protobuf model'.repeat(20)));
+  await expectError(['--source', vtest, '--model', bad, '--model-format', 'centernet'], 'MODEL_CORRUPT', bad);
+  const missing = path.join(tmp, 'absent.onnx');
+  await expectError(['--source', vtest, '--model', missing], 'MODEL_MISSING', missing);
+});
+
+test('an unreachable rtsp:// source errors within the time-out', async () => {
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const url = `rtsp://127.0.0.1:${port}/x`;
+  const timeout = 4;
+  const r = await expectError(['--source', url, '--stall-timeout', String(timeout)], 'SOURCE_UNREACHABLE', url, 15_000);
+  // Node start-up and model load come on top of the source time-out.
+  assert.ok(r.seconds < timeout + 4, `took ${r.seconds.toFixed(1)} s`);
+});

@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { DoneEvent, WorkerEvent } from '../src/protocol/events.js';
+import { validateEvent } from '../src/protocol/validate.js';
+import { killLater, spawnWorker, vtest, within, type WorkerChild } from './worker-harness.js';
+
+const VTEST_FRAMES = 795;
+
+/** Starts a worker on the whole of vtest.avi and waits until it is counting (a few frames in). */
+async function countingWorker(t: { after: (fn: () => void) => void }, stdin: 'pipe' | 'ignore' = 'ignore') {
+  const w = spawnWorker(['--source', vtest, '--emit-tracks'], { stdin });
+  t.after(killLater(w.child));
+  await w.waitFor((e) => e.type === 'tracks' && e.frame >= 3, 20_000, 'the third frame');
+  return w;
+}
+
+async function expectGracefulDone(w: WorkerChild) {
+  const exit = await within(w.exited, 10_000, 'worker exit');
+  assert.equal(exit.code, 0, `exit ${exit.code} ${exit.signal}; stderr: ${w.stderr()}`);
+  const last = w.events.at(-1) as WorkerEvent;
+  assert.equal(last.type, 'done', 'done is the last line');
+  const done = last as DoneEvent;
+  assert.ok(done.frames >= 3 && done.frames < VTEST_FRAMES, `stopped early, after ${done.frames} frames`);
+  const lastTracks = w.events.filter((e) => e.type === 'tracks').at(-1);
+  assert.equal(lastTracks?.type === 'tracks' && lastTracks.frame, done.frames, 'the frame in hand was finished and counted');
+  for (const line of w.lines) assert.ok(validateEvent(JSON.parse(line)).ok, line);
+  assert.equal(w.stderr(), '');
+}
+
+test('SIGTERM: finish the frame in hand, write done, exit 0', async (t) => {
+  const w = await countingWorker(t);
+  w.child.kill('SIGTERM');
+  await expectGracefulDone(w);
+});
+
+test('SIGINT: same as SIGTERM', async (t) => {
+  const w = await countingWorker(t);
+  w.child.kill('SIGINT');
+  await expectGracefulDone(w);
+});
+
+test('{"cmd":"stop"} on stdin: same as SIGTERM', async (t) => {
+  const w = await countingWorker(t, 'pipe');
+  w.child.stdin!.write('{"cmd":"stop"}\n');
+  await expectGracefulDone(w);
+});
+
+test('stdout closed by the reader (EPIPE): quiet exit, no stack trace', async (t) => {
+  const w = await countingWorker(t);
+  // What `| head -n 3` does: the reading end of the pipe goes away while the worker keeps writing.
+  w.child.stdout!.destroy();
+  const exit = await within(w.exited, 10_000, 'worker exit');
+  assert.equal(exit.code, 0, `exit ${exit.code} ${exit.signal}; stderr: ${w.stderr()}`);
+  assert.equal(w.stderr(), '', 'nothing on stderr');
+});
