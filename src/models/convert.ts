@@ -1,5 +1,5 @@
 import { ConversionError, ConvertContext, type Shape, type TensorRef } from './convert-context.js';
-import { removeDeadNodes, type ElemType, type OnnxModel } from './onnx-ir.js';
+import { removeDeadNodes, renameValue, type ElemType, type OnnxModel } from './onnx-ir.js';
 import { optimizeGraph } from './optimize.js';
 import { opHandler } from './ops/index.js';
 import type { TfGraph, TfNode } from './tfjs-graph.js';
@@ -112,11 +112,12 @@ function exposeOutput(ctx: ConvertContext, tfName: string, options: ConvertOptio
   const shape = wantNchw ? [ref.shape[0], ref.shape[3], ref.shape[1], ref.shape[2]] : ref.shape;
   const name = options.rename?.[tfName] ?? tfName;
   const graph = ctx.graph;
+  // The output name may already label an inner value (e.g. the NCHW tensor an NHWC output is transposed from).
+  if (value !== name && graph.nodes.some((n) => n.outputs.includes(name))) renameValue(graph, name, ctx.uniqueName(`${name}/inner`));
   const producer = graph.nodes.find((n) => n.outputs.includes(value));
   const taken = graph.outputs.some((o) => o.name === value) || graph.inputs.some((i) => i.name === value);
   if (producer && !taken && value !== name) {
-    producer.outputs = producer.outputs.map((o) => (o === value ? name : o));
-    for (const n of graph.nodes) n.inputs = n.inputs.map((i) => (i === value ? name : i));
+    renameValue(graph, value, name);
   } else if (value !== name) {
     graph.nodes.push({ name: `${name}#identity`, opType: 'Identity', inputs: [value], outputs: [name], attrs: {} });
   }

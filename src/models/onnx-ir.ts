@@ -84,3 +84,10 @@ export function removeDeadNodes(graph: OnnxGraph): void {
   graph.nodes = kept.reverse();
   for (const name of [...graph.initializers.keys()]) if (!needed.has(name)) graph.initializers.delete(name);
 }
+
+export function renameValue(graph: OnnxGraph, from: string, to: string): void {
+  for (const node of graph.nodes) {
+    node.outputs = node.outputs.map((o) => (o === from ? to : o));
+    node.inputs = node.inputs.map((i) => (i === from ? to : i));
+  }
+}
