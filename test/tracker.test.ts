@@ -188,6 +188,45 @@ test('ByteTrack second pass: low-score detections keep a track, but never start 
   assert.equal(far[0].state, 'lost');
 });
 
+test('a person walking out of the picture is not handed over to the next one walking in there', () => {
+  const frame = { width: 768, height: 576 };
+  // Walks right at 80 px/s and leaves at x = 768 around t = 3 s; someone else enters there at t = 4 s, walking left.
+  const leaving: Walker = { start: [528, 400], velocity: [80, 0], height: 80, visible: (t) => t < 2.9 };
+  const entering: Walker = { start: [768 + 320, 400], velocity: [-80, 0], height: 80, visible: (t) => t >= 4 };
+  const tracker = new Tracker({}, frame);
+  const random = rng(5);
+  const ids = new Map<Walker, Set<number>>([
+    [leaving, new Set()],
+    [entering, new Set()],
+  ]);
+  let removedAt = -1;
+  for (let f = 0; f < 60; f++) {
+    const t = f / 10;
+    const out = tracker.update(detect([leaving, entering], t, random), t);
+    if (removedAt < 0 && out.removed.length > 0) removedAt = t;
+    for (const w of [leaving, entering]) {
+      if (!w.visible?.(t)) continue;
+      const [x] = walkerBox(w, t);
+      for (const tr of out.tracks) if (tr.confirmed && Math.abs(tr.box[0] - x) < 20) ids.get(w)?.add(tr.id);
+    }
+  }
+  // Removed within half a second of its predicted centre leaving the frame, long before maxLostSeconds (2.5 s).
+  assert.ok(removedAt > 2.9 && removedAt < 3.5, `removed at ${removedAt} s`);
+  const [a] = [...(ids.get(leaving) ?? [])];
+  assert.equal(ids.get(leaving)?.size, 1);
+  assert.ok(!ids.get(entering)?.has(a), 'the newcomer must not inherit the id');
+  // Without the frame size the tracker cannot know, and the lost track takes the newcomer.
+  const blind = new Tracker();
+  const random2 = rng(5);
+  const handedOver = new Set<number>();
+  for (let f = 0; f < 60; f++) {
+    const t = f / 10;
+    const out = blind.update(detect([leaving, entering], t, random2), t);
+    if (t >= 4.5) for (const tr of out.tracks) if (tr.confirmed) handedOver.add(tr.id);
+  }
+  assert.ok(handedOver.has(1), `ids on the newcomer without frame size: ${[...handedOver]}`);
+});
+
 test('a tentative track that misses a detection pass for long enough is dropped', () => {
   const tracker = new Tracker();
   tracker.update([{ box: [100, 100, 30, 80], score: 0.9, label: 'person' }], 0);

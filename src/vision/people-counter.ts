@@ -27,7 +27,7 @@ export class PeopleCounter {
   readonly counter: LineCounter;
 
   constructor(lines: readonly LineSpec[], frame: { width: number; height: number }, options: PeopleCounterOptions = {}) {
-    this.tracker = new Tracker(options.tracker);
+    this.tracker = new Tracker(options.tracker, frame);
     this.counter = new LineCounter(lines, frame, options.counter);
   }
 

@@ -40,7 +40,14 @@ export class Tracker {
   private nextId = 1;
   private now: number | null = null;
 
-  constructor(config: Partial<TrackerConfig> = {}) {
+  /**
+   * `frame`, when known, lets the tracker end lost tracks whose predicted box has left the picture: a person walking
+   * out must not be handed over to the next person walking in at the same place.
+   */
+  constructor(
+    config: Partial<TrackerConfig> = {},
+    private readonly frame?: { width: number; height: number },
+  ) {
     this.config = {
       ...DEFAULT_TRACKER_CONFIG,
       ...config,
@@ -138,13 +145,22 @@ export class Tracker {
       const since = t - track.lastMatch;
       const tentativeDies =
         track.state === 'tentative' && detectionPass && !track.matchedNow && since > c.tentativeMaxLostSeconds;
-      const lostDies = track.state === 'lost' && since > c.maxLostSeconds;
+      const lostDies = track.state === 'lost' && (since > c.maxLostSeconds || this.outside(track));
       if (!tentativeDies && !lostDies) return true;
       removed.push({ id: track.id, confirmed: track.confirmed });
       track.state = 'removed';
       return false;
     });
     return removed;
+  }
+
+  /** True when the centre of the track's box is outside the frame. */
+  private outside(track: Track): boolean {
+    if (!this.frame) return false;
+    const [x, y, w, h] = track.filter.box();
+    const cx = x + w / 2;
+    const cy = y + h / 2;
+    return cx < 0 || cy < 0 || cx > this.frame.width || cy > this.frame.height;
   }
 
   private output(t: number, removed: RemovedTrack[]): TrackerOutput {
