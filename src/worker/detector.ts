@@ -100,6 +100,7 @@ export async function createDetector(opts: DetectorOptions = {}): Promise<Detect
   }
   try {
     const spec = SPECS[formatName ?? guessFormat(session, modelPath)];
+    checkLayout(session, spec, modelPath);
     const size = chooseInputSize(spec, inputShape(session, spec), requested, opts.sourceWidth, opts.sourceHeight);
     const outputNames = pickOutputs(session, spec, modelPath);
     return buildDetector(session, spec, modelPath, size, outputNames, opts.confidence ?? spec.defaultConfidence);
@@ -163,6 +164,26 @@ function guessFormat(session: ort.InferenceSession, modelPath: string): ModelFor
   if (shape.length === 3 && typeof shape[2] === 'number' && shape[2] <= 1000 && shape[2] >= 6) return 'yolox';
   if (shape.length === 3 && typeof shape[1] === 'number' && shape[1] <= 1000 && shape[1] >= 5) return 'yolov8';
   throw new DetectorError('BAD_MODEL_FORMAT', `cannot tell the format of ${modelPath}; pass --model-format ${MODEL_FORMATS.join('|')}`);
+}
+
+/** A model whose tensor ranks or channel axis contradict the format gets a clear error before the first frame. */
+function checkLayout(session: ort.InferenceSession, spec: FormatSpec, modelPath: string): void {
+  const shapeOf = (m: ort.InferenceSession.ValueMetadata | undefined) => (m?.isTensor ? m.shape : []);
+  const show = (shape: readonly (number | string)[]) => `[${shape.join(',')}]`;
+  const input = shapeOf(session.inputMetadata[0]);
+  const channels = spec.layout === 'nhwc' ? input[3] : input[1];
+  const problems: string[] = [];
+  if (input.length !== 4 || (typeof channels === 'number' && channels !== 3)) {
+    problems.push(`input ${show(input)} is not ${spec.layout === 'nhwc' ? '[1,H,W,3]' : '[1,3,H,W]'}`);
+  }
+  const wantRank = spec.name === 'centernet' ? 4 : 3;
+  for (const m of session.outputMetadata.slice(0, spec.outputRoles.length)) {
+    const shape = shapeOf(m);
+    if (shape.length !== wantRank) problems.push(`output ${m.name} ${show(shape)} is not rank ${wantRank}`);
+  }
+  if (problems.length) {
+    throw new DetectorError('BAD_MODEL_FORMAT', `${modelPath} does not look like a ${spec.name} model (${problems.join('; ')}); check --model-format`);
+  }
 }
 
 function pickOutputs(session: ort.InferenceSession, spec: FormatSpec, modelPath: string): string[] {

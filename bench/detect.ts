@@ -1,0 +1,154 @@
+/**
+ * npm run bench:detect — the built-in detector on every 10th frame of ../shared/data/vtest.avi against
+ * PETS09-S2L1/gt.txt: precision and recall at IoU 0.5 for each input size and score threshold, model-only latency
+ * (median of 30 runs after 5 warm-up runs, 1 and 2 threads) and peak RSS. Each input size runs in its own child
+ * process so that its peak RSS is its own.
+ *
+ *   node dist/bench/detect.js [--sizes 384x288,512x384] [--out FILE.md]
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readMotFile, type MotRow } from '../src/metrics/gt.js';
+import { matchDetections, precisionRecall, type FrameCounts } from '../src/metrics/detections.js';
+import type { Box, Detection } from '../src/vision/types.js';
+import { createDetector } from '../src/worker/detector.js';
+import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
+import { openFrames } from '../src/worker/ffmpeg-frames.js';
+
+const DATA = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+const VIDEO = path.join(DATA, 'vtest.avi');
+const GT = path.join(DATA, 'PETS09-S2L1/gt.txt');
+const SRC_W = 768;
+const SRC_H = 576;
+const EVERY = 10;
+const THRESHOLDS = [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5];
+const DEFAULT_SIZES = ['256x192', '384x288', '512x384', '640x480'];
+const WARMUP = 5;
+const RUNS = 30;
+
+interface SizeResult {
+  size: string;
+  frames: number;
+  gtBoxes: number;
+  pr: { threshold: number; precision: number; recall: number; tp: number; fp: number; fn: number }[];
+  medianMs: Record<'1' | '2', number>;
+  peakRssMb: number;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+async function measureSize(size: string): Promise<SizeResult> {
+  const [w, h] = size.split('x').map(Number);
+  const ffmpeg = await resolveFfmpeg();
+  const rows = readMotFile(GT);
+  const byFrame = new Map<number, MotRow[]>();
+  for (const r of rows) byFrame.set(r.frame, [...(byFrame.get(r.frame) ?? []), r]);
+
+  const detector = await createDetector({ inputSize: size, confidence: Math.min(...THRESHOLDS), threads: 2 });
+  const g = detector.geometryFor(SRC_W, SRC_H);
+  const perFrame: { dets: Detection[]; truth: Box[]; ignore: Box[] }[] = [];
+  let latencyFrame: Uint8Array | null = null;
+  for await (const f of openFrames({ ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: VIDEO, output: { width: w, height: h }, every: EVERY })) {
+    const gt = byFrame.get(f.index + 1) ?? [];
+    perFrame.push({
+      dets: await detector.detect(f.data, g),
+      truth: gt.filter((r) => r.conf !== 0).map((r) => r.box),
+      ignore: gt.filter((r) => r.conf === 0).map((r) => r.box),
+    });
+    if (f.index === 400) latencyFrame = new Uint8Array(f.data);
+  }
+  if (!latencyFrame) throw new Error('frame 400 of vtest.avi was not read');
+
+  const pr = THRESHOLDS.map((threshold) => {
+    const total: FrameCounts = { tp: 0, fp: 0, fn: 0, ignored: 0 };
+    for (const p of perFrame) {
+      const c = matchDetections(
+        p.dets.filter((d) => d.score >= threshold),
+        p.truth,
+        p.ignore,
+      );
+      total.tp += c.tp;
+      total.fp += c.fp;
+      total.fn += c.fn;
+    }
+    return { threshold, ...precisionRecall(total), tp: total.tp, fp: total.fp, fn: total.fn };
+  });
+
+  const medianMs = { '1': 0, '2': 0 };
+  await detector.release();
+  for (const threads of [2, 1] as const) {
+    const d = await createDetector({ inputSize: size, threads });
+    for (let i = 0; i < WARMUP; i++) await d.infer(latencyFrame);
+    const times: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = performance.now();
+      await d.infer(latencyFrame);
+      times.push(performance.now() - t0);
+    }
+    medianMs[threads] = median(times);
+    await d.release();
+  }
+  return {
+    size,
+    frames: perFrame.length,
+    gtBoxes: perFrame.reduce((n, p) => n + p.truth.length, 0),
+    pr,
+    medianMs,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+  };
+}
+
+function table(results: SizeResult[]): string {
+  const lines = [
+    '| input size | threshold | precision | recall | TP | FP | FN | median ms, 1 thread | median ms, 2 threads | peak RSS MB |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of results) {
+    for (const p of r.pr) {
+      lines.push(
+        `| ${r.size} | ${p.threshold.toFixed(2)} | ${p.precision.toFixed(3)} | ${p.recall.toFixed(3)} | ${p.tp} | ${p.fp} | ${p.fn} | ` +
+          `${r.medianMs['1'].toFixed(1)} | ${r.medianMs['2'].toFixed(1)} | ${r.peakRssMb.toFixed(0)} |`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function main(): Promise<void> {
+  const child = option('--child');
+  if (child) {
+    process.stdout.write(`${JSON.stringify(await measureSize(child))}\n`);
+    return;
+  }
+  const sizes = (option('--sizes') ?? DEFAULT_SIZES.join(',')).split(',');
+  const results: SizeResult[] = [];
+  for (const size of sizes) {
+    process.stderr.write(`bench:detect ${size} …\n`);
+    const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--child', size], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    results.push(JSON.parse(out) as SizeResult);
+  }
+  const r0 = results[0];
+  const header =
+    `Built-in centernet on every ${EVERY}th frame of vtest.avi (${r0.frames} frames, ${r0.gtBoxes} GT boxes, IoU 0.5; ` +
+    `conf-0 GT rows ignored). Latency: model only (input fill + session.run), median of ${RUNS} runs after ${WARMUP} warm-up, frame 400.`;
+  const text = `${header}\n\n${table(results)}\n`;
+  process.stdout.write(text);
+  const out = option('--out');
+  if (out) writeFileSync(out, `Command: \`npm run bench:detect\` (${new Date().toISOString()})\n\n${text}`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench:detect: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

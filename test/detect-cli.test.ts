@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { readMotFile } from '../src/metrics/gt.js';
+import { matchDetections } from '../src/metrics/detections.js';
+import type { Detection } from '../src/vision/types.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = path.join(ROOT, 'bin/pcount-tui.js');
+const DATA = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+const VTEST = path.join(DATA, 'vtest.avi');
+const LIMIT_MS = 25_000;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  killed: boolean;
+  ms: number;
+}
+
+function cli(...args: string[]): Promise<Run> {
+  const t0 = Date.now();
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, 'detect', ...args], { cwd: ROOT, timeout: LIMIT_MS }, (err, stdout, stderr) => {
+      const e = err as (Error & { code?: number | string; killed?: boolean }) | null;
+      resolve({ code: e ? (typeof e.code === 'number' ? e.code : null) : 0, stdout, stderr, killed: !!e?.killed, ms: Date.now() - t0 });
+    });
+  });
+}
+
+interface DetectionsLine {
+  v: number;
+  type: string;
+  frame: number;
+  detections: Detection[];
+}
+
+describe('pcount-tui detect on vtest.avi', () => {
+  it('finds the people of gt.txt on every 100th frame, in source pixels', async () => {
+    const run = await cli(VTEST, '--every', '100', '--max-frames', '8');
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as DetectionsLine);
+    assert.deepEqual(
+      lines.map((l) => l.frame),
+      [0, 100, 200, 300, 400, 500, 600, 700],
+    );
+    const gt = readMotFile(path.join(DATA, 'PETS09-S2L1/gt.txt'));
+    let found = 0;
+    let people = 0;
+    let wrong = 0;
+    let detected = 0;
+    for (const line of lines) {
+      assert.equal(line.v, 1);
+      assert.equal(line.type, 'detections');
+      for (const d of line.detections) {
+        assert.equal(d.label, 'person');
+        assert.ok(d.score > 0 && d.score <= 1);
+        const [x, y, w, h] = d.box;
+        assert.ok(x >= 0 && y >= 0 && w > 0 && h > 0 && x + w <= 768.05 && y + h <= 576.05, `box ${d.box} outside 768x576`);
+        assert.ok(Math.abs(Math.round(x * 10) - x * 10) < 1e-6, 'boxes are rounded to 0.1 px');
+      }
+      const rows = gt.filter((r) => r.frame === line.frame + 1);
+      const truth = rows.filter((r) => r.conf !== 0).map((r) => r.box);
+      const c = matchDetections(
+        line.detections,
+        truth,
+        rows.filter((r) => r.conf === 0).map((r) => r.box),
+      );
+      assert.ok(c.tp >= Math.ceil(truth.length * 0.6), `frame ${line.frame}: ${c.tp} of ${truth.length} people found`);
+      found += c.tp;
+      people += truth.length;
+      wrong += c.fp;
+      detected += line.detections.length;
+    }
+    assert.ok(people >= 30, `only ${people} GT boxes on these frames`);
+    assert.ok(found / people >= 0.8, `recall ${found}/${people}`);
+    assert.ok(wrong / detected <= 0.2, `${wrong} of ${detected} detections match nobody`);
+  });
+
+  it('reads a still image as frame 0', async () => {
+    const run = await cli(path.join(DATA, 'messi5.jpg'));
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as DetectionsLine);
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0].frame, 0);
+    assert.ok(lines[0].detections.some((d) => d.box[2] > 200 && d.box[3] > 200), 'the man in the photo is found');
+  });
+
+  it('exits quietly when the reader closes stdout', async () => {
+    const child = spawn(process.execPath, [BIN, 'detect', VTEST], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (s: Buffer) => (stderr += s.toString()));
+    const first = await new Promise<string>((resolve) => {
+      let buf = '';
+      child.stdout.on('data', (s: Buffer) => {
+        buf += s.toString();
+        if (buf.includes('\n')) {
+          child.stdout.destroy();
+          resolve(buf.split('\n')[0]);
+        }
+      });
+    });
+    assert.equal((JSON.parse(first) as DetectionsLine).frame, 0);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0);
+    assert.equal(stderr, '');
+  });
+});
+
+describe('pcount-tui detect with bad input', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['a missing file', ['/nonexistent/clip.mp4'], /input not found: \/nonexistent\/clip\.mp4/],
+    ['a file that is not an image or video', ['package.json'], /could not read package\.json.*Invalid data/],
+    ['a corrupt model', [VTEST, '--model', 'package.json'], /cannot load model package\.json/],
+    ['a missing model', [VTEST, '--model', 'nope.onnx'], /model file not found: nope\.onnx/],
+    ['an unknown format name', [VTEST, '--model-format', 'yolo9000'], /unknown model format "yolo9000"/],
+    ['a format that does not fit the model', [VTEST, '--model', 'models/centernet.onnx', '--model-format', 'yolov8'], /does not look like a yolov8 model/],
+    ['a size that is not a multiple of 32', [VTEST, '--input-size', '300x200'], /--input-size 300x200/],
+    ['a size that is not WxH', [VTEST, '--input-size', 'big'], /--input-size "big"/],
+    ['a bad --every', [VTEST, '--every', '0'], /--every must be a positive integer, got 0/],
+  ];
+  for (const [what, args, message] of cases) {
+    it(`names ${what}`, async () => {
+      const run = await cli(...args, '--max-frames', '1');
+      assert.equal(run.killed, false, `hung for ${run.ms} ms`);
+      assert.notEqual(run.code, 0);
+      assert.match(run.stderr, message);
+      assert.equal(run.stdout, '');
+      assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+    });
+  }
+});
