@@ -26,7 +26,8 @@ const SOURCE_COMFORT = 18;
 const SOURCE_MAX = 40;
 const ID_MIN = 4;
 const ID_MAX = 16;
-const BAR_WIDTHS = [12, 10, 8, 6];
+const BAR_MIN = 6;
+const BAR_COMFORT = 12;
 const BAR_MAX = 20;
 /** " 100% 12:34" after the bar. */
 const PROGRESS_TAIL = 11;
@@ -67,20 +68,23 @@ export function tableLayout(terminalWidth: number, taskIds: string[]): TableLayo
   const idWidth = Math.min(ID_MAX, Math.max(ID_MIN, longestId), Math.max(ID_MIN, terminalWidth - 20));
   let keys = [...ORDER];
   for (;;) {
-    // A readable source name matters more than a long bar: the bar grows only once the source has its full width.
-    for (const sourceWidth of [SOURCE_COMFORT, SOURCE_MIN]) {
-      for (const barWidth of keys.includes('progress') ? BAR_WIDTHS : [0]) {
-        const columns = keys.map((k) => fixedColumn(k, idWidth, barWidth));
-        const spare = terminalWidth - totalWidth(columns) - (keys.includes('source') ? sourceWidth - SOURCE_MIN : 0);
-        if (spare < 0) continue;
-        const source = columns.find((c) => c.key === 'source');
-        const toSource = source ? Math.min(SOURCE_MAX - sourceWidth, spare) : 0;
-        if (source) source.width = sourceWidth + toSource;
-        const progress = columns.find((c) => c.key === 'progress');
-        const toBar = progress ? Math.min(BAR_MAX - barWidth, spare - toSource) : 0;
-        if (progress) progress.width += toBar;
-        return { columns, barWidth: barWidth + toBar };
-      }
+    const columns = keys.map((k) => fixedColumn(k, idWidth, BAR_MIN));
+    let spare = terminalWidth - totalWidth(columns);
+    if (spare >= 0) {
+      const source = columns.find((c) => c.key === 'source');
+      const progress = columns.find((c) => c.key === 'progress');
+      // Spare width goes first to a readable source name, then to the bar, then to the rest of the name.
+      const grow = (column: Column | undefined, upTo: number) => {
+        if (!column) return;
+        const add = Math.max(0, Math.min(upTo - column.width, spare));
+        column.width += add;
+        spare -= add;
+      };
+      grow(source, SOURCE_COMFORT);
+      grow(progress, BAR_COMFORT + PROGRESS_TAIL);
+      grow(source, SOURCE_MAX);
+      grow(progress, BAR_MAX + PROGRESS_TAIL);
+      return { columns, barWidth: progress ? progress.width - PROGRESS_TAIL : 0 };
     }
     const drop = DROP_ORDER.find((k) => keys.includes(k));
     if (!drop) return { columns: keys.map((k) => fixedColumn(k, idWidth, 0)), barWidth: 0 };
