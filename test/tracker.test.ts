@@ -230,10 +230,11 @@ test('a person walking out of the picture is not handed over to the next one wal
 test('a tentative track that misses a detection pass for long enough is dropped', () => {
   const tracker = new Tracker();
   tracker.update([{ box: [100, 100, 30, 80], score: 0.9, label: 'person' }], 0);
-  // One missed pass within tentativeMaxLostSeconds is tolerated...
-  assert.equal(tracker.update([], 0.1).tracks.length, 1);
+  // Missed passes within tentativeMaxLostSeconds (1 s) are tolerated...
+  assert.equal(tracker.update([], 0.5).tracks.length, 1);
+  assert.equal(tracker.update([], 0.9).tracks.length, 1);
   // ...but not a longer gap; the tracker reports it as removed and unconfirmed.
-  const out = tracker.update([], 0.5);
+  const out = tracker.update([], 1.1);
   assert.equal(out.tracks.length, 0);
   assert.deepEqual(out.removed, [{ id: 1, confirmed: false }]);
 });

@@ -41,8 +41,10 @@ export const DEFAULT_TRACKER_CONFIG: Readonly<TrackerConfig> = Object.freeze({
   // Two consecutive matches already rule out most one-frame false positives; more would delay confirmation by
   // whole detection passes, which is long at 7 fps or with --skip-frames.
   confirmHits: 2,
-  // Allows a tentative track one missed detection at 7 fps (0.14 s) but not a string of misses at any rate.
-  tentativeMaxLostSeconds: 0.3,
+  // A person who just appeared is often half hidden or at the frame edge and missed a few times; 1 s also spans one
+  // missed detection pass with --skip-frames up to ~5 at 7–10 fps. Unconfirmed tracks are neither reported nor
+  // counted, so a lingering false one costs little (on vtest.avi 1 s found one more crossing than 0.3 s).
+  tentativeMaxLostSeconds: 1.0,
   // People hidden behind another person or a sign post for up to ~2 s keep their identity; longer gaps are mostly
   // people who left, and keeping them would let their predicted box drift into someone else. (People who walk out
   // of the picture are ended as soon as their predicted box centre leaves it, whatever this value.)
