@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { readMotFile } from '../src/metrics/gt.js';
 import { matchDetections } from '../src/metrics/detections.js';
+import { attr, type OnnxGraph } from '../src/models/onnx-ir.js';
+import { encodeModel } from '../src/models/onnx-proto.js';
+import { floatTensor } from '../src/models/tensor.js';
 import type { Detection } from '../src/vision/types.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -107,6 +112,76 @@ describe('pcount-tui detect on vtest.avi', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     assert.equal(code, 0);
     assert.equal(stderr, '');
+  });
+});
+
+/**
+ * A 640x640 model whose output is a constant holding one person (plus 0 × the mean of the input, so the input is
+ * really fed): runs the whole yolox / yolov8 path — letterbox in ffmpeg, NCHW input, output pick, decode, mapping back.
+ */
+function constantModel(file: string, outputName: string, shape: number[], data: Float32Array): void {
+  const graph: OnnxGraph = {
+    name: 'constant-person',
+    nodes: [
+      { name: 'mean', opType: 'ReduceMean', inputs: ['images'], outputs: ['m'], attrs: { keepdims: attr.int(0) } },
+      { name: 'zero', opType: 'Mul', inputs: ['m', 'zero'], outputs: ['z'], attrs: {} },
+      { name: 'out', opType: 'Add', inputs: ['person', 'z'], outputs: [outputName], attrs: {} },
+    ],
+    initializers: new Map([
+      ['person', floatTensor(shape, data)],
+      ['zero', floatTensor([1], [0])],
+    ]),
+    inputs: [{ name: 'images', elemType: 'float32', dims: [1, 3, 640, 640] }],
+    outputs: [{ name: outputName, elemType: 'float32', dims: shape }],
+  };
+  writeFileSync(file, encodeModel({ graph, opset: 14, producerVersion: 'test', docString: '', metadata: {} }));
+}
+
+describe('pcount-tui detect with yolox and yolov8 models', () => {
+  const tmp = mkdtempSync(path.join(tmpdir(), 'pcount-detect-'));
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+  const N = 80 * 80 + 40 * 40 + 20 * 20;
+
+  // yolox [1,N,6]: stride-16 cell (20,20), zero offsets → centre (320,320), size exp(ln4)·16 × exp(ln8)·16 = 64x128,
+  // score 0.9 × 0.8. Top-left letterbox: 768x576 → 640x480, scale 1.2, no offset.
+  const yoloxFile = path.join(tmp, 'yolox.onnx');
+  const yx = new Float32Array(N * 6);
+  yx.set([0, 0, Math.log(4), Math.log(8), 0.9, 0.8], (6400 + 20 * 40 + 20) * 6);
+  constantModel(yoloxFile, 'output', [1, N, 6], yx);
+
+  // yolov8 [1,5,N]: candidate 7 = centre (320,320), 64x128, score 0.9. Centred letterbox: 80 px of padding on top.
+  const yolov8File = path.join(tmp, 'yolov8.onnx');
+  const y8 = new Float32Array(5 * N);
+  [320, 320, 64, 128, 0.9].forEach((v, c) => (y8[c * N + 7] = v));
+  constantModel(yolov8File, 'output0', [1, 5, N], y8);
+
+  const cases: [string, string, string[], number[]][] = [
+    ['yolox', yoloxFile, ['--model-format', 'yolox'], [345.6, 307.2, 76.8, 153.6]],
+    ['yolox (format told from the output shape)', yoloxFile, [], [345.6, 307.2, 76.8, 153.6]],
+    ['yolov8', yolov8File, ['--model-format', 'yolov8'], [345.6, 211.2, 76.8, 153.6]],
+    ['yolov8 (format told from the output shape)', yolov8File, [], [345.6, 211.2, 76.8, 153.6]],
+  ];
+  for (const [what, file, extra, box] of cases) {
+    it(`maps a ${what} detection back to source pixels`, async () => {
+      const run = await cli(VTEST, '--model', file, ...extra, '--max-frames', '2');
+      assert.equal(run.code, 0, run.stderr);
+      const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as DetectionsLine);
+      assert.deepEqual(
+        lines.map((l) => l.frame),
+        [0, 1],
+      );
+      for (const l of lines) {
+        assert.equal(l.detections.length, 1);
+        assert.deepEqual(l.detections[0].box, box);
+        assert.ok(Math.abs(l.detections[0].score - (file === yoloxFile ? 0.72 : 0.9)) < 1e-3);
+      }
+    });
+  }
+
+  it('refuses an --input-size the model does not have', async () => {
+    const run = await cli(VTEST, '--model', yolov8File, '--input-size', '320x320', '--max-frames', '1');
+    assert.notEqual(run.code, 0);
+    assert.match(run.stderr, /--input-size 320x320: this model has a fixed input of 640x640/);
   });
 });
 

@@ -63,6 +63,8 @@ export function sessionOptions(threads: number): ort.InferenceSession.SessionOpt
     executionMode: 'sequential',
     enableCpuMemArena: true,
     enableMemPattern: true,
+    // Shape-merge and similar warnings would land on the command's stderr; errors still throw.
+    logSeverityLevel: 3,
   };
 }
 
