@@ -33,9 +33,9 @@ export function LogPane({ task, height, width, scroll }: LogPaneProps) {
   const page = logPageSize(height);
   const logs = task?.logs ?? [];
   const { lines, first } = visibleLogLines(logs, page, scroll);
-  const position = logs.length === 0 ? 'empty' : `${first + 1}-${first + lines.length}/${logs.length}${scroll === 0 ? ' (following)' : ''}`;
-  const reason = task?.reason ? ` ${rule} ${task.reason}` : '';
-  const title = `${rule}${rule} log: ${task?.id ?? 'no task'} ${rule} ${position}${reason} ${rule} PgUp/PgDn scroll, Enter close `;
+  const position = logs.length === 0 ? 'no lines yet' : `${first + 1}-${first + lines.length}/${logs.length}${scroll === 0 ? ' following' : ''}`;
+  const reason = task?.reason ? `  ${task.reason}` : '';
+  const title = `${rule}${rule} log: ${task?.id ?? '(no task)'}  ${position}${reason} ${rule}${rule} PgUp/PgDn Enter ${rule}`;
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Box width={width}>

@@ -1,0 +1,128 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The real dashboard in a real terminal: tmux runs `pcount-tui <config>` with two real workers on the sample video,
+ * keys go in with send-keys and what a person would see comes back with capture-pane.
+ */
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const video = path.resolve(repoRoot, '../shared/data/vtest.avi');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Command lines of live processes that mention `marker`, other than tmux itself (whose own argv holds the command). */
+function processesWith(marker: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    } catch {
+      continue;
+    }
+    if (argv.length === 0 || path.basename(argv[0]).startsWith('tmux')) continue;
+    if (argv.some((a) => a.includes(marker))) found.push(`${pid}: ${argv.join(' ')}`);
+  }
+  return found;
+}
+
+test('the dashboard in tmux at 80x24: select, log pane, cancel, export, resize, quit with confirmation, no worker left', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pcount-e2e-'));
+  const socket = `pcount-e2e-${process.pid}`;
+  const session = 'dash';
+  const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', env: { ...process.env, TERM: process.env.TERM || 'xterm-256color' } });
+  const screen = () => tmux('capture-pane', '-p', '-t', session);
+  const waitScreen = async (what: RegExp | ((screen: string) => boolean), ms = 30_000): Promise<string> => {
+    const shows = typeof what === 'function' ? what : (s: string) => what.test(s);
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const now = screen();
+      if (shows(now)) return now;
+      if (Date.now() > deadline) throw new Error(`screen never showed ${what}; it shows:\n${now}`);
+      await sleep(150);
+    }
+  };
+  const keys = (...k: string[]) => tmux('send-keys', '-t', session, ...k);
+
+  try {
+    // Two names for the same footage, so the rows differ by source and every worker's argv carries `dir`.
+    symlinkSync(video, path.join(dir, 'north.avi'));
+    symlinkSync(video, path.join(dir, 'south.avi'));
+    const results = path.join(dir, 'results');
+    const config = path.join(dir, 'two-videos.json');
+    const line = [{ name: 'middle', points: [0.5, 0, 0.5, 1] }];
+    writeFileSync(
+      config,
+      JSON.stringify({
+        parallel_config: { worker_count: 2, skip_frames: 1, confidence: 0.4, result_output: results, log_level: 'INFO' },
+        videos: [
+          { id: 'north', source: path.join(dir, 'north.avi'), lines: line },
+          { id: 'south', source: path.join(dir, 'south.avi'), lines: line },
+        ],
+      }),
+    );
+    writeFileSync(path.join(dir, 'tmux.conf'), 'set -g remain-on-exit on\n');
+    // Ink draws nothing live when it thinks it runs in CI; the preferences go to the temp dir, not the user's.
+    const command = `cd ${repoRoot} && env -u CI -u CONTINUOUS_INTEGRATION XDG_CONFIG_HOME=${dir}/xdg node bin/pcount-tui.js ${config}`;
+    tmux('-f', path.join(dir, 'tmux.conf'), 'new-session', '-d', '-s', session, '-x', '80', '-y', '24', command);
+
+    // Both tasks run, the first is selected, and the 24-row terminal keeps the key hints on its last drawn line.
+    let now = await waitScreen(/^> north .*processing/m);
+    now = await waitScreen(/^ {2}south .*processing/m);
+    assert.match(now.split('\n')[0], /^pcount-tui\s+\S*two-videos\.json/);
+    assert.match(now, /active 2\/2/);
+    assert.match(now.split('\n')[22], /\? help {2}q quit/);
+    assert.ok(now.split('\n').every((l) => l.length <= 80));
+    assert.ok(processesWith(dir).length >= 2, 'the workers run while the dashboard shows them');
+
+    keys('j');
+    now = await waitScreen(/^> south /m);
+    assert.match(now, /^ {2}north /m);
+
+    keys('Enter');
+    await waitScreen(/log: south/);
+
+    keys('c');
+    now = await waitScreen(/^> south\s+\S+\s+cancelled/m);
+    assert.match(now, /^ {2}north\s+\S+\s+processing/m);
+
+    keys('e');
+    now = await waitScreen(/exported \d+ files to/);
+    const written = readdirSync(results);
+    for (const file of ['results.json', 'north.csv', 'south.csv', 'crossings.ndjson']) assert.ok(written.includes(file), `${file} in ${written.join(', ')}`);
+    const summary = JSON.parse(readFileSync(path.join(results, 'results.json'), 'utf8')) as Record<string, unknown>;
+    assert.ok('export_time' in summary && 'summary' in summary && 'detailed_results' in summary);
+
+    tmux('resize-window', '-t', session, '-x', '120', '-y', '40');
+    now = await waitScreen((s) => /q quit/.test(s.split('\n')[38] ?? ''), 10_000);
+    assert.match(now, /^> south .*cancelled/m);
+    tmux('resize-window', '-t', session, '-x', '80', '-y', '24');
+    now = await waitScreen((s) => /q quit/.test(s.split('\n')[22] ?? ''), 10_000);
+    assert.ok(now.split('\n').every((l) => l.length <= 80), `after shrinking back every line fits:\n${now}`);
+
+    keys('q');
+    await waitScreen(/Quit and stop 1 unfinished task\? \(y\/n\)/);
+    keys('y');
+    const deadline = Date.now() + 20_000;
+    while (tmux('display-message', '-p', '-t', session, '#{pane_dead}').trim() !== '1') {
+      if (Date.now() > deadline) throw new Error(`the dashboard did not exit; it shows:\n${screen()}`);
+      await sleep(150);
+    }
+    assert.equal(tmux('display-message', '-p', '-t', session, '#{pane_dead_status}').trim(), '0');
+    assert.match(screen(), /pcount-tui: 2 tasks/);
+    assert.deepEqual(processesWith(dir), [], 'no worker or decoder outlives the dashboard');
+    assert.ok(existsSync(path.join(results, 'north.csv')));
+  } finally {
+    try {
+      tmux('kill-server');
+    } catch {
+      // The server is already gone.
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
