@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { matchDetections, precisionRecall } from '../src/metrics/detections.js';
 import { centernet, decodeCenternet, preprocessCenternet } from '../src/vision/formats/centernet.js';
 import { decodeYolov8, preprocessYolov8 } from '../src/vision/formats/yolov8.js';
 import { decodeYolox, preprocessYolox, yolox } from '../src/vision/formats/yolox.js';
@@ -205,5 +206,31 @@ describe('input size', () => {
     assert.deepEqual(chooseInputSize(centernet, free, undefined, 576, 768), { width: 288, height: 384 });
     assert.deepEqual(chooseInputSize(yolox, { width: 640, height: 640 }, undefined), { width: 640, height: 640 });
     assert.throws(() => chooseInputSize(yolox, { width: 640, height: 640 }, { width: 320, height: 320 }), /fixed input of 640x640/);
+  });
+});
+
+describe('detection matching for bench:detect', () => {
+  it('counts hits, misses, false positives, and neither on ignore regions', () => {
+    const truth: Box[] = [
+      [0, 0, 10, 20],
+      [100, 0, 10, 20],
+    ];
+    const ignore: Box[] = [[200, 0, 40, 40]];
+    const dets = [
+      det([1, 1, 10, 20], 0.9), // hit on truth 0
+      det([0, 0, 10, 20], 0.5), // duplicate of truth 0: false positive
+      det([210, 10, 10, 10], 0.8), // inside the ignore region
+      det([300, 0, 10, 20], 0.7), // nothing there
+    ];
+    const c = matchDetections(dets, truth, ignore);
+    assert.deepEqual(c, { tp: 1, fp: 2, fn: 1, ignored: 1 });
+    assert.deepEqual(precisionRecall(c), { precision: 1 / 3, recall: 0.5 });
+  });
+
+  it('gives a GT box to the best-scoring detection, and needs IoU 0.5', () => {
+    const truth: Box[] = [[0, 0, 10, 10]];
+    const c = matchDetections([det([0, 0, 10, 10], 0.4), det([0, 0, 10, 14], 0.9)], truth, []);
+    assert.deepEqual(c, { tp: 1, fp: 1, fn: 0, ignored: 0 });
+    assert.deepEqual(matchDetections([det([5, 0, 10, 10], 0.9)], truth, []), { tp: 0, fp: 1, fn: 1, ignored: 0 });
   });
 });
