@@ -4,7 +4,9 @@ import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { builtinModel } from '../src/models/catalog.js';
-import type { TfjsModelJson } from '../src/models/tfjs-graph.js';
+import { convertGraph } from '../src/models/convert.js';
+import { encodeModel } from '../src/models/onnx-proto.js';
+import { parseTfjsGraph, type TfjsModelJson } from '../src/models/tfjs-graph.js';
 import { humanModels, maxAbsDiff, ortSession, runTfjs, videoFrame, type Result } from './converter-helpers.js';
 
 const json = JSON.parse(readFileSync(path.join(humanModels, 'centernet.json'), 'utf8')) as TfjsModelJson;
@@ -100,6 +102,18 @@ describe('centernet converted vs the TFJS graph on vtest.avi frame 400', () => {
       assert.ok(Math.abs(peaks[k].score - e.score) <= 1e-3, `score ${peaks[k].score} vs ${e.score}`);
       assert.ok(maxAbsDiff(peaks[k].box, e.box) <= 0.05, `box ${peaks[k].box.join(',')} vs ${e.box.join(',')}`);
     });
+
+    // The whole graph, post-processing ops included, converted as-is (80 classes, fixed 512x512).
+    const full = await ortSession(encodeModel(convertGraph(parseTfjsGraph(json, bin))), 2);
+    const fullOut = await full.run({ 'tower_0/images': new ort.Tensor('float32', Float32Array.from(rgb), [1, 512, 512, 3]) });
+    await full.release();
+    const rows = fullOut['tower_0/detections'];
+    assert.deepEqual(rows.dims, [1, 100, 6]);
+    const confident = (d: ArrayLike<number>) => Array.from({ length: 100 }, (_, r) => Array.from({ length: 6 }, (_, k) => Number(d[r * 6 + k]))).filter((row) => row[4] >= 0.1);
+    const mine = confident(rows.data as Float32Array);
+    const theirs = confident(detections.data as Float32Array);
+    assert.equal(mine.length, theirs.length);
+    mine.forEach((row, r) => assert.ok(maxAbsDiff(row, theirs[r]) <= 0.05, `row ${r}: ${row.join(',')} vs ${theirs[r].join(',')}`));
   });
 
   test('a free input size (256x192) matches the TFJS graph with its resize sizes moved to match', async () => {

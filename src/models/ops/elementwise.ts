@@ -17,6 +17,7 @@ const BINARY: Record<string, string> = {
   Equal: 'Equal',
   Greater: 'Greater',
   Less: 'Less',
+  Prelu: 'PRelu',
 };
 
 const UNARY: Record<string, string> = {
