@@ -33,10 +33,12 @@ test('column widths depend on the terminal and the ids only, and the source gets
 
 test('the frame is one line shorter than the terminal; the log pane takes part of the body', () => {
   assert.equal(frameHeight(24), 23);
-  assert.deepEqual(bodyLayout(24, false), { tableRows: 19, logLines: 0 });
-  const open = bodyLayout(24, true);
-  assert.equal(open.tableRows + 1 + open.logLines, 20);
-  assert.ok(open.logLines >= 5 && open.tableRows >= 5);
+  assert.deepEqual(bodyLayout(24, false, 30), { tableRows: 19, logLines: 0 });
+  const many = bodyLayout(24, true, 30);
+  assert.equal(many.tableRows + 1 + many.logLines, 20);
+  assert.ok(many.logLines >= 5 && many.tableRows >= 5);
+  const two = bodyLayout(24, true, 2);
+  assert.deepEqual(two, { tableRows: 2, logLines: 17 }, 'a short table leaves the rest to the log');
 });
 
 test('the table scrolls to keep the selected row on screen', () => {

@@ -42,7 +42,7 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000 }: AppProp
   // Keep a selection when tasks appear after the first frame, or when the selected one goes away.
   const selectedId = ui.selectedId !== null && ids.includes(ui.selectedId) ? ui.selectedId : (ids[0] ?? null);
   const selected = tasks.find((t) => t.id === selectedId);
-  const body = bodyLayout(rows, ui.logOpen);
+  const body = bodyLayout(rows, ui.logOpen, tasks.length);
   const layout = tableLayout(columns, ids);
 
   const say = useCallback((message: string) => {
@@ -92,7 +92,7 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000 }: AppProp
         taskIds: ids,
         unfinished: tasks.filter(isUnfinished).length,
         logLength: current?.logs.length ?? 0,
-        logPage: logPageSize(bodyLayout(rows, state.logOpen).logLines),
+        logPage: logPageSize(bodyLayout(rows, state.logOpen, tasks.length).logLines),
       });
       state = result.state;
       const failure = result.effect ? run(result.effect) : null;

@@ -111,11 +111,12 @@ export function frameHeight(terminalRows: number): number {
   return Math.max(HEADER_LINES + FOOTER_LINES + 2, terminalRows - 1);
 }
 
-export function bodyLayout(terminalRows: number, logOpen: boolean): BodyLayout {
+/** With the log pane open, the table keeps at least about half the body unless it has fewer tasks to show. */
+export function bodyLayout(terminalRows: number, logOpen: boolean, taskCount: number): BodyLayout {
   const body = frameHeight(terminalRows) - HEADER_LINES - FOOTER_LINES;
   const forRows = body - 1;
   if (!logOpen) return { tableRows: Math.max(1, forRows), logLines: 0 };
-  const logLines = Math.max(2, Math.floor(body * 0.45));
+  const logLines = Math.max(2, Math.floor(body * 0.45), forRows - Math.max(1, taskCount));
   return { tableRows: Math.max(1, forRows - logLines), logLines };
 }
 
