@@ -239,6 +239,20 @@ test('a tentative track that misses a detection pass for long enough is dropped'
   assert.deepEqual(out.removed, [{ id: 1, confirmed: false }]);
 });
 
+test('empty and non-finite boxes are ignored instead of corrupting tracks', () => {
+  const tracker = new Tracker();
+  const out = tracker.update(
+    [
+      { box: [10, 10, 0, 80], score: 0.9, label: 'person' },
+      { box: [10, 10, 30, NaN], score: 0.9, label: 'person' },
+      { box: [100, 100, 30, 80], score: 0.9, label: 'person' },
+    ],
+    0,
+  );
+  assert.equal(out.tracks.length, 1);
+  assert.ok(out.tracks[0].box.every(Number.isFinite));
+});
+
 test('bad time and bad settings are refused with the value in the message', () => {
   const tracker = new Tracker();
   tracker.update([], 1);

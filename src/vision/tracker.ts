@@ -69,8 +69,10 @@ export class Tracker {
     this.advance(t);
     const c = this.config;
     for (const track of this.tracks) track.matchedNow = false;
-    const high = detections.filter((d) => d.score >= c.highScore);
-    const low = detections.filter((d) => d.score >= c.lowScore && d.score < c.highScore);
+    // Empty or non-finite boxes would poison the filter (zero measurement noise, NaN state).
+    const usable = detections.filter((d) => d.box.every(Number.isFinite) && d.box[2] > 0 && d.box[3] > 0);
+    const high = usable.filter((d) => d.score >= c.highScore);
+    const low = usable.filter((d) => d.score >= c.lowScore && d.score < c.highScore);
 
     // Pass 1: established tracks (confirmed and lost) against confident detections.
     const established = this.tracks.filter((tr) => tr.state !== 'tentative');
