@@ -33,6 +33,8 @@ export interface DetectorOptions {
   confidence?: number;
   /** onnxruntime intra-op threads (default 2). */
   threads?: number;
+  /** Replaces individual session options (bench:detect compares them). */
+  sessionOverrides?: Partial<ort.InferenceSession.SessionOptions>;
 }
 
 export interface Detector {
@@ -96,7 +98,7 @@ export async function createDetector(opts: DetectorOptions = {}): Promise<Detect
 
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(modelPath, sessionOptions(threads));
+    session = await ort.InferenceSession.create(modelPath, { ...sessionOptions(threads), ...opts.sessionOverrides });
   } catch (err) {
     throw new DetectorError('MODEL_CORRUPT', `cannot load model ${modelPath}: ${firstLine(err)}`);
   }
