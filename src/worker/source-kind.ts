@@ -15,9 +15,13 @@ export function looksLive(source: string): boolean {
 
 /** ffmpeg input options a source kind needs (before `-i`). */
 export function inputArgsFor(source: string): string[] {
+  // ffmpeg's default 5 s of stream analysis is 5 s of waiting for a first frame on a live stream; 1 s still finds
+  // the size and rate of ordinary camera streams.
+  const quickStart = ['-analyzeduration', '1000000'];
   // TCP interleaving: UDP RTP loses packets on busy networks and does not pass NAT; the socket time-out option is
   // added by the frame reader, which knows which spelling this ffmpeg understands.
-  if (/^rtsps?:\/\//i.test(source)) return ['-rtsp_transport', 'tcp'];
+  if (/^rtsps?:\/\//i.test(source)) return ['-rtsp_transport', 'tcp', ...quickStart];
+  if (LIVE_URL.test(source)) return quickStart;
   if (DEVICE.test(source)) return ['-f', 'v4l2'];
   return [];
 }

@@ -38,10 +38,11 @@ export interface Frame {
 /** Files keep a few frames decoded ahead so that ffmpeg works while the detector runs. */
 const FILE_BUFFER_FRAMES = 4;
 
+/** Whether ffmpeg would paint the same pixels for both (the source size itself does not enter ffmpeg's filter). */
 function sameLayout(a: Letterbox, b: Letterbox): boolean {
   return (
-    a.srcWidth === b.srcWidth &&
-    a.srcHeight === b.srcHeight &&
+    a.inputWidth === b.inputWidth &&
+    a.inputHeight === b.inputHeight &&
     a.scaledWidth === b.scaledWidth &&
     a.scaledHeight === b.scaledHeight &&
     a.padX === b.padX &&

@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { DoneEvent, ProgressEvent, ReconnectEvent, TracksEvent, WorkerEvent } from '../src/protocol/events.js';
+import { validateEvent } from '../src/protocol/validate.js';
+import { killLater, spawnWorker, vtest, within } from './worker-harness.js';
+
+const FFMPEG = '/usr/bin/ffmpeg';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+/**
+ * Waits until something listens on the port. Read from /proc instead of connecting, because ffmpeg's
+ * `-listen 1` server serves exactly one client: a test connection would use it up.
+ */
+async function listening(port: number, timeoutMs: number): Promise<void> {
+  const hex = port.toString(16).toUpperCase().padStart(4, '0');
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const rows = readFileSync('/proc/net/tcp', 'utf8').split('\n');
+    if (rows.some((r) => r.includes(`:${hex} 00000000:0000 0A`))) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
+}
+
+function serve(clip: string, port: number): ChildProcess {
+  return spawn(
+    FFMPEG,
+    ['-nostdin', '-loglevel', 'quiet', '-re', '-stream_loop', '-1', '-i', clip, '-c', 'copy', '-f', 'mpegts', '-listen', '1', `http://127.0.0.1:${port}/x`],
+    { stdio: 'ignore' },
+  );
+}
+
+test('a live stream that stops and comes back: reconnect events, frames and counts go on', { timeout: 60_000 }, async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pcount-live-'));
+  const clip = path.join(dir, 'clip.ts');
+  // MS-MPEG4 does not go into MPEG-TS: 100 frames re-encoded as MPEG-2 with a key frame every second.
+  const made = spawnSync(FFMPEG, ['-loglevel', 'error', '-y', '-i', vtest, '-frames:v', '100', '-c:v', 'mpeg2video', '-q:v', '4', '-g', '10', clip]);
+  assert.equal(made.status, 0, String(made.stderr));
+  const port = await freePort();
+  let server = serve(clip, port);
+  t.after(() => server.kill('SIGKILL'));
+  await listening(port, 5000);
+
+  const w = spawnWorker(['--source', `http://127.0.0.1:${port}/x`, '--stall-timeout', '5', '--emit-tracks'], { stdin: 'pipe' });
+  t.after(killLater(w.child));
+  const hello = await w.waitFor((e) => e.type === 'hello', 15_000, 'hello');
+  assert.equal(hello.type === 'hello' && hello.live, true);
+  await w.waitFor((e) => e.type === 'tracks' && e.frame >= 15, 15_000, 'frames from the first server');
+
+  server.kill('SIGKILL');
+  const firstReconnect = (await w.waitFor((e) => e.type === 'reconnect', 10_000, 'a reconnect event')) as ReconnectEvent;
+  const before = w.events.slice(0, w.events.indexOf(firstReconnect));
+  const lastFrameBefore = Math.max(...before.filter((e): e is TracksEvent => e.type === 'tracks').map((e) => e.frame));
+  const progressBefore = before.filter((e): e is ProgressEvent => e.type === 'progress').at(-1);
+
+  // Down for a while: the first attempts find nothing listening.
+  await new Promise((r) => setTimeout(r, 1500));
+  server = serve(clip, port);
+  await listening(port, 5000);
+  const resumed = (await w.waitFor(
+    (e) => e.type === 'tracks' && w.events.indexOf(e) > w.events.indexOf(firstReconnect),
+    20_000,
+    'frames after the reconnect',
+  )) as TracksEvent;
+  await w.waitFor((e) => e.type === 'tracks' && e.frame >= resumed.frame + 5, 10_000, 'more frames');
+
+  w.child.stdin!.write('{"cmd":"stop"}\n');
+  const exit = await within(w.exited, 15_000, 'worker exit after stop');
+  assert.equal(exit.code, 0, w.stderr());
+
+  for (const line of w.lines) assert.ok(validateEvent(JSON.parse(line)).ok, line);
+  const reconnects = w.events.filter((e): e is ReconnectEvent => e.type === 'reconnect');
+  assert.deepEqual(reconnects.map((r) => r.attempt), reconnects.map((_, i) => i + 1), 'attempts count up while the source is down');
+  assert.ok(reconnects.every((r) => r.delay_ms > 0 && r.reason.length > 0));
+  assert.ok(w.events.some((e) => e.type === 'log' && /reconnected/.test(e.message)));
+  // No reset: frame numbers keep counting from where they were.
+  assert.ok(resumed.frame > lastFrameBefore, `frame ${resumed.frame} after the gap, ${lastFrameBefore} before`);
+  const done = w.events.at(-1) as WorkerEvent as DoneEvent;
+  assert.equal(done.type, 'done');
+  assert.ok(done.frames >= resumed.frame - done.dropped - 1, `done.frames ${done.frames} covers both runs`);
+  if (progressBefore) {
+    assert.ok(done.in >= progressBefore.in && done.out >= progressBefore.out, 'counts are kept across the gap');
+  }
+});
