@@ -84,11 +84,13 @@ describe('building and verifying', () => {
     });
   });
 
-  test('a model built by another converter version is stale and gets rebuilt', async () => {
+  test('a model built by another converter (version or code) is stale and gets rebuilt', async () => {
     const dir = await fresh('stale');
     const built = await buildModel('centernet', dir);
     const manifest = JSON.parse(await readFile(built.manifestPath, 'utf8')) as Record<string, unknown>;
     await writeFile(built.manifestPath, JSON.stringify({ ...manifest, converterVersion: '0.0.1' }));
+    assert.equal((await verifyModel('centernet', dir)).state, 'stale');
+    await writeFile(built.manifestPath, JSON.stringify({ ...manifest, converterFingerprint: 'f'.repeat(64) }));
     assert.equal((await verifyModel('centernet', dir)).state, 'stale');
     await resolveBuiltinModel('centernet', dir);
     assert.equal((await verifyModel('centernet', dir)).state, 'ok');

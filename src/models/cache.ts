@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,8 @@ export interface ModelManifest {
   bytes: number;
   sha256: string;
   converterVersion: string;
+  /** sha256 of the converter's own code, so a checkout rebuilds after the converter changes. */
+  converterFingerprint: string;
   opset: number;
   sources: { file: string; sha256: string }[];
 }
@@ -50,6 +52,20 @@ export function modelCacheDir(env: NodeJS.ProcessEnv = process.env, root = packa
 }
 
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+let fingerprint: Promise<string> | undefined;
+
+/** Hash of every module in this folder (the converter, ops and model rewrites), in a stable order. */
+export function converterFingerprint(): Promise<string> {
+  fingerprint ??= (async () => {
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    const files = (await readdir(here, { recursive: true })).filter((f) => /\.[cm]?js$/.test(f)).sort();
+    const hash = createHash('sha256');
+    for (const file of files) hash.update(`${file.split(path.sep).join('/')}\0`).update(await readFile(path.join(here, file)));
+    return hash.digest('hex');
+  })();
+  return fingerprint;
+}
 
 function locations(spec: BuiltinModelSpec, dir: string): { path: string; manifestPath: string } {
   const file = path.join(dir, spec.file);
@@ -93,6 +109,7 @@ export async function buildModel(name: string, dir = modelCacheDir(), sourceDir 
     bytes: bytes.length,
     sha256: sha256(bytes),
     converterVersion: CONVERTER_VERSION,
+    converterFingerprint: await converterFingerprint(),
     opset: OPSET,
     sources,
   };
@@ -127,8 +144,8 @@ export async function verifyModel(name: string, dir = modelCacheDir(), sourceDir
   if (actual !== manifest.sha256) {
     return status('corrupt', `model file ${where.path} is corrupt: sha256 ${actual} does not match ${manifest.sha256} in ${where.manifestPath}`, manifest);
   }
-  if (manifest.converterVersion !== CONVERTER_VERSION) {
-    return status('stale', `built by converter ${manifest.converterVersion}, current is ${CONVERTER_VERSION}`, manifest);
+  if (manifest.converterVersion !== CONVERTER_VERSION || manifest.converterFingerprint !== (await converterFingerprint())) {
+    return status('stale', `built by another version of the converter (${manifest.converterVersion})`, manifest);
   }
   const current = await sourceHashes(spec, sourceDir ?? humanModelsDir());
   if (JSON.stringify(current) !== JSON.stringify(manifest.sources)) {

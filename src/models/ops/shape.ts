@@ -82,6 +82,12 @@ function reduce(ctx: ConvertContext, node: TfNode): void {
   const onnxAxes = nchw ? axes.map((a) => NHWC_AXIS_IN_NCHW[a]).sort((a, b) => a - b) : axes;
   const input = nchw ? x.onnx! : ctx.plain(x, node.inputs[0]);
   const opType = REDUCE[node.op];
+  if (opType === 'ReduceMean' && nchw && keep && onnxAxes.join() === '2,3') {
+    // The global pool form stays inside ORT's blocked (NCHWc) layout; ReduceMean would force reorders.
+    const pooled = ctx.emit(node, 'GlobalAveragePool', [input])[0];
+    ctx.define(node.name, { onnx: pooled, layout: 'nchw', shape: x.shape.map((d, i) => (i === 1 || i === 2 ? 1 : d)), dtype: x.dtype });
+    return;
+  }
   const out =
     opType === 'ReduceSum'
       ? ctx.emit(node, opType, [input, ctx.int64Const(node.name, onnxAxes)], { keepdims: attr.int(keep ? 1 : 0) })[0]
