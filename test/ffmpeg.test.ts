@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { resolveFfmpeg, type FfmpegBinary } from '../src/worker/ffmpeg-binary.js';
-import { FrameReaderError, openFrames, type FrameReaderOptions, type RawFrame } from '../src/worker/ffmpeg-frames.js';
+import { ffmpegArgs, FrameReaderError, openFrames, type FrameReaderOptions, type RawFrame } from '../src/worker/ffmpeg-frames.js';
 
 const DATA = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
 const VTEST = path.join(DATA, 'vtest.avi');
@@ -48,6 +48,19 @@ describe('ffmpeg binary resolution', () => {
       return e.code === 'FFMPEG_NOT_FOUND' && /--ffmpeg \(\/nonexistent\/ffmpeg\)/.test(e.message);
     });
     await assert.rejects(resolveFfmpeg({ env: { FFMPEG_PATH: '/etc/hostname' } }), /FFMPEG_PATH \(\/etc\/hostname\) does not run/);
+  });
+
+  it('reads option names that changed between releases from the binary itself', async () => {
+    const old = await resolveFfmpeg({ env: {} }); // a 2018 git build without a release number
+    const v5 = await resolveFfmpeg({ option: SYSTEM_FFMPEG });
+    assert.deepEqual(old.features, { fpsMode: false, rtspTimeout: '-stimeout' });
+    assert.deepEqual(v5.features, { fpsMode: true, rtspTimeout: '-timeout' });
+    const rtsp = { input: 'rtsp://127.0.0.1:9/x', output: { width: 32, height: 32 }, networkTimeoutMs: 2000 };
+    const oldArgs = ffmpegArgs({ ...rtsp, ffmpeg: old.path }).join(' ');
+    const v5Args = ffmpegArgs({ ...rtsp, ffmpeg: v5.path }).join(' ');
+    assert.match(oldArgs, /-stimeout 2000000 .*-vsync passthrough/);
+    assert.match(v5Args, /-timeout 2000000 .*-fps_mode passthrough/);
+    assert.match(ffmpegArgs({ ...rtsp, input: 'http://127.0.0.1:9/x', ffmpeg: v5.path }).join(' '), /-rw_timeout 2000000 /);
   });
 
   it('tries ffmpeg-static, then @ffmpeg-installer/ffmpeg, then PATH, skipping candidates that do not run', async () => {

@@ -20,6 +20,15 @@ export interface FfmpegBinary {
   origin: FfmpegOrigin;
   /** First line of `ffmpeg -version`, e.g. "ffmpeg version 5.1.6-0+deb12u1 Copyright …". */
   version: string;
+  features: FfmpegFeatures;
+}
+
+/** Options whose names changed between ffmpeg releases, read from the binary's own help (git builds have no version number). */
+export interface FfmpegFeatures {
+  /** `-fps_mode` exists (5.1+); else the older `-vsync`. */
+  fpsMode: boolean;
+  /** The RTSP socket time-out option: `-stimeout` before 5.0, `-timeout` after. */
+  rtspTimeout: '-timeout' | '-stimeout';
 }
 
 export interface ResolveFfmpegOptions {
@@ -41,6 +50,37 @@ export class FfmpegNotFoundError extends Error {
 
 const VERSION_TIMEOUT_MS = 10_000;
 const versionCache = new Map<string, Promise<string>>();
+const featureCache = new Map<string, FfmpegFeatures>();
+
+function helpText(bin: string, args: string[]): Promise<string> {
+  return new Promise((resolve) => {
+    execFile(bin, ['-hide_banner', ...args], { timeout: VERSION_TIMEOUT_MS, windowsHide: true }, (_err, stdout, stderr) => {
+      resolve(`${stdout}\n${stderr}`);
+    });
+  });
+}
+
+/** Features of a binary that resolveFfmpeg has already examined, else null. */
+export function knownFeatures(bin: string): FfmpegFeatures | null {
+  return featureCache.get(bin) ?? null;
+}
+
+async function ffmpegFeatures(bin: string): Promise<FfmpegFeatures> {
+  const known = featureCache.get(bin);
+  if (known) return known;
+  const [long, rtsp] = await Promise.all([helpText(bin, ['-h', 'long']), helpText(bin, ['-h', 'demuxer=rtsp'])]);
+  const features: FfmpegFeatures = {
+    fpsMode: /^-fps_mode\b/m.test(long),
+    rtspTimeout: /^\s*-stimeout\b/m.test(rtsp) ? '-stimeout' : '-timeout',
+  };
+  featureCache.set(bin, features);
+  return features;
+}
+
+async function examine(p: string, origin: FfmpegOrigin): Promise<FfmpegBinary> {
+  const version = await ffmpegVersion(p);
+  return { path: p, origin, version, features: await ffmpegFeatures(p) };
+}
 
 /** First line of `<bin> -version`, cached per path; rejects with the reason when the binary does not run. */
 export function ffmpegVersion(bin: string): Promise<string> {
@@ -105,7 +145,7 @@ export async function resolveFfmpeg(opts: ResolveFfmpegOptions = {}): Promise<Ff
   for (const [origin, p] of explicit) {
     if (!p) continue;
     try {
-      return { path: p, origin, version: await ffmpegVersion(p) };
+      return await examine(p, origin);
     } catch (err) {
       const via = origin === 'option' ? '--ffmpeg' : 'FFMPEG_PATH';
       throw new FfmpegNotFoundError(`ffmpeg given by ${via} (${p}) does not run: ${(err as Error).message}`);
@@ -125,7 +165,7 @@ export async function resolveFfmpeg(opts: ResolveFfmpegOptions = {}): Promise<Ff
       continue;
     }
     try {
-      return { path: p, origin, version: await ffmpegVersion(p) };
+      return await examine(p, origin);
     } catch (err) {
       tried.push(`${origin} (${p}): ${(err as Error).message}`);
     }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { knownFeatures, type FfmpegFeatures } from './ffmpeg-binary.js';
 import { HeaderParser, LineTail, type SourceInfo } from './ffmpeg-header.js';
 
 /**
@@ -36,7 +37,10 @@ export interface FrameLayout {
 
 export interface FrameReaderOptions {
   ffmpeg: string;
-  /** First line of `ffmpeg -version`; picks `-fps_mode` (≥ 5.1) or `-vsync` and the RTSP time-out option. */
+  /**
+   * First line of `ffmpeg -version`. Option names (`-fps_mode`/`-vsync`, RTSP time-out) come from the features
+   * resolveFfmpeg read from the binary; the version is the fallback for a binary it has not examined.
+   */
   ffmpegVersion?: string;
   input: string;
   output: FrameLayout;
@@ -98,7 +102,7 @@ function openFailureCode(input: string, stderr: readonly string[]): FrameReaderE
   return /No such file or directory/i.test(text) ? 'SOURCE_NOT_FOUND' : 'SOURCE_UNREADABLE';
 }
 
-/** ffmpeg ≥ 5.1 has `-fps_mode`; older releases and unversioned git snapshots get the deprecated `-vsync`. */
+/** Release number check for binaries resolveFfmpeg has not examined; unversioned git builds count as old. */
 export function ffmpegAtLeast(version: string | undefined, major: number, minor: number): boolean {
   const m = /ffmpeg version n?(\d+)\.(\d+)/i.exec(version ?? '');
   if (!m) return false;
@@ -120,17 +124,27 @@ export function videoFilter(out: FrameLayout, every: number): string {
   return parts.join(',');
 }
 
+function featuresOf(o: FrameReaderOptions): FfmpegFeatures {
+  return (
+    knownFeatures(o.ffmpeg) ?? {
+      fpsMode: ffmpegAtLeast(o.ffmpegVersion, 5, 1),
+      rtspTimeout: ffmpegAtLeast(o.ffmpegVersion, 5, 0) ? '-timeout' : '-stimeout',
+    }
+  );
+}
+
 export function ffmpegArgs(o: FrameReaderOptions): string[] {
   const every = o.every ?? 1;
+  const features = featuresOf(o);
   const args = ['-nostdin', '-hide_banner', '-nostats', '-loglevel', 'info'];
   if (NETWORK.test(o.input)) {
     const us = String((o.networkTimeoutMs ?? 10_000) * 1000);
-    if (/^rtsps?:/i.test(o.input)) args.push(ffmpegAtLeast(o.ffmpegVersion, 5, 0) ? '-timeout' : '-stimeout', us);
+    if (/^rtsps?:/i.test(o.input)) args.push(features.rtspTimeout, us);
     else args.push('-rw_timeout', us);
   }
   if (o.startSeconds && o.startSeconds > 0) args.push('-ss', String(o.startSeconds));
   args.push(...(o.inputArgs ?? []), '-i', o.input, '-an', '-sn', '-dn');
-  args.push(...(ffmpegAtLeast(o.ffmpegVersion, 5, 1) ? ['-fps_mode', 'passthrough'] : ['-vsync', 'passthrough']));
+  args.push(features.fpsMode ? '-fps_mode' : '-vsync', 'passthrough');
   args.push('-vf', videoFilter(o.output, every));
   if (o.maxFrames !== undefined) args.push('-frames:v', String(o.maxFrames));
   args.push('-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1');
