@@ -35,6 +35,10 @@ export async function renderDashboard(pool: PoolControl, opts: DashboardOptions 
   const stdout = opts.stdout ?? process.stdout;
   const stdin = opts.stdin ?? process.stdin;
   const theme = { color: opts.color ?? colorFromEnv(process.env), unicode: opts.unicode ?? unicodeFromEnv(process.env) };
+  // A terminal that goes away (SSH dropped, tmux killed) makes writes fail with EIO, reported asynchronously; that
+  // must not crash the process while the pool stops the workers (they lead their own process groups and would be
+  // orphaned), nor afterwards, so the listener stays for the rest of the process.
+  stdout.on('error', () => undefined);
   const altScreen = opts.alternateScreen ?? Boolean(stdout.isTTY);
   if (altScreen) stdout.write(ENTER_ALT_SCREEN);
 
@@ -66,7 +70,9 @@ export async function renderDashboard(pool: PoolControl, opts: DashboardOptions 
     return signalCode ?? (typeof result === 'number' ? result : 0);
   } finally {
     for (const off of handlers) off();
-    if (altScreen) stdout.write(LEAVE_ALT_SCREEN);
-    if (signalCode !== SIGNAL_CODES.SIGHUP) stdout.write(summaryLine(pool.snapshot()));
+    if (signalCode !== SIGNAL_CODES.SIGHUP) {
+      if (altScreen) stdout.write(LEAVE_ALT_SCREEN);
+      stdout.write(summaryLine(pool.snapshot()));
+    }
   }
 }
