@@ -306,7 +306,7 @@ export class Pool implements PoolControl {
 
   /** A child (or a backoff wait) ended for a reason other than a failure: settle the task, free the slot. */
   private finishRun(rec: TaskRecord, intent: Exclude<ExitIntent, 'restart'> | null, exit: ChildExit | null): void {
-    this.slots.release(rec.slot!);
+    this.slots.free(rec.slot!);
     rec.slot = null;
     rec.results.endedAt = this.timers.now();
     const killed = exit?.killedAfterStop ? ' (killed after the stop time-out)' : '';
@@ -355,7 +355,6 @@ export class Pool implements PoolControl {
   private clearBackoff(rec: TaskRecord): void {
     this.timers.clearTimeout(rec.backoffTimer);
     rec.backoffTimer = null;
-    this.slots.recover(rec.slot!);
   }
 
   /** Stop, cancel or restart a processing task: through its child when it has one, at once while it waits out a backoff. */
@@ -368,6 +367,7 @@ export class Pool implements PoolControl {
     }
     this.clearBackoff(rec);
     if (intent === 'restart') {
+      this.slots.recover(rec.slot!);
       rec.resetForRerun();
       this.launch(rec);
     } else {

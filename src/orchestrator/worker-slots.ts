@@ -51,6 +51,12 @@ export class WorkerSlots {
     this.apply(index, { type: 'recover' });
   }
 
+  /** Back to idle from either a finished child (release) or a crash the task no longer waits on (recover). */
+  free(index: number): void {
+    if (this.states[index].kind === 'error') this.recover(index);
+    else this.release(index);
+  }
+
   shutdownAll(): void {
     this.states.forEach((s, i) => {
       if (s.kind === 'idle') this.apply(i, { type: 'shutdown' });
