@@ -1,0 +1,97 @@
+import { knownFeatures, type FfmpegFeatures } from './ffmpeg-binary.js';
+
+/** The ffmpeg command line of a frame reader: input options, the scale/pad filter, raw rgb24 on stdout. */
+
+export interface FrameLayout {
+  /** Size of the frames handed out. */
+  width: number;
+  height: number;
+  /** Size the picture is scaled to inside the frame (default: the whole frame, aspect not kept). */
+  scaledWidth?: number;
+  scaledHeight?: number;
+  /** Where the scaled picture sits; the rest is painted with `padValue` (grey level 0..255). */
+  padX?: number;
+  padY?: number;
+  padValue?: number;
+}
+
+export interface FrameReaderOptions {
+  ffmpeg: string;
+  /**
+   * First line of `ffmpeg -version`. Option names (`-fps_mode`/`-vsync`, RTSP time-out) come from the features
+   * resolveFfmpeg read from the binary; the version is the fallback for a binary it has not examined.
+   */
+  ffmpegVersion?: string;
+  input: string;
+  output: FrameLayout;
+  /** Extra input options placed before `-i`, e.g. ['-f', 'v4l2'] or ['-rtsp_transport', 'tcp']. */
+  inputArgs?: string[];
+  startSeconds?: number;
+  /** Stop after this many frames handed out. */
+  maxFrames?: number;
+  /** Keep every Nth decoded frame (default 1). */
+  every?: number;
+  /** Bound on waiting for the header and the first frame (default 15 s). */
+  openTimeoutMs?: number;
+  /** Socket I/O time-out handed to ffmpeg for network inputs (default 10 s). */
+  networkTimeoutMs?: number;
+  /** Complete frames held before stdout is paused (default 2). */
+  bufferFrames?: number;
+  /** How many stderr lines to keep for error messages (default 20). */
+  stderrLines?: number;
+}
+
+const NETWORK = /^(rtsps?|rtmps?|https?|tcp|udp|srt|rtp|mms):\/\//i;
+
+export function isNetworkInput(input: string): boolean {
+  return NETWORK.test(input);
+}
+
+/** Release number check for binaries resolveFfmpeg has not examined; unversioned git builds count as old. */
+export function ffmpegAtLeast(version: string | undefined, major: number, minor: number): boolean {
+  const m = /ffmpeg version n?(\d+)\.(\d+)/i.exec(version ?? '');
+  if (!m) return false;
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  return a > major || (a === major && b >= minor);
+}
+
+export function videoFilter(out: FrameLayout, every: number): string {
+  const parts: string[] = [];
+  // Frames are dropped before scaling, so skipped frames cost only their decode.
+  if (every > 1) parts.push(`select=not(mod(n\\,${every}))`);
+  const sw = out.scaledWidth ?? out.width;
+  const sh = out.scaledHeight ?? out.height;
+  parts.push(`scale=${sw}:${sh}:flags=bilinear`, 'format=rgb24');
+  if (sw !== out.width || sh !== out.height || out.padX || out.padY) {
+    const grey = (out.padValue ?? 0).toString(16).padStart(2, '0');
+    parts.push(`pad=${out.width}:${out.height}:${out.padX ?? 0}:${out.padY ?? 0}:color=0x${grey.repeat(3)}`);
+  }
+  return parts.join(',');
+}
+
+function featuresOf(o: FrameReaderOptions): FfmpegFeatures {
+  return (
+    knownFeatures(o.ffmpeg) ?? {
+      fpsMode: ffmpegAtLeast(o.ffmpegVersion, 5, 1),
+      rtspTimeout: ffmpegAtLeast(o.ffmpegVersion, 5, 0) ? '-timeout' : '-stimeout',
+    }
+  );
+}
+
+export function ffmpegArgs(o: FrameReaderOptions): string[] {
+  const every = o.every ?? 1;
+  const features = featuresOf(o);
+  const args = ['-nostdin', '-hide_banner', '-nostats', '-loglevel', 'info'];
+  if (isNetworkInput(o.input)) {
+    const us = String((o.networkTimeoutMs ?? 10_000) * 1000);
+    if (/^rtsps?:/i.test(o.input)) args.push(features.rtspTimeout, us);
+    else args.push('-rw_timeout', us);
+  }
+  if (o.startSeconds && o.startSeconds > 0) args.push('-ss', String(o.startSeconds));
+  args.push(...(o.inputArgs ?? []), '-i', o.input, '-an', '-sn', '-dn');
+  args.push(features.fpsMode ? '-fps_mode' : '-vsync', 'passthrough');
+  args.push('-vf', videoFilter(o.output, every));
+  if (o.maxFrames !== undefined) args.push('-frames:v', String(o.maxFrames));
+  args.push('-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1');
+  return args;
+}
