@@ -235,3 +235,14 @@ test('a burst of pool changes is drawn at most once per refresh interval; a key 
   assert.match(row(ui, 'lobby'), /\b999\b/);
   await quit(ui);
 });
+
+test('without a terminal on stdin the dashboard still shows, says keys are off, and SIGTERM stops the pool (143)', async () => {
+  const pool = twoTasks();
+  const ui = mountDashboard(pool, undefined, {}, false);
+  await ui.waitFor(/lobby/);
+  assert.match(ui.lines().at(-1) ?? '', /keys off: stdin is not a terminal/);
+  process.emit('SIGTERM');
+  assert.equal(await ui.exitCode, 143);
+  assert.deepEqual(pool.calls, ['shutdown']);
+  assert.equal(process.listenerCount('SIGTERM'), 0, 'the dashboard removes its signal handlers');
+});

@@ -25,7 +25,9 @@ class FakeStdout extends EventEmitter {
 
 /** Key presses arrive through `readable` + `read()`, as Ink expects from a TTY in raw mode. */
 class FakeStdin extends EventEmitter {
-  readonly isTTY = true;
+  constructor(readonly isTTY: boolean) {
+    super();
+  }
   private queue: string[] = [];
   setRawMode(): this {
     return this;
@@ -64,9 +66,9 @@ export interface Mounted {
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 
-export function mountDashboard(pool: PoolControl, size = { columns: 80, rows: 24 }, opts: DashboardOptions = {}): Mounted {
+export function mountDashboard(pool: PoolControl, size = { columns: 80, rows: 24 }, opts: DashboardOptions = {}, stdinIsTTY = true): Mounted {
   const stdout = new FakeStdout(size.columns, size.rows);
-  const stdin = new FakeStdin();
+  const stdin = new FakeStdin(stdinIsTTY);
   const exitCode = renderDashboard(pool, {
     configPath: 'test.json',
     color: false,

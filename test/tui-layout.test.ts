@@ -4,6 +4,8 @@ import { describeExport, formatEta, progressBar, shortenSource } from '../src/tu
 import { bodyLayout, frameHeight, MARKER_WIDTH, GAP, scrollStart, tableLayout } from '../src/tui/layout.js';
 import { handleKey, initialUi, splitTyped, type KeyContext } from '../src/tui/keys.js';
 import { colorFromEnv, unicodeFromEnv } from '../src/tui/theme.js';
+import { cellText } from '../src/tui/task-table.js';
+import { fakeTask } from '../src/tui/dev/fake-pool.js';
 
 const width = (l: ReturnType<typeof tableLayout>) => MARKER_WIDTH + l.columns.reduce((s, c) => s + c.width, 0) + GAP * (l.columns.length - 1);
 const keys = (l: ReturnType<typeof tableLayout>) => l.columns.map((c) => c.key);
@@ -113,4 +115,15 @@ test('typed-ahead input is split into single keys; escape sequences and single k
   assert.deepEqual(splitTyped('j\rc', {}), [['j', {}], ['', { return: true }], ['c', {}]]);
   assert.deepEqual(splitTyped('q', {}), [['q', {}]]);
   assert.deepEqual(splitTyped('', { upArrow: true }), [['', { upArrow: true }]]);
+});
+
+test('cells: unknown occupancy and idle fps show "-", cameras show "live", a queued file says so', () => {
+  const layout = tableLayout(80, ['a']);
+  const col = (key: string) => layout.columns.find((c) => c.key === key)!;
+  assert.equal(cellText(fakeTask('a', { occupancy: -1 }), col('occ'), layout.barWidth, true), '-');
+  assert.equal(cellText(fakeTask('a', { occupancy: 3 }), col('occ'), layout.barWidth, true), '3');
+  assert.equal(cellText(fakeTask('a', { fps: 12, state: 'completed' }), col('fps'), layout.barWidth, true), '-');
+  assert.equal(cellText(fakeTask('a', { kind: 'camera', state: 'processing' }), col('progress'), layout.barWidth, true), 'live');
+  assert.equal(cellText(fakeTask('a'), col('progress'), layout.barWidth, true), 'queued');
+  assert.equal(cellText(fakeTask('a', { state: 'completed', progress: 1 }), col('progress'), 6, false), '###### 100% ');
 });

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { Box, useApp, useInput } from 'ink';
+import { Box, useApp, useInput, useStdin } from 'ink';
 import type { PoolControl, TaskView } from '../orchestrator/types.js';
 import { describeExport } from './format.js';
 import { Footer } from './footer.js';
@@ -26,6 +26,8 @@ const isUnfinished = (t: TaskView) => t.state === 'pending' || t.state === 'proc
 
 export function App({ pool, configPath, refreshMs, messageMs = 10_000 }: AppProps) {
   const { exit } = useApp();
+  // Without a terminal on stdin there are no keys to read (raw mode would throw); signals still stop the run.
+  const { isRawModeSupported } = useStdin();
   const { columns, rows } = useTerminalSize();
   const [snapshot, refresh] = usePoolSnapshot(pool, refreshMs);
   const [ui, setUi] = useState<UiState>(() => initialUi(snapshot.tasks.map((t) => t.id)));
@@ -101,7 +103,7 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000 }: AppProp
     latest.current = state;
     setUi(state);
     refresh();
-  });
+  }, { isActive: isRawModeSupported });
 
   const height = frameHeight(rows);
   const bodyHeight = height - HEADER_LINES - FOOTER_LINES;
@@ -118,7 +120,12 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000 }: AppProp
           </>
         )}
       </Box>
-      <Footer width={columns} message={ui.message} confirming={ui.confirmQuit} finished={snapshot.finished} />
+      <Footer
+        width={columns}
+        message={isRawModeSupported ? ui.message : 'keys off: stdin is not a terminal; stop with Ctrl-C or SIGTERM'}
+        confirming={ui.confirmQuit}
+        finished={snapshot.finished}
+      />
     </Box>
   );
 }
