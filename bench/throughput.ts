@@ -1,0 +1,138 @@
+/**
+ * npm run bench:throughput — where the time goes, all in one run on vtest.avi:
+ *   decode-only   ffmpeg → rgb24 frames at the model input size, read by Node (the worker's own frame reader);
+ *   model-only    the detector (preprocess + onnxruntime + decode) on frames already in memory;
+ *   end-to-end    the real worker CLI child at --skip-frames 1, 2, 5, 10 (its done.avg_fps, start-up excluded),
+ *                 with its peak RSS (VmHWM of the Node process; ffmpeg's own is printed beside it).
+ * The bound of a run is its slowest stage: min(decode, model × skip).
+ *
+ *   npm run bench:throughput [-- --skip 1,10 --model-iterations 60]
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LineSplitter } from '../src/protocol/ndjson.js';
+import type { DoneEvent, WorkerEvent } from '../src/protocol/events.js';
+import { createDetector } from '../src/worker/detector.js';
+import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
+import { openFrames, probeSource } from '../src/worker/ffmpeg-frames.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const args = process.argv.slice(2);
+const argOf = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const source = argOf('--source') ?? path.resolve(root, '../shared/data/vtest.avi');
+const skips = (argOf('--skip') ?? '1,2,5,10').split(',').map(Number);
+const modelIterations = Number(argOf('--model-iterations') ?? 100);
+
+/** Peak resident memory (kB) of a process and of its children, sampled until it exits. */
+function readHwm(pid: number): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+async function decodeOnly(ffmpeg: { path: string; version: string }, width: number, height: number) {
+  const reader = openFrames({ ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: source, output: { width, height } });
+  const t0 = performance.now();
+  let n = 0;
+  for await (const f of reader) n += f.data.length > 0 ? 1 : 0;
+  return n / ((performance.now() - t0) / 1000);
+}
+
+async function modelOnly(ffmpeg: { path: string; version: string }, srcW: number, srcH: number) {
+  const detector = await createDetector({ sourceWidth: srcW, sourceHeight: srcH });
+  const g = detector.geometryFor(srcW, srcH);
+  const reader = openFrames({
+    ffmpeg: ffmpeg.path,
+    ffmpegVersion: ffmpeg.version,
+    input: source,
+    output: { width: g.inputWidth, height: g.inputHeight, scaledWidth: g.scaledWidth, scaledHeight: g.scaledHeight, padX: g.padX, padY: g.padY, padValue: detector.padValue },
+    maxFrames: 40,
+  });
+  const frames: Uint8Array[] = [];
+  for await (const f of reader) frames.push(Uint8Array.from(f.data));
+  for (let i = 0; i < 5; i++) await detector.detect(frames[i % frames.length], g);
+  const t0 = performance.now();
+  for (let i = 0; i < modelIterations; i++) await detector.detect(frames[i % frames.length], g);
+  const fps = modelIterations / ((performance.now() - t0) / 1000);
+  await detector.release();
+  return { fps, width: g.inputWidth, height: g.inputHeight };
+}
+
+function endToEnd(skip: number): Promise<{ done: DoneEvent; rssMb: number; ffmpegRssMb: number }> {
+  const child = spawn(process.execPath, [path.join(root, 'bin/pcount-tui.js'), 'worker', '--source', source, '--skip-frames', String(skip)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let hwm = 0;
+  let ffmpegHwm = 0;
+  const sampler = setInterval(() => {
+    hwm = Math.max(hwm, readHwm(child.pid!));
+    for (const c of childrenOf(child.pid!)) ffmpegHwm = Math.max(ffmpegHwm, readHwm(c));
+  }, 100);
+  const splitter = new LineSplitter();
+  let done: DoneEvent | null = null;
+  const onLine = (line: string) => {
+    const e = JSON.parse(line) as WorkerEvent;
+    if (e.type === 'done') {
+      done = e;
+      // VmHWM is a high-water mark: the value just before exit is the peak.
+      hwm = Math.max(hwm, readHwm(child.pid!));
+    }
+  };
+  child.stdout.on('data', (c: Buffer) => splitter.push(c).forEach(onLine));
+  return new Promise((resolve, reject) => {
+    child.on('close', (code) => {
+      clearInterval(sampler);
+      splitter.end().forEach(onLine);
+      if (code !== 0 || !done) reject(new Error(`worker --skip-frames ${skip} exited ${code}`));
+      else resolve({ done, rssMb: hwm / 1024, ffmpegRssMb: ffmpegHwm / 1024 });
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const ffmpeg = await resolveFfmpeg();
+  const info = await probeSource({ ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: source });
+  console.log(`source ${source} ${info.width}x${info.height}; ffmpeg ${ffmpeg.path}; ${new Date().toISOString()}; load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+  const model = await modelOnly(ffmpeg, info.width, info.height);
+  const decode = await decodeOnly(ffmpeg, model.width, model.height);
+  console.log(`decode-only: ${decode.toFixed(1)} frames/s (rgb24 ${model.width}x${model.height} into Node)`);
+  console.log(`model-only:  ${model.fps.toFixed(1)} frames/s (detect() on frames in memory, ${modelIterations} runs)`);
+  console.log('skip | end-to-end fps | bound fps | e2e/bound | worker peak RSS | ffmpeg peak RSS | counts in/out');
+  for (const skip of skips) {
+    const r = await endToEnd(skip);
+    const bound = Math.min(decode, model.fps * skip);
+    console.log(
+      [
+        String(skip).padStart(4),
+        r.done.avg_fps.toFixed(1).padStart(14),
+        bound.toFixed(1).padStart(9),
+        `${((r.done.avg_fps / bound) * 100).toFixed(0)}%`.padStart(9),
+        `${r.rssMb.toFixed(0)} MB`.padStart(15),
+        `${r.ffmpegRssMb.toFixed(0)} MB`.padStart(15),
+        `${r.done.in}/${r.done.out}`.padStart(13),
+      ].join(' | '),
+    );
+  }
+  console.log(`load after: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:throughput: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
