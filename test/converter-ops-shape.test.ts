@@ -109,4 +109,22 @@ describe('converter rules', () => {
     assert.ok(!ops.includes('Clip') && !ops.includes('Mul'), `the 6c factor is folded into the next conv: ${ops.join(',')}`);
     await expectSameAsTfjs(g, { x: feed([1, 5, 5, 3], -6, 6) }, ['y'], 1e-5);
   });
+
+  test('a hard-swish factor is carried through a squeeze-excite gate and a residual add into the next convs', async () => {
+    const g = new GraphBuilder();
+    const c = convOut(g, [1, 4, 4, 4], 4);
+    // A factor far from 1/6 (0.2 → ×1.2) so that losing it anywhere would show.
+    const scaled = g.op('hs/mul', 'Mul', [g.const('hs/c', [0.2], []), c]);
+    const hs = g.op('hs/out', 'Mul', [scaled, g.op('hs/relu6', 'Relu6', [g.op('hs/add', 'Add', [c, g.const('hs/three', [3], [])])])]);
+    const pooled = g.op('se/mean', 'Mean', [hs, g.const('se/axes', [1, 2], [2], 'int32')], { keep_dims: at.b(true) });
+    const gate = g.op('se/sigmoid', 'Sigmoid', [g.op('se/conv', 'Conv2D', [pooled, g.const('se/w', randomArray(16, rand), [1, 1, 4, 4])], conv1x1)]);
+    const gated = g.op('se/mul', 'Mul', [gate, hs]);
+    const branch = g.op('branch', 'Conv2D', [gated, g.const('bw', randomArray(16, rand), [1, 1, 4, 4])], conv1x1);
+    const residual = g.op('residual', 'AddV2', [branch, hs]);
+    g.op('y', 'Conv2D', [residual, g.const('w2', randomArray(8, rand), [1, 1, 4, 2])], conv1x1);
+    const { json, weights } = g.build();
+    const ops = convertGraph(parseTfjsGraph(json, weights), { outputs: ['y'] }).graph.nodes.map((n) => n.opType);
+    assert.equal(ops.filter((op) => op === 'Mul').length, 1, `only the gate multiply is left: ${ops.join(',')}`);
+    await expectSameAsTfjs(g, { x: feed([1, 4, 4, 4], -6, 6) }, ['y'], 1e-5);
+  });
 });

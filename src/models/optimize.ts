@@ -157,9 +157,28 @@ function fuseHardSigmoid(graph: OnnxGraph): void {
   removeDeadNodes(graph);
 }
 
+/** For Add(s·a, b): the Conv producing b, when b feeds nothing else (so it can be scaled by 1/s). */
+function rescalableAddend(graph: OnnxGraph, index: GraphIndex, add: OnnxNode, value: string): OnnxNode | undefined {
+  const other = otherInput(add, value);
+  if (other === undefined || other === value) return undefined;
+  const conv = index.producer.get(other);
+  if (!conv || conv.opType !== 'Conv' || !init(graph, conv.inputs[1]) || soleConsumer(index, other) !== add) return undefined;
+  return conv;
+}
+
+/** Can `node` take `s·x` in place of `x` and still be made exact by scaling later (or now)? */
+function absorbsScalar(graph: OnnxGraph, index: GraphIndex, node: OnnxNode, value: string): boolean {
+  if (node.opType === 'Conv') return node.inputs[0] === value && node.inputs[1] !== value && init(graph, node.inputs[1]) !== undefined;
+  if (node.opType === 'GlobalAveragePool') return true;
+  if (node.opType === 'Add') return rescalableAddend(graph, index, node, value) !== undefined;
+  if (node.opType !== 'Mul') return false;
+  const other = otherInput(node, value);
+  return other !== undefined && other !== value && floatScalarOf(graph, other) === undefined;
+}
+
 /**
- * Moves a multiply-by-scalar downstream through elementwise Muls and absorbs it into the weights of the
- * convs that read it (conv is linear in its input), removing a full pass over the tensor.
+ * Moves a multiply-by-scalar downstream, through elementwise Muls and global pools, until convs absorb it
+ * into their weights (conv is linear in its input): the pass over the tensor disappears.
  */
 function sinkScalarMul(graph: OnnxGraph): boolean {
   const index = indexGraph(graph);
@@ -167,30 +186,34 @@ function sinkScalarMul(graph: OnnxGraph): boolean {
     if (mul.opType !== 'Mul') continue;
     const sIdx = mul.inputs.findIndex((i) => floatScalarOf(graph, i) !== undefined);
     if (sIdx < 0) continue;
-    const s = floatScalarOf(graph, mul.inputs[sIdx])!;
+    const scale = mul.inputs[sIdx];
+    const s = floatScalarOf(graph, scale)!;
     const a = mul.inputs[1 - sIdx];
     const out = mul.outputs[0];
-    if (index.graphOutputs.has(out)) continue;
     const consumers = index.consumers.get(out) ?? [];
-    if (consumers.length > 0 && consumers.every((c) => c.opType === 'Conv' && c.inputs[0] === out && init(graph, c.inputs[1]))) {
-      for (const conv of consumers) {
-        const w = ownInitializer(graph, index, conv, 1);
+    if (index.graphOutputs.has(out) || consumers.length === 0 || !consumers.every((c) => absorbsScalar(graph, index, c, out))) continue;
+    for (const c of consumers) {
+      if (c.opType === 'Conv') {
+        const w = ownInitializer(graph, index, c, 1);
         for (let i = 0; i < w.length; i++) w[i] *= s;
-        conv.inputs[0] = a;
+        c.inputs[0] = a;
+        continue;
       }
-      return true;
+      if (c.opType === 'Add') {
+        // conv + s·a = s·(conv/s + a): the other branch's conv takes 1/s, the sum is rescaled below.
+        const conv = rescalableAddend(graph, index, c, out)!;
+        for (const slot of conv.inputs.length > 2 ? [1, 2] : [1]) {
+          const t = ownInitializer(graph, index, conv, slot);
+          for (let i = 0; i < t.length; i++) t[i] /= s;
+        }
+      }
+      // f(s·a) = s·f(a) for these: compute on `a`, then rescale the result.
+      const result = c.outputs[0];
+      const unscaled = `${result}/unscaled`;
+      c.inputs = c.inputs.map((i) => (i === out ? a : i));
+      c.outputs = [unscaled];
+      graph.nodes.splice(graph.nodes.indexOf(c) + 1, 0, { name: `${result}/rescale#node`, opType: 'Mul', inputs: [unscaled, scale], outputs: [result], attrs: {} });
     }
-    const next = soleConsumer(index, out);
-    const b = next && next.opType === 'Mul' ? otherInput(next, out) : undefined;
-    if (!next || b === undefined || floatScalarOf(graph, b) !== undefined) continue;
-    // Mul(Mul(a, s), b) → Mul(Mul(a, b), s): same value, the scalar one step further down.
-    const finalOut = next.outputs[0];
-    next.inputs = [a, b];
-    next.outputs = [out];
-    mul.inputs = [out, mul.inputs[sIdx]];
-    mul.outputs = [finalOut];
-    graph.nodes.splice(graph.nodes.indexOf(mul), 1);
-    graph.nodes.splice(graph.nodes.indexOf(next) + 1, 0, mul);
     return true;
   }
   return false;
