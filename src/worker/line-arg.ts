@@ -19,7 +19,7 @@ export function parseLineArg(value: string, fallbackName: string): LineSpec {
   });
   const [x1, y1, x2, y2] = nums;
   if (x1 === x2 && y1 === y2) throw bad('the two end points are the same');
-  const name = parts.slice(4).join(',').trim();
+  const name = value.split(',').slice(4).join(',').trim();
   if (parts.length > 4 && name === '') throw bad('the name after the fourth comma is empty');
   return { name: name || fallbackName, points: [x1, y1, x2, y2] };
 }
