@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DoneEvent, WorkerEvent } from '../src/protocol/events.js';
+import { readFileSync } from 'node:fs';
+import type { DoneEvent, ErrorEvent, WorkerEvent } from '../src/protocol/events.js';
 import { validateEvent } from '../src/protocol/validate.js';
 import { killLater, spawnWorker, vtest, within, type WorkerChild } from './worker-harness.js';
 
@@ -52,4 +53,21 @@ test('stdout closed by the reader (EPIPE): quiet exit, no stack trace', async (t
   const exit = await within(w.exited, 10_000, 'worker exit');
   assert.equal(exit.code, 0, `exit ${exit.code} ${exit.signal}; stderr: ${w.stderr()}`);
   assert.equal(w.stderr(), '', 'nothing on stderr');
+});
+
+test('ffmpeg dying in the middle of a file: fatal error, then done with the counts so far, exit 1', async (t) => {
+  const w = await countingWorker(t);
+  const pid = w.child.pid!;
+  const ffmpeg = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+  assert.equal(ffmpeg.length, 1, 'the worker runs one ffmpeg');
+  process.kill(ffmpeg[0], 'SIGKILL');
+  const exit = await within(w.exited, 10_000, 'worker exit');
+  assert.equal(exit.code, 1);
+  const [error, done] = w.events.slice(-2) as [ErrorEvent, DoneEvent];
+  assert.equal(error.type, 'error');
+  assert.equal(error.code, 'FFMPEG_FAILED');
+  assert.equal(error.fatal, true);
+  assert.equal(done.type, 'done');
+  assert.ok(done.frames >= 3 && done.frames < VTEST_FRAMES);
+  assert.match(w.stderr(), /FFMPEG_FAILED/);
 });

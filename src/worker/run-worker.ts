@@ -58,7 +58,8 @@ interface Counting {
  * Always ends with `done` once counting has started, also after a fatal error, so counts are never lost.
  */
 export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number> {
-  const stop = new StopController(io.stdin);
+  // Called only once stdin has data, after `emit` exists.
+  const stop = new StopController(io.stdin, (line) => emit.log('warn', `ignored stdin line (expected {"cmd":"stop"}): ${line.slice(0, 200)}`));
   const writer = new NdjsonWriter(io.stdout, () => stop.request('stdout closed'));
   const emit = new Emitter(writer, cfg.task, cfg.logLevel);
   let opened: Opened | null = null;
