@@ -1,47 +1,22 @@
 import { availableParallelism } from 'node:os';
-import type { TaskSpec, WorkerLogLevel } from '../config/types.js';
 import { PROTOCOL_VERSION, type LogLevel, type WorkerEvent } from '../protocol/events.js';
-import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
+import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import { ChildRunner, type ChildExit } from './child-runner.js';
+import { failureCode, failureReason, settleEvent, type ExitIntent } from './exit-policy.js';
 import { writeExport } from './export.js';
 import { LogFiles } from './log-files.js';
+import { DEFAULT_RESTART_LIMIT, DEFAULT_STALL_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS, type PoolOptions } from './pool-options.js';
 import { ResourceSampler } from './resources.js';
-import { DEFAULT_LIMITS, levelAtLeast, logEntryFor, type LogEntry, type ResultLimits } from './results.js';
-import { defaultWorkerCommand, fairThreads, spawnWorkerProcess, workerArgs, type SpawnFn, type WorkerCommand } from './spawn-worker.js';
+import { DEFAULT_LIMITS, levelAtLeast, logEntryFor, type LogEntry } from './results.js';
+import { buildSnapshot } from './snapshot.js';
+import { defaultWorkerCommand, fairThreads, spawnWorkerProcess, workerArgs } from './spawn-worker.js';
 import { isFinal, taskTransition, type TaskEvent } from './task-machine.js';
-import { TaskRecord, type ExitIntent } from './task-record.js';
+import { TaskRecord } from './task-record.js';
 import { systemTimers, type Timers } from './timers.js';
 import type { PoolControl, PoolSnapshot } from './types.js';
 import { WorkerSlots } from './worker-slots.js';
 
-export interface PoolOptions {
-  tasks: TaskSpec[];
-  workerCount: number;
-  /** Folder for exports and log files; null writes neither. */
-  outputDir: string | null;
-  logLevel?: WorkerLogLevel;
-  command?: WorkerCommand;
-  spawn?: SpawnFn;
-  timers?: Timers;
-  random?: () => number;
-  cpus?: number;
-  /** A child that prints nothing for this long is killed (and a camera restarted). */
-  stallTimeoutMs?: number;
-  /** After `{"cmd":"stop"}`, how long a child may take before SIGKILL. */
-  stopTimeoutMs?: number;
-  backoff?: BackoffPolicy;
-  /** A camera restarted `count` times within `windowMs` goes to error instead of restarting again. */
-  restartLimit?: { count: number; windowMs: number };
-  limits?: ResultLimits;
-  sampleIntervalMs?: number;
-  /** Export into outputDir whenever every task has reached a final state, and at shutdown. */
-  autoExport?: boolean;
-}
-
-/** Long enough for a worker to load its model and for its own source reconnects, which report themselves. */
-export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
-export const DEFAULT_STOP_TIMEOUT_MS = 5_000;
-export const DEFAULT_RESTART_LIMIT = { count: 5, windowMs: 60_000 };
+export type { PoolOptions } from './pool-options.js';
 
 /**
  * Runs the tasks in at most `workerCount` children and queues the rest. Key semantics (the dashboard's keys):
@@ -67,6 +42,10 @@ export class Pool implements PoolControl {
   private finishedWaiters: (() => void)[] = [];
   private wasFinished = false;
   private lastExport: PoolSnapshot['lastExport'] = null;
+  /** Bumped on every change of exported data, so that the shutdown does not write again what the finish already exported. */
+  private version = 0;
+  private exportedVersion = -1;
+  private autoExporting: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: PoolOptions) {
     this.timers = opts.timers ?? systemTimers;
@@ -88,23 +67,12 @@ export class Pool implements PoolControl {
   }
 
   snapshot(): PoolSnapshot {
-    const tasks = this.records.map((r) => r.view());
-    const count = (state: string) => tasks.filter((t) => t.state === state).length;
-    const workers = this.slots.views();
-    return {
-      tasks,
-      workers,
-      active: this.records.filter((r) => r.runner !== null).length,
-      queued: this.queue.length,
-      completed: count('completed'),
-      failed: count('error'),
-      cancelled: count('cancelled'),
-      totalFps: tasks.filter((t) => t.state === 'processing').reduce((s, t) => s + t.fps, 0),
-      childCpuPercent: workers.reduce((s, w) => s + (w.cpuPercent ?? 0), 0),
-      childRssBytes: workers.reduce((s, w) => s + (w.rssBytes ?? 0), 0),
-      finished: this.records.every((r) => isFinal(r.state)),
-      lastExport: this.lastExport,
-    };
+    return buildSnapshot(
+      this.records.map((r) => r.view()),
+      this.slots.views(),
+      this.queue.length,
+      this.lastExport ?? null,
+    );
   }
 
   subscribe(listener: () => void): () => void {
@@ -167,6 +135,7 @@ export class Pool implements PoolControl {
     const target = dir ?? this.opts.outputDir;
     if (!target) throw new Error('no export folder: set result_output in the config or pass --output');
     const now = this.timers.now();
+    const version = this.version;
     try {
       const files = await writeExport(
         target,
@@ -174,6 +143,7 @@ export class Pool implements PoolControl {
         now,
       );
       this.lastExport = { dir: target, files, at: now, error: null };
+      if (target === this.opts.outputDir) this.exportedVersion = version;
       return files;
     } catch (err) {
       this.lastExport = { dir: target, files: [], at: now, error: (err as Error).message };
@@ -208,7 +178,9 @@ export class Pool implements PoolControl {
     if (this.records.some((r) => r.runner)) await new Promise<void>((resolve) => (this.childrenGone = resolve));
     this.slots.shutdownAll();
     if (this.sampleTimer !== null) this.timers.clearInterval(this.sampleTimer);
-    if (this.opts.outputDir && this.opts.autoExport !== false && this.records.some((r) => r.results.startedAt !== null)) {
+    await this.autoExporting;
+    const ran = this.records.some((r) => r.results.startedAt !== null);
+    if (this.opts.outputDir && this.opts.autoExport !== false && ran && this.exportedVersion !== this.version) {
       await this.exportResults().catch(() => {});
     }
     await this.logFiles?.close();
@@ -262,24 +234,13 @@ export class Pool implements PoolControl {
 
   private handleEvent(rec: TaskRecord, raw: WorkerEvent): void {
     const ev = { ...raw, task: rec.id } as WorkerEvent;
+    this.version += 1;
     rec.results.apply(ev);
     if (ev.type === 'progress') rec.results.sample(this.timers.now(), 'processing');
     const entry = logEntryFor(ev);
     if (entry) this.writeLog(rec, entry, ev.ts);
     this.emit(ev);
     this.notify();
-  }
-
-  /** Why a child that nobody asked to stop ended badly, or null when it finished its work. */
-  private failureReason(exit: ChildExit): string | null {
-    if (exit.spawnError) return `could not start the worker: ${exit.spawnError.message}`;
-    if (exit.stalled) return `no event from the worker for ${Math.round((this.opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS) / 1000)} s`;
-    if (exit.lastError?.fatal) return `${exit.lastError.code}: ${exit.lastError.message}`;
-    const tail = exit.tail.length > 0 ? `: ${exit.tail[exit.tail.length - 1]}` : '';
-    if (exit.signal) return `worker killed by ${exit.signal}${tail}`;
-    if (exit.code !== 0) return `worker exited with code ${exit.code}${tail}`;
-    if (!exit.sawDone) return 'worker exited without reporting done';
-    return null;
   }
 
   private handleExit(rec: TaskRecord, exit: ChildExit): void {
@@ -295,7 +256,7 @@ export class Pool implements PoolControl {
     } else if (intent) {
       this.finishRun(rec, intent, exit);
     } else {
-      const reason = this.failureReason(exit) ?? (rec.spec.kind === 'camera' ? 'worker ended although the camera is live' : null);
+      const reason = failureReason(exit, rec.spec.kind, this.opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS);
       if (reason === null) this.finishRun(rec, null, exit);
       else this.fail(rec, reason, exit);
     }
@@ -309,14 +270,7 @@ export class Pool implements PoolControl {
     this.slots.free(rec.slot!);
     rec.slot = null;
     rec.results.endedAt = this.timers.now();
-    const killed = exit?.killedAfterStop ? ' (killed after the stop time-out)' : '';
-    let event: TaskEvent;
-    if (intent === null) event = { type: 'complete' };
-    else if (intent === 'stop') event = { type: 'complete', note: `stopped by user${killed}` };
-    else if (intent === 'cancel') event = { type: 'cancel', reason: `cancelled by user${killed}` };
-    else if (rec.spec.kind === 'camera') event = { type: 'complete', note: `stopped when the run ended${killed}` };
-    else event = { type: 'cancel', reason: `interrupted: the run was stopped before the end of the file${killed}` };
-    this.transition(rec, event);
+    this.transition(rec, settleEvent(intent, rec.spec.kind, exit));
     rec.results.sample(this.timers.now(), rec.state.kind);
   }
 
@@ -326,7 +280,7 @@ export class Pool implements PoolControl {
     this.slots.crash(slot, reason);
     const retry = rec.spec.kind === 'camera' && rec.window.allows(now);
     // A worker's own fatal error event already told the listeners why; otherwise say what the pool saw.
-    if (!exit.lastError?.fatal) this.emit({ v: PROTOCOL_VERSION, type: 'error', task: rec.id, ts: now, code: exitCode(exit), message: reason, fatal: !retry });
+    if (!exit.lastError?.fatal) this.emit({ v: PROTOCOL_VERSION, type: 'error', task: rec.id, ts: now, code: failureCode(exit), message: reason, fatal: !retry });
     if (!retry) {
       this.slots.recover(slot);
       rec.slot = null;
@@ -384,6 +338,7 @@ export class Pool implements PoolControl {
       return false;
     }
     rec.state = result.state;
+    this.version += 1;
     return true;
   }
 
@@ -422,7 +377,7 @@ export class Pool implements PoolControl {
     if (finished && !this.wasFinished) {
       for (const w of this.finishedWaiters.splice(0)) w();
       // The shutdown exports on its own once the children are gone.
-      if (!this.shuttingDown && this.opts.outputDir && this.opts.autoExport !== false) this.exportResults().catch(() => {});
+      if (!this.shuttingDown && this.opts.outputDir && this.opts.autoExport !== false) this.autoExporting = this.exportResults().catch(() => {});
     }
     this.wasFinished = finished;
   }
@@ -430,11 +385,4 @@ export class Pool implements PoolControl {
   private notify(): void {
     for (const l of this.listeners) l();
   }
-}
-
-function exitCode(exit: ChildExit): string {
-  if (exit.spawnError) return 'spawn_failed';
-  if (exit.stalled) return 'worker_stalled';
-  if (exit.lastError?.fatal) return exit.lastError.code;
-  return 'worker_exit';
 }

@@ -1,13 +1,12 @@
 import type { TaskSpec } from '../config/types.js';
 import type { ChildRunner } from './child-runner.js';
+import type { ExitIntent } from './exit-policy.js';
 import { RestartWindow } from './backoff.js';
 import type { TaskExport as ExportTask } from './export.js';
 import { TaskResults, type ResultLimits } from './results.js';
 import { initialTaskState, type TaskState } from './task-machine.js';
 import type { TaskView } from './types.js';
 
-/** What the current child's exit means, decided by a user command or by the shutdown before it exits. */
-export type ExitIntent = 'stop' | 'cancel' | 'restart' | 'shutdown';
 
 /** The pool's bookkeeping for one task. */
 export class TaskRecord {

@@ -1,0 +1,76 @@
+import type { Pool } from './orchestrator/pool.js';
+import type { PoolSnapshot } from './orchestrator/types.js';
+import { NdjsonWriter } from './protocol/ndjson.js';
+import { PROTOCOL_VERSION } from './protocol/events.js';
+
+export interface HeadlessOptions {
+  stdout?: NodeJS.WritableStream & { writableNeedDrain?: boolean };
+}
+
+/** 0 when every task ended completed (a camera stopped at the end of the run counts as completed), else 1. */
+export function exitCodeFor(snapshot: PoolSnapshot): number {
+  return snapshot.tasks.every((t) => t.state === 'completed') ? 0 : 1;
+}
+
+export function summaryEvent(snapshot: PoolSnapshot, exitCode: number): Record<string, unknown> {
+  return {
+    v: PROTOCOL_VERSION,
+    type: 'summary',
+    ts: Date.now(),
+    exit_code: exitCode,
+    completed: snapshot.completed,
+    failed: snapshot.failed,
+    cancelled: snapshot.cancelled,
+    total_in: snapshot.tasks.reduce((s, t) => s + t.in, 0),
+    total_out: snapshot.tasks.reduce((s, t) => s + t.out, 0),
+    tasks: snapshot.tasks.map((t) => ({
+      task: t.id,
+      kind: t.kind,
+      source: t.source,
+      state: t.state,
+      reason: t.reason,
+      in: t.in,
+      out: t.out,
+      occupancy: t.occupancy,
+      lines: t.lines,
+      frames: t.frames ?? 0,
+      restarts: t.restarts,
+    })),
+    export: snapshot.lastExport ?? null,
+  };
+}
+
+/**
+ * Runs the pool without a terminal UI: every task's events merged on stdout as NDJSON (each with `task`), then one
+ * `summary` line. SIGINT or SIGTERM stops the workers and still prints the summary. When the reader goes away (a
+ * pipe into `head`), the workers are stopped and the run ends quietly with status 0.
+ */
+export async function runHeadless(pool: Pool, opts: HeadlessOptions = {}): Promise<number> {
+  const stdout = (opts.stdout ?? process.stdout) as NodeJS.WritableStream;
+  let readerGone = false;
+  let stopRequested: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
+  const writer = new NdjsonWriter(stdout as never, () => {
+    readerGone = true;
+    stopRequested();
+  });
+  const offEvents = pool.onEvent((event) => writer.write(event));
+  const onSignal = () => stopRequested();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    pool.begin();
+    await Promise.race([pool.whenFinished(), stopped]);
+    await pool.shutdown();
+  } finally {
+    offEvents();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (readerGone) return 0;
+  const snapshot = pool.snapshot();
+  const code = exitCodeFor(snapshot);
+  writer.write(summaryEvent(snapshot, code));
+  await writer.flush();
+  return code;
+}

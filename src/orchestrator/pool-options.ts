@@ -1,0 +1,34 @@
+import type { TaskSpec, WorkerLogLevel } from '../config/types.js';
+import type { BackoffPolicy } from './backoff.js';
+import type { ResultLimits } from './results.js';
+import type { SpawnFn, WorkerCommand } from './spawn-worker.js';
+import type { Timers } from './timers.js';
+
+export interface PoolOptions {
+  tasks: TaskSpec[];
+  workerCount: number;
+  /** Folder for exports and log files; null writes neither. */
+  outputDir: string | null;
+  logLevel?: WorkerLogLevel;
+  command?: WorkerCommand;
+  spawn?: SpawnFn;
+  timers?: Timers;
+  random?: () => number;
+  cpus?: number;
+  /** A child that prints nothing for this long is killed (and a camera restarted). */
+  stallTimeoutMs?: number;
+  /** After `{"cmd":"stop"}`, how long a child may take before SIGKILL. */
+  stopTimeoutMs?: number;
+  backoff?: BackoffPolicy;
+  /** A camera restarted `count` times within `windowMs` goes to error instead of restarting again. */
+  restartLimit?: { count: number; windowMs: number };
+  limits?: ResultLimits;
+  sampleIntervalMs?: number;
+  /** Export into outputDir whenever every task has reached a final state, and at shutdown. */
+  autoExport?: boolean;
+}
+
+/** Long enough for a worker to load its model and for its own source reconnects, which report themselves. */
+export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+export const DEFAULT_STOP_TIMEOUT_MS = 5_000;
+export const DEFAULT_RESTART_LIMIT = { count: 5, windowMs: 60_000 };

@@ -1,0 +1,20 @@
+import type { PoolSnapshot, TaskView, WorkerView } from './types.js';
+
+/** The plain-data view the dashboard and the headless printer read, with the header's totals. */
+export function buildSnapshot(tasks: TaskView[], workers: WorkerView[], queued: number, lastExport: PoolSnapshot['lastExport']): PoolSnapshot {
+  const count = (state: TaskView['state']) => tasks.filter((t) => t.state === state).length;
+  return {
+    tasks,
+    workers,
+    active: workers.filter((w) => w.state === 'processing').length,
+    queued,
+    completed: count('completed'),
+    failed: count('error'),
+    cancelled: count('cancelled'),
+    totalFps: tasks.filter((t) => t.state === 'processing').reduce((s, t) => s + t.fps, 0),
+    childCpuPercent: workers.reduce((s, w) => s + (w.cpuPercent ?? 0), 0),
+    childRssBytes: workers.reduce((s, w) => s + (w.rssBytes ?? 0), 0),
+    finished: tasks.every((t) => t.state === 'completed' || t.state === 'error' || t.state === 'cancelled'),
+    lastExport,
+  };
+}
