@@ -74,3 +74,17 @@ test('an unreachable rtsp:// source errors within the time-out', async () => {
   // Node start-up and model load come on top of the source time-out.
   assert.ok(r.seconds < timeout + 4, `took ${r.seconds.toFixed(1)} s`);
 });
+
+test('a stream server that accepts but never answers is SOURCE_TIMEOUT within the time-out', async (t) => {
+  const sockets: import('node:net').Socket[] = [];
+  const silent = createServer((sock) => sockets.push(sock));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    sockets.forEach((s) => s.destroy());
+    silent.close();
+  });
+  const url = `rtsp://127.0.0.1:${(silent.address() as { port: number }).port}/x`;
+  const timeout = 3;
+  const r = await expectError(['--source', url, '--stall-timeout', String(timeout)], 'SOURCE_TIMEOUT', url, 15_000);
+  assert.ok(r.seconds >= timeout && r.seconds < timeout + 4, `took ${r.seconds.toFixed(1)} s`);
+});

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import type { DoneEvent, ErrorEvent, WorkerEvent } from '../src/protocol/events.js';
 import { validateEvent } from '../src/protocol/validate.js';
 import { killLater, spawnWorker, vtest, within, type WorkerChild } from './worker-harness.js';
@@ -70,4 +71,27 @@ test('ffmpeg dying in the middle of a file: fatal error, then done with the coun
   assert.equal(done.type, 'done');
   assert.ok(done.frames >= 3 && done.frames < VTEST_FRAMES);
   assert.match(w.stderr(), /FFMPEG_FAILED/);
+});
+
+test('SIGTERM while a silent stream is still opening: done at once, exit 0, no waiting for the time-out', async (t) => {
+  const sockets: Socket[] = [];
+  const silent = createServer((sock) => sockets.push(sock));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    sockets.forEach((s) => s.destroy());
+    silent.close();
+  });
+  const w = spawnWorker(['--source', `rtsp://127.0.0.1:${(silent.address() as { port: number }).port}/x`, '--stall-timeout', '60']);
+  t.after(killLater(w.child));
+  await w.waitFor((e) => e.type === 'log' && e.message.startsWith('model '), 20_000, 'the model log line');
+  await new Promise((r) => setTimeout(r, 300));
+  const asked = performance.now();
+  w.child.kill('SIGTERM');
+  const exit = await within(w.exited, 5_000, 'worker exit');
+  assert.equal(exit.code, 0, w.stderr());
+  assert.ok(performance.now() - asked < 4000);
+  const done = w.events.at(-1) as DoneEvent;
+  assert.equal(done.type, 'done');
+  assert.equal(done.frames, 0);
+  assert.equal(w.stderr(), '');
 });

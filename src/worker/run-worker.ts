@@ -69,10 +69,9 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
       ...cfg,
       log: (level, message) => emit.log(level, message),
       onReconnect: (attempt, delayMs, reason) => emit.emit({ type: 'reconnect', attempt, delay_ms: delayMs, reason }),
+      onStop: (listener) => stop.onStop(listener),
     });
     const source = opened.source;
-    stop.onStop(() => source.close());
-    if (stop.stopped) source.close();
     emitHello(emit, cfg, opened);
     counting = {
       counter: new PeopleCounter(cfg.lines, opened.source.info, { counter: { anchor: cfg.anchor } }),
@@ -84,6 +83,11 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
     emitDone(emit, counting, source.dropped);
     return 0;
   } catch (err) {
+    if (stop.stopped && !counting) {
+      // Asked to stop while the source was still opening: nothing was counted, and that is the answer.
+      emitDone(emit, { counter: new PeopleCounter(cfg.lines, { width: 1, height: 1 }), frames: 0, startedAt: performance.now() }, 0);
+      return 0;
+    }
     const e = toWorkerError(err);
     emit.emit({ type: 'error', code: e.code, message: e.message, fatal: true });
     if (counting && opened) emitDone(emit, counting, opened.source.dropped);

@@ -19,6 +19,7 @@ export interface SetupOptions {
   maxFrames?: number;
   log(level: LogLevel, message: string): void;
   onReconnect(attempt: number, delayMs: number, reason: string): void;
+  onStop(listener: () => void): void;
 }
 
 export interface Opened {
@@ -80,6 +81,7 @@ export async function openAll(o: SetupOptions): Promise<Opened> {
       maxFrames: o.maxFrames,
       onReconnect: o.onReconnect,
       onLog: o.log,
+      onStop: o.onStop,
     });
     return { ffmpeg, detector, source };
   } catch (err) {

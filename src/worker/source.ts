@@ -23,6 +23,8 @@ export interface SourceOptions {
   maxFrames?: number;
   onReconnect(attempt: number, delayMs: number, reason: string): void;
   onLog(level: LogLevel, message: string): void;
+  /** Registers a callback for a stop request, so that a stop during a slow open does not wait for the time-out. */
+  onStop?(listener: () => void): void;
 }
 
 export interface Frame {
@@ -79,6 +81,7 @@ export class FrameSource {
   /** Opens the source; throws a WorkerError naming the problem when it cannot be opened within the time-out. */
   static async open(o: SourceOptions): Promise<FrameSource> {
     const s = new FrameSource(o);
+    o.onStop?.(() => s.close());
     try {
       const guess = o.expectedSize ?? { width: o.inputWidth, height: o.inputHeight };
       await s.openRun(o.layoutFor(guess.width, guess.height));
