@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { adHocConfig, loadConfig, resolveConfig } from '../src/config/load.js';
+import { formatProblem, validateConfig } from '../src/config/validate.js';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const bin = path.join(repo, 'bin/pcount-tui.js');
+const dir = mkdtempSync(path.join(tmpdir(), 'pcount-config-'));
+writeFileSync(path.join(dir, 'clip.mp4'), 'not really a video; only its existence is checked');
+
+function writeConfig(name: string, content: unknown): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
+  return file;
+}
+
+const line = { name: 'door', points: [0.5, 0, 0.5, 1] };
+const valid = {
+  parallel_config: { worker_count: 3, skip_frames: 30, confidence: 0.4, result_output: 'out/', log_level: 'WARNING' },
+  cameras: [{ id: 'entrance', source: 'rtsp://10.0.0.5/stream', lines: [line] }],
+  videos: [{ id: 'lobby', source: 'clip.mp4', skip_frames: 2, confidence: 0.6, lines: [line, { name: 'desk', points: [0, 0.7, 1, 0.7] }] }],
+};
+
+describe('config loading', () => {
+  it('resolves sources and output against the config folder and applies defaults and per-task overrides', () => {
+    const result = loadConfig(writeConfig('valid.json', valid));
+    assert.ok(result.ok);
+    const { config } = result;
+    assert.equal(config.workerCount, 3);
+    assert.equal(config.resultOutput, path.join(dir, 'out'));
+    assert.equal(config.logLevel, 'warn');
+    assert.deepEqual(
+      config.tasks.map((t) => [t.id, t.kind, t.source, t.skipFrames, t.confidence]),
+      [
+        ['entrance', 'camera', 'rtsp://10.0.0.5/stream', 30, 0.4],
+        ['lobby', 'video', path.join(dir, 'clip.mp4'), 2, 0.6],
+      ],
+    );
+  });
+
+  it('lets command-line values win over the file and over per-task overrides', () => {
+    const result = resolveConfig(valid, null, dir, { workerCount: 1, skipFrames: 5, confidence: 0.3, output: '/tmp/elsewhere' });
+    assert.ok(result.ok);
+    assert.equal(result.config.workerCount, 1);
+    assert.equal(result.config.resultOutput, '/tmp/elsewhere');
+    assert.deepEqual(
+      result.config.tasks.map((t) => [t.skipFrames, t.confidence]),
+      [
+        [5, 0.3],
+        [5, 0.3],
+      ],
+    );
+    const bad = resolveConfig(valid, null, dir, { workerCount: 0, confidence: 2 });
+    assert.ok(!bad.ok);
+    assert.deepEqual(
+      bad.problems.map(formatProblem),
+      ['--worker-count: must be a whole number >= 1 (found 0)', '--confidence: must be a number in (0, 1] (found 2)'],
+    );
+  });
+
+  it('reports every schema problem with its JSON path and the offending value', () => {
+    const problems = validateConfig({
+      parallel_config: { worker_count: 0, log_level: 'LOUD', colour: 'red' },
+      cameras: [{ id: 'cam', lines: [line] }],
+      videos: [{ id: 'v', source: 'a.mp4', confidence: 1.5, lines: [{ name: 'l', points: [0, 0, 1.2, 'x'] }] }],
+    }).map(formatProblem);
+    assert.deepEqual(problems.sort(), [
+      '$.cameras[0].source: is required (missing)',
+      '$.parallel_config.colour: is not a known property (found "red")',
+      '$.parallel_config.log_level: must be one of "DEBUG", "INFO", "WARN", "WARNING", "ERROR", "debug", "info", "warn", "warning", "error" (found "LOUD")',
+      '$.parallel_config.worker_count: must be >= 1 (found 0)',
+      '$.videos[0].confidence: must be <= 1 (found 1.5)',
+      '$.videos[0].lines[0].points[2]: must be <= 1 (found 1.2)',
+      '$.videos[0].lines[0].points[3]: must be number (found "x")',
+    ]);
+  });
+
+  it('reports a duplicate id across cameras and videos with both paths', () => {
+    const problems = validateConfig({
+      cameras: [{ id: 'hall', source: 'rtsp://a/b', lines: [line] }],
+      videos: [
+        { id: 'hall', source: 'x.mp4', lines: [line] },
+        { id: 'hall', source: 'y.mp4', lines: [line] },
+      ],
+    });
+    assert.deepEqual(problems.map(formatProblem), [
+      '$.videos[0].id: duplicates the id at $.cameras[0].id (found "hall")',
+      '$.videos[1].id: duplicates the id at $.cameras[0].id (found "hall")',
+    ]);
+  });
+
+  it('rejects a config without tasks, repeated line names and zero-length lines', () => {
+    assert.deepEqual(validateConfig({ parallel_config: { worker_count: 2 } }).map(formatProblem), [
+      '$: has no task: add at least one entry to "cameras" or "videos"',
+    ]);
+    const problems = validateConfig({
+      videos: [{ id: 'v', source: 'a.mp4', lines: [line, { name: 'door', points: [0.2, 0.2, 0.2, 0.2] }] }],
+    }).map(formatProblem);
+    assert.deepEqual(problems, [
+      '$.videos[0].lines[1].name: duplicates the name of lines[0] in this task (found "door")',
+      '$.videos[0].lines[1].points: has both ends at the same point (found [0.2,0.2,0.2,0.2])',
+    ]);
+  });
+
+  it('says where a file is not JSON, and which video file is missing', () => {
+    const broken = loadConfig(writeConfig('broken.json', '{\n  "videos": [\n    { "id": "a", }\n  ]\n}'));
+    assert.ok(!broken.ok);
+    assert.match(formatProblem(broken.problems[0]), /^\$: is not valid JSON at line 3, column \d+: /);
+    const missing = loadConfig(writeConfig('missing.json', { videos: [{ id: 'a', source: 'nowhere.mp4', lines: [line] }] }));
+    assert.ok(!missing.ok);
+    assert.equal(missing.problems[0].path, '$.videos[0].source');
+    assert.match(missing.problems[0].message, new RegExp(`file not found: ${path.join(dir, 'nowhere.mp4')}`));
+    const absent = loadConfig(path.join(dir, 'absent.json'));
+    assert.ok(!absent.ok);
+    assert.equal(formatProblem(absent.problems[0]), '$: cannot be read: no such file');
+  });
+
+  it('builds ad-hoc tasks: files become videos, URLs and devices cameras, ids unique', () => {
+    const result = adHocConfig([path.join(dir, 'clip.mp4'), 'rtsp://cam.local/live', path.join(dir, 'clip.mp4'), '/dev/video0'], ['0,0.5,1,0.5,floor']);
+    assert.ok(result.ok);
+    assert.deepEqual(
+      result.config.tasks.map((t) => [t.id, t.kind, t.lines[0].name]),
+      [
+        ['cam.local-live', 'camera', 'floor'],
+        ['video0', 'camera', 'floor'],
+        ['clip', 'video', 'floor'],
+        ['clip-2', 'video', 'floor'],
+      ],
+    );
+    const bad = adHocConfig(['a.mp4'], ['0.5,0,0.5']);
+    assert.ok(!bad.ok);
+    assert.equal(formatProblem(bad.problems[0]), '--line[0]: must be x1,y1,x2,y2[,name] with numbers in 0..1 (found "0.5,0,0.5")');
+  });
+});
+
+describe('pcount-tui validate', () => {
+  const run = promisify(execFile);
+  const validate = async (file: string) => {
+    try {
+      const { stdout, stderr } = await run(process.execPath, [bin, 'validate', file]);
+      return { code: 0, stdout, stderr };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+
+  it('prints every problem with path and value and exits 1', async () => {
+    const file = writeConfig('cli-bad.json', { parallel_config: { worker_count: 'four' }, videos: [{ id: 'v', source: 'clip.mp4', lines: [{ name: 'l', points: [0, 0, 1] }] }] });
+    const { code, stdout, stderr } = await validate(file);
+    assert.equal(code, 1);
+    assert.equal(stderr, '');
+    assert.deepEqual(stdout.split('\n'), [
+      `${file}: 2 problems`,
+      '  $.parallel_config.worker_count: must be integer (found "four")',
+      '  $.videos[0].lines[0].points: must NOT have fewer than 4 items (found [0,0,1])',
+      '',
+    ]);
+  });
+
+  it('prints an ok summary and exits 0 for a valid file', async () => {
+    const { code, stdout } = await validate(writeConfig('cli-ok.json', valid));
+    assert.equal(code, 0, stdout);
+    assert.equal(stdout, `ok ${path.join(dir, 'cli-ok.json')}: 1 camera, 1 video, worker_count 3, results in ${path.join(dir, 'out')}\n`);
+  });
+
+  it('accepts the shipped example that points at the shared sample video', async () => {
+    const { code } = await validate(path.join(repo, 'config/example-shared-data.json'));
+    assert.equal(code, 0);
+  });
+});
