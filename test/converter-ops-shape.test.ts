@@ -110,6 +110,20 @@ describe('converter rules', () => {
     await expectSameAsTfjs(g, { x: feed([1, 5, 5, 3], -6, 6) }, ['y'], 1e-5);
   });
 
+  test('an 18-channel conv → relu → depthwise → conv chain is zero-padded to whole 16-channel blocks, exactly', async () => {
+    const g = new GraphBuilder();
+    const same = { ...conv1x1 };
+    const fused = { ...same, fused_ops: at.strs(['BiasAdd', 'Relu']), num_args: at.i(1) };
+    const narrow = g.op('narrow', '_FusedConv2D', [g.input('x', [1, 6, 7, 8]), g.const('nw', randomArray(8 * 18, rand), [1, 1, 8, 18]), g.const('nb', randomArray(18, rand), [18])], fused);
+    const dw = g.op('dw', 'DepthwiseConv2dNative', [narrow, g.const('dww', randomArray(25 * 18, rand), [5, 5, 18, 1])], same);
+    g.op('y', 'Conv2D', [dw, g.const('pw', randomArray(18 * 4, rand), [1, 1, 18, 4])], same);
+    const { json, weights } = g.build();
+    const model = convertGraph(parseTfjsGraph(json, weights), { outputs: ['y'] });
+    const depthwise = model.graph.nodes.find((n) => n.opType === 'Conv' && n.attrs.group?.type === 'int' && n.attrs.group.value > 1);
+    assert.deepEqual(depthwise?.attrs.group, { type: 'int', value: 32 });
+    await expectSameAsTfjs(g, { x: feed([1, 6, 7, 8]) }, ['y'], 1e-5);
+  });
+
   test('a hard-swish factor is carried through a squeeze-excite gate and a residual add into the next convs', async () => {
     const g = new GraphBuilder();
     const c = convOut(g, [1, 4, 4, 4], 4);

@@ -1,4 +1,5 @@
 import { attr, indexGraph, removeDeadNodes, type GraphIndex, type OnnxGraph, type OnnxNode } from './onnx-ir.js';
+import { padDepthwiseChannels } from './pad-channels.js';
 import { floatTensor, sizeOf, type ConstTensor } from './tensor.js';
 
 /**
@@ -11,6 +12,7 @@ export function optimizeGraph(graph: OnnxGraph): void {
   fuseHardSigmoid(graph);
   while (foldAffineIntoConv(graph)) removeDeadNodes(graph);
   while (sinkScalarMul(graph)) removeDeadNodes(graph);
+  padDepthwiseChannels(graph);
   removeDeadNodes(graph);
 }
 
