@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeExport, formatEta, progressBar, shortenSource } from '../src/tui/format.js';
+import { describeExport, formatEta, progressBar, shortenSource, truncate, truncateMiddle } from '../src/tui/format.js';
 import { bodyLayout, frameHeight, MARKER_WIDTH, GAP, scrollStart, tableLayout } from '../src/tui/layout.js';
 import { handleKey, initialUi, splitTyped, type KeyContext } from '../src/tui/keys.js';
 import { colorFromEnv, unicodeFromEnv } from '../src/tui/theme.js';
@@ -68,6 +68,10 @@ test('formatting: ETA in five characters, bars of exact width, sources without c
   assert.equal(shortenSource('/dev/video0'), '/dev/video0');
   assert.equal(describeExport(['out/a.json', 'out/b.csv']), 'exported 2 files to out/: a.json, b.csv');
   assert.equal(describeExport([]), 'nothing to export yet');
+  assert.equal(truncate('entrance-north', 8), 'entranc…');
+  assert.equal(truncate('door', 8), 'door');
+  assert.equal(truncateMiddle('rtsp://cam/stream1', 9), 'rtsp…eam1');
+  assert.equal(truncateMiddle('lobby.mp4', 9), 'lobby.mp4');
 });
 
 test('NO_COLOR (when set and not empty) turns colour off; a non-UTF-8 locale turns to ASCII', () => {

@@ -62,6 +62,14 @@ export function truncate(text: string, width: number): string {
   return `${text.slice(0, width - 1)}…`;
 }
 
+/** Cuts the middle out of text that does not fit, keeping both a URL's scheme and a file's extension visible. */
+export function truncateMiddle(text: string, width: number): string {
+  if (text.length <= width) return text;
+  if (width <= 1) return text.slice(0, Math.max(0, width));
+  const head = Math.ceil((width - 1) / 2);
+  return `${text.slice(0, head)}…${text.slice(text.length - (width - 1 - head))}`;
+}
+
 /** The common folder of the written files and their names, for a one-line "exported to" message. */
 export function describeExport(paths: string[]): string {
   if (paths.length === 0) return 'nothing to export yet';

@@ -6,10 +6,10 @@ export function keyHelp(unicode: boolean): [string, string][] {
     [unicode ? '↑/↓  j/k' : 'Up/Down  j/k', 'select a task'],
     ['Enter', 'open or close the log pane of the selected task'],
     ['PgUp/PgDn', 'scroll the log pane (Home: oldest, End: follow)'],
-    ['s', 'start the selected task'],
-    ['x', 'stop it (it can be started again)'],
-    ['c', 'cancel it'],
-    ['r', 'restart it'],
+    ['s', 'start the selected task now, ahead of the queue, or run a finished one again'],
+    ['x', 'stop it, keeping its counts so far'],
+    ['c', 'cancel it (a queued task just leaves the queue)'],
+    ['r', 'restart it from zero'],
     ['e', 'export results (JSON, CSV per task, crossings)'],
     ['?', 'show or close this help'],
     ['q', 'quit (asks first while tasks run); Ctrl-C quits at once'],
@@ -35,7 +35,8 @@ export function HelpOverlay({ width, height }: { width: number; height: number }
         </Box>
       ))}
       <Text wrap="truncate-end"> </Text>
-      <Text wrap="truncate-end">States: pending, processing, completed, error, cancelled. "&gt;" marks the selected task.</Text>
+      <Text wrap="truncate-end">{'">" marks the selected task.'}</Text>
+      <Text wrap="truncate-end">States: pending, processing, completed, error, cancelled.</Text>
     </Box>
   );
 }

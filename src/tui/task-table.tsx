@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { TaskView } from '../orchestrator/types.js';
-import { formatEta, formatFps, formatProgressPercent, progressBar, shortenSource } from './format.js';
+import { formatEta, formatFps, formatProgressPercent, progressBar, shortenSource, truncate, truncateMiddle } from './format.js';
 import { GAP, MARKER_WIDTH, scrollStart, type Column, type TableLayout } from './layout.js';
 import { stateTone, Styled, useTheme, type Tone } from './theme.js';
 
@@ -32,22 +32,9 @@ export function cellText(task: TaskView, column: Column, barWidth: number, unico
   }
 }
 
-/** Cuts the middle out of text that does not fit, keeping both the scheme and the file name visible. */
-function fitMiddle(text: string, width: number): string {
-  if (text.length <= width) return text;
-  if (width <= 1) return text.slice(0, width);
-  const head = Math.ceil((width - 1) / 2);
-  return `${text.slice(0, head)}…${text.slice(text.length - (width - 1 - head))}`;
-}
-
-function fitEnd(text: string, width: number): string {
-  if (text.length <= width) return text;
-  return width <= 1 ? text.slice(0, width) : `${text.slice(0, width - 1)}…`;
-}
-
 /** Exactly `column.width` characters (plus the gap), so every row lines up and a highlight spans the row. */
 export function padCell(text: string, column: Column, last: boolean): string {
-  const fitted = column.key === 'source' ? fitMiddle(text, column.width) : fitEnd(text, column.width);
+  const fitted = column.key === 'source' ? truncateMiddle(text, column.width) : truncate(text, column.width);
   const padded = column.align === 'right' ? fitted.padStart(column.width) : fitted.padEnd(column.width);
   return last ? padded : padded + ' '.repeat(GAP);
 }
