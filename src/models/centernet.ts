@@ -9,7 +9,6 @@ export const CENTERNET_TF = {
   input: 'tower_0/images',
   keypoints: 'tower_0/keypoints',
   wh: 'tower_0/wh',
-  detections: 'tower_0/detections',
 } as const;
 
 /** Names and layouts of the built ONNX model (the contract the detector decodes). */

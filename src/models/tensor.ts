@@ -63,7 +63,7 @@ export function transpose(t: ConstTensor, perm: readonly number[]): ConstTensor 
   return { dtype: t.dtype, shape: outShape, data: out as unknown as ConstTensor['data'] };
 }
 
-export function stridesOf(shape: readonly number[]): number[] {
+function stridesOf(shape: readonly number[]): number[] {
   const strides = new Array<number>(shape.length);
   let s = 1;
   for (let d = shape.length - 1; d >= 0; d--) {

@@ -22,7 +22,3 @@ const handlers = new Map<string, Handler>([
 export function opHandler(op: string): Handler | undefined {
   return handlers.get(op);
 }
-
-export function supportedOps(): string[] {
-  return [...handlers.keys(), 'Const', 'Placeholder'].sort();
-}
