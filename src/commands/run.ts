@@ -84,7 +84,14 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const config = result.config;
   if (config.configPath) setPreference('lastConfig', config.configPath);
 
-  const pool = new Pool({ tasks: config.tasks, workerCount: config.workerCount, outputDir: config.resultOutput, logLevel: config.logLevel });
+  const prefs = getPreferences();
+  const pool = new Pool({
+    tasks: config.tasks,
+    workerCount: config.workerCount,
+    outputDir: config.resultOutput,
+    exportDir: prefs.exportFolder,
+    logLevel: config.logLevel,
+  });
   // Whatever ends the process, no worker may outlive it.
   const killAll = () => pool.killAll();
   process.on('exit', killAll);
@@ -92,7 +99,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     if (!tui) return await runHeadless(pool);
     pool.begin();
     const { renderDashboard } = await import('../tui/render.js');
-    return await renderDashboard(pool, { configPath: config.configPath ?? undefined, refreshMs: getPreferences().ui.refreshMs });
+    return await renderDashboard(pool, { configPath: config.configPath ?? undefined, refreshMs: prefs.ui.refreshMs });
   } finally {
     await pool.shutdown();
     process.off('exit', killAll);

@@ -132,7 +132,10 @@ export class Pool implements PoolControl {
   }
 
   async exportResults(dir?: string): Promise<string[]> {
-    const target = dir ?? this.opts.outputDir;
+    return this.exportTo(dir ?? this.opts.exportDir ?? this.opts.outputDir);
+  }
+
+  private async exportTo(target: string | null): Promise<string[]> {
     if (!target) throw new Error('no export folder: set result_output in the config or pass --output');
     const now = this.timers.now();
     const version = this.version;
@@ -181,7 +184,7 @@ export class Pool implements PoolControl {
     await this.autoExporting;
     const ran = this.records.some((r) => r.results.startedAt !== null);
     if (this.opts.outputDir && this.opts.autoExport !== false && ran && this.exportedVersion !== this.version) {
-      await this.exportResults().catch(() => {});
+      await this.exportTo(this.opts.outputDir).catch(() => {});
     }
     await this.logFiles?.close();
     this.notify();
@@ -377,7 +380,7 @@ export class Pool implements PoolControl {
     if (finished && !this.wasFinished) {
       for (const w of this.finishedWaiters.splice(0)) w();
       // The shutdown exports on its own once the children are gone.
-      if (!this.shuttingDown && this.opts.outputDir && this.opts.autoExport !== false) this.autoExporting = this.exportResults().catch(() => {});
+      if (!this.shuttingDown && this.opts.outputDir && this.opts.autoExport !== false) this.autoExporting = this.exportTo(this.opts.outputDir).catch(() => {});
     }
     this.wasFinished = finished;
   }
