@@ -9,6 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readMotFile, type MotRow } from '../src/metrics/gt.js';
@@ -37,6 +38,8 @@ interface SizeResult {
   gtBoxes: number;
   pr: { threshold: number; precision: number; recall: number; tp: number; fp: number; fn: number }[];
   medianMs: Record<'1' | '2', number>;
+  /** Mean CPU time per run (user + system); on a busy machine it tracks what the run costs better than wall time. */
+  cpuMs: Record<'1' | '2', number>;
   peakRssMb: number;
 }
 
@@ -85,17 +88,21 @@ async function measureSize(size: string): Promise<SizeResult> {
   });
 
   const medianMs = { '1': 0, '2': 0 };
+  const cpuMs = { '1': 0, '2': 0 };
   await detector.release();
   for (const threads of [2, 1] as const) {
     const d = await createDetector({ inputSize: size, threads });
     for (let i = 0; i < WARMUP; i++) await d.infer(latencyFrame);
     const times: number[] = [];
+    const cpu0 = process.cpuUsage();
     for (let i = 0; i < RUNS; i++) {
       const t0 = performance.now();
       await d.infer(latencyFrame);
       times.push(performance.now() - t0);
     }
+    const cpu = process.cpuUsage(cpu0);
     medianMs[threads] = median(times);
+    cpuMs[threads] = (cpu.user + cpu.system) / 1000 / RUNS;
     await d.release();
   }
   return {
@@ -104,20 +111,21 @@ async function measureSize(size: string): Promise<SizeResult> {
     gtBoxes: perFrame.reduce((n, p) => n + p.truth.length, 0),
     pr,
     medianMs,
+    cpuMs,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
   };
 }
 
 function table(results: SizeResult[]): string {
   const lines = [
-    '| input size | threshold | precision | recall | TP | FP | FN | median ms, 1 thread | median ms, 2 threads | peak RSS MB |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| input size | threshold | precision | recall | TP | FP | FN | median ms, 1 thread | median ms, 2 threads | CPU ms/run, 1 thread | peak RSS MB |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of results) {
     for (const p of r.pr) {
       lines.push(
         `| ${r.size} | ${p.threshold.toFixed(2)} | ${p.precision.toFixed(3)} | ${p.recall.toFixed(3)} | ${p.tp} | ${p.fp} | ${p.fn} | ` +
-          `${r.medianMs['1'].toFixed(1)} | ${r.medianMs['2'].toFixed(1)} | ${r.peakRssMb.toFixed(0)} |`,
+          `${r.medianMs['1'].toFixed(1)} | ${r.medianMs['2'].toFixed(1)} | ${r.cpuMs['1'].toFixed(1)} | ${r.peakRssMb.toFixed(0)} |`,
       );
     }
   }
@@ -184,7 +192,8 @@ async function main(): Promise<void> {
   const r0 = results[0];
   const header =
     `Built-in centernet on every ${EVERY}th frame of vtest.avi (${r0.frames} frames, ${r0.gtBoxes} GT boxes, IoU 0.5; ` +
-    `conf-0 GT rows ignored). Latency: model only (input fill + session.run), median of ${RUNS} runs after ${WARMUP} warm-up, frame 400.`;
+    `conf-0 GT rows ignored). Latency: model only (input fill + session.run), median of ${RUNS} runs after ${WARMUP} warm-up, frame 400; ` +
+    `CPU ms/run = process CPU time per 1-thread run, close to the quiet-machine latency when the machine is shared. Load average at start: ${loadavg()[0].toFixed(1)}.`;
   const text = `${header}\n\n${table(results)}\n`;
   process.stdout.write(text);
   const out = option('--out');
