@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import { convertGraph } from '../src/models/convert.js';
-import { parseTfjsGraph } from '../src/models/tfjs-graph.js';
+import { loadTfjsGraph, parseTfjsGraph } from '../src/models/tfjs-graph.js';
 import { GraphBuilder, at, expectSameAsTfjs } from './converter-builder.js';
 import { randomArray, seeded } from './converter-helpers.js';
 
@@ -140,5 +143,19 @@ describe('converter rules', () => {
     const ops = convertGraph(parseTfjsGraph(json, weights), { outputs: ['y'] }).graph.nodes.map((n) => n.opType);
     assert.equal(ops.filter((op) => op === 'Mul').length, 1, `only the gate multiply is left: ${ops.join(',')}`);
     await expectSameAsTfjs(g, { x: feed([1, 4, 4, 4], -6, 6) }, ['y'], 1e-5);
+  });
+});
+
+describe('reading TFJS files', () => {
+  test('a missing weight shard or a short one is named in the error', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tfjs-'));
+    const g = new GraphBuilder();
+    g.op('y', 'Relu', [g.op('s', 'Add', [g.input('x', [1, 2]), g.const('k', [1, 2], [2])])]);
+    const { json } = g.build();
+    await writeFile(path.join(dir, 'model.json'), JSON.stringify(json));
+    await assert.rejects(loadTfjsGraph(path.join(dir, 'model.json')), /weight shard weights\.bin cannot be read/);
+    await writeFile(path.join(dir, 'weights.bin'), new Uint8Array(4));
+    await assert.rejects(loadTfjsGraph(path.join(dir, 'model.json')), /weight k runs past the end of the weight shards/);
+    await rm(dir, { recursive: true });
   });
 });

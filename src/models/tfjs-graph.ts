@@ -72,7 +72,13 @@ export async function loadTfjsGraph(modelJsonPath: string): Promise<TfGraph> {
   const dir = path.dirname(modelJsonPath);
   const shards: Buffer[] = [];
   for (const group of json.weightsManifest) {
-    for (const p of group.paths) shards.push(await readFile(path.join(dir, p)));
+    for (const p of group.paths) {
+      try {
+        shards.push(await readFile(path.join(dir, p)));
+      } catch (err) {
+        throw new TfjsFormatError(`${modelJsonPath}: weight shard ${p} cannot be read (${(err as Error).message})`);
+      }
+    }
   }
   return parseTfjsGraph(json, Buffer.concat(shards), modelJsonPath);
 }
