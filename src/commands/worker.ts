@@ -24,9 +24,6 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     await emit.flush();
     return exitCodeFor(e.code);
   }
-  // onnxruntime's own log lines go to stderr; only errors are worth showing there.
-  const ort = await import('onnxruntime-node');
-  ort.env.logLevel = 'error';
   return runWorker(cfg, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
 }
 

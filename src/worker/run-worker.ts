@@ -4,7 +4,7 @@ import { NdjsonWriter } from '../protocol/ndjson.js';
 import type { AnchorMode } from '../vision/geometry.js';
 import { PeopleCounter } from '../vision/people-counter.js';
 import type { LineSpec } from '../vision/types.js';
-import type { Detector } from './detector.js';
+import type { DetectorHandle } from './detector-thread.js';
 import { Emitter } from './emitter.js';
 import { toWorkerError, type ErrorCode } from './errors.js';
 import type { FrameSource } from './source.js';
@@ -106,7 +106,7 @@ async function countFrames(
   cfg: WorkerConfig,
   emit: Emitter,
   stop: StopController,
-  detector: Detector,
+  detector: DetectorHandle,
   source: FrameSource,
   c: Counting,
 ): Promise<void> {

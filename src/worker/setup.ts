@@ -1,5 +1,5 @@
 import type { LogLevel } from '../protocol/events.js';
-import { createDetector, type Detector } from './detector.js';
+import { createThreadedDetector, type DetectorHandle } from './detector-thread.js';
 import { WorkerError } from './errors.js';
 import { resolveFfmpeg, type FfmpegBinary } from './ffmpeg-binary.js';
 import { probeSource, type SourceInfo } from './ffmpeg-frames.js';
@@ -24,7 +24,7 @@ export interface SetupOptions {
 
 export interface Opened {
   ffmpeg: FfmpegBinary;
-  detector: Detector;
+  detector: DetectorHandle;
   source: FrameSource;
 }
 
@@ -57,7 +57,7 @@ export async function openAll(o: SetupOptions): Promise<Opened> {
   }
   o.log('info', `ffmpeg ${ffmpeg.path} (${ffmpeg.origin}), version ${ffmpegVersionName(ffmpeg)}`);
   const probed = o.live ? null : await probeFile(ffmpeg, o.source, o.stallTimeoutMs);
-  const detector = await createDetector({
+  const detector = await createThreadedDetector({
     modelPath: o.model,
     format: o.modelFormat,
     inputSize: o.inputSize,

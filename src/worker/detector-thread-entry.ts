@@ -1,0 +1,57 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { format } from 'node:util';
+import type { Letterbox } from '../vision/letterbox.js';
+import { createDetector, type Detector, type DetectorOptions } from './detector.js';
+
+/**
+ * The detector's own thread. onnxruntime-node runs a session synchronously on the calling thread, so here it blocks
+ * this thread only: the worker's main thread keeps draining ffmpeg's pipe (decode overlaps inference), keeps a live
+ * source current, and answers signals and stdin while a frame is being detected.
+ */
+
+export type ToDetector = { type: 'detect'; id: number; rgb: Uint8Array; geometry: Letterbox } | { type: 'release' };
+export type FromDetector =
+  | {
+      type: 'ready';
+      info: Pick<Detector, 'format' | 'modelPath' | 'inputWidth' | 'inputHeight' | 'confidence' | 'padValue'>;
+    }
+  | { type: 'detections'; id: number; detections: Awaited<ReturnType<Detector['detect']>> }
+  | { type: 'failed'; id: number | null; code: string; message: string };
+
+const port = parentPort!;
+// Anything a library prints must not reach the worker's stdout, which carries only events.
+console.log = console.info = console.debug = (...args: unknown[]) => process.stderr.write(`${format(...args)}\n`);
+
+const send = (m: FromDetector) => port.postMessage(m);
+const failure = (id: number | null, err: unknown): FromDetector => ({
+  type: 'failed',
+  id,
+  code: typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : 'INTERNAL',
+  message: err instanceof Error ? err.message : String(err),
+});
+
+async function main(): Promise<void> {
+  const ort = await import('onnxruntime-node');
+  ort.env.logLevel = 'error';
+  let detector: Detector;
+  try {
+    detector = await createDetector(workerData as DetectorOptions);
+  } catch (err) {
+    send(failure(null, err));
+    return;
+  }
+  const { format: f, modelPath, inputWidth, inputHeight, confidence, padValue } = detector;
+  send({ type: 'ready', info: { format: f, modelPath, inputWidth, inputHeight, confidence, padValue } });
+  port.on('message', (m: ToDetector) => {
+    if (m.type === 'release') {
+      void detector.release().finally(() => port.close());
+      return;
+    }
+    detector.detect(m.rgb, m.geometry).then(
+      (detections) => send({ type: 'detections', id: m.id, detections }),
+      (err: unknown) => send(failure(m.id, err)),
+    );
+  });
+}
+
+void main();

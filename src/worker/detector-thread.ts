@@ -1,0 +1,92 @@
+import { Worker } from 'node:worker_threads';
+import { centernet } from '../vision/formats/centernet.js';
+import type { ModelFormatName } from '../vision/formats/format.js';
+import { yolov8 } from '../vision/formats/yolov8.js';
+import { yolox } from '../vision/formats/yolox.js';
+import { letterbox, type Letterbox, type PadAlign } from '../vision/letterbox.js';
+import type { Detection } from '../vision/types.js';
+import type { Detector, DetectorOptions } from './detector.js';
+import type { FromDetector, ToDetector } from './detector-thread-entry.js';
+import { WorkerError, toWorkerError } from './errors.js';
+
+export type DetectorHandle = Omit<Detector, 'infer'>;
+
+const PAD_ALIGN: Record<ModelFormatName, PadAlign> = {
+  centernet: centernet.padAlign,
+  yolox: yolox.padAlign,
+  yolov8: yolov8.padAlign,
+};
+
+const RELEASE_TIMEOUT_MS = 3000;
+
+/**
+ * The detector in a worker thread (see detector-thread-entry.ts for why), behind the same interface as
+ * `createDetector`. Model errors keep their protocol codes. Frames are copied into a buffer that is moved, not
+ * cloned, to the thread.
+ */
+export function createThreadedDetector(opts: DetectorOptions): Promise<DetectorHandle> {
+  const thread = new Worker(new URL('./detector-thread-entry.js', import.meta.url), { workerData: opts, stdout: true });
+  // The thread's stdout is not the worker's stdout (that carries only events): whatever it prints goes to stderr.
+  thread.stdout.pipe(process.stderr, { end: false });
+  const pending = new Map<number, { resolve: (d: Detection[]) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  let dead: Error | null = null;
+  const fail = (err: Error) => {
+    dead ??= err;
+    for (const p of pending.values()) p.reject(err);
+    pending.clear();
+  };
+
+  return new Promise((resolve, reject) => {
+    thread.on('error', (err) => {
+      const e = new WorkerError('INTERNAL', `detector thread failed: ${err.message}`);
+      fail(e);
+      reject(e);
+    });
+    thread.on('exit', (code) => {
+      const e = new WorkerError('INTERNAL', `detector thread exited (code ${code})`);
+      fail(e);
+      reject(e);
+    });
+    thread.on('message', (m: FromDetector) => {
+      if (m.type === 'ready') {
+        resolve(handle(m.info));
+      } else if (m.type === 'detections') {
+        pending.get(m.id)?.resolve(m.detections);
+        pending.delete(m.id);
+      } else if (m.id === null) {
+        reject(toWorkerError(Object.assign(new Error(m.message), { code: m.code })));
+        void thread.terminate();
+      } else {
+        pending.get(m.id)?.reject(toWorkerError(Object.assign(new Error(m.message), { code: m.code })));
+        pending.delete(m.id);
+      }
+    });
+  });
+
+  function handle(info: Extract<FromDetector, { type: 'ready' }>['info']): DetectorHandle {
+    const align = PAD_ALIGN[info.format];
+    return {
+      ...info,
+      geometryFor: (w: number, h: number) => letterbox(w, h, info.inputWidth, info.inputHeight, align),
+      detect(rgb: Uint8Array, geometry: Letterbox): Promise<Detection[]> {
+        if (dead) return Promise.reject(dead);
+        const id = nextId++;
+        const copy = rgb.slice();
+        const msg: ToDetector = { type: 'detect', id, rgb: copy, geometry };
+        return new Promise((resolve, reject) => {
+          pending.set(id, { resolve, reject });
+          thread.postMessage(msg, [copy.buffer]);
+        });
+      },
+      async release(): Promise<void> {
+        if (dead) return;
+        const exited = new Promise<void>((r) => thread.once('exit', () => r()));
+        thread.postMessage({ type: 'release' } satisfies ToDetector);
+        const timer = setTimeout(() => void thread.terminate(), RELEASE_TIMEOUT_MS);
+        await exited;
+        clearTimeout(timer);
+      },
+    };
+  }
+}
