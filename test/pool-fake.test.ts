@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it, mock } from 'node:test';
+import { backoffDelay } from '../src/orchestrator/backoff.js';
 import { Pool, type PoolOptions } from '../src/orchestrator/pool.js';
 import type { WorkerEvent } from '../src/protocol/events.js';
 import { fakeTask, fakeWorker, isAlive, task, until } from './pool-helpers.js';
@@ -247,5 +248,28 @@ describe('pool with a fake worker', () => {
     );
     assert.ok(end.workers.every((w) => w.state === 'stopped'));
     assert.ok(pids.every((pid) => !isAlive(pid)), 'no child left');
+  });
+
+  it('samples the CPU and memory of the running children from /proc', async () => {
+    const pool = makePool({ tasks: [fakeTask('busy', 'end=forever;interval=1')], sampleIntervalMs: 100 });
+    pool.begin();
+    const s = await until(pool, (x) => x.childRssBytes > 0 && x.childCpuPercent > 0);
+    assert.ok(s.workers[0].rssBytes! > 10 * 1024 * 1024, 'a node child uses more than 10 MB');
+    assert.ok(s.childCpuPercent < 100 * 4 + 1);
+  });
+});
+
+describe('backoff delay', () => {
+  const policy = { baseMs: 1000, maxMs: 30_000 };
+  it('doubles per attempt, stays within [d/2, d], and is capped', () => {
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelay(n, policy, () => 0)),
+      [500, 1000, 2000, 4000, 8000, 15_000, 15_000],
+    );
+    assert.deepEqual(
+      [1, 2, 3, 6].map((n) => backoffDelay(n, policy, () => 1)),
+      [1000, 2000, 4000, 30_000],
+    );
+    assert.equal(backoffDelay(3, policy, () => 0.5), 3000);
   });
 });

@@ -223,7 +223,7 @@ export class Pool implements PoolControl {
       args,
       spawn: this.opts.spawn ?? spawnWorkerProcess,
       timers: this.timers,
-      stallTimeoutMs: this.opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
+      stallTimeoutMs: this.stallTimeoutFor(rec),
       stopTimeoutMs: this.opts.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
       onEvent: (ev) => rec.runner === runner && this.handleEvent(rec, ev),
       onNoise: (line) => rec.runner === runner && this.note(rec, 'warn', line),
@@ -233,6 +233,15 @@ export class Pool implements PoolControl {
     this.slots.assign(slot, rec.id, runner.pid);
     this.note(rec, 'debug', `worker ${slot} started, pid ${runner.pid ?? '?'}, ${threads} thread${threads === 1 ? '' : 's'}`);
     this.changed();
+  }
+
+  /**
+   * A worker waiting out its own source time-out (`stall_timeout`) and reconnecting may be quiet for a while; the
+   * pool only steps in well after that, so that it never fights the worker's own recovery.
+   */
+  private stallTimeoutFor(rec: TaskRecord): number {
+    const base = this.opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+    return rec.spec.stallTimeout === undefined ? base : Math.max(base, rec.spec.stallTimeout * 3000);
   }
 
   private handleEvent(rec: TaskRecord, raw: WorkerEvent): void {
@@ -259,7 +268,7 @@ export class Pool implements PoolControl {
     } else if (intent) {
       this.finishRun(rec, intent, exit);
     } else {
-      const reason = failureReason(exit, rec.spec.kind, this.opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS);
+      const reason = failureReason(exit, rec.spec.kind, this.stallTimeoutFor(rec));
       if (reason === null) this.finishRun(rec, null, exit);
       else this.fail(rec, reason, exit);
     }
