@@ -117,6 +117,13 @@ describe('headless runs', () => {
     assert.deepEqual(processesMentioning(dir), []);
   });
 
+  it('with no config argument runs the last config that ran', async () => {
+    const elsewhere = mkdtempSync(path.join(tmpdir(), 'pcount-cwd-'));
+    const run = await sh(`set -o pipefail; node ${binPath} --no-tui | head -n 1`, { cwd: elsewhere, timeoutMs: 30_000 });
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(['north', 'south'].includes((JSON.parse(run.stdout) as { task: string }).task));
+  });
+
   it('explains a bad config on stderr with exit 1, and how to start when there is no config (exit 2)', async () => {
     const bad = path.join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ videos: [{ id: 'x', source: 'north.avi', lines: [{ name: 'm', points: [2, 0, 0.5, 1] }] }] }));
