@@ -9,6 +9,7 @@ import { Emitter } from './emitter.js';
 import { toWorkerError, type ErrorCode } from './errors.js';
 import type { FrameSource } from './source.js';
 import { ffmpegVersionName, openAll, type Opened } from './setup.js';
+import { ProgressReporter } from './progress.js';
 import { StopController } from './stop.js';
 
 export interface WorkerConfig {
@@ -39,7 +40,6 @@ export interface WorkerIO {
   stdin: Readable | null;
 }
 
-const PROGRESS_INTERVAL_MS = 1000;
 const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['BAD_LINE', 'BAD_ARGUMENT', 'BAD_MODEL_FORMAT', 'BAD_INPUT_SIZE']);
 
 /** Exit status for a fatal error: 2 for bad arguments (like yargs' own usage errors), 1 for everything else. */
@@ -78,7 +78,7 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
       frames: 0,
       startedAt: performance.now(),
     };
-    await countFrames(cfg, emit, stop, opened.detector, source, counting);
+    await countFrames({ cfg, emit, stop, detector: opened.detector, source, c: counting });
     if (stop.reason && stop.reason !== 'stdout closed') emit.log('info', `stopped (${stop.reason})`);
     emitDone(emit, counting, source.dropped);
     return 0;
@@ -102,40 +102,36 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
   }
 }
 
-async function countFrames(
-  cfg: WorkerConfig,
-  emit: Emitter,
-  stop: StopController,
-  detector: DetectorHandle,
-  source: FrameSource,
-  c: Counting,
-): Promise<void> {
-  const info = source.info;
-  let lastProgress = performance.now();
-  let framesAtProgress = 0;
-  let lastFrame = 0;
-  let lastPts = 0;
-  let visibleTracks = 0;
-  const progress = (now: number) => {
-    const fps = (c.frames - framesAtProgress) / Math.max(1e-3, (now - lastProgress) / 1000);
-    const sum = c.counter.summary();
-    emit.emit({
-      type: 'progress',
-      frame: lastFrame,
-      fps: round(fps, 2),
-      in: sum.in,
-      out: sum.out,
-      occupancy: sum.occupancy,
-      tracks: visibleTracks,
-      dropped: source.dropped,
-      position: cfg.live ? null : round(lastPts, 3),
-      duration: cfg.live ? null : info.duration,
-      lines: c.counter.counts(),
-    });
-    lastProgress = now;
-    framesAtProgress = c.frames;
-  };
+interface LoopContext {
+  cfg: WorkerConfig;
+  emit: Emitter;
+  stop: StopController;
+  detector: DetectorHandle;
+  source: FrameSource;
+  c: Counting;
+}
 
+async function countFrames(ctx: LoopContext): Promise<void> {
+  const { cfg, emit, source, c } = ctx;
+  const reporter = new ProgressReporter(
+    {
+      frames: () => c.frames,
+      dropped: () => source.dropped,
+      counts: () => ({ lines: c.counter.counts(), ...c.counter.summary() }),
+    },
+    (body) => emit.emit(body),
+    cfg.live ? null : { duration: source.info.duration },
+  );
+  reporter.start();
+  try {
+    await frameLoop(ctx, reporter);
+  } finally {
+    reporter.finish();
+  }
+}
+
+async function frameLoop(ctx: LoopContext, reporter: ProgressReporter): Promise<void> {
+  const { cfg, emit, stop, detector, source, c } = ctx;
   while (!stop.stopped && (cfg.maxFrames === undefined || c.frames < cfg.maxFrames)) {
     const frame = await source.next();
     if (!frame) break;
@@ -144,10 +140,8 @@ async function countFrames(
       ? c.counter.detections(await detector.detect(frame.data, frame.geometry), frame.number, frame.pts)
       : c.counter.predict(frame.pts);
     c.frames += 1;
-    lastFrame = frame.number;
-    lastPts = frame.pts;
     const visible = step.tracks.filter((t) => t.state === 'confirmed');
-    visibleTracks = visible.length;
+    reporter.frameDone(frame.number, frame.pts, visible.length);
     for (const x of step.crossings) {
       emit.emit({ type: 'crossing', line: x.line, track: x.track, direction: x.direction, frame: x.frame, pts: round(x.pts, 3) });
     }
@@ -159,12 +153,9 @@ async function countFrames(
         tracks: visible.map((t) => ({ id: t.id, box: t.box.map((v) => round(v, 1)) as [number, number, number, number] })),
       });
     }
-    const now = performance.now();
-    if (now - lastProgress >= PROGRESS_INTERVAL_MS) progress(now);
     // A slow reader of stdout slows the worker down instead of growing its memory.
     await emit.drained();
   }
-  if (c.frames > 0) progress(performance.now());
 }
 
 function emitHello(emit: Emitter, cfg: WorkerConfig, o: Opened): void {
