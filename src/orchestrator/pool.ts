@@ -3,7 +3,7 @@ import { PROTOCOL_VERSION, type LogLevel, type WorkerEvent } from '../protocol/e
 import { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 import { ChildRunner, type ChildExit } from './child-runner.js';
 import { failureCode, failureReason, settleEvent, type ExitIntent } from './exit-policy.js';
-import { writeExport } from './export.js';
+import { Exporter } from './exporter.js';
 import { LogFiles } from './log-files.js';
 import { DEFAULT_RESTART_LIMIT, DEFAULT_STALL_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS, type PoolOptions } from './pool-options.js';
 import { ResourceSampler } from './resources.js';
@@ -41,11 +41,7 @@ export class Pool implements PoolControl {
   private childrenGone: (() => void) | null = null;
   private finishedWaiters: (() => void)[] = [];
   private wasFinished = false;
-  private lastExport: PoolSnapshot['lastExport'] = null;
-  /** Bumped on every change of exported data, so that the shutdown does not write again what the finish already exported. */
-  private version = 0;
-  private exportedVersion = -1;
-  private autoExporting: Promise<unknown> = Promise.resolve();
+  private readonly exporter: Exporter;
 
   constructor(private readonly opts: PoolOptions) {
     this.timers = opts.timers ?? systemTimers;
@@ -54,6 +50,12 @@ export class Pool implements PoolControl {
     for (const r of this.records) this.byId.set(r.id, r);
     this.slots = new WorkerSlots(Math.max(1, opts.workerCount), (index, message) => this.logFiles?.worker(index, message));
     this.logFiles = opts.outputDir ? new LogFiles(opts.outputDir) : null;
+    this.exporter = new Exporter(
+      opts.outputDir,
+      () => this.records.map((r) => r.exportData()),
+      () => this.timers.now(),
+      () => this.notify(),
+    );
   }
 
   /** Starts the queued tasks and the resource sampling. */
@@ -71,7 +73,7 @@ export class Pool implements PoolControl {
       this.records.map((r) => r.view()),
       this.slots.views(),
       this.queue.length,
-      this.lastExport ?? null,
+      this.exporter.last,
     );
   }
 
@@ -132,28 +134,7 @@ export class Pool implements PoolControl {
   }
 
   async exportResults(dir?: string): Promise<string[]> {
-    return this.exportTo(dir ?? this.opts.exportDir ?? this.opts.outputDir);
-  }
-
-  private async exportTo(target: string | null): Promise<string[]> {
-    if (!target) throw new Error('no export folder: set result_output in the config or pass --output');
-    const now = this.timers.now();
-    const version = this.version;
-    try {
-      const files = await writeExport(
-        target,
-        this.records.map((r) => r.exportData()),
-        now,
-      );
-      this.lastExport = { dir: target, files, at: now, error: null };
-      if (target === this.opts.outputDir) this.exportedVersion = version;
-      return files;
-    } catch (err) {
-      this.lastExport = { dir: target, files: [], at: now, error: (err as Error).message };
-      throw err;
-    } finally {
-      this.notify();
-    }
+    return this.exporter.exportTo(dir ?? this.opts.exportDir ?? this.opts.outputDir);
   }
 
   shutdown(): Promise<void> {
@@ -168,7 +149,10 @@ export class Pool implements PoolControl {
 
   private async runShutdown(): Promise<void> {
     this.shuttingDown = true;
-    for (const id of this.queue.splice(0)) this.transition(this.byId.get(id)!, { type: 'cancel', reason: 'not started: the run was stopped' });
+    this.queue.length = 0;
+    for (const rec of this.records) {
+      if (rec.state.kind === 'pending') this.transition(rec, { type: 'cancel', reason: 'not started: the run was stopped' });
+    }
     for (const rec of this.records) {
       if (rec.runner) {
         rec.exitIntent = 'shutdown';
@@ -181,11 +165,8 @@ export class Pool implements PoolControl {
     if (this.records.some((r) => r.runner)) await new Promise<void>((resolve) => (this.childrenGone = resolve));
     this.slots.shutdownAll();
     if (this.sampleTimer !== null) this.timers.clearInterval(this.sampleTimer);
-    await this.autoExporting;
     const ran = this.records.some((r) => r.results.startedAt !== null);
-    if (this.opts.outputDir && this.opts.autoExport !== false && ran && this.exportedVersion !== this.version) {
-      await this.exportTo(this.opts.outputDir).catch(() => {});
-    }
+    if (this.autoExports() && ran) await this.exporter.finalExport();
     await this.logFiles?.close();
     this.notify();
   }
@@ -246,7 +227,7 @@ export class Pool implements PoolControl {
 
   private handleEvent(rec: TaskRecord, raw: WorkerEvent): void {
     const ev = { ...raw, task: rec.id } as WorkerEvent;
-    this.version += 1;
+    this.exporter.touch();
     rec.results.apply(ev);
     if (ev.type === 'progress') rec.results.sample(this.timers.now(), 'processing');
     const entry = logEntryFor(ev);
@@ -350,7 +331,7 @@ export class Pool implements PoolControl {
       return false;
     }
     rec.state = result.state;
-    this.version += 1;
+    this.exporter.touch();
     return true;
   }
 
@@ -389,9 +370,13 @@ export class Pool implements PoolControl {
     if (finished && !this.wasFinished) {
       for (const w of this.finishedWaiters.splice(0)) w();
       // The shutdown exports on its own once the children are gone.
-      if (!this.shuttingDown && this.opts.outputDir && this.opts.autoExport !== false) this.autoExporting = this.exportTo(this.opts.outputDir).catch(() => {});
+      if (!this.shuttingDown && this.autoExports()) this.exporter.startAutomatic();
     }
     this.wasFinished = finished;
+  }
+
+  private autoExports(): boolean {
+    return this.opts.outputDir !== null && this.opts.autoExport !== false;
   }
 
   private notify(): void {

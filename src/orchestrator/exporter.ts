@@ -1,0 +1,53 @@
+import { writeExport, type TaskExport } from './export.js';
+import type { PoolSnapshot } from './types.js';
+
+/**
+ * Writes the pool's exports and remembers the last one. Data changes are counted so that the export at shutdown
+ * is skipped when the export at the end of the run already holds everything.
+ */
+export class Exporter {
+  last: PoolSnapshot['lastExport'] = null;
+  private version = 0;
+  private exportedVersion = -1;
+  private running: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly outputDir: string | null,
+    private readonly collect: () => TaskExport[],
+    private readonly now: () => number,
+    private readonly onDone: () => void,
+  ) {}
+
+  /** Something that an export contains has changed. */
+  touch(): void {
+    this.version += 1;
+  }
+
+  async exportTo(target: string | null): Promise<string[]> {
+    if (!target) throw new Error('no export folder: set result_output in the config or pass --output');
+    const at = this.now();
+    const version = this.version;
+    try {
+      const files = await writeExport(target, this.collect(), at);
+      this.last = { dir: target, files, at, error: null };
+      if (target === this.outputDir) this.exportedVersion = version;
+      return files;
+    } catch (err) {
+      this.last = { dir: target, files: [], at, error: (err as Error).message };
+      throw err;
+    } finally {
+      this.onDone();
+    }
+  }
+
+  /** Exports into the output folder in the background; a failure shows in `last`. */
+  startAutomatic(): void {
+    this.running = this.exportTo(this.outputDir).catch(() => {});
+  }
+
+  /** Waits for a background export, then exports again only if something changed since. */
+  async finalExport(): Promise<void> {
+    await this.running;
+    if (this.exportedVersion !== this.version) await this.exportTo(this.outputDir).catch(() => {});
+  }
+}
