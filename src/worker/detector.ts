@@ -136,7 +136,15 @@ function buildDetector(
       throw new DetectorError('BAD_INPUT_SIZE', `frame has ${rgb.length} bytes, the model input ${width}x${height} needs ${frameBytes}`);
     }
     spec.preprocess(rgb, width, height, buffer);
-    const out = await session.run(feeds, outputNames);
+    let out: ort.InferenceSession.OnnxValueMapType;
+    try {
+      out = await session.run(feeds, outputNames);
+    } catch (err) {
+      throw new DetectorError(
+        'BAD_MODEL_FORMAT',
+        `${modelPath} (${spec.name}) failed on a ${dims.join('x')} input: ${firstLine(err)}; check --model-format and --input-size`,
+      );
+    }
     return outputNames.map((n) => ({ data: out[n].data as Float32Array, dims: out[n].dims }));
   };
 
