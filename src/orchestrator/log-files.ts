@@ -13,7 +13,8 @@ export const DEFAULT_LOG_FILES: LogFileOptions = { size: '10M', maxFiles: 5 };
 
 /**
  * One log file per worker slot (`worker-<n>.log`: every child that ran in it) and one per camera
- * (`camera-<id>.log`: its whole history across restarts), in `<output>/logs/`, rotated by size.
+ * (`camera-<id>.log`: its whole history across restarts), in `<output>/logs/`, rotated by size
+ * (`worker-0.log.1` is the newest rotated file).
  */
 export class LogFiles {
   private streams = new Map<string, RotatingFileStream>();
@@ -54,7 +55,9 @@ export class LogFiles {
     let stream = this.streams.get(name);
     if (!stream) {
       mkdirSync(this.dir, { recursive: true });
-      stream = createStream(name, { path: this.dir, size: this.opts.size, maxFiles: this.opts.maxFiles });
+      // logrotate style: the live file keeps its name, older ones are `<name>.1` (newest) … `<name>.<maxFiles>`.
+      const fileName = (index: number | Date | null) => (typeof index === 'number' && index > 0 ? `${name}.${index}` : name);
+      stream = createStream(fileName as (time: number | Date) => string, { path: this.dir, size: this.opts.size, rotate: this.opts.maxFiles });
       // A full disk must not take the run down; the dashboard still shows the logs.
       stream.on('error', () => {});
       this.streams.set(name, stream);
