@@ -9,7 +9,13 @@ import { createDetector, type Detector, type DetectorOptions } from './detector.
  * source current, and answers signals and stdin while a frame is being detected.
  */
 
-export type ToDetector = { type: 'detect'; id: number; rgb: Uint8Array; geometry: Letterbox } | { type: 'release' };
+/**
+ * `frame` is shared memory the main thread fills before each request; one request is in flight at a time, so the
+ * frame is read here before it is overwritten, and no frame-sized buffer is allocated per frame on either side.
+ */
+export type ToDetector =
+  | { type: 'detect'; id: number; frame: SharedArrayBuffer; length: number; geometry: Letterbox }
+  | { type: 'release' };
 export type FromDetector =
   | {
       type: 'ready';
@@ -47,7 +53,7 @@ async function main(): Promise<void> {
       void detector.release().finally(() => port.close());
       return;
     }
-    detector.detect(m.rgb, m.geometry).then(
+    detector.detect(new Uint8Array(m.frame, 0, m.length), m.geometry).then(
       (detections) => send({ type: 'detections', id: m.id, detections }),
       (err: unknown) => send(failure(m.id, err)),
     );

@@ -21,8 +21,8 @@ const RELEASE_TIMEOUT_MS = 3000;
 
 /**
  * The detector in a worker thread (see detector-thread-entry.ts for why), behind the same interface as
- * `createDetector`. Model errors keep their protocol codes. Frames are copied into a buffer that is moved, not
- * cloned, to the thread.
+ * `createDetector` (one frame at a time). Model errors keep their protocol codes. Frames travel through one shared
+ * buffer, so nothing frame-sized is allocated per frame.
  */
 export function createThreadedDetector(opts: DetectorOptions): Promise<DetectorHandle> {
   const thread = new Worker(new URL('./detector-thread-entry.js', import.meta.url), { workerData: opts, stdout: true });
@@ -30,6 +30,7 @@ export function createThreadedDetector(opts: DetectorOptions): Promise<DetectorH
   thread.stdout.pipe(process.stderr, { end: false });
   const pending = new Map<number, { resolve: (d: Detection[]) => void; reject: (e: Error) => void }>();
   let nextId = 1;
+  let shared: SharedArrayBuffer | null = null;
   let dead: Error | null = null;
   const fail = (err: Error) => {
     dead ??= err;
@@ -71,12 +72,14 @@ export function createThreadedDetector(opts: DetectorOptions): Promise<DetectorH
       geometryFor: (w: number, h: number) => letterbox(w, h, info.inputWidth, info.inputHeight, align),
       detect(rgb: Uint8Array, geometry: Letterbox): Promise<Detection[]> {
         if (dead) return Promise.reject(dead);
+        if (pending.size > 0) return Promise.reject(new WorkerError('INTERNAL', 'detect() called while a frame is still being detected'));
+        if (!shared || shared.byteLength < rgb.length) shared = new SharedArrayBuffer(rgb.length);
+        new Uint8Array(shared, 0, rgb.length).set(rgb);
         const id = nextId++;
-        const copy = rgb.slice();
-        const msg: ToDetector = { type: 'detect', id, rgb: copy, geometry };
+        const msg: ToDetector = { type: 'detect', id, frame: shared, length: rgb.length, geometry };
         return new Promise((resolve, reject) => {
           pending.set(id, { resolve, reject });
-          thread.postMessage(msg, [copy.buffer]);
+          thread.postMessage(msg);
         });
       },
       async release(): Promise<void> {
