@@ -50,8 +50,7 @@ describe('pool with a fake worker', () => {
       ],
     );
     const threads = (id: string) => argv.get(id)![argv.get(id)!.indexOf('--threads') + 1];
-    assert.equal(threads('a'), '4', 'first child alone: all 4 CPUs');
-    assert.equal(threads('b'), '2', 'second child: half');
+    assert.deepEqual(['a', 'b', 'c'].map(threads), ['2', '2', '2'], 'two children at a time share 4 CPUs');
     assert.deepEqual(argv.get('a')!.slice(argv.get('a')!.indexOf('--line'), argv.get('a')!.indexOf('--line') + 2), ['--line', '0.5,0,0.5,1,door']);
     assert.equal(end.tasks[0].progress, 1);
   });
@@ -59,6 +58,10 @@ describe('pool with a fake worker', () => {
   it('reassembles lines split across chunks, sets task on every event, and logs stray output', async () => {
     const pool = makePool({ tasks: [fakeTask('split', 'events=3;crossings=2;split=1;noise=1')] });
     const events: WorkerEvent[] = [];
+    let argv: string[] = [];
+    pool.onEvent((ev) => {
+      if (ev.type === 'log' && ev.message.startsWith('argv ')) argv = JSON.parse(ev.message.slice(5)) as string[];
+    });
     pool.onEvent((ev) => events.push(ev));
     pool.begin();
     const end = await until(pool, (s) => s.finished);
@@ -71,6 +74,7 @@ describe('pool with a fake worker', () => {
       ['hello', 'crossing', 'progress', 'crossing', 'progress', 'progress', 'done'],
     );
     assert.ok(events.every((e) => e.task === 'split'));
+    assert.equal(argv[argv.indexOf('--threads') + 1], '4', 'a child alone gets every CPU');
     assert.ok(t.logs.some((l) => l.includes('WARN') && l.includes('this is not json')));
     assert.ok(t.logs.some((l) => l.includes('a warning on stderr')));
   });

@@ -56,19 +56,22 @@ export abstract class Supervisor {
 
   protected schedule(): void {
     if (this.shuttingDown) return;
+    // Children started together share the CPUs from the start, instead of the first one taking them all.
+    const running = this.slots.busyCount() + Math.min(this.slots.idleCount(), this.queue.length);
     for (let slot = this.slots.freeSlot(); slot !== null && this.queue.length > 0; slot = this.slots.freeSlot()) {
       const rec = this.byId.get(this.queue.shift()!)!;
       if (!this.transition(rec, { type: 'start' })) continue;
       rec.slot = slot;
-      this.launch(rec);
+      this.launch(rec, running);
     }
   }
 
-  protected launch(rec: TaskRecord): void {
+  /** Starts a child for a task that holds a slot; `running` is how many children will share the CPUs with it. */
+  protected launch(rec: TaskRecord, running = this.slots.busyCount() + 1): void {
     const slot = rec.slot!;
     rec.results.startedAt ??= this.timers.now();
     rec.results.endedAt = null;
-    const threads = fairThreads(this.opts.cpus ?? availableParallelism(), this.slots.busyCount() + 1);
+    const threads = fairThreads(this.opts.cpus ?? availableParallelism(), running);
     const args = workerArgs(rec.spec, { threads, logLevel: this.opts.logLevel ?? 'info' });
     const runner: ChildRunner = new ChildRunner({
       command: this.opts.command ?? defaultWorkerCommand(),

@@ -27,6 +27,10 @@ export class WorkerSlots {
     return i >= 0 ? i : null;
   }
 
+  idleCount(): number {
+    return this.states.filter((s) => s.kind === 'idle').length;
+  }
+
   /** Slots with a running child. */
   busyCount(): number {
     return this.states.filter((s) => s.kind === 'processing').length;
