@@ -1,3 +1,4 @@
+import { endianness } from 'node:os';
 import type { ElemType, OnnxAttr, OnnxGraph, OnnxModel, OnnxNode, ValueInfo } from './onnx-ir.js';
 import type { ConstTensor } from './tensor.js';
 
@@ -88,6 +89,8 @@ const ELEM_TYPE: Record<ElemType, number> = { float32: 1, int32: 6, int64: 7, bo
 const IR_VERSION = 8;
 
 export function encodeModel(model: OnnxModel): Uint8Array {
+  // Tensor bytes are copied straight from typed arrays, which ONNX expects little-endian.
+  if (endianness() !== 'LE') throw new Error('writing ONNX tensors needs a little-endian CPU');
   const w = new Writer();
   w.int(1, IR_VERSION);
   w.string(2, 'pcount-tui');
