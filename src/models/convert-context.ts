@@ -40,10 +40,6 @@ export class ConvertContext {
     throw new ConversionError(`node ${node.name} (op ${node.op}): ${message}`);
   }
 
-  has(tfName: string): boolean {
-    return this.refs.has(tfName);
-  }
-
   ref(tfName: string): TensorRef {
     const r = this.refs.get(tfName);
     if (!r) throw new ConversionError(`tensor ${tfName} is used before it is defined`);
