@@ -29,6 +29,16 @@ export interface Opened {
 }
 
 /**
+ * onnxruntime's pool threads spin while they wait for work, which makes one model alone on an idle machine fastest
+ * but steals the cores ffmpeg, the main thread and the other workers of the dashboard need. Measured on vtest.avi
+ * (2 cores, 2 intra-op threads, 150 frames, runs interleaved): idle machine end-to-end 64 fps spinning vs 56 fps
+ * not (model alone 94 vs 60); with one other busy process 25 fps spinning vs 42 fps not.
+ */
+export const WORKER_SESSION_OVERRIDES = {
+  extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+};
+
+/**
  * Files are probed first (a throw-away ffmpeg run that stops at the header) so that the detector can pick an input
  * size with the file's aspect ratio. Live sources skip this: a camera or a one-client stream server should be
  * connected to once; they get the detector's default size and are letterboxed into it.
@@ -65,6 +75,7 @@ export async function openAll(o: SetupOptions): Promise<Opened> {
     confidence: o.confidence,
     sourceWidth: probed?.width,
     sourceHeight: probed?.height,
+    sessionOverrides: WORKER_SESSION_OVERRIDES,
   });
   o.log('info', `model ${detector.modelPath} (${detector.format}, input ${detector.inputWidth}x${detector.inputHeight}, confidence ${detector.confidence})`);
   try {
