@@ -39,8 +39,6 @@ export interface FrameReaderOptions {
   bufferFrames?: number;
   /** How many stderr lines to keep for error messages (default 20). */
   stderrLines?: number;
-  /** Scheduling priority (nice value) for ffmpeg, e.g. 10: decoding then fills the gaps the model leaves. */
-  niceness?: number;
 }
 
 const NETWORK = /^(rtsps?|rtmps?|https?|tcp|udp|srt|rtp|mms):\/\//i;

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { setPriority } from 'node:os';
 import { ffmpegArgs, isNetworkInput, type FrameReaderOptions } from './ffmpeg-args.js';
 import { HeaderParser, LineTail, type SourceInfo } from './ffmpeg-header.js';
 
@@ -107,13 +106,6 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     this.args = ffmpegArgs(opts);
 
     this.child = spawn(opts.ffmpeg, this.args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
-    if (opts.niceness !== undefined && this.child.pid !== undefined) {
-      try {
-        setPriority(this.child.pid, opts.niceness);
-      } catch {
-        // Not allowed here (or not supported): ffmpeg simply keeps the normal priority.
-      }
-    }
     running.add(this.child);
     const timeoutMs = opts.openTimeoutMs ?? 15_000;
     this.openTimer = setTimeout(() => {
