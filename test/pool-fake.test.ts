@@ -55,7 +55,7 @@ describe('pool with a fake worker', () => {
     assert.equal(end.tasks[0].progress, 1);
   });
 
-  it('reassembles lines split across chunks, sets task on every event, and logs stray output', async () => {
+  it('reassembles lines split across chunks, sets task on every event, and logs stray output and invalid events', async () => {
     const pool = makePool({ tasks: [fakeTask('split', 'events=3;crossings=2;split=1;noise=1')] });
     const events: WorkerEvent[] = [];
     let argv: string[] = [];
@@ -77,6 +77,7 @@ describe('pool with a fake worker', () => {
     assert.equal(argv[argv.indexOf('--threads') + 1], '4', 'a child alone gets every CPU');
     assert.ok(t.logs.some((l) => l.includes('WARN') && l.includes('this is not json')));
     assert.ok(t.logs.some((l) => l.includes('a warning on stderr')));
+    assert.ok(t.logs.some((l) => /WARN {2}invalid event \(.*\/frame must be integer.*"frame":"one"/.test(l)));
   });
 
   it('marks a failing file task as error and lets the others finish', async () => {
@@ -90,7 +91,7 @@ describe('pool with a fake worker', () => {
       end.tasks.map((t) => t.state),
       ['error', 'error', 'completed'],
     );
-    assert.match(task(end, 'crashes').reason!, /fake_crash: scripted crash/);
+    assert.match(task(end, 'crashes').reason!, /FAKE_CRASH: scripted crash/);
     assert.match(task(end, 'quits').reason!, /without reporting done/);
     assert.equal(task(end, 'fine').in, 1);
     assert.equal(end.failed, 2);

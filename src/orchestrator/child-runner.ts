@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { ErrorEvent, WorkerEvent } from '../protocol/events.js';
 import { LineSplitter, onNdjsonLines } from '../protocol/ndjson.js';
+import { validateEvent } from '../protocol/validate.js';
 import { signalGroup, type SpawnFn, type WorkerCommand } from './spawn-worker.js';
 import type { Timers } from './timers.js';
 
@@ -82,8 +83,10 @@ export class ChildRunner {
       onNdjsonLines(child.stdout, (item) => {
         this.armStall();
         if (!item.ok) return this.noise(item.line || item.error);
-        const ev = item.value as WorkerEvent;
-        if (ev === null || typeof ev !== 'object' || typeof ev.type !== 'string') return this.noise(item.line);
+        // A malformed event must not reach the results (or crash the parent): it is reported like stray output.
+        const checked = validateEvent(item.value);
+        if (!checked.ok) return this.noise(`invalid event (${checked.errors.join('; ')}): ${item.line.slice(0, 200)}`);
+        const ev = checked.event;
         if (ev.type === 'done') this.state.sawDone = true;
         if (ev.type === 'error') this.state.lastError = ev;
         opts.onEvent(ev);

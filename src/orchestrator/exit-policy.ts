@@ -21,10 +21,10 @@ export function failureReason(exit: ChildExit, kind: TaskKind, stallTimeoutMs: n
 
 /** The `code` of the error event the pool reports for a failure the worker did not explain itself. */
 export function failureCode(exit: ChildExit): string {
-  if (exit.spawnError) return 'spawn_failed';
-  if (exit.stalled) return 'worker_stalled';
+  if (exit.spawnError) return 'SPAWN_FAILED';
+  if (exit.stalled) return 'WORKER_STALLED';
   if (exit.lastError?.fatal) return exit.lastError.code;
-  return 'worker_exit';
+  return 'WORKER_EXIT';
 }
 
 /** How a run that did not fail settles the task: by itself, or because of a stop, a cancel or the end of the run. */
