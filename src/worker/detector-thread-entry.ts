@@ -10,8 +10,8 @@ import { createDetector, type Detector, type DetectorOptions } from './detector.
  */
 
 /**
- * `frame` is shared memory the main thread fills before each request; one request is in flight at a time, so the
- * frame is read here before it is overwritten, and no frame-sized buffer is allocated per frame on either side.
+ * `frame` is shared memory the main thread filled for this request; it is not reused before the answer arrives, so
+ * no frame-sized buffer is allocated per frame on either side.
  */
 export type ToDetector =
   | { type: 'detect'; id: number; frame: SharedArrayBuffer; length: number; geometry: Letterbox }
@@ -48,14 +48,19 @@ async function main(): Promise<void> {
   }
   const { format: f, modelPath, inputWidth, inputHeight, confidence, padValue } = detector;
   send({ type: 'ready', info: { format: f, modelPath, inputWidth, inputHeight, confidence, padValue } });
+  // Requests run one after another: the detector fills one input tensor, and onnxruntime-node yields to the event
+  // loop before running it, so a second request must not start while one is pending.
+  let queue = Promise.resolve();
   port.on('message', (m: ToDetector) => {
     if (m.type === 'release') {
-      void detector.release().finally(() => port.close());
+      queue = queue.then(() => detector.release()).finally(() => port.close());
       return;
     }
-    detector.detect(new Uint8Array(m.frame, 0, m.length), m.geometry).then(
-      (detections) => send({ type: 'detections', id: m.id, detections }),
-      (err: unknown) => send(failure(m.id, err)),
+    queue = queue.then(() =>
+      detector.detect(new Uint8Array(m.frame, 0, m.length), m.geometry).then(
+        (detections) => send({ type: 'detections', id: m.id, detections }),
+        (err: unknown) => send(failure(m.id, err)),
+      ),
     );
   });
 }

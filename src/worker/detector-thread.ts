@@ -18,19 +18,30 @@ const PAD_ALIGN: Record<ModelFormatName, PadAlign> = {
 };
 
 const RELEASE_TIMEOUT_MS = 3000;
+/** One frame being detected and the next one queued behind it: the thread never waits for the main thread. */
+export const MAX_IN_FLIGHT = 2;
 
 /**
  * The detector in a worker thread (see detector-thread-entry.ts for why), behind the same interface as
- * `createDetector` (one frame at a time). Model errors keep their protocol codes. Frames travel through one shared
- * buffer, so nothing frame-sized is allocated per frame.
+ * `createDetector`, with up to MAX_IN_FLIGHT frames queued. Model errors keep their protocol codes. Frames travel
+ * through a small pool of shared buffers, so nothing frame-sized is allocated per frame.
  */
 export function createThreadedDetector(opts: DetectorOptions): Promise<DetectorHandle> {
   const thread = new Worker(new URL('./detector-thread-entry.js', import.meta.url), { workerData: opts, stdout: true });
   // The thread's stdout is not the worker's stdout (that carries only events): whatever it prints goes to stderr.
   thread.stdout.pipe(process.stderr, { end: false });
-  const pending = new Map<number, { resolve: (d: Detection[]) => void; reject: (e: Error) => void }>();
+  const pending = new Map<number, { resolve: (d: Detection[]) => void; reject: (e: Error) => void; slot: SharedArrayBuffer }>();
   let nextId = 1;
-  let shared: SharedArrayBuffer | null = null;
+  const slots: SharedArrayBuffer[] = [];
+  const freeSlot = (bytes: number): SharedArrayBuffer => {
+    const busy = new Set([...pending.values()].map((p) => p.slot));
+    let slot = slots.find((s) => !busy.has(s) && s.byteLength >= bytes);
+    if (!slot) {
+      slot = new SharedArrayBuffer(bytes);
+      slots.push(slot);
+    }
+    return slot;
+  };
   let dead: Error | null = null;
   const fail = (err: Error) => {
     dead ??= err;
@@ -72,13 +83,15 @@ export function createThreadedDetector(opts: DetectorOptions): Promise<DetectorH
       geometryFor: (w: number, h: number) => letterbox(w, h, info.inputWidth, info.inputHeight, align),
       detect(rgb: Uint8Array, geometry: Letterbox): Promise<Detection[]> {
         if (dead) return Promise.reject(dead);
-        if (pending.size > 0) return Promise.reject(new WorkerError('INTERNAL', 'detect() called while a frame is still being detected'));
-        if (!shared || shared.byteLength < rgb.length) shared = new SharedArrayBuffer(rgb.length);
-        new Uint8Array(shared, 0, rgb.length).set(rgb);
+        if (pending.size >= MAX_IN_FLIGHT) {
+          return Promise.reject(new WorkerError('INTERNAL', `detect() called with ${pending.size} frames already queued`));
+        }
+        const slot = freeSlot(rgb.length);
+        new Uint8Array(slot, 0, rgb.length).set(rgb);
         const id = nextId++;
-        const msg: ToDetector = { type: 'detect', id, frame: shared, length: rgb.length, geometry };
+        const msg: ToDetector = { type: 'detect', id, frame: slot, length: rgb.length, geometry };
         return new Promise((resolve, reject) => {
-          pending.set(id, { resolve, reject });
+          pending.set(id, { resolve, reject, slot });
           thread.postMessage(msg);
         });
       },

@@ -3,11 +3,11 @@ import type { LogLevel } from '../protocol/events.js';
 import { NdjsonWriter } from '../protocol/ndjson.js';
 import type { AnchorMode } from '../vision/geometry.js';
 import { PeopleCounter } from '../vision/people-counter.js';
-import type { LineSpec } from '../vision/types.js';
+import type { Detection, LineSpec } from '../vision/types.js';
 import type { DetectorHandle } from './detector-thread.js';
 import { Emitter } from './emitter.js';
 import { toWorkerError, type ErrorCode } from './errors.js';
-import type { FrameSource } from './source.js';
+import type { Frame, FrameSource } from './source.js';
 import { ffmpegVersionName, openAll, type Opened } from './setup.js';
 import { ProgressReporter } from './progress.js';
 import { StopController } from './stop.js';
@@ -130,14 +130,34 @@ async function countFrames(ctx: LoopContext): Promise<void> {
   }
 }
 
+interface FrameInHand {
+  frame: Frame;
+  /** Pending detections on detection frames, null on frames where tracks are only predicted. */
+  detections: Promise<Detection[]> | null;
+}
+
 async function frameLoop(ctx: LoopContext, reporter: ProgressReporter): Promise<void> {
   const { cfg, emit, stop, detector, source, c } = ctx;
-  while (!stop.stopped && (cfg.maxFrames === undefined || c.frames < cfg.maxFrames)) {
+  let fetched = 0;
+  const fetch = async (): Promise<FrameInHand | null> => {
+    if (stop.stopped || (cfg.maxFrames !== undefined && fetched >= cfg.maxFrames)) return null;
     const frame = await source.next();
-    if (!frame) break;
-    const detectNow = c.frames % cfg.skipFrames === 0;
-    const step = detectNow
-      ? c.counter.detections(await detector.detect(frame.data, frame.geometry), frame.number, frame.pts)
+    if (!frame) return null;
+    const detect = fetched % cfg.skipFrames === 0;
+    fetched += 1;
+    const detections = detect ? detector.detect(frame.data, frame.geometry) : null;
+    // Awaited later, in order; until then a failure must not count as unhandled.
+    detections?.catch(() => undefined);
+    return { frame, detections };
+  };
+  // One frame ahead: the next frame is read and queued in the detector thread before the current one is counted,
+  // so the model never waits for the tracker, the events or the pipe.
+  let current = await fetch();
+  while (current) {
+    const next = await fetch();
+    const { frame } = current;
+    const step = current.detections
+      ? c.counter.detections(await current.detections, frame.number, frame.pts)
       : c.counter.predict(frame.pts);
     c.frames += 1;
     const visible = step.tracks.filter((t) => t.state === 'confirmed');
@@ -155,6 +175,7 @@ async function frameLoop(ctx: LoopContext, reporter: ProgressReporter): Promise<
     }
     // A slow reader of stdout slows the worker down instead of growing its memory.
     await emit.drained();
+    current = next;
   }
 }
 
