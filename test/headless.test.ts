@@ -4,6 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
+import { validateEvent } from '../src/protocol/validate.js';
 import { binPath, cutClips, processesMentioning, writeClipConfig } from './real-clips.js';
 
 interface Run {
@@ -67,7 +68,8 @@ describe('headless runs', () => {
     assert.equal(summary.type, 'summary');
     assert.equal(summary.exit_code, 0);
     assert.equal(summary.completed, 2);
-    assert.ok(events.every((e) => e.v === 1 && typeof e.ts === 'number' && (e.task === 'north' || e.task === 'south')));
+    assert.ok(events.every((e) => e.task === 'north' || e.task === 'south'));
+    for (const e of events) assert.deepEqual(validateEvent(e), { ok: true, event: e }, 'every merged event follows the protocol schema');
     for (const id of ['north', 'south']) {
       const done = events.find((e) => e.task === id && e.type === 'done')!;
       const task = summary.tasks.find((t: { task: string }) => t.task === id);
