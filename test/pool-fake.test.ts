@@ -163,6 +163,18 @@ describe('pool with a fake worker', () => {
     assert.ok(pids.every((pid) => !isAlive(pid)));
   });
 
+  it('gives a starting worker the longer start-up time-out until its hello', async () => {
+    mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: 0 });
+    const pool = makePool({ tasks: [fakeTask('slow', 'hello=never')], stallTimeoutMs: 5000, startupTimeoutMs: 20_000 });
+    pool.begin();
+    await until(pool, (s) => task(s, 'slow').logs.some((l) => l.includes('argv')));
+    mock.timers.tick(19_999);
+    assert.equal(task(pool.snapshot(), 'slow').state, 'processing');
+    mock.timers.tick(1);
+    const s = await until(pool, (x) => task(x, 'slow').state === 'error');
+    assert.equal(task(s, 'slow').reason, 'the worker did not start within 20 s');
+  });
+
   it('stops gracefully and keeps the counts; SIGKILLs a child that ignores the stop', async () => {
     mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: 0 });
     const pool = makePool({

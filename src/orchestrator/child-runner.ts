@@ -9,8 +9,8 @@ import type { Timers } from './timers.js';
 export interface ChildExit {
   code: number | null;
   signal: NodeJS.Signals | null;
-  /** We killed it because it sent nothing for the stall time-out. */
-  stalled: boolean;
+  /** Set when we killed it for sending nothing: for how long, and whether it had said hello yet. */
+  stall: { ms: number; beforeHello: boolean } | null;
   /** We killed it because it ignored a stop for the stop time-out. */
   killedAfterStop: boolean;
   sawDone: boolean;
@@ -26,6 +26,8 @@ export interface ChildRunnerOptions {
   spawn: SpawnFn;
   timers: Timers;
   stallTimeoutMs: number;
+  /** The stall time-out until the child's `hello`: opening the source and loading (or first building) the model. */
+  startupTimeoutMs: number;
   stopTimeoutMs: number;
   onEvent(event: WorkerEvent): void;
   /** A line that is not an event: stderr output, or a stray stdout line. */
@@ -44,12 +46,13 @@ export class ChildRunner {
   private killTimer: unknown = null;
   private graceTimer: unknown = null;
   private stopping = false;
+  private started = false;
   private finished = false;
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   private readonly state: ChildExit = {
     code: null,
     signal: null,
-    stalled: false,
+    stall: null,
     killedAfterStop: false,
     sawDone: false,
     lastError: null,
@@ -81,11 +84,12 @@ export class ChildRunner {
     });
     if (child.stdout) {
       onNdjsonLines(child.stdout, (item) => {
+        const checked = item.ok ? validateEvent(item.value) : null;
+        if (checked?.ok && checked.event.type === 'hello') this.started = true;
         this.armStall();
         if (!item.ok) return this.noise(item.line || item.error);
         // A malformed event must not reach the results (or crash the parent): it is reported like stray output.
-        const checked = validateEvent(item.value);
-        if (!checked.ok) return this.noise(`invalid event (${checked.errors.join('; ')}): ${item.line.slice(0, 200)}`);
+        if (!checked?.ok) return this.noise(`invalid event (${checked?.errors.join('; ')}): ${item.line.slice(0, 200)}`);
         const ev = checked.event;
         if (ev.type === 'done') this.state.sawDone = true;
         if (ev.type === 'error') this.state.lastError = ev;
@@ -140,10 +144,11 @@ export class ChildRunner {
   private armStall(): void {
     if (this.stopping || this.exitInfo) return;
     this.clearTimer('stallTimer');
+    const ms = this.started ? this.opts.stallTimeoutMs : this.opts.startupTimeoutMs;
     this.stallTimer = this.opts.timers.setTimeout(() => {
-      this.state.stalled = true;
+      this.state.stall = { ms, beforeHello: !this.started };
       this.kill();
-    }, this.opts.stallTimeoutMs);
+    }, ms);
   }
 
   private clearTimer(name: 'stallTimer' | 'killTimer' | 'graceTimer'): void {

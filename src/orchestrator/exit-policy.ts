@@ -6,9 +6,12 @@ import type { TaskEvent } from './task-machine.js';
 export type ExitIntent = 'stop' | 'cancel' | 'restart' | 'shutdown';
 
 /** Why a child that nobody asked to stop ended badly, or null when it finished its work. */
-export function failureReason(exit: ChildExit, kind: TaskKind, stallTimeoutMs: number): string | null {
+export function failureReason(exit: ChildExit, kind: TaskKind): string | null {
   if (exit.spawnError) return `could not start the worker: ${exit.spawnError.message}`;
-  if (exit.stalled) return `no event from the worker for ${Math.round(stallTimeoutMs / 1000)} s`;
+  if (exit.stall) {
+    const seconds = Math.round(exit.stall.ms / 1000);
+    return exit.stall.beforeHello ? `the worker did not start within ${seconds} s` : `no event from the worker for ${seconds} s`;
+  }
   if (exit.lastError?.fatal) return `${exit.lastError.code}: ${exit.lastError.message}`;
   const tail = exit.tail.length > 0 ? `: ${exit.tail[exit.tail.length - 1]}` : '';
   if (exit.signal) return `worker killed by ${exit.signal}${tail}`;
@@ -22,7 +25,7 @@ export function failureReason(exit: ChildExit, kind: TaskKind, stallTimeoutMs: n
 /** The `code` of the error event the pool reports for a failure the worker did not explain itself. */
 export function failureCode(exit: ChildExit): string {
   if (exit.spawnError) return 'SPAWN_FAILED';
-  if (exit.stalled) return 'WORKER_STALLED';
+  if (exit.stall) return 'WORKER_STALLED';
   if (exit.lastError?.fatal) return exit.lastError.code;
   return 'WORKER_EXIT';
 }

@@ -19,6 +19,8 @@ export interface PoolOptions {
   cpus?: number;
   /** A child that prints nothing for this long is killed (and a camera restarted). */
   stallTimeoutMs?: number;
+  /** The same before the child's `hello`, which may first have to build the model. */
+  startupTimeoutMs?: number;
   /** After `{"cmd":"stop"}`, how long a child may take before SIGKILL. */
   stopTimeoutMs?: number;
   backoff?: BackoffPolicy;
@@ -32,5 +34,6 @@ export interface PoolOptions {
 
 /** Long enough for a worker to load its model and for its own source reconnects, which report themselves. */
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+export const DEFAULT_STARTUP_TIMEOUT_MS = 120_000;
 export const DEFAULT_STOP_TIMEOUT_MS = 5_000;
 export const DEFAULT_RESTART_LIMIT = { count: 5, windowMs: 60_000 };

@@ -5,7 +5,7 @@ import { ChildRunner, type ChildExit } from './child-runner.js';
 import { failureCode, failureReason, settleEvent, type ExitIntent } from './exit-policy.js';
 import { Exporter } from './exporter.js';
 import { LogFiles } from './log-files.js';
-import { DEFAULT_RESTART_LIMIT, DEFAULT_STALL_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS, type PoolOptions } from './pool-options.js';
+import { DEFAULT_RESTART_LIMIT, DEFAULT_STALL_TIMEOUT_MS, DEFAULT_STARTUP_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS, type PoolOptions } from './pool-options.js';
 import { ResourceSampler } from './resources.js';
 import { Listeners } from './listeners.js';
 import { DEFAULT_LIMITS, logEntryFor } from './results.js';
@@ -79,6 +79,7 @@ export abstract class Supervisor {
       spawn: this.opts.spawn ?? spawnWorkerProcess,
       timers: this.timers,
       stallTimeoutMs: this.stallTimeoutFor(rec),
+      startupTimeoutMs: Math.max(this.opts.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS, this.stallTimeoutFor(rec)),
       stopTimeoutMs: this.opts.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
       onEvent: (ev) => rec.runner === runner && this.handleEvent(rec, ev),
       onNoise: (line) => rec.runner === runner && this.note(rec, 'warn', line),
@@ -123,7 +124,7 @@ export abstract class Supervisor {
     } else if (intent) {
       this.finishRun(rec, intent, exit);
     } else {
-      const reason = failureReason(exit, rec.spec.kind, this.stallTimeoutFor(rec));
+      const reason = failureReason(exit, rec.spec.kind);
       if (reason === null) this.finishRun(rec, null, exit);
       else this.fail(rec, reason, exit);
     }
