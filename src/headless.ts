@@ -1,18 +1,19 @@
+import type { Writable } from 'node:stream';
 import type { Pool } from './orchestrator/pool.js';
 import type { PoolSnapshot } from './orchestrator/types.js';
 import { NdjsonWriter } from './protocol/ndjson.js';
 import { PROTOCOL_VERSION } from './protocol/events.js';
 
 export interface HeadlessOptions {
-  stdout?: NodeJS.WritableStream & { writableNeedDrain?: boolean };
+  stdout?: Writable;
 }
 
 /** 0 when every task ended completed (a camera stopped at the end of the run counts as completed), else 1. */
-export function exitCodeFor(snapshot: PoolSnapshot): number {
+function exitCodeFor(snapshot: PoolSnapshot): number {
   return snapshot.tasks.every((t) => t.state === 'completed') ? 0 : 1;
 }
 
-export function summaryEvent(snapshot: PoolSnapshot, exitCode: number): Record<string, unknown> {
+function summaryEvent(snapshot: PoolSnapshot, exitCode: number): Record<string, unknown> {
   return {
     v: PROTOCOL_VERSION,
     type: 'summary',
@@ -46,14 +47,16 @@ export function summaryEvent(snapshot: PoolSnapshot, exitCode: number): Record<s
  * pipe into `head`), the workers are stopped and the run ends quietly with status 0.
  */
 export async function runHeadless(pool: Pool, opts: HeadlessOptions = {}): Promise<number> {
-  const stdout = (opts.stdout ?? process.stdout) as NodeJS.WritableStream;
+  const stdout = opts.stdout ?? process.stdout;
   let readerGone = false;
   let stopRequested: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
-  const writer = new NdjsonWriter(stdout as never, () => {
+  const writer = new NdjsonWriter(stdout, () => {
     readerGone = true;
     stopRequested();
   });
+  // A few events a second per task: a slow reader only makes them wait in the stream's buffer, so the workers are
+  // never paused for it (a live camera must not fall behind because of a pipe).
   const offEvents = pool.onEvent((event) => writer.write(event));
   const onSignal = () => stopRequested();
   process.on('SIGINT', onSignal);

@@ -16,7 +16,7 @@ function validator() {
 }
 
 /** `/videos/0/lines/1` → `$.videos[0].lines[1]`. */
-export function pointerToPath(pointer: string): string {
+function pointerToPath(pointer: string): string {
   if (pointer === '') return '$';
   return (
     '$' +

@@ -17,14 +17,6 @@ export class Bounded<T> {
     return this.items.slice();
   }
 
-  last(): T | undefined {
-    return this.items[this.items.length - 1];
-  }
-
-  get length(): number {
-    return Math.min(this.items.length, this.capacity);
-  }
-
   /** How many items were pushed out so far (for exports to say that they are partial). */
   get dropped(): number {
     this.trim();

@@ -29,13 +29,13 @@ export interface TaskExport {
   crossingsDropped: number;
 }
 
-export const RESULTS_FILE = 'results.json';
-export const CROSSINGS_FILE = 'crossings.ndjson';
+const RESULTS_FILE = 'results.json';
+const CROSSINGS_FILE = 'crossings.ndjson';
 export const CSV_HEADER = 'timestamp,fps,total_in,total_out,current_count,status';
 
 const iso = (ts: number | null) => (ts === null ? null : new Date(ts).toISOString());
 
-export function resultsJson(tasks: TaskExport[], exportTime: number): object {
+function resultsJson(tasks: TaskExport[], exportTime: number): object {
   const count = (state: TaskStateKind) => tasks.filter((t) => t.state === state).length;
   return {
     export_time: new Date(exportTime).toISOString(),
@@ -75,13 +75,13 @@ export function resultsJson(tasks: TaskExport[], exportTime: number): object {
   };
 }
 
-export function seriesCsv(series: Sample[]): string {
+function seriesCsv(series: Sample[]): string {
   const rows = series.map((s) => [new Date(s.ts).toISOString(), s.fps.toFixed(2), s.in, s.out, s.occupancy, s.status].join(','));
   return `${[CSV_HEADER, ...rows].join('\n')}\n`;
 }
 
 /** All tasks' crossings in time order, one event per line as the workers reported them (with `task`). */
-export function crossingsNdjson(tasks: TaskExport[]): string {
+function crossingsNdjson(tasks: TaskExport[]): string {
   const all = tasks.flatMap((t) => t.crossings).sort((a, b) => a.ts - b.ts);
   return all.map((c) => `${JSON.stringify(c)}\n`).join('');
 }
