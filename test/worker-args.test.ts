@@ -53,5 +53,6 @@ test('source kinds: what is live, which input options, task ids', () => {
   assert.deepEqual(inputArgsFor('/dev/video2'), ['-f', 'v4l2']);
   assert.deepEqual(inputArgsFor('clip.mp4'), []);
   assert.equal(taskIdFor('/data/Front Door.mp4'), 'Front-Door');
+  assert.equal(taskIdFor('/data/gate-3/%05d.jpg'), 'gate-3');
   assert.equal(taskIdFor('rtsp://user@10.0.0.5:554/live/1'), 'user-10.0.0.5-554-live-1');
 });

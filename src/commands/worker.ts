@@ -73,10 +73,11 @@ function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** A readable task id: the file name without extension, or host and path of a URL. */
+/** A readable task id: the file name without extension, the folder of an image sequence, or host and path of a URL. */
 export function taskIdFor(source: string): string {
   const url = /^[a-z][a-z0-9+.-]*:\/\/(.*)$/i.exec(source);
-  const raw = url ? url[1] : path.basename(source, path.extname(source));
+  const sequence = /%\d*d/.test(path.basename(source));
+  const raw = url ? url[1] : sequence ? path.basename(path.dirname(path.resolve(source))) : path.basename(source, path.extname(source));
   const id = raw.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
   return id || 'task';
 }
