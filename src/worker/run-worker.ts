@@ -143,9 +143,8 @@ async function frameLoop(ctx: LoopContext, reporter: ProgressReporter): Promise<
     if (stop.stopped || (cfg.maxFrames !== undefined && fetched >= cfg.maxFrames)) return null;
     const frame = await source.next();
     if (!frame) return null;
-    const detect = fetched % cfg.skipFrames === 0;
     fetched += 1;
-    const detections = detect ? detector.detect(frame.data, frame.geometry) : null;
+    const detections = frame.detect ? detector.detect(frame.data, frame.geometry) : null;
     // Awaited later, in order; until then a failure must not count as unhandled.
     detections?.catch(() => undefined);
     return { frame, detections };

@@ -16,6 +16,7 @@ export interface SetupOptions {
   threads?: number;
   confidence?: number;
   stallTimeoutMs: number;
+  skipFrames: number;
   maxFrames?: number;
   log(level: LogLevel, message: string): void;
   onReconnect(attempt: number, delayMs: number, reason: string): void;
@@ -87,7 +88,8 @@ export async function openAll(o: SetupOptions): Promise<Opened> {
       inputWidth: detector.inputWidth,
       inputHeight: detector.inputHeight,
       padValue: detector.padValue,
-      expectedSize: probed ?? undefined,
+      probed: probed ?? undefined,
+      skipFrames: o.skipFrames,
       stallTimeoutMs: o.stallTimeoutMs,
       maxFrames: o.maxFrames,
       onReconnect: o.onReconnect,

@@ -3,6 +3,7 @@ import type { Letterbox } from '../vision/letterbox.js';
 import { WorkerError } from './errors.js';
 import type { FfmpegBinary } from './ffmpeg-binary.js';
 import { openFrames, type FrameLayout, type FrameReader, type SourceInfo } from './ffmpeg-frames.js';
+import { FrameFiller } from './frame-filler.js';
 import { backoffDelay, inputArgsFor, sourceError } from './source-kind.js';
 
 export interface SourceOptions {
@@ -14,8 +15,10 @@ export interface SourceOptions {
   /** Model input size, the first guess of the layout before the source size is known. */
   inputWidth: number;
   inputHeight: number;
-  /** Source size when already known (a probed file): the first run then gets the exact layout. */
-  expectedSize?: { width: number; height: number };
+  /** What a probe of the file found: the first run then gets the exact layout. */
+  probed?: SourceInfo;
+  /** The detector runs on every `skipFrames`-th frame (`Frame.detect`). */
+  skipFrames: number;
   padValue: number;
   /** No frame for this long: a live source is restarted, a file fails with SOURCE_TIMEOUT. Also bounds opening. */
   stallTimeoutMs: number;
@@ -32,7 +35,9 @@ export interface Frame {
   number: number;
   /** Seconds: into the file, or since the worker started for live sources (wall time, so a gap ages tracks). */
   pts: number;
-  /** rgb24 at the model input size, laid out as `geometry` says. */
+  /** Whether the detector runs on this frame; the tracker only predicts on the others. */
+  detect: boolean;
+  /** rgb24 at the model input size, laid out as `geometry` says; empty on frames ffmpeg skipped (detect false). */
   data: Uint8Array;
   geometry: Letterbox;
 }
@@ -75,15 +80,25 @@ export class FrameSource {
   private watchdog: NodeJS.Timeout | null = null;
   private sleeper: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
   private readonly startedAt = performance.now();
+  private handed = 0;
+  /** Files with a known frame rate let ffmpeg drop the frames the detector skips, before scaling and piping them. */
+  private readonly every: number;
+  private readonly filler: FrameFiller;
+  private readonly queued: Frame[] = [];
 
-  private constructor(private readonly o: SourceOptions) {}
+  private constructor(private readonly o: SourceOptions) {
+    const fps = o.probed?.fps ?? null;
+    this.every = !o.live && fps ? o.skipFrames : 1;
+    const duration = o.probed?.duration ?? null;
+    this.filler = new FrameFiller(this.every, fps && duration ? Math.round(duration * fps) : null);
+  }
 
   /** Opens the source; throws a WorkerError naming the problem when it cannot be opened within the time-out. */
   static async open(o: SourceOptions): Promise<FrameSource> {
     const s = new FrameSource(o);
     o.onStop?.(() => s.close());
     try {
-      const guess = o.expectedSize ?? { width: o.inputWidth, height: o.inputHeight };
+      const guess = o.probed ?? { width: o.inputWidth, height: o.inputHeight };
       await s.openRun(o.layoutFor(guess.width, guess.height));
     } catch (err) {
       throw sourceError(err);
@@ -94,7 +109,10 @@ export class FrameSource {
 
   /** The next frame, or null when the file ended or the source was closed. Throws WorkerError on failure. */
   async next(): Promise<Frame | null> {
-    return this.o.live ? this.nextLive() : this.nextFromFile();
+    const f = this.o.live ? await this.nextLive() : await this.nextFromFile();
+    if (f && this.every === 1) f.detect = this.handed % this.o.skipFrames === 0;
+    if (f) this.handed += 1;
+    return f;
   }
 
   close(): void {
@@ -121,7 +139,8 @@ export class FrameSource {
         openTimeoutMs: this.o.stallTimeoutMs,
         networkTimeoutMs: this.o.stallTimeoutMs,
         bufferFrames: this.o.live ? 1 : FILE_BUFFER_FRAMES,
-        maxFrames: this.o.live ? undefined : this.o.maxFrames,
+        maxFrames: this.o.live || this.o.maxFrames === undefined ? undefined : Math.ceil(this.o.maxFrames / this.every),
+        every: this.every,
       });
       this.reader = reader;
       if (this.closed) reader.close();
@@ -141,19 +160,33 @@ export class FrameSource {
   }
 
   private async nextFromFile(): Promise<Frame | null> {
-    if (this.closed) return null;
+    if (this.queued.length === 0) await this.readFile();
+    return this.queued.shift() ?? null;
+  }
+
+  /** Queues the next frame from ffmpeg, preceded by the frames it skipped (or, at the end, the ones after the last). */
+  private async readFile(): Promise<void> {
+    if (this.closed) return;
+    const f = await this.readWithin(this.o.stallTimeoutMs);
+    const skipped = f ? this.filler.before(f.index) : this.filler.tail();
+    const fps = this.info.fps ?? 1;
+    const empty = new Uint8Array(0);
+    for (const index of skipped) {
+      this.queued.push({ number: index + 1, pts: index / fps, detect: false, data: empty, geometry: this.geometry });
+    }
+    if (f) this.queued.push({ number: f.index + 1, pts: f.ptsSeconds, detect: true, data: f.data, geometry: this.geometry });
+  }
+
+  private async readWithin(ms: number) {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       this.reader.close();
-    }, this.o.stallTimeoutMs);
+    }, ms);
     try {
       const f = await this.reader.next();
-      if (timedOut) {
-        throw new WorkerError('SOURCE_TIMEOUT', `no frame from ${this.o.source} for ${this.o.stallTimeoutMs / 1000} s`);
-      }
-      if (!f) return null;
-      return { number: f.index + 1, pts: f.ptsSeconds, data: f.data, geometry: this.geometry };
+      if (timedOut) throw new WorkerError('SOURCE_TIMEOUT', `no frame from ${this.o.source} for ${ms / 1000} s`);
+      return f;
     } catch (err) {
       throw sourceError(err);
     } finally {
@@ -203,7 +236,8 @@ export class FrameSource {
           this.frames += 1;
           this.lastFrameAt = performance.now();
           if (this.slot) this.dropped += 1;
-          this.slot = { number: this.frames, pts: (this.lastFrameAt - this.startedAt) / 1000, data: f.data, geometry: this.geometry };
+          const pts = (this.lastFrameAt - this.startedAt) / 1000;
+          this.slot = { number: this.frames, pts, detect: true, data: f.data, geometry: this.geometry };
           this.notify();
           continue;
         }

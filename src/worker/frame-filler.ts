@@ -1,0 +1,36 @@
+/**
+ * When ffmpeg hands over only every Nth frame of a file (the detector needs no others), the frames in between still
+ * happen: the tracker predicts on them and they are counted. This works out their 0-based indices from the indices
+ * of the frames that did arrive. After the last one, the file's length (when known) says how many follow.
+ */
+export class FrameFiller {
+  private last = -1;
+
+  constructor(
+    private readonly every: number,
+    /** Frames in the file (duration × fps), or null when unknown: then nothing is added after the last frame. */
+    private readonly total: number | null,
+  ) {}
+
+  /** A frame with this index arrived: the indices of the frames skipped before it, in order. */
+  before(index: number): number[] {
+    const skipped = range(this.last + 1, index);
+    this.last = Math.max(this.last, index);
+    return skipped;
+  }
+
+  /** The file ended: the indices of the frames after the last one that arrived. */
+  tail(): number[] {
+    if (this.total === null || this.last < 0) return [];
+    const end = Math.min(this.total, this.last + this.every);
+    const rest = range(this.last + 1, end);
+    this.last = Math.max(this.last, end - 1);
+    return rest;
+  }
+}
+
+function range(from: number, to: number): number[] {
+  const out: number[] = [];
+  for (let i = from; i < to; i++) out.push(i);
+  return out;
+}
