@@ -81,3 +81,20 @@ test('real worker on the first 150 frames of vtest.avi: valid protocol, the grou
   assert.ok(unmatched.length <= 1, `crossings the ground truth does not have: ${show(unmatched)}`);
   assert.ok(missed.length <= 1, `missed ${missed.length} of ${truth.length}: ${show(missed)}`);
 });
+
+test('--skip-frames 5 on a file: every frame is still counted and reported, in order', async () => {
+  const r = await runWorkerCli(['--source', vtest, '--skip-frames', '5', '--max-frames', '23', '--emit-tracks'], 30_000);
+  assert.equal(r.code, 0, r.stderr);
+  const frames = r.events.filter((e) => e.type === 'tracks').map((e) => (e.type === 'tracks' ? e.frame : 0));
+  assert.deepEqual(frames, Array.from({ length: 23 }, (_, i) => i + 1));
+  const done = r.events.at(-1) as DoneEvent;
+  assert.equal(done.frames, 23);
+  // Frames 7–10 are predicted from the detections of frames 1 and 6 (tracks need two detections to be confirmed):
+  // the same confirmed people are reported on them.
+  const idsOn = (n: number) => {
+    const e = r.events.find((x) => x.type === 'tracks' && x.frame === n);
+    return e?.type === 'tracks' ? e.tracks.map((t) => t.id).sort((a, b) => a - b) : [];
+  };
+  assert.ok(idsOn(6).length > 0, 'confirmed tracks after the second detection frame');
+  for (const n of [7, 8, 9, 10]) assert.deepEqual(idsOn(n), idsOn(6), `frame ${n}`);
+});
