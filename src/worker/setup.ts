@@ -3,7 +3,7 @@ import { createThreadedDetector, type DetectorHandle } from './detector-thread.j
 import { WorkerError } from './errors.js';
 import { resolveFfmpeg, type FfmpegBinary } from './ffmpeg-binary.js';
 import { probeSource, type SourceInfo } from './ffmpeg-frames.js';
-import { FrameSource } from './source.js';
+import { openSource, type FrameSource } from './source.js';
 import { checkLocalSource, inputArgsFor, sourceError } from './source-kind.js';
 
 export interface SetupOptions {
@@ -80,7 +80,7 @@ export async function openAll(o: SetupOptions): Promise<Opened> {
   });
   o.log('info', `model ${detector.modelPath} (${detector.format}, input ${detector.inputWidth}x${detector.inputHeight}, confidence ${detector.confidence})`);
   try {
-    const source = await FrameSource.open({
+    const source = await openSource({
       source: o.source,
       live: o.live,
       ffmpeg,

@@ -1,0 +1,70 @@
+import { WorkerError } from './errors.js';
+import type { SourceInfo } from './ffmpeg-frames.js';
+import { FrameFiller } from './frame-filler.js';
+import type { FfmpegRuns, Frame, FrameSource, SourceOptions } from './source.js';
+import { sourceError } from './source-kind.js';
+
+/**
+ * A file: every frame in order, as fast as the consumer takes them (ffmpeg blocks on a full pipe). With
+ * --skip-frames N ffmpeg only passes the detection frames on; the ones in between are filled in without pixels.
+ * A frame that takes longer than the stall time-out to come is a SOURCE_TIMEOUT.
+ */
+export class FileSource implements FrameSource {
+  readonly dropped = 0;
+  private readonly filler: FrameFiller;
+  private readonly queued: Frame[] = [];
+  private handed = 0;
+
+  constructor(
+    private readonly o: SourceOptions,
+    private readonly runs: FfmpegRuns,
+  ) {
+    const { fps, duration } = runs.info;
+    this.filler = new FrameFiller(runs.every, fps && duration ? Math.round(duration * fps) : null);
+  }
+
+  get info(): SourceInfo {
+    return this.runs.info;
+  }
+
+  async next(): Promise<Frame | null> {
+    if (this.queued.length === 0) await this.read();
+    const f = this.queued.shift() ?? null;
+    if (f && this.runs.every === 1) f.detect = this.handed % this.o.skipFrames === 0;
+    if (f) this.handed += 1;
+    return f;
+  }
+
+  close(): void {
+    this.runs.close();
+  }
+
+  /** Queues the next frame from ffmpeg, preceded by the frames it skipped (or, at the end, the ones after the last). */
+  private async read(): Promise<void> {
+    if (this.runs.closed) return;
+    const f = await this.readWithin(this.o.stallTimeoutMs);
+    const skipped = f ? this.filler.before(f.index) : this.filler.tail();
+    const { geometry } = this.runs;
+    const fps = this.runs.info.fps ?? 1;
+    const empty = new Uint8Array(0);
+    for (const index of skipped) this.queued.push({ number: index + 1, pts: index / fps, detect: false, data: empty, geometry });
+    if (f) this.queued.push({ number: f.index + 1, pts: f.ptsSeconds, detect: true, data: f.data, geometry });
+  }
+
+  private async readWithin(ms: number) {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      this.runs.reader.close();
+    }, ms);
+    try {
+      const f = await this.runs.reader.next();
+      if (timedOut) throw new WorkerError('SOURCE_TIMEOUT', `no frame from ${this.o.source} for ${ms / 1000} s`);
+      return f;
+    } catch (err) {
+      throw sourceError(err);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
