@@ -83,8 +83,11 @@ test('SIGTERM while a silent stream is still opening: done at once, exit 0, no w
   });
   const w = spawnWorker(['--source', `rtsp://127.0.0.1:${(silent.address() as { port: number }).port}/x`, '--stall-timeout', '60']);
   t.after(killLater(w.child));
-  await w.waitFor((e) => e.type === 'log' && e.message.startsWith('model '), 20_000, 'the model log line');
-  await new Promise((r) => setTimeout(r, 300));
+  // ffmpeg has connected and waits for an answer that never comes.
+  const connecting = async () => {
+    while (sockets.length === 0) await new Promise((r) => setTimeout(r, 50));
+  };
+  await within(connecting(), 20_000, 'the worker connecting to the silent server');
   const asked = performance.now();
   w.child.kill('SIGTERM');
   const exit = await within(w.exited, 5_000, 'worker exit');

@@ -8,6 +8,8 @@ const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 /** Stamps events with `v`, `task` and `ts`, filters `log` events by level, and writes them as NDJSON. */
 export class Emitter {
+  private held: EventBody[] | null = null;
+
   constructor(
     private readonly writer: NdjsonWriter,
     readonly task: string,
@@ -21,7 +23,20 @@ export class Emitter {
   }
 
   log(level: LogLevel, message: string): void {
-    if (LEVELS.indexOf(level) >= LEVELS.indexOf(this.minLevel)) this.emit({ type: 'log', level, message });
+    if (LEVELS.indexOf(level) < LEVELS.indexOf(this.minLevel)) return;
+    if (this.held) this.held.push({ type: 'log', level, message });
+    else this.emit({ type: 'log', level, message });
+  }
+
+  /** Keeps `log` events back until `releaseLogs()`, so that `hello` can be the first line although setup logs first. */
+  holdLogs(): void {
+    this.held ??= [];
+  }
+
+  releaseLogs(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const body of held) this.emit(body);
   }
 
   drained(): Promise<void> {

@@ -64,6 +64,7 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
   const emit = new Emitter(writer, cfg.task, cfg.logLevel);
   let opened: Opened | null = null;
   let counting: Counting | null = null;
+  emit.holdLogs();
   try {
     opened = await openAll({
       ...cfg,
@@ -73,6 +74,7 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
     });
     const source = opened.source;
     emitHello(emit, cfg, opened);
+    emit.releaseLogs();
     counting = {
       counter: new PeopleCounter(cfg.lines, opened.source.info, { counter: { anchor: cfg.anchor } }),
       frames: 0,
@@ -83,6 +85,7 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
     emitDone(emit, counting, source.dropped);
     return 0;
   } catch (err) {
+    emit.releaseLogs();
     if (stop.stopped && !counting) {
       // Asked to stop while the source was still opening: nothing was counted, and that is the answer.
       emitDone(emit, { counter: new PeopleCounter(cfg.lines, { width: 1, height: 1 }), frames: 0, startedAt: performance.now() }, 0);
