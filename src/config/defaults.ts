@@ -2,7 +2,8 @@
 
 export const DEFAULT_WORKER_COUNT = 4;
 export const DEFAULT_SKIP_FRAMES = 1;
-export const DEFAULT_CONFIDENCE = 0.4;
+// The built-in detector's own default: the tracker's low-score pass needs detections from 0.3 up (see DEFAULT_TRACKER_CONFIG).
+export const DEFAULT_CONFIDENCE = 0.3;
 export const DEFAULT_RESULT_OUTPUT = 'results/';
 export const DEFAULT_LOG_LEVEL = 'INFO';
 
