@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DoneEvent, ProgressEvent, ReconnectEvent, TracksEvent, WorkerEvent } from '../src/protocol/events.js';
 import { validateEvent } from '../src/protocol/validate.js';
+import { letterbox } from '../src/vision/letterbox.js';
+import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
+import { openSource } from '../src/worker/source.js';
 import { killLater, spawnWorker, vtest, within } from './worker-harness.js';
 
 const FFMPEG = '/usr/bin/ffmpeg';
@@ -44,12 +47,16 @@ function serve(clip: string, port: number): ChildProcess {
   );
 }
 
-test('a live stream that stops and comes back: reconnect events, frames and counts go on', { timeout: 60_000 }, async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'pcount-live-'));
-  const clip = path.join(dir, 'clip.ts');
-  // MS-MPEG4 does not go into MPEG-TS: 100 frames re-encoded as MPEG-2 with a key frame every second.
+/** MS-MPEG4 does not go into MPEG-TS: 100 frames of vtest.avi re-encoded as MPEG-2 with a key frame every second. */
+function makeClip(): string {
+  const clip = path.join(mkdtempSync(path.join(tmpdir(), 'pcount-live-')), 'clip.ts');
   const made = spawnSync(FFMPEG, ['-loglevel', 'error', '-y', '-i', vtest, '-frames:v', '100', '-c:v', 'mpeg2video', '-q:v', '4', '-g', '10', clip]);
   assert.equal(made.status, 0, String(made.stderr));
+  return clip;
+}
+
+test('a live stream that stops and comes back: reconnect events, frames and counts go on', { timeout: 60_000 }, async (t) => {
+  const clip = makeClip();
   const port = await freePort();
   let server = serve(clip, port);
   t.after(() => server.kill('SIGKILL'));
@@ -99,4 +106,38 @@ test('a live stream that stops and comes back: reconnect events, frames and coun
   if (progressBefore) {
     assert.ok(done.in >= progressBefore.in && done.out >= progressBefore.out, 'counts are kept across the gap');
   }
+});
+
+test('a live source keeps only the newest frame while the consumer is busy, and counts the others as dropped', { timeout: 30_000 }, async (t) => {
+  const clip = makeClip();
+  const port = await freePort();
+  const server = serve(clip, port);
+  t.after(() => server.kill('SIGKILL'));
+  await listening(port, 5000);
+  const ffmpeg = await resolveFfmpeg();
+  const geometryFor = (w: number, h: number) => letterbox(w, h, 384, 288, 'top-left');
+  const source = await openSource({
+    source: `http://127.0.0.1:${port}/x`,
+    live: true,
+    ffmpeg,
+    layoutFor: geometryFor,
+    inputWidth: 384,
+    inputHeight: 288,
+    skipFrames: 1,
+    padValue: 0,
+    stallTimeoutMs: 5000,
+    onReconnect: () => undefined,
+    onLog: () => undefined,
+  });
+  t.after(() => source.close());
+  const first = await within(source.next(), 10_000, 'a first frame');
+  assert.ok(first && first.data.length === 384 * 288 * 3);
+  // Busy for 1.5 s while the stream goes on at 10 frames/s (-re): about 15 frames arrive meanwhile.
+  await new Promise((r) => setTimeout(r, 1500));
+  const newest = await within(source.next(), 5_000, 'the frame after the pause');
+  assert.ok(newest);
+  const skipped = newest.number - first.number - 1;
+  assert.ok(skipped >= 8, `only ${skipped} frames went by in 1.5 s`);
+  assert.equal(source.dropped, skipped, 'every frame not handed out is counted as dropped');
+  assert.ok(newest.pts - first.pts >= 1.4, 'live frames carry wall-clock time');
 });
