@@ -141,3 +141,34 @@ test('a live source keeps only the newest frame while the consumer is busy, and 
   assert.equal(source.dropped, skipped, 'every frame not handed out is counted as dropped');
   assert.ok(newest.pts - first.pts >= 1.4, 'live frames carry wall-clock time');
 });
+
+test('a live stream that stalls (connection open, no data) is restarted after --stall-timeout', { timeout: 60_000 }, async (t) => {
+  const clip = makeClip();
+  const port = await freePort();
+  let server = serve(clip, port);
+  const servers = [server];
+  t.after(() => servers.forEach((s) => s.kill('SIGKILL')));
+  await listening(port, 5000);
+  const stall = 2;
+  const w = spawnWorker(['--source', `http://127.0.0.1:${port}/x`, '--stall-timeout', String(stall), '--emit-tracks'], { stdin: 'pipe' });
+  t.after(killLater(w.child));
+  await w.waitFor((e) => e.type === 'tracks' && e.frame >= 5, 20_000, 'frames');
+
+  server.kill('SIGSTOP');
+  const stoppedAt = Date.now();
+  const reconnect = (await w.waitFor((e) => e.type === 'reconnect', 10_000, 'a reconnect after the stall')) as ReconnectEvent;
+  assert.match(reconnect.reason, new RegExp(`no frame for ${stall} s`));
+  const waited = (reconnect.ts - stoppedAt) / 1000;
+  assert.ok(waited >= stall - 0.5 && waited < stall + 3, `stall noticed after ${waited.toFixed(1)} s`);
+
+  server.kill('SIGKILL');
+  server = serve(clip, port);
+  servers.push(server);
+  await listening(port, 5000);
+  const reconnected = await w.waitFor((e) => e.type === 'log' && /reconnected/.test(e.message), 20_000, 'reconnected');
+  await w.waitFor((e) => e.type === 'tracks' && w.events.indexOf(e) > w.events.indexOf(reconnected), 10_000, 'frames again');
+  w.child.stdin!.write('{"cmd":"stop"}\n');
+  const exit = await within(w.exited, 15_000, 'worker exit after stop');
+  assert.equal(exit.code, 0, w.stderr());
+  assert.equal(w.events.at(-1)?.type, 'done');
+});

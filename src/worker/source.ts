@@ -69,6 +69,7 @@ export async function openSource(o: SourceOptions): Promise<FrameSource> {
 
 /** Files keep a few frames decoded ahead so that ffmpeg works while the detector runs. */
 const FILE_BUFFER_FRAMES = 4;
+const NETWORK_TIMEOUT_MARGIN_MS = 1000;
 
 /**
  * The ffmpeg processes of one source, one after another (a live source gets a new one after each reconnect), each
@@ -96,7 +97,9 @@ export class FfmpegRuns {
         inputArgs: inputArgsFor(this.o.source),
         output: toFrameLayout(layout, this.o.padValue),
         openTimeoutMs: this.o.stallTimeoutMs,
-        networkTimeoutMs: this.o.stallTimeoutMs,
+        // A little longer than the stall time-out: a stall mid-stream is the watchdog's call (and reported as such),
+        // ffmpeg's own socket time-out is the backstop.
+        networkTimeoutMs: this.o.stallTimeoutMs + NETWORK_TIMEOUT_MARGIN_MS,
         bufferFrames: this.o.live ? 1 : FILE_BUFFER_FRAMES,
         maxFrames: this.o.live || this.o.maxFrames === undefined ? undefined : Math.ceil(this.o.maxFrames / this.every),
         every: this.every,
