@@ -88,7 +88,8 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
     emit.releaseLogs();
     if (stop.stopped && !counting) {
       // Asked to stop while the source was still opening: nothing was counted, and that is the answer.
-      emitDone(emit, { counter: new PeopleCounter(cfg.lines, { width: 1, height: 1 }), frames: 0, startedAt: performance.now() }, 0);
+      const lines = cfg.lines.map((l) => ({ name: l.name, in: 0, out: 0 }));
+      emit.emit({ type: 'done', frames: 0, wall_seconds: 0, avg_fps: 0, dropped: 0, lines, in: 0, out: 0 });
       return 0;
     }
     const e = toWorkerError(err);
