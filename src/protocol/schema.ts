@@ -132,11 +132,3 @@ export const workerEventSchema: Schema = {
     then: schema,
   })),
 };
-
-/** Commands a parent writes to a worker's stdin. */
-export const workerCommandSchema: Schema = {
-  $schema: 'http://json-schema.org/draft-07/schema#',
-  type: 'object',
-  required: ['cmd'],
-  properties: { cmd: { enum: ['stop'] } },
-};

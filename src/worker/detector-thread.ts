@@ -19,7 +19,7 @@ const PAD_ALIGN: Record<ModelFormatName, PadAlign> = {
 
 const RELEASE_TIMEOUT_MS = 3000;
 /** One frame being detected and the next one queued behind it: the thread never waits for the main thread. */
-export const MAX_IN_FLIGHT = 2;
+const MAX_IN_FLIGHT = 2;
 
 /**
  * The detector in a worker thread (see detector-thread-entry.ts for why), behind the same interface as
