@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { PassThrough, Writable } from 'node:stream';
 import { LineSplitter, NdjsonWriter, readNdjson } from '../src/protocol/ndjson.js';
 import { validateEvent } from '../src/protocol/validate.js';
@@ -129,4 +130,17 @@ test('schema rejects missing, mistyped and undocumented fields, naming the field
     assert.equal(r.ok, false, JSON.stringify(value));
     if (!r.ok) assert.match(r.errors.join('; '), pattern);
   }
+});
+
+test('every example event in docs/protocol.md validates against the schema', () => {
+  const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
+  const examples = [...doc.matchAll(/```json\n(.*?)\n```/g)].map((m) => m[1]);
+  assert.ok(examples.length >= 9, `found ${examples.length} examples`);
+  const types = new Set<string>();
+  for (const text of examples) {
+    const r = validateEvent(JSON.parse(text));
+    assert.ok(r.ok, `${text}: ${r.ok ? '' : r.errors.join('; ')}`);
+    types.add((JSON.parse(text) as { type: string }).type);
+  }
+  assert.deepEqual([...types].sort(), ['crossing', 'detections', 'done', 'error', 'hello', 'log', 'progress', 'reconnect', 'tracks']);
 });
