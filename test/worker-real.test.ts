@@ -98,3 +98,14 @@ test('--skip-frames 5 on a file: every frame is still counted and reported, in o
   assert.ok(idsOn(6).length > 0, 'confirmed tracks after the second detection frame');
   for (const n of [7, 8, 9, 10]) assert.deepEqual(idsOn(n), idsOn(6), `frame ${n}`);
 });
+
+test('--task names every event, --log-level warn keeps the info lines back, --anchor reaches hello', async () => {
+  const quiet = await runWorkerCli(['--source', vtest, '--max-frames', '3', '--task', 'cam-7', '--log-level', 'warn', '--anchor', 'center'], 30_000);
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.ok(quiet.events.every((e) => e.task === 'cam-7'));
+  assert.equal(quiet.events.filter((e) => e.type === 'log').length, 0);
+  const hello = quiet.events[0] as HelloEvent;
+  assert.equal(hello.anchor, 'center');
+  const chatty = await runWorkerCli(['--source', vtest, '--max-frames', '3'], 30_000);
+  assert.ok(chatty.events.some((e) => e.type === 'log' && e.level === 'info' && e.message.startsWith('ffmpeg ')));
+});
