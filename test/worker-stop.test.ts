@@ -22,6 +22,7 @@ async function expectGracefulDone(w: WorkerChild) {
   const last = w.events.at(-1) as WorkerEvent;
   assert.equal(last.type, 'done', 'done is the last line');
   const done = last as DoneEvent;
+  assert.equal(done.reason, 'stopped');
   assert.ok(done.frames >= 3 && done.frames < VTEST_FRAMES, `stopped early, after ${done.frames} frames`);
   const lastTracks = w.events.filter((e) => e.type === 'tracks').at(-1);
   assert.equal(lastTracks?.type === 'tracks' && lastTracks.frame, done.frames, 'the frame in hand was finished and counted');

@@ -150,7 +150,8 @@ export class TaskResults {
         this.avgFps = ev.avg_fps;
         this.dropped = this.base.dropped + ev.dropped;
         this.setCounts(ev, ev.in - ev.out);
-        if (this.duration !== null) this.position = this.duration;
+        // Only a file read to its end is at 100 %; a stopped or cancelled one stays where it was.
+        if (ev.reason === 'end' && this.duration !== null) this.position = this.duration;
         break;
       default:
         break;

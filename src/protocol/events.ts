@@ -80,8 +80,12 @@ export interface ReconnectEvent extends EventBase {
   reason: string;
 }
 
+/** Why a worker ended: its source ran out, it was asked to stop (signal, stdin, closed stdout, --max-frames), or a fatal error. */
+export type DoneReason = 'end' | 'stopped' | 'error';
+
 export interface DoneEvent extends EventBase {
   type: 'done';
+  reason: DoneReason;
   frames: number;
   wall_seconds: number;
   avg_fps: number;

@@ -97,6 +97,7 @@ export const eventSchemas: Record<string, Schema> = {
     reason: str,
   }),
   done: event('done', 'Last event: the final counts.', {
+    reason: { enum: ['end', 'stopped', 'error'], description: 'source ended, asked to stop, or fatal error' },
     frames: int(),
     wall_seconds: num(0),
     avg_fps: num(0),

@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import type { LogLevel } from '../protocol/events.js';
+import type { DoneReason, LogLevel } from '../protocol/events.js';
 import { NdjsonWriter } from '../protocol/ndjson.js';
 import type { AnchorMode } from '../vision/geometry.js';
 import { PeopleCounter } from '../vision/people-counter.js';
@@ -82,19 +82,19 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
     };
     await countFrames({ cfg, emit, stop, detector: opened.detector, source, c: counting });
     if (stop.reason && stop.reason !== 'stdout closed') emit.log('info', `stopped (${stop.reason})`);
-    emitDone(emit, counting, source.dropped);
+    emitDone(emit, counting, source.dropped, stop.stopped || reachedMaxFrames(cfg, counting) ? 'stopped' : 'end');
     return 0;
   } catch (err) {
     emit.releaseLogs();
     if (stop.stopped && !counting) {
       // Asked to stop while the source was still opening: nothing was counted, and that is the answer.
       const lines = cfg.lines.map((l) => ({ name: l.name, in: 0, out: 0 }));
-      emit.emit({ type: 'done', frames: 0, wall_seconds: 0, avg_fps: 0, dropped: 0, lines, in: 0, out: 0 });
+      emit.emit({ type: 'done', reason: 'stopped', frames: 0, wall_seconds: 0, avg_fps: 0, dropped: 0, lines, in: 0, out: 0 });
       return 0;
     }
     const e = toWorkerError(err);
     emit.emit({ type: 'error', code: e.code, message: e.message, fatal: true });
-    if (counting && opened) emitDone(emit, counting, opened.source.dropped);
+    if (counting && opened) emitDone(emit, counting, opened.source.dropped, 'error');
     io.stderr.write(`pcount-tui worker: ${e.code}: ${e.message}\n`);
     if (e.code === 'INTERNAL' && process.env.PCOUNT_DEBUG && err instanceof Error) io.stderr.write(`${err.stack}\n`);
     return exitCodeFor(e.code);
@@ -201,11 +201,16 @@ function emitHello(emit: Emitter, cfg: WorkerConfig, o: Opened): void {
   });
 }
 
-function emitDone(emit: Emitter, c: Counting, dropped: number): void {
+function reachedMaxFrames(cfg: WorkerConfig, c: Counting): boolean {
+  return cfg.maxFrames !== undefined && c.frames >= cfg.maxFrames;
+}
+
+function emitDone(emit: Emitter, c: Counting, dropped: number, reason: DoneReason): void {
   const wall = (performance.now() - c.startedAt) / 1000;
   const sum = c.counter.summary();
   emit.emit({
     type: 'done',
+    reason,
     frames: c.frames,
     wall_seconds: round(wall, 3),
     avg_fps: round(c.frames / Math.max(wall, 1e-3), 2),
