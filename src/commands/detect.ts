@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { NdjsonWriter } from '../protocol/ndjson.js';
 import type { Detection } from '../vision/types.js';
 import { createDetector, type Detector } from '../worker/detector.js';
+import { toFrameLayout } from '../worker/ffmpeg-args.js';
 import { resolveFfmpeg } from '../worker/ffmpeg-binary.js';
 import { openFrames, probeSource, type FrameReader } from '../worker/ffmpeg-frames.js';
 
@@ -89,15 +90,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     const g = detector.geometryFor(info.width, info.height);
     reader = openFrames({
       ...source,
-      output: {
-        width: g.inputWidth,
-        height: g.inputHeight,
-        scaledWidth: g.scaledWidth,
-        scaledHeight: g.scaledHeight,
-        padX: g.padX,
-        padY: g.padY,
-        padValue: detector.padValue,
-      },
+      output: toFrameLayout(g, detector.padValue),
       every: args.every,
       maxFrames: args.maxFrames,
     });

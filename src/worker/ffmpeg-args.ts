@@ -1,3 +1,4 @@
+import type { Letterbox } from '../vision/letterbox.js';
 import { knownFeatures, type FfmpegFeatures } from './ffmpeg-binary.js';
 
 /** The ffmpeg command line of a frame reader: input options, the scale/pad filter, raw rgb24 on stdout. */
@@ -13,6 +14,19 @@ export interface FrameLayout {
   padX?: number;
   padY?: number;
   padValue?: number;
+}
+
+/** The frame layout ffmpeg must produce for a detector's letterbox geometry. */
+export function toFrameLayout(g: Letterbox, padValue: number): FrameLayout {
+  return {
+    width: g.inputWidth,
+    height: g.inputHeight,
+    scaledWidth: g.scaledWidth,
+    scaledHeight: g.scaledHeight,
+    padX: g.padX,
+    padY: g.padY,
+    padValue,
+  };
 }
 
 export interface FrameReaderOptions {

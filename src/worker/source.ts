@@ -1,7 +1,8 @@
 import type { LogLevel } from '../protocol/events.js';
 import type { Letterbox } from '../vision/letterbox.js';
 import type { FfmpegBinary } from './ffmpeg-binary.js';
-import { openFrames, type FrameLayout, type FrameReader, type SourceInfo } from './ffmpeg-frames.js';
+import { toFrameLayout } from './ffmpeg-args.js';
+import { openFrames, type FrameReader, type SourceInfo } from './ffmpeg-frames.js';
 import { FileSource } from './file-source.js';
 import { LiveSource } from './live-source.js';
 import { inputArgsFor, sourceError } from './source-kind.js';
@@ -137,16 +138,4 @@ function sameLayout(a: Letterbox, b: Letterbox): boolean {
     a.padX === b.padX &&
     a.padY === b.padY
   );
-}
-
-function toFrameLayout(g: Letterbox, padValue: number): FrameLayout {
-  return {
-    width: g.inputWidth,
-    height: g.inputHeight,
-    scaledWidth: g.scaledWidth,
-    scaledHeight: g.scaledHeight,
-    padX: g.padX,
-    padY: g.padY,
-    padValue,
-  };
 }
