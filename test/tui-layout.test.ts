@@ -121,10 +121,10 @@ test('typed-ahead input is split into single keys; escape sequences and single k
   assert.deepEqual(splitTyped('', { upArrow: true }), [['', { upArrow: true }]]);
 });
 
-test('cells: unknown occupancy and idle fps show "-", cameras show "live", a queued file says so', () => {
+test('cells: occupancy as counted (negative when people inside at the start left), idle fps "-", cameras "live", a queued file says so', () => {
   const layout = tableLayout(80, ['a']);
   const col = (key: string) => layout.columns.find((c) => c.key === key)!;
-  assert.equal(cellText(fakeTask('a', { occupancy: -1 }), col('occ'), layout.barWidth, true), '-');
+  assert.equal(cellText(fakeTask('a', { occupancy: -1 }), col('occ'), layout.barWidth, true), '-1');
   assert.equal(cellText(fakeTask('a', { occupancy: 3 }), col('occ'), layout.barWidth, true), '3');
   assert.equal(cellText(fakeTask('a', { fps: 12, state: 'completed' }), col('fps'), layout.barWidth, true), '-');
   assert.equal(cellText(fakeTask('a', { kind: 'camera', state: 'processing' }), col('progress'), layout.barWidth, true), 'live');

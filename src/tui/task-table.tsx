@@ -20,7 +20,7 @@ export function cellText(task: TaskView, column: Column, barWidth: number, unico
     case 'out':
       return String(task.out);
     case 'occ':
-      return task.occupancy >= 0 ? String(task.occupancy) : '-';
+      return String(task.occupancy);
     case 'restarts':
       return String(task.restarts);
     case 'progress': {
