@@ -51,26 +51,34 @@ export class TaskRecord {
     return null;
   }
 
-  view(): TaskView {
+  /** What the table and the export both show of a task. */
+  private common() {
     const r = this.results;
-    const processing = this.state.kind === 'processing';
     return {
       id: this.spec.id,
       kind: this.spec.kind,
       source: this.spec.source,
       state: this.state.kind,
       reason: this.reason(),
-      fps: processing ? r.fps : this.state.kind === 'completed' ? (r.avgFps ?? 0) : 0,
       in: r.in,
       out: r.out,
       occupancy: r.occupancy,
       lines: r.lines.map((l) => ({ ...l })),
-      progress: this.spec.kind === 'video' ? r.progress() : null,
-      etaSeconds: this.spec.kind === 'video' && processing ? r.etaSeconds() : null,
-      restarts: this.restarts,
-      logs: r.logs.toArray(),
       frames: r.frames,
       dropped: r.dropped,
+      restarts: this.restarts,
+    };
+  }
+
+  view(): TaskView {
+    const r = this.results;
+    const processing = this.state.kind === 'processing';
+    return {
+      ...this.common(),
+      fps: processing ? r.fps : this.state.kind === 'completed' ? (r.avgFps ?? 0) : 0,
+      progress: this.spec.kind === 'video' ? r.progress() : null,
+      etaSeconds: this.spec.kind === 'video' && processing ? r.etaSeconds() : null,
+      logs: r.logs.toArray(),
       backoff: processing && this.runner === null && this.backoffTimer !== null,
     };
   }
@@ -78,19 +86,8 @@ export class TaskRecord {
   exportData(): ExportTask {
     const r = this.results;
     return {
-      id: this.spec.id,
-      kind: this.spec.kind,
-      source: this.spec.source,
-      state: this.state.kind,
-      reason: this.reason(),
-      in: r.in,
-      out: r.out,
-      occupancy: r.occupancy,
-      lines: r.lines.map((l) => ({ ...l })),
-      frames: r.frames,
+      ...this.common(),
       avgFps: r.avgFps,
-      dropped: r.dropped,
-      restarts: this.restarts,
       progress: r.progress(),
       startedAt: r.startedAt,
       endedAt: r.endedAt,

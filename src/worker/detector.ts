@@ -14,10 +14,11 @@ export { DetectorError } from './detector-error.js';
 
 /**
  * The person detector: one onnxruntime CPU session, one reused input buffer.
- * Session options as measured with `npm run bench:detect -- --session-options` (centernet 384x288, 2 threads, runs
- * interleaved on a loaded 2-core machine): graph optimisation 'all' 47 ms vs 102 ms for 'extended' and 104 ms for
- * 'basic' (the NCHWc layout rewrite is the big win); parallel execution with 2 inter-op threads 74 ms (the graph is
- * one chain, the extra threads only compete); memory arena off 54 ms, memory pattern off 53 ms.
+ * Session options as measured with `node dist/bench/detect.js --session-options` (centernet 384x288, 2 threads,
+ * median of 30 interleaved runs, quiet 2-core machine): graph optimisation 'all' 15.2 ms vs 34.4 ms for 'extended'
+ * and 36.0 ms for 'basic' (the NCHWc layout rewrite is the big win); parallel execution with 2 inter-op threads
+ * 31.7 ms (the graph is one chain, the extra threads only compete); memory arena off 20.4 ms, memory pattern off
+ * 17.1 ms.
  */
 
 export interface DetectorOptions {

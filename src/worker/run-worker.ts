@@ -8,27 +8,16 @@ import type { DetectorHandle } from './detector-thread.js';
 import { Emitter } from './emitter.js';
 import { toWorkerError, type ErrorCode } from './errors.js';
 import type { Frame, FrameSource } from './source.js';
-import { ffmpegVersionName, openAll, type Opened } from './setup.js';
+import { ffmpegVersionName, openAll, type Opened, type SetupOptions } from './setup.js';
 import { ProgressReporter } from './progress.js';
 import { StopController } from './stop.js';
 
-export interface WorkerConfig {
-  source: string;
+/** What opens the source and the detector (see SetupOptions), plus what the counting loop needs. */
+export interface WorkerConfig extends Omit<SetupOptions, 'log' | 'onReconnect' | 'onStop'> {
   task: string;
   lines: LineSpec[];
-  live: boolean;
-  skipFrames: number;
   anchor: AnchorMode;
-  stallTimeoutMs: number;
   logLevel: LogLevel;
-  ffmpeg?: string;
-  model?: string;
-  modelFormat?: string;
-  inputSize?: string;
-  threads?: number;
-  confidence?: number;
-  /** Stop (as if asked to) after this many frames. */
-  maxFrames?: number;
   /** Write a `tracks` event after every frame (benchmarks). */
   emitTracks: boolean;
 }

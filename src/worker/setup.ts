@@ -17,6 +17,7 @@ export interface SetupOptions {
   confidence?: number;
   stallTimeoutMs: number;
   skipFrames: number;
+  /** Stop (as if asked to) after this many frames. */
   maxFrames?: number;
   log(level: LogLevel, message: string): void;
   onReconnect(attempt: number, delayMs: number, reason: string): void;
