@@ -1,16 +1,12 @@
 import type { Writable } from 'node:stream';
 import type { Pool } from './orchestrator/pool.js';
+import { runExitCode } from './orchestrator/snapshot.js';
 import type { PoolSnapshot } from './orchestrator/types.js';
 import { NdjsonWriter } from './protocol/ndjson.js';
 import { PROTOCOL_VERSION } from './protocol/events.js';
 
 export interface HeadlessOptions {
   stdout?: Writable;
-}
-
-/** 0 when every task ended completed (a camera stopped at the end of the run counts as completed), else 1. */
-function exitCodeFor(snapshot: PoolSnapshot): number {
-  return snapshot.tasks.every((t) => t.state === 'completed') ? 0 : 1;
 }
 
 function summaryEvent(snapshot: PoolSnapshot, exitCode: number): Record<string, unknown> {
@@ -72,7 +68,7 @@ export async function runHeadless(pool: Pool, opts: HeadlessOptions = {}): Promi
   }
   if (readerGone) return 0;
   const snapshot = pool.snapshot();
-  const code = exitCodeFor(snapshot);
+  const code = runExitCode(snapshot);
   writer.write(summaryEvent(snapshot, code));
   await writer.flush();
   return code;

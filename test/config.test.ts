@@ -36,7 +36,7 @@ describe('config loading', () => {
     assert.equal(config.resultOutput, path.join(dir, 'out'));
     assert.equal(config.logLevel, 'warn');
     assert.deepEqual(
-      config.tasks.map((t) => [t.id, t.kind, t.source, t.skipFrames, t.confidence]),
+      config.tasks.map((t) => [t.id, t.kind, t.source, t.options.skip_frames, t.options.confidence]),
       [
         ['entrance', 'camera', 'rtsp://10.0.0.5/stream', 30, 0.4],
         ['lobby', 'video', path.join(dir, 'clip.mp4'), 2, 0.6],
@@ -45,22 +45,16 @@ describe('config loading', () => {
   });
 
   it('lets command-line values win over the file and over per-task overrides', () => {
-    const result = resolveConfig(valid, null, dir, { workerCount: 1, skipFrames: 5, confidence: 0.3, output: '/tmp/elsewhere' });
+    const result = resolveConfig(valid, null, dir, { workerCount: 1, task: { skip_frames: 5, confidence: 0.3, anchor: 'center' }, output: '/tmp/elsewhere' });
     assert.ok(result.ok);
     assert.equal(result.config.workerCount, 1);
     assert.equal(result.config.resultOutput, '/tmp/elsewhere');
     assert.deepEqual(
-      result.config.tasks.map((t) => [t.skipFrames, t.confidence]),
+      result.config.tasks.map((t) => [t.options.skip_frames, t.options.confidence, t.options.anchor]),
       [
-        [5, 0.3],
-        [5, 0.3],
+        [5, 0.3, 'center'],
+        [5, 0.3, 'center'],
       ],
-    );
-    const bad = resolveConfig(valid, null, dir, { workerCount: 0, confidence: 2 });
-    assert.ok(!bad.ok);
-    assert.deepEqual(
-      bad.problems.map(formatProblem),
-      ['--worker-count: must be a whole number >= 1 (found 0)', '--confidence: must be a number in (0, 1] (found 2)'],
     );
   });
 
@@ -122,7 +116,8 @@ describe('config loading', () => {
   });
 
   it('builds ad-hoc tasks: files become videos, URLs and devices cameras, ids unique', () => {
-    const result = adHocConfig([path.join(dir, 'clip.mp4'), 'rtsp://cam.local/live', path.join(dir, 'clip.mp4'), '/dev/video0'], ['0,0.5,1,0.5,floor']);
+    const floor = { name: 'floor', points: [0, 0.5, 1, 0.5] as [number, number, number, number] };
+    const result = adHocConfig([path.join(dir, 'clip.mp4'), 'rtsp://cam.local/live', path.join(dir, 'clip.mp4'), '/dev/video0'], [floor]);
     assert.ok(result.ok);
     assert.deepEqual(
       result.config.tasks.map((t) => [t.id, t.kind, t.lines[0].name]),
@@ -133,9 +128,9 @@ describe('config loading', () => {
         ['clip-2', 'video', 'floor'],
       ],
     );
-    const bad = adHocConfig(['a.mp4'], ['0.5,0,0.5']);
-    assert.ok(!bad.ok);
-    assert.equal(formatProblem(bad.problems[0]), '--line[0]: must be x1,y1,x2,y2[,name] with numbers in 0..1 (found "0.5,0,0.5")');
+    const missing = adHocConfig([path.join(dir, 'gone.mp4')], []);
+    assert.ok(!missing.ok);
+    assert.match(formatProblem(missing.problems[0]), new RegExp(`^--source ${path.join(dir, 'gone.mp4')}: file not found: `));
   });
 });
 

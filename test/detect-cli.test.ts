@@ -50,7 +50,7 @@ describe('pcount-tui detect on vtest.avi', () => {
     const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as DetectionsLine);
     assert.deepEqual(
       lines.map((l) => l.frame),
-      [0, 100, 200, 300, 400, 500, 600, 700],
+      [1, 101, 201, 301, 401, 501, 601, 701],
     );
     const gt = readMotFile(path.join(DATA, 'PETS09-S2L1/gt.txt'));
     let found = 0;
@@ -67,7 +67,7 @@ describe('pcount-tui detect on vtest.avi', () => {
         assert.ok(x >= 0 && y >= 0 && w > 0 && h > 0 && x + w <= 768.05 && y + h <= 576.05, `box ${d.box} outside 768x576`);
         assert.ok(Math.abs(Math.round(x * 10) - x * 10) < 1e-6, 'boxes are rounded to 0.1 px');
       }
-      const rows = gt.filter((r) => r.frame === line.frame + 1);
+      const rows = gt.filter((r) => r.frame === line.frame);
       const truth = rows.filter((r) => r.conf !== 0).map((r) => r.box);
       const c = matchDetections(
         line.detections,
@@ -85,12 +85,12 @@ describe('pcount-tui detect on vtest.avi', () => {
     assert.ok(wrong / detected <= 0.2, `${wrong} of ${detected} detections match nobody`);
   });
 
-  it('reads a still image as frame 0', async () => {
+  it('reads a still image as frame 1', async () => {
     const run = await cli(path.join(DATA, 'messi5.jpg'));
     assert.equal(run.code, 0, run.stderr);
     const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as DetectionsLine);
     assert.equal(lines.length, 1);
-    assert.equal(lines[0].frame, 0);
+    assert.equal(lines[0].frame, 1);
     assert.ok(lines[0].detections.some((d) => d.box[2] > 200 && d.box[3] > 200), 'the man in the photo is found');
   });
 
@@ -108,7 +108,7 @@ describe('pcount-tui detect on vtest.avi', () => {
         }
       });
     });
-    assert.equal((JSON.parse(first) as DetectionsLine).frame, 0);
+    assert.equal((JSON.parse(first) as DetectionsLine).frame, 1);
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     assert.equal(code, 0);
     assert.equal(stderr, '');
@@ -168,7 +168,7 @@ describe('pcount-tui detect with yolox and yolov8 models', () => {
       const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as DetectionsLine);
       assert.deepEqual(
         lines.map((l) => l.frame),
-        [0, 1],
+        [1, 2],
       );
       for (const l of lines) {
         assert.equal(l.detections.length, 1);
@@ -193,9 +193,9 @@ describe('pcount-tui detect with bad input', () => {
     ['a missing model', [VTEST, '--model', 'nope.onnx'], /model file not found: nope\.onnx/],
     ['an unknown format name', [VTEST, '--model-format', 'yolo9000'], /unknown model format "yolo9000"/],
     ['a format that does not fit the model', [VTEST, '--model', 'models/centernet.onnx', '--model-format', 'yolov8'], /does not look like a yolov8 model/],
-    ['a size that is not a multiple of 32', [VTEST, '--input-size', '300x200'], /--input-size 300x200/],
-    ['a size that is not WxH', [VTEST, '--input-size', 'big'], /--input-size "big"/],
-    ['a bad --every', [VTEST, '--every', '0'], /--every must be a positive integer, got 0/],
+    ['a size that is not a multiple of 32', [VTEST, '--input-size', '300x200'], /bad --input-size '300x200'/],
+    ['a size that is not WxH', [VTEST, '--input-size', 'big'], /bad --input-size 'big'/],
+    ['a bad --every', [VTEST, '--every', '0'], /bad --every '0': expected a whole number ≥ 1/],
   ];
   for (const [what, args, message] of cases) {
     it(`names ${what}`, async () => {

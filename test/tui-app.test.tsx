@@ -90,7 +90,7 @@ test('the log pane shows the newest lines and scrolls with PgUp/PgDn within the 
   await quit(ui);
 });
 
-test('s, x, c and r dispatch start, stop, cancel and restart for the selected task', async () => {
+test('s, x and c dispatch start, stop and cancel for the selected task', async () => {
   const pool = twoTasks();
   const ui = mountDashboard(pool);
   await ui.waitFor(/lobby/);
@@ -100,8 +100,31 @@ test('s, x, c and r dispatch start, stop, cancel and restart for the selected ta
   await ui.press('j');
   await ui.press('s');
   await ui.press('x');
+  assert.deepEqual(pool.calls, ['cancel lobby', 'start door', 'stop door']);
+  await quit(ui);
+});
+
+test('r restarts a task that does not run at once, and asks before discarding the counts of a running one', async () => {
+  const pool = twoTasks();
+  const ui = mountDashboard(pool);
+  await ui.waitFor(/lobby/);
   await ui.press('r');
-  assert.deepEqual(pool.calls, ['cancel lobby', 'start door', 'stop door', 'restart door']);
+  await ui.waitFor(/Restart lobby from zero and discard its counts \(3 in, 1 out\)\? \(y\/n\)/);
+  assert.deepEqual(pool.calls, []);
+  await ui.press('j');
+  assert.match(row(ui, 'lobby'), /^> lobby/, 'while asking, other keys do nothing');
+  await ui.press('n');
+  await ui.waitFor(/lobby goes on/);
+  assert.deepEqual(pool.calls, []);
+  await ui.press('r');
+  await ui.waitFor(/Restart lobby from zero/);
+  await ui.press('y');
+  await ui.waitFor(/restart lobby/);
+  assert.deepEqual(pool.calls, ['restart lobby']);
+  await ui.press('j');
+  await ui.waitFor((f) => /^> door/m.test(f));
+  await ui.press('r');
+  assert.deepEqual(pool.calls, ['restart lobby', 'restart door'], 'a pending task is restarted without a question');
   await quit(ui);
 });
 
@@ -140,7 +163,7 @@ test('? shows the help in place of the table and closes again', async () => {
   await quit(ui);
 });
 
-test('q asks before stopping running tasks: n keeps running, y shuts the pool down and exits 0', async () => {
+test('q asks before stopping running tasks: n keeps running, y shuts the pool down and exits 1 for the tasks cut short', async () => {
   const pool = twoTasks();
   const ui = mountDashboard(pool);
   await ui.waitFor(/lobby/);
@@ -152,17 +175,28 @@ test('q asks before stopping running tasks: n keeps running, y shuts the pool do
   await ui.press('q');
   await ui.waitFor(/Quit and stop/);
   await ui.press('y');
-  assert.equal(await ui.exitCode, 0);
+  assert.equal(await ui.exitCode, 1);
   assert.deepEqual(pool.calls, ['shutdown']);
 });
 
-test('q quits at once when every task has finished', async () => {
+test('q quits at once when every task has finished: exit 1 after a failed task, as headless', async () => {
   const pool = new FakePool([fakeTask('a', { state: 'completed', progress: 1 }), fakeTask('b', { state: 'error', reason: 'no such file' })]);
   const ui = mountDashboard(pool);
   await ui.waitFor(/all tasks finished/);
   await ui.press('q');
-  assert.equal(await ui.exitCode, 0);
+  assert.equal(await ui.exitCode, 1);
   assert.deepEqual(pool.calls, ['shutdown']);
+});
+
+test('q after every task completed exits 0 and leaves the totals and the results folder on the terminal', async () => {
+  const pool = new FakePool([fakeTask('a', { state: 'completed', progress: 1, in: 5, out: 2 }), fakeTask('b', { state: 'completed', progress: 1, in: 1, out: 4 })]);
+  pool.update((t) => t, { lastExport: { dir: '/srv/results', files: ['/srv/results/results.json', '/srv/results/a.csv', '/srv/results/b.csv'], at: 0, error: null } });
+  const ui = mountDashboard(pool);
+  await ui.waitFor(/all tasks finished/);
+  await ui.press('q');
+  assert.equal(await ui.exitCode, 0);
+  const summary = ui.stdout.writes.at(-1) ?? '';
+  assert.equal(summary, 'pcount-tui: 2 tasks, 2 completed, 0 failed, 0 cancelled; 6 in, 6 out\nresults: /srv/results (results.json, a.csv, b.csv)\n');
 });
 
 test('Ctrl-C shuts the pool down without asking and exits 130', async () => {

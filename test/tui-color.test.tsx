@@ -40,11 +40,17 @@ test('under NO_COLOR nothing is styled and the states and selection read as plai
   assert.match(frame, /^ {2}door\s+door\.mp4\s+error/m);
 });
 
-test('without a config the start screen says where it looked and how to start, and exits 1', async () => {
+test('without a config the start screen says where it looked and how to start', async () => {
   const writes: string[] = [];
   const stdout = { columns: 80, write: (s: string) => writes.push(s) } as unknown as NodeJS.WriteStream;
-  const code = await renderStartScreen({ searched: ['/home/me/.config/last.json', './pcount.json'], exampleConfig: 'config/example.json', stdout, color: false });
-  assert.equal(code, 1);
+  const hints = {
+    commands: [
+      { command: 'pcount-tui run --source ./clip.mp4 --line 0.5,0,0.5,1', what: 'count clip.mp4' },
+      { command: 'cp config/example.json pcount.json && pcount-tui', what: 'start from the example config' },
+    ],
+    notes: ['Your own video or camera: …'],
+  };
+  await renderStartScreen({ searched: ['/home/me/.config/last.json', './pcount.json'], hints, stdout, color: false });
   const text = writes.join('');
   assert.doesNotMatch(text, /\u001B\[/);
   assert.match(text, /No config found/);

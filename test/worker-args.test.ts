@@ -1,16 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { taskIdFor } from '../src/commands/worker.js';
-import { WorkerError } from '../src/worker/errors.js';
-import { DEFAULT_LINE, parseLineArg, parseLineArgs } from '../src/worker/line-arg.js';
-import { backoffDelay, inputArgsFor, looksLive } from '../src/worker/source-kind.js';
+import { isLiveSource } from '../src/sources/kind.js';
+import { DEFAULT_LINE, parseLine, parseLines } from '../src/sources/lines.js';
+import { taskIdFor } from '../src/sources/task-id.js';
+import { backoffDelay, inputArgsFor } from '../src/worker/source-kind.js';
 
 test('--line: four fractions and an optional name', () => {
-  assert.deepEqual(parseLineArg('0.5,0,0.5,1', 'line'), { name: 'line', points: [0.5, 0, 0.5, 1] });
-  assert.deepEqual(parseLineArg(' 0, 0.25 ,1,0.25 , door, east ', 'x'), { name: 'door, east', points: [0, 0.25, 1, 0.25] });
+  assert.deepEqual(parseLine('0.5,0,0.5,1', 'line'), { name: 'line', points: [0.5, 0, 0.5, 1] });
+  assert.deepEqual(parseLine(' 0, 0.25 ,1,0.25 , door, east ', 'x'), { name: 'door, east', points: [0, 0.25, 1, 0.25] });
 });
 
-test('--line: every malformed value is BAD_LINE quoting it and saying what is wrong', () => {
+test('--line: every malformed value is refused, quoting it and saying what is wrong', () => {
   const cases: [string, RegExp][] = [
     ['0.5,0,0.5', /expected x1,y1,x2,y2/],
     ['0.5,0,,1', /x2 '' is not a number/],
@@ -22,17 +22,19 @@ test('--line: every malformed value is BAD_LINE quoting it and saying what is wr
   ];
   for (const [value, why] of cases) {
     assert.throws(
-      () => parseLineArg(value, 'line'),
-      (err: unknown) => err instanceof WorkerError && err.code === 'BAD_LINE' && err.message.includes(`'${value}'`) && why.test(err.message),
+      () => parseLine(value, 'line'),
+      (err: unknown) => err instanceof Error && err.message.includes(`'${value}'`) && why.test(err.message),
       value,
     );
   }
 });
 
 test('--line list: default line, numbered names, duplicate names rejected', () => {
-  assert.deepEqual(parseLineArgs(undefined), [DEFAULT_LINE]);
-  assert.deepEqual(parseLineArgs(['0,0,1,1', '1,0,0,1,back']).map((l) => l.name), ['line1', 'back']);
-  assert.throws(() => parseLineArgs(['0,0,1,1,a', '1,0,0,1,a']), /'a' is used twice/);
+  assert.deepEqual(parseLines(undefined), [DEFAULT_LINE]);
+  assert.deepEqual(DEFAULT_LINE, { name: 'line', points: [0.5, 0, 0.5, 1] });
+  assert.deepEqual(parseLines(['0,0,1,1']).map((l) => l.name), ['line'], 'one unnamed line is called like the default line');
+  assert.deepEqual(parseLines(['0,0,1,1', '1,0,0,1,back']).map((l) => l.name), ['line1', 'back']);
+  assert.throws(() => parseLines(['0,0,1,1,a', '1,0,0,1,a']), /'a' is used twice/);
 });
 
 test('reconnect back-off doubles up to the cap, with ±25 % jitter', () => {
@@ -44,15 +46,15 @@ test('reconnect back-off doubles up to the cap, with ±25 % jitter', () => {
 });
 
 test('source kinds: what is live, which input options, task ids', () => {
-  assert.equal(looksLive('rtsp://cam/stream'), true);
-  assert.equal(looksLive('HTTP://host/x'), true);
-  assert.equal(looksLive('/dev/video0'), true);
-  assert.equal(looksLive('/data/clip.mp4'), false);
-  assert.equal(looksLive('frames/%04d.png'), false);
+  assert.equal(isLiveSource('rtsp://cam/stream'), true);
+  assert.equal(isLiveSource('HTTP://host/x'), true);
+  assert.equal(isLiveSource('/dev/video0'), true);
+  assert.equal(isLiveSource('/data/clip.mp4'), false);
+  assert.equal(isLiveSource('frames/%04d.png'), false);
   assert.deepEqual(inputArgsFor('rtsp://cam/s').slice(0, 2), ['-rtsp_transport', 'tcp']);
   assert.deepEqual(inputArgsFor('/dev/video2'), ['-f', 'v4l2']);
   assert.deepEqual(inputArgsFor('clip.mp4'), []);
   assert.equal(taskIdFor('/data/Front Door.mp4'), 'Front-Door');
   assert.equal(taskIdFor('/data/gate-3/%05d.jpg'), 'gate-3');
-  assert.equal(taskIdFor('rtsp://user@10.0.0.5:554/live/1'), 'user-10.0.0.5-554-live-1');
+  assert.equal(taskIdFor('rtsp://user@10.0.0.5:554/live/1'), '10.0.0.5-554-live-1');
 });

@@ -54,13 +54,11 @@ export interface TaskSpec {
   /** Absolute path for files; URLs and devices unchanged. */
   source: string;
   lines: LineConfig[];
-  skipFrames: number;
-  confidence: number;
-  model?: string;
-  modelFormat?: string;
-  inputSize?: string;
-  anchor?: string;
-  stallTimeout?: number;
+  /**
+   * The task options (see TASK_OPTIONS) from the command line, else the task, else `parallel_config`; `skip_frames`
+   * and `confidence` always set, `model` an absolute path. Unset ones take the worker's defaults.
+   */
+  options: TaskOverrides & { skip_frames: number; confidence: number };
 }
 
 export type WorkerLogLevel = 'debug' | 'info' | 'warn' | 'error';

@@ -17,6 +17,10 @@ export interface PoolOptions {
   timers?: Timers;
   random?: () => number;
   cpus?: number;
+  /** onnxruntime threads of every worker (`--threads`); default: a fair share of the CPUs among the running workers. */
+  threads?: number;
+  /** The ffmpeg binary every worker uses (`--ffmpeg`); default: each worker's own resolution. */
+  ffmpeg?: string;
   /** A child that prints nothing for this long is killed (and a camera restarted). */
   stallTimeoutMs?: number;
   /** The same before the child's `hello`, which may first have to build the model. */

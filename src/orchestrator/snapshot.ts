@@ -18,3 +18,11 @@ export function buildSnapshot(tasks: TaskView[], workers: WorkerView[], queued: 
     lastExport,
   };
 }
+
+/**
+ * The exit status of a run, headless or in the dashboard: 0 when every task ended completed (a camera stopped at the
+ * end of the run counts as completed), else 1 (a task failed, or was cancelled or cut short).
+ */
+export function runExitCode(snapshot: PoolSnapshot): number {
+  return snapshot.tasks.every((t) => t.state === 'completed') ? 0 : 1;
+}

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { taskOptionFlags } from '../config/task-options.js';
 import type { TaskSpec, WorkerLogLevel } from '../config/types.js';
 
 /** The program and leading arguments that start one worker; the task's flags are appended. */
@@ -16,20 +17,21 @@ export function defaultWorkerCommand(): WorkerCommand {
 export interface WorkerRunOptions {
   threads: number;
   logLevel: WorkerLogLevel;
+  /** The ffmpeg binary given to the run (`--ffmpeg`); else each worker resolves its own. */
+  ffmpeg?: string;
 }
 
-/** The worker's command-line flags for one task (the names are the worker's contract). */
+/**
+ * The worker's command-line flags for one task (the names are the worker's contract). The config's list decides
+ * whether a source is live: a camera always is, a video never (an `http://…` camera and a `rtsp://` recording alike).
+ */
 export function workerArgs(task: TaskSpec, opts: WorkerRunOptions): string[] {
   const args = ['--source', task.source];
   for (const line of task.lines) args.push('--line', `${line.points.join(',')},${line.name}`);
-  args.push('--skip-frames', String(task.skipFrames), '--confidence', String(task.confidence));
+  args.push(...taskOptionFlags(task.options));
   args.push('--task', task.id, '--threads', String(opts.threads), '--log-level', opts.logLevel);
-  if (task.kind === 'camera') args.push('--live');
-  if (task.model) args.push('--model', task.model);
-  if (task.modelFormat) args.push('--model-format', task.modelFormat);
-  if (task.inputSize) args.push('--input-size', task.inputSize);
-  if (task.anchor) args.push('--anchor', task.anchor);
-  if (task.stallTimeout !== undefined) args.push('--stall-timeout', String(task.stallTimeout));
+  args.push(task.kind === 'camera' ? '--live' : '--no-live');
+  if (opts.ffmpeg) args.push('--ffmpeg', opts.ffmpeg);
   return args;
 }
 

@@ -71,8 +71,8 @@ export abstract class Supervisor {
     const slot = rec.slot!;
     rec.results.startedAt ??= this.timers.now();
     rec.results.endedAt = null;
-    const threads = fairThreads(this.opts.cpus ?? availableParallelism(), running);
-    const args = workerArgs(rec.spec, { threads, logLevel: this.opts.logLevel ?? 'info' });
+    const threads = this.opts.threads ?? fairThreads(this.opts.cpus ?? availableParallelism(), running);
+    const args = workerArgs(rec.spec, { threads, logLevel: this.opts.logLevel ?? 'info', ffmpeg: this.opts.ffmpeg });
     const runner: ChildRunner = new ChildRunner({
       command: this.opts.command ?? defaultWorkerCommand(),
       args,
@@ -97,7 +97,8 @@ export abstract class Supervisor {
    */
   protected stallTimeoutFor(rec: TaskRecord): number {
     const base = this.opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
-    return rec.spec.stallTimeout === undefined ? base : Math.max(base, rec.spec.stallTimeout * 3000);
+    const own = rec.spec.options.stall_timeout;
+    return own === undefined ? base : Math.max(base, own * 3000);
   }
 
   protected handleEvent(rec: TaskRecord, raw: WorkerEvent): void {

@@ -1,3 +1,4 @@
+import { frameNumber } from '../sources/frames.js';
 import { WorkerError } from './errors.js';
 import type { SourceInfo } from './ffmpeg-frames.js';
 import { FrameFiller } from './frame-filler.js';
@@ -47,8 +48,8 @@ export class FileSource implements FrameSource {
     const { geometry } = this.runs;
     const fps = this.runs.info.fps ?? 1;
     const empty = new Uint8Array(0);
-    for (const index of skipped) this.queued.push({ number: index + 1, pts: index / fps, detect: false, data: empty, geometry });
-    if (f) this.queued.push({ number: f.index + 1, pts: f.ptsSeconds, detect: true, data: f.data, geometry });
+    for (const index of skipped) this.queued.push({ number: frameNumber(index), pts: index / fps, detect: false, data: empty, geometry });
+    if (f) this.queued.push({ number: frameNumber(f.index), pts: f.ptsSeconds, detect: true, data: f.data, geometry });
   }
 
   private async readWithin(ms: number) {
