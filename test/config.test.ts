@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { adHocConfig, loadConfig, resolveConfig } from '../src/config/load.js';
 import { formatProblem, validateConfig } from '../src/config/validate.js';
+import { LogFiles } from '../src/orchestrator/log-files.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const bin = path.join(repo, 'bin/pcount-tui.js');
@@ -115,6 +116,54 @@ describe('config loading', () => {
     assert.equal(formatProblem(absent.problems[0]), '$: cannot be read: no such file');
   });
 
+  it('says at which line and column a file stops being JSON, whatever the mistake', () => {
+    const cases: [string, string, RegExp][] = [
+      ['trailing comma', '{\n  "videos": [\n    { "id": "a", }\n  ]\n}', /line 3, column 18: Expected double-quoted property name/],
+      ['unexpected token (V8 gives no position)', '{\n  "videos": [1,]\n}', /line 2, column 16: Unexpected token '\]'/],
+      ['bad literal (no position either)', '{\n  "a": tru\n}', /line 2, column 11: Unexpected token/],
+      ['cut short', '{\n  "videos": [\n', /line 3, column 1: the file ends before the JSON does/],
+      ['text after the end', '{}\n}', /line 2, column 1: Unexpected non-whitespace character after JSON/],
+      ['unquoted key', '{ videos: [] }', /line 1, column 3: Expected property name/],
+    ];
+    for (const [what, text, expected] of cases) {
+      const r = loadConfig(writeConfig(`syntax-${what.replace(/\W+/g, '-')}.json`, text));
+      assert.ok(!r.ok, what);
+      assert.equal(r.problems.length, 1, what);
+      assert.match(formatProblem(r.problems[0]), /^\$: is not valid JSON at line \d+, column \d+: /, what);
+      assert.match(r.problems[0].message, expected, `${what}: ${r.problems[0].message}`);
+    }
+    const bom = loadConfig(writeConfig('bom.json', `\uFEFF${JSON.stringify(valid)}`));
+    assert.ok(bom.ok, 'a byte-order mark is not a mistake');
+  });
+
+  it('finds an unwritable result_output before anything runs: a file in the way, a read-only folder', async () => {
+    const blocker = path.join(dir, 'a-file');
+    writeFileSync(blocker, 'not a folder');
+    const cases: [string, RegExp][] = [
+      [blocker, new RegExp(`^${blocker} is a file, not a folder$`)],
+      [path.join(blocker, 'results'), new RegExp(`^cannot make ${blocker}/results: ${blocker} is a file, not a folder$`)],
+      // sysfs refuses new entries even to root, like a read-only mount or a folder without write permission.
+      ['/sys/kernel/pcount-results', /^cannot make \/sys\/kernel\/pcount-results: \/sys\/kernel is not writable \(E(PERM|ACCES|ROFS)\)$/],
+    ];
+    for (const [output, message] of cases) {
+      const r = resolveConfig({ ...valid, parallel_config: { ...valid.parallel_config, result_output: output } }, null, dir);
+      assert.ok(!r.ok, output);
+      assert.deepEqual(r.problems.map((p) => p.path), ['$.parallel_config.result_output']);
+      assert.match(r.problems[0].message, message);
+    }
+    const logsBlocked = path.join(dir, 'out-with-logs-file');
+    mkdirSync(logsBlocked);
+    writeFileSync(path.join(logsBlocked, 'logs'), 'a file where the log folder goes');
+    const logs = resolveConfig(valid, null, dir, { output: logsBlocked });
+    assert.ok(!logs.ok);
+    assert.equal(formatProblem(logs.problems[0]), `--output: cannot make ${logsBlocked}/logs: it is a file, not a folder`);
+    assert.ok(resolveConfig(valid, null, dir, { output: path.join(dir, 'new', 'deeper') }).ok, 'folders still to be made are fine');
+    // Should the folder turn unwritable during a run, log lines are dropped instead of crashing the parent.
+    const logs2 = new LogFiles(blocker);
+    assert.doesNotThrow(() => logs2.worker(0, 'a line'));
+    await logs2.close();
+  });
+
   it('builds ad-hoc tasks: files become videos, URLs and devices cameras, ids unique', () => {
     const floor = { name: 'floor', points: [0, 0.5, 1, 0.5] as [number, number, number, number] };
     const result = adHocConfig([path.join(dir, 'clip.mp4'), 'rtsp://cam.local/live', path.join(dir, 'clip.mp4'), '/dev/video0'], [floor]);
@@ -163,6 +212,20 @@ describe('pcount-tui validate', () => {
     const { code, stdout } = await validate(writeConfig('cli-ok.json', valid));
     assert.equal(code, 0, stdout);
     assert.equal(stdout, `ok ${path.join(dir, 'cli-ok.json')}: 1 camera, 1 video, worker_count 3, results in ${path.join(dir, 'out')}\n`);
+  });
+
+  it('refuses an unwritable result_output with exit 1 naming the path, and run starts no worker', async () => {
+    const blocker = path.join(dir, 'cli-blocker');
+    writeFileSync(blocker, 'a file where the results go');
+    const file = writeConfig('cli-unwritable.json', { ...valid, parallel_config: { result_output: blocker } });
+    const checked = await validate(file);
+    assert.equal(checked.code, 1);
+    assert.match(checked.stdout, new RegExp(`\\$\\.parallel_config\\.result_output: ${blocker} is a file, not a folder`));
+    const ran = await run(process.execPath, [bin, 'run', file, '--no-tui'], { env: { ...process.env, PCOUNT_CONFIG_DIR: dir } }).catch((e: { code: number; stdout: string; stderr: string }) => e);
+    assert.equal((ran as { code?: number }).code, 1);
+    assert.equal(ran.stdout, '', 'no event: no worker started');
+    assert.match(ran.stderr, new RegExp(`result_output: ${blocker} is a file, not a folder`));
+    assert.doesNotMatch(ran.stderr, /\n\s+at |mkdirSync/, 'no stack trace');
   });
 
   it('accepts the shipped example that points at the shared sample video', async () => {

@@ -112,9 +112,12 @@ test('the dashboard in tmux at 80x24: select, log pane, cancel, export, resize, 
     await waitScreen(/Quit and stop 1 unfinished task\? \(y\/n\)/);
     keys('y');
     now = await waitScreen(/\[exit \d+\]/, 20_000);
-    assert.match(now, /\[exit 0\]/);
+    // Like a headless run, a dashboard whose tasks were cut short exits 1.
+    assert.match(now, /\[exit 1\]/);
     // Back on the normal screen the summary may have scrolled into the history (after the resizes), so read that too.
-    assert.match(tmux('capture-pane', '-p', '-S', '-', '-t', session), /pcount-tui: 2 tasks, 0 completed, 0 failed, 2 cancelled/);
+    const history = tmux('capture-pane', '-p', '-J', '-S', '-', '-t', session);
+    assert.match(history, /pcount-tui: 2 tasks, 0 completed, 0 failed, 2 cancelled; \d+ in, \d+ out/);
+    assert.match(history, new RegExp(`results: ${results} \\(results\\.json, `));
     assert.deepEqual(processesWith(dir), [], 'no worker or decoder outlives the dashboard');
     assert.ok(existsSync(path.join(results, 'north.csv')));
   } finally {

@@ -3,7 +3,7 @@ import type { PoolControl } from '../src/orchestrator/types.js';
 import { renderDashboard, type DashboardOptions } from '../src/tui/render.js';
 
 /** A terminal for Ink without a terminal: records every frame, reports a size, can be resized. */
-class FakeStdout extends EventEmitter {
+export class FakeStdout extends EventEmitter {
   readonly writes: string[] = [];
   isTTY = false;
   constructor(
@@ -24,7 +24,7 @@ class FakeStdout extends EventEmitter {
 }
 
 /** Key presses arrive through `readable` + `read()`, as Ink expects from a TTY in raw mode. */
-class FakeStdin extends EventEmitter {
+export class FakeStdin extends EventEmitter {
   constructor(readonly isTTY: boolean) {
     super();
   }

@@ -54,7 +54,13 @@ export class LogFiles {
   private write(name: string, line: string): void {
     let stream = this.streams.get(name);
     if (!stream) {
-      mkdirSync(this.dir, { recursive: true });
+      // The folder was checked before the run; if it went away or turned read-only since, the run goes on without
+      // log files (the dashboard still shows the logs) instead of dying on a stack trace.
+      try {
+        mkdirSync(this.dir, { recursive: true });
+      } catch {
+        return;
+      }
       // logrotate style: the live file keeps its name, older ones are `<name>.1` (newest) … `<name>.<maxFiles>`.
       const fileName = (index: number | Date | null) => (typeof index === 'number' && index > 0 ? `${name}.${index}` : name);
       stream = createStream(fileName as (time: number | Date) => string, { path: this.dir, size: this.opts.size, rotate: this.opts.maxFiles });
