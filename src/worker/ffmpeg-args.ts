@@ -1,5 +1,6 @@
 import type { Letterbox } from '../vision/letterbox.js';
 import { knownFeatures, type FfmpegFeatures } from './ffmpeg-binary.js';
+import { describeSource } from '../sources/kind.js';
 
 /** The ffmpeg command line of a frame reader: input options, the scale/pad filter, raw rgb24 on stdout. */
 
@@ -55,10 +56,10 @@ export interface FrameReaderOptions {
   stderrLines?: number;
 }
 
-const NETWORK = /^(rtsps?|rtmps?|https?|tcp|udp|srt|rtp|mms):\/\//i;
-
+/** Read over a socket (a stream or a file behind a URL): ffmpeg then needs a time-out to give up on a dead peer. */
 export function isNetworkInput(input: string): boolean {
-  return NETWORK.test(input);
+  const { kind } = describeSource(input);
+  return kind === 'stream' || kind === 'remote-file';
 }
 
 /** Release number check for binaries resolveFfmpeg has not examined; unversioned git builds count as old. */
