@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { writeFileAtomic } from '../src/orchestrator/atomic-write.js';
+import { writeFileAtomic } from '../src/common/atomic-write.js';
 import { CSV_HEADER, writeExport, type TaskExport } from '../src/orchestrator/export.js';
 import { Pool } from '../src/orchestrator/pool.js';
 import type { CrossingEvent } from '../src/protocol/events.js';

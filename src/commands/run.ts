@@ -92,9 +92,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     exportDir: prefs.exportFolder,
     logLevel: config.logLevel,
   });
-  // Whatever ends the process, no worker may outlive it.
-  const killAll = () => pool.killAll();
-  process.on('exit', killAll);
+  // No worker outlives this process, whatever ends it: every child is registered with killOnExit (common/terminate.ts).
   try {
     if (!tui) return await runHeadless(pool);
     pool.begin();
@@ -102,6 +100,5 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     return await renderDashboard(pool, { configPath: config.configPath ?? undefined, refreshMs: prefs.ui.refreshMs });
   } finally {
     await pool.shutdown();
-    process.off('exit', killAll);
   }
 }

@@ -1,26 +1,43 @@
 import path from 'node:path';
 import { format } from 'node:util';
 import type { LogLevel } from '../protocol/events.js';
+import { isTaskId, TASK_ID_RULE } from '../protocol/names.js';
 import { NdjsonWriter } from '../protocol/ndjson.js';
 import { Emitter } from '../worker/emitter.js';
 import { toWorkerError, WorkerError } from '../worker/errors.js';
 import { parseLineArgs } from '../worker/line-arg.js';
+import { SOURCE_ENV } from '../orchestrator/spawn-worker.js';
+import { redactSource } from '../sources/credentials.js';
 import { exitCodeFor, runWorker, type WorkerConfig } from '../worker/run-worker.js';
 import { looksLive } from '../worker/source-kind.js';
+import { textCleaner } from '../worker/text.js';
+
+/**
+ * The source to open. A source with a password comes in the environment (SOURCE_ENV), which other users cannot read,
+ * while `--source` holds its redacted form for `ps`; the variable is used only when its redacted form is `--source`,
+ * and is removed at once so that ffmpeg does not inherit it.
+ */
+export function sourceFrom(argv: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): string {
+  const given = String(argv.source ?? '');
+  const secret = env[SOURCE_ENV];
+  delete env[SOURCE_ENV];
+  return secret !== undefined && redactSource(secret) === given ? secret : given;
+}
 
 /** `pcount-tui worker`: one counting task, NDJSON events on stdout (see docs/protocol.md). */
 export async function run(argv: Record<string, unknown>): Promise<number> {
   keepStdoutForEvents();
-  const source = String(argv.source ?? '');
-  const task = typeof argv.task === 'string' && argv.task !== '' ? argv.task : taskIdFor(source);
+  const source = sourceFrom(argv);
+  const task = typeof argv.task === 'string' && argv.task !== '' ? argv.task : taskIdFor(redactSource(source));
   let cfg: WorkerConfig;
   try {
     cfg = toConfig(argv, source, task);
   } catch (err) {
     const e = toWorkerError(err);
-    const emit = new Emitter(new NdjsonWriter(process.stdout), task);
+    const clean = textCleaner(source);
+    const emit = new Emitter(new NdjsonWriter(process.stdout), task, 'info', clean);
     emit.emit({ type: 'error', code: e.code, message: e.message, fatal: true });
-    process.stderr.write(`pcount-tui worker: ${e.code}: ${e.message}\n`);
+    process.stderr.write(`pcount-tui worker: ${e.code}: ${clean(e.message)}\n`);
     await emit.flush();
     return exitCodeFor(e.code);
   }
@@ -29,6 +46,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
 
 function toConfig(argv: Record<string, unknown>, source: string, task: string): WorkerConfig {
   if (source === '') throw new WorkerError('BAD_ARGUMENT', '--source is empty');
+  if (!isTaskId(task)) throw new WorkerError('BAD_ARGUMENT', `--task ${JSON.stringify(task)}: a task id may hold only ${TASK_ID_RULE}`);
   const lines = parseLineArgs(argv.line as string[] | undefined);
   const skipFrames = intOption(argv.skipFrames, '--skip-frames', 1, 1);
   const stallTimeout = numOption(argv.stallTimeout, '--stall-timeout', 10);

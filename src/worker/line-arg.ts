@@ -1,4 +1,5 @@
 import type { LineSpec } from '../vision/types.js';
+import { isLineName, LINE_NAME_RULE } from '../protocol/names.js';
 import { WorkerError } from './errors.js';
 
 /** Used when no `--line` is given: a vertical line through the middle of the frame, top to bottom. */
@@ -19,8 +20,10 @@ export function parseLineArg(value: string, fallbackName: string): LineSpec {
   });
   const [x1, y1, x2, y2] = nums;
   if (x1 === x2 && y1 === y2) throw bad('the two end points are the same');
-  const name = value.split(',').slice(4).join(',').trim();
+  if (parts.length > 5) throw bad('a line name may not contain a comma');
+  const name = (parts[4] ?? '').trim();
   if (parts.length > 4 && name === '') throw bad('the name after the fourth comma is empty');
+  if (name !== '' && !isLineName(name)) throw bad(`the name may hold only ${LINE_NAME_RULE}`);
   return { name: name || fallbackName, points: [x1, y1, x2, y2] };
 }
 

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { LogFiles } from '../src/orchestrator/log-files.js';
+import { LogFiles } from '../../src/orchestrator/log-files.js';
 
 describe('log files', () => {
   it('keeps one file per worker and per camera and rotates them by size', async () => {

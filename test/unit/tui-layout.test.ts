@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeExport, formatEta, progressBar, shortenSource, truncate, truncateMiddle } from '../src/tui/format.js';
-import { bodyLayout, frameHeight, MARKER_WIDTH, GAP, scrollStart, tableLayout } from '../src/tui/layout.js';
-import { handleKey, initialUi, splitTyped, type KeyContext } from '../src/tui/keys.js';
-import { colorFromEnv, unicodeFromEnv } from '../src/tui/theme.js';
-import { cellText } from '../src/tui/task-table.js';
-import { fakeTask } from '../src/tui/dev/fake-pool.js';
+import { describeExport, formatEta, progressBar, shortenSource, truncate, truncateMiddle } from '../../src/tui/format.js';
+import { bodyLayout, frameHeight, MARKER_WIDTH, GAP, scrollStart, tableLayout } from '../../src/tui/layout.js';
+import { handleKey, initialUi, splitTyped, type KeyContext } from '../../src/tui/keys.js';
+import { colorFromEnv, unicodeFromEnv } from '../../src/tui/theme.js';
+import { cellText } from '../../src/tui/task-table.js';
+import { fakeTask } from '../../src/tui/dev/fake-pool.js';
 
 const width = (l: ReturnType<typeof tableLayout>) => MARKER_WIDTH + l.columns.reduce((s, c) => s + c.width, 0) + GAP * (l.columns.length - 1);
 const keys = (l: ReturnType<typeof tableLayout>) => l.columns.map((c) => c.key);
