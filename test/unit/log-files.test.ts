@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -22,5 +22,35 @@ describe('log files', () => {
     assert.match(readFileSync(path.join(out, 'logs', 'worker-1.log.2'), 'utf8'), /WARN {2}\[hall\] line \d+ y+\n/);
     assert.match(readFileSync(path.join(out, 'logs', 'camera-door.log'), 'utf8'), /^\d{4}-\d\d-\d\dT[\d:.]+Z INFO {2}\[door\] first line\n$/);
     assert.ok(readFileSync(path.join(out, 'logs', 'worker-1.log'), 'utf8').length <= 1024 + 100);
+  });
+
+  it('holds at most its pending limit in memory when lines come faster than the disk takes them, and says how many it dropped', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'pcount-logs-'));
+    const logs = new LogFiles(out, { maxPendingBytes: 64 * 1024 });
+    const line = `WARN  [flood] ${'z'.repeat(200)}`;
+    let most = 0;
+    // One synchronous burst: nothing reaches the disk meanwhile.
+    for (let i = 0; i < 20_000; i++) {
+      logs.worker(0, line);
+      most = Math.max(most, logs.pendingBytes);
+    }
+    assert.ok(most <= 64 * 1024 + line.length + 40, `${most} bytes pending`);
+    await logs.close();
+    const text = readFileSync(path.join(out, 'logs', 'worker-0.log'), 'utf8');
+    const kept = text.split('\n').filter((l) => l.includes('[flood]')).length;
+    const dropped = Number(/WARN {2}(\d+) log lines dropped/.exec(text)?.[1]);
+    assert.equal(kept + dropped, 20_000, `${kept} lines written, ${dropped} reported dropped`);
+  });
+
+  it('makes the files readable by their owner only when asked, also files left by an earlier run', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'pcount-logs-'));
+    mkdirSync(path.join(out, 'logs'));
+    writeFileSync(path.join(out, 'logs', 'camera-gate.log'), 'earlier run\n');
+    chmodSync(path.join(out, 'logs', 'camera-gate.log'), 0o644);
+    const logs = new LogFiles(out, { mode: 0o600 });
+    logs.camera('gate', 'INFO  [gate] hello');
+    logs.worker(0, 'INFO  [gate] hello');
+    await logs.close();
+    for (const name of ['camera-gate.log', 'worker-0.log']) assert.equal(statSync(path.join(out, 'logs', name)).mode & 0o777, 0o600, name);
   });
 });

@@ -131,3 +131,12 @@ test('cells: occupancy as counted (negative when people inside at the start left
   assert.equal(cellText(fakeTask('a'), col('progress'), layout.barWidth, true), 'queued');
   assert.equal(cellText(fakeTask('a', { state: 'completed', progress: 1 }), col('progress'), 6, false), '###### 100% ');
 });
+
+test('cells: a camera waiting to be tried again shows why, and outside text is shown escaped', () => {
+  const layout = tableLayout(80, ['a']);
+  const col = (key: string) => layout.columns.find((c) => c.key === key)!;
+  assert.equal(cellText(fakeTask('a', { kind: 'camera', state: 'processing', phase: 'offline' }), col('state'), layout.barWidth, true), 'offline');
+  assert.equal(cellText(fakeTask('a', { kind: 'camera', state: 'processing', phase: 'restarting' }), col('state'), layout.barWidth, true), 'restarting');
+  assert.equal(cellText(fakeTask('a', { state: 'processing', phase: 'running' }), col('state'), layout.barWidth, true), 'processing');
+  assert.equal(cellText(fakeTask('a', { source: '/x/door\u001b]0;t\u0007.mp4' }), col('source'), 200, true), 'door\\x1b]0;t\\x07.mp4');
+});
