@@ -1,4 +1,5 @@
 import yargs, { type Argv } from 'yargs';
+import { redactSource } from './sources/credentials.js';
 
 /**
  * The command table. Each handler is imported lazily so that a worker child never loads Ink or React,
@@ -37,7 +38,14 @@ async function dispatch(name: string, argv: Record<string, unknown>): Promise<nu
   }
 }
 
+/** `ps` shows every user each process's command line: a password typed into it is hidden as soon as we run. */
+function hidePasswordsFromPs(): void {
+  const shown = process.argv.map(redactSource);
+  if (shown.some((arg, i) => arg !== process.argv[i])) process.title = shown.join(' ');
+}
+
 export async function main(args: string[]): Promise<number> {
+  hidePasswordsFromPs();
   let code = 0;
   const handle = (name: string) => async (argv: Record<string, unknown>) => {
     code = await dispatch(name, argv);

@@ -10,7 +10,7 @@ import type { CrossingEvent, DoneEvent } from '../src/protocol/events.js';
 import { redactSource } from '../src/sources/credentials.js';
 import { ffmpeg, vtest } from './footage.js';
 import { binPath, descendants } from './real-clips.js';
-import { killLater, runWorkerCli, spawnWorker, within } from './worker-harness.js';
+import { freePort, killLater, runWorkerCli, spawnWorker, within } from './worker-harness.js';
 
 /**
  * Camera passwords must never be printed, stored, or visible in `ps`. Two sources with passwords: an RTSP camera that
@@ -45,16 +45,6 @@ const server = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
     res.end(readFileSync(clip));
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const httpSource = () => `http://viewer:${HTTP_PASSWORD}@127.0.0.1:${httpPort}/clip.avi`;
 const rtspSource = (port: number) => `rtsp://admin:${RTSP_PASSWORD}@127.0.0.1:${port}/x`;
@@ -162,6 +152,33 @@ describe('a camera password', () => {
     assert.equal(error?.type === 'error' && error.code, 'SOURCE_UNREACHABLE');
     assert.match(error?.type === 'error' ? error.message : '', new RegExp(`rtsp://admin:\\*\\*\\*@127\\.0\\.0\\.1:${closedPort}/x`));
     assertNoSecret(r.lines.join('\n') + r.stderr, 'output');
+  });
+
+  it('typed into the command line of a run, is hidden from ps once the run has started, and out of its task id', async () => {
+    const run = spawn(process.execPath, [binPath, 'run', '--source', rtspSource(closedPort), '--no-tui'], {
+      env: { ...process.env, PCOUNT_CONFIG_DIR: mkdtempSync(path.join(tmpdir(), 'pcount-prefs-')) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    after(killLater(run));
+    let stdout = '';
+    run.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => run.on('close', (code) => resolve(code)));
+    await within(
+      (async () => {
+        while (!stdout.includes('\n')) await new Promise((r) => setTimeout(r, 20));
+      })(),
+      60_000,
+      'the first event',
+    );
+    const argv = readFileSync(`/proc/${run.pid}/cmdline`, 'utf8');
+    assertNoSecret(argv, 'the run\'s /proc/<pid>/cmdline');
+    assert.match(argv, /rtsp:\/\/admin:\*\*\*@127\.0\.0\.1/);
+    run.kill('SIGTERM');
+    assert.equal(await within(exited, 30_000, 'the run ending'), 0);
+    assertNoSecret(stdout, 'stdout');
+    const summary = JSON.parse(stdout.trimEnd().split('\n').at(-1)!) as { tasks: { task: string }[] };
+    assertNoSecret(summary.tasks[0].task, 'the task id');
+    assert.match(summary.tasks[0].task, /127\.0\.0\.1/, 'the id names the camera');
   });
 
   it('stays out of a headless run: its NDJSON, results, logs and every worker and ffmpeg; the offline camera is retried until SIGTERM', async () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { validateEvent } from '../src/protocol/validate.js';
 import type { ErrorEvent } from '../src/protocol/events.js';
-import { runWorkerCli, vtest } from './worker-harness.js';
+import { freePort, runWorkerCli, vtest } from './worker-harness.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'pcount-bad-'));
 
@@ -61,14 +61,7 @@ test('a corrupt model file is MODEL_CORRUPT naming the file; a missing one MODEL
 });
 
 test('an unreachable rtsp:// source errors within the time-out', async () => {
-  const port = await new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-  const url = `rtsp://127.0.0.1:${port}/x`;
+  const url = `rtsp://127.0.0.1:${await freePort()}/x`;
   // A refused connection is an error at once, not after the time-out (expectError kills a worker that hangs).
   await expectError(['--source', url, '--stall-timeout', '60'], 'SOURCE_UNREACHABLE', url, 40_000);
 });

@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DoneEvent, ProgressEvent, ReconnectEvent, TracksEvent, WorkerEvent } from '../src/protocol/events.js';
@@ -11,17 +10,7 @@ import { letterbox } from '../src/vision/letterbox.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 import { openSource } from '../src/worker/source.js';
 import { ffmpeg as FFMPEG } from './footage.js';
-import { killLater, spawnWorker, vtest, waitUntil, within } from './worker-harness.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
+import { freePort, killLater, spawnWorker, vtest, waitUntil, within } from './worker-harness.js';
 
 /**
  * Waits until something listens on the port. Read from /proc instead of connecting, because ffmpeg's
