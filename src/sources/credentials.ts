@@ -2,8 +2,8 @@
  * Camera passwords in source URLs: how they are recognised and hidden. Pure string functions, no I/O.
  *
  * A secret is
- * - the user-info of a URL: the password of `rtsp://admin:s3cret@cam/x` (shown `rtsp://admin:***@cam/x`); a user-info
- *   without a colon is taken for an access token and hidden whole (`https://***@host/x`);
+ * - the password in a URL's user-info: `rtsp://admin:s3cret@cam/x` is shown `rtsp://admin:***@cam/x` (a user name
+ *   without a password, `rtsp://admin@cam/x`, stays as it is);
  * - the value of a query parameter whose name says it is one (`?user=admin&pwd=123`, common on IP cameras' HTTP
  *   snapshots and MJPEG streams): see SECRET_PARAMS, matched without regard to case.
  * Nothing else in a source is hidden: host, port, path and other parameters stay readable.
@@ -41,7 +41,7 @@ function split(source: string): Parts | null {
 
 function maskUserinfo(userinfo: string): string {
   const colon = userinfo.indexOf(':');
-  return colon < 0 ? MASK : `${userinfo.slice(0, colon)}:${MASK}`;
+  return colon < 0 ? userinfo : `${userinfo.slice(0, colon)}:${MASK}`;
 }
 
 /** The source with its secrets replaced by `***`; a source without secrets comes back unchanged. */
@@ -62,10 +62,8 @@ export function sourceSecrets(source: string): string[] {
   const parts = split(source);
   if (!parts) return [];
   const raw: string[] = [];
-  if (parts.userinfo !== null) {
-    const colon = parts.userinfo.indexOf(':');
-    raw.push(colon < 0 ? parts.userinfo : parts.userinfo.slice(colon + 1));
-  }
+  const colon = parts.userinfo?.indexOf(':') ?? -1;
+  if (colon >= 0) raw.push(parts.userinfo!.slice(colon + 1));
   for (const m of parts.rest.matchAll(SECRET_PARAM)) raw.push(m[2]);
   const all = raw.flatMap((s) => [s, safeDecode(s)]);
   return [...new Set(all.filter((s) => s.length > 0))];
