@@ -1,6 +1,7 @@
 import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
 import { Parser } from 'yargs/helpers';
-import { integerAtLeast1, nonEmpty, oneOf } from './config/values.js';
+import { integerAtLeast1, nonEmpty, oneOf, taskId } from './config/values.js';
+import { redactSource } from './sources/credentials.js';
 import { unusableSource } from './sources/kind.js';
 import { parseLines } from './sources/lines.js';
 import { checked, checkedList, describeYargsMessage, takeFailure, UsageError, withTaskOptions } from './commands/arguments.js';
@@ -42,7 +43,7 @@ const workerOptions = (y: Argv) =>
     engineOptions(y)
       .option('source', { type: 'string', demandOption: true, describe: 'a video file, image sequence, stream URL or /dev/videoN', coerce: source })
       .option('line', { type: 'string', array: true, describe: 'counting line x1,y1,x2,y2[,name] in fractions of the frame; repeatable (default 0.5,0,0.5,1)', coerce: lines })
-      .option('task', { requiresArg: true, describe: 'task id written into every event (default: derived from the source)', coerce: checked('task', nonEmpty) })
+      .option('task', { requiresArg: true, describe: 'task id written into every event (default: derived from the source)', coerce: checked('task', taskId) })
       .option('live', { type: 'boolean', describe: 'treat the source as live: newest frame first, reconnect when it stalls (default: from the source, see docs/protocol.md)' })
       .option('log-level', { requiresArg: true, describe: 'least level of the log events written: debug, info, warn or error (default info)', coerce: checked('log-level', oneOf(['debug', 'info', 'warn', 'error'] as const)) })
       .option('max-frames', { requiresArg: true, describe: 'stop, and write done, after this many frames', coerce: checked('max-frames', integerAtLeast1) })
@@ -101,22 +102,31 @@ async function dispatch<M>(name: string, load: () => Promise<M>, call: (m: M) =>
 
 /** A usage error of the worker is still an NDJSON `error` event: the parent reads the worker's stdout, not its stderr. */
 async function reportWorkerUsage(err: UsageError, args: string[]): Promise<void> {
-  const [{ NdjsonWriter }, { Emitter }, { taskIdFor }] = await Promise.all([
+  const [{ NdjsonWriter }, { Emitter }, { taskIdFor }, { textCleaner }] = await Promise.all([
     import('./protocol/ndjson.js'),
     import('./worker/emitter.js'),
     import('./sources/task-id.js'),
+    import('./worker/text.js'),
   ]);
   const raw = Parser(args, { string: ['task', 'source'] }) as { task?: unknown; source?: unknown };
   const given = (v: unknown) => (typeof v === 'string' && v !== '' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined);
   const src = given(raw.source);
-  const task = given(raw.task) ?? (src ? taskIdFor(src) : 'worker');
-  const emit = new Emitter(new NdjsonWriter(process.stdout), task);
+  const task = given(raw.task) ?? (src ? taskIdFor(redactSource(src)) : 'worker');
+  const clean = textCleaner(src ?? '');
+  const emit = new Emitter(new NdjsonWriter(process.stdout), task, 'info', clean);
   emit.emit({ type: 'error', code: err.code, message: err.message, fatal: true });
   await emit.flush();
-  process.stderr.write(`pcount-tui worker: ${err.code}: ${err.message}\n`);
+  process.stderr.write(`pcount-tui worker: ${err.code}: ${clean(err.message)}\n`);
+}
+
+/** `ps` shows every user each process's command line: a password typed into it is hidden as soon as we run. */
+function hidePasswordsFromPs(): void {
+  const shown = process.argv.map(redactSource);
+  if (shown.some((arg, i) => arg !== process.argv[i])) process.title = shown.join(' ');
 }
 
 export async function main(args: string[]): Promise<number> {
+  hidePasswordsFromPs();
   let code = 0;
   const parser = yargs(args)
     .scriptName('pcount-tui')

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { adHocConfig, loadConfig, resolveConfig } from '../src/config/load.js';
 import { formatProblem, validateConfig } from '../src/config/validate.js';
 import { LogFiles } from '../src/orchestrator/log-files.js';
+import { vtest } from './footage.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const bin = path.join(repo, 'bin/pcount-tui.js');
@@ -228,8 +229,31 @@ describe('pcount-tui validate', () => {
     assert.doesNotMatch(ran.stderr, /\n\s+at |mkdirSync/, 'no stack trace');
   });
 
-  it('accepts the shipped example that points at the shared sample video', async () => {
-    const { code } = await validate(path.join(repo, 'config/example-shared-data.json'));
-    assert.equal(code, 0);
+  it('accepts the shipped example with vtest.avi next to it', async () => {
+    const here = mkdtempSync(path.join(tmpdir(), 'pcount-example-'));
+    copyFileSync(path.join(repo, 'config/example.json'), path.join(here, 'example.json'));
+    const without = await validate(path.join(here, 'example.json'));
+    assert.equal(without.code, 1);
+    assert.match(without.stdout, /file not found: .*vtest\.avi/);
+    symlinkSync(vtest, path.join(here, 'vtest.avi'));
+    const { code, stdout } = await validate(path.join(here, 'example.json'));
+    assert.equal(code, 0, stdout);
+  });
+
+  it('refuses ids and line names that could forge log lines or drive the terminal, and prints them escaped', async () => {
+    const file = writeConfig('cli-names.json', {
+      videos: [
+        { id: 'lobby\u001b]0;pwned\u0007', source: 'clip.mp4', lines: [{ name: 'door\n2026-01-01 ERROR forged', points: [0.5, 0, 0.5, 1] }] },
+        { id: 'hall', source: 'clip.mp4', lines: [{ name: 'Eingang Süd (2)', points: [0.5, 0, 0.5, 1] }, { name: 'a\u009b2J', points: [0, 0.5, 1, 0.5] }] },
+      ],
+    });
+    const { code, stdout } = await validate(file);
+    assert.equal(code, 1);
+    const lines = stdout.trimEnd().split('\n');
+    assert.equal(lines[0], `${file}: 3 problems`);
+    assert.match(stdout, /\$\.videos\[0\]\.id: may hold only letters A-Z a-z, digits, "_", "\." and "-".*\(found "lobby\\u001b\]0;pwned\\u0007"\)/);
+    assert.match(stdout, /\$\.videos\[0\]\.lines\[0\]\.name: may hold only letters, digits, spaces and _ \. - # \/ \( \) \+ :/);
+    assert.match(stdout, /\$\.videos\[1\]\.lines\[1\]\.name: may hold only .*\(found "a\\x9b2J"\)/);
+    assert.doesNotMatch(stdout, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/, 'no control character reaches the terminal');
   });
 });

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { vtest } from './footage.js';
 
 /**
  * The real dashboard in a real terminal: tmux runs `pcount-tui <config>` with two real workers on the sample video,
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url';
  */
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const video = path.resolve(repoRoot, '../shared/data/vtest.avi');
+const video = vtest;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Command lines of live processes that mention `marker`, other than tmux itself (whose own argv holds the command). */

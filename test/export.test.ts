@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { writeFileAtomic } from '../src/orchestrator/atomic-write.js';
+import { writeFileAtomic } from '../src/common/atomic-write.js';
 import { CSV_HEADER, writeExport, type TaskExport } from '../src/orchestrator/export.js';
 import { Pool } from '../src/orchestrator/pool.js';
 import type { CrossingEvent } from '../src/protocol/events.js';
@@ -147,7 +147,8 @@ describe('export files', () => {
       outputDir: out,
       command: fakeWorker,
       logLevel: 'info',
-      tasks: [fakeTask('film', 'events=3;crossings=2'), fakeTask('cam', 'events=2;crossings=1;end=forever', 'camera')],
+      // Progress reports 0.6 s apart, like a worker's (about a second): each makes a row.
+      tasks: [fakeTask('film', 'events=3;crossings=2;interval=600'), fakeTask('cam', 'events=2;crossings=1;end=forever', 'camera')],
     });
     pool.begin();
     await until(pool, (s) => s.tasks.find((t) => t.id === 'film')!.state === 'completed' && s.tasks.find((t) => t.id === 'cam')!.in === 1);

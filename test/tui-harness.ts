@@ -85,7 +85,8 @@ export function mountDashboard(pool: PoolControl, size = { columns: 80, rows: 24
     const frames = stdout.writes.filter((w) => !w.startsWith('pcount-tui: '));
     return (frames[frames.length - 1] ?? '').replace(/\n$/, '');
   };
-  const waitFor = async (test: RegExp | ((f: string) => boolean), ms = 2000) => {
+  // A deadline for failing, not a pause: generous, because unit tests run side by side on a busy machine.
+  const waitFor = async (test: RegExp | ((f: string) => boolean), ms = 10_000) => {
     const ok = typeof test === 'function' ? test : (f: string) => test.test(f);
     const deadline = Date.now() + ms;
     while (!ok(frame())) {

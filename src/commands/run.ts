@@ -129,9 +129,7 @@ export async function run(argv: RunArgs, commands: readonly string[]): Promise<n
     threads: argv.threads,
     ffmpeg: argv.ffmpeg,
   });
-  // Whatever ends the process, no worker may outlive it.
-  const killAll = () => pool.killAll();
-  process.on('exit', killAll);
+  // No worker outlives this process, whatever ends it: every child is registered with killOnExit (common/terminate.ts).
   try {
     if (!tui) return await runHeadless(pool);
     pool.begin();
@@ -139,6 +137,5 @@ export async function run(argv: RunArgs, commands: readonly string[]): Promise<n
     return await renderDashboard(pool, { configPath: config.configPath ?? undefined, refreshMs: prefs.ui.refreshMs });
   } finally {
     await pool.shutdown();
-    process.off('exit', killAll);
   }
 }

@@ -1,5 +1,6 @@
 import { format } from 'node:util';
 import type { WorkerArgs } from '../cli.js';
+import { redactSource, SOURCE_ENV } from '../sources/credentials.js';
 import { describeSource } from '../sources/kind.js';
 import { DEFAULT_LINE } from '../sources/lines.js';
 import { taskIdFor } from '../sources/task-id.js';
@@ -15,14 +16,26 @@ export async function run(argv: WorkerArgs): Promise<number> {
   return runWorker(toConfig(argv), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
 }
 
+/**
+ * The source to open. A source with a password comes in the environment (SOURCE_ENV), which other users cannot read,
+ * while `--source` holds its redacted form for `ps`; the variable is used only when its redacted form is `--source`,
+ * and is removed at once so that ffmpeg does not inherit it.
+ */
+export function sourceFrom(given: string, env: NodeJS.ProcessEnv = process.env): string {
+  const secret = env[SOURCE_ENV];
+  delete env[SOURCE_ENV];
+  return secret !== undefined && redactSource(secret) === given ? secret : given;
+}
+
 /** The options, already checked by the command table, with the worker's defaults filled in. */
 function toConfig(argv: WorkerArgs): WorkerConfig {
   const task = taskOptionsFrom(argv);
-  const { live, local } = describeSource(argv.source);
+  const source = sourceFrom(argv.source);
+  const { live, local } = describeSource(source);
   return {
     // A `file:` URL is read as the path it names.
-    source: local ?? argv.source,
-    task: argv.task ?? taskIdFor(argv.source),
+    source: local ?? source,
+    task: argv.task ?? taskIdFor(redactSource(source)),
     lines: argv.line ?? [DEFAULT_LINE],
     live: argv.live ?? live,
     skipFrames: task.skip_frames ?? DEFAULT_SKIP_FRAMES,

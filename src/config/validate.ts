@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { unusableSource } from '../sources/kind.js';
+import { escapeControls } from '../common/terminal-text.js';
+import { ruleFor } from '../protocol/names.js';
 import type { ConfigProblem, PcountConfig } from './types.js';
 import { inputSize } from './values.js';
 
@@ -63,6 +65,11 @@ function describe(error: ErrorObject, data: unknown): ConfigProblem {
         message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
         value: valueAt(data, error.instancePath),
       };
+    case 'pattern': {
+      const rule = ruleFor(String(p.pattern));
+      const message = rule ? `may hold only ${rule}` : (error.message ?? error.keyword);
+      return { path: pointerToPath(error.instancePath), message, value: valueAt(data, error.instancePath) };
+    }
     default:
       return { path: pointerToPath(error.instancePath), message: error.message ?? error.keyword, value: valueAt(data, error.instancePath) };
   }
@@ -135,9 +142,9 @@ export function validateConfig(data: unknown): ConfigProblem[] {
   return problems;
 }
 
-/** One line per problem: `$.videos[0].lines[0].points[2]: must be <= 1 (found 1.5)`. */
+/** One line per problem: `$.videos[0].lines[0].points[2]: must be <= 1 (found 1.5)`; control characters escaped. */
 export function formatProblem(problem: ConfigProblem): string {
   if (problem.missing) return `${problem.path}: ${problem.message} (missing)`;
-  if (problem.value === undefined) return `${problem.path}: ${problem.message}`;
-  return `${problem.path}: ${problem.message} (found ${JSON.stringify(problem.value)})`;
+  if (problem.value === undefined) return escapeControls(`${problem.path}: ${problem.message}`);
+  return escapeControls(`${problem.path}: ${problem.message} (found ${JSON.stringify(problem.value)})`);
 }

@@ -1,4 +1,5 @@
 import { parseInputSize } from '../worker/input-size.js';
+import { isTaskId, TASK_ID_RULE } from '../protocol/names.js';
 import { MODEL_FORMATS, type ModelFormatName } from '../vision/formats/format.js';
 
 /**
@@ -59,6 +60,12 @@ export function oneOf<T extends string>(choices: readonly T[]): ValueParser<T> {
     return text as T;
   };
 }
+
+/** A task id: it reaches file names, log lines and the terminal (see protocol/names.ts). */
+export const taskId: ValueParser<string> = (text) => {
+  if (!isTaskId(text)) throw new Error(`a task id may hold only ${TASK_ID_RULE}`);
+  return text;
+};
 
 /** A file path or other text that must not be empty. */
 export const nonEmpty: ValueParser<string> = (text) => {

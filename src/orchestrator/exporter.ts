@@ -16,6 +16,8 @@ export class Exporter {
     private readonly collect: () => TaskExport[],
     private readonly now: () => number,
     private readonly onDone: () => void,
+    /** File mode of the exported files (0o600 when a source has a password), else the default. */
+    private readonly mode?: number,
   ) {}
 
   /** Something that an export contains has changed. */
@@ -28,7 +30,7 @@ export class Exporter {
     const at = this.now();
     const version = this.version;
     try {
-      const files = await writeExport(target, this.collect(), at);
+      const files = await writeExport(target, this.collect(), at, this.mode);
       this.last = { dir: target, files, at, error: null };
       if (target === this.outputDir) this.exportedVersion = version;
       return files;

@@ -1,5 +1,5 @@
 import type { TaskSpec, WorkerLogLevel } from '../config/types.js';
-import type { BackoffPolicy } from './backoff.js';
+import type { BackoffPolicy } from '../common/backoff.js';
 import type { ResultLimits } from './results.js';
 import type { SpawnFn, WorkerCommand } from './spawn-worker.js';
 import type { Timers } from './timers.js';
@@ -27,8 +27,11 @@ export interface PoolOptions {
   startupTimeoutMs?: number;
   /** After `{"cmd":"stop"}`, how long a child may take before SIGKILL. */
   stopTimeoutMs?: number;
+  /** Delays before a camera whose worker crashed is restarted. */
   backoff?: BackoffPolicy;
-  /** A camera restarted `count` times within `windowMs` goes to error instead of restarting again. */
+  /** Delays between attempts to reach a camera whose source is offline (retried for as long as the run lasts). */
+  offlineBackoff?: BackoffPolicy;
+  /** A camera whose worker crashed `count` times within `windowMs` goes to error instead of restarting again. */
   restartLimit?: { count: number; windowMs: number };
   limits?: ResultLimits;
   sampleIntervalMs?: number;
@@ -41,3 +44,6 @@ export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
 export const DEFAULT_STARTUP_TIMEOUT_MS = 120_000;
 export const DEFAULT_STOP_TIMEOUT_MS = 5_000;
 export const DEFAULT_RESTART_LIMIT = { count: 5, windowMs: 60_000 };
+export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1000, maxMs: 30_000 };
+/** An offline camera is tried again within 30 s at the latest, however long it has been down. */
+export const DEFAULT_OFFLINE_BACKOFF: BackoffPolicy = { baseMs: 1000, maxMs: 30_000 };

@@ -1,8 +1,7 @@
 import type { WorkerEvent } from '../protocol/events.js';
 import { buildSnapshot } from './snapshot.js';
 import { Supervisor } from './supervisor.js';
-import { isFinal } from './task-machine.js';
-import type { TaskRecord } from './task-record.js';
+import { isFinal, type StopIntent } from './task-machine.js';
 import type { PoolControl, PoolSnapshot } from './types.js';
 
 export type { PoolOptions } from './pool-options.js';
@@ -13,6 +12,7 @@ export type { PoolOptions } from './pool-options.js';
  * - stop (`x`): the child is asked to finish; its final counts are kept and the task is completed ("stopped by user").
  * - cancel (`c`): a pending task leaves the queue; a running one is stopped and marked cancelled, counts kept for the record.
  * - restart (`r`): the task runs again from zero now (its child is stopped first), also out of error.
+ * A camera waiting to be retried holds no worker slot; stop, cancel and restart apply to it at once.
  */
 export class Pool extends Supervisor implements PoolControl {
   private shutdownPromise: Promise<void> | null = null;
@@ -51,43 +51,19 @@ export class Pool extends Supervisor implements PoolControl {
   }
 
   start(taskId: string): void {
-    const rec = this.byId.get(taskId);
-    if (!rec || this.shuttingDown) return;
-    if (rec.state.kind === 'processing') return this.note(rec, 'warn', 'already running');
-    if (isFinal(rec.state)) {
-      if (!this.transition(rec, { type: 'reset' })) return;
-      rec.resetForRerun();
-    }
-    this.enqueueFirst(rec);
+    this.command(taskId, 'start');
   }
 
   stop(taskId: string): void {
-    const rec = this.byId.get(taskId);
-    if (!rec || this.shuttingDown) return;
-    if (rec.state.kind !== 'processing') return this.note(rec, 'warn', `cannot stop a ${rec.state.kind} task: it is not running`);
-    this.endRun(rec, 'stop');
+    this.command(taskId, 'stop');
   }
 
   cancel(taskId: string): void {
-    const rec = this.byId.get(taskId);
-    if (!rec || this.shuttingDown) return;
-    if (rec.state.kind === 'pending') {
-      this.removeFromQueue(rec);
-      this.transition(rec, { type: 'cancel', reason: 'cancelled before it started' });
-      return this.changed();
-    }
-    if (rec.state.kind !== 'processing') {
-      this.transition(rec, { type: 'cancel', reason: 'cancelled by user' });
-      return;
-    }
-    this.endRun(rec, 'cancel');
+    this.command(taskId, 'cancel');
   }
 
   restart(taskId: string): void {
-    const rec = this.byId.get(taskId);
-    if (!rec || this.shuttingDown) return;
-    if (rec.state.kind !== 'processing') return this.start(taskId);
-    this.endRun(rec, 'restart');
+    this.command(taskId, 'restart');
   }
 
   async exportResults(dir?: string): Promise<string[]> {
@@ -99,26 +75,16 @@ export class Pool extends Supervisor implements PoolControl {
     return this.shutdownPromise;
   }
 
-  /** Last resort from a process 'exit' handler: SIGKILL every child group synchronously. */
-  killAll(): void {
-    for (const r of this.records) r.runner?.kill();
+  private command(taskId: string, type: 'start' | Exclude<StopIntent, 'shutdown'>): void {
+    const rec = this.byId.get(taskId);
+    if (!rec || this.shuttingDown) return;
+    if (this.dispatch(rec, { type })) this.schedule();
   }
 
   private async runShutdown(): Promise<void> {
     this.shuttingDown = true;
+    for (const rec of this.records) if (!isFinal(rec.state)) this.dispatch(rec, { type: 'shutdown' });
     this.queue.length = 0;
-    for (const rec of this.records) {
-      if (rec.state.kind === 'pending') this.transition(rec, { type: 'cancel', reason: 'not started: the run was stopped' });
-    }
-    for (const rec of this.records) {
-      if (rec.runner) {
-        rec.exitIntent = 'shutdown';
-        rec.runner.requestStop();
-      } else if (rec.backoffTimer !== null) {
-        this.clearBackoff(rec);
-        this.finishRun(rec, 'shutdown', null);
-      }
-    }
     if (this.records.some((r) => r.runner)) await new Promise<void>((resolve) => (this.childrenGone = resolve));
     this.slots.shutdownAll();
     if (this.sampleTimer !== null) this.timers.clearInterval(this.sampleTimer);
@@ -126,37 +92,5 @@ export class Pool extends Supervisor implements PoolControl {
     if (this.autoExports() && ran) await this.exporter.finalExport();
     await this.log.close();
     this.notify();
-  }
-
-  private enqueueFirst(rec: TaskRecord): void {
-    this.removeFromQueue(rec);
-    this.queue.unshift(rec.id);
-    this.schedule();
-    this.changed();
-  }
-
-  private removeFromQueue(rec: TaskRecord): void {
-    const i = this.queue.indexOf(rec.id);
-    if (i >= 0) this.queue.splice(i, 1);
-  }
-
-  /** Stop, cancel or restart a processing task: through its child when it has one, at once while it waits out a backoff. */
-  private endRun(rec: TaskRecord, intent: 'stop' | 'cancel' | 'restart'): void {
-    if (rec.runner) {
-      rec.exitIntent = intent;
-      this.note(rec, 'info', `${intent === 'stop' ? 'stopping' : intent === 'cancel' ? 'cancelling' : 'restarting'}…`);
-      rec.runner.requestStop();
-      return this.changed();
-    }
-    this.clearBackoff(rec);
-    if (intent === 'restart') {
-      this.slots.recover(rec.slot!);
-      rec.resetForRerun();
-      this.launch(rec);
-    } else {
-      this.finishRun(rec, intent, null);
-      this.schedule();
-    }
-    this.changed();
   }
 }

@@ -21,6 +21,9 @@ export interface ResultLimits {
 /** At one sample a second, a day of a camera; a day of crossings of a busy door; a screenful of logs several times over. */
 export const DEFAULT_LIMITS: ResultLimits = { logLines: 500, samples: 86_400, crossings: 100_000 };
 
+/** Progress reports come about a second apart; closer ones do not add a point to the series. */
+const MIN_SAMPLE_INTERVAL_MS = 500;
+
 export interface LogEntry {
   level: LogLevel;
   message: string;
@@ -79,6 +82,7 @@ export class TaskResults {
   readonly crossings: Bounded<CrossingEvent>;
   readonly logs: Bounded<string>;
   private base = { in: 0, out: 0, occupancy: 0, frames: 0, dropped: 0, lines: new Map<string, LineCount>() };
+  private lastSample: Sample | null = null;
 
   constructor(
     private readonly lineNames: string[],
@@ -97,6 +101,7 @@ export class TaskResults {
     this.lines = this.lineNames.map((name) => ({ name, in: 0, out: 0 }));
     this.base = { in: 0, out: 0, occupancy: 0, frames: 0, dropped: 0, lines: new Map() };
     this.series.clear();
+    this.lastSample = null;
     this.crossings.clear();
     this.logs.clear();
   }
@@ -163,8 +168,15 @@ export class TaskResults {
     this.logs.push(`${clock(ts)} ${entry.level.toUpperCase().padEnd(5)} ${entry.message}`);
   }
 
+  /**
+   * Adds a point to the time series: one per progress report (about a second apart), and one when the state changes.
+   * Reports that come faster than MIN_SAMPLE_INTERVAL_MS (a child flooding its output) add no point.
+   */
   sample(ts: number, status: TaskStateKind): void {
-    this.series.push({ ts, fps: status === 'processing' ? this.fps : 0, in: this.in, out: this.out, occupancy: this.occupancy, status });
+    const last = this.lastSample;
+    if (last && last.status === status && ts - last.ts < MIN_SAMPLE_INTERVAL_MS) return;
+    this.lastSample = { ts, fps: status === 'processing' ? this.fps : 0, in: this.in, out: this.out, occupancy: this.occupancy, status };
+    this.series.push(this.lastSample);
   }
 
   /** 0..1 through a file once its duration is known. */

@@ -1,3 +1,5 @@
+import { isLineName, LINE_NAME_RULE } from '../protocol/names.js';
+
 /** A counting line: x1, y1, x2, y2 as fractions of the frame width and height (the config's and the worker's shape). */
 export interface NamedLine {
   name: string;
@@ -28,8 +30,10 @@ export function parseLine(value: string, fallbackName: string): NamedLine {
   });
   const [x1, y1, x2, y2] = nums;
   if (x1 === x2 && y1 === y2) throw bad('the two end points are the same');
-  const name = value.split(',').slice(4).join(',').trim();
+  if (parts.length > 5) throw bad('a line name may not contain a comma');
+  const name = parts[4] ?? '';
   if (parts.length > 4 && name === '') throw bad('the name after the fourth comma is empty');
+  if (name !== '' && !isLineName(name)) throw bad(`the name may hold only ${LINE_NAME_RULE}`);
   return { name: name || fallbackName, points: [x1, y1, x2, y2] };
 }
 

@@ -1,4 +1,5 @@
 import { frameNumber } from '../sources/frames.js';
+import { redactSource } from '../sources/credentials.js';
 import { WorkerError } from './errors.js';
 import type { SourceInfo } from './ffmpeg-frames.js';
 import { FrameFiller } from './frame-filler.js';
@@ -60,7 +61,7 @@ export class FileSource implements FrameSource {
     }, ms);
     try {
       const f = await this.runs.reader.next();
-      if (timedOut) throw new WorkerError('SOURCE_TIMEOUT', `no frame from ${this.o.source} for ${ms / 1000} s`);
+      if (timedOut) throw new WorkerError('SOURCE_TIMEOUT', `no frame from ${redactSource(this.o.source)} for ${ms / 1000} s`);
       return f;
     } catch (err) {
       throw sourceError(err);

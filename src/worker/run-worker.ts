@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { DoneReason, LogLevel } from '../protocol/events.js';
 import { NdjsonWriter } from '../protocol/ndjson.js';
+import { redactSource } from '../sources/credentials.js';
 import type { AnchorMode } from '../vision/geometry.js';
 import { PeopleCounter } from '../vision/people-counter.js';
 import type { Detection, LineSpec } from '../vision/types.js';
@@ -11,6 +12,7 @@ import type { Frame, FrameSource } from './source.js';
 import { ffmpegVersionName, openAll, type Opened, type SetupOptions } from './setup.js';
 import { ProgressReporter } from './progress.js';
 import { StopController } from './stop.js';
+import { textCleaner } from './text.js';
 
 /** What opens the source and the detector (see SetupOptions), plus what the counting loop needs. */
 export interface WorkerConfig extends Omit<SetupOptions, 'log' | 'onReconnect' | 'onStop'> {
@@ -50,7 +52,8 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
   // Called only once stdin has data, after `emit` exists.
   const stop = new StopController(io.stdin, (line) => emit.log('warn', `ignored stdin line (expected {"cmd":"stop"}): ${line.slice(0, 200)}`));
   const writer = new NdjsonWriter(io.stdout, () => stop.request('stdout closed'));
-  const emit = new Emitter(writer, cfg.task, cfg.logLevel);
+  const clean = textCleaner(cfg.source);
+  const emit = new Emitter(writer, cfg.task, cfg.logLevel, clean);
   let opened: Opened | null = null;
   let counting: Counting | null = null;
   emit.holdLogs();
@@ -84,7 +87,7 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
     const e = toWorkerError(err);
     emit.emit({ type: 'error', code: e.code, message: e.message, fatal: true });
     if (counting && opened) emitDone(emit, counting, opened.source.dropped, 'error');
-    io.stderr.write(`pcount-tui worker: ${e.code}: ${e.message}\n`);
+    io.stderr.write(`pcount-tui worker: ${e.code}: ${clean(e.message)}\n`);
     if (e.code === 'INTERNAL' && process.env.PCOUNT_DEBUG && err instanceof Error) io.stderr.write(`${err.stack}\n`);
     return exitCodeFor(e.code);
   } finally {
@@ -176,7 +179,7 @@ function emitHello(emit: Emitter, cfg: WorkerConfig, o: Opened): void {
   emit.emit({
     type: 'hello',
     protocol: 1,
-    source: cfg.source,
+    source: redactSource(cfg.source),
     live: cfg.live,
     model: { path: o.detector.modelPath, format: o.detector.format, input_width: o.detector.inputWidth, input_height: o.detector.inputHeight },
     ffmpeg: { path: o.ffmpeg.path, origin: o.ffmpeg.origin, version: ffmpegVersionName(o.ffmpeg) },

@@ -53,10 +53,3 @@ export function sourceError(err: unknown): WorkerError {
   if (err instanceof FrameReaderError) return new WorkerError(err.code, err.message);
   return new WorkerError('INTERNAL', err instanceof Error ? err.message : String(err));
 }
-
-/** Delay before reconnect attempt `attempt` (1, 2, …): doubling from `baseMs` up to `maxMs`, ±25 % jitter so that
- * many workers of one camera server do not hammer it in step. */
-export function backoffDelay(attempt: number, baseMs = 500, maxMs = 30_000, random: () => number = Math.random): number {
-  const plain = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(plain * (0.75 + 0.5 * random()));
-}

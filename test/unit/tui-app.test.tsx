@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakePool, fakeTask } from '../src/tui/dev/fake-pool.js';
-import { KEY, mountDashboard, type Mounted } from './tui-harness.js';
+import { FakePool, fakeTask } from '../../src/tui/dev/fake-pool.js';
+import { KEY, mountDashboard, type Mounted } from '../tui-harness.js';
 
 const twoTasks = () =>
   new FakePool([
@@ -253,19 +253,35 @@ test('at 80 columns long ids and sources are cut, not wrapped; a narrow terminal
   await quit(ui);
 });
 
-test('a burst of pool changes is drawn at most once per refresh interval; a key press redraws at once', async () => {
+/** One event-loop turn: any timer due by now would have run before it ends. */
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+test('a burst of pool changes is drawn once, when the refresh interval is up', async () => {
   const pool = twoTasks();
   const ui = mountDashboard(pool, undefined, { refreshMs: 400 });
   await ui.waitFor(/lobby/);
-  await new Promise((r) => setTimeout(r, 450));
+  // A key press re-reads the pool at once and starts a refresh interval.
+  await ui.press('j');
+  await ui.waitFor((f) => /^> door/m.test(f));
   const before = ui.stdout.writes.length;
   for (let i = 1; i <= 30; i++) pool.update((tasks) => tasks.map((t) => (t.id === 'lobby' ? { ...t, in: 100 + i } : t)));
-  await new Promise((r) => setTimeout(r, 100));
-  assert.ok(ui.stdout.writes.length - before <= 1, `drew ${ui.stdout.writes.length - before} frames for 30 changes`);
-  assert.match(row(ui, 'lobby'), /\b130\b/);
+  await turn();
+  assert.equal(ui.stdout.writes.length, before, 'nothing is drawn before the interval is up');
+  await ui.waitFor(() => /\b130\b/.test(row(ui, 'lobby')));
+  assert.equal(ui.stdout.writes.length - before, 1, 'the 30 changes are drawn in one frame');
+  await quit(ui);
+});
+
+test('a key press redraws at once with what changed meanwhile, without waiting for the refresh interval', async () => {
+  const pool = twoTasks();
+  // An interval no test outlasts: whatever is drawn after a change was drawn because of the key.
+  const ui = mountDashboard(pool, undefined, { refreshMs: 600_000 });
+  await ui.waitFor(/lobby/);
   pool.update((tasks) => tasks.map((t) => (t.id === 'lobby' ? { ...t, in: 999 } : t)));
+  await turn();
+  assert.doesNotMatch(row(ui, 'lobby'), /\b999\b/);
   await ui.press('j');
-  await ui.waitFor((f) => /^> door/m.test(f), 100);
+  await ui.waitFor((f) => /^> door/m.test(f));
   assert.match(row(ui, 'lobby'), /\b999\b/);
   await quit(ui);
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import type { DoneEvent, HelloEvent, ProgressEvent } from '../src/protocol/events.js';
-import { TaskResults } from '../src/orchestrator/results.js';
+import type { DoneEvent, HelloEvent, ProgressEvent } from '../../src/protocol/events.js';
+import { TaskResults } from '../../src/orchestrator/results.js';
 
 const base = { v: 1 as const, task: 'lobby', ts: 0 };
 const lines = [{ name: 'door', in: 1, out: 0 }];

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import type { TfjsModelJson } from '../src/models/tfjs-graph.js';
-import { humanModels, maxAbsDiff, randomArray, runConverted, runTfjs, seeded } from './converter-helpers.js';
+import type { TfjsModelJson } from '../../src/models/tfjs-graph.js';
+import { humanModels, maxAbsDiff, randomArray, runConverted, runTfjs, seeded } from '../converter-helpers.js';
 
 /** Whole graphs the face features will need, converted and compared with TFJS on the same input. */
 const cases = [

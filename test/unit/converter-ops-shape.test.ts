@@ -3,10 +3,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { convertGraph } from '../src/models/convert.js';
-import { loadTfjsGraph, parseTfjsGraph } from '../src/models/tfjs-graph.js';
-import { GraphBuilder, at, expectSameAsTfjs } from './converter-builder.js';
-import { randomArray, seeded } from './converter-helpers.js';
+import { convertGraph } from '../../src/models/convert.js';
+import { loadTfjsGraph, parseTfjsGraph } from '../../src/models/tfjs-graph.js';
+import { GraphBuilder, at, expectSameAsTfjs } from '../converter-builder.js';
+import { randomArray, seeded } from '../converter-helpers.js';
 
 const rand = seeded(11);
 const feed = (shape: number[], lo = -1, hi = 1) => ({ data: randomArray(shape.reduce((a, b) => a * b, 1), rand, lo, hi), shape });

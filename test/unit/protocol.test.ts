@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { PassThrough, Writable } from 'node:stream';
-import { LineSplitter, NdjsonWriter, readNdjson } from '../src/protocol/ndjson.js';
-import { validateEvent } from '../src/protocol/validate.js';
-import type { WorkerEvent } from '../src/protocol/events.js';
+import { LineSplitter, NdjsonWriter, readNdjson } from '../../src/protocol/ndjson.js';
+import { validateEvent } from '../../src/protocol/validate.js';
+import type { WorkerEvent } from '../../src/protocol/events.js';
 
 const base = { v: 1, task: 't1', ts: 1_700_000_000_000 } as const;
 
@@ -29,6 +29,16 @@ test('splitter drops an overlong line instead of buffering it, and resynchronise
   const first = s.push('x'.repeat(40));
   assert.equal(first.length, 1);
   assert.deepEqual(s.push('yyy\n{"ok":1}\n'), ['{"ok":1}']);
+});
+
+test('splitter reports an overlong line once and keeps nothing of it, however long it goes on', () => {
+  const s = new LineSplitter(16);
+  const reported: string[] = [];
+  for (let i = 0; i < 1000; i++) reported.push(...s.push('z'.repeat(1000)));
+  assert.equal(reported.length, 1);
+  assert.deepEqual(s.push('z'.repeat(10)), []);
+  assert.deepEqual(s.push('zz\nnext\n'), ['next']);
+  assert.deepEqual(s.end(), []);
 });
 
 test('readNdjson yields parsed values and reports non-JSON lines without stopping', async () => {
@@ -133,7 +143,7 @@ test('schema rejects missing, mistyped and undocumented fields, naming the field
 });
 
 test('every example event in docs/protocol.md validates against the schema', () => {
-  const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
+  const doc = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8');
   const examples = [...doc.matchAll(/```json\n(.*?)\n```/g)].map((m) => m[1]);
   assert.ok(examples.length >= 9, `found ${examples.length} examples`);
   const types = new Set<string>();

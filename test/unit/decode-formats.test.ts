@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { matchDetections, precisionRecall } from '../src/metrics/detections.js';
-import { centernet, decodeCenternet, preprocessCenternet } from '../src/vision/formats/centernet.js';
-import { decodeYolov8, preprocessYolov8 } from '../src/vision/formats/yolov8.js';
-import { decodeYolox, preprocessYolox, yolox } from '../src/vision/formats/yolox.js';
-import { inputCornersToSourceBox, isExactFit, letterbox, sourceBoxToInput } from '../src/vision/letterbox.js';
-import { nms } from '../src/vision/nms.js';
-import type { Box, Detection } from '../src/vision/types.js';
-import { chooseInputSize, parseInputSize } from '../src/worker/input-size.js';
+import { matchDetections, precisionRecall } from '../../src/metrics/detections.js';
+import { centernet, decodeCenternet, preprocessCenternet } from '../../src/vision/formats/centernet.js';
+import { decodeYolov8, preprocessYolov8 } from '../../src/vision/formats/yolov8.js';
+import { decodeYolox, preprocessYolox, yolox } from '../../src/vision/formats/yolox.js';
+import { inputCornersToSourceBox, isExactFit, letterbox, sourceBoxToInput } from '../../src/vision/letterbox.js';
+import { nms } from '../../src/vision/nms.js';
+import type { Box, Detection } from '../../src/vision/types.js';
+import { chooseInputSize, parseInputSize } from '../../src/worker/input-size.js';
 
 function assertBox(actual: Box, expected: Box, tol = 1e-4): void {
   for (let i = 0; i < 4; i++) assert.ok(Math.abs(actual[i] - expected[i]) <= tol, `box ${actual} != ${expected}`);

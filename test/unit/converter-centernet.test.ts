@@ -3,11 +3,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { builtinModel } from '../src/models/catalog.js';
-import { convertGraph } from '../src/models/convert.js';
-import { encodeModel } from '../src/models/onnx-proto.js';
-import { parseTfjsGraph, type TfjsModelJson } from '../src/models/tfjs-graph.js';
-import { humanModels, maxAbsDiff, ortSession, runTfjs, videoFrame, type Result } from './converter-helpers.js';
+import { builtinModel } from '../../src/models/catalog.js';
+import { convertGraph } from '../../src/models/convert.js';
+import { encodeModel } from '../../src/models/onnx-proto.js';
+import { parseTfjsGraph, type TfjsModelJson } from '../../src/models/tfjs-graph.js';
+import { humanModels, maxAbsDiff, ortSession, runTfjs, videoFrame, type Result } from '../converter-helpers.js';
 
 const json = JSON.parse(readFileSync(path.join(humanModels, 'centernet.json'), 'utf8')) as TfjsModelJson;
 const bin = new Uint8Array(readFileSync(path.join(humanModels, 'centernet.bin')));

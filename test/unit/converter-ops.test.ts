@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
-import { GraphBuilder, at, expectSameAsTfjs, type Quant } from './converter-builder.js';
-import { randomArray, seeded } from './converter-helpers.js';
+import { GraphBuilder, at, expectSameAsTfjs, type Quant } from '../converter-builder.js';
+import { randomArray, seeded } from '../converter-helpers.js';
 
 const rand = seeded(7);
 const feed = (shape: number[], lo = -1, hi = 1) => ({ data: randomArray(shape.reduce((a, b) => a * b, 1), rand, lo, hi), shape });

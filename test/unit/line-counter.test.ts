@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LineCounter, type CrossingRecord } from '../src/vision/line-counter.js';
-import type { Box, LineSpec } from '../src/vision/types.js';
+import { LineCounter, type CrossingRecord } from '../../src/vision/line-counter.js';
+import type { Box, LineSpec } from '../../src/vision/types.js';
 
 const FRAME = { width: 200, height: 200 };
 // A = (100, 0), B = (100, 200): d = (0, 200), side = −200·(x − 100): left of the line is +, right is −.

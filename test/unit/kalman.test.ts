@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BoxKalman } from '../src/vision/kalman.js';
-import { DEFAULT_TRACKER_CONFIG } from '../src/vision/tracker-config.js';
-import type { Box } from '../src/vision/types.js';
+import { BoxKalman } from '../../src/vision/kalman.js';
+import { DEFAULT_TRACKER_CONFIG } from '../../src/vision/tracker-config.js';
+import type { Box } from '../../src/vision/types.js';
 
 const noise = DEFAULT_TRACKER_CONFIG.kalman;
 

@@ -1,26 +1,30 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { WORKER_EVENTS, WORKER_STATES, workerTransition, type WorkerEvent, type WorkerState } from '../src/orchestrator/worker-machine.js';
+import { WORKER_EVENTS, WORKER_STATES, workerTransition, type WorkerEvent, type WorkerState } from '../../src/orchestrator/worker-machine.js';
 
 const states: Record<WorkerState['kind'], WorkerState> = {
   idle: { kind: 'idle' },
-  processing: { kind: 'processing', task: 'lobby', pid: 4242 },
-  error: { kind: 'error', task: 'lobby', reason: 'exit code 1' },
+  starting: { kind: 'starting', task: 'lobby', pid: 4242 },
+  running: { kind: 'running', task: 'lobby', pid: 4242 },
+  stopping: { kind: 'stopping', task: 'lobby', pid: 4242 },
   stopped: { kind: 'stopped' },
 };
 
 const events: Record<WorkerEvent['type'], WorkerEvent> = {
   assign: { type: 'assign', task: 'entrance', pid: 77 },
+  hello: { type: 'hello' },
+  stop: { type: 'stop' },
   release: { type: 'release' },
-  crash: { type: 'crash', reason: 'killed by SIGSEGV' },
-  recover: { type: 'recover' },
   shutdown: { type: 'shutdown' },
 };
 
+const child = (kind: 'starting' | 'running' | 'stopping'): WorkerState => ({ kind, task: 'lobby', pid: 4242 });
+
 const allowed: Record<WorkerState['kind'], Partial<Record<WorkerEvent['type'], WorkerState>>> = {
-  idle: { assign: { kind: 'processing', task: 'entrance', pid: 77 }, shutdown: { kind: 'stopped' } },
-  processing: { release: { kind: 'idle' }, crash: { kind: 'error', task: 'lobby', reason: 'killed by SIGSEGV' } },
-  error: { recover: { kind: 'idle' } },
+  idle: { assign: { kind: 'starting', task: 'entrance', pid: 77 }, shutdown: { kind: 'stopped' } },
+  starting: { hello: child('running'), stop: child('stopping'), release: { kind: 'idle' } },
+  running: { hello: child('running'), stop: child('stopping'), release: { kind: 'idle' } },
+  stopping: { hello: child('stopping'), stop: child('stopping'), release: { kind: 'idle' } },
   stopped: {},
 };
 
@@ -55,8 +59,8 @@ describe('worker machine', () => {
         assert.ok(r.ok, `${acc.kind} + ${e.type}`);
         return r.state;
       }, s);
-    assert.deepEqual(run(states.idle, events.assign, events.release), { kind: 'idle' });
-    assert.deepEqual(run(states.idle, events.assign, events.crash, events.recover, events.assign), { kind: 'processing', task: 'entrance', pid: 77 });
+    assert.deepEqual(run(states.idle, events.assign, events.hello, events.release), { kind: 'idle' });
+    assert.deepEqual(run(states.idle, events.assign, events.hello, events.stop, events.release, events.assign), { kind: 'starting', task: 'entrance', pid: 77 });
     assert.deepEqual(run(states.idle, events.shutdown), { kind: 'stopped' });
   });
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseMot, type MotRow } from '../src/metrics/gt.js';
-import { evaluateMot } from '../src/metrics/mot.js';
+import { parseMot, type MotRow } from '../../src/metrics/gt.js';
+import { evaluateMot } from '../../src/metrics/mot.js';
 
 function row(frame: number, id: number, x: number, conf = 1): MotRow {
   return { frame, id, box: [x, 0, 10, 10], conf };

@@ -1,28 +1,32 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
-import { groupById, readMotFile, type MotRow } from '../src/metrics/gt.js';
-import { evaluateMot } from '../src/metrics/mot.js';
-import { LineCounter } from '../src/vision/line-counter.js';
-import { PeopleCounter } from '../src/vision/people-counter.js';
-import type { LineSpec } from '../src/vision/types.js';
+import { groupById, readMotFile, type MotRow } from '../../src/metrics/gt.js';
+import { evaluateMot } from '../../src/metrics/mot.js';
+import { LineCounter } from '../../src/vision/line-counter.js';
+import { PeopleCounter } from '../../src/vision/people-counter.js';
+import type { LineSpec } from '../../src/vision/types.js';
+import { vtestGt } from '../footage.js';
 
-const GT_PATH = fileURLToPath(new URL('../../../shared/data/PETS09-S2L1/gt.txt', import.meta.url));
 const FRAME = { width: 768, height: 576 };
 const LINE: LineSpec = { name: 'mid', points: [0.5, 0, 0.5, 1] };
-// Documented in shared/data/README.md for this line.
-const GT_IN = 18;
-const GT_OUT = 13;
+// Documented in test/fixtures/footage/README.md for this line on the first 480 frames.
+const GT_IN = 8;
+const GT_OUT = 7;
 
-const rows = readMotFile(GT_PATH);
+const rows = readMotFile(vtestGt);
 const people = rows.filter((r) => r.conf !== 0);
 
-test('ground-truth boxes fed straight into the counter give the documented 18 in / 13 out', () => {
-  const counter = new LineCounter([LINE], FRAME);
+test('ground-truth boxes fed straight into the counter give the documented counts of the three lines', () => {
+  const lines: LineSpec[] = [LINE, { name: 'h', points: [0, 0.5, 1, 0.5] }, { name: 'd', points: [0, 0, 1, 1] }];
+  const counter = new LineCounter(lines, FRAME);
   for (const [id, list] of groupById(people)) {
     for (const r of list) counter.update([{ id, box: r.box, confirmed: true }], r.frame, r.frame / 7);
   }
-  assert.deepEqual(counter.counts(), [{ name: 'mid', in: GT_IN, out: GT_OUT }]);
+  assert.deepEqual(counter.counts(), [
+    { name: 'mid', in: GT_IN, out: GT_OUT },
+    { name: 'h', in: 9, out: 10 },
+    { name: 'd', in: 8, out: 7 },
+  ]);
 });
 
 /** The worker sees the container rate (10 fps in vtest.avi); the footage was shot at 7 fps: both must work. */

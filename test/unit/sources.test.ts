@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { redactSource } from '../src/sources/credentials.js';
-import { FIRST_FRAME, frameNumber } from '../src/sources/frames.js';
-import { describeSource, isLiveSource, resolveSource, unusableSource } from '../src/sources/kind.js';
-import { DEFAULT_LINE, defaultLineName, parseLines } from '../src/sources/lines.js';
-import { taskIdFor, uniqueTaskIds } from '../src/sources/task-id.js';
+import { redactSource } from '../../src/sources/credentials.js';
+import { FIRST_FRAME, frameNumber } from '../../src/sources/frames.js';
+import { describeSource, isLiveSource, resolveSource, unusableSource } from '../../src/sources/kind.js';
+import { DEFAULT_LINE, defaultLineName, parseLines } from '../../src/sources/lines.js';
+import { taskIdFor, uniqueTaskIds } from '../../src/sources/task-id.js';
 
 test('live or file: one answer for every kind of source', () => {
   const cases: [string, string, boolean, string | null][] = [

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeExport, formatEta, progressBar, shortenSource, truncate, truncateMiddle } from '../src/tui/format.js';
-import { bodyLayout, frameHeight, MARKER_WIDTH, GAP, scrollStart, tableLayout } from '../src/tui/layout.js';
-import { handleKey, initialUi, splitTyped, type KeyContext } from '../src/tui/keys.js';
-import { colorFromEnv, unicodeFromEnv } from '../src/tui/theme.js';
-import { cellText } from '../src/tui/task-table.js';
-import { fakeTask } from '../src/tui/dev/fake-pool.js';
+import { describeExport, formatEta, progressBar, shortenSource, truncate, truncateMiddle } from '../../src/tui/format.js';
+import { bodyLayout, frameHeight, MARKER_WIDTH, GAP, scrollStart, tableLayout } from '../../src/tui/layout.js';
+import { handleKey, initialUi, splitTyped, type KeyContext } from '../../src/tui/keys.js';
+import { colorFromEnv, unicodeFromEnv } from '../../src/tui/theme.js';
+import { cellText } from '../../src/tui/task-table.js';
+import { fakeTask } from '../../src/tui/dev/fake-pool.js';
 
 const width = (l: ReturnType<typeof tableLayout>) => MARKER_WIDTH + l.columns.reduce((s, c) => s + c.width, 0) + GAP * (l.columns.length - 1);
 const keys = (l: ReturnType<typeof tableLayout>) => l.columns.map((c) => c.key);
@@ -130,4 +130,13 @@ test('cells: occupancy as counted (negative when people inside at the start left
   assert.equal(cellText(fakeTask('a', { kind: 'camera', state: 'processing' }), col('progress'), layout.barWidth, true), 'live');
   assert.equal(cellText(fakeTask('a'), col('progress'), layout.barWidth, true), 'queued');
   assert.equal(cellText(fakeTask('a', { state: 'completed', progress: 1 }), col('progress'), 6, false), '###### 100% ');
+});
+
+test('cells: a camera waiting to be tried again shows why, and outside text is shown escaped', () => {
+  const layout = tableLayout(80, ['a']);
+  const col = (key: string) => layout.columns.find((c) => c.key === key)!;
+  assert.equal(cellText(fakeTask('a', { kind: 'camera', state: 'processing', phase: 'offline' }), col('state'), layout.barWidth, true), 'offline');
+  assert.equal(cellText(fakeTask('a', { kind: 'camera', state: 'processing', phase: 'restarting' }), col('state'), layout.barWidth, true), 'restarting');
+  assert.equal(cellText(fakeTask('a', { state: 'processing', phase: 'running' }), col('state'), layout.barWidth, true), 'processing');
+  assert.equal(cellText(fakeTask('a', { source: '/x/door\u001b]0;t\u0007.mp4' }), col('source'), 200, true), 'door\\x1b]0;t\\x07.mp4');
 });

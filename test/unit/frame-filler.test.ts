@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FrameFiller } from '../src/worker/frame-filler.js';
+import { FrameFiller } from '../../src/worker/frame-filler.js';
 
 test('frames ffmpeg skipped are filled in before each frame that arrives, and after the last up to the length', () => {
   const f = new FrameFiller(5, 13);

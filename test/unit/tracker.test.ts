@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PeopleCounter } from '../src/vision/people-counter.js';
-import { Tracker } from '../src/vision/tracker.js';
-import type { TrackSnapshot } from '../src/vision/track.js';
-import type { LineSpec } from '../src/vision/types.js';
-import { detect, rng, walkerBox, type Walker } from './synthetic-walk.js';
+import { PeopleCounter } from '../../src/vision/people-counter.js';
+import { Tracker } from '../../src/vision/tracker.js';
+import type { TrackSnapshot } from '../../src/vision/track.js';
+import type { LineSpec } from '../../src/vision/types.js';
+import { detect, rng, walkerBox, type Walker } from '../synthetic-walk.js';
 
 const MID: LineSpec = { name: 'mid', points: [0.5, 0, 0.5, 1] };
 

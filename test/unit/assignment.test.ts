@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assignWithLimit, linearSumAssignment, maxMatchingMinCost } from '../src/vision/assignment.js';
-import { rng } from './synthetic-walk.js';
+import { assignWithLimit, linearSumAssignment, maxMatchingMinCost } from '../../src/vision/assignment.js';
+import { rng } from '../synthetic-walk.js';
 
 /** Cheapest assignment of min(n, m) pairs by trying every injection (tiny matrices only). */
 function bruteForceMin(cost: number[][]): number {

@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 // Ink's colour library decides its colour level when it is first imported, and the test's stdout is no terminal:
 // force colours on first, so that the NO_COLOR case below is checked against output that would have colours.
 process.env.FORCE_COLOR = '1';
-const { FakePool, fakeTask } = await import('../src/tui/dev/fake-pool.js');
-const { KEY, mountDashboard } = await import('./tui-harness.js');
-const { renderStartScreen } = await import('../src/tui/start-screen.js');
+const { FakePool, fakeTask } = await import('../../src/tui/dev/fake-pool.js');
+const { KEY, mountDashboard } = await import('../tui-harness.js');
+const { renderStartScreen } = await import('../../src/tui/start-screen.js');
 
 const SGR = /\u001B\[[0-9;]*m/;
 
