@@ -61,6 +61,7 @@ export async function main(args: string[]): Promise<number> {
           .option('stall-timeout', { type: 'number', default: 10, describe: 'seconds without a frame before a live source is restarted (and the open time-out)' })
           .option('log-level', { type: 'string', choices: ['debug', 'info', 'warn', 'error'], default: 'info' })
           .option('max-frames', { type: 'number', describe: 'stop (and write done) after this many frames' })
+          .option('start-frame', { type: 'number', describe: 'files: count from this frame on (1-based), after a few seconds of warm-up before it (resume)' })
           .option('emit-tracks', { type: 'boolean', default: false, describe: 'debug: write a tracks event after every frame' }),
       handle('worker'),
     )

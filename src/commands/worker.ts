@@ -36,6 +36,7 @@ function toConfig(argv: Record<string, unknown>, source: string, task: string): 
     throw new WorkerError('BAD_ARGUMENT', `--stall-timeout must be between 0 and 3600 seconds, got ${String(argv.stallTimeout)}`);
   }
   const maxFrames = argv.maxFrames === undefined ? undefined : intOption(argv.maxFrames, '--max-frames', 1, 1);
+  const startFrame = argv.startFrame === undefined ? undefined : intOption(argv.startFrame, '--start-frame', 1, 1);
   return {
     source,
     task,
@@ -52,6 +53,7 @@ function toConfig(argv: Record<string, unknown>, source: string, task: string): 
     threads: argv.threads === undefined ? undefined : numOption(argv.threads, '--threads', 0),
     confidence: argv.confidence === undefined ? undefined : numOption(argv.confidence, '--confidence', 0),
     maxFrames,
+    startFrame,
     emitTracks: argv.emitTracks === true,
   };
 }
