@@ -7,6 +7,7 @@ import { getPreferences, setPreference } from '../config/preferences.js';
 import { formatProblem } from '../config/validate.js';
 import { runHeadless } from '../headless.js';
 import { Pool } from '../orchestrator/pool.js';
+import { openStoreFor } from '../orchestrator/store-owner.js';
 
 const EXAMPLE_CONFIG = fileURLToPath(new URL('../../../config/example.json', import.meta.url));
 
@@ -39,6 +40,7 @@ function overridesFrom(argv: Record<string, unknown>): CliOverrides {
     skipFrames: num(argv.skipFrames),
     confidence: num(argv.confidence),
     output: typeof argv.output === 'string' ? argv.output : undefined,
+    db: typeof argv.db === 'string' ? argv.db : undefined,
   };
 }
 
@@ -84,6 +86,12 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   const config = result.config;
   if (config.configPath) setPreference('lastConfig', config.configPath);
 
+  const opened = openStoreFor(config.storePath, config.tasks.map((t) => t.id));
+  if (!opened.ok) {
+    process.stderr.write(`pcount-tui: ${opened.message}\n`);
+    return 1;
+  }
+  const store = opened.store;
   const prefs = getPreferences();
   const pool = new Pool({
     tasks: config.tasks,
@@ -91,17 +99,27 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     outputDir: config.resultOutput,
     exportDir: prefs.exportFolder,
     logLevel: config.logLevel,
+    store,
+    configPath: config.configPath,
   });
+  // What each task takes over from the store, said before anything runs (the log panes and NDJSON say it too).
+  if (!tui) for (const r of pool.resumed()) process.stderr.write(`pcount-tui: ${r.task}: ${r.note}\n`);
   // Whatever ends the process, no worker may outlive it.
   const killAll = () => pool.killAll();
   process.on('exit', killAll);
   try {
-    if (!tui) return await runHeadless(pool);
-    pool.begin();
-    const { renderDashboard } = await import('../tui/render.js');
-    return await renderDashboard(pool, { configPath: config.configPath ?? undefined, refreshMs: prefs.ui.refreshMs });
+    let code: number;
+    if (!tui) code = await runHeadless(pool);
+    else {
+      pool.begin();
+      const { renderDashboard } = await import('../tui/render.js');
+      code = await renderDashboard(pool, { configPath: config.configPath ?? undefined, refreshMs: prefs.ui.refreshMs });
+    }
+    // Counts that only lived in memory are an error even when every task completed.
+    return code === 0 && pool.snapshot().store?.error ? 1 : code;
   } finally {
     await pool.shutdown();
+    store.close();
     process.off('exit', killAll);
   }
 }

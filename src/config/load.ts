@@ -1,6 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_CONFIDENCE, DEFAULT_LINE, DEFAULT_LOG_LEVEL, DEFAULT_RESULT_OUTPUT, DEFAULT_SKIP_FRAMES, DEFAULT_WORKER_COUNT } from './defaults.js';
+import {
+  DEFAULT_CONFIDENCE,
+  DEFAULT_LINE,
+  DEFAULT_LOG_LEVEL,
+  DEFAULT_RESULT_OUTPUT,
+  DEFAULT_SKIP_FRAMES,
+  DEFAULT_STORE_NAME,
+  DEFAULT_WORKER_COUNT,
+} from './defaults.js';
 import { idFromSource, isLiveSource, isPlainFile, resolveSource } from './sources.js';
 import type { ConfigProblem, LineConfig, PcountConfig, RunConfig, TaskConfig, TaskSpec, WorkerLogLevel } from './types.js';
 import { validateConfig } from './validate.js';
@@ -11,6 +19,8 @@ export interface CliOverrides {
   skipFrames?: number;
   confidence?: number;
   output?: string;
+  /** `--db PATH`: the store, instead of parallel_config.store or `<result_output>/pcount.db`. */
+  db?: string;
 }
 
 export type LoadResult = { ok: true; config: RunConfig } | { ok: false; file: string | null; problems: ConfigProblem[] };
@@ -76,6 +86,8 @@ function toSpec(task: TaskConfig, kind: TaskSpec['kind'], config: PcountConfig, 
     inputSize: pick('input_size'),
     anchor: pick('anchor'),
     stallTimeout: pick('stall_timeout'),
+    occupancyReset: pick('occupancy_reset'),
+    occupancyFloor: pick('occupancy_floor'),
   };
 }
 
@@ -90,16 +102,25 @@ export function resolveConfig(data: unknown, configPath: string | null, baseDir:
     ...(config.cameras ?? []).map((t) => toSpec(t, 'camera', config, baseDir, overrides)),
     ...(config.videos ?? []).map((t) => toSpec(t, 'video', config, baseDir, overrides)),
   ];
+  const resultOutput = path.resolve(overrides.output === undefined ? baseDir : process.cwd(), overrides.output ?? shared.result_output ?? DEFAULT_RESULT_OUTPUT);
   return {
     ok: true,
     config: {
       configPath,
       workerCount: overrides.workerCount ?? shared.worker_count ?? DEFAULT_WORKER_COUNT,
-      resultOutput: path.resolve(overrides.output === undefined ? baseDir : process.cwd(), overrides.output ?? shared.result_output ?? DEFAULT_RESULT_OUTPUT),
+      resultOutput,
       logLevel: workerLogLevel(shared.log_level ?? DEFAULT_LOG_LEVEL),
       tasks,
+      storePath: storePathOf(shared.store, baseDir, resultOutput, overrides.db),
     },
   };
+}
+
+/** `--db` (against the current folder), else parallel_config.store (against the config's folder), else in result_output. */
+export function storePathOf(store: string | undefined, baseDir: string, resultOutput: string, db?: string): string {
+  if (db !== undefined) return path.resolve(db);
+  if (store !== undefined) return path.resolve(baseDir, store);
+  return path.join(resultOutput, DEFAULT_STORE_NAME);
 }
 
 /** Reads, parses and validates a config file. Relative paths inside it are resolved against its folder. */

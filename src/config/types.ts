@@ -16,6 +16,10 @@ export interface TaskOverrides {
   input_size?: string;
   anchor?: 'bottom' | 'center';
   stall_timeout?: number;
+  /** "HH:MM" local time at which occupancy goes back to zero every day. */
+  occupancy_reset?: string;
+  /** Occupancy never goes below this. */
+  occupancy_floor?: number;
 }
 
 export interface TaskConfig extends TaskOverrides {
@@ -28,6 +32,8 @@ export interface ParallelConfig extends TaskOverrides {
   worker_count?: number;
   result_output?: string;
   log_level?: LogLevelName;
+  /** The SQLite store (default `<result_output>/pcount.db`), relative to the config file. */
+  store?: string;
 }
 
 export interface PcountConfig {
@@ -61,6 +67,8 @@ export interface TaskSpec {
   inputSize?: string;
   anchor?: string;
   stallTimeout?: number;
+  occupancyReset?: string;
+  occupancyFloor?: number;
 }
 
 export type WorkerLogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -73,4 +81,6 @@ export interface RunConfig {
   resultOutput: string;
   logLevel: WorkerLogLevel;
   tasks: TaskSpec[];
+  /** Absolute path of the SQLite store. */
+  storePath: string;
 }

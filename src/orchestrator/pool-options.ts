@@ -1,4 +1,5 @@
 import type { TaskSpec, WorkerLogLevel } from '../config/types.js';
+import type { Store } from '../store/store.js';
 import type { BackoffPolicy } from './backoff.js';
 import type { ResultLimits } from './results.js';
 import type { SpawnFn, WorkerCommand } from './spawn-worker.js';
@@ -30,6 +31,10 @@ export interface PoolOptions {
   sampleIntervalMs?: number;
   /** Export into outputDir whenever every task has reached a final state, and at shutdown. */
   autoExport?: boolean;
+  /** Where every crossing is written before anything shows it; null counts in memory only. */
+  store?: Store | null;
+  /** The config file run, recorded with each run in the store. */
+  configPath?: string | null;
 }
 
 /** Long enough for a worker to load its model and for its own source reconnects, which report themselves. */

@@ -16,6 +16,8 @@ export function defaultWorkerCommand(): WorkerCommand {
 export interface WorkerRunOptions {
   threads: number;
   logLevel: WorkerLogLevel;
+  /** A resumed file: the frame to count from. */
+  startFrame?: number | null;
 }
 
 /** The worker's command-line flags for one task (the names are the worker's contract). */
@@ -30,6 +32,7 @@ export function workerArgs(task: TaskSpec, opts: WorkerRunOptions): string[] {
   if (task.inputSize) args.push('--input-size', task.inputSize);
   if (task.anchor) args.push('--anchor', task.anchor);
   if (task.stallTimeout !== undefined) args.push('--stall-timeout', String(task.stallTimeout));
+  if (opts.startFrame) args.push('--start-frame', String(opts.startFrame));
   return args;
 }
 

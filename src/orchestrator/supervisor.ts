@@ -15,6 +15,13 @@ import { isFinal, taskTransition, type TaskEvent } from './task-machine.js';
 import { TaskRecord } from './task-record.js';
 import { systemTimers, type Timers } from './timers.js';
 import { WorkerSlots } from './worker-slots.js';
+import type { StoreError } from '../store/errors.js';
+import type { TaskRunEnd } from '../store/store.js';
+import { Recorder } from './recorder.js';
+import { RunFolders } from './run-folder.js';
+
+/** How a task run ends in the store when its worker was stopped on purpose. */
+const INTENT_END: Record<Exclude<ExitIntent, 'restart'>, TaskRunEnd> = { stop: 'stopped', cancel: 'cancelled', shutdown: 'interrupted' };
 
 /**
  * Runs task records in worker children: takes queued tasks into free worker slots, reads each child's events into
@@ -37,17 +44,22 @@ export abstract class Supervisor {
   protected finishedWaiters: (() => void)[] = [];
   protected wasFinished = false;
   protected readonly exporter: Exporter;
+  protected readonly recorder: Recorder;
+  protected readonly runs: RunFolders | null;
+  protected storeFailure: StoreError | null = null;
 
   constructor(protected readonly opts: PoolOptions) {
     this.timers = opts.timers ?? systemTimers;
     const restartLimit = opts.restartLimit ?? DEFAULT_RESTART_LIMIT;
-    this.records = opts.tasks.map((spec) => new TaskRecord(spec, opts.limits ?? DEFAULT_LIMITS, restartLimit));
+    this.recorder = new Recorder(opts.store ?? null, () => this.timers.now(), (err) => this.onStoreFailure(err));
+    this.runs = opts.outputDir ? new RunFolders(opts.outputDir, () => this.timers.now(), (run) => this.recorder.beginRun(run, opts.configPath ?? null)) : null;
+    this.records = opts.tasks.map((spec) => new TaskRecord(spec, this.recorder.prepare(spec), opts.limits ?? DEFAULT_LIMITS, restartLimit));
     for (const r of this.records) this.byId.set(r.id, r);
     const logFiles = opts.outputDir ? new LogFiles(opts.outputDir) : null;
     this.log = new TaskLog(logFiles, opts.logLevel ?? 'info');
     this.slots = new WorkerSlots(Math.max(1, opts.workerCount), (index, message) => logFiles?.worker(index, message));
     this.exporter = new Exporter(
-      opts.outputDir,
+      () => this.runs?.current.folder ?? null,
       () => this.records.map((r) => r.exportData()),
       () => this.timers.now(),
       () => this.notify(),
@@ -72,7 +84,8 @@ export abstract class Supervisor {
     rec.results.startedAt ??= this.timers.now();
     rec.results.endedAt = null;
     const threads = fairThreads(this.opts.cpus ?? availableParallelism(), running);
-    const args = workerArgs(rec.spec, { threads, logLevel: this.opts.logLevel ?? 'info' });
+    rec.journal = this.recorder.beginTaskRun(rec.spec, rec.count, this.runs?.forChanges() ?? null);
+    const args = workerArgs(rec.spec, { threads, logLevel: this.opts.logLevel ?? 'info', startFrame: rec.count.startFrame });
     const runner: ChildRunner = new ChildRunner({
       command: this.opts.command ?? defaultWorkerCommand(),
       args,
@@ -100,15 +113,47 @@ export abstract class Supervisor {
     return rec.spec.stallTimeout === undefined ? base : Math.max(base, rec.spec.stallTimeout * 3000);
   }
 
+  /**
+   * Every worker event passes here, whatever runner delivered it: the recorder stores it first (a crossing is in the
+   * store before anything shows it), then the results, the logs and the listeners (dashboard, NDJSON) see it.
+   */
   protected handleEvent(rec: TaskRecord, raw: WorkerEvent): void {
-    const ev = { ...raw, task: rec.id } as WorkerEvent;
-    this.exporter.touch();
-    rec.results.apply(ev);
-    if (ev.type === 'progress') rec.results.sample(this.timers.now(), 'processing');
-    const entry = logEntryFor(ev);
-    if (entry) this.log.write(rec, entry, ev.ts);
-    this.emit(ev);
+    const received = { ...raw, task: rec.id } as WorkerEvent;
+    if (received.type === 'done' && received.reason === 'end') rec.journal?.finished();
+    for (const ev of this.recorder.receive(rec.journal, rec.count, received)) {
+      this.exporter.touch();
+      rec.results.apply(ev);
+      if (ev.type === 'progress') rec.results.sample(this.timers.now(), 'processing');
+      const entry = logEntryFor(ev);
+      if (entry) this.log.write(rec, entry, ev.ts);
+      this.emit(ev);
+    }
     this.notify();
+  }
+
+  /** The store stopped taking writes: every running task says so, and counting goes on in memory. */
+  protected onStoreFailure(err: StoreError): void {
+    this.storeFailure = err;
+    const now = this.timers.now();
+    const message = `${err.message}; counting goes on in memory, and what was stored before is kept`;
+    for (const rec of this.records) {
+      if (rec.state.kind !== 'processing') continue;
+      this.log.write(rec, { level: 'error', message }, now);
+      this.emit({ v: PROTOCOL_VERSION, type: 'error', task: rec.id, ts: now, code: 'STORE_FAILED', message, fatal: false });
+    }
+    this.notify();
+  }
+
+  /** The task runs again from zero: a new count, and a new run folder if the current run's results are final. */
+  protected rerun(rec: TaskRecord): void {
+    this.runs?.forChanges();
+    rec.resetForRerun(this.recorder.fresh(rec.spec));
+  }
+
+  /** The current worker of the task is gone: its task run ends in the store. */
+  protected endTaskRun(rec: TaskRecord, reason: TaskRunEnd): void {
+    this.recorder.endTaskRun(rec.journal, reason);
+    rec.journal = null;
   }
 
   protected handleExit(rec: TaskRecord, exit: ChildExit): void {
@@ -118,13 +163,16 @@ export abstract class Supervisor {
     const how = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
     this.note(rec, 'debug', `worker ${rec.slot} ended (${how})${exit.killedAfterStop ? ' after ignoring stop' : ''}`);
     if (intent === 'restart') {
+      this.endTaskRun(rec, 'restarted');
       this.slots.release(rec.slot!);
-      rec.resetForRerun();
+      this.rerun(rec);
       this.launch(rec);
     } else if (intent) {
+      this.endTaskRun(rec, INTENT_END[intent]);
       this.finishRun(rec, intent, exit);
     } else {
       const reason = failureReason(exit, rec.spec.kind);
+      this.endTaskRun(rec, reason === null ? 'end' : 'failed');
       if (reason === null) this.finishRun(rec, null, exit);
       else this.fail(rec, reason, exit);
     }
@@ -217,9 +265,16 @@ export abstract class Supervisor {
     if (finished && !this.wasFinished) {
       for (const w of this.finishedWaiters.splice(0)) w();
       // The shutdown exports on its own once the children are gone.
-      if (!this.shuttingDown && this.autoExports()) this.exporter.startAutomatic();
+      if (!this.shuttingDown && this.autoExports()) this.exporter.startAutomatic(() => this.sealRun());
     }
     this.wasFinished = finished;
+  }
+
+  /** Every task has finished and the results are written: the run folder is final. */
+  protected sealRun(): void {
+    if (!this.runs || this.runs.isSealed || !this.records.every((r) => isFinal(r.state))) return;
+    this.runs.seal();
+    this.recorder.endRun(this.runs.current, 'finished');
   }
 
   protected autoExports(): boolean {

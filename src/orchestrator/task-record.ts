@@ -3,6 +3,8 @@ import type { ChildRunner } from './child-runner.js';
 import type { ExitIntent } from './exit-policy.js';
 import { RestartWindow } from './backoff.js';
 import type { TaskExport as ExportTask } from './export.js';
+import type { TaskRunJournal } from '../store/journal.js';
+import type { CountState } from './recorder.js';
 import { TaskResults, type ResultLimits } from './results.js';
 import { initialTaskState, type TaskState } from './task-machine.js';
 import type { TaskView } from './types.js';
@@ -20,16 +22,16 @@ export class TaskRecord {
   runner: ChildRunner | null = null;
   exitIntent: ExitIntent | null = null;
   backoffTimer: unknown = null;
+  /** The current worker's task run in the store (null without a store, or between workers). */
+  journal: TaskRunJournal | null = null;
 
   constructor(
     readonly spec: TaskSpec,
+    public count: CountState,
     limits: ResultLimits,
     restartLimit: { count: number; windowMs: number },
   ) {
-    this.results = new TaskResults(
-      spec.lines.map((l) => l.name),
-      limits,
-    );
+    this.results = new TaskResults(count.tally, limits);
     this.window = new RestartWindow(restartLimit.count, restartLimit.windowMs);
   }
 
@@ -37,9 +39,10 @@ export class TaskRecord {
     return this.spec.id;
   }
 
-  /** Clears counts and the restart history before the task runs again from the start. */
-  resetForRerun(): void {
-    this.results.reset();
+  /** Starts a new count and clears the restart history before the task runs again from the start. */
+  resetForRerun(count: CountState): void {
+    this.count = count;
+    this.results.reset(count.tally);
     this.window.reset();
     this.restarts = 0;
   }

@@ -24,7 +24,10 @@ const LEAVE_ALT_SCREEN = '\u001B[?1049l';
 const SIGNAL_CODES = { SIGTERM: 143, SIGHUP: 129, SIGINT: 130 } as const;
 
 function summaryLine(s: PoolSnapshot): string {
-  return `pcount-tui: ${s.tasks.length} tasks, ${s.completed} completed, ${s.failed} failed, ${s.cancelled} cancelled\n`;
+  const where = [s.store ? `store ${s.store.path}${s.store.error ? ` (FAILED: ${s.store.error})` : ''}` : '', s.run ? `run folder ${s.run.folder}` : '']
+    .filter(Boolean)
+    .join('; ');
+  return `pcount-tui: ${s.tasks.length} tasks, ${s.completed} completed, ${s.failed} failed, ${s.cancelled} cancelled${where ? `; ${where}` : ''}\n`;
 }
 
 /**
