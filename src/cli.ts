@@ -77,6 +77,22 @@ export async function main(args: string[]): Promise<number> {
       handle('detect'),
     )
     .command(
+      'report [config]',
+      'counts per task, line and time bucket from the store, with coverage (no run needed)',
+      (y) =>
+        y
+          .positional('config', { type: 'string', describe: 'a config file: report on its store (default: the last config run)' })
+          .option('db', { type: 'string', describe: 'the store file (instead of a config)' })
+          .option('task', { type: 'string', array: true, describe: 'only these tasks; repeatable' })
+          .option('line', { type: 'string', array: true, describe: 'only these lines; repeatable' })
+          .option('bucket', { type: 'string', choices: ['15m', '1h', '1d'], default: '1h', describe: 'bucket size, aligned to local midnight' })
+          .option('since', { type: 'string', describe: 'from: 2025-03-30, 2025-03-30T04:00, an ISO time with offset, 24h (ago), today, yesterday' })
+          .option('until', { type: 'string', describe: 'until (exclusive), same forms as --since' })
+          .option('tz', { type: 'string', describe: 'time zone of the buckets (default: the system zone)' })
+          .option('format', { type: 'string', choices: ['table', 'csv', 'json'], default: 'table' }),
+      handle('report'),
+    )
+    .command(
       'validate <file>',
       'check a config file and print every problem with its JSON path',
       (y) => y.positional('file', { type: 'string', demandOption: true }),
