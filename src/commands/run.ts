@@ -102,6 +102,12 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     store,
     configPath: config.configPath,
   });
+  const failed = pool.snapshot().store?.error;
+  if (failed) {
+    store.close();
+    process.stderr.write(`pcount-tui: ${failed}\n`);
+    return 1;
+  }
   // What each task takes over from the store, said before anything runs (the log panes and NDJSON say it too).
   if (!tui) for (const r of pool.resumed()) process.stderr.write(`pcount-tui: ${r.task}: ${r.note}\n`);
   // Whatever ends the process, no worker may outlive it.

@@ -46,6 +46,7 @@ export function openStoreFor(file: string, tasks: string[], now = Date.now()): O
         message: `store ${store.file}: ${names} ${live.length === 1 ? 'is' : 'are'} being counted by another pcount-tui (pid ${r.pid} on ${r.host}, run ${r.id}); stop it first, or give this run another --db`,
       };
     }
+    store.probeWrite(now, `${hostname()}:${process.pid}`);
     store.markCrashed([...new Set(open.map((r) => r.id))]);
     return { ok: true, store };
   } catch (err) {

@@ -62,7 +62,7 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
         ts INTEGER NOT NULL
       );
     `),
-  // 2: reports: coverage intervals, the occupancy rules of each task run and the occupancy after each crossing.
+  // 2: reports: coverage intervals, the occupancy rules of each task run and the occupancy after each crossing; meta.
   (db) => {
     db.exec(`
       ALTER TABLE task_runs ADD COLUMN occupancy_reset TEXT;
@@ -77,6 +77,7 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
         end INTEGER NOT NULL CHECK (end >= start)
       );
       CREATE INDEX coverage_task ON coverage (task, end);
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
     `);
     // Crossings written before step 2 get the occupancy they had: in − out of their count (no reset, no floor then).
     db.exec(`

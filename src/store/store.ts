@@ -127,6 +127,7 @@ export class Store {
     const abs = path.resolve(file);
     const timeout = opts.busyTimeoutMs ?? 2000;
     let db: Database.Database | null = null;
+    if (opts.mustExist && !existsSync(abs)) throw new StoreError(abs, 'missing', '');
     try {
       if (!opts.mustExist) mkdirSync(path.dirname(abs), { recursive: true });
       db = new Database(abs, { timeout, fileMustExist: opts.mustExist === true });
@@ -138,8 +139,6 @@ export class Store {
       return new Store(db, abs);
     } catch (err) {
       db?.close();
-      const code = (err as { code?: string }).code;
-      if (opts.mustExist && code === 'SQLITE_CANTOPEN' && !existsSync(abs)) throw new StoreError(abs, 'missing', '');
       if (err instanceof Error && /newer pcount-tui/.test(err.message)) throw new StoreError(abs, 'newer', err.message);
       const e = toStoreError(abs, err);
       if (opts.mustExist && e.problem === 'readonly') return Store.openForReading(abs, timeout);
@@ -177,6 +176,11 @@ export class Store {
   /** Makes everything written so far survive a power cut (a WAL checkpoint, which fsyncs). */
   sync(): void {
     this.db.pragma('wal_checkpoint(PASSIVE)');
+  }
+
+  /** A real write (who opened the store last): proves at the start of a run that the store takes writes. */
+  probeWrite(at: number, by: string): void {
+    this.db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('last_opened', ?)`).run(JSON.stringify({ at, by }));
   }
 
   beginRun(run: Omit<RunRow, 'ended_at' | 'end_reason'>): void {
