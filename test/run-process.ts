@@ -20,8 +20,10 @@ export interface RunProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startRun(args: string[], env: Record<string, string> = {}, opts: { uid?: number; gid?: number } = {}): RunProcess {
-  const child = spawn(process.execPath, [binPath, 'run', ...args, '--no-tui'], {
+/** `prefix` runs the command through another (e.g. a shell that sets a limit first). */
+export function startRun(args: string[], env: Record<string, string> = {}, opts: { uid?: number; gid?: number } = {}, prefix: string[] = []): RunProcess {
+  const command = [...prefix, process.execPath, binPath, 'run', ...args, '--no-tui'];
+  const child = spawn(command[0], command.slice(1), {
     env: { ...process.env, PCOUNT_CONFIG_DIR: mkdtempSync(path.join(tmpdir(), 'pcount-prefs-')), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

@@ -51,6 +51,8 @@ function reportProblems(result: Extract<LoadResult, { ok: false }>): number {
   return 1;
 }
 
+function ignoreSignal(): void {}
+
 /** The default command and `run`: a config file or ad-hoc `--source` tasks, in the dashboard or as NDJSON. */
 export async function run(argv: Record<string, unknown>): Promise<number> {
   const sources = (argv.source as string[] | undefined) ?? [];
@@ -113,6 +115,9 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   // Whatever ends the process, no worker may outlive it.
   const killAll = () => pool.killAll();
   process.on('exit', killAll);
+  // A file size limit (ulimit -f) would kill the process, and its counts, on the store's next write; handled, the
+  // write fails like one to a full disk, and counting goes on in memory.
+  process.on('SIGXFSZ', ignoreSignal);
   try {
     let code: number;
     if (!tui) code = await runHeadless(pool);
@@ -127,5 +132,6 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     await pool.shutdown();
     store.close();
     process.off('exit', killAll);
+    process.off('SIGXFSZ', ignoreSignal);
   }
 }
