@@ -10,7 +10,7 @@ export interface PoolOptions {
   workerCount: number;
   /** Folder for exports and log files; null writes neither. */
   outputDir: string | null;
-  /** Where an export on demand (`e`) goes when the caller names no folder: the user's export folder, else outputDir. */
+  /** Where an export on demand (`e`) goes when the caller names no folder: the user's export folder, else the run's. */
   exportDir?: string | null;
   logLevel?: WorkerLogLevel;
   command?: WorkerCommand;

@@ -110,7 +110,7 @@ export class Pool extends Supervisor implements PoolControl {
   }
 
   async exportResults(dir?: string): Promise<string[]> {
-    return this.exporter.exportTo(dir ?? this.opts.exportDir ?? this.opts.outputDir);
+    return this.exporter.exportTo(dir ?? this.opts.exportDir ?? this.runs?.current.folder ?? null);
   }
 
   shutdown(): Promise<void> {
