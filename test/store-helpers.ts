@@ -1,8 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { CrossingInput } from '../src/store/journal.js';
-import { Store, type NewTaskRun } from '../src/store/store.js';
+import { Store, type CrossingInput, type NewTaskRun } from '../src/store/store.js';
 
 /** A fresh store file in a temporary folder. */
 export function tempStore(name = 'pcount.db'): Store {

@@ -1,5 +1,5 @@
 import { toStoreError, type StoreError } from './errors.js';
-import type { Store, TaskRunEnd, TaskRunRow } from './store.js';
+import type { CrossingInput, Store, TaskRunEnd, TaskRunRow } from './store.js';
 import type { Tally } from './tally.js';
 
 /**
@@ -26,17 +26,6 @@ export class StoreGate {
       return undefined;
     }
   }
-}
-
-export interface CrossingInput {
-  seq: number;
-  line: string;
-  track: number;
-  direction: 'in' | 'out';
-  frame: number;
-  pts: number;
-  ts: number;
-  attributes: Record<string, unknown> | null;
 }
 
 export type CrossingOutcome =

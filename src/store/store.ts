@@ -58,9 +58,8 @@ export interface NewTaskRun {
   occupancy: OccupancyRules;
 }
 
-export interface CrossingRow {
-  taskRunId: number;
-  task: string;
+/** A crossing as a worker reported it (`attributes`: whatever else the worker added, e.g. demographics). */
+export interface CrossingInput {
   seq: number;
   line: string;
   track: number;
@@ -68,9 +67,14 @@ export interface CrossingRow {
   frame: number;
   pts: number;
   ts: number;
+  attributes: Record<string, unknown> | null;
+}
+
+export interface CrossingRow extends CrossingInput {
+  taskRunId: number;
+  task: string;
   /** The task's occupancy right after this crossing. */
   occupancy: number;
-  attributes: Record<string, unknown> | null;
 }
 
 export interface Checkpoint {
