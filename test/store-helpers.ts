@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Store, type CrossingInput, type NewTaskRun } from '../src/store/store.js';
+import type { CrossingInput, NewTaskRun } from '../src/store/rows.js';
+import { Store } from '../src/store/store.js';
 
 /** A fresh store file in a temporary folder. */
 export function tempStore(name = 'pcount.db'): Store {

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { toStoreError } from '../store/errors.js';
-import { Store, type RunRow } from '../store/store.js';
+import type { RunRow } from '../store/rows.js';
+import { Store } from '../store/store.js';
 
 export type OpenedStore = { ok: true; store: Store } | { ok: false; message: string };
 

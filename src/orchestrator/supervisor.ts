@@ -16,7 +16,7 @@ import { TaskRecord } from './task-record.js';
 import { systemTimers, type Timers } from './timers.js';
 import { WorkerSlots } from './worker-slots.js';
 import type { StoreError } from '../store/errors.js';
-import type { TaskRunEnd } from '../store/store.js';
+import type { TaskRunEnd } from '../store/rows.js';
 import { Recorder } from './recorder.js';
 import { RunFolders } from './run-folder.js';
 

@@ -1,5 +1,6 @@
 import { toStoreError, type StoreError } from './errors.js';
-import type { CrossingInput, Store, TaskRunEnd, TaskRunRow } from './store.js';
+import type { CrossingInput, TaskRunEnd, TaskRunRow } from './rows.js';
+import type { Store } from './store.js';
 import type { Tally } from './tally.js';
 
 /**

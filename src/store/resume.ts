@@ -1,4 +1,5 @@
-import type { Checkpoint, ChainTally, Store, TaskRunRow } from './store.js';
+import type { ChainTally, Checkpoint, TaskRunRow } from './rows.js';
+import type { Store } from './store.js';
 
 /** What identifies a task's count across runs. */
 export interface TaskIdentity {

@@ -1,5 +1,5 @@
 import { Occupancy, type OccupancyRules } from './occupancy.js';
-import type { ChainTally } from './store.js';
+import type { ChainTally } from './rows.js';
 
 export interface LineTotals {
   name: string;
