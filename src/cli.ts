@@ -1,6 +1,8 @@
 import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
 import { Parser } from 'yargs/helpers';
-import { integerAtLeast1, nonEmpty, oneOf, taskId } from './config/values.js';
+import { integerAtLeast1, nonEmpty, oneOf, taskId, timeZone } from './config/values.js';
+import { BUCKET_SIZES } from './store/buckets.js';
+import { REPORT_FORMATS } from './store/report-format.js';
 import { redactSource } from './sources/credentials.js';
 import { unusableSource } from './sources/kind.js';
 import { parseLines } from './sources/lines.js';
@@ -35,7 +37,8 @@ const runOptions = (y: Argv) =>
       .option('line', { type: 'string', array: true, describe: 'counting line x1,y1,x2,y2[,name] in fractions of the frame, for --source tasks; repeatable (default 0.5,0,0.5,1)', coerce: lines })
       .option('tui', { type: 'boolean', default: true, describe: 'show the dashboard; --no-tui prints NDJSON (also when stdout is not a terminal)' })
       .option('worker-count', { requiresArg: true, describe: 'workers running at once (overrides parallel_config.worker_count)', coerce: checked('worker-count', integerAtLeast1) })
-      .option('output', { requiresArg: true, describe: 'folder for results and logs (overrides parallel_config.result_output)', coerce: checked('output', nonEmpty) }),
+      .option('output', { requiresArg: true, describe: 'folder for results and logs (overrides parallel_config.result_output)', coerce: checked('output', nonEmpty) })
+      .option('db', { requiresArg: true, describe: 'the SQLite store of counts (overrides parallel_config.store; default <result_output>/pcount.db)', coerce: checked('db', nonEmpty) }),
   );
 
 const workerOptions = (y: Argv) =>
@@ -47,6 +50,7 @@ const workerOptions = (y: Argv) =>
       .option('live', { type: 'boolean', describe: 'treat the source as live: newest frame first, reconnect when it stalls (default: from the source, see docs/protocol.md)' })
       .option('log-level', { requiresArg: true, describe: 'least level of the log events written: debug, info, warn or error (default info)', coerce: checked('log-level', oneOf(['debug', 'info', 'warn', 'error'] as const)) })
       .option('max-frames', { requiresArg: true, describe: 'stop, and write done, after this many frames', coerce: checked('max-frames', integerAtLeast1) })
+      .option('start-frame', { requiresArg: true, describe: 'files: count from this frame on (1-based), after a few seconds of warm-up before it (resume)', coerce: checked('start-frame', integerAtLeast1) })
       .option('emit-tracks', { type: 'boolean', default: false, describe: 'write a tracks event after every frame (for benchmarks)' }),
   );
 
@@ -69,6 +73,18 @@ const validateOptions = (y: Argv) =>
     return true;
   });
 
+const reportOptions = (y: Argv) =>
+  y
+    .positional('config', { type: 'string', describe: 'a config file: report on its store (default: ./pcount.json, else the last config run)' })
+    .option('db', { requiresArg: true, describe: 'the store file (instead of a config)', coerce: checked('db', nonEmpty) })
+    .option('task', { type: 'string', array: true, describe: 'only these tasks; repeatable' })
+    .option('line', { type: 'string', array: true, describe: 'only these lines; repeatable' })
+    .option('bucket', { requiresArg: true, describe: 'bucket size, aligned to local midnight: 15m, 1h or 1d (default 1h)', coerce: checked('bucket', oneOf(BUCKET_SIZES)) })
+    .option('since', { requiresArg: true, describe: 'from: 2025-03-30, 2025-03-30T04:00, an ISO time with offset, 24h (ago), today, yesterday', coerce: checked('since', nonEmpty) })
+    .option('until', { requiresArg: true, describe: 'until (exclusive), same forms as --since', coerce: checked('until', nonEmpty) })
+    .option('tz', { requiresArg: true, describe: 'time zone of the buckets, an IANA name such as Europe/Berlin (default: the system zone)', coerce: checked('tz', timeZone) })
+    .option('format', { requiresArg: true, describe: 'table, csv or json (default table)', coerce: checked('format', oneOf(REPORT_FORMATS)) });
+
 const MODEL_ACTIONS = ['list', 'build', 'verify'] as const;
 const modelsOptions = (y: Argv) =>
   y
@@ -84,9 +100,10 @@ export type RunArgs = ArgsOf<typeof runOptions>;
 export type WorkerArgs = ArgsOf<typeof workerOptions>;
 export type DetectArgs = ArgsOf<typeof detectOptions> & { input: string };
 export type ValidateArgs = ArgsOf<typeof validateOptions> & { file: string };
+export type ReportArgs = ArgsOf<typeof reportOptions>;
 export type ModelsArgs = ArgsOf<typeof modelsOptions> & { action: (typeof MODEL_ACTIONS)[number] };
 
-const COMMANDS = ['run', 'worker', 'detect', 'validate', 'models'];
+const COMMANDS = ['run', 'worker', 'detect', 'report', 'validate', 'models'];
 
 async function dispatch<M>(name: string, load: () => Promise<M>, call: (m: M) => Promise<number>): Promise<number> {
   const mod = await load();
@@ -142,6 +159,9 @@ export async function main(args: string[]): Promise<number> {
     })
     .command('detect [input]', 'detect people in an image or video: one NDJSON line per processed frame', detectOptions, async (argv) => {
       code = await dispatch('detect', () => import('./commands/detect.js'), (m) => m.run(argv as DetectArgs));
+    })
+    .command('report [config]', 'counts per task, line and time bucket from the store, with coverage (no run needed)', reportOptions, async (argv) => {
+      code = await dispatch('report', () => import('./commands/report.js'), (m) => m.run(argv));
     })
     .command('validate [file]', 'check a config file and list every problem with its JSON path', validateOptions, async (argv) => {
       code = await dispatch('validate', () => import('./commands/validate.js'), (m) => m.run(argv as ValidateArgs));

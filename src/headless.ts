@@ -34,12 +34,15 @@ function summaryEvent(snapshot: PoolSnapshot, exitCode: number): Record<string, 
       restarts: t.restarts,
     })),
     export: snapshot.lastExport ?? null,
+    store: snapshot.store ?? null,
+    run: snapshot.run ?? null,
   };
 }
 
 /**
  * Runs the pool without a terminal UI: every task's events merged on stdout as NDJSON (each with `task`), then one
- * `summary` line. SIGINT or SIGTERM stops the workers and still prints the summary. When the reader goes away (a
+ * `summary` line. SIGINT, SIGTERM or SIGHUP (the SSH session dropped) stops the workers, ends the run in the store
+ * and still prints the summary. When the reader goes away (a
  * pipe into `head`), the workers are stopped and the run ends quietly with status 0.
  */
 export async function runHeadless(pool: Pool, opts: HeadlessOptions = {}): Promise<number> {
@@ -57,6 +60,7 @@ export async function runHeadless(pool: Pool, opts: HeadlessOptions = {}): Promi
   const onSignal = () => stopRequested();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
   try {
     pool.begin();
     await Promise.race([pool.whenFinished(), stopped]);
@@ -65,6 +69,7 @@ export async function runHeadless(pool: Pool, opts: HeadlessOptions = {}): Promi
     offEvents();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
   }
   if (readerGone) return 0;
   const snapshot = pool.snapshot();

@@ -95,9 +95,10 @@ test('the dashboard in tmux at 80x24: select, log pane, cancel, export, resize, 
 
     keys('e');
     now = await waitScreen(/exported \d+ files to/);
-    const written = readdirSync(results);
+    // `e` exports into the run's own folder, which `latest` points at.
+    const written = readdirSync(path.join(results, 'latest'));
     for (const file of ['results.json', 'north.csv', 'south.csv', 'crossings.ndjson']) assert.ok(written.includes(file), `${file} in ${written.join(', ')}`);
-    const summary = JSON.parse(readFileSync(path.join(results, 'results.json'), 'utf8')) as Record<string, unknown>;
+    const summary = JSON.parse(readFileSync(path.join(results, 'latest', 'results.json'), 'utf8')) as Record<string, unknown>;
     assert.ok('export_time' in summary && 'summary' in summary && 'detailed_results' in summary);
 
     tmux('resize-window', '-t', session, '-x', '120', '-y', '40');
@@ -120,7 +121,7 @@ test('the dashboard in tmux at 80x24: select, log pane, cancel, export, resize, 
     assert.match(history, /pcount-tui: 2 tasks, 0 completed, 0 failed, 2 cancelled; \d+ in, \d+ out/);
     assert.match(history, new RegExp(`results: ${results} \\(results\\.json, `));
     assert.deepEqual(processesWith(dir), [], 'no worker or decoder outlives the dashboard');
-    assert.ok(existsSync(path.join(results, 'north.csv')));
+    assert.ok(existsSync(path.join(results, 'latest', 'north.csv')));
   } finally {
     try {
       tmux('kill-server');

@@ -75,7 +75,9 @@ describe('headless runs', () => {
       const task = summary.tasks.find((t: { task: string }) => t.task === id);
       assert.deepEqual([task.state, task.in, task.out], ['completed', done.in, done.out]);
     }
-    assert.equal(summary.export.dir, path.join(dir, 'out'));
+    assert.equal(summary.export.dir, summary.run.folder);
+    assert.equal(path.dirname(summary.run.folder), path.join(dir, 'out', 'runs'));
+    assert.equal(summary.store.path, path.join(dir, 'out', 'pcount.db'));
   });
 
   it('exits 1 with the failure in the summary when a file task fails, and the other task still completes', async () => {

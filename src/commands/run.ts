@@ -9,6 +9,7 @@ import type { RunConfig } from '../config/types.js';
 import { formatProblem } from '../config/validate.js';
 import { runHeadless } from '../headless.js';
 import { Pool } from '../orchestrator/pool.js';
+import { openStoreFor } from '../orchestrator/store-owner.js';
 import { resolveFfmpeg } from '../worker/ffmpeg-binary.js';
 import { taskOptionsFrom } from './arguments.js';
 import { invocation, shellQuote, startHints, startHintsText } from './start-hints.js';
@@ -74,11 +75,13 @@ async function checkFfmpeg(option: string | undefined): Promise<boolean> {
   }
 }
 
+function ignoreSignal(): void {}
+
 /** The default command and `run`: a config file or ad-hoc `--source` tasks, in the dashboard or as NDJSON. */
 export async function run(argv: RunArgs, commands: readonly string[]): Promise<number> {
   const tui = argv.tui && Boolean(process.stdout.isTTY);
   const cwd = process.cwd();
-  const overrides: CliOverrides = { workerCount: argv.workerCount, output: argv.output, task: taskOptionsFrom(argv) };
+  const overrides: CliOverrides = { workerCount: argv.workerCount, output: argv.output, db: argv.db, task: taskOptionsFrom(argv) };
   const sources = argv.source ?? [];
   let result: LoadResult;
   let remembered = false;
@@ -119,6 +122,12 @@ export async function run(argv: RunArgs, commands: readonly string[]): Promise<n
   if (!(await checkFfmpeg(argv.ffmpeg))) return 2;
   if (config.configPath) setPreference('lastConfig', config.configPath);
 
+  const opened = openStoreFor(config.storePath, config.tasks.map((t) => t.id));
+  if (!opened.ok) {
+    process.stderr.write(`pcount-tui: ${opened.message}\n`);
+    return 1;
+  }
+  const store = opened.store;
   const prefs = getPreferences();
   const pool = new Pool({
     tasks: config.tasks,
@@ -128,14 +137,34 @@ export async function run(argv: RunArgs, commands: readonly string[]): Promise<n
     logLevel: config.logLevel,
     threads: argv.threads,
     ffmpeg: argv.ffmpeg,
+    store,
+    configPath: config.configPath,
   });
+  const failed = pool.snapshot().store?.error;
+  if (failed) {
+    store.close();
+    process.stderr.write(`pcount-tui: ${failed}\n`);
+    return 1;
+  }
+  // What each task takes over from the store, said before anything runs (the log panes and NDJSON say it too).
+  if (!tui) for (const r of pool.resumed()) process.stderr.write(`pcount-tui: ${r.task}: ${r.note}\n`);
   // No worker outlives this process, whatever ends it: every child is registered with killOnExit (common/terminate.ts).
+  // A file size limit (ulimit -f) would kill the process, and its counts, on the store's next write; handled, the
+  // write fails like one to a full disk, and counting goes on in memory.
+  process.on('SIGXFSZ', ignoreSignal);
   try {
-    if (!tui) return await runHeadless(pool);
-    pool.begin();
-    const { renderDashboard } = await import('../tui/render.js');
-    return await renderDashboard(pool, { configPath: config.configPath ?? undefined, refreshMs: prefs.ui.refreshMs });
+    let code: number;
+    if (!tui) code = await runHeadless(pool);
+    else {
+      pool.begin();
+      const { renderDashboard } = await import('../tui/render.js');
+      code = await renderDashboard(pool, { configPath: config.configPath ?? undefined, refreshMs: prefs.ui.refreshMs });
+    }
+    // Counts that only lived in memory are an error even when every task completed.
+    return code === 0 && pool.snapshot().store?.error ? 1 : code;
   } finally {
     await pool.shutdown();
+    store.close();
+    process.off('SIGXFSZ', ignoreSignal);
   }
 }

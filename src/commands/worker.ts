@@ -49,6 +49,7 @@ function toConfig(argv: WorkerArgs): WorkerConfig {
     threads: argv.threads,
     confidence: task.confidence,
     maxFrames: argv.maxFrames,
+    startFrame: argv.startFrame,
     emitTracks: argv.emitTracks,
   };
 }

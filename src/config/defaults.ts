@@ -5,6 +5,8 @@ export const DEFAULT_SKIP_FRAMES = 1;
 // The built-in detector's own default: the tracker's low-score pass needs detections from 0.3 up (see DEFAULT_TRACKER_CONFIG).
 export const DEFAULT_CONFIDENCE = 0.3;
 export const DEFAULT_RESULT_OUTPUT = 'results/';
+/** The SQLite store's file name inside result_output. */
+export const DEFAULT_STORE_NAME = 'pcount.db';
 export const DEFAULT_LOG_LEVEL = 'INFO';
 
 /** Config files tried, in order, when the command line names none (after the last config run). */

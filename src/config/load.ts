@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describeSource, isLiveSource, resolveSource } from '../sources/kind.js';
 import { DEFAULT_LINE, type NamedLine } from '../sources/lines.js';
 import { uniqueTaskIds } from '../sources/task-id.js';
-import { DEFAULT_CONFIDENCE, DEFAULT_LOG_LEVEL, DEFAULT_RESULT_OUTPUT, DEFAULT_SKIP_FRAMES, DEFAULT_WORKER_COUNT } from './defaults.js';
+import { DEFAULT_CONFIDENCE, DEFAULT_LOG_LEVEL, DEFAULT_RESULT_OUTPUT, DEFAULT_SKIP_FRAMES, DEFAULT_STORE_NAME, DEFAULT_WORKER_COUNT } from './defaults.js';
 import { jsonSyntaxError } from './json-error.js';
 import { outputDirProblem } from './output-dir.js';
 import { flagOf, pickTaskOptions, TASK_OPTION_KEYS, TASK_OPTIONS } from './task-options.js';
@@ -16,6 +16,8 @@ export interface CliOverrides {
   output?: string;
   /** Task options (config keys) given as flags; relative paths are relative to the current folder. */
   task?: TaskOverrides;
+  /** `--db PATH`: the store, instead of parallel_config.store or `<result_output>/pcount.db`. */
+  db?: string;
 }
 
 export type LoadResult = { ok: true; config: RunConfig } | { ok: false; file: string | null; problems: ConfigProblem[] };
@@ -43,6 +45,8 @@ function toSpec(task: TaskConfig, list: TaskList, config: PcountConfig, baseDir:
     source: resolveSource(task.source, baseDir),
     lines: task.lines.map((l) => ({ name: l.name, points: [...l.points] as NamedLine['points'] })),
     options: { skip_frames: DEFAULT_SKIP_FRAMES, confidence: DEFAULT_CONFIDENCE, ...options },
+    occupancyReset: task.occupancy_reset ?? config.parallel_config?.occupancy_reset,
+    occupancyFloor: task.occupancy_floor ?? config.parallel_config?.occupancy_floor,
   };
 }
 
@@ -105,8 +109,16 @@ export function resolveConfig(data: unknown, configPath: string | null, baseDir:
       resultOutput,
       logLevel: workerLogLevel(shared.log_level ?? DEFAULT_LOG_LEVEL),
       tasks: located.map((t) => t.spec),
+      storePath: storePathOf(shared.store, baseDir, resultOutput, overrides.db),
     },
   };
+}
+
+/** `--db` (against the current folder), else parallel_config.store (against the config's folder), else in result_output. */
+export function storePathOf(store: string | undefined, baseDir: string, resultOutput: string, db?: string): string {
+  if (db !== undefined) return path.resolve(db);
+  if (store !== undefined) return path.resolve(baseDir, store);
+  return path.join(resultOutput, DEFAULT_STORE_NAME);
 }
 
 /** Reads, parses and validates a config file. Relative paths inside it are resolved against its folder. */

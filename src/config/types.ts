@@ -18,16 +18,26 @@ export interface TaskOverrides {
   stall_timeout?: number;
 }
 
-export interface TaskConfig extends TaskOverrides {
+/** How the parent keeps a task's occupancy (not the worker's business: the store applies them). */
+export interface OccupancyRules {
+  /** "HH:MM" local time at which occupancy goes back to zero every day. */
+  occupancy_reset?: string;
+  /** Occupancy never goes below this. */
+  occupancy_floor?: number;
+}
+
+export interface TaskConfig extends TaskOverrides, OccupancyRules {
   id: string;
   source: string;
   lines: LineConfig[];
 }
 
-export interface ParallelConfig extends TaskOverrides {
+export interface ParallelConfig extends TaskOverrides, OccupancyRules {
   worker_count?: number;
   result_output?: string;
   log_level?: LogLevelName;
+  /** The SQLite store (default `<result_output>/pcount.db`), relative to the config file. */
+  store?: string;
 }
 
 export interface PcountConfig {
@@ -59,6 +69,8 @@ export interface TaskSpec {
    * and `confidence` always set, `model` an absolute path. Unset ones take the worker's defaults.
    */
   options: TaskOverrides & { skip_frames: number; confidence: number };
+  occupancyReset?: string;
+  occupancyFloor?: number;
 }
 
 export type WorkerLogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -71,4 +83,6 @@ export interface RunConfig {
   resultOutput: string;
   logLevel: WorkerLogLevel;
   tasks: TaskSpec[];
+  /** Absolute path of the SQLite store. */
+  storePath: string;
 }

@@ -1,5 +1,6 @@
 import { parseInputSize } from '../worker/input-size.js';
 import { isTaskId, TASK_ID_RULE } from '../protocol/names.js';
+import { isValidZone } from '../store/zone.js';
 import { MODEL_FORMATS, type ModelFormatName } from '../vision/formats/format.js';
 
 /**
@@ -64,6 +65,12 @@ export function oneOf<T extends string>(choices: readonly T[]): ValueParser<T> {
 /** A task id: it reaches file names, log lines and the terminal (see protocol/names.ts). */
 export const taskId: ValueParser<string> = (text) => {
   if (!isTaskId(text)) throw new Error(`a task id may hold only ${TASK_ID_RULE}`);
+  return text;
+};
+
+/** An IANA time zone name (or UTC), as Intl knows it. */
+export const timeZone: ValueParser<string> = (text) => {
+  if (!isValidZone(text)) throw new Error('unknown time zone (an IANA name such as Europe/Berlin, or UTC)');
   return text;
 };
 

@@ -1,5 +1,6 @@
 import type { TaskSpec, WorkerLogLevel } from '../config/types.js';
 import type { BackoffPolicy } from '../common/backoff.js';
+import type { Store } from '../store/store.js';
 import type { ResultLimits } from './results.js';
 import type { SpawnFn, WorkerCommand } from './spawn-worker.js';
 import type { Timers } from './timers.js';
@@ -9,7 +10,7 @@ export interface PoolOptions {
   workerCount: number;
   /** Folder for exports and log files; null writes neither. */
   outputDir: string | null;
-  /** Where an export on demand (`e`) goes when the caller names no folder: the user's export folder, else outputDir. */
+  /** Where an export on demand (`e`) goes when the caller names no folder: the user's export folder, else the run's. */
   exportDir?: string | null;
   logLevel?: WorkerLogLevel;
   command?: WorkerCommand;
@@ -37,6 +38,10 @@ export interface PoolOptions {
   sampleIntervalMs?: number;
   /** Export into outputDir whenever every task has reached a final state, and at shutdown. */
   autoExport?: boolean;
+  /** Where every crossing is written before anything shows it; null counts in memory only. */
+  store?: Store | null;
+  /** The config file run, recorded with each run in the store. */
+  configPath?: string | null;
 }
 
 /** Long enough for a worker to load its model and for its own source reconnects, which report themselves. */

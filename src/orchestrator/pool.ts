@@ -1,10 +1,13 @@
-import type { WorkerEvent } from '../protocol/events.js';
+import { PROTOCOL_VERSION, type WorkerEvent } from '../protocol/events.js';
 import { buildSnapshot } from './snapshot.js';
 import { Supervisor } from './supervisor.js';
 import { isFinal, type StopIntent } from './task-machine.js';
 import type { PoolControl, PoolSnapshot } from './types.js';
 
 export type { PoolOptions } from './pool-options.js';
+
+/** How often the run's heartbeat is written and the store synced to disk (a power cut loses at most this much). */
+const STORE_TICK_MS = 1000;
 
 /**
  * Runs the tasks in at most `workerCount` children and queues the rest. Key semantics (the dashboard's keys):
@@ -16,24 +19,40 @@ export type { PoolOptions } from './pool-options.js';
  */
 export class Pool extends Supervisor implements PoolControl {
   private shutdownPromise: Promise<void> | null = null;
+  private storeTimer: unknown = null;
 
   /** Starts the queued tasks and the resource sampling. */
   begin(): void {
     if (this.sampleTimer !== null || this.shuttingDown) return;
+    for (const rec of this.records) {
+      if (!rec.count.note) continue;
+      this.emit({ v: PROTOCOL_VERSION, type: 'log', task: rec.id, ts: this.timers.now(), level: 'info', message: rec.count.note });
+      this.note(rec, 'info', rec.count.note);
+    }
     this.queue.push(...this.records.filter((r) => r.state.kind === 'pending' && !this.queue.includes(r.id)).map((r) => r.id));
     this.sampleTimer = this.timers.setInterval(() => this.sampleResources(), this.opts.sampleIntervalMs ?? 1000);
+    if (this.recorder.store) this.storeTimer = this.timers.setInterval(() => this.recorder.tick(this.runs?.current ?? null), STORE_TICK_MS);
     this.schedule();
     this.checkFinished();
     this.notify();
   }
 
   snapshot(): PoolSnapshot {
-    return buildSnapshot(
+    const s = buildSnapshot(
       this.records.map((r) => r.view()),
       this.slots.views(),
       this.queue.length,
       this.exporter.last,
     );
+    const store = this.recorder.store;
+    s.store = store ? { path: store.file, error: this.storeFailure?.message ?? null } : null;
+    s.run = this.runs && this.sampleTimer !== null ? { id: this.runs.current.id, folder: this.runs.current.folder } : null;
+    return s;
+  }
+
+  /** The tasks and what each takes over from the store (said when the run starts). */
+  resumed(): { task: string; note: string }[] {
+    return this.records.filter((r) => r.count.note).map((r) => ({ task: r.id, note: r.count.note! }));
   }
 
   subscribe(listener: () => void): () => void {
@@ -67,7 +86,7 @@ export class Pool extends Supervisor implements PoolControl {
   }
 
   async exportResults(dir?: string): Promise<string[]> {
-    return this.exporter.exportTo(dir ?? this.opts.exportDir ?? this.opts.outputDir);
+    return this.exporter.exportTo(dir ?? this.opts.exportDir ?? this.runs?.current.folder ?? null);
   }
 
   shutdown(): Promise<void> {
@@ -88,8 +107,11 @@ export class Pool extends Supervisor implements PoolControl {
     if (this.records.some((r) => r.runner)) await new Promise<void>((resolve) => (this.childrenGone = resolve));
     this.slots.shutdownAll();
     if (this.sampleTimer !== null) this.timers.clearInterval(this.sampleTimer);
+    if (this.storeTimer !== null) this.timers.clearInterval(this.storeTimer);
     const ran = this.records.some((r) => r.results.startedAt !== null);
-    if (this.autoExports() && ran) await this.exporter.finalExport();
+    if (this.autoExports() && ran && !this.runs?.isSealed) await this.exporter.finalExport();
+    if (this.runs && this.sampleTimer !== null && !this.runs.isSealed) this.recorder.endRun(this.runs.current, 'stopped');
+    this.recorder.tick(null);
     await this.log.close();
     this.notify();
   }

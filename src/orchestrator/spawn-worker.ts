@@ -20,6 +20,8 @@ export interface WorkerRunOptions {
   logLevel: WorkerLogLevel;
   /** The ffmpeg binary given to the run (`--ffmpeg`); else each worker resolves its own. */
   ffmpeg?: string;
+  /** A resumed file: the frame to count from. */
+  startFrame?: number | null;
 }
 
 /** The environment a task's worker needs on top of the parent's. */
@@ -38,6 +40,7 @@ export function workerArgs(task: TaskSpec, opts: WorkerRunOptions): string[] {
   args.push('--task', task.id, '--threads', String(opts.threads), '--log-level', opts.logLevel);
   args.push(task.kind === 'camera' ? '--live' : '--no-live');
   if (opts.ffmpeg) args.push('--ffmpeg', opts.ffmpeg);
+  if (opts.startFrame) args.push('--start-frame', String(opts.startFrame));
   return args;
 }
 

@@ -1,21 +1,29 @@
 import { availableParallelism } from 'node:os';
 import { PROTOCOL_VERSION, type LogLevel, type WorkerEvent } from '../protocol/events.js';
+import type { StoreError } from '../store/errors.js';
+import type { TaskRunEnd } from '../store/rows.js';
 import { ChildRunner, type ChildExit } from './child-runner.js';
 import { exitOutcome } from './exit-policy.js';
+import type { ExitOutcome } from './task-machine.js';
 import { Exporter } from './exporter.js';
 import { LogFiles } from './log-files.js';
 import { DEFAULT_BACKOFF, DEFAULT_OFFLINE_BACKOFF, DEFAULT_RESTART_LIMIT, DEFAULT_STALL_TIMEOUT_MS, DEFAULT_STARTUP_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS, type PoolOptions } from './pool-options.js';
 import { ResourceSampler } from './resources.js';
 import { Listeners } from './listeners.js';
+import { Recorder } from './recorder.js';
 import { DEFAULT_LIMITS, logEntryFor } from './results.js';
+import { RunFolders } from './run-folder.js';
 import { TaskLog } from './task-log.js';
 import { defaultWorkerCommand, fairThreads, spawnWorkerProcess, workerArgs, workerEnv } from './spawn-worker.js';
-import { isFinal, taskTransition, type TaskContext, type TaskEffect, type TaskEvent } from './task-machine.js';
+import { hasChild, isFinal, taskTransition, type StopIntent, type TaskContext, type TaskEffect, type TaskEvent } from './task-machine.js';
 import { TaskRecord } from './task-record.js';
 import { systemTimers, type Timers } from './timers.js';
 import { WorkerSlots } from './worker-slots.js';
 
 const STOPPING = { stop: 'stopping…', cancel: 'cancelling…', restart: 'restarting…', shutdown: 'stopping: the run ends…' } as const;
+
+/** How a task run ends in the store when its worker was stopped on purpose. */
+const INTENT_END: Record<StopIntent, TaskRunEnd> = { stop: 'stopped', cancel: 'cancelled', restart: 'restarted', shutdown: 'interrupted' };
 
 /** Files the pool writes get this mode when a source has a password (their text is redacted, but still). */
 const PRIVATE_FILE_MODE = 0o600;
@@ -42,18 +50,23 @@ export abstract class Supervisor {
   protected finishedWaiters: (() => void)[] = [];
   protected wasFinished = false;
   protected readonly exporter: Exporter;
+  protected readonly recorder: Recorder;
+  protected readonly runs: RunFolders | null;
+  protected storeFailure: StoreError | null = null;
   private readonly context: Omit<TaskContext, 'kind'>;
 
   constructor(protected readonly opts: PoolOptions) {
     this.timers = opts.timers ?? systemTimers;
-    this.records = opts.tasks.map((spec) => new TaskRecord(spec, opts.limits ?? DEFAULT_LIMITS));
+    this.recorder = new Recorder(opts.store ?? null, () => this.timers.now(), (err) => this.onStoreFailure(err));
+    this.runs = opts.outputDir ? new RunFolders(opts.outputDir, () => this.timers.now(), (run) => this.recorder.beginRun(run, opts.configPath ?? null)) : null;
+    this.records = opts.tasks.map((spec) => new TaskRecord(spec, this.recorder.prepare(spec), opts.limits ?? DEFAULT_LIMITS));
     for (const r of this.records) this.byId.set(r.id, r);
     const fileMode = this.records.some((r) => r.hasCredentials) ? PRIVATE_FILE_MODE : undefined;
     const logFiles = opts.outputDir ? new LogFiles(opts.outputDir, { mode: fileMode }) : null;
     this.log = new TaskLog(logFiles, opts.logLevel ?? 'info');
     this.slots = new WorkerSlots(Math.max(1, opts.workerCount), (index, message) => logFiles?.worker(index, message));
     this.exporter = new Exporter(
-      opts.outputDir,
+      () => this.runs?.current.folder ?? null,
       () => this.records.map((r) => r.exportData()),
       () => this.timers.now(),
       () => this.notify(),
@@ -130,7 +143,7 @@ export abstract class Supervisor {
       case 'carry-over':
         return rec.results.carryOver();
       case 'clear-results':
-        return rec.results.reset();
+        return this.rerun(rec);
       case 'error-event':
         return this.emit({ v: PROTOCOL_VERSION, type: 'error', task: rec.id, ts: now, code: effect.code, message: rec.clean(effect.message), fatal: effect.fatal });
       case 'report':
@@ -146,9 +159,10 @@ export abstract class Supervisor {
     rec.results.startedAt ??= this.timers.now();
     rec.results.endedAt = null;
     const threads = this.opts.threads ?? fairThreads(this.opts.cpus ?? availableParallelism(), running);
+    rec.journal = this.recorder.beginTaskRun(rec.spec, rec.count, this.runs?.forChanges() ?? null);
     const runner: ChildRunner = new ChildRunner({
       command: this.opts.command ?? defaultWorkerCommand(),
-      args: workerArgs(rec.spec, { threads, logLevel: this.opts.logLevel ?? 'info', ffmpeg: this.opts.ffmpeg }),
+      args: workerArgs(rec.spec, { threads, logLevel: this.opts.logLevel ?? 'info', ffmpeg: this.opts.ffmpeg, startFrame: rec.count.startFrame }),
       env: workerEnv(rec.spec),
       spawn: this.opts.spawn ?? spawnWorkerProcess,
       clean: (text) => rec.clean(text),
@@ -175,19 +189,52 @@ export abstract class Supervisor {
     return own === undefined ? base : Math.max(base, own * 3000);
   }
 
+  /**
+   * Every worker event passes here, whatever runner delivered it: the recorder stores it first (a crossing is in the
+   * store before anything shows it), then the results, the logs and the listeners (dashboard, NDJSON) see it.
+   */
   protected handleEvent(rec: TaskRecord, raw: WorkerEvent): void {
-    const ev = { ...raw, task: rec.id } as WorkerEvent;
-    if (ev.type === 'hello' && rec.state.kind === 'starting') {
+    const received = { ...raw, task: rec.id } as WorkerEvent;
+    if (received.type === 'hello' && rec.state.kind === 'starting') {
       this.slots.hello(rec.slot!);
       this.dispatch(rec, { type: 'hello' });
     }
-    this.exporter.touch();
-    rec.results.apply(ev);
-    if (ev.type === 'progress') rec.results.sample(this.timers.now(), 'processing');
-    const entry = logEntryFor(ev);
-    if (entry) this.log.write(rec, entry, ev.ts);
-    this.emit(ev);
+    if (received.type === 'done' && received.reason === 'end') rec.journal?.finished();
+    for (const ev of this.recorder.receive(rec.journal, rec.count, received)) {
+      this.exporter.touch();
+      rec.results.apply(ev);
+      if (ev.type === 'progress') rec.results.sample(this.timers.now(), 'processing');
+      const entry = logEntryFor(ev);
+      if (entry) this.log.write(rec, entry, ev.ts);
+      this.emit(ev);
+    }
     this.notify();
+  }
+
+  /** The store stopped taking writes: every task with a worker says so, and counting goes on in memory. */
+  protected onStoreFailure(err: StoreError): void {
+    this.storeFailure = err;
+    const now = this.timers.now();
+    const message = `${err.message}; counting goes on in memory, and what was stored before is kept`;
+    for (const rec of this.records) {
+      if (!hasChild(rec.state)) continue;
+      this.log.write(rec, { level: 'error', message }, now);
+      this.emit({ v: PROTOCOL_VERSION, type: 'error', task: rec.id, ts: now, code: 'STORE_FAILED', message, fatal: false });
+    }
+    this.notify();
+  }
+
+  /** The task runs again from zero: a new count, and a new run folder if the current run's results are final. */
+  protected rerun(rec: TaskRecord): void {
+    this.runs?.forChanges();
+    rec.startCount(this.recorder.fresh(rec.spec));
+  }
+
+  /** How the store records the end of a worker: on purpose (the stop's intent), at the source's end, or failed. */
+  private runEnd(rec: TaskRecord, outcome: ExitOutcome): TaskRunEnd {
+    if (outcome.kind === 'done' && outcome.reachedEnd) return 'end';
+    if (rec.state.kind === 'stopping') return INTENT_END[rec.state.intent];
+    return outcome.kind === 'done' ? 'end' : 'failed';
   }
 
   protected handleExit(rec: TaskRecord, exit: ChildExit): void {
@@ -195,7 +242,10 @@ export abstract class Supervisor {
     const how = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
     this.note(rec, 'debug', `worker ${rec.slot} ended (${how})${exit.killedAfterStop ? ' after ignoring stop' : ''}`);
     const random = this.opts.random ?? Math.random;
-    this.dispatch(rec, { type: 'exit', outcome: exitOutcome(exit), now: this.timers.now(), jitter: random() });
+    const outcome = exitOutcome(exit);
+    this.recorder.endTaskRun(rec.journal, this.runEnd(rec, outcome));
+    rec.journal = null;
+    this.dispatch(rec, { type: 'exit', outcome, now: this.timers.now(), jitter: random() });
     if (this.shuttingDown && !this.records.some((r) => r.runner)) this.childrenGone?.();
     this.schedule();
     this.changed();
@@ -233,9 +283,16 @@ export abstract class Supervisor {
     if (finished && !this.wasFinished) {
       for (const w of this.finishedWaiters.splice(0)) w();
       // The shutdown exports on its own once the children are gone.
-      if (!this.shuttingDown && this.autoExports()) this.exporter.startAutomatic();
+      if (!this.shuttingDown && this.autoExports()) this.exporter.startAutomatic(() => this.sealRun());
     }
     this.wasFinished = finished;
+  }
+
+  /** Every task has finished and the results are written: the run folder is final. */
+  protected sealRun(): void {
+    if (!this.runs || this.runs.isSealed || !this.records.every((r) => isFinal(r.state))) return;
+    this.runs.seal();
+    this.recorder.endRun(this.runs.current, 'finished');
   }
 
   protected autoExports(): boolean {

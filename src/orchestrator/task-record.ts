@@ -3,6 +3,8 @@ import type { TaskSpec } from '../config/types.js';
 import { hasCredentials, redactSource, redactText, sourceSecrets } from '../sources/credentials.js';
 import type { ChildRunner } from './child-runner.js';
 import type { TaskExport as ExportTask } from './export.js';
+import type { TaskRunJournal } from '../store/journal.js';
+import type { CountState } from './recorder.js';
 import { TaskResults, type ResultLimits } from './results.js';
 import { hasChild, initialTaskState, isFinal, type TaskState } from './task-machine.js';
 import type { TaskPhase, TaskStateKind, TaskView } from './types.js';
@@ -19,15 +21,15 @@ export class TaskRecord {
   readonly displaySource: string;
   readonly hasCredentials: boolean;
   private readonly secrets: string[];
+  /** The current worker's task run in the store (null without a store, or between workers). */
+  journal: TaskRunJournal | null = null;
 
   constructor(
     readonly spec: TaskSpec,
+    public count: CountState,
     limits: ResultLimits,
   ) {
-    this.results = new TaskResults(
-      spec.lines.map((l) => l.name),
-      limits,
-    );
+    this.results = new TaskResults(count.tally, limits);
     this.secrets = sourceSecrets(spec.source);
     this.hasCredentials = hasCredentials(spec.source);
     this.displaySource = escapeControls(redactSource(spec.source));
@@ -54,6 +56,12 @@ export class TaskRecord {
     if (hasChild(s)) return s.kind as TaskPhase;
     if (s.kind === 'backoff') return s.reason === 'offline' ? 'offline' : 'restarting';
     return null;
+  }
+
+  /** The task runs again from the start, with a new count. */
+  startCount(count: CountState): void {
+    this.count = count;
+    this.results.reset(count.tally);
   }
 
   reason(): string | null {

@@ -69,6 +69,10 @@ export interface PoolSnapshot {
   finished: boolean;
   /** The folder and files of the last export (automatic or on demand), or why it failed. */
   lastExport?: { dir: string; files: string[]; at: number; error: string | null } | null;
+  /** The store every crossing is written to, and why it stopped taking writes (counting then goes on in memory). */
+  store?: { path: string; error: string | null } | null;
+  /** This run's id and folder (`<result_output>/runs/<started time>-<run id>/`). */
+  run?: { id: string; folder: string } | null;
 }
 
 /** Commands the UI may dispatch. The orchestrator validates them against the task machine. */

@@ -25,7 +25,7 @@ const ENTER_ALT_SCREEN = '\u001B[?1049h';
 const LEAVE_ALT_SCREEN = '\u001B[?1049l';
 const SIGNAL_CODES = { SIGTERM: 143, SIGHUP: 129, SIGINT: 130 } as const;
 
-/** What is left on the terminal after quitting: the totals, and where the results are. */
+/** What is left on the terminal after quitting: the totals, and where the results and the store are. */
 export function quitSummary(s: PoolSnapshot): string {
   const counts = `${s.tasks.reduce((n, t) => n + t.in, 0)} in, ${s.tasks.reduce((n, t) => n + t.out, 0)} out`;
   const head = `pcount-tui: ${s.tasks.length} tasks, ${s.completed} completed, ${s.failed} failed, ${s.cancelled} cancelled; ${counts}`;
@@ -35,7 +35,8 @@ export function quitSummary(s: PoolSnapshot): string {
     : e.error
       ? `results: not written to ${e.dir}: ${e.error}`
       : `results: ${e.dir} (${e.files.map((f) => path.basename(f)).join(', ')})`;
-  return `${head}\n${results}\n`;
+  const store = s.store ? `\nstore: ${s.store.path}${s.store.error ? ` (FAILED: ${s.store.error})` : ''}` : '';
+  return `${head}\n${results}${store}\n`;
 }
 
 /**

@@ -22,7 +22,7 @@ export class FileSource implements FrameSource {
     private readonly runs: FfmpegRuns,
   ) {
     const { fps, duration } = runs.info;
-    this.filler = new FrameFiller(runs.every, fps && duration ? Math.round(duration * fps) : null);
+    this.filler = new FrameFiller(runs.every, fps && duration ? Math.round(duration * fps) : null, (o.startFrame ?? 1) - 1);
   }
 
   get info(): SourceInfo {

@@ -112,7 +112,7 @@ const good: WorkerEvent[] = [
     skip_frames: 1,
     anchor: 'bottom',
   },
-  { ...base, type: 'crossing', line: 'line', track: 3, direction: 'in', frame: 12, pts: 1.7 },
+  { ...base, type: 'crossing', seq: 1, line: 'line', track: 3, direction: 'in', frame: 12, pts: 1.7 },
   { ...base, type: 'error', code: 'BAD_LINE', message: "bad --line '1,2'", fatal: true },
   { ...base, type: 'done', reason: 'end', frames: 10, wall_seconds: 1.5, avg_fps: 6.7, dropped: 0, lines: [{ name: 'line', in: 1, out: 0 }], in: 1, out: 0 },
   { ...base, type: 'reconnect', attempt: 1, delay_ms: 500, reason: 'stalled' },
