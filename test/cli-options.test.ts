@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config/load.js';
-import { flagOf, TASK_OPTION_KEYS } from '../src/config/task-options.js';
+import { flagOf, PARENT_TASK_KEYS, TASK_OPTION_KEYS } from '../src/config/task-options.js';
 import { Pool } from '../src/orchestrator/pool.js';
 import type { WorkerEvent } from '../src/protocol/events.js';
 import { validateEvent } from '../src/protocol/validate.js';
@@ -77,7 +77,7 @@ describe('unknown options stop every command before anything starts', () => {
       [['validate', config, '--strict'], /unknown option --strict/],
       [['models', 'list', '--al'], /unknown option --al/],
       [['run', config, 'extra.json', '--no-tui'], /unexpected argument 'extra\.json'/],
-      [['wroker', '--source', clip], /'wroker' is neither a command \(run, worker, detect, validate, models\) nor a config file/],
+      [['wroker', '--source', clip], /'wroker' is neither a command \(run, worker, detect, report, validate, models\) nor a config file/],
     ];
     const runs = await Promise.all(cases.map(([args]) => cli(args)));
     runs.forEach((r, i) => assertUsage(r, cases[i][1], cases[i][0].join(' ')));
@@ -201,7 +201,7 @@ describe('run takes every per-task option', () => {
       definitions: { task: { properties: Record<string, unknown> } };
       properties: { parallel_config: { properties: Record<string, unknown> } };
     };
-    const perTask = Object.keys(schema.definitions.task.properties).filter((k) => !['id', 'source', 'lines'].includes(k));
+    const perTask = Object.keys(schema.definitions.task.properties).filter((k) => !['id', 'source', 'lines', ...PARENT_TASK_KEYS].includes(k));
     assert.deepEqual(perTask.sort(), [...TASK_OPTION_KEYS].sort());
     for (const key of TASK_OPTION_KEYS) assert.ok(key in schema.properties.parallel_config.properties, `parallel_config.${key}`);
     for (const command of ['run', 'worker']) {

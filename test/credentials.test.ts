@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -246,9 +246,13 @@ describe('a camera password', () => {
     assert.deepEqual([lobby.state, lobby.in, lobby.out], ['completed', localDone.in, localDone.out], 'the authenticated HTTP video counts like the file');
 
     const files: string[] = [];
-    const walk = (d: string) => readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : files.push(path.join(d, e.name))));
+    // `latest` is a link to the run's folder, which the walk reaches anyway.
+    const walk = (d: string) =>
+      readdirSync(d, { withFileTypes: true }).forEach((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : e.isFile() && files.push(path.join(d, e.name))));
     walk(results);
-    for (const name of ['results.json', 'gate.csv', 'lobby.csv', 'crossings.ndjson', 'logs/camera-gate.log', 'logs/worker-0.log']) {
+    const runDir = path.relative(results, realpathSync(path.join(results, 'latest')));
+    const expected = ['results.json', 'gate.csv', 'lobby.csv', 'crossings.ndjson'].map((f) => path.join(runDir, f));
+    for (const name of [...expected, 'logs/camera-gate.log', 'logs/worker-0.log', 'pcount.db']) {
       assert.ok(files.includes(path.join(results, name)), `${name} in ${files.join(', ')}`);
     }
     for (const file of files) {

@@ -10,6 +10,7 @@ import { formatProblem } from '../config/validate.js';
 import { runHeadless } from '../headless.js';
 import { Pool } from '../orchestrator/pool.js';
 import { openStoreFor } from '../orchestrator/store-owner.js';
+import { privateFileMode } from '../sources/credentials.js';
 import { resolveFfmpeg } from '../worker/ffmpeg-binary.js';
 import { taskOptionsFrom } from './arguments.js';
 import { invocation, shellQuote, startHints, startHintsText } from './start-hints.js';
@@ -122,7 +123,7 @@ export async function run(argv: RunArgs, commands: readonly string[]): Promise<n
   if (!(await checkFfmpeg(argv.ffmpeg))) return 2;
   if (config.configPath) setPreference('lastConfig', config.configPath);
 
-  const opened = openStoreFor(config.storePath, config.tasks.map((t) => t.id));
+  const opened = openStoreFor(config.storePath, config.tasks.map((t) => t.id), { mode: privateFileMode(config.tasks.map((t) => t.source)) });
   if (!opened.ok) {
     process.stderr.write(`pcount-tui: ${opened.message}\n`);
     return 1;

@@ -1,4 +1,4 @@
-import type { TaskOverrides } from './types.js';
+import type { OccupancyRules, TaskOverrides } from './types.js';
 import { fraction, inputSize, integerAtLeast1, modelFormat, nonEmpty, oneOf, seconds, type ValueParser } from './values.js';
 
 /**
@@ -58,6 +58,9 @@ export const TASK_OPTIONS: { readonly [K in TaskOptionKey]-?: TaskOptionDef<NonN
 };
 
 export const TASK_OPTION_KEYS = Object.keys(TASK_OPTIONS) as TaskOptionKey[];
+
+/** Keys a task may set that the parent applies itself (OccupancyRules): they are not worker options. */
+export const PARENT_TASK_KEYS: readonly (keyof OccupancyRules)[] = ['occupancy_reset', 'occupancy_floor'];
 
 /** `skip_frames` → `skip-frames`. */
 export function flagOf(key: TaskOptionKey): string {

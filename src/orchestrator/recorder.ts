@@ -1,3 +1,4 @@
+import { redactSource } from '../sources/credentials.js';
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -28,17 +29,13 @@ export interface CountState {
 const CROSSING_COLUMNS = new Set(['v', 'type', 'task', 'ts', 'seq', 'line', 'track', 'direction', 'frame', 'pts']);
 
 /** Without credentials: the stored form of a source. */
-export function storedSource(source: string): string {
-  return source.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1***@');
-}
-
 export function occupancyRules(spec: TaskSpec): OccupancyRules {
   return { reset: spec.occupancyReset ?? null, floor: spec.occupancyFloor ?? null, zone: systemZone() };
 }
 
 function identity(spec: TaskSpec): TaskIdentity {
   const fingerprint = createHash('sha256')
-    .update(JSON.stringify({ source: storedSource(spec.source), lines: spec.lines.map((l) => [l.name, ...l.points]) }))
+    .update(JSON.stringify({ source: redactSource(spec.source), lines: spec.lines.map((l) => [l.name, ...l.points]) }))
     .digest('hex')
     .slice(0, 16);
   let file: TaskIdentity['file'] = null;
@@ -104,7 +101,7 @@ export class Recorder {
         chainId: count.chainId,
         task: spec.id,
         kind: spec.kind,
-        source: storedSource(spec.source),
+        source: redactSource(spec.source),
         fingerprint: id.fingerprint,
         lines: spec.lines.map((l) => ({ name: l.name, points: [...l.points] })),
         file: id.file,

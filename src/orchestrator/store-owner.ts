@@ -28,10 +28,10 @@ function stillRunning(run: RunRow, now: number): boolean {
  * an error (both would resume the same count); runs that died without ending (kill -9, power cut) are marked
  * crashed, and their counts are continued by this run.
  */
-export function openStoreFor(file: string, tasks: string[], now = Date.now()): OpenedStore {
+export function openStoreFor(file: string, tasks: string[], opts: { mode?: number } = {}, now = Date.now()): OpenedStore {
   let store: Store;
   try {
-    store = Store.open(file);
+    store = Store.open(file, { mode: opts.mode });
   } catch (err) {
     return { ok: false, message: (err as Error).message };
   }

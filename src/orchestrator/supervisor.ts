@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { PROTOCOL_VERSION, type LogLevel, type WorkerEvent } from '../protocol/events.js';
+import { privateFileMode } from '../sources/credentials.js';
 import type { StoreError } from '../store/errors.js';
 import type { TaskRunEnd } from '../store/rows.js';
 import { ChildRunner, type ChildExit } from './child-runner.js';
@@ -24,9 +25,6 @@ const STOPPING = { stop: 'stopping…', cancel: 'cancelling…', restart: 'resta
 
 /** How a task run ends in the store when its worker was stopped on purpose. */
 const INTENT_END: Record<StopIntent, TaskRunEnd> = { stop: 'stopped', cancel: 'cancelled', restart: 'restarted', shutdown: 'interrupted' };
-
-/** Files the pool writes get this mode when a source has a password (their text is redacted, but still). */
-const PRIVATE_FILE_MODE = 0o600;
 
 /**
  * Runs task records in worker children. The task machine decides every step of a task's life; this class feeds it
@@ -61,7 +59,7 @@ export abstract class Supervisor {
     this.runs = opts.outputDir ? new RunFolders(opts.outputDir, () => this.timers.now(), (run) => this.recorder.beginRun(run, opts.configPath ?? null)) : null;
     this.records = opts.tasks.map((spec) => new TaskRecord(spec, this.recorder.prepare(spec), opts.limits ?? DEFAULT_LIMITS));
     for (const r of this.records) this.byId.set(r.id, r);
-    const fileMode = this.records.some((r) => r.hasCredentials) ? PRIVATE_FILE_MODE : undefined;
+    const fileMode = privateFileMode(opts.tasks.map((t) => t.source));
     const logFiles = opts.outputDir ? new LogFiles(opts.outputDir, { mode: fileMode }) : null;
     this.log = new TaskLog(logFiles, opts.logLevel ?? 'info');
     this.slots = new WorkerSlots(Math.max(1, opts.workerCount), (index, message) => logFiles?.worker(index, message));

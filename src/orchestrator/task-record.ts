@@ -1,6 +1,6 @@
 import { escapeControls } from '../common/terminal-text.js';
 import type { TaskSpec } from '../config/types.js';
-import { hasCredentials, redactSource, redactText, sourceSecrets } from '../sources/credentials.js';
+import { redactSource, redactText, sourceSecrets } from '../sources/credentials.js';
 import type { ChildRunner } from './child-runner.js';
 import type { TaskExport as ExportTask } from './export.js';
 import type { TaskRunJournal } from '../store/journal.js';
@@ -19,7 +19,6 @@ export class TaskRecord {
   retryTimer: unknown = null;
   /** The source as it may be shown: passwords hidden, control characters escaped. */
   readonly displaySource: string;
-  readonly hasCredentials: boolean;
   private readonly secrets: string[];
   /** The current worker's task run in the store (null without a store, or between workers). */
   journal: TaskRunJournal | null = null;
@@ -31,7 +30,6 @@ export class TaskRecord {
   ) {
     this.results = new TaskResults(count.tally, limits);
     this.secrets = sourceSecrets(spec.source);
-    this.hasCredentials = hasCredentials(spec.source);
     this.displaySource = escapeControls(redactSource(spec.source));
   }
 

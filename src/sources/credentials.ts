@@ -25,6 +25,14 @@ export const MASK = '***';
  */
 export const SOURCE_ENV = 'PCOUNT_TUI_SOURCE';
 
+/**
+ * The mode of every file a run writes (results, logs, the store) when any of its sources has a password: their text
+ * is redacted, but what was counted where is still nobody else's business. Undefined: the default mode.
+ */
+export function privateFileMode(sources: readonly string[]): number | undefined {
+  return sources.some(hasCredentials) ? 0o600 : undefined;
+}
+
 interface Parts {
   scheme: string;
   /** The user-info without its `@`, or null when the URL has none. */

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { StoreError, toStoreError } from './errors.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
@@ -10,6 +10,14 @@ export interface OpenOptions {
   mustExist?: boolean;
   /** How long to wait for another writer's lock before giving up (ms). */
   busyTimeoutMs?: number;
+  /** File mode of the store (0o600 when a source has a password); SQLite gives its -wal and -shm files the same. */
+  mode?: number;
+}
+
+/** Creates the store file with `mode`, or narrows an existing one (and its -wal and -shm) to it. */
+function restrictMode(file: string, mode: number): void {
+  closeSync(openSync(file, 'a', mode));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, mode);
 }
 
 /**
@@ -47,6 +55,7 @@ export class Store {
     if (opts.mustExist && !existsSync(abs)) throw new StoreError(abs, 'missing', '');
     try {
       if (!opts.mustExist) mkdirSync(path.dirname(abs), { recursive: true });
+      if (opts.mode !== undefined) restrictMode(abs, opts.mode);
       db = new Database(abs, { timeout, fileMustExist: opts.mustExist === true });
       Store.checkIsStore(abs, db);
       db.pragma('journal_mode = WAL');
