@@ -55,7 +55,7 @@ describe('the start screen', () => {
       const summary = JSON.parse(r.stdout.trimEnd().split('\n').pop()!) as { type: string; exit_code: number; completed: number };
       assert.deepEqual([summary.type, summary.exit_code], ['summary', 0], command);
     }
-    assert.ok(existsSync(path.join(folder, 'results', 'results.json')), 'the example config wrote its results next to it');
+    assert.ok(existsSync(path.join(folder, 'results', 'latest', 'results.json')), 'the example config wrote its results next to it');
   });
 
   it('starts commands the way this program was started', () => {
