@@ -2,6 +2,7 @@ import { backoffDelay, type BackoffPolicy } from '../common/backoff.js';
 import { redactSource } from '../sources/credentials.js';
 import type { WorkerError } from './errors.js';
 import type { SourceInfo } from './ffmpeg-frames.js';
+import { LiveClock } from './live-clock.js';
 import type { FfmpegRuns, Frame, FrameSource, SourceOptions } from './source.js';
 import { sourceError } from './source-kind.js';
 
@@ -11,7 +12,8 @@ const RECONNECT_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 30_000 };
 /**
  * A live source: a pump reads frames as they come and keeps only the newest for the consumer (the others are counted
  * as dropped), so the worker never falls behind the camera. A stall (no frame for the stall time-out) or an end
- * restarts ffmpeg with backoff and jitter, forever, until closed; frame numbers and times go on across the gap.
+ * restarts ffmpeg with backoff and jitter, forever, until closed; frame numbers and times go on across the gap. Frame
+ * times follow the stream's content (LiveClock), and frames of a backlog after a stall are dropped as stale.
  */
 export class LiveSource implements FrameSource {
   dropped = 0;
@@ -28,6 +30,7 @@ export class LiveSource implements FrameSource {
   private readonly watchdog: NodeJS.Timeout;
   private sleeper: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
   private readonly startedAt = performance.now();
+  private readonly clock = new LiveClock();
 
   constructor(
     private readonly o: SourceOptions,
@@ -86,9 +89,14 @@ export class LiveSource implements FrameSource {
           attempt = 0;
           this.frames += 1;
           this.lastFrameAt = performance.now();
+          const time = this.clock.observe((this.lastFrameAt - this.startedAt) / 1000, f.ptsSeconds);
+          // A frame of a backlog that piled up during a stall: never counted on (its people would jump).
+          if (time.stale) {
+            this.dropped += 1;
+            continue;
+          }
           if (this.slot) this.dropped += 1;
-          const pts = (this.lastFrameAt - this.startedAt) / 1000;
-          this.slot = { number: this.frames, pts, detect: true, data: f.data, geometry: this.runs.geometry };
+          this.slot = { number: this.frames, pts: time.t, detect: true, data: f.data, geometry: this.runs.geometry };
           this.notify();
           continue;
         }
@@ -118,6 +126,7 @@ export class LiveSource implements FrameSource {
       if (this.runs.closed) break;
       try {
         await this.runs.open(this.runs.geometry);
+        this.clock.newRun();
         this.stalled = false;
         this.lastFrameAt = performance.now();
         this.streaming = true;
