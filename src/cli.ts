@@ -23,7 +23,8 @@ const runOptions = (y: Argv) =>
     .option('worker-count', { type: 'number', describe: 'parallel workers (overrides parallel_config.worker_count)' })
     .option('skip-frames', { type: 'number', describe: 'run the detector every N frames (overrides the config)' })
     .option('confidence', { type: 'number', describe: 'minimum detection score (overrides the config)' })
-    .option('output', { type: 'string', describe: 'result and log folder (overrides parallel_config.result_output)' });
+    .option('output', { type: 'string', describe: 'result and log folder (overrides parallel_config.result_output)' })
+    .option('metrics', { type: 'string', describe: 'serve Prometheus/OpenMetrics text at http://HOST:PORT/metrics (PORT alone: 127.0.0.1; overrides parallel_config.metrics)' });
 
 async function dispatch(name: string, argv: Record<string, unknown>): Promise<number> {
   const mod = (await import(`./commands/${name}.js`)) as { run: (a: Record<string, unknown>) => Promise<number> };
@@ -73,6 +74,18 @@ export async function main(args: string[]): Promise<number> {
           .option('every', { type: 'number', default: 1, describe: 'process every Nth frame' })
           .option('max-frames', { type: 'number', describe: 'stop after this many processed frames' }),
       handle('detect'),
+    )
+    .command(
+      'snapshot <source>',
+      'write a PNG of one frame at the source size with the people found, the lines, their names and in-arrows (a config: one PNG per task)',
+      (y) =>
+        modelOptions(y)
+          .positional('source', { type: 'string', demandOption: true, describe: 'video, image, stream URL or device; or a config file (.json)' })
+          .option('line', { type: 'string', array: true, describe: 'counting line x1,y1,x2,y2[,name] in fractions of the frame; repeatable' })
+          .option('at', { type: 'number', describe: 'the frame at this many seconds into the source' })
+          .option('frame', { type: 'number', describe: 'the frame with this number (the first frame is 1; default 1)' })
+          .option('output', { alias: 'o', type: 'string', describe: 'PNG file (default <task id>.png); for a config, the folder of the PNGs (default .)' }),
+      handle('snapshot'),
     )
     .command(
       'validate <file>',

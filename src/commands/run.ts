@@ -6,7 +6,11 @@ import { adHocConfig, loadConfig, type CliOverrides, type LoadResult } from '../
 import { getPreferences, setPreference } from '../config/preferences.js';
 import { formatProblem } from '../config/validate.js';
 import { runHeadless } from '../headless.js';
+import { MetricsCollector } from '../monitoring/collector.js';
+import { serveMetrics, type MetricsEndpoint } from '../monitoring/server.js';
 import { Pool } from '../orchestrator/pool.js';
+import { SORT_KEYS } from '../tui/task-list.js';
+import { lineArgs, LineSaver } from './save-lines.js';
 
 const EXAMPLE_CONFIG = fileURLToPath(new URL('../../../config/example.json', import.meta.url));
 
@@ -39,6 +43,7 @@ function overridesFrom(argv: Record<string, unknown>): CliOverrides {
     skipFrames: num(argv.skipFrames),
     confidence: num(argv.confidence),
     output: typeof argv.output === 'string' ? argv.output : undefined,
+    metrics: typeof argv.metrics === 'string' ? argv.metrics : undefined,
   };
 }
 
@@ -92,16 +97,39 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     exportDir: prefs.exportFolder,
     logLevel: config.logLevel,
   });
+  let metrics: MetricsEndpoint | null = null;
+  const collector = new MetricsCollector(pool);
+  if (config.metrics) {
+    try {
+      metrics = await serveMetrics(config.metrics, () => collector.families());
+    } catch (err) {
+      collector.close();
+      process.stderr.write(`pcount-tui: ${(err as Error).message}\n`);
+      return 1;
+    }
+    if (!tui) process.stderr.write(`pcount-tui: metrics at ${metrics.url}\n`);
+  }
   // Whatever ends the process, no worker may outlive it.
   const killAll = () => pool.killAll();
   process.on('exit', killAll);
+  const saver = new LineSaver(config.configPath);
   try {
     if (!tui) return await runHeadless(pool);
     pool.begin();
     const { renderDashboard } = await import('../tui/render.js');
-    return await renderDashboard(pool, { configPath: config.configPath ?? undefined, refreshMs: prefs.ui.refreshMs });
+    return await renderDashboard(pool, {
+      configPath: config.configPath ?? undefined,
+      refreshMs: prefs.ui.refreshMs,
+      preferences: { logOpen: prefs.ui.showLogPane, preview: prefs.ui.preview, sort: SORT_KEYS.find((k) => k === prefs.ui.sort) ?? 'config' },
+      onPreferences: (p) => setPreference('ui', { ...getPreferences().ui, showLogPane: p.logOpen, preview: p.preview, sort: p.sort }),
+      saveLines: (task, lines) => saver.save(task, lines),
+      note: metrics ? metrics.url : undefined,
+    });
   } finally {
     await pool.shutdown();
     process.off('exit', killAll);
+    collector.close();
+    await metrics?.close();
+    for (const [task, lines] of saver.changed) process.stdout.write(`pcount-tui: lines of ${task} changed in the dashboard; to reuse them: ${lineArgs(lines)}\n`);
   }
 }

@@ -11,6 +11,7 @@ export interface CliOverrides {
   skipFrames?: number;
   confidence?: number;
   output?: string;
+  metrics?: string;
 }
 
 export type LoadResult = { ok: true; config: RunConfig } | { ok: false; file: string | null; problems: ConfigProblem[] };
@@ -98,6 +99,7 @@ export function resolveConfig(data: unknown, configPath: string | null, baseDir:
       resultOutput: path.resolve(overrides.output === undefined ? baseDir : process.cwd(), overrides.output ?? shared.result_output ?? DEFAULT_RESULT_OUTPUT),
       logLevel: workerLogLevel(shared.log_level ?? DEFAULT_LOG_LEVEL),
       tasks,
+      metrics: overrides.metrics ?? shared.metrics ?? null,
     },
   };
 }

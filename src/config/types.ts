@@ -28,6 +28,8 @@ export interface ParallelConfig extends TaskOverrides {
   worker_count?: number;
   result_output?: string;
   log_level?: LogLevelName;
+  /** `PORT` or `HOST:PORT` of the /metrics endpoint. */
+  metrics?: string;
 }
 
 export interface PcountConfig {
@@ -73,4 +75,6 @@ export interface RunConfig {
   resultOutput: string;
   logLevel: WorkerLogLevel;
   tasks: TaskSpec[];
+  /** Where to serve /metrics, or null for nowhere. */
+  metrics: string | null;
 }

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { commandLine, type WorkerCommand as StdinCommand } from '../protocol/commands.js';
 import type { ErrorEvent, WorkerEvent } from '../protocol/events.js';
 import { LineSplitter, onNdjsonLines } from '../protocol/ndjson.js';
 import { validateEvent } from '../protocol/validate.js';
@@ -118,15 +119,23 @@ export class ChildRunner {
     this.stopping = true;
     this.clearTimer('stallTimer');
     if (this.exitInfo) return;
-    try {
-      this.child.stdin?.write('{"cmd":"stop"}\n');
-    } catch {
-      // The pipe is gone, so the child is on its way out; the kill timer covers the rest.
-    }
+    // If the pipe is gone the child is on its way out; the kill timer covers the rest.
+    this.send({ cmd: 'stop' });
     this.killTimer = this.opts.timers.setTimeout(() => {
       this.state.killedAfterStop = true;
       signalGroup(this.child, 'SIGKILL');
     }, this.opts.stopTimeoutMs);
+  }
+
+  /** Writes one command to the child's stdin; false when the child is gone or going. */
+  send(command: StdinCommand): boolean {
+    if (this.exitInfo || this.finished || !this.child.stdin || this.child.stdin.destroyed) return false;
+    try {
+      this.child.stdin.write(commandLine(command));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Kills at once (used for a stalled child). */

@@ -1,4 +1,4 @@
-import type { CrossingEvent, LineCount, LogLevel, WorkerEvent } from '../protocol/events.js';
+import type { CrossingEvent, DoneReason, LineCount, LogLevel, WorkerEvent } from '../protocol/events.js';
 import { Bounded } from './bounded.js';
 import type { TaskStateKind } from './types.js';
 
@@ -41,6 +41,8 @@ export function logEntryFor(ev: WorkerEvent): LogEntry | null {
       return { level: 'warn', message: `reconnect #${ev.attempt} in ${(ev.delay_ms / 1000).toFixed(1)} s: ${ev.reason}` };
     case 'done':
       return { level: 'info', message: `done: ${ev.frames} frames in ${ev.wall_seconds.toFixed(1)} s, in ${ev.in}, out ${ev.out}` };
+    case 'lines':
+      return { level: 'info', message: `lines changed from frame ${ev.frame}: ${ev.lines.map((l) => `${l.name} ${l.points.join(',')}`).join('; ')}` };
     default:
       return null;
   }
@@ -75,13 +77,20 @@ export class TaskResults {
   out = 0;
   occupancy = 0;
   lines: LineCount[];
+  doneReason: DoneReason | null = null;
+  /** Source health from the worker's own clock (event `ts`, epoch ms). */
+  lastFrameAt: number | null = null;
+  reconnect: { attempt: number; delayMs: number; at: number } | null = null;
+  outageSince: number | null = null;
+  detectMs: number | null = null;
+  private lastFrame = 0;
   readonly series: Bounded<Sample>;
   readonly crossings: Bounded<CrossingEvent>;
   readonly logs: Bounded<string>;
   private base = { in: 0, out: 0, occupancy: 0, frames: 0, dropped: 0, lines: new Map<string, LineCount>() };
 
   constructor(
-    private readonly lineNames: string[],
+    private lineNames: string[],
     limits: ResultLimits = DEFAULT_LIMITS,
   ) {
     this.lines = lineNames.map((name) => ({ name, in: 0, out: 0 }));
@@ -94,6 +103,8 @@ export class TaskResults {
   reset(): void {
     this.frames = this.fps = this.dropped = this.in = this.out = this.occupancy = 0;
     this.avgFps = this.position = this.duration = this.sourceFps = this.startedAt = this.endedAt = null;
+    this.doneReason = this.lastFrameAt = this.reconnect = this.outageSince = this.detectMs = null;
+    this.lastFrame = 0;
     this.lines = this.lineNames.map((name) => ({ name, in: 0, out: 0 }));
     this.base = { in: 0, out: 0, occupancy: 0, frames: 0, dropped: 0, lines: new Map() };
     this.series.clear();
@@ -112,6 +123,7 @@ export class TaskResults {
       lines: new Map(this.lines.map((l) => [l.name, { ...l }])),
     };
     this.fps = 0;
+    this.lastFrame = 0;
   }
 
   private setCounts(ev: { in: number; out: number; lines: LineCount[] }, occupancy: number): void {
@@ -133,8 +145,11 @@ export class TaskResults {
       case 'hello':
         this.sourceFps = ev.fps;
         this.duration = ev.duration;
+        this.doneReason = null;
         break;
       case 'progress':
+        this.health(ev.frame, ev.ts);
+        this.detectMs = ev.detect_ms ?? null;
         this.frames = this.base.frames + ev.frame;
         this.fps = ev.fps;
         this.dropped = this.base.dropped + ev.dropped;
@@ -145,6 +160,13 @@ export class TaskResults {
       case 'crossing':
         this.crossings.push(ev);
         break;
+      case 'reconnect':
+        this.reconnect = { attempt: ev.attempt, delayMs: ev.delay_ms, at: ev.ts };
+        this.outageSince ??= this.lastFrameAt ?? ev.ts;
+        break;
+      case 'lines':
+        this.setLineNames(ev.lines.map((l) => l.name));
+        break;
       case 'done':
         this.frames = this.base.frames + ev.frames;
         this.avgFps = ev.avg_fps;
@@ -152,10 +174,27 @@ export class TaskResults {
         this.setCounts(ev, ev.in - ev.out);
         // Only a file read to its end is at 100 %; a stopped or cancelled one stays where it was.
         if (ev.reason === 'end' && this.duration !== null) this.position = this.duration;
+        this.doneReason = ev.reason;
         break;
       default:
         break;
     }
+  }
+
+  /** The lines changed: new names show at once with zero counts; counts of names that went away stay. */
+  setLineNames(names: string[]): void {
+    this.lineNames = names;
+    const known = new Set(this.lines.map((l) => l.name));
+    this.lines = [...this.lines, ...names.filter((n) => !known.has(n)).map((name) => ({ name, in: 0, out: 0 }))];
+  }
+
+  /** A progress report whose frame number moved on means frames flow again: the outage is over. */
+  private health(frame: number, ts: number): void {
+    if (frame <= this.lastFrame) return;
+    this.lastFrame = frame;
+    this.lastFrameAt = ts;
+    this.reconnect = null;
+    this.outageSince = null;
   }
 
   /** Adds a line to the bounded log of the task (the log pane). */

@@ -15,6 +15,7 @@ import { isFinal, taskTransition, type TaskEvent } from './task-machine.js';
 import { TaskRecord } from './task-record.js';
 import { systemTimers, type Timers } from './timers.js';
 import { WorkerSlots } from './worker-slots.js';
+import { previewCommand } from './preview-request.js';
 
 /**
  * Runs task records in worker children: takes queued tasks into free worker slots, reads each child's events into
@@ -86,6 +87,9 @@ export abstract class Supervisor {
       onExit: (exit) => rec.runner === runner && this.handleExit(rec, exit),
     });
     rec.runner = runner;
+    rec.endedBy = null;
+    rec.preview = null;
+    if (rec.previewRequest) runner.send(previewCommand(rec.previewRequest));
     this.slots.assign(slot, rec.id, runner.pid);
     this.note(rec, 'debug', `worker ${slot} started, pid ${runner.pid ?? '?'}, ${threads} thread${threads === 1 ? '' : 's'}`);
     this.changed();
@@ -102,6 +106,11 @@ export abstract class Supervisor {
 
   protected handleEvent(rec: TaskRecord, raw: WorkerEvent): void {
     const ev = { ...raw, task: rec.id } as WorkerEvent;
+    // Pictures are for whoever watches the task, not part of its results or of the merged event stream.
+    if (ev.type === 'preview') {
+      rec.preview = ev;
+      return this.notify();
+    }
     this.exporter.touch();
     rec.results.apply(ev);
     if (ev.type === 'progress') rec.results.sample(this.timers.now(), 'processing');
@@ -137,6 +146,7 @@ export abstract class Supervisor {
   protected finishRun(rec: TaskRecord, intent: Exclude<ExitIntent, 'restart'> | null, exit: ChildExit | null): void {
     this.slots.free(rec.slot!);
     rec.slot = null;
+    rec.endedBy = intent;
     rec.results.endedAt = this.timers.now();
     this.transition(rec, settleEvent(intent, rec.spec.kind, exit));
     rec.results.sample(this.timers.now(), rec.state.kind);

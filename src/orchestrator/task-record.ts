@@ -1,4 +1,6 @@
 import type { TaskSpec } from '../config/types.js';
+import type { PreviewEvent } from '../protocol/events.js';
+import type { PreviewRequest } from './preview-request.js';
 import type { ChildRunner } from './child-runner.js';
 import type { ExitIntent } from './exit-policy.js';
 import { RestartWindow } from './backoff.js';
@@ -19,10 +21,15 @@ export class TaskRecord {
   slot: number | null = null;
   runner: ChildRunner | null = null;
   exitIntent: ExitIntent | null = null;
+  /** What the pool ended the last run for (stop, cancel, end of the run), null when it ended by itself. */
+  endedBy: Exclude<ExitIntent, 'restart'> | null = null;
   backoffTimer: unknown = null;
+  /** Pictures wanted by the dashboard (sent to every new child), and the newest one received. */
+  previewRequest: PreviewRequest | null = null;
+  preview: PreviewEvent | null = null;
 
   constructor(
-    readonly spec: TaskSpec,
+    public spec: TaskSpec,
     limits: ResultLimits,
     restartLimit: { count: number; windowMs: number },
   ) {
@@ -42,6 +49,7 @@ export class TaskRecord {
     this.results.reset();
     this.window.reset();
     this.restarts = 0;
+    this.endedBy = null;
   }
 
   reason(): string | null {
@@ -80,6 +88,13 @@ export class TaskRecord {
       etaSeconds: this.spec.kind === 'video' && processing ? r.etaSeconds() : null,
       logs: r.logs.toArray(),
       backoff: processing && this.runner === null && this.backoffTimer !== null,
+      lineSpecs: this.spec.lines.map((l) => ({ name: l.name, points: [...l.points] as typeof l.points })),
+      endedBy: this.endedBy,
+      doneReason: r.doneReason,
+      lastFrameAt: r.lastFrameAt,
+      reconnect: r.reconnect,
+      outageSince: r.outageSince,
+      detectMs: r.detectMs,
     };
   }
 

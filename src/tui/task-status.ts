@@ -1,0 +1,61 @@
+import type { TaskView } from '../orchestrator/types.js';
+import type { Tone } from './theme.js';
+
+/**
+ * The one place where the dashboard turns what the orchestrator knows of a task into the words of the state
+ * column: `stopped` (the user stopped it, counts kept) apart from `completed` and `cancelled`, and for cameras
+ * `online`, `reconnecting #N in Ts`, `offline since HH:MM:SS`.
+ */
+
+/** A camera that has not delivered for this long is offline rather than reconnecting. */
+export const OFFLINE_AFTER_MS = 30_000;
+
+export interface StatusText {
+  text: string;
+  /** The same in fewer characters, for a narrow state column. */
+  short?: string;
+  tone: Tone;
+}
+
+const clock = (ts: number) => new Date(ts).toTimeString().slice(0, 8);
+
+export function taskStatus(t: TaskView, now: number): StatusText {
+  switch (t.state) {
+    case 'pending':
+      return { text: 'pending', tone: 'muted' };
+    case 'error':
+      return { text: 'error', tone: 'bad' };
+    case 'cancelled':
+      return { text: 'cancelled', tone: 'warn' };
+    case 'completed': {
+      // A camera never ends by itself: however the run ended, it was stopped.
+      const stopped = t.endedBy === 'stop' || (t.kind === 'camera' && t.endedBy === 'shutdown');
+      return stopped ? { text: 'stopped', tone: 'warn' } : { text: 'completed', tone: 'good' };
+    }
+    case 'processing':
+      return t.kind === 'camera' ? cameraStatus(t, now) : { text: 'processing', tone: 'busy' };
+  }
+}
+
+function cameraStatus(t: TaskView, now: number): StatusText {
+  if (t.backoff) return { text: 'restarting', tone: 'warn' };
+  if (t.outageSince != null && now - t.outageSince >= OFFLINE_AFTER_MS) {
+    return { text: `offline since ${clock(t.outageSince)}`, short: `offline ${clock(t.outageSince)}`, tone: 'bad' };
+  }
+  if (t.reconnect) {
+    const left = Math.max(0, Math.ceil((t.reconnect.at + t.reconnect.delayMs - now) / 1000));
+    return { text: `reconnecting #${t.reconnect.attempt} in ${left}s`, short: `reconn #${t.reconnect.attempt} ${left}s`, tone: 'warn' };
+  }
+  if (t.lastFrameAt == null) return { text: 'connecting', tone: 'busy' };
+  return { text: 'online', tone: 'good' };
+}
+
+/** "0.4s", "12s", "3:05": how long ago a camera's last frame came. */
+export function frameAge(t: TaskView, now: number): string | null {
+  if (t.kind !== 'camera' || t.lastFrameAt == null) return null;
+  const s = Math.max(0, (now - t.lastFrameAt) / 1000);
+  if (s < 10) return `${s.toFixed(1)}s`;
+  if (s < 60) return `${Math.round(s)}s`;
+  const m = Math.floor(s / 60);
+  return `${m}:${String(Math.floor(s % 60)).padStart(2, '0')}`;
+}
