@@ -87,7 +87,6 @@ export abstract class Supervisor {
       onExit: (exit) => rec.runner === runner && this.handleExit(rec, exit),
     });
     rec.runner = runner;
-    rec.endedBy = null;
     rec.preview = null;
     if (rec.previewRequest) runner.send(previewCommand(rec.previewRequest));
     this.slots.assign(slot, rec.id, runner.pid);
@@ -146,7 +145,6 @@ export abstract class Supervisor {
   protected finishRun(rec: TaskRecord, intent: Exclude<ExitIntent, 'restart'> | null, exit: ChildExit | null): void {
     this.slots.free(rec.slot!);
     rec.slot = null;
-    rec.endedBy = intent;
     rec.results.endedAt = this.timers.now();
     this.transition(rec, settleEvent(intent, rec.spec.kind, exit));
     rec.results.sample(this.timers.now(), rec.state.kind);

@@ -21,8 +21,6 @@ export class TaskRecord {
   slot: number | null = null;
   runner: ChildRunner | null = null;
   exitIntent: ExitIntent | null = null;
-  /** What the pool ended the last run for (stop, cancel, end of the run), null when it ended by itself. */
-  endedBy: Exclude<ExitIntent, 'restart'> | null = null;
   backoffTimer: unknown = null;
   /** Pictures wanted by the dashboard (sent to every new child), and the newest one received. */
   previewRequest: PreviewRequest | null = null;
@@ -49,7 +47,6 @@ export class TaskRecord {
     this.results.reset();
     this.window.reset();
     this.restarts = 0;
-    this.endedBy = null;
   }
 
   reason(): string | null {
@@ -89,7 +86,6 @@ export class TaskRecord {
       logs: r.logs.toArray(),
       backoff: processing && this.runner === null && this.backoffTimer !== null,
       lineSpecs: this.spec.lines.map((l) => ({ name: l.name, points: [...l.points] as typeof l.points })),
-      endedBy: this.endedBy,
       doneReason: r.doneReason,
       lastFrameAt: r.lastFrameAt,
       reconnect: r.reconnect,

@@ -35,9 +35,7 @@ export interface TaskView {
   backoff?: boolean;
   /** The lines the task counts on now (changed by the line editor), with their points. */
   lineSpecs?: LineConfig[];
-  /** What ended the last run when the pool ended it: the user's stop or cancel, or the end of the whole run. */
-  endedBy?: 'stop' | 'cancel' | 'shutdown' | null;
-  /** The `reason` of the last run's `done`, null before one came. */
+  /** The `reason` of the last run's `done` (`stopped` when asked to stop), null before one came. */
   doneReason?: DoneReason | null;
   /** Source health, from the worker's events (epoch ms): when a frame last arrived, the reconnect being waited for. */
   lastFrameAt?: number | null;

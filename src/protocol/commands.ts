@@ -29,8 +29,11 @@ export interface LinesCommand {
 
 export type WorkerCommand = StopCommand | PreviewCommand | LinesCommand;
 
-/** Bounds of a preview picture: small enough that two a second cost the worker next to nothing. */
-export const PREVIEW_LIMITS = { maxWidth: 640, maxHeight: 480, minIntervalMs: 100, maxIntervalMs: 10_000 } as const;
+/**
+ * Bounds of a preview picture: enough for a wide terminal pane (two pixels per cell), small enough that two a second
+ * cost the worker next to nothing and that one event line stays well under 256 KB (320×160 rgb24 is 205 KB base64).
+ */
+export const PREVIEW_LIMITS = { maxWidth: 320, maxHeight: 160, minIntervalMs: 100, maxIntervalMs: 10_000 } as const;
 export const PREVIEW_DEFAULTS = { width: 160, height: 120, interval_ms: 500 } as const;
 
 type Schema = Record<string, unknown>;

@@ -28,8 +28,8 @@ export function taskStatus(t: TaskView, now: number): StatusText {
     case 'cancelled':
       return { text: 'cancelled', tone: 'warn' };
     case 'completed': {
-      // A camera never ends by itself: however the run ended, it was stopped.
-      const stopped = t.endedBy === 'stop' || (t.kind === 'camera' && t.endedBy === 'shutdown');
+      // The worker's own `done` says whether it was asked to stop; a camera never ends by itself, so it always was.
+      const stopped = t.doneReason === 'stopped' || t.kind === 'camera';
       return stopped ? { text: 'stopped', tone: 'warn' } : { text: 'completed', tone: 'good' };
     }
     case 'processing':

@@ -3,23 +3,32 @@ import type { PreviewEvent, PreviewLine } from '../protocol/events.js';
 import type { Box } from '../vision/types.js';
 import type { Frame } from './source.js';
 
+/** The whole source frame as a picture that can be painted into packed rgb24 of any size up to `width`×`height`. */
+export interface FramePicture {
+  /** The pixels the frame holds for the whole source: asking for more would only enlarge them. */
+  width: number;
+  height: number;
+  paint(width: number, height: number): Uint8Array;
+}
+
+/**
+ * The one place that knows how the frame source lays out its pixels: today the detector's letterboxed rgb24 input.
+ * When frames change shape (source-size yuv420p for crops), only this adapter changes. Null for frames without
+ * pixels (those ffmpeg skipped for --skip-frames).
+ */
+export function framePicture(frame: Frame): FramePicture | null {
+  if (frame.data.length === 0) return null;
+  const g = frame.geometry;
+  const pixels: FramePixels = { data: frame.data, width: g.inputWidth, height: g.inputHeight, region: { x: g.padX, y: g.padY, width: g.scaledWidth, height: g.scaledHeight } };
+  return { width: g.scaledWidth, height: g.scaledHeight, paint: (w, h) => downscale(pixels, w, h) };
+}
+
 /** Packed rgb24 pixels and the rectangle of them that shows the whole source frame (the rest is padding). */
 export interface FramePixels {
   data: Uint8Array;
   width: number;
   height: number;
   region: { x: number; y: number; width: number; height: number };
-}
-
-/**
- * The one place that knows how the frame source lays out its pixels: today the detector's letterboxed input.
- * When frames change shape (crops, source resolution), only this adapter changes. Null for frames without pixels
- * (those ffmpeg skipped for --skip-frames).
- */
-export function framePixels(frame: Frame): FramePixels | null {
-  if (frame.data.length === 0) return null;
-  const g = frame.geometry;
-  return { data: frame.data, width: g.inputWidth, height: g.inputHeight, region: { x: g.padX, y: g.padY, width: g.scaledWidth, height: g.scaledHeight } };
 }
 
 /** The largest size within maxWidth × maxHeight with the source's aspect ratio (square pixels), at least 1×1. */
@@ -111,11 +120,11 @@ export class PreviewTap {
   ): PreviewBody | null {
     const s = this.settings;
     if (!s || now - this.lastAt < s.intervalMs) return null;
-    const pixels = framePixels(frame);
-    if (!pixels) return null;
+    const picture = framePicture(frame);
+    if (!picture) return null;
     this.lastAt = now;
-    const size = fitSize(source.width, source.height, Math.min(s.width, pixels.region.width), Math.min(s.height, pixels.region.height));
-    const data = downscale(pixels, size.width, size.height);
+    const size = fitSize(source.width, source.height, Math.min(s.width, picture.width), Math.min(s.height, picture.height));
+    const data = picture.paint(size.width, size.height);
     return {
       type: 'preview',
       frame: frame.number,

@@ -1,3 +1,5 @@
+import { PREVIEW_LIMITS } from '../../protocol/commands.js';
+
 /**
  * Where a picture goes in a pane of terminal cells. Half-block characters give two pixels per cell, one above the
  * other, and a cell is about twice as tall as wide, so these pixels are square: a pane of `cols` × `rows` cells is a
@@ -42,7 +44,10 @@ export function cellOf(px: { x: number; y: number }): { col: number; row: number
   return { col: px.x, row: Math.floor(px.y / 2) };
 }
 
-/** How big a preview picture the worker should send for a pane: its canvas, no more (a bigger one only costs). */
+/** How big a preview picture the worker should send for a pane: its canvas (a bigger one only costs), within the limits. */
 export function wantedPictureSize(cols: number, rows: number): { width: number; height: number } {
-  return { width: Math.max(8, cols), height: Math.max(4, rows * 2) };
+  return {
+    width: Math.min(PREVIEW_LIMITS.maxWidth, Math.max(8, cols)),
+    height: Math.min(PREVIEW_LIMITS.maxHeight, Math.max(4, rows * 2)),
+  };
 }

@@ -54,7 +54,8 @@ export function luma(r: number, g: number, b: number): number {
 }
 
 export function greyChar(level: number): string {
-  const i = Math.max(0, Math.min(GREY_RAMP.length - 1, Math.floor((level / 256) * GREY_RAMP.length)));
+  // Rounded first: the luma weights add up to 1 only within floating-point error.
+  const i = Math.max(0, Math.min(GREY_RAMP.length - 1, Math.floor((Math.round(level) / 256) * GREY_RAMP.length)));
   return GREY_RAMP[i];
 }
 
