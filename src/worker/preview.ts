@@ -122,9 +122,10 @@ export class PreviewTap {
     if (!s || now - this.lastAt < s.intervalMs) return null;
     const picture = framePicture(frame);
     if (!picture) return null;
-    this.lastAt = now;
     const size = fitSize(source.width, source.height, Math.min(s.width, picture.width), Math.min(s.height, picture.height));
     const data = picture.paint(size.width, size.height);
+    // Counted from when the picture is ready, so that two pictures are never closer than the interval when sent.
+    this.lastAt = performance.now();
     return {
       type: 'preview',
       frame: frame.number,
