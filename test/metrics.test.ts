@@ -41,7 +41,7 @@ function parseOpenMetrics(text: string): Parsed {
         families.set(fam, { type: rest, help: '' });
         current = fam;
       } else {
-        assert.equal(fam, current, `${kind} belongs to the family just declared`);
+        assert.ok(fam === current, `${kind} belongs to the family just declared`);
         if (kind === 'HELP') families.get(fam)!.help = rest;
         else {
           assert.ok(fam.endsWith(`_${rest}`), 'a unit is the suffix of the name');
