@@ -1,5 +1,5 @@
 import { GLYPH_HEIGHT, textWidth } from './font.js';
-import { lineLabel, lineMarks } from './overlay.js';
+import { labelCorner, lineLabel, lineMarks } from './overlay.js';
 import { Raster, type Rgb } from './raster.js';
 
 export const LINE_COLOUR: Rgb = [255, 210, 0];
@@ -34,9 +34,10 @@ export function annotate(r: Raster, a: Annotations): void {
     const text = lineLabel(line.name, line.in === undefined || line.out === undefined ? null : { in: line.in, out: line.out });
     const w = textWidth(text, scale);
     const h = GLYPH_HEIGHT * scale;
-    // Centred on the label point, kept inside the picture.
-    const x = Math.min(Math.max(scale, m.label.x - w / 2), r.width - w - scale);
-    const y = Math.min(Math.max(scale, m.label.y - h / 2), r.height - h - scale);
+    const corner = labelCorner(m, w, h, 2 * thickness + scale);
+    // Kept inside the picture.
+    const x = Math.min(Math.max(scale, corner.x), r.width - w - scale);
+    const y = Math.min(Math.max(scale, corner.y), r.height - h - scale);
     r.text(Math.round(x), Math.round(y), text, INK, scale, LINE_COLOUR);
   }
 }

@@ -17,8 +17,6 @@ export interface LineMarks {
   inward: Pt;
   /** Arrow from the middle of the line into the `in` side: shaft end and the two barbs. */
   arrow: { from: Pt; to: Pt; barbs: [Pt, Pt] };
-  /** Where a label goes: beside the middle of the line, on the `out` side, away from the arrow. */
-  label: Pt;
 }
 
 /** The marks of a line with normalised points on a picture of `width` × `height` pixels; `arrowLength` in pixels. */
@@ -38,8 +36,18 @@ export function lineMarks(points: readonly [number, number, number, number], wid
     { x: to.x - inward.x * barb + along.x * barb, y: to.y - inward.y * barb + along.y * barb },
     { x: to.x - inward.x * barb - along.x * barb, y: to.y - inward.y * barb - along.y * barb },
   ];
-  const label = { x: mid.x - inward.x * arrowLength * 0.6, y: mid.y - inward.y * arrowLength * 0.6 };
-  return { a, b, mid, inward, arrow: { from: mid, to, barbs }, label };
+  return { a, b, mid, inward, arrow: { from: mid, to, barbs } };
+}
+
+/**
+ * The top-left corner of a `width`×`height` label beside the middle of the line on its `out` side, `gap` away, so
+ * that it covers neither the line nor the in-arrow: beside a steep line, above or below a flat one.
+ */
+export function labelCorner(m: LineMarks, width: number, height: number, gap: number): Pt {
+  if (Math.abs(m.inward.x) >= Math.abs(m.inward.y)) {
+    return { x: m.inward.x < 0 ? m.mid.x + gap : m.mid.x - gap - width, y: m.mid.y - height / 2 };
+  }
+  return { x: m.mid.x - width / 2, y: m.inward.y < 0 ? m.mid.y + gap : m.mid.y - gap - height };
 }
 
 /** The arrow character closest to a direction in image coordinates (y down). */

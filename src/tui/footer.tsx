@@ -17,7 +17,7 @@ function optionalHints(mode: FooterMode, unicode: boolean, finished: boolean): s
   const move = unicode ? '↑↓ move' : 'j/k move';
   switch (mode) {
     case 'editor':
-      return ['Tab line', 'Space end', unicode ? '←↑↓→/hjkl move' : 'hjkl move', 'Shift fine', 'n new', 'd delete', 'f flip', 'Enter apply', 'Esc cancel'];
+      return ['Tab line', 'Space end', unicode ? '←↑↓→/hjkl move' : 'hjkl move', 'Shift fine', 'n new', 'd delete', 'f flip'];
     case 'preview':
       return [move, 'l edit lines', 'v close', 's start', 'x stop', 'e export'];
     default:
@@ -27,9 +27,9 @@ function optionalHints(mode: FooterMode, unicode: boolean, finished: boolean): s
   }
 }
 
-/** As many key hints as fit the width; help and quit are always there, at the end (not while editing lines). */
+/** As many key hints as fit the width; help and quit (applying or leaving, in the editor) are always there, at the end. */
 export function keyHints(width: number, unicode: boolean, finished: boolean, mode: FooterMode = 'table'): string {
-  const always = mode === 'editor' ? [] : ['? help', 'q quit'];
+  const always = mode === 'editor' ? ['Enter apply', 'Esc cancel'] : ['? help', 'q quit'];
   const sep = '  ';
   const shown: string[] = [];
   let used = always.join(sep).length;

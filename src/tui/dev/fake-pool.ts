@@ -78,6 +78,8 @@ export class FakePool implements PoolControl {
   /** A picture as a worker would send it (shown while the dashboard asks for pictures of that task). */
   showPicture(event: PreviewEvent): void {
     this.previews.set(event.task, event);
+    // A new snapshot object, as the real pool gives after every change.
+    this.state = { ...this.state };
     for (const l of this.listeners) l();
   }
 

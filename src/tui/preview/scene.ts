@@ -1,4 +1,4 @@
-import { arrowGlyph, lineLabel, lineMarks } from '../../picture/overlay.js';
+import { arrowGlyph, labelCorner, lineLabel, lineMarks } from '../../picture/overlay.js';
 import { segmentPixels } from '../../picture/raster.js';
 import { cellOf, fitPicture, pixelAt, toCanvas, type PaneFit } from './fit.js';
 
@@ -146,8 +146,11 @@ function drawLine(c: Canvas, line: SceneLine, unicode: boolean): void {
   const tip = cellOf(pixelAt(fit, { x: fit.x + m.arrow.to.x, y: fit.y + m.arrow.to.y }));
   putText(c, tip.col, tip.row, arrowGlyph(m.inward, unicode), kind);
   const label = lineLabel(line.name, line.counts);
-  const at = cellOf(pixelAt(fit, { x: fit.x + m.label.x, y: fit.y + m.label.y }));
-  putText(c, at.col - Math.floor([...label].length / 2), at.row, line.selected ? `[${label}]` : label, kind);
+  const text = line.selected ? `[${label}]` : label;
+  // In canvas pixels a character is 1 wide and 2 tall.
+  const corner = labelCorner(m, [...text].length, 2, 1);
+  const at = cellOf(pixelAt(fit, { x: fit.x + corner.x, y: fit.y + corner.y + 1 }));
+  putText(c, Math.round(fit.x + corner.x), at.row, text, kind);
   if (line.activeEnd) {
     const ends: ['a' | 'b', { x: number; y: number }][] = [
       ['a', a],
