@@ -62,13 +62,17 @@ test('preview in tmux at 80x24: half blocks and the line name on screen; a line 
     assert.match(screen(true), /\u001B\[38;5;\d+m/, '256-colour codes reach the terminal');
     assert.ok(colours.split('\n').every((l) => l.length <= 80));
 
+    const labelColumn = (text: string) => Math.min(...text.split('\n').map((l) => l.indexOf('door in')).filter((i) => i >= 0));
+    const before = labelColumn(colours);
     keys('l');
     await waitScreen(/lines of lawn: door \(end A\)/);
     keys('Space', 'Space');
     await waitScreen(/door \(whole line\)/);
     // Two coarse steps left and one fine step right: the whole line to x = 0.5 − 0.04 + 0.002 = 0.462.
     keys('h', 'h', 'L');
-    await waitScreen(/door \(whole line\) \*/);
+    const moved = await waitScreen(/door \(whole line\) \*/);
+    // The line and its label move left on the picture while editing (0.038 of a picture about 40 columns wide).
+    assert.ok(labelColumn(moved) < before, `label at column ${labelColumn(moved)}, was ${before}`);
     keys('Enter');
     await waitScreen(/lines of lawn applied and saved to/, 30_000);
 

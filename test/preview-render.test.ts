@@ -139,3 +139,22 @@ test('the worker is asked for a picture the size of the pane, within the protoco
   assert.deepEqual(wantedPictureSize(80, 14), { width: 80, height: 28 });
   assert.deepEqual(wantedPictureSize(400, 100), { width: 320, height: 160 });
 });
+
+test('cell surface: each row is one marker in Ink\'s text, written out as the row; successive pictures use other markers', async () => {
+  const { CellSurface } = await import('../src/tui/preview/cell-surface.js');
+  const surface = new CellSurface();
+  const first = surface.placeholders([['\u001B[31mA', 'B'], ['C', 'D\u001B[0m']])!;
+  assert.equal(first.length, 2);
+  for (const m of first) assert.equal([...m].length, 1);
+  assert.equal(surface.expand(`top\n${first[0]}\n${first[1]}\nend`), 'top\n\u001B[31mAB\nCD\u001B[0m\nend');
+  const second = surface.placeholders([['x', 'y'], ['z', 'w']])!;
+  assert.notEqual(second[0], first[0], 'a new picture changes the text Ink compares');
+  assert.equal(surface.expand(second.join('|')), 'xy|zw');
+  assert.equal(surface.expand(first.join('|')), '\u001B[31mAB|CD\u001B[0m', 'a frame made before still finds its rows');
+  const written: string[] = [];
+  const sink = { write: (s: string) => (written.push(s), true), columns: 80, marker: 'real' };
+  const wrapped = surface.wrap(sink as unknown as NodeJS.WritableStream & { columns: number });
+  wrapped.write(`>${second[1]}<`);
+  assert.deepEqual(written, ['>zw<']);
+  assert.equal((wrapped as unknown as { columns: number }).columns, 80);
+});

@@ -10,6 +10,7 @@ import { bodyLayout, frameHeight, tableLayout, HEADER_LINES, FOOTER_LINES } from
 import type { EditLine } from './line-editor.js';
 import { LogPane, logPageSize } from './log-pane.js';
 import { wantedPictureSize } from './preview/fit.js';
+import type { CellSurface } from './preview/cell-surface.js';
 import type { ColourMode } from './preview/halfblock.js';
 import { PreviewPane, previewRows } from './preview-pane.js';
 import { expandedIds, tableRows, totals, visibleTasks, type SortKey } from './task-list.js';
@@ -38,6 +39,8 @@ export interface AppProps {
   saveLines?: (task: string, lines: EditLine[]) => Promise<string>;
   /** Shown in the header, e.g. the /metrics address. */
   note?: string;
+  /** Where the preview's coloured cells go past Ink (the stdout Ink writes to must be wrapped by it). */
+  surface?: CellSurface;
 }
 
 /** The preview asks for a picture twice a second and redraws as often. */
@@ -46,7 +49,7 @@ const PREVIEW_INTERVAL_MS = 500;
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const isUnfinished = (t: TaskView) => t.state === 'pending' || t.state === 'processing';
 
-export function App({ pool, configPath, refreshMs, messageMs = 10_000, colour = '256', preferences, onPreferences, saveLines, note }: AppProps) {
+export function App({ pool, configPath, refreshMs, messageMs = 10_000, colour = '256', preferences, onPreferences, saveLines, note, surface }: AppProps) {
   const { exit } = useApp();
   // Without a terminal on stdin there are no keys to read (raw mode would throw); signals still stop the run.
   const { isRawModeSupported } = useStdin();
@@ -182,7 +185,15 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000, colour = 
             />
             {pane === 'log' && <LogPane task={selected} height={body.logLines} width={columns} scroll={ui.logScroll} />}
             {pane === 'preview' && (
-              <PreviewPane task={selected} picture={selectedId ? pool.preview(selectedId) : null} editor={ui.editor} height={body.previewLines} width={columns} colour={colour} />
+              <PreviewPane
+                task={selected}
+                picture={selectedId ? pool.preview(selectedId) : null}
+                editor={ui.editor}
+                height={body.previewLines}
+                width={columns}
+                colour={colour}
+                surface={surface}
+              />
             )}
           </>
         )}

@@ -3,7 +3,8 @@ import { Box, Text } from 'ink';
 import type { TaskView } from '../orchestrator/types.js';
 import type { PreviewEvent } from '../protocol/events.js';
 import type { EditorState } from './line-editor.js';
-import { encodeCanvas, type ColourMode } from './preview/halfblock.js';
+import type { CellSurface } from './preview/cell-surface.js';
+import { encodeCells, type ColourMode } from './preview/halfblock.js';
 import { decodePicture, sceneFor } from './preview/preview-scene.js';
 import { buildCanvas } from './preview/scene.js';
 import { Styled, useTheme } from './theme.js';
@@ -16,6 +17,8 @@ interface PreviewPaneProps {
   height: number;
   width: number;
   colour: ColourMode;
+  /** Carries coloured cells past Ink's tokenizer (see cell-surface.ts); without it the codes go through Ink. */
+  surface?: CellSurface;
 }
 
 /** The picture rows of a pane of `height` lines. */
@@ -31,26 +34,37 @@ function title(task: TaskView | undefined, ev: PreviewEvent | null, editor: Edit
   return `${rule}${rule} preview: ${task?.id ?? '(no task)'}  ${what} ${rule}${rule} l edit lines  v close ${rule}`;
 }
 
-export function PreviewPane({ task, picture, editor, height, width, colour }: PreviewPaneProps) {
+export function PreviewPane({ task, picture, editor, height, width, colour, surface }: PreviewPaneProps) {
   const { unicode } = useTheme();
   const rule = unicode ? '─' : '-';
   const rows = previewRows(height);
   const decoded = useMemo(() => (picture ? decodePicture(picture) : null), [picture]);
   const lines = useMemo(
-    () => encodeCanvas(buildCanvas(sceneFor(task, picture, decoded, editor), width, rows, unicode), colour, unicode),
+    () => {
+      const cells = encodeCells(buildCanvas(sceneFor(task, picture, decoded, editor), width, rows, unicode), colour, unicode);
+      // Plain characters (NO_COLOR) cost Ink nothing special.
+      const markers = colour !== 'none' ? surface?.placeholders(cells) : null;
+      return markers ? { markers } : { text: cells.map((row) => row.join('')) };
+    },
     // The task object changes with every snapshot; only its lines and counts matter here.
-    [picture, decoded, editor, width, rows, unicode, colour, JSON.stringify(task?.lineSpecs), JSON.stringify(task?.lines)],
+    [picture, decoded, editor, width, rows, unicode, colour, surface, JSON.stringify(task?.lineSpecs), JSON.stringify(task?.lines)],
   );
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Box width={width}>
         <Styled tone="accent">{title(task, picture, editor, rule).padEnd(width, rule)}</Styled>
       </Box>
-      {lines.map((line, i) => (
-        <Text key={i} wrap="truncate-end">
-          {line}
-        </Text>
-      ))}
+      {lines.markers
+        ? lines.markers.map((marker, i) => (
+            <Box key={i} width={width} height={1}>
+              <Text>{marker}</Text>
+            </Box>
+          ))
+        : lines.text.map((line, i) => (
+            <Text key={i} wrap="truncate-end">
+              {line}
+            </Text>
+          ))}
     </Box>
   );
 }

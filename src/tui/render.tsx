@@ -2,6 +2,7 @@ import { render } from 'ink';
 import type { PoolControl, PoolSnapshot } from '../orchestrator/types.js';
 import { App, type UiPreferences } from './app.js';
 import type { EditLine } from './line-editor.js';
+import { CellSurface } from './preview/cell-surface.js';
 import { colourModeFromEnv, type ColourMode } from './preview/halfblock.js';
 import { colorFromEnv, ThemeProvider, unicodeFromEnv } from './theme.js';
 
@@ -53,6 +54,7 @@ export async function renderDashboard(pool: PoolControl, opts: DashboardOptions 
   const altScreen = opts.alternateScreen ?? Boolean(stdout.isTTY);
   if (altScreen) stdout.write(ENTER_ALT_SCREEN);
 
+  const surface = new CellSurface();
   const instance = render(
     <ThemeProvider theme={theme}>
       <App
@@ -64,9 +66,10 @@ export async function renderDashboard(pool: PoolControl, opts: DashboardOptions 
         onPreferences={opts.onPreferences}
         saveLines={opts.saveLines}
         note={opts.note}
+        surface={surface}
       />
     </ThemeProvider>,
-    { stdout, stdin, exitOnCtrlC: false, debug: opts.debug ?? false },
+    { stdout: surface.wrap(stdout), stdin, exitOnCtrlC: false, debug: opts.debug ?? false },
   );
 
   // Ctrl-C arrives as a key in raw mode; these cover `kill`, a closed SSH session and a non-raw stdin.

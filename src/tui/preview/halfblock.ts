@@ -68,6 +68,14 @@ function sgr(mode: ColourMode, fg: Rgb, bg: Rgb): string {
 
 /** `rows` strings of exactly `cols` visible characters each. */
 export function encodeCanvas(c: Canvas, mode: ColourMode, unicode: boolean): string[] {
+  return encodeCells(c, mode, unicode).map((row) => row.join(''));
+}
+
+/**
+ * Each cell's text, row by row: its character, preceded by the SGR code where the colour changes from the cell
+ * before it in the row; the last cell of a colour row ends with a reset. Joined, a row is one terminal line.
+ */
+export function encodeCells(c: Canvas, mode: ColourMode, unicode: boolean): string[][] {
   return mode === 'none' ? encodeGrey(c) : encodeColour(c, mode, unicode);
 }
 
@@ -77,11 +85,11 @@ function pixelColour(c: Canvas, i: number): Rgb {
   return [c.rgb[i * 3], c.rgb[i * 3 + 1], c.rgb[i * 3 + 2]];
 }
 
-function encodeColour(c: Canvas, mode: ColourMode, unicode: boolean): string[] {
+function encodeColour(c: Canvas, mode: ColourMode, unicode: boolean): string[][] {
   const W = c.fit.canvasWidth;
-  const lines: string[] = [];
+  const lines: string[][] = [];
   for (let row = 0; row < c.rows; row++) {
-    const parts: string[] = [];
+    const cells: string[] = [];
     let last = '';
     for (let col = 0; col < c.cols; col++) {
       const text = c.text.get(row * c.cols + col);
@@ -104,38 +112,35 @@ function encodeColour(c: Canvas, mode: ColourMode, unicode: boolean): string[] {
         fg = bg = [(top[0] + bottom[0]) >> 1, (top[1] + bottom[1]) >> 1, (top[2] + bottom[2]) >> 1];
       }
       const code = sgr(mode, fg, bg);
-      if (code !== last) {
-        parts.push(code);
-        last = code;
-      }
-      parts.push(ch);
+      cells.push(code === last ? ch : code + ch);
+      last = code;
     }
-    parts.push(RESET);
-    lines.push(parts.join(''));
+    cells[cells.length - 1] += RESET;
+    lines.push(cells);
   }
   return lines;
 }
 
-function encodeGrey(c: Canvas): string[] {
+function encodeGrey(c: Canvas): string[][] {
   const W = c.fit.canvasWidth;
-  const lines: string[] = [];
+  const lines: string[][] = [];
   for (let row = 0; row < c.rows; row++) {
-    let line = '';
+    const line: string[] = [];
     for (let col = 0; col < c.cols; col++) {
       const text = c.text.get(row * c.cols + col);
       if (text) {
-        line += text.ch;
+        line.push(text.ch);
         continue;
       }
       const top = 2 * row * W + col;
       const bottom = top + W;
       const marked = c.marks[top] !== 0 ? top : c.marks[bottom] !== 0 ? bottom : -1;
       if (marked >= 0) {
-        line += markKindOf(c.marks[marked]) === 'box' ? '+' : (c.slope.get(marked) ?? '*');
+        line.push(markKindOf(c.marks[marked]) === 'box' ? '+' : (c.slope.get(marked) ?? '*'));
         continue;
       }
       const level = (luma(c.rgb[top * 3], c.rgb[top * 3 + 1], c.rgb[top * 3 + 2]) + luma(c.rgb[bottom * 3], c.rgb[bottom * 3 + 1], c.rgb[bottom * 3 + 2])) / 2;
-      line += greyChar(level);
+      line.push(greyChar(level));
     }
     lines.push(line);
   }
