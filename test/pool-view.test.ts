@@ -1,23 +1,13 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { Pool, type PoolOptions } from '../src/orchestrator/pool.js';
+import type { Pool } from '../src/orchestrator/pool.js';
 import { TaskResults } from '../src/orchestrator/results.js';
 import type { WorkerEvent } from '../src/protocol/events.js';
 import { taskStatus } from '../src/tui/task-status.js';
 import { fakeTask as fakeView } from '../src/tui/dev/fake-pool.js';
-import { fakeTask, fakeWorker, task, until } from './pool-helpers.js';
+import { fakeTask, makePool, shutdownPools, task, until } from './pool-helpers.js';
 
-const pools: Pool[] = [];
-
-function makePool(opts: Partial<PoolOptions> & Pick<PoolOptions, 'tasks'>): Pool {
-  const pool = new Pool({ workerCount: 2, outputDir: null, command: fakeWorker, cpus: 4, random: () => 0, logLevel: 'debug', ...opts });
-  pools.push(pool);
-  return pool;
-}
-
-afterEach(async () => {
-  await Promise.all(pools.splice(0).map((p) => p.shutdown()));
-});
+afterEach(shutdownPools);
 
 const argvLines = (s: ReturnType<Pool['snapshot']>, id: string) => task(s, id).logs.filter((l) => l.includes('argv'));
 
