@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { resolveConfig } from '../src/config/load.js';
 import { MetricsCollector } from '../src/monitoring/collector.js';
 import { formatMetrics, OPENMETRICS_CONTENT_TYPE } from '../src/monitoring/openmetrics.js';
 import { parseListenAddress, serveMetrics } from '../src/monitoring/server.js';
@@ -101,6 +102,18 @@ test('listen address: a port alone binds 127.0.0.1; a host or [IPv6] when given;
   assert.deepEqual(parseListenAddress('[::1]:9464'), { host: '::1', port: 9464 });
   assert.throws(() => parseListenAddress('host:99999'), /expected PORT or HOST:PORT/);
   assert.throws(() => parseListenAddress('nine'), /--metrics 'nine'/);
+});
+
+test('config: parallel_config.metrics is where to serve, --metrics wins, a malformed address is a config problem', () => {
+  const config = (metrics: unknown) => ({ parallel_config: { metrics }, cameras: [{ id: 'c', source: 'rtsp://cam/x', lines: [{ name: 'l', points: [0, 0, 1, 1] }] }] });
+  const ok = resolveConfig(config('0.0.0.0:9464'), null, '/tmp');
+  assert.ok(ok.ok && ok.config.metrics === '0.0.0.0:9464');
+  const flag = resolveConfig(config('9464'), null, '/tmp', { metrics: '127.0.0.1:9999' });
+  assert.ok(flag.ok && flag.config.metrics === '127.0.0.1:9999');
+  const none = resolveConfig({ cameras: config('1').cameras }, null, '/tmp');
+  assert.ok(none.ok && none.config.metrics === null);
+  const bad = resolveConfig(config('port nine'), null, '/tmp');
+  assert.ok(!bad.ok && bad.problems.some((p) => p.path === '$.parallel_config.metrics'), JSON.stringify(bad));
 });
 
 async function scrape(url: string): Promise<Parsed> {

@@ -140,7 +140,8 @@ export function handleKey(state: UiState, input: string, key: KeyFlags, ctx: Key
     return none({ ...state, preview: !state.preview });
   }
   if (input === 'l') {
-    if (state.selectedId === null || !ctx.selectedLines) return none({ ...state, message: 'no task selected' });
+    if (state.selectedId === null) return none({ ...state, message: 'no task selected' });
+    if (!ctx.selectedLines) return none({ ...state, message: `no lines to edit for ${state.selectedId}` });
     return none({ ...state, preview: true, editor: openEditor(state.selectedId, ctx.selectedLines) });
   }
   if (input === '/') return none({ ...state, filtering: true });
