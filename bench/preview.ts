@@ -4,7 +4,8 @@
  *   worker   the real worker CLI on vtest.avi, runs interleaved round by round: `off` (never asked), `on` (a 100×60
  *            picture every 500 ms, what a 100×30 preview pane asks for) and `on→off` (asked, then told to stop at
  *            once: the path a closed preview leaves). Each run's done.avg_fps (start-up excluded) and the CPU time of
- *            the worker and its ffmpeg (GNU time), per 1000 frames; medians over the rounds.
+ *            the worker and its ffmpeg (GNU time), per 1000 frames; medians over the rounds. Then what one picture
+ *            costs the worker's main thread (shrink, base64, the event), timed alone on a real frame.
  *   parent   redrawing a 100×30 preview from a real picture: the renderer alone (canvas + terminal lines, each colour
  *            mode), and the whole dashboard (React in production mode, as `run` loads it, + Ink layout + output to a
  *            terminal) per new picture, as CPU time of this process.
@@ -24,6 +25,11 @@ import { FakePool, fakeTask } from '../src/tui/dev/fake-pool.js';
 import { encodeCanvas, type ColourMode } from '../src/tui/preview/halfblock.js';
 import { decodePicture, sceneFor } from '../src/tui/preview/preview-scene.js';
 import { buildCanvas } from '../src/tui/preview/scene.js';
+import { letterbox } from '../src/vision/letterbox.js';
+import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
+import { toFrameLayout } from '../src/worker/ffmpeg-args.js';
+import { openFrames, probeSource } from '../src/worker/ffmpeg-frames.js';
+import { PreviewTap } from '../src/worker/preview.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const args = process.argv.slice(2);
@@ -219,6 +225,30 @@ async function workerBench(runs: Map<Variant, Run[]>): Promise<void> {
     );
   }
   console.log('  target: preview on → fps drops ≤ 5 %; off → unchanged');
+  const ms = await pictureMs();
+  console.log(`  one picture alone: ${ms.toFixed(2)} ms of the worker's main thread (median of 200), ${((ms * 2) / 10).toFixed(2)} % of a core at 2 a second`);
+}
+
+/** A picture from a real frame as the worker has it (the detector's input: long side 384, as for centernet), timed alone. */
+async function pictureMs(): Promise<number> {
+  const ffmpeg = await resolveFfmpeg({});
+  const info = await probeSource({ ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: source });
+  const g = letterbox(info.width, info.height, 384, Math.ceil((384 * info.height) / info.width / 32) * 32, 'top-left');
+  const reader = openFrames({ ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: source, output: toFrameLayout(g, 0), maxFrames: 1 });
+  const raw = await reader.next();
+  reader.close();
+  if (!raw) throw new Error('no frame');
+  const frame = { number: 1, pts: 0, detect: true, data: raw.data, geometry: g };
+  const tap = new PreviewTap();
+  const times: number[] = [];
+  for (let i = 0; i < 220; i++) {
+    tap.set({ cmd: 'preview', on: true, width: PANE.cols, height: PANE.rows * 2 });
+    const t0 = performance.now();
+    const body = tap.offer(frame, 0, { width: info.width, height: info.height }, () => [{ id: 1, box: [10, 20, 30, 90] }], () => [{ name: 'door', points: [0.5, 0, 0.5, 1], in: 1, out: 2 }]);
+    JSON.stringify(body);
+    if (i >= 20) times.push(performance.now() - t0);
+  }
+  return median(times);
 }
 
 async function parentBench(ev: PreviewEvent | null): Promise<void> {
