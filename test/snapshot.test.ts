@@ -138,7 +138,10 @@ test('snapshot: bad options and frames past the end are clear errors with a non-
   assert.match(both.stderr, /--at or --frame, not both/);
   const zero = await cli(['snapshot', vtest, '--frame', '0']);
   assert.equal(zero.code, 2);
-  assert.match(zero.stderr, /frames are numbered from 1/);
+  assert.match(zero.stderr, /bad --frame '0': expected a whole number ≥ 1/);
+  const early = await cli(['snapshot', vtest, '--at', '-1']);
+  assert.equal(early.code, 2);
+  assert.match(early.stderr, /bad --at '-1': expected a number of seconds ≥ 0/);
   const past = await cli(['snapshot', vtest, '--frame', '481', '-o', path.join(tmpdir(), 'never.png')]);
   assert.equal(past.code, 1);
   assert.match(past.stderr, /has no frame at frame 481/);

@@ -1,11 +1,12 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
+import { writeFileAtomic } from '../common/atomic-write.js';
 import { replaceTaskLines } from '../config/line-edit.js';
 import type { LineConfig } from '../config/types.js';
 import { validateConfig, formatProblem } from '../config/validate.js';
-import { writeFileAtomic } from '../orchestrator/atomic-write.js';
+import { shellQuote } from './start-hints.js';
 
-/** Lines applied in the dashboard, as `--line` arguments. */
-export const lineArgs = (lines: readonly LineConfig[]): string => lines.map((l) => `--line ${l.points.join(',')},${l.name}`).join(' ');
+/** Lines applied in the dashboard, as `--line` arguments for a shell (a line name may hold spaces). */
+export const lineArgs = (lines: readonly LineConfig[]): string => lines.map((l) => `--line ${shellQuote(`${l.points.join(',')},${l.name}`)}`).join(' ');
 
 /**
  * Keeps lines applied in the dashboard's editor: written into the config file (only that task's `lines` changes,

@@ -1,17 +1,21 @@
 import path from 'node:path';
+import type { SnapshotArgs } from '../cli.js';
+import { writeFileAtomic } from '../common/atomic-write.js';
 import { loadConfig } from '../config/load.js';
 import { formatProblem } from '../config/validate.js';
-import { idFromSource } from '../config/sources.js';
-import { writeFileAtomic } from '../orchestrator/atomic-write.js';
 import { annotate } from '../picture/annotate.js';
 import { encodePng } from '../picture/png.js';
 import { Raster } from '../picture/raster.js';
+import { privateFileMode } from '../sources/credentials.js';
+import { resolveSource } from '../sources/kind.js';
+import { DEFAULT_LINE } from '../sources/lines.js';
+import { taskIdFor } from '../sources/task-id.js';
 import type { LineSpec } from '../vision/types.js';
 import type { DetectorOptions } from '../worker/detector.js';
 import { toWorkerError, WorkerError } from '../worker/errors.js';
 import { resolveFfmpeg, type FfmpegBinary } from '../worker/ffmpeg-binary.js';
 import { grabFrame, type FrameChoice } from '../worker/grab-frame.js';
-import { parseLineArgs } from '../worker/line-arg.js';
+import { textCleaner } from '../worker/text.js';
 
 /**
  * `pcount-tui snapshot SOURCE [--line …] [--at S | --frame N] [-o out.png]`: one frame at the source's own size
@@ -31,60 +35,41 @@ class UsageError extends Error {}
 
 const isConfig = (source: string) => /\.json$/i.test(source);
 
-function frameChoice(argv: Record<string, unknown>): FrameChoice {
-  const { at, frame } = argv;
-  if (at !== undefined && frame !== undefined) throw new UsageError('give --at or --frame, not both');
-  if (frame !== undefined) {
-    if (typeof frame !== 'number' || !Number.isInteger(frame) || frame < 1) throw new UsageError(`--frame must be a whole number ≥ 1 (frames are numbered from 1), got ${String(frame)}`);
-    return { frame };
-  }
-  if (at !== undefined) {
-    if (typeof at !== 'number' || !Number.isFinite(at) || at < 0) throw new UsageError(`--at must be a number of seconds ≥ 0, got ${String(at)}`);
-    return { at };
-  }
+function frameChoice(args: SnapshotArgs): FrameChoice {
+  if (args.frame !== undefined) return { frame: args.frame };
+  if (args.at !== undefined) return { at: args.at };
   return { frame: 1 };
 }
 
-function detectorOptions(argv: Record<string, unknown>): DetectorOptions {
-  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-  return {
-    modelPath: str(argv.model),
-    format: str(argv.modelFormat),
-    inputSize: str(argv.inputSize),
-    confidence: typeof argv.confidence === 'number' ? argv.confidence : undefined,
-    threads: typeof argv.threads === 'number' ? argv.threads : undefined,
+function jobs(args: SnapshotArgs): Job[] {
+  const detector: DetectorOptions = {
+    modelPath: args.model,
+    format: args['model-format'],
+    inputSize: args['input-size'],
+    confidence: args.confidence,
+    threads: args.threads,
   };
-}
-
-function jobs(argv: Record<string, unknown>): Job[] {
-  const source = String(argv.source ?? '');
-  const output = typeof argv.output === 'string' && argv.output !== '' ? argv.output : undefined;
-  const lineArgs = (argv.line as string[] | undefined) ?? [];
-  const detector = detectorOptions(argv);
-  if (!isConfig(source)) {
-    const id = idFromSource(source);
-    try {
-      return [{ id, source, lines: parseLineArgs(lineArgs), detector, out: path.resolve(output ?? `${id}.png`) }];
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+  if (!isConfig(args.source)) {
+    const id = taskIdFor(args.source);
+    const source = resolveSource(args.source, process.cwd());
+    return [{ id, source, lines: args.line ?? [DEFAULT_LINE], detector, out: path.resolve(args.output ?? `${id}.png`) }];
   }
-  if (lineArgs.length > 0) throw new UsageError('--line applies to a single source; a config file has its own lines');
-  const loaded = loadConfig(source);
+  if (args.line !== undefined) throw new UsageError('--line applies to a single source; a config file has its own lines');
+  const loaded = loadConfig(args.source);
   if (!loaded.ok) {
-    throw new UsageError(`${loaded.file ?? source}: ${loaded.problems.map(formatProblem).join('; ')}`);
+    throw new UsageError(`${loaded.file ?? args.source}: ${loaded.problems.map(formatProblem).join('; ')}`);
   }
-  const dir = path.resolve(output ?? '.');
+  const dir = path.resolve(args.output ?? '.');
   return loaded.config.tasks.map((t) => ({
     id: t.id,
     source: t.source,
     lines: t.lines,
     detector: {
       ...detector,
-      modelPath: detector.modelPath ?? t.model,
-      format: detector.format ?? t.modelFormat,
-      inputSize: detector.inputSize ?? t.inputSize,
-      confidence: detector.confidence ?? t.confidence,
+      modelPath: detector.modelPath ?? t.options.model,
+      format: detector.format ?? t.options.model_format,
+      inputSize: detector.inputSize ?? t.options.input_size,
+      confidence: detector.confidence ?? t.options.confidence,
     },
     out: path.join(dir, `${t.id}.png`),
   }));
@@ -98,25 +83,25 @@ async function snapshotOne(ffmpeg: FfmpegBinary, job: Job, choice: FrameChoice):
     lines: job.lines,
     boxes: grabbed.detections.map((d) => ({ box: d.box, label: d.score.toFixed(2) })),
   });
-  await writeFileAtomic(job.out, encodePng(width, height, picture.data));
+  // A picture of a camera whose address holds a password is for its owner only, like the results and logs.
+  await writeFileAtomic(job.out, encodePng(width, height, picture.data), { mode: privateFileMode([job.source]) });
   const frame = grabbed.number === null ? '' : `, frame ${grabbed.number}`;
   const people = grabbed.detections.length;
   return `${job.out}: ${job.id} ${width}x${height}${frame}, ${people} ${people === 1 ? 'person' : 'people'}, ${job.lines.length} line${job.lines.length === 1 ? '' : 's'}`;
 }
 
-export async function run(argv: Record<string, unknown>): Promise<number> {
+export async function run(args: SnapshotArgs): Promise<number> {
   let list: Job[];
-  let choice: FrameChoice;
   let ffmpeg: FfmpegBinary;
+  const choice = frameChoice(args);
   try {
-    choice = frameChoice(argv);
-    list = jobs(argv);
+    list = jobs(args);
   } catch (err) {
     process.stderr.write(`pcount-tui snapshot: ${(err as Error).message}\n`);
     return 2;
   }
   try {
-    ffmpeg = await resolveFfmpeg({ option: typeof argv.ffmpeg === 'string' ? argv.ffmpeg : undefined });
+    ffmpeg = await resolveFfmpeg({ option: args.ffmpeg });
   } catch (err) {
     process.stderr.write(`pcount-tui snapshot: FFMPEG_NOT_FOUND: ${(err as Error).message}\n`);
     return 1;
@@ -127,7 +112,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
       process.stdout.write(`${await snapshotOne(ffmpeg, job, choice)}\n`);
     } catch (err) {
       const e = err instanceof WorkerError ? err : toWorkerError(err);
-      process.stderr.write(`pcount-tui snapshot: ${job.id}: ${e.code}: ${e.message}\n`);
+      process.stderr.write(`pcount-tui snapshot: ${job.id}: ${e.code}: ${textCleaner(job.source)(e.message)}\n`);
       failed += 1;
     }
   }

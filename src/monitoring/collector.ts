@@ -88,7 +88,7 @@ export class MetricsCollector {
       c.dropped.observe(t.dropped ?? 0);
     }
     const perTask = (f: (t: TaskView, c: TaskCounters) => number): Sample[] => views.map((t) => ({ labels: { task: t.id }, value: f(t, this.counters(t.id)) }));
-    const running = (t: TaskView) => t.state === 'processing' && !t.backoff;
+    const running = hasWorker;
     return [
       { name: 'pcount_crossings', type: 'counter', help: 'People counted crossing a line, by direction (in, out).', samples: views.flatMap((t) => this.crossingSamples(t)) },
       { name: 'pcount_occupancy', type: 'gauge', help: 'In minus out over all lines of the task.', samples: perTask((t) => t.occupancy) },
@@ -126,8 +126,13 @@ export class MetricsCollector {
   }
 }
 
+/** The task has a worker (starting, running or stopping), not a camera waiting to be tried again. */
+function hasWorker(t: TaskView): boolean {
+  return t.state === 'processing' && t.phase !== 'offline' && t.phase !== 'restarting';
+}
+
 function online(t: TaskView): boolean {
-  if (t.state !== 'processing' || t.backoff) return false;
+  if (!hasWorker(t)) return false;
   if (t.kind === 'video') return true;
   return t.lastFrameAt != null && t.reconnect == null && t.outageSince == null;
 }

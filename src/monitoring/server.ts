@@ -1,16 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseListenAddress } from '../config/values.js';
 import type { MetricFamily } from './openmetrics.js';
 import { formatMetrics, OPENMETRICS_CONTENT_TYPE, PROMETHEUS_CONTENT_TYPE, wantsOpenMetrics } from './openmetrics.js';
-
-/** Where to listen: `PORT`, `:PORT` or `HOST:PORT` (`[::1]:PORT` for IPv6); the host defaults to 127.0.0.1. */
-export function parseListenAddress(value: string): { host: string; port: number } {
-  const m = /^(?:(\[[0-9A-Fa-f:.]+\]|[^:[\]]*):)?(\d{1,5})$/.exec(value.trim());
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65_535) throw new Error(`--metrics '${value}': expected PORT or HOST:PORT, e.g. 9464 or 0.0.0.0:9464`);
-  const host = m[1] ? m[1].replace(/^\[|\]$/g, '') : '127.0.0.1';
-  return { host, port };
-}
 
 export interface MetricsEndpoint {
   url: string;
@@ -19,7 +11,13 @@ export interface MetricsEndpoint {
 
 /** Serves GET /metrics; binds only where told (127.0.0.1 unless the address names another host). */
 export async function serveMetrics(address: string, families: () => MetricFamily[]): Promise<MetricsEndpoint> {
-  const { host, port } = parseListenAddress(address);
+  let listen: { host: string; port: number };
+  try {
+    listen = parseListenAddress(address);
+  } catch (err) {
+    throw new Error(`metrics '${address}': ${(err as Error).message}`);
+  }
+  const { host, port } = listen;
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -80,6 +80,7 @@ export const eventSchemas: Record<string, Schema> = {
     detect_ms: { ...num(0), description: 'mean time from handing a frame to the detector to its detections, over the interval' },
   }),
   crossing: event('crossing', 'One person crossed one line.', {
+    seq: { type: 'integer', minimum: 1, description: 'consecutive from 1 over the crossings of one worker process' },
     line: str,
     track: int(),
     direction: { enum: ['in', 'out'] },

@@ -84,10 +84,10 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000, colour = 
   }, []);
 
   useEffect(() => {
-    if (!ui.message || ui.confirmQuit || ui.quitting) return;
+    if (!ui.message || ui.confirmQuit || ui.confirmRestart !== null || ui.quitting) return;
     const timer = setTimeout(() => setUi((s) => (s.message === ui.message ? { ...s, message: null } : s)), messageMs);
     return () => clearTimeout(timer);
-  }, [ui.message, ui.confirmQuit, ui.quitting, messageMs]);
+  }, [ui.message, ui.confirmQuit, ui.confirmRestart, ui.quitting, messageMs]);
 
   // Pictures flow only for the task on screen, sized to the pane; they stop when the preview closes or moves on.
   const watched = ui.preview ? selectedId : null;
@@ -151,6 +151,7 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000, colour = 
         taskIds: shown.map((t) => t.id),
         selectedLines: current?.lineSpecs,
         unfinished: snapshot.tasks.filter(isUnfinished).length,
+        running: current?.state === 'processing' ? { in: current.in, out: current.out } : null,
         logLength: current?.logs.length ?? 0,
         logPage: logPageSize(bodyLayout(rows, state.logOpen ? 'log' : null, shown.length).logLines),
       });
@@ -201,7 +202,7 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000, colour = 
       <Footer
         width={columns}
         message={isRawModeSupported ? ui.message : 'keys off: stdin is not a terminal; stop with Ctrl-C or SIGTERM'}
-        confirming={ui.confirmQuit}
+        confirming={ui.confirmQuit || ui.confirmRestart !== null}
         finished={snapshot.finished}
         mode={ui.editor ? 'editor' : ui.filtering ? 'filter' : ui.preview ? 'preview' : 'table'}
         filter={ui.filter}

@@ -4,7 +4,8 @@ import type { Tone } from './theme.js';
 /**
  * The one place where the dashboard turns what the orchestrator knows of a task into the words of the state
  * column: `stopped` (the user stopped it, counts kept) apart from `completed` and `cancelled`, and for cameras
- * `online`, `reconnecting #N in Ts`, `offline since HH:MM:SS`.
+ * `online`, `reconnecting #N in Ts` (the worker's own reconnects), `offline since HH:MM:SS` (nothing for 30 s, or the
+ * pool waits to try an unreachable source again: `phase` offline) and `restarting in Ts` (its worker crashed).
  */
 
 /** A camera that has not delivered for this long is offline rather than reconnecting. */
@@ -38,9 +39,16 @@ export function taskStatus(t: TaskView, now: number): StatusText {
 }
 
 function cameraStatus(t: TaskView, now: number): StatusText {
-  if (t.backoff) return { text: 'restarting', tone: 'warn' };
-  if (t.outageSince != null && now - t.outageSince >= OFFLINE_AFTER_MS) {
-    return { text: `offline since ${clock(t.outageSince)}`, short: `offline ${clock(t.outageSince)}`, tone: 'bad' };
+  const retryIn = t.retryAt != null ? Math.max(0, Math.ceil((t.retryAt - now) / 1000)) : null;
+  if (t.phase === 'restarting') return { text: retryIn === null ? 'restarting' : `restarting in ${retryIn}s`, short: 'restarting', tone: 'warn' };
+  // The worker's own reconnects say when frames stopped; a camera that never delivered is just offline.
+  const since = t.outageSince ?? (t.phase === 'offline' ? t.lastFrameAt : null) ?? null;
+  if (t.phase === 'offline') {
+    if (since !== null) return { text: `offline since ${clock(since)}`, short: `offline ${clock(since)}`, tone: 'bad' };
+    return { text: retryIn === null ? 'offline' : `offline, retry in ${retryIn}s`, short: 'offline', tone: 'bad' };
+  }
+  if (since !== null && now - since >= OFFLINE_AFTER_MS) {
+    return { text: `offline since ${clock(since)}`, short: `offline ${clock(since)}`, tone: 'bad' };
   }
   if (t.reconnect) {
     const left = Math.max(0, Math.ceil((t.reconnect.at + t.reconnect.delayMs - now) / 1000));

@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { escapeControls } from '../common/terminal-text.js';
 import type { TaskView } from '../orchestrator/types.js';
 import type { LineCount } from '../protocol/events.js';
 import { formatBytes, formatEta, formatFps, formatPercent, formatProgressPercent, progressBar, shortenSource, truncate, truncateMiddle } from './format.js';
@@ -11,9 +12,9 @@ import { Styled, useTheme, type Tone } from './theme.js';
 export function cellText(task: TaskView, column: Column, barWidth: number, unicode: boolean, now = Date.now()): string {
   switch (column.key) {
     case 'id':
-      return task.id;
+      return escapeControls(task.id);
     case 'source':
-      return shortenSource(task.source);
+      return escapeControls(shortenSource(task.source));
     case 'state': {
       const status = taskStatus(task, now);
       return status.short && status.text.length > column.width ? status.short : status.text;
@@ -48,7 +49,7 @@ export function cellText(task: TaskView, column: Column, barWidth: number, unico
 export function lineCellText(line: LineCount, last: boolean, column: Column, unicode: boolean): string {
   switch (column.key) {
     case 'id':
-      return `${unicode ? (last ? ' └ ' : ' ├ ') : ' - '}${line.name}`;
+      return `${unicode ? (last ? ' └ ' : ' ├ ') : ' - '}${escapeControls(line.name)}`;
     case 'in':
       return String(line.in);
     case 'out':
