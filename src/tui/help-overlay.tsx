@@ -41,7 +41,7 @@ export function HelpOverlay({ width, height }: { width: number; height: number }
       ))}
       <Text wrap="truncate-end"> </Text>
       <Text wrap="truncate-end">{'">" marks the selected task.'}</Text>
-      <Text wrap="truncate-end">States: pending, processing, completed, stopped, error, cancelled; cameras: online, reconnecting, offline.</Text>
+      <Text wrap="truncate-end">States: pending, processing, completed, stopped, error, cancelled; cameras: online, reconnecting, offline, restarting.</Text>
     </Box>
   );
 }
