@@ -1,6 +1,6 @@
 import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
 import { Parser } from 'yargs/helpers';
-import { integerAtLeast1, nonEmpty, oneOf, taskId, timeZone } from './config/values.js';
+import { integerAtLeast1, listenAddress, nonEmpty, oneOf, secondsFromStart, taskId, timeZone } from './config/values.js';
 import { BUCKET_SIZES } from './store/buckets.js';
 import { REPORT_FORMATS } from './store/report-format.js';
 import { redactSource } from './sources/credentials.js';
@@ -38,7 +38,8 @@ const runOptions = (y: Argv) =>
       .option('tui', { type: 'boolean', default: true, describe: 'show the dashboard; --no-tui prints NDJSON (also when stdout is not a terminal)' })
       .option('worker-count', { requiresArg: true, describe: 'workers running at once (overrides parallel_config.worker_count)', coerce: checked('worker-count', integerAtLeast1) })
       .option('output', { requiresArg: true, describe: 'folder for results and logs (overrides parallel_config.result_output)', coerce: checked('output', nonEmpty) })
-      .option('db', { requiresArg: true, describe: 'the SQLite store of counts (overrides parallel_config.store; default <result_output>/pcount.db)', coerce: checked('db', nonEmpty) }),
+      .option('db', { requiresArg: true, describe: 'the SQLite store of counts (overrides parallel_config.store; default <result_output>/pcount.db)', coerce: checked('db', nonEmpty) })
+      .option('metrics', { requiresArg: true, describe: 'serve Prometheus/OpenMetrics text at http://HOST:PORT/metrics (PORT alone: 127.0.0.1; overrides parallel_config.metrics)', coerce: checked('metrics', listenAddress) }),
   );
 
 const workerOptions = (y: Argv) =>
@@ -62,6 +63,22 @@ const detectOptions = (y: Argv) =>
       .option('max-frames', { requiresArg: true, describe: 'stop after this many processed frames', coerce: checked('max-frames', integerAtLeast1) })
       .check((argv) => {
         if (argv.input === undefined) throw new Error('missing the image or video to detect people in: pcount-tui detect <image-or-video>');
+        return true;
+      }),
+    ['model', 'model_format', 'input_size', 'confidence'] as const,
+  );
+
+const snapshotOptions = (y: Argv) =>
+  withTaskOptions(
+    engineOptions(y)
+      .positional('source', { type: 'string', describe: 'video, image, stream URL or device; or a config file (.json): one PNG per task', coerce: checked('<source>', sourceText) })
+      .option('line', { type: 'string', array: true, describe: 'counting line x1,y1,x2,y2[,name] in fractions of the frame; repeatable (default 0.5,0,0.5,1)', coerce: lines })
+      .option('at', { requiresArg: true, describe: 'the frame at this many seconds into the source', coerce: checked('at', secondsFromStart) })
+      .option('frame', { requiresArg: true, describe: 'the frame with this number (the first frame is 1; default 1)', coerce: checked('frame', integerAtLeast1) })
+      .option('output', { alias: 'o', requiresArg: true, describe: 'PNG file (default <task id>.png); for a config, the folder of the PNGs (default .)', coerce: checked('output', nonEmpty) })
+      .check((argv) => {
+        if (argv.source === undefined) throw new Error('missing the source to take a picture of: pcount-tui snapshot <source>');
+        if (argv.at !== undefined && argv.frame !== undefined) throw new Error('give --at or --frame, not both');
         return true;
       }),
     ['model', 'model_format', 'input_size', 'confidence'] as const,
@@ -99,11 +116,12 @@ type ArgsOf<B> = B extends (y: Argv) => Argv<infer T> ? ArgumentsCamelCase<T> : 
 export type RunArgs = ArgsOf<typeof runOptions>;
 export type WorkerArgs = ArgsOf<typeof workerOptions>;
 export type DetectArgs = ArgsOf<typeof detectOptions> & { input: string };
+export type SnapshotArgs = ArgsOf<typeof snapshotOptions> & { source: string };
 export type ValidateArgs = ArgsOf<typeof validateOptions> & { file: string };
 export type ReportArgs = ArgsOf<typeof reportOptions>;
 export type ModelsArgs = ArgsOf<typeof modelsOptions> & { action: (typeof MODEL_ACTIONS)[number] };
 
-const COMMANDS = ['run', 'worker', 'detect', 'report', 'validate', 'models'];
+const COMMANDS = ['run', 'worker', 'detect', 'snapshot', 'report', 'validate', 'models'];
 
 async function dispatch<M>(name: string, load: () => Promise<M>, call: (m: M) => Promise<number>): Promise<number> {
   const mod = await load();
@@ -159,6 +177,9 @@ export async function main(args: string[]): Promise<number> {
     })
     .command('detect [input]', 'detect people in an image or video: one NDJSON line per processed frame', detectOptions, async (argv) => {
       code = await dispatch('detect', () => import('./commands/detect.js'), (m) => m.run(argv as DetectArgs));
+    })
+    .command('snapshot [source]', 'a PNG of one frame at the source size with the people found, the lines, their names and in-arrows (a config: one PNG per task)', snapshotOptions, async (argv) => {
+      code = await dispatch('snapshot', () => import('./commands/snapshot.js'), (m) => m.run(argv as SnapshotArgs));
     })
     .command('report [config]', 'counts per task, line and time bucket from the store, with coverage (no run needed)', reportOptions, async (argv) => {
       code = await dispatch('report', () => import('./commands/report.js'), (m) => m.run(argv));

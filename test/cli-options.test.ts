@@ -71,13 +71,14 @@ describe('unknown options stop every command before anything starts', () => {
     assert.equal((JSON.parse(w.stdout) as { task: string }).task, 'cam');
   });
 
-  it('detect, validate and models', async () => {
+  it('detect, snapshot, validate and models', async () => {
     const cases: [string[], RegExp][] = [
       [['detect', clip, '--evry', '5'], /unknown option --evry '5' \(did you mean --every\?\)/],
       [['validate', config, '--strict'], /unknown option --strict/],
       [['models', 'list', '--al'], /unknown option --al/],
+      [['snapshot', clip, '--fram', '2'], /unknown option --fram '2' \(did you mean --frame\?\)/],
       [['run', config, 'extra.json', '--no-tui'], /unexpected argument 'extra\.json'/],
-      [['wroker', '--source', clip], /'wroker' is neither a command \(run, worker, detect, report, validate, models\) nor a config file/],
+      [['wroker', '--source', clip], /'wroker' is neither a command \(run, worker, detect, snapshot, report, validate, models\) nor a config file/],
     ];
     const runs = await Promise.all(cases.map(([args]) => cli(args)));
     runs.forEach((r, i) => assertUsage(r, cases[i][1], cases[i][0].join(' ')));
@@ -99,6 +100,8 @@ describe('malformed values name the option and the value, exit 2', () => {
       [['--worker-count', '0'], /bad --worker-count '0'/],
       [['--line', '0.5,0,0.5'], /bad --line '0\.5,0,0\.5': expected x1,y1,x2,y2\[,name\]/],
       [['--line', '0,0,1,1,a', '--line', '1,0,0,1,a'], /the name 'a' is used twice/],
+      [['--metrics', 'nine'], /bad --metrics 'nine': expected PORT or HOST:PORT/],
+      [['--metrics', '127.0.0.1:70000'], /bad --metrics '127\.0\.0\.1:70000': expected PORT or HOST:PORT/],
     ];
     const runs = await Promise.all(cases.map(([args]) => cli(['run', '--source', clip, '--no-tui', ...args])));
     runs.forEach((r, i) => assertUsage(r, cases[i][1], cases[i][0].join(' ')));
@@ -126,11 +129,12 @@ describe('malformed values name the option and the value, exit 2', () => {
       [['models', 'zap'], /bad <action> 'zap': expected one of list, build, verify/],
       [['validate'], /missing the config file to check/],
       [['detect'], /missing the image or video/],
+      [['snapshot'], /missing the source to take a picture of/],
     ];
     const runs = await Promise.all(cases.map(([args]) => cli(args)));
     runs.forEach((r, i) => {
       assertUsage(r, cases[i][1], cases[i][0].join(' '));
-      assert.equal(r.stderr.match(/pcount-tui models:|pcount-tui validate:|pcount-tui detect:/g)?.length, 1, 'said once');
+      assert.equal(r.stderr.match(/pcount-tui models:|pcount-tui validate:|pcount-tui detect:|pcount-tui snapshot:/g)?.length, 1, 'said once');
     });
   });
 });
@@ -215,7 +219,7 @@ describe('run takes every per-task option', () => {
 
 describe('help', () => {
   it('every option and argument of every command has a description', async () => {
-    for (const command of ['', 'run', 'worker', 'detect', 'validate', 'models']) {
+    for (const command of ['', 'run', 'worker', 'detect', 'snapshot', 'validate', 'models']) {
       const r = await cli(command ? [command, '--help'] : ['--help']);
       assert.equal(r.code, 0, r.stderr);
       const entries = r.stdout.split('\n').filter((l) => /^ {2}(-\w, )?(--?[\w-]+|\w+) /.test(l) || /^ {6}--[\w-]+ /.test(l));

@@ -18,6 +18,8 @@ export interface CliOverrides {
   task?: TaskOverrides;
   /** `--db PATH`: the store, instead of parallel_config.store or `<result_output>/pcount.db`. */
   db?: string;
+  /** `--metrics HOST:PORT`, instead of parallel_config.metrics. */
+  metrics?: string;
 }
 
 export type LoadResult = { ok: true; config: RunConfig } | { ok: false; file: string | null; problems: ConfigProblem[] };
@@ -110,6 +112,7 @@ export function resolveConfig(data: unknown, configPath: string | null, baseDir:
       logLevel: workerLogLevel(shared.log_level ?? DEFAULT_LOG_LEVEL),
       tasks: located.map((t) => t.spec),
       storePath: storePathOf(shared.store, baseDir, resultOutput, overrides.db),
+      metrics: overrides.metrics ?? shared.metrics ?? null,
     },
   };
 }

@@ -38,6 +38,8 @@ export interface ParallelConfig extends TaskOverrides, OccupancyRules {
   log_level?: LogLevelName;
   /** The SQLite store (default `<result_output>/pcount.db`), relative to the config file. */
   store?: string;
+  /** `PORT` or `HOST:PORT` of the /metrics endpoint. */
+  metrics?: string;
 }
 
 export interface PcountConfig {
@@ -85,4 +87,6 @@ export interface RunConfig {
   tasks: TaskSpec[];
   /** Absolute path of the SQLite store. */
   storePath: string;
+  /** Where to serve /metrics, or null for nowhere. */
+  metrics: string | null;
 }

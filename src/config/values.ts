@@ -37,6 +37,28 @@ export const seconds: ValueParser<number> = (text) => {
   return n;
 };
 
+/** A time into a source in seconds, 0 or more. */
+export const secondsFromStart: ValueParser<number> = (text) => {
+  const n = number(text, 'a number of seconds ≥ 0');
+  if (!(n >= 0)) throw new Error('expected a number of seconds ≥ 0');
+  return n;
+};
+
+/** Where to listen: `PORT`, `:PORT` or `HOST:PORT` (`[::1]:PORT` for IPv6); the host defaults to 127.0.0.1. */
+export function parseListenAddress(value: string): { host: string; port: number } {
+  const m = /^(?:(\[[0-9A-Fa-f:.]+\]|[^:[\]]*):)?(\d{1,5})$/.exec(value.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65_535) throw new Error('expected PORT or HOST:PORT, e.g. 9464 or 0.0.0.0:9464');
+  const host = m[1] ? m[1].replace(/^\[|\]$/g, '') : '127.0.0.1';
+  return { host, port };
+}
+
+/** Where a server listens: `PORT` or `HOST:PORT`, kept as typed (trimmed) for the server to parse again. */
+export const listenAddress: ValueParser<string> = (text) => {
+  parseListenAddress(text);
+  return text.trim();
+};
+
 /** `WxH` in multiples of 32, normalised to `384x288`. */
 export const inputSize: ValueParser<string> = (text) => {
   try {

@@ -33,11 +33,15 @@ export function occupancyRules(spec: TaskSpec): OccupancyRules {
   return { reset: spec.occupancyReset ?? null, floor: spec.occupancyFloor ?? null, zone: systemZone() };
 }
 
-function identity(spec: TaskSpec): TaskIdentity {
-  const fingerprint = createHash('sha256')
-    .update(JSON.stringify({ source: redactSource(spec.source), lines: spec.lines.map((l) => [l.name, ...l.points]) }))
+/** Identifies a source (its stored form, without credentials) and lines: a count goes on only while both stay. */
+function fingerprint(storedSource: string, lines: readonly { name: string; points: readonly number[] }[]): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ source: storedSource, lines: lines.map((l) => [l.name, ...l.points]) }))
     .digest('hex')
     .slice(0, 16);
+}
+
+function identity(spec: TaskSpec): TaskIdentity {
   let file: TaskIdentity['file'] = null;
   if (spec.kind === 'video') {
     try {
@@ -47,7 +51,7 @@ function identity(spec: TaskSpec): TaskIdentity {
       // Not a plain file (an image sequence pattern): it is always counted from the start.
     }
   }
-  return { task: spec.id, kind: spec.kind, fingerprint, file };
+  return { task: spec.id, kind: spec.kind, fingerprint: fingerprint(redactSource(spec.source), spec.lines), file };
 }
 
 /**
@@ -138,6 +142,12 @@ export class Recorder {
         return [{ ...ev, in: tally.in, out: tally.out, occupancy: tally.occupancyAt(ev.ts), lines: tally.perLine() }];
       case 'done':
         return [{ ...ev, in: tally.in, out: tally.out, lines: tally.perLine() }];
+      case 'lines': {
+        const lines = ev.lines.map((l) => ({ name: l.name, points: [...l.points] }));
+        if (journal) journal.linesChanged(lines, fingerprint(journal.row.source, lines));
+        else tally.addLines(lines.map((l) => l.name));
+        return [ev];
+      }
       default:
         return [ev];
     }

@@ -8,6 +8,7 @@ import { exitOutcome } from './exit-policy.js';
 import type { ExitOutcome } from './task-machine.js';
 import { Exporter } from './exporter.js';
 import { LogFiles } from './log-files.js';
+import { previewCommand } from './preview-request.js';
 import { DEFAULT_BACKOFF, DEFAULT_OFFLINE_BACKOFF, DEFAULT_RESTART_LIMIT, DEFAULT_STALL_TIMEOUT_MS, DEFAULT_STARTUP_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS, type PoolOptions } from './pool-options.js';
 import { ResourceSampler } from './resources.js';
 import { Listeners } from './listeners.js';
@@ -173,6 +174,8 @@ export abstract class Supervisor {
       onExit: (exit) => rec.runner === runner && this.handleExit(rec, exit),
     });
     rec.runner = runner;
+    rec.preview = null;
+    if (rec.previewRequest) runner.send(previewCommand(rec.previewRequest));
     this.slots.assign(slot, rec.id, runner.pid);
     this.note(rec, 'debug', `worker ${slot} started, pid ${runner.pid ?? '?'}, ${threads} thread${threads === 1 ? '' : 's'}`);
   }
@@ -193,6 +196,11 @@ export abstract class Supervisor {
    */
   protected handleEvent(rec: TaskRecord, raw: WorkerEvent): void {
     const received = { ...raw, task: rec.id } as WorkerEvent;
+    // Pictures are for whoever watches the task: not part of its results, the store or the merged event stream.
+    if (received.type === 'preview') {
+      rec.preview = received;
+      return this.notify();
+    }
     if (received.type === 'hello' && rec.state.kind === 'starting') {
       this.slots.hello(rec.slot!);
       this.dispatch(rec, { type: 'hello' });

@@ -1,9 +1,11 @@
 import { escapeControls } from '../common/terminal-text.js';
 import type { TaskSpec } from '../config/types.js';
+import type { PreviewEvent } from '../protocol/events.js';
 import { redactSource, redactText, sourceSecrets } from '../sources/credentials.js';
 import type { ChildRunner } from './child-runner.js';
 import type { TaskExport as ExportTask } from './export.js';
 import type { TaskRunJournal } from '../store/journal.js';
+import type { PreviewRequest } from './preview-request.js';
 import type { CountState } from './recorder.js';
 import { TaskResults, type ResultLimits } from './results.js';
 import { hasChild, initialTaskState, isFinal, type TaskState } from './task-machine.js';
@@ -22,9 +24,13 @@ export class TaskRecord {
   private readonly secrets: string[];
   /** The current worker's task run in the store (null without a store, or between workers). */
   journal: TaskRunJournal | null = null;
+  /** Pictures wanted by the dashboard (sent to every new child), and the newest one received. */
+  previewRequest: PreviewRequest | null = null;
+  preview: PreviewEvent | null = null;
 
   constructor(
-    readonly spec: TaskSpec,
+    /** Replaced when the user applies new lines (Pool.setLines); the source never changes. */
+    public spec: TaskSpec,
     public count: CountState,
     limits: ResultLimits,
   ) {
@@ -100,6 +106,12 @@ export class TaskRecord {
       progress: this.spec.kind === 'video' ? r.progress() : null,
       etaSeconds: this.spec.kind === 'video' && running ? r.etaSeconds() : null,
       logs: r.logs.toArray(),
+      lineSpecs: this.spec.lines.map((l) => ({ name: l.name, points: [...l.points] as typeof l.points })),
+      doneReason: r.doneReason,
+      lastFrameAt: r.lastFrameAt,
+      reconnect: r.reconnect,
+      outageSince: r.outageSince,
+      detectMs: r.detectMs,
     };
   }
 

@@ -46,6 +46,8 @@ export interface ProgressEvent extends EventBase {
   /** Seconds of the whole source (files), else null. */
   duration: number | null;
   lines: LineCount[];
+  /** Mean ms from handing a frame to the detector until its detections came back, over the interval (absent without detections). */
+  detect_ms?: number;
 }
 
 export interface CrossingEvent extends EventBase {
@@ -111,6 +113,36 @@ export interface TracksEvent extends EventBase {
   tracks: { id: number; box: [number, number, number, number] }[];
 }
 
+/** A counting line with its counts, as drawn on a preview. */
+export interface PreviewLine extends LineCount {
+  points: [number, number, number, number];
+}
+
+/** Only while the parent asked for them (`{"cmd":"preview","on":true}`): a downscaled picture of the latest frame. */
+export interface PreviewEvent extends EventBase {
+  type: 'preview';
+  frame: number;
+  pts: number;
+  /** Size of the picture in `data`, which shows the whole source frame. */
+  width: number;
+  height: number;
+  encoding: 'rgb24-base64';
+  data: string;
+  source_width: number;
+  source_height: number;
+  /** Confirmed tracks on that frame, boxes in source pixels. */
+  tracks: { id: number; box: [number, number, number, number] }[];
+  lines: PreviewLine[];
+}
+
+/** The lines a worker counts on from now on, written after it applied a `lines` command. */
+export interface LinesEvent extends EventBase {
+  type: 'lines';
+  /** The first frame counted on these lines. */
+  frame: number;
+  lines: { name: string; points: [number, number, number, number] }[];
+}
+
 export type WorkerEvent =
   | HelloEvent
   | ProgressEvent
@@ -120,9 +152,10 @@ export type WorkerEvent =
   | ReconnectEvent
   | DoneEvent
   | DetectionsEvent
-  | TracksEvent;
+  | TracksEvent
+  | PreviewEvent
+  | LinesEvent;
 
 export type WorkerEventType = WorkerEvent['type'];
 
-/** Commands the parent writes to a worker's stdin, one JSON object per line. */
-export type WorkerCommand = { cmd: 'stop' };
+export type { WorkerCommand } from './commands.js';

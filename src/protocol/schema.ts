@@ -12,20 +12,21 @@ const num = (minimum?: number): Schema => (minimum === undefined ? { type: 'numb
 const str: Schema = { type: 'string' };
 const nullable = (s: Schema): Schema => ({ anyOf: [s, { type: 'null' }] });
 const box: Schema = { type: 'array', items: { type: 'number' }, minItems: 4, maxItems: 4 };
+const linePoints: Schema = { type: 'array', items: { type: 'number', minimum: 0, maximum: 1 }, minItems: 4, maxItems: 4 };
 
-function closed(required: Record<string, Schema>, description: string): Schema {
+function closed(required: Record<string, Schema>, description: string, optional: Record<string, Schema> = {}): Schema {
   return {
     type: 'object',
     description,
     additionalProperties: false,
     required: Object.keys(required),
-    properties: required,
+    properties: { ...required, ...optional },
   };
 }
 
 const lineCount = closed({ name: str, in: int(), out: int() }, 'Counts of one named line.');
 
-function event(type: string, description: string, fields: Record<string, Schema>): Schema {
+function event(type: string, description: string, fields: Record<string, Schema>, optional: Record<string, Schema> = {}): Schema {
   return closed(
     {
       v: { const: 1 },
@@ -35,6 +36,7 @@ function event(type: string, description: string, fields: Record<string, Schema>
       ...fields,
     },
     description,
+    optional,
   );
 }
 
@@ -74,6 +76,8 @@ export const eventSchemas: Record<string, Schema> = {
     position: nullable(num(0)),
     duration: nullable(num(0)),
     lines: { type: 'array', items: lineCount },
+  }, {
+    detect_ms: { ...num(0), description: 'mean time from handing a frame to the detector to its detections, over the interval' },
   }),
   crossing: event('crossing', 'One person crossed one line.', {
     seq: { type: 'integer', minimum: 1, description: 'consecutive from 1 over the crossings of one worker process' },
@@ -118,6 +122,25 @@ export const eventSchemas: Record<string, Schema> = {
     frame: int(1),
     pts: num(0),
     tracks: { type: 'array', items: closed({ id: int(), box }, 'One confirmed track.') },
+  }),
+  preview: event('preview', 'Only while a `preview` command has them on: a small picture of the latest frame, with tracks and lines.', {
+    frame: int(1),
+    pts: num(0),
+    width: int(1),
+    height: int(1),
+    encoding: { const: 'rgb24-base64' },
+    data: { type: 'string', description: 'width × height × 3 bytes, rows top to bottom, base64' },
+    source_width: int(1),
+    source_height: int(1),
+    tracks: { type: 'array', items: closed({ id: int(), box }, 'One confirmed track, box in source pixels.') },
+    lines: {
+      type: 'array',
+      items: closed({ name: str, points: linePoints, in: int(), out: int() }, 'A line being counted now, with its counts.'),
+    },
+  }),
+  lines: event('lines', 'The worker counts on these lines from now on (after a `lines` command); counts of kept names go on.', {
+    frame: { ...int(1), description: 'the first frame counted on these lines' },
+    lines: { type: 'array', minItems: 1, items: closed({ name: str, points: linePoints }, 'A counting line in fractions of the frame.') },
   }),
 };
 

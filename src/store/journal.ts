@@ -1,5 +1,5 @@
 import { toStoreError, type StoreError } from './errors.js';
-import type { CrossingInput, TaskRunEnd, TaskRunRow } from './rows.js';
+import type { CrossingInput, NewTaskRun, TaskRunEnd, TaskRunRow } from './rows.js';
 import type { Store } from './store.js';
 import type { Tally } from './tally.js';
 
@@ -95,6 +95,15 @@ export class TaskRunJournal {
         if (checkpoint) s.saveCheckpoint({ taskRunId: this.row.id, frame, seq: this.lastSeq, fps: this.fps }, ts);
       }),
     );
+  }
+
+  /**
+   * The worker counts on other lines from now on (the user changed them while it ran): the task run records them, so
+   * that a run that resumes it with the same lines continues its count. Crossings keep the line names they had.
+   */
+  linesChanged(lines: NewTaskRun['lines'], fingerprint: string): void {
+    this.tally.addLines(lines.map((l) => l.name));
+    this.gate?.write((s) => s.setTaskRunLines(this.row.id, lines, fingerprint));
   }
 
   /** The worker read its file to the end: whatever stops it now, the count is complete. */

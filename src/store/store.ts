@@ -179,6 +179,11 @@ export class Store {
     })();
   }
 
+  /** The task run counts on other lines from now on (changed while it runs): its lines and fingerprint follow. */
+  setTaskRunLines(id: number, lines: NewTaskRun['lines'], fingerprint: string): void {
+    this.db.prepare(`UPDATE task_runs SET lines = ?, fingerprint = ? WHERE id = ?`).run(JSON.stringify(lines), fingerprint, id);
+  }
+
   endTaskRun(id: number, at: number, reason: TaskRunEnd): void {
     this.db.prepare(`UPDATE task_runs SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL`).run(at, reason, id);
   }

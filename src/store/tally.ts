@@ -22,6 +22,11 @@ export class Tally {
     this.occupancy = new Occupancy(rules, from?.last?.occupancy ?? 0, from?.last?.ts ?? null);
   }
 
+  /** The lines are changed while counting: new names show at once with zero counts; those that went away keep theirs. */
+  addLines(names: readonly string[]): void {
+    for (const name of names) if (!this.lines.has(name)) this.lines.set(name, { name, in: 0, out: 0 });
+  }
+
   /** Counts one crossing; returns the occupancy after it. */
   add(line: string, direction: 'in' | 'out', ts: number): number {
     let l = this.lines.get(line);

@@ -69,7 +69,7 @@ interface TrackLineState {
  * confirmed are held back and released, with their original frame, once the track is confirmed.
  */
 export class LineCounter {
-  private readonly lines: PixelLine[];
+  private lines: PixelLine[];
   private readonly options: CounterOptions;
   private readonly states = new Map<number, Map<string, TrackLineState>>();
   private readonly pending = new Map<number, CrossingRecord[]>();
@@ -80,18 +80,8 @@ export class LineCounter {
       throw new RangeError(`frame size must be positive, got ${frame.width}x${frame.height}`);
     }
     this.options = { ...DEFAULT_COUNTER_OPTIONS, ...options };
-    const names = new Set<string>();
-    this.lines = lines.map((spec) => {
-      if (names.has(spec.name)) throw new RangeError(`line name "${spec.name}" is used twice`);
-      names.add(spec.name);
-      const [x1, y1, x2, y2] = spec.points;
-      const a = { x: x1 * frame.width, y: y1 * frame.height };
-      const b = { x: x2 * frame.width, y: y2 * frame.height };
-      const length = Math.hypot(b.x - a.x, b.y - a.y);
-      if (!(length > 0)) throw new RangeError(`line "${spec.name}" has zero length (${spec.points.join(',')})`);
-      this.totals.set(spec.name, { name: spec.name, in: 0, out: 0 });
-      return { name: spec.name, a, b, length };
-    });
+    this.lines = toPixelLines(lines, frame);
+    for (const line of this.lines) this.totals.set(line.name, { name: line.name, in: 0, out: 0 });
   }
 
   /** Feed the current positions of visible tracks; returns the crossings counted now (including released ones). */
@@ -189,10 +179,42 @@ export class LineCounter {
     return found;
   }
 
+  /**
+   * Counts on `lines` from the next update on, mid-run. Totals are kept by name, also for lines that go away (what
+   * was counted stays counted); a line that moved or is new starts without side history, so the move itself is never
+   * a crossing. Crossings held back for tentative tracks are kept.
+   */
+  setLines(lines: readonly LineSpec[], frame: { width: number; height: number }): void {
+    const next = toPixelLines(lines, frame);
+    const before = new Map(this.lines.map((l) => [l.name, l]));
+    for (const line of next) {
+      const old = before.get(line.name);
+      const same = old && old.a.x === line.a.x && old.a.y === line.a.y && old.b.x === line.b.x && old.b.y === line.b.y;
+      if (!same) for (const perLine of this.states.values()) perLine.delete(line.name);
+      if (!this.totals.has(line.name)) this.totals.set(line.name, { name: line.name, in: 0, out: 0 });
+    }
+    this.lines = next;
+  }
+
   /** Position of P's foot on AB as a fraction of AB (used when the path touched the line exactly). */
   private projectU(line: PixelLine, p: Point): number {
     const dx = line.b.x - line.a.x;
     const dy = line.b.y - line.a.y;
     return ((p.x - line.a.x) * dx + (p.y - line.a.y) * dy) / (line.length * line.length);
   }
+}
+
+/** Lines in frame pixels; names must be unique and lines longer than zero. */
+function toPixelLines(lines: readonly LineSpec[], frame: { width: number; height: number }): PixelLine[] {
+  const names = new Set<string>();
+  return lines.map((spec) => {
+    if (names.has(spec.name)) throw new RangeError(`line name "${spec.name}" is used twice`);
+    names.add(spec.name);
+    const [x1, y1, x2, y2] = spec.points;
+    const a = { x: x1 * frame.width, y: y1 * frame.height };
+    const b = { x: x2 * frame.width, y: y2 * frame.height };
+    const length = Math.hypot(b.x - a.x, b.y - a.y);
+    if (!(length > 0)) throw new RangeError(`line "${spec.name}" has zero length (${spec.points.join(',')})`);
+    return { name: spec.name, a, b, length };
+  });
 }

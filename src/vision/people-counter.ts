@@ -74,4 +74,9 @@ export class PeopleCounter {
   summary(): { in: number; out: number; occupancy: number } {
     return this.counter.summary();
   }
+
+  /** New lines mid-run (see LineCounter.setLines): tracks and counts go on. */
+  setLines(lines: readonly LineSpec[], frame: { width: number; height: number }): void {
+    this.counter.setLines(lines, frame);
+  }
 }

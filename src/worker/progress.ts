@@ -6,6 +6,8 @@ export interface ProgressSource {
   frames(): number;
   dropped(): number;
   counts(): { lines: LineCount[]; in: number; out: number; occupancy: number };
+  /** Mean detector latency in ms since the last call, null when nothing was detected. */
+  detectMs?(): number | null;
 }
 
 /**
@@ -51,6 +53,7 @@ export class ProgressReporter {
     const frames = this.src.frames();
     const fps = (frames - this.framesAtLast) / Math.max(1e-3, (now - this.lastAt) / 1000);
     const c = this.src.counts();
+    const detectMs = this.src.detectMs?.() ?? null;
     this.emit({
       type: 'progress',
       frame: this.frame,
@@ -63,6 +66,7 @@ export class ProgressReporter {
       position: this.file ? Math.round(this.pts * 1000) / 1000 : null,
       duration: this.file ? this.file.duration : null,
       lines: c.lines,
+      ...(detectMs === null ? {} : { detect_ms: Math.round(detectMs * 10) / 10 }),
     });
     this.lastAt = now;
     this.framesAtLast = frames;

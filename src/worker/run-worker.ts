@@ -12,6 +12,8 @@ import type { Frame, FrameSource } from './source.js';
 import { ffmpegVersionName, openAll, type Opened, type SetupOptions } from './setup.js';
 import { ProgressReporter } from './progress.js';
 import { StopController } from './stop.js';
+import { CommandReader } from './command-reader.js';
+import { LiveControls } from './live-controls.js';
 import { textCleaner } from './text.js';
 
 /** What opens the source and the detector (see SetupOptions), plus what the counting loop needs. */
@@ -27,7 +29,7 @@ export interface WorkerConfig extends Omit<SetupOptions, 'log' | 'onReconnect' |
 export interface WorkerIO {
   stdout: Writable;
   stderr: Writable;
-  /** Where `{"cmd":"stop"}` comes from; null to ignore. */
+  /** Where commands (`{"cmd":"stop"}`, preview, lines) come from; null to ignore. */
   stdin: Readable | null;
 }
 
@@ -53,8 +55,15 @@ interface Counting {
  * Always ends with `done` once counting has started, also after a fatal error, so counts are never lost.
  */
 export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number> {
-  // Called only once stdin has data, after `emit` exists.
-  const stop = new StopController(io.stdin, (line) => emit.log('warn', `ignored stdin line (expected {"cmd":"stop"}): ${line.slice(0, 200)}`));
+  const stop = new StopController();
+  const controls = new LiveControls(cfg.lines);
+  // Handlers run only once stdin has data, after `emit` exists.
+  const commands = new CommandReader(io.stdin, {
+    stop: () => stop.request('stop command'),
+    preview: (command) => controls.preview.set(command),
+    lines: (command) => controls.requestLines(command),
+    invalid: (line, why) => emit.log('warn', `ignored stdin line (${why}): ${line.slice(0, 200)}`),
+  });
   const writer = new NdjsonWriter(io.stdout, () => stop.request('stdout closed'));
   const clean = textCleaner(cfg.source);
   const emit = new Emitter(writer, cfg.task, cfg.logLevel, clean);
@@ -78,7 +87,7 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
       seq: 0,
       baseline: null,
     };
-    await countFrames({ cfg, emit, stop, detector: opened.detector, source, c: counting });
+    await countFrames({ cfg, emit, stop, detector: opened.detector, source, c: counting, controls });
     if (stop.reason && stop.reason !== 'stdout closed') emit.log('info', `stopped (${stop.reason})`);
     emitDone(emit, counting, source.dropped, stop.stopped || reachedMaxFrames(cfg, counting) ? 'stopped' : 'end');
     return 0;
@@ -86,7 +95,7 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
     emit.releaseLogs();
     if (stop.stopped && !counting) {
       // Asked to stop while the source was still opening: nothing was counted, and that is the answer.
-      const lines = cfg.lines.map((l) => ({ name: l.name, in: 0, out: 0 }));
+      const lines = controls.lines.map((l) => ({ name: l.name, in: 0, out: 0 }));
       emit.emit({ type: 'done', reason: 'stopped', frames: 0, wall_seconds: 0, avg_fps: 0, dropped: 0, lines, in: 0, out: 0 });
       return 0;
     }
@@ -100,6 +109,7 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
     opened?.source.close();
     await opened?.detector.release().catch(() => undefined);
     stop.dispose();
+    commands.dispose();
     await emit.flush();
   }
 }
@@ -111,22 +121,25 @@ interface LoopContext {
   detector: DetectorHandle;
   source: FrameSource;
   c: Counting;
+  controls: LiveControls;
 }
 
 async function countFrames(ctx: LoopContext): Promise<void> {
   const { cfg, emit, source, c } = ctx;
+  const latency = new MeanOver();
   const reporter = new ProgressReporter(
     {
       frames: () => c.frames,
       dropped: () => source.dropped,
       counts: () => reportedCounts(c),
+      detectMs: () => latency.take(),
     },
     (body) => emit.emit(body),
     cfg.live ? null : { duration: source.info.duration },
   );
   reporter.start();
   try {
-    await frameLoop(ctx, reporter);
+    await frameLoop(ctx, reporter, latency);
   } finally {
     reporter.finish();
   }
@@ -138,8 +151,8 @@ interface FrameInHand {
   detections: Promise<Detection[]> | null;
 }
 
-async function frameLoop(ctx: LoopContext, reporter: ProgressReporter): Promise<void> {
-  const { cfg, emit, stop, detector, source, c } = ctx;
+async function frameLoop(ctx: LoopContext, reporter: ProgressReporter, latency: MeanOver): Promise<void> {
+  const { cfg, emit, stop, detector, source, c, controls } = ctx;
   let fetched = 0;
   const fetch = async (): Promise<FrameInHand | null> => {
     if (stop.stopped || (cfg.maxFrames !== undefined && fetched >= cfg.maxFrames)) return null;
@@ -147,8 +160,9 @@ async function frameLoop(ctx: LoopContext, reporter: ProgressReporter): Promise<
     if (!frame) return null;
     fetched += 1;
     const detections = frame.detect ? detector.detect(frame.data, frame.geometry) : null;
+    const sent = performance.now();
     // Awaited later, in order; until then a failure must not count as unhandled.
-    detections?.catch(() => undefined);
+    detections?.then(() => latency.add(performance.now() - sent)).catch(() => undefined);
     return { frame, detections };
   };
   // One frame ahead: the next frame is read and queued in the detector thread before the current one is counted,
@@ -157,6 +171,7 @@ async function frameLoop(ctx: LoopContext, reporter: ProgressReporter): Promise<
   while (current) {
     const next = await fetch();
     const { frame } = current;
+    controls.applyPending(c.counter, frame.number, source.info, emit);
     // Warm-up frames before --start-frame are tracked but not counted: their crossings were stored by the run resumed.
     if (!c.baseline && frame.number >= (cfg.startFrame ?? 1)) c.baseline = c.counter.counts();
     const step = current.detections
@@ -169,6 +184,7 @@ async function frameLoop(ctx: LoopContext, reporter: ProgressReporter): Promise<
       c.seq += 1;
       emit.emit({ type: 'crossing', seq: c.seq, line: x.line, track: x.track, direction: x.direction, frame: x.frame, pts: round(x.pts, 3) });
     }
+    controls.offerPreview(frame, source.info, c.counter, visible, emit);
     if (cfg.emitTracks) {
       emit.emit({
         type: 'tracks',
@@ -220,6 +236,24 @@ function emitDone(emit: Emitter, c: Counting, dropped: number, reason: DoneReaso
     in: sum.in,
     out: sum.out,
   });
+}
+
+/** The mean of the values added since the last `take()`. */
+class MeanOver {
+  private sum = 0;
+  private n = 0;
+
+  add(value: number): void {
+    this.sum += value;
+    this.n += 1;
+  }
+
+  take(): number | null {
+    const mean = this.n > 0 ? this.sum / this.n : null;
+    this.sum = 0;
+    this.n = 0;
+    return mean;
+  }
 }
 
 /** The counts since counting began (zero during a warm-up). */

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { PassThrough, Writable } from 'node:stream';
 import { LineSplitter, NdjsonWriter, readNdjson } from '../../src/protocol/ndjson.js';
 import { validateEvent } from '../../src/protocol/validate.js';
+import { checkCommand } from '../../src/protocol/commands.js';
 import type { WorkerEvent } from '../../src/protocol/events.js';
 
 const base = { v: 1, task: 't1', ts: 1_700_000_000_000 } as const;
@@ -152,5 +153,36 @@ test('every example event in docs/protocol.md validates against the schema', () 
     assert.ok(r.ok, `${text}: ${r.ok ? '' : r.errors.join('; ')}`);
     types.add((JSON.parse(text) as { type: string }).type);
   }
-  assert.deepEqual([...types].sort(), ['crossing', 'detections', 'done', 'error', 'hello', 'log', 'progress', 'reconnect', 'tracks']);
+  assert.deepEqual([...types].sort(), ['crossing', 'detections', 'done', 'error', 'hello', 'lines', 'log', 'preview', 'progress', 'reconnect', 'tracks']);
+});
+
+test('every stdin command in docs/protocol.md passes the command schema', () => {
+  const doc = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8');
+  const section = doc.slice(doc.indexOf('## Commands on stdin'), doc.indexOf('## Exit codes'));
+  const commands = [...section.matchAll(/`(\{"cmd":.*?\})`/g)].map((m) => m[1]);
+  assert.ok(commands.length >= 4, `found ${commands.length} commands`);
+  for (const text of commands) {
+    const r = checkCommand(JSON.parse(text));
+    assert.ok(r.ok, `${text}: ${r.ok ? '' : r.error}`);
+  }
+});
+
+test('the command schema refuses unknown commands and bad fields, naming the field', () => {
+  const cases: [unknown, RegExp][] = [
+    [{ cmd: 'reboot' }, /cmd/],
+    [{ cmd: 'preview' }, /on/],
+    [{ cmd: 'preview', on: true, width: 10_000 }, /width/],
+    [{ cmd: 'preview', on: true, interval_ms: 5 }, /interval_ms/],
+    [{ cmd: 'lines', lines: [] }, /lines/],
+    [{ cmd: 'lines', lines: [{ name: 'a,b', points: [0, 0, 1, 1] }] }, /lines\/0\/name/],
+    [{ cmd: 'lines', lines: [{ name: 'a', points: [0, 0, 1, 2] }] }, /points\/3/],
+    [{ cmd: 'stop', now: true }, /now/],
+    ['stop', /command|type/],
+  ];
+  for (const [value, pattern] of cases) {
+    const r = checkCommand(value);
+    assert.equal(r.ok, false, JSON.stringify(value));
+    if (!r.ok) assert.match(r.error, pattern);
+  }
+  assert.deepEqual(checkCommand({ cmd: 'preview', on: false }), { ok: true, command: { cmd: 'preview', on: false } });
 });
