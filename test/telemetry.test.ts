@@ -7,7 +7,10 @@ import { it } from 'node:test';
 import { vtest } from './footage.js';
 import { cliBin, repoRoot, runWorkerCli } from './worker-harness.js';
 
-/** onnxruntime-node queues telemetry events under ~/.cache/Microsoft unless told not to. */
+/**
+ * onnxruntime-node queues telemetry events under ~/.cache/Microsoft unless told not to. Whether it does so when left
+ * alone depends on the machine (it did on the development machines, it did not in CI), so no test relies on it.
+ */
 
 function homeWithout(home: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
@@ -17,13 +20,6 @@ function homeWithout(home: string): NodeJS.ProcessEnv {
 }
 
 const cacheOf = (home: string) => path.join(home, '.cache', 'Microsoft');
-
-it('onnxruntime-node left alone writes its telemetry queue into the home folder (what the product must prevent)', () => {
-  const home = mkdtempSync(path.join(tmpdir(), 'pcount-home-'));
-  const script = `const ort = (await import('onnxruntime-node')).default; const s = await ort.InferenceSession.create('models/centernet.onnx'); await s.release();`;
-  execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: repoRoot, env: homeWithout(home) });
-  assert.ok(existsSync(cacheOf(home)), 'without the switch onnxruntime creates ~/.cache/Microsoft');
-});
 
 it('a worker and detect leave nothing under ~/.cache/Microsoft', async () => {
   const home = mkdtempSync(path.join(tmpdir(), 'pcount-home-'));
