@@ -5,6 +5,8 @@ import yargs, { type Argv } from 'yargs';
  * and the dashboard never loads onnxruntime.
  */
 
+const DETECT_REGION_HELP = 'where the detector looks: auto (bands around the lines), full, or x,y,w,h[;x,y,w,h…] in fractions of the frame';
+
 const modelOptions = (y: Argv) =>
   y
     .option('model', { type: 'string', describe: 'path to an ONNX model (default: the built-in centernet person detector)' })
@@ -23,7 +25,8 @@ const runOptions = (y: Argv) =>
     .option('worker-count', { type: 'number', describe: 'parallel workers (overrides parallel_config.worker_count)' })
     .option('skip-frames', { type: 'number', describe: 'run the detector every N frames (overrides the config)' })
     .option('confidence', { type: 'number', describe: 'minimum detection score (overrides the config)' })
-    .option('output', { type: 'string', describe: 'result and log folder (overrides parallel_config.result_output)' });
+    .option('output', { type: 'string', describe: 'result and log folder (overrides parallel_config.result_output)' })
+    .option('detect-region', { type: 'string', describe: DETECT_REGION_HELP });
 
 async function dispatch(name: string, argv: Record<string, unknown>): Promise<number> {
   const mod = (await import(`./commands/${name}.js`)) as { run: (a: Record<string, unknown>) => Promise<number> };
@@ -61,7 +64,8 @@ export async function main(args: string[]): Promise<number> {
           .option('stall-timeout', { type: 'number', default: 10, describe: 'seconds without a frame before a live source is restarted (and the open time-out)' })
           .option('log-level', { type: 'string', choices: ['debug', 'info', 'warn', 'error'], default: 'info' })
           .option('max-frames', { type: 'number', describe: 'stop (and write done) after this many frames' })
-          .option('emit-tracks', { type: 'boolean', default: false, describe: 'debug: write a tracks event after every frame' }),
+          .option('emit-tracks', { type: 'boolean', default: false, describe: 'debug: write a tracks event after every frame' })
+          .option('detect-region', { type: 'string', default: 'auto', describe: DETECT_REGION_HELP }),
       handle('worker'),
     )
     .command(

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DoneEvent, ProgressEvent, ReconnectEvent, TracksEvent, WorkerEvent } from '../src/protocol/events.js';
 import { validateEvent } from '../src/protocol/validate.js';
-import { letterbox } from '../src/vision/letterbox.js';
+import { yuv420Size } from '../src/vision/resample.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 import { openSource } from '../src/worker/source.js';
 import { killLater, spawnWorker, vtest, within } from './worker-harness.js';
@@ -115,23 +115,19 @@ test('a live source keeps only the newest frame while the consumer is busy, and 
   t.after(() => server.kill('SIGKILL'));
   await listening(port, 5000);
   const ffmpeg = await resolveFfmpeg();
-  const geometryFor = (w: number, h: number) => letterbox(w, h, 384, 288, 'top-left');
   const source = await openSource({
     source: `http://127.0.0.1:${port}/x`,
     live: true,
     ffmpeg,
-    layoutFor: geometryFor,
-    inputWidth: 384,
-    inputHeight: 288,
+    maxSide: 1920,
     skipFrames: 1,
-    padValue: 0,
     stallTimeoutMs: 5000,
     onReconnect: () => undefined,
     onLog: () => undefined,
   });
   t.after(() => source.close());
   const first = await within(source.next(), 10_000, 'a first frame');
-  assert.ok(first && first.data.length === 384 * 288 * 3);
+  assert.ok(first && first.data.length === yuv420Size(first.width, first.height), 'yuv420p frames at the source size');
   // Busy for 1.5 s while the stream goes on at 10 frames/s (-re): about 15 frames arrive meanwhile.
   await new Promise((r) => setTimeout(r, 1500));
   const newest = await within(source.next(), 5_000, 'the frame after the pause');

@@ -7,6 +7,8 @@ import { toWorkerError, WorkerError } from '../worker/errors.js';
 import { parseLineArgs } from '../worker/line-arg.js';
 import { exitCodeFor, runWorker, type WorkerConfig } from '../worker/run-worker.js';
 import { looksLive } from '../worker/source-kind.js';
+import { parseInputSize } from '../worker/input-size.js';
+import { parseDetectRegion } from '../vision/detect-region.js';
 
 /** `pcount-tui worker`: one counting task, NDJSON events on stdout (see docs/protocol.md). */
 export async function run(argv: Record<string, unknown>): Promise<number> {
@@ -36,6 +38,11 @@ function toConfig(argv: Record<string, unknown>, source: string, task: string): 
     throw new WorkerError('BAD_ARGUMENT', `--stall-timeout must be between 0 and 3600 seconds, got ${String(argv.stallTimeout)}`);
   }
   const maxFrames = argv.maxFrames === undefined ? undefined : intOption(argv.maxFrames, '--max-frames', 1, 1);
+  const region = parseDetectRegion(typeof argv.detectRegion === 'string' ? argv.detectRegion : 'auto');
+  if (!region.ok) throw new WorkerError('BAD_DETECT_REGION', region.message);
+  const inputSize = optionalString(argv.inputSize);
+  // Checked here too (the detector checks it against the model later), so that a typo fails before anything opens.
+  if (inputSize) parseInputSize(inputSize);
   return {
     source,
     task,
@@ -43,12 +50,13 @@ function toConfig(argv: Record<string, unknown>, source: string, task: string): 
     live: typeof argv.live === 'boolean' ? argv.live : looksLive(source),
     skipFrames,
     anchor: argv.anchor === 'center' ? 'center' : 'bottom',
+    detectRegion: region.region,
     stallTimeoutMs: stallTimeout * 1000,
     logLevel: (argv.logLevel as LogLevel | undefined) ?? 'info',
     ffmpeg: optionalString(argv.ffmpeg),
     model: optionalString(argv.model),
     modelFormat: optionalString(argv.modelFormat),
-    inputSize: optionalString(argv.inputSize),
+    inputSize,
     threads: argv.threads === undefined ? undefined : numOption(argv.threads, '--threads', 0),
     confidence: argv.confidence === undefined ? undefined : numOption(argv.confidence, '--confidence', 0),
     maxFrames,

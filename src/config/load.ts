@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_CONFIDENCE, DEFAULT_LINE, DEFAULT_LOG_LEVEL, DEFAULT_RESULT_OUTPUT, DEFAULT_SKIP_FRAMES, DEFAULT_WORKER_COUNT } from './defaults.js';
 import { idFromSource, isLiveSource, isPlainFile, resolveSource } from './sources.js';
-import type { ConfigProblem, LineConfig, PcountConfig, RunConfig, TaskConfig, TaskSpec, WorkerLogLevel } from './types.js';
+import { checkRects, detectRegionArg, parseDetectRegion } from '../vision/detect-region.js';
+import type { ConfigProblem, LineConfig, PcountConfig, RunConfig, TaskConfig, TaskOverrides, TaskSpec, WorkerLogLevel } from './types.js';
 import { validateConfig } from './validate.js';
 
 /** Command-line values that win over the file (and over per-task overrides). */
@@ -11,6 +12,12 @@ export interface CliOverrides {
   skipFrames?: number;
   confidence?: number;
   output?: string;
+  /** `--detect-region`, already in the worker's form. */
+  detectRegion?: string;
+}
+
+function regionArg(value: TaskOverrides['detect_region']): string | undefined {
+  return value === undefined ? undefined : detectRegionArg(value);
 }
 
 export type LoadResult = { ok: true; config: RunConfig } | { ok: false; file: string | null; problems: ConfigProblem[] };
@@ -38,6 +45,10 @@ function checkOverrides(o: CliOverrides): ConfigProblem[] {
   if (o.confidence !== undefined && !(o.confidence > 0 && o.confidence <= 1)) {
     problems.push({ path: '--confidence', message: 'must be a number in (0, 1]', value: o.confidence });
   }
+  if (o.detectRegion !== undefined) {
+    const r = parseDetectRegion(o.detectRegion);
+    if (!r.ok) problems.push({ path: '--detect-region', message: r.message, value: o.detectRegion });
+  }
   return problems;
 }
 
@@ -51,6 +62,21 @@ function missingFiles(config: PcountConfig, baseDir: string): ConfigProblem[] {
         problems.push({ path: `$.${list}[${i}].source`, message: `file not found: ${file} (relative sources are resolved against ${baseDir})`, value: task.source });
       }
     });
+  }
+  return problems;
+}
+
+/** Rectangles of `detect_region` that the schema cannot judge: empty ones, and ones reaching outside the frame. */
+function regionProblems(config: PcountConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const check = (value: TaskOverrides['detect_region'], at: string) => {
+    if (!Array.isArray(value)) return;
+    const r = checkRects(value, (i) => JSON.stringify(value[i]));
+    if (!r.ok) problems.push({ path: at, message: r.message, value });
+  };
+  check(config.parallel_config?.detect_region, '$.parallel_config.detect_region');
+  for (const list of ['cameras', 'videos'] as const) {
+    (config[list] ?? []).forEach((task, i) => check(task.detect_region, `$.${list}[${i}].detect_region`));
   }
   return problems;
 }
@@ -76,13 +102,14 @@ function toSpec(task: TaskConfig, kind: TaskSpec['kind'], config: PcountConfig, 
     inputSize: pick('input_size'),
     anchor: pick('anchor'),
     stallTimeout: pick('stall_timeout'),
+    detectRegion: o.detectRegion ?? regionArg(pick('detect_region')),
   };
 }
 
 /** Validates a parsed config and turns it into a RunConfig; `baseDir` anchors relative sources, models and output. */
 export function resolveConfig(data: unknown, configPath: string | null, baseDir: string, overrides: CliOverrides = {}): LoadResult {
   const problems = [...checkOverrides(overrides), ...validateConfig(data)];
-  if (problems.length === 0) problems.push(...missingFiles(data as PcountConfig, baseDir));
+  if (problems.length === 0) problems.push(...regionProblems(data as PcountConfig), ...missingFiles(data as PcountConfig, baseDir));
   if (problems.length > 0) return { ok: false, file: configPath, problems };
   const config = data as PcountConfig;
   const shared = config.parallel_config ?? {};

@@ -16,6 +16,8 @@ export interface TaskOverrides {
   input_size?: string;
   anchor?: 'bottom' | 'center';
   stall_timeout?: number;
+  /** Where the detector looks: bands around the lines, the whole frame, or rectangles [x, y, w, h] in fractions. */
+  detect_region?: 'auto' | 'full' | [number, number, number, number][];
 }
 
 export interface TaskConfig extends TaskOverrides {
@@ -61,6 +63,8 @@ export interface TaskSpec {
   inputSize?: string;
   anchor?: string;
   stallTimeout?: number;
+  /** As the worker's `--detect-region` takes it: auto, full or x,y,w,h[;…]. */
+  detectRegion?: string;
 }
 
 export type WorkerLogLevel = 'debug' | 'info' | 'warn' | 'error';

@@ -30,6 +30,7 @@ export function workerArgs(task: TaskSpec, opts: WorkerRunOptions): string[] {
   if (task.inputSize) args.push('--input-size', task.inputSize);
   if (task.anchor) args.push('--anchor', task.anchor);
   if (task.stallTimeout !== undefined) args.push('--stall-timeout', String(task.stallTimeout));
+  if (task.detectRegion) args.push('--detect-region', task.detectRegion);
   return args;
 }
 

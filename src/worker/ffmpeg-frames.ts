@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ffmpegArgs, isNetworkInput, type FrameReaderOptions } from './ffmpeg-args.js';
+import { yuv420Size } from '../vision/resample.js';
+import { ffmpegArgs, isNative, isNetworkInput, type FrameReaderOptions } from './ffmpeg-args.js';
 import { HeaderParser, LineTail, type SourceInfo } from './ffmpeg-header.js';
 
 /**
@@ -20,7 +21,7 @@ import { HeaderParser, LineTail, type SourceInfo } from './ffmpeg-header.js';
  *   Every error is a FrameReaderError carrying ffmpeg's last stderr lines.
  */
 
-export { ffmpegArgs, videoFilter, type FrameLayout, type FrameReaderOptions } from './ffmpeg-args.js';
+export { ffmpegArgs, videoFilter, type FrameLayout, type FrameOutput, type FrameReaderOptions } from './ffmpeg-args.js';
 export type { SourceInfo } from './ffmpeg-header.js';
 
 export interface RawFrame {
@@ -28,7 +29,7 @@ export interface RawFrame {
   ptsSeconds: number;
   width: number;
   height: number;
-  /** Packed rgb24, exactly width × height × 3 bytes. */
+  /** Packed rgb24, exactly width × height × 3 bytes; planar yuv420p for native output (`yuv420Size`). */
   data: Uint8Array;
 }
 
@@ -71,8 +72,12 @@ process.once('exit', () => {
 export class FrameReader implements AsyncIterable<RawFrame> {
   readonly args: string[];
   private readonly child: ChildProcess;
-  private readonly frameSize: number;
-  private readonly highWater: number;
+  /** Bytes of one frame; 0 until ffmpeg's output header gives the size of native frames. */
+  private frameSize = 0;
+  private frameWidth = 0;
+  private frameHeight = 0;
+  private highWater = Infinity;
+  private readonly bufferFrames: number;
   private readonly every: number;
   private readonly header = new HeaderParser();
   private readonly tail: LineTail;
@@ -89,19 +94,22 @@ export class FrameReader implements AsyncIterable<RawFrame> {
   private startIndex = 0;
   private firstFrameAt = 0;
   private readonly infoPromise: Promise<SourceInfo>;
+  private readonly sizePromise: Promise<{ width: number; height: number }>;
+  private settleSize!: { resolve: (s: { width: number; height: number }) => void; reject: (e: Error) => void };
   /** Resolves once ffmpeg has exited and its pipes are closed. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private settleExit!: (v: { code: number | null; signal: NodeJS.Signals | null }) => void;
   private settleInfo!: { resolve: (i: SourceInfo) => void; reject: (e: Error) => void };
 
   constructor(private readonly opts: FrameReaderOptions) {
-    const { width, height } = opts.output;
-    this.frameSize = width * height * 3;
     this.every = Math.max(1, Math.floor(opts.every ?? 1));
-    this.highWater = this.frameSize * Math.max(1, opts.bufferFrames ?? 2);
+    this.bufferFrames = Math.max(1, opts.bufferFrames ?? 2);
     this.tail = new LineTail(opts.stderrLines ?? 20, (line) => this.onStderrLine(line));
     this.infoPromise = new Promise<SourceInfo>((resolve, reject) => (this.settleInfo = { resolve, reject }));
     this.infoPromise.catch(() => undefined);
+    this.sizePromise = new Promise((resolve, reject) => (this.settleSize = { resolve, reject }));
+    this.sizePromise.catch(() => undefined);
+    if (!isNative(opts.output)) this.setFrameSize(opts.output.width, opts.output.height, opts.output.width * opts.output.height * 3);
     this.exited = new Promise((resolve) => (this.settleExit = resolve));
     this.args = ffmpegArgs(opts);
 
@@ -125,19 +133,37 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     return this.infoPromise;
   }
 
+  /** Size of the frames handed out (native frames: once ffmpeg's output header says it). */
+  frameSizeKnown(): Promise<{ width: number; height: number }> {
+    return this.sizePromise;
+  }
+
   stderrTail(): string[] {
     return [...this.tail.lines];
   }
 
   /** Complete frames read from ffmpeg and not yet handed out. */
   get bufferedFrames(): number {
-    return Math.floor(this.buffered / this.frameSize);
+    return this.frameSize ? Math.floor(this.buffered / this.frameSize) : 0;
+  }
+
+  private setFrameSize(width: number, height: number, bytes: number): void {
+    this.frameWidth = width;
+    this.frameHeight = height;
+    this.frameSize = bytes;
+    this.highWater = bytes * this.bufferFrames;
+    this.settleSize.resolve({ width, height });
+  }
+
+  /** Whether a whole frame waits (false while the size of native frames is not known yet). */
+  private get frameReady(): boolean {
+    return this.frameSize > 0 && this.buffered >= this.frameSize;
   }
 
   /** The next frame, or null at the end of the input (or after close()). Throws FrameReaderError on failure. */
   async next(): Promise<RawFrame | null> {
     for (;;) {
-      if (this.buffered >= this.frameSize && !this.closing) return this.takeFrame();
+      if (this.frameReady && !this.closing) return this.takeFrame();
       if (this.failure) throw this.failure;
       if (this.ended || this.closing) return null;
       await new Promise<void>((resolve) => (this.wake = resolve));
@@ -168,9 +194,15 @@ export class FrameReader implements AsyncIterable<RawFrame> {
   }
 
   private onStderrLine(line: string): void {
-    if (this.header.done) return;
+    const wasDone = this.header.done;
+    if (wasDone && (this.frameSize || !isNative(this.opts.output))) return;
     this.header.feed(line);
-    if (this.header.done) this.publishInfo();
+    if (!wasDone && this.header.done) this.publishInfo();
+    const out = this.header.output;
+    if (!this.frameSize && out && isNative(this.opts.output)) {
+      this.setFrameSize(out.width, out.height, yuv420Size(out.width, out.height));
+      this.onData(null);
+    }
   }
 
   private publishInfo(): void {
@@ -180,11 +212,14 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     this.settleInfo.resolve(info);
   }
 
-  private onData(chunk: Buffer): void {
+  /** A chunk of stdout, or null when the frame size has just become known. */
+  private onData(chunk: Buffer | null): void {
     if (this.closing) return;
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    if (this.buffered >= this.frameSize && this.openTimer) {
+    if (chunk) {
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+    }
+    if (this.frameReady && this.openTimer) {
       clearTimeout(this.openTimer);
       this.openTimer = null;
       this.firstFrameAt = performance.now();
@@ -227,7 +262,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     this.emitted++;
     const fps = this.header.fps;
     const ptsSeconds = fps ? index / fps : (performance.now() - this.firstFrameAt) / 1000;
-    return { index, ptsSeconds, width: this.opts.output.width, height: this.opts.output.height, data };
+    return { index, ptsSeconds, width: this.frameWidth, height: this.frameHeight, data };
   }
 
   private shiftChunk(): void {
@@ -243,15 +278,17 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     this.ended = true;
     if (!this.closing && !this.failure && code !== 0) {
       const reason = this.tail.lines.at(-1) ?? `exit ${code ?? signal}`;
-      if (this.emitted === 0 && this.buffered < this.frameSize) {
+      if (this.emitted === 0 && !this.frameReady) {
         this.fail(openFailureCode(this.opts.input, this.tail.lines), `ffmpeg could not read ${this.opts.input}: ${reason}`, code);
       } else {
         this.fail('FFMPEG_FAILED', `ffmpeg stopped reading ${this.opts.input} (exit ${code ?? signal}): ${reason}`, code);
       }
-    } else if (!this.closing && !this.failure && this.emitted === 0 && this.buffered < this.frameSize) {
+    } else if (!this.closing && !this.failure && this.emitted === 0 && !this.frameReady) {
       this.fail('SOURCE_UNREADABLE', `ffmpeg decoded no video frame from ${this.opts.input}`, code);
     }
-    this.settleInfo.reject(this.failure ?? new FrameReaderError('SOURCE_UNREADABLE', `ffmpeg found no video stream in ${this.opts.input}`, this.stderrTail(), code));
+    const none = this.failure ?? new FrameReaderError('SOURCE_UNREADABLE', `ffmpeg found no video stream in ${this.opts.input}`, this.stderrTail(), code);
+    this.settleInfo.reject(none);
+    this.settleSize.reject(none);
     this.notify();
     this.settleExit({ code, signal });
   }
@@ -260,6 +297,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     if (this.failure) return;
     this.failure = new FrameReaderError(code, message, this.stderrTail(), exitCode);
     this.settleInfo.reject(this.failure);
+    this.settleSize.reject(this.failure);
     this.notify();
   }
 
