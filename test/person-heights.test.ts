@@ -87,6 +87,9 @@ test('adaptive crops: learned from confident whole people only, and the plan fol
   assert.ok(scale(changed) * 280 > 50 && scale(changed) * 280 < 100, `people of 280 px become ${scale(changed) * 280} px`);
   // The same people again: the plan stays.
   for (let i = 0; i < 10; i++) assert.equal(crops.update(pass(0.9, true)), null);
+  // Once heights are known, a whole box far smaller than people at its row is not a person; a cut one may be.
+  const tiny = (whole: boolean): MergedDetection => ({ box: [900, 850, 20, 60], score: 0.9, label: 'person', whole });
+  assert.deepEqual(crops.plausible([tiny(true), tiny(false), ...pass(0.9, true)]).length, 5);
   // New lines are planned at once with what is known.
   const moved = crops.setLines([{ name: 'h', points: [0, 0.8, 1, 0.8] }]);
   assert.ok(moved.regions.every((r) => r.w > r.h), 'a band along the horizontal line');

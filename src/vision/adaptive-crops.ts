@@ -14,6 +14,11 @@ export type AdaptiveCropsOptions = Omit<PlanOptions, 'heights'> & { heightModel?
 
 /** Detections at least this confident teach the height model (fewer false people in the fit). */
 export const LEARN_SCORE = 0.5;
+/**
+ * A whole box less than this share of the smaller people's height at its row is a part of a person or clutter, not a
+ * person (bench:height: at fine scales most false detections are such small boxes).
+ */
+export const MIN_HEIGHT_SHARE = 0.5;
 const STABLE_UPDATES = 3;
 
 const quantize = (h: number) => 2 ** (Math.round(8 * Math.log2(Math.max(1, h))) / 8);
@@ -71,6 +76,16 @@ export class AdaptiveCrops {
     if (this.learned && this.proposal.times < STABLE_UPDATES) return null;
     this.learned = true;
     return this.adopt(next, key);
+  }
+
+  /**
+   * Drops whole boxes far smaller than people at their row, once heights are learned (the prior knows no rows).
+   * Boxes cut by the frame or a tile edge are kept: being cut is what makes them small.
+   */
+  plausible<T extends MergedDetection>(detections: readonly T[]): T[] {
+    if (!this.model.fit()) return [...detections];
+    const h = this.model.heights();
+    return detections.filter((d) => !d.whole || d.box[3] >= MIN_HEIGHT_SHARE * h.low(d.box[1] + d.box[3]));
   }
 
   /** New lines (the plan is recomputed at once, with what is known about people). */

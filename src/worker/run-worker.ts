@@ -166,7 +166,7 @@ async function frameLoop(ctx: LoopContext, reporter: ProgressReporter): Promise<
     const { frame } = current;
     let step;
     if (current.detections) {
-      const found = await current.detections;
+      const found = c.crops.plausible(await current.detections);
       c.detections += found.length;
       if (c.crops.update(found)) emitCrops(emit, cfg, ctx.opened, c.crops, 'people');
       step = c.counter.detections(toSource(found, frame, source.info), frame.number, frame.pts);
