@@ -1,59 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { DoneEvent, ProgressEvent, ReconnectEvent, TracksEvent, WorkerEvent } from '../src/protocol/events.js';
 import { validateEvent } from '../src/protocol/validate.js';
 import { yuv420Size } from '../src/vision/resample.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 import { openSource } from '../src/worker/source.js';
+import { freePort, listening, makeTsClip, serve as serveClip } from './live-stream.js';
 import { killLater, spawnWorker, vtest, within } from './worker-harness.js';
 
 const FFMPEG = '/usr/bin/ffmpeg';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-/**
- * Waits until something listens on the port. Read from /proc instead of connecting, because ffmpeg's
- * `-listen 1` server serves exactly one client: a test connection would use it up.
- */
-async function listening(port: number, timeoutMs: number): Promise<void> {
-  const hex = port.toString(16).toUpperCase().padStart(4, '0');
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    const rows = readFileSync('/proc/net/tcp', 'utf8').split('\n');
-    if (rows.some((r) => r.includes(`:${hex} 00000000:0000 0A`))) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
-}
-
-function serve(clip: string, port: number): ChildProcess {
-  return spawn(
-    FFMPEG,
-    ['-nostdin', '-loglevel', 'quiet', '-re', '-stream_loop', '-1', '-i', clip, '-c', 'copy', '-f', 'mpegts', '-listen', '1', `http://127.0.0.1:${port}/x`],
-    { stdio: 'ignore' },
-  );
-}
-
-/** MS-MPEG4 does not go into MPEG-TS: 100 frames of vtest.avi re-encoded as MPEG-2 with a key frame every second. */
-function makeClip(): string {
-  const clip = path.join(mkdtempSync(path.join(tmpdir(), 'pcount-live-')), 'clip.ts');
-  const made = spawnSync(FFMPEG, ['-loglevel', 'error', '-y', '-i', vtest, '-frames:v', '100', '-c:v', 'mpeg2video', '-q:v', '4', '-g', '10', clip]);
-  assert.equal(made.status, 0, String(made.stderr));
-  return clip;
-}
+const serve = (clip: string, port: number) => serveClip(FFMPEG, clip, port);
+const makeClip = () => makeTsClip(FFMPEG, vtest, 100);
 
 test('a live stream that stops and comes back: reconnect events, frames and counts go on', { timeout: 60_000 }, async (t) => {
   const clip = makeClip();

@@ -69,6 +69,9 @@ export class Tracker {
     this.advance(t);
     const c = this.config;
     for (const track of this.tracks) track.matchedNow = false;
+    // Tracks unseen for longer than their lifetime (after a gap in the frames, not only missed detections) must not
+    // take part: their gate has grown wide enough to catch anyone.
+    const expired = this.remove((track) => track.state !== 'tentative' && t - track.lastMatch > c.maxLostSeconds);
     // Empty or non-finite boxes would poison the filter (zero measurement noise, NaN state).
     const usable = detections.filter((d) => d.box.every(Number.isFinite) && d.box[2] > 0 && d.box[3] > 0);
     const high = usable.filter((d) => d.score >= c.highScore);
@@ -95,7 +98,7 @@ export class Tracker {
       if (c.confirmHits <= 1) track.state = 'confirmed';
       this.tracks.push(track);
     }
-    const removed = this.expire(t, true);
+    const removed = [...expired, ...this.expire(t, true)];
     return this.output(t, removed);
   }
 
@@ -142,13 +145,19 @@ export class Tracker {
    */
   private expire(t: number, detectionPass: boolean): RemovedTrack[] {
     const c = this.config;
-    const removed: RemovedTrack[] = [];
-    this.tracks = this.tracks.filter((track) => {
+    return this.remove((track) => {
       const since = t - track.lastMatch;
       const tentativeDies =
         track.state === 'tentative' && detectionPass && !track.matchedNow && since > c.tentativeMaxLostSeconds;
       const lostDies = track.state === 'lost' && (since > c.maxLostSeconds || this.outside(track));
-      if (!tentativeDies && !lostDies) return true;
+      return tentativeDies || lostDies;
+    });
+  }
+
+  private remove(dies: (track: Track) => boolean): RemovedTrack[] {
+    const removed: RemovedTrack[] = [];
+    this.tracks = this.tracks.filter((track) => {
+      if (!dies(track)) return true;
       removed.push({ id: track.id, confirmed: track.confirmed });
       track.state = 'removed';
       return false;

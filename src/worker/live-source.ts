@@ -1,17 +1,19 @@
 import type { WorkerError } from './errors.js';
 import type { SourceInfo } from './ffmpeg-frames.js';
+import { LiveClock } from './live-clock.js';
 import type { FfmpegRuns, Frame, FrameSource, SourceOptions } from './source.js';
 import { backoffDelay, sourceError } from './source-kind.js';
 
 /**
  * A live source: a pump reads frames as they come and keeps only the newest for the consumer (the others are counted
  * as dropped), so the worker never falls behind the camera. A stall (no frame for the stall time-out) or an end
- * restarts ffmpeg with backoff and jitter, forever, until closed; frame numbers and times go on across the gap.
+ * restarts ffmpeg with backoff and jitter, forever, until closed; frame numbers and times go on across the gap. Frame
+ * times follow the stream's content (LiveClock), and frames of a backlog after a stall are dropped as stale.
  *
  * With --skip-frames N ffmpeg hands over only every Nth frame (the ones the detector runs on), so the detector has N
  * frame times to finish one before it is late; the N − 1 frames after each one handed out are filled in without
- * pixels, numbered and timed between it and the next, once that arrives. A frame superseded in the slot drops the N
- * frames it stands for.
+ * pixels, numbered and timed between it and the next, once that arrives. A frame superseded in the slot (or stale)
+ * drops the N frames it stands for.
  */
 export class LiveSource implements FrameSource {
   dropped = 0;
@@ -31,6 +33,7 @@ export class LiveSource implements FrameSource {
   private readonly watchdog: NodeJS.Timeout;
   private sleeper: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
   private readonly startedAt = performance.now();
+  private readonly clock = new LiveClock();
 
   constructor(
     private readonly o: SourceOptions,
@@ -97,9 +100,14 @@ export class LiveSource implements FrameSource {
           attempt = 0;
           this.frames = this.frames === 0 ? 1 : this.frames + this.runs.every;
           this.lastFrameAt = performance.now();
+          const time = this.clock.observe((this.lastFrameAt - this.startedAt) / 1000, f.ptsSeconds);
+          // A frame of a backlog that piled up during a stall: never counted on (its people would jump).
+          if (time.stale) {
+            this.dropped += this.runs.every;
+            continue;
+          }
           if (this.slot) this.dropped += this.runs.every;
-          const pts = (this.lastFrameAt - this.startedAt) / 1000;
-          this.slot = { number: this.frames, pts, detect: true, data: f.data, width: f.width, height: f.height };
+          this.slot = { number: this.frames, pts: time.t, detect: true, data: f.data, width: f.width, height: f.height };
           this.notify();
           continue;
         }
@@ -129,6 +137,7 @@ export class LiveSource implements FrameSource {
       if (this.runs.closed) break;
       try {
         await this.runs.open();
+        this.clock.newRun();
         this.stalled = false;
         this.lastFrameAt = performance.now();
         this.streaming = true;
