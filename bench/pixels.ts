@@ -82,18 +82,28 @@ async function readFfmpeg(bin: string, argv: string[], frameBytes: number, onFra
   const poll = setInterval(() => (ffmpegCpu = Math.max(ffmpegCpu, cpuOf(child.pid!) || 0)), 50);
   const c0 = process.cpuUsage();
   let frames = 0;
-  // Whole frames inside one chunk are handed out as views; only a frame split over chunks is copied together.
-  let carry: Buffer | null = null;
+  // As the worker's frame reader does: chunks are kept as they come and each frame is copied together once.
+  const chunks: Buffer[] = [];
+  let have = 0;
+  const frame = new Uint8Array(frameBytes);
   child.stdout.on('data', (chunk: Buffer) => {
     ffmpegCpu = Math.max(ffmpegCpu, cpuOf(child.pid!) || 0);
-    let buf = carry ? Buffer.concat([carry, chunk]) : chunk;
-    let at = 0;
-    for (; buf.length - at >= frameBytes; at += frameBytes) {
-      onFrame(buf.subarray(at, at + frameBytes));
+    chunks.push(chunk);
+    have += chunk.length;
+    while (have >= frameBytes) {
+      let filled = 0;
+      while (filled < frameBytes) {
+        const c = chunks[0];
+        const n = Math.min(frameBytes - filled, c.length);
+        frame.set(c.subarray(0, n), filled);
+        filled += n;
+        if (n === c.length) chunks.shift();
+        else chunks[0] = c.subarray(n);
+      }
+      have -= frameBytes;
+      onFrame(frame);
       frames++;
     }
-    carry = at < buf.length ? Buffer.from(buf.subarray(at)) : null;
-    buf = Buffer.alloc(0);
   });
   await new Promise<void>((resolve) => child.stdout.on('end', () => resolve()));
   clearInterval(poll);

@@ -197,16 +197,17 @@ const area = (b: Box4) => Math.max(0, b.x2 - b.x1) * Math.max(0, b.y2 - b.y1);
 const union = (a: Box4, b: Box4): Box4 => ({ x1: Math.min(a.x1, b.x1), y1: Math.min(a.y1, b.y1), x2: Math.max(a.x2, b.x2), y2: Math.max(a.y2, b.y2) });
 
 /**
- * Where boxes of people whose anchor is within the band around point (x, y) can be: the anchor anywhere within `d`
- * of the point, the box above it (bottom anchor) or around it (centre anchor).
+ * Where the boxes of people can be whose anchor lies in `feet` (the stretch of the band across the line at one point):
+ * the box above the anchor (bottom anchor) or around it (centre anchor), as tall as people there are.
  */
-function anchorReach(o: PlanOptions, x: number, y: number, d: number): Box4 {
+function anchorReach(o: PlanOptions, feet: Box4): Box4 {
+  const top = o.heights.high(feet.y1);
   // The tallest people the band holds stand nearest the camera, at its lower edge.
-  const h = Math.max(o.heights.high(y), o.heights.high(Math.min(o.frame.height, y + d)));
-  const halfW = (WIDTH_RATIO * h) / 2;
+  const bottom = Math.max(top, o.heights.high(feet.y2));
+  const halfW = (WIDTH_RATIO * bottom) / 2;
   return o.anchor === 'bottom'
-    ? { x1: x - d - halfW, y1: y - d - h, x2: x + d + halfW, y2: y + d + 0.05 * h }
-    : { x1: x - d - halfW, y1: y - d - h / 2, x2: x + d + halfW, y2: y + d + h / 2 };
+    ? { x1: feet.x1 - halfW, y1: Math.min(feet.y1 - top, feet.y2 - bottom), x2: feet.x2 + halfW, y2: feet.y2 + 0.05 * bottom }
+    : { x1: feet.x1 - halfW, y1: Math.min(feet.y1 - top / 2, feet.y2 - bottom / 2), x2: feet.x2 + halfW, y2: feet.y2 + bottom / 2 };
 }
 
 /**
@@ -221,25 +222,26 @@ function lineRegions(o: PlanOptions, line: LineSpec): Region[] {
   const b = { x: x2 * width, y: y2 * height };
   const length = Math.hypot(b.x - a.x, b.y - a.y);
   const reach = bandHeights(o.detectionInterval);
-  // How far the band reaches up and down from the line (a vertical line's band only sideways): feet that far up are
-  // further away, smaller, and set the scale.
-  const rise = length > 0 ? Math.abs(b.x - a.x) / length : 1;
+  // The band runs across the line (along its normal); around the two ends it is a half disc.
+  const normal = length > 0 ? { x: Math.abs(b.y - a.y) / length, y: Math.abs(b.x - a.x) / length } : { x: 1, y: 1 };
   const n = Math.max(2, Math.min(400, Math.ceil(length / 8) + 1));
   const out: Region[] = [];
   let box: Box4 | null = null;
   let lo = Infinity;
   let hi = 0;
-  let along = 0;
   let bandArea = 0;
   for (let i = 0; i < n; i++) {
     const t = i / (n - 1);
     const x = a.x + t * (b.x - a.x);
     const y = a.y + t * (b.y - a.y);
     const d = reach * o.heights.high(y);
-    // Feet anywhere within d of the point: the smallest of them (furthest up) sets the scale.
-    const lows = [y - d * rise, y, y + d * rise].map((v) => o.heights.low(Math.min(height, Math.max(0, v)))).filter((h) => h > 0);
+    const end = i === 0 || i === n - 1;
+    const [dx, dy] = end ? [d, d] : [d * normal.x, d * normal.y];
+    const feet = { x1: x - dx, y1: Math.max(0, y - dy), x2: x + dx, y2: Math.min(height, y + dy) };
+    // The smallest people the band holds stand furthest up: they set the scale.
+    const lows = [feet.y1, y, feet.y2].map((v) => o.heights.low(v)).filter((h) => h > 0);
     if (d <= 0 || lows.length === 0) continue;
-    const p = clipBox(anchorReach(o, x, y, d), o.frame);
+    const p = clipBox(anchorReach(o, feet), o.frame);
     const s = clampScale(o, Math.min(...lows));
     if (area(p) === 0) continue;
     if (box) {
@@ -252,7 +254,6 @@ function lineRegions(o: PlanOptions, line: LineSpec): Region[] {
         box = grown;
         lo = Math.min(lo, s);
         hi = Math.max(hi, s);
-        along += step;
         bandArea = band;
         continue;
       }
@@ -261,7 +262,6 @@ function lineRegions(o: PlanOptions, line: LineSpec): Region[] {
     box = p;
     lo = s;
     hi = s;
-    along = 0;
     bandArea = area(p);
   }
   if (box) out.push(toRegion(box, hi));

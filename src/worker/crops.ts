@@ -26,7 +26,7 @@ export function newCrops(o: CropsSetup, frame: FrameSize): AdaptiveCrops {
     lines: o.lines,
     region: o.detectRegion,
     anchor: o.anchor,
-    targetHeight: Number(process.env.PCOUNT_TARGET_HEIGHT ?? TARGET_HEIGHT),
+    targetHeight: TARGET_HEIGHT,
     maxInput: { width: o.detector.inputWidth, height: o.detector.inputHeight },
     fixedInput: o.detector.fixedInput,
     stride: STRIDE,
