@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readMotFile, type MotRow } from '../src/metrics/gt.js';
+import { readMot17File, readMotFile, type MotRow } from '../src/metrics/gt.js';
 import type { Box } from '../src/vision/types.js';
 
 /** The benchmark footage in ../shared/data with its ground truth, one frame's people and ignore regions at a time. */
@@ -40,11 +40,11 @@ export function clipBox(b: Box, width: number, height: number): Box | null {
 }
 
 /**
- * Ground truth by frame (1-based). PETS09 rows with conf 0 and MOT17 rows with flag 0 (static people, reflections,
- * occluders) are ignore regions; MOT17's 9th column is the visibility (PETS09 has none: 1).
+ * Ground truth by frame (1-based). PETS09 rows with conf 0 are ignore regions, and MOT17's distractor classes as the
+ * MOTChallenge evaluation has them (readMot17File); MOT17's 9th column is the visibility (PETS09 has none: 1).
  */
 export function readTruth(clip: Clip & { gt: string }): Map<number, FrameTruth> {
-  const rows = readMotFile(clip.gt);
+  const rows = clip.visibilityColumn ? readMot17File(clip.gt) : readMotFile(clip.gt);
   const visibility = new Map<string, number>();
   if (clip.visibilityColumn) {
     for (const line of readFileSync(clip.gt, 'utf8').split('\n')) {

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bandHeights, planCrops, type CropPlan, type PersonHeights, type PlanOptions, type Tile } from '../src/vision/crop-plan.js';
+import { bandHeights, planCrops, type CropPlan, type PersonHeights, type Tile } from '../src/vision/crop-plan.js';
 import type { LineSpec } from '../src/vision/types.js';
+import { options } from './plan-options.js';
 
 const constant = (low: number, high = low * 1.5): PersonHeights => ({ low: () => low, high: () => high });
 /** People grow towards the bottom of the frame, as seen by a camera above a flat ground. */
@@ -9,23 +10,6 @@ const perspective = (atTop: number, atBottom: number, height: number): PersonHei
   const h = (y: number) => atTop + ((atBottom - atTop) * Math.min(height, Math.max(0, y))) / height;
   return { low: h, high: (y) => 1.4 * h(y) };
 };
-
-function options(frame: { width: number; height: number }, lines: LineSpec[], heights: PersonHeights, extra: Partial<PlanOptions> = {}): PlanOptions {
-  return {
-    frame,
-    lines,
-    region: { kind: 'auto' },
-    anchor: 'bottom',
-    heights,
-    targetHeight: 64,
-    maxInput: { width: 640, height: 640 },
-    stride: 32,
-    minScale: 0.1,
-    maxScale: 1,
-    detectionInterval: 0.2,
-    ...extra,
-  };
-}
 
 const VERTICAL: LineSpec = { name: 'v', points: [0.5, 0, 0.5, 1] };
 const HORIZONTAL: LineSpec = { name: 'h', points: [0, 0.6, 1, 0.6] };

@@ -4,6 +4,7 @@ import { AdaptiveCrops, LEARN_SCORE } from '../src/vision/adaptive-crops.js';
 import { PersonHeightModel } from '../src/vision/person-heights.js';
 import type { MergedDetection } from '../src/vision/tile-merge.js';
 import type { Box } from '../src/vision/types.js';
+import { options } from './plan-options.js';
 import { rng } from './synthetic-walk.js';
 
 const FRAME = { width: 1920, height: 1080 };
@@ -58,18 +59,8 @@ test('people all seen at one row give a constant; nobody above the horizon; extr
 
 test('adaptive crops: learned from confident whole people only, and the plan follows what is learned', () => {
   const lines = [{ name: 'v', points: [0.5, 0, 0.5, 1] as [number, number, number, number] }];
-  const crops = new AdaptiveCrops({
-    frame: FRAME,
-    lines,
-    region: { kind: 'auto' },
-    anchor: 'bottom',
-    targetHeight: 64,
-    maxInput: { width: 640, height: 640 },
-    stride: 32,
-    minScale: 0.1,
-    maxScale: 1,
-    detectionInterval: 0.2,
-  });
+  const { heights: _prior, ...planOptions } = options(FRAME, lines, { low: () => 0, high: () => 0 });
+  const crops = new AdaptiveCrops(planOptions);
   const first = crops.plan;
   assert.equal(crops.fromObservations, false);
   // Big people (about 300 px): the plan, made for the prior's 76 px people, must become coarser.
