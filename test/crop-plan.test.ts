@@ -141,3 +141,32 @@ test('the band widens with the time between detection passes', () => {
   const width = (p: CropPlan) => Math.max(...p.regions.map((r) => r.w));
   assert.ok(width(wide) > width(narrow), `${width(wide)} > ${width(narrow)}`);
 });
+
+test('no tile is run that a finer tile already covers, when its people fit that tile', () => {
+  for (const frame of FRAMES) {
+    const heights = perspective(frame.height / 12, frame.height / 2, frame.height);
+    for (const region of [{ kind: 'full' as const }, { kind: 'auto' as const }]) {
+      const plan = planCrops(options(frame, [VERTICAL, HORIZONTAL], heights, { region, maxInputPixels: 0.3 * frame.width * frame.height }));
+      const scale = (t: Tile) => t.scaledHeight / t.h;
+      for (const t of plan.tiles) {
+        const coveredBy = plan.tiles.find(
+          (u) => u !== t && scale(u) >= scale(t) && u.x <= t.x && u.y <= t.y && u.x + u.w >= t.x + t.w && u.y + u.h >= t.y + t.h,
+        );
+        assert.ok(!coveredBy || heights.high(t.y + t.h) * scale(coveredBy) > 0.9 * coveredBy.inputHeight, `${JSON.stringify(t)} is covered by ${JSON.stringify(coveredBy)}`);
+      }
+    }
+  }
+});
+
+test('a plan over budget lowers its finest scales until it fits; a plan within budget is left alone', () => {
+  const frame = { width: 1920, height: 1080 };
+  const heights = perspective(40, 400, frame.height);
+  const free = planCrops(options(frame, [VERTICAL, HORIZONTAL], heights, { region: { kind: 'full' } }));
+  const cost = (p: CropPlan) => p.tiles.reduce((s, t) => s + t.inputWidth * t.inputHeight, 0);
+  const budget = cost(free) / 3;
+  const capped = planCrops(options(frame, [VERTICAL, HORIZONTAL], heights, { region: { kind: 'full' }, maxInputPixels: budget }));
+  assert.ok(cost(capped) <= budget, `${cost(capped)} ≤ ${budget}`);
+  const finest = (p: CropPlan) => Math.max(...p.tiles.map((t) => t.scaledHeight / t.h));
+  assert.ok(finest(capped) < finest(free));
+  assert.deepEqual(planCrops(options(frame, [VERTICAL], heights, { maxInputPixels: 10 * cost(free) })), planCrops(options(frame, [VERTICAL], heights)));
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AdaptiveCrops, LEARN_SCORE } from '../src/vision/adaptive-crops.js';
+import { AdaptiveCrops, LEARN_SCORE, MIN_PASSES_BETWEEN_CHANGES } from '../src/vision/adaptive-crops.js';
 import { PersonHeightModel } from '../src/vision/person-heights.js';
 import type { MergedDetection } from '../src/vision/tile-merge.js';
 import type { Box } from '../src/vision/types.js';
@@ -78,6 +78,15 @@ test('adaptive crops: learned from confident whole people only, and the plan fol
   assert.ok(scale(changed) * 280 > 50 && scale(changed) * 280 < 100, `people of 280 px become ${scale(changed) * 280} px`);
   // The same people again: the plan stays.
   for (let i = 0; i < 10; i++) assert.equal(crops.update(pass(0.9, true)), null);
+  const passesSinceChange = 10;
+  // Then only people half as tall: the plan follows, but not sooner than MIN_PASSES_BETWEEN_CHANGES passes after the
+  // last change, so heights wavering near a step boundary cannot make it flap.
+  const small = (): MergedDetection[] => [700, 800, 900, 1000].map((y, i) => ({ box: person(900 + i * 10, y, -0.5), score: 0.9, label: 'person', whole: true }));
+  let changedAt = -1;
+  for (let i = 0; i < 2 * MIN_PASSES_BETWEEN_CHANGES && changedAt < 0; i++) if (crops.update(small())) changedAt = i;
+  assert.ok(changedAt >= 0, 'the plan follows the new heights');
+  const after = passesSinceChange + changedAt + 1;
+  assert.ok(after >= MIN_PASSES_BETWEEN_CHANGES, `changed ${after} passes after the last change`);
   // Once heights are known, a whole box far smaller than people at its row is not a person; a cut one may be.
   const tiny = (whole: boolean): MergedDetection => ({ box: [900, 850, 20, 60], score: 0.9, label: 'person', whole });
   assert.deepEqual(crops.plausible([tiny(true), tiny(false), ...pass(0.9, true)]).length, 5);

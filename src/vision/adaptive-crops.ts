@@ -7,7 +7,8 @@ import type { LineSpec } from './types.js';
  * The crop plan of one source over time: it starts from the height model's prior and follows what the model learns
  * from the people found. Heights are rounded to steps of 2^(1/8) (9 %) before planning, so the plan only changes
  * when what is known about people changes, and a changed plan is taken only once it came out the same
- * STABLE_UPDATES times in a row (the first learned plan is taken at once: the prior is only a guess).
+ * STABLE_UPDATES times in a row and MIN_PASSES_BETWEEN_CHANGES passes after the last change (the first learned plan
+ * is taken at once: the prior is only a guess).
  */
 
 export type AdaptiveCropsOptions = Omit<PlanOptions, 'heights'> & { heightModel?: Partial<HeightModelOptions> };
@@ -20,6 +21,8 @@ export const LEARN_SCORE = 0.5;
  */
 export const MIN_HEIGHT_SHARE = 0.5;
 const STABLE_UPDATES = 3;
+/** Detection passes between two plan changes at least: heights near a step boundary must not make the plan flap. */
+export const MIN_PASSES_BETWEEN_CHANGES = 50;
 
 const quantize = (h: number) => 2 ** (Math.round(8 * Math.log2(Math.max(1, h))) / 8);
 
@@ -34,6 +37,7 @@ export class AdaptiveCrops {
   private currentKey: string;
   private learned = false;
   private proposal: { key: string; plan: CropPlan; times: number } | null = null;
+  private passesSinceChange = 0;
 
   constructor(o: AdaptiveCropsOptions) {
     const { heightModel, ...plan } = o;
@@ -62,6 +66,7 @@ export class AdaptiveCrops {
 
   /** One detection pass's detections (frame pixels); returns the new plan when it changes, else null. */
   update(detections: readonly MergedDetection[]): CropPlan | null {
+    this.passesSinceChange += 1;
     for (const d of detections) if (d.whole && d.score >= LEARN_SCORE) this.model.observe(d.box);
     if (!this.model.fit()) return null;
     const next = this.compute();
@@ -73,7 +78,7 @@ export class AdaptiveCrops {
     }
     if (this.proposal?.key === key) this.proposal.times += 1;
     else this.proposal = { key, plan: next, times: 1 };
-    if (this.learned && this.proposal.times < STABLE_UPDATES) return null;
+    if (this.learned && (this.proposal.times < STABLE_UPDATES || this.passesSinceChange < MIN_PASSES_BETWEEN_CHANGES)) return null;
     this.learned = true;
     return this.adopt(next, key);
   }
@@ -96,6 +101,7 @@ export class AdaptiveCrops {
   }
 
   private adopt(plan: CropPlan, key: string): CropPlan {
+    this.passesSinceChange = 0;
     this.current = plan;
     this.currentKey = key;
     this.proposal = null;

@@ -96,7 +96,7 @@ export const STRIDE = 32;
  * A pass may cost model-input pixels up to this share of the frame's own pixels (a 768×576 source: 1.2 times the old
  * single 384×288 input; 1080p: up to 622 k pixels), and never less than BUDGET_FLOOR.
  */
-export const BUDGET_SHARE = 0.3;
+export const BUDGET_SHARE = 0.4;
 export const BUDGET_FLOOR = 384 * 288;
 
 /** Walking speed assumed when sizing bands, in body heights per second (brisk walkers; most walk at about one). */
@@ -165,7 +165,28 @@ function planAtScales(o: PlanOptions): CropPlan {
     regions = rects.flatMap((r) => strips(o, r));
   }
   regions = mergeRegions(regions.filter((r) => r.w > 0 && r.h > 0));
-  return { regions, tiles: regions.flatMap((r) => tileRegion(o, r)) };
+  return { regions, tiles: withoutCovered(o, regions.flatMap((r) => tileRegion(o, r))) };
+}
+
+const tileScale = (t: Tile) => t.scaledHeight / t.h;
+
+/**
+ * Tiles another tile already covers at the same or a finer scale are not run: a coarse strip for near people, rounded
+ * up to a whole input, often spans the frame that a finer tile already shows. Kept when the tallest people of its
+ * rows would not fit the finer tile's input.
+ */
+function withoutCovered(o: PlanOptions, tiles: Tile[]): Tile[] {
+  const covers = (u: Tile, t: Tile) => u.x <= t.x && u.y <= t.y && u.x + u.w >= t.x + t.w && u.y + u.h >= t.y + t.h;
+  return tiles.filter((t, i) => {
+    const tallest = o.heights.high(t.y + t.h);
+    return !tiles.some(
+      (u, j) =>
+        j !== i &&
+        covers(u, t) &&
+        (tileScale(u) > tileScale(t) || (tileScale(u) === tileScale(t) && j < i)) &&
+        tallest * tileScale(u) <= 0.9 * u.inputHeight,
+    );
+  });
 }
 
 function toPixels(r: readonly number[], f: FrameSize): Rect {
