@@ -4,11 +4,15 @@ import { yuv420Size } from '../src/vision/resample.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 import { openSource, type Frame } from '../src/worker/source.js';
 import { freePort, listening, makeTsClip, serve } from './live-stream.js';
-import { vtest, within } from './worker-harness.js';
+import path from 'node:path';
+import { repoRoot, within } from './worker-harness.js';
+
+/** The first 480 frames of vtest.avi (test/fixtures/footage/README.md). */
+const VTEST_CUT = path.join(repoRoot, 'test/fixtures/footage/vtest-480.avi');
 
 test('a live source with --skip-frames 5 gets only every 5th frame from ffmpeg and fills in the 4 after each', { timeout: 60_000 }, async (t) => {
   const ffmpeg = await resolveFfmpeg();
-  const clip = makeTsClip(ffmpeg.path, vtest, 100);
+  const clip = makeTsClip(ffmpeg.path, VTEST_CUT, 100);
   const port = await freePort();
   const server = serve(ffmpeg.path, clip, port);
   t.after(() => server.kill('SIGKILL'));
