@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MotRow } from '../src/metrics/gt.js';
 import type { CrossingRecord } from '../src/vision/line-counter.js';
-import { PeopleCounter, type PeopleCounterOptions } from '../src/vision/people-counter.js';
+import { PeopleCounter, type AppearanceSampler, type PeopleCounterOptions } from '../src/vision/people-counter.js';
 import type { Box, Detection } from '../src/vision/types.js';
 import { rng } from '../test/synthetic-walk.js';
 import type { Clip } from './count-clips.js';
@@ -44,6 +44,8 @@ export interface GtNoise {
   jitter: number;
   /** Probability that a person is not detected in a frame. */
   drop: number;
+  /** People less visible than this (MOT17 visibility) are never detected, as a detector misses the hidden ones. */
+  minVisibility: number;
   seed: number;
 }
 
@@ -52,7 +54,7 @@ export function gtDetections(clip: Clip, frames: number, noise: GtNoise): Detect
   const random = rng(noise.seed);
   const out: Detection[][] = Array.from({ length: frames }, () => []);
   for (const r of clip.gt) {
-    if (r.conf === 0 || r.frame > frames) continue;
+    if (r.conf === 0 || r.frame > frames || (r.visibility ?? 1) < noise.minVisibility) continue;
     if (random() < noise.drop) continue;
     const j = () => (random() * 2 - 1) * noise.jitter * r.box[3];
     const box: Box = [r.box[0] + j(), r.box[1] + j(), r.box[2] * (1 + j() / r.box[3]), r.box[3] * (1 + j() / r.box[3])];
@@ -76,6 +78,7 @@ export function replay(
   skip: number,
   containerFps: number,
   options: PeopleCounterOptions = {},
+  appearance?: readonly AppearanceSampler[],
 ): ReplayResult {
   const pc = new PeopleCounter(clip.lines, clip, options);
   const crossings: CrossingRecord[] = [];
@@ -83,7 +86,7 @@ export function replay(
   detections.forEach((dets, i) => {
     const frame = i + 1;
     const pts = i / containerFps;
-    const step = i % skip === 0 ? pc.detections(dets, frame, pts) : pc.predict(pts);
+    const step = i % skip === 0 ? pc.detections(dets, frame, pts, appearance?.[i]) : pc.predict(pts);
     crossings.push(...step.crossings);
     for (const t of step.tracks) if (t.state === 'confirmed') tracks.push({ frame, id: t.id, box: t.box, conf: 1 });
   });

@@ -6,7 +6,9 @@
  * is missed or extra. MOTA and IDF1 score the confirmed tracks (MOT17 distractors are ignore regions).
  *
  *   npm run bench:count [-- --clip vtest,mot17-09|all --skip 1,5 --mode worker|replay|gt
- *                          --input-size WxH --confidence C --details --jitter 0.05 --drop 0.2]
+ *                          --input-size WxH --confidence C --details --jitter 0.05 --drop 0.2 --min-visibility 0 --seed 1
+ *                          --options '{"tracker": {...}, "counter": {...}}' --truth documented|visible
+ *                          --lines bench|dense --appearance WIDTH]
  *
  * `worker` (default) runs the real worker CLI; `replay` runs tracker and counter in this process on the detector's
  * recorded output (same frames and times as the worker); `gt` feeds them ground-truth boxes with jitter and dropouts.
@@ -14,9 +16,11 @@
 import { matchCrossings, poolScores, scoreMatch, type CrossingMatch, type CrossingScore, type TimedCrossing } from '../src/metrics/crossings.js';
 import type { MotRow } from '../src/metrics/gt.js';
 import { evaluateMot, type MotMetrics } from '../src/metrics/mot.js';
+import type { PeopleCounterOptions } from '../src/vision/people-counter.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 import { probeSource } from '../src/worker/ffmpeg-frames.js';
-import { CLIP_NAMES, DEFAULT_CLIPS, loadClip, type Clip } from './count-clips.js';
+import { CLIP_NAMES, DEFAULT_CLIPS, loadClip, type Clip, type TruthRule } from './count-clips.js';
+import { recordedAppearance } from './count-appearance.js';
 import { gtDetections, recordedDetections, replay } from './count-replay.js';
 import { runWorker } from './count-worker.js';
 
@@ -33,6 +37,8 @@ const skips = listOf('--skip', ['1', '5']).map(Number);
 const mode = argOf('--mode') ?? 'worker';
 const details = args.includes('--details');
 const detectorArgs = ['--input-size', '--confidence'].flatMap((o) => (argOf(o) === undefined ? [] : [o, argOf(o)!]));
+/** Tracker and counter settings to try in replay and gt modes, as JSON: `{"tracker": {...}, "counter": {...}}`. */
+const counterOptions = JSON.parse(argOf('--options') ?? '{}') as PeopleCounterOptions;
 
 interface Outcome {
   match: CrossingMatch;
@@ -56,8 +62,15 @@ async function runOne(clip: Clip, skip: number, ffmpeg: { path: string; version:
     const dets =
       mode === 'replay'
         ? recordedDetections(clip, detectorArgs)
-        : gtDetections(clip, frames, { jitter: Number(argOf('--jitter') ?? 0.05), drop: Number(argOf('--drop') ?? 0.2), seed: 1 });
-    const r = replay(clip, dets, skip, info.fps ?? clip.fps);
+        : gtDetections(clip, frames, {
+            jitter: Number(argOf('--jitter') ?? 0.05),
+            drop: Number(argOf('--drop') ?? 0.2),
+            minVisibility: Number(argOf('--min-visibility') ?? 0),
+            seed: Number(argOf('--seed') ?? 1),
+          });
+    const width = argOf('--appearance');
+    const samplers = width && mode === 'replay' ? await recordedAppearance(clip, dets, Number(width), ffmpeg.path) : undefined;
+    const r = replay(clip, dets, skip, info.fps ?? clip.fps, counterOptions, samplers);
     found = r.crossings.map((c) => ({ line: c.line, direction: c.direction, t: (c.frame - 1) / clip.fps, id: c.track }));
     tracks = r.tracks;
     note = `${mode}, ${dets.length} frames`;
@@ -108,9 +121,17 @@ function printOutcome(clip: Clip, skip: number, o: Outcome): CrossingScore[] {
 
 async function main(): Promise<void> {
   if (!['worker', 'replay', 'gt'].includes(mode)) throw new Error(`--mode must be worker, replay or gt, got "${mode}"`);
+  if (mode === 'worker' && argOf('--options')) throw new Error('--options needs --mode replay or gt (the worker takes its own defaults)');
   const ffmpeg = await resolveFfmpeg();
-  const clips = clipNames.map((name) => loadClip(name, ffmpeg.path));
-  console.log(`bench:count --mode ${mode}${detectorArgs.length ? ` ${detectorArgs.join(' ')}` : ''}; crossings matched within ±${TOLERANCE_SECONDS} s`);
+  const rule = (argOf('--truth') ?? 'documented') as TruthRule;
+  if (rule !== 'documented' && rule !== 'visible') throw new Error(`--truth must be documented or visible, got "${String(rule)}"`);
+  const lineSet = argOf('--lines') ?? 'bench';
+  if (lineSet !== 'bench' && lineSet !== 'dense') throw new Error(`--lines must be bench or dense, got "${lineSet}"`);
+  const clips = clipNames.map((name) => loadClip(name, ffmpeg.path, rule, lineSet === 'dense'));
+  console.log(
+    `bench:count --mode ${mode}${detectorArgs.length ? ` ${detectorArgs.join(' ')}` : ''}${argOf('--options') ? ` --options ${argOf('--options')}` : ''}; ` +
+      `truth: ${rule} boxes; ${lineSet} lines; crossings matched within ±${TOLERANCE_SECONDS} s`,
+  );
   const summary: { clip: string; skip: number; score: CrossingScore; mot: MotMetrics }[] = [];
   for (const skip of skips) {
     for (const clip of clips) {

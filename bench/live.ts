@@ -9,14 +9,16 @@
  *   npm run bench:live -- 8 [--seconds 60 --warmup 15 --skip 5]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProgressEvent, WorkerEvent } from '../src/protocol/events.js';
 import { LineSplitter } from '../src/protocol/ndjson.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
+import { listening, serve } from '../test/live-stream.js';
+import { descendants } from '../test/real-clips.js';
+import { freePort } from '../test/worker-harness.js';
 import { DATA } from './clips.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -45,44 +47,6 @@ function makeStream(ffmpeg: string): string {
   return file;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-/** Whether something listens on the port, from /proc (a test connection would use up a one-client server). */
-function listening(port: number): boolean {
-  const hex = port.toString(16).toUpperCase().padStart(4, '0');
-  return readFileSync('/proc/net/tcp', 'utf8').split('\n').some((r) => r.includes(`:${hex} 00000000:0000 0A`));
-}
-
-function serve(ffmpeg: string, stream: string, port: number): ChildProcess {
-  return spawn(ffmpeg, ['-nostdin', '-loglevel', 'quiet', '-re', '-stream_loop', '-1', '-i', stream, '-c', 'copy', '-f', 'mpegts', '-listen', '1',
-    `http://127.0.0.1:${port}/cam`], { stdio: 'ignore' });
-}
-
-/** The process and all its descendants, from /proc. */
-function tree(pid: number): number[] {
-  const parents = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // Gone while we looked.
-    }
-  }
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) for (const [child, parent] of parents) if (parent === out[i]) out.push(child);
-  return out;
-}
-
 /** CPU seconds (user + system) and resident MB of one process, or null once it is gone. */
 function usage(pid: number): { cpu: number; rssMb: number } | null {
   try {
@@ -106,10 +70,10 @@ async function main(): Promise<void> {
     ports.push(port);
     servers.push(serve(ffmpeg, stream, port));
   }
-  while (!ports.every(listening)) await new Promise((r) => setTimeout(r, 50));
+  await Promise.all(ports.map((p) => listening(p, 10_000)));
 
   const loadStart = loadavg();
-  const sources = ports.flatMap((p) => ['--source', `http://127.0.0.1:${p}/cam`]);
+  const sources = ports.flatMap((p) => ['--source', `http://127.0.0.1:${p}/x`]);
   const run = spawn(process.execPath, [path.join(root, 'bin/pcount-tui.js'), 'run', '--no-tui', '--worker-count', String(cameras), '--skip-frames',
     String(skip), '--line', '0.5,0,0.5,1,line', ...sources], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CI: '1' } });
   const started = performance.now();
@@ -131,7 +95,7 @@ async function main(): Promise<void> {
   let peakRss = 0;
   const sample = () => {
     let rss = 0;
-    for (const pid of tree(run.pid!)) {
+    for (const pid of [run.pid!, ...descendants(run.pid!).map((d) => d.pid)]) {
       const u = usage(pid);
       if (!u) continue;
       cpuOf.set(pid, u.cpu);

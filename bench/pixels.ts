@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { DEFAULT_LINE } from '../src/config/defaults.js';
+import { DEFAULT_LINE } from '../src/sources/lines.js';
 import { planCrops, pixelBudget, MAX_SCALE, MIN_SCALE, STRIDE, TARGET_HEIGHT, DEFAULT_MAX_TILE, type Tile } from '../src/vision/crop-plan.js';
 import { PersonHeightModel } from '../src/vision/person-heights.js';
 import { YuvResampler, type YuvFrame } from '../src/vision/resample.js';

@@ -23,7 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineSplitter } from '../src/protocol/ndjson.js';
 import type { DoneEvent, WorkerEvent } from '../src/protocol/events.js';
-import { DEFAULT_LINE } from '../src/config/defaults.js';
+import { DEFAULT_LINE } from '../src/sources/lines.js';
 import { DEFAULT_MAX_TILE } from '../src/vision/crop-plan.js';
 import type { YuvFrame } from '../src/vision/resample.js';
 import { newCrops } from '../src/worker/crops.js';

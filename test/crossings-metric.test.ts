@@ -53,13 +53,14 @@ test('pooled scores weigh every crossing the same; empty truth and empty finding
 });
 
 test('truth crossings: the counting rule on annotated boxes, frame f at (f − 1) / fps seconds', () => {
-  // Person 1 walks right to left across x = 50 (in) between frames 3 and 4; person 2 stays on the right.
+  // Person 1 walks right to left (in); its feet cross x = 50 halfway between frames 3 (x = 55) and 4 (x = 45), at
+  // t = 0.25 s. Person 2 stays on the right.
   const boxes = [1, 2, 3, 4, 5].flatMap((f) => [
     { frame: f, id: 1, box: [80 - f * 10, 20, 10, 40] as [number, number, number, number] },
     { frame: f, id: 2, box: [80, 20, 10, 40] as [number, number, number, number] },
   ]);
   const c = truthCrossings(boxes, [{ name: 'mid', points: [0.5, 0, 0.5, 1] }], { width: 100, height: 100 }, 10);
-  assert.deepEqual(c, [{ line: 'mid', direction: 'in', t: 0.3, id: 1 }]);
+  assert.deepEqual(c, [{ line: 'mid', direction: 'in', t: 0.25, id: 1 }]);
 });
 
 test('MOT17 ground truth: pedestrians are evaluated, distractors ignored, occluders and vehicles left out', () => {

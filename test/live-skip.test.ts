@@ -1,33 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { yuv420Size } from '../src/vision/resample.js';
-import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
-import { openSource, type Frame } from '../src/worker/source.js';
-import { freePort, listening, makeTsClip, serve } from './live-stream.js';
-import path from 'node:path';
-import { repoRoot, within } from './worker-harness.js';
-
-/** The first 480 frames of vtest.avi (test/fixtures/footage/README.md). */
-const VTEST_CUT = path.join(repoRoot, 'test/fixtures/footage/vtest-480.avi');
+import type { Frame } from '../src/worker/source.js';
+import { ffmpeg, vtest } from './footage.js';
+import { makeTsClip, openServedSource } from './live-stream.js';
+import { waitUntil, within } from './worker-harness.js';
 
 test('a live source with --skip-frames 5 gets only every 5th frame from ffmpeg and fills in the 4 after each', { timeout: 60_000 }, async (t) => {
-  const ffmpeg = await resolveFfmpeg();
-  const clip = makeTsClip(ffmpeg.path, VTEST_CUT, 100);
-  const port = await freePort();
-  const server = serve(ffmpeg.path, clip, port);
-  t.after(() => server.kill('SIGKILL'));
-  await listening(port, 5000);
-  const source = await openSource({
-    source: `http://127.0.0.1:${port}/x`,
-    live: true,
-    ffmpeg,
-    maxSide: 1920,
-    skipFrames: 5,
-    stallTimeoutMs: 5000,
-    onReconnect: () => undefined,
-    onLog: () => undefined,
-  });
-  t.after(() => source.close());
+  const source = await openServedSource(t, makeTsClip(ffmpeg, vtest, 100), 5);
 
   const frames: Frame[] = [];
   while (frames.length < 16) {
@@ -53,7 +33,7 @@ test('a live source with --skip-frames 5 gets only every 5th frame from ffmpeg a
   assert.equal(source.dropped, 0);
 
   // A busy consumer: the frames superseded meanwhile drop 5 each, and numbering jumps over them.
-  await new Promise((r) => setTimeout(r, 2000));
+  await waitUntil(() => source.dropped >= 5, 10_000, 'a frame superseded while the consumer is away');
   const last = frames.at(-1)!;
   let next = await within(source.next(), 5_000, 'the frame after the pause');
   while (next && !next.detect) next = await within(source.next(), 5_000, 'the next frame with pixels');

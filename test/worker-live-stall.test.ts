@@ -5,8 +5,8 @@ import { matchCrossings, truthCrossings, type TimedCrossing } from '../src/metri
 import { readMotFile } from '../src/metrics/gt.js';
 import type { CrossingEvent, DoneEvent, TracksEvent } from '../src/protocol/events.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
-import { freePort, listening, makeTsClip, serve } from './live-stream.js';
-import { killLater, repoRoot, spawnWorker, within, type WorkerChild } from './worker-harness.js';
+import { listening, makeTsClip, serve } from './live-stream.js';
+import { freePort, killLater, repoRoot, spawnWorker, within, type WorkerChild } from './worker-harness.js';
 
 const footage = path.join(repoRoot, 'test/fixtures/footage');
 const LINE = { name: 'mid', points: [0.5, 0, 0.5, 1] as [number, number, number, number] };

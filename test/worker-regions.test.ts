@@ -1,12 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import type { CropsEvent, ErrorEvent, HelloEvent } from '../src/protocol/events.js';
 import { validateEvent } from '../src/protocol/validate.js';
-import { repoRoot, runWorkerCli } from './worker-harness.js';
-
-/** 140 frames of MOT17-09, 1920×1080 (test/fixtures/footage/README.md). */
-const CUT = path.join(repoRoot, 'test/fixtures/footage/mot17-09-141-280.mp4');
+import { mot17Cut as CUT } from './footage.js';
+import { runWorkerCli } from './worker-harness.js';
 
 async function helloOf(args: string[]): Promise<{ hello: HelloEvent; crops: CropsEvent[] }> {
   const r = await runWorkerCli(['--source', CUT, ...args], 120_000);

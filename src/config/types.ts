@@ -1,3 +1,5 @@
+import type { DetectRegionSetting } from '../vision/detect-region.js';
+
 /** The config file as written (see config/pcount.schema.json). */
 
 /** A counting line: x1, y1, x2, y2 as fractions of the frame width and height. */
@@ -17,19 +19,29 @@ export interface TaskOverrides {
   anchor?: 'bottom' | 'center';
   stall_timeout?: number;
   /** Where the detector looks: bands around the lines, the whole frame, or rectangles [x, y, w, h] in fractions. */
-  detect_region?: 'auto' | 'full' | [number, number, number, number][];
+  detect_region?: DetectRegionSetting;
 }
 
-export interface TaskConfig extends TaskOverrides {
+/** How the parent keeps a task's occupancy (not the worker's business: the store applies them). */
+export interface OccupancyRules {
+  /** "HH:MM" local time at which occupancy goes back to zero every day. */
+  occupancy_reset?: string;
+  /** Occupancy never goes below this. */
+  occupancy_floor?: number;
+}
+
+export interface TaskConfig extends TaskOverrides, OccupancyRules {
   id: string;
   source: string;
   lines: LineConfig[];
 }
 
-export interface ParallelConfig extends TaskOverrides {
+export interface ParallelConfig extends TaskOverrides, OccupancyRules {
   worker_count?: number;
   result_output?: string;
   log_level?: LogLevelName;
+  /** The SQLite store (default `<result_output>/pcount.db`), relative to the config file. */
+  store?: string;
 }
 
 export interface PcountConfig {
@@ -56,15 +68,13 @@ export interface TaskSpec {
   /** Absolute path for files; URLs and devices unchanged. */
   source: string;
   lines: LineConfig[];
-  skipFrames: number;
-  confidence: number;
-  model?: string;
-  modelFormat?: string;
-  inputSize?: string;
-  anchor?: string;
-  stallTimeout?: number;
-  /** As the worker's `--detect-region` takes it: auto, full or x,y,w,h[;…]. */
-  detectRegion?: string;
+  /**
+   * The task options (see TASK_OPTIONS) from the command line, else the task, else `parallel_config`; `skip_frames`
+   * and `confidence` always set, `model` an absolute path. Unset ones take the worker's defaults.
+   */
+  options: TaskOverrides & { skip_frames: number; confidence: number };
+  occupancyReset?: string;
+  occupancyFloor?: number;
 }
 
 export type WorkerLogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -77,4 +87,6 @@ export interface RunConfig {
   resultOutput: string;
   logLevel: WorkerLogLevel;
   tasks: TaskSpec[];
+  /** Absolute path of the SQLite store. */
+  storePath: string;
 }

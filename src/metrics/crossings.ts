@@ -134,3 +134,13 @@ export function truthCrossings(
   }
   return found;
 }
+
+/**
+ * A box cut to the picture. Annotations extend the box of a person whose feet are below the frame beyond it, which puts
+ * the anchor outside the picture where a line that ends at the frame edge is not; a camera sees that person cross.
+ */
+export function cutToPicture(box: Box, frame: { width: number; height: number }): Box {
+  const x0 = Math.max(0, box[0]);
+  const y0 = Math.max(0, box[1]);
+  return [x0, y0, Math.min(frame.width, box[0] + box[2]) - x0, Math.min(frame.height, box[1] + box[3]) - y0];
+}

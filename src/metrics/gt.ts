@@ -8,6 +8,8 @@ export interface MotRow {
   box: Box;
   /** gt.txt: 1 = person to evaluate, 0 = ignore region. Result files: the tracker's score. */
   conf: number;
+  /** MOT17 only: the visible fraction of the person (0..1). */
+  visibility?: number;
 }
 
 /** Parse MOTChallenge text. `source` names the input in error messages. Blank lines are skipped. */
@@ -77,7 +79,8 @@ export function parseMot17(text: string, source: string): MotRow[] {
     if (fields.length < 8 || !Number.isInteger(cls)) {
       throw new Error(`${source}: row ${i + 1} has no MOT17 class (8th field), got "${fields[7] ?? ''}"`);
     }
-    if (row.conf === 1 && cls === 1) out.push(row);
+    const visibility = Number(fields[8]);
+    if (row.conf === 1 && cls === 1) out.push(Number.isFinite(visibility) ? { ...row, visibility } : row);
     else if (MOT17_DISTRACTOR_CLASSES.has(cls)) out.push({ ...row, conf: 0 });
   });
   return out;

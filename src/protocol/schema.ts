@@ -104,6 +104,7 @@ export const eventSchemas: Record<string, Schema> = {
     { detections: int() },
   ),
   crossing: event('crossing', 'One person crossed one line.', {
+    seq: { type: 'integer', minimum: 1, description: 'consecutive from 1 over the crossings of one worker process' },
     line: str,
     track: int(),
     direction: { enum: ['in', 'out'] },

@@ -1,51 +1,35 @@
 import type { DetectRegion } from './crop-plan.js';
 
 /**
- * `detect_region` as written in a config (`"auto"`, `"full"` or `[[x, y, w, h], …]`) or on the command line
- * (`auto`, `full`, `x,y,w,h[;x,y,w,h…]`), in fractions of the frame. Each problem is a message naming the value.
+ * `detect_region` as a config holds it (`"auto"`, `"full"` or `[[x, y, w, h], …]` in fractions of the frame), and the
+ * same as text, the form of `--detect-region` (`auto`, `full`, `x,y,w,h[;x,y,w,h…]`). Parsing the text is the job of
+ * config/values.ts; the checks of the rectangles live here, shared by the flag and the config.
  */
-
-export type RegionResult = { ok: true; region: DetectRegion } | { ok: false; message: string };
+export type DetectRegionSetting = 'auto' | 'full' | [number, number, number, number][];
 
 const EPS = 1e-9;
 
-/** Checks rectangles given as numbers: four each, inside the frame, not empty. */
-export function checkRects(rects: readonly (readonly number[])[], show: (i: number) => string): RegionResult {
-  if (rects.length === 0) return { ok: false, message: 'is an empty list of rectangles (use "auto", "full" or at least one [x, y, w, h])' };
+/** Why rectangles cannot be a detect region (empty list, not four numbers, empty, outside the frame), or null. */
+export function rectsProblem(rects: readonly (readonly unknown[])[], show: (i: number) => string): string | null {
+  if (rects.length === 0) return 'is an empty list of rectangles (use "auto", "full" or at least one [x, y, w, h])';
   for (let i = 0; i < rects.length; i++) {
     const r = rects[i];
-    if (r.length !== 4 || r.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
-      return { ok: false, message: `rectangle ${show(i)} is not four numbers x,y,w,h` };
-    }
-    const [x, y, w, h] = r;
-    if (!(w > 0 && h > 0)) return { ok: false, message: `rectangle ${show(i)} is empty (width and height must be > 0)` };
+    if (r.length !== 4 || r.some((v) => typeof v !== 'number' || !Number.isFinite(v))) return `rectangle ${show(i)} is not four numbers x,y,w,h`;
+    const [x, y, w, h] = r as number[];
+    if (!(w > 0 && h > 0)) return `rectangle ${show(i)} is empty (width and height must be > 0)`;
     if (x < 0 || y < 0 || x + w > 1 + EPS || y + h > 1 + EPS) {
-      return { ok: false, message: `rectangle ${show(i)} reaches outside the frame (x, y ≥ 0 and x + w, y + h ≤ 1, in fractions of the frame)` };
+      return `rectangle ${show(i)} reaches outside the frame (x, y ≥ 0 and x + w, y + h ≤ 1, in fractions of the frame)`;
     }
   }
-  return { ok: true, region: { kind: 'rects', rects: rects.map((r) => [r[0], r[1], r[2], r[3]]) } };
+  return null;
 }
 
-/** `--detect-region auto|full|x,y,w,h[;x,y,w,h…]`. */
-export function parseDetectRegion(text: string): RegionResult {
-  const t = text.trim();
-  if (t === 'auto' || t === 'full') return { ok: true, region: { kind: t } };
-  if (t === '') return { ok: false, message: `--detect-region '${text}' is empty (expected auto, full or x,y,w,h[;x,y,w,h…])` };
-  const parts = t.split(';').map((p) => p.trim());
-  const rects: number[][] = [];
-  for (const p of parts) {
-    const fields = p.split(',');
-    const nums = fields.map((f) => (f.trim() === '' ? NaN : Number(f)));
-    if (fields.length !== 4 || nums.some((n) => !Number.isFinite(n))) {
-      return { ok: false, message: `--detect-region '${text}': '${p}' is not x,y,w,h (expected auto, full or x,y,w,h[;x,y,w,h…] in fractions of the frame)` };
-    }
-    rects.push(nums);
-  }
-  const checked = checkRects(rects, (i) => `'${parts[i]}'`);
-  return checked.ok ? checked : { ok: false, message: `--detect-region '${text}': ${checked.message}` };
+/** The setting as the crop planner takes it. */
+export function toDetectRegion(setting: DetectRegionSetting): DetectRegion {
+  return typeof setting === 'string' ? { kind: setting } : { kind: 'rects', rects: setting.map((r) => [r[0], r[1], r[2], r[3]]) };
 }
 
-/** The config value (already of the schema's shape) → the same form the command line takes, for the worker. */
-export function detectRegionArg(value: 'auto' | 'full' | number[][]): string {
-  return typeof value === 'string' ? value : value.map((r) => r.join(',')).join(';');
+/** The setting as `--detect-region` takes it: what the parent passes to the worker. */
+export function detectRegionText(setting: DetectRegionSetting): string {
+  return typeof setting === 'string' ? setting : setting.map((r) => r.join(',')).join(';');
 }

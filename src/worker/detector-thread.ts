@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { disableOrtTelemetry } from '../models/telemetry.js';
 import type { Tile } from '../vision/crop-plan.js';
 import type { YuvFrame } from '../vision/resample.js';
 import type { MergedDetection } from '../vision/tile-merge.js';
@@ -19,6 +20,7 @@ const MAX_IN_FLIGHT = 2;
  * through a small pool of shared buffers, so nothing frame-sized is allocated per frame.
  */
 export function createThreadedDetector(opts: DetectorOptions): Promise<DetectorHandle> {
+  disableOrtTelemetry();
   const thread = new Worker(new URL('./detector-thread-entry.js', import.meta.url), { workerData: opts, stdout: true });
   // The thread's stdout is not the worker's stdout (that carries only events): whatever it prints goes to stderr.
   thread.stdout.pipe(process.stderr, { end: false });
