@@ -229,16 +229,15 @@ async function workerBench(runs: Map<Variant, Run[]>): Promise<void> {
   console.log(`  one picture alone: ${ms.toFixed(2)} ms of the worker's main thread (median of 200), ${((ms * 2) / 10).toFixed(2)} % of a core at 2 a second`);
 }
 
-/** A picture from a real frame as the worker has it (the detector's input: long side 384, as for centernet), timed alone. */
+/** A picture from a real frame as the worker has it (yuv420p at the source's size, as the crop planner reads it), timed alone. */
 async function pictureMs(): Promise<number> {
   const ffmpeg = await resolveFfmpeg({});
   const info = await probeSource({ ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: source });
-  const g = letterbox(info.width, info.height, 384, Math.ceil((384 * info.height) / info.width / 32) * 32, 'top-left');
-  const reader = openFrames({ ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: source, output: toFrameLayout(g, 0), maxFrames: 1 });
+  const reader = openFrames({ ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: source, output: { kind: 'native', maxSide: Math.max(info.width, info.height) }, maxFrames: 1 });
   const raw = await reader.next();
   reader.close();
   if (!raw) throw new Error('no frame');
-  const frame = { number: 1, pts: 0, detect: true, data: raw.data, geometry: g };
+  const frame = { number: 1, pts: 0, detect: true, data: raw.data, width: raw.width, height: raw.height };
   const tap = new PreviewTap();
   const times: number[] = [];
   for (let i = 0; i < 220; i++) {

@@ -26,6 +26,21 @@ function closed(required: Record<string, Schema>, description: string, optional:
 
 const lineCount = closed({ name: str, in: int(), out: int() }, 'Counts of one named line.');
 
+const rect = { x: num(0), y: num(0), w: num(0), h: num(0), scale: num(0) };
+const cropsFields: Record<string, Schema> = {
+  detect_region: {
+    anyOf: [{ enum: ['auto', 'full'] }, { type: 'array', minItems: 1, items: { type: 'array', items: { type: 'number' }, minItems: 4, maxItems: 4 } }],
+  },
+  target_height: num(0),
+  heights_from: { enum: ['prior', 'people'] },
+  regions: { type: 'array', items: closed(rect, 'A region of the source frame (source pixels) and its scale (model-input pixels per pixel).') },
+  tiles: {
+    type: 'array',
+    minItems: 1,
+    items: closed({ ...rect, input_width: int(1), input_height: int(1) }, 'One model run: a rectangle of the source frame resized by `scale` into an input of this size.'),
+  },
+};
+
 function event(type: string, description: string, fields: Record<string, Schema>, optional: Record<string, Schema> = {}): Schema {
   return closed(
     {
@@ -64,6 +79,11 @@ export const eventSchemas: Record<string, Schema> = {
     },
     skip_frames: int(1),
     anchor: { enum: ['bottom', 'center'] },
+    crops: closed(cropsFields, 'Where the detector looks and at what scale, as first planned.'),
+  }),
+  crops: event('crops', 'The crop plan changed (learned person heights, new lines, or a new frame size).', {
+    reason: { enum: ['people', 'lines', 'frame size'] },
+    ...cropsFields,
   }),
   progress: event('progress', 'About once a second while frames flow.', {
     frame: int(),
@@ -78,6 +98,7 @@ export const eventSchemas: Record<string, Schema> = {
     lines: { type: 'array', items: lineCount },
   }, {
     detect_ms: { ...num(0), description: 'mean time from handing a frame to the detector to its detections, over the interval' },
+    detections: int(),
   }),
   crossing: event('crossing', 'One person crossed one line.', {
     seq: { type: 'integer', minimum: 1, description: 'consecutive from 1 over the crossings of one worker process' },

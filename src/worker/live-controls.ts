@@ -27,19 +27,23 @@ export class LiveControls {
     this.requested = command.lines.map((l) => ({ name: l.name, points: [...l.points] as LineSpec['points'] }));
   }
 
-  /** Applies requested lines before the next frame is counted; a bad set is refused with a non-fatal BAD_LINE. */
-  applyPending(counter: PeopleCounter, frame: number, size: { width: number; height: number }, emit: Emitter): void {
+  /**
+   * Applies requested lines before the next frame is counted; a bad set is refused with a non-fatal BAD_LINE.
+   * Returns the lines applied (the crop plan follows them), or null when nothing changed.
+   */
+  applyPending(counter: PeopleCounter, frame: number, size: { width: number; height: number }, emit: Emitter): readonly LineSpec[] | null {
     const lines = this.requested;
-    if (!lines) return;
+    if (!lines) return null;
     this.requested = null;
     try {
       counter.setLines(lines, size);
     } catch (err) {
       emit.emit({ type: 'error', code: 'BAD_LINE', message: `lines not changed: ${(err as Error).message}`, fatal: false });
-      return;
+      return null;
     }
     this.current = lines;
     emit.emit({ type: 'lines', frame, lines: lines.map((l) => ({ name: l.name, points: l.points })) });
+    return lines;
   }
 
   /** A preview event after a counted frame, when the parent wants one now. */

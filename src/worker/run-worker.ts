@@ -1,10 +1,14 @@
 import type { Readable, Writable } from 'node:stream';
-import type { DoneReason, LineCount, LogLevel } from '../protocol/events.js';
+import type { CropsEvent, DoneReason, LineCount, LogLevel } from '../protocol/events.js';
 import { NdjsonWriter } from '../protocol/ndjson.js';
 import { redactSource } from '../sources/credentials.js';
 import type { AnchorMode } from '../vision/geometry.js';
 import { PeopleCounter } from '../vision/people-counter.js';
-import type { Detection, LineSpec } from '../vision/types.js';
+import { AdaptiveCrops } from '../vision/adaptive-crops.js';
+import type { DetectRegion } from '../vision/crop-plan.js';
+import type { MergedDetection } from '../vision/tile-merge.js';
+import type { LineSpec } from '../vision/types.js';
+import { cropsInfo, newCrops, toSource, type CropsSetup } from './crops.js';
 import type { DetectorHandle } from './detector-thread.js';
 import { Emitter } from './emitter.js';
 import { toWorkerError, type ErrorCode } from './errors.js';
@@ -21,6 +25,7 @@ export interface WorkerConfig extends Omit<SetupOptions, 'log' | 'onReconnect' |
   task: string;
   lines: LineSpec[];
   anchor: AnchorMode;
+  detectRegion: DetectRegion;
   logLevel: LogLevel;
   /** Write a `tracks` event after every frame (benchmarks). */
   emitTracks: boolean;
@@ -33,7 +38,7 @@ export interface WorkerIO {
   stdin: Readable | null;
 }
 
-const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['BAD_LINE', 'BAD_ARGUMENT', 'BAD_MODEL_FORMAT', 'BAD_INPUT_SIZE']);
+const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['BAD_LINE', 'BAD_ARGUMENT', 'BAD_MODEL_FORMAT', 'BAD_INPUT_SIZE', 'BAD_DETECT_REGION']);
 
 /** Exit status for a fatal error: 2 for bad arguments (like yargs' own usage errors), 1 for everything else. */
 export function exitCodeFor(code: ErrorCode): number {
@@ -42,7 +47,9 @@ export function exitCodeFor(code: ErrorCode): number {
 
 interface Counting {
   counter: PeopleCounter;
+  crops: AdaptiveCrops;
   frames: number;
+  detections: number;
   startedAt: number;
   /** Crossing events written so far (the last `seq`). */
   seq: number;
@@ -78,16 +85,19 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
       onStop: (listener) => stop.onStop(listener),
     });
     const source = opened.source;
-    emitHello(emit, cfg, opened);
+    const crops = newCrops(cropsSetup(cfg, opened), source.frameSize);
+    emitHello(emit, cfg, opened, crops);
     emit.releaseLogs();
     counting = {
       counter: new PeopleCounter(cfg.lines, opened.source.info, { counter: { anchor: cfg.anchor } }),
+      crops,
       frames: 0,
+      detections: 0,
       startedAt: performance.now(),
       seq: 0,
       baseline: null,
     };
-    await countFrames({ cfg, emit, stop, detector: opened.detector, source, c: counting, controls });
+    await countFrames({ cfg, emit, stop, detector: opened.detector, source, opened, c: counting, controls });
     if (stop.reason && stop.reason !== 'stdout closed') emit.log('info', `stopped (${stop.reason})`);
     emitDone(emit, counting, source.dropped, stop.stopped || reachedMaxFrames(cfg, counting) ? 'stopped' : 'end');
     return 0;
@@ -120,6 +130,7 @@ interface LoopContext {
   stop: StopController;
   detector: DetectorHandle;
   source: FrameSource;
+  opened: Opened;
   c: Counting;
   controls: LiveControls;
 }
@@ -131,6 +142,7 @@ async function countFrames(ctx: LoopContext): Promise<void> {
     {
       frames: () => c.frames,
       dropped: () => source.dropped,
+      detections: () => c.detections,
       counts: () => reportedCounts(c),
       detectMs: () => latency.take(),
     },
@@ -147,8 +159,8 @@ async function countFrames(ctx: LoopContext): Promise<void> {
 
 interface FrameInHand {
   frame: Frame;
-  /** Pending detections on detection frames, null on frames where tracks are only predicted. */
-  detections: Promise<Detection[]> | null;
+  /** Pending detections (frame pixels) on detection frames, null on frames where tracks are only predicted. */
+  detections: Promise<MergedDetection[]> | null;
 }
 
 async function frameLoop(ctx: LoopContext, reporter: ProgressReporter, latency: MeanOver): Promise<void> {
@@ -159,7 +171,11 @@ async function frameLoop(ctx: LoopContext, reporter: ProgressReporter, latency: 
     const frame = await source.next();
     if (!frame) return null;
     fetched += 1;
-    const detections = frame.detect ? detector.detect(frame.data, frame.geometry) : null;
+    if (frame.detect && (frame.width !== c.crops.frame.width || frame.height !== c.crops.frame.height)) {
+      c.crops = newCrops(cropsSetup(cfg, ctx.opened, controls.lines), frame);
+      emitCrops(emit, cfg, ctx.opened, c.crops, 'frame size');
+    }
+    const detections = frame.detect ? detector.detectTiles({ width: frame.width, height: frame.height, data: frame.data }, c.crops.plan.tiles) : null;
     const sent = performance.now();
     // Awaited later, in order; until then a failure must not count as unhandled.
     detections?.then(() => latency.add(performance.now() - sent)).catch(() => undefined);
@@ -171,12 +187,22 @@ async function frameLoop(ctx: LoopContext, reporter: ProgressReporter, latency: 
   while (current) {
     const next = await fetch();
     const { frame } = current;
-    controls.applyPending(c.counter, frame.number, source.info, emit);
+    const switched = controls.applyPending(c.counter, frame.number, source.info, emit);
+    if (switched) {
+      c.crops.setLines(switched);
+      emitCrops(emit, cfg, ctx.opened, c.crops, 'lines');
+    }
     // Warm-up frames before --start-frame are tracked but not counted: their crossings were stored by the run resumed.
     if (!c.baseline && frame.number >= (cfg.startFrame ?? 1)) c.baseline = c.counter.counts();
-    const step = current.detections
-      ? c.counter.detections(await current.detections, frame.number, frame.pts)
-      : c.counter.predict(frame.pts);
+    let step;
+    if (current.detections) {
+      const found = c.crops.plausible(await current.detections);
+      c.detections += found.length;
+      if (c.crops.update(found)) emitCrops(emit, cfg, ctx.opened, c.crops, 'people');
+      step = c.counter.detections(toSource(found, frame, source.info), frame.number, frame.pts);
+    } else {
+      step = c.counter.predict(frame.pts);
+    }
     c.frames += 1;
     const visible = step.tracks.filter((t) => t.state === 'confirmed');
     reporter.frameDone(frame.number, frame.pts, visible.length);
@@ -199,7 +225,7 @@ async function frameLoop(ctx: LoopContext, reporter: ProgressReporter, latency: 
   }
 }
 
-function emitHello(emit: Emitter, cfg: WorkerConfig, o: Opened): void {
+function emitHello(emit: Emitter, cfg: WorkerConfig, o: Opened, crops: AdaptiveCrops): void {
   const { info } = o.source;
   emit.emit({
     type: 'hello',
@@ -215,7 +241,19 @@ function emitHello(emit: Emitter, cfg: WorkerConfig, o: Opened): void {
     lines: cfg.lines.map((l) => ({ name: l.name, points: l.points })),
     skip_frames: cfg.skipFrames,
     anchor: cfg.anchor,
+    crops: cropsInfo(cfg, crops, o.source.info),
   });
+}
+
+function emitCrops(emit: Emitter, cfg: WorkerConfig, o: Opened, crops: AdaptiveCrops, reason: CropsEvent['reason']): void {
+  const info = cropsInfo(cfg, crops, o.source.info);
+  emit.emit({ type: 'crops', reason, ...info });
+  emit.log('debug', `crops (${reason}): ${info.tiles.length} tile(s), scales ${[...new Set(info.tiles.map((t) => t.scale))].join(', ')}`);
+}
+
+/** `lines`: the lines in force, which the parent may have changed since the start. */
+function cropsSetup(cfg: WorkerConfig, o: Opened, lines: CropsSetup['lines'] = cfg.lines): CropsSetup {
+  return { ...cfg, lines, fps: o.source.info.fps, detector: o.detector };
 }
 
 function reachedMaxFrames(cfg: WorkerConfig, c: Counting): boolean {
