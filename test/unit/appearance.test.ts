@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { APPEARANCE_LENGTH, appearanceDistance, blendAppearance, describeAppearance, type PixelView } from '../src/vision/appearance.js';
-import { PeopleCounter } from '../src/vision/people-counter.js';
-import { Tracker } from '../src/vision/tracker.js';
-import type { Box, Detection } from '../src/vision/types.js';
+import { APPEARANCE_LENGTH, appearanceDistance, blendAppearance, describeAppearance, type PixelView } from '../../src/vision/appearance.js';
+import { PeopleCounter } from '../../src/vision/people-counter.js';
+import { Tracker } from '../../src/vision/tracker.js';
+import type { Box, Detection } from '../../src/vision/types.js';
 
 type Rgb = [number, number, number];
 

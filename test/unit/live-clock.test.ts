@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LiveClock, type ClockReading } from '../src/worker/live-clock.js';
+import { LiveClock, type ClockReading } from '../../src/worker/live-clock.js';
 
 /** Feeds (wall, media) pairs; returns the readings. */
 function feed(clock: LiveClock, frames: [wall: number, media: number][]): ClockReading[] {

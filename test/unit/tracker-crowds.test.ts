@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PeopleCounter } from '../src/vision/people-counter.js';
-import type { CrossingRecord } from '../src/vision/line-counter.js';
-import type { LineSpec } from '../src/vision/types.js';
-import { detect, rng, walkerBox, type Walker } from './synthetic-walk.js';
+import { PeopleCounter } from '../../src/vision/people-counter.js';
+import type { CrossingRecord } from '../../src/vision/line-counter.js';
+import type { LineSpec } from '../../src/vision/types.js';
+import { detect, rng, walkerBox, type Walker } from '../synthetic-walk.js';
 
 /**
  * The tracker and counter on synthetic crowds (plain arrays, detector-like jitter): what must hold at 2.5 to 30 frames

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { matchCrossings, poolScores, scoreMatch, truthCrossings, type TimedCrossing } from '../src/metrics/crossings.js';
-import { parseMot17 } from '../src/metrics/gt.js';
-import { evaluateMot } from '../src/metrics/mot.js';
+import { matchCrossings, poolScores, scoreMatch, truthCrossings, type TimedCrossing } from '../../src/metrics/crossings.js';
+import { parseMot17 } from '../../src/metrics/gt.js';
+import { evaluateMot } from '../../src/metrics/mot.js';
 
 const x = (line: string, direction: 'in' | 'out', t: number): TimedCrossing => ({ line, direction, t });
 
