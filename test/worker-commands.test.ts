@@ -43,6 +43,8 @@ function crossings(events: WorkerEvent[]): Seen[] {
 }
 
 const key = (c: Seen) => `${c.line} ${c.track} ${c.direction} ${c.frame}@${c.at}`;
+/** Track ids are numbered in the order tracks began, which differs when the crops before the switch differed. */
+const keyWithoutTrack = (c: Seen) => `${c.line} ${c.direction} ${c.frame}@${c.at}`;
 
 async function finished(w: WorkerChild): Promise<DoneEvent> {
   const exit = await within(w.exited, 240_000, 'worker exit');
@@ -76,10 +78,10 @@ test('lines switched mid-run: crossings before use the old lines, after the new 
   assert.deepEqual(early.map(key), crossings(before.events).filter((c) => c.at < F).map(key));
   assert.ok(early.length >= 2, `${early.length} crossings before the switch`);
   // After it (past a moment for the moved and new lines to learn which side people are on): as a worker that had the
-  // new lines from the start.
+  // new lines from the start (its crops followed those lines from the start, so its track ids may differ).
   const settle = F + 30;
   const late = all.filter((c) => c.at >= settle);
-  assert.deepEqual(late.map(key), crossings(after.events).filter((c) => c.at >= settle).map(key));
+  assert.deepEqual(late.map(keyWithoutTrack), crossings(after.events).filter((c) => c.at >= settle).map(keyWithoutTrack));
   assert.ok(late.some((c) => c.line === 'hall') && late.some((c) => c.line === 'door'), 'both new lines count');
   assert.ok(all.every((c) => c.at >= F || c.line === 'door'), 'hall counts nothing before it exists');
 
