@@ -5,6 +5,8 @@
  * documented here fails the tests instead of drifting silently.
  */
 
+import type { WorkerEventType } from './events.js';
+
 type Schema = Record<string, unknown>;
 
 const int = (minimum = 0): Schema => ({ type: 'integer', minimum });
@@ -55,7 +57,11 @@ function event(type: string, description: string, fields: Record<string, Schema>
   );
 }
 
-export const eventSchemas: Record<string, Schema> = {
+/**
+ * Keyed by the event types of `events.ts`: an event type without a schema, or a schema without an event type, does
+ * not compile.
+ */
+export const eventSchemas: Record<WorkerEventType, Schema> = {
   hello: event('hello', 'First event: what is being counted and with what.', {
     protocol: { const: 1 },
     source: str,
