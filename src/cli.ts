@@ -75,6 +75,17 @@ export async function main(args: string[]): Promise<number> {
       handle('detect'),
     )
     .command(
+      'faces <inputs..>',
+      'estimate gender and age of the faces in images (or folders of images): one NDJSON line per image',
+      (y) =>
+        y
+          .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'image files or folders' })
+          .option('aligned', { type: 'boolean', default: false, describe: 'each image is one aligned face chip: no face detection' })
+          .option('threads', { type: 'number', describe: 'onnxruntime intra-op threads (default 1)' })
+          .option('ffmpeg', { type: 'string', describe: 'path to the ffmpeg binary' }),
+      handle('faces'),
+    )
+    .command(
       'validate <file>',
       'check a config file and print every problem with its JSON path',
       (y) => y.positional('file', { type: 'string', demandOption: true }),

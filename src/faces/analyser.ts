@@ -1,0 +1,137 @@
+import * as ort from 'onnxruntime-node';
+import { BLAZEFACE_ONNX, FACERES_ONNX } from '../models/faces.js';
+import { resolveBuiltinModel } from '../models/registry.js';
+import { decodeBlazeface, DEFAULT_DECODE, type DecodeOptions, type FaceBox } from './blazeface.js';
+import { cropResize, type Region, type RgbImage } from './crop.js';
+import { FACE_CROP, type FaceView } from './estimate.js';
+
+/**
+ * The two face models in onnxruntime, batched: BlazeFace finds faces in whole images (or in regions of them),
+ * FaceRes reads gender and age from a crop around each face, given once as it is and once mirrored (the average of
+ * the two is steadier than either). Nothing here keeps a pixel after a call returns.
+ */
+export interface FaceAnalyserOptions {
+  /** onnxruntime intra-op threads per session (default 1: the analysis runs beside the counting). */
+  threads?: number;
+  sessionOverrides?: Partial<ort.InferenceSession.SessionOptions>;
+  decode?: DecodeOptions;
+  /** Also run FaceRes on the mirrored crop (default true). */
+  flip?: boolean;
+}
+
+/** Where to look for faces: an image, and optionally a region of it (default: all of it). */
+export interface DetectRequest {
+  image: RgbImage;
+  region?: Region;
+}
+
+/** A face to read: an image and the face's box in it (as BlazeFace gives it), or the whole image when aligned. */
+export interface DescribeRequest {
+  image: RgbImage;
+  /** A BlazeFace box: the crop around it is FACE_CROP times its size. Absent: the image is an aligned chip. */
+  box?: [number, number, number, number];
+}
+
+export function sessionOptions(threads: number): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+    logSeverityLevel: 3,
+  };
+}
+
+export class FaceAnalyser {
+  private constructor(
+    private readonly blazeface: ort.InferenceSession,
+    private readonly faceres: ort.InferenceSession,
+    private readonly o: FaceAnalyserOptions,
+  ) {}
+
+  /** Loads (building them first if needed) the built-in models; throws ModelError when they cannot be had. */
+  static async open(o: FaceAnalyserOptions = {}): Promise<FaceAnalyser> {
+    const threads = o.threads ?? 1;
+    const options = { ...sessionOptions(threads), ...o.sessionOverrides };
+    const [bf, fr] = await Promise.all([resolveBuiltinModel('blazeface'), resolveBuiltinModel('faceres')]);
+    const blazeface = await ort.InferenceSession.create(bf.path, options);
+    const faceres = await ort.InferenceSession.create(fr.path, options);
+    return new FaceAnalyser(blazeface, faceres, o);
+  }
+
+  /** Faces in each request, in image pixels, best first. */
+  async detect(requests: DetectRequest[]): Promise<FaceBox[][]> {
+    if (requests.length === 0) return [];
+    const size = BLAZEFACE_ONNX.size;
+    const plane = size * size * 3;
+    const input = new Float32Array(requests.length * plane);
+    const mappings = requests.map((r, k) => {
+      const [x, y, w, h] = r.region ?? [0, 0, r.image.width, r.image.height];
+      // A square around the region, centred, so that faces keep their shape; the outside is black.
+      const side = Math.max(w, h);
+      const x0 = x + (w - side) / 2;
+      const y0 = y + (h - side) / 2;
+      cropResize(r.image, [x0, y0, side, side], size, input, k * plane, { scale: 1 / 127.5, shift: -1, fill: 0 });
+      return { x0, y0, scale: side / size };
+    });
+    const out = await this.blazeface.run({ [BLAZEFACE_ONNX.input]: new ort.Tensor('float32', input, [requests.length, size, size, 3]) });
+    const grids = BLAZEFACE_ONNX.grids;
+    return mappings.map((mapping, k) => {
+      const scores = grids.map((g) => {
+        const t = out[g.scores].data as Float32Array;
+        const n = t.length / requests.length;
+        return t.subarray(k * n, (k + 1) * n);
+      });
+      const boxes = grids.map((g) => {
+        const t = out[g.boxes].data as Float32Array;
+        const n = t.length / requests.length;
+        return t.subarray(k * n, (k + 1) * n);
+      });
+      return decodeBlazeface({ scores, boxes }, mapping, this.o.decode ?? DEFAULT_DECODE);
+    });
+  }
+
+  /** FaceRes outputs for each face (both orientations averaged when flipping). */
+  async describe(requests: DescribeRequest[]): Promise<FaceView[]> {
+    if (requests.length === 0) return [];
+    const flip = this.o.flip ?? true;
+    const copies = flip ? 2 : 1;
+    const size = FACERES_ONNX.size;
+    const plane = size * size * 3;
+    const n = requests.length * copies;
+    const input = new Float32Array(n * plane);
+    requests.forEach((r, k) => {
+      const region = faceRegion(r);
+      for (let c = 0; c < copies; c++) cropResize(r.image, region, size, input, (k * copies + c) * plane, { flip: c === 1 });
+    });
+    const out = await this.faceres.run({ [FACERES_ONNX.input]: new ort.Tensor('float32', input, [n, size, size, 3]) });
+    const gender = out[FACERES_ONNX.gender].data as Float32Array;
+    const age = out[FACERES_ONNX.age].data as Float32Array;
+    const bins = FACERES_ONNX.ageBins;
+    return requests.map((_, k) => {
+      const male = new Float32Array(copies);
+      const ages = new Float32Array(bins);
+      for (let c = 0; c < copies; c++) {
+        const i = k * copies + c;
+        male[c] = gender[i];
+        for (let b = 0; b < bins; b++) ages[b] += age[i * bins + b] / copies;
+      }
+      return { male: Array.from(male), age: ages };
+    });
+  }
+
+  async release(): Promise<void> {
+    await Promise.all([this.blazeface.release(), this.faceres.release()]);
+  }
+}
+
+/** The square FaceRes sees: the whole chip for aligned faces, else FACE_CROP × the BlazeFace box, centred on it. */
+export function faceRegion(r: DescribeRequest): Region {
+  if (!r.box) return [0, 0, r.image.width, r.image.height];
+  const [x, y, w, h] = r.box;
+  const side = Math.max(w, h) * FACE_CROP.scale;
+  const cx = x + w / 2;
+  const cy = y + h / 2 + FACE_CROP.shiftY * h;
+  return [cx - side / 2, cy - side / 2, side, side];
+}

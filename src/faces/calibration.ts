@@ -1,0 +1,153 @@
+import type { RawEstimate } from './estimate.js';
+
+/**
+ * Maps FaceRes's raw numbers to calibrated ones: P(male) = sigmoid(scale · logit + bias), withheld within `withhold`
+ * of 0.5; age through a piecewise-linear curve. `npm run bench:demographics -- --fit` fits it on the development
+ * chips (and prints cross-validated figures, since the in-sample ones flatter it).
+ */
+export interface Calibration {
+  gender: { scale: number; bias: number; withhold: number };
+  age: { knots: [number, number][] };
+}
+
+export const IDENTITY_CALIBRATION: Calibration = { gender: { scale: 1, bias: 0, withhold: 0.05 }, age: { knots: [] } };
+
+export const CALIBRATION: Calibration = IDENTITY_CALIBRATION;
+
+export interface LabelledRaw {
+  raw: RawEstimate;
+  age: number;
+  male: boolean;
+}
+
+export interface FitOptions {
+  /** Raw ages where the age curve may bend. */
+  ageKnots: number[];
+  /** Largest share of faces the gender may withhold on the fitting set. */
+  maxWithheld: number;
+}
+
+export const DEFAULT_FIT: FitOptions = { ageKnots: [0, 15, 25, 35, 45, 60, 80], maxWithheld: 0.08 };
+
+export function fitCalibration(samples: readonly LabelledRaw[], o: FitOptions = DEFAULT_FIT): Calibration {
+  const { scale, bias } = fitLogistic(samples.map((s) => s.raw.maleLogit), samples.map((s) => s.male));
+  const probs = samples.map((s) => 1 / (1 + Math.exp(-(scale * s.raw.maleLogit + bias))));
+  return {
+    gender: { scale, bias, withhold: fitWithhold(probs, samples.map((s) => s.male), o.maxWithheld) },
+    age: { knots: fitAgeCurve(samples.map((s) => s.raw.age), samples.map((s) => s.age), o.ageKnots) },
+  };
+}
+
+/** Logistic regression on one feature (Newton's method, a little ridge so separable data stays finite). */
+export function fitLogistic(x: readonly number[], y: readonly boolean[]): { scale: number; bias: number } {
+  let a = 1;
+  let b = 0;
+  const ridge = 1e-3;
+  for (let it = 0; it < 50; it++) {
+    let ga = -ridge * (a - 1);
+    let gb = 0;
+    let haa = ridge;
+    let hab = 0;
+    let hbb = 1e-9;
+    x.forEach((xi, i) => {
+      const p = 1 / (1 + Math.exp(-(a * xi + b)));
+      const r = (y[i] ? 1 : 0) - p;
+      const w = p * (1 - p);
+      ga += r * xi;
+      gb += r;
+      haa += w * xi * xi;
+      hab += w * xi;
+      hbb += w;
+    });
+    const det = haa * hbb - hab * hab;
+    const da = (hbb * ga - hab * gb) / det;
+    const db = (haa * gb - hab * ga) / det;
+    a += da;
+    b += db;
+    if (Math.abs(da) + Math.abs(db) < 1e-9) break;
+  }
+  return { scale: a, bias: b };
+}
+
+/**
+ * The margin around 0.5 within which no gender is given: the one with the best accuracy on the decided faces among
+ * those withholding at most `maxWithheld` of them.
+ */
+export function fitWithhold(p: readonly number[], male: readonly boolean[], maxWithheld: number): number {
+  let best = { margin: 0, acc: -1 };
+  for (let m = 0; m <= 0.4; m += 0.005) {
+    let decided = 0;
+    let right = 0;
+    p.forEach((pi, i) => {
+      if (Math.abs(pi - 0.5) < m) return;
+      decided++;
+      if (pi > 0.5 === male[i]) right++;
+    });
+    if (1 - decided / p.length > maxWithheld) break;
+    const acc = right / decided;
+    if (acc > best.acc + 1e-9) best = { margin: Math.round(m * 1000) / 1000, acc };
+  }
+  return best.margin;
+}
+
+/**
+ * A continuous piecewise-linear curve through the given x knots that minimises the absolute error (least squares,
+ * then reweighted towards the median), kept non-decreasing.
+ */
+export function fitAgeCurve(raw: readonly number[], truth: readonly number[], xs: readonly number[]): [number, number][] {
+  const k = xs.length;
+  const basis = (v: number): number[] => {
+    const row = new Array<number>(k).fill(0);
+    let j = 0;
+    while (j < k - 2 && v > xs[j + 1]) j++;
+    const t = (v - xs[j]) / (xs[j + 1] - xs[j]);
+    row[j] = 1 - t;
+    row[j + 1] = t;
+    return row;
+  };
+  const rows = raw.map(basis);
+  let weights = raw.map(() => 1);
+  let ys = xs.map((x) => x);
+  for (let it = 0; it < 30; it++) {
+    const ata = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+    const atb = new Array<number>(k).fill(0);
+    rows.forEach((r, i) => {
+      for (let p = 0; p < k; p++) {
+        if (r[p] === 0) continue;
+        atb[p] += weights[i] * r[p] * truth[i];
+        for (let q = 0; q < k; q++) ata[p][q] += weights[i] * r[p] * r[q];
+      }
+    });
+    // A weak pull towards the identity keeps knots with no data where they were.
+    for (let p = 0; p < k; p++) {
+      ata[p][p] += 1e-3;
+      atb[p] += 1e-3 * xs[p];
+    }
+    ys = solve(ata, atb);
+    weights = rows.map((r, i) => 1 / Math.max(1, Math.abs(r.reduce((s, v, p) => s + v * ys[p], 0) - truth[i])));
+  }
+  for (let p = 1; p < k; p++) ys[p] = Math.max(ys[p], ys[p - 1]);
+  return xs.map((x, p) => [x, Math.round(ys[p] * 100) / 100]);
+}
+
+/** Gaussian elimination with partial pivoting (small, well-conditioned systems). */
+function solve(a: number[][], b: number[]): number[] {
+  const n = b.length;
+  const m = a.map((row, i) => [...row, b[i]]);
+  for (let c = 0; c < n; c++) {
+    let piv = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r][c]) > Math.abs(m[piv][c])) piv = r;
+    [m[c], m[piv]] = [m[piv], m[c]];
+    for (let r = c + 1; r < n; r++) {
+      const f = m[r][c] / m[c][c];
+      for (let q = c; q <= n; q++) m[r][q] -= f * m[c][q];
+    }
+  }
+  const x = new Array<number>(n).fill(0);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = m[r][n];
+    for (let q = r + 1; q < n; q++) s -= m[r][q] * x[q];
+    x[r] = s / m[r][r];
+  }
+  return x;
+}
