@@ -61,7 +61,11 @@ export async function main(args: string[]): Promise<number> {
           .option('stall-timeout', { type: 'number', default: 10, describe: 'seconds without a frame before a live source is restarted (and the open time-out)' })
           .option('log-level', { type: 'string', choices: ['debug', 'info', 'warn', 'error'], default: 'info' })
           .option('max-frames', { type: 'number', describe: 'stop (and write done) after this many frames' })
-          .option('emit-tracks', { type: 'boolean', default: false, describe: 'debug: write a tracks event after every frame' }),
+          .option('emit-tracks', { type: 'boolean', default: false, describe: 'debug: write a tracks event after every frame' })
+          .option('demographics', { type: 'boolean', default: false, describe: 'estimate gender and age of the people who cross (off by default; no picture is kept)' })
+          .option('min-face-px', { type: 'number', describe: 'demographics: smallest face side in source pixels that gets an estimate (default 32)' })
+          .option('batch-size', { type: 'number', describe: 'demographics: faces analysed per batch (default 8)' })
+          .option('batch-timeout-ms', { type: 'number', describe: 'demographics: a partial batch goes after this many ms (default 250)' }),
       handle('worker'),
     )
     .command(

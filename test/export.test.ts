@@ -16,6 +16,7 @@ const crossing = (task: string, ts: number, direction: 'in' | 'out'): CrossingEv
   type: 'crossing',
   task,
   ts,
+  seq: (ts % 100) + 1,
   line: 'door',
   track: ts % 100,
   direction,

@@ -4,6 +4,7 @@ import type { LogLevel } from '../protocol/events.js';
 import { NdjsonWriter } from '../protocol/ndjson.js';
 import { Emitter } from '../worker/emitter.js';
 import { toWorkerError, WorkerError } from '../worker/errors.js';
+import { DEFAULT_DEMOGRAPHICS } from '../worker/demographics/enrichment.js';
 import { parseLineArgs } from '../worker/line-arg.js';
 import { exitCodeFor, runWorker, type WorkerConfig } from '../worker/run-worker.js';
 import { looksLive } from '../worker/source-kind.js';
@@ -53,7 +54,19 @@ function toConfig(argv: Record<string, unknown>, source: string, task: string): 
     confidence: argv.confidence === undefined ? undefined : numOption(argv.confidence, '--confidence', 0),
     maxFrames,
     emitTracks: argv.emitTracks === true,
+    demographics: {
+      enabled: argv.demographics === true,
+      min_face_px: rangeOption(argv.minFacePx, '--min-face-px', DEFAULT_DEMOGRAPHICS.min_face_px, 8, 1024),
+      batch_size: rangeOption(argv.batchSize, '--batch-size', DEFAULT_DEMOGRAPHICS.batch_size, 1, 64),
+      batch_timeout_ms: rangeOption(argv.batchTimeoutMs, '--batch-timeout-ms', DEFAULT_DEMOGRAPHICS.batch_timeout_ms, 0, 60_000),
+    },
   };
+}
+
+function rangeOption(value: unknown, name: string, fallback: number, min: number, max: number): number {
+  const n = intOption(value, name, fallback, min);
+  if (n > max) throw new WorkerError('BAD_ARGUMENT', `${name} must be an integer from ${min} to ${max}, got '${String(value)}'`);
+  return n;
 }
 
 function numOption(value: unknown, name: string, fallback: number): number {

@@ -3,7 +3,7 @@ import { BLAZEFACE_ONNX, FACERES_ONNX } from '../models/faces.js';
 import { resolveBuiltinModel } from '../models/registry.js';
 import { decodeBlazeface, DEFAULT_DECODE, type DecodeOptions, type FaceBox } from './blazeface.js';
 import { cropResize, type Region, type RgbImage } from './crop.js';
-import { FACE_CROP, type FaceView } from './estimate.js';
+import { ALIGNED_CROP, FACE_CROP, type FaceView } from './estimate.js';
 
 /**
  * The two face models in onnxruntime, batched: BlazeFace finds faces in whole images (or in regions of them),
@@ -126,9 +126,12 @@ export class FaceAnalyser {
   }
 }
 
-/** The square FaceRes sees: the whole chip for aligned faces, else FACE_CROP × the BlazeFace box, centred on it. */
+/** The square FaceRes sees: ALIGNED_CROP × an aligned chip, else FACE_CROP × the BlazeFace box, centred on it. */
 export function faceRegion(r: DescribeRequest): Region {
-  if (!r.box) return [0, 0, r.image.width, r.image.height];
+  if (!r.box) {
+    const { width: w, height: h } = r.image;
+    return [w / 2 - (ALIGNED_CROP * w) / 2, h / 2 - (ALIGNED_CROP * h) / 2, ALIGNED_CROP * w, ALIGNED_CROP * h];
+  }
   const [x, y, w, h] = r.box;
   const side = Math.max(w, h) * FACE_CROP.scale;
   const cx = x + w / 2;

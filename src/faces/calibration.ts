@@ -6,11 +6,12 @@ import type { RawEstimate } from './estimate.js';
  * chips (and prints cross-validated figures, since the in-sample ones flatter it).
  */
 export interface Calibration {
-  gender: { scale: number; bias: number; withhold: number };
+  /** No gender for faces whose calibrated age is below `minAge`. */
+  gender: { scale: number; bias: number; withhold: number; minAge: number };
   age: { knots: [number, number][] };
 }
 
-export const IDENTITY_CALIBRATION: Calibration = { gender: { scale: 1, bias: 0, withhold: 0.05 }, age: { knots: [] } };
+export const IDENTITY_CALIBRATION: Calibration = { gender: { scale: 1, bias: 0, withhold: 0.05, minAge: 0 }, age: { knots: [] } };
 
 export const CALIBRATION: Calibration = IDENTITY_CALIBRATION;
 
@@ -27,15 +28,26 @@ export interface FitOptions {
   maxWithheld: number;
 }
 
-export const DEFAULT_FIT: FitOptions = { ageKnots: [0, 15, 25, 35, 45, 60, 80], maxWithheld: 0.08 };
+export const DEFAULT_FIT: FitOptions = { ageKnots: [0, 15, 25, 35, 45, 60, 80], maxWithheld: 0.09 };
 
 export function fitCalibration(samples: readonly LabelledRaw[], o: FitOptions = DEFAULT_FIT): Calibration {
   const { scale, bias } = fitLogistic(samples.map((s) => s.raw.maleLogit), samples.map((s) => s.male));
   const probs = samples.map((s) => 1 / (1 + Math.exp(-(scale * s.raw.maleLogit + bias))));
-  return {
-    gender: { scale, bias, withhold: fitWithhold(probs, samples.map((s) => s.male), o.maxWithheld) },
-    age: { knots: fitAgeCurve(samples.map((s) => s.raw.age), samples.map((s) => s.age), o.ageKnots) },
-  };
+  const knots = fitAgeCurve(samples.map((s) => s.raw.age), samples.map((s) => s.age), o.ageKnots);
+  const ages = samples.map((s) => mapAge(s.raw.age, knots));
+  const { withhold, minAge } = fitWithhold(probs, ages, samples.map((s) => s.male), o.maxWithheld);
+  return { gender: { scale, bias, withhold, minAge }, age: { knots } };
+}
+
+/** Piecewise-linear through the knots (x ascending), extended linearly beyond the first and last segments. */
+export function mapAge(age: number, knots: readonly (readonly [number, number])[]): number {
+  if (knots.length === 0) return age;
+  if (knots.length === 1) return age - knots[0][0] + knots[0][1];
+  let k = 0;
+  while (k < knots.length - 2 && age > knots[k + 1][0]) k++;
+  const [x0, y0] = knots[k];
+  const [x1, y1] = knots[k + 1];
+  return Math.max(0, y0 + ((age - x0) * (y1 - y0)) / (x1 - x0));
 }
 
 /** Logistic regression on one feature (Newton's method, a little ridge so separable data stays finite). */
@@ -70,24 +82,26 @@ export function fitLogistic(x: readonly number[], y: readonly boolean[]): { scal
 }
 
 /**
- * The margin around 0.5 within which no gender is given: the one with the best accuracy on the decided faces among
- * those withholding at most `maxWithheld` of them.
+ * When no gender is given: within `withhold` of 0.5, or below `minAge` years. The pair with the best accuracy on
+ * the decided faces among those withholding at most `maxWithheld` of them.
  */
-export function fitWithhold(p: readonly number[], male: readonly boolean[], maxWithheld: number): number {
-  let best = { margin: 0, acc: -1 };
-  for (let m = 0; m <= 0.4; m += 0.005) {
-    let decided = 0;
-    let right = 0;
-    p.forEach((pi, i) => {
-      if (Math.abs(pi - 0.5) < m) return;
-      decided++;
-      if (pi > 0.5 === male[i]) right++;
-    });
-    if (1 - decided / p.length > maxWithheld) break;
-    const acc = right / decided;
-    if (acc > best.acc + 1e-9) best = { margin: Math.round(m * 1000) / 1000, acc };
+export function fitWithhold(p: readonly number[], ages: readonly number[], male: readonly boolean[], maxWithheld: number): { withhold: number; minAge: number } {
+  let best = { withhold: 0, minAge: 0, acc: -1 };
+  for (let minAge = 0; minAge <= 15; minAge++) {
+    for (let m = 0; m <= 0.3; m += 0.01) {
+      let decided = 0;
+      let right = 0;
+      p.forEach((pi, i) => {
+        if (Math.abs(pi - 0.5) < m || ages[i] < minAge) return;
+        decided++;
+        if (pi > 0.5 === male[i]) right++;
+      });
+      if (1 - decided / p.length > maxWithheld) break;
+      const acc = right / decided;
+      if (acc > best.acc + 1e-9) best = { withhold: Math.round(m * 100) / 100, minAge, acc };
+    }
   }
-  return best.margin;
+  return { withhold: best.withhold, minAge: best.minAge };
 }
 
 /**

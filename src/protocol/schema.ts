@@ -5,6 +5,8 @@
  * documented here fails the tests instead of drifting silently.
  */
 
+import { AGE_BAND_NAMES } from './events.js';
+
 type Schema = Record<string, unknown>;
 
 const int = (minimum = 0): Schema => ({ type: 'integer', minimum });
@@ -23,7 +25,32 @@ function closed(required: Record<string, Schema>, description: string): Schema {
   };
 }
 
-const lineCount = closed({ name: str, in: int(), out: int() }, 'Counts of one named line.');
+const AGE_BANDS: string[] = [...AGE_BAND_NAMES];
+const counts = (keys: string[], description: string): Schema => closed(Object.fromEntries(keys.map((k) => [k, int()])), description);
+const lineCount: Schema = {
+  type: 'object',
+  description: 'Counts of one named line; with demographics on, also split by gender and by age band (in and out together).',
+  additionalProperties: false,
+  required: ['name', 'in', 'out'],
+  properties: {
+    name: str,
+    in: int(),
+    out: int(),
+    gender: counts(['male', 'female', 'unknown'], 'Crossings of the line by gender (pending ones count as unknown).'),
+    age_band: counts([...AGE_BANDS, 'unknown'], 'Crossings of the line by age band.'),
+  },
+};
+
+/** Gender and age of one person (demographics on): null with a `reason` when there is no estimate. */
+const demographicFields: Record<string, Schema> = {
+  gender: nullable({ enum: ['male', 'female'] }),
+  gender_score: nullable({ type: 'number', minimum: 0.5, maximum: 1, description: 'probability of the gender given' }),
+  age: nullable(num(0)),
+  age_band: nullable({ enum: AGE_BANDS }),
+  face_px: nullable({ ...int(1), description: 'longest side of the largest face seen, source pixels' }),
+  reason: { enum: ['no_face', 'too_small', 'pending'], description: 'why there is no estimate' },
+};
+const seq: Schema = { type: 'integer', minimum: 1, description: 'consecutive from 1 over the crossings of one worker process' };
 
 function event(type: string, description: string, fields: Record<string, Schema>): Schema {
   return closed(
@@ -36,6 +63,11 @@ function event(type: string, description: string, fields: Record<string, Schema>
     },
     description,
   );
+}
+
+/** The same schema with some properties no longer required. */
+function optional(schema: Schema, keys: string[]): Schema {
+  return { ...schema, required: (schema.required as string[]).filter((k) => !keys.includes(k)) };
 }
 
 export const eventSchemas: Record<string, Schema> = {
@@ -75,13 +107,28 @@ export const eventSchemas: Record<string, Schema> = {
     duration: nullable(num(0)),
     lines: { type: 'array', items: lineCount },
   }),
-  crossing: event('crossing', 'One person crossed one line.', {
-    line: str,
-    track: int(),
-    direction: { enum: ['in', 'out'] },
-    frame: int(1),
-    pts: num(0),
-  }),
+  crossing: optional(
+    event('crossing', 'One person crossed one line.', {
+      seq,
+      line: str,
+      track: int(),
+      direction: { enum: ['in', 'out'] },
+      frame: int(1),
+      pts: num(0),
+      ...demographicFields,
+    }),
+    Object.keys(demographicFields),
+  ),
+  demographics: optional(
+    event('demographics', 'The estimate of a crossing written earlier with reason "pending".', {
+      seq,
+      line: str,
+      track: int(),
+      frame: int(1),
+      ...demographicFields,
+    }),
+    ['reason'],
+  ),
   log: event('log', 'A human-readable message.', {
     level: { enum: ['debug', 'info', 'warn', 'error'] },
     message: str,

@@ -4,6 +4,8 @@ import { NdjsonWriter } from '../protocol/ndjson.js';
 import type { AnchorMode } from '../vision/geometry.js';
 import { PeopleCounter } from '../vision/people-counter.js';
 import type { Detection, LineSpec } from '../vision/types.js';
+import type { DemographicsConfig } from './demographics/enrichment.js';
+import { WorkerDemographics } from './demographics/worker-side.js';
 import type { DetectorHandle } from './detector-thread.js';
 import { Emitter } from './emitter.js';
 import { toWorkerError, type ErrorCode } from './errors.js';
@@ -20,6 +22,7 @@ export interface WorkerConfig extends Omit<SetupOptions, 'log' | 'onReconnect' |
   logLevel: LogLevel;
   /** Write a `tracks` event after every frame (benchmarks). */
   emitTracks: boolean;
+  demographics: DemographicsConfig;
 }
 
 export interface WorkerIO {
@@ -40,6 +43,9 @@ interface Counting {
   counter: PeopleCounter;
   frames: number;
   startedAt: number;
+  /** Crossing events written so far (the last `seq`). */
+  seq: number;
+  demographics: WorkerDemographics | null;
 }
 
 /**
@@ -68,8 +74,11 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
       counter: new PeopleCounter(cfg.lines, opened.source.info, { counter: { anchor: cfg.anchor } }),
       frames: 0,
       startedAt: performance.now(),
+      seq: 0,
+      demographics: cfg.demographics.enabled ? await WorkerDemographics.start(cfg, opened, emit) : null,
     };
     await countFrames({ cfg, emit, stop, detector: opened.detector, source, c: counting });
+    await counting.demographics?.stop();
     if (stop.reason && stop.reason !== 'stdout closed') emit.log('info', `stopped (${stop.reason})`);
     emitDone(emit, counting, source.dropped, stop.stopped || reachedMaxFrames(cfg, counting) ? 'stopped' : 'end');
     return 0;
@@ -89,6 +98,7 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
     return exitCodeFor(e.code);
   } finally {
     opened?.source.close();
+    await counting?.demographics?.close();
     await opened?.detector.release().catch(() => undefined);
     stop.dispose();
     await emit.flush();
@@ -110,7 +120,7 @@ async function countFrames(ctx: LoopContext): Promise<void> {
     {
       frames: () => c.frames,
       dropped: () => source.dropped,
-      counts: () => ({ lines: c.counter.counts(), ...c.counter.summary() }),
+      counts: () => ({ lines: lineCounts(c), ...c.counter.summary() }),
     },
     (body) => emit.emit(body),
     cfg.live ? null : { duration: source.info.duration },
@@ -155,8 +165,11 @@ async function frameLoop(ctx: LoopContext, reporter: ProgressReporter): Promise<
     const visible = step.tracks.filter((t) => t.state === 'confirmed');
     reporter.frameDone(frame.number, frame.pts, visible.length);
     for (const x of step.crossings) {
-      emit.emit({ type: 'crossing', line: x.line, track: x.track, direction: x.direction, frame: x.frame, pts: round(x.pts, 3) });
+      c.seq += 1;
+      const who = c.demographics?.demo.crossing({ seq: c.seq, line: x.line, track: x.track, frame: x.frame });
+      emit.emit({ type: 'crossing', seq: c.seq, line: x.line, track: x.track, direction: x.direction, frame: x.frame, pts: round(x.pts, 3), ...who });
     }
+    await c.demographics?.frame(frame, visible);
     if (cfg.emitTracks) {
       emit.emit({
         type: 'tracks',
@@ -204,10 +217,15 @@ function emitDone(emit: Emitter, c: Counting, dropped: number, reason: DoneReaso
     wall_seconds: round(wall, 3),
     avg_fps: round(c.frames / Math.max(wall, 1e-3), 2),
     dropped,
-    lines: c.counter.counts(),
+    lines: lineCounts(c),
     in: sum.in,
     out: sum.out,
   });
+}
+
+function lineCounts(c: Counting) {
+  const lines = c.counter.counts();
+  return c.demographics ? c.demographics.demo.withSplits(lines) : lines;
 }
 
 function round(v: number, digits: number): number {
