@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { validateEvent } from '../src/protocol/validate.js';
+import { cliBin, repoRoot, runWorkerCli } from './worker-harness.js';
+
+const chips = path.join(repoRoot, 'test', 'fixtures', 'faces');
+const clip = path.join(repoRoot, 'test', 'fixtures', 'footage', 'mot17-09-141-280.mp4');
+const tmp = mkdtempSync(path.join(tmpdir(), 'pcount-faces-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+function faces(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cliBin, 'faces', ...args], { cwd: repoRoot, timeout: 120_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+interface FacesLine {
+  type: string;
+  file: string;
+  faces: { box: number[]; score: number; gender: string | null; gender_score: number; age: number | null; age_band: string | null }[];
+}
+const parse = (stdout: string): FacesLine[] => stdout.trim().split('\n').map((l) => JSON.parse(l) as FacesLine);
+/** UTKFace names: age_gender_race_date, gender 0 = male, 1 = female. */
+const labelled = (file: string) => (path.basename(file).split('_')[1] === '0' ? 'male' : 'female');
+
+describe('pcount-tui faces', () => {
+  test('--aligned on a folder of chips: one line per chip, exactly the contract fields, the labelled gender', async () => {
+    const r = await faces(chips, '--aligned');
+    assert.equal(r.code, 0, r.stderr);
+    const lines = parse(r.stdout);
+    assert.equal(lines.length, 4);
+    for (const l of lines) {
+      assert.deepEqual(Object.keys(l), ['v', 'type', 'file', 'faces']);
+      assert.equal(l.faces.length, 1);
+      const f = l.faces[0];
+      assert.deepEqual(Object.keys(f), ['box', 'score', 'gender', 'gender_score', 'age', 'age_band']);
+      assert.deepEqual(f.box, [0, 0, 200, 200]);
+      assert.equal(f.gender, labelled(l.file), l.file);
+      assert.ok(f.age! >= 13 && f.age! < 50, `${l.file}: age ${f.age}`);
+    }
+  });
+
+  test('a photo without --aligned: BlazeFace finds the face and its gender is the labelled one', async () => {
+    const file = path.join(chips, '29_0_0_20170103182333545.jpg');
+    const r = await faces(file);
+    assert.equal(r.code, 0, r.stderr);
+    const [line] = parse(r.stdout);
+    assert.ok(line.faces.length >= 1, 'a face is found');
+    const best = line.faces[0];
+    assert.ok(best.score >= 0.5 && best.box[2] > 60 && best.box[2] < 200, `box ${best.box}`);
+    assert.equal(best.gender, 'male');
+  });
+
+  test('bad input: missing file, empty folder, unreadable image, bad --threads', async () => {
+    const missing = await faces(path.join(tmp, 'nope.jpg'));
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /not found: .*nope\.jpg/);
+    const empty = path.join(tmp, 'empty');
+    mkdtempSync(empty);
+    const none = await faces(tmp);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /has no images/);
+    const broken = path.join(tmp, 'broken.jpg');
+    writeFileSync(broken, 'not a picture');
+    const bad = await faces(broken, path.join(chips, '26_1_0_20170105163517523.jpg'), '--aligned');
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /cannot read image .*broken\.jpg/);
+    assert.equal(parse(bad.stdout).length, 1, 'the readable image is still answered');
+    const threads = await faces(chips, '--threads', '0');
+    assert.equal(threads.code, 2);
+    assert.match(threads.stderr, /--threads must be an integer from 1 to 64, got 0/);
+    for (const r of [missing, none, bad, threads]) assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  });
+});
+
+describe('worker --demographics on a real 1080p clip', () => {
+  test('crossings carry gender and age or a reason, pending ones are settled, everything validates', async () => {
+    const args = ['--source', clip, '--line', '0.3,0,0.3,1', '--line', '0.5,0,0.5,1', '--line', '0.7,0,0.7,1', '--demographics', '--batch-size', '4'];
+    const r = await runWorkerCli(args, 300_000);
+    assert.equal(r.code, 0, r.stderr);
+    for (const e of r.events) assert.ok(validateEvent(e).ok, `schema: ${JSON.stringify(e).slice(0, 300)}`);
+    const crossings = r.events.filter((e) => e.type === 'crossing') as unknown as Record<string, unknown>[];
+    assert.ok(crossings.length >= 8, `crossings: ${crossings.length}`);
+    assert.deepEqual(crossings.map((c) => c.seq), crossings.map((_, i) => i + 1), 'seq 1, 2, 3, …');
+    const later = new Map((r.events.filter((e) => e.type === 'demographics') as unknown as Record<string, unknown>[]).map((d) => [d.seq, d]));
+    let estimated = 0;
+    for (const c of crossings) {
+      for (const k of ['gender', 'gender_score', 'age', 'age_band', 'face_px']) assert.ok(k in c, `crossing ${c.seq} has ${k}`);
+      const final = c.reason === 'pending' ? later.get(c.seq) : c;
+      assert.ok(final, `pending crossing ${c.seq} is settled by a demographics event`);
+      if (final.age === null) assert.ok(['no_face', 'too_small'].includes(final.reason as string), `crossing ${c.seq}: ${final.reason}`);
+      else {
+        estimated++;
+        assert.ok((final.face_px as number) >= 32, `face_px ${final.face_px}`);
+        assert.equal(final.reason, undefined);
+      }
+      if (c.reason === 'pending') assert.deepEqual([final.line, final.track, final.frame], [c.line, c.track, c.frame]);
+    }
+    assert.ok(estimated >= crossings.length / 2, `${estimated} of ${crossings.length} crossings estimated`);
+    const done = r.events.find((e) => e.type === 'done') as unknown as { lines: { in: number; out: number; gender: Record<string, number>; age_band: Record<string, number> }[] };
+    for (const l of done.lines) {
+      const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+      assert.equal(sum(l.gender), l.in + l.out, 'gender split adds up to the line count');
+      assert.equal(sum(l.age_band), l.in + l.out, 'age split adds up to the line count');
+    }
+  });
+
+  test('out-of-range options are refused with a clear message', async () => {
+    for (const [flag, value, message] of [
+      ['--min-face-px', '0', /--min-face-px must be an integer ≥ 8, got '0'/],
+      ['--batch-size', '100', /--batch-size must be an integer from 1 to 64, got '100'/],
+      ['--batch-timeout-ms', '-5', /--batch-timeout-ms must be an integer ≥ 0, got '-5'/],
+    ] as const) {
+      const r = await runWorkerCli(['--source', clip, '--demographics', flag, value], 30_000);
+      assert.equal(r.code, 2, `${flag} ${value}`);
+      assert.match(r.stderr, message);
+    }
+  });
+});
