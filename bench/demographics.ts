@@ -145,7 +145,7 @@ async function main(): Promise<void> {
   if (args.has('--fit')) console.log(`\nfitted on all chips (src/faces/calibration.ts):\n${JSON.stringify(fitCalibration(chips))}`);
   console.log('\nlatency per face:');
   const ffmpeg = await resolveFfmpeg({});
-  await latency(analyser, await decodeImage(ffmpeg, path.join(data, 'faces', 'images', chips[0].file)));
+  await latency(analyser, await decodeImage(ffmpeg, path.join(data, 'faces', chips[0].file)));
   await analyser.release();
   if (args.has('--skip-worker')) return;
   console.log('\nMOT17-09 (525 frames, 1920×1080), lines 0.3, 0.5 and 0.7:');

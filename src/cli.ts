@@ -23,7 +23,8 @@ const runOptions = (y: Argv) =>
     .option('worker-count', { type: 'number', describe: 'parallel workers (overrides parallel_config.worker_count)' })
     .option('skip-frames', { type: 'number', describe: 'run the detector every N frames (overrides the config)' })
     .option('confidence', { type: 'number', describe: 'minimum detection score (overrides the config)' })
-    .option('output', { type: 'string', describe: 'result and log folder (overrides parallel_config.result_output)' });
+    .option('output', { type: 'string', describe: 'result and log folder (overrides parallel_config.result_output)' })
+    .option('demographics', { type: 'boolean', describe: 'estimate gender and age of the people who cross, for every task (no picture is kept)' });
 
 async function dispatch(name: string, argv: Record<string, unknown>): Promise<number> {
   const mod = (await import(`./commands/${name}.js`)) as { run: (a: Record<string, unknown>) => Promise<number> };

@@ -39,6 +39,7 @@ function overridesFrom(argv: Record<string, unknown>): CliOverrides {
     skipFrames: num(argv.skipFrames),
     confidence: num(argv.confidence),
     output: typeof argv.output === 'string' ? argv.output : undefined,
+    demographics: argv.demographics === true ? true : undefined,
   };
 }
 

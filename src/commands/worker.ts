@@ -4,7 +4,7 @@ import type { LogLevel } from '../protocol/events.js';
 import { NdjsonWriter } from '../protocol/ndjson.js';
 import { Emitter } from '../worker/emitter.js';
 import { toWorkerError, WorkerError } from '../worker/errors.js';
-import { DEFAULT_DEMOGRAPHICS } from '../worker/demographics/enrichment.js';
+import { DEFAULT_DEMOGRAPHICS } from '../config/demographics.js';
 import { parseLineArgs } from '../worker/line-arg.js';
 import { exitCodeFor, runWorker, type WorkerConfig } from '../worker/run-worker.js';
 import { looksLive } from '../worker/source-kind.js';

@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_CONFIDENCE, DEFAULT_LINE, DEFAULT_LOG_LEVEL, DEFAULT_RESULT_OUTPUT, DEFAULT_SKIP_FRAMES, DEFAULT_WORKER_COUNT } from './defaults.js';
 import { idFromSource, isLiveSource, isPlainFile, resolveSource } from './sources.js';
-import type { ConfigProblem, LineConfig, PcountConfig, RunConfig, TaskConfig, TaskSpec, WorkerLogLevel } from './types.js';
+import { DEFAULT_DEMOGRAPHICS } from './demographics.js';
+import type { ConfigProblem, LineConfig, PcountConfig, RunConfig, TaskConfig, TaskSpec, WorkerLogLevel, DemographicsSettings } from './types.js';
 import { validateConfig } from './validate.js';
 
 /** Command-line values that win over the file (and over per-task overrides). */
@@ -11,6 +12,8 @@ export interface CliOverrides {
   skipFrames?: number;
   confidence?: number;
   output?: string;
+  /** `run --demographics`: on for every task (with the task's own settings, if any). */
+  demographics?: boolean;
 }
 
 export type LoadResult = { ok: true; config: RunConfig } | { ok: false; file: string | null; problems: ConfigProblem[] };
@@ -76,7 +79,13 @@ function toSpec(task: TaskConfig, kind: TaskSpec['kind'], config: PcountConfig, 
     inputSize: pick('input_size'),
     anchor: pick('anchor'),
     stallTimeout: pick('stall_timeout'),
+    demographics: demographicsOf(pick('demographics'), o.demographics),
   };
+}
+
+function demographicsOf(set: Partial<DemographicsSettings> | undefined, cli: boolean | undefined): DemographicsSettings | undefined {
+  const merged = { ...DEFAULT_DEMOGRAPHICS, ...set, ...(cli ? { enabled: true } : {}) };
+  return merged.enabled ? merged : undefined;
 }
 
 /** Validates a parsed config and turns it into a RunConfig; `baseDir` anchors relative sources, models and output. */

@@ -16,6 +16,15 @@ export interface TaskOverrides {
   input_size?: string;
   anchor?: 'bottom' | 'center';
   stall_timeout?: number;
+  demographics?: Partial<DemographicsSettings>;
+}
+
+/** The `demographics` key (per task, or a default in parallel_config). */
+export interface DemographicsSettings {
+  enabled: boolean;
+  min_face_px: number;
+  batch_size: number;
+  batch_timeout_ms: number;
 }
 
 export interface TaskConfig extends TaskOverrides {
@@ -61,6 +70,8 @@ export interface TaskSpec {
   inputSize?: string;
   anchor?: string;
   stallTimeout?: number;
+  /** Present when demographics are on for this task. */
+  demographics?: DemographicsSettings;
 }
 
 export type WorkerLogLevel = 'debug' | 'info' | 'warn' | 'error';

@@ -13,7 +13,15 @@ export interface Calibration {
 
 export const IDENTITY_CALIBRATION: Calibration = { gender: { scale: 1, bias: 0, withhold: 0.05, minAge: 0 }, age: { knots: [] } };
 
-export const CALIBRATION: Calibration = IDENTITY_CALIBRATION;
+/**
+ * Fitted on the 320 development chips (`npm run bench:demographics -- --fit`, FaceRes on 1.2 × the chip, both
+ * orientations). FaceRes reads ages compressed towards the middle (a 60-year-old as about 50), which the curve undoes.
+ * Cross-validated (10-fold, 5 shuffles) it gives gender 0.880 with 8.6 % withheld and age MAE 8.71 on those chips.
+ */
+export const CALIBRATION: Calibration = {
+  gender: { scale: 0.9845, bias: -0.2866, withhold: 0.02, minAge: 3 },
+  age: { knots: [[0, -0.35], [15, 10.71], [25, 19.49], [35, 43.97], [45, 55.43], [60, 76.54], [80, 89.97]] },
+};
 
 export interface LabelledRaw {
   raw: RawEstimate;

@@ -30,6 +30,8 @@ export function workerArgs(task: TaskSpec, opts: WorkerRunOptions): string[] {
   if (task.inputSize) args.push('--input-size', task.inputSize);
   if (task.anchor) args.push('--anchor', task.anchor);
   if (task.stallTimeout !== undefined) args.push('--stall-timeout', String(task.stallTimeout));
+  const d = task.demographics;
+  if (d) args.push('--demographics', '--min-face-px', String(d.min_face_px), '--batch-size', String(d.batch_size), '--batch-timeout-ms', String(d.batch_timeout_ms));
   return args;
 }
 

@@ -1,3 +1,4 @@
+import type { DemographicsSettings } from '../../config/types.js';
 import { Batcher } from '../../faces/batcher.js';
 import type { HeadView, ViewResult } from '../../faces/view-analysis.js';
 import type { LineCount } from '../../protocol/events.js';
@@ -9,14 +10,7 @@ import { TrackEstimates, type CrossingRef, type DemographicFields } from './trac
 import { DEFAULT_VIEW_POLICY, headRegion, ViewPlanner } from './views.js';
 
 /** The `demographics` key of a task (config) / `--demographics` (CLI). */
-export interface DemographicsConfig {
-  enabled: boolean;
-  min_face_px: number;
-  batch_size: number;
-  batch_timeout_ms: number;
-}
-
-export const DEFAULT_DEMOGRAPHICS: DemographicsConfig = { enabled: false, min_face_px: 32, batch_size: 8, batch_timeout_ms: 250 };
+export type DemographicsConfig = DemographicsSettings;
 
 /** Head regions are cut at most this big: BlazeFace sees 256×256 and FaceRes crops from the same pixels. */
 const HEAD_MAX_SIDE = 256;
