@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { validateEvent } from '../src/protocol/validate.js';
+import { validateEvent, validateFacesLine } from '../src/protocol/validate.js';
 import { cliBin, repoRoot, runWorkerCli } from './worker-harness.js';
 
 const chips = path.join(repoRoot, 'test', 'fixtures', 'faces');
@@ -38,6 +38,7 @@ describe('pcount-tui faces', () => {
     assert.equal(lines.length, 4);
     for (const l of lines) {
       assert.deepEqual(Object.keys(l), ['v', 'type', 'file', 'faces']);
+      assert.ok(validateFacesLine(l).ok, JSON.stringify(l));
       assert.equal(l.faces.length, 1);
       const f = l.faces[0];
       assert.deepEqual(Object.keys(f), ['box', 'score', 'gender', 'gender_score', 'age', 'age_band']);

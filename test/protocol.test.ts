@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { PassThrough, Writable } from 'node:stream';
 import { LineSplitter, NdjsonWriter, readNdjson } from '../src/protocol/ndjson.js';
-import { validateEvent } from '../src/protocol/validate.js';
+import { validateEvent, validateFacesLine } from '../src/protocol/validate.js';
 import type { WorkerEvent } from '../src/protocol/events.js';
 
 const base = { v: 1, task: 't1', ts: 1_700_000_000_000 } as const;
@@ -103,6 +103,9 @@ const good: WorkerEvent[] = [
     anchor: 'bottom',
   },
   { ...base, type: 'crossing', seq: 1, line: 'line', track: 3, direction: 'in', frame: 12, pts: 1.7 },
+  { ...base, type: 'error', code: 'BAD_LINE', message: "bad --line '1,2'", fatal: true },
+  { ...base, type: 'done', reason: 'end', frames: 10, wall_seconds: 1.5, avg_fps: 6.7, dropped: 0, lines: [{ name: 'line', in: 1, out: 0 }], in: 1, out: 0 },
+  { ...base, type: 'reconnect', attempt: 1, delay_ms: 500, reason: 'stalled' },
   {
     ...base,
     type: 'crossing',
@@ -120,9 +123,6 @@ const good: WorkerEvent[] = [
     reason: 'pending',
   },
   { ...base, type: 'demographics', seq: 2, line: 'line', track: 4, frame: 14, gender: 'female', gender_score: 0.91, age: 34.2, age_band: '30-39', face_px: 58 },
-  { ...base, type: 'error', code: 'BAD_LINE', message: "bad --line '1,2'", fatal: true },
-  { ...base, type: 'done', reason: 'end', frames: 10, wall_seconds: 1.5, avg_fps: 6.7, dropped: 0, lines: [{ name: 'line', in: 1, out: 0 }], in: 1, out: 0 },
-  { ...base, type: 'reconnect', attempt: 1, delay_ms: 500, reason: 'stalled' },
 ];
 
 test('schema accepts well-formed events of each kind', () => {
@@ -159,5 +159,8 @@ test('every example event in docs/protocol.md validates against the schema', () 
     assert.ok(r.ok, `${text}: ${r.ok ? '' : r.errors.join('; ')}`);
     types.add((JSON.parse(text) as { type: string }).type);
   }
-  assert.deepEqual([...types].sort(), ['crossing', 'detections', 'done', 'error', 'hello', 'log', 'progress', 'reconnect', 'tracks']);
+  assert.deepEqual([...types].sort(), ['crossing', 'demographics', 'detections', 'done', 'error', 'hello', 'log', 'progress', 'reconnect', 'tracks']);
+  const faces = [...doc.matchAll(/```jsonl\n(\{"v":1,"type":"faces".*?)\n```/g)].map((m) => JSON.parse(m[1]) as unknown);
+  assert.equal(faces.length, 1, 'the faces example');
+  assert.ok(validateFacesLine(faces[0]).ok);
 });

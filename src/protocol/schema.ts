@@ -180,3 +180,23 @@ export const workerEventSchema: Schema = {
     then: schema,
   })),
 };
+
+/** One line of `pcount-tui faces` (not a worker event: no `task` or `ts`). */
+export const facesLineSchema: Schema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  ...closed(
+    {
+      v: { const: 1 },
+      type: { const: 'faces' },
+      file: str,
+      faces: {
+        type: 'array',
+        items: closed(
+          { box, score: { type: 'number', minimum: 0, maximum: 1 }, gender: demographicFields.gender, gender_score: demographicFields.gender_score, age: demographicFields.age, age_band: demographicFields.age_band },
+          'One face: where, how sure the face detector is, and its estimate.',
+        ),
+      },
+    },
+    'The faces of one image.',
+  ),
+};
