@@ -78,6 +78,8 @@ export class TaskResults {
   readonly series: Bounded<Sample>;
   readonly crossings: Bounded<CrossingEvent>;
   readonly logs: Bounded<string>;
+  /** Crossings written with `reason: "pending"`, by seq, until their `demographics` event. */
+  private readonly pending = new Map<number, CrossingEvent>();
   private base = { in: 0, out: 0, occupancy: 0, frames: 0, dropped: 0, lines: new Map<string, LineCount>() };
 
   constructor(
@@ -98,6 +100,7 @@ export class TaskResults {
     this.base = { in: 0, out: 0, occupancy: 0, frames: 0, dropped: 0, lines: new Map() };
     this.series.clear();
     this.crossings.clear();
+    this.pending.clear();
     this.logs.clear();
   }
 
@@ -112,6 +115,8 @@ export class TaskResults {
       lines: new Map(this.lines.map((l) => [l.name, { ...l }])),
     };
     this.fps = 0;
+    // seq starts again at 1 in the new child.
+    this.pending.clear();
   }
 
   private setCounts(ev: { in: number; out: number; lines: LineCount[] }, occupancy: number): void {
@@ -121,9 +126,12 @@ export class TaskResults {
     const byName = new Map(ev.lines.map((l) => [l.name, l]));
     const names = [...new Set([...this.lineNames, ...byName.keys()])];
     this.lines = names.map((name) => {
-      const now = byName.get(name) ?? { in: 0, out: 0 };
-      const before = this.base.lines.get(name) ?? { in: 0, out: 0 };
-      return { name, in: before.in + now.in, out: before.out + now.out };
+      const now: LineCount = byName.get(name) ?? { name, in: 0, out: 0 };
+      const before: LineCount = this.base.lines.get(name) ?? { name, in: 0, out: 0 };
+      const line: LineCount = { name, in: before.in + now.in, out: before.out + now.out };
+      if (now.gender || before.gender) line.gender = addCounts(before.gender, now.gender);
+      if (now.age_band || before.age_band) line.age_band = addCounts(before.age_band, now.age_band);
+      return line;
     });
   }
 
@@ -144,7 +152,19 @@ export class TaskResults {
         break;
       case 'crossing':
         this.crossings.push(ev);
+        if (ev.reason === 'pending') this.pending.set(ev.seq, ev);
         break;
+      case 'demographics': {
+        // The exported crossing gets the estimate that came after it.
+        const crossing = this.pending.get(ev.seq);
+        this.pending.delete(ev.seq);
+        if (!crossing) break;
+        const { gender, gender_score, age, age_band, face_px, reason } = ev;
+        Object.assign(crossing, { gender, gender_score, age, age_band, face_px });
+        if (reason) crossing.reason = reason;
+        else delete crossing.reason;
+        break;
+      }
       case 'done':
         this.frames = this.base.frames + ev.frames;
         this.avgFps = ev.avg_fps;
@@ -178,4 +198,10 @@ export class TaskResults {
     if (this.duration === null || this.position === null || !this.sourceFps || this.fps <= 0) return null;
     return Math.max(0, ((this.duration - this.position) * this.sourceFps) / this.fps);
   }
+}
+
+function addCounts<T extends Record<string, number>>(a: T | undefined, b: T | undefined): T {
+  const out = { ...(a ?? b) } as Record<string, number>;
+  for (const k of Object.keys(out)) out[k] = (a?.[k] ?? 0) + (b?.[k] ?? 0);
+  return out as T;
 }

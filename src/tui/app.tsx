@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Box, useApp, useInput, useStdin } from 'ink';
 import type { PoolControl, TaskView } from '../orchestrator/types.js';
+import { DemographicsLine, taskSplit } from './demographics-line.js';
 import { describeExport } from './format.js';
 import { Footer } from './footer.js';
 import { Header } from './header.js';
@@ -105,6 +106,7 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000 }: AppProp
     refresh();
   }, { isActive: isRawModeSupported });
 
+  const splitShown = selected !== undefined && taskSplit(selected.lines) !== null;
   const height = frameHeight(rows);
   const bodyHeight = height - HEADER_LINES - FOOTER_LINES;
   return (
@@ -115,7 +117,8 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000 }: AppProp
           <HelpOverlay width={columns} height={bodyHeight} />
         ) : (
           <>
-            <TaskTable tasks={tasks} layout={layout} selectedId={selectedId} visibleRows={body.tableRows} width={columns} />
+            <TaskTable tasks={tasks} layout={layout} selectedId={selectedId} visibleRows={body.tableRows - (splitShown ? 1 : 0)} width={columns} />
+            {splitShown && <DemographicsLine lines={selected!.lines} width={columns} />}
             {ui.logOpen && <LogPane task={selected} height={body.logLines} width={columns} scroll={ui.logScroll} />}
           </>
         )}
