@@ -14,13 +14,13 @@ export function taskSplit(lines: readonly LineCount[]): { gender: Record<string,
   return { gender: sum((l) => l.gender!), age_band: sum((l) => l.age_band!) };
 }
 
-/** `who: M 8 F 3 ?1 | 0-12:0 13-19:1 … 70+:0 ?:1` (? = unknown), short enough for 80 columns with small counts. */
+/** `who: M8 F3 ?1 | 0-12:0 13-19:1 … 70+:0 ?:1` (? = unknown), short enough for 80 columns with small counts. */
 export function formatSplit(split: NonNullable<ReturnType<typeof taskSplit>>): string {
   const g = split.gender;
   const bands = Object.entries(split.age_band)
     .map(([band, n]) => `${band === 'unknown' ? '?' : band}:${n}`)
     .join(' ');
-  return `who: M ${g.male} F ${g.female} ?${g.unknown} | ${bands}`;
+  return `who: M${g.male} F${g.female} ?${g.unknown} | ${bands}`;
 }
 
 /** One line under the table with the selected task's split (demographics on). */
