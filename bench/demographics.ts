@@ -116,7 +116,9 @@ async function worker(demographics: boolean): Promise<{ fps: number; crossings: 
   const crossings = events.filter((e) => e.type === 'crossing').length;
   const estimated = [...final.values()].filter((e) => e.age !== null && e.age !== undefined).length;
   const [user, sys] = stderr.trim().split('\n').pop()!.split(' ').map(Number);
-  return { fps: done.avg_fps as number, crossings, estimated, cpu: `${(user + sys).toFixed(1)} s CPU (user ${user}, sys ${sys})` };
+  const summary = events.find((e) => e.type === 'log' && String(e.message).startsWith('demographics:'));
+  const note = summary ? `; ${String(summary.message)}` : '';
+  return { fps: done.avg_fps as number, crossings, estimated, cpu: `${(user + sys).toFixed(1)} s CPU (user ${user}, sys ${sys})${note}` };
 }
 
 async function main(): Promise<void> {

@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { BLAZEFACE_ONNX, FACERES_ONNX } from '../models/faces.js';
 import { resolveBuiltinModel } from '../models/registry.js';
+import { sessionOptions } from '../worker/detector.js';
 import { decodeBlazeface, DEFAULT_DECODE, type DecodeOptions, type FaceBox } from './blazeface.js';
 import { cropResize, type Region, type RgbImage } from './crop.js';
 import { ALIGNED_CROP, FACE_CROP, type FaceView } from './estimate.js';
@@ -30,17 +31,6 @@ export interface DescribeRequest {
   image: RgbImage;
   /** A BlazeFace box: the crop around it is FACE_CROP times its size. Absent: the image is an aligned chip. */
   box?: [number, number, number, number];
-}
-
-export function sessionOptions(threads: number): ort.InferenceSession.SessionOptions {
-  return {
-    executionProviders: ['cpu'],
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-    graphOptimizationLevel: 'all',
-    executionMode: 'sequential',
-    logSeverityLevel: 3,
-  };
 }
 
 export class FaceAnalyser {

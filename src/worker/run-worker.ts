@@ -78,7 +78,7 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
       demographics: cfg.demographics.enabled ? await WorkerDemographics.start(cfg, opened, emit) : null,
     };
     await countFrames({ cfg, emit, stop, detector: opened.detector, source, c: counting });
-    await counting.demographics?.stop();
+    await counting.demographics?.stop(stop.stopped);
     if (stop.reason && stop.reason !== 'stdout closed') emit.log('info', `stopped (${stop.reason})`);
     emitDone(emit, counting, source.dropped, stop.stopped || reachedMaxFrames(cfg, counting) ? 'stopped' : 'end');
     return 0;

@@ -17,7 +17,7 @@ export type ToAnalyser =
   | { type: 'release' };
 export type FromAnalyser =
   | { type: 'ready' }
-  | { type: 'results'; id: number; results: ViewResult[] }
+  | { type: 'results'; id: number; results: ViewResult[]; ms: number }
   | { type: 'failed'; id: number | null; code: string; message: string };
 
 const port = parentPort!;
@@ -47,12 +47,13 @@ async function main(): Promise<void> {
       return;
     }
     const views = m.views.map((v) => ({ image: { width: v.width, height: v.height, data: v.data }, scale: v.scale }));
-    queue = queue.then(() =>
-      analyseViews(analyser, views, o.minFacePx).then(
-        (results) => send({ type: 'results', id: m.id, results }),
+    queue = queue.then(() => {
+      const started = performance.now();
+      return analyseViews(analyser, views, o.minFacePx).then(
+        (results) => send({ type: 'results', id: m.id, results, ms: performance.now() - started }),
         (err: unknown) => send(failure(m.id, err)),
-      ),
-    );
+      );
+    });
   });
 }
 

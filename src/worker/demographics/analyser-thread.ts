@@ -7,6 +7,8 @@ const RELEASE_TIMEOUT_MS = 3000;
 
 export interface AnalyserHandle {
   analyse(views: HeadView[]): Promise<ViewResult[]>;
+  /** Milliseconds the thread spent analysing so far. */
+  busyMs(): number;
   release(): Promise<void>;
 }
 
@@ -16,6 +18,7 @@ export function startAnalyserThread(o: AnalyserThreadOptions): Promise<AnalyserH
   thread.stdout.pipe(process.stderr, { end: false });
   const pending = new Map<number, { resolve: (r: ViewResult[]) => void; reject: (e: Error) => void }>();
   let nextId = 1;
+  let busy = 0;
   let dead: Error | null = null;
   const fail = (err: Error) => {
     dead ??= err;
@@ -36,6 +39,7 @@ export function startAnalyserThread(o: AnalyserThreadOptions): Promise<AnalyserH
     thread.on('message', (m: FromAnalyser) => {
       if (m.type === 'ready') resolve(handle());
       else if (m.type === 'results') {
+        busy += m.ms;
         pending.get(m.id)?.resolve(m.results);
         pending.delete(m.id);
       } else {
@@ -67,6 +71,7 @@ export function startAnalyserThread(o: AnalyserThreadOptions): Promise<AnalyserH
           thread.postMessage(msg, views.map((v) => v.image.data.buffer as ArrayBuffer));
         });
       },
+      busyMs: () => busy,
       async release() {
         if (dead) return;
         const exited = new Promise<void>((r) => thread.once('exit', () => r()));

@@ -14,6 +14,7 @@ export type DemographicsConfig = DemographicsSettings;
 
 /** Head regions are cut at most this big: BlazeFace sees 256×256 and FaceRes crops from the same pixels. */
 const HEAD_MAX_SIDE = 256;
+const FORGET_AFTER_FRAMES = 300;
 /** Views waiting beyond this are dropped (their track's crossings then say what the other views said). */
 const MAX_QUEUED_VIEWS = 64;
 
@@ -36,6 +37,10 @@ export class Demographics {
   private readonly pendingFields = new Map<number, DemographicFields>();
   offered = 0;
   dropped = 0;
+  batches = 0;
+  private closed = false;
+  private readonly lastSeen = new Map<number, number>();
+  private frames = 0;
 
   constructor(
     cfg: DemographicsConfig,
@@ -51,7 +56,10 @@ export class Demographics {
       batchSize: cfg.batch_size,
       timeoutMs: cfg.batch_timeout_ms,
       maxQueued: MAX_QUEUED_VIEWS,
-      analyse: (views) => analyser.analyse(views),
+      analyse: (views) => {
+        this.batches += 1;
+        return analyser.analyse(views);
+      },
       onResult: (v, r) => this.settle(v.track, r),
       onError: (views, err) => {
         this.onError(`face analysis failed for ${views.length} views: ${err.message}`);
@@ -66,7 +74,8 @@ export class Demographics {
 
   /** Tracks that want a view (`pixels` null: no pixels for this frame, nothing is offered). Never waits. */
   frame(frameNumber: number, tracks: readonly { id: number; box: Box }[], pixels: SourcePixels | null): void {
-    this.planner.forget(new Set(tracks.map((t) => t.id)));
+    for (const t of tracks) this.lastSeen.set(t.id, frameNumber);
+    this.forgetGone(frameNumber);
     if (!pixels) return;
     for (const t of tracks) {
       if (!this.planner.wants(t.id, t.box, frameNumber)) continue;
@@ -96,13 +105,35 @@ export class Demographics {
     return lines.map((l) => ({ ...l, ...this.splits.get(l.name) }));
   }
 
-  /** Analyses what is queued, then settles every crossing still pending. */
-  async stop(): Promise<void> {
-    await this.batcher.stop();
+  /**
+   * Analyses what is queued (for at most `budgetMs`: a stop must not wait long), then settles every crossing still
+   * pending with what is known. Nothing is reported after this returns (`done` must stay the last event).
+   */
+  async stop(budgetMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const outOfTime = new Promise<void>((r) => (timer = setTimeout(r, budgetMs)));
+    await Promise.race([this.batcher.stop(), outOfTime]);
+    clearTimeout(timer);
     for (const { ref, fields } of this.estimates.flushWaiting()) this.resolve(ref, fields);
+    this.closed = true;
+  }
+
+  /** What the face thread did, for the worker's last log line. */
+  summary(): string {
+    return `demographics: ${this.offered} views in ${this.batches} batches, ${this.dropped} dropped unanalysed`;
+  }
+
+  /** Tracks unseen for FORGET_AFTER_FRAMES are dropped (the tracker has long let them go); a brief occlusion is not. */
+  private forgetGone(frameNumber: number): void {
+    if (++this.frames % 100 !== 0) return;
+    for (const [id, seen] of this.lastSeen) if (frameNumber - seen > FORGET_AFTER_FRAMES) this.lastSeen.delete(id);
+    const alive = new Set(this.lastSeen.keys());
+    this.planner.forget(alive);
+    this.estimates.forget(alive);
   }
 
   private settle(track: number, result: ViewResult | null): void {
+    if (this.closed) return;
     for (const { ref, fields } of this.estimates.settled(track, result)) this.resolve(ref, fields);
   }
 

@@ -6,6 +6,9 @@ import { startAnalyserThread, type AnalyserHandle } from './analyser-thread.js';
 import { Demographics, type DemographicsConfig } from './enrichment.js';
 import { letterboxPixels, NativeFrameTap } from './pixels.js';
 
+const STOP_BUDGET_MS = 500;
+const END_BUDGET_MS = 30_000;
+
 /** Frames are cut from at most this size (a 4K source is read at 1920 on its long side). */
 const NATIVE_MAX_SIDE = 1920;
 
@@ -19,6 +22,7 @@ export class WorkerDemographics {
     private readonly analyser: AnalyserHandle,
     private readonly tap: NativeFrameTap | null,
     private readonly tapScale: number,
+    private readonly log: (message: string) => void,
   ) {}
 
   static async start(cfg: { demographics: DemographicsConfig; lines: LineSpec[]; source: string; live: boolean }, o: Opened, emit: Emitter): Promise<WorkerDemographics> {
@@ -35,7 +39,7 @@ export class WorkerDemographics {
       (ref, fields) => emit.emit({ type: 'demographics', ...ref, ...fields }),
       (message) => emit.log('warn', message),
     );
-    return new WorkerDemographics(demo, analyser, tap, f);
+    return new WorkerDemographics(demo, analyser, tap, f, (message) => emit.log('info', message));
   }
 
   /** Offers views of the confirmed tracks on a detection frame (waits only for the tap's pixels, never for analysis). */
@@ -51,8 +55,10 @@ export class WorkerDemographics {
     this.demo.frame(frame.number, tracks, pixels);
   }
 
-  async stop(): Promise<void> {
-    await this.demo.stop();
+  /** Files: what is queued is analysed (a few seconds at most); a stop request leaves it half a second. */
+  async stop(requested: boolean): Promise<void> {
+    await this.demo.stop(requested ? STOP_BUDGET_MS : END_BUDGET_MS);
+    this.log(`${this.demo.summary()}, ${Math.round(this.analyser.busyMs())} ms analysing`);
   }
 
   async close(): Promise<void> {
