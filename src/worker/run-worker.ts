@@ -5,7 +5,7 @@ import type { AnchorMode } from '../vision/geometry.js';
 import { PeopleCounter } from '../vision/people-counter.js';
 import type { Detection, LineSpec } from '../vision/types.js';
 import type { DemographicsConfig } from './demographics/enrichment.js';
-import { WorkerDemographics } from './demographics/worker-side.js';
+import type { WorkerDemographics } from './demographics/worker-side.js';
 import type { DetectorHandle } from './detector-thread.js';
 import { Emitter } from './emitter.js';
 import { toWorkerError, type ErrorCode } from './errors.js';
@@ -75,7 +75,8 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
       frames: 0,
       startedAt: performance.now(),
       seq: 0,
-      demographics: cfg.demographics.enabled ? await WorkerDemographics.start(cfg, opened, emit) : null,
+      // Loaded only when asked for: a worker without demographics starts as fast as before.
+      demographics: cfg.demographics.enabled ? await (await import('./demographics/worker-side.js')).WorkerDemographics.start(cfg, opened, emit) : null,
     };
     await countFrames({ cfg, emit, stop, detector: opened.detector, source, c: counting });
     await counting.demographics?.stop(stop.stopped);
