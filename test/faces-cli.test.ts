@@ -13,8 +13,12 @@ const tmp = mkdtempSync(path.join(tmpdir(), 'pcount-faces-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 function faces(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return facesWith(process.env, ...args);
+}
+
+function facesWith(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [cliBin, 'faces', ...args], { cwd: repoRoot, timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [cliBin, 'faces', ...args], { cwd: repoRoot, timeout: 120_000, env }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -78,6 +82,16 @@ describe('pcount-tui faces', () => {
     assert.equal(threads.code, 2);
     assert.match(threads.stderr, /--threads must be an integer from 1 to 64, got 0/);
     for (const r of [missing, none, bad, threads]) assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  test('a corrupt face model: the models message with the rebuild hint, exit 1', async () => {
+    const dir = path.join(tmp, 'models');
+    const built = await facesWith({ ...process.env, PCOUNT_TUI_MODELS_DIR: dir }, chips, '--aligned');
+    assert.equal(built.code, 0, 'models are built on first use');
+    writeFileSync(path.join(dir, 'faceres.onnx'), 'not a model');
+    const r = await facesWith({ ...process.env, PCOUNT_TUI_MODELS_DIR: dir }, chips, '--aligned');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /faceres\.onnx is corrupt: sha256 .*rebuild it with: npx pcount-tui models build/);
   });
 });
 

@@ -2,7 +2,6 @@ import { FaceAnalyser } from '../faces/analyser.js';
 import type { RgbImage } from '../faces/crop.js';
 import { estimateFace, type FaceEstimate } from '../faces/estimate.js';
 import { decodeImage, ImageListError, listImages } from '../faces/image.js';
-import { ModelError } from '../models/errors.js';
 import { NdjsonWriter } from '../protocol/ndjson.js';
 import { resolveFfmpeg } from '../worker/ffmpeg-binary.js';
 
@@ -72,9 +71,8 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   } catch (err) {
     if (stdoutGone) return 0;
     say(err instanceof Error ? err.message : String(err));
-    if (err instanceof ImageListError) return 2;
-    if (err instanceof ModelError) say('the face models are built at install; rebuild them with: npx pcount-tui models build');
-    return 1;
+    // A ModelError already names the model and says how to rebuild it (the same message as the worker's).
+    return err instanceof ImageListError ? 2 : 1;
   } finally {
     await analyser?.release();
   }
