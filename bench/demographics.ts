@@ -1,5 +1,5 @@
 /**
- * `npm run bench:demographics [-- --skip-worker] [--fit]`: gender and age on the development chips of
+ * `npm run bench:demographics [-- --skip-worker] [--fit] [--zooms Z,Z…] [--no-flip] [--max-withheld F]`: gender and age on the development chips of
  * ../shared/data/faces (raw, cross-validated calibration, and the shipped calibration), per-face latency at batch 1
  * and 8, and on MOT17-09 with its three lines the share of crossings with an estimate and the worker fps with and
  * without demographics. `--fit` prints the calibration fitted on all chips (what src/faces/calibration.ts ships).
@@ -11,15 +11,24 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { FaceAnalyser } from '../src/faces/analyser.js';
-import { CALIBRATION, fitCalibration, IDENTITY_CALIBRATION, type Calibration, type LabelledRaw } from '../src/faces/calibration.js';
+import { CALIBRATION, DEFAULT_FIT, fitCalibration, IDENTITY_CALIBRATION, type Calibration, type LabelledRaw } from '../src/faces/calibration.js';
 import type { RgbImage } from '../src/faces/crop.js';
-import { AGE_BANDS, ageBand, calibrate, combineViews } from '../src/faces/estimate.js';
+import { AGE_BANDS, ageBand, ALIGNED_CROP, calibrate, combineViews } from '../src/faces/estimate.js';
 import { decodeImage } from '../src/faces/image.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const data = path.resolve(root, '../shared/data');
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
+/** `--zooms 0.9,1,1.1`: FaceRes crops relative to the default (averaged); `--no-flip`; `--max-withheld 0.1`. */
+const valueOf = (flag: string): string | undefined => {
+  const at = argv.indexOf(flag);
+  return at >= 0 ? argv[at + 1] : undefined;
+};
+const zooms = valueOf('--zooms')?.split(',').map(Number);
+const flip = !args.has('--no-flip');
+const fit = { ...DEFAULT_FIT, ...(valueOf('--max-withheld') ? { maxWithheld: Number(valueOf('--max-withheld')) } : {}) };
 const run = promisify(execFile);
 
 interface Chip extends LabelledRaw {
@@ -60,7 +69,7 @@ function crossValidated(chips: readonly Chip[], folds = 10, repeats = 5): { cals
     const cals: Calibration[] = new Array(order.length);
     for (let f = 0; f < folds; f++) {
       const train = order.filter((_, i) => i % folds !== f);
-      const cal = fitCalibration(train);
+      const cal = fitCalibration(train, fit);
       order.forEach((_, i) => {
         if (i % folds === f) cals[i] = cal;
       });
@@ -123,11 +132,12 @@ async function worker(demographics: boolean): Promise<{ fps: number; crossings: 
 
 async function main(): Promise<void> {
   console.log(`load average ${loadavg().map((v) => v.toFixed(2)).join(' ')} on ${cpus().length} cores`);
-  const analyser = await FaceAnalyser.open({ threads: 1 });
+  const analyser = await FaceAnalyser.open({ threads: 1, flip, zooms });
   const cpu0 = process.cpuUsage();
   const chips = await chipsOf(analyser);
   const cpu = process.cpuUsage(cpu0);
-  console.log(`\n${chips.length} development chips (../shared/data/faces), FaceRes on 1.2 × the chip, both orientations; ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU`);
+  const crops = (zooms ?? [1]).map((z) => `${(ALIGNED_CROP * z).toFixed(2)} ×`).join(', ');
+  console.log(`\n${chips.length} development chips (../shared/data/faces), FaceRes on ${crops} the chip, ${flip ? 'both orientations' : 'unflipped'}; fit withholds ≤ ${pct(fit.maxWithheld)}; ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU`);
   console.log(line('raw (|p − 0.5| ≥ 0.05, expected age)', score(chips, chips.map(() => IDENTITY_CALIBRATION))));
   const cv = crossValidated(chips);
   const cvScores = cv.map(({ cals, order }) => score(order, cals));
@@ -144,7 +154,7 @@ async function main(): Promise<void> {
     const idx = order.map((c, i) => i).filter((i) => ageBand(order[i].age) === band);
     console.log(line(`  ${band}`, score(idx.map((i) => order[i]), idx.map((i) => cals[i]))));
   }
-  if (args.has('--fit')) console.log(`\nfitted on all chips (src/faces/calibration.ts):\n${JSON.stringify(fitCalibration(chips))}`);
+  if (args.has('--fit')) console.log(`\nfitted on all chips (src/faces/calibration.ts):\n${JSON.stringify(fitCalibration(chips, fit))}`);
   console.log('\nlatency per face:');
   const ffmpeg = await resolveFfmpeg({});
   await latency(analyser, await decodeImage(ffmpeg, path.join(data, 'faces', chips[0].file)));

@@ -80,8 +80,11 @@ describe('pcount-tui faces', () => {
     assert.equal(parse(bad.stdout).length, 1, 'the readable image is still answered');
     const threads = await faces(chips, '--threads', '0');
     assert.equal(threads.code, 2);
-    assert.match(threads.stderr, /--threads must be an integer from 1 to 64, got 0/);
-    for (const r of [missing, none, bad, threads]) assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    assert.match(threads.stderr, /bad --threads '0': expected a whole number from 1 to 64/);
+    const nothing = await faces();
+    assert.equal(nothing.code, 2);
+    assert.match(nothing.stderr, /missing the images \(or folders\) to look for faces in/);
+    for (const r of [missing, none, bad, threads, nothing]) assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   });
 
   test('a corrupt face model: the models message with the rebuild hint, exit 1', async () => {
@@ -129,13 +132,28 @@ describe('worker --demographics on a real 1080p clip', () => {
 
   test('out-of-range options are refused with a clear message', async () => {
     for (const [flag, value, message] of [
-      ['--min-face-px', '0', /--min-face-px must be an integer ≥ 8, got '0'/],
-      ['--batch-size', '100', /--batch-size must be an integer from 1 to 64, got '100'/],
-      ['--batch-timeout-ms', '-5', /--batch-timeout-ms must be an integer ≥ 0, got '-5'/],
+      ['--min-face-px', '0', /bad --min-face-px '0': expected a whole number from 8 to 1024/],
+      ['--batch-size', '100', /bad --batch-size '100': expected a whole number from 1 to 64/],
+      ['--batch-timeout-ms', '60001', /bad --batch-timeout-ms '60001': expected a whole number from 0 to 60000/],
     ] as const) {
       const r = await runWorkerCli(['--source', clip, '--demographics', flag, value], 30_000);
       assert.equal(r.code, 2, `${flag} ${value}`);
       assert.match(r.stderr, message);
     }
+  });
+
+  test('a config with demographics settings out of range: every problem with its path', async () => {
+    const config = path.join(tmp, 'demographics.json');
+    const demographics = { enabled: true, min_face_px: 4, batch_size: 0, batch_timeout_ms: 250 };
+    writeFileSync(config, JSON.stringify({ videos: [{ id: 'v', source: clip, lines: [{ name: 'a', points: [0.5, 0, 0.5, 1] }], demographics }] }));
+    const r = await new Promise<{ code: number; stderr: string; stdout: string }>((resolve) => {
+      execFile(process.execPath, [cliBin, 'validate', config], { cwd: repoRoot, timeout: 60_000 }, (err, stdout, stderr) => {
+        resolve({ code: err ? Number((err as { code?: unknown }).code) : 0, stdout, stderr });
+      });
+    });
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const text = r.stdout + r.stderr;
+    assert.match(text, /\$\.videos\[0\]\.demographics\.min_face_px.*(>=|≥|at least|minimum).*8/i);
+    assert.match(text, /\$\.videos\[0\]\.demographics\.batch_size.*(>=|≥|at least|minimum).*1/i);
   });
 });

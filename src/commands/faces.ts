@@ -1,3 +1,4 @@
+import type { FacesArgs } from '../cli.js';
 import { FaceAnalyser } from '../faces/analyser.js';
 import type { RgbImage } from '../faces/crop.js';
 import { estimateFace, type FaceEstimate } from '../faces/estimate.js';
@@ -29,25 +30,17 @@ const say = (line: string): void => {
   process.stderr.write(`pcount-tui faces: ${line}\n`);
 };
 
-function threadsOf(v: unknown): number {
-  if (v === undefined) return 1;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 64) throw new ImageListError(`--threads must be an integer from 1 to 64, got ${String(v)}`);
-  return v;
-}
-
 const round1 = (v: number): number => Math.round(v * 10) / 10;
 
-export async function run(argv: Record<string, unknown>): Promise<number> {
+export async function run(argv: FacesArgs): Promise<number> {
   let analyser: FaceAnalyser | undefined;
   let stdoutGone = false;
   const out = new NdjsonWriter(process.stdout, () => (stdoutGone = true));
   try {
-    const inputs = ((argv.inputs as string[] | undefined) ?? []).map(String);
-    const threads = threadsOf(argv.threads);
-    const files = await listImages(inputs);
-    const ffmpeg = await resolveFfmpeg({ option: typeof argv.ffmpeg === 'string' ? argv.ffmpeg : undefined });
-    analyser = await FaceAnalyser.open({ threads });
-    const aligned = argv.aligned === true;
+    const files = await listImages(argv.inputs);
+    const ffmpeg = await resolveFfmpeg({ option: argv.ffmpeg });
+    analyser = await FaceAnalyser.open({ threads: argv.threads ?? 1 });
+    const aligned = argv.aligned;
     let failed = 0;
     const write = async (line: FacesLine): Promise<void> => {
       if (!out.write(line)) await out.drained();

@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { BLAZEFACE_ONNX, FACERES_ONNX } from '../models/faces.js';
 import { resolveBuiltinModel } from '../models/registry.js';
+import { disableOrtTelemetry } from '../models/telemetry.js';
 import { sessionOptions } from '../worker/detector.js';
 import { decodeBlazeface, DEFAULT_DECODE, type DecodeOptions, type FaceBox } from './blazeface.js';
 import { cropResize, type Region, type RgbImage } from './crop.js';
@@ -18,6 +19,8 @@ export interface FaceAnalyserOptions {
   decode?: DecodeOptions;
   /** Also run FaceRes on the mirrored crop (default true). */
   flip?: boolean;
+  /** FaceRes runs on crops this many times the default crop (default [1]); their outputs are averaged. */
+  zooms?: readonly number[];
 }
 
 /** Where to look for faces: an image, and optionally a region of it (default: all of it). */
@@ -71,6 +74,7 @@ export class FaceAnalyser {
 
   /** Loads (building them first if needed) the built-in models; throws ModelError when they cannot be had. */
   static async open(o: FaceAnalyserOptions = {}): Promise<FaceAnalyser> {
+    disableOrtTelemetry();
     const threads = o.threads ?? 1;
     const options = { ...sessionOptions(threads), ...o.sessionOverrides };
     const [bf, fr] = await Promise.all([resolveBuiltinModel('blazeface'), resolveBuiltinModel('faceres')]);
@@ -111,18 +115,22 @@ export class FaceAnalyser {
     });
   }
 
-  /** FaceRes outputs for each face (both orientations averaged when flipping). */
+  /** FaceRes outputs for each face (over both orientations and every zoom). */
   async describe(requests: DescribeRequest[]): Promise<FaceView[]> {
     if (requests.length === 0) return [];
-    const flip = this.o.flip ?? true;
-    const copies = flip ? 2 : 1;
+    const flips = (this.o.flip ?? true) ? [false, true] : [false];
+    const zooms = this.o.zooms ?? [1];
+    const copies = flips.length * zooms.length;
     const size = FACERES_ONNX.size;
     const plane = size * size * 3;
     const n = requests.length * copies;
     const input = new Float32Array(n * plane);
     requests.forEach((r, k) => {
-      const region = faceRegion(r);
-      for (let c = 0; c < copies; c++) cropResize(r.image, region, size, input, (k * copies + c) * plane, { flip: c === 1 });
+      let c = 0;
+      for (const zoom of zooms) {
+        const region = faceRegion(r, zoom);
+        for (const flip of flips) cropResize(r.image, region, size, input, (k * copies + c++) * plane, { flip });
+      }
     });
     const out = await runChunked(this.faceres, FACERES_ONNX.input, input, n, size, FACERES_RUN);
     const gender = out[FACERES_ONNX.gender];
@@ -146,13 +154,14 @@ export class FaceAnalyser {
 }
 
 /** The square FaceRes sees: ALIGNED_CROP × an aligned chip, else FACE_CROP × the BlazeFace box, centred on it. */
-export function faceRegion(r: DescribeRequest): Region {
+export function faceRegion(r: DescribeRequest, zoom = 1): Region {
   if (!r.box) {
     const { width: w, height: h } = r.image;
-    return [w / 2 - (ALIGNED_CROP * w) / 2, h / 2 - (ALIGNED_CROP * h) / 2, ALIGNED_CROP * w, ALIGNED_CROP * h];
+    const f = ALIGNED_CROP * zoom;
+    return [w / 2 - (f * w) / 2, h / 2 - (f * h) / 2, f * w, f * h];
   }
   const [x, y, w, h] = r.box;
-  const side = Math.max(w, h) * FACE_CROP.scale;
+  const side = Math.max(w, h) * FACE_CROP.scale * zoom;
   const cx = x + w / 2;
   const cy = y + h / 2 + FACE_CROP.shiftY * h;
   return [cx - side / 2, cy - side / 2, side, side];

@@ -1,13 +1,16 @@
-import { anchorPoint, lineIntersection, sideValue, type AnchorMode, type Point } from './geometry.js';
+import { anchorPoint, lineIntersection, segmentDistance, sideValue, type AnchorMode, type Point } from './geometry.js';
 import type { Box, Direction, LineSpec } from './types.js';
 
 export interface CrossingRecord {
   line: string;
   track: number;
   direction: Direction;
-  /** Frame index where the anchor was first seen on the new side (for a crossing released late, the original one). */
+  /**
+   * Frame where the anchor's path crossed the line: between the two observations on either side of it, in proportion
+   * to where the path meets the line (after a gap in the observations this is earlier than the frame that counted it).
+   */
   frame: number;
-  /** Seconds into the source of that frame. */
+  /** Seconds into the source at that point of the path. */
   pts: number;
 }
 
@@ -51,11 +54,13 @@ interface PixelLine {
 interface TrackLineState {
   /** Last side the anchor was clearly on (beyond the margin): -1, +1, or 0 while not yet known. */
   side: number;
-  /** Previous anchor position. */
+  /** Previous anchor position, and when it was observed. */
   prev: Point;
-  /** Last raw side (sign only, margin ignored) and where along AB the anchor last changed raw side. */
+  prevAt: { frame: number; pts: number };
+  /** Last raw side (sign only, margin ignored), and where along AB and when the anchor last changed raw side. */
   rawSide: number;
   lastCrossU: number | null;
+  lastCrossAt: { frame: number; pts: number } | null;
 }
 
 /**
@@ -120,6 +125,12 @@ export class LineCounter {
     }
   }
 
+  /** Whether the box's anchor is within `heights` box heights of any line (where identities matter for counting). */
+  near(box: Box, heights: number): boolean {
+    const p = anchorPoint(box, this.options.anchor);
+    return this.lines.some((line) => segmentDistance(p, line.a, line.b) <= heights * box[3]);
+  }
+
   counts(): LineCount[] {
     return [...this.totals.values()].map((c) => ({ ...c }));
   }
@@ -150,23 +161,30 @@ export class LineCounter {
       const clear = Math.abs(s) / line.length > margin ? raw : 0;
       const state = perLine.get(line.name);
       if (!state) {
-        perLine.set(line.name, { side: clear, prev: p, rawSide: raw, lastCrossU: null });
+        perLine.set(line.name, { side: clear, prev: p, prevAt: { frame, pts }, rawSide: raw, lastCrossU: null, lastCrossAt: null });
         continue;
       }
       if (raw !== 0 && raw !== state.rawSide) {
         // Where the anchor's own path crossed the infinite line: decides whether the crossing is on the segment.
         const hit = state.rawSide === 0 ? null : lineIntersection(state.prev, p, line.a, line.b);
         state.lastCrossU = hit ? hit.u : this.projectU(line, p);
+        const along = hit ? Math.min(1, Math.max(0, hit.t)) : 1;
+        state.lastCrossAt = {
+          frame: Math.round(state.prevAt.frame + along * (frame - state.prevAt.frame)),
+          pts: state.prevAt.pts + along * (pts - state.prevAt.pts),
+        };
         state.rawSide = raw;
       }
       if (clear !== 0 && state.side !== 0 && clear !== state.side) {
         const u = state.lastCrossU;
         if (u !== null && u >= 0 && u <= 1) {
-          found.push({ line: line.name, track: track.id, direction: clear > 0 ? 'in' : 'out', frame, pts });
+          const at = state.lastCrossAt ?? { frame, pts };
+          found.push({ line: line.name, track: track.id, direction: clear > 0 ? 'in' : 'out', frame: at.frame, pts: at.pts });
         }
       }
       if (clear !== 0) state.side = clear;
       state.prev = p;
+      state.prevAt = { frame, pts };
     }
     return found;
   }

@@ -1,12 +1,19 @@
+import { backoffDelay, type BackoffPolicy } from '../common/backoff.js';
+import { redactSource } from '../sources/credentials.js';
 import type { WorkerError } from './errors.js';
 import type { SourceInfo } from './ffmpeg-frames.js';
+import { LiveClock } from './live-clock.js';
 import type { FfmpegRuns, Frame, FrameSource, SourceOptions } from './source.js';
-import { backoffDelay, sourceError } from './source-kind.js';
+import { sourceError } from './source-kind.js';
+
+/** Reconnect delays: from half a second (a stream server restarting) up to 30 s (a camera rebooting). */
+const RECONNECT_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 30_000 };
 
 /**
  * A live source: a pump reads frames as they come and keeps only the newest for the consumer (the others are counted
  * as dropped), so the worker never falls behind the camera. A stall (no frame for the stall time-out) or an end
- * restarts ffmpeg with backoff and jitter, forever, until closed; frame numbers and times go on across the gap.
+ * restarts ffmpeg with backoff and jitter, forever, until closed; frame numbers and times go on across the gap. Frame
+ * times follow the stream's content (LiveClock), and frames of a backlog after a stall are dropped as stale.
  */
 export class LiveSource implements FrameSource {
   dropped = 0;
@@ -23,6 +30,7 @@ export class LiveSource implements FrameSource {
   private readonly watchdog: NodeJS.Timeout;
   private sleeper: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
   private readonly startedAt = performance.now();
+  private readonly clock = new LiveClock();
 
   constructor(
     private readonly o: SourceOptions,
@@ -81,9 +89,14 @@ export class LiveSource implements FrameSource {
           attempt = 0;
           this.frames += 1;
           this.lastFrameAt = performance.now();
+          const time = this.clock.observe((this.lastFrameAt - this.startedAt) / 1000, f.ptsSeconds);
+          // A frame of a backlog that piled up during a stall: never counted on (its people would jump).
+          if (time.stale) {
+            this.dropped += 1;
+            continue;
+          }
           if (this.slot) this.dropped += 1;
-          const pts = (this.lastFrameAt - this.startedAt) / 1000;
-          this.slot = { number: this.frames, pts, detect: true, data: f.data, geometry: this.runs.geometry };
+          this.slot = { number: this.frames, pts: time.t, detect: true, data: f.data, geometry: this.runs.geometry };
           this.notify();
           continue;
         }
@@ -104,7 +117,7 @@ export class LiveSource implements FrameSource {
   private async reconnect(attempt: number, reason: string): Promise<number> {
     while (!this.runs.closed) {
       attempt += 1;
-      const delay = backoffDelay(attempt);
+      const delay = backoffDelay(attempt, RECONNECT_BACKOFF);
       this.o.onReconnect(attempt, delay, reason);
       await new Promise<void>((resolve) => {
         this.sleeper = { timer: setTimeout(resolve, delay), resolve };
@@ -113,10 +126,11 @@ export class LiveSource implements FrameSource {
       if (this.runs.closed) break;
       try {
         await this.runs.open(this.runs.geometry);
+        this.clock.newRun();
         this.stalled = false;
         this.lastFrameAt = performance.now();
         this.streaming = true;
-        this.o.onLog('info', `reconnected to ${this.o.source} (attempt ${attempt})`);
+        this.o.onLog('info', `reconnected to ${redactSource(this.o.source)} (attempt ${attempt})`);
         return attempt;
       } catch (err) {
         this.runs.reader.close();

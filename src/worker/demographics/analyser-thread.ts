@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { HeadView, ViewResult } from '../../faces/view-analysis.js';
+import { disableOrtTelemetry } from '../../models/telemetry.js';
 import { WorkerError, toWorkerError } from '../errors.js';
 import type { AnalyserThreadOptions, FromAnalyser, ToAnalyser } from './analyser-thread-entry.js';
 
@@ -14,6 +15,7 @@ export interface AnalyserHandle {
 
 /** Starts the face analysis thread; resolves once its models are loaded (MODEL_* errors keep their codes). */
 export function startAnalyserThread(o: AnalyserThreadOptions): Promise<AnalyserHandle> {
+  disableOrtTelemetry();
   const thread = new Worker(new URL('./analyser-thread-entry.js', import.meta.url), { workerData: o, stdout: true });
   thread.stdout.pipe(process.stderr, { end: false });
   const pending = new Map<number, { resolve: (r: ViewResult[]) => void; reject: (e: Error) => void }>();
