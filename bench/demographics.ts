@@ -1,5 +1,5 @@
 /**
- * `npm run bench:demographics [-- --skip-worker] [--fit] [--zooms Z,Z…] [--no-flip] [--max-withheld F]`: gender and age on the development chips of
+ * `npm run bench:demographics [-- --skip-worker] [--fit] [--zooms Z,Z…] [--no-flip] [--max-withheld F] [--no-age-bias]`: gender and age on the development chips of
  * ../shared/data/faces (raw, cross-validated calibration, and the shipped calibration), per-face latency at batch 1
  * and 8, and on MOT17-09 with its three lines the share of crossings with an estimate and the worker fps with and
  * without demographics. `--fit` prints the calibration fitted on all chips (what src/faces/calibration.ts ships).
@@ -21,14 +21,18 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const data = path.resolve(root, '../shared/data');
 const argv = process.argv.slice(2);
 const args = new Set(argv);
-/** `--zooms 0.9,1,1.1`: FaceRes crops relative to the default (averaged); `--no-flip`; `--max-withheld 0.1`. */
+/** `--zooms 0.9,1,1.1`: FaceRes crops relative to the default (averaged); `--no-flip`; `--max-withheld 0.1`; `--no-age-bias`. */
 const valueOf = (flag: string): string | undefined => {
   const at = argv.indexOf(flag);
   return at >= 0 ? argv[at + 1] : undefined;
 };
 const zooms = valueOf('--zooms')?.split(',').map(Number);
 const flip = !args.has('--no-flip');
-const fit = { ...DEFAULT_FIT, ...(valueOf('--max-withheld') ? { maxWithheld: Number(valueOf('--max-withheld')) } : {}) };
+const fit = {
+  ...DEFAULT_FIT,
+  ...(valueOf('--max-withheld') ? { maxWithheld: Number(valueOf('--max-withheld')) } : {}),
+  ...(args.has('--no-age-bias') ? { biasKnots: [] } : {}),
+};
 const run = promisify(execFile);
 
 interface Chip extends LabelledRaw {
@@ -137,7 +141,7 @@ async function main(): Promise<void> {
   const chips = await chipsOf(analyser);
   const cpu = process.cpuUsage(cpu0);
   const crops = (zooms ?? [1]).map((z) => `${(ALIGNED_CROP * z).toFixed(2)} ×`).join(', ');
-  console.log(`\n${chips.length} development chips (../shared/data/faces), FaceRes on ${crops} the chip, ${flip ? 'both orientations' : 'unflipped'}; fit withholds ≤ ${pct(fit.maxWithheld)}; ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU`);
+  console.log(`\n${chips.length} development chips (../shared/data/faces), FaceRes on ${crops} the chip, ${flip ? 'both orientations' : 'unflipped'}; fit withholds ≤ ${pct(fit.maxWithheld)}${fit.biasKnots.length ? ', gender offset over age' : ''}; ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU`);
   console.log(line('raw (|p − 0.5| ≥ 0.05, expected age)', score(chips, chips.map(() => IDENTITY_CALIBRATION))));
   const cv = crossValidated(chips);
   const cvScores = cv.map(({ cals, order }) => score(order, cals));

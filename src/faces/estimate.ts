@@ -1,5 +1,5 @@
 import { AGE_BAND_NAMES, type AgeBandName, type Gender } from '../protocol/events.js';
-import { CALIBRATION, mapAge, type Calibration } from './calibration.js';
+import { CALIBRATION, genderProbability, mapAge, type Calibration } from './calibration.js';
 
 /** What FaceRes said about one view of a face: P(male) per orientation, and the age distribution over 0..99. */
 export interface FaceView {
@@ -46,7 +46,6 @@ const logit = (p: number): number => {
   const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
   return Math.log(q / (1 - q));
 };
-const sigmoid = (z: number): number => 1 / (1 + Math.exp(-z));
 
 /** Expected age under the model's distribution (years). */
 export function expectedAge(dist: Float32Array): number {
@@ -76,9 +75,9 @@ export function combineViews(views: readonly FaceView[]): RawEstimate {
   return { maleLogit: z / views.length, age: a / views.length };
 }
 
-/** Applies the calibration: a logistic rescaling of the gender logit and a piecewise-linear map of the age. */
+/** Applies the calibration: a logistic rescaling of the gender logit (with its age offset) and a map of the age. */
 export function calibrate(raw: RawEstimate, cal: Calibration = CALIBRATION): FaceEstimate {
-  const p = sigmoid(cal.gender.scale * raw.maleLogit + cal.gender.bias);
+  const p = genderProbability(raw, cal.gender);
   const age = mapAge(raw.age, cal.age.knots);
   // FaceRes cannot tell the gender of young children (chance level on the 0-12 chips): no gender below minAge.
   const sure = Math.abs(p - 0.5) >= cal.gender.withhold && age >= cal.gender.minAge;
