@@ -2,6 +2,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { TestContext } from 'node:test';
+import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
+import { openSource, type FrameSource } from '../src/worker/source.js';
+import { freePort } from './worker-harness.js';
 
 /** A real live stream for tests: ffmpeg serving a clip over HTTP/MPEG-TS in real time, looped. */
 
@@ -35,4 +39,25 @@ export function makeTsClip(ffmpeg: string, source: string, frames: number): stri
   const made = spawnSync(ffmpeg, ['-loglevel', 'error', '-y', '-i', source, '-frames:v', String(frames), '-c:v', 'mpeg2video', '-q:v', '4', '-g', '10', clip]);
   if (made.status !== 0) throw new Error(`could not make ${clip}: ${String(made.stderr)}`);
   return clip;
+}
+
+/** `clip` served live on a free port and opened as a live source in this process; both end with the test. */
+export async function openServedSource(t: TestContext, clip: string, skipFrames: number): Promise<FrameSource> {
+  const ffmpeg = await resolveFfmpeg();
+  const port = await freePort();
+  const server = serve(ffmpeg.path, clip, port);
+  t.after(() => server.kill('SIGKILL'));
+  await listening(port, 5000);
+  const source = await openSource({
+    source: `http://127.0.0.1:${port}/x`,
+    live: true,
+    ffmpeg,
+    maxSide: 1920,
+    skipFrames,
+    stallTimeoutMs: 5000,
+    onReconnect: () => undefined,
+    onLog: () => undefined,
+  });
+  t.after(() => source.close());
+  return source;
 }

@@ -2,11 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DoneEvent, ProgressEvent, ReconnectEvent, TracksEvent, WorkerEvent } from '../src/protocol/events.js';
 import { validateEvent } from '../src/protocol/validate.js';
-import { letterbox } from '../src/vision/letterbox.js';
-import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
-import { openSource } from '../src/worker/source.js';
+import { yuv420Size } from '../src/vision/resample.js';
 import { ffmpeg as FFMPEG } from './footage.js';
-import { listening, makeTsClip, serve as serveClip } from './live-stream.js';
+import { listening, makeTsClip, openServedSource, serve as serveClip } from './live-stream.js';
 import { freePort, killLater, spawnWorker, vtest, waitUntil, within } from './worker-harness.js';
 
 const serve = (clip: string, port: number) => serveClip(FFMPEG, clip, port);
@@ -66,29 +64,9 @@ test('a live stream that stops and comes back: reconnect events, frames and coun
 });
 
 test('a live source keeps only the newest frame while the consumer is busy, and counts the others as dropped', { timeout: 30_000 }, async (t) => {
-  const clip = makeClip();
-  const port = await freePort();
-  const server = serve(clip, port);
-  t.after(() => server.kill('SIGKILL'));
-  await listening(port, 5000);
-  const ffmpeg = await resolveFfmpeg();
-  const geometryFor = (w: number, h: number) => letterbox(w, h, 384, 288, 'top-left');
-  const source = await openSource({
-    source: `http://127.0.0.1:${port}/x`,
-    live: true,
-    ffmpeg,
-    layoutFor: geometryFor,
-    inputWidth: 384,
-    inputHeight: 288,
-    skipFrames: 1,
-    padValue: 0,
-    stallTimeoutMs: 5000,
-    onReconnect: () => undefined,
-    onLog: () => undefined,
-  });
-  t.after(() => source.close());
+  const source = await openServedSource(t, makeClip(), 1);
   const first = await within(source.next(), 10_000, 'a first frame');
-  assert.ok(first && first.data.length === 384 * 288 * 3);
+  assert.ok(first && first.data.length === yuv420Size(first.width, first.height), 'yuv420p frames at the source size');
   // Busy while the stream goes on: frames arrive meanwhile and only the newest is kept. The server sends what it
   // buffered before the connection in a burst, then 10 frames/s (-re): the second busy spell sees the real rate.
   await waitUntil(() => source.dropped >= 10, 10_000, 'ten frames going by');

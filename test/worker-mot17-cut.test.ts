@@ -26,7 +26,7 @@ const TOLERANCE_SECONDS = 0.5;
  * the annotated boxes cut to the picture (two people close to the camera walk with their feet below it: the annotation
  * puts their anchor outside the picture, the camera and the detector see them cross).
  */
-test('real worker on the MOT17-09 cut: the crossings of the ground truth, and nothing the ground truth does not have', async () => {
+test('real worker on the MOT17-09 cut: the crossings of the ground truth, and at most three it does not have', async () => {
   const rows = readMot17File(path.join(footage, 'mot17-09-141-280.gt.txt')).filter((r) => r.conf !== 0);
   const truth = truthCrossings(
     rows.map((r) => ({ ...r, box: cutToPicture(r.box, FRAME) })),
@@ -47,12 +47,13 @@ test('real worker on the MOT17-09 cut: the crossings of the ground truth, and no
   const m = matchCrossings(truth, found, TOLERANCE_SECONDS);
   const show = (xs: TimedCrossing[]) => xs.map((x) => `${x.line}:${x.direction}@${Math.round(x.t * FPS + 1)}`).join(' ') || '-';
 
-  // Precision: a double count, a track jumping between people across a line, or a crossing counted at the wrong time
-  // shows here. Today there is none; one is allowed, as one more detector change can put a box on two people.
-  assert.ok(m.extra.length <= 1, `crossings the ground truth does not have: ${show(m.extra)}`);
-  // Recall: at the default 384-px input the built-in detector finds only about 35–50 % of people this size (issue 7)
-  // and this cut is the densest part of the clip. Today 18 of 25 are found; four of the misses are crossings in the
-  // first 40 frames, before a track has had time to see the person twice. 14 (0.56) leaves room for the detector
-  // and fails when identities or counts break.
-  assert.ok(m.matched.length >= 14, `found ${m.matched.length} of ${truth.length}; missed ${show(m.missed)}`);
+  // With crops at the people's scale (issue 7 items 1, 2) the detector finds most people of this cut: 22 of the 25
+  // crossings are found. The price is three extra ones, all of the tracker in the crowd: two people crossing x70 in
+  // opposite directions at the same moment (frames 16–21) both counted `in`, a track split at x30 (frame 41), and a
+  // track that moved to a neighbour walking the other way (frame 75). Main's 384-px input found 18 with none extra
+  // (F1 0.84). Held here: no worse than that overall, at most three extra, and recall that needs the crops.
+  const f1 = (2 * m.matched.length) / (truth.length + found.length);
+  assert.ok(m.extra.length <= 3, `crossings the ground truth does not have: ${show(m.extra)}`);
+  assert.ok(m.matched.length >= 20, `found ${m.matched.length} of ${truth.length}; missed ${show(m.missed)}`);
+  assert.ok(f1 >= 0.84, `crossing F1 ${f1.toFixed(3)}: missed ${show(m.missed)}; extra ${show(m.extra)}`);
 });

@@ -5,6 +5,7 @@ import { redactSource, SOURCE_ENV } from '../sources/credentials.js';
 import { describeSource } from '../sources/kind.js';
 import { DEFAULT_LINE } from '../sources/lines.js';
 import { taskIdFor } from '../sources/task-id.js';
+import { toDetectRegion } from '../vision/detect-region.js';
 import { runWorker, type WorkerConfig } from '../worker/run-worker.js';
 import { taskOptionsFrom } from './arguments.js';
 
@@ -41,6 +42,7 @@ function toConfig(argv: WorkerArgs): WorkerConfig {
     live: argv.live ?? live,
     skipFrames: task.skip_frames ?? DEFAULT_SKIP_FRAMES,
     anchor: task.anchor ?? 'bottom',
+    detectRegion: toDetectRegion(task.detect_region ?? 'auto'),
     stallTimeoutMs: (task.stall_timeout ?? DEFAULT_STALL_TIMEOUT_S) * 1000,
     logLevel: argv.logLevel ?? 'info',
     ffmpeg: argv.ffmpeg,

@@ -1,6 +1,7 @@
 import { DEFAULT_DEMOGRAPHICS } from './demographics.js';
 import type { DemographicsSettings, OccupancyRules, TaskOverrides } from './types.js';
-import { fraction, inputSize, integerAtLeast1, modelFormat, nonEmpty, oneOf, seconds, switchedOn, type ValueParser } from './values.js';
+import { detectRegionText } from '../vision/detect-region.js';
+import { detectRegion, fraction, inputSize, integerAtLeast1, modelFormat, nonEmpty, oneOf, seconds, switchedOn, type ValueParser } from './values.js';
 
 /**
  * The options a task may set for itself, in one table: the config key (per task or in `parallel_config`), the
@@ -11,7 +12,7 @@ import { fraction, inputSize, integerAtLeast1, modelFormat, nonEmpty, oneOf, sec
  */
 
 /** Error codes of the worker protocol that a bad command-line value maps to. */
-export type ArgumentCode = 'BAD_ARGUMENT' | 'BAD_LINE' | 'BAD_INPUT_SIZE' | 'BAD_MODEL_FORMAT';
+export type ArgumentCode = 'BAD_ARGUMENT' | 'BAD_LINE' | 'BAD_INPUT_SIZE' | 'BAD_MODEL_FORMAT' | 'BAD_DETECT_REGION';
 
 export interface TaskOptionDef<T> {
   describe: string;
@@ -20,6 +21,8 @@ export interface TaskOptionDef<T> {
   code?: ArgumentCode;
   /** A file path: relative values are resolved against the config's folder (or the current one on the command line). */
   path?: true;
+  /** The value as the flag's text, when String() is not it. */
+  format?: (value: T) => string;
   /** A flag without a value (`--demographics`, `--no-demographics`): `parse` then reads `true` or `false`. */
   switch?: true;
   /** How the parent passes the value to the worker, when not as `--flag value`. */
@@ -48,7 +51,7 @@ export const TASK_OPTIONS: { readonly [K in TaskOptionKey]-?: TaskOptionDef<NonN
     code: 'BAD_MODEL_FORMAT',
   },
   input_size: {
-    describe: 'model input WxH, multiples of 32, e.g. 416x320 (default: 384 on the long side with the source’s aspect)',
+    describe: 'model input WxH, multiples of 32, e.g. 416x320; when counting, the largest input of one crop (default 640x640; detect: 384 on the long side with the source’s aspect)',
     parse: inputSize,
     code: 'BAD_INPUT_SIZE',
   },
@@ -59,6 +62,12 @@ export const TASK_OPTIONS: { readonly [K in TaskOptionKey]-?: TaskOptionDef<NonN
   stall_timeout: {
     describe: 'seconds without a frame before a live source is reconnected; also the time allowed to open a source (default 10)',
     parse: seconds,
+  },
+  detect_region: {
+    describe: 'where the detector looks: auto (crops around the lines), full, or x,y,w,h[;x,y,w,h…] in fractions of the frame (default auto)',
+    parse: detectRegion,
+    code: 'BAD_DETECT_REGION',
+    format: detectRegionText,
   },
   demographics: {
     describe: 'estimate gender and age of the people who cross (off by default; no picture is kept)',
@@ -115,8 +124,9 @@ export function taskOptionFlags(options: TaskOverrides): string[] {
   for (const key of TASK_OPTION_KEYS) {
     const value = options[key];
     if (value === undefined) continue;
-    const { workerFlags } = TASK_OPTIONS[key] as TaskOptionDef<unknown>;
-    args.push(...(workerFlags ? workerFlags(value) : [`--${flagOf(key)}`, String(value)]));
+    const { workerFlags, format } = TASK_OPTIONS[key] as TaskOptionDef<unknown>;
+    if (workerFlags) args.push(...workerFlags(value));
+    else args.push(`--${flagOf(key)}`, format ? format(value) : String(value));
   }
   return args;
 }

@@ -1,3 +1,5 @@
+import type { DetectRegionSetting } from '../vision/detect-region.js';
+
 /** The config file as written (see config/pcount.schema.json). */
 
 /** A counting line: x1, y1, x2, y2 as fractions of the frame width and height. */
@@ -16,6 +18,8 @@ export interface TaskOverrides {
   input_size?: string;
   anchor?: 'bottom' | 'center';
   stall_timeout?: number;
+  /** Where the detector looks: bands around the lines, the whole frame, or rectangles [x, y, w, h] in fractions. */
+  detect_region?: DetectRegionSetting;
   demographics?: Partial<DemographicsSettings>;
 }
 

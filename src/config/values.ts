@@ -1,6 +1,7 @@
 import { parseInputSize } from '../worker/input-size.js';
 import { isTaskId, TASK_ID_RULE } from '../protocol/names.js';
 import { isValidZone } from '../store/zone.js';
+import { rectsProblem, type DetectRegionSetting } from '../vision/detect-region.js';
 import { MODEL_FORMATS, type ModelFormatName } from '../vision/formats/format.js';
 
 /**
@@ -61,6 +62,25 @@ export const inputSize: ValueParser<string> = (text) => {
   } catch {
     throw new Error('expected WxH with both sides multiples of 32 from 32 to 4096, for example 384x288');
   }
+};
+
+const REGION_FORM = 'auto, full or x,y,w,h[;x,y,w,h…] in fractions of the frame';
+
+/** `detect_region` as text: `auto`, `full` or rectangles `x,y,w,h` separated by `;`, inside the frame, not empty. */
+export const detectRegion: ValueParser<DetectRegionSetting> = (text) => {
+  const t = text.trim();
+  if (t === 'auto' || t === 'full') return t;
+  if (t === '') throw new Error(`expected ${REGION_FORM}, got nothing`);
+  const parts = t.split(';').map((p) => p.trim());
+  const rects = parts.map((p) => {
+    const fields = p.split(',');
+    const nums = fields.map((f) => (f.trim() === '' ? NaN : Number(f)));
+    if (fields.length !== 4 || nums.some((n) => !Number.isFinite(n))) throw new Error(`'${p}' is not x,y,w,h (expected ${REGION_FORM})`);
+    return nums as [number, number, number, number];
+  });
+  const why = rectsProblem(rects, (i) => `'${parts[i]}'`);
+  if (why) throw new Error(why);
+  return rects;
 };
 
 export const modelFormat: ValueParser<ModelFormatName> = (text) => {

@@ -52,6 +52,35 @@ export interface HelloEvent extends EventBase {
   /** The detector runs on every `skip_frames`-th frame; tracks are predicted on the others. */
   skip_frames: number;
   anchor: 'bottom' | 'center';
+  /** Where the detector looks and at what scale, as first planned (a `crops` event tells each change). */
+  crops: CropsInfo;
+}
+
+/** A rectangle of the source frame in source pixels, seen by the model at `scale` model-input pixels per pixel. */
+export interface CropRect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  scale: number;
+}
+
+/** The crop plan: `regions` to look at, each cut into `tiles`, one model run each. */
+export interface CropsInfo {
+  /** The task's `detect_region`: `auto`, `full` or the rectangles given (fractions of the frame). */
+  detect_region: 'auto' | 'full' | [number, number, number, number][];
+  /** Person height in model-input pixels the scales aim the smaller people at. */
+  target_height: number;
+  /** `prior` until enough people were seen, then `people`: what the person heights come from. */
+  heights_from: 'prior' | 'people';
+  regions: CropRect[];
+  tiles: (CropRect & { input_width: number; input_height: number })[];
+}
+
+/** The crop plan changed: learned person heights (`reason` people) or new lines. */
+export interface CropsEvent extends EventBase, CropsInfo {
+  type: 'crops';
+  reason: 'people' | 'lines' | 'frame size';
 }
 
 export interface ProgressEvent extends EventBase {
@@ -63,6 +92,8 @@ export interface ProgressEvent extends EventBase {
   occupancy: number;
   tracks: number;
   dropped: number;
+  /** People found by the detector so far (all passes, after merging tiles); absent from older workers. */
+  detections?: number;
   /** Seconds into the source (files), else null. */
   position: number | null;
   /** Seconds of the whole source (files), else null. */
@@ -152,7 +183,8 @@ export type WorkerEvent =
   | ReconnectEvent
   | DoneEvent
   | DetectionsEvent
-  | TracksEvent;
+  | TracksEvent
+  | CropsEvent;
 
 export type WorkerEventType = WorkerEvent['type'];
 

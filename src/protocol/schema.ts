@@ -52,6 +52,26 @@ const demographicFields: Record<string, Schema> = {
 };
 const seq: Schema = { type: 'integer', minimum: 1, description: 'consecutive from 1 over the crossings of one worker process' };
 
+const rect = { x: num(0), y: num(0), w: num(0), h: num(0), scale: num(0) };
+const cropsFields: Record<string, Schema> = {
+  detect_region: {
+    anyOf: [{ enum: ['auto', 'full'] }, { type: 'array', minItems: 1, items: { type: 'array', items: { type: 'number' }, minItems: 4, maxItems: 4 } }],
+  },
+  target_height: num(0),
+  heights_from: { enum: ['prior', 'people'] },
+  regions: { type: 'array', items: closed(rect, 'A region of the source frame (source pixels) and its scale (model-input pixels per pixel).') },
+  tiles: {
+    type: 'array',
+    minItems: 1,
+    items: closed({ ...rect, input_width: int(1), input_height: int(1) }, 'One model run: a rectangle of the source frame resized by `scale` into an input of this size.'),
+  },
+};
+
+/** Adds fields that may be left out (added to the protocol later, so that older writers stay valid). */
+function optional(schema: Schema, fields: Record<string, Schema>): Schema {
+  return { ...schema, properties: { ...(schema.properties as Record<string, Schema>), ...fields } };
+}
+
 function event(type: string, description: string, fields: Record<string, Schema>): Schema {
   return closed(
     {
@@ -65,10 +85,6 @@ function event(type: string, description: string, fields: Record<string, Schema>
   );
 }
 
-/** The same schema with some properties no longer required. */
-function optional(schema: Schema, keys: string[]): Schema {
-  return { ...schema, required: (schema.required as string[]).filter((k) => !keys.includes(k)) };
-}
 
 export const eventSchemas: Record<string, Schema> = {
   hello: event('hello', 'First event: what is being counted and with what.', {
@@ -94,19 +110,27 @@ export const eventSchemas: Record<string, Schema> = {
     },
     skip_frames: int(1),
     anchor: { enum: ['bottom', 'center'] },
+    crops: closed(cropsFields, 'Where the detector looks and at what scale, as first planned.'),
   }),
-  progress: event('progress', 'About once a second while frames flow.', {
-    frame: int(),
-    fps: num(0),
-    in: int(),
-    out: int(),
-    occupancy: { type: 'integer' },
-    tracks: int(),
-    dropped: int(),
-    position: nullable(num(0)),
-    duration: nullable(num(0)),
-    lines: { type: 'array', items: lineCount },
+  crops: event('crops', 'The crop plan changed (learned person heights, new lines, or a new frame size).', {
+    reason: { enum: ['people', 'lines', 'frame size'] },
+    ...cropsFields,
   }),
+  progress: optional(
+    event('progress', 'About once a second while frames flow.', {
+      frame: int(),
+      fps: num(0),
+      in: int(),
+      out: int(),
+      occupancy: { type: 'integer' },
+      tracks: int(),
+      dropped: int(),
+      position: nullable(num(0)),
+      duration: nullable(num(0)),
+      lines: { type: 'array', items: lineCount },
+    }),
+    { detections: int() },
+  ),
   crossing: optional(
     event('crossing', 'One person crossed one line.', {
       seq,
@@ -115,9 +139,8 @@ export const eventSchemas: Record<string, Schema> = {
       direction: { enum: ['in', 'out'] },
       frame: int(1),
       pts: num(0),
-      ...demographicFields,
     }),
-    Object.keys(demographicFields),
+    demographicFields,
   ),
   demographics: optional(
     event('demographics', 'The estimate of a crossing written earlier with reason "pending".', {
@@ -125,9 +148,13 @@ export const eventSchemas: Record<string, Schema> = {
       line: str,
       track: int(),
       frame: int(1),
-      ...demographicFields,
+      gender: demographicFields.gender,
+      gender_score: demographicFields.gender_score,
+      age: demographicFields.age,
+      age_band: demographicFields.age_band,
+      face_px: demographicFields.face_px,
     }),
-    ['reason'],
+    { reason: demographicFields.reason },
   ),
   log: event('log', 'A human-readable message.', {
     level: { enum: ['debug', 'info', 'warn', 'error'] },

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { format } from 'node:util';
-import type { Letterbox } from '../vision/letterbox.js';
+import type { Tile } from '../vision/crop-plan.js';
 import { createDetector, type Detector, type DetectorOptions } from './detector.js';
 
 /**
@@ -14,14 +14,14 @@ import { createDetector, type Detector, type DetectorOptions } from './detector.
  * no frame-sized buffer is allocated per frame on either side.
  */
 export type ToDetector =
-  | { type: 'detect'; id: number; frame: SharedArrayBuffer; length: number; geometry: Letterbox }
+  | { type: 'tiles'; id: number; frame: SharedArrayBuffer; length: number; width: number; height: number; tiles: Tile[] }
   | { type: 'release' };
 export type FromDetector =
   | {
       type: 'ready';
-      info: Pick<Detector, 'format' | 'modelPath' | 'inputWidth' | 'inputHeight' | 'confidence' | 'padValue'>;
+      info: Pick<Detector, 'format' | 'modelPath' | 'inputWidth' | 'inputHeight' | 'fixedInput' | 'confidence' | 'padValue'>;
     }
-  | { type: 'detections'; id: number; detections: Awaited<ReturnType<Detector['detect']>> }
+  | { type: 'detections'; id: number; detections: Awaited<ReturnType<Detector['detectTiles']>> }
   | { type: 'failed'; id: number | null; code: string; message: string };
 
 const port = parentPort!;
@@ -46,8 +46,8 @@ async function main(): Promise<void> {
     send(failure(null, err));
     return;
   }
-  const { format: f, modelPath, inputWidth, inputHeight, confidence, padValue } = detector;
-  send({ type: 'ready', info: { format: f, modelPath, inputWidth, inputHeight, confidence, padValue } });
+  const { format: f, modelPath, inputWidth, inputHeight, fixedInput, confidence, padValue } = detector;
+  send({ type: 'ready', info: { format: f, modelPath, inputWidth, inputHeight, fixedInput, confidence, padValue } });
   // Requests run one after another: the detector fills one input tensor, and onnxruntime-node yields to the event
   // loop before running it, so a second request must not start while one is pending.
   let queue = Promise.resolve();
@@ -56,8 +56,9 @@ async function main(): Promise<void> {
       queue = queue.then(() => detector.release()).finally(() => port.close());
       return;
     }
+    const data = new Uint8Array(m.frame, 0, m.length);
     queue = queue.then(() =>
-      detector.detect(new Uint8Array(m.frame, 0, m.length), m.geometry).then(
+      detector.detectTiles({ width: m.width, height: m.height, data }, m.tiles).then(
         (detections) => send({ type: 'detections', id: m.id, detections }),
         (err: unknown) => send(failure(m.id, err)),
       ),

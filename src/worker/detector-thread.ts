@@ -1,22 +1,14 @@
 import { Worker } from 'node:worker_threads';
 import { disableOrtTelemetry } from '../models/telemetry.js';
-import { centernet } from '../vision/formats/centernet.js';
-import type { ModelFormatName } from '../vision/formats/format.js';
-import { yolov8 } from '../vision/formats/yolov8.js';
-import { yolox } from '../vision/formats/yolox.js';
-import { letterbox, type Letterbox, type PadAlign } from '../vision/letterbox.js';
-import type { Detection } from '../vision/types.js';
+import type { Tile } from '../vision/crop-plan.js';
+import type { YuvFrame } from '../vision/resample.js';
+import type { MergedDetection } from '../vision/tile-merge.js';
 import type { Detector, DetectorOptions } from './detector.js';
 import type { FromDetector, ToDetector } from './detector-thread-entry.js';
 import { WorkerError, toWorkerError } from './errors.js';
 
-export type DetectorHandle = Omit<Detector, 'infer'>;
-
-const PAD_ALIGN: Record<ModelFormatName, PadAlign> = {
-  centernet: centernet.padAlign,
-  yolox: yolox.padAlign,
-  yolov8: yolov8.padAlign,
-};
+/** The worker only runs crop plans (detectTiles); `detect` on one letterboxed frame stays with the in-thread detector. */
+export type DetectorHandle = Omit<Detector, 'infer' | 'detect' | 'geometryFor'>;
 
 const RELEASE_TIMEOUT_MS = 3000;
 /** One frame being detected and the next one queued behind it: the thread never waits for the main thread. */
@@ -32,7 +24,7 @@ export function createThreadedDetector(opts: DetectorOptions): Promise<DetectorH
   const thread = new Worker(new URL('./detector-thread-entry.js', import.meta.url), { workerData: opts, stdout: true });
   // The thread's stdout is not the worker's stdout (that carries only events): whatever it prints goes to stderr.
   thread.stdout.pipe(process.stderr, { end: false });
-  const pending = new Map<number, { resolve: (d: Detection[]) => void; reject: (e: Error) => void; slot: SharedArrayBuffer }>();
+  const pending = new Map<number, { resolve: (d: MergedDetection[]) => void; reject: (e: Error) => void; slot: SharedArrayBuffer }>();
   let nextId = 1;
   const slots: SharedArrayBuffer[] = [];
   const freeSlot = (bytes: number): SharedArrayBuffer => {
@@ -78,24 +70,27 @@ export function createThreadedDetector(opts: DetectorOptions): Promise<DetectorH
     });
   });
 
+  /** Copies `bytes` into a free shared slot and sends the request `make` builds around it. */
+  function request(bytes: Uint8Array, make: (id: number, slot: SharedArrayBuffer) => ToDetector): Promise<MergedDetection[]> {
+    if (dead) return Promise.reject(dead);
+    if (pending.size >= MAX_IN_FLIGHT) {
+      return Promise.reject(new WorkerError('INTERNAL', `detect() called with ${pending.size} frames already queued`));
+    }
+    const slot = freeSlot(bytes.length);
+    new Uint8Array(slot, 0, bytes.length).set(bytes);
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject, slot });
+      thread.postMessage(make(id, slot));
+    });
+  }
+
   function handle(info: Extract<FromDetector, { type: 'ready' }>['info']): DetectorHandle {
-    const align = PAD_ALIGN[info.format];
     return {
       ...info,
-      geometryFor: (w: number, h: number) => letterbox(w, h, info.inputWidth, info.inputHeight, align),
-      detect(rgb: Uint8Array, geometry: Letterbox): Promise<Detection[]> {
-        if (dead) return Promise.reject(dead);
-        if (pending.size >= MAX_IN_FLIGHT) {
-          return Promise.reject(new WorkerError('INTERNAL', `detect() called with ${pending.size} frames already queued`));
-        }
-        const slot = freeSlot(rgb.length);
-        new Uint8Array(slot, 0, rgb.length).set(rgb);
-        const id = nextId++;
-        const msg: ToDetector = { type: 'detect', id, frame: slot, length: rgb.length, geometry };
-        return new Promise((resolve, reject) => {
-          pending.set(id, { resolve, reject, slot });
-          thread.postMessage(msg);
-        });
+      detectTiles(frame: YuvFrame, tiles: readonly Tile[]): Promise<MergedDetection[]> {
+        const { width, height, data } = frame;
+        return request(data, (id, slot) => ({ type: 'tiles', id, frame: slot, length: data.length, width, height, tiles: [...tiles] }));
       },
       async release(): Promise<void> {
         if (dead) return;

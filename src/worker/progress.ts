@@ -5,6 +5,8 @@ export interface ProgressSource {
   /** Frames processed so far. */
   frames(): number;
   dropped(): number;
+  /** People found so far (after merging tiles), over all detection passes. */
+  detections(): number;
   counts(): { lines: LineCount[]; in: number; out: number; occupancy: number };
 }
 
@@ -60,6 +62,7 @@ export class ProgressReporter {
       occupancy: c.occupancy,
       tracks: this.tracks,
       dropped: this.src.dropped(),
+      detections: this.src.detections(),
       position: this.file ? Math.round(this.pts * 1000) / 1000 : null,
       duration: this.file ? this.file.duration : null,
       lines: c.lines,

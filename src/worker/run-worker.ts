@@ -1,10 +1,14 @@
 import type { Readable, Writable } from 'node:stream';
-import type { DoneReason, LineCount, LogLevel } from '../protocol/events.js';
+import type { CropsEvent, DoneReason, LineCount, LogLevel } from '../protocol/events.js';
 import { NdjsonWriter } from '../protocol/ndjson.js';
 import { redactSource } from '../sources/credentials.js';
 import type { AnchorMode } from '../vision/geometry.js';
 import { PeopleCounter } from '../vision/people-counter.js';
-import type { Detection, LineSpec } from '../vision/types.js';
+import { AdaptiveCrops } from '../vision/adaptive-crops.js';
+import type { DetectRegion } from '../vision/crop-plan.js';
+import type { MergedDetection } from '../vision/tile-merge.js';
+import type { LineSpec } from '../vision/types.js';
+import { cropsInfo, newCrops, toSource, type CropsSetup } from './crops.js';
 import type { DemographicsConfig } from './demographics/enrichment.js';
 import type { WorkerDemographics } from './demographics/worker-side.js';
 import type { DetectorHandle } from './detector-thread.js';
@@ -21,6 +25,7 @@ export interface WorkerConfig extends Omit<SetupOptions, 'log' | 'onReconnect' |
   task: string;
   lines: LineSpec[];
   anchor: AnchorMode;
+  detectRegion: DetectRegion;
   logLevel: LogLevel;
   /** Write a `tracks` event after every frame (benchmarks). */
   emitTracks: boolean;
@@ -34,7 +39,7 @@ export interface WorkerIO {
   stdin: Readable | null;
 }
 
-const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['BAD_LINE', 'BAD_ARGUMENT', 'BAD_MODEL_FORMAT', 'BAD_INPUT_SIZE']);
+const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['BAD_LINE', 'BAD_ARGUMENT', 'BAD_MODEL_FORMAT', 'BAD_INPUT_SIZE', 'BAD_DETECT_REGION']);
 
 /** Exit status for a fatal error: 2 for bad arguments (like yargs' own usage errors), 1 for everything else. */
 export function exitCodeFor(code: ErrorCode): number {
@@ -43,7 +48,9 @@ export function exitCodeFor(code: ErrorCode): number {
 
 interface Counting {
   counter: PeopleCounter;
+  crops: AdaptiveCrops;
   frames: number;
+  detections: number;
   startedAt: number;
   /** Crossing events written so far (the last `seq`). */
   seq: number;
@@ -73,18 +80,21 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
       onStop: (listener) => stop.onStop(listener),
     });
     const source = opened.source;
-    emitHello(emit, cfg, opened);
+    const crops = newCrops(cropsSetup(cfg, opened), source.frameSize);
+    emitHello(emit, cfg, opened, crops);
     emit.releaseLogs();
     counting = {
       counter: new PeopleCounter(cfg.lines, opened.source.info, { counter: { anchor: cfg.anchor } }),
+      crops,
       frames: 0,
+      detections: 0,
       startedAt: performance.now(),
       seq: 0,
       baseline: null,
       // Loaded only when asked for: a worker without demographics starts as fast as before.
       demographics: cfg.demographics.enabled ? await (await import('./demographics/worker-side.js')).WorkerDemographics.start(cfg, opened, emit) : null,
     };
-    await countFrames({ cfg, emit, stop, detector: opened.detector, source, c: counting });
+    await countFrames({ cfg, emit, stop, detector: opened.detector, source, opened, c: counting });
     await counting.demographics?.stop(stop.stopped);
     if (stop.reason && stop.reason !== 'stdout closed') emit.log('info', `stopped (${stop.reason})`);
     emitDone(emit, counting, source.dropped, stop.stopped || reachedMaxFrames(cfg, counting) ? 'stopped' : 'end');
@@ -118,6 +128,7 @@ interface LoopContext {
   stop: StopController;
   detector: DetectorHandle;
   source: FrameSource;
+  opened: Opened;
   c: Counting;
 }
 
@@ -127,6 +138,7 @@ async function countFrames(ctx: LoopContext): Promise<void> {
     {
       frames: () => c.frames,
       dropped: () => source.dropped,
+      detections: () => c.detections,
       counts: () => reportedCounts(c),
     },
     (body) => emit.emit(body),
@@ -142,8 +154,8 @@ async function countFrames(ctx: LoopContext): Promise<void> {
 
 interface FrameInHand {
   frame: Frame;
-  /** Pending detections on detection frames, null on frames where tracks are only predicted. */
-  detections: Promise<Detection[]> | null;
+  /** Pending detections (frame pixels) on detection frames, null on frames where tracks are only predicted. */
+  detections: Promise<MergedDetection[]> | null;
 }
 
 async function frameLoop(ctx: LoopContext, reporter: ProgressReporter): Promise<void> {
@@ -154,7 +166,11 @@ async function frameLoop(ctx: LoopContext, reporter: ProgressReporter): Promise<
     const frame = await source.next();
     if (!frame) return null;
     fetched += 1;
-    const detections = frame.detect ? detector.detect(frame.data, frame.geometry) : null;
+    if (frame.detect && (frame.width !== c.crops.frame.width || frame.height !== c.crops.frame.height)) {
+      c.crops = newCrops(cropsSetup(cfg, ctx.opened), frame);
+      emitCrops(emit, cfg, ctx.opened, c.crops, 'frame size');
+    }
+    const detections = frame.detect ? detector.detectTiles({ width: frame.width, height: frame.height, data: frame.data }, c.crops.plan.tiles) : null;
     // Awaited later, in order; until then a failure must not count as unhandled.
     detections?.catch(() => undefined);
     return { frame, detections };
@@ -167,9 +183,15 @@ async function frameLoop(ctx: LoopContext, reporter: ProgressReporter): Promise<
     const { frame } = current;
     // Warm-up frames before --start-frame are tracked but not counted: their crossings were stored by the run resumed.
     if (!c.baseline && frame.number >= (cfg.startFrame ?? 1)) c.baseline = c.counter.counts();
-    const step = current.detections
-      ? c.counter.detections(await current.detections, frame.number, frame.pts)
-      : c.counter.predict(frame.pts);
+    let step;
+    if (current.detections) {
+      const found = c.crops.plausible(await current.detections);
+      c.detections += found.length;
+      if (c.crops.update(found)) emitCrops(emit, cfg, ctx.opened, c.crops, 'people');
+      step = c.counter.detections(toSource(found, frame, source.info), frame.number, frame.pts);
+    } else {
+      step = c.counter.predict(frame.pts);
+    }
     c.frames += 1;
     const visible = step.tracks.filter((t) => t.state === 'confirmed');
     reporter.frameDone(frame.number, frame.pts, visible.length);
@@ -178,7 +200,7 @@ async function frameLoop(ctx: LoopContext, reporter: ProgressReporter): Promise<
       const who = c.demographics?.demo.crossing({ seq: c.seq, line: x.line, track: x.track, frame: x.frame });
       emit.emit({ type: 'crossing', seq: c.seq, line: x.line, track: x.track, direction: x.direction, frame: x.frame, pts: round(x.pts, 3), ...who });
     }
-    await c.demographics?.frame(frame, visible);
+    c.demographics?.frame(frame, visible);
     if (cfg.emitTracks) {
       emit.emit({
         type: 'tracks',
@@ -193,7 +215,7 @@ async function frameLoop(ctx: LoopContext, reporter: ProgressReporter): Promise<
   }
 }
 
-function emitHello(emit: Emitter, cfg: WorkerConfig, o: Opened): void {
+function emitHello(emit: Emitter, cfg: WorkerConfig, o: Opened, crops: AdaptiveCrops): void {
   const { info } = o.source;
   emit.emit({
     type: 'hello',
@@ -209,7 +231,18 @@ function emitHello(emit: Emitter, cfg: WorkerConfig, o: Opened): void {
     lines: cfg.lines.map((l) => ({ name: l.name, points: l.points })),
     skip_frames: cfg.skipFrames,
     anchor: cfg.anchor,
+    crops: cropsInfo(cfg, crops, o.source.info),
   });
+}
+
+function emitCrops(emit: Emitter, cfg: WorkerConfig, o: Opened, crops: AdaptiveCrops, reason: CropsEvent['reason']): void {
+  const info = cropsInfo(cfg, crops, o.source.info);
+  emit.emit({ type: 'crops', reason, ...info });
+  emit.log('debug', `crops (${reason}): ${info.tiles.length} tile(s), scales ${[...new Set(info.tiles.map((t) => t.scale))].join(', ')}`);
+}
+
+function cropsSetup(cfg: WorkerConfig, o: Opened): CropsSetup {
+  return { ...cfg, fps: o.source.info.fps, detector: o.detector };
 }
 
 function reachedMaxFrames(cfg: WorkerConfig, c: Counting): boolean {

@@ -7,6 +7,8 @@ import { ageBand, calibrate, combineViews, expectedAge, type FaceView } from '..
 import { LineSplits } from '../../src/protocol/line-splits.js';
 import { TrackEstimates } from '../../src/worker/demographics/track-estimates.js';
 import { headRegion, ViewPlanner } from '../../src/worker/demographics/views.js';
+import { framePixels } from '../../src/worker/demographics/pixels.js';
+import { YuvResampler, yuv420Size, type YuvFrame } from '../../src/vision/resample.js';
 
 const ageAt = (years: number): Float32Array => {
   const d = new Float32Array(100);
@@ -153,5 +155,27 @@ describe('views, track estimates and line splits', () => {
     assert.deepEqual(s.get('door').gender, { male: 1, female: 1, unknown: 0 });
     assert.equal(s.get('door').age_band['70+'], 1);
     assert.equal(s.get('door').age_band.unknown, 0);
+  });
+});
+
+describe('face views cut from the decoded frame', () => {
+  /** A yuv420p frame whose luma is 16 (black) left of x = 50 and 235 (white) from there on; grey chroma. */
+  function frame(width: number, height: number): YuvFrame {
+    const data = new Uint8Array(yuv420Size(width, height)).fill(128);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data[y * width + x] = x < 50 ? 16 : 235;
+    return { width, height, data };
+  }
+
+  test('a region in source pixels comes out as a small rgb square, scaled to the frame when it is capped', () => {
+    const resampler = new YuvResampler();
+    const full = framePixels(frame(100, 60), { width: 100, height: 60 }, resampler);
+    const { image, scale } = full.cut([30, 10, 40, 40], 20);
+    assert.deepEqual([image.width, image.height, image.data.length, scale], [20, 20, 20 * 20 * 3, 2]);
+    assert.deepEqual([...image.data.subarray(0, 3)], [0, 0, 0], 'left half black');
+    assert.deepEqual([...image.data.subarray(19 * 3, 20 * 3)], [255, 255, 255], 'right half white');
+    // A source of 200×120 read at 100×60 (capped): the same place is the region twice as large in source pixels.
+    const capped = framePixels(frame(100, 60), { width: 200, height: 120 }, resampler).cut([60, 20, 80, 80], 64);
+    assert.deepEqual([capped.image.width, capped.scale], [40, 2], 'never larger than the frame holds');
+    assert.deepEqual([...capped.image.data.subarray(0, 3), ...capped.image.data.subarray(39 * 3, 40 * 3)], [0, 0, 0, 255, 255, 255]);
   });
 });

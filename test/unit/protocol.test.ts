@@ -111,6 +111,13 @@ const good: WorkerEvent[] = [
     lines: [{ name: 'line', points: [0.5, 0, 0.5, 1] }],
     skip_frames: 1,
     anchor: 'bottom',
+    crops: {
+      detect_region: 'auto',
+      target_height: 64,
+      heights_from: 'prior',
+      regions: [{ x: 0, y: 0, w: 768, h: 576, scale: 0.5 }],
+      tiles: [{ x: 0, y: 0, w: 768, h: 576, scale: 0.5, input_width: 384, input_height: 288 }],
+    },
   },
   { ...base, type: 'crossing', seq: 1, line: 'line', track: 3, direction: 'in', frame: 12, pts: 1.7 },
   { ...base, type: 'error', code: 'BAD_LINE', message: "bad --line '1,2'", fatal: true },
@@ -169,7 +176,7 @@ test('every example event in docs/protocol.md validates against the schema', () 
     assert.ok(r.ok, `${text}: ${r.ok ? '' : r.errors.join('; ')}`);
     types.add((JSON.parse(text) as { type: string }).type);
   }
-  assert.deepEqual([...types].sort(), ['crossing', 'demographics', 'detections', 'done', 'error', 'hello', 'log', 'progress', 'reconnect', 'tracks']);
+  assert.deepEqual([...types].sort(), ['crops', 'crossing', 'demographics', 'detections', 'done', 'error', 'hello', 'log', 'progress', 'reconnect', 'tracks']);
   const faces = [...doc.matchAll(/```jsonl\n(\{"v":1,"type":"faces".*?)\n```/g)].map((m) => JSON.parse(m[1]) as unknown);
   assert.equal(faces.length, 1, 'the faces example');
   assert.ok(validateFacesLine(faces[0]).ok);
