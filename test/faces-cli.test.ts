@@ -130,6 +130,24 @@ describe('worker --demographics on a real 1080p clip', () => {
     }
   });
 
+  test('run --demographics reaches the worker of every task, --no-demographics leaves it off', async () => {
+    const vtest = path.join(repoRoot, 'test', 'fixtures', 'footage', 'vtest-480.avi');
+    const run = (flag: string) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        const args = [cliBin, 'run', '--source', vtest, '--skip-frames', '240', '--no-tui', '--output', path.join(tmp, `run${flag}`), flag];
+        execFile(process.execPath, args, { cwd: tmp, timeout: 180_000 }, (err, stdout, stderr) => {
+          resolve({ code: err ? Number((err as { code?: unknown }).code) : 0, stdout, stderr });
+        });
+      });
+    const summary = (stdout: string) => stdout.split('\n').filter((l) => /"type":"log".*"message":"demographics: /.test(l));
+    const on = await run('--demographics');
+    assert.equal(on.code, 0, on.stderr);
+    assert.equal(summary(on.stdout).length, 1, 'the worker ran demographics and said what it did');
+    const off = await run('--no-demographics');
+    assert.equal(off.code, 0, off.stderr);
+    assert.equal(summary(off.stdout).length, 0);
+  });
+
   test('out-of-range options are refused with a clear message', async () => {
     for (const [flag, value, message] of [
       ['--min-face-px', '0', /bad --min-face-px '0': expected a whole number from 8 to 1024/],
