@@ -1,6 +1,6 @@
 import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
 import { Parser } from 'yargs/helpers';
-import { integerAtLeast1, listenAddress, nonEmpty, oneOf, secondsFromStart, taskId, timeZone } from './config/values.js';
+import { integerAtLeast1, integerFrom, listenAddress, nonEmpty, oneOf, secondsFromStart, taskId, timeZone } from './config/values.js';
 import { BUCKET_SIZES } from './store/buckets.js';
 import { REPORT_FORMATS } from './store/report-format.js';
 import { redactSource } from './sources/credentials.js';
@@ -52,8 +52,22 @@ const workerOptions = (y: Argv) =>
       .option('log-level', { requiresArg: true, describe: 'least level of the log events written: debug, info, warn or error (default info)', coerce: checked('log-level', oneOf(['debug', 'info', 'warn', 'error'] as const)) })
       .option('max-frames', { requiresArg: true, describe: 'stop, and write done, after this many frames', coerce: checked('max-frames', integerAtLeast1) })
       .option('start-frame', { requiresArg: true, describe: 'files: count from this frame on (1-based), after a few seconds of warm-up before it (resume)', coerce: checked('start-frame', integerAtLeast1) })
-      .option('emit-tracks', { type: 'boolean', default: false, describe: 'write a tracks event after every frame (for benchmarks)' }),
+      .option('emit-tracks', { type: 'boolean', default: false, describe: 'write a tracks event after every frame (for benchmarks)' })
+      .option('min-face-px', { requiresArg: true, describe: 'demographics: smallest face side in source pixels that gets an estimate (default 32)', coerce: checked('min-face-px', integerFrom(8, 1024)) })
+      .option('batch-size', { requiresArg: true, describe: 'demographics: faces analysed per batch (default 8)', coerce: checked('batch-size', integerFrom(1, 64)) })
+      .option('batch-timeout-ms', { requiresArg: true, describe: 'demographics: a partial batch is analysed after this many ms (default 250)', coerce: checked('batch-timeout-ms', integerFrom(0, 60_000)) }),
   );
+
+const facesOptions = (y: Argv) =>
+  y
+    .positional('inputs', { type: 'string', array: true, describe: 'image files or folders of images' })
+    .option('aligned', { type: 'boolean', default: false, describe: 'each image is one aligned face chip: no face detection' })
+    .option('threads', { requiresArg: true, describe: 'onnxruntime threads (default 1)', coerce: checked('threads', integerFrom(1, 64)) })
+    .option('ffmpeg', { requiresArg: true, describe: 'ffmpeg binary, which reads the images (default: as for the worker)', coerce: checked('ffmpeg', nonEmpty) })
+    .check((argv) => {
+      if (argv.inputs === undefined || argv.inputs.length === 0) throw new Error('missing the images (or folders) to look for faces in: pcount-tui faces <image-or-folder>…');
+      return true;
+    });
 
 const detectOptions = (y: Argv) =>
   withTaskOptions(
@@ -120,8 +134,9 @@ export type SnapshotArgs = ArgsOf<typeof snapshotOptions> & { source: string };
 export type ValidateArgs = ArgsOf<typeof validateOptions> & { file: string };
 export type ReportArgs = ArgsOf<typeof reportOptions>;
 export type ModelsArgs = ArgsOf<typeof modelsOptions> & { action: (typeof MODEL_ACTIONS)[number] };
+export type FacesArgs = ArgsOf<typeof facesOptions> & { inputs: string[] };
 
-const COMMANDS = ['run', 'worker', 'detect', 'snapshot', 'report', 'validate', 'models'];
+const COMMANDS = ['run', 'worker', 'detect', 'snapshot', 'faces', 'report', 'validate', 'models'];
 
 async function dispatch<M>(name: string, load: () => Promise<M>, call: (m: M) => Promise<number>): Promise<number> {
   const mod = await load();
@@ -180,6 +195,9 @@ export async function main(args: string[]): Promise<number> {
     })
     .command('snapshot [source]', 'a PNG of one frame at the source size with the people found, the lines, their names and in-arrows (a config: one PNG per task)', snapshotOptions, async (argv) => {
       code = await dispatch('snapshot', () => import('./commands/snapshot.js'), (m) => m.run(argv as SnapshotArgs));
+    })
+    .command('faces [inputs..]', 'estimate gender and age of the faces in images or folders: one NDJSON line per image', facesOptions, async (argv) => {
+      code = await dispatch('faces', () => import('./commands/faces.js'), (m) => m.run(argv as FacesArgs));
     })
     .command('report [config]', 'counts per task, line and time bucket from the store, with coverage (no run needed)', reportOptions, async (argv) => {
       code = await dispatch('report', () => import('./commands/report.js'), (m) => m.run(argv));

@@ -29,3 +29,11 @@ it('a worker and detect leave nothing under ~/.cache/Microsoft', async () => {
   execFileSync(process.execPath, [cliBin, 'detect', vtest, '--max-frames', '1'], { cwd: repoRoot, env: homeWithout(home) });
   assert.ok(!existsSync(cacheOf(home)), 'no telemetry queue in the home folder');
 });
+
+it('faces and a worker with demographics leave nothing under ~/.cache/Microsoft', async () => {
+  const home = mkdtempSync(path.join(tmpdir(), 'pcount-home-'));
+  execFileSync(process.execPath, [cliBin, 'faces', path.join(repoRoot, 'test/fixtures/faces'), '--aligned'], { cwd: repoRoot, env: homeWithout(home) });
+  const r = await runWorkerCli(['--source', vtest, '--max-frames', '5', '--demographics'], 60_000, homeWithout(home));
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(!existsSync(cacheOf(home)), 'no telemetry queue in the home folder');
+});

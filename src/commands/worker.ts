@@ -1,5 +1,6 @@
 import { format } from 'node:util';
 import type { WorkerArgs } from '../cli.js';
+import { DEFAULT_DEMOGRAPHICS } from '../config/demographics.js';
 import { redactSource, SOURCE_ENV } from '../sources/credentials.js';
 import { describeSource } from '../sources/kind.js';
 import { DEFAULT_LINE } from '../sources/lines.js';
@@ -53,7 +54,16 @@ function toConfig(argv: WorkerArgs): WorkerConfig {
     maxFrames: argv.maxFrames,
     startFrame: argv.startFrame,
     emitTracks: argv.emitTracks,
+    demographics: {
+      ...DEFAULT_DEMOGRAPHICS,
+      ...task.demographics,
+      ...definedOnly({ min_face_px: argv.minFacePx, batch_size: argv.batchSize, batch_timeout_ms: argv.batchTimeoutMs }),
+    },
   };
+}
+
+function definedOnly<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** Nothing but events may reach stdout: any library that logs through `console` is sent to stderr instead. */

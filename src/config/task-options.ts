@@ -1,6 +1,7 @@
-import type { OccupancyRules, TaskOverrides } from './types.js';
+import { DEFAULT_DEMOGRAPHICS } from './demographics.js';
+import type { DemographicsSettings, OccupancyRules, TaskOverrides } from './types.js';
 import { detectRegionText } from '../vision/detect-region.js';
-import { detectRegion, fraction, inputSize, integerAtLeast1, modelFormat, nonEmpty, oneOf, seconds, type ValueParser } from './values.js';
+import { detectRegion, fraction, inputSize, integerAtLeast1, modelFormat, nonEmpty, oneOf, seconds, switchedOn, type ValueParser } from './values.js';
 
 /**
  * The options a task may set for itself, in one table: the config key (per task or in `parallel_config`), the
@@ -22,6 +23,10 @@ export interface TaskOptionDef<T> {
   path?: true;
   /** The value as the flag's text, when String() is not it. */
   format?: (value: T) => string;
+  /** A flag without a value (`--demographics`, `--no-demographics`): `parse` then reads `true` or `false`. */
+  switch?: true;
+  /** How the parent passes the value to the worker, when not as `--flag value`. */
+  workerFlags?: (value: T) => string[];
 }
 
 export type TaskOptionKey = keyof TaskOverrides;
@@ -64,7 +69,20 @@ export const TASK_OPTIONS: { readonly [K in TaskOptionKey]-?: TaskOptionDef<NonN
     code: 'BAD_DETECT_REGION',
     format: detectRegionText,
   },
+  demographics: {
+    describe: 'estimate gender and age of the people who cross (off by default; no picture is kept)',
+    parse: (text) => ({ enabled: switchedOn(text) }),
+    switch: true,
+    workerFlags: demographicsFlags,
+  },
 };
+
+/** The worker's own flags for the settings of the `demographics` key; nothing when it is off. */
+function demographicsFlags(value: Partial<DemographicsSettings>): string[] {
+  const d = { ...DEFAULT_DEMOGRAPHICS, ...value };
+  if (!d.enabled) return [];
+  return ['--demographics', '--min-face-px', String(d.min_face_px), '--batch-size', String(d.batch_size), '--batch-timeout-ms', String(d.batch_timeout_ms)];
+}
 
 export const TASK_OPTION_KEYS = Object.keys(TASK_OPTIONS) as TaskOptionKey[];
 
@@ -83,14 +101,32 @@ export function pickTaskOptions(from: Partial<Record<string, unknown>>): TaskOve
   return picked as TaskOverrides;
 }
 
+const isSettings = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Task options layered, later ones winning. An option whose value is a set of settings (`demographics`) is layered
+ * setting by setting, so that `--demographics` turns a task's settings on without resetting them.
+ */
+export function layerTaskOptions(...layers: TaskOverrides[]): TaskOverrides {
+  const out: Record<string, unknown> = {};
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer)) {
+      if (value === undefined) continue;
+      out[key] = isSettings(value) && isSettings(out[key]) ? { ...out[key], ...value } : value;
+    }
+  }
+  return out as TaskOverrides;
+}
+
 /** The worker's flags for a task's options, in table order: `--skip-frames 2 --anchor center …`. */
 export function taskOptionFlags(options: TaskOverrides): string[] {
   const args: string[] = [];
   for (const key of TASK_OPTION_KEYS) {
     const value = options[key];
     if (value === undefined) continue;
-    const format = TASK_OPTIONS[key].format as ((v: typeof value) => string) | undefined;
-    args.push(`--${flagOf(key)}`, format ? format(value) : String(value));
+    const { workerFlags, format } = TASK_OPTIONS[key] as TaskOptionDef<unknown>;
+    if (workerFlags) args.push(...workerFlags(value));
+    else args.push(`--${flagOf(key)}`, format ? format(value) : String(value));
   }
   return args;
 }

@@ -20,6 +20,15 @@ export interface TaskOverrides {
   stall_timeout?: number;
   /** Where the detector looks: bands around the lines, the whole frame, or rectangles [x, y, w, h] in fractions. */
   detect_region?: DetectRegionSetting;
+  demographics?: Partial<DemographicsSettings>;
+}
+
+/** The `demographics` key (per task, or a default in parallel_config). */
+export interface DemographicsSettings {
+  enabled: boolean;
+  min_face_px: number;
+  batch_size: number;
+  batch_timeout_ms: number;
 }
 
 /** How the parent keeps a task's occupancy (not the worker's business: the store applies them). */

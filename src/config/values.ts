@@ -24,6 +24,22 @@ export const integerAtLeast1: ValueParser<number> = (text) => {
   return n;
 };
 
+/** A whole number from `min` to `max`. */
+export function integerFrom(min: number, max: number): ValueParser<number> {
+  const expected = `a whole number from ${min} to ${max}`;
+  return (text) => {
+    const n = number(text, expected);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`expected ${expected}`);
+    return n;
+  };
+}
+
+/** The text yargs gives a switch (`--demographics` is `true`, `--no-demographics` is `false`). */
+export function switchedOn(text: string): boolean {
+  if (text !== 'true' && text !== 'false') throw new Error('expected true or false');
+  return text === 'true';
+}
+
 /** A fraction in (0, 1]: scores. */
 export const fraction: ValueParser<number> = (text) => {
   const n = number(text, 'a number greater than 0 and at most 1');

@@ -75,15 +75,16 @@ export class Recorder {
   prepare(spec: TaskSpec): CountState {
     const lineNames = spec.lines.map((l) => l.name);
     const rules = occupancyRules(spec);
-    if (!this.gate) return { tally: new Tally(lineNames, rules), chainId: null, startFrame: null, note: null };
+    const demographics = spec.options.demographics?.enabled === true;
+    if (!this.gate) return { tally: new Tally(lineNames, rules, null, demographics), chainId: null, startFrame: null, note: null };
     const id = identity(spec);
     const prepared = this.gate.write((s) => prepareCount(s, id));
     if (!prepared || prepared.plan.kind === 'fresh') {
-      return { tally: new Tally(lineNames, rules), chainId: null, startFrame: null, note: prepared ? describeResume(prepared, id) : null };
+      return { tally: new Tally(lineNames, rules, null, demographics), chainId: null, startFrame: null, note: prepared ? describeResume(prepared, id) : null };
     }
     const { plan } = prepared;
     return {
-      tally: new Tally(lineNames, rules, prepared.kept),
+      tally: new Tally(lineNames, rules, prepared.kept, demographics),
       chainId: plan.chainId,
       startFrame: plan.startFrame !== null && plan.startFrame > 1 ? plan.startFrame : null,
       note: describeResume(prepared, id),
@@ -92,7 +93,8 @@ export class Recorder {
 
   /** A new count from zero (the task is run again with `s` or `r`). */
   fresh(spec: TaskSpec): CountState {
-    return { tally: new Tally(spec.lines.map((l) => l.name), occupancyRules(spec)), chainId: null, startFrame: null, note: null };
+    const demographics = spec.options.demographics?.enabled === true;
+    return { tally: new Tally(spec.lines.map((l) => l.name), occupancyRules(spec), null, demographics), chainId: null, startFrame: null, note: null };
   }
 
   /** A worker process starts for the task: its task run, in the count. */
@@ -128,7 +130,7 @@ export class Recorder {
         return [ev];
       case 'crossing': {
         if (!journal) {
-          tally.add(ev.line, ev.direction, ev.ts);
+          tally.add(ev.line, ev.direction, ev.ts, ev);
           return [ev];
         }
         const outcome = journal.crossing({ ...ev, attributes: attributesOf(ev) });
@@ -137,6 +139,10 @@ export class Recorder {
         const message = `${outcome.gap} crossing event${outcome.gap === 1 ? '' : 's'} missing before seq ${ev.seq}`;
         return [{ v: PROTOCOL_VERSION, type: 'log', task: ev.task, ts: ev.ts, level: 'warn', message }, ev];
       }
+      case 'demographics':
+        if (journal) journal.demographics(ev);
+        else tally.settle(ev.line, ev);
+        return [ev];
       case 'progress':
         journal?.progress(ev.frame, ev.ts);
         return [{ ...ev, in: tally.in, out: tally.out, occupancy: tally.occupancyAt(ev.ts), lines: tally.perLine() }];

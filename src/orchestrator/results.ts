@@ -1,4 +1,5 @@
 import type { CrossingEvent, DoneReason, LineCount, LogLevel, WorkerEvent } from '../protocol/events.js';
+import { settleCrossing } from '../protocol/line-splits.js';
 import type { Tally } from '../store/tally.js';
 import { Bounded } from './bounded.js';
 import type { TaskStateKind } from './types.js';
@@ -88,6 +89,8 @@ export class TaskResults {
   readonly series: Bounded<Sample>;
   readonly crossings: Bounded<CrossingEvent>;
   readonly logs: Bounded<string>;
+  /** Crossings written with `reason: "pending"`, by seq, until their `demographics` event. */
+  private readonly pending = new Map<number, CrossingEvent>();
   private base = { frames: 0, dropped: 0 };
   private lastSample: Sample | null = null;
 
@@ -127,6 +130,7 @@ export class TaskResults {
     this.series.clear();
     this.lastSample = null;
     this.crossings.clear();
+    this.pending.clear();
     this.logs.clear();
   }
 
@@ -135,6 +139,8 @@ export class TaskResults {
     this.base = { frames: this.frames, dropped: this.dropped };
     this.fps = 0;
     this.lastFrame = 0;
+    // seq starts again at 1 in the new child.
+    this.pending.clear();
   }
 
   /** Folds one event of the current child into the counters, series and crossings. */
@@ -156,11 +162,19 @@ export class TaskResults {
         break;
       case 'crossing':
         this.crossings.push(ev);
+        if (ev.reason === 'pending') this.pending.set(ev.seq, ev);
         break;
       case 'reconnect':
         this.reconnect = { attempt: ev.attempt, delayMs: ev.delay_ms, at: ev.ts };
         this.outageSince ??= this.lastFrameAt ?? ev.ts;
         break;
+      case 'demographics': {
+        // The exported crossing gets the estimate that came after it.
+        const crossing = this.pending.get(ev.seq);
+        this.pending.delete(ev.seq);
+        if (crossing) settleCrossing(crossing, ev);
+        break;
+      }
       case 'done':
         // A resumed file's progress counts frames from the start of the file, its done only those it processed.
         this.frames = Math.max(this.frames, this.base.frames + ev.frames);

@@ -13,6 +13,28 @@ export interface LineCount {
   name: string;
   in: number;
   out: number;
+  /** With demographics on: this line's crossings (in and out) by gender and by age band. */
+  gender?: GenderCounts;
+  age_band?: AgeBandCounts;
+}
+
+export type Gender = 'male' | 'female';
+export const AGE_BAND_NAMES = ['0-12', '13-19', '20-29', '30-39', '40-49', '50-59', '60-69', '70+'] as const;
+export type AgeBandName = (typeof AGE_BAND_NAMES)[number];
+export type GenderCounts = { male: number; female: number; unknown: number };
+export type AgeBandCounts = Record<AgeBandName | 'unknown', number>;
+
+/** Gender and age of a crossing person (demographics on); all null with a `reason` when there is no estimate. */
+export interface DemographicFields {
+  gender: Gender | null;
+  /** Probability of the gender given (0.5..1); null without an estimate. */
+  gender_score: number | null;
+  age: number | null;
+  age_band: AgeBandName | null;
+  /** Longest side of the largest face seen, source pixels (for `too_small`: the face that was too small). */
+  face_px: number | null;
+  /** Why there is no estimate: no face seen, faces below min_face_px, or still being analysed. */
+  reason?: 'no_face' | 'too_small' | 'pending';
 }
 
 export interface HelloEvent extends EventBase {
@@ -81,7 +103,7 @@ export interface ProgressEvent extends EventBase {
   detect_ms?: number;
 }
 
-export interface CrossingEvent extends EventBase {
+export interface CrossingEvent extends EventBase, Partial<DemographicFields> {
   type: 'crossing';
   /** 1, 2, 3, … over the crossings of one worker process: a reader stores each (task run, seq) exactly once. */
   seq: number;
@@ -91,6 +113,15 @@ export interface CrossingEvent extends EventBase {
   frame: number;
   /** Seconds into the source of the frame where the crossing happened. */
   pts: number;
+}
+
+/** The estimate of a crossing written earlier with `reason: "pending"`, referring to it by `seq` (and line, track, frame). */
+export interface DemographicsEvent extends EventBase, DemographicFields {
+  type: 'demographics';
+  seq: number;
+  line: string;
+  track: number;
+  frame: number;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -178,6 +209,7 @@ export type WorkerEvent =
   | HelloEvent
   | ProgressEvent
   | CrossingEvent
+  | DemographicsEvent
   | LogEvent
   | ErrorEvent
   | ReconnectEvent

@@ -5,7 +5,7 @@
  * documented here fails the tests instead of drifting silently.
  */
 
-import type { WorkerEventType } from './events.js';
+import { AGE_BAND_NAMES, type WorkerEventType } from './events.js';
 
 type Schema = Record<string, unknown>;
 
@@ -26,7 +26,32 @@ function closed(required: Record<string, Schema>, description: string, optional:
   };
 }
 
-const lineCount = closed({ name: str, in: int(), out: int() }, 'Counts of one named line.');
+const AGE_BANDS: string[] = [...AGE_BAND_NAMES];
+const counts = (keys: string[], description: string): Schema => closed(Object.fromEntries(keys.map((k) => [k, int()])), description);
+const lineCount: Schema = {
+  type: 'object',
+  description: 'Counts of one named line; with demographics on, also split by gender and by age band (in and out together).',
+  additionalProperties: false,
+  required: ['name', 'in', 'out'],
+  properties: {
+    name: str,
+    in: int(),
+    out: int(),
+    gender: counts(['male', 'female', 'unknown'], 'Crossings of the line by gender (pending ones count as unknown).'),
+    age_band: counts([...AGE_BANDS, 'unknown'], 'Crossings of the line by age band.'),
+  },
+};
+
+/** Gender and age of one person (demographics on): null with a `reason` when there is no estimate. */
+const demographicFields: Record<string, Schema> = {
+  gender: nullable({ enum: ['male', 'female'] }),
+  gender_score: nullable({ type: 'number', minimum: 0.5, maximum: 1, description: 'probability of the gender given' }),
+  age: nullable(num(0)),
+  age_band: nullable({ enum: AGE_BANDS }),
+  face_px: nullable({ ...int(1), description: 'longest side of the largest face seen, source pixels' }),
+  reason: { enum: ['no_face', 'too_small', 'pending'], description: 'why there is no estimate' },
+};
+const seq: Schema = { type: 'integer', minimum: 1, description: 'consecutive from 1 over the crossings of one worker process' };
 
 const rect = { x: num(0), y: num(0), w: num(0), h: num(0), scale: num(0) };
 const cropsFields: Record<string, Schema> = {
@@ -107,13 +132,24 @@ export const eventSchemas: Record<WorkerEventType, Schema> = {
     detections: int(),
   }),
   crossing: event('crossing', 'One person crossed one line.', {
-    seq: { type: 'integer', minimum: 1, description: 'consecutive from 1 over the crossings of one worker process' },
+    seq,
     line: str,
     track: int(),
     direction: { enum: ['in', 'out'] },
     frame: int(1),
     pts: num(0),
-  }),
+  }, demographicFields),
+  demographics: event('demographics', 'The estimate of a crossing written earlier with reason "pending".', {
+    seq,
+    line: str,
+    track: int(),
+    frame: int(1),
+    gender: demographicFields.gender,
+    gender_score: demographicFields.gender_score,
+    age: demographicFields.age,
+    age_band: demographicFields.age_band,
+    face_px: demographicFields.face_px,
+  }, { reason: demographicFields.reason }),
   log: event('log', 'A human-readable message.', {
     level: { enum: ['debug', 'info', 'warn', 'error'] },
     message: str,
@@ -183,4 +219,24 @@ export const workerEventSchema: Schema = {
     if: { properties: { type: { const: type } } },
     then: schema,
   })),
+};
+
+/** One line of `pcount-tui faces` (not a worker event: no `task` or `ts`). */
+export const facesLineSchema: Schema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  ...closed(
+    {
+      v: { const: 1 },
+      type: { const: 'faces' },
+      file: str,
+      faces: {
+        type: 'array',
+        items: closed(
+          { box, score: { type: 'number', minimum: 0, maximum: 1 }, gender: demographicFields.gender, gender_score: demographicFields.gender_score, age: demographicFields.age, age_band: demographicFields.age_band },
+          'One face: where, how sure the face detector is, and its estimate.',
+        ),
+      },
+    },
+    'The faces of one image.',
+  ),
 };

@@ -1,3 +1,5 @@
+import type { DemographicsEvent } from '../protocol/events.js';
+import { settleCrossing } from '../protocol/line-splits.js';
 import { toStoreError, type StoreError } from './errors.js';
 import type { CrossingInput, NewTaskRun, TaskRunEnd, TaskRunRow } from './rows.js';
 import type { Store } from './store.js';
@@ -47,6 +49,8 @@ export class TaskRunJournal {
   private lastFrame = 0;
   private coverage: { id: number | null; end: number } | null = null;
   private readToEnd = false;
+  /** Crossings stored as pending (demographics on), by seq, until their estimate comes. */
+  private readonly pending = new Map<number, { line: string; attributes: Record<string, unknown> }>();
 
   constructor(
     private readonly gate: StoreGate | null,
@@ -72,8 +76,19 @@ export class TaskRunJournal {
       return { kind: 'duplicate' };
     }
     this.lastSeq = c.seq;
-    this.tally.add(c.line, c.direction, c.ts);
+    this.tally.add(c.line, c.direction, c.ts, c.attributes ?? {});
+    if (c.attributes?.reason === 'pending') this.pending.set(c.seq, { line: c.line, attributes: { ...c.attributes } });
     return { kind: 'counted', stored: inserted === true, occupancy, gap };
+  }
+
+  /** The late estimate of a pending crossing: stored with it, and counted in its line's split. */
+  demographics(ev: DemographicsEvent): void {
+    const crossing = this.pending.get(ev.seq);
+    if (!crossing) return;
+    this.pending.delete(ev.seq);
+    const attributes = settleCrossing(crossing.attributes, ev);
+    this.gate?.write((s) => s.setCrossingAttributes(this.row.id, ev.seq, attributes));
+    this.tally.settle(crossing.line, ev);
   }
 
   /** A progress report: frames processed since the last one extend the coverage; a file's checkpoint moves. */

@@ -41,6 +41,7 @@ export class Store {
       addCoverage: db.prepare(`INSERT INTO coverage (task_run_id, task, start, end) VALUES (?, ?, ?, ?)`),
       extendCoverage: db.prepare(`UPDATE coverage SET end = ? WHERE id = ?`),
       heartbeat: db.prepare(`UPDATE runs SET heartbeat_at = ? WHERE id = ?`),
+      setAttributes: db.prepare(`UPDATE crossings SET attributes = ? WHERE task_run_id = ? AND seq = ?`),
     };
   }
 
@@ -206,6 +207,11 @@ export class Store {
     return info.changes === 1;
   }
 
+  /** A stored crossing's attributes become `attributes` (a late estimate of a pending one); false when it is not stored. */
+  setCrossingAttributes(taskRunId: number, seq: number, attributes: Record<string, unknown>): boolean {
+    return this.stmts.setAttributes.run(JSON.stringify(attributes), taskRunId, seq).changes === 1;
+  }
+
   saveCheckpoint(c: Checkpoint, ts: number): void {
     this.stmts.saveCheckpoint.run(c.taskRunId, c.frame, c.seq, c.fps, ts);
   }
@@ -265,6 +271,13 @@ export class Store {
          WHERE t.chain_id = ? AND c.void = 0 ORDER BY c.ts DESC, c.id DESC LIMIT 1`,
       )
       .get(chainId) as { ts: number; occupancy: number | null } | undefined;
-    return { lines, last: last ? { ts: last.ts, occupancy: last.occupancy ?? 0 } : null };
+    const splits = this.db
+      .prepare(
+        `SELECT c.line, json_extract(c.attributes, '$.gender') AS gender, json_extract(c.attributes, '$.age_band') AS age_band, COUNT(*) AS n
+         FROM crossings c JOIN task_runs t ON t.id = c.task_run_id
+         WHERE t.chain_id = ? AND c.void = 0 GROUP BY 1, 2, 3`,
+      )
+      .all(chainId) as NonNullable<ChainTally['splits']>;
+    return { lines, splits, last: last ? { ts: last.ts, occupancy: last.occupancy ?? 0 } : null };
   }
 }

@@ -1,3 +1,5 @@
+import type { LineCount } from '../protocol/events.js';
+import { LineSplits, type SplitKey } from '../protocol/line-splits.js';
 import { Occupancy, type OccupancyRules } from './occupancy.js';
 import type { ChainTally } from './rows.js';
 
@@ -14,12 +16,16 @@ export interface LineTotals {
  */
 export class Tally {
   private readonly lines = new Map<string, LineTotals>();
+  /** With demographics on: each line's crossings by gender and age band. */
+  private readonly splits: LineSplits | null;
   readonly occupancy: Occupancy;
 
-  constructor(lineNames: readonly string[], rules: OccupancyRules, from: ChainTally | null = null) {
+  constructor(lineNames: readonly string[], rules: OccupancyRules, from: ChainTally | null = null, demographics = false) {
     for (const name of lineNames) this.lines.set(name, { name, in: 0, out: 0 });
     for (const l of from?.lines ?? []) this.lines.set(l.name, { ...l });
     this.occupancy = new Occupancy(rules, from?.last?.occupancy ?? 0, from?.last?.ts ?? null);
+    this.splits = demographics ? new LineSplits(lineNames) : null;
+    for (const s of from?.splits ?? []) this.splits?.bump(s.line, s, s.n);
   }
 
   /** The lines are changed while counting: new names show at once with zero counts; those that went away keep theirs. */
@@ -27,15 +33,21 @@ export class Tally {
     for (const name of names) if (!this.lines.has(name)) this.lines.set(name, { name, in: 0, out: 0 });
   }
 
-  /** Counts one crossing; returns the occupancy after it. */
-  add(line: string, direction: 'in' | 'out', ts: number): number {
+  /** Counts one crossing (`who`: its gender and age band, demographics on); returns the occupancy after it. */
+  add(line: string, direction: 'in' | 'out', ts: number, who: Partial<SplitKey> = {}): number {
     let l = this.lines.get(line);
     if (!l) {
       l = { name: line, in: 0, out: 0 };
       this.lines.set(line, l);
     }
     l[direction] += 1;
+    this.splits?.add(line, { gender: who.gender ?? null, age_band: who.age_band ?? null });
     return this.occupancy.apply(direction === 'in' ? 1 : -1, ts);
+  }
+
+  /** A crossing counted as pending (unknown) got its estimate. */
+  settle(line: string, after: SplitKey): void {
+    this.splits?.settle(line, { gender: null, age_band: null }, after);
   }
 
   /** The occupancy `add` would return. */
@@ -43,8 +55,8 @@ export class Tally {
     return this.occupancy.peek(direction === 'in' ? 1 : -1, ts);
   }
 
-  perLine(): LineTotals[] {
-    return [...this.lines.values()].map((l) => ({ ...l }));
+  perLine(): LineCount[] {
+    return [...this.lines.values()].map((l) => (this.splits ? { ...l, ...this.splits.get(l.name) } : { ...l }));
   }
 
   get in(): number {

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Box, useApp, useInput, useStdin } from 'ink';
 import type { PoolControl, TaskView } from '../orchestrator/types.js';
+import { DemographicsLine, taskSplit } from './demographics-line.js';
 import { describeExport } from './format.js';
 import { Footer } from './footer.js';
 import { Header } from './header.js';
@@ -164,6 +165,7 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000, colour = 
     refresh();
   }, { isActive: isRawModeSupported });
 
+  const splitShown = selected !== undefined && taskSplit(selected.lines) !== null;
   const height = frameHeight(rows);
   const bodyHeight = height - HEADER_LINES - FOOTER_LINES;
   const now = Date.now();
@@ -180,10 +182,11 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000, colour = 
               totals={withTotals ? { values: totals(tasks), taskCount: tasks.length } : null}
               layout={layout}
               selectedId={selectedId}
-              visibleRows={body.tableRows}
+              visibleRows={body.tableRows - (splitShown ? 1 : 0)}
               width={columns}
               now={now}
             />
+            {splitShown && <DemographicsLine lines={selected!.lines} width={columns} />}
             {pane === 'log' && <LogPane task={selected} height={body.logLines} width={columns} scroll={ui.logScroll} />}
             {pane === 'preview' && (
               <PreviewPane

@@ -9,6 +9,8 @@ import type { DetectRegion } from '../vision/crop-plan.js';
 import type { MergedDetection } from '../vision/tile-merge.js';
 import type { LineSpec } from '../vision/types.js';
 import { cropsInfo, newCrops, toSource, type CropsSetup } from './crops.js';
+import type { DemographicsConfig } from './demographics/enrichment.js';
+import type { WorkerDemographics } from './demographics/worker-side.js';
 import type { DetectorHandle } from './detector-thread.js';
 import { Emitter } from './emitter.js';
 import { toWorkerError, type ErrorCode } from './errors.js';
@@ -29,6 +31,7 @@ export interface WorkerConfig extends Omit<SetupOptions, 'log' | 'onReconnect' |
   logLevel: LogLevel;
   /** Write a `tracks` event after every frame (benchmarks). */
   emitTracks: boolean;
+  demographics: DemographicsConfig;
 }
 
 export interface WorkerIO {
@@ -55,6 +58,7 @@ interface Counting {
   seq: number;
   /** The counts when counting began (frame --start-frame): what the warm-up before it found is not reported. */
   baseline: LineCount[] | null;
+  demographics: WorkerDemographics | null;
 }
 
 /**
@@ -96,8 +100,11 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
       startedAt: performance.now(),
       seq: 0,
       baseline: null,
+      // Loaded only when asked for: a worker without demographics starts as fast as before.
+      demographics: cfg.demographics.enabled ? await (await import('./demographics/worker-side.js')).WorkerDemographics.start(cfg, opened, emit) : null,
     };
     await countFrames({ cfg, emit, stop, detector: opened.detector, source, opened, c: counting, controls });
+    await counting.demographics?.stop(stop.stopped);
     if (stop.reason && stop.reason !== 'stdout closed') emit.log('info', `stopped (${stop.reason})`);
     emitDone(emit, counting, source.dropped, stop.stopped || reachedMaxFrames(cfg, counting) ? 'stopped' : 'end');
     return 0;
@@ -117,6 +124,7 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
     return exitCodeFor(e.code);
   } finally {
     opened?.source.close();
+    await counting?.demographics?.close();
     await opened?.detector.release().catch(() => undefined);
     stop.dispose();
     commands.dispose();
@@ -190,6 +198,7 @@ async function frameLoop(ctx: LoopContext, reporter: ProgressReporter, latency: 
     const switched = controls.applyPending(c.counter, frame.number, source.info, emit);
     if (switched) {
       c.crops.setLines(switched);
+      c.demographics?.demo.setLines(switched);
       emitCrops(emit, cfg, ctx.opened, c.crops, 'lines');
     }
     // Warm-up frames before --start-frame are tracked but not counted: their crossings were stored by the run resumed.
@@ -208,9 +217,11 @@ async function frameLoop(ctx: LoopContext, reporter: ProgressReporter, latency: 
     reporter.frameDone(frame.number, frame.pts, visible.length);
     for (const x of c.baseline ? step.crossings : []) {
       c.seq += 1;
-      emit.emit({ type: 'crossing', seq: c.seq, line: x.line, track: x.track, direction: x.direction, frame: x.frame, pts: round(x.pts, 3) });
+      const who = c.demographics?.demo.crossing({ seq: c.seq, line: x.line, track: x.track, frame: x.frame });
+      emit.emit({ type: 'crossing', seq: c.seq, line: x.line, track: x.track, direction: x.direction, frame: x.frame, pts: round(x.pts, 3), ...who });
     }
     controls.offerPreview(frame, source.info, c.counter, visible, emit);
+    c.demographics?.frame(frame, visible);
     if (cfg.emitTracks) {
       emit.emit({
         type: 'tracks',
@@ -302,7 +313,8 @@ function reportedCounts(c: Counting): { lines: LineCount[]; in: number; out: num
     return { name: l.name, in: l.in - b.in, out: l.out - b.out };
   });
   const total = (k: 'in' | 'out') => lines.reduce((s, l) => s + l[k], 0);
-  return { lines, in: total('in'), out: total('out'), occupancy: total('in') - total('out') };
+  const split = c.demographics ? c.demographics.demo.withSplits(lines) : lines;
+  return { lines: split, in: total('in'), out: total('out'), occupancy: total('in') - total('out') };
 }
 
 function round(v: number, digits: number): number {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { PassThrough, Writable } from 'node:stream';
 import { LineSplitter, NdjsonWriter, readNdjson } from '../../src/protocol/ndjson.js';
-import { validateEvent } from '../../src/protocol/validate.js';
+import { validateEvent, validateFacesLine } from '../../src/protocol/validate.js';
 import { checkCommand } from '../../src/protocol/commands.js';
 import type { WorkerEvent } from '../../src/protocol/events.js';
 
@@ -124,6 +124,23 @@ const good: WorkerEvent[] = [
   { ...base, type: 'error', code: 'BAD_LINE', message: "bad --line '1,2'", fatal: true },
   { ...base, type: 'done', reason: 'end', frames: 10, wall_seconds: 1.5, avg_fps: 6.7, dropped: 0, lines: [{ name: 'line', in: 1, out: 0 }], in: 1, out: 0 },
   { ...base, type: 'reconnect', attempt: 1, delay_ms: 500, reason: 'stalled' },
+  {
+    ...base,
+    type: 'crossing',
+    seq: 2,
+    line: 'line',
+    track: 4,
+    direction: 'out',
+    frame: 14,
+    pts: 1.9,
+    gender: null,
+    gender_score: null,
+    age: null,
+    age_band: null,
+    face_px: null,
+    reason: 'pending',
+  },
+  { ...base, type: 'demographics', seq: 2, line: 'line', track: 4, frame: 14, gender: 'female', gender_score: 0.91, age: 34.2, age_band: '30-39', face_px: 58 },
 ];
 
 test('schema accepts well-formed events of each kind', () => {
@@ -160,7 +177,10 @@ test('every example event in docs/protocol.md validates against the schema', () 
     assert.ok(r.ok, `${text}: ${r.ok ? '' : r.errors.join('; ')}`);
     types.add((JSON.parse(text) as { type: string }).type);
   }
-  assert.deepEqual([...types].sort(), ['crops', 'crossing', 'detections', 'done', 'error', 'hello', 'lines', 'log', 'preview', 'progress', 'reconnect', 'tracks']);
+  assert.deepEqual([...types].sort(), ['crops', 'crossing', 'demographics', 'detections', 'done', 'error', 'hello', 'lines', 'log', 'preview', 'progress', 'reconnect', 'tracks']);
+  const faces = [...doc.matchAll(/```jsonl\n(\{"v":1,"type":"faces".*?)\n```/g)].map((m) => JSON.parse(m[1]) as unknown);
+  assert.equal(faces.length, 1, 'the faces example');
+  assert.ok(validateFacesLine(faces[0]).ok);
 });
 
 test('every stdin command in docs/protocol.md passes the command schema', () => {
