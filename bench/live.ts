@@ -36,11 +36,12 @@ const TICKS = 100; // clock ticks per second of /proc/<pid>/stat (USER_HZ; 100 o
 /** vtest.avi re-timed to 25 fps and encoded as H.264 in MPEG-TS, once, in a cache folder. */
 function makeStream(ffmpeg: string): string {
   const dir = path.join(process.env.PCOUNT_BENCH_CLIPS ?? path.join(tmpdir(), 'pcount-bench-clips'));
-  const file = path.join(dir, 'vtest-25fps-h264.ts');
+  // v2: the first version's setpts in the source's 1/10 s time base merged frames (20 frames a second, not 25).
+  const file = path.join(dir, 'vtest-25fps-h264-v2.ts');
   if (existsSync(file)) return file;
   mkdirSync(dir, { recursive: true });
   const partial = `${file}.${process.pid}.partial.ts`;
-  const made = spawnSync(ffmpeg, ['-v', 'error', '-y', '-i', path.join(DATA, 'vtest.avi'), '-vf', 'setpts=N/(25*TB)', '-r', '25', '-c:v', 'libx264',
+  const made = spawnSync(ffmpeg, ['-v', 'error', '-y', '-i', path.join(DATA, 'vtest.avi'), '-vf', 'settb=1/25,setpts=N', '-r', '25', '-c:v', 'libx264',
     '-preset', 'veryfast', '-crf', '20', '-g', '50', '-pix_fmt', 'yuv420p', '-an', '-f', 'mpegts', partial]);
   if (made.status !== 0) throw new Error(`cannot make the stream: ${String(made.stderr)}`);
   renameSync(partial, file);
