@@ -65,6 +65,21 @@ export async function main(args: string[]): Promise<number> {
       handle('worker'),
     )
     .command(
+      'agent',
+      'run fleet tasks on this host: take them from Redis, run each as a worker, send their events back',
+      (y) =>
+        y
+          .option('redis', { type: 'string', demandOption: true, describe: 'redis://[user@]host:port/db or rediss:// (TLS); the password goes in PCOUNT_REDIS_PASSWORD' })
+          .option('slots', { type: 'number', describe: 'tasks run at once (default: the number of CPUs)' })
+          .option('name', { type: 'string', describe: 'agent name, unique in the fleet (default: the host name)' })
+          .option('fleet', { type: 'string', default: 'pcount', describe: 'fleet name: the prefix of all its Redis keys' })
+          .option('journal', { type: 'string', describe: 'folder for events not yet stored by the controller (default: ~/.local/state/pcount-tui/journal/<fleet>/<name>)' })
+          .option('journal-max-mb', { type: 'number', describe: 'bound of the journal in MiB (default 64)' })
+          .option('keep-journal', { type: 'boolean', default: false, describe: 'audit: keep acknowledged journal segments in <journal>/acked/' })
+          .option('log-level', { type: 'string', choices: ['debug', 'info', 'warn', 'error'], default: 'info', describe: "the workers' log level" }),
+      handle('agent'),
+    )
+    .command(
       'detect <input>',
       'detect people in an image or video and print one NDJSON line per processed frame',
       (y) =>

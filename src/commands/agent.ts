@@ -1,0 +1,73 @@
+import { availableParallelism, homedir, hostname } from 'node:os';
+import path from 'node:path';
+import type { WorkerLogLevel } from '../config/types.js';
+import { Agent } from '../fleet/agent.js';
+import { RedisConnection } from '../fleet/connect.js';
+import { FleetError } from '../fleet/errors.js';
+import { DEFAULT_JOURNAL_BYTES, Journal } from '../fleet/journal.js';
+import { checkName, DEFAULT_FLEET, parseRedisUrl, REDIS_PASSWORD_ENV } from '../fleet/redis-url.js';
+
+/** `pcount-tui agent --redis URL`: runs the fleet's tasks on this host until Ctrl-C or SIGTERM. */
+export async function run(argv: Record<string, unknown>): Promise<number> {
+  const say = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  try {
+    const target = parseRedisUrl(String(argv.redis ?? ''));
+    if (target.passwordInUrl) {
+      // What `ps` shows from now on; the shell, and npx if it started us, may still show the original.
+      process.title = ['pcount-tui', 'agent', ...process.argv.slice(3).map((a) => (a.includes('@') ? target.display : a))].join(' ');
+      process.stderr.write(`pcount-tui agent: the password in --redis shows in 'ps' while the process starts; use ${REDIS_PASSWORD_ENV} instead\n`);
+    }
+    // Workers inherit the environment; the password is the agent's alone.
+    delete process.env[REDIS_PASSWORD_ENV];
+    const fleet = checkName('--fleet', String(argv.fleet ?? DEFAULT_FLEET));
+    const name = checkName('--name', typeof argv.name === 'string' ? argv.name : defaultAgentName());
+    const slots = positiveInt(argv.slots, '--slots', availableParallelism());
+    const maxMb = positiveInt(argv.journalMaxMb, '--journal-max-mb', DEFAULT_JOURNAL_BYTES / 1024 / 1024);
+    const journalDir = typeof argv.journal === 'string' ? path.resolve(argv.journal) : defaultJournalDir(fleet, name);
+    const conn = await RedisConnection.open(target, `pcount-agent:${name}`);
+    const journal = new Journal(journalDir, maxMb * 1024 * 1024, argv.keepJournal === true);
+    const agent = new Agent({ conn, fleet, name, slots, journal, logLevel: String(argv.logLevel ?? 'info') as WorkerLogLevel, say: (l) => say(`agent ${name}: ${l}`) });
+    const killAll = () => agent.killAll();
+    process.on('exit', killAll);
+    try {
+      await agent.start();
+      say(`agent ${name}: ready: fleet '${fleet}' on ${target.display}, ${slots} slot${slots === 1 ? '' : 's'}, journal ${journalDir}`);
+      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        process.once('SIGINT', () => resolve('SIGINT'));
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+      });
+      // A second signal while handing back: leave at once (the exit handler kills the workers).
+      const hurry = () => process.exit(130);
+      process.once('SIGINT', hurry);
+      process.once('SIGTERM', hurry);
+      await agent.shutdown(`${signal}`);
+      say(`agent ${name}: stopped`);
+      return 0;
+    } finally {
+      await conn.close();
+      process.off('exit', killAll);
+    }
+  } catch (err) {
+    if (!(err instanceof FleetError)) throw err;
+    process.stderr.write(`pcount-tui agent: ${err.message}\n`);
+    return err.exitCode;
+  }
+}
+
+function positiveInt(value: unknown, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new FleetError('BAD_ARGUMENT', `${flag} must be a whole number >= 1, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** The host name, reduced to what an agent name may hold. */
+function defaultAgentName(): string {
+  return hostname().replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 64) || 'agent';
+}
+
+function defaultJournalDir(fleet: string, name: string): string {
+  const state = process.env.XDG_STATE_HOME || path.join(homedir(), '.local', 'state');
+  return path.join(state, 'pcount-tui', 'journal', fleet, name);
+}
