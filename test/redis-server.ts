@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,6 +21,14 @@ export interface TestRedis {
   restart(): Promise<void>;
   /** Stops it and removes its folder. */
   dispose(): Promise<void>;
+}
+
+function readLog(dir: string): string {
+  try {
+    return readFileSync(path.join(dir, 'redis.log'), 'utf8').split('\n').slice(-5).join('\n');
+  } catch {
+    return '(no log)';
+  }
 }
 
 export function freePort(host = '127.0.0.1'): Promise<number> {
@@ -52,21 +60,28 @@ export async function waitForPort(host: string, port: number, timeoutMs: number)
 }
 
 /**
- * `args` are extra redis-server options (`['--requirepass', 'x']`, `['--maxmemory-policy', 'allkeys-lru']`). Data is
+ * `args` are extra redis-server options, after the defaults so that they win; `conf` lines go in its config file (`['--requirepass', 'x']`, `['--maxmemory-policy', 'allkeys-lru']`). Data is
  * kept with an append-only file fsynced every second and saved at shutdown.
  */
-export async function startRedis(args: string[] = [], opts: { host?: string } = {}): Promise<TestRedis> {
+export async function startRedis(args: string[] = [], opts: { host?: string; port?: number; conf?: string[] } = {}): Promise<TestRedis> {
   const host = opts.host ?? '127.0.0.1';
   const dir = mkdtempSync(path.join(tmpdir(), 'pcount-redis-'));
-  const port = await freePort(host);
-  const base = ['--port', String(port), '--bind', host, '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--daemonize', 'no', '--logfile', path.join(dir, 'redis.log'), ...args];
+  const port = opts.port ?? (await freePort(host));
+  // Directives that the command line cannot carry (an ACL `user` line has spaces) go in a config file.
+  const conf = path.join(dir, 'redis.conf');
+  writeFileSync(conf, (opts.conf ?? []).join('\n') + '\n');
+  const base = [conf, '--port', String(port), '--bind', host, '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--daemonize', 'no', '--logfile', path.join(dir, 'redis.log'), ...args];
   let proc: ChildProcess;
   let exited: Promise<void>;
   const launch = async () => {
     proc = spawn('redis-server', base, { stdio: 'ignore' });
     exited = new Promise((resolve) => proc.once('exit', () => resolve()));
     handle.process = proc;
-    await waitForPort(host, port, 10_000);
+    const failed = exited.then(() => {
+      throw new Error(`redis-server ${args.join(' ')} exited at start: ${readLog(dir)}`);
+    });
+    await Promise.race([waitForPort(host, port, 20_000), failed]);
+    failed.catch(() => undefined);
   };
   const stop = async () => {
     if (proc.exitCode === null && proc.signalCode === null) {

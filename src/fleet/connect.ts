@@ -151,7 +151,8 @@ export function describeConnectError(target: RedisTarget, err: unknown, scrub: (
   if (/unknown command 'HELLO'|unknown command `HELLO`/i.test(text)) {
     return new FleetError('REDIS_TOO_OLD', `${where} is older than Redis ${MIN_REDIS_VERSION.join('.')}, which fleet mode needs`);
   }
-  switch (e?.code) {
+  const code = e?.code ?? /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)\b/.exec(text)?.[1];
+  switch (code) {
     case 'ECONNREFUSED':
       return new FleetError('REDIS_UNREACHABLE', `cannot reach ${where}: connection refused (is redis-server running and listening there?)`);
     case 'ENOTFOUND':
