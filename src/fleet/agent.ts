@@ -73,9 +73,13 @@ export class Agent {
 
   /** Registers the agent (refusing a name another live agent holds) and starts taking tasks. */
   async start(): Promise<void> {
-    const reply = await this.heartbeat();
-    if (reply === 'name-taken') {
-      throw new FleetError('AGENT_NAME_TAKEN', `an agent named '${this.opts.name}' is already running in fleet '${this.opts.fleet}'; give this one another --name`);
+    // The name may still be held by this agent's previous process, killed less than a lease ago: wait that out.
+    const deadline = Date.now() + LEASE_MS + 2 * HEARTBEAT_MS;
+    while ((await this.heartbeat()) === 'name-taken') {
+      if (Date.now() > deadline) {
+        throw new FleetError('AGENT_NAME_TAKEN', `an agent named '${this.opts.name}' is already running in fleet '${this.opts.fleet}'; give this one another --name`);
+      }
+      await sleep(HEARTBEAT_MS);
     }
     this.redisRunId = await this.serverRunId();
     const left = this.opts.journal.runIds();
