@@ -121,3 +121,74 @@ test('a camera runs on one agent; kill -9 of it → another agent takes it over;
   assert.equal(task.state, 'stopped');
   assert.equal(task.note, 'stopped by user');
 });
+
+test('exactly once: every crossing the workers reported is stored once, across agent kill, controller restart and Redis restart', { timeout: 420_000 }, async (t) => {
+  const dir = tempDir('fleet-once');
+  const redis = await startRedis();
+  t.after(() => redis.dispose());
+  const cam = await startLiveStream(await makeLiveClip(dir, 200));
+  t.after(() => cam.stop());
+  const file = await makeShortFile(dir, 'lobby', 300);
+  const journal = (name: string) => path.join(dir, `journal-${name}`);
+  const agents = new Map<string, Proc>();
+  const spawnAgent = (name: string) => {
+    const p = startAgent({ url: redis.url, name, slots: 2, journal: journal(name) });
+    agents.set(name, p);
+    return p;
+  };
+  const procs: Proc[] = [];
+  t.after(() => [...agents.values(), ...procs].forEach((p) => p.alive() && p.child.kill('SIGKILL')));
+  await Promise.all(['a', 'b'].map((n) => spawnAgent(n).waitLine(/ready/, 60_000)));
+  const ledger = path.join(dir, 'ledger.ndjson');
+  const storedCrossings = (ctl: Proc, from = 0) => ctl.lines.slice(from).filter((l) => /^stored \S+ \S+ crossing$/.test(l)).length;
+
+  // 1. The first controller stores a few crossings, then dies without detaching.
+  const ctl1 = startController(redis.url, ledger, [camera('cam', cam.url), video('lobby', file)]);
+  procs.push(ctl1);
+  await until('two crossings stored', 180_000, () => storedCrossings(ctl1) >= 2);
+  ctl1.child.kill('SIGKILL');
+  await ctl1.exited;
+  await sleep(3000);
+
+  // 2. A new controller attaches to the same ledger and catches up (the dead one's unacknowledged entries too).
+  const ctl2 = startController(redis.url, ledger);
+  procs.push(ctl2);
+  await ctl2.waitLine(/^attached$/, 60_000);
+
+  // 3. The agent that runs the camera is killed; the other takes the camera over.
+  const holder = (await fleetTasks(ctl2)).find((x) => x.id === 'cam')!.agent!;
+  const from = ctl2.lines.length;
+  agents.get(holder)!.child.kill('SIGKILL');
+  await agents.get(holder)!.exited;
+  const claim = notice(await ctl2.waitLine(claimOf('cam'), 90_000, from)) as Extract<FleetEntry, { k: 'claim' }>;
+  assert.notEqual(claim.agent, holder);
+  await ctl2.waitLine(new RegExp(`^stored cam ${esc(claim.run)}#\\d+ hello`), 120_000, from);
+  // The killed agent comes back with its journal and resends whatever it had not sent.
+  await spawnAgent(holder).waitLine(/ready/, 60_000);
+
+  // 4. Redis crashes (its append-only file keeps all but up to its last second) and comes back a while later; the
+  // workers keep counting into the journals meanwhile, and the agents resend what Redis may have lost.
+  const beforeOutage = storedCrossings(ctl2);
+  await redis.crash();
+  await sleep(6000);
+  await redis.restart();
+  await ctl2.waitLine(/^redis up$/, 60_000, from);
+  await until('crossings stored after the Redis restart', 180_000, () => storedCrossings(ctl2) > beforeOutage);
+
+  // 5. Stop the fleet's tasks, let the agents finish and leave, and compare.
+  await ask(ctl2, 'stopall', 'stopall');
+  await until('every task settled', 120_000, async () => (await fleetTasks(ctl2)).every((x) => x.state !== 'running' && x.state !== 'queued'));
+  for (const p of agents.values()) if (p.alive()) p.child.kill('SIGTERM');
+  for (const p of agents.values()) await within(p.exited, 60_000, 'agent exit');
+  const emitted = new Set(crossings(['a', 'b'].flatMap((n) => journalEntries(journal(n)))));
+  await until('the controller stored everything the agents sent', 60_000, () => crossings(ledgerEntries(ledger)).length >= emitted.size);
+  ctl2.child.kill('SIGTERM');
+  await within(ctl2.exited, 30_000, 'controller exit');
+
+  const stored = crossings(ledgerEntries(ledger));
+  assert.equal(new Set(stored).size, stored.length, 'no crossing stored twice');
+  assert.deepEqual(new Set(stored), emitted, 'every crossing the workers reported is stored, and nothing else');
+  const duplicates = ctl2.lines.filter((l) => l.startsWith('duplicate ')).length;
+  t.diagnostic(`${emitted.size} crossings from ${new Set([...emitted].map((k) => k.split('#')[0])).size} runs, each stored once; ${duplicates} redelivered entries dropped as duplicates`);
+  assert.ok(emitted.size >= 3);
+});

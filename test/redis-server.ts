@@ -17,6 +17,8 @@ export interface TestRedis {
   process: ChildProcess;
   /** SHUTDOWN-like stop: SIGTERM, which makes Redis save its data first. */
   stop(): Promise<void>;
+  /** A crash: SIGKILL. With appendfsync everysec, up to the last second of writes is lost. */
+  crash(): Promise<void>;
   /** Starts it again on the same port and folder. */
   restart(): Promise<void>;
   /** Stops it and removes its folder. */
@@ -96,6 +98,10 @@ export async function startRedis(args: string[] = [], opts: { host?: string; por
     url: `redis://${host}:${port}/0`,
     process: null as unknown as ChildProcess,
     stop,
+    async crash() {
+      proc.kill('SIGKILL');
+      await exited;
+    },
     restart: launch,
     async dispose() {
       if (proc.exitCode === null && proc.signalCode === null) {
