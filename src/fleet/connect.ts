@@ -8,6 +8,8 @@ export const MIN_REDIS_VERSION: readonly [number, number] = [6, 2];
 /** Commands beyond the basics that fleet mode sends; a server that renamed or lacks one is refused up front. */
 export const REQUIRED_COMMANDS = ['XADD', 'XREADGROUP', 'XACK', 'XAUTOCLAIM', 'XGROUP', 'XTRIM', 'XINFO', 'EVAL', 'EVALSHA', 'TIME', 'INFO'] as const;
 const CONNECT_TIMEOUT_MS = 5000;
+/** A command without an answer for this long means the connection is dead even if the socket looks open. */
+const COMMAND_TIMEOUT_MS = 5000;
 /** Once connected, how long between reconnect attempts at most: a Redis that comes back is used within a second. */
 const MAX_RECONNECT_DELAY_MS = 1000;
 
@@ -28,15 +30,19 @@ export class RedisConnection {
   readonly changes = new Listeners<{ state: RedisState; detail: string }>();
   private connectedOnce = false;
   private closed = false;
+  private recycling = false;
+  private client: ReturnType<typeof createClient>;
 
   private constructor(
-    private readonly client: ReturnType<typeof createClient>,
     readonly target: RedisTarget,
-  ) {}
+    private readonly clientName: string,
+  ) {
+    this.client = this.makeClient();
+  }
 
   /** Connects and checks the server (version, commands, eviction policy). Throws a FleetError with a clear message. */
   static async open(target: RedisTarget, clientName: string): Promise<RedisConnection> {
-    const conn = RedisConnection.create(target, clientName);
+    const conn = new RedisConnection(target, clientName);
     await conn.connect();
     try {
       await checkServer(conn);
@@ -47,36 +53,52 @@ export class RedisConnection {
     return conn;
   }
 
-  private static create(target: RedisTarget, clientName: string): RedisConnection {
-    let conn: RedisConnection | null = null;
+  /** A second connection to the same server, for blocking reads that would hold up everything else. */
+  async duplicate(clientName: string): Promise<RedisConnection> {
+    const other = new RedisConnection(this.target, clientName);
+    await other.connect();
+    return other;
+  }
+
+  private makeClient(): ReturnType<typeof createClient> {
     const client = createClient({
       RESP: 2,
-      name: clientName,
+      name: this.clientName,
       socket: {
-        host: target.host,
-        port: target.port,
-        tls: target.tls,
+        host: this.target.host,
+        port: this.target.port,
+        tls: this.target.tls,
         connectTimeout: CONNECT_TIMEOUT_MS,
         // The first connect fails at once (the caller reports why); later losses are retried for ever.
         reconnectStrategy: (retries: number, cause: Error) =>
-          conn?.connectedOnce && !conn.closed ? Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS) : cause,
+          this.connectedOnce && !this.closed ? Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS) : cause,
       },
-      username: target.username,
-      password: target.password,
-      database: target.db,
+      username: this.target.username,
+      password: this.target.password,
+      database: this.target.db,
       disableOfflineQueue: true,
+      commandOptions: { timeout: COMMAND_TIMEOUT_MS },
     } as Parameters<typeof createClient>[0]);
-    conn = new RedisConnection(client, target);
-    client.on('error', (err: Error) => conn!.setState('down', conn!.scrub(err.message)));
-    client.on('ready', () => conn!.setState('up', 'connected'));
-    return conn;
+    client.on('error', (err: Error) => client === this.client && this.setState('down', this.scrub(err.message)));
+    client.on('ready', () => client === this.client && this.setState('up', 'connected'));
+    return client;
   }
 
-  /** A second connection to the same server, for blocking reads that would hold up everything else. */
-  async duplicate(clientName: string): Promise<RedisConnection> {
-    const other = RedisConnection.create(this.target, clientName);
-    await other.connect();
-    return other;
+  /**
+   * A command got no answer although the socket looks open: the network between here and Redis is cut (no reset
+   * comes back through a cut). Start over on a new socket, as for any other loss.
+   */
+  private recycle(): void {
+    if (this.recycling || this.closed) return;
+    this.recycling = true;
+    this.setState('down', `no answer from Redis within ${COMMAND_TIMEOUT_MS / 1000} s`);
+    const old = this.client;
+    this.client = this.makeClient();
+    old.destroy();
+    this.client
+      .connect()
+      .catch(() => undefined)
+      .finally(() => (this.recycling = false));
   }
 
   get ready(): boolean {
@@ -84,7 +106,12 @@ export class RedisConnection {
   }
 
   async send(args: (string | number)[]): Promise<RedisReply> {
-    return (await this.client.sendCommand(args.map(String))) as RedisReply;
+    try {
+      return (await this.client.sendCommand(args.map(String))) as RedisReply;
+    } catch (err) {
+      if ((err as Error).name === 'TimeoutError') this.recycle();
+      throw err;
+    }
   }
 
   /** Several commands in one round trip (the client pipelines commands sent together); each a reply or its error. */
@@ -147,6 +174,9 @@ export function describeConnectError(target: RedisTarget, err: unknown, scrub: (
   }
   if (/NOAUTH|Authentication required/i.test(text)) {
     return new FleetError('REDIS_AUTH', `${where} needs a password: put it in the environment variable PCOUNT_REDIS_PASSWORD (or in the URL)`);
+  }
+  if (/^DENIED.*protected mode/i.test(text)) {
+    return new FleetError('REDIS_AUTH', `${where} accepts connections from its own host only (protected mode): give it a password (requirepass, then PCOUNT_REDIS_PASSWORD here)`);
   }
   if (/unknown command 'HELLO'|unknown command `HELLO`/i.test(text)) {
     return new FleetError('REDIS_TOO_OLD', `${where} is older than Redis ${MIN_REDIS_VERSION.join('.')}, which fleet mode needs`);
