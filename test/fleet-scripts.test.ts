@@ -91,13 +91,15 @@ test('a lapsed lease is reaped (re-queued first), but not right after Redis itse
   assert.equal(status, 'lost');
   // Redis restarts after its leases lapsed: for a lease time plus a second nothing is reaped, and the holder's
   // next heartbeat takes its lease back.
-  await runScript(conn, CLAIM, [keys.prefix, 'b', 'run-b', 1000]);
+  // (A 4 s lease here, so that the guard's 5 s outlast a reconnect on a busy machine.)
+  await runScript(conn, CLAIM, [keys.prefix, 'b', 'run-b', 4000]);
   await redis.stop();
-  await new Promise((r) => setTimeout(r, 1500));
+  await new Promise((r) => setTimeout(r, 4500));
   await redis.restart();
   await until('reconnected', 10_000, () => conn.ready);
-  assert.deepEqual(await runScript(conn, REAP, [keys.prefix, 1000]), [], 'no reaping while agents may not have renewed yet');
-  const [[, back]] = (await runScript(conn, HEARTBEAT, [keys.prefix, 'b', 'inst-b', 1000, JSON.stringify(['host', 'h']), 'cam', 'run-b'])) as string[][];
+  assert.equal(await conn.send(['EXISTS', keys.lease('cam')]), 0, 'the lease lapsed while Redis was down');
+  assert.deepEqual(await runScript(conn, REAP, [keys.prefix, 4000]), [], 'no reaping while agents may not have renewed yet');
+  const [[, back]] = (await runScript(conn, HEARTBEAT, [keys.prefix, 'b', 'inst-b', 4000, JSON.stringify(['host', 'h']), 'cam', 'run-b'])) as string[][];
   assert.equal(back, 'ok');
 });
 
