@@ -67,12 +67,18 @@ function ledgerEntries(file: string): RunEntry[] {
 
 const crossings = (entries: RunEntry[]) => entries.filter((e) => e.k === 'ev' && e.event.type === 'crossing').map((e) => `${e.run}#${e.n}`);
 
-test('a camera runs on one agent; kill -9 of it → another agent takes it over; a stopping agent hands it back at once', { timeout: 300_000 }, async (t) => {
-  const dir = tempDir('fleet-takeover');
+/** A Redis and a live camera for one test, both gone after it. */
+async function fleetSite(t: { after(fn: () => unknown): void }, prefix: string) {
+  const dir = tempDir(prefix);
   const redis = await startRedis();
   t.after(() => redis.dispose());
   const cam = await startLiveStream(await makeLiveClip(dir, 200));
   t.after(() => cam.stop());
+  return { dir, redis, cam };
+}
+
+test('a camera runs on one agent; kill -9 of it → another agent takes it over; a stopping agent hands it back at once', { timeout: 300_000 }, async (t) => {
+  const { dir, redis, cam } = await fleetSite(t, 'fleet-takeover');
   const agents = new Map<string, Proc>();
   const spawnAgent = (name: string) => {
     const p = startAgent({ url: redis.url, name, journal: path.join(dir, `journal-${name}`) });
@@ -123,11 +129,7 @@ test('a camera runs on one agent; kill -9 of it → another agent takes it over;
 });
 
 test('exactly once: every crossing the workers reported is stored once, across agent kill, controller restart and Redis restart', { timeout: 420_000 }, async (t) => {
-  const dir = tempDir('fleet-once');
-  const redis = await startRedis();
-  t.after(() => redis.dispose());
-  const cam = await startLiveStream(await makeLiveClip(dir, 200));
-  t.after(() => cam.stop());
+  const { dir, redis, cam } = await fleetSite(t, 'fleet-once');
   const file = await makeShortFile(dir, 'lobby', 300);
   const journal = (name: string) => path.join(dir, `journal-${name}`);
   const agents = new Map<string, Proc>();
