@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { startAgent, startProc, tempDir } from './fleet-harness.js';
+import { RedisConnection } from '../src/fleet/connect.js';
+import { FleetController } from '../src/fleet/controller.js';
+import { fleetKeys } from '../src/fleet/keys.js';
+import { FileLedger } from '../src/fleet/ledger.js';
+import { parseRedisUrl } from '../src/fleet/redis-url.js';
+import { startAgent, startProc, tempDir, until } from './fleet-harness.js';
 import { freePort, startRedis } from './redis-server.js';
 import { within } from './worker-harness.js';
 
@@ -131,4 +136,34 @@ test('two live agents with one name: the second is refused', async (t) => {
   assert.match(second.stderr(), /an agent named 'twin' is already running in fleet 'pcount'; give this one another --name/);
   first.child.kill('SIGTERM');
   await within(first.exited, 30_000, 'agent exit');
+});
+
+test('an agent runs nothing from a task spec that fails the config schema (whoever wrote it into Redis)', async (t) => {
+  const redis = await startRedis();
+  t.after(() => redis.dispose());
+  const conn = await RedisConnection.open(parseRedisUrl(redis.url, {}), 'test');
+  t.after(() => conn.close());
+  const ledger = new FileLedger(path.join(tempDir('ledger'), 'ledger.ndjson'));
+  const ctl = await FleetController.attach({ conn, fleet: 'pcount', sink: ledger });
+  t.after(() => ctl.detach());
+  const line = [{ name: 'door', points: [0.5, 0, 0.5, 1] as [number, number, number, number] }];
+  await ctl.submit([{ id: 'gone', kind: 'video', source: '/nowhere/lobby.mp4', lines: line, skipFrames: 1, confidence: 0.3 }]);
+  // A rogue writer: a task with a key the schema does not know, queued by hand.
+  const keys = fleetKeys('pcount');
+  await conn.send(['HSET', keys.task('rogue'), 'spec', JSON.stringify({ kind: 'camera', task: { id: 'rogue', source: 'rtsp://cam/s', lines: line, exec: 'sh -c "touch /tmp/pwned"' } }), 'kind', 'camera', 'want', 'run', 'state', 'queued', 'gen', '0']);
+  await conn.send(['SADD', keys.tasks, 'rogue']);
+  await conn.send(['ZADD', keys.queue, '0', 'rogue']);
+  const agent = startAgent({ url: redis.url, name: 'strict', journal: tempDir('journal') });
+  t.after(() => agent.alive() && agent.child.kill('SIGKILL'));
+  const failed = await until('both tasks refused', 60_000, async () => {
+    const tasks = await ctl.tasks();
+    return tasks.every((x) => x.state === 'failed') && tasks;
+  });
+  const notes = Object.fromEntries(failed.map((x) => [x.id, x.note]));
+  assert.match(notes.gone, /^agent strict refused the task: \$\.videos\[0\]\.source: file not found: \/nowhere\/lobby\.mp4/);
+  assert.match(notes.rogue, /^agent strict refused the task: \$\.cameras\[0\]\.exec: is not a known property/);
+  await until('the refusals stored', 30_000, () => ledger.entries().filter((e) => e.k === 'end' && e.outcome.kind === 'rejected').length === 2);
+  agent.child.kill('SIGTERM');
+  assert.equal((await within(agent.exited, 30_000, 'agent exit')).code, 0);
+  assert.ok(!agent.lines.some((l) => /started \(run/.test(l)), 'no worker was started');
 });

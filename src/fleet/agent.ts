@@ -228,16 +228,14 @@ export class Agent {
     const run = newRunId(this.opts.name);
     const reply = (await runScript(this.opts.conn, CLAIM, [this.keys.prefix, this.opts.name, run, LEASE_MS])) as string[] | null;
     if (!reply) return;
-    const [task, specText, gen] = reply;
-    const attempt = Number((await this.opts.conn.send(['HGET', this.keys.task(task), 'attempt'])) ?? 0) || 0;
-    const kind = /"kind":"camera"/.test(specText) ? 'camera' : 'video';
-    const ar = new AgentRun(task, run, kind, gen ?? '0', attempt, LEASE_MS);
-    this.runs.set(task, ar);
+    const [task, specText, gen, attempt] = reply;
     const checked = wireToSpec(specText);
+    const ar = new AgentRun(task, run, checked.ok ? checked.spec.kind : 'video', gen, Number(attempt) || 0, LEASE_MS);
+    this.runs.set(task, ar);
     if (!checked.ok) {
       const reason = `agent ${this.opts.name} refused the task: ${checked.problem}`;
       this.say(`${task}: ${reason}`);
-      ar.settlement = { outcome: { kind: 'rejected', reason }, disposition: 'failed', note: reason, delayMs: 0, attempt: attempt + 1 };
+      ar.settlement = { outcome: { kind: 'rejected', reason }, disposition: 'failed', note: reason, delayMs: 0, attempt: ar.attempt + 1 };
       this.pushEnd(ar);
       return;
     }

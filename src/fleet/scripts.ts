@@ -58,7 +58,7 @@ end
 if cmd == 'start' or cmd == 'restart' then queueFirst('queued again'); return {'ok', 'queued again'} end
 return {'noop', 'it is not running (' .. state .. ')'}`;
 
-/** ARGV: prefix, agent, run, leaseMs. Takes the first task whose time has come: {id, spec, gen} or nil. */
+/** ARGV: prefix, agent, run, leaseMs. Takes the first task whose time has come: {id, spec, gen, attempt} or nil. */
 export const CLAIM = `${NOW}
 local P, agent, run, leaseMs = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local ids = redis.call('ZRANGEBYSCORE', P .. 'queue', '-inf', now, 'LIMIT', 0, 1)
@@ -71,7 +71,7 @@ if not redis.call('SET', P .. 'lease:' .. id, agent .. '|' .. run, 'NX', 'PX', l
 redis.call('HSET', t, 'state', 'running', 'agent', agent, 'run', run, 'since', now, 'note', '')
 redis.call('SADD', P .. 'running', id)
 redis.call('XADD', P .. 'events', '*', 'k', 'claim', 't', id, 'r', run, 'a', agent)
-return {id, redis.call('HGET', t, 'spec'), redis.call('HGET', t, 'gen')}`;
+return {id, redis.call('HGET', t, 'spec'), redis.call('HGET', t, 'gen') or '0', redis.call('HGET', t, 'attempt') or '0'}`;
 
 /**
  * ARGV: prefix, agent, instance, leaseMs, health (flat field/value list as JSON), then (id, run) pairs.
