@@ -1,34 +1,126 @@
-import yargs, { type Argv } from 'yargs';
+import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
+import { Parser } from 'yargs/helpers';
+import { integerAtLeast1, nonEmpty, oneOf, taskId, timeZone } from './config/values.js';
+import { BUCKET_SIZES } from './store/buckets.js';
+import { REPORT_FORMATS } from './store/report-format.js';
+import { redactSource } from './sources/credentials.js';
+import { unusableSource } from './sources/kind.js';
+import { parseLines } from './sources/lines.js';
+import { checked, checkedList, describeYargsMessage, takeFailure, UsageError, withTaskOptions } from './commands/arguments.js';
 
 /**
- * The command table. Each handler is imported lazily so that a worker child never loads Ink or React,
- * and the dashboard never loads onnxruntime.
+ * The command table. Options are typed and checked here (strict: an unknown option or a bad value stops every command
+ * with exit status 2 before anything starts); handlers receive the values. Each handler is imported lazily so that a
+ * worker child never loads Ink or React, and the dashboard never loads onnxruntime.
  */
 
-const modelOptions = (y: Argv) =>
+const sourceText = (text: string) => {
+  const why = unusableSource(text);
+  if (why) throw new Error(why);
+  return text;
+};
+const source = checked('source', sourceText);
+const sources = checkedList((values) => values.map((v) => source(v)));
+const lines = checkedList(parseLines, 'BAD_LINE');
+
+/** Options of every command that runs the detector. */
+const engineOptions = <T>(y: Argv<T>) =>
   y
-    .option('model', { type: 'string', describe: 'path to an ONNX model (default: the built-in centernet person detector)' })
-    .option('model-format', { type: 'string', describe: 'how to decode --model: centernet, yolox or yolov8 (checked by the handler, which reports BAD_MODEL_FORMAT)' })
-    .option('input-size', { type: 'string', describe: 'model input size WxH, e.g. 384x288 (multiples of 32)' })
-    .option('confidence', { type: 'number', describe: 'minimum detection score (0..1)' })
-    .option('threads', { type: 'number', describe: 'onnxruntime intra-op threads' })
-    .option('ffmpeg', { type: 'string', describe: 'path to the ffmpeg binary (else FFMPEG_PATH, ffmpeg-static, @ffmpeg-installer/ffmpeg, PATH)' });
+    .option('threads', { requiresArg: true, describe: 'onnxruntime threads per worker (default: a fair share of the CPUs)', coerce: checked('threads', integerAtLeast1) })
+    .option('ffmpeg', { requiresArg: true, describe: 'ffmpeg binary (default: FFMPEG_PATH, ffmpeg-static, @ffmpeg-installer/ffmpeg, then PATH)', coerce: checked('ffmpeg', nonEmpty) });
 
 const runOptions = (y: Argv) =>
-  y
-    .positional('config', { type: 'string', describe: 'config JSON file (default: the last one run, then ./pcount.json)' })
-    .option('source', { type: 'string', array: true, describe: 'ad-hoc task source (file, rtsp://, http(s)://, /dev/videoN); repeatable' })
-    .option('line', { type: 'string', array: true, describe: 'counting line x1,y1,x2,y2[,name] in fractions of the frame; repeatable' })
-    .option('tui', { type: 'boolean', default: true, describe: 'show the dashboard (--no-tui prints NDJSON; also when stdout is not a terminal)' })
-    .option('worker-count', { type: 'number', describe: 'parallel workers (overrides parallel_config.worker_count)' })
-    .option('skip-frames', { type: 'number', describe: 'run the detector every N frames (overrides the config)' })
-    .option('confidence', { type: 'number', describe: 'minimum detection score (overrides the config)' })
-    .option('output', { type: 'string', describe: 'result and log folder (overrides parallel_config.result_output)' });
+  withTaskOptions(
+    engineOptions(y)
+      .positional('config', { type: 'string', describe: 'config JSON file (default: ./pcount.json, else the last config run, after asking)' })
+      .option('source', { type: 'string', array: true, describe: 'a video file, image sequence, stream URL or /dev/videoN to count in; repeatable', coerce: sources })
+      .option('line', { type: 'string', array: true, describe: 'counting line x1,y1,x2,y2[,name] in fractions of the frame, for --source tasks; repeatable (default 0.5,0,0.5,1)', coerce: lines })
+      .option('tui', { type: 'boolean', default: true, describe: 'show the dashboard; --no-tui prints NDJSON (also when stdout is not a terminal)' })
+      .option('worker-count', { requiresArg: true, describe: 'workers running at once (overrides parallel_config.worker_count)', coerce: checked('worker-count', integerAtLeast1) })
+      .option('output', { requiresArg: true, describe: 'folder for results and logs (overrides parallel_config.result_output)', coerce: checked('output', nonEmpty) })
+      .option('db', { requiresArg: true, describe: 'the SQLite store of counts (overrides parallel_config.store; default <result_output>/pcount.db)', coerce: checked('db', nonEmpty) }),
+  );
 
-async function dispatch(name: string, argv: Record<string, unknown>): Promise<number> {
-  const mod = (await import(`./commands/${name}.js`)) as { run: (a: Record<string, unknown>) => Promise<number> };
+const workerOptions = (y: Argv) =>
+  withTaskOptions(
+    engineOptions(y)
+      .option('source', { type: 'string', demandOption: true, describe: 'a video file, image sequence, stream URL or /dev/videoN', coerce: source })
+      .option('line', { type: 'string', array: true, describe: 'counting line x1,y1,x2,y2[,name] in fractions of the frame; repeatable (default 0.5,0,0.5,1)', coerce: lines })
+      .option('task', { requiresArg: true, describe: 'task id written into every event (default: derived from the source)', coerce: checked('task', taskId) })
+      .option('live', { type: 'boolean', describe: 'treat the source as live: newest frame first, reconnect when it stalls (default: from the source, see docs/protocol.md)' })
+      .option('log-level', { requiresArg: true, describe: 'least level of the log events written: debug, info, warn or error (default info)', coerce: checked('log-level', oneOf(['debug', 'info', 'warn', 'error'] as const)) })
+      .option('max-frames', { requiresArg: true, describe: 'stop, and write done, after this many frames', coerce: checked('max-frames', integerAtLeast1) })
+      .option('start-frame', { requiresArg: true, describe: 'files: count from this frame on (1-based), after a few seconds of warm-up before it (resume)', coerce: checked('start-frame', integerAtLeast1) })
+      .option('emit-tracks', { type: 'boolean', default: false, describe: 'write a tracks event after every frame (for benchmarks)' }),
+  );
+
+const detectOptions = (y: Argv) =>
+  withTaskOptions(
+    engineOptions(y)
+      .positional('input', { type: 'string', describe: 'image or video file', coerce: checked('<input>', sourceText) })
+      .option('every', { requiresArg: true, describe: 'process every Nth frame (default 1)', coerce: checked('every', integerAtLeast1) })
+      .option('max-frames', { requiresArg: true, describe: 'stop after this many processed frames', coerce: checked('max-frames', integerAtLeast1) })
+      .check((argv) => {
+        if (argv.input === undefined) throw new Error('missing the image or video to detect people in: pcount-tui detect <image-or-video>');
+        return true;
+      }),
+    ['model', 'model_format', 'input_size', 'confidence'] as const,
+  );
+
+const validateOptions = (y: Argv) =>
+  y.positional('file', { type: 'string', describe: 'the config JSON file to check' }).check((argv) => {
+    if (argv.file === undefined) throw new Error('missing the config file to check: pcount-tui validate <config.json>');
+    return true;
+  });
+
+const reportOptions = (y: Argv) =>
+  y
+    .positional('config', { type: 'string', describe: 'a config file: report on its store (default: ./pcount.json, else the last config run)' })
+    .option('db', { requiresArg: true, describe: 'the store file (instead of a config)', coerce: checked('db', nonEmpty) })
+    .option('task', { type: 'string', array: true, describe: 'only these tasks; repeatable' })
+    .option('line', { type: 'string', array: true, describe: 'only these lines; repeatable' })
+    .option('bucket', { requiresArg: true, describe: 'bucket size, aligned to local midnight: 15m, 1h or 1d (default 1h)', coerce: checked('bucket', oneOf(BUCKET_SIZES)) })
+    .option('since', { requiresArg: true, describe: 'from: 2025-03-30, 2025-03-30T04:00, an ISO time with offset, 24h (ago), today, yesterday', coerce: checked('since', nonEmpty) })
+    .option('until', { requiresArg: true, describe: 'until (exclusive), same forms as --since', coerce: checked('until', nonEmpty) })
+    .option('tz', { requiresArg: true, describe: 'time zone of the buckets, an IANA name such as Europe/Berlin (default: the system zone)', coerce: checked('tz', timeZone) })
+    .option('format', { requiresArg: true, describe: 'table, csv or json (default table)', coerce: checked('format', oneOf(REPORT_FORMATS)) });
+
+const agentOptions = (y: Argv) =>
+  y
+    .option('redis', { requiresArg: true, demandOption: true, describe: 'redis://[user@]host:port/db or rediss:// (TLS); the password goes in PCOUNT_REDIS_PASSWORD', coerce: checked('redis', nonEmpty) })
+    .option('slots', { requiresArg: true, describe: 'tasks run at once (default: the number of CPUs)', coerce: checked('slots', integerAtLeast1) })
+    .option('name', { requiresArg: true, describe: 'agent name, unique in the fleet (default: the host name)', coerce: checked('name', nonEmpty) })
+    .option('fleet', { requiresArg: true, describe: 'fleet name: the prefix of all its Redis keys (default pcount)', coerce: checked('fleet', nonEmpty) })
+    .option('journal', { requiresArg: true, describe: 'folder for events not yet stored by the controller (default: ~/.local/state/pcount-tui/journal/<fleet>/<name>)', coerce: checked('journal', nonEmpty) })
+    .option('journal-max-mb', { requiresArg: true, describe: 'bound of the journal in MiB (default 64)', coerce: checked('journal-max-mb', integerAtLeast1) })
+    .option('keep-journal', { type: 'boolean', default: false, describe: 'audit: keep acknowledged journal segments in <journal>/acked/' })
+    .option('log-level', { requiresArg: true, describe: "the workers' log level: debug, info, warn or error (default info)", coerce: checked('log-level', oneOf(['debug', 'info', 'warn', 'error'] as const)) });
+
+const MODEL_ACTIONS = ['list', 'build', 'verify'] as const;
+const modelsOptions = (y: Argv) =>
+  y
+    .positional('action', { type: 'string', describe: 'list: show the models and their state; build: convert them again; verify: check their checksums', coerce: checked('<action>', oneOf(MODEL_ACTIONS)) })
+    .positional('name', { type: 'string', describe: 'one model (default: all)' })
+    .check((argv) => {
+      if (argv.action === undefined) throw new Error(`missing the action: pcount-tui models ${MODEL_ACTIONS.join('|')}`);
+      return true;
+    });
+
+type ArgsOf<B> = B extends (y: Argv) => Argv<infer T> ? ArgumentsCamelCase<T> : never;
+export type RunArgs = ArgsOf<typeof runOptions>;
+export type WorkerArgs = ArgsOf<typeof workerOptions>;
+export type DetectArgs = ArgsOf<typeof detectOptions> & { input: string };
+export type ValidateArgs = ArgsOf<typeof validateOptions> & { file: string };
+export type ReportArgs = ArgsOf<typeof reportOptions>;
+export type AgentArgs = ArgsOf<typeof agentOptions>;
+export type ModelsArgs = ArgsOf<typeof modelsOptions> & { action: (typeof MODEL_ACTIONS)[number] };
+
+const COMMANDS = ['run', 'worker', 'agent', 'detect', 'report', 'validate', 'models'];
+
+async function dispatch<M>(name: string, load: () => Promise<M>, call: (m: M) => Promise<number>): Promise<number> {
+  const mod = await load();
   try {
-    return await mod.run(argv);
+    return await call(mod);
   } catch (err) {
     // Handlers report expected problems themselves; this is the last guard against a bare stack trace.
     process.stderr.write(`pcount-tui ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -37,82 +129,89 @@ async function dispatch(name: string, argv: Record<string, unknown>): Promise<nu
   }
 }
 
+/** A usage error of the worker is still an NDJSON `error` event: the parent reads the worker's stdout, not its stderr. */
+async function reportWorkerUsage(err: UsageError, args: string[]): Promise<void> {
+  const [{ NdjsonWriter }, { Emitter }, { taskIdFor }, { textCleaner }] = await Promise.all([
+    import('./protocol/ndjson.js'),
+    import('./worker/emitter.js'),
+    import('./sources/task-id.js'),
+    import('./worker/text.js'),
+  ]);
+  const raw = Parser(args, { string: ['task', 'source'] }) as { task?: unknown; source?: unknown };
+  const given = (v: unknown) => (typeof v === 'string' && v !== '' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined);
+  const src = given(raw.source);
+  const task = given(raw.task) ?? (src ? taskIdFor(redactSource(src)) : 'worker');
+  const clean = textCleaner(src ?? '');
+  const emit = new Emitter(new NdjsonWriter(process.stdout), task, 'info', clean);
+  emit.emit({ type: 'error', code: err.code, message: err.message, fatal: true });
+  await emit.flush();
+  process.stderr.write(`pcount-tui worker: ${err.code}: ${clean(err.message)}\n`);
+}
+
+/** `ps` shows every user each process's command line: a password typed into it is hidden as soon as we run. */
+function hidePasswordsFromPs(): void {
+  // `--redis=redis://u:p@h` as well as `--redis redis://u:p@h`.
+  const shown = process.argv.map((arg) => arg.replace(/^(--[\w-]+=)?(.*)$/s, (_all, flag: string | undefined, value: string) => `${flag ?? ''}${redactSource(value)}`));
+  if (shown.some((arg, i) => arg !== process.argv[i])) process.title = shown.join(' ');
+}
+
 export async function main(args: string[]): Promise<number> {
+  hidePasswordsFromPs();
   let code = 0;
-  const handle = (name: string) => async (argv: Record<string, unknown>) => {
-    code = await dispatch(name, argv);
-  };
-  await yargs(args)
+  const parser = yargs(args)
     .scriptName('pcount-tui')
-    .usage('$0 [config.json]  count people crossing lines in many videos and cameras at once')
-    .command('$0 [config]', 'open the dashboard for a config (or print NDJSON when not a terminal)', runOptions, handle('run'))
-    .command('run [config]', 'run a config or ad-hoc --source tasks', runOptions, handle('run'))
-    .command(
-      'worker',
-      'count one source and print NDJSON events on stdout (what the dashboard spawns)',
-      (y) =>
-        modelOptions(y)
-          .option('source', { type: 'string', demandOption: true, describe: 'file, rtsp://, http(s)://, /dev/videoN or image sequence' })
-          .option('line', { type: 'string', array: true, describe: 'x1,y1,x2,y2[,name] in fractions of the frame; repeatable' })
-          .option('skip-frames', { type: 'number', default: 1, describe: 'run the detector every N frames, predict tracks in between' })
-          .option('anchor', { type: 'string', choices: ['bottom', 'center'], default: 'bottom', describe: 'box point that crosses the line' })
-          .option('task', { type: 'string', describe: 'task id written into every event (default: derived from the source)' })
-          .option('live', { type: 'boolean', describe: 'treat the source as live (default: guessed from the source)' })
-          .option('stall-timeout', { type: 'number', default: 10, describe: 'seconds without a frame before a live source is restarted (and the open time-out)' })
-          .option('log-level', { type: 'string', choices: ['debug', 'info', 'warn', 'error'], default: 'info' })
-          .option('max-frames', { type: 'number', describe: 'stop (and write done) after this many frames' })
-          .option('emit-tracks', { type: 'boolean', default: false, describe: 'debug: write a tracks event after every frame' }),
-      handle('worker'),
-    )
-    .command(
-      'agent',
-      'run fleet tasks on this host: take them from Redis, run each as a worker, send their events back',
-      (y) =>
-        y
-          .option('redis', { type: 'string', demandOption: true, describe: 'redis://[user@]host:port/db or rediss:// (TLS); the password goes in PCOUNT_REDIS_PASSWORD' })
-          .option('slots', { type: 'number', describe: 'tasks run at once (default: the number of CPUs)' })
-          .option('name', { type: 'string', describe: 'agent name, unique in the fleet (default: the host name)' })
-          .option('fleet', { type: 'string', default: 'pcount', describe: 'fleet name: the prefix of all its Redis keys' })
-          .option('journal', { type: 'string', describe: 'folder for events not yet stored by the controller (default: ~/.local/state/pcount-tui/journal/<fleet>/<name>)' })
-          .option('journal-max-mb', { type: 'number', describe: 'bound of the journal in MiB (default 64)' })
-          .option('keep-journal', { type: 'boolean', default: false, describe: 'audit: keep acknowledged journal segments in <journal>/acked/' })
-          .option('log-level', { type: 'string', choices: ['debug', 'info', 'warn', 'error'], default: 'info', describe: "the workers' log level" }),
-      handle('agent'),
-    )
-    .command(
-      'detect <input>',
-      'detect people in an image or video and print one NDJSON line per processed frame',
-      (y) =>
-        modelOptions(y)
-          .positional('input', { type: 'string', demandOption: true, describe: 'image or video file' })
-          .option('every', { type: 'number', default: 1, describe: 'process every Nth frame' })
-          .option('max-frames', { type: 'number', describe: 'stop after this many processed frames' }),
-      handle('detect'),
-    )
-    .command(
-      'validate <file>',
-      'check a config file and print every problem with its JSON path',
-      (y) => y.positional('file', { type: 'string', demandOption: true }),
-      handle('validate'),
-    )
-    .command(
-      'models <action> [name]',
-      'list, build or verify the built-in ONNX models',
-      (y) =>
-        y
-          .positional('action', { type: 'string', choices: ['list', 'build', 'verify'], demandOption: true })
-          .positional('name', { type: 'string', describe: 'one model (default: all)' }),
-      handle('models'),
-    )
-    .strict()
-    .help()
-    .version()
-    .fail((msg, err, y) => {
-      if (err) throw err;
-      process.stderr.write(`pcount-tui: ${msg}\n\n`);
-      y.showHelp((s) => process.stderr.write(`${s}\n`));
-      code = 2;
+    .usage('$0 [config.json]\n\nCount people crossing lines in many videos and cameras at once.')
+    .command('$0 [config]', 'open the dashboard for a config (NDJSON when stdout is not a terminal)', runOptions, async (argv) => {
+      code = await dispatch('run', () => import('./commands/run.js'), (m) => m.run(argv, COMMANDS));
     })
-    .parseAsync();
-  return code;
+    .command('run [config]', 'run a config, or --source tasks, in the dashboard or as NDJSON', runOptions, async (argv) => {
+      code = await dispatch('run', () => import('./commands/run.js'), (m) => m.run(argv, COMMANDS));
+    })
+    .command('worker', 'count one source and print NDJSON events on stdout (what the dashboard runs for each task)', workerOptions, async (argv) => {
+      code = await dispatch('worker', () => import('./commands/worker.js'), (m) => m.run(argv));
+    })
+    .command('agent', 'run fleet tasks on this host: take them from Redis, run each as a worker, send their events back', agentOptions, async (argv) => {
+      code = await dispatch('agent', () => import('./commands/agent.js'), (m) => m.run(argv));
+    })
+    .command('detect [input]', 'detect people in an image or video: one NDJSON line per processed frame', detectOptions, async (argv) => {
+      code = await dispatch('detect', () => import('./commands/detect.js'), (m) => m.run(argv as DetectArgs));
+    })
+    .command('report [config]', 'counts per task, line and time bucket from the store, with coverage (no run needed)', reportOptions, async (argv) => {
+      code = await dispatch('report', () => import('./commands/report.js'), (m) => m.run(argv));
+    })
+    .command('validate [file]', 'check a config file and list every problem with its JSON path', validateOptions, async (argv) => {
+      code = await dispatch('validate', () => import('./commands/validate.js'), (m) => m.run(argv as ValidateArgs));
+    })
+    .command('models [action] [name]', 'list, build or verify the built-in ONNX models', modelsOptions, async (argv) => {
+      code = await dispatch('models', () => import('./commands/models.js'), (m) => m.run(argv as ModelsArgs));
+    })
+    .strict()
+    .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
+    .help('help', 'show this help')
+    .alias('help', 'h')
+    .version()
+    .describe('version', 'show the version')
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .exitProcess(false)
+    .fail((message, err) => {
+      // Throwing stops yargs: without it, yargs reports the problem and runs the command anyway.
+      const failure = takeFailure(message ?? err?.message ?? null);
+      if (failure) throw failure;
+      if (err && !(err.name === 'YError' || message)) throw err;
+      const known = Object.keys((parser as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key);
+      throw new UsageError(describeYargsMessage(message ?? err?.message ?? 'bad arguments', args, known));
+    });
+  try {
+    await parser.parseAsync();
+    return code;
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    if (args[0] === 'worker') {
+      await reportWorkerUsage(err, args.slice(1));
+    } else {
+      const command = COMMANDS.includes(args[0]) ? ` ${args[0]}` : '';
+      process.stderr.write(`pcount-tui${command}: ${err.message}\n(pcount-tui${command} --help lists the options)\n`);
+    }
+    return 2;
+  }
 }

@@ -1,16 +1,12 @@
 import type { Writable } from 'node:stream';
 import type { Pool } from './orchestrator/pool.js';
+import { runExitCode } from './orchestrator/snapshot.js';
 import type { PoolSnapshot } from './orchestrator/types.js';
 import { NdjsonWriter } from './protocol/ndjson.js';
 import { PROTOCOL_VERSION } from './protocol/events.js';
 
 export interface HeadlessOptions {
   stdout?: Writable;
-}
-
-/** 0 when every task ended completed (a camera stopped at the end of the run counts as completed), else 1. */
-function exitCodeFor(snapshot: PoolSnapshot): number {
-  return snapshot.tasks.every((t) => t.state === 'completed') ? 0 : 1;
 }
 
 function summaryEvent(snapshot: PoolSnapshot, exitCode: number): Record<string, unknown> {
@@ -38,12 +34,15 @@ function summaryEvent(snapshot: PoolSnapshot, exitCode: number): Record<string, 
       restarts: t.restarts,
     })),
     export: snapshot.lastExport ?? null,
+    store: snapshot.store ?? null,
+    run: snapshot.run ?? null,
   };
 }
 
 /**
  * Runs the pool without a terminal UI: every task's events merged on stdout as NDJSON (each with `task`), then one
- * `summary` line. SIGINT or SIGTERM stops the workers and still prints the summary. When the reader goes away (a
+ * `summary` line. SIGINT, SIGTERM or SIGHUP (the SSH session dropped) stops the workers, ends the run in the store
+ * and still prints the summary. When the reader goes away (a
  * pipe into `head`), the workers are stopped and the run ends quietly with status 0.
  */
 export async function runHeadless(pool: Pool, opts: HeadlessOptions = {}): Promise<number> {
@@ -61,6 +60,7 @@ export async function runHeadless(pool: Pool, opts: HeadlessOptions = {}): Promi
   const onSignal = () => stopRequested();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
   try {
     pool.begin();
     await Promise.race([pool.whenFinished(), stopped]);
@@ -69,10 +69,11 @@ export async function runHeadless(pool: Pool, opts: HeadlessOptions = {}): Promi
     offEvents();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
   }
   if (readerGone) return 0;
   const snapshot = pool.snapshot();
-  const code = exitCodeFor(snapshot);
+  const code = runExitCode(snapshot);
   writer.write(summaryEvent(snapshot, code));
   await writer.flush();
   return code;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { adHocConfig, loadConfig, resolveConfig } from '../src/config/load.js';
 import { formatProblem, validateConfig } from '../src/config/validate.js';
+import { LogFiles } from '../src/orchestrator/log-files.js';
+import { vtest } from './footage.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const bin = path.join(repo, 'bin/pcount-tui.js');
@@ -36,7 +38,7 @@ describe('config loading', () => {
     assert.equal(config.resultOutput, path.join(dir, 'out'));
     assert.equal(config.logLevel, 'warn');
     assert.deepEqual(
-      config.tasks.map((t) => [t.id, t.kind, t.source, t.skipFrames, t.confidence]),
+      config.tasks.map((t) => [t.id, t.kind, t.source, t.options.skip_frames, t.options.confidence]),
       [
         ['entrance', 'camera', 'rtsp://10.0.0.5/stream', 30, 0.4],
         ['lobby', 'video', path.join(dir, 'clip.mp4'), 2, 0.6],
@@ -45,22 +47,16 @@ describe('config loading', () => {
   });
 
   it('lets command-line values win over the file and over per-task overrides', () => {
-    const result = resolveConfig(valid, null, dir, { workerCount: 1, skipFrames: 5, confidence: 0.3, output: '/tmp/elsewhere' });
+    const result = resolveConfig(valid, null, dir, { workerCount: 1, task: { skip_frames: 5, confidence: 0.3, anchor: 'center' }, output: '/tmp/elsewhere' });
     assert.ok(result.ok);
     assert.equal(result.config.workerCount, 1);
     assert.equal(result.config.resultOutput, '/tmp/elsewhere');
     assert.deepEqual(
-      result.config.tasks.map((t) => [t.skipFrames, t.confidence]),
+      result.config.tasks.map((t) => [t.options.skip_frames, t.options.confidence, t.options.anchor]),
       [
-        [5, 0.3],
-        [5, 0.3],
+        [5, 0.3, 'center'],
+        [5, 0.3, 'center'],
       ],
-    );
-    const bad = resolveConfig(valid, null, dir, { workerCount: 0, confidence: 2 });
-    assert.ok(!bad.ok);
-    assert.deepEqual(
-      bad.problems.map(formatProblem),
-      ['--worker-count: must be a whole number >= 1 (found 0)', '--confidence: must be a number in (0, 1] (found 2)'],
     );
   });
 
@@ -121,8 +117,57 @@ describe('config loading', () => {
     assert.equal(formatProblem(absent.problems[0]), '$: cannot be read: no such file');
   });
 
+  it('says at which line and column a file stops being JSON, whatever the mistake', () => {
+    const cases: [string, string, RegExp][] = [
+      ['trailing comma', '{\n  "videos": [\n    { "id": "a", }\n  ]\n}', /line 3, column 18: Expected double-quoted property name/],
+      ['unexpected token (V8 gives no position)', '{\n  "videos": [1,]\n}', /line 2, column 16: Unexpected token '\]'/],
+      ['bad literal (no position either)', '{\n  "a": tru\n}', /line 2, column 11: Unexpected token/],
+      ['cut short', '{\n  "videos": [\n', /line 3, column 1: the file ends before the JSON does/],
+      ['text after the end', '{}\n}', /line 2, column 1: Unexpected non-whitespace character after JSON/],
+      ['unquoted key', '{ videos: [] }', /line 1, column 3: Expected property name/],
+    ];
+    for (const [what, text, expected] of cases) {
+      const r = loadConfig(writeConfig(`syntax-${what.replace(/\W+/g, '-')}.json`, text));
+      assert.ok(!r.ok, what);
+      assert.equal(r.problems.length, 1, what);
+      assert.match(formatProblem(r.problems[0]), /^\$: is not valid JSON at line \d+, column \d+: /, what);
+      assert.match(r.problems[0].message, expected, `${what}: ${r.problems[0].message}`);
+    }
+    const bom = loadConfig(writeConfig('bom.json', `\uFEFF${JSON.stringify(valid)}`));
+    assert.ok(bom.ok, 'a byte-order mark is not a mistake');
+  });
+
+  it('finds an unwritable result_output before anything runs: a file in the way, a read-only folder', async () => {
+    const blocker = path.join(dir, 'a-file');
+    writeFileSync(blocker, 'not a folder');
+    const cases: [string, RegExp][] = [
+      [blocker, new RegExp(`^${blocker} is a file, not a folder$`)],
+      [path.join(blocker, 'results'), new RegExp(`^cannot make ${blocker}/results: ${blocker} is a file, not a folder$`)],
+      // sysfs refuses new entries even to root, like a read-only mount or a folder without write permission.
+      ['/sys/kernel/pcount-results', /^cannot make \/sys\/kernel\/pcount-results: \/sys\/kernel is not writable \(E(PERM|ACCES|ROFS)\)$/],
+    ];
+    for (const [output, message] of cases) {
+      const r = resolveConfig({ ...valid, parallel_config: { ...valid.parallel_config, result_output: output } }, null, dir);
+      assert.ok(!r.ok, output);
+      assert.deepEqual(r.problems.map((p) => p.path), ['$.parallel_config.result_output']);
+      assert.match(r.problems[0].message, message);
+    }
+    const logsBlocked = path.join(dir, 'out-with-logs-file');
+    mkdirSync(logsBlocked);
+    writeFileSync(path.join(logsBlocked, 'logs'), 'a file where the log folder goes');
+    const logs = resolveConfig(valid, null, dir, { output: logsBlocked });
+    assert.ok(!logs.ok);
+    assert.equal(formatProblem(logs.problems[0]), `--output: cannot make ${logsBlocked}/logs: it is a file, not a folder`);
+    assert.ok(resolveConfig(valid, null, dir, { output: path.join(dir, 'new', 'deeper') }).ok, 'folders still to be made are fine');
+    // Should the folder turn unwritable during a run, log lines are dropped instead of crashing the parent.
+    const logs2 = new LogFiles(blocker);
+    assert.doesNotThrow(() => logs2.worker(0, 'a line'));
+    await logs2.close();
+  });
+
   it('builds ad-hoc tasks: files become videos, URLs and devices cameras, ids unique', () => {
-    const result = adHocConfig([path.join(dir, 'clip.mp4'), 'rtsp://cam.local/live', path.join(dir, 'clip.mp4'), '/dev/video0'], ['0,0.5,1,0.5,floor']);
+    const floor = { name: 'floor', points: [0, 0.5, 1, 0.5] as [number, number, number, number] };
+    const result = adHocConfig([path.join(dir, 'clip.mp4'), 'rtsp://cam.local/live', path.join(dir, 'clip.mp4'), '/dev/video0'], [floor]);
     assert.ok(result.ok);
     assert.deepEqual(
       result.config.tasks.map((t) => [t.id, t.kind, t.lines[0].name]),
@@ -133,9 +178,9 @@ describe('config loading', () => {
         ['clip-2', 'video', 'floor'],
       ],
     );
-    const bad = adHocConfig(['a.mp4'], ['0.5,0,0.5']);
-    assert.ok(!bad.ok);
-    assert.equal(formatProblem(bad.problems[0]), '--line[0]: must be x1,y1,x2,y2[,name] with numbers in 0..1 (found "0.5,0,0.5")');
+    const missing = adHocConfig([path.join(dir, 'gone.mp4')], []);
+    assert.ok(!missing.ok);
+    assert.match(formatProblem(missing.problems[0]), new RegExp(`^--source ${path.join(dir, 'gone.mp4')}: file not found: `));
   });
 });
 
@@ -170,8 +215,45 @@ describe('pcount-tui validate', () => {
     assert.equal(stdout, `ok ${path.join(dir, 'cli-ok.json')}: 1 camera, 1 video, worker_count 3, results in ${path.join(dir, 'out')}\n`);
   });
 
-  it('accepts the shipped example that points at the shared sample video', async () => {
-    const { code } = await validate(path.join(repo, 'config/example-shared-data.json'));
-    assert.equal(code, 0);
+  it('refuses an unwritable result_output with exit 1 naming the path, and run starts no worker', async () => {
+    const blocker = path.join(dir, 'cli-blocker');
+    writeFileSync(blocker, 'a file where the results go');
+    const file = writeConfig('cli-unwritable.json', { ...valid, parallel_config: { result_output: blocker } });
+    const checked = await validate(file);
+    assert.equal(checked.code, 1);
+    assert.match(checked.stdout, new RegExp(`\\$\\.parallel_config\\.result_output: ${blocker} is a file, not a folder`));
+    const ran = await run(process.execPath, [bin, 'run', file, '--no-tui'], { env: { ...process.env, PCOUNT_CONFIG_DIR: dir } }).catch((e: { code: number; stdout: string; stderr: string }) => e);
+    assert.equal((ran as { code?: number }).code, 1);
+    assert.equal(ran.stdout, '', 'no event: no worker started');
+    assert.match(ran.stderr, new RegExp(`result_output: ${blocker} is a file, not a folder`));
+    assert.doesNotMatch(ran.stderr, /\n\s+at |mkdirSync/, 'no stack trace');
+  });
+
+  it('accepts the shipped example with vtest.avi next to it', async () => {
+    const here = mkdtempSync(path.join(tmpdir(), 'pcount-example-'));
+    copyFileSync(path.join(repo, 'config/example.json'), path.join(here, 'example.json'));
+    const without = await validate(path.join(here, 'example.json'));
+    assert.equal(without.code, 1);
+    assert.match(without.stdout, /file not found: .*vtest\.avi/);
+    symlinkSync(vtest, path.join(here, 'vtest.avi'));
+    const { code, stdout } = await validate(path.join(here, 'example.json'));
+    assert.equal(code, 0, stdout);
+  });
+
+  it('refuses ids and line names that could forge log lines or drive the terminal, and prints them escaped', async () => {
+    const file = writeConfig('cli-names.json', {
+      videos: [
+        { id: 'lobby\u001b]0;pwned\u0007', source: 'clip.mp4', lines: [{ name: 'door\n2026-01-01 ERROR forged', points: [0.5, 0, 0.5, 1] }] },
+        { id: 'hall', source: 'clip.mp4', lines: [{ name: 'Eingang Süd (2)', points: [0.5, 0, 0.5, 1] }, { name: 'a\u009b2J', points: [0, 0.5, 1, 0.5] }] },
+      ],
+    });
+    const { code, stdout } = await validate(file);
+    assert.equal(code, 1);
+    const lines = stdout.trimEnd().split('\n');
+    assert.equal(lines[0], `${file}: 3 problems`);
+    assert.match(stdout, /\$\.videos\[0\]\.id: may hold only letters A-Z a-z, digits, "_", "\." and "-".*\(found "lobby\\u001b\]0;pwned\\u0007"\)/);
+    assert.match(stdout, /\$\.videos\[0\]\.lines\[0\]\.name: may hold only letters, digits, spaces and _ \. - # \/ \( \) \+ :/);
+    assert.match(stdout, /\$\.videos\[1\]\.lines\[1\]\.name: may hold only .*\(found "a\\x9b2J"\)/);
+    assert.doesNotMatch(stdout, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/, 'no control character reaches the terminal');
   });
 });

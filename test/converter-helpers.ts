@@ -8,9 +8,9 @@ import * as ort from 'onnxruntime-node';
 import { convertGraph, type ConvertOptions } from '../src/models/convert.js';
 import { encodeModel } from '../src/models/onnx-proto.js';
 import { parseTfjsGraph, type TfjsModelJson } from '../src/models/tfjs-graph.js';
+import { ffmpeg, vtest } from './footage.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const dataDir = path.resolve(repoRoot, '../shared/data');
 export const humanModels = path.join(repoRoot, 'node_modules/@vladmandic/human/models');
 
 export interface Feed {
@@ -79,11 +79,11 @@ export function maxAbsDiff(a: ArrayLike<number | bigint>, b: ArrayLike<number | 
   return m;
 }
 
-/** One decoded frame of the shared test video, scaled by ffmpeg, as rgb24 bytes. */
+/** One decoded frame of the test video (vtest.avi's first 480 frames), scaled by ffmpeg, as rgb24 bytes. */
 export function videoFrame(index: number, width: number, height: number): Uint8Array {
   const filter = `select=eq(n\\,${index}),scale=${width}:${height}`;
-  const args = ['-v', 'error', '-i', path.join(dataDir, 'vtest.avi'), '-vf', filter, '-vframes', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'];
-  return new Uint8Array(execFileSync('ffmpeg', args, { maxBuffer: 1 << 26 }));
+  const args = ['-v', 'error', '-i', vtest, '-vf', filter, '-vframes', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'];
+  return new Uint8Array(execFileSync(ffmpeg, args, { maxBuffer: 1 << 26 }));
 }
 
 /** Deterministic pseudo-random numbers, so op tests are reproducible. */

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { vtest } from './footage.js';
 
 /**
  * The real dashboard in a real terminal: tmux runs `pcount-tui <config>` with two real workers on the sample video,
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url';
  */
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const video = path.resolve(repoRoot, '../shared/data/vtest.avi');
+const video = vtest;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Command lines of live processes that mention `marker`, other than tmux itself (whose own argv holds the command). */
@@ -94,9 +95,10 @@ test('the dashboard in tmux at 80x24: select, log pane, cancel, export, resize, 
 
     keys('e');
     now = await waitScreen(/exported \d+ files to/);
-    const written = readdirSync(results);
+    // `e` exports into the run's own folder, which `latest` points at.
+    const written = readdirSync(path.join(results, 'latest'));
     for (const file of ['results.json', 'north.csv', 'south.csv', 'crossings.ndjson']) assert.ok(written.includes(file), `${file} in ${written.join(', ')}`);
-    const summary = JSON.parse(readFileSync(path.join(results, 'results.json'), 'utf8')) as Record<string, unknown>;
+    const summary = JSON.parse(readFileSync(path.join(results, 'latest', 'results.json'), 'utf8')) as Record<string, unknown>;
     assert.ok('export_time' in summary && 'summary' in summary && 'detailed_results' in summary);
 
     tmux('resize-window', '-t', session, '-x', '120', '-y', '40');
@@ -112,11 +114,14 @@ test('the dashboard in tmux at 80x24: select, log pane, cancel, export, resize, 
     await waitScreen(/Quit and stop 1 unfinished task\? \(y\/n\)/);
     keys('y');
     now = await waitScreen(/\[exit \d+\]/, 20_000);
-    assert.match(now, /\[exit 0\]/);
+    // Like a headless run, a dashboard whose tasks were cut short exits 1.
+    assert.match(now, /\[exit 1\]/);
     // Back on the normal screen the summary may have scrolled into the history (after the resizes), so read that too.
-    assert.match(tmux('capture-pane', '-p', '-S', '-', '-t', session), /pcount-tui: 2 tasks, 0 completed, 0 failed, 2 cancelled/);
+    const history = tmux('capture-pane', '-p', '-J', '-S', '-', '-t', session);
+    assert.match(history, /pcount-tui: 2 tasks, 0 completed, 0 failed, 2 cancelled; \d+ in, \d+ out/);
+    assert.match(history, new RegExp(`results: ${results}/runs/[^ ]+ \\(results\\.json, `));
     assert.deepEqual(processesWith(dir), [], 'no worker or decoder outlives the dashboard');
-    assert.ok(existsSync(path.join(results, 'north.csv')));
+    assert.ok(existsSync(path.join(results, 'latest', 'north.csv')));
   } finally {
     try {
       tmux('kill-server');

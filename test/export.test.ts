@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { writeFileAtomic } from '../src/orchestrator/atomic-write.js';
+import { writeFileAtomic } from '../src/common/atomic-write.js';
 import { CSV_HEADER, writeExport, type TaskExport } from '../src/orchestrator/export.js';
 import { Pool } from '../src/orchestrator/pool.js';
 import type { CrossingEvent } from '../src/protocol/events.js';
@@ -16,6 +16,7 @@ const crossing = (task: string, ts: number, direction: 'in' | 'out'): CrossingEv
   type: 'crossing',
   task,
   ts,
+  seq: ts - 1000,
   line: 'door',
   track: ts % 100,
   direction,
@@ -147,7 +148,8 @@ describe('export files', () => {
       outputDir: out,
       command: fakeWorker,
       logLevel: 'info',
-      tasks: [fakeTask('film', 'events=3;crossings=2'), fakeTask('cam', 'events=2;crossings=1;end=forever', 'camera')],
+      // Progress reports 0.6 s apart, like a worker's (about a second): each makes a row.
+      tasks: [fakeTask('film', 'events=3;crossings=2;interval=600'), fakeTask('cam', 'events=2;crossings=1;end=forever', 'camera')],
     });
     pool.begin();
     await until(pool, (s) => s.tasks.find((t) => t.id === 'film')!.state === 'completed' && s.tasks.find((t) => t.id === 'cam')!.in === 1);
@@ -155,7 +157,13 @@ describe('export files', () => {
     await until(pool, (s) => s.finished && s.lastExport?.files.length === 4);
     await pool.shutdown();
 
-    const json = JSON.parse(readFileSync(path.join(out, 'results.json'), 'utf8')) as Record<string, any>;
+    // Each run exports into its own folder under runs/, and latest points at it.
+    const runs = readdirSync(path.join(out, 'runs'));
+    assert.equal(runs.length, 1);
+    assert.match(runs[0], /^\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ-[0-9a-f]{8}$/);
+    const run = path.join(out, 'runs', runs[0]);
+    assert.equal(realpathSync(path.join(out, 'latest')), realpathSync(run));
+    const json = JSON.parse(readFileSync(path.join(run, 'results.json'), 'utf8')) as Record<string, any>;
     assert.deepEqual(
       json.detailed_results.map((r: Record<string, unknown>) => [r.id, r.status, r.total_in, r.reason]),
       [
@@ -163,11 +171,11 @@ describe('export files', () => {
         ['cam', 'completed', 1, 'stopped by user'],
       ],
     );
-    const csv = readFileSync(path.join(out, 'film.csv'), 'utf8').trimEnd().split('\n');
+    const csv = readFileSync(path.join(run, 'film.csv'), 'utf8').trimEnd().split('\n');
     assert.equal(csv[0], CSV_HEADER);
     assert.equal(csv.length, 1 + 3 + 1, 'a row per progress event and one for the final state');
     assert.match(csv.at(-1)!, /,2,0,2,completed$/);
-    assert.equal(readFileSync(path.join(out, 'crossings.ndjson'), 'utf8').trimEnd().split('\n').length, 3);
+    assert.equal(readFileSync(path.join(run, 'crossings.ndjson'), 'utf8').trimEnd().split('\n').length, 3);
 
     const logs = readdirSync(path.join(out, 'logs')).sort();
     assert.deepEqual(logs, ['camera-cam.log', 'worker-0.log', 'worker-1.log']);

@@ -28,8 +28,8 @@ import { within } from './worker-harness.js';
  */
 
 const line = { name: 'door', points: [0.5, 0, 0.5, 1] as [number, number, number, number] };
-const camera = (id: string, source: string): TaskSpec => ({ id, kind: 'camera', source, lines: [line], skipFrames: 1, confidence: 0.3 });
-const video = (id: string, source: string): TaskSpec => ({ id, kind: 'video', source, lines: [line], skipFrames: 1, confidence: 0.3 });
+const camera = (id: string, source: string): TaskSpec => ({ id, kind: 'camera', source, lines: [line], options: { skip_frames: 1, confidence: 0.3 } });
+const video = (id: string, source: string): TaskSpec => ({ id, kind: 'video', source, lines: [line], options: { skip_frames: 1, confidence: 0.3 } });
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function startController(url: string, ledger: string, tasks?: TaskSpec[]): Proc {

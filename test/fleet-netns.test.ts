@@ -61,7 +61,7 @@ test('an agent in its own network namespace runs a camera; cutting its link move
   procs.push(remote);
   await remote.waitLine(new RegExp(`ready: fleet 'pcount' on redis://${esc(hostAddr)}`), 60_000);
   const tasks = path.join(dir, 'tasks.json');
-  const spec: TaskSpec = { id: 'cam', kind: 'camera', source: cam.url, lines: [{ name: 'door', points: [0.5, 0, 0.5, 1] }], skipFrames: 1, confidence: 0.3 };
+  const spec: TaskSpec = { id: 'cam', kind: 'camera', source: cam.url, lines: [{ name: 'door', points: [0.5, 0, 0.5, 1] }], options: { skip_frames: 1, confidence: 0.3 } };
   writeFileSync(tasks, JSON.stringify([spec]));
   const ctl = startProc([process.execPath, controllerScript, redis.url, 'pcount', path.join(dir, 'ledger.ndjson'), tasks]);
   procs.push(ctl);

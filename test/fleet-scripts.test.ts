@@ -17,8 +17,7 @@ const spec = (id: string, kind: TaskSpec['kind'] = 'camera'): TaskSpec => ({
   kind,
   source: `rtsp://cam/${id}`,
   lines: [{ name: 'door', points: [0.5, 0, 0.5, 1] }],
-  skipFrames: 1,
-  confidence: 0.3,
+  options: { skip_frames: 1, confidence: 0.3 },
 });
 
 async function setup(t: { after(fn: () => unknown): void }) {
@@ -44,7 +43,7 @@ test('claims: each queued task goes to exactly one of many agents claiming at on
   const tasks = await ctl.tasks();
   assert.ok(tasks.every((x) => x.state === 'running' && x.agent !== null && x.run !== null));
   // Resubmitting the same specs (a controller attaching again) leaves running tasks alone; a changed spec restarts.
-  const again = await ctl.submit([spec('c1'), { ...spec('c2'), confidence: 0.5 }]);
+  const again = await ctl.submit([spec('c1'), { ...spec('c2'), options: { skip_frames: 1, confidence: 0.5 } }]);
   assert.deepEqual(Object.fromEntries(again), { c1: 'kept', c2: 'updated' });
 });
 

@@ -147,7 +147,7 @@ test('an agent runs nothing from a task spec that fails the config schema (whoev
   const ctl = await FleetController.attach({ conn, fleet: 'pcount', sink: ledger });
   t.after(() => ctl.detach());
   const line = [{ name: 'door', points: [0.5, 0, 0.5, 1] as [number, number, number, number] }];
-  await ctl.submit([{ id: 'gone', kind: 'video', source: '/nowhere/lobby.mp4', lines: line, skipFrames: 1, confidence: 0.3 }]);
+  await ctl.submit([{ id: 'gone', kind: 'video', source: '/nowhere/lobby.mp4', lines: line, options: { skip_frames: 1, confidence: 0.3 } }]);
   // A rogue writer: a task with a key the schema does not know, queued by hand.
   const keys = fleetKeys('pcount');
   await conn.send(['HSET', keys.task('rogue'), 'spec', JSON.stringify({ kind: 'camera', task: { id: 'rogue', source: 'rtsp://cam/s', lines: line, exec: 'sh -c "touch /tmp/pwned"' } }), 'kind', 'camera', 'want', 'run', 'state', 'queued', 'gen', '0']);

@@ -75,7 +75,9 @@ describe('headless runs', () => {
       const task = summary.tasks.find((t: { task: string }) => t.task === id);
       assert.deepEqual([task.state, task.in, task.out], ['completed', done.in, done.out]);
     }
-    assert.equal(summary.export.dir, path.join(dir, 'out'));
+    assert.equal(summary.export.dir, summary.run.folder);
+    assert.equal(path.dirname(summary.run.folder), path.join(dir, 'out', 'runs'));
+    assert.equal(summary.store.path, path.join(dir, 'out', 'pcount.db'));
   });
 
   it('exits 1 with the failure in the summary when a file task fails, and the other task still completes', async () => {
@@ -119,11 +121,21 @@ describe('headless runs', () => {
     assert.deepEqual(processesMentioning(dir), []);
   });
 
-  it('with no config argument runs the last config that ran', async () => {
+  it('with no config argument runs the folder’s own pcount.json, and refuses to run the last config of another folder', async () => {
     const elsewhere = mkdtempSync(path.join(tmpdir(), 'pcount-cwd-'));
-    const run = await sh(`set -o pipefail; node ${binPath} --no-tui | head -n 1`, { cwd: elsewhere, timeoutMs: 30_000 });
-    assert.equal(run.code, 0, run.stderr);
-    assert.ok(['north', 'south'].includes((JSON.parse(run.stdout) as { task: string }).task));
+    const refused = await sh(`node ${binPath} --no-tui`, { cwd: elsewhere, timeoutMs: 30_000 });
+    assert.equal(refused.code, 2);
+    assert.equal(refused.stdout, '');
+    assert.match(refused.stderr, new RegExp(`the last config run is in another folder: ${config}, 2 tasks`));
+    assert.match(refused.stderr, new RegExp(`Run it by name if that is what you want: .*pcount-tui\\.js run ${config}`));
+
+    writeFileSync(
+      path.join(elsewhere, 'pcount.json'),
+      JSON.stringify({ videos: [{ id: 'own', source: path.join(dir, 'north.avi'), lines: [{ name: 'm', points: [0.5, 0, 0.5, 1] }] }] }),
+    );
+    const own = await sh(`set -o pipefail; node ${binPath} --no-tui | head -n 1`, { cwd: elsewhere, timeoutMs: 30_000 });
+    assert.equal(own.code, 0, own.stderr);
+    assert.equal((JSON.parse(own.stdout) as { task: string }).task, 'own');
   });
 
   it('explains a bad config on stderr with exit 1, and how to start when there is no config (exit 2)', async () => {
@@ -137,7 +149,8 @@ describe('headless runs', () => {
     const empty = mkdtempSync(path.join(tmpdir(), 'pcount-empty-'));
     const none = await sh(`node ${binPath} --no-tui`, { cwd: empty, env: { PCOUNT_CONFIG_DIR: mkdtempSync(path.join(tmpdir(), 'pcount-prefs-')) } });
     assert.equal(none.code, 2);
-    assert.match(none.stderr, /pcount-tui run --source video\.mp4 --line 0\.5,0,0\.5,1/);
-    assert.match(none.stderr, new RegExp(`${path.join(empty, 'pcount.json')}|\\./pcount\\.json`));
+    assert.match(none.stderr, /To start, run one of:\n {2}\S*node\S* \S*pcount-tui\.js run --help\n/);
+    assert.match(none.stderr, /run --source followed by a file, an rtsp:\/\/ or http:\/\/ URL or \/dev\/video0/);
+    assert.match(none.stderr, new RegExp(`looked for ${path.join(empty, 'pcount.json')}`));
   });
 });

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, it, mock } from 'node:test';
-import { backoffDelay } from '../src/orchestrator/backoff.js';
 import { Pool, type PoolOptions } from '../src/orchestrator/pool.js';
 import type { WorkerEvent } from '../src/protocol/events.js';
 import { fakeTask, fakeWorker, isAlive, task, until } from './pool-helpers.js';
@@ -111,8 +113,8 @@ describe('pool with a fake worker', () => {
     for (const [i, delay] of expected.entries()) {
       const waiting = await until(pool, (s) => task(s, 'cam').restarts === i + 1);
       assert.equal(task(waiting, 'cam').state, 'processing');
-      assert.equal(task(waiting, 'cam').backoff, true);
-      assert.equal(waiting.workers[0].state, 'error');
+      assert.equal(task(waiting, 'cam').phase, 'restarting');
+      assert.equal(waiting.workers[0].state, 'idle', 'a camera waiting to restart holds no worker slot');
       assert.equal(waiting.active, 0);
       mock.timers.tick(delay - 1);
       assert.equal(pool.snapshot().active, 0, `restart ${i + 1} waits ${delay} ms`);
@@ -145,6 +147,95 @@ describe('pool with a fake worker', () => {
       mock.timers.tick(6_500);
     }
     assert.equal(task(pool.snapshot(), 'cam').state, 'processing');
+  });
+
+  it('retries an unreachable camera forever and shows it offline, while the files queued behind it take the worker slot', async () => {
+    mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: 0 });
+    const pool = makePool({
+      workerCount: 1,
+      tasks: [fakeTask('cam', 'fail=SOURCE_UNREACHABLE', 'camera'), fakeTask('a', 'events=3;crossings=1'), fakeTask('b', 'events=3;crossings=2')],
+      offlineBackoff: { baseMs: 1000, maxMs: 4000 },
+      restartLimit: { count: 5, windowMs: 60_000 },
+    });
+    pool.begin();
+    const offline = await until(pool, (s) => task(s, 'cam').phase === 'offline');
+    assert.equal(task(offline, 'cam').state, 'processing');
+    assert.match(task(offline, 'cam').reason!, /SOURCE_UNREACHABLE: scripted SOURCE_UNREACHABLE/);
+    const running = await until(pool, (s) => s.workers[0].task === 'a');
+    assert.equal(task(running, 'cam').phase, 'offline', 'the camera waits without its slot while file a runs');
+    await until(pool, (s) => task(s, 'a').state === 'completed');
+    // Far more attempts than the crash limit allows: an offline camera is never given up. Each retry takes the slot
+    // for a moment, so file b gets it in between.
+    for (let attempt = 2; attempt <= 9; attempt++) {
+      mock.timers.tick(4000);
+      await until(pool, (s) => task(s, 'cam').restarts >= attempt && task(s, 'cam').phase === 'offline');
+    }
+    const later = await until(pool, (s) => task(s, 'b').state === 'completed');
+    const cam = task(later, 'cam');
+    assert.deepEqual([cam.state, cam.phase], ['processing', 'offline']);
+    assert.ok(cam.retryAt! > Date.now(), 'the next attempt is in the future');
+    assert.ok(cam.logs.some((l) => /offline: SOURCE_UNREACHABLE.*attempt \d+ in \d/.test(l)));
+    pool.stop('cam');
+    const stopped = task(pool.snapshot(), 'cam');
+    assert.equal(stopped.state, 'completed');
+    assert.match(stopped.reason!, /stopped by user while offline/);
+    assert.deepEqual([task(later, 'a').in, task(later, 'b').in], [1, 2]);
+  });
+
+  it('fails a camera at once on a setup error: no restart can fix a bad argument', async () => {
+    const pool = makePool({ tasks: [fakeTask('cam', 'fail=BAD_ARGUMENT', 'camera')] });
+    pool.begin();
+    const end = await until(pool, (s) => s.finished);
+    assert.deepEqual([task(end, 'cam').state, task(end, 'cam').restarts], ['error', 0]);
+    assert.match(task(end, 'cam').reason!, /BAD_ARGUMENT/);
+  });
+
+  it('keeps a bounded amount of a child that floods its stdout and stderr', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'pcount-flood-'));
+    const rounds = 3000;
+    const pool = makePool({
+      tasks: [fakeTask('flood', `flood=${rounds}`, 'camera')],
+      outputDir: out,
+      autoExport: false,
+      limits: { logLines: 50, samples: 100, crossings: 1000 },
+    });
+    pool.begin();
+    // The child writes 3 events and a stderr line per round, then one 1 MB line without an end.
+    const s = await until(pool, (x) => task(x, 'flood').in === rounds && task(x, 'flood').logs.some((l) => l.includes('line too long, dropped')));
+    const flood = task(s, 'flood');
+    assert.equal(flood.logs.length, 50, 'the log pane keeps its last 50 lines');
+    assert.equal(flood.logs.filter((l) => l.includes('line too long')).length, 1, 'the overlong line is reported once, not kept');
+    const files = await pool.exportResults(path.join(out, 'export'));
+    const crossings = readFileSync(files.find((f) => f.endsWith('crossings.ndjson'))!, 'utf8').trimEnd().split('\n');
+    assert.equal(crossings.length, 1000, 'the newest 1000 crossings are kept for the export');
+    assert.equal(JSON.parse(crossings.at(-1)!).track, rounds);
+    const results = JSON.parse(readFileSync(files.find((f) => f.endsWith('results.json'))!, 'utf8')) as { detailed_results: { crossings_dropped: number; total_in: number }[] };
+    assert.deepEqual([results.detailed_results[0].crossings_dropped, results.detailed_results[0].total_in], [rounds - 1000, rounds], 'the export says what it lacks; the counts are whole');
+    const csvRows = readFileSync(files.find((f) => f.endsWith('flood.csv'))!, 'utf8').trimEnd().split('\n').length - 1;
+    assert.ok(csvRows <= 100, `${csvRows} samples: progress reports closer than 0.5 s add none`);
+  });
+
+  it('escapes the control characters a child prints, in the log pane, the log files and the events it passes on', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'pcount-evil-'));
+    const pool = makePool({ tasks: [fakeTask('evil', 'evil=1;events=2')], outputDir: out, autoExport: false });
+    const events: WorkerEvent[] = [];
+    pool.onEvent((ev) => events.push(ev));
+    pool.begin();
+    const end = await until(pool, (s) => s.finished);
+    await pool.shutdown();
+    const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+    const logs = task(end, 'evil').logs;
+    assert.ok(logs.every((l) => !CONTROL.test(l) && !l.includes('\n')), logs.join('\n'));
+    assert.ok(logs.some((l) => l.includes('ok\\n2026-01-01T00:00:00.000Z ERROR [other] forged line\\x1b]0;pwned\\x07\\x9b2J')), 'shown escaped, on one line');
+    assert.ok(logs.some((l) => l.includes('\\x1b[2J\\x1b]0;title\\x07cleared the screen')));
+    for (const name of readdirSync(path.join(out, 'logs'))) {
+      const text = readFileSync(path.join(out, 'logs', name), 'utf8');
+      assert.ok(!CONTROL.test(text), `${name} holds no control character`);
+      for (const line of text.trimEnd().split('\n')) assert.doesNotMatch(line, /^2026-01-01T00:00:00\.000Z/, `${name}: no forged line`);
+    }
+    const strings = events.flatMap((e) => Object.values(e).filter((v): v is string => typeof v === 'string'));
+    assert.ok(strings.some((v) => v.includes('forged line')));
+    assert.ok(strings.every((v) => !CONTROL.test(v) && !v.includes('\n')), 'no control character in the events passed on');
   });
 
   it('kills and restarts a camera that stalls, and fails a file that stalls', async () => {
@@ -273,20 +364,5 @@ describe('pool with a fake worker', () => {
     const s = await until(pool, (x) => x.childRssBytes > 0 && x.childCpuPercent > 0);
     assert.ok(s.workers[0].rssBytes! > 10 * 1024 * 1024, 'a node child uses more than 10 MB');
     assert.ok(s.childCpuPercent < 100 * 4 + 1);
-  });
-});
-
-describe('backoff delay', () => {
-  const policy = { baseMs: 1000, maxMs: 30_000 };
-  it('doubles per attempt, stays within [d/2, d], and is capped', () => {
-    assert.deepEqual(
-      [1, 2, 3, 4, 5, 6, 7].map((n) => backoffDelay(n, policy, () => 0)),
-      [500, 1000, 2000, 4000, 8000, 15_000, 15_000],
-    );
-    assert.deepEqual(
-      [1, 2, 3, 6].map((n) => backoffDelay(n, policy, () => 1)),
-      [1000, 2000, 4000, 30_000],
-    );
-    assert.equal(backoffDelay(3, policy, () => 0.5), 3000);
   });
 });

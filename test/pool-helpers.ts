@@ -7,7 +7,7 @@ import type { PoolSnapshot } from '../src/orchestrator/types.js';
 export const fakeWorker = { file: process.execPath, args: [fileURLToPath(new URL('./fixtures/fake-worker.js', import.meta.url))] };
 
 export function fakeTask(id: string, script: string, kind: TaskSpec['kind'] = 'video'): TaskSpec {
-  return { id, kind, source: `fake:${script}`, lines: [{ name: 'door', points: [0.5, 0, 0.5, 1] }], skipFrames: 1, confidence: 0.4 };
+  return { id, kind, source: `fake:${script}`, lines: [{ name: 'door', points: [0.5, 0, 0.5, 1] }], options: { skip_frames: 1, confidence: 0.4 } };
 }
 
 /** Resolves with the first snapshot that satisfies `pred`, checked now and after every change of the pool. */

@@ -3,10 +3,10 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ffmpeg, vtest } from './footage.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const binPath = path.join(repoRoot, 'bin/pcount-tui.js');
-export const sampleVideo = path.resolve(repoRoot, '../shared/data/vtest.avi');
 
 /** Cuts `frames` frames of vtest.avi from each start second into a fresh temp folder (real footage, short runs). */
 export function cutClips(starts: Record<string, number>, frames = 60): { dir: string; clips: Record<string, string> } {
@@ -14,7 +14,7 @@ export function cutClips(starts: Record<string, number>, frames = 60): { dir: st
   const clips: Record<string, string> = {};
   for (const [name, start] of Object.entries(starts)) {
     const file = path.join(dir, `${name}.avi`);
-    execFileSync('ffmpeg', ['-v', 'error', '-ss', String(start), '-i', sampleVideo, '-frames:v', String(frames), '-c:v', 'mpeg4', '-q:v', '3', '-an', file]);
+    execFileSync(ffmpeg, ['-v', 'error', '-ss', String(start), '-i', vtest, '-frames:v', String(frames), '-c:v', 'mpeg4', '-q:v', '3', '-an', file]);
     clips[name] = file;
   }
   return { dir, clips };
@@ -45,4 +45,33 @@ export function processesMentioning(needle: string): number[] {
     }
   }
   return pids;
+}
+
+/** The live descendants of `root` (not itself), with their command lines as `ps` shows them. */
+export function descendants(root: number): { pid: number; argv: string[] }[] {
+  const parents = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const found: { pid: number; argv: string[] }[] = [];
+  const stack = [root];
+  while (stack.length > 0) {
+    const parent = stack.pop()!;
+    for (const [pid, ppid] of parents) {
+      if (ppid !== parent) continue;
+      stack.push(pid);
+      try {
+        found.push({ pid, argv: readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean) });
+      } catch {
+        // Gone already.
+      }
+    }
+  }
+  return found;
 }

@@ -3,7 +3,7 @@ import type { PoolControl } from '../src/orchestrator/types.js';
 import { renderDashboard, type DashboardOptions } from '../src/tui/render.js';
 
 /** A terminal for Ink without a terminal: records every frame, reports a size, can be resized. */
-class FakeStdout extends EventEmitter {
+export class FakeStdout extends EventEmitter {
   readonly writes: string[] = [];
   isTTY = false;
   constructor(
@@ -24,7 +24,7 @@ class FakeStdout extends EventEmitter {
 }
 
 /** Key presses arrive through `readable` + `read()`, as Ink expects from a TTY in raw mode. */
-class FakeStdin extends EventEmitter {
+export class FakeStdin extends EventEmitter {
   constructor(readonly isTTY: boolean) {
     super();
   }
@@ -85,7 +85,8 @@ export function mountDashboard(pool: PoolControl, size = { columns: 80, rows: 24
     const frames = stdout.writes.filter((w) => !w.startsWith('pcount-tui: '));
     return (frames[frames.length - 1] ?? '').replace(/\n$/, '');
   };
-  const waitFor = async (test: RegExp | ((f: string) => boolean), ms = 2000) => {
+  // A deadline for failing, not a pause: generous, because unit tests run side by side on a busy machine.
+  const waitFor = async (test: RegExp | ((f: string) => boolean), ms = 10_000) => {
     const ok = typeof test === 'function' ? test : (f: string) => test.test(f);
     const deadline = Date.now() + ms;
     while (!ok(frame())) {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { validateEvent } from '../src/protocol/validate.js';
 import type { ErrorEvent } from '../src/protocol/events.js';
-import { runWorkerCli, vtest } from './worker-harness.js';
+import { freePort, runWorkerCli, vtest } from './worker-harness.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'pcount-bad-'));
 
@@ -61,23 +61,18 @@ test('a corrupt model file is MODEL_CORRUPT naming the file; a missing one MODEL
 });
 
 test('an unreachable rtsp:// source errors within the time-out', async () => {
-  const port = await new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-  const url = `rtsp://127.0.0.1:${port}/x`;
-  const timeout = 4;
-  const r = await expectError(['--source', url, '--stall-timeout', String(timeout)], 'SOURCE_UNREACHABLE', url, 15_000);
-  // Node start-up and model load come on top of the source time-out.
-  assert.ok(r.seconds < timeout + 4, `took ${r.seconds.toFixed(1)} s`);
+  const url = `rtsp://127.0.0.1:${await freePort()}/x`;
+  // A refused connection is an error at once, not after the time-out (expectError kills a worker that hangs).
+  await expectError(['--source', url, '--stall-timeout', '60'], 'SOURCE_UNREACHABLE', url, 40_000);
 });
 
 test('a stream server that accepts but never answers is SOURCE_TIMEOUT within the time-out', async (t) => {
   const sockets: import('node:net').Socket[] = [];
-  const silent = createServer((sock) => sockets.push(sock));
+  let connectedAt = 0;
+  const silent = createServer((sock) => {
+    connectedAt ||= Date.now();
+    sockets.push(sock);
+  });
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
   t.after(() => {
     sockets.forEach((s) => s.destroy());
@@ -85,6 +80,9 @@ test('a stream server that accepts but never answers is SOURCE_TIMEOUT within th
   });
   const url = `rtsp://127.0.0.1:${(silent.address() as { port: number }).port}/x`;
   const timeout = 3;
-  const r = await expectError(['--source', url, '--stall-timeout', String(timeout)], 'SOURCE_TIMEOUT', url, 15_000);
-  assert.ok(r.seconds >= timeout && r.seconds < timeout + 4, `took ${r.seconds.toFixed(1)} s`);
+  const r = await expectError(['--source', url, '--stall-timeout', String(timeout)], 'SOURCE_TIMEOUT', url, 40_000);
+  // From ffmpeg's connection to the error event (both on this machine's clock), not from the worker's start: loading
+  // the model takes what it takes on a busy machine.
+  const waited = (r.events.find((e) => e.type === 'error')!.ts - connectedAt) / 1000;
+  assert.ok(connectedAt > 0 && waited >= timeout - 0.5 && waited < timeout + 2, `gave up ${waited.toFixed(1)} s after connecting`);
 });

@@ -1,15 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineSplitter } from '../src/protocol/ndjson.js';
 import type { WorkerEvent } from '../src/protocol/events.js';
+import { vtest, vtestGt } from './footage.js';
 
 /** Paths and a child-process harness for tests that run the real `pcount-tui worker` CLI. */
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-export const dataDir = path.resolve(repoRoot, '../shared/data');
-export const vtest = path.join(dataDir, 'vtest.avi');
-export const gtPath = path.join(dataDir, 'PETS09-S2L1', 'gt.txt');
+export { vtest };
+export const gtPath = vtestGt;
 export const cliBin = path.join(repoRoot, 'bin', 'pcount-tui.js');
 
 export interface WorkerChild {
@@ -24,10 +25,11 @@ export interface WorkerChild {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function spawnWorker(args: string[], opts: { stdin?: 'pipe' | 'ignore' } = {}): WorkerChild {
+export function spawnWorker(args: string[], opts: { stdin?: 'pipe' | 'ignore'; env?: NodeJS.ProcessEnv } = {}): WorkerChild {
   const child = spawn(process.execPath, [cliBin, 'worker', ...args], {
     cwd: repoRoot,
     stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'],
+    env: opts.env ?? process.env,
   });
   const lines: string[] = [];
   const events: WorkerEvent[] = [];
@@ -71,8 +73,8 @@ export function spawnWorker(args: string[], opts: { stdin?: 'pipe' | 'ignore' } 
 }
 
 /** Runs the worker to its end, killing it (and failing) if it takes longer than `timeoutMs`. */
-export async function runWorkerCli(args: string[], timeoutMs: number) {
-  const w = spawnWorker(args);
+export async function runWorkerCli(args: string[], timeoutMs: number, env?: NodeJS.ProcessEnv) {
+  const w = spawnWorker(args, { env });
   const started = performance.now();
   const timer = setTimeout(() => w.child.kill('SIGKILL'), timeoutMs);
   const { code, signal } = await w.exited;
@@ -101,4 +103,24 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Resolves once `pred()` holds, checked every 10 ms; rejects naming `what` after `ms`. */
+export async function waitUntil(pred: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!pred()) {
+    if (performance.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
 }

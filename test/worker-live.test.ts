@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DoneEvent, ProgressEvent, ReconnectEvent, TracksEvent, WorkerEvent } from '../src/protocol/events.js';
@@ -10,19 +9,8 @@ import { validateEvent } from '../src/protocol/validate.js';
 import { letterbox } from '../src/vision/letterbox.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 import { openSource } from '../src/worker/source.js';
-import { killLater, spawnWorker, vtest, within } from './worker-harness.js';
-
-const FFMPEG = '/usr/bin/ffmpeg';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
+import { ffmpeg as FFMPEG } from './footage.js';
+import { freePort, killLater, spawnWorker, vtest, waitUntil, within } from './worker-harness.js';
 
 /**
  * Waits until something listens on the port. Read from /proc instead of connecting, because ffmpeg's
@@ -74,8 +62,9 @@ test('a live stream that stops and comes back: reconnect events, frames and coun
   const lastFrameBefore = Math.max(...before.filter((e): e is TracksEvent => e.type === 'tracks').map((e) => e.frame));
   const progressBefore = before.filter((e): e is ProgressEvent => e.type === 'progress').at(-1);
 
-  // Down for a while: the first attempts find nothing listening.
-  await new Promise((r) => setTimeout(r, 1500));
+  // Down for a while: an attempt finds nothing listening, and a progress report goes out during the gap.
+  await w.waitFor((e) => e.type === 'reconnect' && e.attempt === 2, 10_000, 'a second reconnect attempt');
+  await w.waitFor((e) => e.type === 'progress' && e.fps === 0 && w.events.indexOf(e) > w.events.indexOf(firstReconnect), 10_000, 'progress during the gap');
   server = serve(clip, port);
   await listening(port, 5000);
   const reconnected = await w.waitFor((e) => e.type === 'log' && /reconnected/.test(e.message), 20_000, 'the reconnected log line');
@@ -96,8 +85,7 @@ test('a live stream that stops and comes back: reconnect events, frames and coun
   assert.ok(reconnects.every((r) => r.delay_ms > 0 && r.reason.length > 0));
   // No reset: frame numbers keep counting from where they were.
   assert.ok(resumed.frame > lastFrameBefore, `frame ${resumed.frame} after the gap, ${lastFrameBefore} before`);
-  // The server is down for 1.5 s, and reconnecting takes a back-off delay and a stream analysis on top: at least one
-  // whole progress interval passes without frames.
+  // The server stays down until a progress report has gone out with no frames in its interval.
   const gap = w.events.slice(w.events.indexOf(firstReconnect), w.events.indexOf(reconnected));
   assert.ok(gap.some((e) => e.type === 'progress' && e.fps === 0), `progress goes on during the gap, with fps 0: ${gap.map((e) => JSON.stringify(e)).join('\n')}`);
   const done = w.events.at(-1) as WorkerEvent as DoneEvent;
@@ -132,14 +120,21 @@ test('a live source keeps only the newest frame while the consumer is busy, and 
   t.after(() => source.close());
   const first = await within(source.next(), 10_000, 'a first frame');
   assert.ok(first && first.data.length === 384 * 288 * 3);
-  // Busy for 1.5 s while the stream goes on at 10 frames/s (-re): about 15 frames arrive meanwhile.
-  await new Promise((r) => setTimeout(r, 1500));
-  const newest = await within(source.next(), 5_000, 'the frame after the pause');
+  // Busy while the stream goes on: frames arrive meanwhile and only the newest is kept. The server sends what it
+  // buffered before the connection in a burst, then 10 frames/s (-re): the second busy spell sees the real rate.
+  await waitUntil(() => source.dropped >= 10, 10_000, 'ten frames going by');
+  const settled = await within(source.next(), 5_000, 'the frame after the first pause');
+  assert.ok(settled);
+  assert.equal(source.dropped, settled.number - first.number - 1, 'every frame not handed out is counted as dropped');
+  const droppedBefore = source.dropped;
+  await waitUntil(() => source.dropped >= droppedBefore + 10, 10_000, 'ten more frames going by');
+  const newest = await within(source.next(), 5_000, 'the frame after the second pause');
   assert.ok(newest);
-  const skipped = newest.number - first.number - 1;
-  assert.ok(skipped >= 8, `only ${skipped} frames went by in 1.5 s`);
-  assert.equal(source.dropped, skipped, 'every frame not handed out is counted as dropped');
-  assert.ok(newest.pts - first.pts >= 1.4, 'live frames carry wall-clock time');
+  const skipped = newest.number - settled.number - 1;
+  assert.ok(skipped >= 10, `${skipped} frames went by`);
+  assert.equal(source.dropped - droppedBefore, skipped, 'every frame not handed out is counted as dropped');
+  const seconds = newest.pts - settled.pts;
+  assert.ok(seconds >= 0.5, `live frames carry wall-clock time: ${skipped + 1} frames of a 10 fps stream took ${seconds} s`);
 });
 
 test('a live stream that stalls (connection open, no data) is restarted after --stall-timeout', { timeout: 60_000 }, async (t) => {

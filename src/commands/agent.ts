@@ -1,6 +1,6 @@
 import { availableParallelism, homedir, hostname } from 'node:os';
 import path from 'node:path';
-import type { WorkerLogLevel } from '../config/types.js';
+import type { AgentArgs } from '../cli.js';
 import { Agent } from '../fleet/agent.js';
 import { RedisConnection } from '../fleet/connect.js';
 import { FleetError } from '../fleet/errors.js';
@@ -8,25 +8,24 @@ import { DEFAULT_JOURNAL_BYTES, Journal } from '../fleet/journal.js';
 import { checkName, DEFAULT_FLEET, parseRedisUrl, REDIS_PASSWORD_ENV } from '../fleet/redis-url.js';
 
 /** `pcount-tui agent --redis URL`: runs the fleet's tasks on this host until Ctrl-C or SIGTERM. */
-export async function run(argv: Record<string, unknown>): Promise<number> {
+export async function run(argv: AgentArgs): Promise<number> {
   const say = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   try {
-    const target = parseRedisUrl(String(argv.redis ?? ''));
+    const target = parseRedisUrl(argv.redis);
     if (target.passwordInUrl) {
-      // What `ps` shows from now on; the shell, and npx if it started us, may still show the original.
-      process.title = ['pcount-tui', 'agent', ...process.argv.slice(3).map((a) => (a.includes('@') ? target.display : a))].join(' ');
+      // cli.ts has rewritten what `ps` shows; the shell, and npx if it started us, may still show the original.
       process.stderr.write(`pcount-tui agent: the password in --redis shows in 'ps' while the process starts; use ${REDIS_PASSWORD_ENV} instead\n`);
     }
     // Workers inherit the environment; the password is the agent's alone.
     delete process.env[REDIS_PASSWORD_ENV];
-    const fleet = checkName('--fleet', String(argv.fleet ?? DEFAULT_FLEET));
-    const name = checkName('--name', typeof argv.name === 'string' ? argv.name : defaultAgentName());
-    const slots = positiveInt(argv.slots, '--slots', availableParallelism());
-    const maxMb = positiveInt(argv.journalMaxMb, '--journal-max-mb', DEFAULT_JOURNAL_BYTES / 1024 / 1024);
-    const journalDir = typeof argv.journal === 'string' ? path.resolve(argv.journal) : defaultJournalDir(fleet, name);
+    const fleet = checkName('--fleet', argv.fleet ?? DEFAULT_FLEET);
+    const name = checkName('--name', argv.name ?? defaultAgentName());
+    const slots = argv.slots ?? availableParallelism();
+    const maxMb = argv.journalMaxMb ?? DEFAULT_JOURNAL_BYTES / 1024 / 1024;
+    const journalDir = argv.journal !== undefined ? path.resolve(argv.journal) : defaultJournalDir(fleet, name);
     const conn = await RedisConnection.open(target, `pcount-agent:${name}`);
     const journal = new Journal(journalDir, maxMb * 1024 * 1024, argv.keepJournal === true);
-    const agent = new Agent({ conn, fleet, name, slots, journal, logLevel: String(argv.logLevel ?? 'info') as WorkerLogLevel, say: (l) => say(`agent ${name}: ${l}`) });
+    const agent = new Agent({ conn, fleet, name, slots, journal, logLevel: argv.logLevel ?? 'info', say: (l) => say(`agent ${name}: ${l}`) });
     const killAll = () => agent.killAll();
     process.on('exit', killAll);
     try {
@@ -52,14 +51,6 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     process.stderr.write(`pcount-tui agent: ${err.message}\n`);
     return err.exitCode;
   }
-}
-
-function positiveInt(value: unknown, flag: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new FleetError('BAD_ARGUMENT', `${flag} must be a whole number >= 1, got ${String(value)}`);
-  }
-  return value;
 }
 
 /** The host name, reduced to what an agent name may hold. */

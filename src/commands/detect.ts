@@ -1,5 +1,10 @@
 import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { DetectArgs } from '../cli.js';
 import { NdjsonWriter } from '../protocol/ndjson.js';
+import { frameNumber } from '../sources/frames.js';
+import { describeSource } from '../sources/kind.js';
+import { taskIdFor } from '../sources/task-id.js';
 import type { Detection } from '../vision/types.js';
 import { createDetector, type Detector } from '../worker/detector.js';
 import { toFrameLayout } from '../worker/ffmpeg-args.js';
@@ -13,48 +18,6 @@ import { openFrames, probeSource, type FrameReader } from '../worker/ffmpeg-fram
  */
 
 const OPEN_TIMEOUT_MS = 15_000;
-const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
-
-interface DetectArgs {
-  input: string;
-  every: number;
-  maxFrames?: number;
-  confidence?: number;
-  model?: string;
-  modelFormat?: string;
-  inputSize?: string;
-  threads?: number;
-  ffmpeg?: string;
-}
-
-class UsageError extends Error {}
-
-function positiveInt(value: unknown, option: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new UsageError(`${option} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
-}
-
-function readArgs(argv: Record<string, unknown>): DetectArgs {
-  const input = argv.input;
-  if (typeof input !== 'string' || input === '') throw new UsageError('missing <image-or-video>');
-  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-  const confidence = argv.confidence;
-  if (confidence !== undefined && typeof confidence !== 'number') throw new UsageError(`--confidence must be a number`);
-  return {
-    input,
-    every: positiveInt(argv.every ?? 1, '--every') ?? 1,
-    maxFrames: positiveInt(argv.maxFrames, '--max-frames'),
-    confidence,
-    model: str(argv.model),
-    modelFormat: str(argv.modelFormat),
-    inputSize: str(argv.inputSize),
-    threads: positiveInt(argv.threads, '--threads'),
-    ffmpeg: str(argv.ffmpeg),
-  };
-}
 
 const round1 = (v: number) => Math.round(v * 10) / 10;
 
@@ -62,7 +25,7 @@ function toWire(d: Detection): Detection {
   return { box: [round1(d.box[0]), round1(d.box[1]), round1(d.box[2]), round1(d.box[3])], score: Math.round(d.score * 1000) / 1000, label: d.label };
 }
 
-export async function run(argv: Record<string, unknown>): Promise<number> {
+export async function run(args: DetectArgs): Promise<number> {
   let reader: FrameReader | undefined;
   let detector: Detector | undefined;
   let stdoutGone = false;
@@ -70,18 +33,20 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     stdoutGone = true;
     reader?.close();
   });
+  const task = taskIdFor(args.input);
   try {
-    const args = readArgs(argv);
-    if (!URL_LIKE.test(args.input) && !args.input.includes('%') && !existsSync(args.input)) {
+    const { kind, local } = describeSource(args.input);
+    const mustExist = kind === 'sequence' && local ? path.dirname(local) : local;
+    if (mustExist && !existsSync(mustExist)) {
       throw Object.assign(new Error(`input not found: ${args.input}`), { code: 'SOURCE_NOT_FOUND' });
     }
     const ffmpeg = await resolveFfmpeg({ option: args.ffmpeg });
-    const source = { ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: args.input, openTimeoutMs: OPEN_TIMEOUT_MS };
+    const source = { ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: local ?? args.input, openTimeoutMs: OPEN_TIMEOUT_MS };
     const info = await probeSource(source);
     detector = await createDetector({
       modelPath: args.model,
-      format: args.modelFormat,
-      inputSize: args.inputSize,
+      format: args['model-format'],
+      inputSize: args['input-size'],
       confidence: args.confidence,
       threads: args.threads,
       sourceWidth: info.width,
@@ -91,12 +56,12 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     reader = openFrames({
       ...source,
       output: toFrameLayout(g, detector.padValue),
-      every: args.every,
+      every: args.every ?? 1,
       maxFrames: args.maxFrames,
     });
     for await (const frame of reader) {
       const detections = (await detector.detect(frame.data, g)).map(toWire);
-      if (!out.write({ v: 1, type: 'detections', task: 'detect', ts: Date.now(), frame: frame.index, detections })) {
+      if (!out.write({ v: 1, type: 'detections', task, ts: Date.now(), frame: frameNumber(frame.index), detections })) {
         await out.drained();
       }
       if (stdoutGone) break;
@@ -106,7 +71,7 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
   } catch (err) {
     if (stdoutGone) return 0;
     const code = (err as { code?: unknown }).code;
-    const usage = err instanceof UsageError || ['BAD_INPUT_SIZE', 'BAD_MODEL_FORMAT', 'BAD_ARGUMENT'].includes(String(code));
+    const usage = ['BAD_INPUT_SIZE', 'BAD_MODEL_FORMAT', 'BAD_ARGUMENT'].includes(String(code));
     process.stderr.write(`pcount-tui detect: ${err instanceof Error ? err.message : String(err)}\n`);
     return usage ? 2 : 1;
   } finally {

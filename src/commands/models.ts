@@ -1,11 +1,8 @@
+import type { ModelsArgs } from '../cli.js';
 import { buildModel, modelCacheDir, verifyModel, type ModelStatus } from '../models/cache.js';
 import { BUILTIN_MODELS, builtinModel } from '../models/catalog.js';
 import { ModelError, REBUILD_HINT } from '../models/errors.js';
 
-export interface ModelsArgs {
-  action: 'list' | 'build' | 'verify';
-  name?: string;
-}
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -32,9 +29,6 @@ export async function run(argv: ModelsArgs): Promise<number> {
         return await build(names, dir);
       case 'verify':
         return await verify(names, dir);
-      default:
-        err(`pcount-tui models: unknown action "${String(argv.action)}" (use list, build or verify)`);
-        return 2;
     }
   } catch (e) {
     if (e instanceof ModelError) {

@@ -1,89 +1,134 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RunArgs } from '../cli.js';
 import { DEFAULT_CONFIG_NAME } from '../config/defaults.js';
 import { adHocConfig, loadConfig, type CliOverrides, type LoadResult } from '../config/load.js';
 import { getPreferences, setPreference } from '../config/preferences.js';
+import type { RunConfig } from '../config/types.js';
 import { formatProblem } from '../config/validate.js';
 import { runHeadless } from '../headless.js';
 import { Pool } from '../orchestrator/pool.js';
+import { openStoreFor } from '../orchestrator/store-owner.js';
+import { privateFileMode } from '../sources/credentials.js';
+import { resolveFfmpeg } from '../worker/ffmpeg-binary.js';
+import { taskOptionsFrom } from './arguments.js';
+import { invocation, shellQuote, startHints, startHintsText } from './start-hints.js';
 
 const EXAMPLE_CONFIG = fileURLToPath(new URL('../../../config/example.json', import.meta.url));
+const EXAMPLE_VIDEO = 'vtest.avi';
 
-const USAGE = `No config given, and none found (the last config run, then ./${DEFAULT_CONFIG_NAME}).
+const say = (line: string) => process.stderr.write(`pcount-tui: ${line}\n`);
 
-Start with one of:
-  pcount-tui run --source video.mp4 --line 0.5,0,0.5,1      count one file on a vertical line in the middle
-  pcount-tui run --source rtsp://host/stream --line 0,0.6,1,0.6,door
-  pcount-tui run my-config.json                             a config file (see ${EXAMPLE_CONFIG})
-  pcount-tui validate my-config.json                        list every problem of a config
-`;
+type ConfigChoice =
+  | { kind: 'found'; file: string }
+  /** The last config run lives in another folder: run only when the user says so. */
+  | { kind: 'remembered'; file: string }
+  | { kind: 'none'; searched: string[] };
 
-/** The config to use when none is named: the last one run, if it still exists, then ./pcount.json. */
-function defaultConfig(): { file: string | null; searched: string[] } {
-  const searched: string[] = [];
+/** The config to use when none is named: the folder's own ./pcount.json, else the last config run. */
+function chooseConfig(cwd: string): ConfigChoice {
+  const local = path.join(cwd, DEFAULT_CONFIG_NAME);
+  if (existsSync(local)) return { kind: 'found', file: local };
   const last = getPreferences().lastConfig;
-  if (last) {
-    searched.push(last);
-    if (existsSync(last)) return { file: last, searched };
-  }
-  const local = path.resolve(DEFAULT_CONFIG_NAME);
-  searched.push(local);
-  return { file: existsSync(local) ? local : null, searched };
-}
-
-function overridesFrom(argv: Record<string, unknown>): CliOverrides {
-  const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
-  return {
-    workerCount: num(argv.workerCount),
-    skipFrames: num(argv.skipFrames),
-    confidence: num(argv.confidence),
-    output: typeof argv.output === 'string' ? argv.output : undefined,
-  };
+  if (last && existsSync(last)) return path.dirname(last) === cwd ? { kind: 'found', file: last } : { kind: 'remembered', file: last };
+  return { kind: 'none', searched: [local] };
 }
 
 function reportProblems(result: Extract<LoadResult, { ok: false }>): number {
   const where = result.file ?? 'command line';
-  process.stderr.write(`pcount-tui: ${where}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}\n`);
+  say(`${where}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}`);
   for (const p of result.problems) process.stderr.write(`  ${formatProblem(p)}\n`);
   return 1;
 }
 
+function describeTasks(config: RunConfig): string {
+  const cameras = config.tasks.filter((t) => t.kind === 'camera').length;
+  const videos = config.tasks.length - cameras;
+  return `${config.tasks.length} task${config.tasks.length === 1 ? '' : 's'} (${cameras} camera${cameras === 1 ? '' : 's'}, ${videos} video${videos === 1 ? '' : 's'}), ${config.workerCount} at once`;
+}
+
+/** Asks (dashboard) or refuses (headless) before running a remembered config of another folder. */
+async function confirmRemembered(config: RunConfig, tui: boolean, cwd: string): Promise<boolean> {
+  const file = config.configPath!;
+  const program = invocation(process.argv[1]);
+  const where = `No ${DEFAULT_CONFIG_NAME} in ${cwd}; the last config run is in another folder: ${file}, ${describeTasks(config)}.`;
+  if (!tui) {
+    say(`no config given. ${where}`);
+    process.stderr.write(`Run it by name if that is what you want: ${program} run ${shellQuote(file)}\n`);
+    return false;
+  }
+  const { askYesNo } = await import('../tui/ask.js');
+  const yes = await askYesNo({ detail: [where], question: 'Run it?' });
+  if (!yes) process.stdout.write(`Nothing run. Run a config by name with: ${program} run <config.json>\n`);
+  return yes;
+}
+
+/** Whether the ffmpeg given with --ffmpeg runs; every worker would fail the same way otherwise. */
+async function checkFfmpeg(option: string | undefined): Promise<boolean> {
+  if (option === undefined) return true;
+  try {
+    await resolveFfmpeg({ option });
+    return true;
+  } catch (err) {
+    say(`bad --ffmpeg '${option}': ${(err as Error).message}`);
+    return false;
+  }
+}
+
+function ignoreSignal(): void {}
+
 /** The default command and `run`: a config file or ad-hoc `--source` tasks, in the dashboard or as NDJSON. */
-export async function run(argv: Record<string, unknown>): Promise<number> {
-  const sources = (argv.source as string[] | undefined) ?? [];
-  const lines = (argv.line as string[] | undefined) ?? [];
-  const tui = argv.tui !== false && Boolean(process.stdout.isTTY);
-  const overrides = overridesFrom(argv);
+export async function run(argv: RunArgs, commands: readonly string[]): Promise<number> {
+  const tui = argv.tui && Boolean(process.stdout.isTTY);
+  const cwd = process.cwd();
+  const overrides: CliOverrides = { workerCount: argv.workerCount, output: argv.output, db: argv.db, task: taskOptionsFrom(argv) };
+  const sources = argv.source ?? [];
   let result: LoadResult;
+  let remembered = false;
+  const named = argv.config;
+  if (named !== undefined && /^[a-z][a-z-]*$/i.test(named) && !existsSync(named)) {
+    say(`'${named}' is neither a command (${commands.join(', ')}) nor a config file`);
+    return 2;
+  }
   if (sources.length > 0) {
-    if (typeof argv.config === 'string') {
-      process.stderr.write('pcount-tui: give either a config file or --source tasks, not both\n');
+    if (named !== undefined) {
+      say('give either a config file or --source tasks, not both');
       return 2;
     }
-    result = adHocConfig(sources, lines, overrides);
+    result = adHocConfig(sources, argv.line ?? [], overrides);
   } else {
-    if (lines.length > 0) {
-      process.stderr.write('pcount-tui: --line applies to --source tasks; put the lines of a config file in the file\n');
+    if (argv.line !== undefined) {
+      say('--line applies to --source tasks; put the lines of a config file in the file');
       return 2;
     }
-    const named = typeof argv.config === 'string' ? argv.config : null;
-    const found = named ? { file: named, searched: [] } : defaultConfig();
-    if (!found.file) {
+    const choice: ConfigChoice = named !== undefined ? { kind: 'found', file: named } : chooseConfig(cwd);
+    if (choice.kind === 'none') {
+      const hints = startHints({ program: invocation(process.argv[1]), cwd, exampleConfig: EXAMPLE_CONFIG, exampleVideo: EXAMPLE_VIDEO });
       if (tui) {
         const { renderStartScreen } = await import('../tui/start-screen.js');
-        await renderStartScreen({ searched: found.searched, exampleConfig: EXAMPLE_CONFIG });
+        await renderStartScreen({ searched: choice.searched, hints });
       } else {
-        process.stderr.write(USAGE);
+        say(`no config given, and none found (looked for ${choice.searched.join(', ')})`);
+        process.stderr.write(startHintsText(hints));
       }
       return 2;
     }
-    result = loadConfig(found.file, overrides);
+    remembered = choice.kind === 'remembered';
+    result = loadConfig(choice.file, overrides);
   }
   if (!result.ok) return reportProblems(result);
   const config = result.config;
+  if (remembered && !(await confirmRemembered(config, tui, cwd))) return 2;
+  if (!(await checkFfmpeg(argv.ffmpeg))) return 2;
   if (config.configPath) setPreference('lastConfig', config.configPath);
 
+  const opened = openStoreFor(config.storePath, config.tasks.map((t) => t.id), { mode: privateFileMode(config.tasks.map((t) => t.source)) });
+  if (!opened.ok) {
+    process.stderr.write(`pcount-tui: ${opened.message}\n`);
+    return 1;
+  }
+  const store = opened.store;
   const prefs = getPreferences();
   const pool = new Pool({
     tasks: config.tasks,
@@ -91,17 +136,36 @@ export async function run(argv: Record<string, unknown>): Promise<number> {
     outputDir: config.resultOutput,
     exportDir: prefs.exportFolder,
     logLevel: config.logLevel,
+    threads: argv.threads,
+    ffmpeg: argv.ffmpeg,
+    store,
+    configPath: config.configPath,
   });
-  // Whatever ends the process, no worker may outlive it.
-  const killAll = () => pool.killAll();
-  process.on('exit', killAll);
+  const failed = pool.snapshot().store?.error;
+  if (failed) {
+    store.close();
+    process.stderr.write(`pcount-tui: ${failed}\n`);
+    return 1;
+  }
+  // What each task takes over from the store, said before anything runs (the log panes and NDJSON say it too).
+  if (!tui) for (const r of pool.resumed()) process.stderr.write(`pcount-tui: ${r.task}: ${r.note}\n`);
+  // No worker outlives this process, whatever ends it: every child is registered with killOnExit (common/terminate.ts).
+  // A file size limit (ulimit -f) would kill the process, and its counts, on the store's next write; handled, the
+  // write fails like one to a full disk, and counting goes on in memory.
+  process.on('SIGXFSZ', ignoreSignal);
   try {
-    if (!tui) return await runHeadless(pool);
-    pool.begin();
-    const { renderDashboard } = await import('../tui/render.js');
-    return await renderDashboard(pool, { configPath: config.configPath ?? undefined, refreshMs: prefs.ui.refreshMs });
+    let code: number;
+    if (!tui) code = await runHeadless(pool);
+    else {
+      pool.begin();
+      const { renderDashboard } = await import('../tui/render.js');
+      code = await renderDashboard(pool, { configPath: config.configPath ?? undefined, refreshMs: prefs.ui.refreshMs });
+    }
+    // Counts that only lived in memory are an error even when every task completed.
+    return code === 0 && pool.snapshot().store?.error ? 1 : code;
   } finally {
     await pool.shutdown();
-    process.off('exit', killAll);
+    store.close();
+    process.off('SIGXFSZ', ignoreSignal);
   }
 }

@@ -1,9 +1,10 @@
+import type { ValidateArgs } from '../cli.js';
 import { loadConfig } from '../config/load.js';
 import { formatProblem } from '../config/validate.js';
 
 /** `pcount-tui validate FILE`: every problem with its JSON path and value (exit 1), or a one-line summary (exit 0). */
-export async function run(argv: Record<string, unknown>): Promise<number> {
-  const file = String(argv.file);
+export async function run(argv: ValidateArgs): Promise<number> {
+  const file = argv.file;
   const result = loadConfig(file);
   if (!result.ok) {
     const count = result.problems.length;

@@ -1,85 +1,57 @@
-import path from 'node:path';
 import { format } from 'node:util';
-import type { LogLevel } from '../protocol/events.js';
-import { NdjsonWriter } from '../protocol/ndjson.js';
-import { Emitter } from '../worker/emitter.js';
-import { toWorkerError, WorkerError } from '../worker/errors.js';
-import { parseLineArgs } from '../worker/line-arg.js';
-import { exitCodeFor, runWorker, type WorkerConfig } from '../worker/run-worker.js';
-import { looksLive } from '../worker/source-kind.js';
+import type { WorkerArgs } from '../cli.js';
+import { redactSource, SOURCE_ENV } from '../sources/credentials.js';
+import { describeSource } from '../sources/kind.js';
+import { DEFAULT_LINE } from '../sources/lines.js';
+import { taskIdFor } from '../sources/task-id.js';
+import { runWorker, type WorkerConfig } from '../worker/run-worker.js';
+import { taskOptionsFrom } from './arguments.js';
+
+const DEFAULT_SKIP_FRAMES = 1;
+const DEFAULT_STALL_TIMEOUT_S = 10;
 
 /** `pcount-tui worker`: one counting task, NDJSON events on stdout (see docs/protocol.md). */
-export async function run(argv: Record<string, unknown>): Promise<number> {
+export async function run(argv: WorkerArgs): Promise<number> {
   keepStdoutForEvents();
-  const source = String(argv.source ?? '');
-  const task = typeof argv.task === 'string' && argv.task !== '' ? argv.task : taskIdFor(source);
-  let cfg: WorkerConfig;
-  try {
-    cfg = toConfig(argv, source, task);
-  } catch (err) {
-    const e = toWorkerError(err);
-    const emit = new Emitter(new NdjsonWriter(process.stdout), task);
-    emit.emit({ type: 'error', code: e.code, message: e.message, fatal: true });
-    process.stderr.write(`pcount-tui worker: ${e.code}: ${e.message}\n`);
-    await emit.flush();
-    return exitCodeFor(e.code);
-  }
-  return runWorker(cfg, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
+  return runWorker(toConfig(argv), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
 }
 
-function toConfig(argv: Record<string, unknown>, source: string, task: string): WorkerConfig {
-  if (source === '') throw new WorkerError('BAD_ARGUMENT', '--source is empty');
-  const lines = parseLineArgs(argv.line as string[] | undefined);
-  const skipFrames = intOption(argv.skipFrames, '--skip-frames', 1, 1);
-  const stallTimeout = numOption(argv.stallTimeout, '--stall-timeout', 10);
-  if (!(stallTimeout > 0 && stallTimeout <= 3600)) {
-    throw new WorkerError('BAD_ARGUMENT', `--stall-timeout must be between 0 and 3600 seconds, got ${String(argv.stallTimeout)}`);
-  }
-  const maxFrames = argv.maxFrames === undefined ? undefined : intOption(argv.maxFrames, '--max-frames', 1, 1);
+/**
+ * The source to open. A source with a password comes in the environment (SOURCE_ENV), which other users cannot read,
+ * while `--source` holds its redacted form for `ps`; the variable is used only when its redacted form is `--source`,
+ * and is removed at once so that ffmpeg does not inherit it.
+ */
+export function sourceFrom(given: string, env: NodeJS.ProcessEnv = process.env): string {
+  const secret = env[SOURCE_ENV];
+  delete env[SOURCE_ENV];
+  return secret !== undefined && redactSource(secret) === given ? secret : given;
+}
+
+/** The options, already checked by the command table, with the worker's defaults filled in. */
+function toConfig(argv: WorkerArgs): WorkerConfig {
+  const task = taskOptionsFrom(argv);
+  const source = sourceFrom(argv.source);
+  const { live, local } = describeSource(source);
   return {
-    source,
-    task,
-    lines,
-    live: typeof argv.live === 'boolean' ? argv.live : looksLive(source),
-    skipFrames,
-    anchor: argv.anchor === 'center' ? 'center' : 'bottom',
-    stallTimeoutMs: stallTimeout * 1000,
-    logLevel: (argv.logLevel as LogLevel | undefined) ?? 'info',
-    ffmpeg: optionalString(argv.ffmpeg),
-    model: optionalString(argv.model),
-    modelFormat: optionalString(argv.modelFormat),
-    inputSize: optionalString(argv.inputSize),
-    threads: argv.threads === undefined ? undefined : numOption(argv.threads, '--threads', 0),
-    confidence: argv.confidence === undefined ? undefined : numOption(argv.confidence, '--confidence', 0),
-    maxFrames,
-    emitTracks: argv.emitTracks === true,
+    // A `file:` URL is read as the path it names.
+    source: local ?? source,
+    task: argv.task ?? taskIdFor(redactSource(source)),
+    lines: argv.line ?? [DEFAULT_LINE],
+    live: argv.live ?? live,
+    skipFrames: task.skip_frames ?? DEFAULT_SKIP_FRAMES,
+    anchor: task.anchor ?? 'bottom',
+    stallTimeoutMs: (task.stall_timeout ?? DEFAULT_STALL_TIMEOUT_S) * 1000,
+    logLevel: argv.logLevel ?? 'info',
+    ffmpeg: argv.ffmpeg,
+    model: task.model,
+    modelFormat: task.model_format,
+    inputSize: task.input_size,
+    threads: argv.threads,
+    confidence: task.confidence,
+    maxFrames: argv.maxFrames,
+    startFrame: argv.startFrame,
+    emitTracks: argv.emitTracks,
   };
-}
-
-function numOption(value: unknown, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = typeof value === 'number' ? value : Number(value);
-  if (!Number.isFinite(n)) throw new WorkerError('BAD_ARGUMENT', `${name} must be a number, got '${String(value)}'`);
-  return n;
-}
-
-function intOption(value: unknown, name: string, fallback: number, min: number): number {
-  const n = numOption(value, name, fallback);
-  if (!Number.isInteger(n) || n < min) throw new WorkerError('BAD_ARGUMENT', `${name} must be an integer ≥ ${min}, got '${String(value)}'`);
-  return n;
-}
-
-function optionalString(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-/** A readable task id: the file name without extension, the folder of an image sequence, or host and path of a URL. */
-export function taskIdFor(source: string): string {
-  const url = /^[a-z][a-z0-9+.-]*:\/\/(.*)$/i.exec(source);
-  const sequence = /%\d*d/.test(path.basename(source));
-  const raw = url ? url[1] : sequence ? path.basename(path.dirname(path.resolve(source))) : path.basename(source, path.extname(source));
-  const id = raw.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
-  return id || 'task';
 }
 
 /** Nothing but events may reach stdout: any library that logs through `console` is sent to stderr instead. */

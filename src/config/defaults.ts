@@ -5,10 +5,9 @@ export const DEFAULT_SKIP_FRAMES = 1;
 // The built-in detector's own default: the tracker's low-score pass needs detections from 0.3 up (see DEFAULT_TRACKER_CONFIG).
 export const DEFAULT_CONFIDENCE = 0.3;
 export const DEFAULT_RESULT_OUTPUT = 'results/';
+/** The SQLite store's file name inside result_output. */
+export const DEFAULT_STORE_NAME = 'pcount.db';
 export const DEFAULT_LOG_LEVEL = 'INFO';
-
-/** An ad-hoc run without --line counts on a vertical line through the middle of the frame. */
-export const DEFAULT_LINE = { name: 'center', points: [0.5, 0, 0.5, 1] as [number, number, number, number] };
 
 /** Config files tried, in order, when the command line names none (after the last config run). */
 export const DEFAULT_CONFIG_NAME = 'pcount.json';

@@ -1,56 +1,76 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_CONFIDENCE, DEFAULT_LINE, DEFAULT_LOG_LEVEL, DEFAULT_RESULT_OUTPUT, DEFAULT_SKIP_FRAMES, DEFAULT_WORKER_COUNT } from './defaults.js';
-import { idFromSource, isLiveSource, isPlainFile, resolveSource } from './sources.js';
-import type { ConfigProblem, LineConfig, PcountConfig, RunConfig, TaskConfig, TaskSpec, WorkerLogLevel } from './types.js';
+import { describeSource, isLiveSource, resolveSource } from '../sources/kind.js';
+import { DEFAULT_LINE, type NamedLine } from '../sources/lines.js';
+import { uniqueTaskIds } from '../sources/task-id.js';
+import { DEFAULT_CONFIDENCE, DEFAULT_LOG_LEVEL, DEFAULT_RESULT_OUTPUT, DEFAULT_SKIP_FRAMES, DEFAULT_STORE_NAME, DEFAULT_WORKER_COUNT } from './defaults.js';
+import { jsonSyntaxError } from './json-error.js';
+import { outputDirProblem } from './output-dir.js';
+import { flagOf, pickTaskOptions, TASK_OPTION_KEYS, TASK_OPTIONS } from './task-options.js';
+import type { ConfigProblem, PcountConfig, RunConfig, TaskConfig, TaskOverrides, TaskSpec, WorkerLogLevel } from './types.js';
 import { validateConfig } from './validate.js';
 
-/** Command-line values that win over the file (and over per-task overrides). */
+/** Command-line values, already parsed and checked by the command table; they win over the file. */
 export interface CliOverrides {
   workerCount?: number;
-  skipFrames?: number;
-  confidence?: number;
   output?: string;
+  /** Task options (config keys) given as flags; relative paths are relative to the current folder. */
+  task?: TaskOverrides;
+  /** `--db PATH`: the store, instead of parallel_config.store or `<result_output>/pcount.db`. */
+  db?: string;
 }
 
 export type LoadResult = { ok: true; config: RunConfig } | { ok: false; file: string | null; problems: ConfigProblem[] };
 
-function jsonSyntaxProblem(text: string, err: Error): ConfigProblem {
-  const at = /position (\d+)/.exec(err.message);
-  let where = '';
-  if (at) {
-    const before = text.slice(0, Number(at[1]));
-    const line = before.split('\n').length;
-    const column = before.length - before.lastIndexOf('\n');
-    where = ` at line ${line}, column ${column}`;
+type TaskList = 'cameras' | 'videos';
+
+/** Relative paths among task options resolved against `baseDir`. */
+function resolvePaths(options: TaskOverrides, baseDir: string): TaskOverrides {
+  const out: Record<string, unknown> = { ...options };
+  for (const key of TASK_OPTION_KEYS) {
+    if (TASK_OPTIONS[key].path && typeof out[key] === 'string') out[key] = path.resolve(baseDir, out[key] as string);
   }
-  const reason = err.message.replace(/\s*\(line \d+ column \d+\)/, '').replace(/ in JSON at position \d+/, '');
-  return { path: '$', message: `is not valid JSON${where}: ${reason}`, value: undefined };
+  return out as TaskOverrides;
 }
 
-function checkOverrides(o: CliOverrides): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  const positiveInt = (flag: string, v: number | undefined) => {
-    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) problems.push({ path: flag, message: 'must be a whole number >= 1', value: v });
+function toSpec(task: TaskConfig, list: TaskList, config: PcountConfig, baseDir: string, o: CliOverrides): TaskSpec {
+  const options = {
+    ...resolvePaths(pickTaskOptions({ ...config.parallel_config }), baseDir),
+    ...resolvePaths(pickTaskOptions({ ...task }), baseDir),
+    ...resolvePaths(o.task ?? {}, process.cwd()),
   };
-  positiveInt('--worker-count', o.workerCount);
-  positiveInt('--skip-frames', o.skipFrames);
-  if (o.confidence !== undefined && !(o.confidence > 0 && o.confidence <= 1)) {
-    problems.push({ path: '--confidence', message: 'must be a number in (0, 1]', value: o.confidence });
-  }
-  return problems;
+  return {
+    id: task.id,
+    kind: list === 'cameras' ? 'camera' : 'video',
+    source: resolveSource(task.source, baseDir),
+    lines: task.lines.map((l) => ({ name: l.name, points: [...l.points] as NamedLine['points'] })),
+    options: { skip_frames: DEFAULT_SKIP_FRAMES, confidence: DEFAULT_CONFIDENCE, ...options },
+    occupancyReset: task.occupancy_reset ?? config.parallel_config?.occupancy_reset,
+    occupancyFloor: task.occupancy_floor ?? config.parallel_config?.occupancy_floor,
+  };
 }
 
-function missingFiles(config: PcountConfig, baseDir: string): ConfigProblem[] {
+/** Files that must exist before anything starts: local sources (an image sequence's folder) and models. */
+function missingFiles(tasks: { spec: TaskSpec; at: string }[], baseDir: string, overrides: CliOverrides): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  for (const list of ['cameras', 'videos'] as const) {
-    (config[list] ?? []).forEach((task, i) => {
-      if (!isPlainFile(task.source)) return;
-      const file = resolveSource(task.source, baseDir);
-      if (!existsSync(file)) {
-        problems.push({ path: `$.${list}[${i}].source`, message: `file not found: ${file} (relative sources are resolved against ${baseDir})`, value: task.source });
-      }
-    });
+  const relative = `(relative paths are resolved against ${baseDir})`;
+  for (const { spec, at } of tasks) {
+    const { kind, local } = describeSource(spec.source);
+    const needed = kind === 'sequence' && local ? path.dirname(local) : local;
+    if (needed && !existsSync(needed)) {
+      const what = kind === 'sequence' ? `folder not found: ${needed}` : `file not found: ${needed}`;
+      problems.push({ path: `${at}.source`, message: `${what} ${relative}`, value: undefined });
+    }
+  }
+  const models = new Map<string, string>();
+  for (const { spec, at } of tasks) {
+    const model = spec.options.model;
+    if (model === undefined || models.has(model)) continue;
+    models.set(model, at);
+    if (!existsSync(model)) {
+      const where = overrides.task?.model !== undefined ? `--${flagOf('model')}` : `${at}.model`;
+      problems.push({ path: where, message: `model file not found: ${model}`, value: undefined });
+    }
   }
   return problems;
 }
@@ -60,46 +80,45 @@ function workerLogLevel(level: string): WorkerLogLevel {
   return lower === 'warning' ? 'warn' : (lower as WorkerLogLevel);
 }
 
-function toSpec(task: TaskConfig, kind: TaskSpec['kind'], config: PcountConfig, baseDir: string, o: CliOverrides): TaskSpec {
-  const shared = config.parallel_config ?? {};
-  const pick = <K extends keyof TaskConfig & keyof typeof shared>(key: K) => task[key] ?? shared[key];
-  const model = pick('model');
-  return {
-    id: task.id,
-    kind,
-    source: resolveSource(task.source, baseDir),
-    lines: task.lines.map((l) => ({ name: l.name, points: [...l.points] as LineConfig['points'] })),
-    skipFrames: o.skipFrames ?? pick('skip_frames') ?? DEFAULT_SKIP_FRAMES,
-    confidence: o.confidence ?? pick('confidence') ?? DEFAULT_CONFIDENCE,
-    model: model === undefined ? undefined : path.resolve(baseDir, model),
-    modelFormat: pick('model_format'),
-    inputSize: pick('input_size'),
-    anchor: pick('anchor'),
-    stallTimeout: pick('stall_timeout'),
-  };
-}
-
-/** Validates a parsed config and turns it into a RunConfig; `baseDir` anchors relative sources, models and output. */
+/**
+ * Validates a parsed config and turns it into a RunConfig; `baseDir` anchors relative sources, models and output.
+ * Everything that would stop a task before it counts is found here, before any worker starts: schema and semantic
+ * problems, missing files and models, and a result folder that cannot be written.
+ */
 export function resolveConfig(data: unknown, configPath: string | null, baseDir: string, overrides: CliOverrides = {}): LoadResult {
-  const problems = [...checkOverrides(overrides), ...validateConfig(data)];
-  if (problems.length === 0) problems.push(...missingFiles(data as PcountConfig, baseDir));
+  const problems = validateConfig(data);
   if (problems.length > 0) return { ok: false, file: configPath, problems };
   const config = data as PcountConfig;
   const shared = config.parallel_config ?? {};
-  const tasks = [
-    ...(config.cameras ?? []).map((t) => toSpec(t, 'camera', config, baseDir, overrides)),
-    ...(config.videos ?? []).map((t) => toSpec(t, 'video', config, baseDir, overrides)),
-  ];
+  const located = (['cameras', 'videos'] as const).flatMap((list) =>
+    (config[list] ?? []).map((task, i) => ({ spec: toSpec(task, list, config, baseDir, overrides), at: `$.${list}[${i}]` })),
+  );
+  const resultOutput = path.resolve(overrides.output === undefined ? baseDir : process.cwd(), overrides.output ?? shared.result_output ?? DEFAULT_RESULT_OUTPUT);
+  problems.push(...missingFiles(located, baseDir, overrides));
+  const unwritable = outputDirProblem(resultOutput);
+  if (unwritable) {
+    const at = overrides.output !== undefined ? '--output' : shared.result_output !== undefined ? '$.parallel_config.result_output' : 'result folder';
+    problems.push({ path: at, message: unwritable, value: undefined });
+  }
+  if (problems.length > 0) return { ok: false, file: configPath, problems };
   return {
     ok: true,
     config: {
       configPath,
       workerCount: overrides.workerCount ?? shared.worker_count ?? DEFAULT_WORKER_COUNT,
-      resultOutput: path.resolve(overrides.output === undefined ? baseDir : process.cwd(), overrides.output ?? shared.result_output ?? DEFAULT_RESULT_OUTPUT),
+      resultOutput,
       logLevel: workerLogLevel(shared.log_level ?? DEFAULT_LOG_LEVEL),
-      tasks,
+      tasks: located.map((t) => t.spec),
+      storePath: storePathOf(shared.store, baseDir, resultOutput, overrides.db),
     },
   };
+}
+
+/** `--db` (against the current folder), else parallel_config.store (against the config's folder), else in result_output. */
+export function storePathOf(store: string | undefined, baseDir: string, resultOutput: string, db?: string): string {
+  if (db !== undefined) return path.resolve(db);
+  if (store !== undefined) return path.resolve(baseDir, store);
+  return path.join(resultOutput, DEFAULT_STORE_NAME);
 }
 
 /** Reads, parses and validates a config file. Relative paths inside it are resolved against its folder. */
@@ -113,43 +132,35 @@ export function loadConfig(file: string, overrides: CliOverrides = {}): LoadResu
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : (err as Error).message;
     return { ok: false, file: configPath, problems: [{ path: '$', message: `cannot be read: ${why}`, value: undefined }] };
   }
+  // Editors on Windows may start a UTF-8 file with a byte-order mark, which JSON.parse refuses.
+  text = text.replace(/^\uFEFF/, '');
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
-    return { ok: false, file: configPath, problems: [jsonSyntaxProblem(text, err as Error)] };
+    const at = jsonSyntaxError(text, err as Error);
+    return { ok: false, file: configPath, problems: [{ path: '$', message: `is not valid JSON at line ${at.line}, column ${at.column}: ${at.reason}`, value: undefined }] };
   }
   return resolveConfig(data, configPath, path.dirname(configPath), overrides);
 }
 
-/** Parses `x1,y1,x2,y2[,name]` from the command line; the name defaults to `line<n>`. */
-export function parseLineArg(arg: string, index: number): LineConfig | ConfigProblem {
-  const parts = arg.split(',');
-  const numbers = parts.slice(0, 4).map((p) => (p.trim() === '' ? NaN : Number(p)));
-  if (parts.length < 4 || parts.length > 5 || numbers.some((n) => !Number.isFinite(n))) {
-    return { path: `--line[${index}]`, message: 'must be x1,y1,x2,y2[,name] with numbers in 0..1', value: arg };
-  }
-  return { name: parts[4]?.trim() || `line${index + 1}`, points: numbers as LineConfig['points'] };
-}
-
-/** Builds a config from `--source` and `--line` flags: files become videos, URLs and devices cameras. */
-export function adHocConfig(sources: string[], lineArgs: string[], overrides: CliOverrides = {}): LoadResult {
-  const parsed = lineArgs.map(parseLineArg);
-  const bad = parsed.filter((p): p is ConfigProblem => 'path' in p);
-  if (bad.length > 0) return { ok: false, file: null, problems: bad };
-  const lines = parsed.length > 0 ? (parsed as LineConfig[]) : [DEFAULT_LINE];
-  const used = new Set<string>();
-  const tasks = sources.map((source) => {
-    const stem = idFromSource(source);
-    let id = stem;
-    for (let n = 2; used.has(id); n++) id = `${stem}-${n}`;
-    used.add(id);
-    return { id, source, lines };
-  });
+/** A config for `--source` tasks with the same lines: files become videos, live sources cameras, ids unique. */
+export function adHocConfig(sources: string[], lines: NamedLine[], overrides: CliOverrides = {}): LoadResult {
+  const ids = uniqueTaskIds(sources);
+  const tasks = sources.map((source, i) => ({ id: ids[i], source, lines: lines.length > 0 ? lines : [DEFAULT_LINE] }));
   const data: PcountConfig = {
     parallel_config: { worker_count: Math.max(1, Math.min(tasks.length, DEFAULT_WORKER_COUNT)) },
     cameras: tasks.filter((t) => isLiveSource(t.source)),
     videos: tasks.filter((t) => !isLiveSource(t.source)),
   };
-  return resolveConfig(data, null, process.cwd(), overrides);
+  const result = resolveConfig(data, null, process.cwd(), overrides);
+  if (result.ok) return result;
+  // The problems of a task are those of its --source: say so instead of pointing into a config nobody wrote.
+  const at = new Map<string, string>();
+  for (const list of ['cameras', 'videos'] as const) data[list]!.forEach((t, i) => at.set(`$.${list}[${i}]`, `--source ${t.source}`));
+  const problems = result.problems.map((p) => {
+    const m = /^\$\.(cameras|videos)\[\d+\]/.exec(p.path);
+    return m && at.has(m[0]) ? { ...p, path: at.get(m[0])! } : p;
+  });
+  return { ...result, problems };
 }

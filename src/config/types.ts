@@ -18,16 +18,26 @@ export interface TaskOverrides {
   stall_timeout?: number;
 }
 
-export interface TaskConfig extends TaskOverrides {
+/** How the parent keeps a task's occupancy (not the worker's business: the store applies them). */
+export interface OccupancyRules {
+  /** "HH:MM" local time at which occupancy goes back to zero every day. */
+  occupancy_reset?: string;
+  /** Occupancy never goes below this. */
+  occupancy_floor?: number;
+}
+
+export interface TaskConfig extends TaskOverrides, OccupancyRules {
   id: string;
   source: string;
   lines: LineConfig[];
 }
 
-export interface ParallelConfig extends TaskOverrides {
+export interface ParallelConfig extends TaskOverrides, OccupancyRules {
   worker_count?: number;
   result_output?: string;
   log_level?: LogLevelName;
+  /** The SQLite store (default `<result_output>/pcount.db`), relative to the config file. */
+  store?: string;
 }
 
 export interface PcountConfig {
@@ -54,13 +64,13 @@ export interface TaskSpec {
   /** Absolute path for files; URLs and devices unchanged. */
   source: string;
   lines: LineConfig[];
-  skipFrames: number;
-  confidence: number;
-  model?: string;
-  modelFormat?: string;
-  inputSize?: string;
-  anchor?: string;
-  stallTimeout?: number;
+  /**
+   * The task options (see TASK_OPTIONS) from the command line, else the task, else `parallel_config`; `skip_frames`
+   * and `confidence` always set, `model` an absolute path. Unset ones take the worker's defaults.
+   */
+  options: TaskOverrides & { skip_frames: number; confidence: number };
+  occupancyReset?: string;
+  occupancyFloor?: number;
 }
 
 export type WorkerLogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -73,4 +83,6 @@ export interface RunConfig {
   resultOutput: string;
   logLevel: WorkerLogLevel;
   tasks: TaskSpec[];
+  /** Absolute path of the SQLite store. */
+  storePath: string;
 }

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
+import { unusableSource } from '../sources/kind.js';
+import { escapeControls } from '../common/terminal-text.js';
+import { ruleFor } from '../protocol/names.js';
 import type { ConfigProblem, PcountConfig } from './types.js';
+import { inputSize } from './values.js';
 
 /** The schema ships in `config/` at the package root; this file runs from `dist/src/config/`. */
 const SCHEMA_URL = new URL('../../../config/pcount.schema.json', import.meta.url);
@@ -61,14 +65,31 @@ function describe(error: ErrorObject, data: unknown): ConfigProblem {
         message: `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
         value: valueAt(data, error.instancePath),
       };
+    case 'pattern': {
+      const rule = ruleFor(String(p.pattern));
+      const message = rule ? `may hold only ${rule}` : (error.message ?? error.keyword);
+      return { path: pointerToPath(error.instancePath), message, value: valueAt(data, error.instancePath) };
+    }
     default:
       return { path: pointerToPath(error.instancePath), message: error.message ?? error.keyword, value: valueAt(data, error.instancePath) };
   }
 }
 
-/** Checks the schema cannot express: at least one task, ids unique across cameras and videos, usable lines. */
+/** An `input_size` that has the schema's WxH form but not a size the models take (the command line's own check). */
+function inputSizeProblem(value: unknown, at: string): ConfigProblem[] {
+  if (typeof value !== 'string' || !/^[0-9]+x[0-9]+$/.test(value)) return [];
+  try {
+    inputSize(value);
+    return [];
+  } catch (err) {
+    return [{ path: at, message: (err as Error).message.replace(/^expected/, 'must be'), value }];
+  }
+}
+
+/** Checks the schema cannot express: at least one task, ids unique across cameras and videos, usable sources, lines and sizes. */
 function semanticProblems(config: PcountConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
+  problems.push(...inputSizeProblem(config.parallel_config?.input_size, '$.parallel_config.input_size'));
   const cameras = Array.isArray(config.cameras) ? config.cameras : [];
   const videos = Array.isArray(config.videos) ? config.videos : [];
   if (cameras.length + videos.length === 0) {
@@ -82,8 +103,11 @@ function semanticProblems(config: PcountConfig): ConfigProblem[] {
   for (const [list, tasks] of lists) {
     tasks.forEach((task, i) => {
       if (task === null || typeof task !== 'object') return;
-      const { id, lines } = task as { id?: unknown; lines?: unknown };
+      const { id, lines, source, input_size } = task as { id?: unknown; lines?: unknown; source?: unknown; input_size?: unknown };
       const idPath = `$.${list}[${i}].id`;
+      problems.push(...inputSizeProblem(input_size, `$.${list}[${i}].input_size`));
+      const unusable = typeof source === 'string' && source !== '' ? unusableSource(source) : null;
+      if (unusable) problems.push({ path: `$.${list}[${i}].source`, message: unusable, value: source });
       if (typeof id === 'string') {
         const earlier = firstSeen.get(id);
         if (earlier) problems.push({ path: idPath, message: `duplicates the id at ${earlier}`, value: id });
@@ -118,9 +142,9 @@ export function validateConfig(data: unknown): ConfigProblem[] {
   return problems;
 }
 
-/** One line per problem: `$.videos[0].lines[0].points[2]: must be <= 1 (found 1.5)`. */
+/** One line per problem: `$.videos[0].lines[0].points[2]: must be <= 1 (found 1.5)`; control characters escaped. */
 export function formatProblem(problem: ConfigProblem): string {
   if (problem.missing) return `${problem.path}: ${problem.message} (missing)`;
-  if (problem.value === undefined) return `${problem.path}: ${problem.message}`;
-  return `${problem.path}: ${problem.message} (found ${JSON.stringify(problem.value)})`;
+  if (problem.value === undefined) return escapeControls(`${problem.path}: ${problem.message}`);
+  return escapeControls(`${problem.path}: ${problem.message} (found ${JSON.stringify(problem.value)})`);
 }

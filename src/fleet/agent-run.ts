@@ -2,9 +2,10 @@ import type { TaskSpec, WorkerLogLevel } from '../config/types.js';
 import type { WorkerEvent } from '../protocol/events.js';
 import { ChildRunner, type ChildExit } from '../orchestrator/child-runner.js';
 import { DEFAULT_STALL_TIMEOUT_MS, DEFAULT_STARTUP_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS } from '../orchestrator/pool-options.js';
-import { spawnWorkerProcess, workerArgs, type WorkerCommand } from '../orchestrator/spawn-worker.js';
+import { spawnWorkerProcess, workerArgs, workerEnv, type WorkerCommand } from '../orchestrator/spawn-worker.js';
 import { systemTimers } from '../orchestrator/timers.js';
 import type { TaskKind } from '../orchestrator/types.js';
+import { textCleaner } from '../worker/text.js';
 import type { RunIntent, Settlement } from './run-settle.js';
 
 export interface RunLaunch {
@@ -46,13 +47,16 @@ export class AgentRun {
     this.leaseUntil = this.startedAt + leaseMs;
   }
 
-  /** Starts the worker child for a checked spec. */
-  launch(spec: TaskSpec, how: RunLaunch): void {
-    const stall = spec.stallTimeout === undefined ? DEFAULT_STALL_TIMEOUT_MS : Math.max(DEFAULT_STALL_TIMEOUT_MS, spec.stallTimeout * 3000);
+  /** Starts the worker child for a checked spec; `startFrame`: a re-queued file resumes from the controller's checkpoint. */
+  launch(spec: TaskSpec, how: RunLaunch, startFrame: number | null): void {
+    const own = spec.options.stall_timeout;
+    const stall = own === undefined ? DEFAULT_STALL_TIMEOUT_MS : Math.max(DEFAULT_STALL_TIMEOUT_MS, own * 3000);
     const runner: ChildRunner = new ChildRunner({
       command: how.command,
-      args: workerArgs(spec, { threads: how.threads, logLevel: how.logLevel }),
+      args: workerArgs(spec, { threads: how.threads, logLevel: how.logLevel, startFrame }),
+      env: workerEnv(spec),
       spawn: spawnWorkerProcess,
+      clean: textCleaner(spec.source),
       timers: systemTimers,
       stallTimeoutMs: stall,
       startupTimeoutMs: Math.max(DEFAULT_STARTUP_TIMEOUT_MS, stall),

@@ -240,7 +240,7 @@ export class Agent {
       return;
     }
     this.say(`${task}: started (run ${run}, ${checked.spec.source})`);
-    ar.launch(checked.spec, this.launch);
+    ar.launch(checked.spec, this.launch, null);
   }
 
   private onRunEvent(run: AgentRun, ev: WorkerEvent): void {

@@ -1,7 +1,8 @@
-import type { TaskKind } from '../orchestrator/types.js';
-import { backoffDelay, DEFAULT_BACKOFF } from '../orchestrator/backoff.js';
+import { backoffDelay } from '../common/backoff.js';
 import type { ChildExit } from '../orchestrator/child-runner.js';
-import { failureCode, failureReason } from '../orchestrator/exit-policy.js';
+import { exitOutcome } from '../orchestrator/exit-policy.js';
+import { DEFAULT_BACKOFF, DEFAULT_OFFLINE_BACKOFF } from '../orchestrator/pool-options.js';
+import type { TaskKind } from '../orchestrator/types.js';
 import type { RunOutcome } from './entries.js';
 
 /** Why an agent ended a run before the worker ended it: a user command, the agent's shutdown, or a lost lease. */
@@ -53,16 +54,19 @@ export function settleRun(
       return { outcome: { kind: 'lost', reason }, disposition: null, note: reason, delayMs: 0, attempt: previousAttempts };
     }
   }
-  const reason = failureReason(exit, kind);
-  if (reason === null) return { outcome: { kind: 'completed' }, disposition: 'completed', note: '', delayMs: 0, attempt: 0 };
-  const code = failureCode(exit);
-  const on = `${reason} (on agent ${agent})`;
-  if (kind !== 'camera') {
-    return { outcome: { kind: 'failed', code, reason: on, retryInMs: null }, disposition: 'failed', note: on, delayMs: 0, attempt: previousAttempts + 1 };
+  const outcome = exitOutcome(exit);
+  if (outcome.kind === 'done' && kind === 'video') {
+    return { outcome: { kind: 'completed' }, disposition: 'completed', note: '', delayMs: 0, attempt: 0 };
   }
-  // Cameras are retried for ever, by whichever agent has a slot when the backoff is over.
+  // A live source has no end: a camera worker that finishes on its own has lost its stream (as in the task machine).
+  const failure = outcome.kind === 'failed' ? outcome : { error: 'crash' as const, code: 'WORKER_EXIT', reason: 'worker ended although the camera is live' };
+  const on = `${failure.reason} (on agent ${agent})`;
+  if (kind !== 'camera' || failure.error === 'setup') {
+    return { outcome: { kind: 'failed', code: failure.code, reason: on, retryInMs: null }, disposition: 'failed', note: on, delayMs: 0, attempt: previousAttempts + 1 };
+  }
+  // Cameras are retried for ever (the controller may be away), by whichever agent has a slot when the backoff is over.
   const attempt = ranMs >= HEALTHY_RUN_MS ? 1 : previousAttempts + 1;
-  const delayMs = backoffDelay(attempt, DEFAULT_BACKOFF, random);
-  const note = `${on}; retry ${attempt} in ${(delayMs / 1000).toFixed(1)} s`;
-  return { outcome: { kind: 'failed', code, reason: on, retryInMs: delayMs }, disposition: 'retry', note, delayMs, attempt };
+  const delayMs = backoffDelay(attempt, failure.error === 'source' ? DEFAULT_OFFLINE_BACKOFF : DEFAULT_BACKOFF, random);
+  const note = `${failure.error === 'source' ? 'offline: ' : ''}${on}; retry ${attempt} in ${(delayMs / 1000).toFixed(1)} s`;
+  return { outcome: { kind: 'failed', code: failure.code, reason: on, retryInMs: delayMs }, disposition: 'retry', note, delayMs, attempt };
 }

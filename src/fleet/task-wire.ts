@@ -1,8 +1,9 @@
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { resolveConfig } from '../config/load.js';
-import { isLiveSource } from '../config/sources.js';
 import type { TaskConfig, TaskSpec } from '../config/types.js';
 import { formatProblem } from '../config/validate.js';
+import { describeSource, unusableSource } from '../sources/kind.js';
 
 /**
  * A task travels through Redis in the config file's own form (one entry of `cameras` or `videos`, paths absolute),
@@ -14,28 +15,17 @@ export interface TaskWire {
   task: TaskConfig;
 }
 
-/** Where each field of a TaskSpec lives in the config form; a field added to TaskSpec must be added here. */
-const CONFIG_KEY = {
-  id: 'id',
-  kind: null,
-  source: 'source',
-  lines: 'lines',
-  skipFrames: 'skip_frames',
-  confidence: 'confidence',
-  model: 'model',
-  modelFormat: 'model_format',
-  inputSize: 'input_size',
-  anchor: 'anchor',
-  stallTimeout: 'stall_timeout',
-} as const satisfies Record<keyof TaskSpec, keyof TaskConfig | null>;
-
+/** The config form of a spec: the task options are config keys already; a field added to TaskSpec must be added here. */
 export function specToWire(spec: TaskSpec): string {
-  const task: Record<string, unknown> = {};
-  for (const [specKey, configKey] of Object.entries(CONFIG_KEY)) {
-    const value = spec[specKey as keyof TaskSpec];
-    if (configKey !== null && value !== undefined) task[configKey] = value;
-  }
-  const wire: TaskWire = { kind: spec.kind, task: task as unknown as TaskConfig };
+  const task: TaskConfig = {
+    id: spec.id,
+    source: spec.source,
+    lines: spec.lines.map((l) => ({ name: l.name, points: [...l.points] })),
+    ...spec.options,
+    ...(spec.occupancyReset !== undefined ? { occupancy_reset: spec.occupancyReset } : {}),
+    ...(spec.occupancyFloor !== undefined ? { occupancy_floor: spec.occupancyFloor } : {}),
+  };
+  const wire: TaskWire = { kind: spec.kind, task };
   return JSON.stringify(wire);
 }
 
@@ -53,12 +43,16 @@ export function wireToSpec(text: string): WireResult {
     return { ok: false, problem: 'the task spec is not {kind: camera|video, task: {…}}' };
   }
   const source = (wire.task as { source?: unknown }).source;
-  if (typeof source === 'string' && source.startsWith('-')) return { ok: false, problem: `source '${source}' starts with '-'` };
-  if (typeof source === 'string' && !isLiveSource(source) && !path.isAbsolute(source)) {
-    return { ok: false, problem: `file source '${source}' is not an absolute path` };
+  if (typeof source === 'string') {
+    if (source.startsWith('-')) return { ok: false, problem: `source '${source}' starts with '-'` };
+    const unusable = unusableSource(source);
+    if (unusable) return { ok: false, problem: unusable };
+    const local = describeSource(source).local;
+    if (local !== null && !path.isAbsolute(local)) return { ok: false, problem: `file source '${source}' is not an absolute path` };
   }
   const list = wire.kind === 'camera' ? 'cameras' : 'videos';
-  const resolved = resolveConfig({ [list]: [wire.task] }, null, '/');
+  // The agent writes no results: any writable folder passes the result-folder check.
+  const resolved = resolveConfig({ [list]: [wire.task] }, null, '/', { output: tmpdir() });
   if (!resolved.ok) return { ok: false, problem: resolved.problems.map(formatProblem).join('; ') };
   return { ok: true, spec: resolved.config.tasks[0] };
 }

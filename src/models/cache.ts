@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../common/atomic-write.js';
 import { builtinModel, humanModelsDir, type BuiltinModelSpec } from './catalog.js';
 import { CONVERTER_VERSION, OPSET } from './convert.js';
 import { ModelError, REBUILD_HINT } from './errors.js';
@@ -86,17 +87,6 @@ async function sourceHashes(spec: BuiltinModelSpec, sourceDir: string): Promise<
   return out;
 }
 
-/** Writes through a temporary file and a rename, so a reader never sees half a model. */
-async function writeAtomic(file: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, file);
-  } finally {
-    await rm(tmp, { force: true });
-  }
-}
-
 export async function buildModel(name: string, dir = modelCacheDir(), sourceDir = humanModelsDir()): Promise<ModelStatus> {
   const spec = builtinModel(name);
   const where = locations(spec, dir);
@@ -115,8 +105,8 @@ export async function buildModel(name: string, dir = modelCacheDir(), sourceDir 
   };
   try {
     await mkdir(dir, { recursive: true });
-    await writeAtomic(where.path, bytes);
-    await writeAtomic(where.manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    await writeFileAtomic(where.path, bytes);
+    await writeFileAtomic(where.manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   } catch (err) {
     throw new ModelError('MODEL_MISSING', `cannot write model ${where.path}: ${(err as Error).message}`);
   }

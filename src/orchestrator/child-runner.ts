@@ -1,8 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
+import { mapStrings } from '../common/terminal-text.js';
+import { hasExited, killOnExit, signalChild, terminate } from '../common/terminate.js';
 import type { ErrorEvent, WorkerEvent } from '../protocol/events.js';
 import { LineSplitter, onNdjsonLines } from '../protocol/ndjson.js';
 import { validateEvent } from '../protocol/validate.js';
-import { signalGroup, type SpawnFn, type WorkerCommand } from './spawn-worker.js';
+import type { SpawnFn, WorkerCommand } from './spawn-worker.js';
 import type { Timers } from './timers.js';
 
 /** How a child ended, with what the pool needs to decide between done, restart and error. */
@@ -14,6 +16,8 @@ export interface ChildExit {
   /** We killed it because it ignored a stop for the stop time-out. */
   killedAfterStop: boolean;
   sawDone: boolean;
+  /** Its `done` said the source ran out (a file read to its end). */
+  reachedEnd: boolean;
   lastError: ErrorEvent | null;
   /** The last lines the child wrote on stderr (or non-JSON lines on stdout), for error messages. */
   tail: string[];
@@ -23,7 +27,14 @@ export interface ChildExit {
 export interface ChildRunnerOptions {
   command: WorkerCommand;
   args: string[];
+  /** Extra environment for the child (the source when it holds a password: see spawn-worker.ts). */
+  env?: Record<string, string>;
   spawn: SpawnFn;
+  /**
+   * Makes a child's text safe to keep and show (secrets hidden, control characters escaped). Every stderr line and
+   * every string in every event goes through it before anything else sees them.
+   */
+  clean(text: string): string;
   timers: Timers;
   stallTimeoutMs: number;
   /** The stall time-out until the child's `hello`: opening the source and loading (or first building) the model. */
@@ -38,12 +49,15 @@ export interface ChildRunnerOptions {
 const TAIL_LINES = 8;
 /** After `exit`, how long to wait for the pipes to flush before giving up on them (a grandchild may hold them). */
 const PIPE_GRACE_MS = 1000;
+/** The longest stdout line (an event) or stderr line kept; the rest of a longer line is dropped and reported. */
+export const MAX_EVENT_LINE_BYTES = 256 * 1024;
+export const MAX_STDERR_LINE_BYTES = 16 * 1024;
 
 /** One worker child: its NDJSON, its stall watchdog, and the stop-then-SIGKILL sequence. */
 export class ChildRunner {
   readonly child: ChildProcess;
   private stallTimer: unknown = null;
-  private killTimer: unknown = null;
+  private cancelKill: (() => void) | null = null;
   private graceTimer: unknown = null;
   private stopping = false;
   private started = false;
@@ -55,14 +69,16 @@ export class ChildRunner {
     stall: null,
     killedAfterStop: false,
     sawDone: false,
+    reachedEnd: false,
     lastError: null,
     tail: [],
     spawnError: null,
   };
 
   constructor(private readonly opts: ChildRunnerOptions) {
-    this.child = opts.spawn(opts.command.file, [...opts.command.args, ...opts.args]);
+    this.child = opts.spawn(opts.command.file, [...opts.command.args, ...opts.args], opts.env ?? {});
     const { child } = this;
+    killOnExit(child, true);
     child.on('error', (err) => {
       this.state.spawnError = err;
       // A child that never started emits no 'exit'; one that did will still close its pipes.
@@ -71,7 +87,7 @@ export class ChildRunner {
     child.on('exit', (code, signal) => {
       this.exitInfo = { code, signal };
       this.clearTimer('stallTimer');
-      this.clearTimer('killTimer');
+      this.cancelKill?.();
       this.graceTimer = opts.timers.setTimeout(() => {
         child.stdout?.destroy();
         child.stderr?.destroy();
@@ -90,14 +106,17 @@ export class ChildRunner {
         if (!item.ok) return this.noise(item.line || item.error);
         // A malformed event must not reach the results (or crash the parent): it is reported like stray output.
         if (!checked?.ok) return this.noise(`invalid event (${checked?.errors.join('; ')}): ${item.line.slice(0, 200)}`);
-        const ev = checked.event;
-        if (ev.type === 'done') this.state.sawDone = true;
+        const ev = mapStrings(checked.event, opts.clean);
+        if (ev.type === 'done') {
+          this.state.sawDone = true;
+          this.state.reachedEnd = ev.reason === 'end';
+        }
         if (ev.type === 'error') this.state.lastError = ev;
         opts.onEvent(ev);
-      });
+      }, MAX_EVENT_LINE_BYTES);
     }
     if (child.stderr) {
-      const splitter = new LineSplitter(64 * 1024);
+      const splitter = new LineSplitter(MAX_STDERR_LINE_BYTES);
       child.stderr.on('data', (chunk: Buffer) => splitter.push(chunk).forEach((l) => l.trim() && this.noise(l)));
       child.stderr.on('end', () => splitter.end().forEach((l) => l.trim() && this.noise(l)));
     }
@@ -118,24 +137,29 @@ export class ChildRunner {
     this.stopping = true;
     this.clearTimer('stallTimer');
     if (this.exitInfo) return;
-    try {
-      this.child.stdin?.write('{"cmd":"stop"}\n');
-    } catch {
-      // The pipe is gone, so the child is on its way out; the kill timer covers the rest.
-    }
-    this.killTimer = this.opts.timers.setTimeout(() => {
-      this.state.killedAfterStop = true;
-      signalGroup(this.child, 'SIGKILL');
-    }, this.opts.stopTimeoutMs);
+    this.cancelKill = terminate(this.child, {
+      ask: () => {
+        try {
+          this.child.stdin?.write('{"cmd":"stop"}\n');
+        } catch {
+          // The pipe is gone, so the child is on its way out; the SIGKILL covers the rest.
+        }
+      },
+      forceAfterMs: this.opts.stopTimeoutMs,
+      group: true,
+      timers: this.opts.timers,
+      onForce: () => (this.state.killedAfterStop = true),
+    });
   }
 
   /** Kills at once (used for a stalled child). */
   kill(): void {
-    if (this.exitInfo || this.finished) return;
-    signalGroup(this.child, 'SIGKILL');
+    if (this.exitInfo || this.finished || hasExited(this.child)) return;
+    signalChild(this.child, 'SIGKILL', true);
   }
 
-  private noise(line: string): void {
+  private noise(raw: string): void {
+    const line = this.opts.clean(raw);
     this.state.tail.push(line);
     if (this.state.tail.length > TAIL_LINES) this.state.tail.shift();
     this.opts.onNoise(line);
@@ -151,7 +175,7 @@ export class ChildRunner {
     }, ms);
   }
 
-  private clearTimer(name: 'stallTimer' | 'killTimer' | 'graceTimer'): void {
+  private clearTimer(name: 'stallTimer' | 'graceTimer'): void {
     if (this[name] !== null) this.opts.timers.clearTimeout(this[name]);
     this[name] = null;
   }
@@ -160,7 +184,7 @@ export class ChildRunner {
     if (this.finished) return;
     this.finished = true;
     this.clearTimer('stallTimer');
-    this.clearTimer('killTimer');
+    this.cancelKill?.();
     this.clearTimer('graceTimer');
     this.state.code = this.exitInfo?.code ?? null;
     this.state.signal = this.exitInfo?.signal ?? null;

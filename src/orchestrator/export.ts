@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { CrossingEvent, LineCount } from '../protocol/events.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../common/atomic-write.js';
 import type { Sample } from './results.js';
 import type { TaskKind, TaskStateKind } from './types.js';
 
@@ -86,13 +86,13 @@ function crossingsNdjson(tasks: TaskExport[]): string {
   return all.map((c) => `${JSON.stringify(c)}\n`).join('');
 }
 
-/** Writes results.json, one `<task>.csv` per task and crossings.ndjson into `dir`, each atomically. Returns the paths. */
-export async function writeExport(dir: string, tasks: TaskExport[], exportTime: number): Promise<string[]> {
+/** Writes results.json, one `<task>.csv` per task and crossings.ndjson into `dir`, each atomically (with `mode` if given). Returns the paths. */
+export async function writeExport(dir: string, tasks: TaskExport[], exportTime: number, mode?: number): Promise<string[]> {
   const files: [string, string][] = [
     [path.join(dir, RESULTS_FILE), `${JSON.stringify(resultsJson(tasks, exportTime), null, 2)}\n`],
     ...tasks.map((t): [string, string] => [path.join(dir, `${t.id}.csv`), seriesCsv(t.series)]),
     [path.join(dir, CROSSINGS_FILE), crossingsNdjson(tasks)],
   ];
-  for (const [file, content] of files) await writeFileAtomic(file, content);
+  for (const [file, content] of files) await writeFileAtomic(file, content, { mode });
   return files.map(([file]) => file);
 }

@@ -12,10 +12,13 @@ export class Exporter {
   private running: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly outputDir: string | null,
+    /** The current run's folder, where automatic exports go. */
+    private readonly runFolder: () => string | null,
     private readonly collect: () => TaskExport[],
     private readonly now: () => number,
     private readonly onDone: () => void,
+    /** File mode of the exported files (0o600 when a source has a password), else the default. */
+    private readonly mode?: number,
   ) {}
 
   /** Something that an export contains has changed. */
@@ -28,9 +31,9 @@ export class Exporter {
     const at = this.now();
     const version = this.version;
     try {
-      const files = await writeExport(target, this.collect(), at);
+      const files = await writeExport(target, this.collect(), at, this.mode);
       this.last = { dir: target, files, at, error: null };
-      if (target === this.outputDir) this.exportedVersion = version;
+      if (target === this.runFolder()) this.exportedVersion = version;
       return files;
     } catch (err) {
       this.last = { dir: target, files: [], at, error: (err as Error).message };
@@ -40,14 +43,16 @@ export class Exporter {
     }
   }
 
-  /** Exports into the output folder in the background; a failure shows in `last`. */
-  startAutomatic(): void {
-    this.running = this.exportTo(this.outputDir).catch(() => {});
+  /** Exports into the run folder in the background, then calls `then` (also when it failed: see `last`). */
+  startAutomatic(then: () => void = () => {}): void {
+    this.running = this.exportTo(this.runFolder())
+      .catch(() => {})
+      .finally(then);
   }
 
   /** Waits for a background export, then exports again only if something changed since. */
   async finalExport(): Promise<void> {
     await this.running;
-    if (this.exportedVersion !== this.version) await this.exportTo(this.outputDir).catch(() => {});
+    if (this.exportedVersion !== this.version) await this.exportTo(this.runFolder()).catch(() => {});
   }
 }

@@ -1,11 +1,13 @@
-import type { WorkerEvent } from '../protocol/events.js';
+import { PROTOCOL_VERSION, type WorkerEvent } from '../protocol/events.js';
 import { buildSnapshot } from './snapshot.js';
 import { Supervisor } from './supervisor.js';
-import { isFinal } from './task-machine.js';
-import type { TaskRecord } from './task-record.js';
+import { isFinal, type StopIntent } from './task-machine.js';
 import type { PoolControl, PoolSnapshot } from './types.js';
 
 export type { PoolOptions } from './pool-options.js';
+
+/** How often the run's heartbeat is written and the store synced to disk (a power cut loses at most this much). */
+const STORE_TICK_MS = 1000;
 
 /**
  * Runs the tasks in at most `workerCount` children and queues the rest. Key semantics (the dashboard's keys):
@@ -13,27 +15,44 @@ export type { PoolOptions } from './pool-options.js';
  * - stop (`x`): the child is asked to finish; its final counts are kept and the task is completed ("stopped by user").
  * - cancel (`c`): a pending task leaves the queue; a running one is stopped and marked cancelled, counts kept for the record.
  * - restart (`r`): the task runs again from zero now (its child is stopped first), also out of error.
+ * A camera waiting to be retried holds no worker slot; stop, cancel and restart apply to it at once.
  */
 export class Pool extends Supervisor implements PoolControl {
   private shutdownPromise: Promise<void> | null = null;
+  private storeTimer: unknown = null;
 
   /** Starts the queued tasks and the resource sampling. */
   begin(): void {
     if (this.sampleTimer !== null || this.shuttingDown) return;
+    for (const rec of this.records) {
+      if (!rec.count.note) continue;
+      this.emit({ v: PROTOCOL_VERSION, type: 'log', task: rec.id, ts: this.timers.now(), level: 'info', message: rec.count.note });
+      this.note(rec, 'info', rec.count.note);
+    }
     this.queue.push(...this.records.filter((r) => r.state.kind === 'pending' && !this.queue.includes(r.id)).map((r) => r.id));
     this.sampleTimer = this.timers.setInterval(() => this.sampleResources(), this.opts.sampleIntervalMs ?? 1000);
+    if (this.recorder.store) this.storeTimer = this.timers.setInterval(() => this.recorder.tick(this.runs?.current ?? null), STORE_TICK_MS);
     this.schedule();
     this.checkFinished();
     this.notify();
   }
 
   snapshot(): PoolSnapshot {
-    return buildSnapshot(
+    const s = buildSnapshot(
       this.records.map((r) => r.view()),
       this.slots.views(),
       this.queue.length,
       this.exporter.last,
     );
+    const store = this.recorder.store;
+    s.store = store ? { path: store.file, error: this.storeFailure?.message ?? null } : null;
+    s.run = this.runs && this.sampleTimer !== null ? { id: this.runs.current.id, folder: this.runs.current.folder } : null;
+    return s;
+  }
+
+  /** The tasks and what each takes over from the store (said when the run starts). */
+  resumed(): { task: string; note: string }[] {
+    return this.records.filter((r) => r.count.note).map((r) => ({ task: r.id, note: r.count.note! }));
   }
 
   subscribe(listener: () => void): () => void {
@@ -51,47 +70,23 @@ export class Pool extends Supervisor implements PoolControl {
   }
 
   start(taskId: string): void {
-    const rec = this.byId.get(taskId);
-    if (!rec || this.shuttingDown) return;
-    if (rec.state.kind === 'processing') return this.note(rec, 'warn', 'already running');
-    if (isFinal(rec.state)) {
-      if (!this.transition(rec, { type: 'reset' })) return;
-      rec.resetForRerun();
-    }
-    this.enqueueFirst(rec);
+    this.command(taskId, 'start');
   }
 
   stop(taskId: string): void {
-    const rec = this.byId.get(taskId);
-    if (!rec || this.shuttingDown) return;
-    if (rec.state.kind !== 'processing') return this.note(rec, 'warn', `cannot stop a ${rec.state.kind} task: it is not running`);
-    this.endRun(rec, 'stop');
+    this.command(taskId, 'stop');
   }
 
   cancel(taskId: string): void {
-    const rec = this.byId.get(taskId);
-    if (!rec || this.shuttingDown) return;
-    if (rec.state.kind === 'pending') {
-      this.removeFromQueue(rec);
-      this.transition(rec, { type: 'cancel', reason: 'cancelled before it started' });
-      return this.changed();
-    }
-    if (rec.state.kind !== 'processing') {
-      this.transition(rec, { type: 'cancel', reason: 'cancelled by user' });
-      return;
-    }
-    this.endRun(rec, 'cancel');
+    this.command(taskId, 'cancel');
   }
 
   restart(taskId: string): void {
-    const rec = this.byId.get(taskId);
-    if (!rec || this.shuttingDown) return;
-    if (rec.state.kind !== 'processing') return this.start(taskId);
-    this.endRun(rec, 'restart');
+    this.command(taskId, 'restart');
   }
 
   async exportResults(dir?: string): Promise<string[]> {
-    return this.exporter.exportTo(dir ?? this.opts.exportDir ?? this.opts.outputDir);
+    return this.exporter.exportTo(dir ?? this.opts.exportDir ?? this.runs?.current.folder ?? null);
   }
 
   shutdown(): Promise<void> {
@@ -99,64 +94,25 @@ export class Pool extends Supervisor implements PoolControl {
     return this.shutdownPromise;
   }
 
-  /** Last resort from a process 'exit' handler: SIGKILL every child group synchronously. */
-  killAll(): void {
-    for (const r of this.records) r.runner?.kill();
+  private command(taskId: string, type: 'start' | Exclude<StopIntent, 'shutdown'>): void {
+    const rec = this.byId.get(taskId);
+    if (!rec || this.shuttingDown) return;
+    if (this.dispatch(rec, { type })) this.schedule();
   }
 
   private async runShutdown(): Promise<void> {
     this.shuttingDown = true;
+    for (const rec of this.records) if (!isFinal(rec.state)) this.dispatch(rec, { type: 'shutdown' });
     this.queue.length = 0;
-    for (const rec of this.records) {
-      if (rec.state.kind === 'pending') this.transition(rec, { type: 'cancel', reason: 'not started: the run was stopped' });
-    }
-    for (const rec of this.records) {
-      if (rec.runner) {
-        rec.exitIntent = 'shutdown';
-        rec.runner.requestStop();
-      } else if (rec.backoffTimer !== null) {
-        this.clearBackoff(rec);
-        this.finishRun(rec, 'shutdown', null);
-      }
-    }
     if (this.records.some((r) => r.runner)) await new Promise<void>((resolve) => (this.childrenGone = resolve));
     this.slots.shutdownAll();
     if (this.sampleTimer !== null) this.timers.clearInterval(this.sampleTimer);
+    if (this.storeTimer !== null) this.timers.clearInterval(this.storeTimer);
     const ran = this.records.some((r) => r.results.startedAt !== null);
-    if (this.autoExports() && ran) await this.exporter.finalExport();
+    if (this.autoExports() && ran && !this.runs?.isSealed) await this.exporter.finalExport();
+    if (this.runs && this.sampleTimer !== null && !this.runs.isSealed) this.recorder.endRun(this.runs.current, 'stopped');
+    this.recorder.tick(null);
     await this.log.close();
     this.notify();
-  }
-
-  private enqueueFirst(rec: TaskRecord): void {
-    this.removeFromQueue(rec);
-    this.queue.unshift(rec.id);
-    this.schedule();
-    this.changed();
-  }
-
-  private removeFromQueue(rec: TaskRecord): void {
-    const i = this.queue.indexOf(rec.id);
-    if (i >= 0) this.queue.splice(i, 1);
-  }
-
-  /** Stop, cancel or restart a processing task: through its child when it has one, at once while it waits out a backoff. */
-  private endRun(rec: TaskRecord, intent: 'stop' | 'cancel' | 'restart'): void {
-    if (rec.runner) {
-      rec.exitIntent = intent;
-      this.note(rec, 'info', `${intent === 'stop' ? 'stopping' : intent === 'cancel' ? 'cancelling' : 'restarting'}…`);
-      rec.runner.requestStop();
-      return this.changed();
-    }
-    this.clearBackoff(rec);
-    if (intent === 'restart') {
-      this.slots.recover(rec.slot!);
-      rec.resetForRerun();
-      this.launch(rec);
-    } else {
-      this.finishRun(rec, intent, null);
-      this.schedule();
-    }
-    this.changed();
   }
 }

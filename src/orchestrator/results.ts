@@ -1,4 +1,5 @@
 import type { CrossingEvent, LineCount, LogLevel, WorkerEvent } from '../protocol/events.js';
+import type { Tally } from '../store/tally.js';
 import { Bounded } from './bounded.js';
 import type { TaskStateKind } from './types.js';
 
@@ -20,6 +21,9 @@ export interface ResultLimits {
 
 /** At one sample a second, a day of a camera; a day of crossings of a busy door; a screenful of logs several times over. */
 export const DEFAULT_LIMITS: ResultLimits = { logLines: 500, samples: 86_400, crossings: 100_000 };
+
+/** Progress reports come about a second apart; closer ones do not add a point to the series. */
+const MIN_SAMPLE_INTERVAL_MS = 500;
 
 export interface LogEntry {
   level: LogLevel;
@@ -58,8 +62,9 @@ function clock(ts: number): string {
 
 /**
  * What the pool knows of one task's output: live counters, a time series, the crossings and the last log lines.
- * Counts stay continuous across restarts of a camera's worker: each new child counts from zero, so the totals of
- * the previous children are carried as a base.
+ * The counts are the tally of the task's count (kept by the Recorder, in step with the store); frame counters stay
+ * continuous across restarts of a camera's worker: each new child counts from zero, so those of the previous children
+ * are carried as a base.
  */
 export class TaskResults {
   frames = 0;
@@ -71,60 +76,53 @@ export class TaskResults {
   sourceFps: number | null = null;
   startedAt: number | null = null;
   endedAt: number | null = null;
-  in = 0;
-  out = 0;
-  occupancy = 0;
-  lines: LineCount[];
   readonly series: Bounded<Sample>;
   readonly crossings: Bounded<CrossingEvent>;
   readonly logs: Bounded<string>;
-  private base = { in: 0, out: 0, occupancy: 0, frames: 0, dropped: 0, lines: new Map<string, LineCount>() };
+  private base = { frames: 0, dropped: 0 };
+  private lastSample: Sample | null = null;
 
   constructor(
-    private readonly lineNames: string[],
+    public tally: Tally,
     limits: ResultLimits = DEFAULT_LIMITS,
   ) {
-    this.lines = lineNames.map((name) => ({ name, in: 0, out: 0 }));
     this.series = new Bounded(limits.samples);
     this.crossings = new Bounded(limits.crossings);
     this.logs = new Bounded(limits.logLines);
   }
 
-  /** Forgets everything: the task runs again from the start. */
-  reset(): void {
-    this.frames = this.fps = this.dropped = this.in = this.out = this.occupancy = 0;
+  get in(): number {
+    return this.tally.in;
+  }
+
+  get out(): number {
+    return this.tally.out;
+  }
+
+  get occupancy(): number {
+    return this.tally.occupancyNow;
+  }
+
+  get lines(): LineCount[] {
+    return this.tally.perLine();
+  }
+
+  /** Forgets everything: the task runs again from the start, with a new count. */
+  reset(tally: Tally): void {
+    this.tally = tally;
+    this.frames = this.fps = this.dropped = 0;
     this.avgFps = this.position = this.duration = this.sourceFps = this.startedAt = this.endedAt = null;
-    this.lines = this.lineNames.map((name) => ({ name, in: 0, out: 0 }));
-    this.base = { in: 0, out: 0, occupancy: 0, frames: 0, dropped: 0, lines: new Map() };
+    this.base = { frames: 0, dropped: 0 };
     this.series.clear();
+    this.lastSample = null;
     this.crossings.clear();
     this.logs.clear();
   }
 
-  /** A new child takes over after a crash: keep what the earlier ones counted. */
+  /** A new child takes over after a crash: its frame counters start from zero again. */
   carryOver(): void {
-    this.base = {
-      in: this.in,
-      out: this.out,
-      occupancy: this.occupancy,
-      frames: this.frames,
-      dropped: this.dropped,
-      lines: new Map(this.lines.map((l) => [l.name, { ...l }])),
-    };
+    this.base = { frames: this.frames, dropped: this.dropped };
     this.fps = 0;
-  }
-
-  private setCounts(ev: { in: number; out: number; lines: LineCount[] }, occupancy: number): void {
-    this.in = this.base.in + ev.in;
-    this.out = this.base.out + ev.out;
-    this.occupancy = this.base.occupancy + occupancy;
-    const byName = new Map(ev.lines.map((l) => [l.name, l]));
-    const names = [...new Set([...this.lineNames, ...byName.keys()])];
-    this.lines = names.map((name) => {
-      const now = byName.get(name) ?? { in: 0, out: 0 };
-      const before = this.base.lines.get(name) ?? { in: 0, out: 0 };
-      return { name, in: before.in + now.in, out: before.out + now.out };
-    });
   }
 
   /** Folds one event of the current child into the counters, series and crossings. */
@@ -140,16 +138,15 @@ export class TaskResults {
         this.dropped = this.base.dropped + ev.dropped;
         this.position = ev.position;
         this.duration = ev.duration ?? this.duration;
-        this.setCounts(ev, ev.occupancy);
         break;
       case 'crossing':
         this.crossings.push(ev);
         break;
       case 'done':
-        this.frames = this.base.frames + ev.frames;
+        // A resumed file's progress counts frames from the start of the file, its done only those it processed.
+        this.frames = Math.max(this.frames, this.base.frames + ev.frames);
         this.avgFps = ev.avg_fps;
         this.dropped = this.base.dropped + ev.dropped;
-        this.setCounts(ev, ev.in - ev.out);
         // Only a file read to its end is at 100 %; a stopped or cancelled one stays where it was.
         if (ev.reason === 'end' && this.duration !== null) this.position = this.duration;
         break;
@@ -163,8 +160,15 @@ export class TaskResults {
     this.logs.push(`${clock(ts)} ${entry.level.toUpperCase().padEnd(5)} ${entry.message}`);
   }
 
+  /**
+   * Adds a point to the time series: one per progress report (about a second apart), and one when the state changes.
+   * Reports that come faster than MIN_SAMPLE_INTERVAL_MS (a child flooding its output) add no point.
+   */
   sample(ts: number, status: TaskStateKind): void {
-    this.series.push({ ts, fps: status === 'processing' ? this.fps : 0, in: this.in, out: this.out, occupancy: this.occupancy, status });
+    const last = this.lastSample;
+    if (last && last.status === status && ts - last.ts < MIN_SAMPLE_INTERVAL_MS) return;
+    this.lastSample = { ts, fps: status === 'processing' ? this.fps : 0, in: this.in, out: this.out, occupancy: this.occupancy, status };
+    this.series.push(this.lastSample);
   }
 
   /** 0..1 through a file once its duration is known. */

@@ -18,3 +18,12 @@ export function buildSnapshot(tasks: TaskView[], workers: WorkerView[], queued: 
     lastExport,
   };
 }
+
+/**
+ * The exit status of a run, headless or in the dashboard: 0 when every task ended completed (a camera stopped at the
+ * end of the run counts as completed) and every crossing is in the store, else 1 (a task failed, or was cancelled or
+ * cut short, or counts only lived in memory).
+ */
+export function runExitCode(snapshot: PoolSnapshot): number {
+  return snapshot.tasks.every((t) => t.state === 'completed') && !snapshot.store?.error ? 0 : 1;
+}

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { taskOptionFlags } from '../config/task-options.js';
 import type { TaskSpec, WorkerLogLevel } from '../config/types.js';
+import { hasCredentials, redactSource, SOURCE_ENV } from '../sources/credentials.js';
 
 /** The program and leading arguments that start one worker; the task's flags are appended. */
 export interface WorkerCommand {
@@ -16,20 +18,29 @@ export function defaultWorkerCommand(): WorkerCommand {
 export interface WorkerRunOptions {
   threads: number;
   logLevel: WorkerLogLevel;
+  /** The ffmpeg binary given to the run (`--ffmpeg`); else each worker resolves its own. */
+  ffmpeg?: string;
+  /** A resumed file: the frame to count from. */
+  startFrame?: number | null;
 }
 
-/** The worker's command-line flags for one task (the names are the worker's contract). */
+/** The environment a task's worker needs on top of the parent's. */
+export function workerEnv(task: TaskSpec): Record<string, string> {
+  return hasCredentials(task.source) ? { [SOURCE_ENV]: task.source } : {};
+}
+
+/**
+ * The worker's command-line flags for one task (the names are the worker's contract). The config's list decides
+ * whether a source is live: a camera always is, a video never (an `http://…` camera and a `rtsp://` recording alike).
+ */
 export function workerArgs(task: TaskSpec, opts: WorkerRunOptions): string[] {
-  const args = ['--source', task.source];
+  const args = ['--source', redactSource(task.source)];
   for (const line of task.lines) args.push('--line', `${line.points.join(',')},${line.name}`);
-  args.push('--skip-frames', String(task.skipFrames), '--confidence', String(task.confidence));
+  args.push(...taskOptionFlags(task.options));
   args.push('--task', task.id, '--threads', String(opts.threads), '--log-level', opts.logLevel);
-  if (task.kind === 'camera') args.push('--live');
-  if (task.model) args.push('--model', task.model);
-  if (task.modelFormat) args.push('--model-format', task.modelFormat);
-  if (task.inputSize) args.push('--input-size', task.inputSize);
-  if (task.anchor) args.push('--anchor', task.anchor);
-  if (task.stallTimeout !== undefined) args.push('--stall-timeout', String(task.stallTimeout));
+  args.push(task.kind === 'camera' ? '--live' : '--no-live');
+  if (opts.ffmpeg) args.push('--ffmpeg', opts.ffmpeg);
+  if (opts.startFrame) args.push('--start-frame', String(opts.startFrame));
   return args;
 }
 
@@ -38,25 +49,11 @@ export function fairThreads(cpus: number, running: number): number {
   return Math.max(1, Math.floor(cpus / Math.max(1, running)));
 }
 
-export type SpawnFn = (file: string, args: string[]) => ChildProcess;
+export type SpawnFn = (file: string, args: string[], env: Record<string, string>) => ChildProcess;
 
 /**
  * Each worker leads its own process group so that a SIGKILL reaches its ffmpeg too (no orphan decoder), and so that
  * a Ctrl-C in the terminal reaches only the parent, which then stops the workers in order.
  */
-export const spawnWorkerProcess: SpawnFn = (file, args) =>
-  spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: { ...process.env, NO_COLOR: '1' } });
-
-/** Sends `signal` to the child's whole process group, falling back to the child alone. */
-export function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    try {
-      child.kill(signal);
-    } catch {
-      // Already gone: nothing to signal.
-    }
-  }
-}
+export const spawnWorkerProcess: SpawnFn = (file, args, env) =>
+  spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: { ...process.env, NO_COLOR: '1', ...env } });

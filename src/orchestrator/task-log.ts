@@ -10,10 +10,12 @@ export class TaskLog {
     private readonly threshold: LogLevel,
   ) {}
 
+  /** Messages may quote a child or a source: they are cleaned (secrets hidden, control characters escaped) first. */
   write(rec: TaskRecord, entry: LogEntry, ts: number): void {
     if (!levelAtLeast(entry.level, this.threshold)) return;
-    rec.results.log(ts, entry);
-    const line = `${entry.level.toUpperCase().padEnd(5)} [${rec.id}] ${entry.message}`;
+    const message = rec.clean(entry.message);
+    rec.results.log(ts, { level: entry.level, message });
+    const line = `${entry.level.toUpperCase().padEnd(5)} [${rec.id}] ${message}`;
     if (rec.slot !== null) this.files?.worker(rec.slot, line);
     if (rec.spec.kind === 'camera') this.files?.camera(rec.id, line);
   }

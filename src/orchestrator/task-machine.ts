@@ -1,51 +1,234 @@
-import type { TaskStateKind } from './types.js';
+import { backoffDelay, type BackoffPolicy } from '../common/backoff.js';
+import type { TaskKind } from './types.js';
 import { reject, type Transition } from './transition.js';
 
 /**
- * The life of one task: pending → processing → completed | error, pending | processing → cancelled.
- * `reset` takes a finished task back to pending so that the user can run it again (`s` or `r`).
+ * The whole life of one task, as data: queued, starting its child, running, stopping it, waiting out a backoff, and
+ * the three ends. The pool applies the returned effects (spawn, signal, timers, slots, logs); nothing about the
+ * task's life is inferred from a timer or a child handle.
+ *
+ *   pending ─launch→ starting ─hello→ running
+ *   starting|running ─request→ stopping ─exit→ completed | cancelled | pending (restart)
+ *   starting|running ─exit→ completed (a file read to its end) | error | backoff (a camera)
+ *   backoff ─retry→ pending (queued first: it needs a worker slot again, and holds none while it waits)
+ *   completed|error|cancelled ─start→ pending (runs again from zero)
+ *
+ * A camera whose source cannot be reached (an `error` code of kind `source`) is `backoff: offline` and is retried
+ * for as long as the run lasts; one whose worker crashes is `backoff: crashed`, at most `restartLimit.count` times in
+ * `restartLimit.windowMs`, then error. A video fails on either. Errors of kind `setup` (bad arguments, no model, no
+ * ffmpeg) fail any task at once: no retry can help.
  */
-export type TaskState =
+
+export type StopIntent = 'stop' | 'cancel' | 'restart' | 'shutdown';
+export type BackoffReason = 'offline' | 'crashed';
+
+/** Retries since the task last started from zero. */
+export interface RetryHistory {
+  /** Children started after the first one. */
+  restarts: number;
+  /** When the worker crashed, within the restart window (oldest first). */
+  crashes: number[];
+  /** Consecutive starts that found the source unreachable; back to 0 once a child says hello. */
+  offline: number;
+}
+
+type Phase =
   | { kind: 'pending' }
-  | { kind: 'processing' }
+  /** A child was started in a worker slot and has not said hello yet. */
+  | { kind: 'starting' }
+  | { kind: 'running' }
+  | { kind: 'stopping'; intent: StopIntent }
+  /** Waiting until `retryAt` (ms) without a child or a slot; `why` is the last failure. */
+  | { kind: 'backoff'; reason: BackoffReason; why: string; retryAt: number }
   /** `note` says how it ended when that is worth showing, e.g. "stopped by user". */
   | { kind: 'completed'; note: string | null }
   | { kind: 'error'; reason: string }
   | { kind: 'cancelled'; reason: string };
 
+export type TaskState = Phase & { history: RetryHistory };
+export type TaskStateName = Phase['kind'];
+
+/** How a child ended, as the task machine needs to know it (see exit-policy.ts). */
+export type ExitOutcome =
+  /** It reported done: `reachedEnd` when the source ran out (a file read to its end), else it was stopped. */
+  | { kind: 'done'; reachedEnd: boolean; killedAfterStop: boolean }
+  /**
+   * It failed; `error` is the kind of its error code (`crash` when it could not say); `reported` when the child sent
+   * the fatal `error` event itself, so the pool need not send one.
+   */
+  | { kind: 'failed'; error: 'source' | 'setup' | 'crash'; code: string; reason: string; reported: boolean; killedAfterStop: boolean };
+
 export type TaskEvent =
+  /** The scheduler gave the task a worker slot. */
+  | { type: 'launch' }
+  | { type: 'hello' }
+  /** Its child ended; `jitter` in [0, 1) spreads the retry delays. */
+  | { type: 'exit'; outcome: ExitOutcome; now: number; jitter: number }
+  /** The backoff time is up. */
+  | { type: 'retry' }
+  /** The user's `s`: a queued task jumps the queue, a finished one runs again from zero. */
   | { type: 'start' }
-  | { type: 'complete'; note?: string }
-  | { type: 'fail'; reason: string }
-  | { type: 'cancel'; reason: string }
-  | { type: 'reset' };
+  /** `x`, `c` and `r`, and the end of the run. */
+  | { type: StopIntent };
 
-export type TaskTransition = Transition<TaskState, TaskEvent>;
+export type TaskEffect =
+  /** Start a child for the task in the slot the scheduler gave it. */
+  | { type: 'spawn' }
+  /** Ask the task's child to stop (it is SIGKILLed if it does not). */
+  | { type: 'stop-child' }
+  /** The child is gone: give its worker slot back. */
+  | { type: 'free-slot' }
+  | { type: 'queue'; first: boolean }
+  | { type: 'unqueue' }
+  | { type: 'schedule-retry'; delayMs: number }
+  | { type: 'cancel-retry' }
+  /** The next child continues the counts of the earlier ones. */
+  | { type: 'carry-over' }
+  /** The task runs again from zero. */
+  | { type: 'clear-results' }
+  /** An `error` event for a failure the child did not report itself (`fatal` when the task will not run again by itself). */
+  | { type: 'error-event'; code: string; message: string; fatal: boolean }
+  /** A line for the task's log; `event` also sends it as a `log` event. */
+  | { type: 'report'; level: 'info' | 'warn' | 'error'; message: string; event: boolean };
 
-export const TASK_STATES: readonly TaskStateKind[] = ['pending', 'processing', 'completed', 'error', 'cancelled'];
-export const TASK_EVENTS: readonly TaskEvent['type'][] = ['start', 'complete', 'fail', 'cancel', 'reset'];
+export type TaskTransition = Transition<TaskState, TaskEvent> & { effects?: TaskEffect[] };
 
-export const initialTaskState: TaskState = { kind: 'pending' };
+export interface TaskContext {
+  kind: TaskKind;
+  /** Delays between attempts to reach an offline camera. */
+  offlineBackoff: BackoffPolicy;
+  /** Delays before restarting a crashed camera worker. */
+  crashBackoff: BackoffPolicy;
+  restartLimit: { count: number; windowMs: number };
+}
 
-export function isFinal(state: TaskState): boolean {
+export const TASK_STATES: readonly TaskStateName[] = ['pending', 'starting', 'running', 'stopping', 'backoff', 'completed', 'error', 'cancelled'];
+export const TASK_EVENTS: readonly TaskEvent['type'][] = ['launch', 'hello', 'exit', 'retry', 'start', 'stop', 'cancel', 'restart', 'shutdown'];
+
+const freshHistory = (): RetryHistory => ({ restarts: 0, crashes: [], offline: 0 });
+
+export const initialTaskState: TaskState = { kind: 'pending', history: freshHistory() };
+
+export function isFinal(state: { kind: string }): boolean {
   return state.kind === 'completed' || state.kind === 'error' || state.kind === 'cancelled';
 }
 
-export function taskTransition(state: TaskState, event: TaskEvent): TaskTransition {
+/** Starting, running or stopping: the task has a child. */
+export function hasChild(state: { kind: string }): boolean {
+  return state.kind === 'starting' || state.kind === 'running' || state.kind === 'stopping';
+}
+
+const ok = (state: TaskState, effects: TaskEffect[] = []): TaskTransition => ({ ok: true, state, effects });
+
+function isStopIntent(type: TaskEvent['type']): type is StopIntent {
+  return type === 'stop' || type === 'cancel' || type === 'restart' || type === 'shutdown';
+}
+
+export function taskTransition(state: TaskState, event: TaskEvent, ctx: TaskContext): TaskTransition {
+  const { history } = state;
   switch (state.kind) {
     case 'pending':
-      if (event.type === 'start') return { ok: true, state: { kind: 'processing' } };
-      if (event.type === 'cancel') return { ok: true, state: { kind: 'cancelled', reason: event.reason } };
+      if (event.type === 'launch') return ok({ kind: 'starting', history }, [{ type: 'spawn' }]);
+      if (event.type === 'start' || event.type === 'restart') return ok(state, [{ type: 'queue', first: true }]);
+      if (event.type === 'cancel') return ok({ kind: 'cancelled', reason: 'cancelled before it started', history }, [{ type: 'unqueue' }]);
+      if (event.type === 'shutdown') return ok({ kind: 'cancelled', reason: 'not started: the run was stopped', history }, [{ type: 'unqueue' }]);
       return reject(state, event, 'task: it has not started');
-    case 'processing':
-      if (event.type === 'complete') return { ok: true, state: { kind: 'completed', note: event.note ?? null } };
-      if (event.type === 'fail') return { ok: true, state: { kind: 'error', reason: event.reason } };
-      if (event.type === 'cancel') return { ok: true, state: { kind: 'cancelled', reason: event.reason } };
+    case 'starting':
+    case 'running':
+      if (event.type === 'hello' && state.kind === 'starting') return ok({ kind: 'running', history: { ...history, offline: 0 } });
+      if (isStopIntent(event.type)) return ok({ kind: 'stopping', intent: event.type, history }, [{ type: 'stop-child' }]);
+      if (event.type === 'exit') return afterExit(state, event, ctx);
       return reject(state, event, 'task: it is running');
+    case 'stopping':
+      // A later request decides what the exit means (a cancel after a stop cancels; the end of the run wins).
+      if (isStopIntent(event.type)) return ok({ ...state, intent: state.intent === 'shutdown' ? 'shutdown' : event.type });
+      if (event.type === 'exit') {
+        // A file that was read to its end before the stop reached it is complete, whatever the stop was for.
+        const { outcome } = event;
+        if (outcome.kind === 'done' && outcome.reachedEnd && ctx.kind === 'video' && state.intent !== 'restart') {
+          return ok({ kind: 'completed', note: null, history }, [{ type: 'free-slot' }]);
+        }
+        return settle(state.intent, ctx.kind, history, outcome.killedAfterStop, [{ type: 'free-slot' }]);
+      }
+      if (event.type === 'hello') return ok(state);
+      return reject(state, event, 'task: it is stopping');
+    case 'backoff':
+      if (event.type === 'retry') return ok({ kind: 'pending', history }, [{ type: 'queue', first: true }]);
+      if (isStopIntent(event.type)) {
+        const stillOffline = state.reason === 'offline' ? ` while offline (${state.why})` : '';
+        return settle(event.type, ctx.kind, history, false, [{ type: 'cancel-retry' }], stillOffline);
+      }
+      return reject(state, event, 'task: it waits to be retried');
     case 'completed':
     case 'error':
     case 'cancelled':
-      if (event.type === 'reset') return { ok: true, state: { kind: 'pending' } };
+      if (event.type === 'start' || event.type === 'restart') {
+        return ok({ kind: 'pending', history: freshHistory() }, [{ type: 'clear-results' }, { type: 'queue', first: true }]);
+      }
       return reject(state, event, 'task: it has finished');
   }
 }
+
+/** How a stop, cancel, restart or the end of the run ends the task once its child is gone (or had none). */
+function settle(intent: StopIntent, kind: TaskKind, history: RetryHistory, killed: boolean, effects: TaskEffect[], detail = ''): TaskTransition {
+  const how = `${killed ? ' (killed after the stop time-out)' : ''}${detail}`;
+  switch (intent) {
+    case 'stop':
+      return ok({ kind: 'completed', note: `stopped by user${how}`, history }, effects);
+    case 'cancel':
+      return ok({ kind: 'cancelled', reason: `cancelled by user${how}`, history }, effects);
+    case 'restart':
+      return ok({ kind: 'pending', history: freshHistory() }, [...effects, { type: 'clear-results' }, { type: 'queue', first: true }]);
+    case 'shutdown':
+      // A camera has no natural end, so stopping it is its normal completion; a file cut short is not.
+      if (kind === 'camera') return ok({ kind: 'completed', note: `stopped when the run ended${how}`, history }, effects);
+      return ok({ kind: 'cancelled', reason: `interrupted: the run was stopped before the end of the file${how}`, history }, effects);
+  }
+}
+
+/** A child that nobody asked to stop has ended. */
+function afterExit(state: TaskState, event: Extract<TaskEvent, { type: 'exit' }>, ctx: TaskContext): TaskTransition {
+  const { history } = state;
+  const { outcome, now } = event;
+  const free: TaskEffect = { type: 'free-slot' };
+  if (outcome.kind === 'done') {
+    if (ctx.kind === 'video') return ok({ kind: 'completed', note: null, history }, [free]);
+    // A live source has no end: a camera worker that finishes on its own has lost its stream.
+    const reason = 'worker ended although the camera is live';
+    return afterExit(state, { ...event, outcome: { kind: 'failed', error: 'crash', code: 'WORKER_EXIT', reason, reported: false, killedAfterStop: false } }, ctx);
+  }
+  const explain = (fatal: boolean): TaskEffect[] => (outcome.reported ? [] : [{ type: 'error-event', code: outcome.code, message: outcome.reason, fatal }]);
+  const fail = (reason: string): TaskTransition =>
+    ok({ kind: 'error', reason, history }, [free, ...explain(true), { type: 'report', level: 'error', message: reason, event: false }]);
+  if (ctx.kind === 'video' || outcome.error === 'setup') return fail(outcome.reason);
+
+  if (outcome.error === 'source') {
+    const offline = history.offline + 1;
+    const delay = backoffDelay(offline, ctx.offlineBackoff, () => event.jitter);
+    const next: RetryHistory = { ...history, restarts: history.restarts + 1, offline };
+    return ok({ kind: 'backoff', reason: 'offline', why: outcome.reason, retryAt: now + delay, history: next }, [
+      free,
+      { type: 'carry-over' },
+      { type: 'schedule-retry', delayMs: delay },
+      ...explain(false),
+      { type: 'report', level: 'warn', message: `offline: ${outcome.reason}; attempt ${offline + 1} in ${seconds(delay)}`, event: true },
+    ]);
+  }
+
+  const { count, windowMs } = ctx.restartLimit;
+  const crashes = history.crashes.filter((t) => now - t < windowMs);
+  if (crashes.length >= count) {
+    return fail(`${outcome.reason}; gave up after ${count} restarts in ${windowMs / 1000} s (r restarts it)`);
+  }
+  const next: RetryHistory = { ...history, restarts: history.restarts + 1, crashes: [...crashes, now] };
+  const delay = backoffDelay(next.crashes.length, ctx.crashBackoff, () => event.jitter);
+  return ok({ kind: 'backoff', reason: 'crashed', why: outcome.reason, retryAt: now + delay, history: next }, [
+    free,
+    { type: 'carry-over' },
+    { type: 'schedule-retry', delayMs: delay },
+    ...explain(false),
+    { type: 'report', level: 'warn', message: `${outcome.reason}; restart ${next.restarts} in ${seconds(delay)}`, event: true },
+  ]);
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;

@@ -1,53 +1,72 @@
+import { escapeControls } from '../common/terminal-text.js';
 import type { TaskSpec } from '../config/types.js';
+import { redactSource, redactText, sourceSecrets } from '../sources/credentials.js';
 import type { ChildRunner } from './child-runner.js';
-import type { ExitIntent } from './exit-policy.js';
-import { RestartWindow } from './backoff.js';
 import type { TaskExport as ExportTask } from './export.js';
+import type { TaskRunJournal } from '../store/journal.js';
+import type { CountState } from './recorder.js';
 import { TaskResults, type ResultLimits } from './results.js';
-import { initialTaskState, type TaskState } from './task-machine.js';
-import type { TaskView } from './types.js';
-
+import { hasChild, initialTaskState, isFinal, type TaskState } from './task-machine.js';
+import type { TaskPhase, TaskStateKind, TaskView } from './types.js';
 
 /** The pool's bookkeeping for one task. */
 export class TaskRecord {
   state: TaskState = initialTaskState;
   readonly results: TaskResults;
-  readonly window: RestartWindow;
-  /** Restarts after crashes or stalls since the task last (re)started, shown in the table. */
-  restarts = 0;
-  /** The worker slot the task holds while processing, including while it waits out a backoff. */
+  /** The worker slot the task holds while it has a child. */
   slot: number | null = null;
   runner: ChildRunner | null = null;
-  exitIntent: ExitIntent | null = null;
-  backoffTimer: unknown = null;
+  retryTimer: unknown = null;
+  /** The source as it may be shown: passwords hidden, control characters escaped. */
+  readonly displaySource: string;
+  private readonly secrets: string[];
+  /** The current worker's task run in the store (null without a store, or between workers). */
+  journal: TaskRunJournal | null = null;
 
   constructor(
     readonly spec: TaskSpec,
+    public count: CountState,
     limits: ResultLimits,
-    restartLimit: { count: number; windowMs: number },
   ) {
-    this.results = new TaskResults(
-      spec.lines.map((l) => l.name),
-      limits,
-    );
-    this.window = new RestartWindow(restartLimit.count, restartLimit.windowMs);
+    this.results = new TaskResults(count.tally, limits);
+    this.secrets = sourceSecrets(spec.source);
+    this.displaySource = escapeControls(redactSource(spec.source));
   }
 
   get id(): string {
     return this.spec.id;
   }
 
-  /** Clears counts and the restart history before the task runs again from the start. */
-  resetForRerun(): void {
-    this.results.reset();
-    this.window.reset();
-    this.restarts = 0;
+  /** Text from this task's child (or about it) as it may be shown, logged or exported: no secret, no control character. */
+  clean(text: string): string {
+    return escapeControls(redactText(text, this.secrets));
+  }
+
+  /** The coarse state the table, the summary and the exports show. */
+  viewState(): TaskStateKind {
+    const { kind } = this.state;
+    if (kind === 'pending' || isFinal(this.state)) return kind as TaskStateKind;
+    return 'processing';
+  }
+
+  phase(): TaskPhase | null {
+    const s = this.state;
+    if (hasChild(s)) return s.kind as TaskPhase;
+    if (s.kind === 'backoff') return s.reason === 'offline' ? 'offline' : 'restarting';
+    return null;
+  }
+
+  /** The task runs again from the start, with a new count. */
+  startCount(count: CountState): void {
+    this.count = count;
+    this.results.reset(count.tally);
   }
 
   reason(): string | null {
     const s = this.state;
     if (s.kind === 'error' || s.kind === 'cancelled') return s.reason;
     if (s.kind === 'completed') return s.note;
+    if (s.kind === 'backoff') return s.why;
     return null;
   }
 
@@ -57,8 +76,8 @@ export class TaskRecord {
     return {
       id: this.spec.id,
       kind: this.spec.kind,
-      source: this.spec.source,
-      state: this.state.kind,
+      source: this.displaySource,
+      state: this.viewState(),
       reason: this.reason(),
       in: r.in,
       out: r.out,
@@ -66,20 +85,21 @@ export class TaskRecord {
       lines: r.lines.map((l) => ({ ...l })),
       frames: r.frames,
       dropped: r.dropped,
-      restarts: this.restarts,
+      restarts: this.state.history.restarts,
     };
   }
 
   view(): TaskView {
     const r = this.results;
-    const processing = this.state.kind === 'processing';
+    const running = this.state.kind === 'running' || this.state.kind === 'starting' || this.state.kind === 'stopping';
     return {
       ...this.common(),
-      fps: processing ? r.fps : this.state.kind === 'completed' ? (r.avgFps ?? 0) : 0,
+      phase: this.phase(),
+      retryAt: this.state.kind === 'backoff' ? this.state.retryAt : null,
+      fps: running ? r.fps : this.state.kind === 'completed' ? (r.avgFps ?? 0) : 0,
       progress: this.spec.kind === 'video' ? r.progress() : null,
-      etaSeconds: this.spec.kind === 'video' && processing ? r.etaSeconds() : null,
+      etaSeconds: this.spec.kind === 'video' && running ? r.etaSeconds() : null,
       logs: r.logs.toArray(),
-      backoff: processing && this.runner === null && this.backoffTimer !== null,
     };
   }
 

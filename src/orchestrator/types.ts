@@ -3,14 +3,24 @@ import type { LineCount, WorkerEvent } from '../protocol/events.js';
 /** What the dashboard and the headless printer see of the orchestrator. Plain data, rebuilt on every change. */
 
 export type TaskStateKind = 'pending' | 'processing' | 'completed' | 'error' | 'cancelled';
-export type WorkerStateKind = 'idle' | 'processing' | 'error' | 'stopped';
+/**
+ * Where a processing task is in its life: its worker is starting, running or stopping, or the task waits without a
+ * worker to retry a camera whose source could not be reached (`offline`) or whose worker crashed (`restarting`).
+ */
+export type TaskPhase = 'starting' | 'running' | 'stopping' | 'offline' | 'restarting';
+export type WorkerStateKind = 'idle' | 'processing' | 'stopped';
 export type TaskKind = 'camera' | 'video';
 
 export interface TaskView {
   id: string;
   kind: TaskKind;
+  /** The source with passwords hidden and control characters escaped. */
   source: string;
   state: TaskStateKind;
+  /** Set while the task is processing. */
+  phase?: TaskPhase | null;
+  /** When a waiting camera is tried again (ms since the epoch), else null. */
+  retryAt?: number | null;
   /** Why the task is in error or was cancelled, for the table and the log pane. */
   reason: string | null;
   fps: number;
@@ -29,13 +39,13 @@ export interface TaskView {
   frames?: number;
   /** Frames dropped to stay current (live sources). */
   dropped?: number;
-  /** True while a camera waits out its restart backoff (state stays `processing`). */
-  backoff?: boolean;
 }
 
 export interface WorkerView {
   index: number;
   state: WorkerStateKind;
+  /** Whether the child in the slot is starting, running or stopping. */
+  phase?: 'starting' | 'running' | 'stopping' | null;
   task: string | null;
   pid: number | null;
   /** CPU of the child and its ffmpeg (100 = one core) and their resident memory, sampled about once a second. */
@@ -59,6 +69,10 @@ export interface PoolSnapshot {
   finished: boolean;
   /** The folder and files of the last export (automatic or on demand), or why it failed. */
   lastExport?: { dir: string; files: string[]; at: number; error: string | null } | null;
+  /** The store every crossing is written to, and why it stopped taking writes (counting then goes on in memory). */
+  store?: { path: string; error: string | null } | null;
+  /** This run's id and folder (`<result_output>/runs/<started time>-<run id>/`). */
+  run?: { id: string; folder: string } | null;
 }
 
 /** Commands the UI may dispatch. The orchestrator validates them against the task machine. */

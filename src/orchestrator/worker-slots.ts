@@ -31,9 +31,9 @@ export class WorkerSlots {
     return this.states.filter((s) => s.kind === 'idle').length;
   }
 
-  /** Slots with a running child. */
+  /** Slots with a child. */
   busyCount(): number {
-    return this.states.filter((s) => s.kind === 'processing').length;
+    return this.states.filter((s) => s.kind === 'starting' || s.kind === 'running' || s.kind === 'stopping').length;
   }
 
   assign(index: number, task: string, pid: number | null): void {
@@ -41,24 +41,17 @@ export class WorkerSlots {
     this.log(index, `INFO  [${task}] child started, pid ${pid ?? '?'}`);
   }
 
+  hello(index: number): void {
+    this.apply(index, { type: 'hello' });
+  }
+
+  stop(index: number): void {
+    this.apply(index, { type: 'stop' });
+  }
+
   release(index: number): void {
     this.apply(index, { type: 'release' });
     this.usage.delete(index);
-  }
-
-  crash(index: number, reason: string): void {
-    this.apply(index, { type: 'crash', reason });
-    this.usage.delete(index);
-  }
-
-  recover(index: number): void {
-    this.apply(index, { type: 'recover' });
-  }
-
-  /** Back to idle from either a finished child (release) or a crash the task no longer waits on (recover). */
-  free(index: number): void {
-    if (this.states[index].kind === 'error') this.recover(index);
-    else this.release(index);
   }
 
   shutdownAll(): void {
@@ -72,14 +65,18 @@ export class WorkerSlots {
   }
 
   views(): WorkerView[] {
-    return this.states.map((s, index) => ({
-      index,
-      state: s.kind,
-      task: s.kind === 'processing' || s.kind === 'error' ? s.task : null,
-      pid: s.kind === 'processing' ? s.pid : null,
-      cpuPercent: this.usage.get(index)?.cpuPercent ?? 0,
-      rssBytes: this.usage.get(index)?.rssBytes ?? 0,
-    }));
+    return this.states.map((s, index) => {
+      const child = s.kind === 'starting' || s.kind === 'running' || s.kind === 'stopping' ? s : null;
+      return {
+        index,
+        state: child ? 'processing' : s.kind === 'stopped' ? 'stopped' : 'idle',
+        phase: child?.kind ?? null,
+        task: child?.task ?? null,
+        pid: child?.pid ?? null,
+        cpuPercent: this.usage.get(index)?.cpuPercent ?? 0,
+        rssBytes: this.usage.get(index)?.rssBytes ?? 0,
+      };
+    });
   }
 
   private apply(index: number, event: WorkerEvent): void {

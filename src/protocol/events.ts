@@ -50,6 +50,8 @@ export interface ProgressEvent extends EventBase {
 
 export interface CrossingEvent extends EventBase {
   type: 'crossing';
+  /** 1, 2, 3, … over the crossings of one worker process: a reader stores each (task run, seq) exactly once. */
+  seq: number;
   line: string;
   track: number;
   direction: Direction;

@@ -15,17 +15,17 @@ export class LineSplitter {
 
   /** Returns the complete lines in `chunk` (without their line ending), in order. */
   push(chunk: Buffer | string): string[] {
-    const text = this.pending + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
-    const parts = text.split('\n');
-    this.pending = parts.pop() ?? '';
-    const lines: string[] = [];
-    for (const part of parts) {
-      if (this.discarding) {
-        this.discarding = false;
-        continue;
-      }
-      lines.push(stripCr(part));
+    let text = typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
+    if (this.discarding) {
+      // The rest of an overlong line is dropped as it comes, without being kept until its end.
+      const end = text.indexOf('\n');
+      if (end < 0) return [];
+      text = text.slice(end + 1);
+      this.discarding = false;
     }
+    const parts = (this.pending + text).split('\n');
+    this.pending = parts.pop() ?? '';
+    const lines = parts.map(stripCr);
     if (this.pending.length > this.maxLineBytes) {
       this.pending = '';
       this.discarding = true;

@@ -76,6 +76,7 @@ export const eventSchemas: Record<string, Schema> = {
     lines: { type: 'array', items: lineCount },
   }),
   crossing: event('crossing', 'One person crossed one line.', {
+    seq: { type: 'integer', minimum: 1, description: 'consecutive from 1 over the crossings of one worker process' },
     line: str,
     track: int(),
     direction: { enum: ['in', 'out'] },

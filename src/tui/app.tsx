@@ -52,10 +52,10 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000 }: AppProp
   }, []);
 
   useEffect(() => {
-    if (!ui.message || ui.confirmQuit || ui.quitting) return;
+    if (!ui.message || ui.confirmQuit || ui.confirmRestart !== null || ui.quitting) return;
     const timer = setTimeout(() => setUi((s) => (s.message === ui.message ? { ...s, message: null } : s)), messageMs);
     return () => clearTimeout(timer);
-  }, [ui.message, ui.confirmQuit, ui.quitting, messageMs]);
+  }, [ui.message, ui.confirmQuit, ui.confirmRestart, ui.quitting, messageMs]);
 
   /** Runs what a key asked for; a message it returns at once replaces the one the key set. */
   const run = (effect: Effect): string | null => {
@@ -93,6 +93,7 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000 }: AppProp
       const result = handleKey(state, input, key, {
         taskIds: ids,
         unfinished: tasks.filter(isUnfinished).length,
+        running: current?.state === 'processing' ? { in: current.in, out: current.out } : null,
         logLength: current?.logs.length ?? 0,
         logPage: logPageSize(bodyLayout(rows, state.logOpen, tasks.length).logLines),
       });
@@ -123,7 +124,7 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000 }: AppProp
       <Footer
         width={columns}
         message={isRawModeSupported ? ui.message : 'keys off: stdin is not a terminal; stop with Ctrl-C or SIGTERM'}
-        confirming={ui.confirmQuit}
+        confirming={ui.confirmQuit || ui.confirmRestart !== null}
         finished={snapshot.finished}
       />
     </Box>

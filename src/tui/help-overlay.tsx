@@ -9,7 +9,7 @@ export function keyHelp(unicode: boolean): [string, string][] {
     ['s', 'start the selected task now, ahead of the queue, or run a finished one again'],
     ['x', 'stop it, keeping its counts so far'],
     ['c', 'cancel it (a queued task just leaves the queue)'],
-    ['r', 'restart it from zero'],
+    ['r', 'restart it from zero (asks first while it runs: its counts are discarded)'],
     ['e', 'export results (JSON, CSV per task, crossings)'],
     ['?', 'show or close this help'],
     ['q', 'quit (asks first while tasks run); Ctrl-C quits at once'],

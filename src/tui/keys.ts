@@ -9,6 +9,8 @@ export interface UiState {
   logScroll: number;
   help: boolean;
   confirmQuit: boolean;
+  /** The running task that `r` would restart from zero, while the user is asked to confirm it. */
+  confirmRestart: string | null;
   quitting: boolean;
   message: string | null;
 }
@@ -35,6 +37,8 @@ export interface KeyContext {
   taskIds: string[];
   /** Tasks pending or processing: quitting would stop them, so it needs a confirmation. */
   unfinished: number;
+  /** The selected task while it runs, with the counts a restart would discard; null when it does not run. */
+  running?: { in: number; out: number } | null;
   /** Log lines of the selected task and how many fit in the pane, to bound scrolling. */
   logLength: number;
   logPage: number;
@@ -54,6 +58,7 @@ export const initialUi = (taskIds: string[]): UiState => ({
   logScroll: 0,
   help: false,
   confirmQuit: false,
+  confirmRestart: null,
   quitting: false,
   message: null,
 });
@@ -86,6 +91,14 @@ export function handleKey(state: UiState, input: string, key: KeyFlags, ctx: Key
     if (input === 'n' || input === 'N' || key.escape) return none({ ...state, confirmQuit: false, message: null });
     return none(state);
   }
+  if (state.confirmRestart !== null) {
+    const task = state.confirmRestart;
+    if (input === 'y' || input === 'Y') {
+      return { state: { ...state, confirmRestart: null, message: `restart ${task}` }, effect: { kind: 'command', command: 'restart', task } };
+    }
+    if (input === 'n' || input === 'N' || key.escape) return none({ ...state, confirmRestart: null, message: `${task} goes on` });
+    return none(state);
+  }
   if (state.help) {
     if (input === '?' || input === 'q' || key.escape || key.return) return none({ ...state, help: false });
     return none(state);
@@ -109,6 +122,11 @@ export function handleKey(state: UiState, input: string, key: KeyFlags, ctx: Key
   const command = commandKeys[input];
   if (command) {
     if (state.selectedId === null) return none({ ...state, message: 'no task selected' });
+    if (command === 'restart' && ctx.running) {
+      const { in: inCount, out } = ctx.running;
+      const message = `Restart ${state.selectedId} from zero and discard its counts (${inCount} in, ${out} out)? (y/n)`;
+      return none({ ...state, confirmRestart: state.selectedId, message });
+    }
     return { state: { ...state, message: `${command} ${state.selectedId}` }, effect: { kind: 'command', command, task: state.selectedId } };
   }
   if (key.escape && state.logOpen) return none({ ...state, logOpen: false, logScroll: 0 });

@@ -1,4 +1,5 @@
 import { Box } from 'ink';
+import { escapeControls } from '../common/terminal-text.js';
 import type { TaskView } from '../orchestrator/types.js';
 import { Styled, useTheme, type Tone } from './theme.js';
 
@@ -34,8 +35,9 @@ export function LogPane({ task, height, width, scroll }: LogPaneProps) {
   const logs = task?.logs ?? [];
   const { lines, first } = visibleLogLines(logs, page, scroll);
   const position = logs.length === 0 ? 'no lines yet' : `${first + 1}-${first + lines.length}/${logs.length}${scroll === 0 ? ' following' : ''}`;
-  const reason = task?.reason ? `  ${task.reason}` : '';
-  const title = `${rule}${rule} log: ${task?.id ?? '(no task)'}  ${position}${reason} ${rule}${rule} PgUp/PgDn Enter ${rule}`;
+  // The pool escapes what it keeps; escaping again here costs nothing and holds for any PoolControl.
+  const reason = task?.reason ? `  ${escapeControls(task.reason)}` : '';
+  const title = `${rule}${rule} log: ${escapeControls(task?.id ?? '(no task)')}  ${position}${reason} ${rule}${rule} PgUp/PgDn Enter ${rule}`;
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Box width={width}>
@@ -43,7 +45,7 @@ export function LogPane({ task, height, width, scroll }: LogPaneProps) {
       </Box>
       {lines.map((line, i) => (
         <Box key={first + i} width={width}>
-          <Styled tone={lineTone(line)}>{line === '' ? ' ' : line}</Styled>
+          <Styled tone={lineTone(line)}>{line === '' ? ' ' : escapeControls(line)}</Styled>
         </Box>
       ))}
     </Box>

@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { render } from 'ink';
+import { runExitCode } from '../orchestrator/snapshot.js';
 import type { PoolControl, PoolSnapshot } from '../orchestrator/types.js';
 import { App } from './app.js';
 import { colorFromEnv, ThemeProvider, unicodeFromEnv } from './theme.js';
@@ -23,13 +25,23 @@ const ENTER_ALT_SCREEN = '\u001B[?1049h';
 const LEAVE_ALT_SCREEN = '\u001B[?1049l';
 const SIGNAL_CODES = { SIGTERM: 143, SIGHUP: 129, SIGINT: 130 } as const;
 
-function summaryLine(s: PoolSnapshot): string {
-  return `pcount-tui: ${s.tasks.length} tasks, ${s.completed} completed, ${s.failed} failed, ${s.cancelled} cancelled\n`;
+/** What is left on the terminal after quitting: the totals, and where the results and the store are. */
+export function quitSummary(s: PoolSnapshot): string {
+  const counts = `${s.tasks.reduce((n, t) => n + t.in, 0)} in, ${s.tasks.reduce((n, t) => n + t.out, 0)} out`;
+  const head = `pcount-tui: ${s.tasks.length} tasks, ${s.completed} completed, ${s.failed} failed, ${s.cancelled} cancelled; ${counts}`;
+  const e = s.lastExport;
+  const results = !e
+    ? 'results: nothing written (no task ran)'
+    : e.error
+      ? `results: not written to ${e.dir}: ${e.error}`
+      : `results: ${e.dir} (${e.files.map((f) => path.basename(f)).join(', ')})`;
+  const store = s.store ? `\nstore: ${s.store.path}${s.store.error ? ` (FAILED: ${s.store.error})` : ''}` : '';
+  return `${head}\n${results}${store}\n`;
 }
 
 /**
  * Shows the dashboard until the user quits, then stops every worker through the pool.
- * Resolves to the exit status: 0 after `q`, 128+n after a signal (130 for Ctrl-C).
+ * Resolves to the exit status: after `q` 0 when every task completed, else 1; 128+n after a signal (130 for Ctrl-C).
  */
 export async function renderDashboard(pool: PoolControl, opts: DashboardOptions = {}): Promise<number> {
   const stdout = opts.stdout ?? process.stdout;
@@ -67,12 +79,13 @@ export async function renderDashboard(pool: PoolControl, opts: DashboardOptions 
 
   try {
     const result = await instance.waitUntilExit();
-    return signalCode ?? (typeof result === 'number' ? result : 0);
+    // A quit ends like a headless run: non-zero when a task failed or was cut short; Ctrl-C keeps its own status.
+    return signalCode ?? (typeof result === 'number' && result !== 0 ? result : runExitCode(pool.snapshot()));
   } finally {
     for (const off of handlers) off();
     if (signalCode !== SIGNAL_CODES.SIGHUP) {
       if (altScreen) stdout.write(LEAVE_ALT_SCREEN);
-      stdout.write(summaryLine(pool.snapshot()));
+      stdout.write(quitSummary(pool.snapshot()));
     }
   }
 }

@@ -1,25 +1,17 @@
 import { Box, renderToString, Text } from 'ink';
+import type { StartHints } from '../commands/start-hints.js';
 import { colorFromEnv, Styled, ThemeProvider, unicodeFromEnv, type Theme } from './theme.js';
 
 export interface StartScreenOptions {
-  /** Where a config was looked for, in order, e.g. the last config run and ./pcount.json. */
+  /** Where a config was looked for, e.g. ./pcount.json. */
   searched: string[];
-  /** An example config that runs on the sample video, if the package ships one. */
-  exampleConfig?: string;
+  hints: StartHints;
   stdout?: NodeJS.WriteStream;
   color?: boolean;
   unicode?: boolean;
 }
 
-const recipes = (example: string | undefined): [string, string][] => [
-  ['pcount-tui run --source video.mp4 --line 0.5,0,0.5,1', 'count one file with a vertical line in the middle'],
-  ['pcount-tui run --source rtsp://host/stream --line 0,0.6,1,0.6', 'count a camera with a horizontal line'],
-  ...(example ? ([[`cp ${example} pcount.json && pcount-tui`, 'start from the example config']] as [string, string][]) : []),
-  ['pcount-tui validate my-config.json', 'check a config and list every problem'],
-  ['pcount-tui --help', 'every command and option'],
-];
-
-export function StartScreen({ searched, exampleConfig }: { searched: string[]; exampleConfig?: string }) {
+export function StartScreen({ searched, hints }: { searched: string[]; hints: StartHints }) {
   return (
     <Box flexDirection="column">
       <Styled tone="accent" bold>
@@ -32,26 +24,31 @@ export function StartScreen({ searched, exampleConfig }: { searched: string[]; e
       ))}
       <Text> </Text>
       <Text>To start, run one of:</Text>
-      {recipes(exampleConfig).map(([command, what]) => (
+      {hints.commands.map(({ command, what }) => (
         <Box key={command} flexDirection="column">
           <Styled bold>{`  ${command}`}</Styled>
           <Styled tone="muted">{`      ${what}`}</Styled>
         </Box>
       ))}
+      <Text> </Text>
+      {hints.notes.map((note) => (
+        <Text key={note}>{note}</Text>
+      ))}
     </Box>
   );
 }
 
-/** Prints how to start when no config was given or found, and resolves to exit status 1: nothing ran. */
-export async function renderStartScreen(opts: StartScreenOptions): Promise<number> {
+/** Prints how to start when no config was given or found. */
+export async function renderStartScreen(opts: StartScreenOptions): Promise<void> {
   const stdout = opts.stdout ?? process.stdout;
   const theme: Theme = { color: opts.color ?? colorFromEnv(process.env), unicode: opts.unicode ?? unicodeFromEnv(process.env) };
+  // Commands are never cut or wrapped in the middle: a command copied from the screen must run as written.
+  const widest = Math.max(...opts.hints.commands.map((h) => h.command.length + 2), ...opts.hints.notes.map((n) => n.length));
   const text = renderToString(
     <ThemeProvider theme={theme}>
-      <StartScreen searched={opts.searched} exampleConfig={opts.exampleConfig} />
+      <StartScreen searched={opts.searched} hints={opts.hints} />
     </ThemeProvider>,
-    { columns: stdout.columns || 80 },
+    { columns: Math.max(stdout.columns || 80, widest) },
   );
   stdout.write(`${text}\n`);
-  return 1;
 }

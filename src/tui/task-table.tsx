@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { escapeControls } from '../common/terminal-text.js';
 import type { TaskView } from '../orchestrator/types.js';
 import { formatEta, formatFps, formatProgressPercent, progressBar, shortenSource, truncate, truncateMiddle } from './format.js';
 import { GAP, MARKER_WIDTH, scrollStart, type Column, type TableLayout } from './layout.js';
@@ -8,11 +9,12 @@ import { stateTone, Styled, useTheme, type Tone } from './theme.js';
 export function cellText(task: TaskView, column: Column, barWidth: number, unicode: boolean): string {
   switch (column.key) {
     case 'id':
-      return task.id;
+      return escapeControls(task.id);
     case 'source':
-      return shortenSource(task.source);
+      return escapeControls(shortenSource(task.source));
     case 'state':
-      return task.state;
+      // A camera waiting to be tried again says why: its source is offline, or its worker crashed.
+      return task.phase === 'offline' || task.phase === 'restarting' ? task.phase : task.state;
     case 'fps':
       return task.state === 'processing' ? formatFps(task.fps) : '-';
     case 'in':
@@ -100,7 +102,7 @@ export function TaskTable({ tasks, layout, selectedId, visibleRows, width }: Tas
                 column={c}
                 text={cellText(task, c, barWidth, unicode)}
                 last={i === columns.length - 1}
-                tone={c.key === 'state' ? stateTone[task.state] : undefined}
+                tone={c.key === 'state' ? (task.phase === 'offline' || task.phase === 'restarting' ? 'warn' : stateTone[task.state]) : undefined}
                 inverse={isSelected}
               />
             ))}

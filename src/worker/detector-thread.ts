@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { disableOrtTelemetry } from '../models/telemetry.js';
 import { centernet } from '../vision/formats/centernet.js';
 import type { ModelFormatName } from '../vision/formats/format.js';
 import { yolov8 } from '../vision/formats/yolov8.js';
@@ -27,6 +28,7 @@ const MAX_IN_FLIGHT = 2;
  * through a small pool of shared buffers, so nothing frame-sized is allocated per frame.
  */
 export function createThreadedDetector(opts: DetectorOptions): Promise<DetectorHandle> {
+  disableOrtTelemetry();
   const thread = new Worker(new URL('./detector-thread-entry.js', import.meta.url), { workerData: opts, stdout: true });
   // The thread's stdout is not the worker's stdout (that carries only events): whatever it prints goes to stderr.
   thread.stdout.pipe(process.stderr, { end: false });

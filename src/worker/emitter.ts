@@ -1,3 +1,4 @@
+import { mapStrings } from '../common/terminal-text.js';
 import { PROTOCOL_VERSION, type LogLevel, type WorkerEvent } from '../protocol/events.js';
 import type { NdjsonWriter } from '../protocol/ndjson.js';
 
@@ -6,7 +7,10 @@ export type EventBody = Body<WorkerEvent>;
 
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
-/** Stamps events with `v`, `task` and `ts`, filters `log` events by level, and writes them as NDJSON. */
+/**
+ * Stamps events with `v`, `task` and `ts`, filters `log` events by level, and writes them as NDJSON. Every string of
+ * every event goes through `clean` first (see src/worker/text.ts): messages quote ffmpeg and the source.
+ */
 export class Emitter {
   private held: EventBody[] | null = null;
 
@@ -14,11 +18,12 @@ export class Emitter {
     private readonly writer: NdjsonWriter,
     readonly task: string,
     private readonly minLevel: LogLevel = 'info',
+    private readonly clean: (text: string) => string = (text) => text,
   ) {}
 
   /** Returns false under backpressure: the caller should `await drained()` before producing more. */
   emit(body: EventBody): boolean {
-    const { type, ...rest } = body;
+    const { type, ...rest } = mapStrings(body, this.clean);
     return this.writer.write({ v: PROTOCOL_VERSION, type, task: this.task, ts: Date.now(), ...rest });
   }
 

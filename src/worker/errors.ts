@@ -1,21 +1,10 @@
+import { isWorkerErrorCode, type WorkerErrorCode } from '../protocol/error-codes.js';
+
 /**
- * Error codes of the worker protocol (`error.code`), documented in docs/protocol.md. A `WorkerError` carries one
- * of them to the top of the loop, which turns it into an `error` event, a stderr line and an exit code.
+ * Error codes of the worker protocol (`error.code`, the table in src/protocol/error-codes.ts). A `WorkerError`
+ * carries one of them to the top of the loop, which turns it into an `error` event, a stderr line and an exit code.
  */
-export type ErrorCode =
-  | 'SOURCE_NOT_FOUND'
-  | 'SOURCE_UNREADABLE'
-  | 'SOURCE_UNREACHABLE'
-  | 'SOURCE_TIMEOUT'
-  | 'BAD_LINE'
-  | 'BAD_ARGUMENT'
-  | 'BAD_MODEL_FORMAT'
-  | 'BAD_INPUT_SIZE'
-  | 'MODEL_CORRUPT'
-  | 'MODEL_MISSING'
-  | 'FFMPEG_NOT_FOUND'
-  | 'FFMPEG_FAILED'
-  | 'INTERNAL';
+export type ErrorCode = WorkerErrorCode;
 
 export class WorkerError extends Error {
   constructor(
@@ -27,27 +16,11 @@ export class WorkerError extends Error {
   }
 }
 
-const KNOWN = new Set<string>([
-  'SOURCE_NOT_FOUND',
-  'SOURCE_UNREADABLE',
-  'SOURCE_UNREACHABLE',
-  'SOURCE_TIMEOUT',
-  'BAD_LINE',
-  'BAD_ARGUMENT',
-  'BAD_MODEL_FORMAT',
-  'BAD_INPUT_SIZE',
-  'MODEL_CORRUPT',
-  'MODEL_MISSING',
-  'FFMPEG_NOT_FOUND',
-  'FFMPEG_FAILED',
-  'INTERNAL',
-]);
-
 /** Any thrown value as a code and a one-line message; errors from other modules keep their code when it is ours. */
 export function toWorkerError(err: unknown): WorkerError {
   if (err instanceof WorkerError) return err;
   const code = (err as { code?: unknown } | null)?.code;
   const message = err instanceof Error ? err.message : String(err);
-  if (typeof code === 'string' && KNOWN.has(code)) return new WorkerError(code as ErrorCode, message);
+  if (typeof code === 'string' && isWorkerErrorCode(code)) return new WorkerError(code, message);
   return new WorkerError('INTERNAL', message);
 }

@@ -1,5 +1,7 @@
 import type { Letterbox } from '../vision/letterbox.js';
 import { knownFeatures, type FfmpegFeatures } from './ffmpeg-binary.js';
+import { describeSource } from '../sources/kind.js';
+import { ffmpegInput } from './ffmpeg-input.js';
 
 /** The ffmpeg command line of a frame reader: input options, the scale/pad filter, raw rgb24 on stdout. */
 
@@ -55,10 +57,10 @@ export interface FrameReaderOptions {
   stderrLines?: number;
 }
 
-const NETWORK = /^(rtsps?|rtmps?|https?|tcp|udp|srt|rtp|mms):\/\//i;
-
+/** Read over a socket (a stream or a file behind a URL): ffmpeg then needs a time-out to give up on a dead peer. */
 export function isNetworkInput(input: string): boolean {
-  return NETWORK.test(input);
+  const { kind } = describeSource(input);
+  return kind === 'stream' || kind === 'remote-file';
 }
 
 /** Release number check for binaries resolveFfmpeg has not examined; unversioned git builds count as old. */
@@ -96,13 +98,14 @@ export function ffmpegArgs(o: FrameReaderOptions): string[] {
   const every = o.every ?? 1;
   const features = featuresOf(o);
   const args = ['-nostdin', '-hide_banner', '-nostats', '-loglevel', 'info'];
+  const network: string[] = [];
   if (isNetworkInput(o.input)) {
     const us = String((o.networkTimeoutMs ?? 10_000) * 1000);
-    if (/^rtsps?:/i.test(o.input)) args.push(features.rtspTimeout, us);
-    else args.push('-rw_timeout', us);
+    if (/^rtsps?:/i.test(o.input)) network.push(features.rtspTimeout, us);
+    else network.push('-rw_timeout', us);
   }
   if (o.startSeconds && o.startSeconds > 0) args.push('-ss', String(o.startSeconds));
-  args.push(...(o.inputArgs ?? []), '-i', o.input, '-an', '-sn', '-dn');
+  args.push(...ffmpegInput(o.input, o.inputArgs ?? [], network).args, '-an', '-sn', '-dn');
   args.push(features.fpsMode ? '-fps_mode' : '-vsync', 'passthrough');
   args.push('-vf', videoFilter(o.output, every));
   if (o.maxFrames !== undefined) args.push('-frames:v', String(o.maxFrames));

@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { killOnExit, terminate } from '../common/terminate.js';
+import { redactSource, redactText, sourceSecrets } from '../sources/credentials.js';
 import { ffmpegArgs, isNetworkInput, type FrameReaderOptions } from './ffmpeg-args.js';
 import { HeaderParser, LineTail, type SourceInfo } from './ffmpeg-header.js';
+import { ffmpegInput } from './ffmpeg-input.js';
 
 /**
  * Raw frames from ffmpeg, read in exact frame-sized pieces.
@@ -63,11 +66,6 @@ function openFailureCode(input: string, stderr: readonly string[]): FrameReaderE
   return /No such file or directory/i.test(text) ? 'SOURCE_NOT_FOUND' : 'SOURCE_UNREADABLE';
 }
 
-const running = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const c of running) c.kill('SIGKILL');
-});
-
 export class FrameReader implements AsyncIterable<RawFrame> {
   readonly args: string[];
   private readonly child: ChildProcess;
@@ -79,7 +77,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
   private readonly chunks: Buffer[] = [];
   private chunkOffset = 0;
   private buffered = 0;
-  private paused = false;
+  private pausedOutput = false;
   private emitted = 0;
   private ended = false;
   private closing = false;
@@ -89,6 +87,9 @@ export class FrameReader implements AsyncIterable<RawFrame> {
   private startIndex = 0;
   private firstFrameAt = 0;
   private readonly infoPromise: Promise<SourceInfo>;
+  /** The input as messages may name it, and what else to hide in ffmpeg's lines: the source's password. */
+  private readonly shownInput: string;
+  private readonly secrets: string[];
   /** Resolves once ffmpeg has exited and its pipes are closed. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private settleExit!: (v: { code: number | null; signal: NodeJS.Signals | null }) => void;
@@ -104,12 +105,20 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     this.infoPromise.catch(() => undefined);
     this.exited = new Promise((resolve) => (this.settleExit = resolve));
     this.args = ffmpegArgs(opts);
+    this.shownInput = redactSource(opts.input);
+    this.secrets = sourceSecrets(opts.input);
 
-    this.child = spawn(opts.ffmpeg, this.args, { stdio: ['ignore', 'pipe', 'pipe'], windowsHide: true });
-    running.add(this.child);
+    const list = ffmpegInput(opts.input, [], []).stdin;
+    this.child = spawn(opts.ffmpeg, this.args, { stdio: [list === null ? 'ignore' : 'pipe', 'pipe', 'pipe'], windowsHide: true });
+    if (list !== null) {
+      // ffmpeg may exit before reading it (a bad binary): the lost write is not an error of its own.
+      this.child.stdin!.on('error', () => {});
+      this.child.stdin!.end(list);
+    }
+    killOnExit(this.child, false);
     const timeoutMs = opts.openTimeoutMs ?? 15_000;
     this.openTimer = setTimeout(() => {
-      this.fail('SOURCE_TIMEOUT', `no frame from ${opts.input} within ${(timeoutMs / 1000).toFixed(1)} s`);
+      this.fail('SOURCE_TIMEOUT', `no frame from ${this.shownInput} within ${(timeoutMs / 1000).toFixed(1)} s`);
       this.kill();
     }, timeoutMs);
 
@@ -125,13 +134,19 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     return this.infoPromise;
   }
 
+  /** ffmpeg's last stderr lines, with the source's password hidden. */
   stderrTail(): string[] {
-    return [...this.tail.lines];
+    return this.tail.lines.map((line) => redactText(line, this.secrets));
   }
 
   /** Complete frames read from ffmpeg and not yet handed out. */
   get bufferedFrames(): number {
     return Math.floor(this.buffered / this.frameSize);
+  }
+
+  /** True while ffmpeg's output is not read because `bufferFrames` frames wait for the consumer. */
+  get paused(): boolean {
+    return this.pausedOutput;
   }
 
   /** The next frame, or null at the end of the input (or after close()). Throws FrameReaderError on failure. */
@@ -161,10 +176,8 @@ export class FrameReader implements AsyncIterable<RawFrame> {
   }
 
   private kill(): void {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGTERM');
     // A network input can ignore SIGTERM while blocked in a connect.
-    setTimeout(() => this.child.kill('SIGKILL'), 2000).unref();
+    terminate(this.child, { ask: 'SIGTERM', forceAfterMs: 2000, group: false });
   }
 
   private onStderrLine(line: string): void {
@@ -190,8 +203,8 @@ export class FrameReader implements AsyncIterable<RawFrame> {
       this.firstFrameAt = performance.now();
       if (!this.header.done) this.publishInfo();
     }
-    if (this.buffered >= this.highWater && !this.paused) {
-      this.paused = true;
+    if (this.buffered >= this.highWater && !this.pausedOutput) {
+      this.pausedOutput = true;
       this.child.stdout!.pause();
     }
     this.notify();
@@ -219,8 +232,8 @@ export class FrameReader implements AsyncIterable<RawFrame> {
       }
     }
     this.buffered -= size;
-    if (this.paused && this.buffered < this.highWater) {
-      this.paused = false;
+    if (this.pausedOutput && this.buffered < this.highWater) {
+      this.pausedOutput = false;
       this.child.stdout!.resume();
     }
     const index = this.startIndex + this.emitted * this.every;
@@ -236,22 +249,21 @@ export class FrameReader implements AsyncIterable<RawFrame> {
   }
 
   private onClose(code: number | null, signal: NodeJS.Signals | null): void {
-    running.delete(this.child);
     this.tail.flush();
     if (this.openTimer) clearTimeout(this.openTimer);
     this.openTimer = null;
     this.ended = true;
     if (!this.closing && !this.failure && code !== 0) {
-      const reason = this.tail.lines.at(-1) ?? `exit ${code ?? signal}`;
+      const reason = this.stderrTail().at(-1) ?? `exit ${code ?? signal}`;
       if (this.emitted === 0 && this.buffered < this.frameSize) {
-        this.fail(openFailureCode(this.opts.input, this.tail.lines), `ffmpeg could not read ${this.opts.input}: ${reason}`, code);
+        this.fail(openFailureCode(this.opts.input, this.tail.lines), `ffmpeg could not read ${this.shownInput}: ${reason}`, code);
       } else {
-        this.fail('FFMPEG_FAILED', `ffmpeg stopped reading ${this.opts.input} (exit ${code ?? signal}): ${reason}`, code);
+        this.fail('FFMPEG_FAILED', `ffmpeg stopped reading ${this.shownInput} (exit ${code ?? signal}): ${reason}`, code);
       }
     } else if (!this.closing && !this.failure && this.emitted === 0 && this.buffered < this.frameSize) {
-      this.fail('SOURCE_UNREADABLE', `ffmpeg decoded no video frame from ${this.opts.input}`, code);
+      this.fail('SOURCE_UNREADABLE', `ffmpeg decoded no video frame from ${this.shownInput}`, code);
     }
-    this.settleInfo.reject(this.failure ?? new FrameReaderError('SOURCE_UNREADABLE', `ffmpeg found no video stream in ${this.opts.input}`, this.stderrTail(), code));
+    this.settleInfo.reject(this.failure ?? new FrameReaderError('SOURCE_UNREADABLE', `ffmpeg found no video stream in ${this.shownInput}`, this.stderrTail(), code));
     this.notify();
     this.settleExit({ code, signal });
   }

@@ -1,3 +1,5 @@
+import { frameNumber } from '../sources/frames.js';
+import { redactSource } from '../sources/credentials.js';
 import { WorkerError } from './errors.js';
 import type { SourceInfo } from './ffmpeg-frames.js';
 import { FrameFiller } from './frame-filler.js';
@@ -20,7 +22,7 @@ export class FileSource implements FrameSource {
     private readonly runs: FfmpegRuns,
   ) {
     const { fps, duration } = runs.info;
-    this.filler = new FrameFiller(runs.every, fps && duration ? Math.round(duration * fps) : null);
+    this.filler = new FrameFiller(runs.every, fps && duration ? Math.round(duration * fps) : null, (o.startFrame ?? 1) - 1);
   }
 
   get info(): SourceInfo {
@@ -47,8 +49,8 @@ export class FileSource implements FrameSource {
     const { geometry } = this.runs;
     const fps = this.runs.info.fps ?? 1;
     const empty = new Uint8Array(0);
-    for (const index of skipped) this.queued.push({ number: index + 1, pts: index / fps, detect: false, data: empty, geometry });
-    if (f) this.queued.push({ number: f.index + 1, pts: f.ptsSeconds, detect: true, data: f.data, geometry });
+    for (const index of skipped) this.queued.push({ number: frameNumber(index), pts: index / fps, detect: false, data: empty, geometry });
+    if (f) this.queued.push({ number: frameNumber(f.index), pts: f.ptsSeconds, detect: true, data: f.data, geometry });
   }
 
   private async readWithin(ms: number) {
@@ -59,7 +61,7 @@ export class FileSource implements FrameSource {
     }, ms);
     try {
       const f = await this.runs.reader.next();
-      if (timedOut) throw new WorkerError('SOURCE_TIMEOUT', `no frame from ${this.o.source} for ${ms / 1000} s`);
+      if (timedOut) throw new WorkerError('SOURCE_TIMEOUT', `no frame from ${redactSource(this.o.source)} for ${ms / 1000} s`);
       return f;
     } catch (err) {
       throw sourceError(err);

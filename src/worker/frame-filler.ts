@@ -4,16 +4,22 @@
  * of the frames that did arrive. After the last one, the file's length (when known) says how many follow.
  */
 export class FrameFiller {
-  private last = -1;
+  private last: number;
+  private arrived = false;
 
   constructor(
     private readonly every: number,
     /** Frames in the file (duration × fps), or null when unknown: then nothing is added after the last frame. */
     private readonly total: number | null,
-  ) {}
+    /** 0-based index of the first frame read (a file opened at a later frame). */
+    first = 0,
+  ) {
+    this.last = first - 1;
+  }
 
   /** A frame with this index arrived: the indices of the frames skipped before it, in order. */
   before(index: number): number[] {
+    this.arrived = true;
     const skipped = range(this.last + 1, index);
     this.last = Math.max(this.last, index);
     return skipped;
@@ -21,7 +27,7 @@ export class FrameFiller {
 
   /** The file ended: the indices of the frames after the last one that arrived. */
   tail(): number[] {
-    if (this.total === null || this.last < 0) return [];
+    if (this.total === null || !this.arrived) return [];
     const end = Math.min(this.total, this.last + this.every);
     const rest = range(this.last + 1, end);
     this.last = Math.max(this.last, end - 1);

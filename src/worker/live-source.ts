@@ -1,7 +1,12 @@
+import { backoffDelay, type BackoffPolicy } from '../common/backoff.js';
+import { redactSource } from '../sources/credentials.js';
 import type { WorkerError } from './errors.js';
 import type { SourceInfo } from './ffmpeg-frames.js';
 import type { FfmpegRuns, Frame, FrameSource, SourceOptions } from './source.js';
-import { backoffDelay, sourceError } from './source-kind.js';
+import { sourceError } from './source-kind.js';
+
+/** Reconnect delays: from half a second (a stream server restarting) up to 30 s (a camera rebooting). */
+const RECONNECT_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 30_000 };
 
 /**
  * A live source: a pump reads frames as they come and keeps only the newest for the consumer (the others are counted
@@ -104,7 +109,7 @@ export class LiveSource implements FrameSource {
   private async reconnect(attempt: number, reason: string): Promise<number> {
     while (!this.runs.closed) {
       attempt += 1;
-      const delay = backoffDelay(attempt);
+      const delay = backoffDelay(attempt, RECONNECT_BACKOFF);
       this.o.onReconnect(attempt, delay, reason);
       await new Promise<void>((resolve) => {
         this.sleeper = { timer: setTimeout(resolve, delay), resolve };
@@ -116,7 +121,7 @@ export class LiveSource implements FrameSource {
         this.stalled = false;
         this.lastFrameAt = performance.now();
         this.streaming = true;
-        this.o.onLog('info', `reconnected to ${this.o.source} (attempt ${attempt})`);
+        this.o.onLog('info', `reconnected to ${redactSource(this.o.source)} (attempt ${attempt})`);
         return attempt;
       } catch (err) {
         this.runs.reader.close();

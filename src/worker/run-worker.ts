@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
-import type { DoneReason, LogLevel } from '../protocol/events.js';
+import type { DoneReason, LineCount, LogLevel } from '../protocol/events.js';
 import { NdjsonWriter } from '../protocol/ndjson.js';
+import { redactSource } from '../sources/credentials.js';
 import type { AnchorMode } from '../vision/geometry.js';
 import { PeopleCounter } from '../vision/people-counter.js';
 import type { Detection, LineSpec } from '../vision/types.js';
@@ -11,6 +12,7 @@ import type { Frame, FrameSource } from './source.js';
 import { ffmpegVersionName, openAll, type Opened, type SetupOptions } from './setup.js';
 import { ProgressReporter } from './progress.js';
 import { StopController } from './stop.js';
+import { textCleaner } from './text.js';
 
 /** What opens the source and the detector (see SetupOptions), plus what the counting loop needs. */
 export interface WorkerConfig extends Omit<SetupOptions, 'log' | 'onReconnect' | 'onStop'> {
@@ -40,6 +42,10 @@ interface Counting {
   counter: PeopleCounter;
   frames: number;
   startedAt: number;
+  /** Crossing events written so far (the last `seq`). */
+  seq: number;
+  /** The counts when counting began (frame --start-frame): what the warm-up before it found is not reported. */
+  baseline: LineCount[] | null;
 }
 
 /**
@@ -50,7 +56,8 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
   // Called only once stdin has data, after `emit` exists.
   const stop = new StopController(io.stdin, (line) => emit.log('warn', `ignored stdin line (expected {"cmd":"stop"}): ${line.slice(0, 200)}`));
   const writer = new NdjsonWriter(io.stdout, () => stop.request('stdout closed'));
-  const emit = new Emitter(writer, cfg.task, cfg.logLevel);
+  const clean = textCleaner(cfg.source);
+  const emit = new Emitter(writer, cfg.task, cfg.logLevel, clean);
   let opened: Opened | null = null;
   let counting: Counting | null = null;
   emit.holdLogs();
@@ -68,6 +75,8 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
       counter: new PeopleCounter(cfg.lines, opened.source.info, { counter: { anchor: cfg.anchor } }),
       frames: 0,
       startedAt: performance.now(),
+      seq: 0,
+      baseline: null,
     };
     await countFrames({ cfg, emit, stop, detector: opened.detector, source, c: counting });
     if (stop.reason && stop.reason !== 'stdout closed') emit.log('info', `stopped (${stop.reason})`);
@@ -84,7 +93,7 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
     const e = toWorkerError(err);
     emit.emit({ type: 'error', code: e.code, message: e.message, fatal: true });
     if (counting && opened) emitDone(emit, counting, opened.source.dropped, 'error');
-    io.stderr.write(`pcount-tui worker: ${e.code}: ${e.message}\n`);
+    io.stderr.write(`pcount-tui worker: ${e.code}: ${clean(e.message)}\n`);
     if (e.code === 'INTERNAL' && process.env.PCOUNT_DEBUG && err instanceof Error) io.stderr.write(`${err.stack}\n`);
     return exitCodeFor(e.code);
   } finally {
@@ -110,7 +119,7 @@ async function countFrames(ctx: LoopContext): Promise<void> {
     {
       frames: () => c.frames,
       dropped: () => source.dropped,
-      counts: () => ({ lines: c.counter.counts(), ...c.counter.summary() }),
+      counts: () => reportedCounts(c),
     },
     (body) => emit.emit(body),
     cfg.live ? null : { duration: source.info.duration },
@@ -148,14 +157,17 @@ async function frameLoop(ctx: LoopContext, reporter: ProgressReporter): Promise<
   while (current) {
     const next = await fetch();
     const { frame } = current;
+    // Warm-up frames before --start-frame are tracked but not counted: their crossings were stored by the run resumed.
+    if (!c.baseline && frame.number >= (cfg.startFrame ?? 1)) c.baseline = c.counter.counts();
     const step = current.detections
       ? c.counter.detections(await current.detections, frame.number, frame.pts)
       : c.counter.predict(frame.pts);
     c.frames += 1;
     const visible = step.tracks.filter((t) => t.state === 'confirmed');
     reporter.frameDone(frame.number, frame.pts, visible.length);
-    for (const x of step.crossings) {
-      emit.emit({ type: 'crossing', line: x.line, track: x.track, direction: x.direction, frame: x.frame, pts: round(x.pts, 3) });
+    for (const x of c.baseline ? step.crossings : []) {
+      c.seq += 1;
+      emit.emit({ type: 'crossing', seq: c.seq, line: x.line, track: x.track, direction: x.direction, frame: x.frame, pts: round(x.pts, 3) });
     }
     if (cfg.emitTracks) {
       emit.emit({
@@ -176,7 +188,7 @@ function emitHello(emit: Emitter, cfg: WorkerConfig, o: Opened): void {
   emit.emit({
     type: 'hello',
     protocol: 1,
-    source: cfg.source,
+    source: redactSource(cfg.source),
     live: cfg.live,
     model: { path: o.detector.modelPath, format: o.detector.format, input_width: o.detector.inputWidth, input_height: o.detector.inputHeight },
     ffmpeg: { path: o.ffmpeg.path, origin: o.ffmpeg.origin, version: ffmpegVersionName(o.ffmpeg) },
@@ -196,7 +208,7 @@ function reachedMaxFrames(cfg: WorkerConfig, c: Counting): boolean {
 
 function emitDone(emit: Emitter, c: Counting, dropped: number, reason: DoneReason): void {
   const wall = (performance.now() - c.startedAt) / 1000;
-  const sum = c.counter.summary();
+  const sum = reportedCounts(c);
   emit.emit({
     type: 'done',
     reason,
@@ -204,10 +216,21 @@ function emitDone(emit: Emitter, c: Counting, dropped: number, reason: DoneReaso
     wall_seconds: round(wall, 3),
     avg_fps: round(c.frames / Math.max(wall, 1e-3), 2),
     dropped,
-    lines: c.counter.counts(),
+    lines: sum.lines,
     in: sum.in,
     out: sum.out,
   });
+}
+
+/** The counts since counting began (zero during a warm-up). */
+function reportedCounts(c: Counting): { lines: LineCount[]; in: number; out: number; occupancy: number } {
+  const before = new Map((c.baseline ?? []).map((l) => [l.name, l]));
+  const lines = c.counter.counts().map((l) => {
+    const b = c.baseline ? (before.get(l.name) ?? { in: 0, out: 0 }) : l;
+    return { name: l.name, in: l.in - b.in, out: l.out - b.out };
+  });
+  const total = (k: 'in' | 'out') => lines.reduce((s, l) => s + l[k], 0);
+  return { lines, in: total('in'), out: total('out'), occupancy: total('in') - total('out') };
 }
 
 function round(v: number, digits: number): number {

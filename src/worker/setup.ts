@@ -5,6 +5,7 @@ import { resolveFfmpeg, type FfmpegBinary } from './ffmpeg-binary.js';
 import { probeSource, type SourceInfo } from './ffmpeg-frames.js';
 import { openSource, type FrameSource } from './source.js';
 import { checkLocalSource, inputArgsFor, sourceError } from './source-kind.js';
+import { warmupStart } from './warmup.js';
 
 export interface SetupOptions {
   source: string;
@@ -19,6 +20,8 @@ export interface SetupOptions {
   skipFrames: number;
   /** Stop (as if asked to) after this many frames. */
   maxFrames?: number;
+  /** Files: count from this frame on (1-based), after a warm-up stretch before it (see warmup.ts). */
+  startFrame?: number;
   log(level: LogLevel, message: string): void;
   onReconnect(attempt: number, delayMs: number, reason: string): void;
   onStop(listener: () => void): void;
@@ -58,6 +61,14 @@ export function ffmpegVersionName(ffmpeg: FfmpegBinary): string {
   return /ffmpeg version (\S+)/i.exec(ffmpeg.version)?.[1] ?? ffmpeg.version;
 }
 
+/** Where decoding starts for --start-frame: the warm-up before it, on a frame the uninterrupted run detected on. */
+function firstFrameToRead(o: SetupOptions, probed: SourceInfo | null): number | undefined {
+  if (o.startFrame === undefined || o.startFrame <= 1) return undefined;
+  if (o.live) throw new WorkerError('BAD_ARGUMENT', '--start-frame applies to files, not to live sources');
+  if (!probed?.fps) throw new WorkerError('BAD_ARGUMENT', `--start-frame needs the frame rate of ${o.source}, which ffmpeg does not report`);
+  return warmupStart(o.startFrame, probed.fps, o.skipFrames);
+}
+
 /** ffmpeg, the detector and the opened source, each failure as a WorkerError that names the problem. */
 export async function openAll(o: SetupOptions): Promise<Opened> {
   await checkLocalSource(o.source);
@@ -69,6 +80,7 @@ export async function openAll(o: SetupOptions): Promise<Opened> {
   }
   o.log('info', `ffmpeg ${ffmpeg.path} (${ffmpeg.origin}), version ${ffmpegVersionName(ffmpeg)}`);
   const probed = o.live ? null : await probeFile(ffmpeg, o.source, o.stallTimeoutMs);
+  const firstFrame = firstFrameToRead(o, probed);
   const detector = await createThreadedDetector({
     modelPath: o.model,
     format: o.modelFormat,
@@ -93,6 +105,7 @@ export async function openAll(o: SetupOptions): Promise<Opened> {
       skipFrames: o.skipFrames,
       stallTimeoutMs: o.stallTimeoutMs,
       maxFrames: o.maxFrames,
+      startFrame: firstFrame,
       onReconnect: o.onReconnect,
       onLog: o.log,
       onStop: o.onStop,

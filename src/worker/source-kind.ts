@@ -3,26 +3,19 @@ import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkerError } from './errors.js';
 import { FrameReaderError } from './ffmpeg-frames.js';
-
-const URL_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
-const LIVE_URL = /^(rtsps?|rtmps?|https?|udp|tcp|srt|rtp):\/\//i;
-const DEVICE = /^\/dev\/video\d+$/;
-
-/** Live sources are the ones that keep producing frames in real time: cameras and network streams. */
-export function looksLive(source: string): boolean {
-  return LIVE_URL.test(source) || DEVICE.test(source);
-}
+import { describeSource, unusableSource } from '../sources/kind.js';
 
 /** ffmpeg input options a source kind needs (before `-i`). */
 export function inputArgsFor(source: string): string[] {
+  const { kind } = describeSource(source);
   // ffmpeg's default 5 s of stream analysis is 5 s of waiting for a first frame on a live stream; 1 s still finds
   // the size and rate of ordinary camera streams.
   const quickStart = ['-analyzeduration', '1000000'];
   // TCP interleaving: UDP RTP loses packets on busy networks and does not pass NAT; the socket time-out option is
   // added by the frame reader, which knows which spelling this ffmpeg understands.
   if (/^rtsps?:\/\//i.test(source)) return ['-rtsp_transport', 'tcp', ...quickStart];
-  if (LIVE_URL.test(source)) return quickStart;
-  if (DEVICE.test(source)) return ['-f', 'v4l2'];
+  if (kind === 'stream') return quickStart;
+  if (kind === 'device') return ['-f', 'v4l2'];
   return [];
 }
 
@@ -31,9 +24,12 @@ export function inputArgsFor(source: string): string[] {
  * readable. An image-sequence pattern (`frames/%04d.png`) is checked through its folder.
  */
 export async function checkLocalSource(source: string): Promise<void> {
-  if (URL_SCHEME.test(source) || DEVICE.test(source)) return;
-  const isPattern = /%\d*d/.test(source);
-  const target = isPattern ? path.dirname(source) || '.' : source;
+  const unusable = unusableSource(source);
+  if (unusable) throw new WorkerError('BAD_ARGUMENT', unusable);
+  const { kind, local } = describeSource(source);
+  if (local === null) return;
+  const isPattern = kind === 'sequence';
+  const target = isPattern ? path.dirname(local) || '.' : local;
   let info;
   try {
     info = await stat(target);
@@ -56,11 +52,4 @@ export function sourceError(err: unknown): WorkerError {
   if (err instanceof WorkerError) return err;
   if (err instanceof FrameReaderError) return new WorkerError(err.code, err.message);
   return new WorkerError('INTERNAL', err instanceof Error ? err.message : String(err));
-}
-
-/** Delay before reconnect attempt `attempt` (1, 2, …): doubling from `baseMs` up to `maxMs`, ±25 % jitter so that
- * many workers of one camera server do not hammer it in step. */
-export function backoffDelay(attempt: number, baseMs = 500, maxMs = 30_000, random: () => number = Math.random): number {
-  const plain = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(plain * (0.75 + 0.5 * random()));
 }

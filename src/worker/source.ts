@@ -25,6 +25,8 @@ export interface SourceOptions {
   stallTimeoutMs: number;
   /** Files: let ffmpeg stop after this many frames. */
   maxFrames?: number;
+  /** Files: the first frame to read (1-based; needs the probed frame rate). */
+  startFrame?: number;
   onReconnect(attempt: number, delayMs: number, reason: string): void;
   onLog(level: LogLevel, message: string): void;
   /** Registers a callback for a stop request, so that a stop during a slow open does not wait for the time-out. */
@@ -104,6 +106,7 @@ export class FfmpegRuns {
         bufferFrames: this.o.live ? 1 : FILE_BUFFER_FRAMES,
         maxFrames: this.o.live || this.o.maxFrames === undefined ? undefined : Math.ceil(this.o.maxFrames / this.every),
         every: this.every,
+        startSeconds: seekSeconds(this.o),
       });
       this.reader = reader;
       if (this.closed) reader.close();
@@ -126,6 +129,16 @@ export class FfmpegRuns {
     this.closed = true;
     this.reader?.close();
   }
+}
+
+/**
+ * Where ffmpeg seeks to start a file at `startFrame`: a quarter frame before the frame's own time. ffmpeg's input
+ * seek is exact (it decodes from the key frame before and drops frames earlier than the time), so the first frame
+ * handed out is the start frame, and the reader numbers it round(seconds × fps) + 1 = startFrame.
+ */
+export function seekSeconds(o: Pick<SourceOptions, 'live' | 'startFrame' | 'probed'>): number | undefined {
+  if (o.live || !o.startFrame || o.startFrame <= 1 || !o.probed?.fps) return undefined;
+  return (o.startFrame - 1.25) / o.probed.fps;
 }
 
 /** Whether ffmpeg would paint the same pixels for both (the source size itself does not enter ffmpeg's filter). */

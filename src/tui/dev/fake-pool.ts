@@ -22,7 +22,7 @@ export class FakePool implements PoolControl {
 
   /** Replaces the tasks (counters are derived) and tells the subscribers. */
   update(change: (tasks: TaskView[]) => TaskView[], extra: Partial<PoolSnapshot> = {}): void {
-    this.state = { ...summarise(change(this.state.tasks.map((t) => ({ ...t }))), this.state.workers.length), ...extra };
+    this.state = { ...summarise(change(this.state.tasks.map((t) => ({ ...t }))), this.state.workers.length), lastExport: this.state.lastExport, ...extra };
     for (const l of this.listeners) l();
   }
 

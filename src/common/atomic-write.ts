@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface AtomicWriteOptions {
+  /** Permissions of the new file, e.g. 0o600 for results that name a camera with credentials (default 0o644). */
+  mode?: number;
+}
+
+/**
+ * Writes a whole file or nothing: the content goes to a temporary file in the same folder (same file system, so the
+ * rename is atomic), is flushed to disk, then renamed over the target, and the folder is flushed so that the rename
+ * itself survives a power cut. A crash leaves the old file or a stray `.tmp`, never half a file under the real name.
+ */
+export async function writeFileAtomic(file: string, content: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
+  const dir = path.dirname(file);
+  await mkdir(dir, { recursive: true });
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    const handle = await open(temp, 'w', opts.mode ?? 0o644);
+    try {
+      await handle.writeFile(content);
+      // open() applies the umask to the mode; chmod makes the permissions exactly the ones asked for.
+      if (opts.mode !== undefined) await handle.chmod(opts.mode);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+  await syncDirectory(dir);
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } catch (err) {
+    // Some file systems cannot fsync a directory (EINVAL); the file itself is on disk already.
+    if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+  } finally {
+    await handle.close();
+  }
+}

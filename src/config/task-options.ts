@@ -1,0 +1,85 @@
+import type { OccupancyRules, TaskOverrides } from './types.js';
+import { fraction, inputSize, integerAtLeast1, modelFormat, nonEmpty, oneOf, seconds, type ValueParser } from './values.js';
+
+/**
+ * The options a task may set for itself, in one table: the config key (per task or in `parallel_config`), the
+ * command-line flag (the key with `-` for `_`, on `worker` and on `run`, where it wins over the config), how the
+ * flag's text is parsed, and how the parent passes the value on to the worker. To add one: a key in TaskOverrides
+ * (types.ts, which makes this table incomplete until it has an entry), its definition in config/pcount.schema.json
+ * (test/cli-options.test.ts checks the two agree), an entry here, and the worker's use of it.
+ */
+
+/** Error codes of the worker protocol that a bad command-line value maps to. */
+export type ArgumentCode = 'BAD_ARGUMENT' | 'BAD_LINE' | 'BAD_INPUT_SIZE' | 'BAD_MODEL_FORMAT';
+
+export interface TaskOptionDef<T> {
+  describe: string;
+  parse: ValueParser<T>;
+  /** The worker's error code for a bad value (default BAD_ARGUMENT). */
+  code?: ArgumentCode;
+  /** A file path: relative values are resolved against the config's folder (or the current one on the command line). */
+  path?: true;
+}
+
+export type TaskOptionKey = keyof TaskOverrides;
+
+export const TASK_OPTIONS: { readonly [K in TaskOptionKey]-?: TaskOptionDef<NonNullable<TaskOverrides[K]>> } = {
+  skip_frames: {
+    describe: 'run the detector on every Nth frame and predict tracks in between (default 1)',
+    parse: integerAtLeast1,
+  },
+  confidence: {
+    describe: 'minimum detection score, more than 0 and at most 1 (default 0.3, the built-in detector’s)',
+    parse: fraction,
+  },
+  model: {
+    describe: 'ONNX model file (default: the built-in centernet person detector)',
+    parse: nonEmpty,
+    path: true,
+  },
+  model_format: {
+    describe: 'how to read --model: centernet, yolox or yolov8 (default: told from the model’s outputs)',
+    parse: modelFormat,
+    code: 'BAD_MODEL_FORMAT',
+  },
+  input_size: {
+    describe: 'model input WxH, multiples of 32, e.g. 416x320 (default: 384 on the long side with the source’s aspect)',
+    parse: inputSize,
+    code: 'BAD_INPUT_SIZE',
+  },
+  anchor: {
+    describe: 'the point of a box that crosses lines: bottom (the feet) or center (default bottom)',
+    parse: oneOf(['bottom', 'center'] as const),
+  },
+  stall_timeout: {
+    describe: 'seconds without a frame before a live source is reconnected; also the time allowed to open a source (default 10)',
+    parse: seconds,
+  },
+};
+
+export const TASK_OPTION_KEYS = Object.keys(TASK_OPTIONS) as TaskOptionKey[];
+
+/** Keys a task may set that the parent applies itself (OccupancyRules): they are not worker options. */
+export const PARENT_TASK_KEYS: readonly (keyof OccupancyRules)[] = ['occupancy_reset', 'occupancy_floor'];
+
+/** `skip_frames` → `skip-frames`. */
+export function flagOf(key: TaskOptionKey): string {
+  return key.replace(/_/g, '-');
+}
+
+/** The values of `from` that are task options (the rest of a `parallel_config` or a task is left out). */
+export function pickTaskOptions(from: Partial<Record<string, unknown>>): TaskOverrides {
+  const picked: Record<string, unknown> = {};
+  for (const key of TASK_OPTION_KEYS) if (from[key] !== undefined) picked[key] = from[key];
+  return picked as TaskOverrides;
+}
+
+/** The worker's flags for a task's options, in table order: `--skip-frames 2 --anchor center …`. */
+export function taskOptionFlags(options: TaskOverrides): string[] {
+  const args: string[] = [];
+  for (const key of TASK_OPTION_KEYS) {
+    const value = options[key];
+    if (value !== undefined) args.push(`--${flagOf(key)}`, String(value));
+  }
+  return args;
+}

@@ -1,0 +1,13 @@
+import { isMainThread } from 'node:worker_threads';
+
+/**
+ * onnxruntime-node (1.29 and later) sends usage telemetry to Microsoft from Linux and macOS too, through its 1DS
+ * uploader, which also queues the events on disk under `~/.cache/Microsoft/DeveloperTools/.onnxruntime/`. The switch
+ * is the environment variable `ORT_DISABLE_TELEMETRY=1` (onnxruntime's POSIX telemetry: no uploader, no device id, no
+ * offline cache), read by the native library when it creates its environment, i.e. at the process's first session;
+ * onnxruntime-node exposes no API for it. It must be in the real process environment by then. A worker thread's
+ * `process.env` is a private copy that the native library does not read, so the thread's creator calls this first.
+ */
+export function disableOrtTelemetry(): void {
+  if (isMainThread) process.env.ORT_DISABLE_TELEMETRY = '1';
+}

@@ -1,0 +1,171 @@
+import { redactSource } from '../sources/credentials.js';
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { TaskSpec } from '../config/types.js';
+import { PROTOCOL_VERSION, type CrossingEvent, type WorkerEvent } from '../protocol/events.js';
+import type { StoreError } from '../store/errors.js';
+import { StoreGate, TaskRunJournal } from '../store/journal.js';
+import type { OccupancyRules } from '../store/occupancy.js';
+import { describeResume, prepareCount, type TaskIdentity } from '../store/resume.js';
+import type { TaskRunEnd } from '../store/rows.js';
+import type { Store } from '../store/store.js';
+import { Tally } from '../store/tally.js';
+import { systemZone } from '../store/zone.js';
+import type { RunInfo } from './run-folder.js';
+
+/** A task's count: its tally and where it stands in the store. */
+export interface CountState {
+  tally: Tally;
+  /** The count in the store this task's next task run continues; null until its first task run starts it. */
+  chainId: number | null;
+  /** The frame the next worker counts from (a resumed file), else null. */
+  startFrame: number | null;
+  /** What the task took over from the store, for the operator. */
+  note: string | null;
+}
+
+/** The event fields the store keeps in columns; anything else a worker adds to a crossing goes into `attributes`. */
+const CROSSING_COLUMNS = new Set(['v', 'type', 'task', 'ts', 'seq', 'line', 'track', 'direction', 'frame', 'pts']);
+
+/** Without credentials: the stored form of a source. */
+export function occupancyRules(spec: TaskSpec): OccupancyRules {
+  return { reset: spec.occupancyReset ?? null, floor: spec.occupancyFloor ?? null, zone: systemZone() };
+}
+
+function identity(spec: TaskSpec): TaskIdentity {
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify({ source: redactSource(spec.source), lines: spec.lines.map((l) => [l.name, ...l.points]) }))
+    .digest('hex')
+    .slice(0, 16);
+  let file: TaskIdentity['file'] = null;
+  if (spec.kind === 'video') {
+    try {
+      const st = statSync(spec.source);
+      file = { size: st.size, mtimeMs: st.mtimeMs };
+    } catch {
+      // Not a plain file (an image sequence pattern): it is always counted from the start.
+    }
+  }
+  return { task: spec.id, kind: spec.kind, fingerprint, file };
+}
+
+/**
+ * Between the workers and everything that shows their events: every event passes through `receive`, which stores a
+ * crossing (synchronously, before anything else sees it), drops a repeated one, and stamps progress and done with the
+ * count's totals, so that the dashboard, the NDJSON output and the exports all show what the store holds. Without a
+ * store (tests, no results folder) the same counting happens in memory.
+ */
+export class Recorder {
+  readonly gate: StoreGate | null;
+
+  constructor(
+    readonly store: Store | null,
+    private readonly now: () => number,
+    onFailure: (err: StoreError) => void,
+  ) {
+    this.gate = store ? new StoreGate(store, onFailure) : null;
+  }
+
+  /** The count a task starts the run with: continued from the store when the last one was cut short, else new. */
+  prepare(spec: TaskSpec): CountState {
+    const lineNames = spec.lines.map((l) => l.name);
+    const rules = occupancyRules(spec);
+    if (!this.gate) return { tally: new Tally(lineNames, rules), chainId: null, startFrame: null, note: null };
+    const id = identity(spec);
+    const prepared = this.gate.write((s) => prepareCount(s, id));
+    if (!prepared || prepared.plan.kind === 'fresh') {
+      return { tally: new Tally(lineNames, rules), chainId: null, startFrame: null, note: prepared ? describeResume(prepared, id) : null };
+    }
+    const { plan } = prepared;
+    return {
+      tally: new Tally(lineNames, rules, prepared.kept),
+      chainId: plan.chainId,
+      startFrame: plan.startFrame !== null && plan.startFrame > 1 ? plan.startFrame : null,
+      note: describeResume(prepared, id),
+    };
+  }
+
+  /** A new count from zero (the task is run again with `s` or `r`). */
+  fresh(spec: TaskSpec): CountState {
+    return { tally: new Tally(spec.lines.map((l) => l.name), occupancyRules(spec)), chainId: null, startFrame: null, note: null };
+  }
+
+  /** A worker process starts for the task: its task run, in the count. */
+  beginTaskRun(spec: TaskSpec, count: CountState, run: RunInfo | null): TaskRunJournal | null {
+    if (!this.gate || !run) return null;
+    const id = identity(spec);
+    const row = this.gate.write((s) =>
+      s.startTaskRun({
+        runId: run.id,
+        chainId: count.chainId,
+        task: spec.id,
+        kind: spec.kind,
+        source: redactSource(spec.source),
+        fingerprint: id.fingerprint,
+        lines: spec.lines.map((l) => ({ name: l.name, points: [...l.points] })),
+        file: id.file,
+        startFrame: count.startFrame,
+        startedAt: this.now(),
+        occupancy: count.tally.occupancy.rules,
+      }),
+    );
+    if (!row) return null;
+    count.chainId = row.chain_id;
+    return new TaskRunJournal(this.gate, row, count.tally);
+  }
+
+  /** The events to show for one received event, in order (none for a repeated crossing). */
+  receive(journal: TaskRunJournal | null, count: CountState, ev: WorkerEvent): WorkerEvent[] {
+    const { tally } = count;
+    switch (ev.type) {
+      case 'hello':
+        journal?.hello(ev.fps, ev.ts);
+        return [ev];
+      case 'crossing': {
+        if (!journal) {
+          tally.add(ev.line, ev.direction, ev.ts);
+          return [ev];
+        }
+        const outcome = journal.crossing({ ...ev, attributes: attributesOf(ev) });
+        if (outcome.kind === 'duplicate') return [];
+        if (outcome.gap === 0) return [ev];
+        const message = `${outcome.gap} crossing event${outcome.gap === 1 ? '' : 's'} missing before seq ${ev.seq}`;
+        return [{ v: PROTOCOL_VERSION, type: 'log', task: ev.task, ts: ev.ts, level: 'warn', message }, ev];
+      }
+      case 'progress':
+        journal?.progress(ev.frame, ev.ts);
+        return [{ ...ev, in: tally.in, out: tally.out, occupancy: tally.occupancyAt(ev.ts), lines: tally.perLine() }];
+      case 'done':
+        return [{ ...ev, in: tally.in, out: tally.out, lines: tally.perLine() }];
+      default:
+        return [ev];
+    }
+  }
+
+  endTaskRun(journal: TaskRunJournal | null, reason: TaskRunEnd): void {
+    journal?.end(reason, this.now());
+  }
+
+  beginRun(run: RunInfo, config: string | null): void {
+    const at = this.now();
+    this.gate?.write((s) => s.beginRun({ id: run.id, started_at: run.startedAt, folder: run.folder, config, host: hostname(), pid: process.pid, heartbeat_at: at }));
+  }
+
+  endRun(run: RunInfo, reason: string): void {
+    this.gate?.write((s) => s.endRun(run.id, this.now(), reason));
+  }
+
+  /** About once a second: the run is alive, and what was written survives a power cut. */
+  tick(run: RunInfo | null): void {
+    this.gate?.write((s) => {
+      if (run) s.heartbeat(run.id, this.now());
+      s.sync();
+    });
+  }
+}
+
+function attributesOf(ev: CrossingEvent): Record<string, unknown> | null {
+  const extra = Object.entries(ev).filter(([k]) => !CROSSING_COLUMNS.has(k));
+  return extra.length > 0 ? Object.fromEntries(extra) : null;
+}

@@ -1,0 +1,108 @@
+import { toStoreError, type StoreError } from './errors.js';
+import type { CrossingInput, TaskRunEnd, TaskRunRow } from './rows.js';
+import type { Store } from './store.js';
+import type { Tally } from './tally.js';
+
+/**
+ * Guards the writes of one session: the first write that fails (full disk, read-only, locked, I/O) is reported once
+ * and no write is attempted after it, so the store keeps a clean prefix of the session instead of one with holes.
+ * Counting goes on in memory.
+ */
+export class StoreGate {
+  failure: StoreError | null = null;
+
+  constructor(
+    readonly store: Store,
+    private readonly onFailure: (err: StoreError) => void,
+  ) {}
+
+  /** Runs `fn` against the store; undefined when the store has failed (now or before). */
+  write<T>(fn: (store: Store) => T): T | undefined {
+    if (this.failure) return undefined;
+    try {
+      return fn(this.store);
+    } catch (err) {
+      this.failure = toStoreError(this.store.file, err);
+      this.onFailure(this.failure);
+      return undefined;
+    }
+  }
+}
+
+export type CrossingOutcome =
+  /** Counted; `stored` is false only when the store has failed. `gap` = crossings missing before this one. */
+  | { kind: 'counted'; stored: boolean; occupancy: number; gap: number }
+  /** Already received (a repeated delivery): neither stored nor counted again. */
+  | { kind: 'duplicate' };
+
+/**
+ * The journal of one task run (one worker process): its crossings with their `seq`, the checkpoints of a file (the
+ * last frame all of whose crossings are stored, about once a second) and the intervals during which frames were
+ * really processed (coverage). Every crossing moves the count's tally in the same step that stores it.
+ */
+export class TaskRunJournal {
+  private lastSeq: number;
+  private fps: number | null = null;
+  private lastProgressTs: number | null = null;
+  private lastFrame = 0;
+  private coverage: { id: number | null; end: number } | null = null;
+  private readToEnd = false;
+
+  constructor(
+    private readonly gate: StoreGate | null,
+    readonly row: TaskRunRow,
+    readonly tally: Tally,
+    lastSeq = 0,
+  ) {
+    this.lastSeq = lastSeq;
+  }
+
+  hello(fps: number | null, ts: number): void {
+    this.fps = fps;
+    this.lastProgressTs = ts;
+  }
+
+  crossing(c: CrossingInput): CrossingOutcome {
+    if (c.seq <= this.lastSeq) return { kind: 'duplicate' };
+    const gap = c.seq - this.lastSeq - 1;
+    const occupancy = this.tally.peek(c.direction, c.ts);
+    const inserted = this.gate?.write((s) => s.insertCrossing({ ...c, taskRunId: this.row.id, task: this.row.task, occupancy }));
+    if (inserted === false) {
+      this.lastSeq = c.seq;
+      return { kind: 'duplicate' };
+    }
+    this.lastSeq = c.seq;
+    this.tally.add(c.line, c.direction, c.ts);
+    return { kind: 'counted', stored: inserted === true, occupancy, gap };
+  }
+
+  /** A progress report: frames processed since the last one extend the coverage; a file's checkpoint moves. */
+  progress(frame: number, ts: number): void {
+    const since = this.lastProgressTs ?? ts;
+    const advanced = frame > this.lastFrame;
+    this.lastProgressTs = ts;
+    if (advanced) this.lastFrame = frame;
+    const checkpoint = this.row.kind === 'video' && advanced && frame >= (this.row.start_frame ?? 1);
+    if (!advanced) {
+      this.coverage = null;
+      return;
+    }
+    this.gate?.write((s) =>
+      s.transaction(() => {
+        if (this.coverage && this.coverage.end === since && this.coverage.id !== null) s.extendCoverage(this.coverage.id, ts);
+        else this.coverage = { id: s.addCoverage(this.row.id, this.row.task, since, ts), end: ts };
+        this.coverage.end = ts;
+        if (checkpoint) s.saveCheckpoint({ taskRunId: this.row.id, frame, seq: this.lastSeq, fps: this.fps }, ts);
+      }),
+    );
+  }
+
+  /** The worker read its file to the end: whatever stops it now, the count is complete. */
+  finished(): void {
+    this.readToEnd = true;
+  }
+
+  end(reason: TaskRunEnd, at: number): void {
+    this.gate?.write((s) => s.endTaskRun(this.row.id, at, this.readToEnd ? 'end' : reason));
+  }
+}

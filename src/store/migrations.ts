@@ -1,0 +1,109 @@
+import type { Database } from 'better-sqlite3';
+
+/**
+ * The store's schema, built step by step. `PRAGMA user_version` holds the number of steps applied; opening a store
+ * applies the missing ones in one transaction each, so a store is always at one version or the next, never between.
+ * A step is never edited once released: a change is a new step.
+ */
+export const MIGRATIONS: readonly ((db: Database) => void)[] = [
+  // 1: the journal: runs (one per run folder), task runs (one per worker process), crossings, checkpoints.
+  (db) =>
+    db.exec(`
+      CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        end_reason TEXT,
+        folder TEXT,
+        config TEXT,
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        heartbeat_at INTEGER NOT NULL
+      );
+      CREATE TABLE task_runs (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs(id),
+        chain_id INTEGER NOT NULL,
+        task TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('camera', 'video')),
+        source TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        lines TEXT NOT NULL,
+        file_size INTEGER,
+        file_mtime INTEGER,
+        start_frame INTEGER,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        end_reason TEXT
+      );
+      CREATE INDEX task_runs_task ON task_runs (task, id);
+      CREATE INDEX task_runs_chain ON task_runs (chain_id, id);
+      CREATE TABLE crossings (
+        id INTEGER PRIMARY KEY,
+        task_run_id INTEGER NOT NULL REFERENCES task_runs(id),
+        task TEXT NOT NULL,
+        seq INTEGER NOT NULL CHECK (seq >= 1),
+        line TEXT NOT NULL,
+        track INTEGER NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        frame INTEGER NOT NULL,
+        pts REAL NOT NULL,
+        ts INTEGER NOT NULL,
+        void INTEGER NOT NULL DEFAULT 0,
+        attributes TEXT,
+        UNIQUE (task_run_id, seq)
+      );
+      CREATE INDEX crossings_task_ts ON crossings (task, ts);
+      CREATE TABLE checkpoints (
+        task_run_id INTEGER PRIMARY KEY REFERENCES task_runs(id),
+        frame INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        fps REAL,
+        ts INTEGER NOT NULL
+      );
+    `),
+  // 2: reports: coverage intervals, the occupancy rules of each task run and the occupancy after each crossing; meta.
+  (db) => {
+    db.exec(`
+      ALTER TABLE task_runs ADD COLUMN occupancy_reset TEXT;
+      ALTER TABLE task_runs ADD COLUMN occupancy_floor INTEGER;
+      ALTER TABLE task_runs ADD COLUMN zone TEXT;
+      ALTER TABLE crossings ADD COLUMN occupancy INTEGER;
+      CREATE TABLE coverage (
+        id INTEGER PRIMARY KEY,
+        task_run_id INTEGER NOT NULL REFERENCES task_runs(id),
+        task TEXT NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL CHECK (end >= start)
+      );
+      CREATE INDEX coverage_task ON coverage (task, end);
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+    `);
+    // Crossings written before step 2 get the occupancy they had: in − out of their count (no reset, no floor then).
+    db.exec(`
+      UPDATE crossings SET occupancy = (
+        SELECT SUM(CASE c.direction WHEN 'in' THEN 1 ELSE -1 END)
+        FROM crossings c JOIN task_runs t ON t.id = c.task_run_id
+        WHERE t.chain_id = (SELECT chain_id FROM task_runs WHERE id = crossings.task_run_id)
+          AND c.void = 0 AND (c.ts < crossings.ts OR (c.ts = crossings.ts AND c.id <= crossings.id))
+      ) WHERE void = 0;
+    `);
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings the database to SCHEMA_VERSION, or to `target` (tests build older stores with it). */
+export function migrate(db: Database, target = SCHEMA_VERSION): { from: number; to: number } {
+  const from = Number(db.pragma('user_version', { simple: true }));
+  if (from > SCHEMA_VERSION) {
+    throw new Error(`it was written by a newer pcount-tui (schema version ${from}, this one knows up to ${SCHEMA_VERSION})`);
+  }
+  for (let v = from; v < target; v++) {
+    db.transaction(() => {
+      MIGRATIONS[v](db);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+  return { from, to: Math.max(from, target) };
+}

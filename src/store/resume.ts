@@ -1,0 +1,70 @@
+import type { ChainTally, Checkpoint, TaskRunRow } from './rows.js';
+import type { Store } from './store.js';
+
+/** What identifies a task's count across runs. */
+export interface TaskIdentity {
+  task: string;
+  kind: 'camera' | 'video';
+  /** Source and lines: when they change, the old count does not go on. */
+  fingerprint: string;
+  /** Videos: the file as it is now. */
+  file: { size: number; mtimeMs: number } | null;
+}
+
+export type ResumePlan =
+  | { kind: 'fresh'; note: string | null }
+  | { kind: 'continue'; chainId: number; startFrame: number | null; checkpoint: Checkpoint | null };
+
+/** Ends after which the next run starts a new count: the file was read to its end, or the user ended the task. */
+const FINISHED: ReadonlySet<string> = new Set(['end', 'stopped', 'cancelled', 'restarted']);
+
+/**
+ * Whether a task continues the count of its last task run in the store. A count goes on when its last task run was
+ * cut short without anyone finishing it: the process died (no end recorded), the whole run was stopped (quit, a
+ * signal) or the worker failed. Cameras then continue their totals; files resume after the last checkpoint, or
+ * from frame 1 when there is none (or the frame rate is unknown, so frames cannot be sought); a changed file, source
+ * or set of lines starts a new count.
+ */
+export function planResume(t: TaskIdentity, last: TaskRunRow | null, checkpoint: Checkpoint | null): ResumePlan {
+  if (!last || (last.end_reason !== null && FINISHED.has(last.end_reason))) return { kind: 'fresh', note: null };
+  if (last.fingerprint !== t.fingerprint || last.kind !== t.kind) {
+    return { kind: 'fresh', note: 'starts a new count: its source or lines changed since the interrupted run' };
+  }
+  if (t.kind === 'camera') return { kind: 'continue', chainId: last.chain_id, startFrame: null, checkpoint: null };
+  if (!t.file || t.file.size !== last.file_size || Math.round(t.file.mtimeMs) !== last.file_mtime) {
+    return { kind: 'fresh', note: 'starts over: the file changed (size or modification time) since the interrupted run' };
+  }
+  const usable = checkpoint && checkpoint.fps ? checkpoint : null;
+  return { kind: 'continue', chainId: last.chain_id, startFrame: usable ? usable.frame + 1 : 1, checkpoint: usable };
+}
+
+export interface PreparedCount {
+  plan: ResumePlan;
+  /** The totals kept from the store (null for a new count). */
+  kept: ChainTally | null;
+  /** Crossings after the checkpoint, marked void because the resumed worker counts them again. */
+  voided: number;
+}
+
+/** Plans the task's count and, when it resumes, voids what will be counted again; all in one transaction. */
+export function prepareCount(store: Store, t: TaskIdentity): PreparedCount {
+  return store.transaction(() => {
+    const last = store.latestTaskRun(t.task);
+    const checkpoint = last ? store.lastCheckpoint(last.chain_id) : null;
+    const plan = planResume(t, last, checkpoint);
+    if (plan.kind === 'fresh') return { plan, kept: null, voided: 0 };
+    const voided = t.kind === 'video' ? store.voidAfter(plan.chainId, plan.checkpoint) : 0;
+    return { plan, kept: store.chainTally(plan.chainId), voided };
+  });
+}
+
+/** One line for the operator about what a task takes over from the store. */
+export function describeResume(p: PreparedCount, t: TaskIdentity): string | null {
+  if (p.plan.kind === 'fresh') return p.plan.note;
+  const kept = p.kept?.lines ?? [];
+  const totals = `${kept.reduce((s, l) => s + l.in, 0)} in, ${kept.reduce((s, l) => s + l.out, 0)} out`;
+  if (t.kind === 'camera') return `continues its count from the store: ${totals}, occupancy ${p.kept?.last?.occupancy ?? 0}`;
+  const again = p.voided > 0 ? `; ${p.voided} crossing${p.voided === 1 ? '' : 's'} after it will be counted again` : '';
+  if (p.plan.startFrame === 1) return `starts again from frame 1 (the interrupted run left no checkpoint)${again}`;
+  return `resumes at frame ${p.plan.startFrame}, keeping ${totals} counted before it${again}`;
+}

@@ -1,0 +1,265 @@
+import Database from 'better-sqlite3';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import path from 'node:path';
+import { StoreError, toStoreError } from './errors.js';
+import { migrate, SCHEMA_VERSION } from './migrations.js';
+import type { ChainTally, Checkpoint, CrossingRow, NewTaskRun, RunRow, TaskRunEnd, TaskRunRow } from './rows.js';
+
+export interface OpenOptions {
+  /** Only open an existing store (reports); a missing file is an error instead of a new store. */
+  mustExist?: boolean;
+  /** How long to wait for another writer's lock before giving up (ms). */
+  busyTimeoutMs?: number;
+  /** File mode of the store (0o600 when a source has a password); SQLite gives its -wal and -shm files the same. */
+  mode?: number;
+}
+
+/** Creates the store file with `mode`, or narrows an existing one (and its -wal and -shm) to it. */
+function restrictMode(file: string, mode: number): void {
+  closeSync(openSync(file, 'a', mode));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, mode);
+}
+
+/**
+ * The SQLite store of one results folder (WAL mode). Writes in the counting path are single small statements in
+ * autocommit mode: each is durable against a crash of the process as soon as it returns (synchronous=NORMAL: the WAL
+ * is written, not yet fsynced; `sync()` makes everything so far survive a power cut too).
+ */
+export class Store {
+  private readonly stmts;
+
+  private constructor(
+    readonly db: Database.Database,
+    readonly file: string,
+  ) {
+    this.stmts = {
+      insertCrossing: db.prepare(
+        `INSERT OR IGNORE INTO crossings (task_run_id, task, seq, line, track, direction, frame, pts, ts, occupancy, attributes)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      saveCheckpoint: db.prepare(`INSERT OR REPLACE INTO checkpoints (task_run_id, frame, seq, fps, ts) VALUES (?, ?, ?, ?, ?)`),
+      addCoverage: db.prepare(`INSERT INTO coverage (task_run_id, task, start, end) VALUES (?, ?, ?, ?)`),
+      extendCoverage: db.prepare(`UPDATE coverage SET end = ? WHERE id = ?`),
+      heartbeat: db.prepare(`UPDATE runs SET heartbeat_at = ? WHERE id = ?`),
+    };
+  }
+
+  /**
+   * Opens (creating the file and folder if needed) and migrates a store. Throws StoreError naming the file. With
+   * `mustExist`, a store that cannot be written is still opened for reading if it needs no migration.
+   */
+  static open(file: string, opts: OpenOptions = {}): Store {
+    const abs = path.resolve(file);
+    const timeout = opts.busyTimeoutMs ?? 2000;
+    let db: Database.Database | null = null;
+    if (opts.mustExist && !existsSync(abs)) throw new StoreError(abs, 'missing', '');
+    try {
+      if (!opts.mustExist) mkdirSync(path.dirname(abs), { recursive: true });
+      if (opts.mode !== undefined) restrictMode(abs, opts.mode);
+      db = new Database(abs, { timeout, fileMustExist: opts.mustExist === true });
+      Store.checkIsStore(abs, db);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+      migrate(db);
+      return new Store(db, abs);
+    } catch (err) {
+      db?.close();
+      if (err instanceof Error && /newer pcount-tui/.test(err.message)) throw new StoreError(abs, 'newer', err.message);
+      const e = toStoreError(abs, err);
+      if (opts.mustExist && e.problem === 'readonly') return Store.openForReading(abs, timeout);
+      throw e;
+    }
+  }
+
+  private static openForReading(file: string, timeout: number): Store {
+    let db: Database.Database | null = null;
+    try {
+      db = new Database(file, { readonly: true, fileMustExist: true, timeout });
+      Store.checkIsStore(file, db);
+      const version = Number(db.pragma('user_version', { simple: true }));
+      if (version !== SCHEMA_VERSION) {
+        throw new StoreError(file, 'readonly', `schema version ${version} needs migrating to ${SCHEMA_VERSION}, which needs write access`);
+      }
+      return new Store(db, file);
+    } catch (err) {
+      db?.close();
+      throw toStoreError(file, err);
+    }
+  }
+
+  /** An existing file that is a database without our tables is someone else's: never migrate (write) into it. */
+  private static checkIsStore(file: string, db: Database.Database): void {
+    const version = Number(db.pragma('user_version', { simple: true }));
+    const tables = Number(db.prepare(`SELECT count(*) FROM sqlite_master`).pluck().get());
+    if (version === 0 && tables > 0) throw new StoreError(file, 'corrupt', 'it holds tables that are not pcount-tui\'s');
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Makes everything written so far survive a power cut (a WAL checkpoint, which fsyncs). */
+  sync(): void {
+    this.db.pragma('wal_checkpoint(PASSIVE)');
+  }
+
+  /** A real write (who opened the store last): proves at the start of a run that the store takes writes. */
+  probeWrite(at: number, by: string): void {
+    this.db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('last_opened', ?)`).run(JSON.stringify({ at, by }));
+  }
+
+  beginRun(run: Omit<RunRow, 'ended_at' | 'end_reason'>): void {
+    this.db
+      .prepare(`INSERT INTO runs (id, started_at, folder, config, host, pid, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      .run(run.id, run.started_at, run.folder, run.config, run.host, run.pid, run.heartbeat_at);
+  }
+
+  heartbeat(runId: string, at: number): void {
+    this.stmts.heartbeat.run(at, runId);
+  }
+
+  endRun(runId: string, at: number, reason: string): void {
+    this.db.prepare(`UPDATE runs SET ended_at = ?, end_reason = ?, heartbeat_at = ? WHERE id = ?`).run(at, reason, at, runId);
+  }
+
+  /** Runs not ended that have a task run of one of `tasks` still open: perhaps still counting them. */
+  openRunsWith(tasks: string[]): (RunRow & { task: string })[] {
+    if (tasks.length === 0) return [];
+    return this.db
+      .prepare(
+        `SELECT DISTINCT r.*, t.task FROM runs r JOIN task_runs t ON t.run_id = r.id
+         WHERE r.ended_at IS NULL AND t.ended_at IS NULL AND t.task IN (${tasks.map(() => '?').join(',')})`,
+      )
+      .all(...tasks) as (RunRow & { task: string })[];
+  }
+
+  /** Runs whose process died: ended at their last heartbeat; their open task runs too, with no end reason (crashed). */
+  markCrashed(runIds: string[]): void {
+    const mark = this.db.transaction((ids: string[]) => {
+      for (const id of ids) {
+        this.db.prepare(`UPDATE task_runs SET ended_at = (SELECT heartbeat_at FROM runs WHERE id = ?) WHERE run_id = ? AND ended_at IS NULL`).run(id, id);
+        this.db.prepare(`UPDATE runs SET ended_at = heartbeat_at, end_reason = 'crashed' WHERE id = ? AND ended_at IS NULL`).run(id);
+      }
+    });
+    mark(runIds);
+  }
+
+  latestTaskRun(task: string): TaskRunRow | null {
+    return (this.db.prepare(`SELECT * FROM task_runs WHERE task = ? ORDER BY id DESC LIMIT 1`).get(task) as TaskRunRow | undefined) ?? null;
+  }
+
+  startTaskRun(t: NewTaskRun): TaskRunRow {
+    return this.db.transaction(() => {
+      const info = this.db
+        .prepare(
+          `INSERT INTO task_runs (run_id, chain_id, task, kind, source, fingerprint, lines, file_size, file_mtime, start_frame,
+             started_at, occupancy_reset, occupancy_floor, zone)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          t.runId,
+          t.chainId ?? 0,
+          t.task,
+          t.kind,
+          t.source,
+          t.fingerprint,
+          JSON.stringify(t.lines),
+          t.file?.size ?? null,
+          t.file ? Math.round(t.file.mtimeMs) : null,
+          t.startFrame,
+          t.startedAt,
+          t.occupancy.reset,
+          t.occupancy.floor,
+          t.occupancy.zone,
+        );
+      const id = Number(info.lastInsertRowid);
+      if (t.chainId === null) this.db.prepare(`UPDATE task_runs SET chain_id = id WHERE id = ?`).run(id);
+      return this.db.prepare(`SELECT * FROM task_runs WHERE id = ?`).get(id) as TaskRunRow;
+    })();
+  }
+
+  endTaskRun(id: number, at: number, reason: TaskRunEnd): void {
+    this.db.prepare(`UPDATE task_runs SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL`).run(at, reason, id);
+  }
+
+  /** Stores a crossing; false when the task run already has one with this seq (a repeated delivery). */
+  insertCrossing(c: CrossingRow): boolean {
+    const info = this.stmts.insertCrossing.run(
+      c.taskRunId,
+      c.task,
+      c.seq,
+      c.line,
+      c.track,
+      c.direction,
+      c.frame,
+      c.pts,
+      c.ts,
+      c.occupancy,
+      c.attributes ? JSON.stringify(c.attributes) : null,
+    );
+    return info.changes === 1;
+  }
+
+  saveCheckpoint(c: Checkpoint, ts: number): void {
+    this.stmts.saveCheckpoint.run(c.taskRunId, c.frame, c.seq, c.fps, ts);
+  }
+
+  addCoverage(taskRunId: number, task: string, start: number, end: number): number {
+    return Number(this.stmts.addCoverage.run(taskRunId, task, start, end).lastInsertRowid);
+  }
+
+  extendCoverage(id: number, end: number): void {
+    this.stmts.extendCoverage.run(end, id);
+  }
+
+  /** Several writes as one (all or nothing). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  /** The latest checkpoint of a count, or null when none of its task runs got as far as one. */
+  lastCheckpoint(chainId: number): Checkpoint | null {
+    const row = this.db
+      .prepare(
+        `SELECT c.task_run_id AS taskRunId, c.frame, c.seq, c.fps FROM checkpoints c JOIN task_runs t ON t.id = c.task_run_id
+         WHERE t.chain_id = ? ORDER BY c.task_run_id DESC LIMIT 1`,
+      )
+      .get(chainId) as Checkpoint | undefined;
+    return row ?? null;
+  }
+
+  /**
+   * A count resumes from `checkpoint` (null: from the start): the crossings stored after it are marked void (they
+   * stay in the store, and the resumed worker counts them again). Returns how many were voided.
+   */
+  voidAfter(chainId: number, checkpoint: Checkpoint | null): number {
+    const cpRun = checkpoint?.taskRunId ?? 0;
+    const cpSeq = checkpoint?.seq ?? 0;
+    const info = this.db
+      .prepare(
+        `UPDATE crossings SET void = 1 WHERE void = 0 AND task_run_id IN (SELECT id FROM task_runs WHERE chain_id = ?)
+           AND (task_run_id > ? OR (task_run_id = ? AND seq > ?))`,
+      )
+      .run(chainId, cpRun, cpRun, cpSeq);
+    return info.changes;
+  }
+
+  /** What a count holds so far: in and out per line, and its last crossing. */
+  chainTally(chainId: number): ChainTally {
+    const lines = this.db
+      .prepare(
+        `SELECT c.line AS name, SUM(c.direction = 'in') AS "in", SUM(c.direction = 'out') AS out
+         FROM crossings c JOIN task_runs t ON t.id = c.task_run_id
+         WHERE t.chain_id = ? AND c.void = 0 GROUP BY c.line ORDER BY c.line`,
+      )
+      .all(chainId) as { name: string; in: number; out: number }[];
+    const last = this.db
+      .prepare(
+        `SELECT c.ts, c.occupancy FROM crossings c JOIN task_runs t ON t.id = c.task_run_id
+         WHERE t.chain_id = ? AND c.void = 0 ORDER BY c.ts DESC, c.id DESC LIMIT 1`,
+      )
+      .get(chainId) as { ts: number; occupancy: number | null } | undefined;
+    return { lines, last: last ? { ts: last.ts, occupancy: last.occupancy ?? 0 } : null };
+  }
+}

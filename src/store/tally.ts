@@ -1,0 +1,66 @@
+import { Occupancy, type OccupancyRules } from './occupancy.js';
+import type { ChainTally } from './rows.js';
+
+export interface LineTotals {
+  name: string;
+  in: number;
+  out: number;
+}
+
+/**
+ * The totals of one count (a task's crossings since it last started from zero, across worker restarts and resumes):
+ * in and out per line and the occupancy. Built from the store when a count continues, then moved by each crossing
+ * in the same step that stores it, so what is shown is what is stored.
+ */
+export class Tally {
+  private readonly lines = new Map<string, LineTotals>();
+  readonly occupancy: Occupancy;
+
+  constructor(lineNames: readonly string[], rules: OccupancyRules, from: ChainTally | null = null) {
+    for (const name of lineNames) this.lines.set(name, { name, in: 0, out: 0 });
+    for (const l of from?.lines ?? []) this.lines.set(l.name, { ...l });
+    this.occupancy = new Occupancy(rules, from?.last?.occupancy ?? 0, from?.last?.ts ?? null);
+  }
+
+  /** Counts one crossing; returns the occupancy after it. */
+  add(line: string, direction: 'in' | 'out', ts: number): number {
+    let l = this.lines.get(line);
+    if (!l) {
+      l = { name: line, in: 0, out: 0 };
+      this.lines.set(line, l);
+    }
+    l[direction] += 1;
+    return this.occupancy.apply(direction === 'in' ? 1 : -1, ts);
+  }
+
+  /** The occupancy `add` would return. */
+  peek(direction: 'in' | 'out', ts: number): number {
+    return this.occupancy.peek(direction === 'in' ? 1 : -1, ts);
+  }
+
+  perLine(): LineTotals[] {
+    return [...this.lines.values()].map((l) => ({ ...l }));
+  }
+
+  get in(): number {
+    let n = 0;
+    for (const l of this.lines.values()) n += l.in;
+    return n;
+  }
+
+  get out(): number {
+    let n = 0;
+    for (const l of this.lines.values()) n += l.out;
+    return n;
+  }
+
+  /** Occupancy after the last crossing or reset seen. */
+  get occupancyNow(): number {
+    return this.occupancy.current;
+  }
+
+  /** Occupancy at `now`: after a reset time with no crossing since, zero. */
+  occupancyAt(now: number): number {
+    return this.occupancy.at(now);
+  }
+}

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { Pool, type PoolOptions } from '../src/orchestrator/pool.js';
+import type { WorkerEvent } from '../src/protocol/events.js';
+import { Store } from '../src/store/store.js';
+import { fakeTask, fakeWorker, task, until } from './pool-helpers.js';
+
+/** The pool with the fake worker and a real store: what reaches the listeners, and what the store holds. */
+function makePool(dir: string, opts: Partial<PoolOptions>) {
+  const store = Store.open(path.join(dir, 'pcount.db'));
+  const pool = new Pool({ workerCount: 2, outputDir: dir, command: fakeWorker, cpus: 2, random: () => 0, store, tasks: [], ...opts });
+  const shown: WorkerEvent[] = [];
+  pool.onEvent((e) => shown.push(e));
+  return { pool, store, shown };
+}
+
+describe('pool with a store', () => {
+  it('stores each crossing before any listener sees it, and shows the totals of the store', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pcount-pool-store-'));
+    const { pool, store, shown } = makePool(dir, { tasks: [fakeTask('film', 'events=5;crossings=4')] });
+    const count = store.db.prepare(`SELECT count(*) FROM crossings`).pluck();
+    const storedWhenShown: number[] = [];
+    pool.onEvent((e) => e.type === 'crossing' && storedWhenShown.push(Number(count.get())));
+    pool.begin();
+    await until(pool, (s) => s.finished);
+    await pool.shutdown();
+    assert.deepEqual(storedWhenShown, [1, 2, 3, 4], 'the n-th crossing was the n-th row when it was shown');
+    const done = shown.find((e) => e.type === 'done')!;
+    assert.deepEqual([done.type === 'done' && done.in, task(pool.snapshot(), 'film').in], [4, 4]);
+    store.close();
+  });
+
+  it('a camera whose run died continues its totals in the next run; a re-run with s never overwrites the earlier results', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pcount-pool-store-'));
+    const cam = fakeTask('cam', 'events=3;crossings=3;end=forever', 'camera');
+    const film = fakeTask('film', 'events=3;crossings=2');
+    // First run: the process "dies" (no shutdown, nothing ended in the store) while the camera runs.
+    const first = makePool(dir, { tasks: [cam, film] });
+    first.pool.begin();
+    await until(first.pool, (s) => task(s, 'cam').in === 3 && task(s, 'film').state === 'completed');
+    // What the death of the parent does to its workers: each group is killed at once.
+    for (const w of first.pool.snapshot().workers) if (w.pid) process.kill(-w.pid, 'SIGKILL');
+    first.store.close();
+    // The dead process writes nothing more: its store is closed before the pool lets go of its timers.
+    await first.pool.shutdown();
+
+    const second = makePool(dir, { tasks: [cam, film] });
+    assert.deepEqual(second.pool.resumed(), [{ task: 'cam', note: 'continues its count from the store: 3 in, 0 out, occupancy 3' }]);
+    second.pool.begin();
+    await until(second.pool, (s) => task(s, 'cam').in === 6 && task(s, 'film').state === 'completed');
+    second.pool.stop('cam');
+    await until(second.pool, (s) => s.finished && s.lastExport?.files.length === 4);
+    await new Promise((r) => setTimeout(r, 50));
+    const firstFolder = second.pool.snapshot().run!.folder;
+    const results = () => JSON.parse(readFileSync(path.join(firstFolder, 'results.json'), 'utf8')) as Record<string, any>;
+    const before = readFileSync(path.join(firstFolder, 'results.json'), 'utf8');
+    assert.deepEqual(results().detailed_results.map((r: Record<string, unknown>) => [r.id, r.total_in]), [['cam', 6], ['film', 2]]);
+
+    // s on the finished file, then x at once: the earlier results stay, the re-run goes to a new run folder.
+    second.pool.start('film');
+    await until(second.pool, (s) => task(s, 'film').state === 'processing');
+    second.pool.stop('film');
+    await until(second.pool, (s) => s.finished && s.lastExport?.dir !== firstFolder && s.lastExport?.error === null);
+    await second.pool.shutdown();
+    assert.equal(readFileSync(path.join(firstFolder, 'results.json'), 'utf8'), before);
+    const newFolder = second.pool.snapshot().run!.folder;
+    assert.notEqual(newFolder, firstFolder);
+    assert.equal(readdirSync(path.join(dir, 'runs')).length, 3, 'the dead run, the finished one, the re-run');
+    assert.equal(realpathSync(path.join(dir, 'latest')), realpathSync(newFolder));
+    second.store.close();
+  });
+});

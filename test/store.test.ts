@@ -1,0 +1,204 @@
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { StoreError } from '../src/store/errors.js';
+import { StoreGate, TaskRunJournal } from '../src/store/journal.js';
+import { migrate, SCHEMA_VERSION } from '../src/store/migrations.js';
+import { describeResume, prepareCount, type TaskIdentity } from '../src/store/resume.js';
+import { Store } from '../src/store/store.js';
+import { Tally } from '../src/store/tally.js';
+import { beginRun, crossing, taskRun, tempStore, UTC_RULES } from './store-helpers.js';
+
+const tmp = () => mkdtempSync(path.join(tmpdir(), 'pcount-store-'));
+
+function journal(store: Store, over = {}, failures: StoreError[] = []) {
+  const tally = new Tally(['a'], UTC_RULES);
+  const gate = new StoreGate(store, (e) => failures.push(e));
+  return { j: new TaskRunJournal(gate, store.startTaskRun(taskRun(over)), tally), tally, gate };
+}
+
+describe('store: schema and migrations', () => {
+  it('creates every table in an empty file, in WAL mode, at the current version', () => {
+    const store = tempStore();
+    assert.equal(store.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    assert.equal(store.db.pragma('journal_mode', { simple: true }), 'wal');
+    const tables = store.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all();
+    assert.deepEqual(tables, ['checkpoints', 'coverage', 'crossings', 'meta', 'runs', 'task_runs']);
+    store.close();
+  });
+
+  it('migrates a store of the previous version with its data: crossings get the occupancy of their count', () => {
+    const file = path.join(tmp(), 'old.db');
+    const db = new Database(file);
+    migrate(db, SCHEMA_VERSION - 1);
+    db.prepare(`INSERT INTO runs VALUES ('r1', 1, NULL, NULL, NULL, NULL, 'h', 1, 1)`).run();
+    db.prepare(`INSERT INTO task_runs (id, run_id, chain_id, task, kind, source, fingerprint, lines, started_at) VALUES (1, 'r1', 1, 't', 'video', 's', 'f', '[]', 1)`).run();
+    db.prepare(`INSERT INTO task_runs (id, run_id, chain_id, task, kind, source, fingerprint, lines, started_at) VALUES (2, 'r1', 1, 't', 'video', 's', 'f', '[]', 2)`).run();
+    const add = db.prepare(`INSERT INTO crossings (task_run_id, task, seq, line, track, direction, frame, pts, ts, void) VALUES (?, 't', ?, 'a', 1, ?, 1, 0, ?, ?)`);
+    add.run(1, 1, 'in', 10, 0);
+    add.run(1, 2, 'in', 20, 0);
+    add.run(1, 3, 'out', 30, 1); // voided by a resume: counted again by task run 2
+    add.run(2, 1, 'out', 40, 0);
+    add.run(2, 2, 'in', 50, 0);
+    db.close();
+
+    const store = Store.open(file);
+    assert.equal(store.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    const rows = store.db.prepare(`SELECT seq, direction, void, occupancy FROM crossings ORDER BY ts`).all();
+    assert.deepEqual(rows, [
+      { seq: 1, direction: 'in', void: 0, occupancy: 1 },
+      { seq: 2, direction: 'in', void: 0, occupancy: 2 },
+      { seq: 3, direction: 'out', void: 1, occupancy: null },
+      { seq: 1, direction: 'out', void: 0, occupancy: 1 },
+      { seq: 2, direction: 'in', void: 0, occupancy: 2 },
+    ]);
+    assert.deepEqual(store.db.prepare(`SELECT occupancy_reset, occupancy_floor FROM task_runs WHERE id = 1`).get(), { occupancy_reset: null, occupancy_floor: null });
+    store.close();
+  });
+
+  it('refuses a store of a newer version, another program\'s database and a file that is no database, touching none', () => {
+    const dir = tmp();
+    const newer = path.join(dir, 'newer.db');
+    const db = new Database(newer);
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    assert.throws(() => Store.open(newer), (e: unknown) => e instanceof StoreError && e.problem === 'newer' && e.message.includes(newer));
+
+    const foreign = path.join(dir, 'foreign.db');
+    const other = new Database(foreign);
+    other.exec(`CREATE TABLE notes (x); INSERT INTO notes VALUES (1)`);
+    other.close();
+    const before = readFileSync(foreign);
+    assert.throws(() => Store.open(foreign), (e: unknown) => e instanceof StoreError && e.problem === 'corrupt');
+    assert.deepEqual(readFileSync(foreign), before);
+
+    const garbage = path.join(dir, 'garbage.db');
+    writeFileSync(garbage, 'this is not a database, just text that is long enough to have a header'.repeat(20));
+    const bytes = readFileSync(garbage);
+    assert.throws(() => Store.open(garbage), (e: unknown) => e instanceof StoreError && e.problem === 'corrupt' && /not a pcount-tui store or is damaged/.test(e.message));
+    assert.deepEqual(readFileSync(garbage), bytes);
+  });
+});
+
+describe('store: crossings', () => {
+  it('round-trips a crossing with its attributes, and stores each seq of a task run once', () => {
+    const store = tempStore();
+    beginRun(store);
+    const { j, tally } = journal(store);
+    const c = { ...crossing(1, 'in', 2000), attributes: { gender: 'f', age: 31 } };
+    assert.deepEqual(j.crossing(c), { kind: 'counted', stored: true, occupancy: 1, gap: 0 });
+    assert.deepEqual(j.crossing(c), { kind: 'duplicate' });
+    assert.deepEqual(j.crossing(crossing(3, 'out', 2100)), { kind: 'counted', stored: true, occupancy: 0, gap: 1 });
+    const rows = store.db.prepare(`SELECT task_run_id, task, seq, line, track, direction, frame, pts, ts, void, occupancy, attributes FROM crossings ORDER BY seq`).all();
+    assert.deepEqual(rows, [
+      { task_run_id: 1, task: 'door', seq: 1, line: 'a', track: 1, direction: 'in', frame: 10, pts: 1, ts: 2000, void: 0, occupancy: 1, attributes: '{"gender":"f","age":31}' },
+      { task_run_id: 1, task: 'door', seq: 3, line: 'a', track: 3, direction: 'out', frame: 30, pts: 3, ts: 2100, void: 0, occupancy: 0, attributes: null },
+    ]);
+    assert.deepEqual([tally.in, tally.out], [1, 1]);
+    // A second reader of the same task run (a restarted controller) that starts from the stored seq sees a repeat.
+    const again = new TaskRunJournal(new StoreGate(store, () => {}), store.latestTaskRun('door')!, new Tally(['a'], UTC_RULES), 0);
+    assert.deepEqual(again.crossing(crossing(3, 'out', 2100)), { kind: 'duplicate' });
+    store.close();
+  });
+
+  it('after a failed write stores nothing more, reports once, and keeps counting in memory', () => {
+    const store = tempStore();
+    beginRun(store);
+    const failures: StoreError[] = [];
+    const { j, tally } = journal(store, {}, failures);
+    j.crossing(crossing(1, 'in', 2000));
+    store.db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON crossings BEGIN SELECT RAISE(ABORT, 'disk says no'); END`);
+    assert.equal((j.crossing(crossing(2, 'in', 2100)) as { stored: boolean }).stored, false);
+    store.db.exec(`DROP TRIGGER refuse`);
+    assert.equal((j.crossing(crossing(3, 'in', 2200)) as { stored: boolean }).stored, false, 'no write after the first failure');
+    assert.equal(failures.length, 1);
+    assert.match(failures[0].message, new RegExp(`store ${store.file}`));
+    assert.equal(tally.in, 3);
+    assert.equal(store.db.prepare(`SELECT count(*) FROM crossings`).pluck().get(), 1);
+    store.close();
+  });
+
+  it('keeps checkpoints of a file and coverage intervals that merge while frames keep coming', () => {
+    const store = tempStore();
+    beginRun(store);
+    const { j } = journal(store, { startFrame: 100 });
+    j.hello(25, 1000);
+    j.progress(60, 2000); // warm-up before the start frame: covered, but no checkpoint
+    assert.equal(store.lastCheckpoint(1), null);
+    j.crossing(crossing(1, 'in', 2500));
+    j.progress(120, 3000);
+    j.progress(120, 4000); // no frame for a second: a gap
+    j.progress(150, 5000);
+    j.progress(170, 6000);
+    assert.deepEqual(store.lastCheckpoint(1), { taskRunId: 1, frame: 170, seq: 1, fps: 25 });
+    assert.deepEqual(store.db.prepare(`SELECT start, end FROM coverage ORDER BY start`).all(), [
+      { start: 1000, end: 3000 },
+      { start: 4000, end: 6000 },
+    ]);
+    store.close();
+  });
+});
+
+describe('store: resuming a count', () => {
+  const video: TaskIdentity = { task: 'door', kind: 'video', fingerprint: 'fp1', file: { size: 1000, mtimeMs: 5000 } };
+
+  function interruptedVideo() {
+    const store = tempStore();
+    beginRun(store);
+    const { j } = journal(store);
+    j.hello(10, 1000);
+    for (let seq = 1; seq <= 3; seq++) j.crossing(crossing(seq, seq === 2 ? 'out' : 'in', 1000 + seq));
+    j.progress(50, 2000); // checkpoint: frame 50, seq 3
+    j.crossing(crossing(4, 'in', 2100)); // after the checkpoint: counted again on resume
+    return store;
+  }
+
+  it('resumes an interrupted file after its checkpoint, voiding what will be counted again', () => {
+    const store = interruptedVideo();
+    const p = prepareCount(store, video);
+    assert.deepEqual(p.plan, { kind: 'continue', chainId: 1, startFrame: 51, checkpoint: { taskRunId: 1, frame: 50, seq: 3, fps: 10 } });
+    assert.equal(p.voided, 1);
+    assert.deepEqual(p.kept?.lines, [{ name: 'a', in: 2, out: 1 }]);
+    assert.equal(describeResume(p, video), 'resumes at frame 51, keeping 2 in, 1 out counted before it; 1 crossing after it will be counted again');
+    // The resumed task run joins the count; a crash before its first checkpoint resumes from the same place again.
+    store.startTaskRun(taskRun({ chainId: 1, startFrame: 51 }));
+    store.db.prepare(`INSERT INTO crossings (task_run_id, task, seq, line, track, direction, frame, pts, ts) VALUES (2, 'door', 1, 'a', 9, 'in', 55, 5.5, 3000)`).run();
+    const again = prepareCount(store, video);
+    assert.equal(again.plan.kind === 'continue' && again.plan.startFrame, 51);
+    assert.equal(again.voided, 1);
+    assert.deepEqual(store.chainTally(1).lines, [{ name: 'a', in: 2, out: 1 }]);
+    store.close();
+  });
+
+  it('starts over when the file changed, the lines changed, or the last run finished', () => {
+    const store = interruptedVideo();
+    assert.deepEqual(prepareCount(store, { ...video, file: { size: 1001, mtimeMs: 5000 } }).plan, {
+      kind: 'fresh',
+      note: 'starts over: the file changed (size or modification time) since the interrupted run',
+    });
+    assert.equal(prepareCount(store, { ...video, fingerprint: 'other' }).plan.kind, 'fresh');
+    store.endTaskRun(1, 3000, 'end');
+    assert.deepEqual(prepareCount(store, video).plan, { kind: 'fresh', note: null });
+    store.close();
+  });
+
+  it('continues a camera\'s totals after a crash or a failure, not after the user stopped it', () => {
+    const store = tempStore();
+    beginRun(store);
+    const { j } = journal(store, { kind: 'camera', file: null });
+    j.crossing(crossing(1, 'in', 1001));
+    j.crossing(crossing(2, 'in', 1002));
+    const cam: TaskIdentity = { task: 'door', kind: 'camera', fingerprint: 'fp1', file: null };
+    const p = prepareCount(store, cam);
+    assert.deepEqual(p.plan, { kind: 'continue', chainId: 1, startFrame: null, checkpoint: null });
+    assert.equal(describeResume(p, cam), 'continues its count from the store: 2 in, 0 out, occupancy 2');
+    store.endTaskRun(1, 2000, 'failed');
+    assert.equal(prepareCount(store, cam).plan.kind, 'continue');
+    store.db.prepare(`UPDATE task_runs SET end_reason = 'stopped'`).run();
+    assert.equal(prepareCount(store, cam).plan.kind, 'fresh');
+    store.close();
+  });
+});

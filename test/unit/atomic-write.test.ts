@@ -1,0 +1,20 @@
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { writeFileAtomic } from '../../src/common/atomic-write.js';
+
+describe('writeFileAtomic (exports and built models)', () => {
+  it('writes bytes as given and sets the mode asked for, also over an existing file with wider permissions', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pcount-atomic-'));
+    const file = path.join(dir, 'results.json');
+    writeFileSync(file, 'old');
+    chmodSync(file, 0o644);
+    await writeFileAtomic(file, new Uint8Array([1, 2, 255]), { mode: 0o600 });
+    assert.deepEqual([...readFileSync(file)], [1, 2, 255]);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    await writeFileAtomic(path.join(dir, 'new', 'a.csv'), 'x\n');
+    assert.equal(readFileSync(path.join(dir, 'new', 'a.csv'), 'utf8'), 'x\n', 'creates the folder');
+  });
+});

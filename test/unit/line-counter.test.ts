@@ -1,0 +1,164 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LineCounter, type CrossingRecord } from '../../src/vision/line-counter.js';
+import type { Box, LineSpec } from '../../src/vision/types.js';
+
+const FRAME = { width: 200, height: 200 };
+// A = (100, 0), B = (100, 200): d = (0, 200), side = −200·(x − 100): left of the line is +, right is −.
+const MID: LineSpec = { name: 'mid', points: [0.5, 0, 0.5, 1] };
+
+/** Box of height h whose bottom centre (feet) is at (x, y). */
+function feet(x: number, y: number, h = 40): Box {
+  return [x - 0.2 * h, y - h, 0.4 * h, h];
+}
+
+/** Feeds one confirmed track along feet positions, one frame each; returns all crossings. */
+function walk(counter: LineCounter, id: number, points: [number, number][], firstFrame = 0): CrossingRecord[] {
+  return points.flatMap(([x, y], i) =>
+    counter.update([{ id, box: feet(x, y), confirmed: true }], firstFrame + i, (firstFrame + i) / 10),
+  );
+}
+
+test('a clean crossing from right to left is one "in", with its frame and pts', () => {
+  const c = new LineCounter([MID], FRAME);
+  const got = walk(c, 1, [
+    [140, 100],
+    [120, 100],
+    [104, 100],
+    [90, 100],
+    [70, 100],
+  ]);
+  assert.deepEqual(got, [{ line: 'mid', track: 1, direction: 'in', frame: 3, pts: 0.3 }]);
+  assert.deepEqual(c.counts(), [{ name: 'mid', in: 1, out: 0 }]);
+  assert.deepEqual(c.summary(), { in: 1, out: 0, occupancy: 1 });
+});
+
+test('both directions: left to right is "out", and back and forth counts every time', () => {
+  const c = new LineCounter([MID], FRAME);
+  walk(c, 1, [
+    [60, 100],
+    [140, 100],
+    [60, 100],
+    [140, 100],
+  ]);
+  assert.deepEqual(c.counts(), [{ name: 'mid', in: 1, out: 2 }]);
+  assert.deepEqual(c.summary(), { in: 1, out: 2, occupancy: -1 });
+});
+
+test('jitter on the line counts once, not at every wobble', () => {
+  const c = new LineCounter([MID], FRAME);
+  // Feet sway within ±1.5 px of the line (margin: max(3 px, 5% of 40 px) = 3 px) before going on.
+  const sway: [number, number][] = [99, 101.5, 98.5, 101, 99, 100.5, 98.6].map((x) => [x, 100]);
+  const got = walk(c, 1, [[130, 100], [110, 100], ...sway, [90, 100], [70, 100]]);
+  assert.equal(got.length, 1);
+  assert.equal(got[0].direction, 'in');
+  // Without hysteresis the same path would count every raw sign change.
+  const raw = new LineCounter([MID], FRAME, { marginMinPx: 0, marginRelative: 0 });
+  const rawGot = walk(raw, 1, [[130, 100], [110, 100], ...sway, [90, 100], [70, 100]]);
+  assert.ok(rawGot.length > 1, `no hysteresis: ${rawGot.length} crossings`);
+});
+
+test('swaying across the line and returning to the start side counts nothing', () => {
+  const c = new LineCounter([MID], FRAME);
+  const got = walk(c, 1, [
+    [120, 100],
+    [102, 100],
+    [99, 100],
+    [101.5, 100],
+    [115, 100],
+  ]);
+  assert.deepEqual(got, []);
+});
+
+test('a crossing beyond the end of the segment is not counted, one inside it is', () => {
+  const short: LineSpec = { name: 'short', points: [0.5, 0, 0.5, 0.5] }; // from y = 0 to y = 100
+  const c = new LineCounter([short], FRAME);
+  assert.deepEqual(
+    walk(c, 1, [
+      [140, 150],
+      [60, 150],
+    ]),
+    [],
+  );
+  // The side still changed: walking back across the segment itself is an "out".
+  const back = walk(
+    c,
+    1,
+    [
+      [60, 80],
+      [140, 80],
+    ],
+    2,
+  );
+  assert.deepEqual(
+    back.map((r) => r.direction),
+    ['out'],
+  );
+  // A diagonal path whose crossing point (y = 110) is past the end, though both ends are beside the segment.
+  const c2 = new LineCounter([short], FRAME);
+  assert.deepEqual(
+    walk(c2, 2, [
+      [140, 70],
+      [60, 150],
+    ]),
+    [],
+  );
+});
+
+test('several named lines are counted separately', () => {
+  const lines: LineSpec[] = [MID, { name: 'across', points: [0, 0.5, 1, 0.5] }];
+  const c = new LineCounter(lines, FRAME);
+  // d = (200, 0): side = 200·(y − 100): below (y > 100) is +. Walking up from y = 150 to 50 is + → −: "out".
+  walk(c, 1, [
+    [140, 150],
+    [60, 150],
+    [60, 50],
+  ]);
+  assert.deepEqual(c.counts(), [
+    { name: 'mid', in: 1, out: 0 },
+    { name: 'across', in: 0, out: 1 },
+  ]);
+  assert.throws(() => new LineCounter([MID, MID], FRAME), /line name "mid" is used twice/);
+  assert.throws(() => new LineCounter([{ name: 'dot', points: [0.2, 0.2, 0.2, 0.2] }], FRAME), /"dot" has zero length/);
+});
+
+test('the centre anchor counts when the body centre crosses, not the feet', () => {
+  const across: LineSpec = { name: 'across', points: [0, 0.5, 1, 0.5] };
+  const bottom = new LineCounter([across], FRAME);
+  const center = new LineCounter([across], FRAME, { anchor: 'center' });
+  // Feet go from y = 90 to 115 (cross y = 100); the centre (20 px higher) goes from 70 to 95 (does not).
+  for (const c of [bottom, center]) walk(c, 1, [[50, 90], [50, 115]]);
+  assert.equal(bottom.summary().in, 1);
+  assert.equal(center.summary().in, 0);
+});
+
+test('a crossing made while tentative is held, then counted once with its own frame when confirmed', () => {
+  const c = new LineCounter([MID], FRAME);
+  assert.deepEqual(c.update([{ id: 5, box: feet(130, 100), confirmed: false }], 10, 1.0), []);
+  assert.deepEqual(c.update([{ id: 5, box: feet(80, 100), confirmed: false }], 11, 1.1), []);
+  assert.deepEqual(c.counts(), [{ name: 'mid', in: 0, out: 0 }]);
+  const released = c.update([{ id: 5, box: feet(70, 100), confirmed: true }], 12, 1.2);
+  assert.deepEqual(released, [{ line: 'mid', track: 5, direction: 'in', frame: 11, pts: 1.1 }]);
+  assert.deepEqual(c.update([{ id: 5, box: feet(60, 100), confirmed: true }], 13, 1.3), []);
+  assert.deepEqual(c.counts(), [{ name: 'mid', in: 1, out: 0 }]);
+});
+
+test('a track that dies tentative never counts its held crossing', () => {
+  const c = new LineCounter([MID], FRAME);
+  c.update([{ id: 6, box: feet(130, 100), confirmed: false }], 0, 0);
+  c.update([{ id: 6, box: feet(80, 100), confirmed: false }], 1, 0.1);
+  c.forget([6]);
+  // Same id seen again later (ids are never reused by the tracker, but the counter must not resurrect state).
+  assert.deepEqual(c.update([{ id: 6, box: feet(70, 100), confirmed: true }], 2, 0.2), []);
+  assert.deepEqual(c.counts(), [{ name: 'mid', in: 0, out: 0 }]);
+});
+
+test('a track missing for a while is counted when it reappears on the other side', () => {
+  const c = new LineCounter([MID], FRAME);
+  walk(c, 1, [[150, 100], [130, 100]]);
+  assert.equal(walk(c, 1, [[60, 110]], 20).length, 1);
+});
+
+test('a bad frame size is refused', () => {
+  assert.throws(() => new LineCounter([MID], { width: 0, height: 10 }), /frame size must be positive, got 0x10/);
+});

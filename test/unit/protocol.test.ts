@@ -1,0 +1,156 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { PassThrough, Writable } from 'node:stream';
+import { LineSplitter, NdjsonWriter, readNdjson } from '../../src/protocol/ndjson.js';
+import { validateEvent } from '../../src/protocol/validate.js';
+import type { WorkerEvent } from '../../src/protocol/events.js';
+
+const base = { v: 1, task: 't1', ts: 1_700_000_000_000 } as const;
+
+test('splitter keeps a partial line until its newline and strips CRLF', () => {
+  const s = new LineSplitter();
+  assert.deepEqual(s.push('{"a":1}\r\n{"b"'), ['{"a":1}']);
+  assert.deepEqual(s.push(':2}'), []);
+  assert.deepEqual(s.push('\n\n{"c":3}\r'), ['{"b":2}', '']);
+  assert.deepEqual(s.end(), ['{"c":3}']);
+});
+
+test('splitter decodes a UTF-8 character split across chunks', () => {
+  const bytes = Buffer.from('{"m":"día"}\n');
+  const cut = bytes.indexOf(0xc3) + 1;
+  const s = new LineSplitter();
+  assert.deepEqual(s.push(bytes.subarray(0, cut)), []);
+  assert.deepEqual(s.push(bytes.subarray(cut)), ['{"m":"día"}']);
+});
+
+test('splitter drops an overlong line instead of buffering it, and resynchronises on the next newline', () => {
+  const s = new LineSplitter(16);
+  const first = s.push('x'.repeat(40));
+  assert.equal(first.length, 1);
+  assert.deepEqual(s.push('yyy\n{"ok":1}\n'), ['{"ok":1}']);
+});
+
+test('splitter reports an overlong line once and keeps nothing of it, however long it goes on', () => {
+  const s = new LineSplitter(16);
+  const reported: string[] = [];
+  for (let i = 0; i < 1000; i++) reported.push(...s.push('z'.repeat(1000)));
+  assert.equal(reported.length, 1);
+  assert.deepEqual(s.push('z'.repeat(10)), []);
+  assert.deepEqual(s.push('zz\nnext\n'), ['next']);
+  assert.deepEqual(s.end(), []);
+});
+
+test('readNdjson yields parsed values and reports non-JSON lines without stopping', async () => {
+  const stream = new PassThrough();
+  const items: unknown[] = [];
+  const reading = (async () => {
+    for await (const item of readNdjson(stream)) items.push(item.ok ? item.value : `bad:${item.line}`);
+  })();
+  stream.write('{"a":');
+  stream.write('1}\nnot json\r\n');
+  stream.end('{"b":2}');
+  await reading;
+  assert.deepEqual(items, [{ a: 1 }, 'bad:not json', { b: 2 }]);
+});
+
+test('writer waits for drain under backpressure and writes one JSON object per line', async () => {
+  const chunks: string[] = [];
+  let release: (() => void) | null = null;
+  const slow = new Writable({
+    highWaterMark: 32,
+    write(chunk, _enc, cb) {
+      chunks.push(String(chunk));
+      release = cb;
+    },
+  });
+  const w = new NdjsonWriter(slow);
+  assert.equal(w.write({ type: 'x', pad: 'p'.repeat(40) }), false);
+  let drained = false;
+  const wait = w.drained().then(() => (drained = true));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(drained, false, 'must not resolve while the reader has not taken the data');
+  release!();
+  await wait;
+  assert.equal(drained, true);
+  assert.deepEqual(JSON.parse(chunks[0]), { type: 'x', pad: 'p'.repeat(40) });
+  assert.ok(chunks[0].endsWith('\n'));
+});
+
+test('writer turns EPIPE into one onClosed call and no-op writes, never a throw', async () => {
+  const reasons: string[] = [];
+  const broken = new Writable({
+    write(_chunk, _enc, cb) {
+      const err = Object.assign(new Error('write EPIPE'), { code: 'EPIPE' });
+      cb(err);
+    },
+  });
+  const w = new NdjsonWriter(broken, (r) => reasons.push(r));
+  w.write({ a: 1 });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(w.closed, true);
+  assert.doesNotThrow(() => w.write({ a: 2 }));
+  await w.drained();
+  await w.flush();
+  assert.deepEqual(reasons, ['EPIPE']);
+});
+
+const good: WorkerEvent[] = [
+  {
+    ...base,
+    type: 'hello',
+    protocol: 1,
+    source: 'a.avi',
+    live: false,
+    model: { path: 'm.onnx', format: 'centernet', input_width: 384, input_height: 288 },
+    ffmpeg: { path: '/usr/bin/ffmpeg', origin: 'PATH', version: '5.1' },
+    width: 768,
+    height: 576,
+    fps: 7,
+    duration: null,
+    lines: [{ name: 'line', points: [0.5, 0, 0.5, 1] }],
+    skip_frames: 1,
+    anchor: 'bottom',
+  },
+  { ...base, type: 'crossing', seq: 1, line: 'line', track: 3, direction: 'in', frame: 12, pts: 1.7 },
+  { ...base, type: 'error', code: 'BAD_LINE', message: "bad --line '1,2'", fatal: true },
+  { ...base, type: 'done', reason: 'end', frames: 10, wall_seconds: 1.5, avg_fps: 6.7, dropped: 0, lines: [{ name: 'line', in: 1, out: 0 }], in: 1, out: 0 },
+  { ...base, type: 'reconnect', attempt: 1, delay_ms: 500, reason: 'stalled' },
+];
+
+test('schema accepts well-formed events of each kind', () => {
+  for (const e of good) {
+    const r = validateEvent(e);
+    assert.ok(r.ok, `${e.type}: ${r.ok ? '' : r.errors.join('; ')}`);
+  }
+});
+
+test('schema rejects missing, mistyped and undocumented fields, naming the field', () => {
+  const cases: [unknown, RegExp][] = [
+    [{ ...good[1], direction: 'sideways' }, /direction/],
+    [{ ...good[2], fatal: 'yes' }, /fatal/],
+    [{ ...good[3], lines: [{ name: 'l', in: -1, out: 0 }] }, /lines\/0\/in/],
+    [{ ...good[1], extra: 1 }, /extra/],
+    [{ ...good[0], v: 2 }, /\/v/],
+    [{ ...base, type: 'nonsense' }, /type/],
+    [(({ task: _t, ...rest }) => rest)(good[4] as { task: string }), /task/],
+  ];
+  for (const [value, pattern] of cases) {
+    const r = validateEvent(value);
+    assert.equal(r.ok, false, JSON.stringify(value));
+    if (!r.ok) assert.match(r.errors.join('; '), pattern);
+  }
+});
+
+test('every example event in docs/protocol.md validates against the schema', () => {
+  const doc = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8');
+  const examples = [...doc.matchAll(/```json\n(.*?)\n```/g)].map((m) => m[1]);
+  assert.ok(examples.length >= 9, `found ${examples.length} examples`);
+  const types = new Set<string>();
+  for (const text of examples) {
+    const r = validateEvent(JSON.parse(text));
+    assert.ok(r.ok, `${text}: ${r.ok ? '' : r.errors.join('; ')}`);
+    types.add((JSON.parse(text) as { type: string }).type);
+  }
+  assert.deepEqual([...types].sort(), ['crossing', 'detections', 'done', 'error', 'hello', 'log', 'progress', 'reconnect', 'tracks']);
+});
