@@ -38,7 +38,9 @@ const runOptions = (y: Argv) =>
       .option('tui', { type: 'boolean', default: true, describe: 'show the dashboard; --no-tui prints NDJSON (also when stdout is not a terminal)' })
       .option('worker-count', { requiresArg: true, describe: 'workers running at once (overrides parallel_config.worker_count)', coerce: checked('worker-count', integerAtLeast1) })
       .option('output', { requiresArg: true, describe: 'folder for results and logs (overrides parallel_config.result_output)', coerce: checked('output', nonEmpty) })
-      .option('db', { requiresArg: true, describe: 'the SQLite store of counts (overrides parallel_config.store; default <result_output>/pcount.db)', coerce: checked('db', nonEmpty) }),
+      .option('db', { requiresArg: true, describe: 'the SQLite store of counts (overrides parallel_config.store; default <result_output>/pcount.db)', coerce: checked('db', nonEmpty) })
+      .option('redis', { requiresArg: true, describe: "fleet mode: control the fleet of this Redis, whose agents run the tasks (overrides parallel_config.redis; the password goes in PCOUNT_REDIS_PASSWORD)", coerce: checked('redis', nonEmpty) })
+      .option('fleet', { requiresArg: true, describe: 'fleet mode: the fleet name, the prefix of its Redis keys (overrides parallel_config.fleet; default pcount)', coerce: checked('fleet', nonEmpty) }),
   );
 
 const workerOptions = (y: Argv) =>

@@ -4,7 +4,8 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunEntry } from '../src/fleet/entries.js';
+import type { FleetEntry, RunEntry } from '../src/fleet/entries.js';
+import type { FleetSink } from '../src/fleet/store-sink.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 import { cliBin, repoRoot } from './worker-harness.js';
 
@@ -110,7 +111,26 @@ export function journalEntries(dir: string): RunEntry[] {
   return out;
 }
 
-export const crossingKey = (e: RunEntry) => `${e.run}#${e.n}`;
+/** A sink that keeps what it reads in memory (for tests about what reaches the controller, not about storing it). */
+export class RecordingSink implements FleetSink {
+  readonly entries: FleetEntry[] = [];
+  private readonly through = new Map<string, number>();
+
+  storeBatch(entries: FleetEntry[]): boolean[] {
+    return entries.map((e) => {
+      if (e.k !== 'ev' && e.k !== 'end') return true;
+      const through = this.through.get(e.run) ?? 0;
+      if (e.n <= through) return false;
+      this.through.set(e.run, Math.max(through, e.n));
+      this.entries.push(e);
+      return true;
+    });
+  }
+
+  storedThrough(run: string): number {
+    return this.through.get(run) ?? 0;
+  }
+}
 
 /**
  * A live camera: ffmpeg plays an MPEG-TS clip in a loop at its real rate, and an HTTP server hands the same bytes to

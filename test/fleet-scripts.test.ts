@@ -4,10 +4,9 @@ import type { TaskSpec } from '../src/config/types.js';
 import { RedisConnection } from '../src/fleet/connect.js';
 import { FleetController } from '../src/fleet/controller.js';
 import { fleetKeys } from '../src/fleet/keys.js';
-import { FileLedger } from '../src/fleet/ledger.js';
 import { parseRedisUrl } from '../src/fleet/redis-url.js';
 import { CLAIM, HEARTBEAT, REAP, RELEASE, runScript } from '../src/fleet/scripts.js';
-import { tempDir, until } from './fleet-harness.js';
+import { until } from './fleet-harness.js';
 import { startRedis } from './redis-server.js';
 
 /** The fleet's Lua scripts and the controller client against a real Redis, without agents: the rules of the queue. */
@@ -25,8 +24,7 @@ async function setup(t: { after(fn: () => unknown): void }) {
   t.after(() => redis.dispose());
   const conn = await RedisConnection.open(parseRedisUrl(redis.url, {}), 'test');
   t.after(() => conn.close());
-  const ledger = new FileLedger(`${tempDir('ledger')}/ledger.ndjson`);
-  const ctl = await FleetController.attach({ conn, fleet: 'f1', sink: ledger });
+  const ctl = await FleetController.attach({ conn, fleet: 'f1' });
   t.after(() => ctl.detach());
   return { redis, conn, ctl, keys: fleetKeys('f1') };
 }
@@ -104,11 +102,10 @@ test('a lapsed lease is reaped (re-queued first), but not right after Redis itse
 
 test('one controller at a time: a second one is refused while the first holds the fleet', async (t) => {
   const { conn } = await setup(t);
-  const ledger = new FileLedger(`${tempDir('ledger')}/ledger.ndjson`);
   await assert.rejects(
-    FleetController.attach({ conn, fleet: 'f1', sink: ledger, waitForLeaseMs: 500 }),
+    FleetController.attach({ conn, fleet: 'f1', waitForLeaseMs: 500 }),
     (e: Error & { code?: string }) => e.code === 'CONTROLLER_PRESENT' && /already has a controller \(pid \d+ on /.test(e.message),
   );
-  const other = await FleetController.attach({ conn, fleet: 'f2', sink: ledger, waitForLeaseMs: 500 });
+  const other = await FleetController.attach({ conn, fleet: 'f2', waitForLeaseMs: 500 });
   await other.detach();
 });

@@ -6,9 +6,8 @@ import path from 'node:path';
 import { RedisConnection } from '../src/fleet/connect.js';
 import { FleetController } from '../src/fleet/controller.js';
 import { fleetKeys } from '../src/fleet/keys.js';
-import { FileLedger } from '../src/fleet/ledger.js';
 import { parseRedisUrl } from '../src/fleet/redis-url.js';
-import { startAgent, startProc, tempDir, until } from './fleet-harness.js';
+import { RecordingSink, startAgent, startProc, tempDir, until } from './fleet-harness.js';
 import { freePort, startRedis } from './redis-server.js';
 import { within } from './worker-harness.js';
 
@@ -143,9 +142,10 @@ test('an agent runs nothing from a task spec that fails the config schema (whoev
   t.after(() => redis.dispose());
   const conn = await RedisConnection.open(parseRedisUrl(redis.url, {}), 'test');
   t.after(() => conn.close());
-  const ledger = new FileLedger(path.join(tempDir('ledger'), 'ledger.ndjson'));
-  const ctl = await FleetController.attach({ conn, fleet: 'pcount', sink: ledger });
+  const ctl = await FleetController.attach({ conn, fleet: 'pcount' });
   t.after(() => ctl.detach());
+  const sink = new RecordingSink();
+  await ctl.read(sink);
   const line = [{ name: 'door', points: [0.5, 0, 0.5, 1] as [number, number, number, number] }];
   await ctl.submit([{ id: 'gone', kind: 'video', source: '/nowhere/lobby.mp4', lines: line, options: { skip_frames: 1, confidence: 0.3 } }]);
   // A rogue writer: a task with a key the schema does not know, queued by hand.
@@ -162,7 +162,7 @@ test('an agent runs nothing from a task spec that fails the config schema (whoev
   const notes = Object.fromEntries(failed.map((x) => [x.id, x.note]));
   assert.match(notes.gone, /^agent strict refused the task: \$\.videos\[0\]\.source: file not found: \/nowhere\/lobby\.mp4/);
   assert.match(notes.rogue, /^agent strict refused the task: \$\.cameras\[0\]\.exec: is not a known property/);
-  await until('the refusals stored', 30_000, () => ledger.entries().filter((e) => e.k === 'end' && e.outcome.kind === 'rejected').length === 2);
+  await until('the refusals read', 30_000, () => sink.entries.filter((e) => e.k === 'end' && e.outcome.kind === 'rejected').length === 2);
   agent.child.kill('SIGTERM');
   assert.equal((await within(agent.exited, 30_000, 'agent exit')).code, 0);
   assert.ok(!agent.lines.some((l) => /started \(run/.test(l)), 'no worker was started');

@@ -99,7 +99,7 @@ describe('store: crossings', () => {
     ]);
     assert.deepEqual([tally.in, tally.out], [1, 1]);
     // A second reader of the same task run (a restarted controller) that starts from the stored seq sees a repeat.
-    const again = new TaskRunJournal(new StoreGate(store, () => {}), store.latestTaskRun('door')!, new Tally(['a'], UTC_RULES), 0);
+    const again = new TaskRunJournal(new StoreGate(store, () => {}), store.latestTaskRun('door')!, new Tally(['a'], UTC_RULES));
     assert.deepEqual(again.crossing(crossing(3, 'out', 2100)), { kind: 'duplicate' });
     store.close();
   });

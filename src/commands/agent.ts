@@ -5,7 +5,8 @@ import { Agent } from '../fleet/agent.js';
 import { RedisConnection } from '../fleet/connect.js';
 import { FleetError } from '../fleet/errors.js';
 import { DEFAULT_JOURNAL_BYTES, Journal } from '../fleet/journal.js';
-import { checkName, DEFAULT_FLEET, parseRedisUrl, REDIS_PASSWORD_ENV } from '../fleet/redis-url.js';
+import { DEFAULT_FLEET } from '../config/defaults.js';
+import { checkName, parseRedisUrl, REDIS_PASSWORD_ENV } from '../fleet/redis-url.js';
 
 /** `pcount-tui agent --redis URL`: runs the fleet's tasks on this host until Ctrl-C or SIGTERM. */
 export async function run(argv: AgentArgs): Promise<number> {

@@ -1,35 +1,32 @@
 import type { TaskSpec, WorkerLogLevel } from '../config/types.js';
 import type { WorkerEvent } from '../protocol/events.js';
-import { ChildRunner, type ChildExit } from '../orchestrator/child-runner.js';
-import { DEFAULT_STALL_TIMEOUT_MS, DEFAULT_STARTUP_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS } from '../orchestrator/pool-options.js';
-import { spawnWorkerProcess, workerArgs, workerEnv, type WorkerCommand } from '../orchestrator/spawn-worker.js';
-import { systemTimers } from '../orchestrator/timers.js';
+import type { LocalTransport } from '../orchestrator/local-transport.js';
+import { DEFAULT_STARTUP_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS, stallTimeoutFor } from '../orchestrator/pool-options.js';
+import type { RunnerEnd, TaskRunner } from '../orchestrator/runner.js';
 import type { TaskKind } from '../orchestrator/types.js';
 import { textCleaner } from '../worker/text.js';
 import type { RunIntent, Settlement } from './run-settle.js';
 
 export interface RunLaunch {
-  command: WorkerCommand;
+  transport: LocalTransport;
   threads: number;
   logLevel: WorkerLogLevel;
   onEvent(run: AgentRun, event: WorkerEvent): void;
   onNoise(run: AgentRun, line: string): void;
-  onExit(run: AgentRun, exit: ChildExit): void;
+  onExit(run: AgentRun, end: RunnerEnd): void;
 }
 
 /**
- * One run of a task on this agent: the worker child (the local pool's own ChildRunner, so the same stall watchdog
- * and stop-then-SIGKILL policy), the run's event sequence, and its lease bookkeeping until Redis has settled it.
+ * One run of a task on this agent: its worker child, run by the local transport (the local pool's own ChildRunner,
+ * with the same stall watchdog and stop-then-SIGKILL policy), the run's event sequence, and its lease bookkeeping
+ * until Redis has settled it.
  */
 export class AgentRun {
   /** The last sequence number handed out (events and the final `end`). */
   n = 0;
   intent: RunIntent | null = null;
-  runner: ChildRunner | null = null;
+  runner: TaskRunner | null = null;
   settlement: Settlement | null = null;
-  /** Latest progress event, sent with the heartbeat (progress is state, not history: only the newest matters). */
-  progress: string | null = null;
-  progressSent = true;
   /** Until when (this host's clock) the lease is known to hold: the last renewal sent plus the lease time. */
   leaseUntil: number;
   /** The first sequence number written after leaseUntil had passed, if any (see Outbox.supersede). */
@@ -49,25 +46,34 @@ export class AgentRun {
 
   /** Starts the worker child for a checked spec; `startFrame`: a re-queued file resumes from the controller's checkpoint. */
   launch(spec: TaskSpec, how: RunLaunch, startFrame: number | null): void {
-    const own = spec.options.stall_timeout;
-    const stall = own === undefined ? DEFAULT_STALL_TIMEOUT_MS : Math.max(DEFAULT_STALL_TIMEOUT_MS, own * 3000);
-    const runner: ChildRunner = new ChildRunner({
-      command: how.command,
-      args: workerArgs(spec, { threads: how.threads, logLevel: how.logLevel, startFrame }),
-      env: workerEnv(spec),
-      spawn: spawnWorkerProcess,
-      clean: textCleaner(spec.source),
-      timers: systemTimers,
-      stallTimeoutMs: stall,
-      startupTimeoutMs: Math.max(DEFAULT_STARTUP_TIMEOUT_MS, stall),
-      stopTimeoutMs: DEFAULT_STOP_TIMEOUT_MS,
-      onEvent: (ev) => how.onEvent(this, ev),
-      onNoise: (line) => how.onNoise(this, line),
-      onExit: (exit) => {
-        this.runner = null;
-        how.onExit(this, exit);
+    const stall = stallTimeoutFor(spec);
+    const runner = how.transport.start(
+      spec,
+      {
+        threads: how.threads,
+        logLevel: how.logLevel,
+        startFrame,
+        stallTimeoutMs: stall,
+        startupTimeoutMs: Math.max(DEFAULT_STARTUP_TIMEOUT_MS, stall),
+        stopTimeoutMs: DEFAULT_STOP_TIMEOUT_MS,
+        clean: textCleaner(spec.source),
       },
-    });
+      {
+        worker: () => {},
+        record: (_place, ev) => {
+          how.onEvent(this, ev);
+          return () => {};
+        },
+        started: () => {},
+        noise: (line) => how.onNoise(this, line),
+        workerEnded: () => {},
+        moved: () => {},
+        exit: (end) => {
+          this.runner = null;
+          how.onExit(this, end);
+        },
+      },
+    );
     this.runner = runner;
   }
 
@@ -93,6 +99,6 @@ export class AgentRun {
     if (this.intent === null || intent === 'lost') this.intent = intent;
     if (!this.runner) return;
     if (intent === 'lost') this.runner.kill();
-    else this.runner.requestStop();
+    else this.runner.stop(intent === 'handback' ? 'shutdown' : intent);
   }
 }

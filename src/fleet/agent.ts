@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism, freemem, hostname, loadavg, totalmem } from 'node:os';
 import type { WorkerLogLevel } from '../config/types.js';
 import type { WorkerEvent } from '../protocol/events.js';
-import type { ChildExit } from '../orchestrator/child-runner.js';
+import { LocalTransport } from '../orchestrator/local-transport.js';
 import { ResourceSampler } from '../orchestrator/resources.js';
+import type { RunnerEnd } from '../orchestrator/runner.js';
 import { defaultWorkerCommand, fairThreads, type WorkerCommand } from '../orchestrator/spawn-worker.js';
 import { redactSource } from '../sources/credentials.js';
 import { AgentRun, type RunLaunch } from './agent-run.js';
@@ -57,12 +58,12 @@ export class Agent {
     this.keys = fleetKeys(opts.fleet);
     this.outbox = new Outbox(opts.conn, this.keys, opts.journal, opts.name);
     this.launch = {
-      command: opts.command ?? defaultWorkerCommand(),
+      transport: new LocalTransport({ command: opts.command ?? defaultWorkerCommand() }),
       threads: fairThreads(opts.cpus ?? availableParallelism(), opts.slots),
       logLevel: opts.logLevel,
       onEvent: (run, ev) => this.onRunEvent(run, ev),
       onNoise: (run, line) => opts.logLevel === 'debug' && this.say(`${run.task}: ${line}`),
-      onExit: (run, exit) => this.onRunExit(run, exit),
+      onExit: (run, end) => this.onRunExit(run, end),
     };
     opts.conn.changes.add(({ state, detail }) => {
       if (state === 'down') return this.say(`lost Redis (${detail}); workers keep counting, events wait in the journal`);
@@ -149,7 +150,6 @@ export class Agent {
       process.kill(process.pid, 'SIGTERM');
       return;
     }
-    await this.sendProgress();
     await this.releaseEnded();
     await this.trimJournal();
     await runScript(this.opts.conn, REAP, [this.keys.prefix, LEASE_MS]);
@@ -216,19 +216,12 @@ export class Agent {
     this.usage = { cpu: usage.reduce((s, u) => s + u.cpuPercent, 0), rss: usage.reduce((s, u) => s + u.rssBytes, 0) };
   }
 
-  private async sendProgress(): Promise<void> {
-    const fresh = [...this.runs.values()].filter((r) => !r.progressSent && r.progress && r.intent !== 'lost');
-    if (fresh.length === 0) return;
-    for (const r of fresh) r.progressSent = true;
-    await this.opts.conn.pipeline(fresh.map((r) => ['HSET', this.keys.task(r.task), 'progress', r.progress!, 'progress_run', r.run]));
-  }
-
   /** Takes one queued task (one per heartbeat, so that agents polling together share the queue). */
   private async claim(): Promise<void> {
     const run = newRunId(this.opts.name);
     const reply = (await runScript(this.opts.conn, CLAIM, [this.keys.prefix, this.opts.name, run, LEASE_MS])) as string[] | null;
     if (!reply) return;
-    const [task, specText, gen, attempt] = reply;
+    const [task, specText, gen, attempt, start] = reply;
     const checked = wireToSpec(specText);
     const ar = new AgentRun(task, run, checked.ok ? checked.spec.kind : 'video', gen, Number(attempt) || 0, LEASE_MS);
     this.runs.set(task, ar);
@@ -239,23 +232,20 @@ export class Agent {
       this.pushEnd(ar);
       return;
     }
-    this.say(`${task}: started (run ${run}, ${checked.spec.source})`);
-    ar.launch(checked.spec, this.launch, null);
+    const startFrame = checked.spec.kind === 'video' && Number(start) > 1 ? Number(start) : null;
+    this.say(`${task}: started (run ${run}, ${redactSource(checked.spec.source)}${startFrame ? `, from frame ${startFrame}` : ''})`);
+    ar.launch(checked.spec, this.launch, startFrame);
   }
 
   private onRunEvent(run: AgentRun, ev: WorkerEvent): void {
     if (run.intent === 'lost') return;
-    if (ev.type === 'progress') {
-      run.progress = JSON.stringify(ev);
-      run.progressSent = false;
-      return;
-    }
+    // Progress goes too: the controller's checkpoints (where a re-queued file resumes) and coverage come from it.
     if (ev.type === 'tracks' || ev.type === 'detections') return;
     this.outbox.push({ k: 'ev', task: run.task, run: run.run, n: run.next(), agent: this.opts.name, event: ev });
   }
 
-  private onRunExit(run: AgentRun, exit: ChildExit): void {
-    run.settlement = settleRun(exit, run.intent, run.kind, run.attempt, Date.now() - run.startedAt, this.opts.name);
+  private onRunExit(run: AgentRun, end: RunnerEnd): void {
+    run.settlement = settleRun(end.outcome, run.intent, run.kind, run.attempt, Date.now() - run.startedAt, this.opts.name);
     if (run.intent === 'lost' && run.firstLate !== null) this.outbox.supersede(run.run, run.task, run.firstLate, run.n);
     this.say(`${run.task}: run ${run.run} ended: ${run.settlement.note || run.settlement.outcome.kind}`);
     this.pushEnd(run);

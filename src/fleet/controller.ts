@@ -7,8 +7,8 @@ import { FleetError } from './errors.js';
 import { EventReader, type Delivered } from './event-reader.js';
 import { agentHealth, taskView, type FleetHealth, type FleetTaskView } from './health.js';
 import { fleetKeys, type FleetKeys } from './keys.js';
-import type { FleetSink } from './ledger.js';
 import { COMMAND, CONTROLLER_EXIT, CONTROLLER_LEASE, runScript, SUBMIT } from './scripts.js';
+import type { FleetSink } from './store-sink.js';
 import { specToWire } from './task-wire.js';
 import { CONTROLLER_LEASE_MS } from './timing.js';
 
@@ -17,7 +17,6 @@ export type FleetCommand = 'start' | 'stop' | 'cancel' | 'restart';
 export interface ControllerOptions {
   conn: RedisConnection;
   fleet: string;
-  sink: FleetSink;
   /** How long to wait for a previous controller's lease to lapse (it may have been killed) before giving up. */
   waitForLeaseMs?: number;
 }
@@ -40,15 +39,22 @@ export class FleetController {
     this.keys = fleetKeys(opts.fleet);
   }
 
-  /** Takes the fleet's controller lease (waiting out a dead controller's) and starts reading events. */
+  /** Takes the fleet's controller lease (waiting out a dead controller's). Reading starts with `read`. */
   static async attach(opts: ControllerOptions): Promise<FleetController> {
     const c = new FleetController(opts);
     await c.takeLease(opts.waitForLeaseMs ?? CONTROLLER_LEASE_MS + 1000);
-    c.blocking = await opts.conn.duplicate(`pcount-controller-read:${c.holder}`);
-    c.reader = new EventReader(opts.conn, c.blocking, c.keys, c.holder, opts.sink, (items) => c.entries.emit(items));
-    c.reader.start();
     c.leaseTimer = setInterval(() => void c.renewLease(), CONTROLLER_LEASE_MS / 4);
     return c;
+  }
+
+  /**
+   * Reads every agent's events into `sink`, exactly once, from where the last controller stopped. `onFailure` hears
+   * why a batch could not be stored (and null once one is stored again).
+   */
+  async read(sink: FleetSink, onFailure: (message: string | null) => void = () => {}): Promise<void> {
+    this.blocking = await this.opts.conn.duplicate(`pcount-controller-read:${this.holder}`);
+    this.reader = new EventReader(this.opts.conn, this.blocking, this.keys, this.holder, sink, (items) => this.entries.emit(items), onFailure);
+    this.reader.start();
   }
 
   /** Every batch of stream entries, after the run entries among them were stored (each run entry once with fresh = true). */
@@ -61,13 +67,23 @@ export class FleetController {
     return this.lost.add(listener);
   }
 
-  /** Queues new tasks; a task already queued or running with the same spec is left alone (a controller re-attaching). */
-  async submit(specs: TaskSpec[]): Promise<Map<string, string>> {
+  /**
+   * Queues new tasks; a task already queued or running with the same spec is left alone (a controller re-attaching).
+   * `startFrame`: where a file's next run counts from (the store's checkpoint), else none.
+   */
+  async submit(specs: TaskSpec[], startFrame: (spec: TaskSpec) => number | null = () => null): Promise<Map<string, string>> {
     const result = new Map<string, string>();
     for (const spec of specs) {
-      result.set(spec.id, String(await runScript(this.opts.conn, SUBMIT, [this.keys.prefix, spec.id, spec.kind, specToWire(spec)])));
+      const args = [this.keys.prefix, spec.id, spec.kind, specToWire(spec), startFrame(spec) ?? ''];
+      result.set(spec.id, String(await runScript(this.opts.conn, SUBMIT, args)));
     }
     return result;
+  }
+
+  /** Where a file's next run counts from (after each checkpoint the controller stores): used when an agent claims it. */
+  async setStartFrames(frames: Map<string, number>): Promise<void> {
+    if (frames.size === 0) return;
+    await this.opts.conn.pipeline([...frames].map(([task, frame]) => ['HSET', this.keys.task(task), 'start_frame', frame]));
   }
 
   async command(task: string, cmd: FleetCommand): Promise<{ ok: boolean; message: string }> {
@@ -80,10 +96,17 @@ export class FleetController {
     for (const t of await this.tasks()) if (t.state === 'queued' || t.state === 'running') await this.command(t.id, 'stop');
   }
 
-  async tasks(): Promise<FleetTaskView[]> {
-    const ids = ((await this.opts.conn.send(['SMEMBERS', this.keys.tasks])) as string[]).sort();
+  /** The fleet's tasks (or the given ones) as Redis holds them. */
+  async tasks(only?: string[]): Promise<FleetTaskView[]> {
+    const ids = only ?? ((await this.opts.conn.send(['SMEMBERS', this.keys.tasks])) as string[]).sort();
     const hashes = await this.opts.conn.pipeline(ids.map((id) => ['HGETALL', this.keys.task(id)]));
     return ids.map((id, i) => taskView(id, toRecord(hashes[i])));
+  }
+
+  /** The specs of the given tasks as submitted (config form), null for a task Redis does not hold. */
+  async specs(ids: string[]): Promise<Map<string, string | null>> {
+    const replies = await this.opts.conn.pipeline(ids.map((id) => ['HGET', this.keys.task(id), 'spec']));
+    return new Map(ids.map((id, i) => [id, typeof replies[i] === 'string' ? (replies[i] as string) : null]));
   }
 
   async health(): Promise<FleetHealth> {

@@ -27,7 +27,8 @@ export type RunOutcome =
 export type FleetEntry =
   | { k: 'ev'; task: string; run: string; n: number; agent: string; event: WorkerEvent }
   | { k: 'end'; task: string; run: string; n: number; agent: string; outcome: RunOutcome }
-  | { k: 'claim'; task: string; run: string; agent: string }
+  /** `startFrame`: a file's run counts from this frame (a resume from the controller's checkpoint), else null. */
+  | { k: 'claim'; task: string; run: string; agent: string; startFrame: number | null }
   | { k: 'lost'; task: string; run: string; agent: string; note: string }
   | { k: 'state'; task: string; state: string; note: string; agent: string | null; run: string | null }
   | { k: 'agent'; agent: string; state: 'up' | 'lost' | 'stopped'; note: string }
@@ -44,7 +45,7 @@ export function entryFields(entry: FleetEntry): string[] {
     case 'end':
       return ['k', 'end', 't', entry.task, 'r', entry.run, 'n', String(entry.n), 'a', entry.agent, 'o', JSON.stringify(entry.outcome)];
     case 'claim':
-      return ['k', 'claim', 't', entry.task, 'r', entry.run, 'a', entry.agent];
+      return ['k', 'claim', 't', entry.task, 'r', entry.run, 'a', entry.agent, 'f', entry.startFrame === null ? '' : String(entry.startFrame)];
     case 'lost':
       return ['k', 'lost', 't', entry.task, 'r', entry.run, 'a', entry.agent, 'note', entry.note];
     case 'state':
@@ -68,7 +69,7 @@ export function parseEntry(fields: string[]): FleetEntry | null {
       case 'end':
         return { k: 'end', task: s('t'), run: s('r'), n: Number(s('n')), agent: s('a'), outcome: JSON.parse(s('o')) as RunOutcome };
       case 'claim':
-        return { k: 'claim', task: s('t'), run: s('r'), agent: s('a') };
+        return { k: 'claim', task: s('t'), run: s('r'), agent: s('a'), startFrame: positive(s('f')) };
       case 'lost':
         return { k: 'lost', task: s('t'), run: s('r'), agent: s('a'), note: s('note') };
       case 'state':
@@ -82,6 +83,11 @@ export function parseEntry(fields: string[]): FleetEntry | null {
     return null;
   }
   return null;
+}
+
+function positive(text: string): number | null {
+  const n = Number(text);
+  return text !== '' && Number.isInteger(n) && n > 0 ? n : null;
 }
 
 /** A run id: unique across agents, restarts and Redis restarts (the controller's dedup key is run + n). */

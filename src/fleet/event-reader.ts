@@ -1,13 +1,13 @@
 import type { RedisConnection, RedisReply } from './connect.js';
-import { parseEntry, type FleetEntry, type RunEntry } from './entries.js';
+import { parseEntry, type FleetEntry } from './entries.js';
 import { CONTROLLER_GROUP, type FleetKeys } from './keys.js';
-import type { FleetSink } from './ledger.js';
+import { SinkFailure, type FleetSink } from './store-sink.js';
 
 const BATCH = 500;
 const BLOCK_MS = 1000;
 const TRIM_EVERY_MS = 1000;
 
-/** An entry as the controller hands it on; `fresh` is false for a run entry that was stored before. */
+/** An entry as the reader hands it on after storing; `fresh` is false for a run entry that was stored before. */
 export interface Delivered {
   id: string;
   entry: FleetEntry;
@@ -35,6 +35,8 @@ export class EventReader {
     private readonly consumer: string,
     private readonly sink: FleetSink,
     private readonly deliver: (items: Delivered[]) => void,
+    /** The sink could not store a batch (reported once per failure, not per retry). */
+    private readonly onFailure: (message: string | null) => void,
   ) {}
 
   start(): void {
@@ -65,9 +67,13 @@ export class EventReader {
         await this.handle(reply?.[0]?.[1] ?? []);
         await this.trim();
       } catch (err) {
-        // NOGROUP: Redis lost the group (restarted without its data); anything else: the connection went away.
+        // NOGROUP: Redis lost the group (restarted without its data); a sink failure: nothing was acknowledged, the
+        // agents keep it; anything else: the connection went away.
         recovering = true;
-        if (!/NOGROUP/.test((err as Error).message)) await sleep(200);
+        if (err instanceof SinkFailure) {
+          this.onFailure(err.message);
+          await sleep(1000);
+        } else if (!/NOGROUP/.test((err as Error).message)) await sleep(200);
       }
     }
   }
@@ -100,22 +106,11 @@ export class EventReader {
 
   private async handle(raw: [string, string[]][]): Promise<void> {
     if (raw.length === 0) return;
-    const delivered: Delivered[] = [];
-    const touched = new Set<string>();
-    for (const [id, fields] of raw) {
-      const entry = parseEntry(fields);
-      if (!entry) continue;
-      let fresh = true;
-      if (entry.k === 'ev' || entry.k === 'end') {
-        fresh = this.sink.put(entry as RunEntry);
-        touched.add(entry.run);
-      } else if (entry.k === 'loss') {
-        this.sink.skip(entry.run, entry.first, entry.last);
-        touched.add(entry.run);
-      }
-      delivered.push({ id, entry, fresh });
-    }
-    this.sink.sync();
+    const parsed = raw.map(([id, fields]) => ({ id, entry: parseEntry(fields) })).filter((p): p is { id: string; entry: FleetEntry } => p.entry !== null);
+    const fresh = this.sink.storeBatch(parsed.map((p) => p.entry));
+    this.onFailure(null);
+    const delivered: Delivered[] = parsed.map((p, i) => ({ ...p, fresh: fresh[i] }));
+    const touched = new Set(parsed.flatMap(({ entry }) => (entry.k === 'ev' || entry.k === 'end' || entry.k === 'loss' ? [entry.run] : [])));
     // Stored for good: now the stream and the agents may forget them.
     await this.conn.send(['XACK', this.keys.events, CONTROLLER_GROUP, ...raw.map(([id]) => id)]);
     if (touched.size > 0) {

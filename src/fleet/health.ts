@@ -1,31 +1,10 @@
-import type { ProgressEvent } from '../protocol/events.js';
-import type { RedisState } from './connect.js';
+import type { FleetAgentView, FleetView } from '../orchestrator/types.js';
 import { AGENT_SILENT_MS } from './timing.js';
 
 /** One agent as the controller sees it. `silent`: no heartbeat for AGENT_SILENT_MS; `lost`: its leases lapsed. */
-export interface AgentHealth {
-  name: string;
-  host: string;
-  pid: number;
-  state: 'up' | 'silent' | 'lost' | 'stopping' | 'stopped';
-  slotsUsed: number;
-  slots: number;
-  /** The agent's workers (and their ffmpeg): 100 = one core. */
-  cpuPercent: number;
-  rssBytes: number;
-  memTotalBytes: number;
-  memFreeBytes: number;
-  load1: number;
-  heartbeatAgeMs: number;
-  journalBytes: number;
-}
+export type AgentHealth = FleetAgentView;
 
-export interface FleetHealth {
-  redis: { state: RedisState; since: number; detail: string; address: string };
-  agents: AgentHealth[];
-  queued: number;
-  running: number;
-}
+export type FleetHealth = Omit<FleetView, 'fleet' | 'notes'>;
 
 /** A task as Redis holds it. */
 export interface FleetTaskView {
@@ -37,7 +16,8 @@ export interface FleetTaskView {
   run: string | null;
   note: string;
   attempt: number;
-  progress: ProgressEvent | null;
+  /** A file's next run counts from this frame (the controller's last checkpoint), else null. */
+  startFrame: number | null;
 }
 
 /** An agent's hash (HGETALL) at Redis time `now`. */
@@ -65,13 +45,6 @@ export function agentHealth(name: string, h: Record<string, string>, now: number
 }
 
 export function taskView(id: string, h: Record<string, string>): FleetTaskView {
-  let progress: ProgressEvent | null = null;
-  try {
-    // Progress of an earlier run is not this run's.
-    if (h.progress && h.progress_run === h.run) progress = JSON.parse(h.progress) as ProgressEvent;
-  } catch {
-    progress = null;
-  }
   return {
     id,
     kind: h.kind === 'camera' ? 'camera' : 'video',
@@ -81,6 +54,6 @@ export function taskView(id: string, h: Record<string, string>): FleetTaskView {
     run: h.run || null,
     note: h.note ?? '',
     attempt: Number(h.attempt ?? 0) || 0,
-    progress,
+    startFrame: Number(h.start_frame) > 0 ? Number(h.start_frame) : null,
   };
 }

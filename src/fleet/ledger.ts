@@ -1,20 +1,7 @@
 import { closeSync, fdatasyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import type { RunEntry } from './entries.js';
-
-/**
- * Where the controller stores run entries, exactly once by (run, n). `put` must have made the entry durable by the
- * time `sync` returns: only then are the entries acknowledged in Redis and dropped from the agents' journals.
- */
-export interface FleetSink {
-  /** False when (run, n) was stored before (a redelivery or an agent's replay). */
-  put(entry: RunEntry): boolean;
-  /** Marks n = first..last of a run as settled without entries (the agent reported them lost or superseded). */
-  skip(run: string, first: number, last: number): void;
-  /** Highest n such that 1..n of the run are all stored or skipped (0 when none). */
-  storedThrough(run: string): number;
-  sync(): void;
-}
+import type { FleetEntry, RunEntry } from './entries.js';
+import type { FleetSink } from './store-sink.js';
 
 interface RunMarks {
   through: number;
@@ -59,14 +46,24 @@ export class FileLedger implements FleetSink {
     return this.stored;
   }
 
-  put(entry: RunEntry): boolean {
+  storeBatch(entries: FleetEntry[]): boolean[] {
+    const fresh = entries.map((e) => {
+      if (e.k === 'ev' || e.k === 'end') return this.put(e);
+      if (e.k === 'loss') this.skip(e.run, e.first, e.last);
+      return true;
+    });
+    fdatasyncSync(this.fd);
+    return fresh;
+  }
+
+  private put(entry: RunEntry): boolean {
     if (this.has(entry.run, entry.n)) return false;
     writeSync(this.fd, `${JSON.stringify({ entry })}\n`);
     this.record(entry);
     return true;
   }
 
-  skip(run: string, first: number, last: number): void {
+  private skip(run: string, first: number, last: number): void {
     writeSync(this.fd, `${JSON.stringify({ skip: [run, first, last] })}\n`);
     this.mark(run, first, last);
   }
@@ -75,12 +72,8 @@ export class FileLedger implements FleetSink {
     return this.marks.get(run)?.through ?? 0;
   }
 
-  sync(): void {
-    fdatasyncSync(this.fd);
-  }
-
   close(): void {
-    this.sync();
+    fdatasyncSync(this.fd);
     closeSync(this.fd);
   }
 

@@ -3,7 +3,6 @@ import { FleetError } from './errors.js';
 
 /** Where the password may come from instead of the URL, so that it appears in no command line (`ps`). */
 export const REDIS_PASSWORD_ENV = 'PCOUNT_REDIS_PASSWORD';
-export const DEFAULT_FLEET = 'pcount';
 
 /** A parsed `redis://` or `rediss://` address. `display` is the only form that may be shown or logged. */
 export interface RedisTarget {

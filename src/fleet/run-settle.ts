@@ -1,7 +1,6 @@
 import { backoffDelay } from '../common/backoff.js';
-import type { ChildExit } from '../orchestrator/child-runner.js';
-import { exitOutcome } from '../orchestrator/exit-policy.js';
 import { DEFAULT_BACKOFF, DEFAULT_OFFLINE_BACKOFF } from '../orchestrator/pool-options.js';
+import type { ExitOutcome } from '../orchestrator/task-machine.js';
 import type { TaskKind } from '../orchestrator/types.js';
 import type { RunOutcome } from './entries.js';
 
@@ -24,11 +23,11 @@ export interface Settlement {
 export const HEALTHY_RUN_MS = 60_000;
 
 /**
- * What the end of a run means for the fleet. Pure: the worker's exit (as the local pool reads it, through the same
- * exit policy), why the agent ended it, and how many times the task failed in a row before.
+ * What the end of a run means for the fleet. Pure: how the worker ended (as the local transport reports it to the
+ * local pool), why the agent ended it, and how many times the task failed in a row before.
  */
 export function settleRun(
-  exit: ChildExit,
+  outcome: ExitOutcome,
   intent: RunIntent | null,
   kind: TaskKind,
   previousAttempts: number,
@@ -36,7 +35,7 @@ export function settleRun(
   agent: string,
   random: () => number = Math.random,
 ): Settlement {
-  const killed = exit.killedAfterStop;
+  const killed = outcome.killedAfterStop;
   const suffix = killed ? ' (killed after the stop time-out)' : '';
   switch (intent) {
     case 'stop':
@@ -54,7 +53,6 @@ export function settleRun(
       return { outcome: { kind: 'lost', reason }, disposition: null, note: reason, delayMs: 0, attempt: previousAttempts };
     }
   }
-  const outcome = exitOutcome(exit);
   if (outcome.kind === 'done' && kind === 'video') {
     return { outcome: { kind: 'completed' }, disposition: 'completed', note: '', delayMs: 0, attempt: 0 };
   }

@@ -10,11 +10,15 @@ import type { RedisConnection, RedisReply } from './connect.js';
 
 const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
-/** ARGV: prefix, id, kind, spec. New task → queued; same spec still active → kept; changed spec → restarted. */
+/**
+ * ARGV: prefix, id, kind, spec, start frame (a file's resume point, or ''). New task → queued; same spec still
+ * active → kept; changed spec → restarted.
+ */
 export const SUBMIT = `${NOW}
 local P, id, kind, spec = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local t = P .. 'task:' .. id
 redis.call('SADD', P .. 'tasks', id)
+redis.call('HSET', t, 'start_frame', ARGV[5])
 local state = redis.call('HGET', t, 'state')
 if state == 'queued' or state == 'running' then
   if redis.call('HGET', t, 'spec') == spec and redis.call('HGET', t, 'want') == 'run' then return 'kept' end
@@ -58,7 +62,10 @@ end
 if cmd == 'start' or cmd == 'restart' then queueFirst('queued again'); return {'ok', 'queued again'} end
 return {'noop', 'it is not running (' .. state .. ')'}`;
 
-/** ARGV: prefix, agent, run, leaseMs. Takes the first task whose time has come: {id, spec, gen, attempt} or nil. */
+/**
+ * ARGV: prefix, agent, run, leaseMs. Takes the first task whose time has come: {id, spec, gen, attempt, start frame}
+ * or nil. The claim notice carries the start frame: from it on, the controller counts the file's frames from this run.
+ */
 export const CLAIM = `${NOW}
 local P, agent, run, leaseMs = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local ids = redis.call('ZRANGEBYSCORE', P .. 'queue', '-inf', now, 'LIMIT', 0, 1)
@@ -70,8 +77,9 @@ if redis.call('HGET', t, 'want') ~= 'run' or redis.call('HGET', t, 'state') ~= '
 if not redis.call('SET', P .. 'lease:' .. id, agent .. '|' .. run, 'NX', 'PX', leaseMs) then return false end
 redis.call('HSET', t, 'state', 'running', 'agent', agent, 'run', run, 'since', now, 'note', '')
 redis.call('SADD', P .. 'running', id)
-redis.call('XADD', P .. 'events', '*', 'k', 'claim', 't', id, 'r', run, 'a', agent)
-return {id, redis.call('HGET', t, 'spec'), redis.call('HGET', t, 'gen') or '0', redis.call('HGET', t, 'attempt') or '0'}`;
+local start = redis.call('HGET', t, 'start_frame') or ''
+redis.call('XADD', P .. 'events', '*', 'k', 'claim', 't', id, 'r', run, 'a', agent, 'f', start)
+return {id, redis.call('HGET', t, 'spec'), redis.call('HGET', t, 'gen') or '0', redis.call('HGET', t, 'attempt') or '0', start}`;
 
 /**
  * ARGV: prefix, agent, instance, leaseMs, health (flat field/value list as JSON), then (id, run) pairs.

@@ -31,8 +31,11 @@ export function specToWire(spec: TaskSpec): string {
 
 export type WireResult = { ok: true; spec: TaskSpec } | { ok: false; problem: string };
 
-/** Parses and checks a task from Redis with the config schema; files must be absolute paths that exist here. */
-export function wireToSpec(text: string): WireResult {
+/**
+ * Parses and checks a task from Redis with the config schema; files must be absolute paths, which must exist here
+ * unless `filesHere` is false (the controller: the agents read the files, on their hosts).
+ */
+export function wireToSpec(text: string, filesHere = true): WireResult {
   let wire: TaskWire;
   try {
     wire = JSON.parse(text) as TaskWire;
@@ -52,7 +55,7 @@ export function wireToSpec(text: string): WireResult {
   }
   const list = wire.kind === 'camera' ? 'cameras' : 'videos';
   // The agent writes no results: any writable folder passes the result-folder check.
-  const resolved = resolveConfig({ [list]: [wire.task] }, null, '/', { output: tmpdir() });
+  const resolved = resolveConfig({ [list]: [wire.task] }, null, '/', { output: tmpdir() }, { filesHere });
   if (!resolved.ok) return { ok: false, problem: resolved.problems.map(formatProblem).join('; ') };
   return { ok: true, spec: resolved.config.tasks[0] };
 }

@@ -47,6 +47,7 @@ export class Pool extends Supervisor implements PoolControl {
     const store = this.recorder.store;
     s.store = store ? { path: store.file, error: this.storeFailure?.message ?? null } : null;
     s.run = this.runs && this.sampleTimer !== null ? { id: this.runs.current.id, folder: this.runs.current.folder } : null;
+    s.fleet = this.transport.fleetView?.() ?? null;
     return s;
   }
 
@@ -89,7 +90,8 @@ export class Pool extends Supervisor implements PoolControl {
     return this.exporter.exportTo(dir ?? this.opts.exportDir ?? this.runs?.current.folder ?? null);
   }
 
-  shutdown(): Promise<void> {
+  shutdown(opts: { stopFleet?: boolean } = {}): Promise<void> {
+    if (!this.shutdownPromise) this.transport.beforeShutdown?.(!opts.stopFleet);
     this.shutdownPromise ??= this.runShutdown();
     return this.shutdownPromise;
   }

@@ -155,6 +155,11 @@ export class TaskResults {
     }
   }
 
+  /** A counted crossing was taken back from the count (see Recorder.claimRun): it leaves the exported list too. */
+  retract(c: { seq: number; line: string; track: number; direction: string; frame: number }): void {
+    this.crossings.removeWhere((x) => x.seq === c.seq && x.frame === c.frame && x.line === c.line && x.track === c.track && x.direction === c.direction);
+  }
+
   /** Adds a line to the bounded log of the task (the log pane). */
   log(ts: number, entry: LogEntry): void {
     this.logs.push(`${clock(ts)} ${entry.level.toUpperCase().padEnd(5)} ${entry.message}`);

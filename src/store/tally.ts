@@ -33,6 +33,13 @@ export class Tally {
     return this.occupancy.apply(direction === 'in' ? 1 : -1, ts);
   }
 
+  /** Takes back a counted crossing (a fleet run counts its frame again); returns the occupancy after it. */
+  retract(line: string, direction: 'in' | 'out', ts: number): number {
+    const l = this.lines.get(line);
+    if (l && l[direction] > 0) l[direction] -= 1;
+    return this.occupancy.apply(direction === 'in' ? -1 : 1, ts);
+  }
+
   /** The occupancy `add` would return. */
   peek(direction: 'in' | 'out', ts: number): number {
     return this.occupancy.peek(direction === 'in' ? 1 : -1, ts);

@@ -8,6 +8,7 @@ import { HelpOverlay } from './help-overlay.js';
 import { handleKey, initialUi, splitTyped, type Effect, type UiState } from './keys.js';
 import { bodyLayout, frameHeight, tableLayout, HEADER_LINES, FOOTER_LINES } from './layout.js';
 import { LogPane, logPageSize } from './log-pane.js';
+import { FleetPanel, fleetPanelHeight } from './fleet-panel.js';
 import { rowsNote, TaskTable } from './task-table.js';
 import { usePoolSnapshot } from './use-pool-snapshot.js';
 import { useTerminalSize } from './use-terminal-size.js';
@@ -44,8 +45,11 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000 }: AppProp
   // Keep a selection when tasks appear after the first frame, or when the selected one goes away.
   const selectedId = ui.selectedId !== null && ids.includes(ui.selectedId) ? ui.selectedId : (ids[0] ?? null);
   const selected = tasks.find((t) => t.id === selectedId);
-  const body = bodyLayout(rows, ui.logOpen, tasks.length);
-  const layout = tableLayout(columns, ids);
+  // Fleet mode: the fleet's health takes its lines from the body, and the table gets an agent column.
+  const panelLines = fleetPanelHeight(snapshot.fleet);
+  const bodyRows = rows - panelLines;
+  const body = bodyLayout(bodyRows, ui.logOpen, tasks.length);
+  const layout = tableLayout(columns, ids, Boolean(snapshot.fleet));
 
   const say = useCallback((message: string) => {
     if (mounted.current) setUi((s) => ({ ...s, message }));
@@ -75,7 +79,7 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000 }: AppProp
         return null;
       case 'quit':
         pool
-          .shutdown()
+          .shutdown({ stopFleet: effect.stopFleet })
           .catch(() => undefined)
           .finally(() => exit(effect.code));
         return null;
@@ -93,9 +97,10 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000 }: AppProp
       const result = handleKey(state, input, key, {
         taskIds: ids,
         unfinished: tasks.filter(isUnfinished).length,
+        fleet: Boolean(snapshot.fleet),
         running: current?.state === 'processing' ? { in: current.in, out: current.out } : null,
         logLength: current?.logs.length ?? 0,
-        logPage: logPageSize(bodyLayout(rows, state.logOpen, tasks.length).logLines),
+        logPage: logPageSize(bodyLayout(bodyRows, state.logOpen, tasks.length).logLines),
       });
       state = result.state;
       const failure = result.effect ? run(result.effect) : null;
@@ -107,7 +112,7 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000 }: AppProp
   }, { isActive: isRawModeSupported });
 
   const height = frameHeight(rows);
-  const bodyHeight = height - HEADER_LINES - FOOTER_LINES;
+  const bodyHeight = height - HEADER_LINES - FOOTER_LINES - panelLines;
   return (
     <Box flexDirection="column" width={columns} height={height}>
       <Header snapshot={snapshot} configPath={configPath} width={columns} rowsNote={rowsNote(tasks.length, ids.indexOf(selectedId ?? ''), body.tableRows)} />
@@ -121,6 +126,7 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000 }: AppProp
           </>
         )}
       </Box>
+      {snapshot.fleet && <FleetPanel view={snapshot.fleet} width={columns} />}
       <Footer
         width={columns}
         message={isRawModeSupported ? ui.message : 'keys off: stdin is not a terminal; stop with Ctrl-C or SIGTERM'}

@@ -3,7 +3,7 @@
  * Widths depend only on the terminal size and the task ids, never on changing values, so lines do not jump.
  */
 
-export type ColumnKey = 'id' | 'source' | 'state' | 'fps' | 'in' | 'out' | 'occ' | 'progress' | 'restarts';
+export type ColumnKey = 'id' | 'source' | 'state' | 'agent' | 'fps' | 'in' | 'out' | 'occ' | 'progress' | 'restarts';
 
 export interface Column {
   key: ColumnKey;
@@ -32,9 +32,11 @@ const BAR_MAX = 20;
 /** " 100% 12:34" after the bar. */
 const PROGRESS_TAIL = 11;
 /** Least important first. */
-const DROP_ORDER: ColumnKey[] = ['occ', 'restarts', 'fps', 'source', 'out', 'in', 'progress'];
+const DROP_ORDER: ColumnKey[] = ['occ', 'restarts', 'fps', 'source', 'agent', 'out', 'in', 'progress'];
 
-const ORDER: ColumnKey[] = ['id', 'source', 'state', 'fps', 'in', 'out', 'occ', 'progress', 'restarts'];
+const ORDER: ColumnKey[] = ['id', 'source', 'state', 'agent', 'fps', 'in', 'out', 'occ', 'progress', 'restarts'];
+/** Fleet mode: the agent running each task. */
+const AGENT_WIDTH = 8;
 
 function fixedColumn(key: ColumnKey, idWidth: number, barWidth: number): Column {
   switch (key) {
@@ -44,6 +46,8 @@ function fixedColumn(key: ColumnKey, idWidth: number, barWidth: number): Column 
       return { key, title: 'source', width: SOURCE_MIN, align: 'left' };
     case 'state':
       return { key, title: 'state', width: 10, align: 'left' };
+    case 'agent':
+      return { key, title: 'agent', width: AGENT_WIDTH, align: 'left' };
     case 'fps':
       return { key, title: 'fps', width: 5, align: 'right' };
     case 'in':
@@ -63,10 +67,11 @@ function totalWidth(columns: Column[]): number {
   return MARKER_WIDTH + columns.reduce((sum, c) => sum + c.width, 0) + GAP * Math.max(0, columns.length - 1);
 }
 
-export function tableLayout(terminalWidth: number, taskIds: string[]): TableLayout {
+/** `fleet`: the tasks run on a fleet's agents, and an agent column says which. */
+export function tableLayout(terminalWidth: number, taskIds: string[], fleet = false): TableLayout {
   const longestId = taskIds.reduce((m, id) => Math.max(m, id.length), 0);
   const idWidth = Math.min(ID_MAX, Math.max(ID_MIN, longestId), Math.max(ID_MIN, terminalWidth - 20));
-  let keys = [...ORDER];
+  let keys = ORDER.filter((k) => fleet || k !== 'agent');
   for (;;) {
     const columns = keys.map((k) => fixedColumn(k, idWidth, BAR_MIN));
     let spare = terminalWidth - totalWidth(columns);

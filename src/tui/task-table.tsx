@@ -15,6 +15,8 @@ export function cellText(task: TaskView, column: Column, barWidth: number, unico
     case 'state':
       // A camera waiting to be tried again says why: its source is offline, or its worker crashed.
       return task.phase === 'offline' || task.phase === 'restarting' ? task.phase : task.state;
+    case 'agent':
+      return task.agent ? escapeControls(task.agent) : task.state === 'processing' ? 'waiting' : '-';
     case 'fps':
       return task.state === 'processing' ? formatFps(task.fps) : '-';
     case 'in':

@@ -5,17 +5,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TaskSpec } from '../../src/config/types.js';
 import type { ChildExit } from '../../src/orchestrator/child-runner.js';
+import { exitOutcome } from '../../src/orchestrator/exit-policy.js';
+import type { ExitOutcome } from '../../src/orchestrator/task-machine.js';
 import { infoField, parseVersion } from '../../src/fleet/connect.js';
 import { entryFields, parseEntry, type FleetEntry, type RunEntry } from '../../src/fleet/entries.js';
 import { Journal, type Dropped } from '../../src/fleet/journal.js';
-import { FileLedger } from '../../src/fleet/ledger.js';
 import { checkName, parseRedisUrl } from '../../src/fleet/redis-url.js';
 import { HEALTHY_RUN_MS, settleRun } from '../../src/fleet/run-settle.js';
 import { specToWire, wireToSpec } from '../../src/fleet/task-wire.js';
 import { redactSource } from '../../src/sources/credentials.js';
 import { tempDir, vtest480 } from '../fleet-harness.js';
 
-/** The pure parts of fleet mode and its two files (the agent's journal, the controller's ledger). */
+/** The pure parts of fleet mode and the agent's journal. */
 
 test('redactSource hides the password of any URL and leaves the rest alone', () => {
   assert.equal(redactSource('rtsp://admin:s3cret@cam.local:554/stream'), 'rtsp://admin:***@cam.local:554/stream');
@@ -51,7 +52,8 @@ test('stream entries round-trip through their field lists', () => {
   const entries: FleetEntry[] = [
     { k: 'ev', task: 'cam', run: 'a.x.1', n: 3, agent: 'a', event: { v: 1, type: 'crossing', task: 'cam', ts: 5, line: 'door', track: 2, direction: 'in', frame: 9, pts: 0.9, seq: 1 } },
     { k: 'end', task: 'cam', run: 'a.x.1', n: 4, agent: 'a', outcome: { kind: 'failed', code: 'WORKER_EXIT', reason: 'x', retryInMs: 900 } },
-    { k: 'claim', task: 'cam', run: 'a.x.1', agent: 'a' },
+    { k: 'claim', task: 'cam', run: 'a.x.1', agent: 'a', startFrame: null },
+    { k: 'claim', task: 'v', run: 'a.x.2', agent: 'a', startFrame: 481 },
     { k: 'lost', task: 'cam', run: 'a.x.1', agent: 'a', note: 'n' },
     { k: 'state', task: 'cam', state: 'queued', note: 'n', agent: null, run: null },
     { k: 'agent', agent: 'a', state: 'lost', note: 'n' },
@@ -101,7 +103,7 @@ test('an agent refuses task specs that fail the config schema or could be read a
   }
 });
 
-const exit = (over: Partial<ChildExit> = {}): ChildExit => ({
+const exit = (over: Partial<ChildExit> = {}): ExitOutcome => exitOutcome({
   code: 0,
   signal: null,
   stall: null,
@@ -186,24 +188,4 @@ test('journal: bounded; over the bound it drops what Redis already has first, th
   assert.ok(dropped[0].last > dropped[0].first);
   assert.ok(readdirSync(path.join(dir, 'dropped')).length === 2, 'with keepAcked, dropped segments are kept aside for audits');
   j.close();
-});
-
-test('ledger: each (run, n) once, across a restart; skips close gaps; the stored mark is contiguous', () => {
-  const file = path.join(tempDir('ledger'), 'ledger.ndjson');
-  const l = new FileLedger(file);
-  assert.equal(l.put(ev('r1', 1)), true);
-  assert.equal(l.put(ev('r1', 3)), true);
-  assert.equal(l.put(ev('r1', 1)), false);
-  assert.equal(l.storedThrough('r1'), 1);
-  l.skip('r1', 2, 2);
-  assert.equal(l.storedThrough('r1'), 3);
-  l.close();
-  appendFileSync(file, '{"entry":{"torn');
-  const again = new FileLedger(file);
-  assert.equal(again.storedThrough('r1'), 3);
-  assert.equal(again.put(ev('r1', 3)), false);
-  assert.equal(again.put(ev('r1', 4)), true);
-  assert.deepEqual(again.entries().map((e) => e.n), [1, 3, 4]);
-  assert.equal(again.storedThrough('r2'), 0);
-  again.close();
 });
