@@ -57,6 +57,12 @@ export class FleetController {
     this.reader.start();
   }
 
+  /** Stops reading (what is not acknowledged stays in the stream and the agents' journals for the next controller). */
+  async stopReading(): Promise<void> {
+    await this.reader?.close();
+    this.reader = null;
+  }
+
   /** Every batch of stream entries, after the run entries among them were stored (each run entry once with fresh = true). */
   onEntries(listener: (items: Delivered[]) => void): () => void {
     return this.entries.add(listener);
@@ -129,7 +135,7 @@ export class FleetController {
   /** Stops reading and frees the fleet for the next controller; the fleet's tasks keep running. */
   async detach(): Promise<void> {
     if (this.leaseTimer) clearInterval(this.leaseTimer);
-    await this.reader?.close();
+    await this.stopReading();
     await this.blocking?.close();
     if (this.opts.conn.ready) await runScript(this.opts.conn, CONTROLLER_EXIT, [this.keys.prefix, this.holder]).catch(() => undefined);
   }

@@ -58,6 +58,11 @@ export class FleetTransport implements Transport, EntryRoute {
     this.leave = leaveRunning;
   }
 
+  async quiesce(): Promise<void> {
+    this.close();
+    await this.opts.controller.stopReading();
+  }
+
   start(spec: TaskSpec, launch: RunnerLaunch, handlers: RunnerHandlers): FleetRunner {
     let link = this.links.get(spec.id);
     if (!link) {

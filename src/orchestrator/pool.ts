@@ -107,6 +107,7 @@ export class Pool extends Supervisor implements PoolControl {
     for (const rec of this.records) if (!isFinal(rec.state)) this.dispatch(rec, { type: 'shutdown' });
     this.queue.length = 0;
     if (this.records.some((r) => r.runner)) await new Promise<void>((resolve) => (this.childrenGone = resolve));
+    await this.transport.quiesce?.();
     this.slots.shutdownAll();
     if (this.sampleTimer !== null) this.timers.clearInterval(this.sampleTimer);
     if (this.storeTimer !== null) this.timers.clearInterval(this.storeTimer);

@@ -96,6 +96,11 @@ export interface Transport {
   bind?(host: TransportHost): void;
   /** Before the run ends: whether a transport whose tasks outlive the run (a fleet) leaves them running. */
   beforeShutdown?(leaveRunning: boolean): void;
+  /**
+   * Once the run's runners are done, before its results are final: a transport that takes events in from elsewhere (a
+   * fleet's stream) stops, so that nothing reaches the store after the results and the summary.
+   */
+  quiesce?(): Promise<void>;
   /** A fleet's agents, Redis and recent happenings, for the dashboard; absent for local children. */
   fleetView?(): FleetView | null;
 }

@@ -1,0 +1,148 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { journalEntries, makeLiveClip, startAgent, startLiveStream, startProc, tempDir, until, vtest480, type Proc } from './fleet-harness.js';
+import { startRedis } from './redis-server.js';
+import { cliBin, within } from './worker-harness.js';
+
+/**
+ * `pcount-tui run --no-tui --redis URL` as the fleet's controller, with two real agents, their real workers, a real
+ * Redis and the test footage (two files and a live camera made from vtest-480): the run's SQLite store receives
+ * every crossing the agents' workers reported exactly once, across kill -9 of the agent that runs the camera (another
+ * agent takes it over, the killed one comes back with its journal), and the run's totals are the store's.
+ */
+
+const mot17 = path.join(path.dirname(vtest480), 'mot17-09-141-280.mp4');
+const middle = [{ name: 'middle', points: [0.5, 0, 0.5, 1] }];
+
+interface StoredCrossing {
+  task: string;
+  fleet_run: string | null;
+  seq: number;
+  direction: 'in' | 'out';
+  void: number;
+}
+
+function endedFiles(db: string): string[] {
+  const conn = new Database(db, { readonly: true, fileMustExist: true });
+  try {
+    return (conn.prepare("SELECT DISTINCT task FROM task_runs WHERE kind = 'video' AND end_reason = 'end'").all() as { task: string }[]).map((r) => r.task);
+  } finally {
+    conn.close();
+  }
+}
+
+function storedCrossings(db: string): StoredCrossing[] {
+  if (!existsSync(db)) return [];
+  const conn = new Database(db, { readonly: true, fileMustExist: true });
+  try {
+    return conn.prepare('SELECT task, fleet_run, seq, direction, void FROM crossings').all() as StoredCrossing[];
+  } finally {
+    conn.close();
+  }
+}
+
+/** Every crossing the workers of the given agents' journals reported, as `run#seq` (acknowledged or not). */
+function journalCrossings(dirs: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const dir of dirs) {
+    for (const e of journalEntries(dir)) if (e.k === 'ev' && e.event.type === 'crossing') out.set(`${e.run}#${e.event.seq}`, e.task);
+  }
+  return out;
+}
+
+const events = (run: Proc) => run.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+const claimLine = (task: string) => new RegExp(`^\\{"v":1,"type":"log","task":"${task}".*"message":"claimed by agent (\\w+) \\(run ([^)]+)\\)`);
+
+test('run --no-tui --redis: two agents run two files and a camera; kill -9 of the camera\'s agent → taken over; the store has every crossing once', { timeout: 600_000 }, async (t) => {
+  const dir = tempDir('fleet-run');
+  const redis = await startRedis();
+  t.after(() => redis.dispose());
+  const cam = await startLiveStream(await makeLiveClip(dir, 200));
+  t.after(() => cam.stop());
+  const journal = (name: string) => path.join(dir, `journal-${name}`);
+  const agents = new Map<string, Proc>();
+  const spawnAgent = (name: string) => {
+    const p = startAgent({ url: redis.url, name, slots: 2, journal: journal(name) });
+    agents.set(name, p);
+    return p;
+  };
+  t.after(() => [...agents.values()].forEach((p) => p.alive() && p.child.kill('SIGKILL')));
+  await Promise.all(['a', 'b'].map((n) => spawnAgent(n).waitLine(/ready/, 60_000)));
+
+  const results = path.join(dir, 'results');
+  const config = path.join(dir, 'fleet.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      parallel_config: { result_output: results, skip_frames: 1, confidence: 0.3, redis: redis.url },
+      cameras: [{ id: 'cam', source: cam.url, lines: middle }],
+      videos: [
+        { id: 'vt', source: vtest480, lines: middle },
+        { id: 'mot', source: mot17, lines: middle },
+      ],
+    }),
+  );
+  const run = startProc([process.execPath, cliBin, 'run', config, '--no-tui']);
+  t.after(() => run.alive() && run.child.kill('SIGKILL'));
+  // For a failure's post-mortem: the run's NDJSON and the agents' logs.
+  t.after(() => writeFileSync(path.join(dir, 'post-mortem.txt'), [...run.lines, ...[...agents].map(([n, p]) => `agent ${n}:\n${p.stderr()}`)].join('\n')));
+
+  // The camera counts on one agent; that agent is killed.
+  const [, holder, firstRun] = claimLine('cam').exec(await run.waitLine(claimLine('cam'), 120_000))!;
+  await run.waitLine(/"type":"hello","task":"cam"/, 120_000);
+  const other = holder === 'a' ? 'b' : 'a';
+  const from = run.lines.length;
+  const killedAt = Date.now();
+  agents.get(holder)!.child.kill('SIGKILL');
+  const [, taker, secondRun] = claimLine('cam').exec(await run.waitLine(claimLine('cam'), 90_000, from))!;
+  assert.equal(taker, other, 'the surviving agent took the camera over');
+  assert.notEqual(secondRun, firstRun);
+  const takeover = (Date.now() - killedAt) / 1000;
+  // The killed agent comes back with its journal and sends what its workers reported before it died.
+  await spawnAgent(holder).waitLine(/ready/, 60_000);
+
+  // Both files end (one may have been re-queued from the killed agent and resumed), the camera counts on.
+  await run.waitLine(/"type":"done","task":"vt"/, 300_000);
+  await run.waitLine(/"type":"done","task":"mot"/, 300_000);
+  const db = path.join(results, 'pcount.db');
+  // A file's task is complete once its run's end (after the worker's `done`) is stored.
+  await until('both files\' task runs ended at the end of the file in the store', 60_000, () => endedFiles(db).length === 2);
+  const dirs = ['a', 'b'].map(journal);
+  await until('a crossing of the camera after the takeover is stored', 120_000, () => storedCrossings(db).some((c) => c.fleet_run === secondRun));
+  // What the workers reported so far (the camera goes on: it reports more, which the store may or may not get).
+  const journaled = await until('every crossing the agents journaled is in the store', 120_000, () => {
+    const stored = new Set(storedCrossings(db).map((c) => `${c.fleet_run}#${c.seq}`));
+    const reported = journalCrossings(dirs);
+    return [...reported.keys()].every((k) => stored.has(k)) && reported;
+  });
+
+  run.child.kill('SIGTERM');
+  const exit = await within(run.exited, 60_000, 'the run to end');
+  const summary = events(run).find((e) => e.type === 'summary') as { tasks: { task: string; state: string; in: number; out: number }[] };
+  assert.ok(summary, 'the run printed its summary');
+  assert.equal(exit.code, 0, `exit status of a run whose files completed and whose camera was left running: ${JSON.stringify(summary)}\n${run.stderr()}\n(see ${dir}/post-mortem.txt)`);
+
+  const stored = storedCrossings(db);
+  const keys = stored.map((c) => `${c.fleet_run}#${c.seq}`);
+  assert.equal(new Set(keys).size, keys.length, 'no crossing stored twice');
+  assert.ok(stored.every((c) => c.fleet_run !== null), 'every crossing came from a fleet run');
+  for (const [k, task] of journaled) assert.ok(keys.includes(k), `${task} crossing ${k}, reported by its worker, is in the store`);
+  // Whatever the store holds, a worker reported: the journals, read now, hold everything any worker sent.
+  const reported = journalCrossings(dirs);
+  for (const k of keys) assert.ok(reported.has(k), `stored crossing ${k} was reported by a worker`);
+  for (const task of ['cam', 'vt', 'mot']) {
+    const counted = stored.filter((c) => c.task === task && c.void === 0);
+    const s = summary.tasks.find((x) => x.task === task)!;
+    assert.deepEqual([s.in, s.out], [counted.filter((c) => c.direction === 'in').length, counted.filter((c) => c.direction === 'out').length], `${task}: the run's totals are the store's`);
+  }
+  assert.equal(summary.tasks.find((x) => x.task === 'vt')!.state, 'completed');
+  assert.equal(summary.tasks.find((x) => x.task === 'mot')!.state, 'completed');
+  // The camera's totals continue across the takeover: both of its runs count toward them.
+  const camRuns = new Set(stored.filter((c) => c.task === 'cam' && c.void === 0).map((c) => c.fleet_run));
+  assert.ok(camRuns.has(secondRun), 'the camera run on the surviving agent counted');
+  assert.ok(existsSync(path.join(results, 'latest', 'results.json')), 'results were exported');
+  t.diagnostic(`kill -9 of agent ${holder} → camera claimed by agent ${taker} after ${takeover.toFixed(1)} s; ${stored.length} crossings stored, ${journaled.size} journaled (load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`);
+});
