@@ -4,7 +4,10 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { journalEntries, makeLiveClip, startAgent, startLiveStream, startProc, tempDir, until, vtest480, type Proc } from './fleet-harness.js';
-import { startRedis } from './redis-server.js';
+import { RedisConnection } from '../src/fleet/connect.js';
+import { fleetKeys } from '../src/fleet/keys.js';
+import { parseRedisUrl } from '../src/fleet/redis-url.js';
+import { freePort, startRedis } from './redis-server.js';
 import { cliBin, within } from './worker-harness.js';
 
 /**
@@ -145,4 +148,56 @@ test('run --no-tui --redis: two agents run two files and a camera; kill -9 of th
   assert.ok(camRuns.has(secondRun), 'the camera run on the surviving agent counted');
   assert.ok(existsSync(path.join(results, 'latest', 'results.json')), 'results were exported');
   t.diagnostic(`kill -9 of agent ${holder} → camera claimed by agent ${taker} after ${takeover.toFixed(1)} s; ${stored.length} crossings stored, ${journaled.size} journaled (load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]})`);
+});
+
+test('run --redis: an unreachable Redis and a wrong password are refused with a message and exit 1; the password from the config or PCOUNT_REDIS_PASSWORD is never shown', { timeout: 120_000 }, async (t) => {
+  const dir = tempDir('fleet-run-bad');
+  const redis = await startRedis(['--requirepass', 'sesame-8812']);
+  t.after(() => redis.dispose());
+  const config = (redisUrl?: string) => {
+    const file = path.join(dir, `c-${Math.random().toString(36).slice(2)}.json`);
+    const shared = { result_output: path.join(dir, 'results'), ...(redisUrl ? { redis: redisUrl } : {}) };
+    writeFileSync(file, JSON.stringify({ parallel_config: shared, cameras: [], videos: [{ id: 'vt', source: vtest480, lines: middle }] }));
+    return file;
+  };
+  const runFails = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const p = startProc([process.execPath, cliBin, 'run', ...args, '--no-tui'], { env });
+    const { code } = await within(p.exited, 60_000, 'the run to exit');
+    const out = p.lines.join('\n') + p.stderr();
+    assert.doesNotMatch(out, /\n\s+at .*\(.*:\d+:\d+\)/, `no stack trace:\n${out}`);
+    assert.ok(!out.includes('sesame-8812') && !out.includes('wrong-pw-3301'), `no password in the output:\n${out}`);
+    return { code, out };
+  };
+  const closed = await freePort();
+  let r = await runFails([config(), '--redis', `redis://127.0.0.1:${closed}/0`]);
+  assert.equal(r.code, 1, r.out);
+  assert.match(r.out, new RegExp(`cannot reach Redis at redis://127\\.0\\.0\\.1:${closed}/0: connection refused`));
+
+  r = await runFails([config(`redis://:wrong-pw-3301@127.0.0.1:${redis.port}/0`)]);
+  assert.equal(r.code, 1, r.out);
+  assert.match(r.out, /redis:\/\/:\*\*\*@127\.0\.0\.1.*refused the user name or password/);
+  assert.doesNotMatch(r.out, /shows in 'ps'/, 'a password in the config file is not on the command line');
+
+  r = await runFails([config(), '--redis', `redis://127.0.0.1:${redis.port}/0`], { PCOUNT_REDIS_PASSWORD: 'wrong-pw-3301' });
+  assert.equal(r.code, 1, r.out);
+  assert.match(r.out, /refused the user name or password/);
+
+  r = await runFails([config(), '--redis', `redis://127.0.0.1:${redis.port}/0`]);
+  assert.equal(r.code, 1, r.out);
+  assert.match(r.out, /needs a password: put it in the environment variable PCOUNT_REDIS_PASSWORD/);
+
+  // The right password from the environment: the run becomes the controller (a file task waits for an agent).
+  const ok = startProc([process.execPath, cliBin, 'run', config(), '--no-tui', '--redis', `redis://127.0.0.1:${redis.port}/0`], { env: { PCOUNT_REDIS_PASSWORD: 'sesame-8812' } });
+  t.after(() => ok.alive() && ok.child.kill('SIGKILL'));
+  await until('the task is queued in the fleet', 30_000, async () => {
+    const conn = await RedisConnection.open(parseRedisUrl(`redis://:sesame-8812@127.0.0.1:${redis.port}/0`), 'test');
+    try {
+      return Number(await conn.send(['ZCARD', fleetKeys('pcount').queue])) === 1;
+    } finally {
+      await conn.close();
+    }
+  });
+  ok.child.kill('SIGTERM');
+  await within(ok.exited, 30_000, 'the run to end');
+  assert.ok(!(ok.lines.join('\n') + ok.stderr()).includes('sesame-8812'));
 });

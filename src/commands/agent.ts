@@ -6,17 +6,15 @@ import { RedisConnection } from '../fleet/connect.js';
 import { FleetError } from '../fleet/errors.js';
 import { DEFAULT_JOURNAL_BYTES, Journal } from '../fleet/journal.js';
 import { DEFAULT_FLEET } from '../config/defaults.js';
-import { checkName, parseRedisUrl, REDIS_PASSWORD_ENV } from '../fleet/redis-url.js';
+import { checkName, parseRedisUrl, passwordInArgvWarning, REDIS_PASSWORD_ENV } from '../fleet/redis-url.js';
 
 /** `pcount-tui agent --redis URL`: runs the fleet's tasks on this host until Ctrl-C or SIGTERM. */
 export async function run(argv: AgentArgs): Promise<number> {
   const say = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   try {
     const target = parseRedisUrl(argv.redis);
-    if (target.passwordInUrl) {
-      // cli.ts has rewritten what `ps` shows; the shell, and npx if it started us, may still show the original.
-      process.stderr.write(`pcount-tui agent: the password in --redis shows in 'ps' while the process starts; use ${REDIS_PASSWORD_ENV} instead\n`);
-    }
+    const warning = passwordInArgvWarning('agent', target);
+    if (warning) process.stderr.write(warning);
     // Workers inherit the environment; the password is the agent's alone.
     delete process.env[REDIS_PASSWORD_ENV];
     const fleet = checkName('--fleet', argv.fleet ?? DEFAULT_FLEET);

@@ -3,7 +3,7 @@ import { RedisConnection } from '../fleet/connect.js';
 import { FleetController } from '../fleet/controller.js';
 import { FleetError } from '../fleet/errors.js';
 import { FleetTransport } from '../fleet/fleet-transport.js';
-import { checkName, parseRedisUrl } from '../fleet/redis-url.js';
+import { checkName, parseRedisUrl, passwordInArgvWarning } from '../fleet/redis-url.js';
 import { StoreSink } from '../fleet/store-sink.js';
 import { wireToSpec } from '../fleet/task-wire.js';
 import type { Store } from '../store/store.js';
@@ -25,11 +25,14 @@ export type OpenedFleet = { ok: true; fleet: FleetControl } | { ok: false; messa
  * Connects to the fleet's Redis (checked as for an agent), takes the fleet's controller lease (waiting out a dead
  * controller's), and adopts what the fleet runs beyond the config, so that every running task is shown and stored.
  */
-export async function openFleet(config: NonNullable<RunConfig['fleet']>, configTasks: TaskSpec[]): Promise<OpenedFleet> {
+export async function openFleet(config: NonNullable<RunConfig['fleet']>, configTasks: TaskSpec[], urlInArgv: boolean): Promise<OpenedFleet> {
   let conn: RedisConnection | null = null;
   try {
     const fleet = checkName('--fleet', config.name);
-    conn = await RedisConnection.open(parseRedisUrl(config.redis), 'pcount-controller');
+    const target = parseRedisUrl(config.redis);
+    const warning = urlInArgv ? passwordInArgvWarning('run', target) : null;
+    if (warning) process.stderr.write(warning);
+    conn = await RedisConnection.open(target, 'pcount-controller');
     const controller = await FleetController.attach({ conn, fleet });
     const transport = new FleetTransport({ controller, conn, fleet });
     const known = new Set(configTasks.map((t) => t.id));

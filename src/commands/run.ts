@@ -126,7 +126,7 @@ export async function run(argv: RunArgs, commands: readonly string[]): Promise<n
 
   let fleet: FleetControl | null = null;
   if (config.fleet) {
-    const attached = await openFleet(config.fleet, config.tasks);
+    const attached = await openFleet(config.fleet, config.tasks, argv.redis !== undefined);
     if (!attached.ok) {
       say(attached.message);
       return attached.code;

@@ -52,6 +52,11 @@ export function parseRedisUrl(raw: string, env: NodeJS.ProcessEnv = process.env)
   };
 }
 
+/** The warning for a password written in `--redis` (null without one): cli.ts hides it from `ps` once running, but the shell, and npx if it started us, may still show it. */
+export function passwordInArgvWarning(command: string, target: RedisTarget): string | null {
+  return target.passwordInUrl ? `pcount-tui ${command}: the password in --redis shows in 'ps' while the process starts; use ${REDIS_PASSWORD_ENV} instead\n` : null;
+}
+
 /** Fleet and agent names become parts of keys: letters, digits and `_.-`, so that no name can reach into another's keys. */
 export function checkName(flag: '--fleet' | '--name', name: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(name)) {
