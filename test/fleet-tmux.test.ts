@@ -16,7 +16,7 @@ import { repoRoot } from './worker-harness.js';
  * a killed agent shows up as silent, and `q` asks whether to stop the fleet's tasks or leave them running.
  */
 
-test('the dashboard in tmux controls a fleet: agent column, health panel, remote stop and cancel, q leaves the fleet running', { timeout: 300_000 }, async (t) => {
+test('the dashboard in tmux controls a fleet: agent column, health panel, remote stop and cancel, q leaves the fleet running; a new dashboard attaches, q then s stops it', { timeout: 300_000 }, async (t) => {
   const dir = tempDir('fleet-tmux');
   const redis = await startRedis();
   t.after(() => redis.dispose());
@@ -105,4 +105,14 @@ test('the dashboard in tmux controls a fleet: agent column, health panel, remote
   const history = tmux('capture-pane', '-p', '-J', '-S', '-', '-t', session);
   assert.match(history, /pcount-tui: 3 tasks, 2 completed, 0 failed, 1 cancelled/);
   assert.equal(await fleetState('cam3'), 'running', 'the camera left running still runs on its agent');
+
+  // A new dashboard attaches to the fleet and shows cam3 running on its agent; q, then s, stops it on the agent.
+  tmux('kill-session', '-t', session);
+  tmux('-f', path.join(dir, 'tmux.conf'), 'new-session', '-d', '-s', session, '-x', '120', '-y', '30', command);
+  await waitScreen(/^ {2}cam3 .*processing\s+[ab]\b/m, 120_000);
+  press('q');
+  await waitScreen(/Quit: s stops the fleet's \d+ unfinished tasks?, l leaves them running, n stays/);
+  press('s');
+  now = await waitScreen(/\[exit \d+\]/, 60_000);
+  assert.equal(await fleetState('cam3'), 'stopped', 'q, then s, stopped the fleet\'s camera on its agent');
 });
