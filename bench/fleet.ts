@@ -13,18 +13,17 @@
  *
  *   npm run bench:fleet [-- --outage-s 20]
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { journalEntries, makeLiveClip, startAgent, startLiveStream, startProc, tempDir, until, vtest480, type LiveStream, type Proc } from '../test/fleet-harness.js';
+import { AgentPool, makeLiveClip, startLiveStream, startProc, tempDir, until, writeFleetConfig, type LiveStream, type Proc } from '../test/fleet-harness.js';
 import { startRedis } from '../test/redis-server.js';
 import { cliBin } from '../test/worker-harness.js';
 
 const args = process.argv.slice(2);
 const outageS = args.includes('--outage-s') ? Number(args[args.indexOf('--outage-s') + 1]) : 20;
 const CAMERAS = ['cam1', 'cam2', 'cam3'];
-const middle = [{ name: 'middle', points: [0.5, 0, 0.5, 1] }];
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const say = (line: string) => process.stdout.write(`${line}\n`);
@@ -37,25 +36,11 @@ const redis = await startRedis();
 const clip = await makeLiveClip(dir, 200);
 const streams: LiveStream[] = [];
 for (let i = 0; i < CAMERAS.length; i++) streams.push(await startLiveStream(clip));
-const journal = (name: string) => path.join(dir, `journal-${name}`);
-const agents = new Map<string, Proc>();
-const spawnAgent = (name: string) => {
-  const p = startAgent({ url: redis.url, name, slots: 5, journal: journal(name) });
-  agents.set(name, p);
-  return p;
-};
-const results = path.join(dir, 'results');
-const config = path.join(dir, 'fleet.json');
-writeFileSync(
-  config,
-  JSON.stringify({
-    parallel_config: { result_output: results, skip_frames: 1, confidence: 0.3, redis: redis.url },
-    cameras: CAMERAS.map((id, i) => ({ id, source: streams[i].url, lines: middle })),
-    videos: [
-      { id: 'vtest', source: vtest480, lines: middle },
-      { id: 'mot17', source: path.join(path.dirname(vtest480), 'mot17-09-141-280.mp4'), lines: middle },
-    ],
-  }),
+const agents = new AgentPool(redis.url, dir, 5);
+const { config, results } = writeFleetConfig(
+  dir,
+  redis.url,
+  CAMERAS.map((id, i) => ({ id, source: streams[i].url })),
 );
 const db = path.join(results, 'pcount.db');
 let run: Proc | null = null;
@@ -79,14 +64,10 @@ function stored(): { task: string; run: string; seq: number; ts: number; storedA
   }
 }
 
-function journaled(): Set<string> {
-  const out = new Set<string>();
-  for (const name of agents.keys()) for (const e of journalEntries(journal(name))) if (e.k === 'ev' && e.event.type === 'crossing') out.add(`${e.run}#${e.event.seq}`);
-  return out;
-}
+const journaled = () => new Set(agents.crossings().keys());
 
 try {
-  await Promise.all(['a', 'b'].map((n) => spawnAgent(n).waitLine(/ready/, 60_000)));
+  await Promise.all(['a', 'b'].map((n) => agents.spawn(n).waitLine(/ready/, 60_000)));
   run = startProc([process.execPath, cliBin, 'run', config, '--no-tui']);
   const t0 = Date.now();
   for (const cam of CAMERAS) await run.waitLine(new RegExp(`"type":"hello","task":"${cam}"`), 180_000);
@@ -99,7 +80,7 @@ try {
   const moving = CAMERAS.filter((c) => before.get(c)!.agent === victim);
   const from = run.lines.length;
   const killedAt = Date.now();
-  agents.get(victim)!.child.kill('SIGKILL');
+  agents.get(victim).child.kill('SIGKILL');
   const claimedIn: number[] = [];
   const countingIn: number[] = [];
   for (const cam of moving) {
@@ -111,7 +92,7 @@ try {
     countingIn.push(Date.now() - killedAt);
   }
   const after = claims(from);
-  const rejoined = await spawnAgent(victim).waitLine(/ready/, 60_000).then(() => Date.now() - killedAt);
+  const rejoined = await agents.spawn(victim).waitLine(/ready/, 60_000).then(() => Date.now() - killedAt);
   say(`kill -9 of agent ${victim} (running ${moving.join(', ')}): claimed by ${[...new Set(moving.map((c) => after.get(c)?.agent))].join(', ')} after ${secs(Math.max(...claimedIn))}, counting again after ${secs(Math.max(...countingIn))} (target ≤ 15 s); agent ${victim} back with its journal after ${secs(rejoined)}; load ${load()}`);
   const faultsFrom = killedAt;
   await sleep(15_000);
@@ -153,9 +134,9 @@ try {
 } finally {
   run?.child.kill('SIGTERM');
   if (run) await Promise.race([run.exited, sleep(30_000)]);
-  for (const a of agents.values()) if (a.alive()) a.child.kill('SIGTERM');
-  await Promise.all([...agents.values()].map((a) => Promise.race([a.exited, sleep(30_000)])));
-  for (const a of agents.values()) if (a.alive()) a.child.kill('SIGKILL');
+  for (const a of agents.agents.values()) if (a.alive()) a.child.kill('SIGTERM');
+  await Promise.all([...agents.agents.values()].map((a) => Promise.race([a.exited, sleep(30_000)])));
+  agents.killAll();
   for (const s of streams) await s.stop();
   await redis.dispose();
 }

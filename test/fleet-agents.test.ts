@@ -6,6 +6,7 @@ import type { TaskSpec } from '../src/config/types.js';
 import type { FleetEntry, RunEntry } from '../src/fleet/entries.js';
 import type { FleetTaskView } from '../src/fleet/health.js';
 import {
+  AgentPool,
   controllerScript,
   journalEntries,
   makeLiveClip,
@@ -131,16 +132,10 @@ test('a camera runs on one agent; kill -9 of it → another agent takes it over;
 test('exactly once: every crossing the workers reported is stored once, across agent kill, controller restart and Redis restart', { timeout: 420_000 }, async (t) => {
   const { dir, redis, cam } = await fleetSite(t, 'fleet-once');
   const file = await makeShortFile(dir, 'lobby', 300);
-  const journal = (name: string) => path.join(dir, `journal-${name}`);
-  const agents = new Map<string, Proc>();
-  const spawnAgent = (name: string) => {
-    const p = startAgent({ url: redis.url, name, slots: 2, journal: journal(name) });
-    agents.set(name, p);
-    return p;
-  };
+  const agents = new AgentPool(redis.url, dir, 2);
   const procs: Proc[] = [];
-  t.after(() => [...agents.values(), ...procs].forEach((p) => p.alive() && p.child.kill('SIGKILL')));
-  await Promise.all(['a', 'b'].map((n) => spawnAgent(n).waitLine(/ready/, 60_000)));
+  t.after(() => [agents.killAll(), ...procs.map((p) => p.alive() && p.child.kill('SIGKILL'))]);
+  await Promise.all(['a', 'b'].map((n) => agents.spawn(n).waitLine(/ready/, 60_000)));
   const ledger = path.join(dir, 'ledger.ndjson');
   const storedCrossings = (ctl: Proc, from = 0) => ctl.lines.slice(from).filter((l) => /^stored \S+ \S+ crossing$/.test(l)).length;
 
@@ -160,13 +155,13 @@ test('exactly once: every crossing the workers reported is stored once, across a
   // 3. The agent that runs the camera is killed; the other takes the camera over.
   const holder = (await fleetTasks(ctl2)).find((x) => x.id === 'cam')!.agent!;
   const from = ctl2.lines.length;
-  agents.get(holder)!.child.kill('SIGKILL');
-  await agents.get(holder)!.exited;
+  agents.get(holder).child.kill('SIGKILL');
+  await agents.get(holder).exited;
   const claim = notice(await ctl2.waitLine(claimOf('cam'), 90_000, from)) as Extract<FleetEntry, { k: 'claim' }>;
   assert.notEqual(claim.agent, holder);
   await ctl2.waitLine(new RegExp(`^stored cam ${esc(claim.run)}#\\d+ hello`), 120_000, from);
   // The killed agent comes back with its journal and resends whatever it had not sent.
-  await spawnAgent(holder).waitLine(/ready/, 60_000);
+  await agents.spawn(holder).waitLine(/ready/, 60_000);
 
   // 4. Redis crashes (its append-only file keeps all but up to its last second) and comes back a while later; the
   // workers keep counting into the journals meanwhile, and the agents resend what Redis may have lost.
@@ -180,9 +175,9 @@ test('exactly once: every crossing the workers reported is stored once, across a
   // 5. Stop the fleet's tasks, let the agents finish and leave, and compare.
   await ask(ctl2, 'stopall', 'stopall');
   await until('every task settled', 120_000, async () => (await fleetTasks(ctl2)).every((x) => x.state !== 'running' && x.state !== 'queued'));
-  for (const p of agents.values()) if (p.alive()) p.child.kill('SIGTERM');
-  for (const p of agents.values()) await within(p.exited, 60_000, 'agent exit');
-  const emitted = new Set(crossings(['a', 'b'].flatMap((n) => journalEntries(journal(n)))));
+  for (const p of agents.agents.values()) if (p.alive()) p.child.kill('SIGTERM');
+  for (const p of agents.agents.values()) await within(p.exited, 60_000, 'agent exit');
+  const emitted = new Set(crossings(['a', 'b'].flatMap((n) => journalEntries(agents.journal(n)))));
   await until('the controller stored everything the agents sent', 60_000, () => crossings(ledgerEntries(ledger)).length >= emitted.size);
   ctl2.child.kill('SIGTERM');
   await within(ctl2.exited, 30_000, 'controller exit');

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { cliBin, repoRoot } from './worker-harness.js';
 /** Real agent processes, real worker children, real Redis, and a live camera made from the test footage. */
 
 export const vtest480 = fileURLToPath(new URL('../../test/fixtures/footage/vtest-480.avi', import.meta.url));
+export const mot17Cut = fileURLToPath(new URL('../../test/fixtures/footage/mot17-09-141-280.mp4', import.meta.url));
 export const controllerScript = fileURLToPath(new URL('./fixtures/fleet-controller.js', import.meta.url));
 
 export function tempDir(prefix: string): string {
@@ -84,6 +85,67 @@ export function startAgent(o: AgentOpts): Proc {
   const args = ['agent', '--redis', o.url, '--name', o.name, '--slots', String(o.slots ?? 1), '--journal', o.journal, '--keep-journal'];
   if (o.fleet) args.push('--fleet', o.fleet);
   return startProc([...(o.prefix ?? []), process.execPath, cliBin, ...args], { env: o.env });
+}
+
+/**
+ * A config for `run --redis`: the given cameras, and the two test files (`vt`, `mot`), each counted on a vertical line
+ * through the middle, results and store under `dir/results`. Returns the config's path and the results folder.
+ */
+export function writeFleetConfig(dir: string, redisUrl: string, cameras: { id: string; source: string }[]): { config: string; results: string } {
+  const middle = [{ name: 'middle', points: [0.5, 0, 0.5, 1] }];
+  const results = path.join(dir, 'results');
+  const config = path.join(dir, 'fleet.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      parallel_config: { result_output: results, skip_frames: 1, confidence: 0.3, redis: redisUrl },
+      cameras: cameras.map((c) => ({ ...c, lines: middle })),
+      videos: [
+        { id: 'vt', source: vtest480, lines: middle },
+        { id: 'mot', source: mot17Cut, lines: middle },
+      ],
+    }),
+  );
+  return { config, results };
+}
+
+/** The agents of one test or benchmark, by name, each with its own journal folder under `dir`. */
+export class AgentPool {
+  readonly agents = new Map<string, Proc>();
+
+  constructor(
+    private readonly url: string,
+    private readonly dir: string,
+    private readonly slots: number,
+  ) {}
+
+  journal(name: string): string {
+    return path.join(this.dir, `journal-${name}`);
+  }
+
+  /** Starts (or starts again, with the same journal) the agent `name`. */
+  spawn(name: string): Proc {
+    const p = startAgent({ url: this.url, name, slots: this.slots, journal: this.journal(name) });
+    this.agents.set(name, p);
+    return p;
+  }
+
+  get(name: string): Proc {
+    return this.agents.get(name)!;
+  }
+
+  killAll(): void {
+    for (const p of this.agents.values()) if (p.alive()) p.child.kill('SIGKILL');
+  }
+
+  /** Every crossing the workers of these agents reported, as `run#seq` → task (their journals, acknowledged or not). */
+  crossings(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const name of this.agents.keys()) {
+      for (const e of journalEntries(this.journal(name))) if (e.k === 'ev' && e.event.type === 'crossing') out.set(`${e.run}#${e.event.seq}`, e.task);
+    }
+    return out;
+  }
 }
 
 /** Everything an agent's workers reported (journal segments, acknowledged or not): the reference for exactly-once checks. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { journalEntries, makeLiveClip, startAgent, startLiveStream, startProc, tempDir, until, vtest480, type Proc } from './fleet-harness.js';
+import { AgentPool, makeLiveClip, startLiveStream, startProc, tempDir, until, vtest480, writeFleetConfig, type Proc } from './fleet-harness.js';
 import { RedisConnection } from '../src/fleet/connect.js';
 import { fleetKeys } from '../src/fleet/keys.js';
 import { parseRedisUrl } from '../src/fleet/redis-url.js';
@@ -17,7 +17,6 @@ import { cliBin, within } from './worker-harness.js';
  * agent takes it over, the killed one comes back with its journal), and the run's totals are the store's.
  */
 
-const mot17 = path.join(path.dirname(vtest480), 'mot17-09-141-280.mp4');
 const middle = [{ name: 'middle', points: [0.5, 0, 0.5, 1] }];
 
 interface StoredCrossing {
@@ -47,15 +46,6 @@ function storedCrossings(db: string): StoredCrossing[] {
   }
 }
 
-/** Every crossing the workers of the given agents' journals reported, as `run#seq` (acknowledged or not). */
-function journalCrossings(dirs: string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const dir of dirs) {
-    for (const e of journalEntries(dir)) if (e.k === 'ev' && e.event.type === 'crossing') out.set(`${e.run}#${e.event.seq}`, e.task);
-  }
-  return out;
-}
-
 const events = (run: Proc) => run.lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
 const claimLine = (task: string) => new RegExp(`^\\{"v":1,"type":"log","task":"${task}".*"message":"claimed by agent (\\w+) \\(run ([^)]+)\\)`);
 
@@ -65,33 +55,15 @@ test('run --no-tui --redis: two agents run two files and a camera; kill -9 of th
   t.after(() => redis.dispose());
   const cam = await startLiveStream(await makeLiveClip(dir, 200));
   t.after(() => cam.stop());
-  const journal = (name: string) => path.join(dir, `journal-${name}`);
-  const agents = new Map<string, Proc>();
-  const spawnAgent = (name: string) => {
-    const p = startAgent({ url: redis.url, name, slots: 2, journal: journal(name) });
-    agents.set(name, p);
-    return p;
-  };
-  t.after(() => [...agents.values()].forEach((p) => p.alive() && p.child.kill('SIGKILL')));
-  await Promise.all(['a', 'b'].map((n) => spawnAgent(n).waitLine(/ready/, 60_000)));
+  const agents = new AgentPool(redis.url, dir, 2);
+  t.after(() => agents.killAll());
+  await Promise.all(['a', 'b'].map((n) => agents.spawn(n).waitLine(/ready/, 60_000)));
 
-  const results = path.join(dir, 'results');
-  const config = path.join(dir, 'fleet.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      parallel_config: { result_output: results, skip_frames: 1, confidence: 0.3, redis: redis.url },
-      cameras: [{ id: 'cam', source: cam.url, lines: middle }],
-      videos: [
-        { id: 'vt', source: vtest480, lines: middle },
-        { id: 'mot', source: mot17, lines: middle },
-      ],
-    }),
-  );
+  const { config, results } = writeFleetConfig(dir, redis.url, [{ id: 'cam', source: cam.url }]);
   const run = startProc([process.execPath, cliBin, 'run', config, '--no-tui']);
   t.after(() => run.alive() && run.child.kill('SIGKILL'));
   // For a failure's post-mortem: the run's NDJSON and the agents' logs.
-  t.after(() => writeFileSync(path.join(dir, 'post-mortem.txt'), [...run.lines, ...[...agents].map(([n, p]) => `agent ${n}:\n${p.stderr()}`)].join('\n')));
+  t.after(() => writeFileSync(path.join(dir, 'post-mortem.txt'), [...run.lines, ...[...agents.agents].map(([n, p]) => `agent ${n}:\n${p.stderr()}`)].join('\n')));
 
   // The camera counts on one agent; that agent is killed.
   const [, holder, firstRun] = claimLine('cam').exec(await run.waitLine(claimLine('cam'), 120_000))!;
@@ -105,7 +77,7 @@ test('run --no-tui --redis: two agents run two files and a camera; kill -9 of th
   assert.notEqual(secondRun, firstRun);
   const takeover = (Date.now() - killedAt) / 1000;
   // The killed agent comes back with its journal and sends what its workers reported before it died.
-  await spawnAgent(holder).waitLine(/ready/, 60_000);
+  await agents.spawn(holder).waitLine(/ready/, 60_000);
 
   // Both files end (one may have been re-queued from the killed agent and resumed), the camera counts on.
   await run.waitLine(/"type":"done","task":"vt"/, 300_000);
@@ -113,12 +85,11 @@ test('run --no-tui --redis: two agents run two files and a camera; kill -9 of th
   const db = path.join(results, 'pcount.db');
   // A file's task is complete once its run's end (after the worker's `done`) is stored.
   await until('both files\' task runs ended at the end of the file in the store', 60_000, () => endedFiles(db).length === 2);
-  const dirs = ['a', 'b'].map(journal);
   await until('a crossing of the camera after the takeover is stored', 120_000, () => storedCrossings(db).some((c) => c.fleet_run === secondRun));
   // What the workers reported so far (the camera goes on: it reports more, which the store may or may not get).
   const journaled = await until('every crossing the agents journaled is in the store', 120_000, () => {
     const stored = new Set(storedCrossings(db).map((c) => `${c.fleet_run}#${c.seq}`));
-    const reported = journalCrossings(dirs);
+    const reported = agents.crossings();
     return [...reported.keys()].every((k) => stored.has(k)) && reported;
   });
 
@@ -134,7 +105,7 @@ test('run --no-tui --redis: two agents run two files and a camera; kill -9 of th
   assert.ok(stored.every((c) => c.fleet_run !== null), 'every crossing came from a fleet run');
   for (const [k, task] of journaled) assert.ok(keys.includes(k), `${task} crossing ${k}, reported by its worker, is in the store`);
   // Whatever the store holds, a worker reported: the journals, read now, hold everything any worker sent.
-  const reported = journalCrossings(dirs);
+  const reported = agents.crossings();
   for (const k of keys) assert.ok(reported.has(k), `stored crossing ${k} was reported by a worker`);
   for (const task of ['cam', 'vt', 'mot']) {
     const counted = stored.filter((c) => c.task === task && c.void === 0);

@@ -38,7 +38,7 @@ export async function openFleet(config: NonNullable<RunConfig['fleet']>, configT
     const known = new Set(configTasks.map((t) => t.id));
     const others = (await controller.tasks()).filter((t) => !known.has(t.id) && (t.state === 'queued' || t.state === 'running'));
     const adopted: TaskSpec[] = [];
-    for (const [id, text] of await controller.specs(others.map((t) => t.id))) {
+    for (const text of (await controller.specs(others.map((t) => t.id))).values()) {
       const checked = text === null ? null : wireToSpec(text, false);
       if (checked?.ok) adopted.push(checked.spec);
     }

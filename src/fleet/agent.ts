@@ -85,7 +85,7 @@ export class Agent {
     this.redisRunId = await this.serverRunId();
     const left = this.opts.journal.runIds();
     if (left.length > 0) this.say(`resending what ${left.length} earlier run${left.length === 1 ? '' : 's'} left in the journal`);
-    this.outbox.notice({ k: 'agent', agent: this.opts.name, state: 'up', note: `${this.opts.slots} slots on ${hostname()}` });
+    this.outbox.notice({ k: 'agent', agent: this.opts.name, state: 'up', note: `${this.opts.slots} slot${this.opts.slots === 1 ? '' : 's'} on ${hostname()}` });
     void this.outbox.flush();
     this.timer = setInterval(() => void this.tick(), HEARTBEAT_MS);
     void this.tick();
