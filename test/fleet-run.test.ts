@@ -172,3 +172,48 @@ test('run --redis: an unreachable Redis and a wrong password are refused with a 
   await within(ok.exited, 30_000, 'the run to end');
   assert.ok(!(ok.lines.join('\n') + ok.stderr()).includes('sesame-8812'));
 });
+
+test('run --redis: kill -9 of the agent counting a file → re-queued, resumed from the stored checkpoint by the other agent; the dead run\'s crossings from there on are void', { timeout: 400_000 }, async (t) => {
+  const dir = tempDir('fleet-resume');
+  const redis = await startRedis();
+  t.after(() => redis.dispose());
+  const agents = new AgentPool(redis.url, dir, 1);
+  t.after(() => agents.killAll());
+  const { config, results } = writeFleetConfig(dir, redis.url, []);
+  // One agent first, so that it takes the first file; the second file waits for the second agent.
+  await agents.spawn('a').waitLine(/ready/, 60_000);
+  const run = startProc([process.execPath, cliBin, 'run', config, '--no-tui']);
+  t.after(() => run.alive() && run.child.kill('SIGKILL'));
+  const [, holder, firstRun] = claimLine('vt').exec(await run.waitLine(claimLine('vt'), 120_000))!;
+  assert.equal(holder, 'a');
+  // Killed once it has counted a few crossings and a checkpoint past them is stored.
+  await run.waitLine(/"type":"crossing","task":"vt".*"seq":3,/, 180_000);
+  await run.waitLine(/"type":"progress","task":"vt".*"frame":(1[5-9]\d|[2-9]\d\d),/, 180_000);
+  const from = run.lines.length;
+  agents.get('a').child.kill('SIGKILL');
+  await agents.spawn('b').waitLine(/ready/, 60_000);
+  const claimed = await run.waitLine(claimLine('vt'), 120_000, from);
+  const [, taker, secondRun] = claimLine('vt').exec(claimed)!;
+  assert.equal(taker, 'b');
+  const startFrame = Number(/from frame (\d+)/.exec(claimed)?.[1]);
+  assert.ok(startFrame > 100, `resumed from the checkpoint, not from the start: ${claimed}`);
+  const db = path.join(results, 'pcount.db');
+  await until('vt completed on agent b', 240_000, () => endedFiles(db).includes('vt'));
+  run.child.kill('SIGTERM');
+  await within(run.exited, 60_000, 'the run to end');
+
+  const conn = new Database(db, { readonly: true, fileMustExist: true });
+  t.after(() => conn.close());
+  const rows = conn.prepare("SELECT fleet_run AS run, frame, direction, void FROM crossings WHERE task = 'vt'").all() as { run: string; frame: number; direction: string; void: number }[];
+  const dead = rows.filter((r) => r.run === firstRun);
+  const resumed = rows.filter((r) => r.run === secondRun);
+  assert.ok(dead.length >= 3, 'the dead run’s crossings were stored');
+  assert.ok(dead.every((r) => (r.void === 1) === (r.frame >= startFrame)), 'the dead run counts up to the resume frame, no further');
+  assert.ok(resumed.length > 0 && resumed.every((r) => r.frame >= startFrame && r.void === 0), 'the resumed run counts from its start frame');
+  const summary = events(run).find((e) => e.type === 'summary') as { tasks: { task: string; state: string; in: number; out: number }[] };
+  const vt = summary.tasks.find((x) => x.task === 'vt')!;
+  const counted = rows.filter((r) => r.void === 0);
+  assert.equal(vt.state, 'completed');
+  assert.deepEqual([vt.in, vt.out], [counted.filter((r) => r.direction === 'in').length, counted.filter((r) => r.direction === 'out').length], 'the run’s totals are the store’s');
+  t.diagnostic(`vt: ${dead.length} crossings by the killed run (${dead.filter((r) => r.void).length} void), ${resumed.length} by the run resumed from frame ${startFrame}; totals ${vt.in} in / ${vt.out} out`);
+});
