@@ -14,6 +14,17 @@ import { beginRun, crossing, taskRun, tempStore, UTC_RULES } from './store-helpe
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'pcount-store-'));
 
+/** A store file at an older schema `version`, with one run and the task runs 1..`taskRuns` of task `t`. */
+function olderStore(version: number, taskRuns: number): { file: string; db: Database.Database } {
+  const file = path.join(tmp(), `v${version}.db`);
+  const db = new Database(file);
+  migrate(db, version);
+  db.prepare(`INSERT INTO runs VALUES ('r1', 1, NULL, NULL, NULL, NULL, 'h', 1, 1)`).run();
+  const add = db.prepare(`INSERT INTO task_runs (id, run_id, chain_id, task, kind, source, fingerprint, lines, started_at) VALUES (?, 'r1', 1, 't', 'video', 's', 'f', '[]', ?)`);
+  for (let id = 1; id <= taskRuns; id++) add.run(id, id);
+  return { file, db };
+}
+
 function journal(store: Store, over = {}, failures: StoreError[] = []) {
   const tally = new Tally(['a'], UTC_RULES);
   const gate = new StoreGate(store, (e) => failures.push(e));
@@ -31,12 +42,7 @@ describe('store: schema and migrations', () => {
   });
 
   it('migrates a store of version 1 with its data: crossings get the occupancy of their count', () => {
-    const file = path.join(tmp(), 'old.db');
-    const db = new Database(file);
-    migrate(db, 1);
-    db.prepare(`INSERT INTO runs VALUES ('r1', 1, NULL, NULL, NULL, NULL, 'h', 1, 1)`).run();
-    db.prepare(`INSERT INTO task_runs (id, run_id, chain_id, task, kind, source, fingerprint, lines, started_at) VALUES (1, 'r1', 1, 't', 'video', 's', 'f', '[]', 1)`).run();
-    db.prepare(`INSERT INTO task_runs (id, run_id, chain_id, task, kind, source, fingerprint, lines, started_at) VALUES (2, 'r1', 1, 't', 'video', 's', 'f', '[]', 2)`).run();
+    const { file, db } = olderStore(1, 2);
     const add = db.prepare(`INSERT INTO crossings (task_run_id, task, seq, line, track, direction, frame, pts, ts, void) VALUES (?, 't', ?, 'a', 1, ?, 1, 0, ?, ?)`);
     add.run(1, 1, 'in', 10, 0);
     add.run(1, 2, 'in', 20, 0);
@@ -60,11 +66,7 @@ describe('store: schema and migrations', () => {
   });
 
   it('migrates a store of version 2 to fleet mode: its crossings kept, from no fleet run; one crossing per fleet run and seq', () => {
-    const file = path.join(tmp(), 'v2.db');
-    const db = new Database(file);
-    migrate(db, 2);
-    db.prepare(`INSERT INTO runs VALUES ('r1', 1, NULL, NULL, NULL, NULL, 'h', 1, 1)`).run();
-    db.prepare(`INSERT INTO task_runs (id, run_id, chain_id, task, kind, source, fingerprint, lines, started_at) VALUES (1, 'r1', 1, 't', 'video', 's', 'f', '[]', 1)`).run();
+    const { file, db } = olderStore(2, 1);
     db.prepare(`INSERT INTO crossings (task_run_id, task, seq, line, track, direction, frame, pts, ts, void) VALUES (1, 't', 1, 'a', 1, 'in', 1, 0, 10, 0)`).run();
     db.close();
 
