@@ -6,7 +6,7 @@ import path from 'node:path';
 import { RedisConnection } from '../src/fleet/connect.js';
 import { fleetKeys } from '../src/fleet/keys.js';
 import { parseRedisUrl } from '../src/fleet/redis-url.js';
-import { makeLiveClip, sleep, startAgent, startLiveStream, tempDir, type Proc } from './fleet-harness.js';
+import { makeLiveClip, sleep, startAgent, startLiveStream, tempDir, until, type Proc } from './fleet-harness.js';
 import { startRedis } from './redis-server.js';
 import { repoRoot } from './worker-harness.js';
 
@@ -16,7 +16,7 @@ import { repoRoot } from './worker-harness.js';
  * a killed agent shows up as silent, and `q` asks whether to stop the fleet's tasks or leave them running.
  */
 
-test('the dashboard in tmux controls a fleet: agent column, health panel, remote stop and cancel, q leaves the fleet running; a new dashboard attaches, q then s stops it', { timeout: 300_000 }, async (t) => {
+test('the dashboard in tmux controls a fleet: agent column, health panel, remote stop, cancel and restart, q leaves the fleet running; a new dashboard attaches, q then s stops it', { timeout: 300_000 }, async (t) => {
   const dir = tempDir('fleet-tmux');
   const redis = await startRedis();
   t.after(() => redis.dispose());
@@ -94,6 +94,16 @@ test('the dashboard in tmux controls a fleet: agent column, health panel, remote
   agents[cam2Agent === 'a' ? 0 : 1].child.kill('SIGKILL');
   await waitScreen(new RegExp(`^${cam2Agent} .*(silent|lost)$`, 'm'), 30_000);
   t.diagnostic(`agent ${cam2Agent} shown silent ${((Date.now() - killedAt) / 1000).toFixed(1)} s after kill -9`);
+
+  // Restart cam3 (asked first: it is running): it stops on its agent and runs again as a new run.
+  const runBefore = String(await conn.send(['HGET', keys.task('cam3'), 'run']));
+  press('j');
+  await waitScreen(/^> cam3 /m);
+  press('r');
+  await waitScreen(/Restart cam3 from zero and discard its counts \(\d+ in, \d+ out\)\? \(y\/n\)/);
+  press('y');
+  await until('cam3 runs again as a new run', 120_000, async () => (await fleetState('cam3')) === 'running' && String(await conn.send(['HGET', keys.task('cam3'), 'run'])) !== runBefore);
+  await waitScreen(/^> cam3 .*processing\s+[ab]\b/m, 120_000);
 
   // q: leave the fleet's task running. The dashboard exits; cam3 keeps running on its agent.
   press('q');
