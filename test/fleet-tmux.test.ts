@@ -16,7 +16,7 @@ import { repoRoot } from './worker-harness.js';
  * a killed agent shows up as silent, and `q` asks whether to stop the fleet's tasks or leave them running.
  */
 
-test('the dashboard in tmux controls a fleet: agent column, health panel, remote stop, cancel and restart, q leaves the fleet running; a new dashboard attaches, q then s stops it', { timeout: 300_000 }, async (t) => {
+test('the dashboard in tmux controls a fleet: agent column, health panel, remote stop, cancel and restart, Redis lost and back, q leaves the fleet running; a new dashboard attaches, q then s stops it', { timeout: 300_000 }, async (t) => {
   const dir = tempDir('fleet-tmux');
   const redis = await startRedis();
   t.after(() => redis.dispose());
@@ -104,6 +104,15 @@ test('the dashboard in tmux controls a fleet: agent column, health panel, remote
   press('y');
   await until('cam3 runs again as a new run', 120_000, async () => (await fleetState('cam3')) === 'running' && String(await conn.send(['HGET', keys.task('cam3'), 'run'])) !== runBefore);
   await waitScreen(/^> cam3 .*processing\s+[ab]\b/m, 120_000);
+
+  // Redis goes away: the panel says so; it comes back with its data, and the panel says that too.
+  const stoppedAt = Date.now();
+  await redis.stop();
+  await waitScreen(/fleet pcount {2}Redis DOWN redis:\/\/127\.0\.0\.1:\d+\/0 for/, 30_000);
+  t.diagnostic(`Redis shown down ${((Date.now() - stoppedAt) / 1000).toFixed(1)} s after it stopped`);
+  await redis.restart();
+  await waitScreen(/fleet pcount {2}Redis up/, 60_000);
+  await waitScreen(/Redis back after \d+ s/, 10_000);
 
   // q: leave the fleet's task running. The dashboard exits; cam3 keeps running on its agent.
   press('q');
