@@ -29,11 +29,14 @@ export async function run(argv: AgentArgs): Promise<number> {
     process.on('exit', killAll);
     try {
       await agent.start();
-      say(`agent ${name}: ready: fleet '${fleet}' on ${target.display}, ${slots} slot${slots === 1 ? '' : 's'}, journal ${journalDir}`);
-      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      // Listening before saying ready: whoever waits for `ready` and then sends SIGTERM gets a hand-back, not the
+      // default action (the process killed at once), however the two processes are scheduled.
+      const stopped = new Promise<NodeJS.Signals>((resolve) => {
         process.once('SIGINT', () => resolve('SIGINT'));
         process.once('SIGTERM', () => resolve('SIGTERM'));
       });
+      say(`agent ${name}: ready: fleet '${fleet}' on ${target.display}, ${slots} slot${slots === 1 ? '' : 's'}, journal ${journalDir}`);
+      const signal = await stopped;
       // A second signal while handing back: leave at once (the exit handler kills the workers).
       const hurry = () => process.exit(130);
       process.once('SIGINT', hurry);
