@@ -1,124 +1,159 @@
 /**
- * npm run bench:count — counting and tracking quality of the real worker on vtest.avi.
+ * npm run bench:count — line crossings found against the ground truth, per clip, line and --skip-frames.
  *
- * For --skip-frames 1, 2, 5 and 10 the real CLI child (`pcount-tui worker --emit-tracks`) runs on the whole clip with
- * three lines at once: the main line 0.5,0,0.5,1 (ground truth 18 in, 13 out, ../shared/data/README.md), a horizontal
- * and a diagonal one. Counts of the other lines are compared with what the same LineCounter finds on the gt.txt
- * boxes. MOTA and IDF1 come from the worker's confirmed tracks (one `tracks` event per frame) against gt.txt.
+ * Each ground-truth crossing (the counting rule applied to the annotated boxes at full frame rate) is matched to a
+ * found crossing of the same line and direction at most 1.5 s away (most pairs, then least time apart); what is left
+ * is missed or extra. MOTA and IDF1 score the confirmed tracks (MOT17 distractors are ignore regions).
  *
- *   npm run bench:count [-- --skip 1,2 --source path]
+ *   npm run bench:count [-- --clip vtest,mot17-09|all --skip 1,5 --mode worker|replay|gt
+ *                          --input-size WxH --confidence C --details --jitter 0.05 --drop 0.2 --min-visibility 0 --seed 1
+ *                          --options '{"tracker": {...}, "counter": {...}}' --truth documented|visible
+ *                          --lines bench|dense --appearance WIDTH]
+ *
+ * `worker` (default) runs the real worker CLI; `replay` runs tracker and counter in this process on the detector's
+ * recorded output (same frames and times as the worker); `gt` feeds them ground-truth boxes with jitter and dropouts.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { readMotFile, type MotRow } from '../src/metrics/gt.js';
-import { evaluateMot } from '../src/metrics/mot.js';
-import { LineSplitter } from '../src/protocol/ndjson.js';
-import type { DoneEvent, HelloEvent, WorkerEvent } from '../src/protocol/events.js';
-import { LineCounter, type LineCount } from '../src/vision/line-counter.js';
-import type { LineSpec } from '../src/vision/types.js';
+import { matchCrossings, poolScores, scoreMatch, type CrossingMatch, type CrossingScore, type TimedCrossing } from '../src/metrics/crossings.js';
+import type { MotRow } from '../src/metrics/gt.js';
+import { evaluateMot, type MotMetrics } from '../src/metrics/mot.js';
+import type { PeopleCounterOptions } from '../src/vision/people-counter.js';
+import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
+import { probeSource } from '../src/worker/ffmpeg-frames.js';
+import { CLIP_NAMES, DEFAULT_CLIPS, loadClip, type Clip, type TruthRule } from './count-clips.js';
+import { recordedAppearance } from './count-appearance.js';
+import { gtDetections, recordedDetections, replay } from './count-replay.js';
+import { runWorker } from './count-worker.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const data = path.resolve(root, '../shared/data');
+const TOLERANCE_SECONDS = 1.5;
+
 const args = process.argv.slice(2);
 const argOf = (name: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const source = argOf('--source') ?? path.join(data, 'vtest.avi');
-const gtFile = path.join(data, 'PETS09-S2L1', 'gt.txt');
-const skips = (argOf('--skip') ?? '1,2,5,10').split(',').map(Number);
+const listOf = (name: string, fallback: string[]) => (argOf(name) ?? fallback.join(',')).split(',').filter((s) => s !== '');
+const clipNames = listOf('--clip', DEFAULT_CLIPS).flatMap((c) => (c === 'all' ? CLIP_NAMES : [c]));
+const skips = listOf('--skip', ['1', '5']).map(Number);
+const mode = argOf('--mode') ?? 'worker';
+const details = args.includes('--details');
+const detectorArgs = ['--input-size', '--confidence'].flatMap((o) => (argOf(o) === undefined ? [] : [o, argOf(o)!]));
+/** Tracker and counter settings to try in replay and gt modes, as JSON: `{"tracker": {...}, "counter": {...}}`. */
+const counterOptions = JSON.parse(argOf('--options') ?? '{}') as PeopleCounterOptions;
 
-const LINES: LineSpec[] = [
-  { name: 'main', points: [0.5, 0, 0.5, 1] },
-  { name: 'horizontal', points: [0, 0.5, 1, 0.5] },
-  { name: 'diagonal', points: [0, 0, 1, 1] },
-];
-const MAIN_TRUTH = { in: 18, out: 13 };
-
-interface Run {
-  done: DoneEvent;
-  hello: HelloEvent;
-  hyp: MotRow[];
-  seconds: number;
+interface Outcome {
+  match: CrossingMatch;
+  mot: MotMetrics;
+  note: string;
 }
 
-function runWorker(skip: number): Promise<Run> {
-  const lineArgs = LINES.flatMap((l) => ['--line', `${l.points.join(',')},${l.name}`]);
-  const child = spawn(
-    process.execPath,
-    [path.join(root, 'bin/pcount-tui.js'), 'worker', '--source', source, '--skip-frames', String(skip), '--emit-tracks', ...lineArgs],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const started = performance.now();
-  const splitter = new LineSplitter();
-  const hyp: MotRow[] = [];
-  let done: DoneEvent | null = null;
-  let hello: HelloEvent | null = null;
-  const onLine = (line: string) => {
-    const e = JSON.parse(line) as WorkerEvent;
-    if (e.type === 'tracks') for (const t of e.tracks) hyp.push({ frame: e.frame, id: t.id, box: t.box, conf: 1 });
-    else if (e.type === 'done') done = e;
-    else if (e.type === 'hello') hello = e;
-    else if (e.type === 'error') process.stderr.write(`worker error ${e.code}: ${e.message}\n`);
-  };
-  child.stdout.on('data', (c: Buffer) => splitter.push(c).forEach(onLine));
-  return new Promise((resolve, reject) => {
-    child.on('close', (code) => {
-      splitter.end().forEach(onLine);
-      if (code !== 0 || !done || !hello) reject(new Error(`worker --skip-frames ${skip} exited ${code}`));
-      else resolve({ done, hello, hyp, seconds: (performance.now() - started) / 1000 });
-    });
-  });
-}
-
-/** Counts of the annotated people on each line, by the counter the worker uses. */
-function truthCounts(gt: readonly MotRow[], width: number, height: number): LineCount[] {
-  const counter = new LineCounter(LINES, { width, height });
-  const byFrame = new Map<number, MotRow[]>();
-  for (const r of gt) byFrame.set(r.frame, [...(byFrame.get(r.frame) ?? []), r]);
-  const last = Math.max(...byFrame.keys());
-  for (let f = 1; f <= last; f++) {
-    counter.update((byFrame.get(f) ?? []).map((r) => ({ id: r.id, box: r.box, confirmed: true })), f, f);
+async function runOne(clip: Clip, skip: number, ffmpeg: { path: string; version: string }): Promise<Outcome> {
+  let found: TimedCrossing[];
+  let tracks: MotRow[];
+  let note: string;
+  if (mode === 'worker') {
+    const r = await runWorker(clip.video, clip.lines, skip, detectorArgs);
+    found = r.crossings.map((c) => ({ line: c.line, direction: c.direction, t: (c.frame - 1) / clip.fps, id: c.track }));
+    tracks = r.tracks;
+    const m = r.hello.model;
+    note = `worker, ${r.done.frames} frames, input ${m.input_width}x${m.input_height}, ${r.done.avg_fps} fps`;
+  } else {
+    const info = await probeSource({ ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: clip.video, openTimeoutMs: 15_000 });
+    const frames = Math.max(...clip.gt.map((r) => r.frame));
+    const dets =
+      mode === 'replay'
+        ? recordedDetections(clip, detectorArgs)
+        : gtDetections(clip, frames, {
+            jitter: Number(argOf('--jitter') ?? 0.05),
+            drop: Number(argOf('--drop') ?? 0.2),
+            minVisibility: Number(argOf('--min-visibility') ?? 0),
+            seed: Number(argOf('--seed') ?? 1),
+          });
+    const width = argOf('--appearance');
+    const samplers = width && mode === 'replay' ? await recordedAppearance(clip, dets, Number(width), ffmpeg.path) : undefined;
+    const r = replay(clip, dets, skip, info.fps ?? clip.fps, counterOptions, samplers);
+    found = r.crossings.map((c) => ({ line: c.line, direction: c.direction, t: (c.frame - 1) / clip.fps, id: c.track }));
+    tracks = r.tracks;
+    note = `${mode}, ${dets.length} frames`;
   }
-  return counter.counts();
+  return { match: matchCrossings(clip.truth, found, TOLERANCE_SECONDS), mot: evaluateMot(clip.gt, tracks), note };
 }
 
-const countError = (got: { in: number; out: number }, truth: { in: number; out: number }) =>
-  (Math.abs(got.in - truth.in) + Math.abs(got.out - truth.out)) / (truth.in + truth.out);
-const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+const f3 = (v: number) => (Number.isNaN(v) ? '  -  ' : v.toFixed(3));
+const inOut = (xs: readonly TimedCrossing[], line?: string) => {
+  const on = xs.filter((x) => line === undefined || x.line === line);
+  return `${on.filter((x) => x.direction === 'in').length}/${on.filter((x) => x.direction === 'out').length}`;
+};
 
-async function main(): Promise<void> {
-  const gt = readMotFile(gtFile);
-  const truth = truthCounts(gt, 768, 576);
-  const main = truth.find((l) => l.name === 'main')!;
-  if (main.in !== MAIN_TRUTH.in || main.out !== MAIN_TRUTH.out) {
-    throw new Error(`gt.txt gives ${main.in}/${main.out} on the main line, README says ${MAIN_TRUTH.in}/${MAIN_TRUTH.out}`);
-  }
-  console.log(`source ${source}; ground truth: ${truth.map((l) => `${l.name} ${l.in} in / ${l.out} out`).join(', ')}`);
-  console.log('skip | main in/out | count err | MOTA  | IDF1  | IDSW | horizontal err | diagonal err | frames | worker fps');
-  for (const skip of skips) {
-    const r = await runWorker(skip);
-    const m = evaluateMot(gt, r.hyp);
-    const got = new Map(r.done.lines.map((l) => [l.name, l]));
-    const err = (name: string) => countError(got.get(name)!, truth.find((l) => l.name === name)!);
-    const g = got.get('main')!;
-    const other = (name: string) => `${got.get(name)!.in}/${got.get(name)!.out} ${pct(err(name))}`;
+function printOutcome(clip: Clip, skip: number, o: Outcome): CrossingScore[] {
+  const m = o.mot;
+  console.log(`\n${clip.name} (${clip.width}x${clip.height}, ${+clip.fps.toFixed(2)} fps) --skip-frames ${skip}: ${o.note}`);
+  console.log(`  MOTA ${f3(m.mota)}  IDF1 ${f3(m.idf1)}  IDSW ${m.idsw}  FP ${m.fp}  FN ${m.fn}  (gt boxes ${m.gt})`);
+  console.log('  line        | truth in/out | found in/out | matched | missed | extra | precision | recall |  F1');
+  const found = [...o.match.matched.map((p) => p.found), ...o.match.extra];
+  const scores: CrossingScore[] = [];
+  const row = (label: string, s: CrossingScore, line?: string) =>
     console.log(
       [
-        String(skip).padStart(4),
-        `${g.in}/${g.out}`.padStart(11),
-        pct(err('main')).padStart(9),
-        m.mota.toFixed(3),
-        m.idf1.toFixed(3),
-        String(m.idsw).padStart(4),
-        other('horizontal').padStart(14),
-        other('diagonal').padStart(12),
-        String(r.done.frames).padStart(6),
-        r.done.avg_fps.toFixed(1).padStart(10),
+        `  ${label.padEnd(11)}`,
+        inOut(clip.truth, line).padStart(12),
+        inOut(found, line).padStart(12),
+        String(s.matched).padStart(7),
+        String(s.missed).padStart(6),
+        String(s.extra).padStart(5),
+        f3(s.precision).padStart(9),
+        f3(s.recall).padStart(6),
+        f3(s.f1),
       ].join(' | '),
     );
+  for (const l of clip.lines) {
+    const s = scoreMatch(o.match, l.name);
+    scores.push(s);
+    row(l.name, s, l.name);
   }
+  row('all lines', poolScores(scores));
+  if (details) {
+    const show = (xs: readonly TimedCrossing[]) => xs.map((x) => `${x.line}:${x.direction}@${x.t.toFixed(1)}s#${x.id}`).join(' ');
+    console.log(`  missed: ${show(o.match.missed) || '-'}`);
+    console.log(`  extra:  ${show(o.match.extra) || '-'}`);
+  }
+  return scores;
+}
+
+async function main(): Promise<void> {
+  if (!['worker', 'replay', 'gt'].includes(mode)) throw new Error(`--mode must be worker, replay or gt, got "${mode}"`);
+  if (mode === 'worker' && argOf('--options')) throw new Error('--options needs --mode replay or gt (the worker takes its own defaults)');
+  const ffmpeg = await resolveFfmpeg();
+  const rule = (argOf('--truth') ?? 'documented') as TruthRule;
+  if (rule !== 'documented' && rule !== 'visible') throw new Error(`--truth must be documented or visible, got "${String(rule)}"`);
+  const lineSet = argOf('--lines') ?? 'bench';
+  if (lineSet !== 'bench' && lineSet !== 'dense') throw new Error(`--lines must be bench or dense, got "${lineSet}"`);
+  const clips = clipNames.map((name) => loadClip(name, ffmpeg.path, rule, lineSet === 'dense'));
+  console.log(
+    `bench:count --mode ${mode}${detectorArgs.length ? ` ${detectorArgs.join(' ')}` : ''}${argOf('--options') ? ` --options ${argOf('--options')}` : ''}; ` +
+      `truth: ${rule} boxes; ${lineSet} lines; crossings matched within ±${TOLERANCE_SECONDS} s`,
+  );
+  const summary: { clip: string; skip: number; score: CrossingScore; mot: MotMetrics }[] = [];
+  for (const skip of skips) {
+    for (const clip of clips) {
+      const o = await runOne(clip, skip, ffmpeg);
+      const scores = printOutcome(clip, skip, o);
+      summary.push({ clip: clip.name, skip, score: poolScores(scores), mot: o.mot });
+    }
+  }
+  console.log('\nsummary (crossing F1 pooled over the lines of each clip)');
+  console.log('  clip              | skip | matched | missed | extra | precision | recall |  F1   | MOTA  | IDF1');
+  for (const s of summary) {
+    const c = s.score;
+    console.log(
+      `  ${s.clip.padEnd(17)} | ${String(s.skip).padStart(4)} | ${String(c.matched).padStart(7)} | ${String(c.missed).padStart(6)} | ` +
+        `${String(c.extra).padStart(5)} | ${f3(c.precision).padStart(9)} | ${f3(c.recall).padStart(6)} | ${f3(c.f1)} | ${f3(s.mot.mota)} | ${f3(s.mot.idf1)}`,
+    );
+  }
+  for (const skip of skips) {
+    const p = poolScores(summary.filter((s) => s.skip === skip).map((s) => s.score));
+    console.log(`  pooled, skip ${skip}: F1 ${f3(p.f1)} (precision ${f3(p.precision)}, recall ${f3(p.recall)}, ${p.truth} crossings)`);
+  }
+  if (skips.length > 1) console.log(`  pooled, all: F1 ${f3(poolScores(summary.map((s) => s.score)).f1)}`);
 }
 
 main().catch((err: unknown) => {

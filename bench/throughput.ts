@@ -1,9 +1,11 @@
 /**
  * npm run bench:throughput — where the time goes, all in one run on vtest.avi:
- *   decode-only   ffmpeg → rgb24 frames at the model input size, read by Node (the worker's own frame reader), in
+ *   decode-only   ffmpeg → yuv420p frames at the source size, read by Node (the worker's own frame reader), in
  *                 source frames per second; for skip N ffmpeg passes only every Nth frame on, as in the worker;
- *   model-only    the detector (preprocess + onnxruntime + decode) on frames already in memory, with the worker's
- *                 session options (and, for reference, onnxruntime's spinning defaults);
+ *   model-only    the detector on frames already in memory: the crop plan's tiles resized from the frame, onnxruntime,
+ *                 decode and merge (what the worker's detector thread does), with the worker's session options (and,
+ *                 for reference, onnxruntime's spinning defaults); the plan is the one the worker learns on the same
+ *                 frames (the default line);
  *   end-to-end    the real worker CLI child at --skip-frames 1, 2, 5, 10 (its done.avg_fps, start-up excluded),
  *                 with its peak RSS (VmHWM of the Node process; ffmpeg's own is printed beside it).
  * The bound of a run is its slowest stage: min(decode at that skip, model × skip).
@@ -21,11 +23,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineSplitter } from '../src/protocol/ndjson.js';
 import type { DoneEvent, WorkerEvent } from '../src/protocol/events.js';
+import { DEFAULT_LINE } from '../src/sources/lines.js';
+import { DEFAULT_MAX_TILE } from '../src/vision/crop-plan.js';
+import type { YuvFrame } from '../src/vision/resample.js';
+import { newCrops } from '../src/worker/crops.js';
 import { createDetector } from '../src/worker/detector.js';
-import { toFrameLayout } from '../src/worker/ffmpeg-args.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 import { openFrames, probeSource } from '../src/worker/ffmpeg-frames.js';
-import { WORKER_SESSION_OVERRIDES } from '../src/worker/setup.js';
+import { MAX_FRAME_SIDE, WORKER_SESSION_OVERRIDES } from '../src/worker/setup.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const args = process.argv.slice(2);
@@ -58,8 +63,8 @@ function childrenOf(pid: number): number[] {
 }
 
 /** Source frames per second through the frame reader; with `every` > 1 ffmpeg drops the others, as the worker does. */
-async function decodeOnly(ffmpeg: { path: string; version: string }, width: number, height: number, every: number, total: number) {
-  const reader = openFrames({ ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: source, output: { width, height }, every });
+async function decodeOnly(ffmpeg: { path: string; version: string }, every: number, total: number) {
+  const reader = openFrames({ ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: source, output: { kind: 'native', maxSide: MAX_FRAME_SIDE }, every });
   const t0 = performance.now();
   let n = 0;
   for await (const f of reader) n += f.data.length > 0 ? 1 : 0;
@@ -67,35 +72,35 @@ async function decodeOnly(ffmpeg: { path: string; version: string }, width: numb
   return total / ((performance.now() - t0) / 1000);
 }
 
-async function modelOnly(
-  ffmpeg: { path: string; version: string },
-  srcW: number,
-  srcH: number,
-  sessionOverrides?: typeof WORKER_SESSION_OVERRIDES,
-) {
-  const detector = await createDetector({ sourceWidth: srcW, sourceHeight: srcH, sessionOverrides });
-  const g = detector.geometryFor(srcW, srcH);
+async function modelOnly(ffmpeg: { path: string; version: string }, fps: number | null, sessionOverrides?: typeof WORKER_SESSION_OVERRIDES) {
+  const detector = await createDetector({ defaultInputSize: DEFAULT_MAX_TILE, sessionOverrides });
   const reader = openFrames({
     ffmpeg: ffmpeg.path,
     ffmpegVersion: ffmpeg.version,
     input: source,
-    output: toFrameLayout(g, detector.padValue),
-    maxFrames: 40,
+    output: { kind: 'native', maxSide: MAX_FRAME_SIDE },
+    maxFrames: 80,
   });
-  const frames: Uint8Array[] = [];
-  for await (const f of reader) frames.push(Uint8Array.from(f.data));
-  for (let i = 0; i < 5; i++) await detector.detect(frames[i % frames.length], g);
+  const frames: YuvFrame[] = [];
+  for await (const f of reader) frames.push({ width: f.width, height: f.height, data: Uint8Array.from(f.data) });
+  // The plan the worker would reach: learned from these frames' people, as the worker learns it.
+  const crops = newCrops(
+    { lines: [DEFAULT_LINE], detectRegion: { kind: 'auto' }, anchor: 'bottom', skipFrames: 1, fps, detector },
+    frames[0],
+  );
+  for (let i = 0; i < 3 * frames.length; i++) crops.update(await detector.detectTiles(frames[i % frames.length], crops.plan.tiles));
+  const tiles = crops.plan.tiles;
   const windows: number[] = [];
   for (let w = 0; w < MODEL_WINDOWS; w++) {
     const t0 = performance.now();
     let n = 0;
-    while (performance.now() - t0 < E2E_WINDOW_MS) await detector.detect(frames[n++ % frames.length], g);
+    while (performance.now() - t0 < E2E_WINDOW_MS) await detector.detectTiles(frames[n++ % frames.length], tiles);
     windows.push(n / ((performance.now() - t0) / 1000));
   }
-  const fps = Math.max(...windows);
+  const best = Math.max(...windows);
   const mean = windows.reduce((a, b) => a + b, 0) / windows.length;
   await detector.release();
-  return { fps, mean, width: g.inputWidth, height: g.inputHeight };
+  return { fps: best, mean, tiles: tiles.map((t) => `${t.inputWidth}x${t.inputHeight} at ${(t.scaledHeight / t.h).toFixed(2)}`).join(', ') };
 }
 
 /** Highest frame rate over any stretch of at least `E2E_WINDOW_MS` between two progress events. */
@@ -150,17 +155,17 @@ async function main(): Promise<void> {
   const ffmpeg = await resolveFfmpeg();
   const info = await probeSource({ ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: source });
   console.log(`source ${source} ${info.width}x${info.height}; ffmpeg ${ffmpeg.path}; ${new Date().toISOString()}; load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
-  const model = await modelOnly(ffmpeg, info.width, info.height, WORKER_SESSION_OVERRIDES);
-  const spinning = await modelOnly(ffmpeg, info.width, info.height);
+  const model = await modelOnly(ffmpeg, info.fps, WORKER_SESSION_OVERRIDES);
+  const spinning = await modelOnly(ffmpeg, info.fps);
   const total = Math.round((info.duration ?? 0) * (info.fps ?? 0));
   const decodeAt = new Map<number, number>();
   for (const every of new Set([1, ...skips])) {
     const runs: number[] = [];
-    for (let i = 0; i < DECODE_RUNS; i++) runs.push(await decodeOnly(ffmpeg, model.width, model.height, every, total));
+    for (let i = 0; i < DECODE_RUNS; i++) runs.push(await decodeOnly(ffmpeg, every, total));
     decodeAt.set(every, Math.max(...runs));
-    console.log(`decode-only: best ${Math.max(...runs).toFixed(1)} frames/s, runs ${runs.map((v) => v.toFixed(0)).join(' ')} (rgb24 ${model.width}x${model.height} into Node, ffmpeg passing every ${every}. frame)`);
+    console.log(`decode-only: best ${Math.max(...runs).toFixed(1)} frames/s, runs ${runs.map((v) => v.toFixed(0)).join(' ')} (yuv420p ${info.width}x${info.height} into Node, ffmpeg passing every ${every}. frame)`);
   }
-  console.log(`model-only:  best ${model.fps.toFixed(1)} frames/s, mean ${model.mean.toFixed(1)} (detect() on frames in memory, best of ${MODEL_WINDOWS} windows of ${E2E_WINDOW_MS / 1000} s, the worker's session options)`);
+  console.log(`model-only:  best ${model.fps.toFixed(1)} frames/s, mean ${model.mean.toFixed(1)} (detectTiles() on frames in memory, tiles ${model.tiles}; best of ${MODEL_WINDOWS} windows of ${E2E_WINDOW_MS / 1000} s, the worker's session options)`);
   console.log(`  reference: best ${spinning.fps.toFixed(1)} frames/s, mean ${spinning.mean.toFixed(1)} with onnxruntime's default spinning threads (what one model alone on an idle machine gets)`);
   console.log('skip | e2e best 5 s | e2e avg | bound (best) | best/bound | worker peak RSS | ffmpeg peak RSS | counts in/out');
   for (const skip of skips) {

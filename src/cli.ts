@@ -1,6 +1,6 @@
 import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
 import { Parser } from 'yargs/helpers';
-import { integerAtLeast1, nonEmpty, oneOf, taskId, timeZone } from './config/values.js';
+import { integerAtLeast1, integerFrom, listenAddress, nonEmpty, oneOf, secondsFromStart, taskId, timeZone } from './config/values.js';
 import { BUCKET_SIZES } from './store/buckets.js';
 import { REPORT_FORMATS } from './store/report-format.js';
 import { redactSource } from './sources/credentials.js';
@@ -40,7 +40,8 @@ const runOptions = (y: Argv) =>
       .option('output', { requiresArg: true, describe: 'folder for results and logs (overrides parallel_config.result_output)', coerce: checked('output', nonEmpty) })
       .option('db', { requiresArg: true, describe: 'the SQLite store of counts (overrides parallel_config.store; default <result_output>/pcount.db)', coerce: checked('db', nonEmpty) })
       .option('redis', { requiresArg: true, describe: "fleet mode: control the fleet of this Redis, whose agents run the tasks (overrides parallel_config.redis; the password goes in PCOUNT_REDIS_PASSWORD)", coerce: checked('redis', nonEmpty) })
-      .option('fleet', { requiresArg: true, describe: 'fleet mode: the fleet name, the prefix of its Redis keys (overrides parallel_config.fleet; default pcount)', coerce: checked('fleet', nonEmpty) }),
+      .option('fleet', { requiresArg: true, describe: 'fleet mode: the fleet name, the prefix of its Redis keys (overrides parallel_config.fleet; default pcount)', coerce: checked('fleet', nonEmpty) })
+      .option('metrics', { requiresArg: true, describe: 'serve Prometheus/OpenMetrics text at http://HOST:PORT/metrics (PORT alone: 127.0.0.1; overrides parallel_config.metrics)', coerce: checked('metrics', listenAddress) }),
   );
 
 const workerOptions = (y: Argv) =>
@@ -53,8 +54,22 @@ const workerOptions = (y: Argv) =>
       .option('log-level', { requiresArg: true, describe: 'least level of the log events written: debug, info, warn or error (default info)', coerce: checked('log-level', oneOf(['debug', 'info', 'warn', 'error'] as const)) })
       .option('max-frames', { requiresArg: true, describe: 'stop, and write done, after this many frames', coerce: checked('max-frames', integerAtLeast1) })
       .option('start-frame', { requiresArg: true, describe: 'files: count from this frame on (1-based), after a few seconds of warm-up before it (resume)', coerce: checked('start-frame', integerAtLeast1) })
-      .option('emit-tracks', { type: 'boolean', default: false, describe: 'write a tracks event after every frame (for benchmarks)' }),
+      .option('emit-tracks', { type: 'boolean', default: false, describe: 'write a tracks event after every frame (for benchmarks)' })
+      .option('min-face-px', { requiresArg: true, describe: 'demographics: smallest face side in source pixels that gets an estimate (default 32)', coerce: checked('min-face-px', integerFrom(8, 1024)) })
+      .option('batch-size', { requiresArg: true, describe: 'demographics: faces analysed per batch (default 8)', coerce: checked('batch-size', integerFrom(1, 64)) })
+      .option('batch-timeout-ms', { requiresArg: true, describe: 'demographics: a partial batch is analysed after this many ms (default 250)', coerce: checked('batch-timeout-ms', integerFrom(0, 60_000)) }),
   );
+
+const facesOptions = (y: Argv) =>
+  y
+    .positional('inputs', { type: 'string', array: true, describe: 'image files or folders of images' })
+    .option('aligned', { type: 'boolean', default: false, describe: 'each image is one aligned face chip: no face detection' })
+    .option('threads', { requiresArg: true, describe: 'onnxruntime threads (default 1)', coerce: checked('threads', integerFrom(1, 64)) })
+    .option('ffmpeg', { requiresArg: true, describe: 'ffmpeg binary, which reads the images (default: as for the worker)', coerce: checked('ffmpeg', nonEmpty) })
+    .check((argv) => {
+      if (argv.inputs === undefined || argv.inputs.length === 0) throw new Error('missing the images (or folders) to look for faces in: pcount-tui faces <image-or-folder>…');
+      return true;
+    });
 
 const detectOptions = (y: Argv) =>
   withTaskOptions(
@@ -64,6 +79,22 @@ const detectOptions = (y: Argv) =>
       .option('max-frames', { requiresArg: true, describe: 'stop after this many processed frames', coerce: checked('max-frames', integerAtLeast1) })
       .check((argv) => {
         if (argv.input === undefined) throw new Error('missing the image or video to detect people in: pcount-tui detect <image-or-video>');
+        return true;
+      }),
+    ['model', 'model_format', 'input_size', 'confidence'] as const,
+  );
+
+const snapshotOptions = (y: Argv) =>
+  withTaskOptions(
+    engineOptions(y)
+      .positional('source', { type: 'string', describe: 'video, image, stream URL or device; or a config file (.json): one PNG per task', coerce: checked('<source>', sourceText) })
+      .option('line', { type: 'string', array: true, describe: 'counting line x1,y1,x2,y2[,name] in fractions of the frame; repeatable (default 0.5,0,0.5,1)', coerce: lines })
+      .option('at', { requiresArg: true, describe: 'the frame at this many seconds into the source', coerce: checked('at', secondsFromStart) })
+      .option('frame', { requiresArg: true, describe: 'the frame with this number (the first frame is 1; default 1)', coerce: checked('frame', integerAtLeast1) })
+      .option('output', { alias: 'o', requiresArg: true, describe: 'PNG file (default <task id>.png); for a config, the folder of the PNGs (default .)', coerce: checked('output', nonEmpty) })
+      .check((argv) => {
+        if (argv.source === undefined) throw new Error('missing the source to take a picture of: pcount-tui snapshot <source>');
+        if (argv.at !== undefined && argv.frame !== undefined) throw new Error('give --at or --frame, not both');
         return true;
       }),
     ['model', 'model_format', 'input_size', 'confidence'] as const,
@@ -112,12 +143,14 @@ type ArgsOf<B> = B extends (y: Argv) => Argv<infer T> ? ArgumentsCamelCase<T> : 
 export type RunArgs = ArgsOf<typeof runOptions>;
 export type WorkerArgs = ArgsOf<typeof workerOptions>;
 export type DetectArgs = ArgsOf<typeof detectOptions> & { input: string };
+export type SnapshotArgs = ArgsOf<typeof snapshotOptions> & { source: string };
 export type ValidateArgs = ArgsOf<typeof validateOptions> & { file: string };
 export type ReportArgs = ArgsOf<typeof reportOptions>;
 export type AgentArgs = ArgsOf<typeof agentOptions>;
 export type ModelsArgs = ArgsOf<typeof modelsOptions> & { action: (typeof MODEL_ACTIONS)[number] };
+export type FacesArgs = ArgsOf<typeof facesOptions> & { inputs: string[] };
 
-const COMMANDS = ['run', 'worker', 'agent', 'detect', 'report', 'validate', 'models'];
+const COMMANDS = ['run', 'worker', 'agent', 'detect', 'snapshot', 'faces', 'report', 'validate', 'models'];
 
 async function dispatch<M>(name: string, load: () => Promise<M>, call: (m: M) => Promise<number>): Promise<number> {
   const mod = await load();
@@ -177,6 +210,12 @@ export async function main(args: string[]): Promise<number> {
     })
     .command('detect [input]', 'detect people in an image or video: one NDJSON line per processed frame', detectOptions, async (argv) => {
       code = await dispatch('detect', () => import('./commands/detect.js'), (m) => m.run(argv as DetectArgs));
+    })
+    .command('snapshot [source]', 'a PNG of one frame at the source size with the people found, the lines, their names and in-arrows (a config: one PNG per task)', snapshotOptions, async (argv) => {
+      code = await dispatch('snapshot', () => import('./commands/snapshot.js'), (m) => m.run(argv as SnapshotArgs));
+    })
+    .command('faces [inputs..]', 'estimate gender and age of the faces in images or folders: one NDJSON line per image', facesOptions, async (argv) => {
+      code = await dispatch('faces', () => import('./commands/faces.js'), (m) => m.run(argv as FacesArgs));
     })
     .command('report [config]', 'counts per task, line and time bucket from the store, with coverage (no run needed)', reportOptions, async (argv) => {
       code = await dispatch('report', () => import('./commands/report.js'), (m) => m.run(argv));

@@ -71,13 +71,14 @@ describe('unknown options stop every command before anything starts', () => {
     assert.equal((JSON.parse(w.stdout) as { task: string }).task, 'cam');
   });
 
-  it('detect, validate and models', async () => {
+  it('detect, snapshot, validate and models', async () => {
     const cases: [string[], RegExp][] = [
       [['detect', clip, '--evry', '5'], /unknown option --evry '5' \(did you mean --every\?\)/],
       [['validate', config, '--strict'], /unknown option --strict/],
       [['models', 'list', '--al'], /unknown option --al/],
+      [['snapshot', clip, '--fram', '2'], /unknown option --fram '2' \(did you mean --frame\?\)/],
       [['run', config, 'extra.json', '--no-tui'], /unexpected argument 'extra\.json'/],
-      [['wroker', '--source', clip], /'wroker' is neither a command \(run, worker, agent, detect, report, validate, models\) nor a config file/],
+      [['wroker', '--source', clip], /'wroker' is neither a command \(run, worker, agent, detect, snapshot, faces, report, validate, models\) nor a config file/],
     ];
     const runs = await Promise.all(cases.map(([args]) => cli(args)));
     runs.forEach((r, i) => assertUsage(r, cases[i][1], cases[i][0].join(' ')));
@@ -94,11 +95,14 @@ describe('malformed values name the option and the value, exit 2', () => {
       [['--input-size', '300x200'], /bad --input-size '300x200': expected WxH with both sides multiples of 32/],
       [['--model-format', 'ssd'], /bad --model-format 'ssd': unknown model format "ssd"/],
       [['--anchor', 'top'], /bad --anchor 'top': expected one of bottom, center/],
+      [['--detect-region', '0,0,2,2'], /bad --detect-region '0,0,2,2': rectangle '0,0,2,2' reaches outside the frame/],
       [['--stall-timeout', '0'], /bad --stall-timeout '0': expected seconds/],
       [['--threads', 'two'], /bad --threads 'two': expected a whole number ≥ 1/],
       [['--worker-count', '0'], /bad --worker-count '0'/],
       [['--line', '0.5,0,0.5'], /bad --line '0\.5,0,0\.5': expected x1,y1,x2,y2\[,name\]/],
       [['--line', '0,0,1,1,a', '--line', '1,0,0,1,a'], /the name 'a' is used twice/],
+      [['--metrics', 'nine'], /bad --metrics 'nine': expected PORT or HOST:PORT/],
+      [['--metrics', '127.0.0.1:70000'], /bad --metrics '127\.0\.0\.1:70000': expected PORT or HOST:PORT/],
     ];
     const runs = await Promise.all(cases.map(([args]) => cli(['run', '--source', clip, '--no-tui', ...args])));
     runs.forEach((r, i) => assertUsage(r, cases[i][1], cases[i][0].join(' ')));
@@ -111,6 +115,7 @@ describe('malformed values name the option and the value, exit 2', () => {
       [['--line', '0.5,0,0.5'], 'BAD_LINE', /bad --line '0\.5,0,0\.5'/],
       [['--input-size', 'big'], 'BAD_INPUT_SIZE', /bad --input-size 'big'/],
       [['--model-format', 'ssd'], 'BAD_MODEL_FORMAT', /unknown model format "ssd"/],
+      [['--detect-region', 'everywhere'], 'BAD_DETECT_REGION', /bad --detect-region 'everywhere': 'everywhere' is not x,y,w,h/],
       [['--skip-frames', '1.5'], 'BAD_ARGUMENT', /bad --skip-frames '1\.5'/],
       [['--stall-timeout', 'soon'], 'BAD_ARGUMENT', /bad --stall-timeout 'soon'/],
       [['--max-frames', '-3'], 'BAD_ARGUMENT', /--max-frames/],
@@ -126,11 +131,12 @@ describe('malformed values name the option and the value, exit 2', () => {
       [['models', 'zap'], /bad <action> 'zap': expected one of list, build, verify/],
       [['validate'], /missing the config file to check/],
       [['detect'], /missing the image or video/],
+      [['snapshot'], /missing the source to take a picture of/],
     ];
     const runs = await Promise.all(cases.map(([args]) => cli(args)));
     runs.forEach((r, i) => {
       assertUsage(r, cases[i][1], cases[i][0].join(' '));
-      assert.equal(r.stderr.match(/pcount-tui models:|pcount-tui validate:|pcount-tui detect:/g)?.length, 1, 'said once');
+      assert.equal(r.stderr.match(/pcount-tui models:|pcount-tui validate:|pcount-tui detect:|pcount-tui snapshot:/g)?.length, 1, 'said once');
     });
   });
 });
@@ -215,7 +221,7 @@ describe('run takes every per-task option', () => {
 
 describe('help', () => {
   it('every option and argument of every command has a description', async () => {
-    for (const command of ['', 'run', 'worker', 'detect', 'validate', 'models']) {
+    for (const command of ['', 'run', 'worker', 'detect', 'snapshot', 'validate', 'models']) {
       const r = await cli(command ? [command, '--help'] : ['--help']);
       assert.equal(r.code, 0, r.stderr);
       const entries = r.stdout.split('\n').filter((l) => /^ {2}(-\w, )?(--?[\w-]+|\w+) /.test(l) || /^ {6}--[\w-]+ /.test(l));

@@ -66,20 +66,20 @@ test('the dashboard in tmux controls a fleet: agent column, health panel, remote
   tmux('-f', path.join(dir, 'tmux.conf'), 'new-session', '-d', '-s', session, '-x', '120', '-y', '30', command);
 
   // Two cameras run, one on each agent; the third waits for a free slot. The panel shows Redis, the queue and agents.
-  let now = await waitScreen(/^[> ] cam1 .*processing\s+[ab]\b/m, 120_000);
-  now = await waitScreen(/^ {2}cam2 .*processing\s+[ab]\b/m, 120_000);
-  const holderOf = (task: string, s: string) => new RegExp(`^[> ] ${task} .*processing\\s+([ab])\\b`, 'm').exec(s)![1];
+  let now = await waitScreen(/^[> ] cam1 .*online\s+[ab]\b/m, 120_000);
+  now = await waitScreen(/^ {2}cam2 .*online\s+[ab]\b/m, 120_000);
+  const holderOf = (task: string, s: string) => new RegExp(`^[> ] ${task} .*online\\s+([ab])\\b`, 'm').exec(s)![1];
   assert.notEqual(holderOf('cam1', now), holderOf('cam2', now), 'one camera per agent (one slot each)');
   assert.match(now, /^ {2}cam3 .*\bwaiting\b/m);
   // The health is read about once a second: it catches up with the claims.
   await waitScreen(/fleet pcount {2}Redis up redis:\/\/127\.0\.0\.1:\d+\/0 {2}queue 1 {2}running 2 {2}agents 2/, 30_000);
   await waitScreen(/^a {11} \S+ +1\/1 [\s\S]*^b {11} \S+ +1\/1 /m, 30_000);
 
-  // Stop cam1 on its agent: it completes; its agent's free slot takes cam3.
+  // Stop cam1 on its agent: it shows stopped (counts kept); its agent's free slot takes cam3.
   press('x');
-  now = await waitScreen(/^> cam1 .*completed/m);
+  now = await waitScreen(/^> cam1 .*stopped/m);
   assert.equal(await fleetState('cam1'), 'stopped');
-  now = await waitScreen(/^ {2}cam3 .*processing\s+[ab]\b/m, 120_000);
+  now = await waitScreen(/^ {2}cam3 .*online\s+[ab]\b/m, 120_000);
 
   // Cancel cam2 on its agent.
   press('j');
@@ -103,7 +103,7 @@ test('the dashboard in tmux controls a fleet: agent column, health panel, remote
   await waitScreen(/Restart cam3 from zero and discard its counts \(\d+ in, \d+ out\)\? \(y\/n\)/);
   press('y');
   await until('cam3 runs again as a new run', 120_000, async () => (await fleetState('cam3')) === 'running' && String(await conn.send(['HGET', keys.task('cam3'), 'run'])) !== runBefore);
-  await waitScreen(/^> cam3 .*processing\s+[ab]\b/m, 120_000);
+  await waitScreen(/^> cam3 .*online\s+[ab]\b/m, 120_000);
 
   // Redis goes away: the panel says so; it comes back with its data, and the panel says that too.
   const stoppedAt = Date.now();
@@ -128,7 +128,7 @@ test('the dashboard in tmux controls a fleet: agent column, health panel, remote
   // A new dashboard attaches to the fleet and shows cam3 running on its agent; q, then s, stops it on the agent.
   tmux('kill-session', '-t', session);
   tmux('-f', path.join(dir, 'tmux.conf'), 'new-session', '-d', '-s', session, '-x', '120', '-y', '30', command);
-  await waitScreen(/^ {2}cam3 .*processing\s+[ab]\b/m, 120_000);
+  await waitScreen(/^ {2}cam3 .*online\s+[ab]\b/m, 120_000);
   press('q');
   await waitScreen(/Quit: s stops the fleet's \d+ unfinished tasks?, l leaves them running, n stays/);
   press('s');

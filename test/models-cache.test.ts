@@ -113,12 +113,17 @@ describe('pcount-tui models and the install hook', () => {
     const missing = await cli(['verify'], dir);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /centernet: missing: .*npx pcount-tui models build/);
-    const built = await cli(['build', 'centernet'], dir);
+    assert.match(missing.stderr, /faceres: missing: .*npx pcount-tui models build/);
+    const built = await cli(['build'], dir);
     assert.equal(built.code, 0, built.stderr);
-    assert.match(built.stdout, /centernet\s+ok/);
+    for (const name of ['centernet', 'blazeface', 'faceres']) assert.match(built.stdout, new RegExp(`${name}\\s+ok`));
     assert.equal((await cli(['verify'], dir)).code, 0);
     const listed = await cli(['list'], dir);
     assert.match(listed.stdout, new RegExp(`centernet\\s+ok.*${path.join(dir, 'centernet.onnx').replace(/[/.]/g, '\\$&')}`));
+    await writeFile(path.join(dir, 'faceres.onnx'), 'not a model');
+    const corrupt = await cli(['verify', 'faceres'], dir);
+    assert.equal(corrupt.code, 1);
+    assert.match(corrupt.stderr, /faceres: corrupt: .*sha256 .*npx pcount-tui models build/);
     const unknown = await cli(['verify', 'nope'], dir);
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown built-in model "nope"/);
@@ -127,7 +132,9 @@ describe('pcount-tui models and the install hook', () => {
   test('scripts/postinstall.js builds the models into the cache folder', async () => {
     const dir = await fresh('postinstall');
     const { stdout } = await run(process.execPath, [path.join(repoRoot, 'scripts/postinstall.js')], { env: { ...process.env, PCOUNT_TUI_MODELS_DIR: dir } });
-    assert.match(stdout, /model centernet ready/);
-    assert.equal((await verifyModel('centernet', dir)).state, 'ok');
+    for (const name of ['centernet', 'blazeface', 'faceres']) {
+      assert.match(stdout, new RegExp(`model ${name} ready`));
+      assert.equal((await verifyModel(name, dir)).state, 'ok');
+    }
   });
 });

@@ -3,21 +3,12 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, it, mock } from 'node:test';
-import { Pool, type PoolOptions } from '../src/orchestrator/pool.js';
 import type { WorkerEvent } from '../src/protocol/events.js';
-import { fakeTask, fakeWorker, isAlive, task, until } from './pool-helpers.js';
-
-const pools: Pool[] = [];
-
-function makePool(opts: Partial<PoolOptions> & Pick<PoolOptions, 'tasks'>): Pool {
-  const pool = new Pool({ workerCount: 2, outputDir: null, command: fakeWorker, cpus: 4, random: () => 0, logLevel: 'debug', ...opts });
-  pools.push(pool);
-  return pool;
-}
+import { fakeTask, isAlive, makePool, shutdownPools, task, until } from './pool-helpers.js';
 
 afterEach(async () => {
   mock.timers.reset();
-  await Promise.all(pools.splice(0).map((p) => p.shutdown()));
+  await shutdownPools();
 });
 
 describe('pool with a fake worker', () => {

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type { TaskSpec } from '../src/config/types.js';
-import type { Pool } from '../src/orchestrator/pool.js';
+import { Pool, type PoolOptions } from '../src/orchestrator/pool.js';
 import type { PoolSnapshot } from '../src/orchestrator/types.js';
 
 /** The fake worker, compiled next to this file in dist/test/fixtures/. */
@@ -8,6 +8,19 @@ export const fakeWorker = { file: process.execPath, args: [fileURLToPath(new URL
 
 export function fakeTask(id: string, script: string, kind: TaskSpec['kind'] = 'video'): TaskSpec {
   return { id, kind, source: `fake:${script}`, lines: [{ name: 'door', points: [0.5, 0, 0.5, 1] }], options: { skip_frames: 1, confidence: 0.4 } };
+}
+
+const pools: Pool[] = [];
+
+/** A pool of fake workers (2 slots, no output folder, debug logs); `shutdownPools` (for afterEach) stops them all. */
+export function makePool(opts: Partial<PoolOptions> & Pick<PoolOptions, 'tasks'>): Pool {
+  const pool = new Pool({ workerCount: 2, outputDir: null, command: fakeWorker, cpus: 4, random: () => 0, logLevel: 'debug', ...opts });
+  pools.push(pool);
+  return pool;
+}
+
+export async function shutdownPools(): Promise<void> {
+  await Promise.all(pools.splice(0).map((p) => p.shutdown()));
 }
 
 /** Resolves with the first snapshot that satisfies `pred`, checked now and after every change of the pool. */

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Pool, type PoolOptions } from '../src/orchestrator/pool.js';
 import type { WorkerEvent } from '../src/protocol/events.js';
+import { buildReport } from '../src/store/report.js';
 import { Store } from '../src/store/store.js';
 import { fakeTask, fakeWorker, task, until } from './pool-helpers.js';
 
@@ -71,5 +72,35 @@ describe('pool with a store', () => {
     assert.equal(readdirSync(path.join(dir, 'runs')).length, 3, 'the dead run, the finished one, the re-run');
     assert.equal(realpathSync(path.join(dir, 'latest')), realpathSync(newFolder));
     second.store.close();
+  });
+
+  it('lines changed while a camera runs: crossings on the new line are stored and reported, and a resume with them continues', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pcount-pool-store-'));
+    const cam = fakeTask('cam', 'events=1;interval=30;crossings=1000;end=forever', 'camera');
+    const gate = { name: 'gate', points: [0, 0.5, 1, 0.5] as [number, number, number, number] };
+    const first = makePool(dir, { tasks: [cam] });
+    first.pool.begin();
+    await until(first.pool, (s) => task(s, 'cam').in >= 2);
+    first.pool.setLines('cam', [gate]);
+    const moved = await until(first.pool, (s) => (task(s, 'cam').lines.find((l) => l.name === 'gate')?.in ?? 0) >= 2);
+    const shown = task(moved, 'cam').lines;
+    // The parent dies: nothing is ended in the store.
+    for (const w of first.pool.snapshot().workers) if (w.pid) process.kill(-w.pid, 'SIGKILL');
+    const stored = first.store.db.prepare(`SELECT line, count(*) AS n FROM crossings GROUP BY line ORDER BY line`).all() as { line: string; n: number }[];
+    assert.deepEqual(stored.map((r) => r.line), ['door', 'gate']);
+    for (const l of shown) assert.ok(stored.find((r) => r.line === l.name)!.n >= l.in, `${l.name}: what was shown is stored`);
+    const run = first.store.db.prepare(`SELECT lines FROM task_runs ORDER BY id DESC LIMIT 1`).get() as { lines: string };
+    assert.deepEqual(JSON.parse(run.lines), [gate], 'the task run records the lines it counts on now');
+    const report = buildReport(first.store, { bucket: '1d', zone: 'UTC', now: Date.now() });
+    const reported = (line: string) => report.rows.filter((r) => r.line === line).reduce((n, r) => n + r.in, 0);
+    assert.deepEqual([reported('door'), reported('gate')], [stored[0].n, stored[1].n]);
+    first.store.close();
+    await first.pool.shutdown();
+
+    // The next run has the lines the editor saved: the camera's count goes on. With the old lines it would start anew.
+    const same = makePool(dir, { tasks: [{ ...cam, lines: [gate] }] });
+    assert.match(same.pool.resumed()[0]?.note ?? '', /continues its count from the store/);
+    same.store.close();
+    await same.pool.shutdown();
   });
 });

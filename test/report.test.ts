@@ -178,7 +178,7 @@ describe('report: the command', () => {
   it('explains bad arguments and a missing store, with exit 2 and 1', () => {
     const tz = run('--db', '/nonexistent/pcount.db', '--tz', 'Mars/Olympus');
     assert.equal(tz.status, 2);
-    assert.match(tz.stderr, /--tz: unknown time zone 'Mars\/Olympus'/);
+    assert.match(tz.stderr, /bad --tz 'Mars\/Olympus': unknown time zone/);
     const since = run('--db', '/nonexistent/pcount.db', '--since', 'soon');
     assert.equal(since.status, 2);
     assert.match(since.stderr, /--since: cannot read 'soon' as a time/);

@@ -49,24 +49,28 @@ function storeWithData(file: string): string {
 
 describe('a store that cannot be opened or written', () => {
   it('a read-only folder: a clear error naming the store, exit 1, nothing started; an existing store there is kept as it was', () => {
-    const { dir, config } = setup();
+    // The store in a folder of its own: a read-only result_output is refused earlier, by the config check.
+    const { dir, config } = setup('ro/pcount.db');
+    const ro = path.join(dir, 'ro');
     const results = path.join(dir, 'results');
+    mkdirSync(ro);
     mkdirSync(results);
-    chmodSync(results, 0o555);
+    if (isRoot) chownSync(results, NOBODY, NOBODY);
+    chmodSync(ro, 0o555);
     const fresh = runAs([config], isRoot);
     assert.equal(fresh.status, 1, fresh.stderr);
     assert.equal(fresh.stdout, '');
-    assert.match(fresh.stderr, new RegExp(`pcount-tui: store ${results}/pcount.db cannot be written \\(read-only folder, file or file system\\)`));
+    assert.match(fresh.stderr, new RegExp(`pcount-tui: store ${ro}/pcount.db cannot be written \\(read-only folder, file or file system\\)`));
 
-    chmodSync(results, 0o755);
-    const file = path.join(results, 'pcount.db');
+    chmodSync(ro, 0o755);
+    const file = path.join(ro, 'pcount.db');
     const before = storeWithData(file);
     chmodSync(file, 0o444);
-    chmodSync(results, 0o555);
+    chmodSync(ro, 0o555);
     const existing = runAs([config], isRoot);
     assert.equal(existing.status, 1, existing.stderr);
     assert.match(existing.stderr, /cannot be written/);
-    chmodSync(results, 0o755);
+    chmodSync(ro, 0o755);
     chmodSync(file, 0o644);
     const store = Store.open(file);
     assert.equal(JSON.stringify(store.db.prepare(`SELECT * FROM runs`).all()), before);

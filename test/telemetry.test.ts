@@ -7,7 +7,10 @@ import { it } from 'node:test';
 import { vtest } from './footage.js';
 import { cliBin, repoRoot, runWorkerCli } from './worker-harness.js';
 
-/** onnxruntime-node queues telemetry events under ~/.cache/Microsoft unless told not to. */
+/**
+ * onnxruntime-node queues telemetry events under ~/.cache/Microsoft unless told not to. Whether it does so when left
+ * alone depends on the machine (it did on the development machines, it did not in CI), so no test relies on it.
+ */
 
 function homeWithout(home: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, HOME: home };
@@ -18,18 +21,19 @@ function homeWithout(home: string): NodeJS.ProcessEnv {
 
 const cacheOf = (home: string) => path.join(home, '.cache', 'Microsoft');
 
-it('onnxruntime-node left alone writes its telemetry queue into the home folder (what the product must prevent)', () => {
-  const home = mkdtempSync(path.join(tmpdir(), 'pcount-home-'));
-  const script = `const ort = (await import('onnxruntime-node')).default; const s = await ort.InferenceSession.create('models/centernet.onnx'); await s.release();`;
-  execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: repoRoot, env: homeWithout(home) });
-  assert.ok(existsSync(cacheOf(home)), 'without the switch onnxruntime creates ~/.cache/Microsoft');
-});
-
 it('a worker and detect leave nothing under ~/.cache/Microsoft', async () => {
   const home = mkdtempSync(path.join(tmpdir(), 'pcount-home-'));
   const r = await runWorkerCli(['--source', vtest, '--max-frames', '5'], 60_000, homeWithout(home));
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.events.at(-1)?.type, 'done');
   execFileSync(process.execPath, [cliBin, 'detect', vtest, '--max-frames', '1'], { cwd: repoRoot, env: homeWithout(home) });
+  assert.ok(!existsSync(cacheOf(home)), 'no telemetry queue in the home folder');
+});
+
+it('faces and a worker with demographics leave nothing under ~/.cache/Microsoft', async () => {
+  const home = mkdtempSync(path.join(tmpdir(), 'pcount-home-'));
+  execFileSync(process.execPath, [cliBin, 'faces', path.join(repoRoot, 'test/fixtures/faces'), '--aligned'], { cwd: repoRoot, env: homeWithout(home) });
+  const r = await runWorkerCli(['--source', vtest, '--max-frames', '5', '--demographics'], 60_000, homeWithout(home));
+  assert.equal(r.code, 0, r.stderr);
   assert.ok(!existsSync(cacheOf(home)), 'no telemetry queue in the home folder');
 });

@@ -50,7 +50,7 @@ export class FakeStdin extends EventEmitter {
   }
 }
 
-export const KEY = { up: '\u001B[A', down: '\u001B[B', enter: '\r', escape: '\u001B', pageUp: '\u001B[5~', pageDown: '\u001B[6~', ctrlC: '\u0003' };
+export const KEY = { up: '\u001B[A', down: '\u001B[B', right: '\u001B[C', left: '\u001B[D', enter: '\r', escape: '\u001B', pageUp: '\u001B[5~', pageDown: '\u001B[6~', ctrlC: '\u0003' };
 
 export interface Mounted {
   /** The last frame drawn, without the trailing newline. */

@@ -1,47 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { DoneEvent, ProgressEvent, ReconnectEvent, TracksEvent, WorkerEvent } from '../src/protocol/events.js';
 import { validateEvent } from '../src/protocol/validate.js';
-import { letterbox } from '../src/vision/letterbox.js';
-import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
-import { openSource } from '../src/worker/source.js';
+import { yuv420Size } from '../src/vision/resample.js';
 import { ffmpeg as FFMPEG } from './footage.js';
+import { listening, makeTsClip, openServedSource, serve as serveClip } from './live-stream.js';
 import { freePort, killLater, spawnWorker, vtest, waitUntil, within } from './worker-harness.js';
 
-/**
- * Waits until something listens on the port. Read from /proc instead of connecting, because ffmpeg's
- * `-listen 1` server serves exactly one client: a test connection would use it up.
- */
-async function listening(port: number, timeoutMs: number): Promise<void> {
-  const hex = port.toString(16).toUpperCase().padStart(4, '0');
-  const deadline = performance.now() + timeoutMs;
-  while (performance.now() < deadline) {
-    const rows = readFileSync('/proc/net/tcp', 'utf8').split('\n');
-    if (rows.some((r) => r.includes(`:${hex} 00000000:0000 0A`))) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
-}
-
-function serve(clip: string, port: number): ChildProcess {
-  return spawn(
-    FFMPEG,
-    ['-nostdin', '-loglevel', 'quiet', '-re', '-stream_loop', '-1', '-i', clip, '-c', 'copy', '-f', 'mpegts', '-listen', '1', `http://127.0.0.1:${port}/x`],
-    { stdio: 'ignore' },
-  );
-}
-
-/** MS-MPEG4 does not go into MPEG-TS: 100 frames of vtest.avi re-encoded as MPEG-2 with a key frame every second. */
-function makeClip(): string {
-  const clip = path.join(mkdtempSync(path.join(tmpdir(), 'pcount-live-')), 'clip.ts');
-  const made = spawnSync(FFMPEG, ['-loglevel', 'error', '-y', '-i', vtest, '-frames:v', '100', '-c:v', 'mpeg2video', '-q:v', '4', '-g', '10', clip]);
-  assert.equal(made.status, 0, String(made.stderr));
-  return clip;
-}
+const serve = (clip: string, port: number) => serveClip(FFMPEG, clip, port);
+const makeClip = () => makeTsClip(FFMPEG, vtest, 100);
 
 test('a live stream that stops and comes back: reconnect events, frames and counts go on', { timeout: 60_000 }, async (t) => {
   const clip = makeClip();
@@ -97,29 +64,9 @@ test('a live stream that stops and comes back: reconnect events, frames and coun
 });
 
 test('a live source keeps only the newest frame while the consumer is busy, and counts the others as dropped', { timeout: 30_000 }, async (t) => {
-  const clip = makeClip();
-  const port = await freePort();
-  const server = serve(clip, port);
-  t.after(() => server.kill('SIGKILL'));
-  await listening(port, 5000);
-  const ffmpeg = await resolveFfmpeg();
-  const geometryFor = (w: number, h: number) => letterbox(w, h, 384, 288, 'top-left');
-  const source = await openSource({
-    source: `http://127.0.0.1:${port}/x`,
-    live: true,
-    ffmpeg,
-    layoutFor: geometryFor,
-    inputWidth: 384,
-    inputHeight: 288,
-    skipFrames: 1,
-    padValue: 0,
-    stallTimeoutMs: 5000,
-    onReconnect: () => undefined,
-    onLog: () => undefined,
-  });
-  t.after(() => source.close());
+  const source = await openServedSource(t, makeClip(), 1);
   const first = await within(source.next(), 10_000, 'a first frame');
-  assert.ok(first && first.data.length === 384 * 288 * 3);
+  assert.ok(first && first.data.length === yuv420Size(first.width, first.height), 'yuv420p frames at the source size');
   // Busy while the stream goes on: frames arrive meanwhile and only the newest is kept. The server sends what it
   // buffered before the connection in a burst, then 10 frames/s (-re): the second busy spell sees the real rate.
   await waitUntil(() => source.dropped >= 10, 10_000, 'ten frames going by');

@@ -74,7 +74,8 @@ export function withTaskOptions<T, K extends TaskOptionKey = TaskOptionKey>(y: A
   for (const key of only ?? TASK_OPTION_KEYS) {
     const def = TASK_OPTIONS[key];
     const flag = flagOf(key);
-    built = built.option(flag, { requiresArg: true, describe: def.describe, coerce: checked(flag, def.parse as ValueParser<unknown>, def.code) });
+    const coerce = checked(flag, def.parse as ValueParser<unknown>, def.code);
+    built = def.switch ? built.option(flag, { type: 'boolean', describe: def.describe, coerce }) : built.option(flag, { requiresArg: true, describe: def.describe, coerce });
   }
   return built as Argv<T & TaskOptionArgs<K>>;
 }

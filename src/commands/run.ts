@@ -8,12 +8,16 @@ import { getPreferences, setPreference } from '../config/preferences.js';
 import type { RunConfig } from '../config/types.js';
 import { formatProblem } from '../config/validate.js';
 import { runHeadless } from '../headless.js';
+import { MetricsCollector } from '../monitoring/collector.js';
+import { serveMetrics, type MetricsEndpoint } from '../monitoring/server.js';
 import { Pool } from '../orchestrator/pool.js';
 import { openStoreFor } from '../orchestrator/store-owner.js';
 import { privateFileMode } from '../sources/credentials.js';
+import { SORT_KEYS } from '../tui/task-list.js';
 import { resolveFfmpeg } from '../worker/ffmpeg-binary.js';
 import { taskOptionsFrom } from './arguments.js';
 import { openFleet, type FleetControl } from './fleet-control.js';
+import { lineArgs, LineSaver } from './save-lines.js';
 import { invocation, shellQuote, startHints, startHintsText } from './start-hints.js';
 
 const EXAMPLE_CONFIG = fileURLToPath(new URL('../../../config/example.json', import.meta.url));
@@ -83,7 +87,7 @@ function ignoreSignal(): void {}
 export async function run(argv: RunArgs, commands: readonly string[]): Promise<number> {
   const tui = argv.tui && Boolean(process.stdout.isTTY);
   const cwd = process.cwd();
-  const overrides: CliOverrides = { workerCount: argv.workerCount, output: argv.output, db: argv.db, redis: argv.redis, fleet: argv.fleet, task: taskOptionsFrom(argv) };
+  const overrides: CliOverrides = { workerCount: argv.workerCount, output: argv.output, db: argv.db, redis: argv.redis, fleet: argv.fleet, metrics: argv.metrics, task: taskOptionsFrom(argv) };
   const sources = argv.source ?? [];
   let result: LoadResult;
   let remembered = false;
@@ -168,12 +172,26 @@ async function runPool(config: RunConfig, fleet: FleetControl | null, tui: boole
     process.stderr.write(`pcount-tui: ${failed}\n`);
     return 1;
   }
+  let metrics: MetricsEndpoint | null = null;
+  const collector = new MetricsCollector(pool);
+  if (config.metrics) {
+    try {
+      metrics = await serveMetrics(config.metrics, () => collector.families());
+    } catch (err) {
+      collector.close();
+      store.close();
+      process.stderr.write(`pcount-tui: ${(err as Error).message}\n`);
+      return 1;
+    }
+    if (!tui) process.stderr.write(`pcount-tui: metrics at ${metrics.url}\n`);
+  }
   // What each task takes over from the store, said before anything runs (the log panes and NDJSON say it too).
   if (!tui) for (const r of pool.resumed()) process.stderr.write(`pcount-tui: ${r.task}: ${r.note}\n`);
   // No worker outlives this process, whatever ends it: every child is registered with killOnExit (common/terminate.ts).
   // A file size limit (ulimit -f) would kill the process, and its counts, on the store's next write; handled, the
   // write fails like one to a full disk, and counting goes on in memory.
   process.on('SIGXFSZ', ignoreSignal);
+  const saver = new LineSaver(config.configPath);
   try {
     // A fleet's events are read once every task has started (each is routed to its task).
     const readFleet = async () => await fleet?.read(store);
@@ -182,8 +200,17 @@ async function runPool(config: RunConfig, fleet: FleetControl | null, tui: boole
     else {
       pool.begin();
       await readFleet();
+      // React's development build checks every render; a 100×30 preview costs twice as much with it (bench:preview).
+      process.env.NODE_ENV ??= 'production';
       const { renderDashboard } = await import('../tui/render.js');
-      code = await renderDashboard(pool, { configPath: config.configPath ?? undefined, refreshMs: prefs.ui.refreshMs });
+      code = await renderDashboard(pool, {
+        configPath: config.configPath ?? undefined,
+        refreshMs: prefs.ui.refreshMs,
+        preferences: { logOpen: prefs.ui.showLogPane, preview: prefs.ui.preview, sort: SORT_KEYS.find((k) => k === prefs.ui.sort) ?? 'config' },
+        onPreferences: (p) => setPreference('ui', { ...getPreferences().ui, showLogPane: p.logOpen, preview: p.preview, sort: p.sort }),
+        saveLines: (task, lines) => saver.save(task, lines),
+        note: metrics ? metrics.url : undefined,
+      });
     }
     // Counts that only lived in memory are an error even when every task completed.
     return code === 0 && pool.snapshot().store?.error ? 1 : code;
@@ -191,5 +218,8 @@ async function runPool(config: RunConfig, fleet: FleetControl | null, tui: boole
     await pool.shutdown();
     store.close();
     process.off('SIGXFSZ', ignoreSignal);
+    collector.close();
+    await metrics?.close();
+    for (const [task, lines] of saver.changed) process.stdout.write(`pcount-tui: lines of ${task} changed in the dashboard; to reuse them: ${lineArgs(lines)}\n`);
   }
 }

@@ -1,9 +1,11 @@
 import { format } from 'node:util';
 import type { WorkerArgs } from '../cli.js';
+import { DEFAULT_DEMOGRAPHICS } from '../config/demographics.js';
 import { redactSource, SOURCE_ENV } from '../sources/credentials.js';
 import { describeSource } from '../sources/kind.js';
 import { DEFAULT_LINE } from '../sources/lines.js';
 import { taskIdFor } from '../sources/task-id.js';
+import { toDetectRegion } from '../vision/detect-region.js';
 import { runWorker, type WorkerConfig } from '../worker/run-worker.js';
 import { taskOptionsFrom } from './arguments.js';
 
@@ -40,6 +42,7 @@ function toConfig(argv: WorkerArgs): WorkerConfig {
     live: argv.live ?? live,
     skipFrames: task.skip_frames ?? DEFAULT_SKIP_FRAMES,
     anchor: task.anchor ?? 'bottom',
+    detectRegion: toDetectRegion(task.detect_region ?? 'auto'),
     stallTimeoutMs: (task.stall_timeout ?? DEFAULT_STALL_TIMEOUT_S) * 1000,
     logLevel: argv.logLevel ?? 'info',
     ffmpeg: argv.ffmpeg,
@@ -51,7 +54,16 @@ function toConfig(argv: WorkerArgs): WorkerConfig {
     maxFrames: argv.maxFrames,
     startFrame: argv.startFrame,
     emitTracks: argv.emitTracks,
+    demographics: {
+      ...DEFAULT_DEMOGRAPHICS,
+      ...task.demographics,
+      ...definedOnly({ min_face_px: argv.minFacePx, batch_size: argv.batchSize, batch_timeout_ms: argv.batchTimeoutMs }),
+    },
   };
+}
+
+function definedOnly<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** Nothing but events may reach stdout: any library that logs through `console` is sent to stderr instead. */

@@ -35,3 +35,18 @@ export function mapStrings<T>(value: T, fn: (s: string) => string): T {
   }
   return value;
 }
+
+/** Fields of events that carry binary data as base64 text, by event type: the picture of a `preview` event. */
+const BINARY_FIELDS: Readonly<Record<string, readonly string[]>> = { preview: ['data'] };
+
+/**
+ * An event with every string passed through `fn` (see mapStrings), except its binary fields: base64 holds no text
+ * to clean, and a picture is up to 256 KB to scan on each refresh.
+ */
+export function mapEventStrings<E extends { type: string }>(event: E, fn: (s: string) => string): E {
+  const binary = BINARY_FIELDS[event.type];
+  if (!binary) return mapStrings(event, fn);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(event)) out[k] = binary.includes(k) ? v : mapStrings(v, fn);
+  return out as E;
+}

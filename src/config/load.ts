@@ -6,7 +6,7 @@ import { uniqueTaskIds } from '../sources/task-id.js';
 import { DEFAULT_CONFIDENCE, DEFAULT_FLEET, DEFAULT_LOG_LEVEL, DEFAULT_RESULT_OUTPUT, DEFAULT_SKIP_FRAMES, DEFAULT_STORE_NAME, DEFAULT_WORKER_COUNT } from './defaults.js';
 import { jsonSyntaxError } from './json-error.js';
 import { outputDirProblem } from './output-dir.js';
-import { flagOf, pickTaskOptions, TASK_OPTION_KEYS, TASK_OPTIONS } from './task-options.js';
+import { flagOf, layerTaskOptions, pickTaskOptions, TASK_OPTION_KEYS, TASK_OPTIONS } from './task-options.js';
 import type { ConfigProblem, PcountConfig, RunConfig, TaskConfig, TaskOverrides, TaskSpec, WorkerLogLevel } from './types.js';
 import { validateConfig } from './validate.js';
 
@@ -21,6 +21,8 @@ export interface CliOverrides {
   /** `--redis URL` and `--fleet NAME`: fleet mode, instead of parallel_config.redis and .fleet. */
   redis?: string;
   fleet?: string;
+  /** `--metrics HOST:PORT`, instead of parallel_config.metrics. */
+  metrics?: string;
 }
 
 export type LoadResult = { ok: true; config: RunConfig } | { ok: false; file: string | null; problems: ConfigProblem[] };
@@ -37,11 +39,11 @@ function resolvePaths(options: TaskOverrides, baseDir: string): TaskOverrides {
 }
 
 function toSpec(task: TaskConfig, list: TaskList, config: PcountConfig, baseDir: string, o: CliOverrides): TaskSpec {
-  const options = {
-    ...resolvePaths(pickTaskOptions({ ...config.parallel_config }), baseDir),
-    ...resolvePaths(pickTaskOptions({ ...task }), baseDir),
-    ...resolvePaths(o.task ?? {}, process.cwd()),
-  };
+  const options = layerTaskOptions(
+    resolvePaths(pickTaskOptions({ ...config.parallel_config }), baseDir),
+    resolvePaths(pickTaskOptions({ ...task }), baseDir),
+    resolvePaths(o.task ?? {}, process.cwd()),
+  );
   return {
     id: task.id,
     kind: list === 'cameras' ? 'camera' : 'video',
@@ -116,6 +118,7 @@ export function resolveConfig(data: unknown, configPath: string | null, baseDir:
       tasks: located.map((t) => t.spec),
       storePath: storePathOf(shared.store, baseDir, resultOutput, overrides.db),
       fleet,
+      metrics: overrides.metrics ?? shared.metrics ?? null,
     },
   };
 }

@@ -11,10 +11,14 @@ export interface Preferences {
     showLogPane: boolean;
     /** Refresh period of the dashboard in milliseconds. */
     refreshMs: number;
+    /** Show the live picture of the selected task when the dashboard opens. */
+    preview: boolean;
+    /** Table order: config, id, state, in or fps. */
+    sort: string;
   };
 }
 
-const DEFAULTS: Preferences = { lastConfig: null, exportFolder: null, ui: { showLogPane: false, refreshMs: 1000 } };
+const DEFAULTS: Preferences = { lastConfig: null, exportFolder: null, ui: { showLogPane: false, refreshMs: 1000, preview: false, sort: 'config' } };
 
 let store: Conf<Preferences> | null = null;
 

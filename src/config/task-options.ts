@@ -1,5 +1,7 @@
-import type { OccupancyRules, TaskOverrides } from './types.js';
-import { fraction, inputSize, integerAtLeast1, modelFormat, nonEmpty, oneOf, seconds, type ValueParser } from './values.js';
+import { DEFAULT_DEMOGRAPHICS } from './demographics.js';
+import type { DemographicsSettings, OccupancyRules, TaskOverrides } from './types.js';
+import { detectRegionText } from '../vision/detect-region.js';
+import { detectRegion, fraction, inputSize, integerAtLeast1, modelFormat, nonEmpty, oneOf, seconds, switchedOn, type ValueParser } from './values.js';
 
 /**
  * The options a task may set for itself, in one table: the config key (per task or in `parallel_config`), the
@@ -10,7 +12,7 @@ import { fraction, inputSize, integerAtLeast1, modelFormat, nonEmpty, oneOf, sec
  */
 
 /** Error codes of the worker protocol that a bad command-line value maps to. */
-export type ArgumentCode = 'BAD_ARGUMENT' | 'BAD_LINE' | 'BAD_INPUT_SIZE' | 'BAD_MODEL_FORMAT';
+export type ArgumentCode = 'BAD_ARGUMENT' | 'BAD_LINE' | 'BAD_INPUT_SIZE' | 'BAD_MODEL_FORMAT' | 'BAD_DETECT_REGION';
 
 export interface TaskOptionDef<T> {
   describe: string;
@@ -19,6 +21,12 @@ export interface TaskOptionDef<T> {
   code?: ArgumentCode;
   /** A file path: relative values are resolved against the config's folder (or the current one on the command line). */
   path?: true;
+  /** The value as the flag's text, when String() is not it. */
+  format?: (value: T) => string;
+  /** A flag without a value (`--demographics`, `--no-demographics`): `parse` then reads `true` or `false`. */
+  switch?: true;
+  /** How the parent passes the value to the worker, when not as `--flag value`. */
+  workerFlags?: (value: T) => string[];
 }
 
 export type TaskOptionKey = keyof TaskOverrides;
@@ -43,7 +51,7 @@ export const TASK_OPTIONS: { readonly [K in TaskOptionKey]-?: TaskOptionDef<NonN
     code: 'BAD_MODEL_FORMAT',
   },
   input_size: {
-    describe: 'model input WxH, multiples of 32, e.g. 416x320 (default: 384 on the long side with the source’s aspect)',
+    describe: 'model input WxH, multiples of 32, e.g. 416x320; when counting, the largest input of one crop (default 640x640; detect: 384 on the long side with the source’s aspect)',
     parse: inputSize,
     code: 'BAD_INPUT_SIZE',
   },
@@ -55,7 +63,26 @@ export const TASK_OPTIONS: { readonly [K in TaskOptionKey]-?: TaskOptionDef<NonN
     describe: 'seconds without a frame before a live source is reconnected; also the time allowed to open a source (default 10)',
     parse: seconds,
   },
+  detect_region: {
+    describe: 'where the detector looks: auto (crops around the lines), full, or x,y,w,h[;x,y,w,h…] in fractions of the frame (default auto)',
+    parse: detectRegion,
+    code: 'BAD_DETECT_REGION',
+    format: detectRegionText,
+  },
+  demographics: {
+    describe: 'estimate gender and age of the people who cross (off by default; no picture is kept)',
+    parse: (text) => ({ enabled: switchedOn(text) }),
+    switch: true,
+    workerFlags: demographicsFlags,
+  },
 };
+
+/** The worker's own flags for the settings of the `demographics` key; nothing when it is off. */
+function demographicsFlags(value: Partial<DemographicsSettings>): string[] {
+  const d = { ...DEFAULT_DEMOGRAPHICS, ...value };
+  if (!d.enabled) return [];
+  return ['--demographics', '--min-face-px', String(d.min_face_px), '--batch-size', String(d.batch_size), '--batch-timeout-ms', String(d.batch_timeout_ms)];
+}
 
 export const TASK_OPTION_KEYS = Object.keys(TASK_OPTIONS) as TaskOptionKey[];
 
@@ -74,12 +101,32 @@ export function pickTaskOptions(from: Partial<Record<string, unknown>>): TaskOve
   return picked as TaskOverrides;
 }
 
+const isSettings = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Task options layered, later ones winning. An option whose value is a set of settings (`demographics`) is layered
+ * setting by setting, so that `--demographics` turns a task's settings on without resetting them.
+ */
+export function layerTaskOptions(...layers: TaskOverrides[]): TaskOverrides {
+  const out: Record<string, unknown> = {};
+  for (const layer of layers) {
+    for (const [key, value] of Object.entries(layer)) {
+      if (value === undefined) continue;
+      out[key] = isSettings(value) && isSettings(out[key]) ? { ...out[key], ...value } : value;
+    }
+  }
+  return out as TaskOverrides;
+}
+
 /** The worker's flags for a task's options, in table order: `--skip-frames 2 --anchor center …`. */
 export function taskOptionFlags(options: TaskOverrides): string[] {
   const args: string[] = [];
   for (const key of TASK_OPTION_KEYS) {
     const value = options[key];
-    if (value !== undefined) args.push(`--${flagOf(key)}`, String(value));
+    if (value === undefined) continue;
+    const { workerFlags, format } = TASK_OPTIONS[key] as TaskOptionDef<unknown>;
+    if (workerFlags) args.push(...workerFlags(value));
+    else args.push(`--${flagOf(key)}`, format ? format(value) : String(value));
   }
   return args;
 }

@@ -1,3 +1,5 @@
+import type { DetectRegionSetting } from '../vision/detect-region.js';
+
 /** The config file as written (see config/pcount.schema.json). */
 
 /** A counting line: x1, y1, x2, y2 as fractions of the frame width and height. */
@@ -16,6 +18,17 @@ export interface TaskOverrides {
   input_size?: string;
   anchor?: 'bottom' | 'center';
   stall_timeout?: number;
+  /** Where the detector looks: bands around the lines, the whole frame, or rectangles [x, y, w, h] in fractions. */
+  detect_region?: DetectRegionSetting;
+  demographics?: Partial<DemographicsSettings>;
+}
+
+/** The `demographics` key (per task, or a default in parallel_config). */
+export interface DemographicsSettings {
+  enabled: boolean;
+  min_face_px: number;
+  batch_size: number;
+  batch_timeout_ms: number;
 }
 
 /** How the parent keeps a task's occupancy (not the worker's business: the store applies them). */
@@ -42,6 +55,8 @@ export interface ParallelConfig extends TaskOverrides, OccupancyRules {
   redis?: string;
   /** Fleet mode: the fleet's name (default `pcount`). */
   fleet?: string;
+  /** `PORT` or `HOST:PORT` of the /metrics endpoint. */
+  metrics?: string;
 }
 
 export interface PcountConfig {
@@ -91,4 +106,6 @@ export interface RunConfig {
   storePath: string;
   /** Fleet mode: the Redis URL and the fleet's name; null runs local workers. */
   fleet: { redis: string; name: string } | null;
+  /** Where to serve /metrics, or null for nowhere. */
+  metrics: string | null;
 }

@@ -4,6 +4,7 @@ import { unusableSource } from '../sources/kind.js';
 import { escapeControls } from '../common/terminal-text.js';
 import { ruleFor } from '../protocol/names.js';
 import type { ConfigProblem, PcountConfig } from './types.js';
+import { rectsProblem } from '../vision/detect-region.js';
 import { inputSize } from './values.js';
 
 /** The schema ships in `config/` at the package root; this file runs from `dist/src/config/`. */
@@ -86,10 +87,18 @@ function inputSizeProblem(value: unknown, at: string): ConfigProblem[] {
   }
 }
 
+/** A `detect_region` list of the schema's shape whose rectangles are empty or reach outside the frame. */
+function detectRegionProblem(value: unknown, at: string): ConfigProblem[] {
+  if (!Array.isArray(value) || !value.every(Array.isArray)) return [];
+  const why = rectsProblem(value as unknown[][], (i) => JSON.stringify(value[i]));
+  return why ? [{ path: at, message: why, value }] : [];
+}
+
 /** Checks the schema cannot express: at least one task, ids unique across cameras and videos, usable sources, lines and sizes. */
 function semanticProblems(config: PcountConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   problems.push(...inputSizeProblem(config.parallel_config?.input_size, '$.parallel_config.input_size'));
+  problems.push(...detectRegionProblem(config.parallel_config?.detect_region, '$.parallel_config.detect_region'));
   const cameras = Array.isArray(config.cameras) ? config.cameras : [];
   const videos = Array.isArray(config.videos) ? config.videos : [];
   if (cameras.length + videos.length === 0) {
@@ -103,9 +112,16 @@ function semanticProblems(config: PcountConfig): ConfigProblem[] {
   for (const [list, tasks] of lists) {
     tasks.forEach((task, i) => {
       if (task === null || typeof task !== 'object') return;
-      const { id, lines, source, input_size } = task as { id?: unknown; lines?: unknown; source?: unknown; input_size?: unknown };
+      const { id, lines, source, input_size, detect_region } = task as {
+        id?: unknown;
+        lines?: unknown;
+        source?: unknown;
+        input_size?: unknown;
+        detect_region?: unknown;
+      };
       const idPath = `$.${list}[${i}].id`;
       problems.push(...inputSizeProblem(input_size, `$.${list}[${i}].input_size`));
+      problems.push(...detectRegionProblem(detect_region, `$.${list}[${i}].detect_region`));
       const unusable = typeof source === 'string' && source !== '' ? unusableSource(source) : null;
       if (unusable) problems.push({ path: `$.${list}[${i}].source`, message: unusable, value: source });
       if (typeof id === 'string') {

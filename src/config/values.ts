@@ -1,6 +1,7 @@
 import { parseInputSize } from '../worker/input-size.js';
 import { isTaskId, TASK_ID_RULE } from '../protocol/names.js';
 import { isValidZone } from '../store/zone.js';
+import { rectsProblem, type DetectRegionSetting } from '../vision/detect-region.js';
 import { MODEL_FORMATS, type ModelFormatName } from '../vision/formats/format.js';
 
 /**
@@ -23,6 +24,22 @@ export const integerAtLeast1: ValueParser<number> = (text) => {
   return n;
 };
 
+/** A whole number from `min` to `max`. */
+export function integerFrom(min: number, max: number): ValueParser<number> {
+  const expected = `a whole number from ${min} to ${max}`;
+  return (text) => {
+    const n = number(text, expected);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`expected ${expected}`);
+    return n;
+  };
+}
+
+/** The text yargs gives a switch (`--demographics` is `true`, `--no-demographics` is `false`). */
+export function switchedOn(text: string): boolean {
+  if (text !== 'true' && text !== 'false') throw new Error('expected true or false');
+  return text === 'true';
+}
+
 /** A fraction in (0, 1]: scores. */
 export const fraction: ValueParser<number> = (text) => {
   const n = number(text, 'a number greater than 0 and at most 1');
@@ -37,6 +54,28 @@ export const seconds: ValueParser<number> = (text) => {
   return n;
 };
 
+/** A time into a source in seconds, 0 or more. */
+export const secondsFromStart: ValueParser<number> = (text) => {
+  const n = number(text, 'a number of seconds ≥ 0');
+  if (!(n >= 0)) throw new Error('expected a number of seconds ≥ 0');
+  return n;
+};
+
+/** Where to listen: `PORT`, `:PORT` or `HOST:PORT` (`[::1]:PORT` for IPv6); the host defaults to 127.0.0.1. */
+export function parseListenAddress(value: string): { host: string; port: number } {
+  const m = /^(?:(\[[0-9A-Fa-f:.]+\]|[^:[\]]*):)?(\d{1,5})$/.exec(value.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65_535) throw new Error('expected PORT or HOST:PORT, e.g. 9464 or 0.0.0.0:9464');
+  const host = m[1] ? m[1].replace(/^\[|\]$/g, '') : '127.0.0.1';
+  return { host, port };
+}
+
+/** Where a server listens: `PORT` or `HOST:PORT`, kept as typed (trimmed) for the server to parse again. */
+export const listenAddress: ValueParser<string> = (text) => {
+  parseListenAddress(text);
+  return text.trim();
+};
+
 /** `WxH` in multiples of 32, normalised to `384x288`. */
 export const inputSize: ValueParser<string> = (text) => {
   try {
@@ -45,6 +84,25 @@ export const inputSize: ValueParser<string> = (text) => {
   } catch {
     throw new Error('expected WxH with both sides multiples of 32 from 32 to 4096, for example 384x288');
   }
+};
+
+const REGION_FORM = 'auto, full or x,y,w,h[;x,y,w,h…] in fractions of the frame';
+
+/** `detect_region` as text: `auto`, `full` or rectangles `x,y,w,h` separated by `;`, inside the frame, not empty. */
+export const detectRegion: ValueParser<DetectRegionSetting> = (text) => {
+  const t = text.trim();
+  if (t === 'auto' || t === 'full') return t;
+  if (t === '') throw new Error(`expected ${REGION_FORM}, got nothing`);
+  const parts = t.split(';').map((p) => p.trim());
+  const rects = parts.map((p) => {
+    const fields = p.split(',');
+    const nums = fields.map((f) => (f.trim() === '' ? NaN : Number(f)));
+    if (fields.length !== 4 || nums.some((n) => !Number.isFinite(n))) throw new Error(`'${p}' is not x,y,w,h (expected ${REGION_FORM})`);
+    return nums as [number, number, number, number];
+  });
+  const why = rectsProblem(rects, (i) => `'${parts[i]}'`);
+  if (why) throw new Error(why);
+  return rects;
 };
 
 export const modelFormat: ValueParser<ModelFormatName> = (text) => {

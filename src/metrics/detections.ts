@@ -9,41 +9,59 @@ export interface FrameCounts {
   ignored: number;
 }
 
+/** Per-box outcome of matching one frame: which GT boxes were found, and what each detection was. */
+export interface FrameMatch {
+  /** Index of the detection matched to each GT box, or -1 (a miss). */
+  truthMatchedBy: number[];
+  /** Per detection, in the order given. */
+  detections: ('tp' | 'fp' | 'ignored')[];
+}
+
 /**
  * Matches one frame's detections to ground-truth boxes, best score first, each to the free GT box it overlaps most
  * (IoU ≥ `minIou`). An unmatched detection that overlaps an ignore region by IoU ≥ `minIou`, or lies mostly (more
  * than half its area) inside one, is ignored; every other unmatched detection is a false positive, every unmatched GT
  * box a miss. Ignore regions are never misses.
  */
-export function matchDetections(
-  detections: readonly Detection[],
-  truth: readonly Box[],
-  ignore: readonly Box[],
-  minIou = 0.5,
-): FrameCounts {
-  const free = truth.map(() => true);
-  const counts: FrameCounts = { tp: 0, fp: 0, fn: 0, ignored: 0 };
-  for (const d of [...detections].sort((a, b) => b.score - a.score)) {
+export function matchFrame(detections: readonly Detection[], truth: readonly Box[], ignore: readonly Box[], minIou = 0.5): FrameMatch {
+  const truthMatchedBy = truth.map(() => -1);
+  const outcome: FrameMatch['detections'] = detections.map(() => 'fp');
+  const order = detections.map((_, i) => i).sort((a, b) => detections[b].score - detections[a].score);
+  for (const k of order) {
+    const d = detections[k];
     let best = -1;
     let bestIou = minIou;
     truth.forEach((t, i) => {
-      const v = free[i] ? iou(d.box, t) : 0;
+      const v = truthMatchedBy[i] < 0 ? iou(d.box, t) : 0;
       if (v >= bestIou) {
         bestIou = v;
         best = i;
       }
     });
     if (best >= 0) {
-      free[best] = false;
-      counts.tp++;
+      truthMatchedBy[best] = k;
+      outcome[k] = 'tp';
     } else if (ignore.some((r) => iou(d.box, r) >= minIou || intersection(d.box, r) > boxArea(d.box) / 2)) {
-      counts.ignored++;
-    } else {
-      counts.fp++;
+      outcome[k] = 'ignored';
     }
   }
-  counts.fn = free.filter(Boolean).length;
-  return counts;
+  return { truthMatchedBy, detections: outcome };
+}
+
+/** Counts of `matchFrame`. */
+export function matchDetections(
+  detections: readonly Detection[],
+  truth: readonly Box[],
+  ignore: readonly Box[],
+  minIou = 0.5,
+): FrameCounts {
+  const m = matchFrame(detections, truth, ignore, minIou);
+  return {
+    tp: m.detections.filter((o) => o === 'tp').length,
+    fp: m.detections.filter((o) => o === 'fp').length,
+    fn: m.truthMatchedBy.filter((k) => k < 0).length,
+    ignored: m.detections.filter((o) => o === 'ignored').length,
+  };
 }
 
 function intersection(a: Box, b: Box): number {

@@ -8,6 +8,8 @@ export interface MotRow {
   box: Box;
   /** gt.txt: 1 = person to evaluate, 0 = ignore region. Result files: the tracker's score. */
   conf: number;
+  /** MOT17 only: the visible fraction of the person (0..1). */
+  visibility?: number;
 }
 
 /** Parse MOTChallenge text. `source` names the input in error messages. Blank lines are skipped. */
@@ -32,14 +34,16 @@ export function parseMot(text: string, source: string): MotRow[] {
   return rows;
 }
 
-export function readMotFile(path: string): MotRow[] {
-  let text: string;
+function readText(path: string, what: string): string {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new Error(`cannot read MOT file ${path}: ${(err as Error).message}`);
+    throw new Error(`cannot read ${what} ${path}: ${(err as Error).message}`);
   }
-  return parseMot(text, path);
+}
+
+export function readMotFile(path: string): MotRow[] {
+  return parseMot(readText(path, 'MOT file'), path);
 }
 
 /** Rows grouped by id, each group sorted by frame. */
@@ -52,4 +56,36 @@ export function groupById(rows: readonly MotRow[]): Map<number, MotRow[]> {
   }
   for (const list of byId.values()) list.sort((a, b) => a.frame - b.frame);
   return byId;
+}
+
+/**
+ * MOT17 classes whose boxes are regions to ignore, as the MOTChallenge evaluation (TrackEval) has it: person on
+ * vehicle, static person, distractor, reflection. A hypothesis on one is neither a hit nor a false positive.
+ */
+const MOT17_DISTRACTOR_CLASSES: ReadonlySet<number> = new Set([2, 7, 8, 12]);
+
+/**
+ * MOT17 gt.txt (`frame,id,x,y,w,h,flag,class,visibility`) as rows to evaluate: pedestrians (flag 1, class 1) with
+ * conf 1, distractor classes as ignore rows (conf 0); vehicles, occluders and other flag-0 rows are left out (a
+ * hypothesis on an occluder is a false positive, not an ignored box).
+ */
+export function parseMot17(text: string, source: string): MotRow[] {
+  const rows = parseMot(text, source);
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const out: MotRow[] = [];
+  rows.forEach((row, i) => {
+    const fields = lines[i].split(',');
+    const cls = Number(fields[7]);
+    if (fields.length < 8 || !Number.isInteger(cls)) {
+      throw new Error(`${source}: row ${i + 1} has no MOT17 class (8th field), got "${fields[7] ?? ''}"`);
+    }
+    const visibility = Number(fields[8]);
+    if (row.conf === 1 && cls === 1) out.push(Number.isFinite(visibility) ? { ...row, visibility } : row);
+    else if (MOT17_DISTRACTOR_CLASSES.has(cls)) out.push({ ...row, conf: 0 });
+  });
+  return out;
+}
+
+export function readMot17File(path: string): MotRow[] {
+  return parseMot17(readText(path, 'MOT17 file'), path);
 }

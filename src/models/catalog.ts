@@ -3,20 +3,31 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { CENTERNET_ONNX, convertCenternet } from './centernet.js';
 import { ModelError } from './errors.js';
+import { BLAZEFACE_ONNX, convertBlazeface, convertFaceres, FACERES_ONNX } from './faces.js';
+import type { OnnxModel } from './onnx-ir.js';
 import { encodeModel } from './onnx-proto.js';
-import { parseTfjsGraph, type TfjsModelJson } from './tfjs-graph.js';
+import { parseTfjsGraph, type TfGraph, type TfjsModelJson } from './tfjs-graph.js';
 
 /** Built-in models: built at install time from weights shipped inside npm packages, never downloaded. */
 export interface BuiltinModelSpec {
   name: string;
-  format: 'centernet';
+  format: 'centernet' | 'blazeface' | 'faceres';
   file: string;
   description: string;
   /** Files read from the source npm package's models folder; their sha256 is recorded to spot upgrades. */
   sources: string[];
-  input: { name: string; layout: 'NHWC'; channels: 'RGB'; range: [number, number]; sizeMultiple: number };
-  outputs: { heatmap: string; wh: string; layout: 'NCHW'; stride: number };
+  /** Free H×W in multiples of `sizeMultiple`, or a fixed `size`×`size`; the batch dimension is free where noted. */
+  input: { name: string; layout: 'NHWC'; channels: 'RGB'; range: [number, number]; sizeMultiple?: number; size?: number; batch?: boolean };
+  /** Output names by role (and, for centernet, their layout and stride). */
+  outputs: Record<string, string | number>;
   build(sourceDir: string): Promise<Uint8Array>;
+}
+
+/** Reads `<base>.json` and `<base>.bin` of a TFJS graph model and converts them to ONNX bytes. */
+async function convertTfjs(sourceDir: string, base: string, convert: (g: TfGraph) => OnnxModel): Promise<Uint8Array> {
+  const json = JSON.parse(await readFile(path.join(sourceDir, `${base}.json`), 'utf8')) as TfjsModelJson;
+  const weights = await readFile(path.join(sourceDir, `${base}.bin`));
+  return encodeModel(convert(parseTfjsGraph(json, weights, `${base}.json`)));
 }
 
 export const BUILTIN_MODELS: readonly BuiltinModelSpec[] = [
@@ -28,11 +39,27 @@ export const BUILTIN_MODELS: readonly BuiltinModelSpec[] = [
     sources: ['centernet.json', 'centernet.bin'],
     input: { name: CENTERNET_ONNX.input, layout: 'NHWC', channels: 'RGB', range: [0, 255], sizeMultiple: CENTERNET_ONNX.sizeMultiple },
     outputs: { heatmap: CENTERNET_ONNX.heatmap, wh: CENTERNET_ONNX.wh, layout: 'NCHW', stride: CENTERNET_ONNX.stride },
-    async build(sourceDir) {
-      const json = JSON.parse(await readFile(path.join(sourceDir, 'centernet.json'), 'utf8')) as TfjsModelJson;
-      const weights = await readFile(path.join(sourceDir, 'centernet.bin'));
-      return encodeModel(convertCenternet(parseTfjsGraph(json, weights, 'centernet.json')));
-    },
+    build: (sourceDir) => convertTfjs(sourceDir, 'centernet', convertCenternet),
+  },
+  {
+    name: 'blazeface',
+    format: 'blazeface',
+    file: 'blazeface.onnx',
+    description: 'BlazeFace short-range face detector (MIT, from @vladmandic/human), batched, for demographics',
+    sources: ['blazeface.json', 'blazeface.bin'],
+    input: { name: BLAZEFACE_ONNX.input, layout: 'NHWC', channels: 'RGB', range: [-1, 1], size: BLAZEFACE_ONNX.size, batch: true },
+    outputs: Object.fromEntries(BLAZEFACE_ONNX.grids.flatMap((g) => [[`scores${g.stride}`, g.scores], [`boxes${g.stride}`, g.boxes]])),
+    build: (sourceDir) => convertTfjs(sourceDir, 'blazeface', convertBlazeface),
+  },
+  {
+    name: 'faceres',
+    format: 'faceres',
+    file: 'faceres.onnx',
+    description: 'HSE-FaceRes gender and age heads (MIT, from @vladmandic/human), no descriptor, batched, for demographics',
+    sources: ['faceres.json', 'faceres.bin'],
+    input: { name: FACERES_ONNX.input, layout: 'NHWC', channels: 'RGB', range: [0, 255], size: FACERES_ONNX.size, batch: true },
+    outputs: { gender: FACERES_ONNX.gender, age: FACERES_ONNX.age },
+    build: (sourceDir) => convertTfjs(sourceDir, 'faceres', convertFaceres),
   },
 ];
 

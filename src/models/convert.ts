@@ -13,7 +13,7 @@ export interface ConvertOptions {
   /** ONNX names for graph inputs and outputs, keyed by TF name. */
   rename?: Record<string, string>;
   /** Shape used for inference (pads, resize factors) instead of the Placeholder's own. */
-  inputShapes?: Record<string, number[]>;
+  inputShapes?: Record<string, Shape>;
   /** Dims declared on ONNX inputs/outputs (strings are symbolic), keyed by TF name. */
   declaredDims?: Record<string, (number | string)[]>;
   /** Layout of rank-4 outputs: `nhwc` matches TF, `nchw` skips the final transpose. */

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
-import { mapStrings } from '../common/terminal-text.js';
+import { mapEventStrings } from '../common/terminal-text.js';
 import { hasExited, killOnExit, signalChild, terminate } from '../common/terminate.js';
+import { commandLine, type WorkerCommand as StdinCommand } from '../protocol/commands.js';
 import type { ErrorEvent, WorkerEvent } from '../protocol/events.js';
 import { LineSplitter, onNdjsonLines } from '../protocol/ndjson.js';
 import { validateEvent } from '../protocol/validate.js';
@@ -106,7 +107,7 @@ export class ChildRunner {
         if (!item.ok) return this.noise(item.line || item.error);
         // A malformed event must not reach the results (or crash the parent): it is reported like stray output.
         if (!checked?.ok) return this.noise(`invalid event (${checked?.errors.join('; ')}): ${item.line.slice(0, 200)}`);
-        const ev = mapStrings(checked.event, opts.clean);
+        const ev = mapEventStrings(checked.event, opts.clean);
         if (ev.type === 'done') {
           this.state.sawDone = true;
           this.state.reachedEnd = ev.reason === 'end';
@@ -138,18 +139,24 @@ export class ChildRunner {
     this.clearTimer('stallTimer');
     if (this.exitInfo) return;
     this.cancelKill = terminate(this.child, {
-      ask: () => {
-        try {
-          this.child.stdin?.write('{"cmd":"stop"}\n');
-        } catch {
-          // The pipe is gone, so the child is on its way out; the SIGKILL covers the rest.
-        }
-      },
+      // If the pipe is gone the child is on its way out; the SIGKILL covers the rest.
+      ask: () => void this.send({ cmd: 'stop' }),
       forceAfterMs: this.opts.stopTimeoutMs,
       group: true,
       timers: this.opts.timers,
       onForce: () => (this.state.killedAfterStop = true),
     });
+  }
+
+  /** Writes one command to the child's stdin; false when the child is gone or going. */
+  send(command: StdinCommand): boolean {
+    if (this.exitInfo || this.finished || !this.child.stdin || this.child.stdin.destroyed) return false;
+    try {
+      this.child.stdin.write(commandLine(command));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Kills at once (used for a stalled child). */

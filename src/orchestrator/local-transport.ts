@@ -1,4 +1,5 @@
 import type { TaskSpec } from '../config/types.js';
+import type { WorkerCommand as StdinCommand } from '../protocol/commands.js';
 import { ChildRunner, type ChildExit } from './child-runner.js';
 import { exitOutcome } from './exit-policy.js';
 import { taskRunEnd, type RunnerEnd, type RunnerHandlers, type RunnerLaunch, type TaskRunner, type Transport, type WorkerPlace } from './runner.js';
@@ -71,6 +72,10 @@ export class LocalRunner implements TaskRunner {
 
   kill(): void {
     this.child.kill();
+  }
+
+  sendCommand(command: StdinCommand): boolean {
+    return this.child.send(command);
   }
 }
 

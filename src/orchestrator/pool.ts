@@ -1,5 +1,7 @@
-import { PROTOCOL_VERSION, type WorkerEvent } from '../protocol/events.js';
+import type { LineConfig } from '../config/types.js';
+import { PROTOCOL_VERSION, type PreviewEvent, type WorkerEvent } from '../protocol/events.js';
 import { buildSnapshot } from './snapshot.js';
+import { previewCommand, type PreviewRequest } from './preview-request.js';
 import { Supervisor } from './supervisor.js';
 import { isFinal, type StopIntent } from './task-machine.js';
 import type { PoolControl, PoolSnapshot } from './types.js';
@@ -84,6 +86,35 @@ export class Pool extends Supervisor implements PoolControl {
 
   restart(taskId: string): void {
     this.command(taskId, 'restart');
+  }
+
+  setPreview(taskId: string, request: PreviewRequest | null): void {
+    const rec = this.byId.get(taskId);
+    if (!rec) return;
+    const same = JSON.stringify(request) === JSON.stringify(rec.previewRequest);
+    rec.previewRequest = request;
+    if (!request) rec.preview = null;
+    if (same || !rec.runner) return;
+    if (rec.runner.sendCommand) rec.runner.sendCommand(previewCommand(request));
+    else if (request) this.note(rec, 'warn', 'live preview is not available in fleet mode: the worker runs on an agent');
+  }
+
+  preview(taskId: string): PreviewEvent | null {
+    return this.byId.get(taskId)?.preview ?? null;
+  }
+
+  setLines(taskId: string, lines: LineConfig[]): void {
+    const rec = this.byId.get(taskId);
+    if (!rec) throw new Error(`no task ${taskId}`);
+    if (lines.length === 0) throw new Error('a task needs at least one line');
+    const copy = lines.map((l) => ({ name: l.name, points: [...l.points] as LineConfig['points'] }));
+    rec.spec = { ...rec.spec, lines: copy };
+    rec.count.tally.addLines(copy.map((l) => l.name));
+    const sent = rec.runner?.sendCommand?.({ cmd: 'lines', lines: copy }) ?? false;
+    // A fleet's agents take no commands from the controller: the running worker keeps its lines until the task restarts.
+    const where = sent ? ', sent to the running worker' : rec.runner && !rec.runner.sendCommand ? ', used from the next run (a running fleet worker cannot change lines)' : ', used from the next run';
+    this.note(rec, 'info', `lines set by the user${where}: ${copy.map((l) => `${l.name} ${l.points.join(',')}`).join('; ')}`);
+    this.changed();
   }
 
   async exportResults(dir?: string): Promise<string[]> {

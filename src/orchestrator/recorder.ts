@@ -34,11 +34,15 @@ export function occupancyRules(spec: TaskSpec): OccupancyRules {
   return { reset: spec.occupancyReset ?? null, floor: spec.occupancyFloor ?? null, zone: systemZone() };
 }
 
-function identity(spec: TaskSpec, remote: boolean): TaskIdentity {
-  const fingerprint = createHash('sha256')
-    .update(JSON.stringify({ source: redactSource(spec.source), lines: spec.lines.map((l) => [l.name, ...l.points]) }))
+/** Identifies a source (its stored form, without credentials) and lines: a count goes on only while both stay. */
+function fingerprint(storedSource: string, lines: readonly { name: string; points: readonly number[] }[]): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ source: storedSource, lines: lines.map((l) => [l.name, ...l.points]) }))
     .digest('hex')
     .slice(0, 16);
+}
+
+function identity(spec: TaskSpec, remote: boolean): TaskIdentity {
   let file: TaskIdentity['file'] = null;
   if (spec.kind === 'video') {
     try {
@@ -50,7 +54,7 @@ function identity(spec: TaskSpec, remote: boolean): TaskIdentity {
       if (remote) file = 'elsewhere';
     }
   }
-  return { task: spec.id, kind: spec.kind, fingerprint, file };
+  return { task: spec.id, kind: spec.kind, fingerprint: fingerprint(redactSource(spec.source), spec.lines), file };
 }
 
 /**
@@ -80,15 +84,16 @@ export class Recorder {
   prepare(spec: TaskSpec): CountState {
     const lineNames = spec.lines.map((l) => l.name);
     const rules = occupancyRules(spec);
-    if (!this.gate) return { tally: new Tally(lineNames, rules), chainId: null, startFrame: null, note: null };
+    const demographics = spec.options.demographics?.enabled === true;
+    if (!this.gate) return { tally: new Tally(lineNames, rules, null, demographics), chainId: null, startFrame: null, note: null };
     const id = identity(spec, this.fleet);
     const prepared = this.gate.write((s) => prepareCount(s, id, !this.fleet));
     if (!prepared || prepared.plan.kind === 'fresh') {
-      return { tally: new Tally(lineNames, rules), chainId: null, startFrame: null, note: prepared ? describeResume(prepared, id) : null };
+      return { tally: new Tally(lineNames, rules, null, demographics), chainId: null, startFrame: null, note: prepared ? describeResume(prepared, id) : null };
     }
     const { plan } = prepared;
     return {
-      tally: new Tally(lineNames, rules, prepared.kept),
+      tally: new Tally(lineNames, rules, prepared.kept, demographics),
       chainId: plan.chainId,
       startFrame: plan.startFrame !== null && plan.startFrame > 1 ? plan.startFrame : null,
       note: describeResume(prepared, id),
@@ -97,7 +102,8 @@ export class Recorder {
 
   /** A new count from zero (the task is run again with `s` or `r`). */
   fresh(spec: TaskSpec): CountState {
-    return { tally: new Tally(spec.lines.map((l) => l.name), occupancyRules(spec)), chainId: null, startFrame: null, note: null };
+    const demographics = spec.options.demographics?.enabled === true;
+    return { tally: new Tally(spec.lines.map((l) => l.name), occupancyRules(spec), null, demographics), chainId: null, startFrame: null, note: null };
   }
 
   /** A worker process starts for the task (or a fleet run goes on under this controller): its task run, in the count. */
@@ -132,7 +138,7 @@ export class Recorder {
   claimRun(spec: TaskSpec, count: CountState, fleetRun: string, startFrame: number | null): VoidedCrossing[] {
     const from = spec.kind === 'video' ? (startFrame ?? 1) : null;
     const voided = this.gate?.write((s) => this.marksOf(s).claim(fleetRun, spec.id, from, count.chainId)) ?? [];
-    for (const c of voided ?? []) count.tally.retract(c.line, c.direction, this.now());
+    for (const c of voided ?? []) count.tally.retract(c.line, c.direction, this.now(), c);
     return voided ?? [];
   }
 
@@ -150,7 +156,7 @@ export class Recorder {
         return [ev];
       case 'crossing': {
         if (!journal) {
-          tally.add(ev.line, ev.direction, ev.ts);
+          tally.add(ev.line, ev.direction, ev.ts, ev);
           return [ev];
         }
         const outcome = journal.crossing({ ...ev, attributes: attributesOf(ev) });
@@ -160,11 +166,21 @@ export class Recorder {
         const message = `${outcome.gap} crossing event${outcome.gap === 1 ? '' : 's'} missing before seq ${ev.seq}`;
         return [{ v: PROTOCOL_VERSION, type: 'log', task: ev.task, ts: ev.ts, level: 'warn', message }, ev];
       }
+      case 'demographics':
+        if (journal) journal.demographics(ev);
+        else tally.settle(ev.line, ev);
+        return [ev];
       case 'progress':
         journal?.progress(ev.frame, ev.ts);
         return [{ ...ev, in: tally.in, out: tally.out, occupancy: tally.occupancyAt(ev.ts), lines: tally.perLine() }];
       case 'done':
         return [{ ...ev, in: tally.in, out: tally.out, lines: tally.perLine() }];
+      case 'lines': {
+        const lines = ev.lines.map((l) => ({ name: l.name, points: [...l.points] }));
+        if (journal) journal.linesChanged(lines, fingerprint(journal.row.source, lines));
+        else tally.addLines(lines.map((l) => l.name));
+        return [ev];
+      }
       default:
         return [ev];
     }

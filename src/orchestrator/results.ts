@@ -1,4 +1,5 @@
-import type { CrossingEvent, LineCount, LogLevel, WorkerEvent } from '../protocol/events.js';
+import type { CrossingEvent, DoneReason, LineCount, LogLevel, WorkerEvent } from '../protocol/events.js';
+import { settleCrossing } from '../protocol/line-splits.js';
 import type { Tally } from '../store/tally.js';
 import { Bounded } from './bounded.js';
 import type { TaskStateKind } from './types.js';
@@ -45,6 +46,8 @@ export function logEntryFor(ev: WorkerEvent): LogEntry | null {
       return { level: 'warn', message: `reconnect #${ev.attempt} in ${(ev.delay_ms / 1000).toFixed(1)} s: ${ev.reason}` };
     case 'done':
       return { level: 'info', message: `done: ${ev.frames} frames in ${ev.wall_seconds.toFixed(1)} s, in ${ev.in}, out ${ev.out}` };
+    case 'lines':
+      return { level: 'info', message: `lines changed from frame ${ev.frame}: ${ev.lines.map((l) => `${l.name} ${l.points.join(',')}`).join('; ')}` };
     default:
       return null;
   }
@@ -76,9 +79,18 @@ export class TaskResults {
   sourceFps: number | null = null;
   startedAt: number | null = null;
   endedAt: number | null = null;
+  doneReason: DoneReason | null = null;
+  /** Source health from the worker's own clock (event `ts`, epoch ms). */
+  lastFrameAt: number | null = null;
+  reconnect: { attempt: number; delayMs: number; at: number } | null = null;
+  outageSince: number | null = null;
+  detectMs: number | null = null;
+  private lastFrame = 0;
   readonly series: Bounded<Sample>;
   readonly crossings: Bounded<CrossingEvent>;
   readonly logs: Bounded<string>;
+  /** Crossings written with `reason: "pending"`, by seq, until their `demographics` event. */
+  private readonly pending = new Map<number, CrossingEvent>();
   private base = { frames: 0, dropped: 0 };
   private lastSample: Sample | null = null;
 
@@ -112,10 +124,13 @@ export class TaskResults {
     this.tally = tally;
     this.frames = this.fps = this.dropped = 0;
     this.avgFps = this.position = this.duration = this.sourceFps = this.startedAt = this.endedAt = null;
+    this.doneReason = this.lastFrameAt = this.reconnect = this.outageSince = this.detectMs = null;
+    this.lastFrame = 0;
     this.base = { frames: 0, dropped: 0 };
     this.series.clear();
     this.lastSample = null;
     this.crossings.clear();
+    this.pending.clear();
     this.logs.clear();
   }
 
@@ -123,6 +138,9 @@ export class TaskResults {
   carryOver(): void {
     this.base = { frames: this.frames, dropped: this.dropped };
     this.fps = 0;
+    this.lastFrame = 0;
+    // seq starts again at 1 in the new child.
+    this.pending.clear();
   }
 
   /** Folds one event of the current child into the counters, series and crossings. */
@@ -131,8 +149,11 @@ export class TaskResults {
       case 'hello':
         this.sourceFps = ev.fps;
         this.duration = ev.duration;
+        this.doneReason = null;
         break;
       case 'progress':
+        this.health(ev.frame, ev.ts);
+        this.detectMs = ev.detect_ms ?? null;
         this.frames = this.base.frames + ev.frame;
         this.fps = ev.fps;
         this.dropped = this.base.dropped + ev.dropped;
@@ -141,7 +162,19 @@ export class TaskResults {
         break;
       case 'crossing':
         this.crossings.push(ev);
+        if (ev.reason === 'pending') this.pending.set(ev.seq, ev);
         break;
+      case 'reconnect':
+        this.reconnect = { attempt: ev.attempt, delayMs: ev.delay_ms, at: ev.ts };
+        this.outageSince ??= this.lastFrameAt ?? ev.ts;
+        break;
+      case 'demographics': {
+        // The exported crossing gets the estimate that came after it.
+        const crossing = this.pending.get(ev.seq);
+        this.pending.delete(ev.seq);
+        if (crossing) settleCrossing(crossing, ev);
+        break;
+      }
       case 'done':
         // A resumed file's progress counts frames from the start of the file, its done only those it processed.
         this.frames = Math.max(this.frames, this.base.frames + ev.frames);
@@ -149,6 +182,7 @@ export class TaskResults {
         this.dropped = this.base.dropped + ev.dropped;
         // Only a file read to its end is at 100 %; a stopped or cancelled one stays where it was.
         if (ev.reason === 'end' && this.duration !== null) this.position = this.duration;
+        this.doneReason = ev.reason;
         break;
       default:
         break;
@@ -158,6 +192,16 @@ export class TaskResults {
   /** A counted crossing was taken back from the count (see Recorder.claimRun): it leaves the exported list too. */
   retract(c: { seq: number; line: string; track: number; direction: string; frame: number }): void {
     this.crossings.removeWhere((x) => x.seq === c.seq && x.frame === c.frame && x.line === c.line && x.track === c.track && x.direction === c.direction);
+    this.pending.delete(c.seq);
+  }
+
+  /** A progress report whose frame number moved on means frames flow again: the outage is over. */
+  private health(frame: number, ts: number): void {
+    if (frame <= this.lastFrame) return;
+    this.lastFrame = frame;
+    this.lastFrameAt = ts;
+    this.reconnect = null;
+    this.outageSince = null;
   }
 
   /** Adds a line to the bounded log of the task (the log pane). */

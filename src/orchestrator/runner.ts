@@ -1,5 +1,6 @@
 import type { TaskSpec, WorkerLogLevel } from '../config/types.js';
 import type { WorkerEvent } from '../protocol/events.js';
+import type { WorkerCommand as StdinCommand } from '../protocol/commands.js';
 import type { TaskRunEnd } from '../store/rows.js';
 import type { ExitOutcome, StopIntent } from './task-machine.js';
 import type { FleetView } from './types.js';
@@ -81,6 +82,11 @@ export interface TaskRunner {
   stop(intent: StopIntent): void;
   /** Ends the worker at once. */
   kill(): void;
+  /**
+   * Writes a stdin command (preview, lines) to the running worker; false when it is gone or going. Absent where the
+   * transport cannot reach the worker (a fleet's agents): those commands are not available there.
+   */
+  sendCommand?(command: StdinCommand): boolean;
 }
 
 export interface Transport {

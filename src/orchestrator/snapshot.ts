@@ -3,8 +3,12 @@ import type { PoolSnapshot, TaskView, WorkerView } from './types.js';
 /** The plain-data view the dashboard and the headless printer read, with the header's totals. */
 export function buildSnapshot(tasks: TaskView[], workers: WorkerView[], queued: number, lastExport: PoolSnapshot['lastExport']): PoolSnapshot {
   const count = (state: TaskView['state']) => tasks.filter((t) => t.state === state).length;
+  const usage = new Map(workers.filter((w) => w.task !== null && w.state === 'processing').map((w) => [w.task!, w]));
   return {
-    tasks,
+    tasks: tasks.map((t) => {
+      const w = usage.get(t.id);
+      return w ? { ...t, cpuPercent: w.cpuPercent ?? 0, rssBytes: w.rssBytes ?? 0 } : t;
+    }),
     workers,
     active: workers.filter((w) => w.state === 'processing').length,
     queued,

@@ -4,6 +4,7 @@ import { privateFileMode } from '../sources/credentials.js';
 import type { StoreError } from '../store/errors.js';
 import { Exporter } from './exporter.js';
 import { LogFiles } from './log-files.js';
+import { previewCommand } from './preview-request.js';
 import { DEFAULT_BACKOFF, DEFAULT_OFFLINE_BACKOFF, DEFAULT_RESTART_LIMIT, DEFAULT_STARTUP_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS, stallTimeoutFor, type PoolOptions } from './pool-options.js';
 import { ResourceSampler } from './resources.js';
 import { Listeners } from './listeners.js';
@@ -162,6 +163,7 @@ export abstract class Supervisor {
     const stall = stallTimeoutFor(rec.spec, this.opts.stallTimeoutMs);
     const token = Symbol(rec.id);
     rec.runnerToken = token;
+    rec.preview = null;
     rec.runner = this.transport.start(
       rec.spec,
       {
@@ -176,6 +178,7 @@ export abstract class Supervisor {
       },
       this.handlersFor(rec, token),
     );
+    if (rec.previewRequest) rec.runner.sendCommand?.(previewCommand(rec.previewRequest));
     this.slots.assign(slot, rec.id, rec.runner.pid);
   }
 
@@ -218,6 +221,11 @@ export abstract class Supervisor {
    */
   protected handleEvent(rec: TaskRecord, place: WorkerPlace, raw: WorkerEvent): () => void {
     const received = { ...raw, task: rec.id } as WorkerEvent;
+    // Pictures are for whoever watches the task: not part of its results, the store or the merged event stream.
+    if (received.type === 'preview') {
+      rec.preview = received;
+      return () => this.notify();
+    }
     const journal = this.journalFor(rec, place);
     if (received.type === 'done' && received.reason === 'end') journal?.finished();
     const shown = this.recorder.receive(journal, rec.count, received);

@@ -1,8 +1,10 @@
 import { escapeControls } from '../common/terminal-text.js';
 import type { TaskSpec } from '../config/types.js';
+import type { PreviewEvent } from '../protocol/events.js';
 import { redactSource, redactText, sourceSecrets } from '../sources/credentials.js';
 import type { TaskExport as ExportTask } from './export.js';
 import type { TaskRunJournal } from '../store/journal.js';
+import type { PreviewRequest } from './preview-request.js';
 import type { CountState } from './recorder.js';
 import type { TaskRunner } from './runner.js';
 import { TaskResults, type ResultLimits } from './results.js';
@@ -26,9 +28,13 @@ export class TaskRecord {
   private readonly secrets: string[];
   /** The task run in the store of each of the task's workers that has reported (none without a store). */
   readonly journals = new Map<string, TaskRunJournal>();
+  /** Pictures wanted by the dashboard (sent to every new child), and the newest one received. */
+  previewRequest: PreviewRequest | null = null;
+  preview: PreviewEvent | null = null;
 
   constructor(
-    readonly spec: TaskSpec,
+    /** Replaced when the user applies new lines (Pool.setLines); the source never changes. */
+    public spec: TaskSpec,
     public count: CountState,
     limits: ResultLimits,
   ) {
@@ -105,6 +111,12 @@ export class TaskRecord {
       progress: this.spec.kind === 'video' ? r.progress() : null,
       etaSeconds: this.spec.kind === 'video' && running ? r.etaSeconds() : null,
       logs: r.logs.toArray(),
+      lineSpecs: this.spec.lines.map((l) => ({ name: l.name, points: [...l.points] as typeof l.points })),
+      doneReason: r.doneReason,
+      lastFrameAt: r.lastFrameAt,
+      reconnect: r.reconnect,
+      outageSince: r.outageSince,
+      detectMs: r.detectMs,
     };
   }
 

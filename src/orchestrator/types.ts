@@ -1,4 +1,6 @@
-import type { LineCount, WorkerEvent } from '../protocol/events.js';
+import type { LineConfig } from '../config/types.js';
+import type { DoneReason, LineCount, PreviewEvent, WorkerEvent } from '../protocol/events.js';
+import type { PreviewRequest } from './preview-request.js';
 
 /** What the dashboard and the headless printer see of the orchestrator. Plain data, rebuilt on every change. */
 
@@ -41,6 +43,20 @@ export interface TaskView {
   frames?: number;
   /** Frames dropped to stay current (live sources). */
   dropped?: number;
+  /** The lines the task counts on now (changed by the line editor), with their points. */
+  lineSpecs?: LineConfig[];
+  /** The `reason` of the last run's `done` (`stopped` when asked to stop), null before one came. */
+  doneReason?: DoneReason | null;
+  /** Source health, from the worker's events (epoch ms): when a frame last arrived, the reconnect being waited for. */
+  lastFrameAt?: number | null;
+  reconnect?: { attempt: number; delayMs: number; at: number } | null;
+  /** When the source was last seen delivering, while it does not (a live source that is reconnecting). */
+  outageSince?: number | null;
+  /** Mean detector latency over the last progress interval, ms. */
+  detectMs?: number | null;
+  /** CPU (100 = one core) and resident memory of the task's worker and its ffmpeg, while it runs. */
+  cpuPercent?: number;
+  rssBytes?: number;
 }
 
 export interface WorkerView {
@@ -128,4 +144,13 @@ export interface PoolControl {
    * running on their agents unless `stopFleet` (the dashboard's `q` asks which).
    */
   shutdown(opts?: { stopFleet?: boolean }): Promise<void>;
+  /**
+   * Pictures of a task's frames, at most `size` pixels, about `intervalMs` apart, while someone watches; null stops
+   * them. The request outlives a restart of the task's worker.
+   */
+  setPreview(taskId: string, request: PreviewRequest | null): void;
+  /** The newest picture of a task (while previews are on), or null. */
+  preview(taskId: string): PreviewEvent | null;
+  /** Counts on these lines from now on: the running worker switches at once, keeping counts; later runs use them too. */
+  setLines(taskId: string, lines: LineConfig[]): void;
 }

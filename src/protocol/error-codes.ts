@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   BAD_ARGUMENT: { kind: 'setup', by: 'worker' },
   BAD_MODEL_FORMAT: { kind: 'setup', by: 'worker' },
   BAD_INPUT_SIZE: { kind: 'setup', by: 'worker' },
+  BAD_DETECT_REGION: { kind: 'setup', by: 'worker' },
   MODEL_CORRUPT: { kind: 'setup', by: 'worker' },
   MODEL_MISSING: { kind: 'setup', by: 'worker' },
   FFMPEG_NOT_FOUND: { kind: 'setup', by: 'worker' },

@@ -13,6 +13,28 @@ export interface LineCount {
   name: string;
   in: number;
   out: number;
+  /** With demographics on: this line's crossings (in and out) by gender and by age band. */
+  gender?: GenderCounts;
+  age_band?: AgeBandCounts;
+}
+
+export type Gender = 'male' | 'female';
+export const AGE_BAND_NAMES = ['0-12', '13-19', '20-29', '30-39', '40-49', '50-59', '60-69', '70+'] as const;
+export type AgeBandName = (typeof AGE_BAND_NAMES)[number];
+export type GenderCounts = { male: number; female: number; unknown: number };
+export type AgeBandCounts = Record<AgeBandName | 'unknown', number>;
+
+/** Gender and age of a crossing person (demographics on); all null with a `reason` when there is no estimate. */
+export interface DemographicFields {
+  gender: Gender | null;
+  /** Probability of the gender given (0.5..1); null without an estimate. */
+  gender_score: number | null;
+  age: number | null;
+  age_band: AgeBandName | null;
+  /** Longest side of the largest face seen, source pixels (for `too_small`: the face that was too small). */
+  face_px: number | null;
+  /** Why there is no estimate: no face seen, faces below min_face_px, or still being analysed. */
+  reason?: 'no_face' | 'too_small' | 'pending';
 }
 
 export interface HelloEvent extends EventBase {
@@ -30,6 +52,35 @@ export interface HelloEvent extends EventBase {
   /** The detector runs on every `skip_frames`-th frame; tracks are predicted on the others. */
   skip_frames: number;
   anchor: 'bottom' | 'center';
+  /** Where the detector looks and at what scale, as first planned (a `crops` event tells each change). */
+  crops: CropsInfo;
+}
+
+/** A rectangle of the source frame in source pixels, seen by the model at `scale` model-input pixels per pixel. */
+export interface CropRect {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  scale: number;
+}
+
+/** The crop plan: `regions` to look at, each cut into `tiles`, one model run each. */
+export interface CropsInfo {
+  /** The task's `detect_region`: `auto`, `full` or the rectangles given (fractions of the frame). */
+  detect_region: 'auto' | 'full' | [number, number, number, number][];
+  /** Person height in model-input pixels the scales aim the smaller people at. */
+  target_height: number;
+  /** `prior` until enough people were seen, then `people`: what the person heights come from. */
+  heights_from: 'prior' | 'people';
+  regions: CropRect[];
+  tiles: (CropRect & { input_width: number; input_height: number })[];
+}
+
+/** The crop plan changed: learned person heights (`reason` people) or new lines. */
+export interface CropsEvent extends EventBase, CropsInfo {
+  type: 'crops';
+  reason: 'people' | 'lines' | 'frame size';
 }
 
 export interface ProgressEvent extends EventBase {
@@ -41,14 +92,18 @@ export interface ProgressEvent extends EventBase {
   occupancy: number;
   tracks: number;
   dropped: number;
+  /** People found by the detector so far (all passes, after merging tiles); absent from older workers. */
+  detections?: number;
   /** Seconds into the source (files), else null. */
   position: number | null;
   /** Seconds of the whole source (files), else null. */
   duration: number | null;
   lines: LineCount[];
+  /** Mean ms from handing a frame to the detector until its detections came back, over the interval (absent without detections). */
+  detect_ms?: number;
 }
 
-export interface CrossingEvent extends EventBase {
+export interface CrossingEvent extends EventBase, Partial<DemographicFields> {
   type: 'crossing';
   /** 1, 2, 3, … over the crossings of one worker process: a reader stores each (task run, seq) exactly once. */
   seq: number;
@@ -58,6 +113,15 @@ export interface CrossingEvent extends EventBase {
   frame: number;
   /** Seconds into the source of the frame where the crossing happened. */
   pts: number;
+}
+
+/** The estimate of a crossing written earlier with `reason: "pending"`, referring to it by `seq` (and line, track, frame). */
+export interface DemographicsEvent extends EventBase, DemographicFields {
+  type: 'demographics';
+  seq: number;
+  line: string;
+  track: number;
+  frame: number;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -111,18 +175,51 @@ export interface TracksEvent extends EventBase {
   tracks: { id: number; box: [number, number, number, number] }[];
 }
 
+/** A counting line with its counts, as drawn on a preview. */
+export interface PreviewLine extends LineCount {
+  points: [number, number, number, number];
+}
+
+/** Only while the parent asked for them (`{"cmd":"preview","on":true}`): a downscaled picture of the latest frame. */
+export interface PreviewEvent extends EventBase {
+  type: 'preview';
+  frame: number;
+  pts: number;
+  /** Size of the picture in `data`, which shows the whole source frame. */
+  width: number;
+  height: number;
+  encoding: 'rgb24-base64';
+  data: string;
+  source_width: number;
+  source_height: number;
+  /** Confirmed tracks on that frame, boxes in source pixels. */
+  tracks: { id: number; box: [number, number, number, number] }[];
+  lines: PreviewLine[];
+}
+
+/** The lines a worker counts on from now on, written after it applied a `lines` command. */
+export interface LinesEvent extends EventBase {
+  type: 'lines';
+  /** The first frame counted on these lines. */
+  frame: number;
+  lines: { name: string; points: [number, number, number, number] }[];
+}
+
 export type WorkerEvent =
   | HelloEvent
   | ProgressEvent
   | CrossingEvent
+  | DemographicsEvent
   | LogEvent
   | ErrorEvent
   | ReconnectEvent
   | DoneEvent
   | DetectionsEvent
-  | TracksEvent;
+  | TracksEvent
+  | PreviewEvent
+  | LinesEvent
+  | CropsEvent;
 
 export type WorkerEventType = WorkerEvent['type'];
 
-/** Commands the parent writes to a worker's stdin, one JSON object per line. */
-export type WorkerCommand = { cmd: 'stop' };
+export type { WorkerCommand } from './commands.js';

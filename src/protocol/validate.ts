@@ -1,11 +1,12 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { WorkerEvent } from './events.js';
-import { eventSchemas, workerEventSchema } from './schema.js';
+import { eventSchemas, facesLineSchema, workerEventSchema } from './schema.js';
 
 export type ValidationResult = { ok: true; event: WorkerEvent } | { ok: false; errors: string[] };
 
 const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false });
 const validateAny = ajv.compile(workerEventSchema);
+const validateFaces = ajv.compile(facesLineSchema);
 const perType = new Map<string, ValidateFunction>(
   Object.entries(eventSchemas).map(([type, schema]) => [type, ajv.compile(schema)]),
 );
@@ -30,4 +31,9 @@ export function validateEvent(value: unknown): ValidationResult {
   const specific = typeof type === 'string' ? perType.get(type) : undefined;
   if (specific && !specific(value)) return { ok: false, errors: describe(specific.errors) };
   return { ok: false, errors: describe(validateAny.errors) };
+}
+
+/** Checks one line of `pcount-tui faces` against its schema. */
+export function validateFacesLine(value: unknown): { ok: true } | { ok: false; errors: string[] } {
+  return validateFaces(value) ? { ok: true } : { ok: false, errors: describe(validateFaces.errors) };
 }

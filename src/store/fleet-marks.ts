@@ -1,3 +1,4 @@
+import type { SplitKey } from '../protocol/line-splits.js';
 import type { Statement } from 'better-sqlite3';
 import type { Store } from './store.js';
 
@@ -9,6 +10,9 @@ export interface VoidedCrossing {
   direction: 'in' | 'out';
   frame: number;
   ts: number;
+  /** Its demographic fields (null without demographics): the line's split gives it back too. */
+  gender: SplitKey['gender'];
+  age_band: SplitKey['age_band'];
 }
 
 /**
@@ -42,7 +46,8 @@ export class FleetMarks {
         `UPDATE crossings SET void = 1
          WHERE void = 0 AND frame >= @from AND task_run_id IN (SELECT id FROM task_runs WHERE chain_id = @chain)
            AND (fleet_run IS NULL OR fleet_run IN (SELECT run FROM fleet_runs WHERE task = @task AND (claim IS NULL OR claim < @claim)))
-         RETURNING seq, line, track, direction, frame, ts`,
+         RETURNING seq, line, track, direction, frame, ts,
+           json_extract(attributes, '$.gender') AS gender, json_extract(attributes, '$.age_band') AS age_band`,
       ),
       setFps: db.prepare(`UPDATE fleet_runs SET fps = ? WHERE run = ?`),
       resume: db.prepare(

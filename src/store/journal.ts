@@ -1,5 +1,7 @@
+import type { DemographicsEvent } from '../protocol/events.js';
+import { settleCrossing } from '../protocol/line-splits.js';
 import { toStoreError, type StoreError } from './errors.js';
-import type { CrossingInput, TaskRunEnd, TaskRunRow } from './rows.js';
+import type { CrossingInput, NewTaskRun, TaskRunEnd, TaskRunRow } from './rows.js';
 import type { Store } from './store.js';
 import type { Tally } from './tally.js';
 
@@ -50,6 +52,8 @@ export class TaskRunJournal {
   private lastFrame = 0;
   private coverage: { id: number | null; end: number } | null = null;
   private readToEnd = false;
+  /** Crossings stored as pending (demographics on), by seq, until their estimate comes. */
+  private readonly pending = new Map<number, { line: string; attributes: Record<string, unknown> }>();
 
   constructor(
     private readonly gate: StoreGate | null,
@@ -80,8 +84,19 @@ export class TaskRunJournal {
     const inserted = this.gate?.write((s) => s.insertCrossing(row));
     this.lastSeq = c.seq;
     if (inserted === 'duplicate' || inserted === 'void') return { kind: inserted };
-    this.tally.add(c.line, c.direction, c.ts);
+    this.tally.add(c.line, c.direction, c.ts, c.attributes ?? {});
+    if (c.attributes?.reason === 'pending') this.pending.set(c.seq, { line: c.line, attributes: { ...c.attributes } });
     return { kind: 'counted', stored: inserted === 'stored', occupancy, gap };
+  }
+
+  /** The late estimate of a pending crossing: stored with it, and counted in its line's split. */
+  demographics(ev: DemographicsEvent): void {
+    const crossing = this.pending.get(ev.seq);
+    if (!crossing) return;
+    this.pending.delete(ev.seq);
+    const attributes = settleCrossing(crossing.attributes, ev);
+    this.gate?.write((s) => s.setCrossingAttributes(this.row.id, ev.seq, attributes));
+    this.tally.settle(crossing.line, ev);
   }
 
   /** A progress report: frames processed since the last one extend the coverage; a file's checkpoint moves. */
@@ -103,6 +118,15 @@ export class TaskRunJournal {
         if (checkpoint) s.saveCheckpoint({ taskRunId: this.row.id, frame, seq: this.lastSeq, fps: this.fps }, ts);
       }),
     );
+  }
+
+  /**
+   * The worker counts on other lines from now on (the user changed them while it ran): the task run records them, so
+   * that a run that resumes it with the same lines continues its count. Crossings keep the line names they had.
+   */
+  linesChanged(lines: NewTaskRun['lines'], fingerprint: string): void {
+    this.tally.addLines(lines.map((l) => l.name));
+    this.gate?.write((s) => s.setTaskRunLines(this.row.id, lines, fingerprint));
   }
 
   /** The worker read its file to the end: whatever stops it now, the count is complete. */

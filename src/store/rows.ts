@@ -1,3 +1,4 @@
+import type { AgeBandName } from '../protocol/events.js';
 import type { OccupancyRules } from './occupancy.js';
 
 /** The store's rows and what is written into them. */
@@ -91,6 +92,8 @@ export interface Checkpoint {
 
 export interface ChainTally {
   lines: { name: string; in: number; out: number }[];
+  /** Crossings per line, gender and age band (from their demographic attributes; null: unknown). */
+  splits?: { line: string; gender: 'male' | 'female' | null; age_band: AgeBandName | null; n: number }[];
   /** The last counted crossing of the count: its time and the occupancy after it. */
   last: { ts: number; occupancy: number } | null;
 }

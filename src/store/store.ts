@@ -46,6 +46,7 @@ export class Store {
       addCoverage: db.prepare(`INSERT INTO coverage (task_run_id, task, start, end) VALUES (?, ?, ?, ?)`),
       extendCoverage: db.prepare(`UPDATE coverage SET end = ? WHERE id = ?`),
       heartbeat: db.prepare(`UPDATE runs SET heartbeat_at = ? WHERE id = ?`),
+      setAttributes: db.prepare(`UPDATE crossings SET attributes = ? WHERE task_run_id = ? AND seq = ?`),
     };
   }
 
@@ -184,6 +185,11 @@ export class Store {
     })();
   }
 
+  /** The task run counts on other lines from now on (changed while it runs): its lines and fingerprint follow. */
+  setTaskRunLines(id: number, lines: NewTaskRun['lines'], fingerprint: string): void {
+    this.db.prepare(`UPDATE task_runs SET lines = ?, fingerprint = ? WHERE id = ?`).run(JSON.stringify(lines), fingerprint, id);
+  }
+
   endTaskRun(id: number, at: number, reason: TaskRunEnd): void {
     this.db.prepare(`UPDATE task_runs SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL`).run(at, reason, id);
   }
@@ -193,6 +199,11 @@ export class Store {
     const row = this.stmts.insertCrossing.get({ ...c, attributes: c.attributes ? JSON.stringify(c.attributes) : null }) as { void: number } | undefined;
     if (!row) return 'duplicate';
     return row.void ? 'void' : 'stored';
+  }
+
+  /** A stored crossing's attributes become `attributes` (a late estimate of a pending one); false when it is not stored. */
+  setCrossingAttributes(taskRunId: number, seq: number, attributes: Record<string, unknown>): boolean {
+    return this.stmts.setAttributes.run(JSON.stringify(attributes), taskRunId, seq).changes === 1;
   }
 
   saveCheckpoint(c: Checkpoint, ts: number): void {
@@ -254,6 +265,13 @@ export class Store {
          WHERE t.chain_id = ? AND c.void = 0 ORDER BY c.ts DESC, c.id DESC LIMIT 1`,
       )
       .get(chainId) as { ts: number; occupancy: number | null } | undefined;
-    return { lines, last: last ? { ts: last.ts, occupancy: last.occupancy ?? 0 } : null };
+    const splits = this.db
+      .prepare(
+        `SELECT c.line, json_extract(c.attributes, '$.gender') AS gender, json_extract(c.attributes, '$.age_band') AS age_band, COUNT(*) AS n
+         FROM crossings c JOIN task_runs t ON t.id = c.task_run_id
+         WHERE t.chain_id = ? AND c.void = 0 GROUP BY 1, 2, 3`,
+      )
+      .all(chainId) as NonNullable<ChainTally['splits']>;
+    return { lines, splits, last: last ? { ts: last.ts, occupancy: last.occupancy ?? 0 } : null };
   }
 }

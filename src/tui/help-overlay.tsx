@@ -11,6 +11,11 @@ export function keyHelp(unicode: boolean): [string, string][] {
     ['c', 'cancel it (a queued task just leaves the queue)'],
     ['r', 'restart it from zero (asks first while it runs: its counts are discarded)'],
     ['e', 'export results (JSON, CSV per task, crossings)'],
+    ['v', 'show or close the live picture of the selected task'],
+    ['l', 'edit its lines on the picture: Tab line, Space end, arrows/hjkl move (Shift fine), n new, d delete, f flip, Enter apply'],
+    [unicode ? '→/←' : 'Right/Left', 'show or hide the per-line rows of the selected task'],
+    ['/', 'filter tasks by id or source (Esc clears)'],
+    ['o', 'sort by config order, id, state, in or fps'],
     ['?', 'show or close this help'],
     ['q', 'quit (asks first while tasks run); Ctrl-C quits at once'],
   ];
@@ -36,7 +41,7 @@ export function HelpOverlay({ width, height }: { width: number; height: number }
       ))}
       <Text wrap="truncate-end"> </Text>
       <Text wrap="truncate-end">{'">" marks the selected task.'}</Text>
-      <Text wrap="truncate-end">States: pending, processing, completed, error, cancelled.</Text>
+      <Text wrap="truncate-end">States: pending, processing, completed, stopped, error, cancelled; cameras: online, reconnecting, offline, restarting.</Text>
     </Box>
   );
 }

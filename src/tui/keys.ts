@@ -1,5 +1,8 @@
 /** Key bindings as a pure function of the UI state: what changes on screen and which command, if any, to run. */
 
+import { editLines, openEditor, type EditLine, type EditorState } from './line-editor.js';
+import { nextSort, type SortKey } from './task-list.js';
+
 export type TaskCommand = 'start' | 'stop' | 'cancel' | 'restart';
 
 export interface UiState {
@@ -13,18 +16,35 @@ export interface UiState {
   confirmRestart: string | null;
   quitting: boolean;
   message: string | null;
+  /** The live picture of the selected task, in place of the log pane. */
+  preview: boolean;
+  /** The line editor, on the preview. */
+  editor: EditorState | null;
+  /** Shows only tasks whose id or source contains it (case-insensitive). */
+  filter: string;
+  /** Keys type into the filter. */
+  filtering: boolean;
+  /** Per-line rows of a task shown (true) or hidden (false) by the user; others follow the room there is. */
+  expanded: Record<string, boolean>;
+  sort: SortKey;
 }
 
 export type Effect =
   | { kind: 'command'; command: TaskCommand; task: string }
   | { kind: 'export' }
-  /** `stopFleet`: fleet mode, the user chose to stop the fleet's tasks rather than leave them running. */
-  | { kind: 'quit'; code: number; stopFleet?: boolean };
+  | { kind: 'quit'; code: number; stopFleet?: boolean }
+  | { kind: 'lines'; task: string; lines: EditLine[] };
 
 /** The subset of Ink's key flags the bindings use. */
 export interface KeyFlags {
   upArrow?: boolean;
   downArrow?: boolean;
+  leftArrow?: boolean;
+  rightArrow?: boolean;
+  tab?: boolean;
+  shift?: boolean;
+  backspace?: boolean;
+  delete?: boolean;
   return?: boolean;
   escape?: boolean;
   ctrl?: boolean;
@@ -35,7 +55,10 @@ export interface KeyFlags {
 }
 
 export interface KeyContext {
+  /** The tasks shown, in the order shown (filtered and sorted). */
   taskIds: string[];
+  /** The lines of the selected task, for the editor. */
+  selectedLines?: readonly { name: string; points: readonly number[] }[];
   /** Tasks pending or processing: quitting would stop them, so it needs a confirmation. */
   unfinished: number;
   /** Fleet mode: the tasks run on agents, and `q` asks whether to stop them or leave them running. */
@@ -55,7 +78,7 @@ export interface KeyResult {
 /** Exit status when the user interrupts with Ctrl-C, as shells report SIGINT. */
 export const INTERRUPTED = 130;
 
-export const initialUi = (taskIds: string[]): UiState => ({
+export const initialUi = (taskIds: string[], restored: Partial<Pick<UiState, 'logOpen' | 'preview' | 'sort'>> = {}): UiState => ({
   selectedId: taskIds[0] ?? null,
   logOpen: false,
   logScroll: 0,
@@ -64,6 +87,13 @@ export const initialUi = (taskIds: string[]): UiState => ({
   confirmRestart: null,
   quitting: false,
   message: null,
+  preview: false,
+  editor: null,
+  filter: '',
+  filtering: false,
+  expanded: {},
+  sort: 'config',
+  ...restored,
 });
 
 const commandKeys: Record<string, TaskCommand> = { s: 'start', x: 'stop', c: 'cancel', r: 'restart' };
@@ -115,14 +145,34 @@ export function handleKey(state: UiState, input: string, key: KeyFlags, ctx: Key
     if (input === '?' || input === 'q' || key.escape || key.return) return none({ ...state, help: false });
     return none(state);
   }
+  if (state.editor) return editorKey(state, state.editor, input, key);
+  if (state.filtering && !key.upArrow && !key.downArrow) return none(filterKey(state, input, key));
   if (key.upArrow || input === 'k') return none(moveSelection(state, ctx.taskIds, -1));
   if (key.downArrow || input === 'j') return none(moveSelection(state, ctx.taskIds, +1));
-  if (key.return) return none({ ...state, logOpen: !state.logOpen, logScroll: 0 });
+  if (key.return) return none(state.preview ? { ...state, preview: false, logOpen: true, logScroll: 0 } : { ...state, logOpen: !state.logOpen, logScroll: 0 });
+  if (key.rightArrow || key.leftArrow) {
+    if (state.selectedId === null) return none(state);
+    return none({ ...state, expanded: { ...state.expanded, [state.selectedId]: Boolean(key.rightArrow) } });
+  }
   if (key.pageUp) return none(scrollLog(state, ctx, ctx.logPage));
   if (key.pageDown) return none(scrollLog(state, ctx, -ctx.logPage));
   if (key.home) return none(scrollLog(state, ctx, ctx.logLength));
   if (key.end) return none({ ...state, logScroll: 0 });
   if (input === '?') return none({ ...state, help: true });
+  if (input === 'v') {
+    if (state.selectedId === null && !state.preview) return none({ ...state, message: 'no task selected' });
+    return none({ ...state, preview: !state.preview });
+  }
+  if (input === 'l') {
+    if (state.selectedId === null) return none({ ...state, message: 'no task selected' });
+    if (!ctx.selectedLines) return none({ ...state, message: `no lines to edit for ${state.selectedId}` });
+    return none({ ...state, preview: true, editor: openEditor(state.selectedId, ctx.selectedLines) });
+  }
+  if (input === '/') return none({ ...state, filtering: true });
+  if (input === 'o') {
+    const sort = nextSort(state.sort);
+    return none({ ...state, sort, message: `sorted by ${sort}` });
+  }
   if (input === 'e') return { state: { ...state, message: 'exporting…' }, effect: { kind: 'export' } };
   if (input === 'q') {
     if (ctx.unfinished > 0) {
@@ -143,8 +193,33 @@ export function handleKey(state: UiState, input: string, key: KeyFlags, ctx: Key
     }
     return { state: { ...state, message: `${command} ${state.selectedId}` }, effect: { kind: 'command', command, task: state.selectedId } };
   }
-  if (key.escape && state.logOpen) return none({ ...state, logOpen: false, logScroll: 0 });
+  if (key.escape) {
+    if (state.preview) return none({ ...state, preview: false });
+    if (state.logOpen) return none({ ...state, logOpen: false, logScroll: 0 });
+    if (state.filter !== '') return none({ ...state, filter: '' });
+  }
   return none(state);
+}
+
+/** While the editor is open every key but Ctrl-C is the editor's; Enter hands the lines to the pool. */
+function editorKey(state: UiState, editor: EditorState, input: string, key: KeyFlags): KeyResult {
+  const next = editLines(editor, { ...key, input });
+  if (next.status === 'cancelled') return { state: { ...state, editor: null, message: 'line edit cancelled' }, effect: null };
+  if (next.status === 'applied') {
+    if (!next.dirty) return { state: { ...state, editor: null, message: 'lines unchanged' }, effect: null };
+    return { state: { ...state, editor: null, message: `applying lines to ${next.task}…` }, effect: { kind: 'lines', task: next.task, lines: next.lines } };
+  }
+  return { state: { ...state, editor: next, message: next.message }, effect: null };
+}
+
+/** Typing a filter: letters add, Backspace removes, Enter keeps it, Esc drops it. */
+function filterKey(state: UiState, input: string, key: KeyFlags): UiState {
+  if (key.escape) return { ...state, filtering: false, filter: '' };
+  if (key.return) return { ...state, filtering: false };
+  if (key.backspace || key.delete) return { ...state, filter: state.filter.slice(0, -1) };
+  if (key.ctrl) return state;
+  if (input.length === 1 && input >= ' ') return { ...state, filter: state.filter + input };
+  return state;
 }
 
 /**
@@ -156,6 +231,8 @@ export function splitTyped(input: string, key: KeyFlags): [string, KeyFlags][] {
   if (input.length <= 1 || flagged) return [[input, key]];
   return [...input].map((ch): [string, KeyFlags] => {
     if (ch === '\r' || ch === '\n') return ['', { return: true }];
+    if (ch === '\t') return ['', { tab: true }];
+    if (ch === '\u007f') return ['', { backspace: true }];
     if (ch === '\u0003') return ['c', { ctrl: true }];
     return [ch, {}];
   });

@@ -3,7 +3,7 @@
  * Widths depend only on the terminal size and the task ids, never on changing values, so lines do not jump.
  */
 
-export type ColumnKey = 'id' | 'source' | 'state' | 'agent' | 'fps' | 'in' | 'out' | 'occ' | 'progress' | 'restarts';
+export type ColumnKey = 'id' | 'source' | 'state' | 'agent' | 'fps' | 'in' | 'out' | 'occ' | 'progress' | 'restarts' | 'cpu' | 'mem';
 
 export interface Column {
   key: ColumnKey;
@@ -31,10 +31,15 @@ const BAR_COMFORT = 12;
 const BAR_MAX = 20;
 /** " 100% 12:34" after the bar. */
 const PROGRESS_TAIL = 11;
-/** Least important first. */
-const DROP_ORDER: ColumnKey[] = ['occ', 'restarts', 'fps', 'source', 'agent', 'out', 'in', 'progress'];
+const STATE_MIN = 10;
+/** "reconnecting #12 in 30s", "offline since 12:34:56"; narrower columns get the short forms. */
+const STATE_CAMERA = 23;
+/** Least important first; the counts go last. */
+const DROP_ORDER: ColumnKey[] = ['restarts', 'mem', 'cpu', 'fps', 'source', 'agent', 'progress', 'occ', 'out', 'in'];
 
-const ORDER: ColumnKey[] = ['id', 'source', 'state', 'agent', 'fps', 'in', 'out', 'occ', 'progress', 'restarts'];
+const RESOURCES: readonly (ColumnKey | undefined)[] = ['restarts', 'mem', 'cpu'];
+
+const ORDER: ColumnKey[] = ['id', 'source', 'state', 'agent', 'fps', 'in', 'out', 'occ', 'progress', 'cpu', 'mem', 'restarts'];
 /** Fleet mode: the agent running each task. */
 const AGENT_WIDTH = 8;
 
@@ -45,7 +50,7 @@ function fixedColumn(key: ColumnKey, idWidth: number, barWidth: number): Column 
     case 'source':
       return { key, title: 'source', width: SOURCE_MIN, align: 'left' };
     case 'state':
-      return { key, title: 'state', width: 10, align: 'left' };
+      return { key, title: 'state', width: STATE_MIN, align: 'left' };
     case 'agent':
       return { key, title: 'agent', width: AGENT_WIDTH, align: 'left' };
     case 'fps':
@@ -60,6 +65,10 @@ function fixedColumn(key: ColumnKey, idWidth: number, barWidth: number): Column 
       return { key, title: 'progress / eta', width: barWidth + PROGRESS_TAIL, align: 'left' };
     case 'restarts':
       return { key, title: 'rst', width: 3, align: 'right' };
+    case 'cpu':
+      return { key, title: 'cpu', width: 4, align: 'right' };
+    case 'mem':
+      return { key, title: 'mem', width: 6, align: 'right' };
   }
 }
 
@@ -67,18 +76,25 @@ function totalWidth(columns: Column[]): number {
   return MARKER_WIDTH + columns.reduce((sum, c) => sum + c.width, 0) + GAP * Math.max(0, columns.length - 1);
 }
 
-/** `fleet`: the tasks run on a fleet's agents, and an agent column says which. */
-export function tableLayout(terminalWidth: number, taskIds: string[], fleet = false): TableLayout {
-  const longestId = taskIds.reduce((m, id) => Math.max(m, id.length), 0);
+/**
+ * `cameras`: whether any task is a camera, whose states ("reconnecting #3 in 12s") want a wider state column.
+ * `fleet`: the tasks run on a fleet's agents, and an agent column says which.
+ */
+export function tableLayout(terminalWidth: number, labels: string[], cameras = false, fleet = false): TableLayout {
+  const longestId = labels.reduce((m, id) => Math.max(m, id.length), 0);
   const idWidth = Math.min(ID_MAX, Math.max(ID_MIN, longestId), Math.max(ID_MIN, terminalWidth - 20));
   let keys = ORDER.filter((k) => fleet || k !== 'agent');
   for (;;) {
     const columns = keys.map((k) => fixedColumn(k, idWidth, BAR_MIN));
     let spare = terminalWidth - totalWidth(columns);
-    if (spare >= 0) {
+    const drop = DROP_ORDER.find((k) => keys.includes(k));
+    // The resource columns come only when the source name can still be read.
+    const readable = !keys.includes('source') || spare >= SOURCE_COMFORT - SOURCE_MIN || !RESOURCES.includes(drop!);
+    if (spare >= 0 && readable) {
       const source = columns.find((c) => c.key === 'source');
       const progress = columns.find((c) => c.key === 'progress');
-      // Spare width goes first to a readable source name, then to the bar, then to the rest of the name.
+      const state = columns.find((c) => c.key === 'state');
+      // Spare width goes first to a readable source name, then to camera states, the bar and the rest of the name.
       const grow = (column: Column | undefined, upTo: number) => {
         if (!column) return;
         const add = Math.max(0, Math.min(upTo - column.width, spare));
@@ -86,22 +102,24 @@ export function tableLayout(terminalWidth: number, taskIds: string[], fleet = fa
         spare -= add;
       };
       grow(source, SOURCE_COMFORT);
+      if (cameras) grow(state, STATE_CAMERA);
       grow(progress, BAR_COMFORT + PROGRESS_TAIL);
       grow(source, SOURCE_MAX);
       grow(progress, BAR_MAX + PROGRESS_TAIL);
       return { columns, barWidth: progress ? progress.width - PROGRESS_TAIL : 0 };
     }
-    const drop = DROP_ORDER.find((k) => keys.includes(k));
     if (!drop) return { columns: keys.map((k) => fixedColumn(k, idWidth, 0)), barWidth: 0 };
     keys = keys.filter((k) => k !== drop);
   }
 }
 
 export interface BodyLayout {
-  /** Task rows shown (the table header line comes on top of these). */
+  /** Table rows shown: tasks, their line rows and the totals (the table header line comes on top of these). */
   tableRows: number;
   /** Lines of the log pane including its title line; 0 when closed. */
   logLines: number;
+  /** Lines of the preview pane including its title line; 0 when closed. */
+  previewLines: number;
 }
 
 /** Header (2 lines) and footer (1 line) are fixed; the body shares what is left. */
@@ -116,18 +134,20 @@ export function frameHeight(terminalRows: number): number {
   return Math.max(HEADER_LINES + FOOTER_LINES + 2, terminalRows - 1);
 }
 
-/** With the log pane open, the table keeps at least about half the body unless it has fewer tasks to show. */
-export function bodyLayout(terminalRows: number, logOpen: boolean, taskCount: number): BodyLayout {
+export type Pane = 'log' | 'preview' | null;
+
+/**
+ * With the log pane open, the table keeps at least about half the body unless it has fewer rows to show; the
+ * preview takes three quarters of the body, the table keeping the selected task in view.
+ */
+export function bodyLayout(terminalRows: number, pane: Pane, rowCount: number): BodyLayout {
   const body = frameHeight(terminalRows) - HEADER_LINES - FOOTER_LINES;
   const forRows = body - 1;
-  if (!logOpen) return { tableRows: Math.max(1, forRows), logLines: 0 };
-  const logLines = Math.max(2, Math.floor(body * 0.45), forRows - Math.max(1, taskCount));
-  return { tableRows: Math.max(1, forRows - logLines), logLines };
-}
-
-/** First visible row so that the selected one is on screen, keeping it near the middle when the list scrolls. */
-export function scrollStart(selected: number, count: number, visible: number): number {
-  if (count <= visible) return 0;
-  const centred = selected - Math.floor(visible / 2);
-  return Math.min(Math.max(0, centred), count - visible);
+  if (pane === 'preview') {
+    const tableRows = Math.max(1, Math.min(rowCount, Math.floor(body / 4)));
+    return { tableRows, logLines: 0, previewLines: Math.max(2, forRows - tableRows) };
+  }
+  if (pane !== 'log') return { tableRows: Math.max(1, forRows), logLines: 0, previewLines: 0 };
+  const logLines = Math.max(2, Math.floor(body * 0.45), forRows - Math.max(1, rowCount));
+  return { tableRows: Math.max(1, forRows - logLines), logLines, previewLines: 0 };
 }

@@ -2,7 +2,10 @@ import path from 'node:path';
 import { render } from 'ink';
 import { runExitCode } from '../orchestrator/snapshot.js';
 import type { PoolControl, PoolSnapshot } from '../orchestrator/types.js';
-import { App } from './app.js';
+import { App, type UiPreferences } from './app.js';
+import type { EditLine } from './line-editor.js';
+import { CellSurface } from './preview/cell-surface.js';
+import { colourModeFromEnv, type ColourMode } from './preview/halfblock.js';
 import { colorFromEnv, ThemeProvider, unicodeFromEnv } from './theme.js';
 
 export interface DashboardOptions {
@@ -19,6 +22,15 @@ export interface DashboardOptions {
   alternateScreen?: boolean;
   /** Write every frame in full instead of updating in place; for tests that read the frames back. */
   debug?: boolean;
+  /** How the preview draws pictures (default: from NO_COLOR and COLORTERM). */
+  colourMode?: ColourMode;
+  /** Restored at start; `onPreferences` hears every change. */
+  preferences?: Partial<UiPreferences>;
+  onPreferences?: (prefs: UiPreferences) => void;
+  /** Keeps lines applied in the line editor; resolves to the message to show. */
+  saveLines?: (task: string, lines: EditLine[]) => Promise<string>;
+  /** Shown in the header (e.g. the /metrics address). */
+  note?: string;
 }
 
 const ENTER_ALT_SCREEN = '\u001B[?1049h';
@@ -54,11 +66,22 @@ export async function renderDashboard(pool: PoolControl, opts: DashboardOptions 
   const altScreen = opts.alternateScreen ?? Boolean(stdout.isTTY);
   if (altScreen) stdout.write(ENTER_ALT_SCREEN);
 
+  const surface = new CellSurface();
   const instance = render(
     <ThemeProvider theme={theme}>
-      <App pool={pool} configPath={opts.configPath} refreshMs={opts.refreshMs ?? 1000} />
+      <App
+        pool={pool}
+        configPath={opts.configPath}
+        refreshMs={opts.refreshMs ?? 1000}
+        colour={opts.colourMode ?? colourModeFromEnv(process.env, theme.color)}
+        preferences={opts.preferences}
+        onPreferences={opts.onPreferences}
+        saveLines={opts.saveLines}
+        note={opts.note}
+        surface={surface}
+      />
     </ThemeProvider>,
-    { stdout, stdin, exitOnCtrlC: false, debug: opts.debug ?? false },
+    { stdout: surface.wrap(stdout), stdin, exitOnCtrlC: false, debug: opts.debug ?? false },
   );
 
   // Ctrl-C arrives as a key in raw mode; these cover `kill`, a closed SSH session and a non-raw stdin.

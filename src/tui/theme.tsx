@@ -1,6 +1,5 @@
 import { createContext, useContext, type ReactNode } from 'react';
 import { Text } from 'ink';
-import type { TaskStateKind } from '../orchestrator/types.js';
 
 /** How the dashboard may style its output. Decided once from the environment, passed down by context. */
 export interface Theme {
@@ -40,14 +39,6 @@ const toneColor: Record<Tone, string> = {
   bad: 'red',
   warn: 'yellow',
   busy: 'blue',
-};
-
-export const stateTone: Record<TaskStateKind, Tone> = {
-  pending: 'muted',
-  processing: 'busy',
-  completed: 'good',
-  error: 'bad',
-  cancelled: 'warn',
 };
 
 interface StyledProps {

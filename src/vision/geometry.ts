@@ -61,3 +61,12 @@ export function segmentsIntersect(p: Point, q: Point, a: Point, b: Point): boole
   const hit = lineIntersection(p, q, a, b);
   return hit !== null && hit.t >= 0 && hit.t <= 1 && hit.u >= 0 && hit.u <= 1;
 }
+
+/** Distance from P to the closed segment AB. */
+export function segmentDistance(p: Point, a: Point, b: Point): number {
+  const dx = b.x - a.x;
+  const dy = b.y - a.y;
+  const len2 = dx * dx + dy * dy;
+  const u = len2 > 0 ? Math.max(0, Math.min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / len2)) : 0;
+  return Math.hypot(p.x - a.x - u * dx, p.y - a.y - u * dy);
+}

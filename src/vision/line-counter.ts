@@ -1,13 +1,16 @@
-import { anchorPoint, lineIntersection, sideValue, type AnchorMode, type Point } from './geometry.js';
+import { anchorPoint, lineIntersection, segmentDistance, sideValue, type AnchorMode, type Point } from './geometry.js';
 import type { Box, Direction, LineSpec } from './types.js';
 
 export interface CrossingRecord {
   line: string;
   track: number;
   direction: Direction;
-  /** Frame index where the anchor was first seen on the new side (for a crossing released late, the original one). */
+  /**
+   * Frame where the anchor's path crossed the line: between the two observations on either side of it, in proportion
+   * to where the path meets the line (after a gap in the observations this is earlier than the frame that counted it).
+   */
   frame: number;
-  /** Seconds into the source of that frame. */
+  /** Seconds into the source at that point of the path. */
   pts: number;
 }
 
@@ -51,11 +54,13 @@ interface PixelLine {
 interface TrackLineState {
   /** Last side the anchor was clearly on (beyond the margin): -1, +1, or 0 while not yet known. */
   side: number;
-  /** Previous anchor position. */
+  /** Previous anchor position, and when it was observed. */
   prev: Point;
-  /** Last raw side (sign only, margin ignored) and where along AB the anchor last changed raw side. */
+  prevAt: { frame: number; pts: number };
+  /** Last raw side (sign only, margin ignored), and where along AB and when the anchor last changed raw side. */
   rawSide: number;
   lastCrossU: number | null;
+  lastCrossAt: { frame: number; pts: number } | null;
 }
 
 /**
@@ -64,7 +69,7 @@ interface TrackLineState {
  * confirmed are held back and released, with their original frame, once the track is confirmed.
  */
 export class LineCounter {
-  private readonly lines: PixelLine[];
+  private lines: PixelLine[];
   private readonly options: CounterOptions;
   private readonly states = new Map<number, Map<string, TrackLineState>>();
   private readonly pending = new Map<number, CrossingRecord[]>();
@@ -75,18 +80,8 @@ export class LineCounter {
       throw new RangeError(`frame size must be positive, got ${frame.width}x${frame.height}`);
     }
     this.options = { ...DEFAULT_COUNTER_OPTIONS, ...options };
-    const names = new Set<string>();
-    this.lines = lines.map((spec) => {
-      if (names.has(spec.name)) throw new RangeError(`line name "${spec.name}" is used twice`);
-      names.add(spec.name);
-      const [x1, y1, x2, y2] = spec.points;
-      const a = { x: x1 * frame.width, y: y1 * frame.height };
-      const b = { x: x2 * frame.width, y: y2 * frame.height };
-      const length = Math.hypot(b.x - a.x, b.y - a.y);
-      if (!(length > 0)) throw new RangeError(`line "${spec.name}" has zero length (${spec.points.join(',')})`);
-      this.totals.set(spec.name, { name: spec.name, in: 0, out: 0 });
-      return { name: spec.name, a, b, length };
-    });
+    this.lines = toPixelLines(lines, frame);
+    for (const line of this.lines) this.totals.set(line.name, { name: line.name, in: 0, out: 0 });
   }
 
   /** Feed the current positions of visible tracks; returns the crossings counted now (including released ones). */
@@ -120,6 +115,12 @@ export class LineCounter {
     }
   }
 
+  /** Whether the box's anchor is within `heights` box heights of any line (where identities matter for counting). */
+  near(box: Box, heights: number): boolean {
+    const p = anchorPoint(box, this.options.anchor);
+    return this.lines.some((line) => segmentDistance(p, line.a, line.b) <= heights * box[3]);
+  }
+
   counts(): LineCount[] {
     return [...this.totals.values()].map((c) => ({ ...c }));
   }
@@ -150,25 +151,49 @@ export class LineCounter {
       const clear = Math.abs(s) / line.length > margin ? raw : 0;
       const state = perLine.get(line.name);
       if (!state) {
-        perLine.set(line.name, { side: clear, prev: p, rawSide: raw, lastCrossU: null });
+        perLine.set(line.name, { side: clear, prev: p, prevAt: { frame, pts }, rawSide: raw, lastCrossU: null, lastCrossAt: null });
         continue;
       }
       if (raw !== 0 && raw !== state.rawSide) {
         // Where the anchor's own path crossed the infinite line: decides whether the crossing is on the segment.
         const hit = state.rawSide === 0 ? null : lineIntersection(state.prev, p, line.a, line.b);
         state.lastCrossU = hit ? hit.u : this.projectU(line, p);
+        const along = hit ? Math.min(1, Math.max(0, hit.t)) : 1;
+        state.lastCrossAt = {
+          frame: Math.round(state.prevAt.frame + along * (frame - state.prevAt.frame)),
+          pts: state.prevAt.pts + along * (pts - state.prevAt.pts),
+        };
         state.rawSide = raw;
       }
       if (clear !== 0 && state.side !== 0 && clear !== state.side) {
         const u = state.lastCrossU;
         if (u !== null && u >= 0 && u <= 1) {
-          found.push({ line: line.name, track: track.id, direction: clear > 0 ? 'in' : 'out', frame, pts });
+          const at = state.lastCrossAt ?? { frame, pts };
+          found.push({ line: line.name, track: track.id, direction: clear > 0 ? 'in' : 'out', frame: at.frame, pts: at.pts });
         }
       }
       if (clear !== 0) state.side = clear;
       state.prev = p;
+      state.prevAt = { frame, pts };
     }
     return found;
+  }
+
+  /**
+   * Counts on `lines` from the next update on, mid-run. Totals are kept by name, also for lines that go away (what
+   * was counted stays counted); a line that moved or is new starts without side history, so the move itself is never
+   * a crossing. Crossings held back for tentative tracks are kept.
+   */
+  setLines(lines: readonly LineSpec[], frame: { width: number; height: number }): void {
+    const next = toPixelLines(lines, frame);
+    const before = new Map(this.lines.map((l) => [l.name, l]));
+    for (const line of next) {
+      const old = before.get(line.name);
+      const same = old && old.a.x === line.a.x && old.a.y === line.a.y && old.b.x === line.b.x && old.b.y === line.b.y;
+      if (!same) for (const perLine of this.states.values()) perLine.delete(line.name);
+      if (!this.totals.has(line.name)) this.totals.set(line.name, { name: line.name, in: 0, out: 0 });
+    }
+    this.lines = next;
   }
 
   /** Position of P's foot on AB as a fraction of AB (used when the path touched the line exactly). */
@@ -177,4 +202,19 @@ export class LineCounter {
     const dy = line.b.y - line.a.y;
     return ((p.x - line.a.x) * dx + (p.y - line.a.y) * dy) / (line.length * line.length);
   }
+}
+
+/** Lines in frame pixels; names must be unique and lines longer than zero. */
+function toPixelLines(lines: readonly LineSpec[], frame: { width: number; height: number }): PixelLine[] {
+  const names = new Set<string>();
+  return lines.map((spec) => {
+    if (names.has(spec.name)) throw new RangeError(`line name "${spec.name}" is used twice`);
+    names.add(spec.name);
+    const [x1, y1, x2, y2] = spec.points;
+    const a = { x: x1 * frame.width, y: y1 * frame.height };
+    const b = { x: x2 * frame.width, y: y2 * frame.height };
+    const length = Math.hypot(b.x - a.x, b.y - a.y);
+    if (!(length > 0)) throw new RangeError(`line "${spec.name}" has zero length (${spec.points.join(',')})`);
+    return { name: spec.name, a, b, length };
+  });
 }

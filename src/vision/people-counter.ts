@@ -2,7 +2,7 @@ import { LineCounter, type CounterOptions, type CrossingRecord, type LineCount }
 import type { TrackSnapshot } from './track.js';
 import { Tracker, type RemovedTrack } from './tracker.js';
 import type { TrackerConfig } from './tracker-config.js';
-import type { Detection, LineSpec } from './types.js';
+import type { Box, Detection, LineSpec } from './types.js';
 
 export interface StepResult {
   /** Live tracks (tentative, confirmed, lost) after this frame. */
@@ -15,7 +15,12 @@ export interface StepResult {
 export interface PeopleCounterOptions {
   tracker?: Partial<TrackerConfig>;
   counter?: Partial<CounterOptions>;
+  /** Appearance is computed for detections within this many body heights of a line (default 3). */
+  appearanceBand?: number;
 }
+
+/** The appearance (appearance.ts) of a box of the current frame, in source coordinates; null when it cannot say. */
+export type AppearanceSampler = (box: Box) => Float32Array | null;
 
 /**
  * Tracker and line counter wired together for one source. The counter only sees positions that a detection has just
@@ -26,14 +31,21 @@ export class PeopleCounter {
   readonly tracker: Tracker;
   readonly counter: LineCounter;
 
+  private readonly appearanceBand: number;
+
   constructor(lines: readonly LineSpec[], frame: { width: number; height: number }, options: PeopleCounterOptions = {}) {
     this.tracker = new Tracker(options.tracker, frame);
     this.counter = new LineCounter(lines, frame, options.counter);
+    this.appearanceBand = options.appearanceBand ?? 3;
   }
 
-  /** A frame the detector ran on; `pts` in seconds. */
-  detections(detections: readonly Detection[], frame: number, pts: number): StepResult {
-    const out = this.tracker.update(detections, pts);
+  /**
+   * A frame the detector ran on; `pts` in seconds. With `appearance`, detections near the lines are described by
+   * their colours, which keeps identities apart where people cross side by side.
+   */
+  detections(detections: readonly Detection[], frame: number, pts: number, appearance?: AppearanceSampler): StepResult {
+    const described = appearance ? detections.map((d) => this.describe(d, appearance)) : detections;
+    const out = this.tracker.update(described, pts);
     const crossings = this.counter.update(
       out.tracks.filter((t) => t.matched),
       frame,
@@ -50,11 +62,21 @@ export class PeopleCounter {
     return { tracks: out.tracks, crossings: [], removed: out.removed };
   }
 
+  private describe(d: Detection, appearance: AppearanceSampler): Detection {
+    if (d.score < this.tracker.config.lowScore || !this.counter.near(d.box, this.appearanceBand)) return d;
+    return { ...d, appearance: appearance(d.box) ?? undefined };
+  }
+
   counts(): LineCount[] {
     return this.counter.counts();
   }
 
   summary(): { in: number; out: number; occupancy: number } {
     return this.counter.summary();
+  }
+
+  /** New lines mid-run (see LineCounter.setLines): tracks and counts go on. */
+  setLines(lines: readonly LineSpec[], frame: { width: number; height: number }): void {
+    this.counter.setLines(lines, frame);
   }
 }

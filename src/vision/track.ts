@@ -1,3 +1,4 @@
+import { blendAppearance } from './appearance.js';
 import { BoxKalman, type KalmanNoise } from './kalman.js';
 import type { Box } from './types.js';
 
@@ -33,6 +34,8 @@ export class Track {
   lastMatch: number;
   matchedNow = true;
   score: number;
+  /** Average appearance of the person (observed near the lines only), null until seen there. */
+  appearance: Float32Array | null = null;
 
   constructor(
     readonly id: number,
@@ -40,6 +43,8 @@ export class Track {
     score: number,
     readonly born: number,
     noise: KalmanNoise,
+    /** Matches needed before the track is confirmed. */
+    private readonly confirmHits: number,
   ) {
     this.filter = new BoxKalman(box, noise);
     this.lastMatch = born;
@@ -50,13 +55,19 @@ export class Track {
     return this.state === 'confirmed' || this.state === 'lost';
   }
 
-  match(box: Box, score: number, t: number, confirmHits: number): void {
+  match(box: Box, score: number, t: number): void {
     this.filter.update(box);
     this.hits += 1;
     this.lastMatch = t;
     this.matchedNow = true;
     this.score = score;
-    if (this.state === 'lost' || (this.state === 'tentative' && this.hits >= confirmHits)) this.state = 'confirmed';
+    if (this.state === 'lost' || (this.state === 'tentative' && this.hits >= this.confirmHits)) this.state = 'confirmed';
+  }
+
+  /** Takes in the appearance of a new observation. */
+  see(appearance: Float32Array, keep: number): void {
+    if (this.appearance) blendAppearance(this.appearance, appearance, keep);
+    else this.appearance = Float32Array.from(appearance);
   }
 
   snapshot(t: number): TrackSnapshot {

@@ -1,3 +1,4 @@
+import { appearanceDistance } from './appearance.js';
 import { assignWithLimit } from './assignment.js';
 import { Track, type TrackSnapshot } from './track.js';
 import { DEFAULT_TRACKER_CONFIG, type TrackerConfig } from './tracker-config.js';
@@ -21,12 +22,49 @@ function validateConfig(c: TrackerConfig): void {
   for (const key of positive) {
     if (!((c[key] as number) > 0)) throw new RangeError(`tracker setting ${key} must be > 0, got ${String(c[key])}`);
   }
-  const nonNegative: (keyof TrackerConfig)[] = ['maxLostSeconds', 'tentativeMaxLostSeconds', 'lowScore'];
+  const nonNegative: (keyof TrackerConfig)[] = [
+    'maxLostSeconds',
+    'tentativeMaxLostSeconds',
+    'lifetimePasses',
+    'tentativeLifetimePasses',
+    'lowScore',
+    'appearanceVetoAfter',
+  ];
   for (const key of nonNegative) {
     if (!((c[key] as number) >= 0)) throw new RangeError(`tracker setting ${key} must be ≥ 0, got ${String(c[key])}`);
   }
+  if (!(c.appearanceVeto >= 0 && c.appearanceVeto <= 1)) {
+    throw new RangeError(`tracker setting appearanceVeto must be between 0 and 1, got ${c.appearanceVeto}`);
+  }
+  if (!(c.appearanceKeep >= 0 && c.appearanceKeep < 1)) {
+    throw new RangeError(`tracker setting appearanceKeep must be in [0, 1), got ${c.appearanceKeep}`);
+  }
   if (c.lowScore > c.highScore) {
     throw new RangeError(`tracker setting lowScore (${c.lowScore}) must not exceed highScore (${c.highScore})`);
+  }
+}
+
+/**
+ * The usual time between detection passes: the median of the last few, so that one gap in a live stream does not
+ * count as the rhythm.
+ */
+class PassInterval {
+  private last: number | null = null;
+  private readonly recent: number[] = [];
+
+  note(t: number): void {
+    if (this.last !== null && t > this.last) {
+      this.recent.push(t - this.last);
+      if (this.recent.length > 5) this.recent.shift();
+    }
+    this.last = t;
+  }
+
+  /** `seconds`, or `passes` detection intervals when those are longer (sparse detections: low frame rates, skipping). */
+  lifetime(seconds: number, passes: number): number {
+    if (this.recent.length === 0) return seconds;
+    const sorted = [...this.recent].sort((a, b) => a - b);
+    return Math.max(seconds, passes * sorted[sorted.length >> 1]);
   }
 }
 
@@ -39,6 +77,7 @@ export class Tracker {
   private tracks: Track[] = [];
   private nextId = 1;
   private now: number | null = null;
+  private readonly passes = new PassInterval();
 
   /**
    * `frame`, when known, lets the tracker end lost tracks whose predicted box has left the picture: a person walking
@@ -69,6 +108,11 @@ export class Tracker {
     this.advance(t);
     const c = this.config;
     for (const track of this.tracks) track.matchedNow = false;
+    // Tracks unseen for longer than their lifetime (after a gap in the frames, not only missed detections) must not
+    // take part: their gate has grown wide enough to catch anyone.
+    this.passes.note(t);
+    const maxLost = this.passes.lifetime(c.maxLostSeconds, c.lifetimePasses);
+    const expired = this.remove((track) => track.state !== 'tentative' && t - track.lastMatch > maxLost);
     // Empty or non-finite boxes would poison the filter (zero measurement noise, NaN state).
     const usable = detections.filter((d) => d.box.every(Number.isFinite) && d.box[2] > 0 && d.box[3] > 0);
     const high = usable.filter((d) => d.score >= c.highScore);
@@ -91,11 +135,11 @@ export class Tracker {
     }
     for (const det of third.detections) {
       if (det.score < c.newTrackScore) continue;
-      const track = new Track(this.nextId++, det.box, det.score, t, c.kalman);
-      if (c.confirmHits <= 1) track.state = 'confirmed';
+      const track = new Track(this.nextId++, det.box, det.score, t, c.kalman, c.confirmHits);
+      if (det.appearance) track.see(det.appearance, c.appearanceKeep);
       this.tracks.push(track);
     }
-    const removed = this.expire(t, true);
+    const removed = [...expired, ...this.expire(t, true)];
     return this.output(t, removed);
   }
 
@@ -117,18 +161,28 @@ export class Tracker {
     t: number,
   ): { tracks: Track[]; detections: Detection[] } {
     if (tracks.length === 0 || detections.length === 0) return { tracks, detections };
-    const maxLog = this.config.maxLogHeightRatio;
+    const c = this.config;
+    const maxLog = c.maxLogHeightRatio;
     const cost = tracks.map((track) => {
       const predictedHeight = track.filter.box()[3];
       return detections.map((det) => {
         if (Math.abs(Math.log(det.box[3] / predictedHeight)) > maxLog) return Infinity;
         // Normalised so that the gate edge costs 1 and leaving a track unmatched costs the same.
-        return track.filter.centerDistance2(det.box) / gateChi2;
+        const motion = track.filter.centerDistance2(det.box) / gateChi2;
+        // Someone seen again after an occlusion must look like the person the track followed; in between, the
+        // motion alone decides (a box that takes in a neighbour for a frame or two changes colour, not identity).
+        const vetoed =
+          track.appearance && det.appearance && t - track.lastMatch >= c.appearanceVetoAfter &&
+          appearanceDistance(track.appearance, det.appearance) > c.appearanceVeto;
+        return vetoed ? Infinity : motion;
       });
     });
     const result = assignWithLimit(cost, 1);
     for (const [row, col] of result.matches) {
-      tracks[row].match(detections[col].box, detections[col].score, t, this.config.confirmHits);
+      const det = detections[col];
+      tracks[row].match(det.box, det.score, t);
+      // Low-score detections are mostly people partly hidden by someone else: their colours are not theirs.
+      if (det.appearance && det.score >= c.highScore) tracks[row].see(det.appearance, c.appearanceKeep);
     }
     return {
       tracks: result.unmatchedRows.map((i) => tracks[i]),
@@ -142,13 +196,20 @@ export class Tracker {
    */
   private expire(t: number, detectionPass: boolean): RemovedTrack[] {
     const c = this.config;
+    const maxLost = this.passes.lifetime(c.maxLostSeconds, c.lifetimePasses);
+    const tentativeMaxLost = this.passes.lifetime(c.tentativeMaxLostSeconds, c.tentativeLifetimePasses);
+    return this.remove((track) => {
+      const since = t - track.lastMatch;
+      const tentativeDies = track.state === 'tentative' && detectionPass && !track.matchedNow && since > tentativeMaxLost;
+      const lostDies = track.state === 'lost' && (since > maxLost || this.outside(track));
+      return tentativeDies || lostDies;
+    });
+  }
+
+  private remove(dies: (track: Track) => boolean): RemovedTrack[] {
     const removed: RemovedTrack[] = [];
     this.tracks = this.tracks.filter((track) => {
-      const since = t - track.lastMatch;
-      const tentativeDies =
-        track.state === 'tentative' && detectionPass && !track.matchedNow && since > c.tentativeMaxLostSeconds;
-      const lostDies = track.state === 'lost' && (since > c.maxLostSeconds || this.outside(track));
-      if (!tentativeDies && !lostDies) return true;
+      if (!dies(track)) return true;
       removed.push({ id: track.id, confirmed: track.confirmed });
       track.state = 'removed';
       return false;

@@ -5,6 +5,8 @@ export interface Detection {
   box: Box;
   score: number;
   label: 'person';
+  /** Colours of the person (appearance.ts), when computed: only near the counting lines. */
+  appearance?: Float32Array;
 }
 
 /** A counting line in normalised coordinates (fractions of frame width and height), A = (x1, y1), B = (x2, y2). */

@@ -8,8 +8,12 @@ import { yolov8 } from '../vision/formats/yolov8.js';
 import { yolox } from '../vision/formats/yolox.js';
 import { letterbox, type Letterbox } from '../vision/letterbox.js';
 import type { Detection } from '../vision/types.js';
+import type { Tile } from '../vision/crop-plan.js';
+import type { YuvFrame } from '../vision/resample.js';
+import type { MergedDetection } from '../vision/tile-merge.js';
 import { DetectorError } from './detector-error.js';
 import { chooseInputSize, parseInputSize, type InputSize } from './input-size.js';
+import { TileRunner } from './tile-runner.js';
 
 export { DetectorError } from './detector-error.js';
 
@@ -29,6 +33,8 @@ export interface DetectorOptions {
   format?: string;
   /** "WxH" or a size; default: the model's fixed size, else chosen from the source aspect (centernet). */
   inputSize?: string | InputSize;
+  /** Input size when none is asked for and the model has none of its own (the worker's largest tile). */
+  defaultInputSize?: InputSize;
   /** Source frame size, used to pick an input size with the same aspect when none is given. */
   sourceWidth?: number;
   sourceHeight?: number;
@@ -45,14 +51,18 @@ export interface Detector {
   modelPath: string;
   inputWidth: number;
   inputHeight: number;
+  /** The model only takes inputWidth × inputHeight (every tile is that size). */
+  fixedInput: boolean;
   confidence: number;
   /** Grey level ffmpeg should pad with, and where the picture goes, for a source of this size. */
   padValue: number;
   geometryFor(srcWidth: number, srcHeight: number): Letterbox;
   /** `rgb` = packed rgb24 of exactly inputWidth × inputHeight, laid out as `geometry` says. */
   detect(rgb: Uint8Array, geometry: Letterbox): Promise<Detection[]>;
-  /** Raw model outputs for one frame, without decoding (benchmarks time this). */
-  infer(rgb: Uint8Array): Promise<TensorView[]>;
+  /** Raw model outputs for one frame (rgb24, by default of the input size), without decoding (benchmarks time this). */
+  infer(rgb: Uint8Array, width?: number, height?: number): Promise<TensorView[]>;
+  /** Detections of the tiles of one frame, merged (tile-merge.ts), in frame pixels. */
+  detectTiles(frame: YuvFrame, tiles: readonly Tile[]): Promise<MergedDetection[]>;
   release(): Promise<void>;
 }
 
@@ -109,9 +119,11 @@ export async function createDetector(opts: DetectorOptions = {}): Promise<Detect
   try {
     const spec = SPECS[formatName ?? guessFormat(session, modelPath)];
     checkLayout(session, spec, modelPath);
-    const size = chooseInputSize(spec, inputShape(session, spec), requested, opts.sourceWidth, opts.sourceHeight);
+    const shape = inputShape(session, spec);
+    const size = chooseInputSize(spec, shape, requested, opts.sourceWidth, opts.sourceHeight, opts.defaultInputSize);
     const outputNames = pickOutputs(session, spec, modelPath);
-    return buildDetector(session, spec, modelPath, size, outputNames, opts.confidence ?? spec.defaultConfidence);
+    const fixed = shape.width !== null && shape.height !== null;
+    return buildDetector(session, spec, modelPath, size, fixed, outputNames, opts.confidence ?? spec.defaultConfidence);
   } catch (err) {
     await session.release();
     throw err;
@@ -123,22 +135,32 @@ function buildDetector(
   spec: FormatSpec,
   modelPath: string,
   size: InputSize,
+  fixedInput: boolean,
   outputNames: string[],
   confidence: number,
 ): Detector {
   const { width, height } = size;
-  const dims = spec.layout === 'nhwc' ? [1, height, width, 3] : [1, 3, height, width];
-  const buffer = new Float32Array(width * height * 3);
-  // One tensor over one buffer: each frame is written into the same memory, nothing is allocated per frame.
-  const input = new ort.Tensor('float32', buffer, dims);
-  const feeds = { [session.inputNames[0]]: input };
-  const frameBytes = width * height * 3;
-
-  const infer = async (rgb: Uint8Array): Promise<TensorView[]> => {
-    if (rgb.length !== frameBytes) {
-      throw new DetectorError('BAD_INPUT_SIZE', `frame has ${rgb.length} bytes, the model input ${width}x${height} needs ${frameBytes}`);
+  // One tensor per input shape over one buffer: each frame is written into the same memory, nothing is allocated
+  // per frame. The default shape serves `infer`/`detect`; tiles of a crop plan bring their own shapes.
+  const shapes = new Map<string, { buffer: Float32Array; feeds: Record<string, ort.Tensor>; dims: number[] }>();
+  const shapeOf = (w: number, h: number) => {
+    const key = `${w}x${h}`;
+    let shape = shapes.get(key);
+    if (!shape) {
+      const dims = spec.layout === 'nhwc' ? [1, h, w, 3] : [1, 3, h, w];
+      const buffer = new Float32Array(w * h * 3);
+      shape = { buffer, feeds: { [session.inputNames[0]]: new ort.Tensor('float32', buffer, dims) }, dims };
+      shapes.set(key, shape);
     }
-    spec.preprocess(rgb, width, height, buffer);
+    return shape;
+  };
+
+  const inferShape = async (rgb: Uint8Array, w: number, h: number): Promise<TensorView[]> => {
+    if (rgb.length !== w * h * 3) {
+      throw new DetectorError('BAD_INPUT_SIZE', `frame has ${rgb.length} bytes, the model input ${w}x${h} needs ${w * h * 3}`);
+    }
+    const { buffer, feeds, dims } = shapeOf(w, h);
+    spec.preprocess(rgb, w, h, buffer);
     let out: ort.InferenceSession.OnnxValueMapType;
     try {
       out = await session.run(feeds, outputNames);
@@ -150,17 +172,21 @@ function buildDetector(
     }
     return outputNames.map((n) => ({ data: out[n].data as Float32Array, dims: out[n].dims }));
   };
+  const infer = (rgb: Uint8Array, w = width, h = height) => inferShape(rgb, w, h);
+  const tiles = new TileRunner({ padValue: spec.padValue, infer: inferShape, decode: (outputs, g) => spec.decode(outputs, g, confidence) });
 
   return {
     format: spec.name,
     modelPath,
     inputWidth: width,
     inputHeight: height,
+    fixedInput,
     confidence,
     padValue: spec.padValue,
     geometryFor: (srcWidth, srcHeight) => letterbox(srcWidth, srcHeight, width, height, spec.padAlign),
     infer,
     detect: async (rgb, geometry) => spec.decode(await infer(rgb), geometry, confidence),
+    detectTiles: (frame, list) => tiles.detect(frame, list),
     release: () => session.release(),
   };
 }

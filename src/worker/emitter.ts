@@ -1,4 +1,4 @@
-import { mapStrings } from '../common/terminal-text.js';
+import { mapEventStrings } from '../common/terminal-text.js';
 import { PROTOCOL_VERSION, type LogLevel, type WorkerEvent } from '../protocol/events.js';
 import type { NdjsonWriter } from '../protocol/ndjson.js';
 
@@ -23,7 +23,7 @@ export class Emitter {
 
   /** Returns false under backpressure: the caller should `await drained()` before producing more. */
   emit(body: EventBody): boolean {
-    const { type, ...rest } = mapStrings(body, this.clean);
+    const { type, ...rest } = mapEventStrings(body, this.clean);
     return this.writer.write({ v: PROTOCOL_VERSION, type, task: this.task, ts: Date.now(), ...rest });
   }
 

@@ -18,6 +18,21 @@ export interface FrameLayout {
   padValue?: number;
 }
 
+/**
+ * Frames at the source's own size (the long side capped at `maxSide`), planar yuv420p as decoded: the crop planner's
+ * tiles are cut and resized from them (src/vision/resample.ts). The size is read from ffmpeg's output header.
+ */
+export interface NativeFrames {
+  kind: 'native';
+  maxSide: number;
+}
+
+export type FrameOutput = FrameLayout | NativeFrames;
+
+export function isNative(o: FrameOutput): o is NativeFrames {
+  return (o as NativeFrames).kind === 'native';
+}
+
 /** The frame layout ffmpeg must produce for a detector's letterbox geometry. */
 export function toFrameLayout(g: Letterbox, padValue: number): FrameLayout {
   return {
@@ -39,7 +54,7 @@ export interface FrameReaderOptions {
    */
   ffmpegVersion?: string;
   input: string;
-  output: FrameLayout;
+  output: FrameOutput;
   /** Extra input options placed before `-i`, e.g. ['-f', 'v4l2'] or ['-rtsp_transport', 'tcp']. */
   inputArgs?: string[];
   startSeconds?: number;
@@ -71,10 +86,18 @@ export function ffmpegAtLeast(version: string | undefined, major: number, minor:
   return a > major || (a === major && b >= minor);
 }
 
-export function videoFilter(out: FrameLayout, every: number): string {
+export function videoFilter(out: FrameOutput, every: number): string {
   const parts: string[] = [];
   // Frames are dropped before scaling, so skipped frames cost only their decode.
   if (every > 1) parts.push(`select=not(mod(n\\,${every}))`);
+  if (isNative(out)) {
+    // Sources within the cap pass unscaled (w=iw, h=ih); larger ones shrink to the cap, keeping their aspect.
+    const m = out.maxSide;
+    const w = `if(gt(max(iw\\,ih)\\,${m})\\,if(gte(iw\\,ih)\\,${m}\\,-2)\\,iw)`;
+    const h = `if(gt(max(iw\\,ih)\\,${m})\\,if(gte(iw\\,ih)\\,-2\\,${m})\\,ih)`;
+    parts.push(`scale=w='${w}':h='${h}':flags=area`, 'format=yuv420p');
+    return parts.join(',');
+  }
   const sw = out.scaledWidth ?? out.width;
   const sh = out.scaledHeight ?? out.height;
   parts.push(`scale=${sw}:${sh}:flags=bilinear`, 'format=rgb24');
@@ -109,6 +132,6 @@ export function ffmpegArgs(o: FrameReaderOptions): string[] {
   args.push(features.fpsMode ? '-fps_mode' : '-vsync', 'passthrough');
   args.push('-vf', videoFilter(o.output, every));
   if (o.maxFrames !== undefined) args.push('-frames:v', String(o.maxFrames));
-  args.push('-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1');
+  args.push('-f', 'rawvideo', '-pix_fmt', isNative(o.output) ? 'yuv420p' : 'rgb24', 'pipe:1');
   return args;
 }

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { killOnExit, terminate } from '../common/terminate.js';
 import { redactSource, redactText, sourceSecrets } from '../sources/credentials.js';
-import { ffmpegArgs, isNetworkInput, type FrameReaderOptions } from './ffmpeg-args.js';
+import { yuv420Size } from '../vision/resample.js';
+import { ffmpegArgs, isNative, isNetworkInput, type FrameReaderOptions } from './ffmpeg-args.js';
 import { HeaderParser, LineTail, type SourceInfo } from './ffmpeg-header.js';
 import { ffmpegInput } from './ffmpeg-input.js';
 
@@ -23,7 +24,7 @@ import { ffmpegInput } from './ffmpeg-input.js';
  *   Every error is a FrameReaderError carrying ffmpeg's last stderr lines.
  */
 
-export { ffmpegArgs, videoFilter, type FrameLayout, type FrameReaderOptions } from './ffmpeg-args.js';
+export { ffmpegArgs, videoFilter, type FrameLayout, type FrameOutput, type FrameReaderOptions } from './ffmpeg-args.js';
 export type { SourceInfo } from './ffmpeg-header.js';
 
 export interface RawFrame {
@@ -31,7 +32,7 @@ export interface RawFrame {
   ptsSeconds: number;
   width: number;
   height: number;
-  /** Packed rgb24, exactly width × height × 3 bytes. */
+  /** Packed rgb24, exactly width × height × 3 bytes; planar yuv420p for native output (`yuv420Size`). */
   data: Uint8Array;
 }
 
@@ -69,8 +70,12 @@ function openFailureCode(input: string, stderr: readonly string[]): FrameReaderE
 export class FrameReader implements AsyncIterable<RawFrame> {
   readonly args: string[];
   private readonly child: ChildProcess;
-  private readonly frameSize: number;
-  private readonly highWater: number;
+  /** Bytes of one frame; 0 until ffmpeg's output header gives the size of native frames. */
+  private frameSize = 0;
+  private frameWidth = 0;
+  private frameHeight = 0;
+  private highWater = Infinity;
+  private readonly bufferFrames: number;
   private readonly every: number;
   private readonly header = new HeaderParser();
   private readonly tail: LineTail;
@@ -87,6 +92,8 @@ export class FrameReader implements AsyncIterable<RawFrame> {
   private startIndex = 0;
   private firstFrameAt = 0;
   private readonly infoPromise: Promise<SourceInfo>;
+  private readonly sizePromise: Promise<{ width: number; height: number }>;
+  private settleSize!: { resolve: (s: { width: number; height: number }) => void; reject: (e: Error) => void };
   /** The input as messages may name it, and what else to hide in ffmpeg's lines: the source's password. */
   private readonly shownInput: string;
   private readonly secrets: string[];
@@ -96,13 +103,14 @@ export class FrameReader implements AsyncIterable<RawFrame> {
   private settleInfo!: { resolve: (i: SourceInfo) => void; reject: (e: Error) => void };
 
   constructor(private readonly opts: FrameReaderOptions) {
-    const { width, height } = opts.output;
-    this.frameSize = width * height * 3;
     this.every = Math.max(1, Math.floor(opts.every ?? 1));
-    this.highWater = this.frameSize * Math.max(1, opts.bufferFrames ?? 2);
+    this.bufferFrames = Math.max(1, opts.bufferFrames ?? 2);
     this.tail = new LineTail(opts.stderrLines ?? 20, (line) => this.onStderrLine(line));
     this.infoPromise = new Promise<SourceInfo>((resolve, reject) => (this.settleInfo = { resolve, reject }));
     this.infoPromise.catch(() => undefined);
+    this.sizePromise = new Promise((resolve, reject) => (this.settleSize = { resolve, reject }));
+    this.sizePromise.catch(() => undefined);
+    if (!isNative(opts.output)) this.setFrameSize(opts.output.width, opts.output.height, opts.output.width * opts.output.height * 3);
     this.exited = new Promise((resolve) => (this.settleExit = resolve));
     this.args = ffmpegArgs(opts);
     this.shownInput = redactSource(opts.input);
@@ -134,6 +142,11 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     return this.infoPromise;
   }
 
+  /** Size of the frames handed out (native frames: once ffmpeg's output header says it). */
+  frameSizeKnown(): Promise<{ width: number; height: number }> {
+    return this.sizePromise;
+  }
+
   /** ffmpeg's last stderr lines, with the source's password hidden. */
   stderrTail(): string[] {
     return this.tail.lines.map((line) => redactText(line, this.secrets));
@@ -141,7 +154,20 @@ export class FrameReader implements AsyncIterable<RawFrame> {
 
   /** Complete frames read from ffmpeg and not yet handed out. */
   get bufferedFrames(): number {
-    return Math.floor(this.buffered / this.frameSize);
+    return this.frameSize ? Math.floor(this.buffered / this.frameSize) : 0;
+  }
+
+  private setFrameSize(width: number, height: number, bytes: number): void {
+    this.frameWidth = width;
+    this.frameHeight = height;
+    this.frameSize = bytes;
+    this.highWater = bytes * this.bufferFrames;
+    this.settleSize.resolve({ width, height });
+  }
+
+  /** Whether a whole frame waits (false while the size of native frames is not known yet). */
+  private get frameReady(): boolean {
+    return this.frameSize > 0 && this.buffered >= this.frameSize;
   }
 
   /** True while ffmpeg's output is not read because `bufferFrames` frames wait for the consumer. */
@@ -152,7 +178,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
   /** The next frame, or null at the end of the input (or after close()). Throws FrameReaderError on failure. */
   async next(): Promise<RawFrame | null> {
     for (;;) {
-      if (this.buffered >= this.frameSize && !this.closing) return this.takeFrame();
+      if (this.frameReady && !this.closing) return this.takeFrame();
       if (this.failure) throw this.failure;
       if (this.ended || this.closing) return null;
       await new Promise<void>((resolve) => (this.wake = resolve));
@@ -181,9 +207,15 @@ export class FrameReader implements AsyncIterable<RawFrame> {
   }
 
   private onStderrLine(line: string): void {
-    if (this.header.done) return;
+    const wasDone = this.header.done;
+    if (wasDone && (this.frameSize || !isNative(this.opts.output))) return;
     this.header.feed(line);
-    if (this.header.done) this.publishInfo();
+    if (!wasDone && this.header.done) this.publishInfo();
+    const out = this.header.output;
+    if (!this.frameSize && out && isNative(this.opts.output)) {
+      this.setFrameSize(out.width, out.height, yuv420Size(out.width, out.height));
+      this.onData(null);
+    }
   }
 
   private publishInfo(): void {
@@ -193,11 +225,14 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     this.settleInfo.resolve(info);
   }
 
-  private onData(chunk: Buffer): void {
+  /** A chunk of stdout, or null when the frame size has just become known. */
+  private onData(chunk: Buffer | null): void {
     if (this.closing) return;
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    if (this.buffered >= this.frameSize && this.openTimer) {
+    if (chunk) {
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+    }
+    if (this.frameReady && this.openTimer) {
       clearTimeout(this.openTimer);
       this.openTimer = null;
       this.firstFrameAt = performance.now();
@@ -240,7 +275,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     this.emitted++;
     const fps = this.header.fps;
     const ptsSeconds = fps ? index / fps : (performance.now() - this.firstFrameAt) / 1000;
-    return { index, ptsSeconds, width: this.opts.output.width, height: this.opts.output.height, data };
+    return { index, ptsSeconds, width: this.frameWidth, height: this.frameHeight, data };
   }
 
   private shiftChunk(): void {
@@ -255,15 +290,17 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     this.ended = true;
     if (!this.closing && !this.failure && code !== 0) {
       const reason = this.stderrTail().at(-1) ?? `exit ${code ?? signal}`;
-      if (this.emitted === 0 && this.buffered < this.frameSize) {
+      if (this.emitted === 0 && !this.frameReady) {
         this.fail(openFailureCode(this.opts.input, this.tail.lines), `ffmpeg could not read ${this.shownInput}: ${reason}`, code);
       } else {
         this.fail('FFMPEG_FAILED', `ffmpeg stopped reading ${this.shownInput} (exit ${code ?? signal}): ${reason}`, code);
       }
-    } else if (!this.closing && !this.failure && this.emitted === 0 && this.buffered < this.frameSize) {
+    } else if (!this.closing && !this.failure && this.emitted === 0 && !this.frameReady) {
       this.fail('SOURCE_UNREADABLE', `ffmpeg decoded no video frame from ${this.shownInput}`, code);
     }
-    this.settleInfo.reject(this.failure ?? new FrameReaderError('SOURCE_UNREADABLE', `ffmpeg found no video stream in ${this.shownInput}`, this.stderrTail(), code));
+    const none = this.failure ?? new FrameReaderError('SOURCE_UNREADABLE', `ffmpeg found no video stream in ${this.shownInput}`, this.stderrTail(), code);
+    this.settleInfo.reject(none);
+    this.settleSize.reject(none);
     this.notify();
     this.settleExit({ code, signal });
   }
@@ -272,6 +309,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     if (this.failure) return;
     this.failure = new FrameReaderError(code, message, this.stderrTail(), exitCode);
     this.settleInfo.reject(this.failure);
+    this.settleSize.reject(this.failure);
     this.notify();
   }
 

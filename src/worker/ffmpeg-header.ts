@@ -29,9 +29,15 @@ export class HeaderParser {
   fps: number | null = null;
   codec: string | null = null;
   done = false;
+  /** Size of the frames ffmpeg writes, from the `Output #0` stream line (after `done`). */
+  output: { width: number; height: number } | null = null;
+  private inOutput = false;
 
   feed(line: string): void {
-    if (this.done) return;
+    if (this.done) {
+      this.feedOutput(line);
+      return;
+    }
     const input = /^Input #0, (.+?), from /.exec(line);
     if (input) {
       this.inInput = true;
@@ -40,6 +46,7 @@ export class HeaderParser {
     }
     if (/^(Output #0|Stream mapping:)/.test(line.trimStart()) && this.inInput) {
       this.done = true;
+      this.feedOutput(line);
       return;
     }
     if (!this.inInput) return;
@@ -58,6 +65,16 @@ export class HeaderParser {
       this.rotation = Math.round(Number(rot[1]));
       if (Math.abs(this.rotation) % 180 === 90) [this.width, this.height] = [this.height, this.width];
     }
+  }
+
+  private feedOutput(line: string): void {
+    if (this.output) return;
+    if (/^Output #0/.test(line)) {
+      this.inOutput = true;
+      return;
+    }
+    const stream = this.inOutput ? /^\s+Stream #0:\d+.*?: Video: .*?, (\d+)x(\d+)(?=[\s,[]|$)/.exec(line) : null;
+    if (stream) this.output = { width: Number(stream[1]), height: Number(stream[2]) };
   }
 
   private readVideoStream(codec: string, rest: string): void {

@@ -29,6 +29,10 @@ export class FileSource implements FrameSource {
     return this.runs.info;
   }
 
+  get frameSize(): { width: number; height: number } {
+    return this.runs.frameSize;
+  }
+
   async next(): Promise<Frame | null> {
     if (this.queued.length === 0) await this.read();
     const f = this.queued.shift() ?? null;
@@ -46,11 +50,11 @@ export class FileSource implements FrameSource {
     if (this.runs.closed) return;
     const f = await this.readWithin(this.o.stallTimeoutMs);
     const skipped = f ? this.filler.before(f.index) : this.filler.tail();
-    const { geometry } = this.runs;
     const fps = this.runs.info.fps ?? 1;
     const empty = new Uint8Array(0);
-    for (const index of skipped) this.queued.push({ number: frameNumber(index), pts: index / fps, detect: false, data: empty, geometry });
-    if (f) this.queued.push({ number: frameNumber(f.index), pts: f.ptsSeconds, detect: true, data: f.data, geometry });
+    const { width, height } = f ?? { width: 0, height: 0 };
+    for (const index of skipped) this.queued.push({ number: frameNumber(index), pts: index / fps, detect: false, data: empty, width, height });
+    if (f) this.queued.push({ number: frameNumber(f.index), pts: f.ptsSeconds, detect: true, data: f.data, width, height });
   }
 
   private async readWithin(ms: number) {

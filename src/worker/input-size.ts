@@ -34,7 +34,7 @@ function checkSize(size: InputSize, text = `${size.width}x${size.height}`): Inpu
 
 /**
  * The model input size: the one asked for (checked against a model with a fixed size), else the model's fixed size,
- * else for centernet the long side CENTERNET_LONG_SIDE with the short side following the source aspect (768x576 →
+ * else `fallback` (the worker's largest tile), else for centernet the long side CENTERNET_LONG_SIDE with the short side following the source aspect (768x576 →
  * 384x288, no letterbox), else 640x640.
  */
 export function chooseInputSize(
@@ -43,6 +43,7 @@ export function chooseInputSize(
   requested: InputSize | undefined,
   srcWidth?: number,
   srcHeight?: number,
+  fallback?: InputSize,
 ): InputSize {
   const fixed = model.width !== null && model.height !== null ? { width: model.width, height: model.height } : null;
   if (requested) {
@@ -56,6 +57,7 @@ export function chooseInputSize(
     return requested;
   }
   if (fixed) return fixed;
+  if (fallback) return checkSize(fallback);
   if (spec.name !== 'centernet') return YOLO_DEFAULT;
   const aspect = srcWidth && srcHeight ? srcWidth / srcHeight : 4 / 3;
   const short = (long: number, ratio: number) => Math.max(STEP, Math.round(long / ratio / STEP) * STEP);

@@ -2,6 +2,7 @@ import { backoffDelay, type BackoffPolicy } from '../common/backoff.js';
 import { redactSource } from '../sources/credentials.js';
 import type { WorkerError } from './errors.js';
 import type { SourceInfo } from './ffmpeg-frames.js';
+import { LiveClock } from './live-clock.js';
 import type { FfmpegRuns, Frame, FrameSource, SourceOptions } from './source.js';
 import { sourceError } from './source-kind.js';
 
@@ -11,7 +12,13 @@ const RECONNECT_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 30_000 };
 /**
  * A live source: a pump reads frames as they come and keeps only the newest for the consumer (the others are counted
  * as dropped), so the worker never falls behind the camera. A stall (no frame for the stall time-out) or an end
- * restarts ffmpeg with backoff and jitter, forever, until closed; frame numbers and times go on across the gap.
+ * restarts ffmpeg with backoff and jitter, forever, until closed; frame numbers and times go on across the gap. Frame
+ * times follow the stream's content (LiveClock), and frames of a backlog after a stall are dropped as stale.
+ *
+ * With --skip-frames N ffmpeg hands over only every Nth frame (the ones the detector runs on), so the detector has N
+ * frame times to finish one before it is late; the N − 1 frames after each one handed out are filled in without
+ * pixels, numbered and timed between it and the next, once that arrives. A frame superseded in the slot (or stale)
+ * drops the N frames it stands for.
  */
 export class LiveSource implements FrameSource {
   dropped = 0;
@@ -19,8 +26,11 @@ export class LiveSource implements FrameSource {
   private failure: WorkerError | null = null;
   private ended = false;
   private wake: (() => void) | null = null;
+  /** Number of the newest frame ffmpeg delivered. */
   private frames = 0;
-  private handed = 0;
+  /** The last frame handed out with pixels, and the filled-in frames queued after it. */
+  private last: Frame | null = null;
+  private readonly filled: Frame[] = [];
   private lastFrameAt = performance.now();
   private stalled = false;
   /** True while a run is open and frames are expected; the watchdog only judges those periods. */
@@ -28,6 +38,7 @@ export class LiveSource implements FrameSource {
   private readonly watchdog: NodeJS.Timeout;
   private sleeper: { timer: NodeJS.Timeout; resolve: () => void } | null = null;
   private readonly startedAt = performance.now();
+  private readonly clock = new LiveClock();
 
   constructor(
     private readonly o: SourceOptions,
@@ -52,13 +63,21 @@ export class LiveSource implements FrameSource {
     return this.runs.info;
   }
 
+  get frameSize(): { width: number; height: number } {
+    return this.runs.frameSize;
+  }
+
   async next(): Promise<Frame | null> {
     for (;;) {
+      const queued = this.filled.shift();
+      if (queued) return queued;
       if (this.slot) {
         const f = this.slot;
         this.slot = null;
-        f.detect = this.handed++ % this.o.skipFrames === 0;
-        return f;
+        this.fillBefore(f);
+        this.last = f;
+        this.filled.push(f);
+        continue;
       }
       if (this.failure) throw this.failure;
       if (this.runs.closed || this.ended) return null;
@@ -84,11 +103,16 @@ export class LiveSource implements FrameSource {
         const f = await this.runs.reader.next();
         if (f) {
           attempt = 0;
-          this.frames += 1;
+          this.frames = this.frames === 0 ? 1 : this.frames + this.runs.every;
           this.lastFrameAt = performance.now();
-          if (this.slot) this.dropped += 1;
-          const pts = (this.lastFrameAt - this.startedAt) / 1000;
-          this.slot = { number: this.frames, pts, detect: true, data: f.data, geometry: this.runs.geometry };
+          const time = this.clock.observe((this.lastFrameAt - this.startedAt) / 1000, f.ptsSeconds);
+          // A frame of a backlog that piled up during a stall: never counted on (its people would jump).
+          if (time.stale) {
+            this.dropped += this.runs.every;
+            continue;
+          }
+          if (this.slot) this.dropped += this.runs.every;
+          this.slot = { number: this.frames, pts: time.t, detect: true, data: f.data, width: f.width, height: f.height };
           this.notify();
           continue;
         }
@@ -117,7 +141,8 @@ export class LiveSource implements FrameSource {
       this.sleeper = null;
       if (this.runs.closed) break;
       try {
-        await this.runs.open(this.runs.geometry);
+        await this.runs.open();
+        this.clock.newRun();
         this.stalled = false;
         this.lastFrameAt = performance.now();
         this.streaming = true;
@@ -129,6 +154,17 @@ export class LiveSource implements FrameSource {
       }
     }
     return attempt;
+  }
+
+  /** Queues the frames between the last one handed out and `f` that belong to the last one (its N − 1 followers). */
+  private fillBefore(f: Frame): void {
+    const p = this.last;
+    if (!p) return;
+    const end = Math.min(p.number + this.runs.every, f.number);
+    for (let n = p.number + 1; n < end; n++) {
+      const pts = p.pts + ((f.pts - p.pts) * (n - p.number)) / (f.number - p.number);
+      this.filled.push({ number: n, pts, detect: false, data: new Uint8Array(0), width: f.width, height: f.height });
+    }
   }
 
   private notify(): void {

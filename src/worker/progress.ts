@@ -5,7 +5,11 @@ export interface ProgressSource {
   /** Frames processed so far. */
   frames(): number;
   dropped(): number;
+  /** People found so far (after merging tiles), over all detection passes. */
+  detections(): number;
   counts(): { lines: LineCount[]; in: number; out: number; occupancy: number };
+  /** Mean detector latency in ms since the last call, null when nothing was detected. */
+  detectMs?(): number | null;
 }
 
 /**
@@ -51,6 +55,7 @@ export class ProgressReporter {
     const frames = this.src.frames();
     const fps = (frames - this.framesAtLast) / Math.max(1e-3, (now - this.lastAt) / 1000);
     const c = this.src.counts();
+    const detectMs = this.src.detectMs?.() ?? null;
     this.emit({
       type: 'progress',
       frame: this.frame,
@@ -60,9 +65,11 @@ export class ProgressReporter {
       occupancy: c.occupancy,
       tracks: this.tracks,
       dropped: this.src.dropped(),
+      detections: this.src.detections(),
       position: this.file ? Math.round(this.pts * 1000) / 1000 : null,
       duration: this.file ? this.file.duration : null,
       lines: c.lines,
+      ...(detectMs === null ? {} : { detect_ms: Math.round(detectMs * 10) / 10 }),
     });
     this.lastAt = now;
     this.framesAtLast = frames;

@@ -1,10 +1,16 @@
 import type { Readable, Writable } from 'node:stream';
-import type { DoneReason, LineCount, LogLevel } from '../protocol/events.js';
+import type { CropsEvent, DoneReason, LineCount, LogLevel } from '../protocol/events.js';
 import { NdjsonWriter } from '../protocol/ndjson.js';
 import { redactSource } from '../sources/credentials.js';
 import type { AnchorMode } from '../vision/geometry.js';
 import { PeopleCounter } from '../vision/people-counter.js';
-import type { Detection, LineSpec } from '../vision/types.js';
+import { AdaptiveCrops } from '../vision/adaptive-crops.js';
+import type { DetectRegion } from '../vision/crop-plan.js';
+import type { MergedDetection } from '../vision/tile-merge.js';
+import type { LineSpec } from '../vision/types.js';
+import { cropsInfo, newCrops, toSource, type CropsSetup } from './crops.js';
+import type { DemographicsConfig } from './demographics/enrichment.js';
+import type { WorkerDemographics } from './demographics/worker-side.js';
 import type { DetectorHandle } from './detector-thread.js';
 import { Emitter } from './emitter.js';
 import { toWorkerError, type ErrorCode } from './errors.js';
@@ -12,6 +18,8 @@ import type { Frame, FrameSource } from './source.js';
 import { ffmpegVersionName, openAll, type Opened, type SetupOptions } from './setup.js';
 import { ProgressReporter } from './progress.js';
 import { StopController } from './stop.js';
+import { CommandReader } from './command-reader.js';
+import { LiveControls } from './live-controls.js';
 import { textCleaner } from './text.js';
 
 /** What opens the source and the detector (see SetupOptions), plus what the counting loop needs. */
@@ -19,19 +27,21 @@ export interface WorkerConfig extends Omit<SetupOptions, 'log' | 'onReconnect' |
   task: string;
   lines: LineSpec[];
   anchor: AnchorMode;
+  detectRegion: DetectRegion;
   logLevel: LogLevel;
   /** Write a `tracks` event after every frame (benchmarks). */
   emitTracks: boolean;
+  demographics: DemographicsConfig;
 }
 
 export interface WorkerIO {
   stdout: Writable;
   stderr: Writable;
-  /** Where `{"cmd":"stop"}` comes from; null to ignore. */
+  /** Where commands (`{"cmd":"stop"}`, preview, lines) come from; null to ignore. */
   stdin: Readable | null;
 }
 
-const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['BAD_LINE', 'BAD_ARGUMENT', 'BAD_MODEL_FORMAT', 'BAD_INPUT_SIZE']);
+const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['BAD_LINE', 'BAD_ARGUMENT', 'BAD_MODEL_FORMAT', 'BAD_INPUT_SIZE', 'BAD_DETECT_REGION']);
 
 /** Exit status for a fatal error: 2 for bad arguments (like yargs' own usage errors), 1 for everything else. */
 export function exitCodeFor(code: ErrorCode): number {
@@ -40,12 +50,15 @@ export function exitCodeFor(code: ErrorCode): number {
 
 interface Counting {
   counter: PeopleCounter;
+  crops: AdaptiveCrops;
   frames: number;
+  detections: number;
   startedAt: number;
   /** Crossing events written so far (the last `seq`). */
   seq: number;
   /** The counts when counting began (frame --start-frame): what the warm-up before it found is not reported. */
   baseline: LineCount[] | null;
+  demographics: WorkerDemographics | null;
 }
 
 /**
@@ -53,8 +66,15 @@ interface Counting {
  * Always ends with `done` once counting has started, also after a fatal error, so counts are never lost.
  */
 export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number> {
-  // Called only once stdin has data, after `emit` exists.
-  const stop = new StopController(io.stdin, (line) => emit.log('warn', `ignored stdin line (expected {"cmd":"stop"}): ${line.slice(0, 200)}`));
+  const stop = new StopController();
+  const controls = new LiveControls(cfg.lines);
+  // Handlers run only once stdin has data, after `emit` exists.
+  const commands = new CommandReader(io.stdin, {
+    stop: () => stop.request('stop command'),
+    preview: (command) => controls.preview.set(command),
+    lines: (command) => controls.requestLines(command),
+    invalid: (line, why) => emit.log('warn', `ignored stdin line (${why}): ${line.slice(0, 200)}`),
+  });
   const writer = new NdjsonWriter(io.stdout, () => stop.request('stdout closed'));
   const clean = textCleaner(cfg.source);
   const emit = new Emitter(writer, cfg.task, cfg.logLevel, clean);
@@ -69,16 +89,22 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
       onStop: (listener) => stop.onStop(listener),
     });
     const source = opened.source;
-    emitHello(emit, cfg, opened);
+    const crops = newCrops(cropsSetup(cfg, opened), source.frameSize);
+    emitHello(emit, cfg, opened, crops);
     emit.releaseLogs();
     counting = {
       counter: new PeopleCounter(cfg.lines, opened.source.info, { counter: { anchor: cfg.anchor } }),
+      crops,
       frames: 0,
+      detections: 0,
       startedAt: performance.now(),
       seq: 0,
       baseline: null,
+      // Loaded only when asked for: a worker without demographics starts as fast as before.
+      demographics: cfg.demographics.enabled ? await (await import('./demographics/worker-side.js')).WorkerDemographics.start(cfg, opened, emit) : null,
     };
-    await countFrames({ cfg, emit, stop, detector: opened.detector, source, c: counting });
+    await countFrames({ cfg, emit, stop, detector: opened.detector, source, opened, c: counting, controls });
+    await counting.demographics?.stop(stop.stopped);
     if (stop.reason && stop.reason !== 'stdout closed') emit.log('info', `stopped (${stop.reason})`);
     emitDone(emit, counting, source.dropped, stop.stopped || reachedMaxFrames(cfg, counting) ? 'stopped' : 'end');
     return 0;
@@ -86,7 +112,7 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
     emit.releaseLogs();
     if (stop.stopped && !counting) {
       // Asked to stop while the source was still opening: nothing was counted, and that is the answer.
-      const lines = cfg.lines.map((l) => ({ name: l.name, in: 0, out: 0 }));
+      const lines = controls.lines.map((l) => ({ name: l.name, in: 0, out: 0 }));
       emit.emit({ type: 'done', reason: 'stopped', frames: 0, wall_seconds: 0, avg_fps: 0, dropped: 0, lines, in: 0, out: 0 });
       return 0;
     }
@@ -98,8 +124,10 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
     return exitCodeFor(e.code);
   } finally {
     opened?.source.close();
+    await counting?.demographics?.close();
     await opened?.detector.release().catch(() => undefined);
     stop.dispose();
+    commands.dispose();
     await emit.flush();
   }
 }
@@ -110,23 +138,28 @@ interface LoopContext {
   stop: StopController;
   detector: DetectorHandle;
   source: FrameSource;
+  opened: Opened;
   c: Counting;
+  controls: LiveControls;
 }
 
 async function countFrames(ctx: LoopContext): Promise<void> {
   const { cfg, emit, source, c } = ctx;
+  const latency = new MeanOver();
   const reporter = new ProgressReporter(
     {
       frames: () => c.frames,
       dropped: () => source.dropped,
+      detections: () => c.detections,
       counts: () => reportedCounts(c),
+      detectMs: () => latency.take(),
     },
     (body) => emit.emit(body),
     cfg.live ? null : { duration: source.info.duration },
   );
   reporter.start();
   try {
-    await frameLoop(ctx, reporter);
+    await frameLoop(ctx, reporter, latency);
   } finally {
     reporter.finish();
   }
@@ -134,21 +167,26 @@ async function countFrames(ctx: LoopContext): Promise<void> {
 
 interface FrameInHand {
   frame: Frame;
-  /** Pending detections on detection frames, null on frames where tracks are only predicted. */
-  detections: Promise<Detection[]> | null;
+  /** Pending detections (frame pixels) on detection frames, null on frames where tracks are only predicted. */
+  detections: Promise<MergedDetection[]> | null;
 }
 
-async function frameLoop(ctx: LoopContext, reporter: ProgressReporter): Promise<void> {
-  const { cfg, emit, stop, detector, source, c } = ctx;
+async function frameLoop(ctx: LoopContext, reporter: ProgressReporter, latency: MeanOver): Promise<void> {
+  const { cfg, emit, stop, detector, source, c, controls } = ctx;
   let fetched = 0;
   const fetch = async (): Promise<FrameInHand | null> => {
     if (stop.stopped || (cfg.maxFrames !== undefined && fetched >= cfg.maxFrames)) return null;
     const frame = await source.next();
     if (!frame) return null;
     fetched += 1;
-    const detections = frame.detect ? detector.detect(frame.data, frame.geometry) : null;
+    if (frame.detect && (frame.width !== c.crops.frame.width || frame.height !== c.crops.frame.height)) {
+      c.crops = newCrops(cropsSetup(cfg, ctx.opened, controls.lines), frame);
+      emitCrops(emit, cfg, ctx.opened, c.crops, 'frame size');
+    }
+    const detections = frame.detect ? detector.detectTiles({ width: frame.width, height: frame.height, data: frame.data }, c.crops.plan.tiles) : null;
+    const sent = performance.now();
     // Awaited later, in order; until then a failure must not count as unhandled.
-    detections?.catch(() => undefined);
+    detections?.then(() => latency.add(performance.now() - sent)).catch(() => undefined);
     return { frame, detections };
   };
   // One frame ahead: the next frame is read and queued in the detector thread before the current one is counted,
@@ -157,18 +195,33 @@ async function frameLoop(ctx: LoopContext, reporter: ProgressReporter): Promise<
   while (current) {
     const next = await fetch();
     const { frame } = current;
+    const switched = controls.applyPending(c.counter, frame.number, source.info, emit);
+    if (switched) {
+      c.crops.setLines(switched);
+      c.demographics?.demo.setLines(switched);
+      emitCrops(emit, cfg, ctx.opened, c.crops, 'lines');
+    }
     // Warm-up frames before --start-frame are tracked but not counted: their crossings were stored by the run resumed.
     if (!c.baseline && frame.number >= (cfg.startFrame ?? 1)) c.baseline = c.counter.counts();
-    const step = current.detections
-      ? c.counter.detections(await current.detections, frame.number, frame.pts)
-      : c.counter.predict(frame.pts);
+    let step;
+    if (current.detections) {
+      const found = c.crops.plausible(await current.detections);
+      c.detections += found.length;
+      if (c.crops.update(found)) emitCrops(emit, cfg, ctx.opened, c.crops, 'people');
+      step = c.counter.detections(toSource(found, frame, source.info), frame.number, frame.pts);
+    } else {
+      step = c.counter.predict(frame.pts);
+    }
     c.frames += 1;
     const visible = step.tracks.filter((t) => t.state === 'confirmed');
     reporter.frameDone(frame.number, frame.pts, visible.length);
     for (const x of c.baseline ? step.crossings : []) {
       c.seq += 1;
-      emit.emit({ type: 'crossing', seq: c.seq, line: x.line, track: x.track, direction: x.direction, frame: x.frame, pts: round(x.pts, 3) });
+      const who = c.demographics?.demo.crossing({ seq: c.seq, line: x.line, track: x.track, frame: x.frame });
+      emit.emit({ type: 'crossing', seq: c.seq, line: x.line, track: x.track, direction: x.direction, frame: x.frame, pts: round(x.pts, 3), ...who });
     }
+    controls.offerPreview(frame, source.info, c.counter, visible, emit);
+    c.demographics?.frame(frame, visible);
     if (cfg.emitTracks) {
       emit.emit({
         type: 'tracks',
@@ -183,7 +236,7 @@ async function frameLoop(ctx: LoopContext, reporter: ProgressReporter): Promise<
   }
 }
 
-function emitHello(emit: Emitter, cfg: WorkerConfig, o: Opened): void {
+function emitHello(emit: Emitter, cfg: WorkerConfig, o: Opened, crops: AdaptiveCrops): void {
   const { info } = o.source;
   emit.emit({
     type: 'hello',
@@ -199,7 +252,19 @@ function emitHello(emit: Emitter, cfg: WorkerConfig, o: Opened): void {
     lines: cfg.lines.map((l) => ({ name: l.name, points: l.points })),
     skip_frames: cfg.skipFrames,
     anchor: cfg.anchor,
+    crops: cropsInfo(cfg, crops, o.source.info),
   });
+}
+
+function emitCrops(emit: Emitter, cfg: WorkerConfig, o: Opened, crops: AdaptiveCrops, reason: CropsEvent['reason']): void {
+  const info = cropsInfo(cfg, crops, o.source.info);
+  emit.emit({ type: 'crops', reason, ...info });
+  emit.log('debug', `crops (${reason}): ${info.tiles.length} tile(s), scales ${[...new Set(info.tiles.map((t) => t.scale))].join(', ')}`);
+}
+
+/** `lines`: the lines in force, which the parent may have changed since the start. */
+function cropsSetup(cfg: WorkerConfig, o: Opened, lines: CropsSetup['lines'] = cfg.lines): CropsSetup {
+  return { ...cfg, lines, fps: o.source.info.fps, detector: o.detector };
 }
 
 function reachedMaxFrames(cfg: WorkerConfig, c: Counting): boolean {
@@ -222,6 +287,24 @@ function emitDone(emit: Emitter, c: Counting, dropped: number, reason: DoneReaso
   });
 }
 
+/** The mean of the values added since the last `take()`. */
+class MeanOver {
+  private sum = 0;
+  private n = 0;
+
+  add(value: number): void {
+    this.sum += value;
+    this.n += 1;
+  }
+
+  take(): number | null {
+    const mean = this.n > 0 ? this.sum / this.n : null;
+    this.sum = 0;
+    this.n = 0;
+    return mean;
+  }
+}
+
 /** The counts since counting began (zero during a warm-up). */
 function reportedCounts(c: Counting): { lines: LineCount[]; in: number; out: number; occupancy: number } {
   const before = new Map((c.baseline ?? []).map((l) => [l.name, l]));
@@ -230,7 +313,8 @@ function reportedCounts(c: Counting): { lines: LineCount[]; in: number; out: num
     return { name: l.name, in: l.in - b.in, out: l.out - b.out };
   });
   const total = (k: 'in' | 'out') => lines.reduce((s, l) => s + l[k], 0);
-  return { lines, in: total('in'), out: total('out'), occupancy: total('in') - total('out') };
+  const split = c.demographics ? c.demographics.demo.withSplits(lines) : lines;
+  return { lines: split, in: total('in'), out: total('out'), occupancy: total('in') - total('out') };
 }
 
 function round(v: number, digits: number): number {

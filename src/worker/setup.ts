@@ -6,6 +6,13 @@ import { probeSource, type SourceInfo } from './ffmpeg-frames.js';
 import { openSource, type FrameSource } from './source.js';
 import { checkLocalSource, inputArgsFor, sourceError } from './source-kind.js';
 import { warmupStart } from './warmup.js';
+import { DEFAULT_MAX_TILE } from '../vision/crop-plan.js';
+
+/**
+ * Frames reach the crop planner at the source's size up to this long side (1080p and smaller pass unscaled); larger
+ * sources are shrunk by ffmpeg, which bounds the pipe and the memory per frame.
+ */
+export const MAX_FRAME_SIDE = 1920;
 
 export interface SetupOptions {
   source: string;
@@ -44,9 +51,9 @@ export const WORKER_SESSION_OVERRIDES = {
 };
 
 /**
- * Files are probed first (a throw-away ffmpeg run that stops at the header) so that the detector can pick an input
- * size with the file's aspect ratio. Live sources skip this: a camera or a one-client stream server should be
- * connected to once; they get the detector's default size and are letterboxed into it.
+ * Files are probed first (a throw-away ffmpeg run that stops at the header): knowing the frame rate lets ffmpeg
+ * drop the frames the detector skips by number. Live sources skip this: a camera or a one-client stream server should
+ * be connected to once.
  */
 async function probeFile(ffmpeg: FfmpegBinary, source: string, timeoutMs: number): Promise<SourceInfo> {
   try {
@@ -85,10 +92,9 @@ export async function openAll(o: SetupOptions): Promise<Opened> {
     modelPath: o.model,
     format: o.modelFormat,
     inputSize: o.inputSize,
+    defaultInputSize: DEFAULT_MAX_TILE,
     threads: o.threads,
     confidence: o.confidence,
-    sourceWidth: probed?.width,
-    sourceHeight: probed?.height,
     sessionOverrides: WORKER_SESSION_OVERRIDES,
   });
   o.log('info', `model ${detector.modelPath} (${detector.format}, input ${detector.inputWidth}x${detector.inputHeight}, confidence ${detector.confidence})`);
@@ -97,10 +103,7 @@ export async function openAll(o: SetupOptions): Promise<Opened> {
       source: o.source,
       live: o.live,
       ffmpeg,
-      layoutFor: (w, h) => detector.geometryFor(w, h),
-      inputWidth: detector.inputWidth,
-      inputHeight: detector.inputHeight,
-      padValue: detector.padValue,
+      maxSide: MAX_FRAME_SIDE,
       probed: probed ?? undefined,
       skipFrames: o.skipFrames,
       stallTimeoutMs: o.stallTimeoutMs,

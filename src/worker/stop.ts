@@ -1,11 +1,8 @@
-import type { Readable } from 'node:stream';
-import { onNdjsonLines } from '../protocol/ndjson.js';
-
 export type StopReason = 'SIGTERM' | 'SIGINT' | 'stop command' | 'stdout closed';
 
 /**
- * Collects the ways a worker is asked to stop: SIGTERM, SIGINT, `{"cmd":"stop"}` on stdin, or its reader
- * closing stdout. The loop polls `reason` between frames, so the frame in hand is always finished; a second
+ * Collects the ways a worker is asked to stop: SIGTERM, SIGINT, `{"cmd":"stop"}` on stdin (through the command
+ * reader), or its reader closing stdout. The loop polls `reason` between frames, so the frame in hand is always finished; a second
  * signal while stopping means the user wants out now and exits at once.
  */
 export class StopController {
@@ -18,20 +15,9 @@ export class StopController {
   private readonly onTerm = () => this.onSignal('SIGTERM');
   private readonly onInt = () => this.onSignal('SIGINT');
 
-  constructor(
-    private readonly stdin: Readable | null,
-    private readonly onUnknownCommand: (line: string) => void = () => {},
-  ) {
+  constructor() {
     process.on('SIGTERM', this.onTerm);
     process.on('SIGINT', this.onInt);
-    if (stdin) {
-      // A closed stdin is not a stop request: `worker … < /dev/null` must still count the whole file.
-      stdin.on('error', () => {});
-      onNdjsonLines(stdin, (item) => {
-        if (item.ok && (item.value as { cmd?: unknown } | null)?.cmd === 'stop') this.request('stop command');
-        else this.onUnknownCommand(item.line);
-      });
-    }
   }
 
   get stopped(): boolean {
@@ -50,14 +36,9 @@ export class StopController {
     else this.listeners.push(listener);
   }
 
-  /** Removes the signal handlers and lets go of stdin so that nothing keeps the process alive. */
+  /** Removes the signal handlers so that nothing keeps the process alive. */
   dispose(): void {
     process.off('SIGTERM', this.onTerm);
     process.off('SIGINT', this.onInt);
-    if (this.stdin) {
-      this.stdin.removeAllListeners('data');
-      this.stdin.pause();
-      this.stdin.destroy();
-    }
   }
 }

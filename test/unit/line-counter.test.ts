@@ -28,7 +28,10 @@ test('a clean crossing from right to left is one "in", with its frame and pts', 
     [90, 100],
     [70, 100],
   ]);
-  assert.deepEqual(got, [{ line: 'mid', track: 1, direction: 'in', frame: 3, pts: 0.3 }]);
+  // The feet cross x = 100 between frames 2 (x = 104) and 3 (x = 90), 4/14 of the way: reported there.
+  assert.equal(got.length, 1);
+  assert.deepEqual({ ...got[0], pts: undefined }, { line: 'mid', track: 1, direction: 'in', frame: 2, pts: undefined });
+  assert.ok(Math.abs(got[0].pts - (0.2 + (0.1 * 4) / 14)) < 1e-9, `pts ${got[0].pts}`);
   assert.deepEqual(c.counts(), [{ name: 'mid', in: 1, out: 0 }]);
   assert.deepEqual(c.summary(), { in: 1, out: 0, occupancy: 1 });
 });
@@ -138,7 +141,10 @@ test('a crossing made while tentative is held, then counted once with its own fr
   assert.deepEqual(c.update([{ id: 5, box: feet(80, 100), confirmed: false }], 11, 1.1), []);
   assert.deepEqual(c.counts(), [{ name: 'mid', in: 0, out: 0 }]);
   const released = c.update([{ id: 5, box: feet(70, 100), confirmed: true }], 12, 1.2);
-  assert.deepEqual(released, [{ line: 'mid', track: 5, direction: 'in', frame: 11, pts: 1.1 }]);
+  // Crossed between frames 10 (x = 130) and 11 (x = 80), 30/50 of the way.
+  assert.equal(released.length, 1);
+  assert.deepEqual({ ...released[0], pts: undefined }, { line: 'mid', track: 5, direction: 'in', frame: 11, pts: undefined });
+  assert.ok(Math.abs(released[0].pts - 1.06) < 1e-9, `pts ${released[0].pts}`);
   assert.deepEqual(c.update([{ id: 5, box: feet(60, 100), confirmed: true }], 13, 1.3), []);
   assert.deepEqual(c.counts(), [{ name: 'mid', in: 1, out: 0 }]);
 });
@@ -153,10 +159,13 @@ test('a track that dies tentative never counts its held crossing', () => {
   assert.deepEqual(c.counts(), [{ name: 'mid', in: 0, out: 0 }]);
 });
 
-test('a track missing for a while is counted when it reappears on the other side', () => {
+test('a track missing for a while is counted when it reappears on the other side, where its path crossed', () => {
   const c = new LineCounter([MID], FRAME);
   walk(c, 1, [[150, 100], [130, 100]]);
-  assert.equal(walk(c, 1, [[60, 110]], 20).length, 1);
+  // Last seen at frame 1 (x = 130), again at frame 20 (x = 60): the path meets x = 100 at 3/7 of the way.
+  const [x] = walk(c, 1, [[60, 110]], 20);
+  assert.equal(x.frame, Math.round(1 + (19 * 3) / 7));
+  assert.ok(Math.abs(x.pts - (0.1 + (1.9 * 3) / 7)) < 1e-9, `pts ${x.pts}`);
 });
 
 test('a bad frame size is refused', () => {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { PassThrough, Writable } from 'node:stream';
 import { LineSplitter, NdjsonWriter, readNdjson } from '../../src/protocol/ndjson.js';
-import { validateEvent } from '../../src/protocol/validate.js';
+import { validateEvent, validateFacesLine } from '../../src/protocol/validate.js';
+import { checkCommand } from '../../src/protocol/commands.js';
 import type { WorkerEvent } from '../../src/protocol/events.js';
 
 const base = { v: 1, task: 't1', ts: 1_700_000_000_000 } as const;
@@ -111,11 +112,35 @@ const good: WorkerEvent[] = [
     lines: [{ name: 'line', points: [0.5, 0, 0.5, 1] }],
     skip_frames: 1,
     anchor: 'bottom',
+    crops: {
+      detect_region: 'auto',
+      target_height: 64,
+      heights_from: 'prior',
+      regions: [{ x: 0, y: 0, w: 768, h: 576, scale: 0.5 }],
+      tiles: [{ x: 0, y: 0, w: 768, h: 576, scale: 0.5, input_width: 384, input_height: 288 }],
+    },
   },
   { ...base, type: 'crossing', seq: 1, line: 'line', track: 3, direction: 'in', frame: 12, pts: 1.7 },
   { ...base, type: 'error', code: 'BAD_LINE', message: "bad --line '1,2'", fatal: true },
   { ...base, type: 'done', reason: 'end', frames: 10, wall_seconds: 1.5, avg_fps: 6.7, dropped: 0, lines: [{ name: 'line', in: 1, out: 0 }], in: 1, out: 0 },
   { ...base, type: 'reconnect', attempt: 1, delay_ms: 500, reason: 'stalled' },
+  {
+    ...base,
+    type: 'crossing',
+    seq: 2,
+    line: 'line',
+    track: 4,
+    direction: 'out',
+    frame: 14,
+    pts: 1.9,
+    gender: null,
+    gender_score: null,
+    age: null,
+    age_band: null,
+    face_px: null,
+    reason: 'pending',
+  },
+  { ...base, type: 'demographics', seq: 2, line: 'line', track: 4, frame: 14, gender: 'female', gender_score: 0.91, age: 34.2, age_band: '30-39', face_px: 58 },
 ];
 
 test('schema accepts well-formed events of each kind', () => {
@@ -152,5 +177,39 @@ test('every example event in docs/protocol.md validates against the schema', () 
     assert.ok(r.ok, `${text}: ${r.ok ? '' : r.errors.join('; ')}`);
     types.add((JSON.parse(text) as { type: string }).type);
   }
-  assert.deepEqual([...types].sort(), ['crossing', 'detections', 'done', 'error', 'hello', 'log', 'progress', 'reconnect', 'tracks']);
+  assert.deepEqual([...types].sort(), ['crops', 'crossing', 'demographics', 'detections', 'done', 'error', 'hello', 'lines', 'log', 'preview', 'progress', 'reconnect', 'tracks']);
+  const faces = [...doc.matchAll(/```jsonl\n(\{"v":1,"type":"faces".*?)\n```/g)].map((m) => JSON.parse(m[1]) as unknown);
+  assert.equal(faces.length, 1, 'the faces example');
+  assert.ok(validateFacesLine(faces[0]).ok);
+});
+
+test('every stdin command in docs/protocol.md passes the command schema', () => {
+  const doc = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8');
+  const section = doc.slice(doc.indexOf('## Commands on stdin'), doc.indexOf('## Exit codes'));
+  const commands = [...section.matchAll(/`(\{"cmd":.*?\})`/g)].map((m) => m[1]);
+  assert.ok(commands.length >= 4, `found ${commands.length} commands`);
+  for (const text of commands) {
+    const r = checkCommand(JSON.parse(text));
+    assert.ok(r.ok, `${text}: ${r.ok ? '' : r.error}`);
+  }
+});
+
+test('the command schema refuses unknown commands and bad fields, naming the field', () => {
+  const cases: [unknown, RegExp][] = [
+    [{ cmd: 'reboot' }, /cmd/],
+    [{ cmd: 'preview' }, /on/],
+    [{ cmd: 'preview', on: true, width: 10_000 }, /width/],
+    [{ cmd: 'preview', on: true, interval_ms: 5 }, /interval_ms/],
+    [{ cmd: 'lines', lines: [] }, /lines/],
+    [{ cmd: 'lines', lines: [{ name: 'a,b', points: [0, 0, 1, 1] }] }, /lines\/0\/name/],
+    [{ cmd: 'lines', lines: [{ name: 'a', points: [0, 0, 1, 2] }] }, /points\/3/],
+    [{ cmd: 'stop', now: true }, /now/],
+    ['stop', /command|type/],
+  ];
+  for (const [value, pattern] of cases) {
+    const r = checkCommand(value);
+    assert.equal(r.ok, false, JSON.stringify(value));
+    if (!r.ok) assert.match(r.error, pattern);
+  }
+  assert.deepEqual(checkCommand({ cmd: 'preview', on: false }), { ok: true, command: { cmd: 'preview', on: false } });
 });

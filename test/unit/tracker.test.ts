@@ -261,3 +261,17 @@ test('bad time and bad settings are refused with the value in the message', () =
   assert.throws(() => new Tracker({ maxLostSeconds: -1 }), /maxLostSeconds must be ≥ 0, got -1/);
   assert.throws(() => new Tracker({ lowScore: 0.7, highScore: 0.5 }), /lowScore \(0.7\) must not exceed highScore/);
 });
+
+test('after a gap in the frames longer than maxLostSeconds no track jumps across it into a crossing', () => {
+  // Frames stop at 1 s (a stalled camera) and come back at 4.5 s; by then someone stands where the walker would be,
+  // beyond the line. Matching them (the gate has grown with 3.5 s of prediction) would count a crossing nobody saw.
+  const pc = new PeopleCounter([MID], { width: 768, height: 576 });
+  const walker: Walker = { start: [500, 400], velocity: [-80, 0], height: 80 };
+  const random = rng(9);
+  for (let f = 0; f <= 7; f++) pc.detections(detect([walker], f / 7, random), f, f / 7);
+  const ids = pc.detections(detect([walker], 1, random), 8, 1).tracks.map((t) => t.id);
+  const after = pc.detections(detect([walker], 4.5, random), 9, 4.5);
+  assert.deepEqual(after.crossings, []);
+  assert.deepEqual(after.removed.map((r) => r.id), ids);
+  assert.deepEqual(pc.summary(), { in: 0, out: 0, occupancy: 0 });
+});

@@ -39,7 +39,7 @@ const view = (over: Partial<FleetView> = {}): FleetView => ({
 test('the table gets an agent column in fleet mode only; a task shows the agent that runs it', () => {
   const ids = ['lobby', 'door'];
   assert.ok(!tableLayout(120, ids).columns.some((c) => c.key === 'agent'));
-  const column = tableLayout(120, ids, true).columns.find((c) => c.key === 'agent')!;
+  const column = tableLayout(120, ids, false, true).columns.find((c) => c.key === 'agent')!;
   assert.ok(column, 'fleet mode has an agent column');
   assert.equal(cellText(fakeTask('lobby', { state: 'processing', agent: 'edge-2' }), column, 10, true), 'edge-2');
   assert.equal(cellText(fakeTask('lobby', { state: 'processing', agent: null }), column, 10, true), 'waiting');

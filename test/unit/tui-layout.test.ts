@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeExport, formatEta, progressBar, shortenSource, truncate, truncateMiddle } from '../../src/tui/format.js';
-import { bodyLayout, frameHeight, MARKER_WIDTH, GAP, scrollStart, tableLayout } from '../../src/tui/layout.js';
+import { bodyLayout, frameHeight, MARKER_WIDTH, GAP, tableLayout } from '../../src/tui/layout.js';
+import { expandedIds, rowWindow, tableRows, visibleTasks } from '../../src/tui/task-list.js';
 import { handleKey, initialUi, splitTyped, type KeyContext } from '../../src/tui/keys.js';
 import { colorFromEnv, unicodeFromEnv } from '../../src/tui/theme.js';
 import { cellText } from '../../src/tui/task-table.js';
@@ -10,23 +11,24 @@ import { fakeTask } from '../../src/tui/dev/fake-pool.js';
 const width = (l: ReturnType<typeof tableLayout>) => MARKER_WIDTH + l.columns.reduce((s, c) => s + c.width, 0) + GAP * (l.columns.length - 1);
 const keys = (l: ReturnType<typeof tableLayout>) => l.columns.map((c) => c.key);
 
-test('the table fills at most the terminal width, keeps every column at 80, drops the least useful ones when narrower', () => {
+test('the table fills at most the terminal width, drops the least useful columns first and the counts last', () => {
   const ids = ['lobby', 'entrance'];
   for (const cols of [200, 120, 100, 80, 60, 50, 40, 30]) assert.ok(width(tableLayout(cols, ids)) <= cols, `${cols} columns`);
-  assert.deepEqual(keys(tableLayout(80, ids)), ['id', 'source', 'state', 'fps', 'in', 'out', 'occ', 'progress', 'restarts']);
-  const narrow = keys(tableLayout(50, ids));
-  assert.ok(!narrow.includes('occ') && narrow.includes('state') && narrow.includes('id'));
-  assert.deepEqual(keys(tableLayout(24, ids)), ['id', 'state']);
+  assert.deepEqual(keys(tableLayout(100, ids)), ['id', 'source', 'state', 'fps', 'in', 'out', 'occ', 'progress', 'cpu', 'mem', 'restarts']);
+  assert.deepEqual(keys(tableLayout(80, ids)), ['id', 'source', 'state', 'fps', 'in', 'out', 'occ', 'progress'], 'cpu and memory only while the source stays readable');
+  assert.deepEqual(keys(tableLayout(50, ids)), ['id', 'state', 'in', 'out', 'occ'], 'source, fps and progress go before the counts');
+  assert.deepEqual(keys(tableLayout(32, ids)), ['id', 'state', 'in', 'out']);
+  assert.deepEqual(keys(tableLayout(24, ids)), ['id', 'state', 'in']);
 });
 
 test('column widths depend on the terminal and the ids only, and the source gets room before the bar grows', () => {
   const a = tableLayout(80, ['lobby', 'entrance']);
   assert.deepEqual(tableLayout(80, ['lobby', 'entrance']), a);
   const source = (l: ReturnType<typeof tableLayout>) => l.columns.find((c) => c.key === 'source')?.width ?? 0;
-  assert.equal(source(a), 16);
-  assert.equal(a.barWidth, 6);
-  const mid = tableLayout(100, ['lobby', 'entrance']);
-  assert.equal(source(mid), 30);
+  assert.equal(source(a), 18);
+  assert.equal(a.barWidth, 8);
+  const mid = tableLayout(120, ['lobby', 'entrance']);
+  assert.equal(source(mid), 38);
   assert.equal(mid.barWidth, 12);
   const wide = tableLayout(160, ['lobby']);
   assert.equal(source(wide), 40);
@@ -35,21 +37,59 @@ test('column widths depend on the terminal and the ids only, and the source gets
 
 test('the frame is one line shorter than the terminal; the log pane takes part of the body', () => {
   assert.equal(frameHeight(24), 23);
-  assert.deepEqual(bodyLayout(24, false, 30), { tableRows: 19, logLines: 0 });
-  const many = bodyLayout(24, true, 30);
+  assert.deepEqual(bodyLayout(24, null, 30), { tableRows: 19, logLines: 0, previewLines: 0 });
+  const many = bodyLayout(24, 'log', 30);
   assert.equal(many.tableRows + 1 + many.logLines, 20);
   assert.ok(many.logLines >= 5 && many.tableRows >= 5);
-  const two = bodyLayout(24, true, 2);
-  assert.deepEqual(two, { tableRows: 2, logLines: 17 }, 'a short table leaves the rest to the log');
+  const two = bodyLayout(24, 'log', 2);
+  assert.deepEqual(two, { tableRows: 2, logLines: 17, previewLines: 0 }, 'a short table leaves the rest to the log');
+  const preview = bodyLayout(24, 'preview', 30);
+  assert.deepEqual(preview, { tableRows: 5, logLines: 0, previewLines: 14 }, 'the preview takes three quarters of the body');
+});
+
+test('a camera table widens the state column when there is room; the state falls back to its short form', () => {
+  const state = (cols: number) => tableLayout(cols, ['door'], true).columns.find((c) => c.key === 'state')!.width;
+  assert.equal(state(120), 23);
+  assert.ok(state(80) < 23 && state(80) >= 10);
+  const now = Date.parse('2026-01-01T12:00:00');
+  const cam = fakeTask('door', { kind: 'camera', state: 'processing', lastFrameAt: now - 5000, reconnect: { attempt: 3, delayMs: 8000, at: now - 2000 }, outageSince: now - 5000 });
+  const col = (w: number) => ({ key: 'state' as const, title: 'state', width: w, align: 'left' as const });
+  assert.equal(cellText(cam, col(23), 0, true, now), 'reconnecting #3 in 6s');
+  assert.equal(cellText(cam, col(15), 0, true, now), 'reconn #3 6s');
+});
+
+test('filter by id or source, sort, per-line rows by default when they fit, a window that keeps the selection on screen', () => {
+  const tasks = [
+    fakeTask('north', { source: '/v/gate-a.mp4', in: 1, lines: [{ name: 'door', in: 1, out: 0 }, { name: 'hall', in: 0, out: 0 }] }),
+    fakeTask('south', { source: 'rtsp://cam/b', in: 5, lines: [{ name: 'gate', in: 5, out: 2 }] }),
+    fakeTask('west', { source: '/v/gate-c.mp4', in: 3, lines: [{ name: 'a', in: 1, out: 0 }, { name: 'b', in: 2, out: 0 }] }),
+  ];
+  assert.deepEqual(visibleTasks(tasks, 'GATE', 'config').map((t) => t.id), ['north', 'west'], 'case-insensitive, sources too');
+  assert.deepEqual(visibleTasks(tasks, '', 'in').map((t) => t.id), ['south', 'west', 'north']);
+  assert.deepEqual(visibleTasks(tasks, '', 'id').map((t) => t.id), ['north', 'south', 'west']);
+  // 3 tasks + 4 line rows of the two-line tasks fit in 7: all expanded; in 6 they do not.
+  assert.deepEqual([...expandedIds(tasks, {}, 7)], ['north', 'west']);
+  assert.deepEqual([...expandedIds(tasks, {}, 6)], []);
+  assert.deepEqual([...expandedIds(tasks, { south: true, north: false }, 6)], ['south'], 'the user\'s choice wins');
+  const rows = tableRows(tasks, new Set(['north', 'west']));
+  assert.deepEqual(
+    rows.map((r) => (r.kind === 'task' ? r.task.id : `${r.task.id}/${r.line.name}${r.last ? '.' : ''}`)),
+    ['north', 'north/door', 'north/hall.', 'south', 'west', 'west/a', 'west/b.'],
+  );
+  assert.equal(rowWindow(rows, 'north', 4), 0);
+  const start = rowWindow(rows, 'west', 4);
+  assert.ok(start <= 4 && start + 4 >= 7, `west and both its lines are in rows ${start}..${start + 3}`);
+  assert.equal(rowWindow(rows, 'south', 10), 0, 'no scrolling when everything fits');
 });
 
 test('the table scrolls to keep the selected row on screen', () => {
-  assert.equal(scrollStart(0, 5, 10), 0);
-  assert.equal(scrollStart(0, 30, 10), 0);
-  assert.equal(scrollStart(15, 30, 10), 10);
-  assert.equal(scrollStart(29, 30, 10), 20);
+  const rows = tableRows(Array.from({ length: 30 }, (_, i) => fakeTask(`t${i}`)), new Set());
+  assert.equal(rowWindow(rows.slice(0, 5), 't0', 10), 0);
+  assert.equal(rowWindow(rows, 't0', 10), 0);
+  assert.equal(rowWindow(rows, 't15', 10), 10);
+  assert.equal(rowWindow(rows, 't29', 10), 20);
   for (let s = 0; s < 30; s++) {
-    const start = scrollStart(s, 30, 10);
+    const start = rowWindow(rows, `t${s}`, 10);
     assert.ok(s >= start && s < start + 10);
   }
 });

@@ -1,4 +1,7 @@
+import type { LineConfig } from '../../config/types.js';
+import type { PreviewRequest } from '../../orchestrator/preview-request.js';
 import type { PoolControl, PoolSnapshot, TaskView } from '../../orchestrator/types.js';
+import type { PreviewEvent } from '../../protocol/events.js';
 
 /**
  * A PoolControl that runs nothing: a mutable snapshot and a record of the commands it received.
@@ -9,6 +12,9 @@ export class FakePool implements PoolControl {
   exportPaths: string[] = ['results/summary.json', 'results/lobby.csv', 'results/crossings.ndjson'];
   /** Makes the next command throw, as the real pool does for a transition its task machine rejects. */
   rejectNext: string | null = null;
+  /** What the dashboard asked for, by task: pictures wanted (null when off). */
+  readonly previewRequests = new Map<string, PreviewRequest | null>();
+  private readonly previews = new Map<string, PreviewEvent>();
   private state: PoolSnapshot;
   private readonly listeners = new Set<() => void>();
 
@@ -59,6 +65,27 @@ export class FakePool implements PoolControl {
 
   restart(taskId: string): void {
     this.command('restart', taskId, 'processing');
+  }
+
+  setPreview(taskId: string, request: PreviewRequest | null): void {
+    this.previewRequests.set(taskId, request);
+  }
+
+  preview(taskId: string): PreviewEvent | null {
+    return this.previewRequests.get(taskId) ? (this.previews.get(taskId) ?? null) : null;
+  }
+
+  /** A picture as a worker would send it (shown while the dashboard asks for pictures of that task). */
+  showPicture(event: PreviewEvent): void {
+    this.previews.set(event.task, event);
+    // A new snapshot object, as the real pool gives after every change.
+    this.state = { ...this.state };
+    for (const l of this.listeners) l();
+  }
+
+  setLines(taskId: string, lines: LineConfig[]): void {
+    this.calls.push(`lines ${taskId} ${lines.map((l) => `${l.points.join(',')},${l.name}`).join(' ')}`);
+    this.update((tasks) => tasks.map((t) => (t.id === taskId ? { ...t, lineSpecs: lines } : t)));
   }
 
   async exportResults(dir?: string): Promise<string[]> {

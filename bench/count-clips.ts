@@ -1,0 +1,161 @@
+/**
+ * The footage bench:count judges on: the two annotated clips of ../shared/data and variants made from them (fewer
+ * frames per second, other resolutions), each with its ground truth carried over.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cutToPicture, truthCrossings, type TimedCrossing } from '../src/metrics/crossings.js';
+import { readMot17File, readMotFile, type MotRow } from '../src/metrics/gt.js';
+import type { LineSpec } from '../src/vision/types.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+export const dataDir = path.resolve(root, '../shared/data');
+
+export interface Clip {
+  name: string;
+  video: string;
+  width: number;
+  height: number;
+  /** Real frames per second of the footage; vtest.avi's container says 10 but it was filmed at 7. */
+  fps: number;
+  lines: LineSpec[];
+  /** Rows for MOTA/IDF1 in this clip's frame numbers and pixels (conf 0 = region to ignore). */
+  gt: MotRow[];
+  /** Ground-truth crossings in seconds, from the full-rate annotations of the base clip. */
+  truth: TimedCrossing[];
+}
+
+interface BaseClip {
+  video: string;
+  width: number;
+  height: number;
+  fps: number;
+  lines: LineSpec[];
+  /** More lines for analysis (`--lines dense`): more crossings, so that one crossing weighs less in the F1. */
+  moreLines: LineSpec[];
+  readGt(): MotRow[];
+}
+
+const line = (name: string, points: LineSpec['points']): LineSpec => ({ name, points });
+
+const BASES: Record<string, BaseClip> = {
+  vtest: {
+    video: path.join(dataDir, 'vtest.avi'),
+    width: 768,
+    height: 576,
+    fps: 7,
+    // The public line, a horizontal and a diagonal one across the whole picture, an off-centre vertical one, and a
+    // short segment (ends inside the picture: people passing beside it must not count).
+    lines: [
+      line('main', [0.5, 0, 0.5, 1]),
+      line('horizontal', [0, 0.5, 1, 0.5]),
+      line('diagonal', [0, 0, 1, 1]),
+      line('right', [0.75, 0, 0.75, 1]),
+      line('segment', [0.3, 0.6, 0.8, 0.4]),
+    ],
+    moreLines: [
+      ...[0.15, 0.35, 0.65, 0.85].map((x) => line(`x${Math.round(x * 100)}`, [x, 0, x, 1])),
+      line('y30', [0, 0.3, 1, 0.3]),
+      line('y70', [0, 0.7, 1, 0.7]),
+      line('antidiagonal', [0, 1, 1, 0]),
+    ],
+    readGt: () => readMotFile(path.join(dataDir, 'PETS09-S2L1', 'gt.txt')),
+  },
+  'mot17-09': {
+    video: path.join(dataDir, 'MOT17-09', 'MOT17-09.mp4'),
+    width: 1920,
+    height: 1080,
+    fps: 30,
+    lines: [line('x30', [0.3, 0, 0.3, 1]), line('x50', [0.5, 0, 0.5, 1]), line('x70', [0.7, 0, 0.7, 1])],
+    moreLines: [
+      ...[0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85].map((x) => line(`x${Math.round(x * 100)}`, [x, 0, x, 1])),
+      line('y65', [0, 0.65, 1, 0.65]),
+      line('y75', [0, 0.75, 1, 0.75]),
+      line('rising', [0.1, 1, 0.6, 0.3]),
+      line('falling', [0.4, 0.3, 0.9, 1]),
+    ],
+    readGt: () => readMot17File(path.join(dataDir, 'MOT17-09', 'gt.txt')),
+  },
+};
+
+/** A clip made from a base one: every `every`-th frame, scaled by `scale`. */
+interface Variant {
+  base: keyof typeof BASES;
+  every: number;
+  scale: number;
+}
+
+const VARIANTS: Record<string, Variant> = {
+  vtest: { base: 'vtest', every: 1, scale: 1 },
+  'vtest-2.3fps': { base: 'vtest', every: 3, scale: 1 },
+  'vtest-1536': { base: 'vtest', every: 1, scale: 2 },
+  'mot17-09': { base: 'mot17-09', every: 1, scale: 1 },
+  'mot17-09-7.5fps': { base: 'mot17-09', every: 4, scale: 1 },
+  'mot17-09-2.5fps': { base: 'mot17-09', every: 12, scale: 1 },
+  'mot17-09-640': { base: 'mot17-09', every: 1, scale: 1 / 3 },
+};
+
+export const CLIP_NAMES = Object.keys(VARIANTS);
+/** What issue 7 asks bench:count to report by default. */
+export const DEFAULT_CLIPS = ['vtest', 'mot17-09'];
+
+/** Encodes a variant once into a cache folder (frames picked and scaled by ffmpeg, H.264 at high quality). */
+function materialise(name: string, v: Variant, base: BaseClip, ffmpeg: string): string {
+  if (v.every === 1 && v.scale === 1) return base.video;
+  const dir = path.join(process.env.PCOUNT_BENCH_CLIPS ?? path.join(tmpdir(), 'pcount-bench-clips'));
+  const file = path.join(dir, `${name}.mp4`);
+  if (existsSync(file)) return file;
+  mkdirSync(dir, { recursive: true });
+  const fps = base.fps / v.every;
+  const w = Math.round((base.width * v.scale) / 2) * 2;
+  const h = Math.round((base.height * v.scale) / 2) * 2;
+  const partial = `${file}.${process.pid}.partial.mp4`;
+  const filter = `select='not(mod(n\\,${v.every}))',setpts=N/(${fps}*TB),scale=${w}:${h}:flags=${v.scale < 1 ? 'area' : 'bicubic'}`;
+  process.stderr.write(`bench:count: making ${file}\n`);
+  execFileSync(ffmpeg, ['-v', 'error', '-y', '-i', base.video, '-vf', filter, '-r', String(fps), '-c:v', 'libx264', '-preset', 'veryfast',
+    '-crf', '16', '-pix_fmt', 'yuv420p', '-an', partial]);
+  renameSync(partial, file);
+  return file;
+}
+
+/**
+ * Which annotated boxes the crossing truth uses: `documented` the boxes as annotated (the rule of
+ * ../shared/data/README.md, whose counts the issue's targets refer to), `visible` the boxes cut to the picture. They
+ * differ for people whose feet are below the frame: the annotation extends their box beyond the picture, where a line
+ * that ends at the frame edge is not, while a camera (and the detector) sees them cross it.
+ */
+export type TruthRule = 'documented' | 'visible';
+
+/** Loads a clip by name, making its video first if it is a variant not made yet. */
+export function loadClip(name: string, ffmpeg: string, rule: TruthRule = 'documented', dense = false): Clip {
+  const v = VARIANTS[name];
+  if (!v) throw new Error(`unknown clip "${name}"; known: ${CLIP_NAMES.join(', ')}`);
+  const base = BASES[v.base];
+  const lines = dense ? [...base.lines, ...base.moreLines] : base.lines;
+  const rows = base.readGt();
+  const people = rows.filter((r) => r.conf !== 0);
+  const truth = truthCrossings(
+    rule === 'visible'
+      ? people.map((r) => ({ ...r, box: cutToPicture(r.box, base) })).filter((r) => r.box[2] > 0 && r.box[3] > 0)
+      : people,
+    lines,
+    base,
+    base.fps,
+  );
+  const gt = rows
+    .filter((r) => (r.frame - 1) % v.every === 0)
+    .map((r) => ({ ...r, frame: (r.frame - 1) / v.every + 1, box: r.box.map((x) => x * v.scale) as MotRow['box'] }));
+  return {
+    name,
+    video: materialise(name, v, base, ffmpeg),
+    width: Math.round((base.width * v.scale) / 2) * 2,
+    height: Math.round((base.height * v.scale) / 2) * 2,
+    fps: base.fps / v.every,
+    lines,
+    gt,
+    truth,
+  };
+}

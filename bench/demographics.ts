@@ -1,0 +1,175 @@
+/**
+ * `npm run bench:demographics [-- --skip-worker] [--fit] [--zooms Z,Z…] [--no-flip] [--max-withheld F] [--no-age-bias]`: gender and age on the development chips of
+ * ../shared/data/faces (raw, cross-validated calibration, and the shipped calibration), per-face latency at batch 1
+ * and 8, and on MOT17-09 with its three lines the share of crossings with an estimate and the worker fps with and
+ * without demographics. `--fit` prints the calibration fitted on all chips (what src/faces/calibration.ts ships).
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { FaceAnalyser } from '../src/faces/analyser.js';
+import { CALIBRATION, DEFAULT_FIT, fitCalibration, IDENTITY_CALIBRATION, type Calibration, type LabelledRaw } from '../src/faces/calibration.js';
+import type { RgbImage } from '../src/faces/crop.js';
+import { AGE_BANDS, ageBand, ALIGNED_CROP, calibrate, combineViews } from '../src/faces/estimate.js';
+import { decodeImage } from '../src/faces/image.js';
+import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const data = path.resolve(root, '../shared/data');
+const argv = process.argv.slice(2);
+const args = new Set(argv);
+/** `--zooms 0.9,1,1.1`: FaceRes crops relative to the default (averaged); `--no-flip`; `--max-withheld 0.1`; `--no-age-bias`. */
+const valueOf = (flag: string): string | undefined => {
+  const at = argv.indexOf(flag);
+  return at >= 0 ? argv[at + 1] : undefined;
+};
+const zooms = valueOf('--zooms')?.split(',').map(Number);
+const flip = !args.has('--no-flip');
+const fit = {
+  ...DEFAULT_FIT,
+  ...(valueOf('--max-withheld') ? { maxWithheld: Number(valueOf('--max-withheld')) } : {}),
+  ...(args.has('--no-age-bias') ? { biasKnots: [] } : {}),
+};
+const run = promisify(execFile);
+
+interface Chip extends LabelledRaw {
+  file: string;
+}
+
+const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
+
+function score(chips: readonly Chip[], cals: readonly Calibration[]): { acc: number; withheld: number; mae: number; band: number; n: number } {
+  let decided = 0;
+  let right = 0;
+  let err = 0;
+  let bandRight = 0;
+  chips.forEach((c, i) => {
+    const e = calibrate(c.raw, cals[i]);
+    if (e.gender) {
+      decided++;
+      if ((e.gender === 'male') === c.male) right++;
+    }
+    err += Math.abs((e.age ?? 0) - c.age);
+    if (e.age_band === ageBand(c.age)) bandRight++;
+  });
+  const n = chips.length;
+  return { acc: right / Math.max(1, decided), withheld: 1 - decided / n, mae: err / n, band: bandRight / n, n };
+}
+
+function line(name: string, s: ReturnType<typeof score>): string {
+  return `${name.padEnd(34)} n ${String(s.n).padStart(3)}  gender ${s.acc.toFixed(3)} (withheld ${pct(s.withheld).padStart(6)})  age MAE ${s.mae.toFixed(2).padStart(5)}  band ${s.band.toFixed(3)}`;
+}
+
+/** k-fold cross-validation, repeated with several shuffles: each chip is scored by a calibration fitted without it. */
+function crossValidated(chips: readonly Chip[], folds = 10, repeats = 5): { cals: Calibration[]; order: Chip[] }[] {
+  const out: { cals: Calibration[]; order: Chip[] }[] = [];
+  for (let r = 0; r < repeats; r++) {
+    let s = 12345 + r;
+    const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const order = [...chips].map((c) => ({ c, k: rand() })).sort((a, b) => a.k - b.k).map((x) => x.c);
+    const cals: Calibration[] = new Array(order.length);
+    for (let f = 0; f < folds; f++) {
+      const train = order.filter((_, i) => i % folds !== f);
+      const cal = fitCalibration(train, fit);
+      order.forEach((_, i) => {
+        if (i % folds === f) cals[i] = cal;
+      });
+    }
+    out.push({ cals, order });
+  }
+  return out;
+}
+
+async function chipsOf(analyser: FaceAnalyser): Promise<Chip[]> {
+  const dir = path.join(data, 'faces');
+  const rows = readFileSync(path.join(dir, 'labels.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  const ffmpeg = await resolveFfmpeg({});
+  const chips: Chip[] = [];
+  for (let i = 0; i < rows.length; i += 8) {
+    const batch = rows.slice(i, i + 8);
+    const images: RgbImage[] = [];
+    for (const [file] of batch) images.push(await decodeImage(ffmpeg, path.join(dir, file)));
+    const views = await analyser.describe(images.map((image) => ({ image })));
+    batch.forEach(([file, age, gender], k) => chips.push({ file, age: Number(age), male: gender === 'male', raw: combineViews([views[k]]) }));
+  }
+  return chips;
+}
+
+async function latency(analyser: FaceAnalyser, chip: RgbImage): Promise<void> {
+  for (const batch of [1, 8]) {
+    const reqs = Array.from({ length: batch }, () => ({ image: chip }));
+    await analyser.describe(reqs);
+    const times: number[] = [];
+    const cpu0 = process.cpuUsage();
+    for (let i = 0; i < 10; i++) {
+      const t = performance.now();
+      await analyser.describe(reqs);
+      times.push((performance.now() - t) / batch);
+    }
+    const cpu = process.cpuUsage(cpu0);
+    times.sort((a, b) => a - b);
+    const cpuPerFace = (cpu.user + cpu.system) / 1000 / (10 * batch);
+    console.log(`  batch ${batch}: median ${times[5].toFixed(1)} ms per face (wall), ${cpuPerFace.toFixed(1)} ms CPU per face (FaceRes, both orientations, 1 thread)`);
+  }
+}
+
+async function worker(demographics: boolean): Promise<{ fps: number; crossings: number; estimated: number; cpu: string }> {
+  const clip = path.join(data, 'MOT17-09', 'MOT17-09.mp4');
+  const cli = path.join(root, 'bin', 'pcount-tui.js');
+  const argv = [cli, 'worker', '--source', clip, '--line', '0.3,0,0.3,1', '--line', '0.5,0,0.5,1', '--line', '0.7,0,0.7,1'];
+  if (demographics) argv.push('--demographics');
+  const { stdout, stderr } = await run('bash', ['-c', `TIMEFORMAT='%U %S'; time node ${argv.map((a) => `'${a}'`).join(' ')}`], { maxBuffer: 1 << 26 });
+  const events = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const done = events.find((e) => e.type === 'done')!;
+  const final = new Map<number, Record<string, unknown>>();
+  for (const e of events) if (e.type === 'crossing' || e.type === 'demographics') final.set(e.seq as number, e);
+  const crossings = events.filter((e) => e.type === 'crossing').length;
+  const estimated = [...final.values()].filter((e) => e.age !== null && e.age !== undefined).length;
+  const [user, sys] = stderr.trim().split('\n').pop()!.split(' ').map(Number);
+  const summary = events.find((e) => e.type === 'log' && String(e.message).startsWith('demographics:'));
+  const note = summary ? `; ${String(summary.message)}` : '';
+  return { fps: done.avg_fps as number, crossings, estimated, cpu: `${(user + sys).toFixed(1)} s CPU (user ${user}, sys ${sys})${note}` };
+}
+
+async function main(): Promise<void> {
+  console.log(`load average ${loadavg().map((v) => v.toFixed(2)).join(' ')} on ${cpus().length} cores`);
+  const analyser = await FaceAnalyser.open({ threads: 1, flip, zooms });
+  const cpu0 = process.cpuUsage();
+  const chips = await chipsOf(analyser);
+  const cpu = process.cpuUsage(cpu0);
+  const crops = (zooms ?? [1]).map((z) => `${(ALIGNED_CROP * z).toFixed(2)} ×`).join(', ');
+  console.log(`\n${chips.length} development chips (../shared/data/faces), FaceRes on ${crops} the chip, ${flip ? 'both orientations' : 'unflipped'}; fit withholds ≤ ${pct(fit.maxWithheld)}${fit.biasKnots.length ? ', gender offset over age' : ''}; ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU`);
+  console.log(line('raw (|p − 0.5| ≥ 0.05, expected age)', score(chips, chips.map(() => IDENTITY_CALIBRATION))));
+  const cv = crossValidated(chips);
+  const cvScores = cv.map(({ cals, order }) => score(order, cals));
+  const mean = (k: keyof ReturnType<typeof score>) => cvScores.reduce((s, x) => s + x[k], 0) / cvScores.length;
+  console.log(line('calibrated, 10-fold CV (mean of 5)', { acc: mean('acc'), withheld: mean('withheld'), mae: mean('mae'), band: mean('band'), n: chips.length }));
+  console.log(line('shipped calibration (in-sample)', score(chips, chips.map(() => CALIBRATION))));
+  const { cals, order } = cv[0];
+  console.log('\ncross-validated, by gender and age band (first shuffle):');
+  for (const male of [true, false]) {
+    const idx = order.map((c, i) => i).filter((i) => order[i].male === male);
+    console.log(line(`  ${male ? 'male' : 'female'}`, score(idx.map((i) => order[i]), idx.map((i) => cals[i]))));
+  }
+  for (const band of AGE_BANDS) {
+    const idx = order.map((c, i) => i).filter((i) => ageBand(order[i].age) === band);
+    console.log(line(`  ${band}`, score(idx.map((i) => order[i]), idx.map((i) => cals[i]))));
+  }
+  if (args.has('--fit')) console.log(`\nfitted on all chips (src/faces/calibration.ts):\n${JSON.stringify(fitCalibration(chips, fit))}`);
+  console.log('\nlatency per face:');
+  const ffmpeg = await resolveFfmpeg({});
+  await latency(analyser, await decodeImage(ffmpeg, path.join(data, 'faces', chips[0].file)));
+  await analyser.release();
+  if (args.has('--skip-worker')) return;
+  console.log('\nMOT17-09 (525 frames, 1920×1080), lines 0.3, 0.5 and 0.7:');
+  for (const demographics of [false, true]) {
+    const r = await worker(demographics);
+    const share = demographics ? `, ${r.estimated} of ${r.crossings} crossings got an estimate (${pct(r.estimated / Math.max(1, r.crossings))})` : '';
+    console.log(`  demographics ${demographics ? 'on ' : 'off'}: ${r.fps} fps, ${r.cpu}${share}; load ${loadavg()[0].toFixed(2)}`);
+  }
+}
+
+await main();

@@ -1,0 +1,152 @@
+/**
+ * npm run bench:live N — N live cameras at once, the way an operator runs them: N local ffmpeg servers each play a
+ * looped 25 fps 768×576 H.264 stream made from vtest.avi over HTTP/MPEG-TS (one client each), and one headless
+ * `pcount-tui run` counts them all (worker_count N, skip_frames 5, the default line) for 60 s. Prints per camera
+ * the processed frames per second, dropped frames per second and detections per second over the steady part of the
+ * run (after a warm-up), and the CPU time and peak RSS of the whole run (the pcount-tui process tree: parent,
+ * workers and their ffmpeg readers; the servers, which stand in for cameras, are not counted), with the load average.
+ *
+ *   npm run bench:live -- 8 [--seconds 60 --warmup 15 --skip 5]
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ProgressEvent, WorkerEvent } from '../src/protocol/events.js';
+import { LineSplitter } from '../src/protocol/ndjson.js';
+import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
+import { listening, serve } from '../test/live-stream.js';
+import { descendants } from '../test/real-clips.js';
+import { freePort } from '../test/worker-harness.js';
+import { DATA } from './clips.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const args = process.argv.slice(2);
+const argOf = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const cameras = Number(args.find((a) => /^\d+$/.test(a)) ?? 8);
+const seconds = Number(argOf('--seconds') ?? 60);
+const warmup = Number(argOf('--warmup') ?? 15);
+const skip = Number(argOf('--skip') ?? 5);
+const TICKS = 100; // clock ticks per second of /proc/<pid>/stat (USER_HZ; 100 on Linux)
+
+/** vtest.avi re-timed to 25 fps and encoded as H.264 in MPEG-TS, once, in a cache folder. */
+function makeStream(ffmpeg: string): string {
+  const dir = path.join(process.env.PCOUNT_BENCH_CLIPS ?? path.join(tmpdir(), 'pcount-bench-clips'));
+  const file = path.join(dir, 'vtest-25fps-h264.ts');
+  if (existsSync(file)) return file;
+  mkdirSync(dir, { recursive: true });
+  const partial = `${file}.${process.pid}.partial.ts`;
+  const made = spawnSync(ffmpeg, ['-v', 'error', '-y', '-i', path.join(DATA, 'vtest.avi'), '-vf', 'setpts=N/(25*TB)', '-r', '25', '-c:v', 'libx264',
+    '-preset', 'veryfast', '-crf', '20', '-g', '50', '-pix_fmt', 'yuv420p', '-an', '-f', 'mpegts', partial]);
+  if (made.status !== 0) throw new Error(`cannot make the stream: ${String(made.stderr)}`);
+  renameSync(partial, file);
+  return file;
+}
+
+/** CPU seconds (user + system) and resident MB of one process, or null once it is gone. */
+function usage(pid: number): { cpu: number; rssMb: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return { cpu: (Number(f[11]) + Number(f[12])) / TICKS, rssMb: rss ? Number(rss[1]) / 1024 : 0 };
+  } catch {
+    return null;
+  }
+}
+
+async function main(): Promise<void> {
+  const ffmpeg = (await resolveFfmpeg()).path;
+  const stream = makeStream(ffmpeg);
+  const ports: number[] = [];
+  const servers: ChildProcess[] = [];
+  process.on('exit', () => servers.forEach((s) => s.kill('SIGKILL')));
+  for (let i = 0; i < cameras; i++) {
+    const port = await freePort();
+    ports.push(port);
+    servers.push(serve(ffmpeg, stream, port));
+  }
+  await Promise.all(ports.map((p) => listening(p, 10_000)));
+
+  const loadStart = loadavg();
+  const sources = ports.flatMap((p) => ['--source', `http://127.0.0.1:${p}/x`]);
+  const run = spawn(process.execPath, [path.join(root, 'bin/pcount-tui.js'), 'run', '--no-tui', '--worker-count', String(cameras), '--skip-frames',
+    String(skip), '--line', '0.5,0,0.5,1,line', ...sources], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CI: '1' } });
+  const started = performance.now();
+  const progress = new Map<string, { at: number; e: ProgressEvent }[]>();
+  const splitter = new LineSplitter();
+  run.stdout.on('data', (c: Buffer) => {
+    for (const line of splitter.push(c)) {
+      const e = JSON.parse(line) as WorkerEvent | { type: 'summary' };
+      if (e.type === 'progress') {
+        const list = progress.get(e.task) ?? [];
+        list.push({ at: (performance.now() - started) / 1000, e });
+        progress.set(e.task, list);
+      } else if (e.type === 'error') process.stderr.write(`${e.task}: ${e.code} ${e.message}\n`);
+    }
+  });
+
+  // The whole tree's CPU and memory, sampled every second (a process's CPU time is kept from its last sample).
+  const cpuOf = new Map<number, number>();
+  let peakRss = 0;
+  const sample = () => {
+    let rss = 0;
+    for (const pid of [run.pid!, ...descendants(run.pid!).map((d) => d.pid)]) {
+      const u = usage(pid);
+      if (!u) continue;
+      cpuOf.set(pid, u.cpu);
+      rss += u.rssMb;
+    }
+    peakRss = Math.max(peakRss, rss);
+  };
+  const sampler = setInterval(sample, 1000);
+  const exited = new Promise<void>((resolve) => run.on('close', () => resolve()));
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  sample();
+  const loadEnd = loadavg();
+  const wall = (performance.now() - started) / 1000;
+  run.kill('SIGINT');
+  await exited;
+  clearInterval(sampler);
+  servers.forEach((s) => s.kill('SIGKILL'));
+
+  const rows: string[] = [];
+  let worst = Infinity;
+  let worstDrop = 0;
+  for (const [task, list] of [...progress.entries()].sort()) {
+    const steady = list.filter((p) => p.at >= warmup);
+    const a = steady[0];
+    const b = steady.at(-1);
+    if (!a || !b || b.at - a.at < 5) {
+      rows.push(`| ${task} | – | – | – | too few progress events after the warm-up |`);
+      worst = 0;
+      continue;
+    }
+    const span = b.at - a.at;
+    const fps = steady.slice(1).reduce((s, p) => s + p.e.fps, 0) / Math.max(1, steady.length - 1);
+    const dropped = (b.e.dropped - a.e.dropped) / span;
+    const dets = ((b.e.detections ?? 0) - (a.e.detections ?? 0)) / span;
+    worst = Math.min(worst, fps);
+    worstDrop = Math.max(worstDrop, dropped);
+    rows.push(`| ${task} | ${fps.toFixed(1)} | ${dropped.toFixed(2)} | ${dets.toFixed(1)} | |`);
+  }
+  const cpu = [...cpuOf.values()].reduce((s, v) => s + v, 0);
+  console.log(`bench:live ${cameras} cameras (768x576 H.264 at 25 fps over HTTP/MPEG-TS), --skip-frames ${skip}, ${seconds} s, steady part after ${warmup} s`);
+  console.log(`load average: start ${loadStart.map((v) => v.toFixed(2)).join(' ')}, end ${loadEnd.map((v) => v.toFixed(2)).join(' ')} (${cpus().length} CPUs)`);
+  console.log('\n| camera | processed fps | dropped frames/s | detections/s | |\n| --- | --- | --- | --- | --- |');
+  console.log(rows.join('\n'));
+  console.log(
+    `\nwhole run: CPU ${cpu.toFixed(1)} s in ${wall.toFixed(1)} s wall = ${((100 * cpu) / wall).toFixed(0)} % of one core ` +
+      `(${((100 * cpu) / wall / cpus().length).toFixed(0)} % of the machine); peak RSS ${peakRss.toFixed(0)} MB`,
+  );
+  console.log(`slowest camera ${worst.toFixed(1)} fps, most drops ${worstDrop.toFixed(2)}/s: ${worst >= 24.5 && worstDrop <= 1 ? 'keeps up' : 'does not keep up'} (target ≥ 24.5 fps, ≤ 1 dropped/s)`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:live: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

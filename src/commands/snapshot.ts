@@ -1,0 +1,120 @@
+import path from 'node:path';
+import type { SnapshotArgs } from '../cli.js';
+import { writeFileAtomic } from '../common/atomic-write.js';
+import { loadConfig } from '../config/load.js';
+import { formatProblem } from '../config/validate.js';
+import { annotate } from '../picture/annotate.js';
+import { encodePng } from '../picture/png.js';
+import { Raster } from '../picture/raster.js';
+import { privateFileMode } from '../sources/credentials.js';
+import { resolveSource } from '../sources/kind.js';
+import { DEFAULT_LINE } from '../sources/lines.js';
+import { taskIdFor } from '../sources/task-id.js';
+import type { LineSpec } from '../vision/types.js';
+import type { DetectorOptions } from '../worker/detector.js';
+import { toWorkerError, WorkerError } from '../worker/errors.js';
+import { resolveFfmpeg, type FfmpegBinary } from '../worker/ffmpeg-binary.js';
+import { grabFrame, type FrameChoice } from '../worker/grab-frame.js';
+import { textCleaner } from '../worker/text.js';
+
+/**
+ * `pcount-tui snapshot SOURCE [--line …] [--at S | --frame N] [-o out.png]`: one frame at the source's own size
+ * with the people the detector finds, the lines, their names and in-arrows, as a PNG. SOURCE may be a config file:
+ * then one PNG per task (`<id>.png` in the `-o` folder), each with that task's lines and detector settings.
+ */
+
+interface Job {
+  id: string;
+  source: string;
+  lines: LineSpec[];
+  detector: DetectorOptions;
+  out: string;
+}
+
+class UsageError extends Error {}
+
+const isConfig = (source: string) => /\.json$/i.test(source);
+
+function frameChoice(args: SnapshotArgs): FrameChoice {
+  if (args.frame !== undefined) return { frame: args.frame };
+  if (args.at !== undefined) return { at: args.at };
+  return { frame: 1 };
+}
+
+function jobs(args: SnapshotArgs): Job[] {
+  const detector: DetectorOptions = {
+    modelPath: args.model,
+    format: args['model-format'],
+    inputSize: args['input-size'],
+    confidence: args.confidence,
+    threads: args.threads,
+  };
+  if (!isConfig(args.source)) {
+    const id = taskIdFor(args.source);
+    const source = resolveSource(args.source, process.cwd());
+    return [{ id, source, lines: args.line ?? [DEFAULT_LINE], detector, out: path.resolve(args.output ?? `${id}.png`) }];
+  }
+  if (args.line !== undefined) throw new UsageError('--line applies to a single source; a config file has its own lines');
+  const loaded = loadConfig(args.source);
+  if (!loaded.ok) {
+    throw new UsageError(`${loaded.file ?? args.source}: ${loaded.problems.map(formatProblem).join('; ')}`);
+  }
+  const dir = path.resolve(args.output ?? '.');
+  return loaded.config.tasks.map((t) => ({
+    id: t.id,
+    source: t.source,
+    lines: t.lines,
+    detector: {
+      ...detector,
+      modelPath: detector.modelPath ?? t.options.model,
+      format: detector.format ?? t.options.model_format,
+      inputSize: detector.inputSize ?? t.options.input_size,
+      confidence: detector.confidence ?? t.options.confidence,
+    },
+    out: path.join(dir, `${t.id}.png`),
+  }));
+}
+
+async function snapshotOne(ffmpeg: FfmpegBinary, job: Job, choice: FrameChoice): Promise<string> {
+  const grabbed = await grabFrame(ffmpeg, job.source, choice, job.detector);
+  const { width, height } = grabbed.info;
+  const picture = new Raster(width, height, grabbed.rgb);
+  annotate(picture, {
+    lines: job.lines,
+    boxes: grabbed.detections.map((d) => ({ box: d.box, label: d.score.toFixed(2) })),
+  });
+  // A picture of a camera whose address holds a password is for its owner only, like the results and logs.
+  await writeFileAtomic(job.out, encodePng(width, height, picture.data), { mode: privateFileMode([job.source]) });
+  const frame = grabbed.number === null ? '' : `, frame ${grabbed.number}`;
+  const people = grabbed.detections.length;
+  return `${job.out}: ${job.id} ${width}x${height}${frame}, ${people} ${people === 1 ? 'person' : 'people'}, ${job.lines.length} line${job.lines.length === 1 ? '' : 's'}`;
+}
+
+export async function run(args: SnapshotArgs): Promise<number> {
+  let list: Job[];
+  let ffmpeg: FfmpegBinary;
+  const choice = frameChoice(args);
+  try {
+    list = jobs(args);
+  } catch (err) {
+    process.stderr.write(`pcount-tui snapshot: ${(err as Error).message}\n`);
+    return 2;
+  }
+  try {
+    ffmpeg = await resolveFfmpeg({ option: args.ffmpeg });
+  } catch (err) {
+    process.stderr.write(`pcount-tui snapshot: FFMPEG_NOT_FOUND: ${(err as Error).message}\n`);
+    return 1;
+  }
+  let failed = 0;
+  for (const job of list) {
+    try {
+      process.stdout.write(`${await snapshotOne(ffmpeg, job, choice)}\n`);
+    } catch (err) {
+      const e = err instanceof WorkerError ? err : toWorkerError(err);
+      process.stderr.write(`pcount-tui snapshot: ${job.id}: ${e.code}: ${textCleaner(job.source)(e.message)}\n`);
+      failed += 1;
+    }
+  }
+  return failed > 0 ? 1 : 0;
+}

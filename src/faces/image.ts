@@ -1,0 +1,46 @@
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { openFrames, probeSource } from '../worker/ffmpeg-frames.js';
+import type { RgbImage } from './crop.js';
+
+const OPEN_TIMEOUT_MS = 15_000;
+export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff', '.ppm', '.pgm', '.gif'];
+
+/** A problem with the command line (exit 2), as opposed to one image that cannot be read (exit 1). */
+export class ImageListError extends Error {}
+
+/** Files named on the command line, folders replaced by the images directly inside them (sorted). */
+export async function listImages(inputs: readonly string[]): Promise<string[]> {
+  if (inputs.length === 0) throw new ImageListError('no image or folder given');
+  const files: string[] = [];
+  for (const input of inputs) {
+    let info;
+    try {
+      info = await stat(input);
+    } catch {
+      throw new ImageListError(`not found: ${input}`);
+    }
+    if (!info.isDirectory()) {
+      files.push(input);
+      continue;
+    }
+    const names = (await readdir(input)).filter((n) => IMAGE_EXTENSIONS.includes(path.extname(n).toLowerCase())).sort();
+    if (names.length === 0) throw new ImageListError(`folder ${input} has no images (${IMAGE_EXTENSIONS.join(' ')})`);
+    files.push(...names.map((n) => path.join(input, n)));
+  }
+  return files;
+}
+
+/** The first frame of an image (or video) file at its own size, decoded by ffmpeg. */
+export async function decodeImage(ffmpeg: { path: string; version: string }, file: string): Promise<RgbImage> {
+  const source = { ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: file, openTimeoutMs: OPEN_TIMEOUT_MS };
+  const { width, height } = await probeSource(source);
+  const reader = openFrames({ ...source, output: { width, height }, maxFrames: 1, bufferFrames: 1 });
+  try {
+    const frame = await reader.next();
+    if (!frame) throw new Error(`ffmpeg decoded no picture from ${file}`);
+    return { width, height, data: frame.data };
+  } finally {
+    reader.close();
+  }
+}

@@ -1,0 +1,43 @@
+import { GLYPH_HEIGHT, textWidth } from './font.js';
+import { labelCorner, lineLabel, lineMarks } from './overlay.js';
+import { Raster, type Rgb } from './raster.js';
+
+export const LINE_COLOUR: Rgb = [255, 210, 0];
+export const BOX_COLOUR: Rgb = [40, 230, 70];
+const INK: Rgb = [0, 0, 0];
+
+export interface Annotations {
+  lines: { name: string; points: readonly [number, number, number, number]; in?: number; out?: number }[];
+  /** Boxes in the picture's pixels, with the label to write above each (a track id, a score). */
+  boxes: { box: readonly [number, number, number, number]; label: string }[];
+}
+
+/** Strokes and letters grow with the picture so that a 1080p snapshot reads like a 480p one. */
+export function strokeSizes(width: number, height: number): { thickness: number; scale: number; arrow: number } {
+  const short = Math.min(width, height);
+  return { thickness: Math.max(2, Math.round(short / 240)), scale: Math.max(1, Math.round(short / 300)), arrow: Math.max(12, Math.round(short / 12)) };
+}
+
+/** Draws people's boxes, then the lines with their in-arrows and labels on top. */
+export function annotate(r: Raster, a: Annotations): void {
+  const { thickness, scale, arrow } = strokeSizes(r.width, r.height);
+  for (const { box, label } of a.boxes) {
+    r.strokeBox(box, BOX_COLOUR, thickness);
+    const above = box[1] - (GLYPH_HEIGHT + 2) * scale;
+    r.text(box[0] + scale, above >= scale ? above : box[1] + 2 * scale, label, INK, scale, BOX_COLOUR);
+  }
+  for (const line of a.lines) {
+    const m = lineMarks(line.points, r.width, r.height, arrow);
+    r.line(m.a.x, m.a.y, m.b.x, m.b.y, LINE_COLOUR, thickness);
+    r.line(m.arrow.from.x, m.arrow.from.y, m.arrow.to.x, m.arrow.to.y, LINE_COLOUR, thickness);
+    for (const barb of m.arrow.barbs) r.line(m.arrow.to.x, m.arrow.to.y, barb.x, barb.y, LINE_COLOUR, thickness);
+    const text = lineLabel(line.name, line.in === undefined || line.out === undefined ? null : { in: line.in, out: line.out });
+    const w = textWidth(text, scale);
+    const h = GLYPH_HEIGHT * scale;
+    const corner = labelCorner(m, w, h, 2 * thickness + scale);
+    // Kept inside the picture.
+    const x = Math.min(Math.max(scale, corner.x), r.width - w - scale);
+    const y = Math.min(Math.max(scale, corner.y), r.height - h - scale);
+    r.text(Math.round(x), Math.round(y), text, INK, scale, LINE_COLOUR);
+  }
+}

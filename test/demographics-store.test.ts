@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { TaskSpec } from '../src/config/types.js';
+import { Recorder } from '../src/orchestrator/recorder.js';
+import type { DemographicFields, WorkerEvent } from '../src/protocol/events.js';
+import { Tally } from '../src/store/tally.js';
+import { tempStore, UTC_RULES } from './store-helpers.js';
+
+const base = { v: 1 as const, task: 'door', ts: 5000 };
+const none = { gender: null, gender_score: null, age: null, age_band: null, face_px: null };
+const female41: DemographicFields = { gender: 'female', gender_score: 0.97, age: 41, age_band: '40-49', face_px: 72 };
+
+const spec: TaskSpec = {
+  id: 'door',
+  kind: 'video',
+  source: '/videos/door.mp4',
+  lines: [{ name: 'a', points: [0.5, 0, 0.5, 1] }],
+  options: { skip_frames: 1, confidence: 0.3, demographics: { enabled: true } },
+};
+
+const crossing = (seq: number, who: Partial<DemographicFields>): WorkerEvent => ({
+  ...base,
+  type: 'crossing',
+  seq,
+  line: 'a',
+  track: seq,
+  direction: 'in',
+  frame: seq * 10,
+  pts: seq,
+  ...who,
+});
+
+test('the store keeps the demographic fields of crossings, a late estimate included, and a continued count its split', () => {
+  const store = tempStore();
+  const recorder = new Recorder(store, () => 5000, (err) => assert.fail(err.message));
+  const run = { id: 'r1', startedAt: 5000, folder: '/out/runs/r1' };
+  recorder.beginRun(run, null);
+  const count = recorder.prepare(spec);
+  const journal = recorder.beginTaskRun(spec, count, run);
+  assert.ok(journal);
+  recorder.receive(journal, count, crossing(1, { ...none, reason: 'pending' }));
+  recorder.receive(journal, count, crossing(2, { ...none, reason: 'no_face' }));
+  recorder.receive(journal, count, { ...base, type: 'demographics', seq: 1, line: 'a', track: 1, frame: 10, ...female41 });
+  const rows = store.db.prepare(`SELECT seq, attributes FROM crossings ORDER BY seq`).all() as { seq: number; attributes: string }[];
+  assert.deepEqual(JSON.parse(rows[0].attributes), female41, 'the estimate replaced pending');
+  assert.deepEqual(JSON.parse(rows[1].attributes), { ...none, reason: 'no_face' });
+  // A repeated estimate changes nothing.
+  recorder.receive(journal, count, { ...base, type: 'demographics', seq: 1, line: 'a', track: 1, frame: 10, ...none, reason: 'no_face' });
+  assert.deepEqual(JSON.parse((store.db.prepare(`SELECT attributes FROM crossings WHERE seq = 1`).pluck().get() as string)), female41);
+  assert.deepEqual(count.tally.perLine()[0].gender, { male: 0, female: 1, unknown: 1 });
+
+  // What a count continued from the store starts with.
+  const again = new Tally(['a'], UTC_RULES, store.chainTally(journal.row.chain_id), true);
+  assert.deepEqual(again.perLine(), count.tally.perLine());
+  assert.equal(again.perLine()[0].age_band?.['40-49'], 1);
+  store.close();
+});
+
+test('a fleet run stores demographics like a local one; a crossing counted again by a later run leaves the split too', () => {
+  const store = tempStore();
+  const recorder = new Recorder(store, () => 5000, (err) => assert.fail(err.message), true);
+  const run = { id: 'r1', startedAt: 5000, folder: '/out/runs/r1' };
+  recorder.beginRun(run, null);
+  const count = recorder.prepare(spec);
+  recorder.claimRun(spec, count, 'agent-run-1', null);
+  const journal = recorder.beginTaskRun(spec, count, run, { fleetRun: 'agent-run-1', startFrame: null });
+  assert.ok(journal);
+  const male30: DemographicFields = { gender: 'male', gender_score: 0.9, age: 33, age_band: '30-39', face_px: 60 };
+  recorder.receive(journal, count, crossing(1, { ...none, reason: 'pending' }));
+  recorder.receive(journal, count, crossing(2, male30));
+  assert.deepEqual(recorder.receive(journal, count, crossing(2, male30)), [], 'a repeated delivery is dropped');
+  recorder.receive(journal, count, { ...base, type: 'demographics', seq: 1, line: 'a', track: 1, frame: 10, ...female41 });
+  const rows = store.db.prepare(`SELECT seq, fleet_run, attributes FROM crossings ORDER BY seq`).all() as { seq: number; fleet_run: string; attributes: string }[];
+  assert.deepEqual(rows.map((r) => [r.seq, r.fleet_run]), [[1, 'agent-run-1'], [2, 'agent-run-1']]);
+  assert.deepEqual(JSON.parse(rows[0].attributes), female41, 'the late estimate reached the stored crossing');
+  assert.deepEqual(count.tally.perLine()[0].gender, { male: 1, female: 1, unknown: 0 });
+  // A later run of the file claims it from frame 15: crossing 2 (frame 20) will be counted again, by that run.
+  const voided = recorder.claimRun(spec, count, 'agent-run-2', 15);
+  assert.deepEqual(voided.map((c) => c.seq), [2]);
+  assert.equal(count.tally.in, 1);
+  assert.deepEqual(count.tally.perLine()[0].gender, { male: 0, female: 1, unknown: 0 });
+  assert.equal(count.tally.perLine()[0].age_band?.['30-39'], 0);
+  store.close();
+});

@@ -1,0 +1,120 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { LineSaver } from '../../src/commands/save-lines.js';
+import { parseWithSpans } from '../../src/config/json-spans.js';
+import { replaceTaskLines } from '../../src/config/line-edit.js';
+
+const moved = [
+  { name: 'door', points: [0.4, 0, 0.4, 1] as [number, number, number, number] },
+  { name: 'hall', points: [0, 0.65, 1, 0.65] as [number, number, number, number] },
+];
+
+const pretty = `{
+  "$schema": "../config/pcount.schema.json",
+  "parallel_config": { "worker_count": 2, "result_output": "out/", "log_level": "INFO" },
+  "cameras": [
+    {
+      "id": "gate",
+      "source": "rtsp://cam/gate",
+      "lines": [
+        { "name": "door", "points": [0.5, 0, 0.5, 1] }
+      ],
+      "confidence": 0.35
+    }
+  ],
+  "videos": [
+    {
+      "id": "north",
+      "source": "vtest.avi",
+      "lines": [
+        { "name": "door", "points": [0.5, 0, 0.5, 1] }
+      ],
+      "skip_frames": 2
+    }
+  ]
+}
+`;
+
+/** Everything but the `lines` of task `id`, so two texts can be compared outside the edit. */
+function withoutLines(text: string, id: string): string {
+  const root = parseWithSpans(text);
+  if (root.kind !== 'object') throw new Error('not an object');
+  for (const list of root.entries.filter((e) => e.key === 'cameras' || e.key === 'videos')) {
+    if (list.value.kind !== 'array') continue;
+    for (const task of list.value.items) {
+      if (task.kind !== 'object') continue;
+      const isIt = task.entries.some((e) => e.key === 'id' && e.value.kind === 'scalar' && e.value.value === id);
+      const lines = task.entries.find((e) => e.key === 'lines')?.value;
+      if (isIt && lines) return text.slice(0, lines.start) + text.slice(lines.end);
+    }
+  }
+  throw new Error(`no lines for ${id}`);
+}
+
+test('config writer: only the task\'s lines change, in the style of the file; every other byte stays', () => {
+  const next = replaceTaskLines(pretty, 'north', moved);
+  assert.deepEqual(JSON.parse(next).videos[0].lines, moved);
+  assert.equal(withoutLines(next, 'north'), withoutLines(pretty, 'north'), 'other keys, order, spacing and the camera of the same line name stay');
+  assert.match(
+    next,
+    /"lines": \[\n {8}\{ "name": "door", "points": \[0\.4, 0, 0\.4, 1\] \},\n {8}\{ "name": "hall", "points": \[0, 0\.65, 1, 0\.65\] \}\n {6}\],\n {6}"skip_frames": 2/,
+    'one line per item at the old items\' indentation, the closing bracket at the key\'s',
+  );
+  assert.deepEqual(JSON.parse(next).cameras[0].lines, JSON.parse(pretty).cameras[0].lines);
+});
+
+test('config writer: a one-line lines array stays on one line; minified JSON stays minified; CRLF files keep CRLF', () => {
+  const oneLine = '{"videos": [{"id": "a", "source": "a.mp4", "lines": [{"name": "l", "points": [0.5, 0, 0.5, 1]}], "confidence": 0.3}]}';
+  const a = replaceTaskLines(oneLine, 'a', moved);
+  assert.equal(a, '{"videos": [{"id": "a", "source": "a.mp4", "lines": [{ "name": "door", "points": [0.4, 0, 0.4, 1] }, { "name": "hall", "points": [0, 0.65, 1, 0.65] }], "confidence": 0.3}]}');
+  const minified = JSON.stringify({ videos: [{ id: 'a', source: 'a.mp4', lines: [{ name: 'l', points: [0.5, 0, 0.5, 1] }] }] });
+  assert.equal(replaceTaskLines(minified, 'a', moved), JSON.stringify({ videos: [{ id: 'a', source: 'a.mp4', lines: moved }] }));
+  const crlf = pretty.replace(/\n/g, '\r\n');
+  const c = replaceTaskLines(crlf, 'gate', moved);
+  assert.doesNotMatch(c.replace(/\r\n/g, ''), /\n/, 'no bare LF added');
+  assert.deepEqual(JSON.parse(c).cameras[0].lines, moved);
+});
+
+test('config writer: a task that is no longer in the file is an error, not a silent rewrite', () => {
+  assert.throws(() => replaceTaskLines(pretty, 'gone', moved), /task "gone" is not in the config file/);
+  assert.throws(() => replaceTaskLines('{"videos": [', 'a', moved), SyntaxError);
+});
+
+test('line saver: writes atomically through a temporary file in the same folder, keeps the mode, follows a symlink, serialises saves', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pcount-lines-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const real = path.join(dir, 'real.json');
+  const link = path.join(dir, 'pcount.json');
+  writeFileSync(real, pretty);
+  chmodSync(real, 0o600);
+  symlinkSync(real, link);
+  const saver = new LineSaver(link);
+  // Two saves fired together: the second must see the first's result, not the text both started from.
+  const [first, second] = await Promise.all([saver.save('north', moved), saver.save('gate', [moved[1]])]);
+  assert.match(first, /lines of north applied and saved to .*pcount\.json/);
+  assert.match(second, /lines of gate/);
+  const saved = JSON.parse(readFileSync(real, 'utf8'));
+  assert.deepEqual(saved.videos[0].lines, moved);
+  assert.deepEqual(saved.cameras[0].lines, [moved[1]]);
+  assert.equal(statSync(real).mode & 0o777, 0o600, 'a private config stays private');
+  assert.ok(lstatSync(link).isSymbolicLink(), 'the link is still a link');
+  assert.deepEqual(readdirSync(dir).sort(), ['pcount.json', 'real.json'], 'no temporary file left behind');
+});
+
+test('line saver: lines the config would reject leave the file as it was', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pcount-lines-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'c.json');
+  writeFileSync(file, pretty);
+  await assert.rejects(new LineSaver(file).save('north', [{ name: 'a,b', points: [0, 0, 1, 1] }]), /would not be valid.*name/);
+  assert.equal(readFileSync(file, 'utf8'), pretty);
+});
+
+test('line saver: an ad-hoc run has no file; the lines come back as --line arguments', async () => {
+  const saver = new LineSaver(null);
+  assert.equal(await saver.save('vtest', moved), 'lines of vtest applied; to reuse them: --line 0.4,0,0.4,1,door --line 0,0.65,1,0.65,hall');
+  assert.deepEqual(saver.changed.get('vtest'), moved);
+});

@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolveConfig } from '../../src/config/load.js';
+import { parseListenAddress } from '../../src/config/values.js';
+import { formatMetrics } from '../../src/monitoring/openmetrics.js';
+import { parseOpenMetrics } from '../openmetrics-reader.js';
+
+test('exposition: OpenMetrics names counter families without _total and ends with # EOF; the older format does neither; labels escaped', () => {
+  const families = [
+    { name: 'pcount_crossings', type: 'counter' as const, help: 'People\ncounted', samples: [{ labels: { task: 'a "b"\\c', line: 'x\ny' }, value: 3 }] },
+    { name: 'pcount_detector_latency_seconds', type: 'gauge' as const, unit: 'seconds', help: 'Latency.', samples: [{ labels: { task: 'a' }, value: 0.0123456789 }] },
+    { name: 'pcount_task', type: 'info' as const, help: 'Info.', samples: [{ labels: { task: 'a', kind: 'video' }, value: 1 }] },
+  ];
+  const open = formatMetrics(families, true);
+  const parsed = parseOpenMetrics(open);
+  assert.deepEqual(parsed.samples[0].labels, { task: 'a "b"\\c', line: 'x\ny' });
+  assert.match(open, /^# HELP pcount_crossings People\\ncounted$/m);
+  assert.match(open, /^pcount_detector_latency_seconds\{task="a"\} 0\.012346$/m);
+  assert.match(open, /^pcount_task_info\{task="a",kind="video"\} 1$/m);
+  const old = formatMetrics(families, false);
+  assert.match(old, /^# TYPE pcount_crossings_total counter$/m);
+  assert.match(old, /^# TYPE pcount_task_info gauge$/m);
+  assert.doesNotMatch(old, /# EOF|# UNIT/);
+});
+
+test('listen address: a port alone binds 127.0.0.1; a host or [IPv6] when given; nonsense is refused', () => {
+  assert.deepEqual(parseListenAddress('9464'), { host: '127.0.0.1', port: 9464 });
+  assert.deepEqual(parseListenAddress(':9464'), { host: '127.0.0.1', port: 9464 });
+  assert.deepEqual(parseListenAddress('0.0.0.0:80'), { host: '0.0.0.0', port: 80 });
+  assert.deepEqual(parseListenAddress('[::1]:9464'), { host: '::1', port: 9464 });
+  assert.throws(() => parseListenAddress('host:99999'), /expected PORT or HOST:PORT/);
+  assert.throws(() => parseListenAddress('nine'), /expected PORT or HOST:PORT/);
+});
+
+test('config: parallel_config.metrics is where to serve, --metrics wins, a malformed address is a config problem', () => {
+  const config = (metrics: unknown) => ({ parallel_config: { metrics }, cameras: [{ id: 'c', source: 'rtsp://cam/x', lines: [{ name: 'l', points: [0, 0, 1, 1] }] }] });
+  const ok = resolveConfig(config('0.0.0.0:9464'), null, '/tmp');
+  assert.ok(ok.ok && ok.config.metrics === '0.0.0.0:9464');
+  const flag = resolveConfig(config('9464'), null, '/tmp', { metrics: '127.0.0.1:9999' });
+  assert.ok(flag.ok && flag.config.metrics === '127.0.0.1:9999');
+  const none = resolveConfig({ cameras: config('1').cameras }, null, '/tmp');
+  assert.ok(none.ok && none.config.metrics === null);
+  const bad = resolveConfig(config('port nine'), null, '/tmp');
+  assert.ok(!bad.ok && bad.problems.some((p) => p.path === '$.parallel_config.metrics'), JSON.stringify(bad));
+});
