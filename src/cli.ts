@@ -39,6 +39,8 @@ const runOptions = (y: Argv) =>
       .option('worker-count', { requiresArg: true, describe: 'workers running at once (overrides parallel_config.worker_count)', coerce: checked('worker-count', integerAtLeast1) })
       .option('output', { requiresArg: true, describe: 'folder for results and logs (overrides parallel_config.result_output)', coerce: checked('output', nonEmpty) })
       .option('db', { requiresArg: true, describe: 'the SQLite store of counts (overrides parallel_config.store; default <result_output>/pcount.db)', coerce: checked('db', nonEmpty) })
+      .option('redis', { requiresArg: true, describe: "fleet mode: control the fleet of this Redis, whose agents run the tasks (overrides parallel_config.redis; the password goes in PCOUNT_REDIS_PASSWORD)", coerce: checked('redis', nonEmpty) })
+      .option('fleet', { requiresArg: true, describe: 'fleet mode: the fleet name, the prefix of its Redis keys (overrides parallel_config.fleet; default pcount)', coerce: checked('fleet', nonEmpty) })
       .option('metrics', { requiresArg: true, describe: 'serve Prometheus/OpenMetrics text at http://HOST:PORT/metrics (PORT alone: 127.0.0.1; overrides parallel_config.metrics)', coerce: checked('metrics', listenAddress) }),
   );
 
@@ -116,6 +118,17 @@ const reportOptions = (y: Argv) =>
     .option('tz', { requiresArg: true, describe: 'time zone of the buckets, an IANA name such as Europe/Berlin (default: the system zone)', coerce: checked('tz', timeZone) })
     .option('format', { requiresArg: true, describe: 'table, csv or json (default table)', coerce: checked('format', oneOf(REPORT_FORMATS)) });
 
+const agentOptions = (y: Argv) =>
+  y
+    .option('redis', { requiresArg: true, demandOption: true, describe: 'redis://[user@]host:port/db or rediss:// (TLS); the password goes in PCOUNT_REDIS_PASSWORD', coerce: checked('redis', nonEmpty) })
+    .option('slots', { requiresArg: true, describe: 'tasks run at once (default: the number of CPUs)', coerce: checked('slots', integerAtLeast1) })
+    .option('name', { requiresArg: true, describe: 'agent name, unique in the fleet (default: the host name)', coerce: checked('name', nonEmpty) })
+    .option('fleet', { requiresArg: true, describe: 'fleet name: the prefix of all its Redis keys (default pcount)', coerce: checked('fleet', nonEmpty) })
+    .option('journal', { requiresArg: true, describe: 'folder for events not yet stored by the controller (default: ~/.local/state/pcount-tui/journal/<fleet>/<name>)', coerce: checked('journal', nonEmpty) })
+    .option('journal-max-mb', { requiresArg: true, describe: 'bound of the journal in MiB (default 64)', coerce: checked('journal-max-mb', integerAtLeast1) })
+    .option('keep-journal', { type: 'boolean', default: false, describe: 'audit: keep acknowledged journal segments in <journal>/acked/' })
+    .option('log-level', { requiresArg: true, describe: "the workers' log level: debug, info, warn or error (default info)", coerce: checked('log-level', oneOf(['debug', 'info', 'warn', 'error'] as const)) });
+
 const MODEL_ACTIONS = ['list', 'build', 'verify'] as const;
 const modelsOptions = (y: Argv) =>
   y
@@ -133,10 +146,11 @@ export type DetectArgs = ArgsOf<typeof detectOptions> & { input: string };
 export type SnapshotArgs = ArgsOf<typeof snapshotOptions> & { source: string };
 export type ValidateArgs = ArgsOf<typeof validateOptions> & { file: string };
 export type ReportArgs = ArgsOf<typeof reportOptions>;
+export type AgentArgs = ArgsOf<typeof agentOptions>;
 export type ModelsArgs = ArgsOf<typeof modelsOptions> & { action: (typeof MODEL_ACTIONS)[number] };
 export type FacesArgs = ArgsOf<typeof facesOptions> & { inputs: string[] };
 
-const COMMANDS = ['run', 'worker', 'detect', 'snapshot', 'faces', 'report', 'validate', 'models'];
+const COMMANDS = ['run', 'worker', 'agent', 'detect', 'snapshot', 'faces', 'report', 'validate', 'models'];
 
 async function dispatch<M>(name: string, load: () => Promise<M>, call: (m: M) => Promise<number>): Promise<number> {
   const mod = await load();
@@ -171,7 +185,8 @@ async function reportWorkerUsage(err: UsageError, args: string[]): Promise<void>
 
 /** `ps` shows every user each process's command line: a password typed into it is hidden as soon as we run. */
 function hidePasswordsFromPs(): void {
-  const shown = process.argv.map(redactSource);
+  // `--redis=redis://u:p@h` as well as `--redis redis://u:p@h`.
+  const shown = process.argv.map((arg) => arg.replace(/^(--[\w-]+=)?(.*)$/s, (_all, flag: string | undefined, value: string) => `${flag ?? ''}${redactSource(value)}`));
   if (shown.some((arg, i) => arg !== process.argv[i])) process.title = shown.join(' ');
 }
 
@@ -189,6 +204,9 @@ export async function main(args: string[]): Promise<number> {
     })
     .command('worker', 'count one source and print NDJSON events on stdout (what the dashboard runs for each task)', workerOptions, async (argv) => {
       code = await dispatch('worker', () => import('./commands/worker.js'), (m) => m.run(argv));
+    })
+    .command('agent', 'run fleet tasks on this host: take them from Redis, run each as a worker, send their events back', agentOptions, async (argv) => {
+      code = await dispatch('agent', () => import('./commands/agent.js'), (m) => m.run(argv));
     })
     .command('detect [input]', 'detect people in an image or video: one NDJSON line per processed frame', detectOptions, async (argv) => {
       code = await dispatch('detect', () => import('./commands/detect.js'), (m) => m.run(argv as DetectArgs));

@@ -7,6 +7,8 @@ import { PROTOCOL_VERSION } from './protocol/events.js';
 
 export interface HeadlessOptions {
   stdout?: Writable;
+  /** Called once the pool has begun (a fleet controller starts reading its agents' events then). */
+  begun?: () => Promise<void>;
 }
 
 function summaryEvent(snapshot: PoolSnapshot, exitCode: number): Record<string, unknown> {
@@ -63,6 +65,7 @@ export async function runHeadless(pool: Pool, opts: HeadlessOptions = {}): Promi
   process.on('SIGHUP', onSignal);
   try {
     pool.begin();
+    await opts.begun?.();
     await Promise.race([pool.whenFinished(), stopped]);
     await pool.shutdown();
   } finally {

@@ -78,7 +78,7 @@ describe('unknown options stop every command before anything starts', () => {
       [['models', 'list', '--al'], /unknown option --al/],
       [['snapshot', clip, '--fram', '2'], /unknown option --fram '2' \(did you mean --frame\?\)/],
       [['run', config, 'extra.json', '--no-tui'], /unexpected argument 'extra\.json'/],
-      [['wroker', '--source', clip], /'wroker' is neither a command \(run, worker, detect, snapshot, faces, report, validate, models\) nor a config file/],
+      [['wroker', '--source', clip], /'wroker' is neither a command \(run, worker, agent, detect, snapshot, faces, report, validate, models\) nor a config file/],
     ];
     const runs = await Promise.all(cases.map(([args]) => cli(args)));
     runs.forEach((r, i) => assertUsage(r, cases[i][1], cases[i][0].join(' ')));

@@ -55,3 +55,30 @@ test('the store keeps the demographic fields of crossings, a late estimate inclu
   assert.equal(again.perLine()[0].age_band?.['40-49'], 1);
   store.close();
 });
+
+test('a fleet run stores demographics like a local one; a crossing counted again by a later run leaves the split too', () => {
+  const store = tempStore();
+  const recorder = new Recorder(store, () => 5000, (err) => assert.fail(err.message), true);
+  const run = { id: 'r1', startedAt: 5000, folder: '/out/runs/r1' };
+  recorder.beginRun(run, null);
+  const count = recorder.prepare(spec);
+  recorder.claimRun(spec, count, 'agent-run-1', null);
+  const journal = recorder.beginTaskRun(spec, count, run, { fleetRun: 'agent-run-1', startFrame: null });
+  assert.ok(journal);
+  const male30: DemographicFields = { gender: 'male', gender_score: 0.9, age: 33, age_band: '30-39', face_px: 60 };
+  recorder.receive(journal, count, crossing(1, { ...none, reason: 'pending' }));
+  recorder.receive(journal, count, crossing(2, male30));
+  assert.deepEqual(recorder.receive(journal, count, crossing(2, male30)), [], 'a repeated delivery is dropped');
+  recorder.receive(journal, count, { ...base, type: 'demographics', seq: 1, line: 'a', track: 1, frame: 10, ...female41 });
+  const rows = store.db.prepare(`SELECT seq, fleet_run, attributes FROM crossings ORDER BY seq`).all() as { seq: number; fleet_run: string; attributes: string }[];
+  assert.deepEqual(rows.map((r) => [r.seq, r.fleet_run]), [[1, 'agent-run-1'], [2, 'agent-run-1']]);
+  assert.deepEqual(JSON.parse(rows[0].attributes), female41, 'the late estimate reached the stored crossing');
+  assert.deepEqual(count.tally.perLine()[0].gender, { male: 1, female: 1, unknown: 0 });
+  // A later run of the file claims it from frame 15: crossing 2 (frame 20) will be counted again, by that run.
+  const voided = recorder.claimRun(spec, count, 'agent-run-2', 15);
+  assert.deepEqual(voided.map((c) => c.seq), [2]);
+  assert.equal(count.tally.in, 1);
+  assert.deepEqual(count.tally.perLine()[0].gender, { male: 0, female: 1, unknown: 0 });
+  assert.equal(count.tally.perLine()[0].age_band?.['30-39'], 0);
+  store.close();
+});

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import type { Pool } from '../src/orchestrator/pool.js';
 import type { WorkerEvent } from '../src/protocol/events.js';
-import { fakeTask, makePool, shutdownPools, task, until } from './pool-helpers.js';
+import { LocalTransport } from '../src/orchestrator/local-transport.js';
+import type { TaskRunner, Transport } from '../src/orchestrator/runner.js';
+import { fakeTask, fakeWorker, makePool, shutdownPools, task, until } from './pool-helpers.js';
 
 afterEach(shutdownPools);
 
@@ -50,5 +52,32 @@ describe('pool: pictures and lines for the dashboard', () => {
     assert.match(argvLines(restarted, 'cam').at(-1)!, /"--line","0\.4,0,0\.4,1,door","--line","0,0\.5,1,0\.5,hall"/);
     assert.throws(() => pool.setLines('cam', []), /at least one line/);
     assert.throws(() => pool.setLines('nope', lines), /no task nope/);
+  });
+
+  it('with a transport that cannot reach its workers (a fleet), preview and line edits say so and nothing breaks', async () => {
+    // Local fake workers behind a runner without sendCommand: what a fleet's agents look like to the controller.
+    const local = new LocalTransport({ command: fakeWorker });
+    const transport: Transport = {
+      remote: false,
+      start(spec, launch, handlers): TaskRunner {
+        const r = local.start(spec, launch, handlers);
+        return { pid: r.pid, stop: (intent) => r.stop(intent), kill: () => r.kill() };
+      },
+    };
+    const pool = makePool({ tasks: [fakeTask('cam', 'events=30;interval=40;crossings=3', 'camera')], transport });
+    pool.begin();
+    await until(pool, (s) => s.active === 1 && task(s, 'cam').logs.some((l) => l.includes('argv')));
+    pool.setPreview('cam', { width: 80, height: 40, intervalMs: 500 });
+    assert.ok(task(pool.snapshot(), 'cam').logs.some((l) => /WARN {2}live preview is not available in fleet mode/.test(l)));
+    assert.equal(pool.preview('cam'), null);
+    const lines = [{ name: 'hall', points: [0, 0.5, 1, 0.5] as [number, number, number, number] }];
+    pool.setLines('cam', lines);
+    const after = task(pool.snapshot(), 'cam');
+    assert.deepEqual(after.lineSpecs, lines);
+    assert.ok(after.logs.some((l) => /lines set by the user, used from the next run \(a running fleet worker cannot change lines\)/.test(l)));
+    pool.setPreview('cam', null);
+    // The running worker was not told: it goes on counting on the line it started with.
+    const counted = await until(pool, (s) => task(s, 'cam').in > 0);
+    assert.ok(task(counted, 'cam').lines.find((l) => l.name === 'door')!.in > 0);
   });
 });

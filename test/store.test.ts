@@ -14,6 +14,17 @@ import { beginRun, crossing, taskRun, tempStore, UTC_RULES } from './store-helpe
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'pcount-store-'));
 
+/** A store file at an older schema `version`, with one run and the task runs 1..`taskRuns` of task `t`. */
+function olderStore(version: number, taskRuns: number): { file: string; db: Database.Database } {
+  const file = path.join(tmp(), `v${version}.db`);
+  const db = new Database(file);
+  migrate(db, version);
+  db.prepare(`INSERT INTO runs VALUES ('r1', 1, NULL, NULL, NULL, NULL, 'h', 1, 1)`).run();
+  const add = db.prepare(`INSERT INTO task_runs (id, run_id, chain_id, task, kind, source, fingerprint, lines, started_at) VALUES (?, 'r1', 1, 't', 'video', 's', 'f', '[]', ?)`);
+  for (let id = 1; id <= taskRuns; id++) add.run(id, id);
+  return { file, db };
+}
+
 function journal(store: Store, over = {}, failures: StoreError[] = []) {
   const tally = new Tally(['a'], UTC_RULES);
   const gate = new StoreGate(store, (e) => failures.push(e));
@@ -26,17 +37,12 @@ describe('store: schema and migrations', () => {
     assert.equal(store.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
     assert.equal(store.db.pragma('journal_mode', { simple: true }), 'wal');
     const tables = store.db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all();
-    assert.deepEqual(tables, ['checkpoints', 'coverage', 'crossings', 'meta', 'runs', 'task_runs']);
+    assert.deepEqual(tables, ['checkpoints', 'coverage', 'crossings', 'fleet_ahead', 'fleet_runs', 'meta', 'runs', 'task_runs']);
     store.close();
   });
 
-  it('migrates a store of the previous version with its data: crossings get the occupancy of their count', () => {
-    const file = path.join(tmp(), 'old.db');
-    const db = new Database(file);
-    migrate(db, SCHEMA_VERSION - 1);
-    db.prepare(`INSERT INTO runs VALUES ('r1', 1, NULL, NULL, NULL, NULL, 'h', 1, 1)`).run();
-    db.prepare(`INSERT INTO task_runs (id, run_id, chain_id, task, kind, source, fingerprint, lines, started_at) VALUES (1, 'r1', 1, 't', 'video', 's', 'f', '[]', 1)`).run();
-    db.prepare(`INSERT INTO task_runs (id, run_id, chain_id, task, kind, source, fingerprint, lines, started_at) VALUES (2, 'r1', 1, 't', 'video', 's', 'f', '[]', 2)`).run();
+  it('migrates a store of version 1 with its data: crossings get the occupancy of their count', () => {
+    const { file, db } = olderStore(1, 2);
     const add = db.prepare(`INSERT INTO crossings (task_run_id, task, seq, line, track, direction, frame, pts, ts, void) VALUES (?, 't', ?, 'a', 1, ?, 1, 0, ?, ?)`);
     add.run(1, 1, 'in', 10, 0);
     add.run(1, 2, 'in', 20, 0);
@@ -56,6 +62,23 @@ describe('store: schema and migrations', () => {
       { seq: 2, direction: 'in', void: 0, occupancy: 2 },
     ]);
     assert.deepEqual(store.db.prepare(`SELECT occupancy_reset, occupancy_floor FROM task_runs WHERE id = 1`).get(), { occupancy_reset: null, occupancy_floor: null });
+    store.close();
+  });
+
+  it('migrates a store of version 2 to fleet mode: its crossings kept, from no fleet run; one crossing per fleet run and seq', () => {
+    const { file, db } = olderStore(2, 1);
+    db.prepare(`INSERT INTO crossings (task_run_id, task, seq, line, track, direction, frame, pts, ts, void) VALUES (1, 't', 1, 'a', 1, 'in', 1, 0, 10, 0)`).run();
+    db.close();
+
+    const store = Store.open(file);
+    assert.equal(store.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    assert.deepEqual(store.db.prepare(`SELECT seq, fleet_run, stored_at FROM crossings`).all(), [{ seq: 1, fleet_run: null, stored_at: null }]);
+    store.db.prepare(`INSERT INTO task_runs (id, run_id, chain_id, task, kind, source, fingerprint, lines, started_at) VALUES (2, 'r1', 1, 't', 'video', 's', 'f', '[]', 2)`).run();
+    const add = store.db.prepare(`INSERT INTO crossings (task_run_id, task, seq, line, track, direction, frame, pts, ts, fleet_run) VALUES (?, 't', 2, 'a', 1, 'in', 1, 0, 20, ?)`);
+    add.run(1, 'a.run1');
+    add.run(2, 'b.run1');
+    // Another task run of the controller (a second controller, or a re-attach) cannot store the same crossing again.
+    assert.throws(() => add.run(2, 'a.run1'), /UNIQUE constraint failed: crossings\.fleet_run, crossings\.seq/);
     store.close();
   });
 
@@ -99,7 +122,7 @@ describe('store: crossings', () => {
     ]);
     assert.deepEqual([tally.in, tally.out], [1, 1]);
     // A second reader of the same task run (a restarted controller) that starts from the stored seq sees a repeat.
-    const again = new TaskRunJournal(new StoreGate(store, () => {}), store.latestTaskRun('door')!, new Tally(['a'], UTC_RULES), 0);
+    const again = new TaskRunJournal(new StoreGate(store, () => {}), store.latestTaskRun('door')!, new Tally(['a'], UTC_RULES));
     assert.deepEqual(again.crossing(crossing(3, 'out', 2100)), { kind: 'duplicate' });
     store.close();
   });

@@ -16,6 +16,7 @@ import { privateFileMode } from '../sources/credentials.js';
 import { SORT_KEYS } from '../tui/task-list.js';
 import { resolveFfmpeg } from '../worker/ffmpeg-binary.js';
 import { taskOptionsFrom } from './arguments.js';
+import { openFleet, type FleetControl } from './fleet-control.js';
 import { lineArgs, LineSaver } from './save-lines.js';
 import { invocation, shellQuote, startHints, startHintsText } from './start-hints.js';
 
@@ -86,7 +87,7 @@ function ignoreSignal(): void {}
 export async function run(argv: RunArgs, commands: readonly string[]): Promise<number> {
   const tui = argv.tui && Boolean(process.stdout.isTTY);
   const cwd = process.cwd();
-  const overrides: CliOverrides = { workerCount: argv.workerCount, output: argv.output, db: argv.db, metrics: argv.metrics, task: taskOptionsFrom(argv) };
+  const overrides: CliOverrides = { workerCount: argv.workerCount, output: argv.output, db: argv.db, redis: argv.redis, fleet: argv.fleet, metrics: argv.metrics, task: taskOptionsFrom(argv) };
   const sources = argv.source ?? [];
   let result: LoadResult;
   let remembered = false;
@@ -127,7 +128,26 @@ export async function run(argv: RunArgs, commands: readonly string[]): Promise<n
   if (!(await checkFfmpeg(argv.ffmpeg))) return 2;
   if (config.configPath) setPreference('lastConfig', config.configPath);
 
-  const opened = openStoreFor(config.storePath, config.tasks.map((t) => t.id), { mode: privateFileMode(config.tasks.map((t) => t.source)) });
+  let fleet: FleetControl | null = null;
+  if (config.fleet) {
+    const attached = await openFleet(config.fleet, config.tasks, argv.redis !== undefined);
+    if (!attached.ok) {
+      say(attached.message);
+      return attached.code;
+    }
+    fleet = attached.fleet;
+  }
+  try {
+    return await runPool(config, fleet, tui, argv);
+  } finally {
+    await fleet?.close();
+  }
+}
+
+/** Runs the config's tasks in local workers, or on a fleet's agents, in the dashboard or headless. */
+async function runPool(config: RunConfig, fleet: FleetControl | null, tui: boolean, argv: RunArgs): Promise<number> {
+  const tasks = fleet?.tasks ?? config.tasks;
+  const opened = openStoreFor(config.storePath, tasks.map((t) => t.id), { mode: privateFileMode(tasks.map((t) => t.source)) });
   if (!opened.ok) {
     process.stderr.write(`pcount-tui: ${opened.message}\n`);
     return 1;
@@ -135,7 +155,7 @@ export async function run(argv: RunArgs, commands: readonly string[]): Promise<n
   const store = opened.store;
   const prefs = getPreferences();
   const pool = new Pool({
-    tasks: config.tasks,
+    tasks,
     workerCount: config.workerCount,
     outputDir: config.resultOutput,
     exportDir: prefs.exportFolder,
@@ -144,6 +164,7 @@ export async function run(argv: RunArgs, commands: readonly string[]): Promise<n
     ffmpeg: argv.ffmpeg,
     store,
     configPath: config.configPath,
+    transport: fleet?.transport,
   });
   const failed = pool.snapshot().store?.error;
   if (failed) {
@@ -172,10 +193,13 @@ export async function run(argv: RunArgs, commands: readonly string[]): Promise<n
   process.on('SIGXFSZ', ignoreSignal);
   const saver = new LineSaver(config.configPath);
   try {
+    // A fleet's events are read once every task has started (each is routed to its task).
+    const readFleet = async () => await fleet?.read(store);
     let code: number;
-    if (!tui) code = await runHeadless(pool);
+    if (!tui) code = await runHeadless(pool, { begun: readFleet });
     else {
       pool.begin();
+      await readFleet();
       // React's development build checks every render; a 100×30 preview costs twice as much with it (bench:preview).
       process.env.NODE_ENV ??= 'production';
       const { renderDashboard } = await import('../tui/render.js');

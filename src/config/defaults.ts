@@ -8,6 +8,8 @@ export const DEFAULT_RESULT_OUTPUT = 'results/';
 /** The SQLite store's file name inside result_output. */
 export const DEFAULT_STORE_NAME = 'pcount.db';
 export const DEFAULT_LOG_LEVEL = 'INFO';
+/** Fleet mode: the prefix of the fleet's Redis keys (`--fleet`). */
+export const DEFAULT_FLEET = 'pcount';
 
 /** Config files tried, in order, when the command line names none (after the last config run). */
 export const DEFAULT_CONFIG_NAME = 'pcount.json';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describeSource, isLiveSource, resolveSource } from '../sources/kind.js';
 import { DEFAULT_LINE, type NamedLine } from '../sources/lines.js';
 import { uniqueTaskIds } from '../sources/task-id.js';
-import { DEFAULT_CONFIDENCE, DEFAULT_LOG_LEVEL, DEFAULT_RESULT_OUTPUT, DEFAULT_SKIP_FRAMES, DEFAULT_STORE_NAME, DEFAULT_WORKER_COUNT } from './defaults.js';
+import { DEFAULT_CONFIDENCE, DEFAULT_FLEET, DEFAULT_LOG_LEVEL, DEFAULT_RESULT_OUTPUT, DEFAULT_SKIP_FRAMES, DEFAULT_STORE_NAME, DEFAULT_WORKER_COUNT } from './defaults.js';
 import { jsonSyntaxError } from './json-error.js';
 import { outputDirProblem } from './output-dir.js';
 import { flagOf, layerTaskOptions, pickTaskOptions, TASK_OPTION_KEYS, TASK_OPTIONS } from './task-options.js';
@@ -18,6 +18,9 @@ export interface CliOverrides {
   task?: TaskOverrides;
   /** `--db PATH`: the store, instead of parallel_config.store or `<result_output>/pcount.db`. */
   db?: string;
+  /** `--redis URL` and `--fleet NAME`: fleet mode, instead of parallel_config.redis and .fleet. */
+  redis?: string;
+  fleet?: string;
   /** `--metrics HOST:PORT`, instead of parallel_config.metrics. */
   metrics?: string;
 }
@@ -87,7 +90,7 @@ function workerLogLevel(level: string): WorkerLogLevel {
  * Everything that would stop a task before it counts is found here, before any worker starts: schema and semantic
  * problems, missing files and models, and a result folder that cannot be written.
  */
-export function resolveConfig(data: unknown, configPath: string | null, baseDir: string, overrides: CliOverrides = {}): LoadResult {
+export function resolveConfig(data: unknown, configPath: string | null, baseDir: string, overrides: CliOverrides = {}, opts: { filesHere?: boolean } = {}): LoadResult {
   const problems = validateConfig(data);
   if (problems.length > 0) return { ok: false, file: configPath, problems };
   const config = data as PcountConfig;
@@ -96,7 +99,9 @@ export function resolveConfig(data: unknown, configPath: string | null, baseDir:
     (config[list] ?? []).map((task, i) => ({ spec: toSpec(task, list, config, baseDir, overrides), at: `$.${list}[${i}]` })),
   );
   const resultOutput = path.resolve(overrides.output === undefined ? baseDir : process.cwd(), overrides.output ?? shared.result_output ?? DEFAULT_RESULT_OUTPUT);
-  problems.push(...missingFiles(located, baseDir, overrides));
+  const fleet = fleetOf(overrides.redis ?? shared.redis, overrides.fleet ?? shared.fleet);
+  // A fleet's agents read the files and models on their own hosts, and check them there.
+  if ((opts.filesHere ?? true) && !fleet) problems.push(...missingFiles(located, baseDir, overrides));
   const unwritable = outputDirProblem(resultOutput);
   if (unwritable) {
     const at = overrides.output !== undefined ? '--output' : shared.result_output !== undefined ? '$.parallel_config.result_output' : 'result folder';
@@ -112,9 +117,14 @@ export function resolveConfig(data: unknown, configPath: string | null, baseDir:
       logLevel: workerLogLevel(shared.log_level ?? DEFAULT_LOG_LEVEL),
       tasks: located.map((t) => t.spec),
       storePath: storePathOf(shared.store, baseDir, resultOutput, overrides.db),
+      fleet,
       metrics: overrides.metrics ?? shared.metrics ?? null,
     },
   };
+}
+
+function fleetOf(redis: string | undefined, name: string | undefined): RunConfig['fleet'] {
+  return redis === undefined ? null : { redis, name: name ?? DEFAULT_FLEET };
 }
 
 /** `--db` (against the current folder), else parallel_config.store (against the config's folder), else in result_output. */

@@ -51,6 +51,10 @@ export interface ParallelConfig extends TaskOverrides, OccupancyRules {
   log_level?: LogLevelName;
   /** The SQLite store (default `<result_output>/pcount.db`), relative to the config file. */
   store?: string;
+  /** Fleet mode: the Redis whose agents run the tasks. */
+  redis?: string;
+  /** Fleet mode: the fleet's name (default `pcount`). */
+  fleet?: string;
   /** `PORT` or `HOST:PORT` of the /metrics endpoint. */
   metrics?: string;
 }
@@ -100,6 +104,8 @@ export interface RunConfig {
   tasks: TaskSpec[];
   /** Absolute path of the SQLite store. */
   storePath: string;
+  /** Fleet mode: the Redis URL and the fleet's name; null runs local workers. */
+  fleet: { redis: string; name: string } | null;
   /** Where to serve /metrics, or null for nowhere. */
   metrics: string | null;
 }

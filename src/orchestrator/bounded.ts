@@ -23,6 +23,11 @@ export class Bounded<T> {
     return this.droppedCount;
   }
 
+  /** Removes the kept items that match (rare: a count taking back what it had counted). */
+  removeWhere(match: (item: T) => boolean): void {
+    this.items = this.items.filter((item) => !match(item));
+  }
+
   clear(): void {
     this.items = [];
     this.droppedCount = 0;

@@ -2,6 +2,7 @@ import type { TaskSpec, WorkerLogLevel } from '../config/types.js';
 import type { BackoffPolicy } from '../common/backoff.js';
 import type { Store } from '../store/store.js';
 import type { ResultLimits } from './results.js';
+import type { Transport } from './runner.js';
 import type { SpawnFn, WorkerCommand } from './spawn-worker.js';
 import type { Timers } from './timers.js';
 
@@ -13,6 +14,8 @@ export interface PoolOptions {
   /** Where an export on demand (`e`) goes when the caller names no folder: the user's export folder, else the run's. */
   exportDir?: string | null;
   logLevel?: WorkerLogLevel;
+  /** How tasks' workers are run: local children (the default, from `command` and `spawn`) or a fleet's agents. */
+  transport?: Transport;
   command?: WorkerCommand;
   spawn?: SpawnFn;
   timers?: Timers;
@@ -52,3 +55,12 @@ export const DEFAULT_RESTART_LIMIT = { count: 5, windowMs: 60_000 };
 export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1000, maxMs: 30_000 };
 /** An offline camera is tried again within 30 s at the latest, however long it has been down. */
 export const DEFAULT_OFFLINE_BACKOFF: BackoffPolicy = { baseMs: 1000, maxMs: 30_000 };
+
+/**
+ * A worker waiting out its own source time-out (`stall_timeout`) and reconnecting may be quiet for a while; its
+ * runner only steps in well after that, so that it never fights the worker's own recovery.
+ */
+export function stallTimeoutFor(spec: TaskSpec, base = DEFAULT_STALL_TIMEOUT_MS): number {
+  const own = spec.options.stall_timeout;
+  return own === undefined ? base : Math.max(base, own * 3000);
+}

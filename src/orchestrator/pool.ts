@@ -49,6 +49,7 @@ export class Pool extends Supervisor implements PoolControl {
     const store = this.recorder.store;
     s.store = store ? { path: store.file, error: this.storeFailure?.message ?? null } : null;
     s.run = this.runs && this.sampleTimer !== null ? { id: this.runs.current.id, folder: this.runs.current.folder } : null;
+    s.fleet = this.transport.fleetView?.() ?? null;
     return s;
   }
 
@@ -93,7 +94,9 @@ export class Pool extends Supervisor implements PoolControl {
     const same = JSON.stringify(request) === JSON.stringify(rec.previewRequest);
     rec.previewRequest = request;
     if (!request) rec.preview = null;
-    if (!same) rec.runner?.send(previewCommand(request));
+    if (same || !rec.runner) return;
+    if (rec.runner.sendCommand) rec.runner.sendCommand(previewCommand(request));
+    else if (request) this.note(rec, 'warn', 'live preview is not available in fleet mode: the worker runs on an agent');
   }
 
   preview(taskId: string): PreviewEvent | null {
@@ -107,8 +110,10 @@ export class Pool extends Supervisor implements PoolControl {
     const copy = lines.map((l) => ({ name: l.name, points: [...l.points] as LineConfig['points'] }));
     rec.spec = { ...rec.spec, lines: copy };
     rec.count.tally.addLines(copy.map((l) => l.name));
-    const sent = rec.runner?.send({ cmd: 'lines', lines: copy }) ?? false;
-    this.note(rec, 'info', `lines set by the user${sent ? ', sent to the running worker' : ', used from the next run'}: ${copy.map((l) => `${l.name} ${l.points.join(',')}`).join('; ')}`);
+    const sent = rec.runner?.sendCommand?.({ cmd: 'lines', lines: copy }) ?? false;
+    // A fleet's agents take no commands from the controller: the running worker keeps its lines until the task restarts.
+    const where = sent ? ', sent to the running worker' : rec.runner && !rec.runner.sendCommand ? ', used from the next run (a running fleet worker cannot change lines)' : ', used from the next run';
+    this.note(rec, 'info', `lines set by the user${where}: ${copy.map((l) => `${l.name} ${l.points.join(',')}`).join('; ')}`);
     this.changed();
   }
 
@@ -116,7 +121,8 @@ export class Pool extends Supervisor implements PoolControl {
     return this.exporter.exportTo(dir ?? this.opts.exportDir ?? this.runs?.current.folder ?? null);
   }
 
-  shutdown(): Promise<void> {
+  shutdown(opts: { stopFleet?: boolean } = {}): Promise<void> {
+    if (!this.shutdownPromise) this.transport.beforeShutdown?.(!opts.stopFleet);
     this.shutdownPromise ??= this.runShutdown();
     return this.shutdownPromise;
   }
@@ -132,6 +138,7 @@ export class Pool extends Supervisor implements PoolControl {
     for (const rec of this.records) if (!isFinal(rec.state)) this.dispatch(rec, { type: 'shutdown' });
     this.queue.length = 0;
     if (this.records.some((r) => r.runner)) await new Promise<void>((resolve) => (this.childrenGone = resolve));
+    await this.transport.quiesce?.();
     this.slots.shutdownAll();
     if (this.sampleTimer !== null) this.timers.clearInterval(this.sampleTimer);
     if (this.storeTimer !== null) this.timers.clearInterval(this.storeTimer);

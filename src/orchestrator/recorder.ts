@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import type { TaskSpec } from '../config/types.js';
 import { PROTOCOL_VERSION, type CrossingEvent, type WorkerEvent } from '../protocol/events.js';
 import type { StoreError } from '../store/errors.js';
+import { FleetMarks, type VoidedCrossing } from '../store/fleet-marks.js';
 import { StoreGate, TaskRunJournal } from '../store/journal.js';
 import type { OccupancyRules } from '../store/occupancy.js';
 import { describeResume, prepareCount, type TaskIdentity } from '../store/resume.js';
@@ -41,14 +42,16 @@ function fingerprint(storedSource: string, lines: readonly { name: string; point
     .slice(0, 16);
 }
 
-function identity(spec: TaskSpec): TaskIdentity {
+function identity(spec: TaskSpec, remote: boolean): TaskIdentity {
   let file: TaskIdentity['file'] = null;
   if (spec.kind === 'video') {
     try {
       const st = statSync(spec.source);
       file = { size: st.size, mtimeMs: st.mtimeMs };
     } catch {
-      // Not a plain file (an image sequence pattern): it is always counted from the start.
+      // Not a plain file (an image sequence pattern): it is always counted from the start; unless the file is read
+      // by a fleet's agents, on their hosts.
+      if (remote) file = 'elsewhere';
     }
   }
   return { task: spec.id, kind: spec.kind, fingerprint: fingerprint(redactSource(spec.source), spec.lines), file };
@@ -62,11 +65,17 @@ function identity(spec: TaskSpec): TaskIdentity {
  */
 export class Recorder {
   readonly gate: StoreGate | null;
+  private marks: FleetMarks | null = null;
 
   constructor(
     readonly store: Store | null,
     private readonly now: () => number,
     onFailure: (err: StoreError) => void,
+    /**
+     * A fleet controller's tasks may still be counting on agents when it starts: a resumed file's crossings after its
+     * checkpoint are voided when the run that counts them again is claimed (claimRun), not when the count is prepared.
+     */
+    private readonly fleet = false,
   ) {
     this.gate = store ? new StoreGate(store, onFailure) : null;
   }
@@ -77,8 +86,8 @@ export class Recorder {
     const rules = occupancyRules(spec);
     const demographics = spec.options.demographics?.enabled === true;
     if (!this.gate) return { tally: new Tally(lineNames, rules, null, demographics), chainId: null, startFrame: null, note: null };
-    const id = identity(spec);
-    const prepared = this.gate.write((s) => prepareCount(s, id));
+    const id = identity(spec, this.fleet);
+    const prepared = this.gate.write((s) => prepareCount(s, id, !this.fleet));
     if (!prepared || prepared.plan.kind === 'fresh') {
       return { tally: new Tally(lineNames, rules, null, demographics), chainId: null, startFrame: null, note: prepared ? describeResume(prepared, id) : null };
     }
@@ -97,10 +106,10 @@ export class Recorder {
     return { tally: new Tally(spec.lines.map((l) => l.name), occupancyRules(spec), null, demographics), chainId: null, startFrame: null, note: null };
   }
 
-  /** A worker process starts for the task: its task run, in the count. */
-  beginTaskRun(spec: TaskSpec, count: CountState, run: RunInfo | null): TaskRunJournal | null {
+  /** A worker process starts for the task (or a fleet run goes on under this controller): its task run, in the count. */
+  beginTaskRun(spec: TaskSpec, count: CountState, run: RunInfo | null, worker: { fleetRun: string; startFrame: number | null } | null = null): TaskRunJournal | null {
     if (!this.gate || !run) return null;
-    const id = identity(spec);
+    const id = identity(spec, this.fleet);
     const row = this.gate.write((s) =>
       s.startTaskRun({
         runId: run.id,
@@ -110,15 +119,32 @@ export class Recorder {
         source: redactSource(spec.source),
         fingerprint: id.fingerprint,
         lines: spec.lines.map((l) => ({ name: l.name, points: [...l.points] })),
-        file: id.file,
-        startFrame: count.startFrame,
+        file: id.file === 'elsewhere' ? null : id.file,
+        startFrame: worker ? worker.startFrame : count.startFrame,
         startedAt: this.now(),
         occupancy: count.tally.occupancy.rules,
       }),
     );
     if (!row) return null;
     count.chainId = row.chain_id;
-    return new TaskRunJournal(this.gate, row, count.tally);
+    const fleet = worker && { run: worker.fleetRun, ...(this.gate.write((s) => this.marksOf(s).resumeOf(worker.fleetRun)) ?? { lastSeq: 0, fps: null }) };
+    return new TaskRunJournal(this.gate, row, count.tally, fleet, this.now);
+  }
+
+  /**
+   * A fleet run of the task was claimed, from `startFrame` for a file: the crossings of the count that it counts again
+   * (earlier runs', at or after that frame) are voided in the store and taken out of the tally. Returns them.
+   */
+  claimRun(spec: TaskSpec, count: CountState, fleetRun: string, startFrame: number | null): VoidedCrossing[] {
+    const from = spec.kind === 'video' ? (startFrame ?? 1) : null;
+    const voided = this.gate?.write((s) => this.marksOf(s).claim(fleetRun, spec.id, from, count.chainId)) ?? [];
+    for (const c of voided ?? []) count.tally.retract(c.line, c.direction, this.now(), c);
+    return voided ?? [];
+  }
+
+  private marksOf(store: Store): FleetMarks {
+    this.marks ??= new FleetMarks(store);
+    return this.marks;
   }
 
   /** The events to show for one received event, in order (none for a repeated crossing). */
@@ -134,7 +160,8 @@ export class Recorder {
           return [ev];
         }
         const outcome = journal.crossing({ ...ev, attributes: attributesOf(ev) });
-        if (outcome.kind === 'duplicate') return [];
+        // A void crossing is kept in the store but not counted: a later fleet run counts its frame again.
+        if (outcome.kind === 'duplicate' || outcome.kind === 'void') return [];
         if (outcome.gap === 0) return [ev];
         const message = `${outcome.gap} crossing event${outcome.gap === 1 ? '' : 's'} missing before seq ${ev.seq}`;
         return [{ v: PROTOCOL_VERSION, type: 'log', task: ev.task, ts: ev.ts, level: 'warn', message }, ev];

@@ -189,6 +189,12 @@ export class TaskResults {
     }
   }
 
+  /** A counted crossing was taken back from the count (see Recorder.claimRun): it leaves the exported list too. */
+  retract(c: { seq: number; line: string; track: number; direction: string; frame: number }): void {
+    this.crossings.removeWhere((x) => x.seq === c.seq && x.frame === c.frame && x.line === c.line && x.track === c.track && x.direction === c.direction);
+    this.pending.delete(c.seq);
+  }
+
   /** A progress report whose frame number moved on means frames flow again: the outage is over. */
   private health(frame: number, ts: number): void {
     if (frame <= this.lastFrame) return;

@@ -2,36 +2,32 @@ import { availableParallelism } from 'node:os';
 import { PROTOCOL_VERSION, type LogLevel, type WorkerEvent } from '../protocol/events.js';
 import { privateFileMode } from '../sources/credentials.js';
 import type { StoreError } from '../store/errors.js';
-import type { TaskRunEnd } from '../store/rows.js';
-import { ChildRunner, type ChildExit } from './child-runner.js';
-import { exitOutcome } from './exit-policy.js';
-import type { ExitOutcome } from './task-machine.js';
 import { Exporter } from './exporter.js';
 import { LogFiles } from './log-files.js';
 import { previewCommand } from './preview-request.js';
-import { DEFAULT_BACKOFF, DEFAULT_OFFLINE_BACKOFF, DEFAULT_RESTART_LIMIT, DEFAULT_STALL_TIMEOUT_MS, DEFAULT_STARTUP_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS, type PoolOptions } from './pool-options.js';
+import { DEFAULT_BACKOFF, DEFAULT_OFFLINE_BACKOFF, DEFAULT_RESTART_LIMIT, DEFAULT_STARTUP_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS, stallTimeoutFor, type PoolOptions } from './pool-options.js';
 import { ResourceSampler } from './resources.js';
 import { Listeners } from './listeners.js';
 import { Recorder } from './recorder.js';
 import { DEFAULT_LIMITS, logEntryFor } from './results.js';
 import { RunFolders } from './run-folder.js';
+import { LocalTransport } from './local-transport.js';
+import type { RunnerEnd, RunnerHandlers, Transport, WorkerPlace } from './runner.js';
 import { TaskLog } from './task-log.js';
-import { defaultWorkerCommand, fairThreads, spawnWorkerProcess, workerArgs, workerEnv } from './spawn-worker.js';
-import { hasChild, isFinal, taskTransition, type StopIntent, type TaskContext, type TaskEffect, type TaskEvent } from './task-machine.js';
+import { defaultWorkerCommand, fairThreads } from './spawn-worker.js';
+import { hasChild, isFinal, taskTransition, type TaskContext, type TaskEffect, type TaskEvent } from './task-machine.js';
 import { TaskRecord } from './task-record.js';
+import type { TaskRunJournal } from '../store/journal.js';
 import { systemTimers, type Timers } from './timers.js';
 import { WorkerSlots } from './worker-slots.js';
 
 const STOPPING = { stop: 'stopping…', cancel: 'cancelling…', restart: 'restarting…', shutdown: 'stopping: the run ends…' } as const;
 
-/** How a task run ends in the store when its worker was stopped on purpose. */
-const INTENT_END: Record<StopIntent, TaskRunEnd> = { stop: 'stopped', cancel: 'cancelled', restart: 'restarted', shutdown: 'interrupted' };
-
 /**
- * Runs task records in worker children. The task machine decides every step of a task's life; this class feeds it
- * events (a slot is free, the child said hello or ended, a retry is due, a user command) and carries out the effects
- * it returns: spawning and stopping children, worker slots, the queue, retry timers, results and logs.
- * {@link Pool} adds the commands and the shutdown on top.
+ * Runs task records through a transport (local children, or a fleet's agents). The task machine decides every step
+ * of a task's life; this class feeds it events (a slot is free, the worker said hello or ended, a retry is due, a user
+ * command) and carries out the effects it returns: starting and stopping runners, worker slots, the queue, retry
+ * timers, results and logs. {@link Pool} adds the commands and the shutdown on top.
  */
 export abstract class Supervisor {
   protected readonly records: TaskRecord[];
@@ -52,18 +48,23 @@ export abstract class Supervisor {
   protected readonly recorder: Recorder;
   protected readonly runs: RunFolders | null;
   protected storeFailure: StoreError | null = null;
+  protected readonly transport: Transport;
   private readonly context: Omit<TaskContext, 'kind'>;
 
   constructor(protected readonly opts: PoolOptions) {
     this.timers = opts.timers ?? systemTimers;
-    this.recorder = new Recorder(opts.store ?? null, () => this.timers.now(), (err) => this.onStoreFailure(err));
+    this.transport = opts.transport ?? new LocalTransport({ command: opts.command ?? defaultWorkerCommand(), spawn: opts.spawn, timers: this.timers });
+    this.transport.bind?.({ changed: () => this.notify(), storeFailure: () => this.storeFailure?.message ?? null });
+    this.recorder = new Recorder(opts.store ?? null, () => this.timers.now(), (err) => this.onStoreFailure(err), this.transport.remote);
     this.runs = opts.outputDir ? new RunFolders(opts.outputDir, () => this.timers.now(), (run) => this.recorder.beginRun(run, opts.configPath ?? null)) : null;
     this.records = opts.tasks.map((spec) => new TaskRecord(spec, this.recorder.prepare(spec), opts.limits ?? DEFAULT_LIMITS));
     for (const r of this.records) this.byId.set(r.id, r);
     const fileMode = privateFileMode(opts.tasks.map((t) => t.source));
     const logFiles = opts.outputDir ? new LogFiles(opts.outputDir, { mode: fileMode }) : null;
     this.log = new TaskLog(logFiles, opts.logLevel ?? 'info');
-    this.slots = new WorkerSlots(Math.max(1, opts.workerCount), (index, message) => logFiles?.worker(index, message));
+    // A remote transport (a fleet) schedules by itself and is handed every task at once: one slot per task.
+    const slots = this.transport.remote ? opts.tasks.length : opts.workerCount;
+    this.slots = new WorkerSlots(Math.max(1, slots), (index, message) => logFiles?.worker(index, message));
     this.exporter = new Exporter(
       () => this.runs?.current.folder ?? null,
       () => this.records.map((r) => r.exportData()),
@@ -115,8 +116,9 @@ export abstract class Supervisor {
         return this.launch(rec, running);
       case 'stop-child':
         this.slots.stop(rec.slot!);
-        if (rec.state.kind === 'stopping') this.note(rec, 'info', STOPPING[rec.state.intent]);
-        return rec.runner?.requestStop();
+        if (rec.state.kind !== 'stopping') return;
+        this.note(rec, 'info', STOPPING[rec.state.intent]);
+        return rec.runner?.stop(rec.state.intent);
       case 'free-slot':
         this.slots.release(rec.slot!);
         rec.slot = null;
@@ -152,69 +154,103 @@ export abstract class Supervisor {
     }
   }
 
-  /** Starts a child for a task that holds a slot; `running` is how many children will share the CPUs with it. */
+  /** Starts the worker of a task that holds a slot; `running` is how many workers will share the CPUs with it. */
   protected launch(rec: TaskRecord, running = this.slots.busyCount() + 1): void {
     const slot = rec.slot!;
     rec.results.startedAt ??= this.timers.now();
     rec.results.endedAt = null;
     const threads = this.opts.threads ?? fairThreads(this.opts.cpus ?? availableParallelism(), running);
-    rec.journal = this.recorder.beginTaskRun(rec.spec, rec.count, this.runs?.forChanges() ?? null);
-    const runner: ChildRunner = new ChildRunner({
-      command: this.opts.command ?? defaultWorkerCommand(),
-      args: workerArgs(rec.spec, { threads, logLevel: this.opts.logLevel ?? 'info', ffmpeg: this.opts.ffmpeg, startFrame: rec.count.startFrame }),
-      env: workerEnv(rec.spec),
-      spawn: this.opts.spawn ?? spawnWorkerProcess,
-      clean: (text) => rec.clean(text),
-      timers: this.timers,
-      stallTimeoutMs: this.stallTimeoutFor(rec),
-      startupTimeoutMs: Math.max(this.opts.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS, this.stallTimeoutFor(rec)),
-      stopTimeoutMs: this.opts.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
-      onEvent: (ev) => rec.runner === runner && this.handleEvent(rec, ev),
-      onNoise: (line) => rec.runner === runner && this.note(rec, 'warn', line),
-      onExit: (exit) => rec.runner === runner && this.handleExit(rec, exit),
-    });
-    rec.runner = runner;
+    const stall = stallTimeoutFor(rec.spec, this.opts.stallTimeoutMs);
+    const token = Symbol(rec.id);
+    rec.runnerToken = token;
     rec.preview = null;
-    if (rec.previewRequest) runner.send(previewCommand(rec.previewRequest));
-    this.slots.assign(slot, rec.id, runner.pid);
-    this.note(rec, 'debug', `worker ${slot} started, pid ${runner.pid ?? '?'}, ${threads} thread${threads === 1 ? '' : 's'}`);
+    rec.runner = this.transport.start(
+      rec.spec,
+      {
+        threads,
+        logLevel: this.opts.logLevel ?? 'info',
+        ffmpeg: this.opts.ffmpeg,
+        startFrame: rec.count.startFrame,
+        stallTimeoutMs: stall,
+        startupTimeoutMs: Math.max(this.opts.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS, stall),
+        stopTimeoutMs: this.opts.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
+        clean: (text) => rec.clean(text),
+      },
+      this.handlersFor(rec, token),
+    );
+    if (rec.previewRequest) rec.runner.sendCommand?.(previewCommand(rec.previewRequest));
+    this.slots.assign(slot, rec.id, rec.runner.pid);
   }
 
-  /**
-   * A worker waiting out its own source time-out (`stall_timeout`) and reconnecting may be quiet for a while; the
-   * pool only steps in well after that, so that it never fights the worker's own recovery.
-   */
-  protected stallTimeoutFor(rec: TaskRecord): number {
-    const base = this.opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
-    const own = rec.spec.options.stall_timeout;
-    return own === undefined ? base : Math.max(base, own * 3000);
+  /** What the transport reports about one task; `token` tells the current runner from an earlier one of the task. */
+  private handlersFor(rec: TaskRecord, token: symbol): RunnerHandlers {
+    return {
+      worker: (place) => {
+        if (place.fleetRun === null) return this.note(rec, 'debug', `worker started, pid ${place.pid ?? '?'}`);
+        rec.agent = place.agent;
+        if (!place.claim) return this.announce(rec, `running on agent ${place.agent} (run ${place.fleetRun})`);
+        const voided = this.recorder.claimRun(rec.spec, rec.count, place.fleetRun, place.startFrame);
+        for (const c of voided) rec.results.retract(c);
+        const from = place.startFrame ? ` from frame ${place.startFrame}` : '';
+        const again = voided.length > 0 ? `; ${voided.length} crossing${voided.length === 1 ? '' : 's'} of earlier runs from that frame on will be counted again` : '';
+        this.announce(rec, `claimed by agent ${place.agent} (run ${place.fleetRun})${from}${again}`);
+      },
+      record: (place, ev) => this.handleEvent(rec, place, ev),
+      started: () => {
+        if (rec.runnerToken !== token || rec.state.kind !== 'starting') return;
+        this.slots.hello(rec.slot!);
+        this.dispatch(rec, { type: 'hello' });
+      },
+      noise: (line) => this.note(rec, 'warn', line),
+      workerEnded: (place, end) => {
+        this.recorder.endTaskRun(rec.journals.get(place.key) ?? null, end);
+        rec.journals.delete(place.key);
+      },
+      moved: (why) => {
+        if (rec.runnerToken !== token) return;
+        rec.agent = null;
+        this.dispatch(rec, { type: 'moved', why });
+      },
+      exit: (end) => rec.runnerToken === token && this.handleExit(rec, end),
+    };
   }
 
   /**
    * Every worker event passes here, whatever runner delivered it: the recorder stores it first (a crossing is in the
    * store before anything shows it), then the results, the logs and the listeners (dashboard, NDJSON) see it.
    */
-  protected handleEvent(rec: TaskRecord, raw: WorkerEvent): void {
+  protected handleEvent(rec: TaskRecord, place: WorkerPlace, raw: WorkerEvent): () => void {
     const received = { ...raw, task: rec.id } as WorkerEvent;
     // Pictures are for whoever watches the task: not part of its results, the store or the merged event stream.
     if (received.type === 'preview') {
       rec.preview = received;
-      return this.notify();
+      return () => this.notify();
     }
-    if (received.type === 'hello' && rec.state.kind === 'starting') {
-      this.slots.hello(rec.slot!);
-      this.dispatch(rec, { type: 'hello' });
+    const journal = this.journalFor(rec, place);
+    if (received.type === 'done' && received.reason === 'end') journal?.finished();
+    const shown = this.recorder.receive(journal, rec.count, received);
+    return () => {
+      for (const ev of shown) {
+        this.exporter.touch();
+        rec.results.apply(ev);
+        if (ev.type === 'progress') rec.results.sample(this.timers.now(), 'processing');
+        const entry = logEntryFor(ev);
+        if (entry) this.log.write(rec, entry, ev.ts);
+        this.emit(ev);
+      }
+      this.notify();
+    };
+  }
+
+  /** The task run in the store of one of the task's workers, begun with its first event. */
+  private journalFor(rec: TaskRecord, place: WorkerPlace): TaskRunJournal | null {
+    let journal = rec.journals.get(place.key) ?? null;
+    if (!journal) {
+      const worker = place.fleetRun === null ? null : { fleetRun: place.fleetRun, startFrame: place.startFrame };
+      journal = this.recorder.beginTaskRun(rec.spec, rec.count, this.runs?.forChanges() ?? null, worker);
+      if (journal) rec.journals.set(place.key, journal);
     }
-    if (received.type === 'done' && received.reason === 'end') rec.journal?.finished();
-    for (const ev of this.recorder.receive(rec.journal, rec.count, received)) {
-      this.exporter.touch();
-      rec.results.apply(ev);
-      if (ev.type === 'progress') rec.results.sample(this.timers.now(), 'processing');
-      const entry = logEntryFor(ev);
-      if (entry) this.log.write(rec, entry, ev.ts);
-      this.emit(ev);
-    }
-    this.notify();
+    return journal;
   }
 
   /** The store stopped taking writes: every task with a worker says so, and counting goes on in memory. */
@@ -236,22 +272,13 @@ export abstract class Supervisor {
     rec.startCount(this.recorder.fresh(rec.spec));
   }
 
-  /** How the store records the end of a worker: on purpose (the stop's intent), at the source's end, or failed. */
-  private runEnd(rec: TaskRecord, outcome: ExitOutcome): TaskRunEnd {
-    if (outcome.kind === 'done' && outcome.reachedEnd) return 'end';
-    if (rec.state.kind === 'stopping') return INTENT_END[rec.state.intent];
-    return outcome.kind === 'done' ? 'end' : 'failed';
-  }
-
-  protected handleExit(rec: TaskRecord, exit: ChildExit): void {
+  protected handleExit(rec: TaskRecord, end: RunnerEnd): void {
     rec.runner = null;
-    const how = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
-    this.note(rec, 'debug', `worker ${rec.slot} ended (${how})${exit.killedAfterStop ? ' after ignoring stop' : ''}`);
+    rec.runnerToken = null;
+    rec.agent = null;
+    this.note(rec, 'debug', `worker ${rec.slot} ended (${end.detail})`);
     const random = this.opts.random ?? Math.random;
-    const outcome = exitOutcome(exit);
-    this.recorder.endTaskRun(rec.journal, this.runEnd(rec, outcome));
-    rec.journal = null;
-    this.dispatch(rec, { type: 'exit', outcome, now: this.timers.now(), jitter: random() });
+    this.dispatch(rec, { type: 'exit', outcome: end.outcome, now: this.timers.now(), jitter: random() });
     if (this.shuttingDown && !this.records.some((r) => r.runner)) this.childrenGone?.();
     this.schedule();
     this.changed();
@@ -260,6 +287,14 @@ export abstract class Supervisor {
   protected removeFromQueue(rec: TaskRecord): void {
     const i = this.queue.indexOf(rec.id);
     if (i >= 0) this.queue.splice(i, 1);
+  }
+
+  /** A line for the task's log that is also a `log` event (NDJSON output, the log pane). */
+  protected announce(rec: TaskRecord, message: string): void {
+    const now = this.timers.now();
+    this.log.write(rec, { level: 'info', message }, now);
+    this.emit({ v: PROTOCOL_VERSION, type: 'log', task: rec.id, ts: now, level: 'info', message: rec.clean(message) });
+    this.notify();
   }
 
   protected note(rec: TaskRecord, level: LogLevel, message: string): void {

@@ -11,6 +11,7 @@ import { reject, type Transition } from './transition.js';
  *   starting|running ─request→ stopping ─exit→ completed | cancelled | pending (restart)
  *   starting|running ─exit→ completed (a file read to its end) | error | backoff (a camera)
  *   backoff ─retry→ pending (queued first: it needs a worker slot again, and holds none while it waits)
+ *   starting|running ─moved→ starting (a transport that runs the task again by itself: a fleet's takeover)
  *   completed|error|cancelled ─start→ pending (runs again from zero)
  *
  * A camera whose source cannot be reached (an `error` code of kind `source`) is `backoff: offline` and is retried
@@ -66,6 +67,11 @@ export type TaskEvent =
   | { type: 'exit'; outcome: ExitOutcome; now: number; jitter: number }
   /** The backoff time is up. */
   | { type: 'retry' }
+  /**
+   * The worker is gone and the transport runs the task again by itself (a fleet moves it to another agent, or retries
+   * it there): the task keeps its slot and waits for the new worker's hello; its counts go on.
+   */
+  | { type: 'moved'; why: string }
   /** The user's `s`: a queued task jumps the queue, a finished one runs again from zero. */
   | { type: 'start' }
   /** `x`, `c` and `r`, and the end of the run. */
@@ -103,7 +109,7 @@ export interface TaskContext {
 }
 
 export const TASK_STATES: readonly TaskStateName[] = ['pending', 'starting', 'running', 'stopping', 'backoff', 'completed', 'error', 'cancelled'];
-export const TASK_EVENTS: readonly TaskEvent['type'][] = ['launch', 'hello', 'exit', 'retry', 'start', 'stop', 'cancel', 'restart', 'shutdown'];
+export const TASK_EVENTS: readonly TaskEvent['type'][] = ['launch', 'hello', 'exit', 'retry', 'moved', 'start', 'stop', 'cancel', 'restart', 'shutdown'];
 
 const freshHistory = (): RetryHistory => ({ restarts: 0, crashes: [], offline: 0 });
 
@@ -138,10 +144,22 @@ export function taskTransition(state: TaskState, event: TaskEvent, ctx: TaskCont
       if (event.type === 'hello' && state.kind === 'starting') return ok({ kind: 'running', history: { ...history, offline: 0 } });
       if (isStopIntent(event.type)) return ok({ kind: 'stopping', intent: event.type, history }, [{ type: 'stop-child' }]);
       if (event.type === 'exit') return afterExit(state, event, ctx);
+      if (event.type === 'moved') {
+        return ok({ kind: 'starting', history: { ...history, restarts: history.restarts + 1 } }, [
+          { type: 'carry-over' },
+          { type: 'report', level: 'warn', message: event.why, event: true },
+        ]);
+      }
       return reject(state, event, 'task: it is running');
     case 'stopping':
-      // A later request decides what the exit means (a cancel after a stop cancels; the end of the run wins).
-      if (isStopIntent(event.type)) return ok({ ...state, intent: state.intent === 'shutdown' ? 'shutdown' : event.type });
+      // A later request decides what the exit means (a cancel after a stop cancels; the end of the run wins), and the
+      // runner hears of it (a fleet passes a cancel on to the agent).
+      if (isStopIntent(event.type)) {
+        const intent = state.intent === 'shutdown' ? 'shutdown' : event.type;
+        return ok({ ...state, intent }, intent === state.intent ? [] : [{ type: 'stop-child' }]);
+      }
+      // The transport moved the worker while it was being stopped: the stop goes on where it runs now.
+      if (event.type === 'moved') return ok(state);
       if (event.type === 'exit') {
         // A file that was read to its end before the stop reached it is complete, whatever the stop was for.
         const { outcome } = event;

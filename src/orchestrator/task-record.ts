@@ -2,11 +2,11 @@ import { escapeControls } from '../common/terminal-text.js';
 import type { TaskSpec } from '../config/types.js';
 import type { PreviewEvent } from '../protocol/events.js';
 import { redactSource, redactText, sourceSecrets } from '../sources/credentials.js';
-import type { ChildRunner } from './child-runner.js';
 import type { TaskExport as ExportTask } from './export.js';
 import type { TaskRunJournal } from '../store/journal.js';
 import type { PreviewRequest } from './preview-request.js';
 import type { CountState } from './recorder.js';
+import type { TaskRunner } from './runner.js';
 import { TaskResults, type ResultLimits } from './results.js';
 import { hasChild, initialTaskState, isFinal, type TaskState } from './task-machine.js';
 import type { TaskPhase, TaskStateKind, TaskView } from './types.js';
@@ -17,13 +17,17 @@ export class TaskRecord {
   readonly results: TaskResults;
   /** The worker slot the task holds while it has a child. */
   slot: number | null = null;
-  runner: ChildRunner | null = null;
+  runner: TaskRunner | null = null;
+  /** Tells the current runner's reports from those of an earlier runner of the task. */
+  runnerToken: symbol | null = null;
+  /** The fleet agent running the task's worker, else null. */
+  agent: string | null = null;
   retryTimer: unknown = null;
   /** The source as it may be shown: passwords hidden, control characters escaped. */
   readonly displaySource: string;
   private readonly secrets: string[];
-  /** The current worker's task run in the store (null without a store, or between workers). */
-  journal: TaskRunJournal | null = null;
+  /** The task run in the store of each of the task's workers that has reported (none without a store). */
+  readonly journals = new Map<string, TaskRunJournal>();
   /** Pictures wanted by the dashboard (sent to every new child), and the newest one received. */
   previewRequest: PreviewRequest | null = null;
   preview: PreviewEvent | null = null;
@@ -101,6 +105,7 @@ export class TaskRecord {
     return {
       ...this.common(),
       phase: this.phase(),
+      agent: this.agent,
       retryAt: this.state.kind === 'backoff' ? this.state.retryAt : null,
       fps: running ? r.fps : this.state.kind === 'completed' ? (r.avgFps ?? 0) : 0,
       progress: this.spec.kind === 'video' ? r.progress() : null,

@@ -21,6 +21,8 @@ export interface TaskView {
   state: TaskStateKind;
   /** Set while the task is processing. */
   phase?: TaskPhase | null;
+  /** Fleet mode: the agent running the task's worker (null while it waits for one). */
+  agent?: string | null;
   /** When a waiting camera is tried again (ms since the epoch), else null. */
   retryAt?: number | null;
   /** Why the task is in error or was cancelled, for the table and the log pane. */
@@ -89,6 +91,39 @@ export interface PoolSnapshot {
   store?: { path: string; error: string | null } | null;
   /** This run's id and folder (`<result_output>/runs/<started time>-<run id>/`). */
   run?: { id: string; folder: string } | null;
+  /** Fleet mode: the fleet this run controls; null for local workers. */
+  fleet?: FleetView | null;
+}
+
+/** Fleet mode: one agent as the controller last saw it (about once a second). */
+export interface FleetAgentView {
+  name: string;
+  host: string;
+  pid: number;
+  /** `silent`: no heartbeat for a few seconds; `lost`: its leases lapsed and its tasks went to other agents. */
+  state: 'up' | 'silent' | 'lost' | 'stopping' | 'stopped';
+  slotsUsed: number;
+  slots: number;
+  /** The agent's workers (and their ffmpeg): 100 = one core. */
+  cpuPercent: number;
+  rssBytes: number;
+  memTotalBytes: number;
+  memFreeBytes: number;
+  load1: number;
+  heartbeatAgeMs: number;
+  journalBytes: number;
+}
+
+/** Fleet mode: the fleet the dashboard controls, its Redis and agents, and what happened lately. */
+export interface FleetView {
+  fleet: string;
+  redis: { state: 'up' | 'down'; since: number; detail: string; address: string };
+  agents: FleetAgentView[];
+  /** Tasks waiting for an agent, and running on one. */
+  queued: number;
+  running: number;
+  /** What happened lately (an agent or Redis lost, a task moved) and what was done about it, oldest first. */
+  notes: string[];
 }
 
 /** Commands the UI may dispatch. The orchestrator validates them against the task machine. */
@@ -104,8 +139,11 @@ export interface PoolControl {
   restart(taskId: string): void;
   /** Writes the JSON summary, CSV series and crossings into the export folder; resolves to the written paths. */
   exportResults(dir?: string): Promise<string[]>;
-  /** Stops every child (stop, then SIGKILL after a time-out) and resolves when none is left. */
-  shutdown(): Promise<void>;
+  /**
+   * Stops every child (stop, then SIGKILL after a time-out) and resolves when none is left. A fleet's tasks are left
+   * running on their agents unless `stopFleet` (the dashboard's `q` asks which).
+   */
+  shutdown(opts?: { stopFleet?: boolean }): Promise<void>;
   /**
    * Pictures of a task's frames, at most `size` pixels, about `intervalMs` apart, while someone watches; null stops
    * them. The request outlives a restart of the task's worker.

@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   SPAWN_FAILED: { kind: 'crash', by: 'pool' },
   WORKER_STALLED: { kind: 'crash', by: 'pool' },
   WORKER_EXIT: { kind: 'crash', by: 'pool' },
+  TASK_REJECTED: { kind: 'setup', by: 'pool' },
 } as const satisfies Record<string, { kind: ErrorKind; by: 'worker' | 'pool' }>;
 
 export type ErrorKind = 'source' | 'setup' | 'crash';

@@ -35,7 +35,9 @@ export type CrossingOutcome =
   /** Counted; `stored` is false only when the store has failed. `gap` = crossings missing before this one. */
   | { kind: 'counted'; stored: boolean; occupancy: number; gap: number }
   /** Already received (a repeated delivery): neither stored nor counted again. */
-  | { kind: 'duplicate' };
+  | { kind: 'duplicate' }
+  /** Stored, but not counted: a later fleet run counts its frame again (a file resumed from a checkpoint). */
+  | { kind: 'void' };
 
 /**
  * The journal of one task run (one worker process): its crossings with their `seq`, the checkpoints of a file (the
@@ -43,6 +45,7 @@ export type CrossingOutcome =
  * really processed (coverage). Every crossing moves the count's tally in the same step that stores it.
  */
 export class TaskRunJournal {
+  readonly fleetRun: string | null;
   private lastSeq: number;
   private fps: number | null = null;
   private lastProgressTs: number | null = null;
@@ -56,9 +59,16 @@ export class TaskRunJournal {
     private readonly gate: StoreGate | null,
     readonly row: TaskRunRow,
     readonly tally: Tally,
-    lastSeq = 0,
+    /**
+     * The fleet run whose events this task run records, and where it stands: a run may span several controllers, and
+     * continues after the last crossing and with the frame rate an earlier one stored. Null for a local worker.
+     */
+    fleet: { run: string; lastSeq: number; fps: number | null } | null = null,
+    private readonly now: () => number = Date.now,
   ) {
-    this.lastSeq = lastSeq;
+    this.fleetRun = fleet?.run ?? null;
+    this.lastSeq = fleet?.lastSeq ?? 0;
+    this.fps = fleet?.fps ?? null;
   }
 
   hello(fps: number | null, ts: number): void {
@@ -70,15 +80,13 @@ export class TaskRunJournal {
     if (c.seq <= this.lastSeq) return { kind: 'duplicate' };
     const gap = c.seq - this.lastSeq - 1;
     const occupancy = this.tally.peek(c.direction, c.ts);
-    const inserted = this.gate?.write((s) => s.insertCrossing({ ...c, taskRunId: this.row.id, task: this.row.task, occupancy }));
-    if (inserted === false) {
-      this.lastSeq = c.seq;
-      return { kind: 'duplicate' };
-    }
+    const row = { ...c, taskRunId: this.row.id, task: this.row.task, occupancy, fleetRun: this.fleetRun, storedAt: this.now() };
+    const inserted = this.gate?.write((s) => s.insertCrossing(row));
     this.lastSeq = c.seq;
+    if (inserted === 'duplicate' || inserted === 'void') return { kind: inserted };
     this.tally.add(c.line, c.direction, c.ts, c.attributes ?? {});
     if (c.attributes?.reason === 'pending') this.pending.set(c.seq, { line: c.line, attributes: { ...c.attributes } });
-    return { kind: 'counted', stored: inserted === true, occupancy, gap };
+    return { kind: 'counted', stored: inserted === 'stored', occupancy, gap };
   }
 
   /** The late estimate of a pending crossing: stored with it, and counted in its line's split. */

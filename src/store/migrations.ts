@@ -89,6 +89,25 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
       ) WHERE void = 0;
     `);
   },
+  // 3: fleet mode. Each crossing says when it was stored and, from a fleet agent, which run reported it (a run's seq
+  // is unique across controllers); the controller's marks of what it stored of each run (exactly once by run and n),
+  // and the runs' claims, which decide which run counts a file's frames after a resume.
+  (db) =>
+    db.exec(`
+      ALTER TABLE crossings ADD COLUMN stored_at INTEGER;
+      ALTER TABLE crossings ADD COLUMN fleet_run TEXT;
+      CREATE UNIQUE INDEX crossings_fleet_run ON crossings (fleet_run, seq) WHERE fleet_run IS NOT NULL;
+      CREATE TABLE fleet_runs (
+        run TEXT PRIMARY KEY,
+        task TEXT NOT NULL,
+        through INTEGER NOT NULL DEFAULT 0,
+        claim INTEGER,
+        start_frame INTEGER,
+        fps REAL
+      );
+      CREATE INDEX fleet_runs_task ON fleet_runs (task, claim);
+      CREATE TABLE fleet_ahead (run TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (run, n)) WITHOUT ROWID;
+    `),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -7,8 +7,11 @@ export interface TaskIdentity {
   kind: 'camera' | 'video';
   /** Source and lines: when they change, the old count does not go on. */
   fingerprint: string;
-  /** Videos: the file as it is now. */
-  file: { size: number; mtimeMs: number } | null;
+  /**
+   * Videos: the file as it is now; `elsewhere` for a fleet's file that is not on this host (the agents read it):
+   * taken to be the file the stored count is of.
+   */
+  file: { size: number; mtimeMs: number } | null | 'elsewhere';
 }
 
 export type ResumePlan =
@@ -31,7 +34,7 @@ export function planResume(t: TaskIdentity, last: TaskRunRow | null, checkpoint:
     return { kind: 'fresh', note: 'starts a new count: its source or lines changed since the interrupted run' };
   }
   if (t.kind === 'camera') return { kind: 'continue', chainId: last.chain_id, startFrame: null, checkpoint: null };
-  if (!t.file || t.file.size !== last.file_size || Math.round(t.file.mtimeMs) !== last.file_mtime) {
+  if (t.file !== 'elsewhere' && (!t.file || t.file.size !== last.file_size || Math.round(t.file.mtimeMs) !== last.file_mtime)) {
     return { kind: 'fresh', note: 'starts over: the file changed (size or modification time) since the interrupted run' };
   }
   const usable = checkpoint && checkpoint.fps ? checkpoint : null;
@@ -46,14 +49,17 @@ export interface PreparedCount {
   voided: number;
 }
 
-/** Plans the task's count and, when it resumes, voids what will be counted again; all in one transaction. */
-export function prepareCount(store: Store, t: TaskIdentity): PreparedCount {
+/**
+ * Plans the task's count and, when it resumes, voids what will be counted again; all in one transaction. A fleet
+ * controller leaves the voiding to the claim of the run that resumes (its task may still be counting on an agent).
+ */
+export function prepareCount(store: Store, t: TaskIdentity, voidAfterCheckpoint = true): PreparedCount {
   return store.transaction(() => {
     const last = store.latestTaskRun(t.task);
     const checkpoint = last ? store.lastCheckpoint(last.chain_id) : null;
     const plan = planResume(t, last, checkpoint);
     if (plan.kind === 'fresh') return { plan, kept: null, voided: 0 };
-    const voided = t.kind === 'video' ? store.voidAfter(plan.chainId, plan.checkpoint) : 0;
+    const voided = t.kind === 'video' && voidAfterCheckpoint ? store.voidAfter(plan.chainId, plan.checkpoint) : 0;
     return { plan, kept: store.chainTally(plan.chainId), voided };
   });
 }

@@ -73,7 +73,13 @@ export interface CrossingRow extends CrossingInput {
   task: string;
   /** The task's occupancy right after this crossing. */
   occupancy: number;
+  /** The fleet run that reported it (its seq is unique in that run), else null. */
+  fleetRun: string | null;
+  storedAt: number;
 }
+
+/** What storing a crossing came to: counted, void (a later fleet run counts its frame again), or already stored. */
+export type CrossingInsert = 'stored' | 'void' | 'duplicate';
 
 export interface Checkpoint {
   taskRunId: number;

@@ -3,7 +3,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { StoreError, toStoreError } from './errors.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
-import type { ChainTally, Checkpoint, CrossingRow, NewTaskRun, RunRow, TaskRunEnd, TaskRunRow } from './rows.js';
+import type { ChainTally, Checkpoint, CrossingInsert, CrossingRow, NewTaskRun, RunRow, TaskRunEnd, TaskRunRow } from './rows.js';
 
 export interface OpenOptions {
   /** Only open an existing store (reports); a missing file is an error instead of a new store. */
@@ -33,9 +33,14 @@ export class Store {
     readonly file: string,
   ) {
     this.stmts = {
+      // A file's crossing is void when a run claimed after the one that reported it counts its frame again (fleet
+      // mode: a re-queued file resumed from a checkpoint; see FleetMarks.claim).
       insertCrossing: db.prepare(
-        `INSERT OR IGNORE INTO crossings (task_run_id, task, seq, line, track, direction, frame, pts, ts, occupancy, attributes)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR IGNORE INTO crossings (task_run_id, task, seq, line, track, direction, frame, pts, ts, occupancy, attributes, fleet_run, stored_at, void)
+         VALUES (@taskRunId, @task, @seq, @line, @track, @direction, @frame, @pts, @ts, @occupancy, @attributes, @fleetRun, @storedAt,
+           EXISTS (SELECT 1 FROM fleet_runs mine JOIN fleet_runs later ON later.task = mine.task AND later.claim > COALESCE(mine.claim, 0)
+                   WHERE mine.run = @fleetRun AND later.start_frame <= @frame))
+         RETURNING void`,
       ),
       saveCheckpoint: db.prepare(`INSERT OR REPLACE INTO checkpoints (task_run_id, frame, seq, fps, ts) VALUES (?, ?, ?, ?, ?)`),
       addCoverage: db.prepare(`INSERT INTO coverage (task_run_id, task, start, end) VALUES (?, ?, ?, ?)`),
@@ -189,22 +194,11 @@ export class Store {
     this.db.prepare(`UPDATE task_runs SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL`).run(at, reason, id);
   }
 
-  /** Stores a crossing; false when the task run already has one with this seq (a repeated delivery). */
-  insertCrossing(c: CrossingRow): boolean {
-    const info = this.stmts.insertCrossing.run(
-      c.taskRunId,
-      c.task,
-      c.seq,
-      c.line,
-      c.track,
-      c.direction,
-      c.frame,
-      c.pts,
-      c.ts,
-      c.occupancy,
-      c.attributes ? JSON.stringify(c.attributes) : null,
-    );
-    return info.changes === 1;
+  /** Stores a crossing; `duplicate` when its task run, or its fleet run, already has one with this seq. */
+  insertCrossing(c: CrossingRow): CrossingInsert {
+    const row = this.stmts.insertCrossing.get({ ...c, attributes: c.attributes ? JSON.stringify(c.attributes) : null }) as { void: number } | undefined;
+    if (!row) return 'duplicate';
+    return row.void ? 'void' : 'stored';
   }
 
   /** A stored crossing's attributes become `attributes` (a late estimate of a pending one); false when it is not stored. */

@@ -45,6 +45,14 @@ export class Tally {
     return this.occupancy.apply(direction === 'in' ? 1 : -1, ts);
   }
 
+  /** Takes back a counted crossing (a fleet run counts its frame again); returns the occupancy after it. */
+  retract(line: string, direction: 'in' | 'out', ts: number, who: Partial<SplitKey> = {}): number {
+    const l = this.lines.get(line);
+    if (l && l[direction] > 0) l[direction] -= 1;
+    this.splits?.bump(line, { gender: who.gender ?? null, age_band: who.age_band ?? null }, -1);
+    return this.occupancy.apply(direction === 'in' ? -1 : 1, ts);
+  }
+
   /** A crossing counted as pending (unknown) got its estimate. */
   settle(line: string, after: SplitKey): void {
     this.splits?.settle(line, { gender: null, age_band: null }, after);

@@ -10,6 +10,7 @@ import { handleKey, initialUi, splitTyped, type Effect, type UiState } from './k
 import { bodyLayout, frameHeight, tableLayout, HEADER_LINES, FOOTER_LINES } from './layout.js';
 import type { EditLine } from './line-editor.js';
 import { LogPane, logPageSize } from './log-pane.js';
+import { FleetPanel, fleetPanelHeight } from './fleet-panel.js';
 import { wantedPictureSize } from './preview/fit.js';
 import type { CellSurface } from './preview/cell-surface.js';
 import type { ColourMode } from './preview/halfblock.js';
@@ -70,14 +71,17 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000, colour = 
   // Keep a selection when tasks appear after the first frame, or when the selected one goes away (or is filtered out).
   const selectedId = ui.selectedId !== null && ids.includes(ui.selectedId) ? ui.selectedId : (ids[0] ?? null);
   const selected = tasks.find((t) => t.id === selectedId);
+  // Fleet mode: the fleet's health takes its lines from the body, and the table gets an agent column.
+  const panelLines = fleetPanelHeight(snapshot.fleet);
+  const bodyRows = rows - panelLines;
   const pane = ui.preview ? 'preview' : ui.logOpen ? 'log' : null;
   const withTotals = tasks.length > 1;
-  const roomForRows = bodyLayout(rows, null, 0).tableRows - (withTotals ? 1 : 0);
+  const roomForRows = bodyLayout(bodyRows, null, 0).tableRows - (withTotals ? 1 : 0);
   const rowList = tableRows(tasks, expandedIds(tasks, ui.expanded, pane ? 0 : roomForRows));
-  const body = bodyLayout(rows, pane, rowList.length + (withTotals ? 1 : 0));
+  const body = bodyLayout(bodyRows, pane, rowList.length + (withTotals ? 1 : 0));
   // The first column holds task ids and, under them, line names after a three-character branch (" └ ").
   const labels = [...ids, ...tasks.flatMap((t) => t.lines.map((l) => `   ${l.name}`))];
-  const layout = tableLayout(columns, labels, tasks.some((t) => t.kind === 'camera'));
+  const layout = tableLayout(columns, labels, tasks.some((t) => t.kind === 'camera'), Boolean(snapshot.fleet));
   const previewHeight = previewRows(body.previewLines);
 
   const say = useCallback((message: string) => {
@@ -132,7 +136,7 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000, colour = 
         return null;
       case 'quit':
         pool
-          .shutdown()
+          .shutdown({ stopFleet: effect.stopFleet })
           .catch(() => undefined)
           .finally(() => exit(effect.code));
         return null;
@@ -152,9 +156,10 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000, colour = 
         taskIds: shown.map((t) => t.id),
         selectedLines: current?.lineSpecs,
         unfinished: snapshot.tasks.filter(isUnfinished).length,
+        fleet: Boolean(snapshot.fleet),
         running: current?.state === 'processing' ? { in: current.in, out: current.out } : null,
         logLength: current?.logs.length ?? 0,
-        logPage: logPageSize(bodyLayout(rows, state.logOpen ? 'log' : null, shown.length).logLines),
+        logPage: logPageSize(bodyLayout(bodyRows, state.logOpen ? 'log' : null, shown.length).logLines),
       });
       state = result.state;
       const failure = result.effect ? run(result.effect) : null;
@@ -167,7 +172,7 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000, colour = 
 
   const splitShown = selected !== undefined && taskSplit(selected.lines) !== null;
   const height = frameHeight(rows);
-  const bodyHeight = height - HEADER_LINES - FOOTER_LINES;
+  const bodyHeight = height - HEADER_LINES - FOOTER_LINES - panelLines;
   const now = Date.now();
   return (
     <Box flexDirection="column" width={columns} height={height}>
@@ -197,11 +202,13 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000, colour = 
                 width={columns}
                 colour={colour}
                 surface={surface}
+                fleet={Boolean(snapshot.fleet)}
               />
             )}
           </>
         )}
       </Box>
+      {snapshot.fleet && <FleetPanel view={snapshot.fleet} width={columns} />}
       <Footer
         width={columns}
         message={isRawModeSupported ? ui.message : 'keys off: stdin is not a terminal; stop with Ctrl-C or SIGTERM'}

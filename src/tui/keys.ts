@@ -32,7 +32,7 @@ export interface UiState {
 export type Effect =
   | { kind: 'command'; command: TaskCommand; task: string }
   | { kind: 'export' }
-  | { kind: 'quit'; code: number }
+  | { kind: 'quit'; code: number; stopFleet?: boolean }
   | { kind: 'lines'; task: string; lines: EditLine[] };
 
 /** The subset of Ink's key flags the bindings use. */
@@ -61,6 +61,8 @@ export interface KeyContext {
   selectedLines?: readonly { name: string; points: readonly number[] }[];
   /** Tasks pending or processing: quitting would stop them, so it needs a confirmation. */
   unfinished: number;
+  /** Fleet mode: the tasks run on agents, and `q` asks whether to stop them or leave them running. */
+  fleet?: boolean;
   /** The selected task while it runs, with the counts a restart would discard; null when it does not run. */
   running?: { in: number; out: number } | null;
   /** Log lines of the selected task and how many fit in the pane, to bound scrolling. */
@@ -115,6 +117,15 @@ export function handleKey(state: UiState, input: string, key: KeyFlags, ctx: Key
   if (key.ctrl && input === 'c') {
     return { state: { ...state, confirmQuit: false, quitting: true, message: 'stopping workers…' }, effect: { kind: 'quit', code: INTERRUPTED } };
   }
+  if (state.confirmQuit && ctx.fleet) {
+    const leave = input === 'l' || input === 'L';
+    if (leave || input === 's' || input === 'S') {
+      const message = leave ? 'leaving the fleet’s tasks running…' : 'stopping the fleet’s tasks…';
+      return { state: { ...state, confirmQuit: false, quitting: true, message }, effect: { kind: 'quit', code: 0, stopFleet: !leave } };
+    }
+    if (input === 'n' || input === 'N' || key.escape) return none({ ...state, confirmQuit: false, message: null });
+    return none(state);
+  }
   if (state.confirmQuit) {
     if (input === 'y' || input === 'Y') {
       return { state: { ...state, confirmQuit: false, quitting: true, message: 'stopping workers…' }, effect: { kind: 'quit', code: 0 } };
@@ -166,7 +177,9 @@ export function handleKey(state: UiState, input: string, key: KeyFlags, ctx: Key
   if (input === 'q') {
     if (ctx.unfinished > 0) {
       const n = ctx.unfinished;
-      return none({ ...state, confirmQuit: true, message: `Quit and stop ${n} unfinished task${n === 1 ? '' : 's'}? (y/n)` });
+      const tasks = `${n} unfinished task${n === 1 ? '' : 's'}`;
+      const message = ctx.fleet ? `Quit: s stops the fleet's ${tasks}, l leaves them running, n stays` : `Quit and stop ${tasks}? (y/n)`;
+      return none({ ...state, confirmQuit: true, message });
     }
     return { state: { ...state, quitting: true, message: 'stopping workers…' }, effect: { kind: 'quit', code: 0 } };
   }

@@ -3,7 +3,7 @@
  * Widths depend only on the terminal size and the task ids, never on changing values, so lines do not jump.
  */
 
-export type ColumnKey = 'id' | 'source' | 'state' | 'fps' | 'in' | 'out' | 'occ' | 'progress' | 'restarts' | 'cpu' | 'mem';
+export type ColumnKey = 'id' | 'source' | 'state' | 'agent' | 'fps' | 'in' | 'out' | 'occ' | 'progress' | 'restarts' | 'cpu' | 'mem';
 
 export interface Column {
   key: ColumnKey;
@@ -35,11 +35,13 @@ const STATE_MIN = 10;
 /** "reconnecting #12 in 30s", "offline since 12:34:56"; narrower columns get the short forms. */
 const STATE_CAMERA = 23;
 /** Least important first; the counts go last. */
-const DROP_ORDER: ColumnKey[] = ['restarts', 'mem', 'cpu', 'fps', 'source', 'progress', 'occ', 'out', 'in'];
+const DROP_ORDER: ColumnKey[] = ['restarts', 'mem', 'cpu', 'fps', 'source', 'agent', 'progress', 'occ', 'out', 'in'];
 
 const RESOURCES: readonly (ColumnKey | undefined)[] = ['restarts', 'mem', 'cpu'];
 
-const ORDER: ColumnKey[] = ['id', 'source', 'state', 'fps', 'in', 'out', 'occ', 'progress', 'cpu', 'mem', 'restarts'];
+const ORDER: ColumnKey[] = ['id', 'source', 'state', 'agent', 'fps', 'in', 'out', 'occ', 'progress', 'cpu', 'mem', 'restarts'];
+/** Fleet mode: the agent running each task. */
+const AGENT_WIDTH = 8;
 
 function fixedColumn(key: ColumnKey, idWidth: number, barWidth: number): Column {
   switch (key) {
@@ -49,6 +51,8 @@ function fixedColumn(key: ColumnKey, idWidth: number, barWidth: number): Column 
       return { key, title: 'source', width: SOURCE_MIN, align: 'left' };
     case 'state':
       return { key, title: 'state', width: STATE_MIN, align: 'left' };
+    case 'agent':
+      return { key, title: 'agent', width: AGENT_WIDTH, align: 'left' };
     case 'fps':
       return { key, title: 'fps', width: 5, align: 'right' };
     case 'in':
@@ -72,11 +76,14 @@ function totalWidth(columns: Column[]): number {
   return MARKER_WIDTH + columns.reduce((sum, c) => sum + c.width, 0) + GAP * Math.max(0, columns.length - 1);
 }
 
-/** `cameras`: whether any task is a camera, whose states ("reconnecting #3 in 12s") want a wider state column. */
-export function tableLayout(terminalWidth: number, labels: string[], cameras = false): TableLayout {
+/**
+ * `cameras`: whether any task is a camera, whose states ("reconnecting #3 in 12s") want a wider state column.
+ * `fleet`: the tasks run on a fleet's agents, and an agent column says which.
+ */
+export function tableLayout(terminalWidth: number, labels: string[], cameras = false, fleet = false): TableLayout {
   const longestId = labels.reduce((m, id) => Math.max(m, id.length), 0);
   const idWidth = Math.min(ID_MAX, Math.max(ID_MIN, longestId), Math.max(ID_MIN, terminalWidth - 20));
-  let keys = [...ORDER];
+  let keys = ORDER.filter((k) => fleet || k !== 'agent');
   for (;;) {
     const columns = keys.map((k) => fixedColumn(k, idWidth, BAR_MIN));
     let spare = terminalWidth - totalWidth(columns);

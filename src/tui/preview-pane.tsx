@@ -19,22 +19,30 @@ interface PreviewPaneProps {
   colour: ColourMode;
   /** Carries coloured cells past Ink's tokenizer (see cell-surface.ts); without it the codes go through Ink. */
   surface?: CellSurface;
+  /** Fleet mode: workers run on agents, whose stdin (the preview command) the dashboard cannot reach. */
+  fleet?: boolean;
 }
 
 /** The picture rows of a pane of `height` lines. */
 export const previewRows = (height: number): number => Math.max(1, height - 1);
 
-function title(task: TaskView | undefined, ev: PreviewEvent | null, editor: EditorState | null, rule: string): string {
+function title(task: TaskView | undefined, ev: PreviewEvent | null, editor: EditorState | null, rule: string, fleet: boolean): string {
   if (editor) {
     const line = editor.lines[editor.selected];
     const end = editor.end === 'both' ? 'whole line' : `end ${editor.end.toUpperCase()}`;
     return `${rule}${rule} lines of ${editor.task}: ${line?.name ?? '-'} (${end})${editor.dirty ? ' *' : ''} ${rule}`;
   }
-  const what = ev ? `frame ${ev.frame}, ${ev.tracks.length} tracked` : task?.state === 'processing' ? 'waiting for a picture…' : 'no picture: the task is not running';
+  const what = ev
+    ? `frame ${ev.frame}, ${ev.tracks.length} tracked`
+    : fleet
+      ? 'no picture: not available in fleet mode (the worker runs on an agent)'
+      : task?.state === 'processing'
+        ? 'waiting for a picture…'
+        : 'no picture: the task is not running';
   return `${rule}${rule} preview: ${task?.id ?? '(no task)'}  ${what} ${rule}${rule} l edit lines  v close ${rule}`;
 }
 
-export function PreviewPane({ task, picture, editor, height, width, colour, surface }: PreviewPaneProps) {
+export function PreviewPane({ task, picture, editor, height, width, colour, surface, fleet = false }: PreviewPaneProps) {
   const { unicode } = useTheme();
   const rule = unicode ? '─' : '-';
   const rows = previewRows(height);
@@ -52,7 +60,7 @@ export function PreviewPane({ task, picture, editor, height, width, colour, surf
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Box width={width}>
-        <Styled tone="accent">{title(task, picture, editor, rule).padEnd(width, rule)}</Styled>
+        <Styled tone="accent">{title(task, picture, editor, rule, fleet).padEnd(width, rule)}</Styled>
       </Box>
       {lines.markers
         ? lines.markers.map((marker, i) => (

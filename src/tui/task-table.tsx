@@ -19,6 +19,8 @@ export function cellText(task: TaskView, column: Column, barWidth: number, unico
       const status = taskStatus(task, now);
       return status.short && status.text.length > column.width ? status.short : status.text;
     }
+    case 'agent':
+      return task.agent ? escapeControls(task.agent) : task.state === 'processing' ? 'waiting' : '-';
     case 'fps':
       return task.state === 'processing' ? formatFps(task.fps) : '-';
     case 'in':

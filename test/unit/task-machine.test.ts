@@ -43,6 +43,7 @@ const events: Record<TaskEvent['type'], TaskEvent> = {
   hello: { type: 'hello' },
   exit: { type: 'exit', outcome: done, now: 1000, jitter: 0 },
   retry: { type: 'retry' },
+  moved: { type: 'moved', why: 'agent a lost: taken over' },
   start: { type: 'start' },
   stop: { type: 'stop' },
   cancel: { type: 'cancel' },
@@ -61,9 +62,9 @@ const video: TaskContext = { ...camera, kind: 'video' };
 /** The whole transition table for a video: state → event → next state (absent = rejected). */
 const allowed: Record<TaskStateName, Partial<Record<TaskEvent['type'], TaskStateName>>> = {
   pending: { launch: 'starting', start: 'pending', restart: 'pending', cancel: 'cancelled', shutdown: 'cancelled' },
-  starting: { hello: 'running', exit: 'completed', stop: 'stopping', cancel: 'stopping', restart: 'stopping', shutdown: 'stopping' },
-  running: { exit: 'completed', stop: 'stopping', cancel: 'stopping', restart: 'stopping', shutdown: 'stopping' },
-  stopping: { hello: 'stopping', exit: 'completed', stop: 'stopping', cancel: 'stopping', restart: 'stopping', shutdown: 'stopping' },
+  starting: { hello: 'running', exit: 'completed', moved: 'starting', stop: 'stopping', cancel: 'stopping', restart: 'stopping', shutdown: 'stopping' },
+  running: { exit: 'completed', moved: 'starting', stop: 'stopping', cancel: 'stopping', restart: 'stopping', shutdown: 'stopping' },
+  stopping: { hello: 'stopping', exit: 'completed', moved: 'stopping', stop: 'stopping', cancel: 'stopping', restart: 'stopping', shutdown: 'stopping' },
   backoff: { retry: 'pending', stop: 'completed', cancel: 'cancelled', restart: 'pending', shutdown: 'cancelled' },
   completed: { start: 'pending', restart: 'pending' },
   error: { start: 'pending', restart: 'pending' },
@@ -232,6 +233,24 @@ describe('task machine', () => {
   it('the end of the run wins over an earlier request while stopping', () => {
     const s = run(camera, states.running, events.cancel, events.shutdown, events.stop);
     assert.equal(s.kind === 'stopping' && s.intent, 'shutdown');
+  });
+
+  it('a changed request while stopping is passed on to the runner; the same one again is not', () => {
+    const stopping = run(camera, states.running, events.stop);
+    assert.deepEqual(effectsOf(camera, stopping, events.cancel), ['stop-child']);
+    assert.deepEqual(effectsOf(camera, stopping, events.stop), []);
+    assert.deepEqual(effectsOf(camera, run(camera, stopping, events.shutdown), events.cancel), []);
+  });
+
+  it('moved: the transport runs the task again by itself; it waits for the new hello, keeps its slot and its counts', () => {
+    for (const from of [states.starting, states.running]) {
+      const r = taskTransition(from, events.moved, camera);
+      assert.ok(r.ok);
+      assert.deepEqual(r.state, { kind: 'starting', history: { ...history, restarts: 1 } });
+      assert.deepEqual(r.effects, [{ type: 'carry-over' }, { type: 'report', level: 'warn', message: 'agent a lost: taken over', event: true }]);
+    }
+    const stopping = run(camera, states.running, events.stop);
+    assert.deepEqual(taskTransition(stopping, events.moved, camera), { ok: true, state: stopping, effects: [] });
   });
 
   it('a camera waiting out a backoff is stopped, cancelled or restarted at once, without a child', () => {

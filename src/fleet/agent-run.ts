@@ -1,0 +1,104 @@
+import type { TaskSpec, WorkerLogLevel } from '../config/types.js';
+import type { WorkerEvent } from '../protocol/events.js';
+import type { LocalTransport } from '../orchestrator/local-transport.js';
+import { DEFAULT_STARTUP_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS, stallTimeoutFor } from '../orchestrator/pool-options.js';
+import type { RunnerEnd, TaskRunner } from '../orchestrator/runner.js';
+import type { TaskKind } from '../orchestrator/types.js';
+import { textCleaner } from '../worker/text.js';
+import type { RunIntent, Settlement } from './run-settle.js';
+
+export interface RunLaunch {
+  transport: LocalTransport;
+  threads: number;
+  logLevel: WorkerLogLevel;
+  onEvent(run: AgentRun, event: WorkerEvent): void;
+  onNoise(run: AgentRun, line: string): void;
+  onExit(run: AgentRun, end: RunnerEnd): void;
+}
+
+/**
+ * One run of a task on this agent: its worker child, run by the local transport (the local pool's own ChildRunner,
+ * with the same stall watchdog and stop-then-SIGKILL policy), the run's event sequence, and its lease bookkeeping
+ * until Redis has settled it.
+ */
+export class AgentRun {
+  /** The last sequence number handed out (events and the final `end`). */
+  n = 0;
+  intent: RunIntent | null = null;
+  runner: TaskRunner | null = null;
+  settlement: Settlement | null = null;
+  /** Until when (this host's clock) the lease is known to hold: the last renewal sent plus the lease time. */
+  leaseUntil: number;
+  /** The first sequence number written after leaseUntil had passed, if any (see Outbox.supersede). */
+  firstLate: number | null = null;
+  readonly startedAt = Date.now();
+
+  constructor(
+    readonly task: string,
+    readonly run: string,
+    readonly kind: TaskKind,
+    readonly gen: string,
+    readonly attempt: number,
+    leaseMs: number,
+  ) {
+    this.leaseUntil = this.startedAt + leaseMs;
+  }
+
+  /** Starts the worker child for a checked spec; `startFrame`: a re-queued file resumes from the controller's checkpoint. */
+  launch(spec: TaskSpec, how: RunLaunch, startFrame: number | null): void {
+    const stall = stallTimeoutFor(spec);
+    const runner = how.transport.start(
+      spec,
+      {
+        threads: how.threads,
+        logLevel: how.logLevel,
+        startFrame,
+        stallTimeoutMs: stall,
+        startupTimeoutMs: Math.max(DEFAULT_STARTUP_TIMEOUT_MS, stall),
+        stopTimeoutMs: DEFAULT_STOP_TIMEOUT_MS,
+        clean: textCleaner(spec.source),
+      },
+      {
+        worker: () => {},
+        record: (_place, ev) => {
+          how.onEvent(this, ev);
+          return () => {};
+        },
+        started: () => {},
+        noise: (line) => how.onNoise(this, line),
+        workerEnded: () => {},
+        moved: () => {},
+        exit: (end) => {
+          this.runner = null;
+          how.onExit(this, end);
+        },
+      },
+    );
+    this.runner = runner;
+  }
+
+  /** The next sequence number; notes when the lease may already have lapsed by then. */
+  next(): number {
+    this.n += 1;
+    if (this.firstLate === null && Date.now() > this.leaseUntil) this.firstLate = this.n;
+    return this.n;
+  }
+
+  /** A renewal sent at `sentAt` succeeded: the lease holds until sentAt + leaseMs, and nothing so far was late. */
+  renewed(sentAt: number, leaseMs: number): void {
+    this.leaseUntil = sentAt + leaseMs;
+    this.firstLate = null;
+  }
+
+  get running(): boolean {
+    return this.runner !== null;
+  }
+
+  /** Ends the run for `intent`; a lost lease kills at once (another agent is starting the task), the rest stop in order. */
+  end(intent: RunIntent): void {
+    if (this.intent === null || intent === 'lost') this.intent = intent;
+    if (!this.runner) return;
+    if (intent === 'lost') this.runner.kill();
+    else this.runner.stop(intent === 'handback' ? 'shutdown' : intent);
+  }
+}

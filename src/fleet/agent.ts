@@ -1,0 +1,311 @@
+import { randomBytes } from 'node:crypto';
+import { availableParallelism, freemem, hostname, loadavg, totalmem } from 'node:os';
+import type { WorkerLogLevel } from '../config/types.js';
+import type { WorkerEvent } from '../protocol/events.js';
+import { LocalTransport } from '../orchestrator/local-transport.js';
+import { ResourceSampler } from '../orchestrator/resources.js';
+import type { RunnerEnd } from '../orchestrator/runner.js';
+import { defaultWorkerCommand, fairThreads, type WorkerCommand } from '../orchestrator/spawn-worker.js';
+import { redactSource } from '../sources/credentials.js';
+import { AgentRun, type RunLaunch } from './agent-run.js';
+import { infoField, type RedisConnection, type RedisReply } from './connect.js';
+import { newRunId } from './entries.js';
+import { FleetError } from './errors.js';
+import { Journal } from './journal.js';
+import { fleetKeys, type FleetKeys } from './keys.js';
+import { Outbox } from './outbox.js';
+import { settleRun } from './run-settle.js';
+import { AGENT_EXIT, CLAIM, HEARTBEAT, REAP, RELEASE, runScript } from './scripts.js';
+import { wireToSpec } from './task-wire.js';
+import { HEARTBEAT_MS, LEASE_MS } from './timing.js';
+
+export interface AgentOptions {
+  conn: RedisConnection;
+  fleet: string;
+  name: string;
+  slots: number;
+  journal: Journal;
+  logLevel: WorkerLogLevel;
+  /** One line for the operator (already free of passwords). */
+  say(line: string): void;
+  command?: WorkerCommand;
+  cpus?: number;
+}
+
+/** How long a shutting-down agent keeps trying to hand its tasks back and send its last events while Redis is away. */
+const SHUTDOWN_FLUSH_MS = 5000;
+
+/**
+ * `pcount-tui agent`: takes tasks from the fleet's queue while it has free slots, runs each as a local worker child,
+ * numbers and journals their events and sends them to the events stream, holds each task's lease by heartbeat, and
+ * reaps the leases of agents that died. On shutdown it stops its workers and hands their tasks back at once.
+ */
+export class Agent {
+  private readonly keys: FleetKeys;
+  private readonly outbox: Outbox;
+  private readonly runs = new Map<string, AgentRun>();
+  private readonly instance = randomBytes(8).toString('hex');
+  private readonly sampler = new ResourceSampler();
+  private readonly launch: RunLaunch;
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+  private stopping = false;
+  private redisRunId: string | null = null;
+  private usage = { cpu: 0, rss: 0 };
+  private readonly startedAt = Date.now();
+
+  constructor(private readonly opts: AgentOptions) {
+    this.keys = fleetKeys(opts.fleet);
+    this.outbox = new Outbox(opts.conn, this.keys, opts.journal, opts.name);
+    this.launch = {
+      transport: new LocalTransport({ command: opts.command ?? defaultWorkerCommand() }),
+      threads: fairThreads(opts.cpus ?? availableParallelism(), opts.slots),
+      logLevel: opts.logLevel,
+      onEvent: (run, ev) => this.onRunEvent(run, ev),
+      onNoise: (run, line) => opts.logLevel === 'debug' && this.say(`${run.task}: ${line}`),
+      onExit: (run, end) => this.onRunExit(run, end),
+    };
+    opts.conn.changes.add(({ state, detail }) => {
+      if (state === 'down') return this.say(`lost Redis (${detail}); workers keep counting, events wait in the journal`);
+      this.say('Redis is back');
+      void this.checkRedisRestart();
+    });
+  }
+
+  /** Registers the agent (refusing a name another live agent holds) and starts taking tasks. */
+  async start(): Promise<void> {
+    // The name may still be held by this agent's previous process, killed less than a lease ago: wait that out.
+    const deadline = Date.now() + LEASE_MS + 2 * HEARTBEAT_MS;
+    while ((await this.heartbeat()) === 'name-taken') {
+      if (Date.now() > deadline) {
+        throw new FleetError('AGENT_NAME_TAKEN', `an agent named '${this.opts.name}' is already running in fleet '${this.opts.fleet}'; give this one another --name`);
+      }
+      await sleep(HEARTBEAT_MS);
+    }
+    this.redisRunId = await this.serverRunId();
+    const left = this.opts.journal.runIds();
+    if (left.length > 0) this.say(`resending what ${left.length} earlier run${left.length === 1 ? '' : 's'} left in the journal`);
+    this.outbox.notice({ k: 'agent', agent: this.opts.name, state: 'up', note: `${this.opts.slots} slot${this.opts.slots === 1 ? '' : 's'} on ${hostname()}` });
+    void this.outbox.flush();
+    this.timer = setInterval(() => void this.tick(), HEARTBEAT_MS);
+    void this.tick();
+  }
+
+  /** Stops the workers, hands their tasks back to the queue at once, sends what it can, and says goodbye. */
+  async shutdown(why: string): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.say(`shutting down (${why}): handing ${this.activeRuns().length} task(s) back`);
+    for (const run of this.runs.values()) run.end('handback');
+    while (this.activeRuns().length > 0) await sleep(50);
+    const deadline = Date.now() + SHUTDOWN_FLUSH_MS;
+    while (Date.now() < deadline && ([...this.runs.values()].some((r) => r.settlement) || !this.outbox.idle)) {
+      if (this.opts.conn.ready) {
+        await this.releaseEnded();
+        await this.outbox.flush();
+      }
+      if ([...this.runs.values()].every((r) => !r.settlement) && this.outbox.idle) break;
+      await sleep(100);
+    }
+    if (this.timer) clearInterval(this.timer);
+    await this.ticking;
+    if (this.opts.conn.ready) {
+      await runScript(this.opts.conn, AGENT_EXIT, [this.keys.prefix, this.opts.name, this.instance, why]).catch(() => undefined);
+    }
+    const left = [...this.runs.values()].filter((r) => r.settlement);
+    if (left.length > 0 || !this.outbox.idle) this.say('Redis is away: the journal keeps the rest; the leases lapse and other agents take the tasks');
+    this.opts.journal.close();
+  }
+
+  /** Last resort from a process 'exit' handler: SIGKILL every worker group synchronously. */
+  killAll(): void {
+    for (const run of this.runs.values()) run.runner?.kill();
+  }
+
+  private say(line: string): void {
+    this.opts.say(redactSource(line));
+  }
+
+  private activeRuns(): AgentRun[] {
+    return [...this.runs.values()].filter((r) => r.running);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = this.tickOnce()
+      .catch((err) => {
+        if (this.opts.conn.ready) this.say(`heartbeat: ${this.opts.conn.scrub((err as Error).message)}`);
+      })
+      .finally(() => (this.ticking = null));
+    await this.ticking;
+  }
+
+  private async tickOnce(): Promise<void> {
+    this.opts.journal.sync();
+    this.sampleUsage();
+    if (!this.opts.conn.ready) return;
+    const reply = await this.heartbeat();
+    if (reply === 'name-taken') {
+      this.say(`another agent took the name '${this.opts.name}' while this one could not reach Redis: stopping`);
+      process.kill(process.pid, 'SIGTERM');
+      return;
+    }
+    await this.releaseEnded();
+    await this.trimJournal();
+    await runScript(this.opts.conn, REAP, [this.keys.prefix, LEASE_MS]);
+    if (!this.stopping && this.activeRuns().length < this.opts.slots) await this.claim();
+    await this.outbox.flush();
+  }
+
+  /** Renews every lease this agent holds and reads what the controller wants of each task. */
+  private async heartbeat(): Promise<'ok' | 'name-taken'> {
+    const held = [...this.runs.values()].filter((r) => r.intent !== 'lost');
+    const sentAt = Date.now();
+    const reply = await runScript(this.opts.conn, HEARTBEAT, [
+      this.keys.prefix,
+      this.opts.name,
+      this.instance,
+      LEASE_MS,
+      JSON.stringify(this.health()),
+      ...held.flatMap((r) => [r.task, r.run]),
+    ]);
+    if (reply === 'name-taken') return 'name-taken';
+    for (const row of reply as string[][]) {
+      const [task, status, want, gen] = row;
+      const run = this.runs.get(task);
+      if (!run) continue;
+      if (status === 'lost') {
+        this.say(`${task}: lease lost (run ${run.run}); another agent runs it now`);
+        this.onLost(run);
+        continue;
+      }
+      run.renewed(sentAt, LEASE_MS);
+      if (!run.running || run.intent) continue;
+      if (want === 'stop' || want === 'cancel') {
+        this.say(`${task}: ${want} requested`);
+        run.end(want);
+      } else if (gen !== run.gen) {
+        this.say(`${task}: restart requested`);
+        run.end('restart');
+      }
+    }
+    return 'ok';
+  }
+
+  private health(): string[] {
+    const fields: Record<string, string | number> = {
+      host: hostname(),
+      pid: process.pid,
+      slots: this.opts.slots,
+      used: this.activeRuns().length,
+      cpu: Math.round(this.usage.cpu),
+      rss: this.usage.rss,
+      mem_total: totalmem(),
+      mem_free: freemem(),
+      load: loadavg()[0].toFixed(2),
+      started: this.startedAt,
+      journal_bytes: this.opts.journal.bytes,
+      state: this.stopping ? 'stopping' : 'up',
+    };
+    return Object.entries(fields).flatMap(([k, v]) => [k, String(v)]);
+  }
+
+  private sampleUsage(): void {
+    const pids = this.activeRuns().map((r) => r.runner!.pid).filter((p): p is number => p !== null);
+    const usage = [...this.sampler.sample(pids, Date.now()).values()];
+    this.usage = { cpu: usage.reduce((s, u) => s + u.cpuPercent, 0), rss: usage.reduce((s, u) => s + u.rssBytes, 0) };
+  }
+
+  /** Takes one queued task (one per heartbeat, so that agents polling together share the queue). */
+  private async claim(): Promise<void> {
+    const run = newRunId(this.opts.name);
+    const reply = (await runScript(this.opts.conn, CLAIM, [this.keys.prefix, this.opts.name, run, LEASE_MS])) as string[] | null;
+    if (!reply) return;
+    const [task, specText, gen, attempt, start] = reply;
+    const checked = wireToSpec(specText);
+    const ar = new AgentRun(task, run, checked.ok ? checked.spec.kind : 'video', gen, Number(attempt) || 0, LEASE_MS);
+    this.runs.set(task, ar);
+    if (!checked.ok) {
+      const reason = `agent ${this.opts.name} refused the task: ${checked.problem}`;
+      this.say(`${task}: ${reason}`);
+      ar.settlement = { outcome: { kind: 'rejected', reason }, disposition: 'failed', note: reason, delayMs: 0, attempt: ar.attempt + 1 };
+      this.pushEnd(ar);
+      return;
+    }
+    const startFrame = checked.spec.kind === 'video' && Number(start) > 1 ? Number(start) : null;
+    this.say(`${task}: started (run ${run}, ${redactSource(checked.spec.source)}${startFrame ? `, from frame ${startFrame}` : ''})`);
+    ar.launch(checked.spec, this.launch, startFrame);
+  }
+
+  private onRunEvent(run: AgentRun, ev: WorkerEvent): void {
+    if (run.intent === 'lost') return;
+    // Progress goes too: the controller's checkpoints (where a re-queued file resumes) and coverage come from it.
+    if (ev.type === 'tracks' || ev.type === 'detections') return;
+    this.outbox.push({ k: 'ev', task: run.task, run: run.run, n: run.next(), agent: this.opts.name, event: ev });
+  }
+
+  private onRunExit(run: AgentRun, end: RunnerEnd): void {
+    run.settlement = settleRun(end.outcome, run.intent, run.kind, run.attempt, Date.now() - run.startedAt, this.opts.name);
+    if (run.intent === 'lost' && run.firstLate !== null) this.outbox.supersede(run.run, run.task, run.firstLate, run.n);
+    this.say(`${run.task}: run ${run.run} ended: ${run.settlement.note || run.settlement.outcome.kind}`);
+    this.pushEnd(run);
+    if (run.settlement.disposition === null) this.runs.delete(run.task);
+    else void this.releaseEnded();
+  }
+
+  private pushEnd(run: AgentRun): void {
+    this.outbox.push({ k: 'end', task: run.task, run: run.run, n: run.next(), agent: this.opts.name, outcome: run.settlement!.outcome });
+    this.opts.journal.endRun(run.run);
+  }
+
+  private onLost(run: AgentRun): void {
+    if (run.running) return run.end('lost');
+    // Ended already, waiting for Redis to settle it: someone else did.
+    this.runs.delete(run.task);
+  }
+
+  /** Settles in Redis every run whose worker has ended; retried on the next heartbeat while Redis is away. */
+  private async releaseEnded(): Promise<void> {
+    for (const run of [...this.runs.values()]) {
+      const s = run.settlement;
+      if (!s || s.disposition === null || !this.opts.conn.ready) continue;
+      const reply = await runScript(this.opts.conn, RELEASE, [this.keys.prefix, this.opts.name, run.run, run.task, s.disposition, s.note, s.delayMs, s.attempt]).catch(
+        () => null,
+      );
+      if (reply !== null && this.runs.get(run.task) === run) this.runs.delete(run.task);
+    }
+  }
+
+  /** Drops from the journal what the controller has stored. */
+  private async trimJournal(): Promise<void> {
+    const ids = this.opts.journal.runIds();
+    if (ids.length === 0) return;
+    const acked = (await this.opts.conn.send(['HMGET', this.keys.acked, ...ids])) as (string | null)[];
+    const live = new Set([...this.runs.values()].filter((r) => !r.settlement).map((r) => r.run));
+    const done: string[] = [];
+    ids.forEach((id, i) => {
+      if (this.opts.journal.ack(id, Number(acked[i] ?? 0), !live.has(id))) done.push(id);
+    });
+    if (done.length > 0) await this.opts.conn.send(['HDEL', this.keys.acked, ...done]);
+  }
+
+  private async serverRunId(): Promise<string | null> {
+    return infoField(String((await this.opts.conn.send(['INFO', 'server'])) as RedisReply), 'run_id');
+  }
+
+  /** After a Redis restart its last second may be gone: resend everything the controller has not stored yet. */
+  private async checkRedisRestart(): Promise<void> {
+    const id = await this.serverRunId().catch(() => null);
+    if (id === null) return;
+    if (this.redisRunId !== null && id !== this.redisRunId) {
+      this.say('Redis restarted: resending the events the controller has not stored yet');
+      this.outbox.resendUnacked();
+    }
+    this.redisRunId = id;
+    void this.tick();
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,168 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { TaskSpec } from '../config/types.js';
+import { Listeners } from '../orchestrator/listeners.js';
+import type { RedisConnection, RedisReply } from './connect.js';
+import { FleetError } from './errors.js';
+import { EventReader, type Delivered } from './event-reader.js';
+import { agentHealth, taskView, type FleetHealth, type FleetTaskView } from './health.js';
+import { fleetKeys, type FleetKeys } from './keys.js';
+import { COMMAND, CONTROLLER_EXIT, CONTROLLER_LEASE, runScript, SUBMIT } from './scripts.js';
+import type { FleetSink } from './store-sink.js';
+import { specToWire } from './task-wire.js';
+import { CONTROLLER_LEASE_MS } from './timing.js';
+
+export type FleetCommand = 'start' | 'stop' | 'cancel' | 'restart';
+
+export interface ControllerOptions {
+  conn: RedisConnection;
+  fleet: string;
+  /** How long to wait for a previous controller's lease to lapse (it may have been killed) before giving up. */
+  waitForLeaseMs?: number;
+}
+
+/**
+ * The controller's side of the fleet: submits a config's tasks, sends the dashboard's commands, reads every agent's
+ * events exactly once into its sink, and reports the fleet's health. One controller at a time drives a fleet (it
+ * holds a lease); a new one attaches and catches up from where the last one stopped.
+ */
+export class FleetController {
+  readonly keys: FleetKeys;
+  readonly holder = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  private readonly entries = new Listeners<Delivered[]>();
+  private readonly lost = new Listeners<string>();
+  private reader: EventReader | null = null;
+  private blocking: RedisConnection | null = null;
+  private leaseTimer: NodeJS.Timeout | null = null;
+
+  private constructor(private readonly opts: ControllerOptions) {
+    this.keys = fleetKeys(opts.fleet);
+  }
+
+  /** Takes the fleet's controller lease (waiting out a dead controller's). Reading starts with `read`. */
+  static async attach(opts: ControllerOptions): Promise<FleetController> {
+    const c = new FleetController(opts);
+    await c.takeLease(opts.waitForLeaseMs ?? CONTROLLER_LEASE_MS + 1000);
+    c.leaseTimer = setInterval(() => void c.renewLease(), CONTROLLER_LEASE_MS / 4);
+    return c;
+  }
+
+  /**
+   * Reads every agent's events into `sink`, exactly once, from where the last controller stopped. `onFailure` hears
+   * why a batch could not be stored (and null once one is stored again).
+   */
+  async read(sink: FleetSink, onFailure: (message: string | null) => void = () => {}): Promise<void> {
+    this.blocking = await this.opts.conn.duplicate(`pcount-controller-read:${this.holder}`);
+    this.reader = new EventReader(this.opts.conn, this.blocking, this.keys, this.holder, sink, (items) => this.entries.emit(items), onFailure);
+    this.reader.start();
+  }
+
+  /** Stops reading (what is not acknowledged stays in the stream and the agents' journals for the next controller). */
+  async stopReading(): Promise<void> {
+    await this.reader?.close();
+    this.reader = null;
+  }
+
+  /** Every batch of stream entries, after the run entries among them were stored (each run entry once with fresh = true). */
+  onEntries(listener: (items: Delivered[]) => void): () => void {
+    return this.entries.add(listener);
+  }
+
+  /** Another controller took the fleet over (this one could not renew its lease, e.g. while Redis was away). */
+  onLeaseLost(listener: (holder: string) => void): () => void {
+    return this.lost.add(listener);
+  }
+
+  /**
+   * Queues new tasks; a task already queued or running with the same spec is left alone (a controller re-attaching).
+   * `startFrame`: where a file's next run counts from (the store's checkpoint), else none.
+   */
+  async submit(specs: TaskSpec[], startFrame: (spec: TaskSpec) => number | null = () => null): Promise<Map<string, string>> {
+    const result = new Map<string, string>();
+    for (const spec of specs) {
+      const args = [this.keys.prefix, spec.id, spec.kind, specToWire(spec), startFrame(spec) ?? ''];
+      result.set(spec.id, String(await runScript(this.opts.conn, SUBMIT, args)));
+    }
+    return result;
+  }
+
+  /** Where a file's next run counts from (after each checkpoint the controller stores): used when an agent claims it. */
+  async setStartFrames(frames: Map<string, number>): Promise<void> {
+    if (frames.size === 0) return;
+    await this.opts.conn.pipeline([...frames].map(([task, frame]) => ['HSET', this.keys.task(task), 'start_frame', frame]));
+  }
+
+  async command(task: string, cmd: FleetCommand): Promise<{ ok: boolean; message: string }> {
+    const [result, message] = (await runScript(this.opts.conn, COMMAND, [this.keys.prefix, task, cmd])) as string[];
+    return { ok: result === 'ok', message };
+  }
+
+  /** Stops every task of the fleet that is queued or running (the dashboard's "q, then stop the fleet"). */
+  async stopAll(): Promise<void> {
+    for (const t of await this.tasks()) if (t.state === 'queued' || t.state === 'running') await this.command(t.id, 'stop');
+  }
+
+  /** The fleet's tasks (or the given ones) as Redis holds them. */
+  async tasks(only?: string[]): Promise<FleetTaskView[]> {
+    const ids = only ?? ((await this.opts.conn.send(['SMEMBERS', this.keys.tasks])) as string[]).sort();
+    const hashes = await this.opts.conn.pipeline(ids.map((id) => ['HGETALL', this.keys.task(id)]));
+    return ids.map((id, i) => taskView(id, toRecord(hashes[i])));
+  }
+
+  /** The specs of the given tasks as submitted (config form), null for a task Redis does not hold. */
+  async specs(ids: string[]): Promise<Map<string, string | null>> {
+    const replies = await this.opts.conn.pipeline(ids.map((id) => ['HGET', this.keys.task(id), 'spec']));
+    return new Map(ids.map((id, i) => [id, typeof replies[i] === 'string' ? (replies[i] as string) : null]));
+  }
+
+  async health(): Promise<FleetHealth> {
+    const conn = this.opts.conn;
+    const redis = { state: conn.state, since: conn.since, detail: conn.state === 'up' ? 'connected' : conn.lastError, address: conn.target.display };
+    if (!conn.ready) return { redis, agents: [], queued: 0, running: 0 };
+    const [time, names, queued, running] = await conn.pipeline([['TIME'], ['SMEMBERS', this.keys.agents], ['ZCARD', this.keys.queue], ['SCARD', this.keys.running]]);
+    const [sec, usec] = (time as string[]).map(Number);
+    const now = sec * 1000 + Math.floor(usec / 1000);
+    const list = ((names as string[]) ?? []).sort();
+    const hashes = await conn.pipeline(list.map((n) => ['HGETALL', this.keys.agent(n)]));
+    return {
+      redis,
+      agents: list.map((n, i) => agentHealth(n, toRecord(hashes[i]), now)),
+      queued: Number(queued) || 0,
+      running: Number(running) || 0,
+    };
+  }
+
+  /** Stops reading and frees the fleet for the next controller; the fleet's tasks keep running. */
+  async detach(): Promise<void> {
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    await this.stopReading();
+    await this.blocking?.close();
+    if (this.opts.conn.ready) await runScript(this.opts.conn, CONTROLLER_EXIT, [this.keys.prefix, this.holder]).catch(() => undefined);
+  }
+
+  private async takeLease(waitMs: number): Promise<void> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const reply = String(await runScript(this.opts.conn, CONTROLLER_LEASE, [this.keys.prefix, this.holder, CONTROLLER_LEASE_MS]));
+      if (reply === 'ok') return;
+      if (Date.now() >= deadline) {
+        const [host, pid] = reply.split(':');
+        throw new FleetError('CONTROLLER_PRESENT', `fleet '${this.opts.fleet}' already has a controller (pid ${pid} on ${host}); close it first, or use another --fleet`);
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  private async renewLease(): Promise<void> {
+    if (!this.opts.conn.ready) return;
+    const reply = await runScript(this.opts.conn, CONTROLLER_LEASE, [this.keys.prefix, this.holder, CONTROLLER_LEASE_MS]).catch(() => 'ok');
+    if (reply !== 'ok') this.lost.emit(String(reply));
+  }
+}
+
+function toRecord(reply: RedisReply | Error): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!Array.isArray(reply)) return out;
+  for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = String(reply[i + 1]);
+  return out;
+}

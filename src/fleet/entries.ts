@@ -1,0 +1,96 @@
+import type { WorkerEvent } from '../protocol/events.js';
+
+/**
+ * What one run of a task on an agent came to. Not shaped like a process exit: the controller needs to know what to
+ * show and whether the fleet will run the task again, not a pid or a signal.
+ */
+export type RunOutcome =
+  /** A file ran to its end. */
+  | { kind: 'completed' }
+  | { kind: 'stopped'; killed: boolean }
+  | { kind: 'cancelled'; killed: boolean }
+  /** `retryInMs` is set when the fleet runs it again (cameras, retried for ever); files stay failed. */
+  | { kind: 'failed'; code: string; reason: string; retryInMs: number | null }
+  /** The agent is shutting down: the task went back to the front of the queue. */
+  | { kind: 'handed-back'; reason: string }
+  | { kind: 'restarted' }
+  /** The agent found the task had been given to another run (its lease lapsed); see the `loss` notice for dropped events. */
+  | { kind: 'lost'; reason: string }
+  /** The agent refused the task spec (schema, or a file missing on its host). */
+  | { kind: 'rejected'; reason: string };
+
+/**
+ * One entry of the `<fleet>:events` stream. `ev` and `end` belong to a run and carry its sequence number `n`
+ * (1, 2, 3 … over everything the run reported): the controller stores each (run, n) once. The others are
+ * notices written by the fleet's scripts; they say what happened and are safe to see twice.
+ */
+export type FleetEntry =
+  | { k: 'ev'; task: string; run: string; n: number; agent: string; event: WorkerEvent }
+  | { k: 'end'; task: string; run: string; n: number; agent: string; outcome: RunOutcome }
+  /** `startFrame`: a file's run counts from this frame (a resume from the controller's checkpoint), else null. */
+  | { k: 'claim'; task: string; run: string; agent: string; startFrame: number | null }
+  | { k: 'lost'; task: string; run: string; agent: string; note: string }
+  | { k: 'state'; task: string; state: string; note: string; agent: string | null; run: string | null }
+  | { k: 'agent'; agent: string; state: 'up' | 'lost' | 'stopped'; note: string }
+  /** The agent's journal overflowed while Redis was away: events first..last of the run are lost, and the controller says so. */
+  | { k: 'loss'; task: string; run: string; agent: string; first: number; last: number };
+
+export type RunEntry = Extract<FleetEntry, { k: 'ev' | 'end' }>;
+
+/** The stream's field list for an entry (XADD … k ev t <task> …). */
+export function entryFields(entry: FleetEntry): string[] {
+  switch (entry.k) {
+    case 'ev':
+      return ['k', 'ev', 't', entry.task, 'r', entry.run, 'n', String(entry.n), 'a', entry.agent, 'e', JSON.stringify(entry.event)];
+    case 'end':
+      return ['k', 'end', 't', entry.task, 'r', entry.run, 'n', String(entry.n), 'a', entry.agent, 'o', JSON.stringify(entry.outcome)];
+    case 'claim':
+      return ['k', 'claim', 't', entry.task, 'r', entry.run, 'a', entry.agent, 'f', entry.startFrame === null ? '' : String(entry.startFrame)];
+    case 'lost':
+      return ['k', 'lost', 't', entry.task, 'r', entry.run, 'a', entry.agent, 'note', entry.note];
+    case 'state':
+      return ['k', 'state', 't', entry.task, 's', entry.state, 'note', entry.note, ...(entry.agent ? ['a', entry.agent] : []), ...(entry.run ? ['r', entry.run] : [])];
+    case 'agent':
+      return ['k', 'agent', 'a', entry.agent, 's', entry.state, 'note', entry.note];
+    case 'loss':
+      return ['k', 'loss', 't', entry.task, 'r', entry.run, 'a', entry.agent, 'f', String(entry.first), 'l', String(entry.last)];
+  }
+}
+
+/** Parses a stream entry's field list; null for anything malformed (another version, a stray writer). */
+export function parseEntry(fields: string[]): FleetEntry | null {
+  const f = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i], fields[i + 1]);
+  const s = (key: string) => f.get(key) ?? '';
+  try {
+    switch (s('k')) {
+      case 'ev':
+        return { k: 'ev', task: s('t'), run: s('r'), n: Number(s('n')), agent: s('a'), event: JSON.parse(s('e')) as WorkerEvent };
+      case 'end':
+        return { k: 'end', task: s('t'), run: s('r'), n: Number(s('n')), agent: s('a'), outcome: JSON.parse(s('o')) as RunOutcome };
+      case 'claim':
+        return { k: 'claim', task: s('t'), run: s('r'), agent: s('a'), startFrame: positive(s('f')) };
+      case 'lost':
+        return { k: 'lost', task: s('t'), run: s('r'), agent: s('a'), note: s('note') };
+      case 'state':
+        return { k: 'state', task: s('t'), state: s('s'), note: s('note'), agent: f.get('a') ?? null, run: f.get('r') ?? null };
+      case 'agent':
+        return { k: 'agent', agent: s('a'), state: s('s') as 'up' | 'lost' | 'stopped', note: s('note') };
+      case 'loss':
+        return { k: 'loss', task: s('t'), run: s('r'), agent: s('a'), first: Number(s('f')), last: Number(s('l')) };
+    }
+  } catch {
+    return null;
+  }
+  return null;
+}
+
+function positive(text: string): number | null {
+  const n = Number(text);
+  return text !== '' && Number.isInteger(n) && n > 0 ? n : null;
+}
+
+/** A run id: unique across agents, restarts and Redis restarts (the controller's dedup key is run + n). */
+export function newRunId(agent: string, random: () => number = Math.random): string {
+  return `${agent}.${Date.now().toString(36)}.${Math.floor(random() * 36 ** 6).toString(36).padStart(6, '0')}`;
+}

@@ -1,0 +1,179 @@
+import type { TaskSpec } from '../config/types.js';
+import { Bounded } from '../orchestrator/bounded.js';
+import type { RunnerHandlers, RunnerLaunch, Transport, TransportHost } from '../orchestrator/runner.js';
+import type { FleetView } from '../orchestrator/types.js';
+import type { RedisConnection } from './connect.js';
+import type { FleetController } from './controller.js';
+import type { FleetEntry, RunEntry } from './entries.js';
+import { FleetRunner, TaskLink } from './fleet-runner.js';
+import type { FleetHealth } from './health.js';
+import type { EntryRoute } from './store-sink.js';
+import { LEASE_MS } from './timing.js';
+
+/** How often the controller reads the fleet's health (agents, queue) from Redis. */
+const HEALTH_MS = 1000;
+const NOTES = 6;
+
+export interface FleetTransportOptions {
+  controller: FleetController;
+  conn: RedisConnection;
+  fleet: string;
+}
+
+/**
+ * The fleet as a transport of the controller's pool: every task is handed to the fleet at once (agents with free
+ * slots claim them from Redis), and every entry the event reader stores is routed to its task (EntryRoute), so that
+ * it takes the same store-then-show path as a local worker's event. It also watches the fleet's health for the
+ * dashboard, and tells the agents where a re-queued file resumes (the store's checkpoint).
+ */
+export class FleetTransport implements Transport, EntryRoute {
+  readonly remote = true;
+  private readonly links = new Map<string, TaskLink>();
+  private readonly notes = new Bounded<string>(NOTES);
+  private readonly agentStates = new Map<string, string>();
+  private readonly strays = new Set<string>();
+  private host: TransportHost | null = null;
+  private leave = true;
+  private health: FleetHealth | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private polling = false;
+  private readFailure: string | null = null;
+  private downSince = Date.now();
+
+  constructor(private readonly opts: FleetTransportOptions) {
+    opts.conn.changes.add(({ state, detail }) => {
+      if (state === 'down') this.say(`Redis lost (${detail}): the agents keep counting into their journals; reconnecting`);
+      else this.say(`Redis back after ${((Date.now() - this.downSince) / 1000).toFixed(0)} s: catching up on what the agents sent meanwhile`);
+      this.downSince = state === 'down' ? Date.now() : this.downSince;
+      this.host?.changed();
+    });
+    opts.controller.onEntries(() => void this.writeStartFrames());
+  }
+
+  bind(host: TransportHost): void {
+    this.host = host;
+  }
+
+  beforeShutdown(leaveRunning: boolean): void {
+    this.leave = leaveRunning;
+  }
+
+  async quiesce(): Promise<void> {
+    this.close();
+    await this.opts.controller.stopReading();
+  }
+
+  start(spec: TaskSpec, launch: RunnerLaunch, handlers: RunnerHandlers): FleetRunner {
+    let link = this.links.get(spec.id);
+    if (!link) {
+      link = new TaskLink(spec);
+      this.links.set(spec.id, link);
+    }
+    link.handlers = handlers;
+    const runner = new FleetRunner(this.opts.controller, link, launch, () => this.leave);
+    link.runner = runner;
+    void runner.submit();
+    return runner;
+  }
+
+  entry(e: RunEntry): () => void {
+    const link = this.links.get(e.task);
+    return link ? link.entry(e) : this.stray(e.task);
+  }
+
+  notice(e: FleetEntry): () => void {
+    if (e.k === 'agent') return () => this.agentNotice(e);
+    const link = this.links.get(e.task);
+    if (!link) return () => {};
+    const show = link.notice(e);
+    const moved = e.k === 'lost' ? `${e.task}: ${e.note}` : null;
+    return () => {
+      show();
+      if (moved) this.say(moved);
+    };
+  }
+
+  storeFailure(): string | null {
+    return this.host?.storeFailure() ?? null;
+  }
+
+  /** The reader could not store a batch (null: it can again); nothing is acknowledged meanwhile. */
+  readProblem(message: string | null): void {
+    if (message === this.readFailure) return;
+    this.readFailure = message;
+    if (message) this.say(`${message}; nothing is acknowledged, the agents keep the events in their journals`);
+    this.host?.changed();
+  }
+
+  fleetView(): FleetView {
+    const conn = this.opts.conn;
+    const h = this.health;
+    return {
+      fleet: this.opts.fleet,
+      redis: { state: conn.state, since: conn.since, detail: conn.state === 'up' ? 'connected' : conn.lastError, address: conn.target.display },
+      agents: h?.agents ?? [],
+      queued: h?.queued ?? 0,
+      running: h?.running ?? 0,
+      notes: this.notes.toArray(),
+    };
+  }
+
+  /** Starts reading the fleet's health about once a second. */
+  watch(): void {
+    this.timer ??= setInterval(() => void this.poll(), HEALTH_MS);
+    void this.poll();
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling || !this.opts.conn.ready) return;
+    this.polling = true;
+    try {
+      this.health = await this.opts.controller.health();
+      for (const a of this.health.agents) {
+        const before = this.agentStates.get(a.name);
+        this.agentStates.set(a.name, a.state);
+        if (a.state === 'silent' && before !== 'silent') {
+          this.say(`agent ${a.name} silent for ${Math.round(a.heartbeatAgeMs / 1000)} s: its tasks go to other agents if it stays silent ${LEASE_MS / 1000} s`);
+        }
+      }
+      this.host?.changed();
+    } catch {
+      // Redis went away between the check and the read: its state says so.
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private agentNotice(e: Extract<FleetEntry, { k: 'agent' }>): void {
+    this.agentStates.set(e.agent, e.state);
+    if (e.state === 'lost') this.say(`agent ${e.agent} lost (${e.note}): its tasks were re-queued for the other agents`);
+    else if (e.state === 'stopped') this.say(`agent ${e.agent} stopped (${e.note}): it handed its tasks back`);
+    else this.say(`agent ${e.agent} up: ${e.note}`);
+  }
+
+  /** After each stored batch: where files whose checkpoint moved resume if their run is re-queued. */
+  private async writeStartFrames(): Promise<void> {
+    const frames = new Map<string, number>();
+    for (const [id, link] of this.links) {
+      const frame = link.takeStartFrame();
+      if (frame !== null) frames.set(id, frame);
+    }
+    await this.opts.controller.setStartFrames(frames).catch(() => undefined);
+  }
+
+  private stray(task: string): () => void {
+    if (this.strays.has(task)) return () => {};
+    this.strays.add(task);
+    return () => this.say(`events of task ${task}, which this run does not control, are not stored (run a config that has it)`);
+  }
+
+  private say(line: string): void {
+    this.notes.push(`${new Date().toTimeString().slice(0, 8)} ${line}`);
+    this.host?.changed();
+  }
+}

@@ -1,0 +1,59 @@
+import type { FleetAgentView, FleetView } from '../orchestrator/types.js';
+import { AGENT_SILENT_MS } from './timing.js';
+
+/** One agent as the controller sees it. `silent`: no heartbeat for AGENT_SILENT_MS; `lost`: its leases lapsed. */
+export type AgentHealth = FleetAgentView;
+
+export type FleetHealth = Omit<FleetView, 'fleet' | 'notes'>;
+
+/** A task as Redis holds it. */
+export interface FleetTaskView {
+  id: string;
+  kind: 'camera' | 'video';
+  state: 'queued' | 'running' | 'completed' | 'failed' | 'stopped' | 'cancelled';
+  want: 'run' | 'stop' | 'cancel';
+  agent: string | null;
+  run: string | null;
+  note: string;
+  attempt: number;
+  /** A file's next run counts from this frame (the controller's last checkpoint), else null. */
+  startFrame: number | null;
+}
+
+/** An agent's hash (HGETALL) at Redis time `now`. */
+export function agentHealth(name: string, h: Record<string, string>, now: number): AgentHealth {
+  const num = (k: string) => Number(h[k] ?? 0) || 0;
+  const age = Math.max(0, now - num('seen'));
+  const stored = h.state as AgentHealth['state'] | undefined;
+  const state: AgentHealth['state'] =
+    stored === 'stopped' || stored === 'lost' ? stored : age > AGENT_SILENT_MS ? 'silent' : stored === 'stopping' ? 'stopping' : 'up';
+  return {
+    name,
+    host: h.host ?? '?',
+    pid: num('pid'),
+    state,
+    slotsUsed: num('used'),
+    slots: num('slots'),
+    cpuPercent: num('cpu'),
+    rssBytes: num('rss'),
+    memTotalBytes: num('mem_total'),
+    memFreeBytes: num('mem_free'),
+    load1: num('load'),
+    heartbeatAgeMs: age,
+    journalBytes: num('journal_bytes'),
+  };
+}
+
+export function taskView(id: string, h: Record<string, string>): FleetTaskView {
+  return {
+    id,
+    kind: h.kind === 'camera' ? 'camera' : 'video',
+    state: (h.state ?? 'queued') as FleetTaskView['state'],
+    want: (h.want ?? 'run') as FleetTaskView['want'],
+    agent: h.agent || null,
+    run: h.run || null,
+    note: h.note ?? '',
+    attempt: Number(h.attempt ?? 0) || 0,
+    startFrame: Number(h.start_frame) > 0 ? Number(h.start_frame) : null,
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * Every key of one fleet, under the prefix `<fleet>:` (so that several fleets share a Redis). The Lua scripts build
+ * the same names from the prefix; this is the one place that spells them for the TypeScript side.
+ *
+ *   <fleet>:tasks            SET   ids of submitted tasks
+ *   <fleet>:task:<id>        HASH  spec, kind, want (run|stop|cancel), state, agent, run, since, note, attempt, gen, start_frame
+ *   <fleet>:queue            ZSET  tasks waiting for an agent; score = when it may start (ms, Redis clock)
+ *   <fleet>:running          SET   tasks held by an agent, checked by the reaper
+ *   <fleet>:lease:<id>       STR   "<agent>|<run>" with PX: who runs the task; renewed by the agent's heartbeat
+ *   <fleet>:agents           SET   agent names
+ *   <fleet>:agent:<name>     HASH  host, pid, slots, used, cpu, rss, mem_total, mem_free, load, seen, started, state
+ *   <fleet>:agent-lock:<n>   STR   the live instance that holds an agent name, with PX
+ *   <fleet>:events           STREAM everything agents report; consumer group "controller"
+ *   <fleet>:acked            HASH  run → highest event sequence the controller has stored (agents trim their journals)
+ *   <fleet>:controller       STR   the live controller, with PX
+ */
+export function fleetKeys(fleet: string) {
+  const p = `${fleet}:`;
+  return {
+    prefix: p,
+    tasks: `${p}tasks`,
+    task: (id: string) => `${p}task:${id}`,
+    queue: `${p}queue`,
+    running: `${p}running`,
+    lease: (id: string) => `${p}lease:${id}`,
+    agents: `${p}agents`,
+    agent: (name: string) => `${p}agent:${name}`,
+    events: `${p}events`,
+    acked: `${p}acked`,
+    controller: `${p}controller`,
+  };
+}
+
+export type FleetKeys = ReturnType<typeof fleetKeys>;
+
+/** The consumer group of the controller on the events stream. */
+export const CONTROLLER_GROUP = 'controller';

@@ -1,0 +1,222 @@
+import { createHash } from 'node:crypto';
+import type { RedisConnection, RedisReply } from './connect.js';
+
+/**
+ * The fleet's state changes, each one Lua script so that Redis applies it atomically (two agents can never both
+ * claim a task, a lease is only renewed by its holder). Every script takes the key prefix as ARGV[1] and builds key
+ * names as src/fleet/keys.ts documents; it reads the time from Redis (TIME), the one clock all hosts share. Keys are
+ * built inside the scripts, so fleet mode needs a single Redis (not a Redis Cluster).
+ */
+
+const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+/**
+ * ARGV: prefix, id, kind, spec, start frame (a file's resume point, or ''). New task → queued; same spec still
+ * active → kept; changed spec → restarted.
+ */
+export const SUBMIT = `${NOW}
+local P, id, kind, spec = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local t = P .. 'task:' .. id
+redis.call('SADD', P .. 'tasks', id)
+redis.call('HSET', t, 'start_frame', ARGV[5])
+local state = redis.call('HGET', t, 'state')
+if state == 'queued' or state == 'running' then
+  if redis.call('HGET', t, 'spec') == spec and redis.call('HGET', t, 'want') == 'run' then return 'kept' end
+  redis.call('HSET', t, 'spec', spec, 'kind', kind, 'want', 'run', 'note', 'resubmitted with a changed spec')
+  if state == 'running' then redis.call('HINCRBY', t, 'gen', 1) end
+  return 'updated'
+end
+redis.call('HSET', t, 'spec', spec, 'kind', kind, 'want', 'run', 'state', 'queued', 'agent', '', 'run', '', 'note', '', 'attempt', 0)
+redis.call('HSETNX', t, 'gen', 0)
+redis.call('ZADD', P .. 'queue', now, id)
+return 'queued'`;
+
+/** ARGV: prefix, id, command (start|stop|cancel|restart). Returns {result, message}. */
+export const COMMAND = `
+local P, id, cmd = ARGV[1], ARGV[2], ARGV[3]
+local t = P .. 'task:' .. id
+local state = redis.call('HGET', t, 'state')
+if not state then return {'unknown', 'no such task in the fleet'} end
+local function emit(s, note) redis.call('XADD', P .. 'events', '*', 'k', 'state', 't', id, 's', s, 'note', note) end
+local function final(s, note)
+  redis.call('ZREM', P .. 'queue', id)
+  redis.call('HSET', t, 'state', s, 'want', cmd, 'note', note)
+  emit(s, note)
+end
+local function queueFirst(note)
+  redis.call('HSET', t, 'state', 'queued', 'want', 'run', 'attempt', 0, 'note', note, 'agent', '', 'run', '')
+  redis.call('ZADD', P .. 'queue', 0, id)
+  emit('queued', note)
+end
+if state == 'queued' then
+  if cmd == 'stop' then final('stopped', 'stopped before it started'); return {'ok', 'stopped'} end
+  if cmd == 'cancel' then final('cancelled', 'cancelled before it started'); return {'ok', 'cancelled'} end
+  queueFirst('queued first'); return {'ok', 'moved to the front of the queue'}
+end
+if state == 'running' then
+  if cmd == 'start' then return {'noop', 'already running'} end
+  if cmd == 'restart' then redis.call('HINCRBY', t, 'gen', 1); return {'ok', 'restarting on its agent'} end
+  redis.call('HSET', t, 'want', cmd)
+  return {'ok', cmd == 'stop' and 'stopping on its agent' or 'cancelling on its agent'}
+end
+if cmd == 'start' or cmd == 'restart' then queueFirst('queued again'); return {'ok', 'queued again'} end
+return {'noop', 'it is not running (' .. state .. ')'}`;
+
+/**
+ * ARGV: prefix, agent, run, leaseMs. Takes the first task whose time has come: {id, spec, gen, attempt, start frame}
+ * or nil. The claim notice carries the start frame: from it on, the controller counts the file's frames from this run.
+ */
+export const CLAIM = `${NOW}
+local P, agent, run, leaseMs = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local ids = redis.call('ZRANGEBYSCORE', P .. 'queue', '-inf', now, 'LIMIT', 0, 1)
+if #ids == 0 then return false end
+local id = ids[1]
+redis.call('ZREM', P .. 'queue', id)
+local t = P .. 'task:' .. id
+if redis.call('HGET', t, 'want') ~= 'run' or redis.call('HGET', t, 'state') ~= 'queued' then return false end
+if not redis.call('SET', P .. 'lease:' .. id, agent .. '|' .. run, 'NX', 'PX', leaseMs) then return false end
+redis.call('HSET', t, 'state', 'running', 'agent', agent, 'run', run, 'since', now, 'note', '')
+redis.call('SADD', P .. 'running', id)
+local start = redis.call('HGET', t, 'start_frame') or ''
+redis.call('XADD', P .. 'events', '*', 'k', 'claim', 't', id, 'r', run, 'a', agent, 'f', start)
+return {id, redis.call('HGET', t, 'spec'), redis.call('HGET', t, 'gen') or '0', redis.call('HGET', t, 'attempt') or '0', start}`;
+
+/**
+ * ARGV: prefix, agent, instance, leaseMs, health (flat field/value list as JSON), then (id, run) pairs.
+ * Renews the agent's name lock, health and the lease of every run it holds; a lease that lapsed while Redis was away
+ * is taken back when the task is still assigned to this run. Returns, per pair, {id, 'ok'|'lost', want, gen}; or
+ * 'name-taken' when another instance holds the agent's name.
+ */
+export const HEARTBEAT = `${NOW}
+local P, agent, instance, leaseMs = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local lock = P .. 'agent-lock:' .. agent
+local holder = redis.call('GET', lock)
+if holder and holder ~= instance then return 'name-taken' end
+redis.call('SET', lock, instance, 'PX', leaseMs)
+local a = P .. 'agent:' .. agent
+redis.call('HSET', a, unpack(cjson.decode(ARGV[5])))
+redis.call('HSET', a, 'seen', now, 'state', 'up')
+redis.call('SADD', P .. 'agents', agent)
+local out = {}
+for i = 6, #ARGV, 2 do
+  local id, run = ARGV[i], ARGV[i + 1]
+  local t = P .. 'task:' .. id
+  local lease = P .. 'lease:' .. id
+  local me = agent .. '|' .. run
+  local cur = redis.call('GET', lease)
+  if cur == me or (not cur and redis.call('HGET', t, 'run') == run and redis.call('HGET', t, 'agent') == agent) then
+    redis.call('SET', lease, me, 'PX', leaseMs)
+    table.insert(out, {id, 'ok', redis.call('HGET', t, 'want') or 'run', redis.call('HGET', t, 'gen') or '0'})
+  else
+    table.insert(out, {id, 'lost', '', ''})
+  end
+end
+return out`;
+
+/**
+ * ARGV: prefix, agent, run, id, disposition, note, delayMs, attempt. The end of a run on its agent:
+ * completed | failed | stopped | cancelled settle the task; requeue puts it first in the queue (handed back,
+ * restarted); retry queues it after delayMs (a camera that failed) with its attempt count. Returns 'ok', or
+ * 'not-owner' when the task has meanwhile gone to another run (taken over).
+ */
+export const RELEASE = `${NOW}
+local P, agent, run, id, disposition, note, delay, attempt = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8]
+local t = P .. 'task:' .. id
+if redis.call('HGET', t, 'run') ~= run then return 'not-owner' end
+redis.call('DEL', P .. 'lease:' .. id)
+redis.call('SREM', P .. 'running', id)
+local state = disposition
+if disposition == 'requeue' then
+  state = 'queued'
+  redis.call('ZADD', P .. 'queue', 0, id)
+elseif disposition == 'retry' then
+  state = 'queued'
+  redis.call('ZADD', P .. 'queue', now + delay, id)
+end
+redis.call('HSET', t, 'state', state, 'agent', '', 'run', '', 'note', note, 'attempt', attempt)
+if state == 'queued' then redis.call('HSET', t, 'want', 'run') end
+redis.call('XADD', P .. 'events', '*', 'k', 'state', 't', id, 's', state, 'note', note, 'a', agent, 'r', run)
+return 'ok'`;
+
+/**
+ * ARGV: prefix, leaseMs. Run by every agent about once a second: a running task whose lease lapsed (its agent died,
+ * or lost its network) goes back to the front of the queue; an agent not heard from for a lease time is marked lost,
+ * one not heard from for an hour is forgotten. Right after Redis itself (re)started every lease may look lapsed, so
+ * nothing is reaped until the agents have had one lease time to renew. Returns the ids re-queued.
+ */
+export const REAP = `${NOW}
+local P, leaseMs = ARGV[1], tonumber(ARGV[2])
+local uptime = tonumber(string.match(redis.call('INFO', 'server'), 'uptime_in_seconds:(%d+)'))
+if uptime * 1000 < leaseMs + 1000 then return {} end
+local out = {}
+for _, id in ipairs(redis.call('SMEMBERS', P .. 'running')) do
+  if redis.call('EXISTS', P .. 'lease:' .. id) == 0 then
+    local t = P .. 'task:' .. id
+    local agent, run, want = redis.call('HGET', t, 'agent'), redis.call('HGET', t, 'run'), redis.call('HGET', t, 'want')
+    local note
+    if want == 'run' then
+      note = 'agent ' .. agent .. ' stopped renewing its lease: re-queued'
+      redis.call('HSET', t, 'state', 'queued')
+      redis.call('ZADD', P .. 'queue', 0, id)
+    else
+      note = 'agent ' .. agent .. ' was lost while stopping the task'
+      redis.call('HSET', t, 'state', want == 'cancel' and 'cancelled' or 'stopped')
+    end
+    redis.call('HSET', t, 'agent', '', 'run', '', 'note', note)
+    redis.call('SREM', P .. 'running', id)
+    redis.call('XADD', P .. 'events', '*', 'k', 'lost', 't', id, 'r', run, 'a', agent, 'note', note)
+    table.insert(out, id)
+  end
+end
+for _, name in ipairs(redis.call('SMEMBERS', P .. 'agents')) do
+  local a = P .. 'agent:' .. name
+  local seen = tonumber(redis.call('HGET', a, 'seen') or '0')
+  if now - seen > 3600000 then
+    redis.call('SREM', P .. 'agents', name)
+    redis.call('DEL', a)
+  elseif now - seen > leaseMs and redis.call('HGET', a, 'state') == 'up' then
+    redis.call('HSET', a, 'state', 'lost')
+    redis.call('XADD', P .. 'events', '*', 'k', 'agent', 'a', name, 's', 'lost', 'note', 'no heartbeat for ' .. math.floor((now - seen) / 1000) .. ' s')
+  end
+end
+return out`;
+
+/** ARGV: prefix, agent, instance, note. An agent that exits in order frees its name and says so. */
+export const AGENT_EXIT = `${NOW}
+local P, agent, instance, note = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local lock = P .. 'agent-lock:' .. agent
+if redis.call('GET', lock) == instance then redis.call('DEL', lock) end
+redis.call('HSET', P .. 'agent:' .. agent, 'state', 'stopped', 'seen', now, 'used', 0)
+redis.call('XADD', P .. 'events', '*', 'k', 'agent', 'a', agent, 's', 'stopped', 'note', note)
+return 'ok'`;
+
+/** ARGV: prefix, holder, leaseMs. Takes or renews the controller lease: 'ok', or the current holder's id. */
+export const CONTROLLER_LEASE = `
+local key = ARGV[1] .. 'controller'
+local cur = redis.call('GET', key)
+if cur and cur ~= ARGV[2] then return cur end
+redis.call('SET', key, ARGV[2], 'PX', ARGV[3])
+return 'ok'`;
+
+/** ARGV: prefix, holder. */
+export const CONTROLLER_EXIT = `
+local key = ARGV[1] .. 'controller'
+if redis.call('GET', key) == ARGV[2] then redis.call('DEL', key) end
+return 'ok'`;
+
+const shas = new Map<string, string>();
+
+/** Runs a script by its SHA1 (EVALSHA), sending the source only when the server does not have it yet (NOSCRIPT). */
+export async function runScript(conn: RedisConnection, script: string, args: (string | number)[]): Promise<RedisReply> {
+  let sha = shas.get(script);
+  if (!sha) {
+    sha = createHash('sha1').update(script).digest('hex');
+    shas.set(script, sha);
+  }
+  try {
+    return await conn.send(['EVALSHA', sha, 0, ...args]);
+  } catch (err) {
+    if (!/NOSCRIPT/.test((err as Error).message)) throw err;
+    return conn.send(['EVAL', script, 0, ...args]);
+  }
+}

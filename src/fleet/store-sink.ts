@@ -1,0 +1,84 @@
+import { FleetMarks } from '../store/fleet-marks.js';
+import type { Store } from '../store/store.js';
+import type { FleetEntry, RunEntry } from './entries.js';
+
+/**
+ * Where the controller's event reader puts what it reads. `storeBatch` stores a batch of stream entries, in stream
+ * order, and must have made them durable when it returns: only then are they acknowledged in Redis and dropped from
+ * the agents' journals.
+ */
+export interface FleetSink {
+  /** For each entry, whether it was new (false: a run entry stored before, a redelivery or an agent's replay). */
+  storeBatch(entries: FleetEntry[]): boolean[];
+  /** Highest n such that 1..n of the run are all stored or settled (0 when none). */
+  storedThrough(run: string): number;
+}
+
+/** Where the entries go once the sink has marked them: the controller's tasks (FleetTransport). */
+export interface EntryRoute {
+  /**
+   * A run entry, new: stored by the task's own path (a crossing is in the store when this returns). Returns what
+   * shows it, run once the batch is committed.
+   */
+  entry(entry: RunEntry): () => void;
+  /** A notice (claim, lost, state, agent, loss), in stream order among the run entries. Returns what shows it. */
+  notice(entry: FleetEntry): () => void;
+  /** Why the store takes no writes, or null: nothing is acknowledged then (the agents keep it in their journals). */
+  storeFailure(): string | null;
+}
+
+/** Thrown when a batch could not be stored: the reader acknowledges nothing of it and tries again later. */
+export class SinkFailure extends Error {}
+
+/**
+ * The FleetSink of a controller with a SQLite store: each batch is one transaction in which every new run entry is
+ * marked stored, exactly once by (run, n), together with what it stores (FleetMarks), and then synced to disk before
+ * the reader acknowledges it. Entries are shown only after the commit.
+ */
+export class StoreSink implements FleetSink {
+  private readonly marks: FleetMarks;
+
+  constructor(
+    private readonly store: Store,
+    private readonly route: EntryRoute,
+  ) {
+    this.marks = new FleetMarks(store);
+  }
+
+  storeBatch(entries: FleetEntry[]): boolean[] {
+    const shows: (() => void)[] = [];
+    const fresh = this.store.transaction(() =>
+      entries.map((entry) => {
+        const isNew = this.put(entry, shows);
+        const failed = this.route.storeFailure();
+        if (failed) throw new SinkFailure(`cannot store fleet events: ${failed}`);
+        return isNew;
+      }),
+    );
+    this.store.sync();
+    for (const show of shows) show();
+    return fresh;
+  }
+
+  storedThrough(run: string): number {
+    return this.marks.throughOf(run);
+  }
+
+  private put(entry: FleetEntry, shows: (() => void)[]): boolean {
+    switch (entry.k) {
+      case 'ev':
+      case 'end':
+        if (!this.marks.take(entry.run, entry.task, entry.n)) return false;
+        if (entry.k === 'ev' && entry.event.type === 'hello') this.marks.setFps(entry.run, entry.task, entry.event.fps);
+        shows.push(this.route.entry(entry));
+        return true;
+      case 'loss':
+        this.marks.skip(entry.run, entry.task, entry.first, entry.last);
+        shows.push(this.route.notice(entry));
+        return true;
+      default:
+        shows.push(this.route.notice(entry));
+        return true;
+    }
+  }
+}

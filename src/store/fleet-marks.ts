@@ -1,0 +1,118 @@
+import type { SplitKey } from '../protocol/line-splits.js';
+import type { Statement } from 'better-sqlite3';
+import type { Store } from './store.js';
+
+/** A crossing taken back from a count: a later fleet run counts its frame again. */
+export interface VoidedCrossing {
+  seq: number;
+  line: string;
+  track: number;
+  direction: 'in' | 'out';
+  frame: number;
+  ts: number;
+  /** Its demographic fields (null without demographics): the line's split gives it back too. */
+  gender: SplitKey['gender'];
+  age_band: SplitKey['age_band'];
+}
+
+/**
+ * The fleet controller's part of the store (tables `fleet_runs` and `fleet_ahead`, schema step 3):
+ * - what it stored of each agent run, exactly once by (run, n): `through` = every n up to it is stored (or settled
+ *   without an entry), `fleet_ahead` = those stored beyond it, out of order. A run not claimed in this store (its
+ *   claim went to another store) counts as claimed before every other. Marked in the same transaction as what the
+ *   entry stores, so a crash leaves both or neither.
+ * - the order in which runs of a task were claimed, with the frame a file's run counts from: a run claimed later
+ *   counts that file's frames from its start frame on again, so the earlier runs' crossings there are void (see the
+ *   insert in Store, which applies the same rule to crossings that arrive later).
+ */
+export class FleetMarks {
+  private readonly stmts: Record<string, Statement>;
+
+  constructor(store: Store) {
+    const db = store.db;
+    this.stmts = {
+      ensure: db.prepare(`INSERT OR IGNORE INTO fleet_runs (run, task) VALUES (?, ?)`),
+      through: db.prepare(`SELECT through FROM fleet_runs WHERE run = ?`),
+      setThrough: db.prepare(`UPDATE fleet_runs SET through = ? WHERE run = ?`),
+      ahead: db.prepare(`SELECT 1 FROM fleet_ahead WHERE run = ? AND n = ?`),
+      addAhead: db.prepare(`INSERT OR IGNORE INTO fleet_ahead (run, n) VALUES (?, ?)`),
+      nextAhead: db.prepare(`SELECT n FROM fleet_ahead WHERE run = ? AND n > ? ORDER BY n`),
+      dropAhead: db.prepare(`DELETE FROM fleet_ahead WHERE run = ? AND n <= ?`),
+      claimed: db.prepare(`SELECT claim FROM fleet_runs WHERE run = ?`),
+      claim: db.prepare(
+        `UPDATE fleet_runs SET claim = (SELECT COALESCE(MAX(claim), 0) + 1 FROM fleet_runs), start_frame = ? WHERE run = ? AND claim IS NULL`,
+      ),
+      voidEarlier: db.prepare(
+        `UPDATE crossings SET void = 1
+         WHERE void = 0 AND frame >= @from AND task_run_id IN (SELECT id FROM task_runs WHERE chain_id = @chain)
+           AND (fleet_run IS NULL OR fleet_run IN (SELECT run FROM fleet_runs WHERE task = @task AND (claim IS NULL OR claim < @claim)))
+         RETURNING seq, line, track, direction, frame, ts,
+           json_extract(attributes, '$.gender') AS gender, json_extract(attributes, '$.age_band') AS age_band`,
+      ),
+      setFps: db.prepare(`UPDATE fleet_runs SET fps = ? WHERE run = ?`),
+      resume: db.prepare(
+        `SELECT f.fps, (SELECT MAX(seq) FROM crossings WHERE fleet_run = f.run) AS lastSeq FROM fleet_runs f WHERE f.run = ?`,
+      ),
+    };
+  }
+
+  /** Marks (run, n) stored; false when it was already (a redelivery, or an agent's replay). In a transaction. */
+  take(run: string, task: string, n: number): boolean {
+    this.stmts.ensure.run(run, task);
+    const through = this.throughOf(run);
+    if (n <= through || this.stmts.ahead.get(run, n)) return false;
+    if (n === through + 1) this.advance(run, n);
+    else this.stmts.addAhead.run(run, n);
+    return true;
+  }
+
+  /** Settles n = first..last of a run without entries (the agent reported them lost, or superseded by another run). */
+  skip(run: string, task: string, first: number, last: number): void {
+    this.stmts.ensure.run(run, task);
+    const through = this.throughOf(run);
+    if (last <= through) return;
+    if (first <= through + 1) this.advance(run, last);
+    else for (let n = first; n <= last; n++) this.stmts.addAhead.run(run, n);
+  }
+
+  /** Highest n such that 1..n of the run are all stored or settled (0 when none). */
+  throughOf(run: string): number {
+    return (this.stmts.through.get(run) as { through: number } | undefined)?.through ?? 0;
+  }
+
+  /**
+   * A run of a task was claimed by an agent; for a file, `startFrame` is where it counts from (1 without a resume).
+   * Returns the crossings of the count `chainId` that it makes void (an earlier run's, at or after that frame), or
+   * null when the claim was recorded before (a redelivered notice changes nothing).
+   */
+  claim(run: string, task: string, startFrame: number | null, chainId: number | null): VoidedCrossing[] | null {
+    this.stmts.ensure.run(run, task);
+    if ((this.stmts.claimed.get(run) as { claim: number | null }).claim !== null) return null;
+    this.stmts.claim.run(startFrame, run);
+    if (startFrame === null || chainId === null) return [];
+    const { claim } = this.stmts.claimed.get(run) as { claim: number };
+    return this.stmts.voidEarlier.all({ from: startFrame, chain: chainId, task, claim }) as VoidedCrossing[];
+  }
+
+  setFps(run: string, task: string, fps: number | null): void {
+    this.stmts.ensure.run(run, task);
+    this.stmts.setFps.run(fps, run);
+  }
+
+  /** Where a run that an earlier controller already stored some of stands: its frame rate and last crossing's seq. */
+  resumeOf(run: string): { fps: number | null; lastSeq: number } {
+    const row = this.stmts.resume.get(run) as { fps: number | null; lastSeq: number | null } | undefined;
+    return { fps: row?.fps ?? null, lastSeq: row?.lastSeq ?? 0 };
+  }
+
+  /** Moves `through` to `to`, then over whatever was stored ahead of it. */
+  private advance(run: string, to: number): void {
+    let through = to;
+    for (const { n } of this.stmts.nextAhead.iterate(run, through) as Iterable<{ n: number }>) {
+      if (n > through + 1) break;
+      through = n;
+    }
+    this.stmts.setThrough.run(through, run);
+    this.stmts.dropAhead.run(run, through);
+  }
+}

@@ -1,0 +1,111 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { TaskSpec } from '../src/config/types.js';
+import { RedisConnection } from '../src/fleet/connect.js';
+import { FleetController } from '../src/fleet/controller.js';
+import { fleetKeys } from '../src/fleet/keys.js';
+import { parseRedisUrl } from '../src/fleet/redis-url.js';
+import { CLAIM, HEARTBEAT, REAP, RELEASE, runScript } from '../src/fleet/scripts.js';
+import { until } from './fleet-harness.js';
+import { startRedis } from './redis-server.js';
+
+/** The fleet's Lua scripts and the controller client against a real Redis, without agents: the rules of the queue. */
+
+const spec = (id: string, kind: TaskSpec['kind'] = 'camera'): TaskSpec => ({
+  id,
+  kind,
+  source: `rtsp://cam/${id}`,
+  lines: [{ name: 'door', points: [0.5, 0, 0.5, 1] }],
+  options: { skip_frames: 1, confidence: 0.3 },
+});
+
+async function setup(t: { after(fn: () => unknown): void }) {
+  const redis = await startRedis();
+  t.after(() => redis.dispose());
+  const conn = await RedisConnection.open(parseRedisUrl(redis.url, {}), 'test');
+  t.after(() => conn.close());
+  const ctl = await FleetController.attach({ conn, fleet: 'f1' });
+  t.after(() => ctl.detach());
+  return { redis, conn, ctl, keys: fleetKeys('f1') };
+}
+
+test('claims: each queued task goes to exactly one of many agents claiming at once', async (t) => {
+  const { conn, ctl, keys } = await setup(t);
+  await ctl.submit(['c1', 'c2', 'c3'].map((id) => spec(id)));
+  const claims = await Promise.all(
+    Array.from({ length: 12 }, (_, i) => runScript(conn, CLAIM, [keys.prefix, `agent${i % 4}`, `run${i}`, 8000])),
+  );
+  const won = claims.filter((c): c is string[] => c !== null).map((c) => c[0]);
+  assert.deepEqual(won.sort(), ['c1', 'c2', 'c3']);
+  assert.equal(await runScript(conn, CLAIM, [keys.prefix, 'late', 'run99', 8000]), null);
+  const tasks = await ctl.tasks();
+  assert.ok(tasks.every((x) => x.state === 'running' && x.agent !== null && x.run !== null));
+  // Resubmitting the same specs (a controller attaching again) leaves running tasks alone; a changed spec restarts.
+  const again = await ctl.submit([spec('c1'), { ...spec('c2'), options: { skip_frames: 1, confidence: 0.5 } }]);
+  assert.deepEqual(Object.fromEntries(again), { c1: 'kept', c2: 'updated' });
+});
+
+test('commands on queued, running and finished tasks', async (t) => {
+  const { conn, ctl, keys } = await setup(t);
+  await ctl.submit([spec('q1'), spec('q2'), spec('r1')]);
+  // r1 first, so that an agent claims it.
+  assert.deepEqual(await ctl.command('r1', 'start'), { ok: true, message: 'moved to the front of the queue' });
+  const [claimed, , gen] = (await runScript(conn, CLAIM, [keys.prefix, 'a', 'run-a', 8000])) as string[];
+  assert.equal(claimed, 'r1');
+  assert.deepEqual(await ctl.command('q1', 'cancel'), { ok: true, message: 'cancelled' });
+  assert.deepEqual(await ctl.command('q2', 'stop'), { ok: true, message: 'stopped' });
+  assert.deepEqual(await ctl.command('r1', 'start'), { ok: false, message: 'already running' });
+  assert.deepEqual(await ctl.command('r1', 'restart'), { ok: true, message: 'restarting on its agent' });
+  assert.deepEqual(await ctl.command('nope', 'stop'), { ok: false, message: 'no such task in the fleet' });
+  // The agent's heartbeat sees the restart as a new generation.
+  const [[, status, want, newGen]] = (await runScript(conn, HEARTBEAT, [keys.prefix, 'a', 'inst', 8000, JSON.stringify(['host', 'h']), 'r1', 'run-a'])) as string[][];
+  assert.deepEqual([status, want], ['ok', 'run']);
+  assert.notEqual(newGen, gen);
+  assert.deepEqual(await ctl.command('r1', 'stop'), { ok: true, message: 'stopping on its agent' });
+  assert.equal(await runScript(conn, RELEASE, [keys.prefix, 'a', 'run-a', 'r1', 'stopped', 'stopped by user', 0, 0]), 'ok');
+  assert.equal(await runScript(conn, RELEASE, [keys.prefix, 'a', 'run-a', 'r1', 'stopped', 'again', 0, 0]), 'not-owner');
+  const states = Object.fromEntries((await ctl.tasks()).map((x) => [x.id, [x.state, x.note]]));
+  assert.deepEqual(states, { q1: ['cancelled', 'cancelled before it started'], q2: ['stopped', 'stopped before it started'], r1: ['stopped', 'stopped by user'] });
+  // A finished task runs again, first in line.
+  assert.deepEqual(await ctl.command('q1', 'start'), { ok: true, message: 'queued again' });
+  assert.equal(((await runScript(conn, CLAIM, [keys.prefix, 'a', 'run-b', 8000])) as string[])[0], 'q1');
+  assert.equal((await ctl.health()).queued, 0);
+});
+
+test('a lapsed lease is reaped (re-queued first), but not right after Redis itself restarted', async (t) => {
+  const { redis, conn, ctl, keys } = await setup(t);
+  await ctl.submit([spec('cam')]);
+  await runScript(conn, CLAIM, [keys.prefix, 'a', 'run-a', 1000]);
+  const reaped = await until('the lapsed lease reaped', 10_000, async () => {
+    const r = (await runScript(conn, REAP, [keys.prefix, 1000])) as string[];
+    return r.length > 0 && r;
+  });
+  assert.deepEqual(reaped, ['cam']);
+  const [task] = await ctl.tasks();
+  assert.deepEqual([task.state, task.agent, task.note], ['queued', null, 'agent a stopped renewing its lease: re-queued']);
+  // The old run can no longer renew: its agent learns that it lost the task.
+  const [[, status]] = (await runScript(conn, HEARTBEAT, [keys.prefix, 'a', 'inst', 1000, JSON.stringify(['host', 'h']), 'cam', 'run-a'])) as string[][];
+  assert.equal(status, 'lost');
+  // Redis restarts after its leases lapsed: for a lease time plus a second nothing is reaped, and the holder's
+  // next heartbeat takes its lease back.
+  // (A 4 s lease here, so that the guard's 5 s outlast a reconnect on a busy machine.)
+  await runScript(conn, CLAIM, [keys.prefix, 'b', 'run-b', 4000]);
+  await redis.stop();
+  await new Promise((r) => setTimeout(r, 4500));
+  await redis.restart();
+  await until('reconnected', 10_000, () => conn.ready);
+  assert.equal(await conn.send(['EXISTS', keys.lease('cam')]), 0, 'the lease lapsed while Redis was down');
+  assert.deepEqual(await runScript(conn, REAP, [keys.prefix, 4000]), [], 'no reaping while agents may not have renewed yet');
+  const [[, back]] = (await runScript(conn, HEARTBEAT, [keys.prefix, 'b', 'inst-b', 4000, JSON.stringify(['host', 'h']), 'cam', 'run-b'])) as string[][];
+  assert.equal(back, 'ok');
+});
+
+test('one controller at a time: a second one is refused while the first holds the fleet', async (t) => {
+  const { conn } = await setup(t);
+  await assert.rejects(
+    FleetController.attach({ conn, fleet: 'f1', waitForLeaseMs: 500 }),
+    (e: Error & { code?: string }) => e.code === 'CONTROLLER_PRESENT' && /already has a controller \(pid \d+ on /.test(e.message),
+  );
+  const other = await FleetController.attach({ conn, fleet: 'f2', waitForLeaseMs: 500 });
+  await other.detach();
+});
