@@ -165,6 +165,15 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     this.settleSize.resolve({ width, height });
   }
 
+  /**
+   * Whether frames may be handed out: ffmpeg prints its header before its first frame, but Node may deliver stdout
+   * before stderr, and a frame's time needs the header's frame rate. Waiting ends with the header, with ffmpeg's exit,
+   * or once frames pile up (an ffmpeg that never prints the header must not stall the source).
+   */
+  private get headerSettled(): boolean {
+    return this.header.done || this.ended || this.pausedOutput || this.bufferedFrames >= 2;
+  }
+
   /** Whether a whole frame waits (false while the size of native frames is not known yet). */
   private get frameReady(): boolean {
     return this.frameSize > 0 && this.buffered >= this.frameSize;
@@ -178,7 +187,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
   /** The next frame, or null at the end of the input (or after close()). Throws FrameReaderError on failure. */
   async next(): Promise<RawFrame | null> {
     for (;;) {
-      if (this.frameReady && !this.closing) return this.takeFrame();
+      if (this.frameReady && !this.closing && this.headerSettled) return this.takeFrame();
       if (this.failure) throw this.failure;
       if (this.ended || this.closing) return null;
       await new Promise<void>((resolve) => (this.wake = resolve));
@@ -210,7 +219,10 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     const wasDone = this.header.done;
     if (wasDone && (this.frameSize || !isNative(this.opts.output))) return;
     this.header.feed(line);
-    if (!wasDone && this.header.done) this.publishInfo();
+    if (!wasDone && this.header.done) {
+      this.publishInfo();
+      this.notify();
+    }
     const out = this.header.output;
     if (!this.frameSize && out && isNative(this.opts.output)) {
       this.setFrameSize(out.width, out.height, yuv420Size(out.width, out.height));
