@@ -57,6 +57,8 @@ export interface RunnerHandlers {
   workerEnded(place: WorkerPlace, end: TaskRunEnd): void;
   /** The worker is gone, and the transport runs the task again by itself (a fleet: taken over, handed back, retried). */
   moved(why: string): void;
+  /** The transport holds the task in its own queue: no worker runs it until a runner takes it (a fleet's agent). */
+  waiting(): void;
   /** The runner is done with the task. */
   exit(end: RunnerEnd): void;
 }

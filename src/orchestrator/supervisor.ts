@@ -189,6 +189,7 @@ export abstract class Supervisor {
         if (place.fleetRun === null) return this.note(rec, 'debug', `worker started, pid ${place.pid ?? '?'}`);
         rec.agent = place.agent;
         if (!place.claim) return this.announce(rec, `running on agent ${place.agent} (run ${place.fleetRun})`);
+        if (rec.runnerToken === token && rec.state.kind === 'waiting') this.dispatch(rec, { type: 'claimed' });
         const voided = this.recorder.claimRun(rec.spec, rec.count, place.fleetRun, place.startFrame);
         for (const c of voided) rec.results.retract(c);
         const from = place.startFrame ? ` from frame ${place.startFrame}` : '';
@@ -197,7 +198,7 @@ export abstract class Supervisor {
       },
       record: (place, ev) => this.handleEvent(rec, place, ev),
       started: () => {
-        if (rec.runnerToken !== token || rec.state.kind !== 'starting') return;
+        if (rec.runnerToken !== token || (rec.state.kind !== 'starting' && rec.state.kind !== 'waiting')) return;
         this.slots.hello(rec.slot!);
         this.dispatch(rec, { type: 'hello' });
       },
@@ -205,6 +206,9 @@ export abstract class Supervisor {
       workerEnded: (place, end) => {
         this.recorder.endTaskRun(rec.journals.get(place.key) ?? null, end);
         rec.journals.delete(place.key);
+      },
+      waiting: () => {
+        if (rec.runnerToken === token && rec.state.kind === 'starting') this.dispatch(rec, { type: 'queued' });
       },
       moved: (why) => {
         if (rec.runnerToken !== token) return;
