@@ -118,6 +118,8 @@ export interface TransportHost {
   changed(): void;
   /** Why the store takes no writes, or null. */
   storeFailure(): string | null;
+  /** The transport's own write to the store failed (a fleet batch's commit): the store takes no writes from now on. */
+  storeFailed(err: unknown): string;
 }
 
 /** How a worker's task run ends in the store: on purpose (the stop's intent), at the source's end, or failed. */

@@ -54,7 +54,11 @@ export abstract class Supervisor {
   constructor(protected readonly opts: PoolOptions) {
     this.timers = opts.timers ?? systemTimers;
     this.transport = opts.transport ?? new LocalTransport({ command: opts.command ?? defaultWorkerCommand(), spawn: opts.spawn, timers: this.timers });
-    this.transport.bind?.({ changed: () => this.notify(), storeFailure: () => this.storeFailure?.message ?? null });
+    this.transport.bind?.({
+      changed: () => this.notify(),
+      storeFailure: () => this.storeFailure?.message ?? null,
+      storeFailed: (err) => this.recorder.gate?.fail(err).message ?? String(err),
+    });
     this.recorder = new Recorder(opts.store ?? null, () => this.timers.now(), (err) => this.onStoreFailure(err), this.transport.remote);
     this.runs = opts.outputDir ? new RunFolders(opts.outputDir, () => this.timers.now(), (run) => this.recorder.beginRun(run, opts.configPath ?? null)) : null;
     this.records = opts.tasks.map((spec) => new TaskRecord(spec, this.recorder.prepare(spec), opts.limits ?? DEFAULT_LIMITS));
@@ -261,7 +265,9 @@ export abstract class Supervisor {
   protected onStoreFailure(err: StoreError): void {
     this.storeFailure = err;
     const now = this.timers.now();
-    const message = `${err.message}; counting goes on in memory, and what was stored before is kept`;
+    const message = this.transport.remote
+      ? `${err.message}; what was stored before is kept, and the fleet's events wait in the agents' journals (nothing more is acknowledged): run the controller again once the store is fixed`
+      : `${err.message}; counting goes on in memory, and what was stored before is kept`;
     for (const rec of this.records) {
       if (!hasChild(rec.state)) continue;
       this.log.write(rec, { level: 'error', message }, now);

@@ -18,14 +18,22 @@ export class StoreGate {
     private readonly onFailure: (err: StoreError) => void,
   ) {}
 
+  /** A write outside `write` failed: the store has failed, reported once. Returns the failure. */
+  fail(err: unknown): StoreError {
+    if (!this.failure) {
+      this.failure = toStoreError(this.store.file, err);
+      this.onFailure(this.failure);
+    }
+    return this.failure;
+  }
+
   /** Runs `fn` against the store; undefined when the store has failed (now or before). */
   write<T>(fn: (store: Store) => T): T | undefined {
     if (this.failure) return undefined;
     try {
       return fn(this.store);
     } catch (err) {
-      this.failure = toStoreError(this.store.file, err);
-      this.onFailure(this.failure);
+      this.fail(err);
       return undefined;
     }
   }
