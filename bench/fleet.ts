@@ -123,7 +123,7 @@ try {
   for (const [i, p] of phases.entries()) {
     say(
       `  ${moving[i]}: re-queued (lease lapsed, reaped) ${secs(p.requeued)}, claimed ${secs(p.claimed)}, worker spawned ${secs(p.spawned)}, hello ${secs(p.hello)}, ` +
-        `first progress ${secs(p.counting)} after the kill → detection ${secs(p.requeued)}, claim +${secs(p.claimed - p.requeued)}, spawn +${secs(p.spawned - p.claimed)}, ` +
+        `first progress ${secs(p.counting)} after the kill → detection ${secs(p.requeued)}, claim +${secs(p.claimed - p.requeued)}, ` +
         `spawn→hello ${secs(p.hello - p.spawned)}, hello→first progress ${secs(p.counting - p.hello)}`,
     );
   }
