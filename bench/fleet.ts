@@ -66,6 +66,32 @@ function stored(): { task: string; run: string; seq: number; ts: number; storedA
 
 const journaled = () => new Set(agents.crossings().keys());
 
+/** Times (ms after the kill) at which the controller or the taking agent saw each step of a camera's takeover. */
+interface Phases {
+  requeued: number;
+  claimed: number;
+  spawned: number;
+  hello: number;
+  counting: number;
+}
+
+function takeoverPhases(cam: string, from: number, killedAt: number): Phases {
+  const at = (p: Proc, re: RegExp, start: number) => {
+    const i = p.lines.findIndex((l, k) => k >= start && re.test(l));
+    return i < 0 ? NaN : p.times[i] - killedAt;
+  };
+  const hello = run!.lines.findIndex((l, k) => k >= from && new RegExp(`"type":"hello","task":"${cam}"`).test(l));
+  const taker = [...agents.agents.values()].filter((a) => a.alive());
+  const spawned = Math.min(...taker.map((a) => at(a, new RegExp(`${cam}: started \\(run`), a.times.findIndex((t) => t >= killedAt))).filter((t) => !Number.isNaN(t)));
+  return {
+    requeued: at(run!, new RegExp(`"task":"${cam}".*stopped renewing its lease`), from),
+    claimed: at(run!, new RegExp(`"task":"${cam}".*"message":"claimed by agent`), from),
+    spawned,
+    hello: run!.times[hello] - killedAt,
+    counting: at(run!, new RegExp(`"type":"progress","task":"${cam}".*"frame":[1-9]`), hello),
+  };
+}
+
 try {
   await Promise.all(['a', 'b'].map((n) => agents.spawn(n).waitLine(/ready/, 60_000)));
   run = startProc([process.execPath, cliBin, 'run', config, '--no-tui']);
@@ -81,19 +107,26 @@ try {
   const from = run.lines.length;
   const killedAt = Date.now();
   agents.get(victim).child.kill('SIGKILL');
-  const claimedIn: number[] = [];
-  const countingIn: number[] = [];
+  const phases: Phases[] = [];
   for (const cam of moving) {
-    await run.waitLine(new RegExp(`"task":"${cam}".*"message":"claimed by agent`), 120_000, from);
-    claimedIn.push(Date.now() - killedAt);
+    const hello = await run.waitLine(new RegExp(`"type":"hello","task":"${cam}"`), 120_000, from);
+    await run.waitLine(new RegExp(`"type":"progress","task":"${cam}".*"frame":[1-9]`), 120_000, run.lines.indexOf(hello, from));
   }
-  for (const cam of moving) {
-    await run.waitLine(new RegExp(`"type":"hello","task":"${cam}"`), 120_000, from);
-    countingIn.push(Date.now() - killedAt);
-  }
+  for (const cam of moving) phases.push(takeoverPhases(cam, from, killedAt));
   const after = claims(from);
   const rejoined = await agents.spawn(victim).waitLine(/ready/, 60_000).then(() => Date.now() - killedAt);
-  say(`kill -9 of agent ${victim} (running ${moving.join(', ')}): claimed by ${[...new Set(moving.map((c) => after.get(c)?.agent))].join(', ')} after ${secs(Math.max(...claimedIn))}, counting again after ${secs(Math.max(...countingIn))} (target ≤ 15 s); agent ${victim} back with its journal after ${secs(rejoined)}; load ${load()}`);
+  const worst = (k: keyof Phases) => secs(Math.max(...phases.map((p) => p[k])));
+  say(
+    `kill -9 of agent ${victim} (running ${moving.join(', ')}): claimed by ${[...new Set(moving.map((c) => after.get(c)?.agent))].join(', ')} after ${worst('claimed')}, ` +
+      `counting again (first progress of the new worker with frames counted, at the controller) after ${worst('counting')} (target ≤ 15 s); agent ${victim} back with its journal after ${secs(rejoined)}; load ${load()}`,
+  );
+  for (const [i, p] of phases.entries()) {
+    say(
+      `  ${moving[i]}: re-queued (lease lapsed, reaped) ${secs(p.requeued)}, claimed ${secs(p.claimed)}, worker spawned ${secs(p.spawned)}, hello ${secs(p.hello)}, ` +
+        `first progress ${secs(p.counting)} after the kill → detection ${secs(p.requeued)}, claim +${secs(p.claimed - p.requeued)}, ` +
+        `spawn→hello ${secs(p.hello - p.spawned)}, hello→first progress ${secs(p.counting - p.hello)}`,
+    );
+  }
   const faultsFrom = killedAt;
   await sleep(15_000);
 

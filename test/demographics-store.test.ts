@@ -82,3 +82,32 @@ test('a fleet run stores demographics like a local one; a crossing counted again
   assert.equal(count.tally.perLine()[0].age_band?.['30-39'], 0);
   store.close();
 });
+
+test('a late estimate of a fleet run reaches the crossing an earlier controller stored as pending', () => {
+  const store = tempStore();
+  const first = new Recorder(store, () => 5000, (err) => assert.fail(err.message), true);
+  const run1 = { id: 'r1', startedAt: 5000, folder: '/out/runs/r1' };
+  first.beginRun(run1, null);
+  const count1 = first.prepare(spec);
+  first.claimRun(spec, count1, 'agent-run-1', null);
+  const journal1 = first.beginTaskRun(spec, count1, run1, { fleetRun: 'agent-run-1', startFrame: null });
+  assert.ok(journal1);
+  first.receive(journal1, count1, crossing(1, { ...none, reason: 'pending' }));
+
+  // That controller goes away; the next one attaches to the run, which goes on counting on its agent.
+  const second = new Recorder(store, () => 9000, (err) => assert.fail(err.message), true);
+  const run2 = { id: 'r2', startedAt: 9000, folder: '/out/runs/r2' };
+  second.beginRun(run2, null);
+  const count2 = second.prepare(spec);
+  const journal2 = second.beginTaskRun(spec, count2, run2, { fleetRun: 'agent-run-1', startFrame: null });
+  assert.ok(journal2);
+  assert.notEqual(journal2.row.id, journal1.row.id);
+  second.receive(journal2, count2, { ...base, type: 'demographics', seq: 1, line: 'a', track: 1, frame: 10, ...female41 });
+  assert.deepEqual(JSON.parse(store.db.prepare(`SELECT attributes FROM crossings WHERE seq = 1`).pluck().get() as string), female41);
+  assert.deepEqual(count2.tally.perLine()[0].gender, { male: 0, female: 1, unknown: 0 });
+  // Settled once: a second estimate for it (another controller's replay) changes nothing.
+  second.receive(journal2, count2, { ...base, type: 'demographics', seq: 1, line: 'a', track: 1, frame: 10, ...none, reason: 'no_face' });
+  assert.deepEqual(JSON.parse(store.db.prepare(`SELECT attributes FROM crossings WHERE seq = 1`).pluck().get() as string), female41);
+  assert.deepEqual(count2.tally.perLine()[0].gender, { male: 0, female: 1, unknown: 0 });
+  store.close();
+});

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { TaskSpec } from '../src/config/types.js';
 import type { FleetEntry, RunEntry } from '../src/fleet/entries.js';
 import type { FleetTaskView } from '../src/fleet/health.js';
+import { LEASE_MS } from '../src/fleet/timing.js';
 import {
   AgentPool,
   controllerScript,
@@ -118,7 +119,7 @@ test('a camera runs on one agent; kill -9 of it → another agent takes it over;
   assert.equal(third.agent, 'c');
   await ctl.waitLine(new RegExp(`^stored cam ${esc(second.run)}#\\d+ end \\{"kind":"handed-back"`), 30_000, from);
   assert.equal((await within(agents.get(other)!.exited, 30_000, 'the stopped agent to exit')).code, 0);
-  t.diagnostic(`SIGTERM of agent ${other} → claimed by agent c after ${((Date.now() - stoppingAt) / 1000).toFixed(1)} s (a lapsed lease would take ≥ 8 s)`);
+  t.diagnostic(`SIGTERM of agent ${other} → claimed by agent c after ${((Date.now() - stoppingAt) / 1000).toFixed(1)} s (a lapsed lease would take ≥ ${LEASE_MS / 1000} s)`);
   await ctl.waitLine(new RegExp(`^stored cam ${esc(third.run)}#\\d+ hello`), 120_000, from);
 
   // Remote commands: stop reaches the worker on agent c, which ends the run and settles the task.

@@ -23,6 +23,8 @@ export function tempDir(prefix: string): string {
 export interface Proc {
   child: ChildProcess;
   lines: string[];
+  /** When each line arrived (ms since epoch), by index. */
+  times: number[];
   stderr(): string;
   waitLine(re: RegExp, timeoutMs: number, from?: number): Promise<string>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -37,6 +39,7 @@ export function startProc(command: string[], opts: { env?: NodeJS.ProcessEnv } =
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
+  const times: number[] = [];
   let err = '';
   let partial = '';
   const waiters: { re: RegExp; from: number; resolve: (l: string) => void }[] = [];
@@ -45,6 +48,7 @@ export function startProc(command: string[], opts: { env?: NodeJS.ProcessEnv } =
     partial = parts.pop()!;
     for (const line of parts) {
       lines.push(line);
+      times.push(Date.now());
       for (let i = waiters.length - 1; i >= 0; i--) {
         if (lines.length - 1 >= waiters[i].from && waiters[i].re.test(line)) waiters.splice(i, 1)[0].resolve(line);
       }
@@ -55,6 +59,7 @@ export function startProc(command: string[], opts: { env?: NodeJS.ProcessEnv } =
   return {
     child,
     lines,
+    times,
     stderr: () => err,
     exited,
     alive: () => child.exitCode === null && child.signalCode === null,

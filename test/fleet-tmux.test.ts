@@ -70,7 +70,7 @@ test('the dashboard in tmux controls a fleet: agent column, health panel, remote
   now = await waitScreen(/^ {2}cam2 .*online\s+[ab]\b/m, 120_000);
   const holderOf = (task: string, s: string) => new RegExp(`^[> ] ${task} .*online\\s+([ab])\\b`, 'm').exec(s)![1];
   assert.notEqual(holderOf('cam1', now), holderOf('cam2', now), 'one camera per agent (one slot each)');
-  assert.match(now, /^ {2}cam3 .*\bwaiting\b/m);
+  assert.match(now, /^ {2}cam3 .*\bqueued\b.*\bwaiting\b/m);
   // The health is read about once a second: it catches up with the claims.
   await waitScreen(/fleet pcount {2}Redis up redis:\/\/127\.0\.0\.1:\d+\/0 {2}queue 1 {2}running 2 {2}agents 2/, 30_000);
   await waitScreen(/^a {11} \S+ +1\/1 [\s\S]*^b {11} \S+ +1\/1 /m, 30_000);

@@ -68,6 +68,7 @@ export class AgentRun {
         noise: (line) => how.onNoise(this, line),
         workerEnded: () => {},
         moved: () => {},
+        waiting: () => {},
         exit: (end) => {
           this.runner = null;
           how.onExit(this, end);

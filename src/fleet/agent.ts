@@ -17,7 +17,7 @@ import { Outbox } from './outbox.js';
 import { settleRun } from './run-settle.js';
 import { AGENT_EXIT, CLAIM, HEARTBEAT, REAP, RELEASE, runScript } from './scripts.js';
 import { wireToSpec } from './task-wire.js';
-import { HEARTBEAT_MS, LEASE_MS } from './timing.js';
+import { CLAIM_AGAIN_MS, HEARTBEAT_MS, LEASE_MS } from './timing.js';
 
 export interface AgentOptions {
   conn: RedisConnection;
@@ -48,6 +48,7 @@ export class Agent {
   private readonly sampler = new ResourceSampler();
   private readonly launch: RunLaunch;
   private timer: NodeJS.Timeout | null = null;
+  private claimAgain: NodeJS.Timeout | null = null;
   private ticking: Promise<void> | null = null;
   private stopping = false;
   private redisRunId: string | null = null;
@@ -108,6 +109,7 @@ export class Agent {
       await sleep(100);
     }
     if (this.timer) clearInterval(this.timer);
+    if (this.claimAgain) clearTimeout(this.claimAgain);
     await this.ticking;
     if (this.opts.conn.ready) {
       await runScript(this.opts.conn, AGENT_EXIT, [this.keys.prefix, this.opts.name, this.instance, why]).catch(() => undefined);
@@ -140,21 +142,33 @@ export class Agent {
     await this.ticking;
   }
 
+  /**
+   * The heartbeat comes first, so that nothing slow (syncing the journal on a busy disk, a long resend) delays the
+   * renewal of the leases; the outbox sends on its own, without holding up the next tick.
+   */
   private async tickOnce(): Promise<void> {
+    if (this.opts.conn.ready) {
+      const reply = await this.heartbeat();
+      if (reply === 'name-taken') {
+        this.say(`another agent took the name '${this.opts.name}' while this one could not reach Redis: stopping`);
+        process.kill(process.pid, 'SIGTERM');
+        return;
+      }
+    }
     this.opts.journal.sync();
     this.sampleUsage();
     if (!this.opts.conn.ready) return;
-    const reply = await this.heartbeat();
-    if (reply === 'name-taken') {
-      this.say(`another agent took the name '${this.opts.name}' while this one could not reach Redis: stopping`);
-      process.kill(process.pid, 'SIGTERM');
-      return;
-    }
     await this.releaseEnded();
     await this.trimJournal();
     await runScript(this.opts.conn, REAP, [this.keys.prefix, LEASE_MS]);
-    if (!this.stopping && this.activeRuns().length < this.opts.slots) await this.claim();
-    await this.outbox.flush();
+    if (!this.stopping && this.activeRuns().length < this.opts.slots && (await this.claim()) && this.activeRuns().length < this.opts.slots) {
+      // More may be waiting (a dead agent's tasks are re-queued together): look again soon, not a heartbeat later.
+      this.claimAgain ??= setTimeout(() => {
+        this.claimAgain = null;
+        void this.tick();
+      }, CLAIM_AGAIN_MS);
+    }
+    void this.outbox.flush();
   }
 
   /** Renews every lease this agent holds and reads what the controller wants of each task. */
@@ -216,11 +230,11 @@ export class Agent {
     this.usage = { cpu: usage.reduce((s, u) => s + u.cpuPercent, 0), rss: usage.reduce((s, u) => s + u.rssBytes, 0) };
   }
 
-  /** Takes one queued task (one per heartbeat, so that agents polling together share the queue). */
-  private async claim(): Promise<void> {
+  /** Takes one queued task (one per tick, so that agents polling together share the queue); whether it took one. */
+  private async claim(): Promise<boolean> {
     const run = newRunId(this.opts.name);
     const reply = (await runScript(this.opts.conn, CLAIM, [this.keys.prefix, this.opts.name, run, LEASE_MS])) as string[] | null;
-    if (!reply) return;
+    if (!reply) return false;
     const [task, specText, gen, attempt, start] = reply;
     const checked = wireToSpec(specText);
     const ar = new AgentRun(task, run, checked.ok ? checked.spec.kind : 'video', gen, Number(attempt) || 0, LEASE_MS);
@@ -230,11 +244,12 @@ export class Agent {
       this.say(`${task}: ${reason}`);
       ar.settlement = { outcome: { kind: 'rejected', reason }, disposition: 'failed', note: reason, delayMs: 0, attempt: ar.attempt + 1 };
       this.pushEnd(ar);
-      return;
+      return true;
     }
     const startFrame = checked.spec.kind === 'video' && Number(start) > 1 ? Number(start) : null;
     this.say(`${task}: started (run ${run}, ${redactSource(checked.spec.source)}${startFrame ? `, from frame ${startFrame}` : ''})`);
     ar.launch(checked.spec, this.launch, startFrame);
+    return true;
   }
 
   private onRunEvent(run: AgentRun, ev: WorkerEvent): void {

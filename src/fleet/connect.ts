@@ -3,10 +3,35 @@ import { Listeners } from '../orchestrator/listeners.js';
 import { FleetError } from './errors.js';
 import type { RedisTarget } from './redis-url.js';
 
-/** XAUTOCLAIM (the controller taking over a dead controller's unacknowledged events) came with Redis 6.2. */
-export const MIN_REDIS_VERSION: readonly [number, number] = [6, 2];
+/** Streams with consumer groups came with Redis 5.0. */
+export const MIN_REDIS_VERSION: readonly [number, number] = [5, 0];
 /** Commands beyond the basics that fleet mode sends; a server that renamed or lacks one is refused up front. */
-export const REQUIRED_COMMANDS = ['XADD', 'XREADGROUP', 'XACK', 'XAUTOCLAIM', 'XGROUP', 'XTRIM', 'XINFO', 'EVAL', 'EVALSHA', 'TIME', 'INFO'] as const;
+export const REQUIRED_COMMANDS = ['XADD', 'XREADGROUP', 'XACK', 'XCLAIM', 'XPENDING', 'XGROUP', 'XRANGE', 'XDEL', 'XTRIM', 'XINFO', 'EVAL', 'EVALSHA', 'TIME', 'INFO'] as const;
+
+/**
+ * What the server offers beyond Redis 5.0. Redis 6.2 brought XAUTOCLAIM (one call takes over a dead controller's
+ * unacknowledged events) and XTRIM MINID (drops everything before an id); on 5.0–6.0 the event reader does the same
+ * with XPENDING + XCLAIM and XRANGE + XDEL.
+ */
+export interface RedisFeatures {
+  autoclaim: boolean;
+  trimMinId: boolean;
+}
+
+/** The features of a server of this version (null: INFO did not say); one older than 5.0 is refused. */
+export function featuresFor(version: readonly [number, number, number] | null, where: string): RedisFeatures {
+  const [major, minor] = MIN_REDIS_VERSION;
+  if (!version || version[0] < major || (version[0] === major && version[1] < minor)) {
+    const found = version ? version.join('.') : 'unknown';
+    throw new FleetError('REDIS_TOO_OLD', `${where} is version ${found}; fleet mode needs Redis ≥ ${major}.${minor} (streams with consumer groups)`);
+  }
+  return featuresOf(version);
+}
+
+export function featuresOf(version: readonly [number, number, number]): RedisFeatures {
+  const since62 = version[0] > 6 || (version[0] === 6 && version[1] >= 2);
+  return { autoclaim: since62, trimMinId: since62 };
+}
 const CONNECT_TIMEOUT_MS = 5000;
 /** A command without an answer for this long means the connection is dead even if the socket looks open. */
 const COMMAND_TIMEOUT_MS = 5000;
@@ -23,6 +48,8 @@ export type RedisState = 'up' | 'down';
  */
 export class RedisConnection {
   state: RedisState = 'down';
+  /** Set from the server's version when the connection is checked (open); duplicates share it. */
+  features: RedisFeatures = featuresOf([5, 0, 0]);
   /** When the connection last changed state (ms since epoch). */
   since = Date.now();
   lastError = '';
@@ -56,6 +83,7 @@ export class RedisConnection {
   /** A second connection to the same server, for blocking reads that would hold up everything else. */
   async duplicate(clientName: string): Promise<RedisConnection> {
     const other = new RedisConnection(this.target, clientName);
+    other.features = this.features;
     await other.connect();
     return other;
   }
@@ -172,6 +200,9 @@ export function describeConnectError(target: RedisTarget, err: unknown, scrub: (
   if (/WRONGPASS|invalid password|invalid username-password/i.test(text)) {
     return new FleetError('REDIS_AUTH', `${where} refused the user name or password (${text.split(' ')[0]})`);
   }
+  if (/wrong number of arguments for 'auth'/i.test(text)) {
+    return new FleetError('REDIS_AUTH', `${where} knows no user names (ACLs came with Redis 6.0): give the password only (PCOUNT_REDIS_PASSWORD, or redis://:PASSWORD@host)`);
+  }
   if (/NOAUTH|Authentication required/i.test(text)) {
     return new FleetError('REDIS_AUTH', `${where} needs a password: put it in the environment variable PCOUNT_REDIS_PASSWORD (or in the URL)`);
   }
@@ -217,14 +248,10 @@ export function infoField(info: string, field: string): string | null {
 export async function checkServer(conn: RedisConnection): Promise<void> {
   const where = `Redis at ${conn.target.display}`;
   const server = String(await conn.send(['INFO', 'server']));
-  const version = parseVersion(server);
-  const [major, minor] = MIN_REDIS_VERSION;
-  if (!version || version[0] < major || (version[0] === major && version[1] < minor)) {
-    const found = version ? version.join('.') : 'unknown';
-    throw new FleetError('REDIS_TOO_OLD', `${where} is version ${found}; fleet mode needs Redis ≥ ${major}.${minor} (streams with consumer groups and XAUTOCLAIM)`);
-  }
-  const infos = (await conn.send(['COMMAND', 'INFO', ...REQUIRED_COMMANDS])) as RedisReply[];
-  const missing = REQUIRED_COMMANDS.filter((_, i) => infos[i] === null);
+  conn.features = featuresFor(parseVersion(server), where);
+  const required = [...REQUIRED_COMMANDS, ...(conn.features.autoclaim ? ['XAUTOCLAIM'] : [])];
+  const infos = (await conn.send(['COMMAND', 'INFO', ...required])) as RedisReply[];
+  const missing = required.filter((_, i) => infos[i] === null);
   if (missing.length > 0) {
     throw new FleetError('REDIS_MISSING_COMMAND', `${where} does not offer ${missing.join(', ')} (disabled or renamed in its configuration); fleet mode needs them`);
   }

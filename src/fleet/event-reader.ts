@@ -14,13 +14,16 @@ export interface Delivered {
   fresh: boolean;
 }
 
-type StreamReply = [string, [string, string[]][]][] | null;
+/** A stream entry; its fields are null when it was deleted while pending (a redelivery of a trimmed entry). */
+type StreamEntry = [string, string[] | null];
+type StreamReply = [string, StreamEntry[]][] | null;
 
 /**
  * Reads the events stream in the controller's consumer group, exactly once into the sink: store (durably), then
  * XACK, then publish the stored mark per run so that agents trim their journals. On attach it takes over what a
- * previous controller had been given but not acknowledged (XAUTOCLAIM), and re-reads its own pending entries after
- * every reconnect; the sink drops the duplicates these redeliveries and the agents' replays produce.
+ * previous controller had been given but not acknowledged (XAUTOCLAIM, or XPENDING + XCLAIM before Redis 6.2), and
+ * re-reads its own pending entries after every reconnect; the sink drops the duplicates these redeliveries and the
+ * agents' replays produce.
  */
 export class EventReader {
   private closed = false;
@@ -83,12 +86,8 @@ export class EventReader {
     await this.conn.send(['XGROUP', 'CREATE', this.keys.events, CONTROLLER_GROUP, '0', 'MKSTREAM']).catch((err: Error) => {
       if (!/BUSYGROUP/.test(err.message)) throw err;
     });
-    let cursor = '0-0';
-    do {
-      const reply = (await this.conn.send(['XAUTOCLAIM', this.keys.events, CONTROLLER_GROUP, this.consumer, 0, cursor, 'COUNT', BATCH])) as RedisReply[];
-      cursor = String(reply[0]);
-      await this.handle(((reply[1] as [string, string[] | null][]) ?? []).filter((e): e is [string, string[]] => e[1] !== null));
-    } while (cursor !== '0-0' && !this.closed);
+    if (this.conn.features.autoclaim) await this.autoclaim();
+    else await this.claimPending();
     for (;;) {
       const reply = (await this.conn.send(['XREADGROUP', 'GROUP', CONTROLLER_GROUP, this.consumer, 'COUNT', BATCH, 'STREAMS', this.keys.events, '0'])) as StreamReply;
       const entries = reply?.[0]?.[1] ?? [];
@@ -104,9 +103,34 @@ export class EventReader {
     }
   }
 
-  private async handle(raw: [string, string[]][]): Promise<void> {
+  private async autoclaim(): Promise<void> {
+    let cursor = '0-0';
+    do {
+      const reply = (await this.conn.send(['XAUTOCLAIM', this.keys.events, CONTROLLER_GROUP, this.consumer, 0, cursor, 'COUNT', BATCH])) as RedisReply[];
+      cursor = String(reply[0]);
+      await this.handle((reply[1] as StreamEntry[]) ?? []);
+    } while (cursor !== '0-0' && !this.closed);
+  }
+
+  /**
+   * Redis 5.0–6.0: lists the group's pending entries and claims those of other consumers. Each batch is handled (and
+   * so acknowledged) before the next listing, which therefore starts from the beginning again; an entry deleted from
+   * the stream while pending comes back without fields and is acknowledged as nothing.
+   */
+  private async claimPending(): Promise<void> {
+    while (!this.closed) {
+      const pending = (await this.conn.send(['XPENDING', this.keys.events, CONTROLLER_GROUP, '-', '+', BATCH])) as [string, string, number, number][];
+      const theirs = pending.filter(([, consumer]) => consumer !== this.consumer).map(([id]) => id);
+      if (theirs.length === 0) return;
+      const claimed = (await this.conn.send(['XCLAIM', this.keys.events, CONTROLLER_GROUP, this.consumer, 0, ...theirs])) as (StreamEntry | null)[];
+      const got = new Set(claimed.flatMap((e) => (e ? [e[0]] : [])));
+      await this.handle([...claimed.filter((e): e is StreamEntry => e !== null), ...theirs.filter((id) => !got.has(id)).map((id): StreamEntry => [id, null])]);
+    }
+  }
+
+  private async handle(raw: StreamEntry[]): Promise<void> {
     if (raw.length === 0) return;
-    const parsed = raw.map(([id, fields]) => ({ id, entry: parseEntry(fields) })).filter((p): p is { id: string; entry: FleetEntry } => p.entry !== null);
+    const parsed = raw.map(([id, fields]) => ({ id, entry: fields ? parseEntry(fields) : null })).filter((p): p is { id: string; entry: FleetEntry } => p.entry !== null);
     const fresh = this.sink.storeBatch(parsed.map((p) => p.entry));
     this.onFailure(null);
     const delivered: Delivered[] = parsed.map((p, i) => ({ ...p, fresh: fresh[i] }));
@@ -129,7 +153,19 @@ export class EventReader {
     const group = groups.map((g) => new Map(pairs(g))).find((g) => g.get('name') === CONTROLLER_GROUP);
     const lastDelivered = group?.get('last-delivered-id');
     const minId = Number(summary[0]) > 0 ? String(summary[1]) : lastDelivered ? String(lastDelivered) : null;
-    if (minId && minId !== '0-0') await this.conn.send(['XTRIM', this.keys.events, 'MINID', minId]);
+    if (!minId || minId === '0-0') return;
+    if (this.conn.features.trimMinId) await this.conn.send(['XTRIM', this.keys.events, 'MINID', minId]);
+    else await this.deleteBefore(minId);
+  }
+
+  /** XTRIM MINID before Redis 6.2: deletes the entries before `minId`, a batch at a time. */
+  private async deleteBefore(minId: string): Promise<void> {
+    for (;;) {
+      const entries = (await this.conn.send(['XRANGE', this.keys.events, '-', minId, 'COUNT', BATCH])) as StreamEntry[];
+      const ids = entries.map(([id]) => id).filter((id) => id !== minId);
+      if (ids.length > 0) await this.conn.send(['XDEL', this.keys.events, ...ids]);
+      if (entries.length < BATCH || this.closed) return;
+    }
   }
 }
 

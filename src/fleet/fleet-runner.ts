@@ -144,11 +144,13 @@ export class FleetRunner implements TaskRunner {
       try {
         const spec = this.link.spec;
         const result = (await this.controller.submit([spec], () => this.launch.startFrame)).get(spec.id);
-        if (result !== 'kept') return;
-        const view = (await this.controller.tasks([spec.id]))[0];
+        const view = result === 'kept' ? (await this.controller.tasks([spec.id]))[0] : null;
         if (view?.state === 'running' && view.run && view.agent && !this.link.current) {
           this.link.adopt(view.run, view.agent);
           this.started();
+        } else if (!this.link.current && !this.done) {
+          // In the fleet's queue until an agent claims it (the claim may already have come: then it runs).
+          this.link.handlers?.waiting();
         }
         return;
       } catch (err) {

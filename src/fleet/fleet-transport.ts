@@ -97,6 +97,10 @@ export class FleetTransport implements Transport, EntryRoute {
     return this.host?.storeFailure() ?? null;
   }
 
+  storeFailed(err: unknown): string {
+    return this.host?.storeFailed(err) ?? String(err);
+  }
+
   /** The reader could not store a batch (null: it can again); nothing is acknowledged meanwhile. */
   readProblem(message: string | null): void {
     if (message === this.readFailure) return;

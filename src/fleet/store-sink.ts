@@ -25,6 +25,8 @@ export interface EntryRoute {
   notice(entry: FleetEntry): () => void;
   /** Why the store takes no writes, or null: nothing is acknowledged then (the agents keep it in their journals). */
   storeFailure(): string | null;
+  /** A batch's own write failed (its commit, its sync): reported as the store's failure; returns why. */
+  storeFailed(err: unknown): string;
 }
 
 /** Thrown when a batch could not be stored: the reader acknowledges nothing of it and tries again later. */
@@ -47,15 +49,23 @@ export class StoreSink implements FleetSink {
 
   storeBatch(entries: FleetEntry[]): boolean[] {
     const shows: (() => void)[] = [];
-    const fresh = this.store.transaction(() =>
-      entries.map((entry) => {
-        const isNew = this.put(entry, shows);
-        const failed = this.route.storeFailure();
-        if (failed) throw new SinkFailure(`cannot store fleet events: ${failed}`);
-        return isNew;
-      }),
-    );
-    this.store.sync();
+    let fresh: boolean[];
+    try {
+      fresh = this.store.transaction(() =>
+        entries.map((entry) => {
+          const isNew = this.put(entry, shows);
+          const failed = this.route.storeFailure();
+          if (failed) throw new SinkFailure(`cannot store fleet events: ${failed}`);
+          return isNew;
+        }),
+      );
+      this.store.sync();
+    } catch (err) {
+      // A failure inside the recorder's writes was reported by them; one of the batch itself (the commit, the sync) is
+      // reported here, the same way: the store has failed, and the whole batch stays unacknowledged.
+      if (err instanceof SinkFailure) throw err;
+      throw new SinkFailure(`cannot store fleet events: ${this.route.storeFailed(err)}`);
+    }
     for (const show of shows) show();
     return fresh;
   }

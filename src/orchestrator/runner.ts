@@ -57,6 +57,8 @@ export interface RunnerHandlers {
   workerEnded(place: WorkerPlace, end: TaskRunEnd): void;
   /** The worker is gone, and the transport runs the task again by itself (a fleet: taken over, handed back, retried). */
   moved(why: string): void;
+  /** The transport holds the task in its own queue: no worker runs it until a runner takes it (a fleet's agent). */
+  waiting(): void;
   /** The runner is done with the task. */
   exit(end: RunnerEnd): void;
 }
@@ -116,6 +118,8 @@ export interface TransportHost {
   changed(): void;
   /** Why the store takes no writes, or null. */
   storeFailure(): string | null;
+  /** The transport's own write to the store failed (a fleet batch's commit): the store takes no writes from now on. */
+  storeFailed(err: unknown): string;
 }
 
 /** How a worker's task run ends in the store: on purpose (the stop's intent), at the source's end, or failed. */

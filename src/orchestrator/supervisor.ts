@@ -54,7 +54,11 @@ export abstract class Supervisor {
   constructor(protected readonly opts: PoolOptions) {
     this.timers = opts.timers ?? systemTimers;
     this.transport = opts.transport ?? new LocalTransport({ command: opts.command ?? defaultWorkerCommand(), spawn: opts.spawn, timers: this.timers });
-    this.transport.bind?.({ changed: () => this.notify(), storeFailure: () => this.storeFailure?.message ?? null });
+    this.transport.bind?.({
+      changed: () => this.notify(),
+      storeFailure: () => this.storeFailure?.message ?? null,
+      storeFailed: (err) => this.recorder.gate?.fail(err).message ?? String(err),
+    });
     this.recorder = new Recorder(opts.store ?? null, () => this.timers.now(), (err) => this.onStoreFailure(err), this.transport.remote);
     this.runs = opts.outputDir ? new RunFolders(opts.outputDir, () => this.timers.now(), (run) => this.recorder.beginRun(run, opts.configPath ?? null)) : null;
     this.records = opts.tasks.map((spec) => new TaskRecord(spec, this.recorder.prepare(spec), opts.limits ?? DEFAULT_LIMITS));
@@ -189,6 +193,7 @@ export abstract class Supervisor {
         if (place.fleetRun === null) return this.note(rec, 'debug', `worker started, pid ${place.pid ?? '?'}`);
         rec.agent = place.agent;
         if (!place.claim) return this.announce(rec, `running on agent ${place.agent} (run ${place.fleetRun})`);
+        if (rec.runnerToken === token && rec.state.kind === 'waiting') this.dispatch(rec, { type: 'claimed' });
         const voided = this.recorder.claimRun(rec.spec, rec.count, place.fleetRun, place.startFrame);
         for (const c of voided) rec.results.retract(c);
         const from = place.startFrame ? ` from frame ${place.startFrame}` : '';
@@ -197,7 +202,7 @@ export abstract class Supervisor {
       },
       record: (place, ev) => this.handleEvent(rec, place, ev),
       started: () => {
-        if (rec.runnerToken !== token || rec.state.kind !== 'starting') return;
+        if (rec.runnerToken !== token || (rec.state.kind !== 'starting' && rec.state.kind !== 'waiting')) return;
         this.slots.hello(rec.slot!);
         this.dispatch(rec, { type: 'hello' });
       },
@@ -205,6 +210,9 @@ export abstract class Supervisor {
       workerEnded: (place, end) => {
         this.recorder.endTaskRun(rec.journals.get(place.key) ?? null, end);
         rec.journals.delete(place.key);
+      },
+      waiting: () => {
+        if (rec.runnerToken === token && rec.state.kind === 'starting') this.dispatch(rec, { type: 'queued' });
       },
       moved: (why) => {
         if (rec.runnerToken !== token) return;
@@ -257,7 +265,9 @@ export abstract class Supervisor {
   protected onStoreFailure(err: StoreError): void {
     this.storeFailure = err;
     const now = this.timers.now();
-    const message = `${err.message}; counting goes on in memory, and what was stored before is kept`;
+    const message = this.transport.remote
+      ? `${err.message}; what was stored before is kept, and the fleet's events wait in the agents' journals (nothing more is acknowledged): run the controller again once the store is fixed`
+      : `${err.message}; counting goes on in memory, and what was stored before is kept`;
     for (const rec of this.records) {
       if (!hasChild(rec.state)) continue;
       this.log.write(rec, { level: 'error', message }, now);

@@ -11,7 +11,8 @@ import { reject, type Transition } from './transition.js';
  *   starting|running ─request→ stopping ─exit→ completed | cancelled | pending (restart)
  *   starting|running ─exit→ completed (a file read to its end) | error | backoff (a camera)
  *   backoff ─retry→ pending (queued first: it needs a worker slot again, and holds none while it waits)
- *   starting|running ─moved→ starting (a transport that runs the task again by itself: a fleet's takeover)
+ *   starting ─queued→ waiting ─claimed→ starting (a transport with its own queue: a fleet task waits for an agent)
+ *   starting|running|waiting ─moved→ waiting (a transport that runs the task again by itself: a fleet's takeover)
  *   completed|error|cancelled ─start→ pending (runs again from zero)
  *
  * A camera whose source cannot be reached (an `error` code of kind `source`) is `backoff: offline` and is retried
@@ -37,6 +38,11 @@ type Phase =
   | { kind: 'pending' }
   /** A child was started in a worker slot and has not said hello yet. */
   | { kind: 'starting' }
+  /**
+   * The task holds its slot, but the transport keeps it in its own queue until a runner takes it (a fleet task until
+   * an agent with a free slot claims it): no worker yet.
+   */
+  | { kind: 'waiting' }
   | { kind: 'running' }
   | { kind: 'stopping'; intent: StopIntent }
   /** Waiting until `retryAt` (ms) without a child or a slot; `why` is the last failure. */
@@ -69,9 +75,13 @@ export type TaskEvent =
   | { type: 'retry' }
   /**
    * The worker is gone and the transport runs the task again by itself (a fleet moves it to another agent, or retries
-   * it there): the task keeps its slot and waits for the new worker's hello; its counts go on.
+   * it there): the task keeps its slot and waits for a runner to take it again; its counts go on.
    */
   | { type: 'moved'; why: string }
+  /** The transport queued the task: no worker runs it until a runner takes it. */
+  | { type: 'queued' }
+  /** A runner took the queued task: its worker starts. */
+  | { type: 'claimed' }
   /** The user's `s`: a queued task jumps the queue, a finished one runs again from zero. */
   | { type: 'start' }
   /** `x`, `c` and `r`, and the end of the run. */
@@ -108,8 +118,8 @@ export interface TaskContext {
   restartLimit: { count: number; windowMs: number };
 }
 
-export const TASK_STATES: readonly TaskStateName[] = ['pending', 'starting', 'running', 'stopping', 'backoff', 'completed', 'error', 'cancelled'];
-export const TASK_EVENTS: readonly TaskEvent['type'][] = ['launch', 'hello', 'exit', 'retry', 'moved', 'start', 'stop', 'cancel', 'restart', 'shutdown'];
+export const TASK_STATES: readonly TaskStateName[] = ['pending', 'starting', 'waiting', 'running', 'stopping', 'backoff', 'completed', 'error', 'cancelled'];
+export const TASK_EVENTS: readonly TaskEvent['type'][] = ['launch', 'hello', 'exit', 'retry', 'moved', 'queued', 'claimed', 'start', 'stop', 'cancel', 'restart', 'shutdown'];
 
 const freshHistory = (): RetryHistory => ({ restarts: 0, crashes: [], offline: 0 });
 
@@ -140,12 +150,16 @@ export function taskTransition(state: TaskState, event: TaskEvent, ctx: TaskCont
       if (event.type === 'shutdown') return ok({ kind: 'cancelled', reason: 'not started: the run was stopped', history }, [{ type: 'unqueue' }]);
       return reject(state, event, 'task: it has not started');
     case 'starting':
+    case 'waiting':
     case 'running':
-      if (event.type === 'hello' && state.kind === 'starting') return ok({ kind: 'running', history: { ...history, offline: 0 } });
+      // A fleet run found counting by a controller that attached, or a claim that came after the run's hello.
+      if (event.type === 'hello' && state.kind !== 'running') return ok({ kind: 'running', history: { ...history, offline: 0 } });
+      if (event.type === 'queued' && state.kind !== 'running') return ok({ kind: 'waiting', history });
+      if (event.type === 'claimed') return ok(state.kind === 'waiting' ? { kind: 'starting', history } : state);
       if (isStopIntent(event.type)) return ok({ kind: 'stopping', intent: event.type, history }, [{ type: 'stop-child' }]);
       if (event.type === 'exit') return afterExit(state, event, ctx);
       if (event.type === 'moved') {
-        return ok({ kind: 'starting', history: { ...history, restarts: history.restarts + 1 } }, [
+        return ok({ kind: 'waiting', history: { ...history, restarts: history.restarts + 1 } }, [
           { type: 'carry-over' },
           { type: 'report', level: 'warn', message: event.why, event: true },
         ]);
@@ -159,7 +173,7 @@ export function taskTransition(state: TaskState, event: TaskEvent, ctx: TaskCont
         return ok({ ...state, intent }, intent === state.intent ? [] : [{ type: 'stop-child' }]);
       }
       // The transport moved the worker while it was being stopped: the stop goes on where it runs now.
-      if (event.type === 'moved') return ok(state);
+      if (event.type === 'moved' || event.type === 'queued' || event.type === 'claimed') return ok(state);
       if (event.type === 'exit') {
         // A file that was read to its end before the stop reached it is complete, whatever the stop was for.
         const { outcome } = event;

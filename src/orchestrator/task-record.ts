@@ -61,7 +61,7 @@ export class TaskRecord {
 
   phase(): TaskPhase | null {
     const s = this.state;
-    if (hasChild(s)) return s.kind as TaskPhase;
+    if (hasChild(s) || s.kind === 'waiting') return s.kind as TaskPhase;
     if (s.kind === 'backoff') return s.reason === 'offline' ? 'offline' : 'restarting';
     return null;
   }

@@ -7,9 +7,10 @@ import type { PreviewRequest } from './preview-request.js';
 export type TaskStateKind = 'pending' | 'processing' | 'completed' | 'error' | 'cancelled';
 /**
  * Where a processing task is in its life: its worker is starting, running or stopping, or the task waits without a
- * worker to retry a camera whose source could not be reached (`offline`) or whose worker crashed (`restarting`).
+ * worker: for a fleet agent to take it (`waiting`), to retry a camera whose source could not be reached (`offline`)
+ * or whose worker crashed (`restarting`).
  */
-export type TaskPhase = 'starting' | 'running' | 'stopping' | 'offline' | 'restarting';
+export type TaskPhase = 'starting' | 'waiting' | 'running' | 'stopping' | 'offline' | 'restarting';
 export type WorkerStateKind = 'idle' | 'processing' | 'stopped';
 export type TaskKind = 'camera' | 'video';
 

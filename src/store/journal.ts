@@ -18,14 +18,22 @@ export class StoreGate {
     private readonly onFailure: (err: StoreError) => void,
   ) {}
 
+  /** A write outside `write` failed: the store has failed, reported once. Returns the failure. */
+  fail(err: unknown): StoreError {
+    if (!this.failure) {
+      this.failure = toStoreError(this.store.file, err);
+      this.onFailure(this.failure);
+    }
+    return this.failure;
+  }
+
   /** Runs `fn` against the store; undefined when the store has failed (now or before). */
   write<T>(fn: (store: Store) => T): T | undefined {
     if (this.failure) return undefined;
     try {
       return fn(this.store);
     } catch (err) {
-      this.failure = toStoreError(this.store.file, err);
-      this.onFailure(this.failure);
+      this.fail(err);
       return undefined;
     }
   }
@@ -53,7 +61,7 @@ export class TaskRunJournal {
   private coverage: { id: number | null; end: number } | null = null;
   private readToEnd = false;
   /** Crossings stored as pending (demographics on), by seq, until their estimate comes. */
-  private readonly pending = new Map<number, { line: string; attributes: Record<string, unknown> }>();
+  private readonly pending = new Map<number, { taskRunId: number; line: string; attributes: Record<string, unknown> }>();
 
   constructor(
     private readonly gate: StoreGate | null,
@@ -85,18 +93,29 @@ export class TaskRunJournal {
     this.lastSeq = c.seq;
     if (inserted === 'duplicate' || inserted === 'void') return { kind: inserted };
     this.tally.add(c.line, c.direction, c.ts, c.attributes ?? {});
-    if (c.attributes?.reason === 'pending') this.pending.set(c.seq, { line: c.line, attributes: { ...c.attributes } });
+    if (c.attributes?.reason === 'pending') this.pending.set(c.seq, { taskRunId: this.row.id, line: c.line, attributes: { ...c.attributes } });
     return { kind: 'counted', stored: inserted === 'stored', occupancy, gap };
   }
 
   /** The late estimate of a pending crossing: stored with it, and counted in its line's split. */
   demographics(ev: DemographicsEvent): void {
-    const crossing = this.pending.get(ev.seq);
+    const crossing = this.pending.get(ev.seq) ?? this.storedPending(ev.seq);
     if (!crossing) return;
     this.pending.delete(ev.seq);
     const attributes = settleCrossing(crossing.attributes, ev);
-    this.gate?.write((s) => s.setCrossingAttributes(this.row.id, ev.seq, attributes));
+    this.gate?.write((s) => s.setCrossingAttributes(crossing.taskRunId, ev.seq, attributes));
     this.tally.settle(crossing.line, ev);
+  }
+
+  /**
+   * A fleet run's crossing that is still pending in the store, stored by an earlier controller of the run (a new
+   * controller's journal of the run starts without the list of pending ones).
+   */
+  private storedPending(seq: number): { taskRunId: number; line: string; attributes: Record<string, unknown> } | undefined {
+    if (this.fleetRun === null) return undefined;
+    const fleetRun = this.fleetRun;
+    const stored = this.gate?.write((s) => s.fleetCrossing(fleetRun, seq));
+    return stored?.attributes?.reason === 'pending' ? { taskRunId: stored.taskRunId, line: stored.line, attributes: stored.attributes } : undefined;
   }
 
   /** A progress report: frames processed since the last one extend the coverage; a file's checkpoint moves. */

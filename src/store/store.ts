@@ -47,6 +47,7 @@ export class Store {
       extendCoverage: db.prepare(`UPDATE coverage SET end = ? WHERE id = ?`),
       heartbeat: db.prepare(`UPDATE runs SET heartbeat_at = ? WHERE id = ?`),
       setAttributes: db.prepare(`UPDATE crossings SET attributes = ? WHERE task_run_id = ? AND seq = ?`),
+      fleetCrossing: db.prepare(`SELECT task_run_id AS taskRunId, line, attributes FROM crossings WHERE fleet_run = ? AND seq = ? AND void = 0`),
     };
   }
 
@@ -199,6 +200,12 @@ export class Store {
     const row = this.stmts.insertCrossing.get({ ...c, attributes: c.attributes ? JSON.stringify(c.attributes) : null }) as { void: number } | undefined;
     if (!row) return 'duplicate';
     return row.void ? 'void' : 'stored';
+  }
+
+  /** A fleet run's counted crossing, whichever task run (controller) stored it; null when there is none. */
+  fleetCrossing(fleetRun: string, seq: number): { taskRunId: number; line: string; attributes: Record<string, unknown> | null } | null {
+    const row = this.stmts.fleetCrossing.get(fleetRun, seq) as { taskRunId: number; line: string; attributes: string | null } | undefined;
+    return row ? { ...row, attributes: row.attributes ? (JSON.parse(row.attributes) as Record<string, unknown>) : null } : null;
   }
 
   /** A stored crossing's attributes become `attributes` (a late estimate of a pending one); false when it is not stored. */

@@ -34,6 +34,8 @@ export function taskStatus(t: TaskView, now: number): StatusText {
       return stopped ? { text: 'stopped', tone: 'warn' } : { text: 'completed', tone: 'good' };
     }
     case 'processing':
+      // A fleet task in the fleet's queue: no agent has taken it yet (again, after a takeover).
+      if (t.phase === 'waiting') return { text: 'queued in fleet', short: 'queued', tone: 'muted' };
       return t.kind === 'camera' ? cameraStatus(t, now) : { text: 'processing', tone: 'busy' };
   }
 }

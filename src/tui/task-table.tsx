@@ -20,7 +20,7 @@ export function cellText(task: TaskView, column: Column, barWidth: number, unico
       return status.short && status.text.length > column.width ? status.short : status.text;
     }
     case 'agent':
-      return task.agent ? escapeControls(task.agent) : task.state === 'processing' ? 'waiting' : '-';
+      return task.agent ? escapeControls(task.agent) : task.phase === 'waiting' ? 'waiting' : '-';
     case 'fps':
       return task.state === 'processing' ? formatFps(task.fps) : '-';
     case 'in':

@@ -79,16 +79,9 @@ function firstFrameToRead(o: SetupOptions, probed: SourceInfo | null): number | 
 /** ffmpeg, the detector and the opened source, each failure as a WorkerError that names the problem. */
 export async function openAll(o: SetupOptions): Promise<Opened> {
   await checkLocalSource(o.source);
-  let ffmpeg: FfmpegBinary;
-  try {
-    ffmpeg = await resolveFfmpeg({ option: o.ffmpeg });
-  } catch (err) {
-    throw new WorkerError('FFMPEG_NOT_FOUND', (err as Error).message);
-  }
-  o.log('info', `ffmpeg ${ffmpeg.path} (${ffmpeg.origin}), version ${ffmpegVersionName(ffmpeg)}`);
-  const probed = o.live ? null : await probeFile(ffmpeg, o.source, o.stallTimeoutMs);
-  const firstFrame = firstFrameToRead(o, probed);
-  const detector = await createThreadedDetector({
+  // The model loads while ffmpeg is found and a file probed (a new worker's start is a camera's takeover time in a
+  // fleet); the source itself is opened once the model is ready, so that a live source drops no frames meanwhile.
+  const loading = createThreadedDetector({
     modelPath: o.model,
     format: o.modelFormat,
     inputSize: o.inputSize,
@@ -97,6 +90,25 @@ export async function openAll(o: SetupOptions): Promise<Opened> {
     confidence: o.confidence,
     sessionOverrides: WORKER_SESSION_OVERRIDES,
   });
+  // Awaited below; a model that fails meanwhile must not count as an unhandled rejection.
+  loading.catch(() => undefined);
+  let ffmpeg: FfmpegBinary;
+  let firstFrame: number | undefined;
+  let probed: SourceInfo | null;
+  try {
+    try {
+      ffmpeg = await resolveFfmpeg({ option: o.ffmpeg });
+    } catch (err) {
+      throw new WorkerError('FFMPEG_NOT_FOUND', (err as Error).message);
+    }
+    o.log('info', `ffmpeg ${ffmpeg.path} (${ffmpeg.origin}), version ${ffmpegVersionName(ffmpeg)}`);
+    probed = o.live ? null : await probeFile(ffmpeg, o.source, o.stallTimeoutMs);
+    firstFrame = firstFrameToRead(o, probed);
+  } catch (err) {
+    await loading.then((d) => d.release()).catch(() => undefined);
+    throw err;
+  }
+  const detector = await loading;
   o.log('info', `model ${detector.modelPath} (${detector.format}, input ${detector.inputWidth}x${detector.inputHeight}, confidence ${detector.confidence})`);
   try {
     const source = await openSource({

@@ -5,8 +5,11 @@ import { WorkerError } from './errors.js';
 import { FrameReaderError } from './ffmpeg-frames.js';
 import { describeSource, unusableSource } from '../sources/kind.js';
 
-/** ffmpeg input options a source kind needs (before `-i`). */
-export function inputArgsFor(source: string): string[] {
+/**
+ * ffmpeg input options a source kind needs (before `-i`). `live`: the task says the source is live whatever its
+ * name (a camera served over HTTP as `…/stream.ts` looks like a file), so it starts as quickly as a stream.
+ */
+export function inputArgsFor(source: string, live = false): string[] {
   const { kind } = describeSource(source);
   // ffmpeg's default 5 s of stream analysis is 5 s of waiting for a first frame on a live stream; 1 s still finds
   // the size and rate of ordinary camera streams.
@@ -14,7 +17,7 @@ export function inputArgsFor(source: string): string[] {
   // TCP interleaving: UDP RTP loses packets on busy networks and does not pass NAT; the socket time-out option is
   // added by the frame reader, which knows which spelling this ffmpeg understands.
   if (/^rtsps?:\/\//i.test(source)) return ['-rtsp_transport', 'tcp', ...quickStart];
-  if (kind === 'stream') return quickStart;
+  if (kind === 'stream' || (live && kind === 'remote-file')) return quickStart;
   if (kind === 'device') return ['-f', 'v4l2'];
   return [];
 }

@@ -95,7 +95,7 @@ export class FfmpegRuns {
       ffmpeg: this.o.ffmpeg.path,
       ffmpegVersion: this.o.ffmpeg.version,
       input: this.o.source,
-      inputArgs: inputArgsFor(this.o.source),
+      inputArgs: inputArgsFor(this.o.source, this.o.live),
       output: { kind: 'native', maxSide: this.o.maxSide },
       openTimeoutMs: this.o.stallTimeoutMs,
       // A little longer than the stall time-out: a stall mid-stream is the watchdog's call (and reported as such),

@@ -20,6 +20,7 @@ const history: RetryHistory = { restarts: 0, crashes: [], offline: 0 };
 const states: Record<TaskStateName, TaskState> = {
   pending: { kind: 'pending', history },
   starting: { kind: 'starting', history },
+  waiting: { kind: 'waiting', history },
   running: { kind: 'running', history },
   stopping: { kind: 'stopping', intent: 'stop', history },
   backoff: { kind: 'backoff', reason: 'offline', why: 'SOURCE_UNREACHABLE: connection refused', retryAt: 5000, history },
@@ -44,6 +45,8 @@ const events: Record<TaskEvent['type'], TaskEvent> = {
   exit: { type: 'exit', outcome: done, now: 1000, jitter: 0 },
   retry: { type: 'retry' },
   moved: { type: 'moved', why: 'agent a lost: taken over' },
+  queued: { type: 'queued' },
+  claimed: { type: 'claimed' },
   start: { type: 'start' },
   stop: { type: 'stop' },
   cancel: { type: 'cancel' },
@@ -62,9 +65,10 @@ const video: TaskContext = { ...camera, kind: 'video' };
 /** The whole transition table for a video: state → event → next state (absent = rejected). */
 const allowed: Record<TaskStateName, Partial<Record<TaskEvent['type'], TaskStateName>>> = {
   pending: { launch: 'starting', start: 'pending', restart: 'pending', cancel: 'cancelled', shutdown: 'cancelled' },
-  starting: { hello: 'running', exit: 'completed', moved: 'starting', stop: 'stopping', cancel: 'stopping', restart: 'stopping', shutdown: 'stopping' },
-  running: { exit: 'completed', moved: 'starting', stop: 'stopping', cancel: 'stopping', restart: 'stopping', shutdown: 'stopping' },
-  stopping: { hello: 'stopping', exit: 'completed', moved: 'stopping', stop: 'stopping', cancel: 'stopping', restart: 'stopping', shutdown: 'stopping' },
+  starting: { hello: 'running', exit: 'completed', moved: 'waiting', queued: 'waiting', claimed: 'starting', stop: 'stopping', cancel: 'stopping', restart: 'stopping', shutdown: 'stopping' },
+  waiting: { hello: 'running', exit: 'completed', moved: 'waiting', queued: 'waiting', claimed: 'starting', stop: 'stopping', cancel: 'stopping', restart: 'stopping', shutdown: 'stopping' },
+  running: { exit: 'completed', moved: 'waiting', claimed: 'running', stop: 'stopping', cancel: 'stopping', restart: 'stopping', shutdown: 'stopping' },
+  stopping: { hello: 'stopping', exit: 'completed', moved: 'stopping', queued: 'stopping', claimed: 'stopping', stop: 'stopping', cancel: 'stopping', restart: 'stopping', shutdown: 'stopping' },
   backoff: { retry: 'pending', stop: 'completed', cancel: 'cancelled', restart: 'pending', shutdown: 'cancelled' },
   completed: { start: 'pending', restart: 'pending' },
   error: { start: 'pending', restart: 'pending' },
@@ -242,15 +246,31 @@ describe('task machine', () => {
     assert.deepEqual(effectsOf(camera, run(camera, stopping, events.shutdown), events.cancel), []);
   });
 
-  it('moved: the transport runs the task again by itself; it waits for the new hello, keeps its slot and its counts', () => {
-    for (const from of [states.starting, states.running]) {
+  it('moved: the transport runs the task again by itself; it waits for a runner, keeps its slot and its counts', () => {
+    for (const from of [states.starting, states.waiting, states.running]) {
       const r = taskTransition(from, events.moved, camera);
       assert.ok(r.ok);
-      assert.deepEqual(r.state, { kind: 'starting', history: { ...history, restarts: 1 } });
+      assert.deepEqual(r.state, { kind: 'waiting', history: { ...history, restarts: 1 } });
       assert.deepEqual(r.effects, [{ type: 'carry-over' }, { type: 'report', level: 'warn', message: 'agent a lost: taken over', event: true }]);
     }
     const stopping = run(camera, states.running, events.stop);
     assert.deepEqual(taskTransition(stopping, events.moved, camera), { ok: true, state: stopping, effects: [] });
+  });
+
+  it('a fleet task: queued until an agent claims it, then starting, running at its hello; stopped while it waits', () => {
+    const waiting = run(camera, states.pending, events.launch, events.queued);
+    assert.equal(waiting.kind, 'waiting');
+    assert.equal(hasChild(waiting), false, 'no worker runs a queued task');
+    assert.deepEqual(effectsOf(camera, waiting, events.claimed), []);
+    assert.equal(run(camera, waiting, events.claimed, events.hello).kind, 'running');
+    // A claim that comes after the hello (a controller attaching) changes nothing.
+    assert.deepEqual(run(camera, waiting, events.hello, events.claimed), { kind: 'running', history });
+    assert.deepEqual(effectsOf(camera, waiting, events.stop), ['stop-child']);
+    assert.equal(run(camera, waiting, events.cancel, { type: 'exit', outcome: { kind: 'done', reachedEnd: false, killedAfterStop: false }, now: 1000, jitter: 0 }).kind, 'cancelled');
+    // Taken over: queued again with its counts, and the next claim starts it again.
+    const moved = run(camera, waiting, events.claimed, events.hello, events.moved);
+    assert.deepEqual([moved.kind, moved.history.restarts], ['waiting', 1]);
+    assert.equal(run(camera, moved, events.claimed).kind, 'starting');
   });
 
   it('a camera waiting out a backoff is stopped, cancelled or restarted at once, without a child', () => {

@@ -42,7 +42,14 @@ test('the table gets an agent column in fleet mode only; a task shows the agent 
   const column = tableLayout(120, ids, false, true).columns.find((c) => c.key === 'agent')!;
   assert.ok(column, 'fleet mode has an agent column');
   assert.equal(cellText(fakeTask('lobby', { state: 'processing', agent: 'edge-2' }), column, 10, true), 'edge-2');
-  assert.equal(cellText(fakeTask('lobby', { state: 'processing', agent: null }), column, 10, true), 'waiting');
+  assert.equal(cellText(fakeTask('lobby', { state: 'processing', phase: 'waiting', agent: null }), column, 10, true), 'waiting');
+  assert.equal(cellText(fakeTask('lobby', { state: 'processing', phase: 'starting', agent: null }), column, 10, true), '-');
+  // In the fleet's queue: not shown as processing (nor a camera as connecting) while no agent has it.
+  const state = tableLayout(120, ids, false, true).columns.find((c) => c.key === 'state')!;
+  for (const kind of ['camera', 'video'] as const) {
+    const text = cellText(fakeTask('lobby', { kind, state: 'processing', phase: 'waiting', agent: null }), state, 10, true);
+    assert.match(text, /^queued( in fleet)?$/);
+  }
   assert.equal(cellText(fakeTask('lobby', { state: 'completed', agent: null }), column, 10, true), '-');
   assert.equal(cellText(fakeTask('lobby', { state: 'processing', agent: 'a\x1b[2Jb' }), column, 10, true).includes('\x1b'), false, 'an agent name is shown escaped');
 });

@@ -52,6 +52,9 @@ test('source kinds: what is live, which input options, task ids', () => {
   assert.deepEqual(inputArgsFor('rtsp://cam/s').slice(0, 2), ['-rtsp_transport', 'tcp']);
   assert.deepEqual(inputArgsFor('/dev/video2'), ['-f', 'v4l2']);
   assert.deepEqual(inputArgsFor('clip.mp4'), []);
+  assert.deepEqual(inputArgsFor('http://cam/stream.ts'), []);
+  assert.deepEqual(inputArgsFor('http://cam/stream.ts', true), ['-analyzeduration', '1000000']);
+  assert.deepEqual(inputArgsFor('clip.mp4', true), [], 'a local file is never a quick-start stream');
   assert.equal(taskIdFor('/data/Front Door.mp4'), 'Front-Door');
   assert.equal(taskIdFor('/data/gate-3/%05d.jpg'), 'gate-3');
   assert.equal(taskIdFor('rtsp://user@10.0.0.5:554/live/1'), '10.0.0.5-554-live-1');
