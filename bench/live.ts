@@ -48,6 +48,9 @@ function makeStream(ffmpeg: string): string {
   return file;
 }
 
+/** Which part of the pcount-tui tree a process is: the run's parent, a worker (Node), or a worker's ffmpeg reader. */
+type Role = 'parent' | 'workers' | 'ffmpeg';
+
 /** CPU seconds (user + system) and resident MB of one process, or null once it is gone. */
 function usage(pid: number): { cpu: number; rssMb: number } | null {
   try {
@@ -93,9 +96,11 @@ async function main(): Promise<void> {
 
   // The whole tree's CPU and memory, sampled every second (a process's CPU time is kept from its last sample).
   const cpuOf = new Map<number, number>();
+  const roleOf = new Map<number, Role>([[run.pid!, 'parent']]);
   let peakRss = 0;
   const sample = () => {
     let rss = 0;
+    for (const d of descendants(run.pid!)) if (!roleOf.has(d.pid)) roleOf.set(d.pid, /ffmpeg/.test(d.argv[0] ?? '') ? 'ffmpeg' : 'workers');
     for (const pid of [run.pid!, ...descendants(run.pid!).map((d) => d.pid)]) {
       const u = usage(pid);
       if (!u) continue;
@@ -136,13 +141,17 @@ async function main(): Promise<void> {
     rows.push(`| ${task} | ${fps.toFixed(1)} | ${dropped.toFixed(2)} | ${dets.toFixed(1)} | |`);
   }
   const cpu = [...cpuOf.values()].reduce((s, v) => s + v, 0);
+  const split = (['parent', 'workers', 'ffmpeg'] as const).map((role) => {
+    const c = [...cpuOf].filter(([pid]) => roleOf.get(pid) === role).reduce((s, [, v]) => s + v, 0);
+    return `${role} ${((100 * c) / wall).toFixed(0)} %`;
+  });
   console.log(`bench:live ${cameras} cameras (768x576 H.264 at 25 fps over HTTP/MPEG-TS), --skip-frames ${skip}, ${seconds} s, steady part after ${warmup} s`);
   console.log(`load average: start ${loadStart.map((v) => v.toFixed(2)).join(' ')}, end ${loadEnd.map((v) => v.toFixed(2)).join(' ')} (${cpus().length} CPUs)`);
   console.log('\n| camera | processed fps | dropped frames/s | detections/s | |\n| --- | --- | --- | --- | --- |');
   console.log(rows.join('\n'));
   console.log(
     `\nwhole run: CPU ${cpu.toFixed(1)} s in ${wall.toFixed(1)} s wall = ${((100 * cpu) / wall).toFixed(0)} % of one core ` +
-      `(${((100 * cpu) / wall / cpus().length).toFixed(0)} % of the machine); peak RSS ${peakRss.toFixed(0)} MB`,
+      `(${((100 * cpu) / wall / cpus().length).toFixed(0)} % of the machine: ${split.join(', ')} of one core); peak RSS ${peakRss.toFixed(0)} MB`,
   );
   console.log(`slowest camera ${worst.toFixed(1)} fps, most drops ${worstDrop.toFixed(2)}/s: ${worst >= 24.5 && worstDrop <= 1 ? 'keeps up' : 'does not keep up'} (target ≥ 24.5 fps, ≤ 1 dropped/s)`);
 }
