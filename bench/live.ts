@@ -9,7 +9,7 @@
  *   npm run bench:live -- 8 [--seconds 60 --warmup 15 --skip 5]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,8 +78,12 @@ async function main(): Promise<void> {
 
   const loadStart = loadavg();
   const sources = ports.flatMap((p) => ['--source', `http://127.0.0.1:${p}/x`]);
+  // A store of its own: the default one (in the working folder) would carry counts over between runs whose servers
+  // happened to get the same ports.
+  const storeDir = mkdtempSync(path.join(tmpdir(), 'pcount-bench-live-'));
+  process.on('exit', () => rmSync(storeDir, { recursive: true, force: true }));
   const run = spawn(process.execPath, [path.join(root, 'bin/pcount-tui.js'), 'run', '--no-tui', '--worker-count', String(cameras), '--skip-frames',
-    String(skip), '--line', '0.5,0,0.5,1,line', ...sources], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CI: '1' } });
+    String(skip), '--line', '0.5,0,0.5,1,line', '--db', path.join(storeDir, 'pcount.db'), ...sources], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CI: '1' } });
   const started = performance.now();
   const progress = new Map<string, { at: number; e: ProgressEvent }[]>();
   const splitter = new LineSplitter();
