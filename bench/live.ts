@@ -9,7 +9,7 @@
  *   npm run bench:live -- 8 [--seconds 60 --warmup 15 --skip 5]
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +48,9 @@ function makeStream(ffmpeg: string): string {
   return file;
 }
 
+/** Which part of the pcount-tui tree a process is: the run's parent, a worker (Node), or a worker's ffmpeg reader. */
+type Role = 'parent' | 'workers' | 'ffmpeg';
+
 /** CPU seconds (user + system) and resident MB of one process, or null once it is gone. */
 function usage(pid: number): { cpu: number; rssMb: number } | null {
   try {
@@ -75,8 +78,12 @@ async function main(): Promise<void> {
 
   const loadStart = loadavg();
   const sources = ports.flatMap((p) => ['--source', `http://127.0.0.1:${p}/x`]);
+  // A store of its own: the default one (in the working folder) would carry counts over between runs whose servers
+  // happened to get the same ports.
+  const storeDir = mkdtempSync(path.join(tmpdir(), 'pcount-bench-live-'));
+  process.on('exit', () => rmSync(storeDir, { recursive: true, force: true }));
   const run = spawn(process.execPath, [path.join(root, 'bin/pcount-tui.js'), 'run', '--no-tui', '--worker-count', String(cameras), '--skip-frames',
-    String(skip), '--line', '0.5,0,0.5,1,line', ...sources], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CI: '1' } });
+    String(skip), '--line', '0.5,0,0.5,1,line', '--db', path.join(storeDir, 'pcount.db'), ...sources], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CI: '1' } });
   const started = performance.now();
   const progress = new Map<string, { at: number; e: ProgressEvent }[]>();
   const splitter = new LineSplitter();
@@ -93,10 +100,14 @@ async function main(): Promise<void> {
 
   // The whole tree's CPU and memory, sampled every second (a process's CPU time is kept from its last sample).
   const cpuOf = new Map<number, number>();
+  const roleOf = new Map<number, Role>([[run.pid!, 'parent']]);
+  const cpuOfRole = (role: Role) => [...cpuOf].filter(([pid]) => roleOf.get(pid) === role).reduce((s, [, v]) => s + v, 0);
   let peakRss = 0;
   const sample = () => {
     let rss = 0;
-    for (const pid of [run.pid!, ...descendants(run.pid!).map((d) => d.pid)]) {
+    const tree = descendants(run.pid!);
+    for (const d of tree) if (!roleOf.has(d.pid)) roleOf.set(d.pid, /ffmpeg/.test(d.argv[0] ?? '') ? 'ffmpeg' : 'workers');
+    for (const pid of [run.pid!, ...tree.map((d) => d.pid)]) {
       const u = usage(pid);
       if (!u) continue;
       cpuOf.set(pid, u.cpu);
@@ -105,6 +116,12 @@ async function main(): Promise<void> {
     peakRss = Math.max(peakRss, rss);
   };
   const sampler = setInterval(sample, 1000);
+  // CPU by role at the end of the warm-up: the steady part's CPU per pass leaves out start-up (model loading).
+  let atWarmup = new Map<Role, number>();
+  const warmupTimer = setTimeout(() => {
+    sample();
+    atWarmup = new Map((['parent', 'workers', 'ffmpeg'] as const).map((r) => [r, cpuOfRole(r)]));
+  }, warmup * 1000);
   const exited = new Promise<void>((resolve) => run.on('close', () => resolve()));
   await new Promise((r) => setTimeout(r, seconds * 1000));
   sample();
@@ -113,6 +130,7 @@ async function main(): Promise<void> {
   run.kill('SIGINT');
   await exited;
   clearInterval(sampler);
+  clearTimeout(warmupTimer);
   servers.forEach((s) => s.kill('SIGKILL'));
 
   const rows: string[] = [];
@@ -136,14 +154,27 @@ async function main(): Promise<void> {
     rows.push(`| ${task} | ${fps.toFixed(1)} | ${dropped.toFixed(2)} | ${dets.toFixed(1)} | |`);
   }
   const cpu = [...cpuOf.values()].reduce((s, v) => s + v, 0);
+  const split = (['parent', 'workers', 'ffmpeg'] as const).map((role) => `${role} ${((100 * cpuOfRole(role)) / wall).toFixed(0)} %`);
+  // CPU per detection pass is less sensitive to the machine's other load than frames per second: it tells what a
+  // camera costs, where fps only tells whether this machine, as loaded, kept up.
+  const passes = [...progress.values()].reduce((s, list) => {
+    const steady = list.filter((p) => p.at >= warmup);
+    const [a, b] = [steady[0]?.e, steady.at(-1)?.e];
+    return s + (a && b ? (b.frame - b.dropped - (a.frame - a.dropped)) / skip : 0);
+  }, 0);
+  const steadyCpu = (role: Role) => cpuOfRole(role) - (atWarmup.get(role) ?? 0);
   console.log(`bench:live ${cameras} cameras (768x576 H.264 at 25 fps over HTTP/MPEG-TS), --skip-frames ${skip}, ${seconds} s, steady part after ${warmup} s`);
   console.log(`load average: start ${loadStart.map((v) => v.toFixed(2)).join(' ')}, end ${loadEnd.map((v) => v.toFixed(2)).join(' ')} (${cpus().length} CPUs)`);
   console.log('\n| camera | processed fps | dropped frames/s | detections/s | |\n| --- | --- | --- | --- | --- |');
   console.log(rows.join('\n'));
   console.log(
     `\nwhole run: CPU ${cpu.toFixed(1)} s in ${wall.toFixed(1)} s wall = ${((100 * cpu) / wall).toFixed(0)} % of one core ` +
-      `(${((100 * cpu) / wall / cpus().length).toFixed(0)} % of the machine); peak RSS ${peakRss.toFixed(0)} MB`,
+      `(${((100 * cpu) / wall / cpus().length).toFixed(0)} % of the machine: ${split.join(', ')} of one core); peak RSS ${peakRss.toFixed(0)} MB`,
   );
+  if (passes > 0) {
+    const per = (role: Role) => `${((1000 * steadyCpu(role)) / passes).toFixed(1)} ms`;
+    console.log(`CPU per detection pass in the steady part (${passes.toFixed(0)} passes): workers ${per('workers')} (main thread, detector thread, GC), ffmpeg ${per('ffmpeg')}`);
+  }
   console.log(`slowest camera ${worst.toFixed(1)} fps, most drops ${worstDrop.toFixed(2)}/s: ${worst >= 24.5 && worstDrop <= 1 ? 'keeps up' : 'does not keep up'} (target ≥ 24.5 fps, ≤ 1 dropped/s)`);
 }
 

@@ -137,6 +137,16 @@ describe('raw frames from vtest.avi', async () => {
     assert.deepEqual(frames[1].data, firstTwelve[10].data);
   });
 
+  it('decodes the same pixels with one decoder thread (-threads 1) as with ffmpeg\'s default', async () => {
+    const native = { ...base, output: { kind: 'native', maxSide: 1920 } as const, every: 5, maxFrames: 4 };
+    const [one, auto] = await Promise.all([readAll({ ...native, decoderThreads: 1 }), readAll(native)]);
+    assert.deepEqual(
+      one.map((f) => f.index),
+      [0, 5, 10, 15],
+    );
+    one.forEach((f, i) => assert.deepEqual(f.data, auto[i].data, `frame ${f.index}`));
+  });
+
   it('starts at -ss with indices offset by start × fps', async () => {
     const fromStart = await readAll({ ...base, every: 10, maxFrames: 3 });
     const seeked = await readAll({ ...base, startSeconds: 2, every: 5, maxFrames: 2 });

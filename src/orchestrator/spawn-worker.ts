@@ -10,9 +10,16 @@ export interface WorkerCommand {
   args: string[];
 }
 
-/** `node <repo>/bin/pcount-tui.js worker` (this file runs from dist/src/orchestrator/). */
+/**
+ * Node options of a worker process. `--single-threaded-gc`: V8's parallel young-generation collection hands work to
+ * helper threads, which with many workers on few cores wait for a core while the main thread waits for them; one
+ * thread does the same work without the hand-offs (see README, bench:live).
+ */
+export const WORKER_NODE_OPTIONS = ['--single-threaded-gc'];
+
+/** `node --single-threaded-gc <repo>/bin/pcount-tui.js worker` (this file runs from dist/src/orchestrator/). */
 export function defaultWorkerCommand(): WorkerCommand {
-  return { file: process.execPath, args: [fileURLToPath(new URL('../../../bin/pcount-tui.js', import.meta.url)), 'worker'] };
+  return { file: process.execPath, args: [...WORKER_NODE_OPTIONS, fileURLToPath(new URL('../../../bin/pcount-tui.js', import.meta.url)), 'worker'] };
 }
 
 export interface WorkerRunOptions {

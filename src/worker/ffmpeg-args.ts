@@ -68,6 +68,8 @@ export interface FrameReaderOptions {
   networkTimeoutMs?: number;
   /** Complete frames held before stdout is paused (default 2). */
   bufferFrames?: number;
+  /** Decoder threads (`-threads`, an input option); default: ffmpeg's own choice (about one per core, plus one). */
+  decoderThreads?: number;
   /** How many stderr lines to keep for error messages (default 20). */
   stderrLines?: number;
 }
@@ -128,6 +130,7 @@ export function ffmpegArgs(o: FrameReaderOptions): string[] {
     else network.push('-rw_timeout', us);
   }
   if (o.startSeconds && o.startSeconds > 0) args.push('-ss', String(o.startSeconds));
+  if (o.decoderThreads !== undefined) args.push('-threads', String(o.decoderThreads));
   args.push(...ffmpegInput(o.input, o.inputArgs ?? [], network).args, '-an', '-sn', '-dn');
   args.push(features.fpsMode ? '-fps_mode' : '-vsync', 'passthrough');
   args.push('-vf', videoFilter(o.output, every));

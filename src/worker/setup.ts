@@ -118,6 +118,7 @@ export async function openAll(o: SetupOptions): Promise<Opened> {
       maxSide: MAX_FRAME_SIDE,
       probed: probed ?? undefined,
       skipFrames: o.skipFrames,
+      decoderThreads: o.threads,
       stallTimeoutMs: o.stallTimeoutMs,
       maxFrames: o.maxFrames,
       startFrame: firstFrame,

@@ -17,6 +17,12 @@ export interface SourceOptions {
   maxSide: number;
   /** No frame for this long: a live source is restarted, a file fails with SOURCE_TIMEOUT. Also bounds opening. */
   stallTimeoutMs: number;
+  /**
+   * ffmpeg's decoder threads: the worker's share of the cores (its --threads). With many cameras on few cores one
+   * decoder thread each costs less CPU in total than ffmpeg's default of one per core plus one (frame threads wait
+   * for each other and for the cores); see README, bench:live.
+   */
+  decoderThreads?: number;
   /** Files: let ffmpeg stop after this many frames. */
   maxFrames?: number;
   /** Files: the first frame to read (1-based; needs the probed frame rate). */
@@ -102,6 +108,7 @@ export class FfmpegRuns {
       // ffmpeg's own socket time-out is the backstop.
       networkTimeoutMs: this.o.stallTimeoutMs + NETWORK_TIMEOUT_MARGIN_MS,
       bufferFrames: this.o.live ? 1 : FILE_BUFFER_FRAMES,
+      decoderThreads: this.o.decoderThreads,
       maxFrames: this.o.live || this.o.maxFrames === undefined ? undefined : Math.ceil(this.o.maxFrames / this.every),
       every: this.every,
       startSeconds: seekSeconds(this.o),
