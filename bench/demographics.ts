@@ -5,7 +5,8 @@
  * and 8, and on MOT17-09 with its three lines the share of crossings with an estimate and the worker fps with and
  * without demographics. `--fit` prints the calibration fitted on all chips (what src/faces/calibration.ts ships).
  * `--candidates FILE` (written by bench/face-candidates.ts) adds, cross-validated the same way, each second model
- * alone and averaged with FaceRes (mean logit; ages averaged where the second model has one).
+ * alone and averaged with FaceRes (logits brought to FaceRes's spread, then averaged; ages averaged where the second
+ * model has one).
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -98,9 +99,12 @@ function candidateRows(chips: readonly Chip[], candidates: Record<string, { chip
   for (const [name, c] of Object.entries(candidates)) {
     if (c.chips.length !== chips.length) throw new Error(`--candidates: ${name} has ${c.chips.length} chips, not ${chips.length}`);
     const alone = chips.map((chip, i) => ({ ...chip, raw: { maleLogit: c.chips[i].maleLogit, age: c.chips[i].age ?? chip.raw.age } }));
+    // Logits on one scale first (label-free: the spread of each model's logits over the chips), then averaged.
+    const spread = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0) / v.length - (v.reduce((s, x) => s + x, 0) / v.length) ** 2);
+    const k = spread(chips.map((x) => x.raw.maleLogit)) / spread(c.chips.map((x) => x.maleLogit));
     const both = chips.map((chip, i) => ({
       ...chip,
-      raw: { maleLogit: (chip.raw.maleLogit + c.chips[i].maleLogit) / 2, age: c.chips[i].age === undefined ? chip.raw.age : (chip.raw.age + c.chips[i].age!) / 2 },
+      raw: { maleLogit: (chip.raw.maleLogit + k * c.chips[i].maleLogit) / 2, age: c.chips[i].age === undefined ? chip.raw.age : (chip.raw.age + c.chips[i].age!) / 2 },
     }));
     console.log(cvLine(`${name} alone${c.chips[0].age === undefined ? ' (FaceRes age)' : ''}`, alone));
     console.log(cvLine(`FaceRes + ${name}`, both) + `  (+${c.msCpuPerChip.toFixed(1)} ms CPU per face)`);
