@@ -1,8 +1,12 @@
 /**
- * `npm run bench:demographics [-- --skip-worker] [--fit] [--zooms Z,Z…] [--no-flip] [--max-withheld F] [--no-age-bias]`: gender and age on the development chips of
+ * `npm run bench:demographics [-- --skip-worker] [--fit] [--zooms Z,Z…] [--no-flip] [--max-withheld F] [--no-age-bias]
+ * [--candidates FILE]`: gender and age on the development chips of
  * ../shared/data/faces (raw, cross-validated calibration, and the shipped calibration), per-face latency at batch 1
  * and 8, and on MOT17-09 with its three lines the share of crossings with an estimate and the worker fps with and
  * without demographics. `--fit` prints the calibration fitted on all chips (what src/faces/calibration.ts ships).
+ * `--candidates FILE` (written by bench/face-candidates.ts) adds, cross-validated the same way, each second model
+ * alone and averaged with FaceRes (logits brought to FaceRes's spread, then averaged; ages averaged where the second
+ * model has one).
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -16,6 +20,7 @@ import type { RgbImage } from '../src/faces/crop.js';
 import { AGE_BANDS, ageBand, ALIGNED_CROP, calibrate, combineViews } from '../src/faces/estimate.js';
 import { decodeImage } from '../src/faces/image.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
+import type { CandidateRaw } from './face-candidates.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const data = path.resolve(root, '../shared/data');
@@ -83,6 +88,29 @@ function crossValidated(chips: readonly Chip[], folds = 10, repeats = 5): { cals
   return out;
 }
 
+function cvLine(name: string, chips: readonly Chip[]): string {
+  const scores = crossValidated(chips).map(({ cals, order }) => score(order, cals));
+  const mean = (k: keyof ReturnType<typeof score>) => scores.reduce((s, x) => s + x[k], 0) / scores.length;
+  return line(name, { acc: mean('acc'), withheld: mean('withheld'), mae: mean('mae'), band: mean('band'), n: chips.length });
+}
+
+/** Second models from bench/face-candidates.ts (chips in the same order), alone and averaged with FaceRes. */
+function candidateRows(chips: readonly Chip[], candidates: Record<string, { chips: CandidateRaw[]; msCpuPerChip: number }>): void {
+  for (const [name, c] of Object.entries(candidates)) {
+    if (c.chips.length !== chips.length) throw new Error(`--candidates: ${name} has ${c.chips.length} chips, not ${chips.length}`);
+    const alone = chips.map((chip, i) => ({ ...chip, raw: { maleLogit: c.chips[i].maleLogit, age: c.chips[i].age ?? chip.raw.age } }));
+    // Logits on one scale first (label-free: the spread of each model's logits over the chips), then averaged.
+    const spread = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0) / v.length - (v.reduce((s, x) => s + x, 0) / v.length) ** 2);
+    const k = spread(chips.map((x) => x.raw.maleLogit)) / spread(c.chips.map((x) => x.maleLogit));
+    const both = chips.map((chip, i) => ({
+      ...chip,
+      raw: { maleLogit: (chip.raw.maleLogit + k * c.chips[i].maleLogit) / 2, age: c.chips[i].age === undefined ? chip.raw.age : (chip.raw.age + c.chips[i].age!) / 2 },
+    }));
+    console.log(cvLine(`${name} alone${c.chips[0].age === undefined ? ' (FaceRes age)' : ''}`, alone));
+    console.log(cvLine(`FaceRes + ${name}`, both) + `  (+${c.msCpuPerChip.toFixed(1)} ms CPU per face)`);
+  }
+}
+
 async function chipsOf(analyser: FaceAnalyser): Promise<Chip[]> {
   const dir = path.join(data, 'faces');
   const rows = readFileSync(path.join(dir, 'labels.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
@@ -147,6 +175,8 @@ async function main(): Promise<void> {
   const cvScores = cv.map(({ cals, order }) => score(order, cals));
   const mean = (k: keyof ReturnType<typeof score>) => cvScores.reduce((s, x) => s + x[k], 0) / cvScores.length;
   console.log(line('calibrated, 10-fold CV (mean of 5)', { acc: mean('acc'), withheld: mean('withheld'), mae: mean('mae'), band: mean('band'), n: chips.length }));
+  const candidatesFile = valueOf('--candidates');
+  if (candidatesFile) candidateRows(chips, JSON.parse(readFileSync(candidatesFile, 'utf8')) as Record<string, { chips: CandidateRaw[]; msCpuPerChip: number }>);
   console.log(line('shipped calibration (in-sample)', score(chips, chips.map(() => CALIBRATION))));
   const { cals, order } = cv[0];
   console.log('\ncross-validated, by gender and age band (first shuffle):');

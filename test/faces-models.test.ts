@@ -21,7 +21,7 @@ before(async () => {
   chip = await decodeImage(ffmpeg, path.join(repoRoot, 'test', 'fixtures', 'faces', '29_1_0_20170104165932577.jpg'));
 });
 
-function inputs(size: number, scale: number, shift: number): Float32Array[] {
+function inputs(size: number, scale: number, shift: number | readonly [number, number, number]): Float32Array[] {
   return [false, true].map((flip) => {
     const t = new Float32Array(size * size * 3);
     cropResize(chip, [0, 0, chip.width, chip.height], size, t, 0, { flip, scale, shift });
@@ -29,7 +29,18 @@ function inputs(size: number, scale: number, shift: number): Float32Array[] {
   });
 }
 
-async function compare(name: 'blazeface' | 'faceres', tfInput: string, size: number, scale: number, shift: number, pairs: [string, string][]) {
+/** What the TFJS graph is given for an RGB image that the built model takes as it is. */
+type Reference = (rgb: Float32Array) => Float32Array;
+const asIs: Reference = (rgb) => rgb;
+
+/** The TFJS graph takes BGR (the built one folds the order into its first conv): written out independently here. */
+const bgr: Reference = (rgb) => {
+  const out = new Float32Array(rgb.length);
+  for (let i = 0; i < rgb.length; i += 3) for (let c = 0; c < 3; c++) out[i + c] = rgb[i + 2 - c];
+  return out;
+};
+
+async function compare(name: 'blazeface' | 'faceres', tfInput: string, size: number, scale: number, shift: number | readonly [number, number, number], pairs: [string, string][], reference = asIs) {
   const json = JSON.parse(readFileSync(path.join(humanModels, `${name}.json`), 'utf8')) as TfjsModelJson;
   const weights = new Uint8Array(readFileSync(path.join(humanModels, `${name}.bin`)));
   const session = await ortSession(await builtinModel(name).build(humanModels));
@@ -39,7 +50,7 @@ async function compare(name: 'blazeface' | 'faceres', tfInput: string, size: num
   const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', batch, [images.length, size, size, 3]) });
   assert.deepEqual([...session.outputNames].sort(), pairs.map(([, onnx]) => onnx).sort(), 'only the outputs used');
   for (const [k, image] of images.entries()) {
-    const expected = await runTfjs(json, weights, { [tfInput]: { data: image, shape: [1, size, size, 3] } }, pairs.map(([tf]) => tf));
+    const expected = await runTfjs(json, weights, { [tfInput]: { data: reference(image), shape: [1, size, size, 3] } }, pairs.map(([tf]) => tf));
     pairs.forEach(([tf, onnx], j) => {
       const all = out[onnx].data as Float32Array;
       const per = all.length / images.length;
@@ -67,11 +78,11 @@ describe('face models built from @vladmandic/human agree with TFJS on a real fac
     assert.ok(best > 0, `a face is found (best logit ${best})`);
   });
 
-  test('faceres: gender and age heads (no descriptor), batch of 2', async () => {
-    const out = await compare('faceres', FACERES_TF.input, FACERES_ONNX.size, 1, 0, [
+  test('faceres: gender and age heads (no descriptor), RGB less the Caffe means in, the graph given the same in BGR, batch of 2', async () => {
+    const out = await compare('faceres', FACERES_TF.input, FACERES_ONNX.size, 1, FACERES_ONNX.shift, [
       [FACERES_TF.gender, FACERES_ONNX.gender],
       [FACERES_TF.age, FACERES_ONNX.age],
-    ]);
+    ], bgr);
     const male = out[FACERES_ONNX.gender].data as Float32Array;
     assert.ok(male[0] < 0.5 && male[1] < 0.5, `the labelled woman reads female both ways (${male[0]}, ${male[1]})`);
   });

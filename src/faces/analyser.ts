@@ -129,7 +129,7 @@ export class FaceAnalyser {
       let c = 0;
       for (const zoom of zooms) {
         const region = faceRegion(r, zoom);
-        for (const flip of flips) cropResize(r.image, region, size, input, (k * copies + c++) * plane, { flip });
+        for (const flip of flips) cropResize(r.image, region, size, input, (k * copies + c++) * plane, { flip, shift: FACERES_ONNX.shift });
       }
     });
     const out = await runChunked(this.faceres, FACERES_ONNX.input, input, n, size, FACERES_RUN);

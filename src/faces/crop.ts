@@ -9,8 +9,8 @@ export interface RgbImage {
 export type Region = [number, number, number, number];
 
 /**
- * Bilinear crop-and-resize of `region` into `out` at `offset` as NHWC float RGB, `scale * value + shift` per
- * channel. Sample positions are pixel centres (like tf.image.resizeBilinear with half-pixel centres), so a
+ * Bilinear crop-and-resize of `region` into `out` at `offset` as NHWC float RGB, `scale * value + shift` (one shift,
+ * or one per channel). Sample positions are pixel centres (like tf.image.resizeBilinear with half-pixel centres), so a
  * region equal to the image at the same size copies it. `flip` mirrors the result left to right. Samples outside
  * the image repeat its edge, or are `fill` (a grey level 0..255) when given.
  */
@@ -20,9 +20,10 @@ export function cropResize(
   size: number,
   out: Float32Array,
   offset = 0,
-  opts: { flip?: boolean; scale?: number; shift?: number; fill?: number } = {},
+  opts: { flip?: boolean; scale?: number; shift?: number | readonly [number, number, number]; fill?: number } = {},
 ): void {
-  const { flip = false, scale = 1, shift = 0, fill } = opts;
+  const { flip = false, scale = 1, fill } = opts;
+  const shift = typeof opts.shift === 'object' ? opts.shift : [opts.shift ?? 0, opts.shift ?? 0, opts.shift ?? 0];
   const [rx, ry, rw, rh] = region;
   if (!(rw > 0 && rh > 0)) throw new RangeError(`cropResize: empty region ${region.join(',')}`);
   if (out.length < offset + size * size * 3) throw new RangeError('cropResize: output too small');
@@ -42,7 +43,7 @@ export function cropResize(
     xs[2 * i + 1] = Math.min(width - 1, x0 + 1) * 3;
     fx[i] = x - x0;
   }
-  const outside = (fill ?? 0) * scale + shift;
+  const outside = shift.map((v) => (fill ?? 0) * scale + v);
   for (let j = 0; j < size; j++) {
     const rawY = ry + (j + 0.5) * sy - 0.5;
     const yIn = inside(rawY, height);
@@ -57,13 +58,15 @@ export function cropResize(
       const wx = fx[i];
       const o = offset + (j * size + (flip ? size - 1 - i : i)) * 3;
       if (!yIn || !xIn[i]) {
-        out[o] = out[o + 1] = out[o + 2] = outside;
+        out[o] = outside[0];
+        out[o + 1] = outside[1];
+        out[o + 2] = outside[2];
         continue;
       }
       for (let c = 0; c < 3; c++) {
         const top = data[row0 + a + c] + (data[row0 + b + c] - data[row0 + a + c]) * wx;
         const bottom = data[row1 + a + c] + (data[row1 + b + c] - data[row1 + a + c]) * wx;
-        out[o + c] = (top + (bottom - top) * fy) * scale + shift;
+        out[o + c] = (top + (bottom - top) * fy) * scale + shift[c];
       }
     }
   }

@@ -8,6 +8,7 @@ import { floatTensor, sizeOf, type ConstTensor } from './tensor.js';
  */
 export function optimizeGraph(graph: OnnxGraph): void {
   // Activation patterns first: folding would otherwise swallow the `+ 3` they are recognised by.
+  fuseClamps(graph);
   fuseHardSwish(graph);
   fuseHardSigmoid(graph);
   while (foldAffineIntoConv(graph)) removeDeadNodes(graph);
@@ -92,6 +93,33 @@ function foldAffineIntoConv(graph: OnnxGraph): boolean {
     return true;
   }
   return false;
+}
+
+/**
+ * Max(Min(x, hi), lo) (either order) with scalar bounds is Clip(x, lo, hi), and Clip(Relu(x), lo ≥ 0, hi) is
+ * Clip(x, lo, hi): TF's relu6 exported as Relu, Minimum, Maximum becomes one Clip, which onnxruntime fuses into the
+ * conv before it (three passes over the activation become none).
+ */
+function fuseClamps(graph: OnnxGraph): void {
+  const index = indexGraph(graph);
+  for (const outer of [...graph.nodes]) {
+    if (outer.opType !== 'Max' && outer.opType !== 'Min') continue;
+    const innerOp = outer.opType === 'Max' ? 'Min' : 'Max';
+    const oIdx = outer.inputs.findIndex((i) => floatScalarOf(graph, i) !== undefined);
+    if (oIdx < 0 || outer.inputs.length !== 2) continue;
+    const inner = index.producer.get(outer.inputs[1 - oIdx]);
+    if (!inner || inner.opType !== innerOp || inner.inputs.length !== 2 || soleConsumer(index, inner.outputs[0]) !== outer) continue;
+    const iIdx = inner.inputs.findIndex((i) => floatScalarOf(graph, i) !== undefined);
+    if (iIdx < 0) continue;
+    const [lo, hi] = outer.opType === 'Max' ? [outer.inputs[oIdx], inner.inputs[iIdx]] : [inner.inputs[iIdx], outer.inputs[oIdx]];
+    // With lo > hi the two orders differ from each other and from Clip: leave them.
+    if (floatScalarOf(graph, lo)! > floatScalarOf(graph, hi)!) continue;
+    let x = inner.inputs[1 - iIdx];
+    const relu = index.producer.get(x);
+    if (relu && relu.opType === 'Relu' && floatScalarOf(graph, lo)! >= 0 && soleConsumer(index, x) === inner) x = relu.inputs[0];
+    Object.assign(outer, { opType: 'Clip', inputs: [x, lo, hi], attrs: {} });
+  }
+  removeDeadNodes(graph);
 }
 
 interface ClipMatch {

@@ -1,4 +1,7 @@
+import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { convertGraph } from '../../src/models/convert.js';
+import { parseTfjsGraph } from '../../src/models/tfjs-graph.js';
 import { GraphBuilder, at, expectSameAsTfjs, type Quant } from '../converter-builder.js';
 import { randomArray, seeded } from '../converter-helpers.js';
 
@@ -123,4 +126,37 @@ describe('elementwise ops vs TFJS (NCHW activations meet NHWC constants)', () =>
       await expectSameAsTfjs(g, { x: feed([1, 3, 3, 2], -8, 8) }, ['y'], op === 'Rsqrt' ? 1e-3 : 1e-4);
     });
   }
+});
+
+describe('clamps become one Clip (exact, fused by onnxruntime into the conv)', () => {
+  const clampGraph = (first: 'Minimum' | 'Maximum', lo: number, hi: number, relu: boolean) => {
+    const g = new GraphBuilder();
+    let c = g.op('c', 'Conv2D', [g.input('x', [1, 4, 4, 2]), g.const('w', weights(6), [1, 1, 2, 3])], conv(1, 'SAME'));
+    if (relu) c = g.op('r', 'Relu', [c]);
+    const [a, b] = first === 'Minimum' ? [hi, lo] : [lo, hi];
+    const inner = g.op('inner', first, [c, g.const('a', [a], [])]);
+    g.op('y', first === 'Minimum' ? 'Maximum' : 'Minimum', [inner, g.const('b', [b], [])]);
+    return g;
+  };
+  const opsOf = (g: GraphBuilder) => {
+    const { json, weights: w } = g.build();
+    return convertGraph(parseTfjsGraph(json, w), { outputs: ['y'] }).graph.nodes.map((n) => n.opType);
+  };
+
+  for (const [first, relu] of [['Minimum', true], ['Maximum', false], ['Minimum', false]] as const) {
+    test(`${relu ? 'Relu, ' : ''}${first} then the other: one Clip, same values as TFJS`, async () => {
+      const g = clampGraph(first, 0, 6, relu);
+      assert.deepEqual(opsOf(g).filter((op) => op !== 'Transpose'), ['Conv', 'Clip']);
+      await expectSameAsTfjs(g, { x: feed([1, 4, 4, 2], -20, 20) }, ['y']);
+    });
+  }
+
+  test('a negative lower bound keeps the Relu; crossed bounds are left as they are', async () => {
+    const negative = clampGraph('Minimum', -1, 1, true);
+    assert.deepEqual(opsOf(negative).filter((op) => op !== 'Transpose'), ['Conv', 'Relu', 'Clip']);
+    await expectSameAsTfjs(negative, { x: feed([1, 4, 4, 2], -5, 5) }, ['y']);
+    const crossed = clampGraph('Minimum', 1, -1, false);
+    assert.deepEqual(opsOf(crossed).filter((op) => op !== 'Transpose'), ['Conv', 'Min', 'Max']);
+    await expectSameAsTfjs(crossed, { x: feed([1, 4, 4, 2], -5, 5) }, ['y']);
+  });
 });

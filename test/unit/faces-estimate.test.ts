@@ -94,6 +94,13 @@ describe('crop and BlazeFace decoding', () => {
     assert.deepEqual(Array.from(out.slice(0, 6)), [40, 50, 60, 10, 20, 30]);
   });
 
+  test('crop-resize shifts each channel by its own amount (Caffe means), inside the image and in the fill', () => {
+    const img = { width: 2, height: 1, data: Uint8Array.from([10, 20, 30, 40, 50, 60]) };
+    const out = new Float32Array(2 * 2 * 3);
+    cropResize(img, [0, 0, 2, 2], 2, out, 0, { fill: 100, shift: [-1, -2, -3] });
+    assert.deepEqual(Array.from(out), [9, 18, 27, 39, 48, 57, 99, 98, 97, 99, 98, 97]);
+  });
+
   test('anchors: 16×16×2 then 8×8×6, at cell centres; a box is decoded around its anchor and mapped back', () => {
     const [a16, a8] = anchorCentres();
     assert.equal(a16.length / 2, 512);
