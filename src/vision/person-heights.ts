@@ -20,13 +20,8 @@ export interface HeightObservation {
 }
 
 export interface HeightModelOptions {
-  /**
-   * Observations kept, shared equally by `rowBands` bands of foot rows (the newest of each band win): a crowd standing
-   * at one distance for a second must not push out what was learned about the other rows, or the rows left would be
-   * too close together to give a slope and the fit would fall back to one height for the whole picture.
-   */
+  /** Observations kept (the newest win). */
   capacity: number;
-  rowBands: number;
   /** Observations needed before the fit replaces the prior. */
   minObservations: number;
   /** Prior, as fractions of the frame height. */
@@ -41,7 +36,6 @@ export interface HeightModelOptions {
 
 export const DEFAULT_HEIGHT_MODEL: Readonly<HeightModelOptions> = Object.freeze({
   capacity: 400,
-  rowBands: 16,
   minObservations: 12,
   // People are rarely smaller than 7% of the frame on a counting camera; rarely taller than a third of it near a line.
   priorLow: 0.07,
@@ -71,9 +65,8 @@ export interface HeightFit {
 
 export class PersonHeightModel {
   readonly options: HeightModelOptions;
-  /** Per band of foot rows, a ring of the newest observations. */
-  private readonly bands: { seen: HeightObservation[]; next: number }[];
-  private count = 0;
+  private readonly seen: HeightObservation[] = [];
+  private next = 0;
   private fitted: HeightFit | null = null;
   private dirty = false;
 
@@ -82,32 +75,26 @@ export class PersonHeightModel {
     options: Partial<HeightModelOptions> = {},
   ) {
     this.options = { ...DEFAULT_HEIGHT_MODEL, ...options };
-    this.bands = Array.from({ length: Math.max(1, Math.round(this.options.rowBands)) }, () => ({ seen: [], next: 0 }));
   }
 
   /** A whole person's box (not cut by the frame or a tile edge), frame pixels. */
   observe(box: Box): void {
     const o = { y: box[1] + box[3], height: box[3] };
     if (!(o.height > 0) || !Number.isFinite(o.y)) return;
-    const n = this.bands.length;
-    const band = this.bands[Math.min(n - 1, Math.max(0, Math.floor((o.y / this.frame.height) * n)))];
-    const perBand = Math.max(1, Math.ceil(this.options.capacity / n));
-    if (band.seen.length < perBand) {
-      band.seen.push(o);
-      this.count += 1;
-    } else band.seen[band.next] = o;
-    band.next = (band.next + 1) % perBand;
+    if (this.seen.length < this.options.capacity) this.seen.push(o);
+    else this.seen[this.next] = o;
+    this.next = (this.next + 1) % this.options.capacity;
     this.dirty = true;
   }
 
   get observations(): number {
-    return this.count;
+    return this.seen.length;
   }
 
   /** The current fit, or null while the prior holds. */
   fit(): HeightFit | null {
     if (this.dirty) {
-      this.fitted = this.count >= this.options.minObservations ? fitHeights(this.bands.flatMap((b) => b.seen), this.options, this.frame) : null;
+      this.fitted = this.seen.length >= this.options.minObservations ? fitHeights(this.seen, this.options, this.frame) : null;
       this.dirty = false;
     }
     return this.fitted;

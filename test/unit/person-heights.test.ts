@@ -94,17 +94,3 @@ test('adaptive crops: learned from confident whole people only, and the plan fol
   const moved = crops.setLines([{ name: 'h', points: [0, 0.8, 1, 0.8] }]);
   assert.ok(moved.regions.every((r) => r.w > r.h), 'a band along the horizontal line');
 });
-
-test('a crowd standing at one distance does not flatten the fit learned from the other rows', () => {
-  const m = new PersonHeightModel(FRAME);
-  const random = rng(3);
-  for (let i = 0; i < 200; i++) m.observe(person(200 + 1500 * random(), 400 + 600 * random(), 0.05 * (random() - 0.5)));
-  const before = m.fit();
-  assert.ok(before && Math.abs(before.slope - 0.4) < 0.05, `slope ${before?.slope}`);
-  // A second of a dense crowd, all with feet within 20 rows: more observations than the model keeps.
-  for (let i = 0; i < 1000; i++) m.observe(person(200 + 1500 * random(), 790 + 20 * random(), 0.05 * (random() - 0.5)));
-  const after = m.fit();
-  assert.ok(after && Math.abs(after.slope - 0.4) < 0.05, `slope ${after?.slope} after the crowd`);
-  assert.ok(after.minY < 500 && after.maxY > 900, `rows ${after.minY}..${after.maxY} still span the picture`);
-  assert.ok(m.observations <= m.options.capacity);
-});
