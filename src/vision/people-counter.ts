@@ -1,4 +1,7 @@
+import { LEARN_SCORE } from './adaptive-crops.js';
+import { DEFAULT_CUT_FEET, cutByBottom, withFeet } from './cut-feet.js';
 import { LineCounter, type CounterOptions, type CrossingRecord, type LineCount } from './line-counter.js';
+import { PersonHeightModel } from './person-heights.js';
 import type { TrackSnapshot } from './track.js';
 import { Tracker, type RemovedTrack } from './tracker.js';
 import type { TrackerConfig } from './tracker-config.js';
@@ -32,8 +35,13 @@ export class PeopleCounter {
   readonly counter: LineCounter;
 
   private readonly appearanceBand: number;
+  /** How tall people are by foot row, which places the feet of people cut by the frame's bottom edge. */
+  private readonly heights: PersonHeightModel;
+  private frame: { width: number; height: number };
 
   constructor(lines: readonly LineSpec[], frame: { width: number; height: number }, options: PeopleCounterOptions = {}) {
+    this.frame = frame;
+    this.heights = new PersonHeightModel(frame);
     this.tracker = new Tracker(options.tracker, frame);
     this.counter = new LineCounter(lines, frame, options.counter);
     this.appearanceBand = options.appearanceBand ?? 3;
@@ -46,8 +54,9 @@ export class PeopleCounter {
   detections(detections: readonly Detection[], frame: number, pts: number, appearance?: AppearanceSampler): StepResult {
     const described = appearance ? detections.map((d) => this.describe(d, appearance)) : detections;
     const out = this.tracker.update(described, pts);
+    this.learnHeights(detections);
     const crossings = this.counter.update(
-      out.tracks.filter((t) => t.matched),
+      out.tracks.filter((t) => t.matched).map((t) => ({ ...t, box: this.feetPlaced(t.box) })),
       frame,
       pts,
     );
@@ -60,6 +69,21 @@ export class PeopleCounter {
     const out = this.tracker.predict(pts);
     this.counter.forget(out.removed.map((r) => r.id));
     return { tracks: out.tracks, crossings: [], removed: out.removed };
+  }
+
+  /** Confident boxes clear of every frame edge are whole people. */
+  private learnHeights(detections: readonly Detection[]): void {
+    const { width, height } = this.frame;
+    const edge = DEFAULT_CUT_FEET.edgeShare * height;
+    for (const d of detections) {
+      const [x, y, w, h] = d.box;
+      if (d.score >= LEARN_SCORE && x > edge && y > edge && x + w < width - edge && y + h < height - edge) this.heights.observe(d.box);
+    }
+  }
+
+  private feetPlaced(box: Box): Box {
+    // The fit is only needed (and refitted) when someone is at the bottom edge.
+    return cutByBottom(box, this.frame.height) ? withFeet(box, this.frame.height, this.heights.fit()) : box;
   }
 
   private describe(d: Detection, appearance: AppearanceSampler): Detection {
@@ -77,6 +101,7 @@ export class PeopleCounter {
 
   /** New lines mid-run (see LineCounter.setLines): tracks and counts go on. */
   setLines(lines: readonly LineSpec[], frame: { width: number; height: number }): void {
+    this.frame = frame;
     this.counter.setLines(lines, frame);
   }
 }
