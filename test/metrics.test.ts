@@ -55,7 +55,9 @@ test('/metrics during a real run parses as OpenMetrics, and its crossing counter
   pool.onEvent((e) => events.push(e));
   pool.begin();
 
-  await until(pool, (s) => s.tasks[0].frames !== undefined && s.tasks[0].frames > 30);
+  // Decoded fps is a rate between two progress events: a fast start can pass 30 frames by the first one.
+  const progressed = () => events.filter((e) => e.type === 'progress' && e.frame > 0).length >= 2;
+  await until(pool, (s) => s.tasks[0].frames !== undefined && s.tasks[0].frames > 30 && progressed());
   const during = await scrape(endpoint.url);
   assert.equal(value(during, 'pcount_up', { task: 'lawn' }), 1);
   assert.ok(value(during, 'pcount_processed_fps', { task: 'lawn' })! > 0);
