@@ -2,9 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { killOnExit, terminate } from '../common/terminate.js';
 import { redactSource, redactText, sourceSecrets } from '../sources/credentials.js';
 import { yuv420Size } from '../vision/resample.js';
-import { ffmpegArgs, isNative, isNetworkInput, type FrameReaderOptions } from './ffmpeg-args.js';
+import { ffmpegArgs, isNative, type FrameReaderOptions } from './ffmpeg-args.js';
+import { FrameReaderError, openFailureCode, type FrameReaderErrorCode } from './ffmpeg-errors.js';
 import { HeaderParser, LineTail, type SourceInfo } from './ffmpeg-header.js';
 import { ffmpegInput } from './ffmpeg-input.js';
+import { FrameChunks } from './frame-chunks.js';
 
 /**
  * Raw frames from ffmpeg, read in exact frame-sized pieces.
@@ -26,6 +28,7 @@ import { ffmpegInput } from './ffmpeg-input.js';
 
 export { ffmpegArgs, videoFilter, type FrameLayout, type FrameOutput, type FrameReaderOptions } from './ffmpeg-args.js';
 export type { SourceInfo } from './ffmpeg-header.js';
+export { FrameReaderError, type FrameReaderErrorCode } from './ffmpeg-errors.js';
 
 export interface RawFrame {
   index: number;
@@ -34,37 +37,6 @@ export interface RawFrame {
   height: number;
   /** Packed rgb24, exactly width × height × 3 bytes; planar yuv420p for native output (`yuv420Size`). */
   data: Uint8Array;
-}
-
-/** The same codes as the worker protocol's `error.code` (src/worker/errors.ts). */
-export type FrameReaderErrorCode =
-  | 'SOURCE_NOT_FOUND'
-  | 'SOURCE_UNREADABLE'
-  | 'SOURCE_UNREACHABLE'
-  | 'SOURCE_TIMEOUT'
-  | 'FFMPEG_FAILED'
-  | 'FFMPEG_NOT_FOUND';
-
-export class FrameReaderError extends Error {
-  constructor(
-    readonly code: FrameReaderErrorCode,
-    message: string,
-    /** ffmpeg's last stderr lines. */
-    readonly stderr: readonly string[],
-    readonly exitCode: number | null = null,
-  ) {
-    super(message);
-    this.name = 'FrameReaderError';
-  }
-}
-
-const UNREACHABLE = /Connection refused|timed out|No route to host|Name or service not known|Network is unreachable|Failed to resolve|Connection reset|Server returned|Immediate exit requested/i;
-
-/** Why ffmpeg could not open an input, from its last stderr lines. */
-function openFailureCode(input: string, stderr: readonly string[]): FrameReaderErrorCode {
-  const text = stderr.join('\n');
-  if (isNetworkInput(input)) return UNREACHABLE.test(text) || !/Invalid data/i.test(text) ? 'SOURCE_UNREACHABLE' : 'SOURCE_UNREADABLE';
-  return /No such file or directory/i.test(text) ? 'SOURCE_NOT_FOUND' : 'SOURCE_UNREADABLE';
 }
 
 export class FrameReader implements AsyncIterable<RawFrame> {
@@ -79,9 +51,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
   private readonly every: number;
   private readonly header = new HeaderParser();
   private readonly tail: LineTail;
-  private readonly chunks: Buffer[] = [];
-  private chunkOffset = 0;
-  private buffered = 0;
+  private readonly pending = new FrameChunks();
   private pausedOutput = false;
   private emitted = 0;
   private ended = false;
@@ -154,7 +124,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
 
   /** Complete frames read from ffmpeg and not yet handed out. */
   get bufferedFrames(): number {
-    return this.frameSize ? Math.floor(this.buffered / this.frameSize) : 0;
+    return this.frameSize ? Math.floor(this.pending.length / this.frameSize) : 0;
   }
 
   private setFrameSize(width: number, height: number, bytes: number): void {
@@ -176,7 +146,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
 
   /** Whether a whole frame waits (false while the size of native frames is not known yet). */
   private get frameReady(): boolean {
-    return this.frameSize > 0 && this.buffered >= this.frameSize;
+    return this.frameSize > 0 && this.pending.length >= this.frameSize;
   }
 
   /** True while ffmpeg's output is not read because `bufferFrames` frames wait for the consumer. */
@@ -240,17 +210,14 @@ export class FrameReader implements AsyncIterable<RawFrame> {
   /** A chunk of stdout, or null when the frame size has just become known. */
   private onData(chunk: Buffer | null): void {
     if (this.closing) return;
-    if (chunk) {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-    }
+    if (chunk) this.pending.push(chunk);
     if (this.frameReady && this.openTimer) {
       clearTimeout(this.openTimer);
       this.openTimer = null;
       this.firstFrameAt = performance.now();
       if (!this.header.done) this.publishInfo();
     }
-    if (this.buffered >= this.highWater && !this.pausedOutput) {
+    if (this.pending.length >= this.highWater && !this.pausedOutput) {
       this.pausedOutput = true;
       this.child.stdout!.pause();
     }
@@ -258,28 +225,8 @@ export class FrameReader implements AsyncIterable<RawFrame> {
   }
 
   private takeFrame(): RawFrame {
-    const size = this.frameSize;
-    const head = this.chunks[0];
-    let data: Uint8Array;
-    if (head.length - this.chunkOffset >= size) {
-      // The whole frame is inside one chunk: hand out a view, no copy.
-      data = head.subarray(this.chunkOffset, this.chunkOffset + size);
-      this.chunkOffset += size;
-      if (this.chunkOffset === head.length) this.shiftChunk();
-    } else {
-      data = new Uint8Array(size);
-      let filled = 0;
-      while (filled < size) {
-        const c = this.chunks[0];
-        const n = Math.min(size - filled, c.length - this.chunkOffset);
-        data.set(c.subarray(this.chunkOffset, this.chunkOffset + n), filled);
-        filled += n;
-        this.chunkOffset += n;
-        if (this.chunkOffset === c.length) this.shiftChunk();
-      }
-    }
-    this.buffered -= size;
-    if (this.pausedOutput && this.buffered < this.highWater) {
+    const data = this.pending.take(this.frameSize);
+    if (this.pausedOutput && this.pending.length < this.highWater) {
       this.pausedOutput = false;
       this.child.stdout!.resume();
     }
@@ -288,11 +235,6 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     const fps = this.header.fps;
     const ptsSeconds = fps ? index / fps : (performance.now() - this.firstFrameAt) / 1000;
     return { index, ptsSeconds, width: this.frameWidth, height: this.frameHeight, data };
-  }
-
-  private shiftChunk(): void {
-    this.chunks.shift();
-    this.chunkOffset = 0;
   }
 
   private onClose(code: number | null, signal: NodeJS.Signals | null): void {

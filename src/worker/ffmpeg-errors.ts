@@ -1,0 +1,35 @@
+import type { WorkerErrorCode } from '../protocol/error-codes.js';
+import { isNetworkInput } from './ffmpeg-args.js';
+
+/** Codes from the worker protocol's table (src/protocol/error-codes.ts), so that a reader's failure becomes an `error` event unchanged. */
+export type FrameReaderErrorCode = Extract<
+  WorkerErrorCode,
+  | 'SOURCE_NOT_FOUND'
+  | 'SOURCE_UNREADABLE'
+  | 'SOURCE_UNREACHABLE'
+  | 'SOURCE_TIMEOUT'
+  | 'FFMPEG_FAILED'
+  | 'FFMPEG_NOT_FOUND'
+>;
+
+export class FrameReaderError extends Error {
+  constructor(
+    readonly code: FrameReaderErrorCode,
+    message: string,
+    /** ffmpeg's last stderr lines. */
+    readonly stderr: readonly string[],
+    readonly exitCode: number | null = null,
+  ) {
+    super(message);
+    this.name = 'FrameReaderError';
+  }
+}
+
+const UNREACHABLE = /Connection refused|timed out|No route to host|Name or service not known|Network is unreachable|Failed to resolve|Connection reset|Server returned|Immediate exit requested/i;
+
+/** Why ffmpeg could not open an input, from its last stderr lines. */
+export function openFailureCode(input: string, stderr: readonly string[]): FrameReaderErrorCode {
+  const text = stderr.join('\n');
+  if (isNetworkInput(input)) return UNREACHABLE.test(text) || !/Invalid data/i.test(text) ? 'SOURCE_UNREACHABLE' : 'SOURCE_UNREADABLE';
+  return /No such file or directory/i.test(text) ? 'SOURCE_NOT_FOUND' : 'SOURCE_UNREADABLE';
+}
