@@ -11,7 +11,7 @@ import type { FleetView } from './types.js';
  * starts its worker somewhere, reports what the worker says and how the task's run ended, in the task's terms
  * (ExitOutcome), not in a process's. Two transports: local child processes (local-transport.ts) and fleet agents
  * (src/fleet/fleet-transport.ts). Whichever delivered an event, it reaches the store through the same step
- * (Supervisor.handleEvent → Recorder.receive) before anything shows it.
+ * (EventIntake.receive → Recorder.receive) before anything shows it.
  */
 
 /** One worker process of a task, wherever it runs. */

@@ -1,23 +1,23 @@
-import { availableParallelism } from 'node:os';
 import { PROTOCOL_VERSION, type LogLevel, type WorkerEvent } from '../protocol/events.js';
 import { privateFileMode } from '../sources/credentials.js';
 import type { StoreError } from '../store/errors.js';
+import { EventIntake } from './event-intake.js';
 import { Exporter } from './exporter.js';
+import { launchSettings } from './launch-settings.js';
 import { LogFiles } from './log-files.js';
 import { previewCommand } from './preview-request.js';
-import { DEFAULT_BACKOFF, DEFAULT_OFFLINE_BACKOFF, DEFAULT_RESTART_LIMIT, DEFAULT_STARTUP_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS, stallTimeoutFor, type PoolOptions } from './pool-options.js';
+import { DEFAULT_BACKOFF, DEFAULT_OFFLINE_BACKOFF, DEFAULT_RESTART_LIMIT, type PoolOptions } from './pool-options.js';
 import { ResourceSampler } from './resources.js';
 import { Listeners } from './listeners.js';
 import { Recorder } from './recorder.js';
-import { DEFAULT_LIMITS, logEntryFor } from './results.js';
+import { DEFAULT_LIMITS } from './results.js';
 import { RunFolders } from './run-folder.js';
 import { LocalTransport } from './local-transport.js';
-import type { RunnerEnd, RunnerHandlers, Transport, WorkerPlace } from './runner.js';
+import type { RunnerEnd, RunnerHandlers, Transport } from './runner.js';
 import { TaskLog } from './task-log.js';
-import { defaultWorkerCommand, fairThreads } from './spawn-worker.js';
+import { defaultWorkerCommand } from './spawn-worker.js';
 import { hasChild, isFinal, taskTransition, type TaskContext, type TaskEffect, type TaskEvent } from './task-machine.js';
 import { TaskRecord } from './task-record.js';
-import type { TaskRunJournal } from '../store/journal.js';
 import { systemTimers, type Timers } from './timers.js';
 import { WorkerSlots } from './worker-slots.js';
 
@@ -49,6 +49,7 @@ export abstract class Supervisor {
   protected readonly runs: RunFolders | null;
   protected storeFailure: StoreError | null = null;
   protected readonly transport: Transport;
+  private readonly intake: EventIntake;
   private readonly context: Omit<TaskContext, 'kind'>;
 
   constructor(protected readonly opts: PoolOptions) {
@@ -76,6 +77,7 @@ export abstract class Supervisor {
       () => this.notify(),
       fileMode,
     );
+    this.intake = new EventIntake({ recorder: this.recorder, runs: this.runs, exporter: this.exporter, log: this.log, timers: this.timers, events: this.events, changes: this.changes });
     this.context = {
       crashBackoff: opts.backoff ?? DEFAULT_BACKOFF,
       offlineBackoff: opts.offlineBackoff ?? DEFAULT_OFFLINE_BACKOFF,
@@ -163,25 +165,10 @@ export abstract class Supervisor {
     const slot = rec.slot!;
     rec.results.startedAt ??= this.timers.now();
     rec.results.endedAt = null;
-    const threads = this.opts.threads ?? fairThreads(this.opts.cpus ?? availableParallelism(), running);
-    const stall = stallTimeoutFor(rec.spec, this.opts.stallTimeoutMs);
     const token = Symbol(rec.id);
     rec.runnerToken = token;
     rec.preview = null;
-    rec.runner = this.transport.start(
-      rec.spec,
-      {
-        threads,
-        logLevel: this.opts.logLevel ?? 'info',
-        ffmpeg: this.opts.ffmpeg,
-        startFrame: rec.count.startFrame,
-        stallTimeoutMs: stall,
-        startupTimeoutMs: Math.max(this.opts.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS, stall),
-        stopTimeoutMs: this.opts.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
-        clean: (text) => rec.clean(text),
-      },
-      this.handlersFor(rec, token),
-    );
+    rec.runner = this.transport.start(rec.spec, launchSettings(this.opts, rec, running), this.handlersFor(rec, token));
     if (rec.previewRequest) rec.runner.sendCommand?.(previewCommand(rec.previewRequest));
     this.slots.assign(slot, rec.id, rec.runner.pid);
   }
@@ -200,7 +187,7 @@ export abstract class Supervisor {
         const again = voided.length > 0 ? `; ${voided.length} crossing${voided.length === 1 ? '' : 's'} of earlier runs from that frame on will be counted again` : '';
         this.announce(rec, `claimed by agent ${place.agent} (run ${place.fleetRun})${from}${again}`);
       },
-      record: (place, ev) => this.handleEvent(rec, place, ev),
+      record: (place, ev) => this.intake.receive(rec, place, ev),
       started: () => {
         if (rec.runnerToken !== token || (rec.state.kind !== 'starting' && rec.state.kind !== 'waiting')) return;
         this.slots.hello(rec.slot!);
@@ -221,44 +208,6 @@ export abstract class Supervisor {
       },
       exit: (end) => rec.runnerToken === token && this.handleExit(rec, end),
     };
-  }
-
-  /**
-   * Every worker event passes here, whatever runner delivered it: the recorder stores it first (a crossing is in the
-   * store before anything shows it), then the results, the logs and the listeners (dashboard, NDJSON) see it.
-   */
-  protected handleEvent(rec: TaskRecord, place: WorkerPlace, raw: WorkerEvent): () => void {
-    const received = { ...raw, task: rec.id } as WorkerEvent;
-    // Pictures are for whoever watches the task: not part of its results, the store or the merged event stream.
-    if (received.type === 'preview') {
-      rec.preview = received;
-      return () => this.notify();
-    }
-    const journal = this.journalFor(rec, place);
-    if (received.type === 'done' && received.reason === 'end') journal?.finished();
-    const shown = this.recorder.receive(journal, rec.count, received);
-    return () => {
-      for (const ev of shown) {
-        this.exporter.touch();
-        rec.results.apply(ev);
-        if (ev.type === 'progress') rec.results.sample(this.timers.now(), 'processing');
-        const entry = logEntryFor(ev);
-        if (entry) this.log.write(rec, entry, ev.ts);
-        this.emit(ev);
-      }
-      this.notify();
-    };
-  }
-
-  /** The task run in the store of one of the task's workers, begun with its first event. */
-  private journalFor(rec: TaskRecord, place: WorkerPlace): TaskRunJournal | null {
-    let journal = rec.journals.get(place.key) ?? null;
-    if (!journal) {
-      const worker = place.fleetRun === null ? null : { fleetRun: place.fleetRun, startFrame: place.startFrame };
-      journal = this.recorder.beginTaskRun(rec.spec, rec.count, this.runs?.forChanges() ?? null, worker);
-      if (journal) rec.journals.set(place.key, journal);
-    }
-    return journal;
   }
 
   /** The store stopped taking writes: every task with a worker says so, and counting goes on in memory. */

@@ -1,0 +1,64 @@
+import type { WorkerEvent } from '../protocol/events.js';
+import type { TaskRunJournal } from '../store/journal.js';
+import type { Exporter } from './exporter.js';
+import type { Listeners } from './listeners.js';
+import type { Recorder } from './recorder.js';
+import { logEntryFor } from './results.js';
+import type { RunFolders } from './run-folder.js';
+import type { WorkerPlace } from './runner.js';
+import type { TaskLog } from './task-log.js';
+import type { TaskRecord } from './task-record.js';
+import type { Timers } from './timers.js';
+
+export interface IntakeDeps {
+  recorder: Recorder;
+  runs: RunFolders | null;
+  exporter: Exporter;
+  log: TaskLog;
+  timers: Timers;
+  events: Listeners<WorkerEvent>;
+  changes: Listeners<void>;
+}
+
+/** Where a task's worker events go, in the order that keeps counts safe: the store, then results, logs and listeners. */
+export class EventIntake {
+  constructor(private readonly deps: IntakeDeps) {}
+
+  /**
+   * Every worker event passes here, whatever runner delivered it: the recorder stores it first (a crossing is in the
+   * store before anything shows it), then the results, the logs and the listeners (dashboard, NDJSON) see it.
+   */
+  receive(rec: TaskRecord, place: WorkerPlace, raw: WorkerEvent): () => void {
+    const received = { ...raw, task: rec.id } as WorkerEvent;
+    // Pictures are for whoever watches the task: not part of its results, the store or the merged event stream.
+    if (received.type === 'preview') {
+      rec.preview = received;
+      return () => this.deps.changes.emit();
+    }
+    const journal = this.journalFor(rec, place);
+    if (received.type === 'done' && received.reason === 'end') journal?.finished();
+    const shown = this.deps.recorder.receive(journal, rec.count, received);
+    return () => {
+      for (const ev of shown) {
+        this.deps.exporter.touch();
+        rec.results.apply(ev);
+        if (ev.type === 'progress') rec.results.sample(this.deps.timers.now(), 'processing');
+        const entry = logEntryFor(ev);
+        if (entry) this.deps.log.write(rec, entry, ev.ts);
+        this.deps.events.emit(ev);
+      }
+      this.deps.changes.emit();
+    };
+  }
+
+  /** The task run in the store of one of the task's workers, begun with its first event. */
+  private journalFor(rec: TaskRecord, place: WorkerPlace): TaskRunJournal | null {
+    let journal = rec.journals.get(place.key) ?? null;
+    if (!journal) {
+      const worker = place.fleetRun === null ? null : { fleetRun: place.fleetRun, startFrame: place.startFrame };
+      journal = this.deps.recorder.beginTaskRun(rec.spec, rec.count, this.deps.runs?.forChanges() ?? null, worker);
+      if (journal) rec.journals.set(place.key, journal);
+    }
+    return journal;
+  }
+}
