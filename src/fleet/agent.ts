@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { availableParallelism, freemem, hostname, loadavg, totalmem } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkerLogLevel } from '../config/types.js';
 import type { WorkerEvent } from '../protocol/events.js';
 import { LocalTransport } from '../orchestrator/local-transport.js';
@@ -7,11 +8,13 @@ import { ResourceSampler } from '../orchestrator/resources.js';
 import type { RunnerEnd } from '../orchestrator/runner.js';
 import { defaultWorkerCommand, fairThreads, type WorkerCommand } from '../orchestrator/spawn-worker.js';
 import { redactSource } from '../sources/credentials.js';
+import { healthFields, sumUsage } from './agent-health.js';
 import { AgentRun, type RunLaunch } from './agent-run.js';
 import { infoField, type RedisConnection, type RedisReply } from './connect.js';
 import { newRunId } from './entries.js';
 import { FleetError } from './errors.js';
 import { Journal } from './journal.js';
+import { trimJournal } from './journal-trim.js';
 import { fleetKeys, type FleetKeys } from './keys.js';
 import { Outbox } from './outbox.js';
 import { settleRun } from './run-settle.js';
@@ -207,27 +210,18 @@ export class Agent {
   }
 
   private health(): string[] {
-    const fields: Record<string, string | number> = {
-      host: hostname(),
-      pid: process.pid,
+    return healthFields({
       slots: this.opts.slots,
       used: this.activeRuns().length,
-      cpu: Math.round(this.usage.cpu),
-      rss: this.usage.rss,
-      mem_total: totalmem(),
-      mem_free: freemem(),
-      load: loadavg()[0].toFixed(2),
-      started: this.startedAt,
-      journal_bytes: this.opts.journal.bytes,
-      state: this.stopping ? 'stopping' : 'up',
-    };
-    return Object.entries(fields).flatMap(([k, v]) => [k, String(v)]);
+      usage: this.usage,
+      startedAt: this.startedAt,
+      journalBytes: this.opts.journal.bytes,
+      stopping: this.stopping,
+    });
   }
 
   private sampleUsage(): void {
-    const pids = this.activeRuns().map((r) => r.runner!.pid).filter((p): p is number => p !== null);
-    const usage = [...this.sampler.sample(pids, Date.now()).values()];
-    this.usage = { cpu: usage.reduce((s, u) => s + u.cpuPercent, 0), rss: usage.reduce((s, u) => s + u.rssBytes, 0) };
+    this.usage = sumUsage(this.sampler, this.activeRuns().map((r) => r.runner!.pid).filter((p): p is number => p !== null));
   }
 
   /** Takes one queued task (one per tick, so that agents polling together share the queue); whether it took one. */
@@ -293,15 +287,7 @@ export class Agent {
 
   /** Drops from the journal what the controller has stored. */
   private async trimJournal(): Promise<void> {
-    const ids = this.opts.journal.runIds();
-    if (ids.length === 0) return;
-    const acked = (await this.opts.conn.send(['HMGET', this.keys.acked, ...ids])) as (string | null)[];
-    const live = new Set([...this.runs.values()].filter((r) => !r.settlement).map((r) => r.run));
-    const done: string[] = [];
-    ids.forEach((id, i) => {
-      if (this.opts.journal.ack(id, Number(acked[i] ?? 0), !live.has(id))) done.push(id);
-    });
-    if (done.length > 0) await this.opts.conn.send(['HDEL', this.keys.acked, ...done]);
+    await trimJournal(this.opts.conn, this.keys, this.opts.journal, () => new Set([...this.runs.values()].filter((r) => !r.settlement).map((r) => r.run)));
   }
 
   private async serverRunId(): Promise<string | null> {
@@ -319,8 +305,4 @@ export class Agent {
     this.redisRunId = id;
     void this.tick();
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RedisConnection, RedisReply } from './connect.js';
 import { parseEntry, type FleetEntry } from './entries.js';
 import { CONTROLLER_GROUP, type FleetKeys } from './keys.js';
@@ -173,8 +174,4 @@ function pairs(flat: RedisReply[]): [string, RedisReply][] {
   const out: [string, RedisReply][] = [];
   for (let i = 0; i + 1 < flat.length; i += 2) out.push([String(flat[i]), flat[i + 1]]);
   return out;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
