@@ -4,6 +4,7 @@ import { MAX_SCALE, MIN_SCALE, pixelBudget, STRIDE, TARGET_HEIGHT, type CropPlan
 import type { MergedDetection } from '../vision/tile-merge.js';
 import type { Detection, LineSpec } from '../vision/types.js';
 import type { SourceInfo } from './ffmpeg-frames.js';
+import type { Opened } from './setup.js';
 import type { WorkerConfig } from './run-worker.js';
 
 /** Frame rate assumed for the band width when a live source does not say. */
@@ -66,4 +67,9 @@ export function toSource(found: readonly MergedDetection[], frame: FrameSize, in
   const fx = info.width / frame.width;
   const fy = info.height / frame.height;
   return found.map(({ box, score, label }) => ({ box: [box[0] * fx, box[1] * fy, box[2] * fx, box[3] * fy], score, label }));
+}
+
+/** `lines`: the lines in force, which the parent may have changed since the start. */
+export function cropsSetup(cfg: WorkerConfig, o: Opened, lines: CropsSetup['lines'] = cfg.lines): CropsSetup {
+  return { ...cfg, lines, fps: o.source.info.fps, detector: o.detector };
 }

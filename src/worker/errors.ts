@@ -24,3 +24,10 @@ export function toWorkerError(err: unknown): WorkerError {
   if (typeof code === 'string' && isWorkerErrorCode(code)) return new WorkerError(code, message);
   return new WorkerError('INTERNAL', message);
 }
+
+const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['BAD_LINE', 'BAD_ARGUMENT', 'BAD_MODEL_FORMAT', 'BAD_INPUT_SIZE', 'BAD_DETECT_REGION']);
+
+/** Exit status for a fatal error: 2 for bad arguments (like yargs' own usage errors), 1 for everything else. */
+export function exitCodeFor(code: ErrorCode): number {
+  return USAGE_CODES.has(code) ? 2 : 1;
+}

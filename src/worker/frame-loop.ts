@@ -1,0 +1,135 @@
+import type { MergedDetection } from '../vision/tile-merge.js';
+import { reportedCounts, type Counting } from './counting.js';
+import { cropsSetup, newCrops, toSource } from './crops.js';
+import type { DetectorHandle } from './detector-thread.js';
+import type { Emitter } from './emitter.js';
+import type { LiveControls } from './live-controls.js';
+import { emitCrops, round } from './lifecycle-events.js';
+import { ProgressReporter } from './progress.js';
+import type { WorkerConfig } from './run-worker.js';
+import type { Opened } from './setup.js';
+import type { Frame, FrameSource } from './source.js';
+import type { StopController } from './stop.js';
+
+export interface LoopContext {
+  cfg: WorkerConfig;
+  emit: Emitter;
+  stop: StopController;
+  detector: DetectorHandle;
+  source: FrameSource;
+  opened: Opened;
+  c: Counting;
+  controls: LiveControls;
+}
+
+/** Counts frames until the source ends, `maxFrames` is reached or a stop is asked for, reporting progress as it goes. */
+export async function countFrames(ctx: LoopContext): Promise<void> {
+  const { cfg, emit, source, c } = ctx;
+  const latency = new MeanOver();
+  const reporter = new ProgressReporter(
+    {
+      frames: () => c.frames,
+      dropped: () => source.dropped,
+      detections: () => c.detections,
+      counts: () => reportedCounts(c),
+      detectMs: () => latency.take(),
+    },
+    (body) => emit.emit(body),
+    cfg.live ? null : { duration: source.info.duration },
+  );
+  reporter.start();
+  try {
+    await frameLoop(ctx, reporter, latency);
+  } finally {
+    reporter.finish();
+  }
+}
+
+interface FrameInHand {
+  frame: Frame;
+  /** Pending detections (frame pixels) on detection frames, null on frames where tracks are only predicted. */
+  detections: Promise<MergedDetection[]> | null;
+}
+
+async function frameLoop(ctx: LoopContext, reporter: ProgressReporter, latency: MeanOver): Promise<void> {
+  const { cfg, emit, stop, detector, source, c, controls } = ctx;
+  let fetched = 0;
+  const fetch = async (): Promise<FrameInHand | null> => {
+    if (stop.stopped || (cfg.maxFrames !== undefined && fetched >= cfg.maxFrames)) return null;
+    const frame = await source.next();
+    if (!frame) return null;
+    fetched += 1;
+    if (frame.detect && (frame.width !== c.crops.frame.width || frame.height !== c.crops.frame.height)) {
+      c.crops = newCrops(cropsSetup(cfg, ctx.opened, controls.lines), frame);
+      emitCrops(emit, cfg, ctx.opened, c.crops, 'frame size');
+    }
+    const detections = frame.detect ? detector.detectTiles({ width: frame.width, height: frame.height, data: frame.data }, c.crops.plan.tiles) : null;
+    const sent = performance.now();
+    // Awaited later, in order; until then a failure must not count as unhandled.
+    detections?.then(() => latency.add(performance.now() - sent)).catch(() => undefined);
+    return { frame, detections };
+  };
+  // One frame ahead: the next frame is read and queued in the detector thread before the current one is counted,
+  // so the model never waits for the tracker, the events or the pipe.
+  let current = await fetch();
+  while (current) {
+    const next = await fetch();
+    const { frame } = current;
+    const switched = controls.applyPending(c.counter, frame.number, source.info, emit);
+    if (switched) {
+      c.crops.setLines(switched);
+      c.demographics?.demo.setLines(switched);
+      emitCrops(emit, cfg, ctx.opened, c.crops, 'lines');
+    }
+    // Warm-up frames before --start-frame are tracked but not counted: their crossings were stored by the run resumed.
+    if (!c.baseline && frame.number >= (cfg.startFrame ?? 1)) c.baseline = c.counter.counts();
+    let step;
+    if (current.detections) {
+      const found = c.crops.plausible(await current.detections);
+      c.detections += found.length;
+      if (c.crops.update(found)) emitCrops(emit, cfg, ctx.opened, c.crops, 'people');
+      step = c.counter.detections(toSource(found, frame, source.info), frame.number, frame.pts);
+    } else {
+      step = c.counter.predict(frame.pts);
+    }
+    c.frames += 1;
+    const visible = step.tracks.filter((t) => t.state === 'confirmed');
+    reporter.frameDone(frame.number, frame.pts, visible.length);
+    for (const x of c.baseline ? step.crossings : []) {
+      c.seq += 1;
+      const who = c.demographics?.demo.crossing({ seq: c.seq, line: x.line, track: x.track, frame: x.frame });
+      emit.emit({ type: 'crossing', seq: c.seq, line: x.line, track: x.track, direction: x.direction, frame: x.frame, pts: round(x.pts, 3), ...who });
+    }
+    controls.offerPreview(frame, source.info, c.counter, visible, emit);
+    c.demographics?.frame(frame, visible);
+    if (cfg.emitTracks) {
+      emit.emit({
+        type: 'tracks',
+        frame: frame.number,
+        pts: round(frame.pts, 3),
+        tracks: visible.map((t) => ({ id: t.id, box: t.box.map((v) => round(v, 1)) as [number, number, number, number] })),
+      });
+    }
+    // A slow reader of stdout slows the worker down instead of growing its memory.
+    await emit.drained();
+    current = next;
+  }
+}
+
+/** The mean of the values added since the last `take()`. */
+class MeanOver {
+  private sum = 0;
+  private n = 0;
+
+  add(value: number): void {
+    this.sum += value;
+    this.n += 1;
+  }
+
+  take(): number | null {
+    const mean = this.n > 0 ? this.sum / this.n : null;
+    this.sum = 0;
+    this.n = 0;
+    return mean;
+  }
+}
