@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bandHeights, planCrops, type CropPlan, type PersonHeights, type Tile } from '../../src/vision/crop-plan.js';
+import { planCrops, type CropPlan, type PersonHeights, type Tile } from '../../src/vision/crop-plan.js';
+import { bandHeights } from '../../src/vision/crop-regions.js';
 import type { LineSpec } from '../../src/vision/types.js';
 import { options } from '../plan-options.js';
 
