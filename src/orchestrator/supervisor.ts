@@ -36,14 +36,14 @@ export abstract class Supervisor {
   protected readonly queue: string[] = [];
   protected readonly timers: Timers;
   protected readonly log: TaskLog;
-  protected readonly sampler = new ResourceSampler();
+  private readonly sampler = new ResourceSampler();
   protected readonly changes = new Listeners<void>();
   protected readonly events = new Listeners<WorkerEvent>();
   protected sampleTimer: unknown = null;
   protected shuttingDown = false;
   protected childrenGone: (() => void) | null = null;
   protected finishedWaiters: (() => void)[] = [];
-  protected wasFinished = false;
+  private wasFinished = false;
   protected readonly exporter: Exporter;
   protected readonly recorder: Recorder;
   protected readonly runs: RunFolders | null;
@@ -161,7 +161,7 @@ export abstract class Supervisor {
   }
 
   /** Starts the worker of a task that holds a slot; `running` is how many workers will share the CPUs with it. */
-  protected launch(rec: TaskRecord, running = this.slots.busyCount() + 1): void {
+  private launch(rec: TaskRecord, running = this.slots.busyCount() + 1): void {
     const slot = rec.slot!;
     rec.results.startedAt ??= this.timers.now();
     rec.results.endedAt = null;
@@ -211,7 +211,7 @@ export abstract class Supervisor {
   }
 
   /** The store stopped taking writes: every task with a worker says so, and counting goes on in memory. */
-  protected onStoreFailure(err: StoreError): void {
+  private onStoreFailure(err: StoreError): void {
     this.storeFailure = err;
     const now = this.timers.now();
     const message = this.transport.remote
@@ -226,12 +226,12 @@ export abstract class Supervisor {
   }
 
   /** The task runs again from zero: a new count, and a new run folder if the current run's results are final. */
-  protected rerun(rec: TaskRecord): void {
+  private rerun(rec: TaskRecord): void {
     this.runs?.forChanges();
     rec.startCount(this.recorder.fresh(rec.spec));
   }
 
-  protected handleExit(rec: TaskRecord, end: RunnerEnd): void {
+  private handleExit(rec: TaskRecord, end: RunnerEnd): void {
     rec.runner = null;
     rec.runnerToken = null;
     rec.agent = null;
@@ -243,13 +243,13 @@ export abstract class Supervisor {
     this.changed();
   }
 
-  protected removeFromQueue(rec: TaskRecord): void {
+  private removeFromQueue(rec: TaskRecord): void {
     const i = this.queue.indexOf(rec.id);
     if (i >= 0) this.queue.splice(i, 1);
   }
 
   /** A line for the task's log that is also a `log` event (NDJSON output, the log pane). */
-  protected announce(rec: TaskRecord, message: string): void {
+  private announce(rec: TaskRecord, message: string): void {
     const now = this.timers.now();
     this.log.write(rec, { level: 'info', message }, now);
     this.emit({ v: PROTOCOL_VERSION, type: 'log', task: rec.id, ts: now, level: 'info', message: rec.clean(message) });
@@ -289,7 +289,7 @@ export abstract class Supervisor {
   }
 
   /** Every task has finished and the results are written: the run folder is final. */
-  protected sealRun(): void {
+  private sealRun(): void {
     if (!this.runs || this.runs.isSealed || !this.records.every((r) => isFinal(r.state))) return;
     this.runs.seal();
     this.recorder.endRun(this.runs.current, 'finished');
