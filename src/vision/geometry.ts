@@ -56,12 +56,6 @@ export function lineIntersection(p: Point, q: Point, a: Point, b: Point): { t: n
   return { t: cross(apx, apy, sx, sy) / denom, u: cross(apx, apy, rx, ry) / denom };
 }
 
-/** True when the closed segments PQ and AB share a point (collinear overlaps excluded). */
-export function segmentsIntersect(p: Point, q: Point, a: Point, b: Point): boolean {
-  const hit = lineIntersection(p, q, a, b);
-  return hit !== null && hit.t >= 0 && hit.t <= 1 && hit.u >= 0 && hit.u <= 1;
-}
-
 /** Distance from P to the closed segment AB. */
 export function segmentDistance(p: Point, a: Point, b: Point): number {
   const dx = b.x - a.x;
