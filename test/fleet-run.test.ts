@@ -55,7 +55,9 @@ test('run --no-tui --redis: two agents run two files and a camera; kill -9 of th
   t.after(() => redis.dispose());
   const cam = await startLiveStream(await makeLiveClip(dir, 200));
   t.after(() => cam.stop());
-  const agents = new AgentPool(redis.url, dir, 2);
+  // Three slots each: whichever way the three tasks were spread, the survivor has a slot free for the camera at once
+  // (with two, a survivor busy with both files could take it only when a file ended, which under load took minutes).
+  const agents = new AgentPool(redis.url, dir, 3);
   t.after(() => agents.killAll());
   await Promise.all(['a', 'b'].map((n) => agents.spawn(n).waitLine(/ready/, 60_000)));
 
