@@ -4,7 +4,7 @@ import { resolveBuiltinModel } from '../models/registry.js';
 import { disableOrtTelemetry } from '../models/telemetry.js';
 import { sessionOptions } from '../worker/detector.js';
 import { decodeBlazeface, DEFAULT_DECODE, type DecodeOptions, type FaceBox } from './blazeface.js';
-import { cropResize, type Region, type RgbImage } from './crop.js';
+import { cropResize, mirrorImage, type Region, type RgbImage } from './crop.js';
 import { ALIGNED_CROP, FACE_CROP, type FaceView } from './estimate.js';
 
 /**
@@ -118,9 +118,9 @@ export class FaceAnalyser {
   /** FaceRes outputs for each face (over both orientations and every zoom). */
   async describe(requests: DescribeRequest[]): Promise<FaceView[]> {
     if (requests.length === 0) return [];
-    const flips = (this.o.flip ?? true) ? [false, true] : [false];
+    const orientations = (this.o.flip ?? true) ? 2 : 1;
     const zooms = this.o.zooms ?? [1];
-    const copies = flips.length * zooms.length;
+    const copies = orientations * zooms.length;
     const size = FACERES_ONNX.size;
     const plane = size * size * 3;
     const n = requests.length * copies;
@@ -128,8 +128,11 @@ export class FaceAnalyser {
     requests.forEach((r, k) => {
       let c = 0;
       for (const zoom of zooms) {
-        const region = faceRegion(r, zoom);
-        for (const flip of flips) cropResize(r.image, region, size, input, (k * copies + c++) * plane, { flip, shift: FACERES_ONNX.shift });
+        const at = (k * copies + c) * plane;
+        cropResize(r.image, faceRegion(r, zoom), size, input, at, { shift: FACERES_ONNX.shift });
+        // The mirrored crop is the same samples in the other order: copied, not resampled (0.1 ms, not 0.8).
+        if (orientations === 2) mirrorImage(input, at, input, at + plane, size);
+        c += orientations;
       }
     });
     const out = await runChunked(this.faceres, FACERES_ONNX.input, input, n, size, FACERES_RUN);

@@ -72,6 +72,23 @@ export function cropResize(
   }
 }
 
+/**
+ * Writes the `size`×`size` NHWC image at `from` into `out` at `to`, mirrored left to right: what `cropResize` with
+ * `flip` gives for the same region, without sampling again.
+ */
+export function mirrorImage(src: Float32Array, from: number, out: Float32Array, to: number, size: number): void {
+  const row = size * 3;
+  for (let j = 0; j < size; j++) {
+    const a = from + j * row;
+    const b = to + j * row + row - 3;
+    for (let i = 0; i < row; i += 3) {
+      out[b - i] = src[a + i];
+      out[b - i + 1] = src[a + i + 1];
+      out[b - i + 2] = src[a + i + 2];
+    }
+  }
+}
+
 /** Copies a region of an image into a new, smaller image (integer pixels, clipped to the image). */
 export function cutRegion(img: RgbImage, region: Region): RgbImage {
   const x0 = Math.max(0, Math.floor(region[0]));
