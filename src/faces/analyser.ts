@@ -37,9 +37,12 @@ export interface DescribeRequest {
 }
 
 /**
- * Images per `session.run`. On the 2-core CI-class CPU, one thread, onnxruntime's cost per image grows with the batch
- * (CPU per image, load ~12: FaceRes 13.0 ms alone, 14.2 by 2, 18.1 by 8, 23.4 by 16; BlazeFace 9.6, 8.8, 10.4 by 8,
- * 25.1 by 16), so a batch from the queue is run in small chunks: batching saves thread hand-offs, not arithmetic.
+ * Images per `session.run`. On this 2-core CPU, one thread, FaceRes costs the same per image whatever the run size
+ * (`node dist/bench/faceres-ops.js`, least CPU per image, load 9: 7.4 ms alone, 7.1-7.2 by 2, 8 and 16): its 1×1 convs
+ * (84 % of it) already run at this core's arithmetic peak (170-200 GFLOP/s, more than one large MatMul reaches), so a
+ * batch has no weight reads to share, and its 3×3 depthwise convs get dearer as a bigger run's activations leave the
+ * cache. A batch from the queue saves thread hand-offs and per-run work, not arithmetic; runs of 2 are the cheapest.
+ * BlazeFace likewise (CPU per image, load ~12): 9.6 ms alone, 8.8 by 4, 10.4 by 8, 25.1 by 16.
  */
 const FACERES_RUN = 2;
 const BLAZEFACE_RUN = 4;
