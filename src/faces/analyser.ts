@@ -38,7 +38,7 @@ export interface DescribeRequest {
 
 /**
  * Images per `session.run`. On this 2-core CPU, one thread, FaceRes costs the same per image whatever the run size
- * (`node dist/bench/faceres-ops.js`, least CPU per image, load 9: 7.4 ms alone, 7.1-7.2 by 2, 8 and 16): its 1×1 convs
+ * (`node dist/bench/faceres-ops.js`, least CPU per image, load 9: 7.4 ms alone, 7.1-7.4 by 2, 8 and 16): its 1×1 convs
  * (84 % of it) already run at this core's arithmetic peak (170-200 GFLOP/s, more than one large MatMul reaches), so a
  * batch has no weight reads to share, and its 3×3 depthwise convs get dearer as a bigger run's activations leave the
  * cache. A batch from the queue saves thread hand-offs and per-run work, not arithmetic; runs of 2 are the cheapest.
