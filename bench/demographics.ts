@@ -1,12 +1,12 @@
 /**
- * `npm run bench:demographics [-- --skip-worker] [--fit] [--zooms Z,Z…] [--no-flip] [--max-withheld F] [--no-age-bias]
+ * `npm run bench:demographics [-- --skip-worker] [--latency-only] [--fit] [--zooms Z,Z…] [--no-flip] [--max-withheld F] [--no-age-bias]
  * [--candidates FILE]`: gender and age on the development chips of
  * ../shared/data/faces (raw, cross-validated calibration, and the shipped calibration), per-face latency at batch 1
  * and 8, and on MOT17-09 with its three lines the share of crossings with an estimate and the worker fps with and
  * without demographics. `--fit` prints the calibration fitted on all chips (what src/faces/calibration.ts ships).
  * `--candidates FILE` (written by bench/face-candidates.ts) adds, cross-validated the same way, each second model
  * alone and averaged with FaceRes (logits brought to FaceRes's spread, then averaged; ages averaged where the second
- * model has one).
+ * model has one). `--latency-only`: only the latency at batch 1 and 8 (for timing runs under the shared lock).
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -126,21 +126,34 @@ async function chipsOf(analyser: FaceAnalyser): Promise<Chip[]> {
   return chips;
 }
 
-async function latency(analyser: FaceAnalyser, chip: RgbImage): Promise<void> {
-  for (const batch of [1, 8]) {
-    const reqs = Array.from({ length: batch }, () => ({ image: chip }));
-    await analyser.describe(reqs);
-    const times: number[] = [];
-    const cpu0 = process.cpuUsage();
-    for (let i = 0; i < 10; i++) {
-      const t = performance.now();
-      await analyser.describe(reqs);
-      times.push((performance.now() - t) / batch);
+/**
+ * CPU per face of `describe` at batch 1 and 8: both sizes warmed up first, then measured in alternating rounds of the
+ * same number of faces, so that neither size pays alone for what came before (the accuracy run's garbage made the
+ * first size measured look 25 % dearer) or for a change of load during the run.
+ */
+async function latency(analyser: FaceAnalyser, chip: RgbImage, rounds = 4, faces = 16): Promise<void> {
+  const sizes = [1, 8];
+  const totals = new Map(sizes.map((b) => [b, { cpu: 0, wall: [] as number[] }]));
+  for (const b of sizes) for (let i = 0; i < 2; i++) await analyser.describe(Array.from({ length: b }, () => ({ image: chip })));
+  for (let r = 0; r < rounds; r++) {
+    for (const batch of r % 2 ? [...sizes].reverse() : sizes) {
+      const reqs = Array.from({ length: batch }, () => ({ image: chip }));
+      const total = totals.get(batch)!;
+      const cpu0 = process.cpuUsage();
+      for (let i = 0; i < faces / batch; i++) {
+        const t = performance.now();
+        await analyser.describe(reqs);
+        total.wall.push((performance.now() - t) / batch);
+      }
+      const cpu = process.cpuUsage(cpu0);
+      total.cpu += (cpu.user + cpu.system) / 1000;
     }
-    const cpu = process.cpuUsage(cpu0);
-    times.sort((a, b) => a - b);
-    const cpuPerFace = (cpu.user + cpu.system) / 1000 / (10 * batch);
-    console.log(`  batch ${batch}: median ${times[5].toFixed(1)} ms per face (wall), ${cpuPerFace.toFixed(1)} ms CPU per face (FaceRes, both orientations, 1 thread)`);
+  }
+  const perFace = (b: number) => totals.get(b)!.cpu / (rounds * faces);
+  for (const batch of sizes) {
+    const wall = totals.get(batch)!.wall.sort((a, b) => a - b);
+    const ratio = batch === 1 ? '' : `, ${pct(perFace(batch) / perFace(1))} of batch 1`;
+    console.log(`  batch ${batch}: ${perFace(batch).toFixed(1)} ms CPU per face${ratio}, median ${wall[wall.length >> 1].toFixed(1)} ms per face (wall) (FaceRes, both orientations, 1 thread, ${rounds * faces} faces)`);
   }
 }
 
@@ -162,9 +175,8 @@ async function worker(demographics: boolean): Promise<{ fps: number; crossings: 
   return { fps: done.avg_fps as number, crossings, estimated, cpu: `${(user + sys).toFixed(1)} s CPU (user ${user}, sys ${sys})${note}` };
 }
 
-async function main(): Promise<void> {
-  console.log(`load average ${loadavg().map((v) => v.toFixed(2)).join(' ')} on ${cpus().length} cores`);
-  const analyser = await FaceAnalyser.open({ threads: 1, flip, zooms });
+/** Gender and age on the development chips: raw, cross-validated, shipped calibration, by gender and age band. */
+async function accuracy(analyser: FaceAnalyser): Promise<void> {
   const cpu0 = process.cpuUsage();
   const chips = await chipsOf(analyser);
   const cpu = process.cpuUsage(cpu0);
@@ -189,11 +201,23 @@ async function main(): Promise<void> {
     console.log(line(`  ${band}`, score(idx.map((i) => order[i]), idx.map((i) => cals[i]))));
   }
   if (args.has('--fit')) console.log(`\nfitted on all chips (src/faces/calibration.ts):\n${JSON.stringify(fitCalibration(chips, fit))}`);
+}
+
+async function main(): Promise<void> {
+  if (args.has('--help')) {
+    console.log('node dist/bench/demographics.js [--skip-worker] [--latency-only] [--fit] [--zooms Z,Z…] [--no-flip] [--max-withheld F] [--no-age-bias] [--candidates FILE]');
+    return;
+  }
+  console.log(`load average ${loadavg().map((v) => v.toFixed(2)).join(' ')} on ${cpus().length} cores`);
+  const analyser = await FaceAnalyser.open({ threads: 1, flip, zooms });
+  if (!args.has('--latency-only')) await accuracy(analyser);
   console.log('\nlatency per face:');
   const ffmpeg = await resolveFfmpeg({});
-  await latency(analyser, await decodeImage(ffmpeg, path.join(data, 'faces', chips[0].file)));
+  const firstChip = readFileSync(path.join(data, 'faces', 'labels.csv'), 'utf8').split('\n')[1].split(',')[0];
+  await latency(analyser, await decodeImage(ffmpeg, path.join(data, 'faces', firstChip)));
   await analyser.release();
-  if (args.has('--skip-worker')) return;
+  console.log(`load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
+  if (args.has('--skip-worker') || args.has('--latency-only')) return;
   console.log('\nMOT17-09 (525 frames, 1920×1080), lines 0.3, 0.5 and 0.7:');
   for (const demographics of [false, true]) {
     const r = await worker(demographics);

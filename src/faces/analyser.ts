@@ -4,7 +4,7 @@ import { resolveBuiltinModel } from '../models/registry.js';
 import { disableOrtTelemetry } from '../models/telemetry.js';
 import { sessionOptions } from '../worker/detector.js';
 import { decodeBlazeface, DEFAULT_DECODE, type DecodeOptions, type FaceBox } from './blazeface.js';
-import { cropResize, type Region, type RgbImage } from './crop.js';
+import { cropResize, mirrorImage, type Region, type RgbImage } from './crop.js';
 import { ALIGNED_CROP, FACE_CROP, type FaceView } from './estimate.js';
 
 /**
@@ -37,9 +37,12 @@ export interface DescribeRequest {
 }
 
 /**
- * Images per `session.run`. On the 2-core CI-class CPU, one thread, onnxruntime's cost per image grows with the batch
- * (CPU per image, load ~12: FaceRes 13.0 ms alone, 14.2 by 2, 18.1 by 8, 23.4 by 16; BlazeFace 9.6, 8.8, 10.4 by 8,
- * 25.1 by 16), so a batch from the queue is run in small chunks: batching saves thread hand-offs, not arithmetic.
+ * Images per `session.run`. On this 2-core CPU, one thread, FaceRes costs the same per image whatever the run size
+ * (`node dist/bench/faceres-ops.js`, least CPU per image, load 9: 7.4 ms alone, 7.1-7.4 by 2, 8 and 16): its 1×1 convs
+ * (84 % of it) already run at this core's arithmetic peak (170-200 GFLOP/s, more than one large MatMul reaches), so a
+ * batch has no weight reads to share, and its 3×3 depthwise convs get dearer as a bigger run's activations leave the
+ * cache. A batch from the queue saves thread hand-offs and per-run work, not arithmetic; runs of 2 are the cheapest.
+ * BlazeFace likewise (CPU per image, load ~12): 9.6 ms alone, 8.8 by 4, 10.4 by 8, 25.1 by 16.
  */
 const FACERES_RUN = 2;
 const BLAZEFACE_RUN = 4;
@@ -118,9 +121,9 @@ export class FaceAnalyser {
   /** FaceRes outputs for each face (over both orientations and every zoom). */
   async describe(requests: DescribeRequest[]): Promise<FaceView[]> {
     if (requests.length === 0) return [];
-    const flips = (this.o.flip ?? true) ? [false, true] : [false];
+    const orientations = (this.o.flip ?? true) ? 2 : 1;
     const zooms = this.o.zooms ?? [1];
-    const copies = flips.length * zooms.length;
+    const copies = orientations * zooms.length;
     const size = FACERES_ONNX.size;
     const plane = size * size * 3;
     const n = requests.length * copies;
@@ -128,8 +131,11 @@ export class FaceAnalyser {
     requests.forEach((r, k) => {
       let c = 0;
       for (const zoom of zooms) {
-        const region = faceRegion(r, zoom);
-        for (const flip of flips) cropResize(r.image, region, size, input, (k * copies + c++) * plane, { flip, shift: FACERES_ONNX.shift });
+        const at = (k * copies + c) * plane;
+        cropResize(r.image, faceRegion(r, zoom), size, input, at, { shift: FACERES_ONNX.shift });
+        // The mirrored crop is the same samples in the other order: copied, not resampled (0.1 ms, not 0.8).
+        if (orientations === 2) mirrorImage(input, at, input, at + plane, size);
+        c += orientations;
       }
     });
     const out = await runChunked(this.faceres, FACERES_ONNX.input, input, n, size, FACERES_RUN);

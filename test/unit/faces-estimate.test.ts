@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { anchorCentres, decodeBlazeface } from '../../src/faces/blazeface.js';
 import { fitAgeCurve, fitCalibration, fitLogistic, IDENTITY_CALIBRATION, mapAge } from '../../src/faces/calibration.js';
-import { cropResize } from '../../src/faces/crop.js';
+import { cropResize, mirrorImage } from '../../src/faces/crop.js';
 import { ageBand, calibrate, combineViews, expectedAge, type FaceView } from '../../src/faces/estimate.js';
 import { LineSplits } from '../../src/protocol/line-splits.js';
 import { TrackEstimates } from '../../src/worker/demographics/track-estimates.js';
@@ -99,6 +99,22 @@ describe('crop and BlazeFace decoding', () => {
     const out = new Float32Array(2 * 2 * 3);
     cropResize(img, [0, 0, 2, 2], 2, out, 0, { fill: 100, shift: [-1, -2, -3] });
     assert.deepEqual(Array.from(out), [9, 18, 27, 39, 48, 57, 99, 98, 97, 99, 98, 97]);
+  });
+
+  test('a mirrored crop copied from the unmirrored one equals the crop sampled mirrored, to the bit (odd region, past the edge)', () => {
+    const img = { width: 7, height: 5, data: Uint8Array.from({ length: 7 * 5 * 3 }, (_, i) => (i * 37) % 256) };
+    const size = 6;
+    const plane = size * size * 3;
+    const region: [number, number, number, number] = [-1.3, 0.4, 8.1, 5.7];
+    const shift = [-123.68, -116.779, -103.939] as const;
+    const sampled = new Float32Array(plane);
+    cropResize(img, region, size, sampled, 0, { flip: true, shift });
+    const both = new Float32Array(3 * plane).fill(Number.NaN);
+    cropResize(img, region, size, both, plane, { shift });
+    mirrorImage(both, plane, both, 2 * plane, size);
+    assert.deepEqual(both.subarray(2 * plane), sampled);
+    assert.ok(both.subarray(0, plane).every(Number.isNaN), 'nothing written outside the target');
+    assert.notDeepEqual(both.subarray(plane, 2 * plane), sampled, 'the region is not symmetric, so the check can fail');
   });
 
   test('anchors: 16×16×2 then 8×8×6, at cell centres; a box is decoded around its anchor and mapped back', () => {
