@@ -24,8 +24,7 @@ const STABLE_UPDATES = 3;
 /** Detection passes between two plan changes at least: heights near a step boundary must not make the plan flap. */
 export const MIN_PASSES_BETWEEN_CHANGES = 50;
 
-/** 0 (nobody stands at that row: above the horizon) stays 0; a 1 there would ask for scale 1 over the whole sky. */
-const quantize = (h: number) => (h > 0 ? 2 ** (Math.round(8 * Math.log2(Math.max(1, h))) / 8) : 0);
+const quantize = (h: number) => 2 ** (Math.round(8 * Math.log2(Math.max(1, h))) / 8);
 
 function quantized(h: PersonHeights): PersonHeights {
   return { low: (y) => quantize(h.low(y)), high: (y) => quantize(h.high(y)) };
