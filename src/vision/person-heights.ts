@@ -165,35 +165,19 @@ export function fitHeights(seen: readonly HeightObservation[], o: HeightModelOpt
   };
 }
 
-/**
- * Whether rows spread this much (standard deviation, frame pixels), explaining this share of the height variance (r²),
- * tell a slope from noise. Rows within a twentieth of the frame of each other are not enough by themselves; but when
- * people walk at a few distances (a crowd passing at one depth for seconds, 1080p footage at eye level) the rows still
- * spread over a fiftieth of the frame and the heights follow them closely (MOT17-09: r² 0.70–0.77 at a spread of 42–53
- * px). A constant there would look at everyone at the scale of the mid-distance people, missing the far ones.
- */
-export function slopeIsTold(spread: number, r2: number, frame: FrameSize): boolean {
-  return spread >= frame.height / 20 || (spread >= frame.height / SLOPE_MIN_SPREAD && r2 >= SLOPE_MIN_R2);
-}
-
-/** A fiftieth of the frame: jitter of the feet rows (a few pixels) stays well below it. */
-const SLOPE_MIN_SPREAD = 50;
-/** Rows explain at least half of the differences in height. */
-const SLOPE_MIN_R2 = 0.5;
-
 function lineFit(points: readonly HeightObservation[], frame: FrameSize): { intercept: number; slope: number } {
   const n = points.length;
   const my = points.reduce((s, p) => s + p.y, 0) / n;
   const mh = points.reduce((s, p) => s + p.height, 0) / n;
   let syy = 0;
   let syh = 0;
-  let shh = 0;
   for (const p of points) {
     syy += (p.y - my) ** 2;
     syh += (p.y - my) * (p.height - mh);
-    shh += (p.height - mh) ** 2;
   }
-  if (syh <= 0 || !slopeIsTold(Math.sqrt(syy / n), (syh * syh) / (syy * shh), frame)) return { intercept: mh, slope: 0 };
+  // Rows within a twentieth of the frame of each other cannot tell a slope from noise.
+  const spread = Math.sqrt(syy / n);
+  if (spread < frame.height / 20 || syh <= 0) return { intercept: mh, slope: 0 };
   const slope = syh / syy;
   return { intercept: mh - slope * my, slope };
 }
