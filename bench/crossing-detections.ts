@@ -1,13 +1,15 @@
 /**
  * node dist/bench/crossing-detections.js — what the detector saw of each ground-truth crossing person around the
- * crossing, with the worker's own crop plan: per detection frame, the person's box and visibility, the best raw tile
- * detection (any score down to --floor, before the merge) and the best detection the tracker got (the worker's
- * threshold, after the cross-tile merge and the plausibility filter), so that a miss can be put down to the score,
- * the merge, a tile border or the plan.
+ * crossing, with the worker's own crop plan as it adapts: per detection frame, the person's box and visibility, their
+ * own raw tile box (any score down to --floor, before the merge) and their own box among those the tracker got (the
+ * worker's threshold, after the cross-tile merge and the size filter), so that a miss can be put down to the score,
+ * the merge, a tile border or the plan. "Own": the frame's people and boxes paired one to one, largest IoU first.
  *
  *   node dist/bench/crossing-detections.js --clip mot17-09 --skip 1 [--ids 12,34] [--window 1] [--floor 0.1] [--frames]
+ *                                          [--fresh]
  *
- * The detections of a run are cached (PCOUNT_BENCH_CLIPS or the temp folder) by clip, skip and floor.
+ * The tile boxes of a run are recorded once (PCOUNT_BENCH_CLIPS or the temp folder) by clip, skip and floor; --fresh
+ * records them again (after a change to the detector or the planner).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
