@@ -42,6 +42,8 @@ export interface TrackerConfig {
   longLostSeconds: number;
   /** The bounded gate of that link, in body heights and seconds. */
   relink: RelinkGate;
+  /** Lost tracks still kept, unseen for longer than this (s) when the new track was first seen, may be linked too. */
+  relinkLostAfter: number;
 }
 
 /**
@@ -92,6 +94,11 @@ export const DEFAULT_TRACKER_CONFIG: Readonly<TrackerConfig> = Object.freeze({
   // People hidden behind others for their whole crossing reappear 2–6 s after they were last seen (on MOT17-09 one
   // who stood half hidden at a line and crossed it fully hidden was seen again after 5.6 s).
   longLostSeconds: 6,
+  // A new track is born beside a lost one when its first detection fell outside the lost one's Kalman gate (the
+  // person reappeared changed: partly hidden, turned); under half a second that gate is narrow and rarely wrong, so
+  // short gaps stay its business. Linking these too found one more crossing on MOT17-09 at 7.5 fps and raised IDF1 on
+  // vtest.avi at 1536×1152 from 0.734 to 0.773, other crossings unchanged at 0.3–1 s.
+  relinkLostAfter: 0.5,
   relink: Object.freeze({
     // Brisk walking is about 1.5 body heights per second.
     speed: 1.5,

@@ -62,13 +62,14 @@ export class LongLostBuffer {
   }
 
   /**
-   * The buffered track that `fresh` (just confirmed, never linked) continues, taken out of the buffer; null when none
-   * fits, or when it is ambiguous: two buffered tracks fit, or another track started since (one of `others`) could
-   * as well be the same person. Guessing would hand one person's count to someone else.
+   * The track that `fresh` (just confirmed, never linked) continues: one of the buffer, taken out of it, or one of
+   * `lost` (tracks still kept but unseen for a while, whose Kalman gate the new detection fell outside). Null when
+   * none fits, or when it is ambiguous: two candidates fit, or another track started since (one of `others`) could as
+   * well be the same person. Guessing would hand one person's count to someone else.
    */
-  claim(fresh: Track, others: readonly Track[]): Track | null {
+  claim(fresh: Track, others: readonly Track[], lost: readonly Track[]): Track | null {
     const first = fresh.firstSighting;
-    const fits = this.tracks.filter((old) => plausibleRelink(old.lastSighting, first, this.gate));
+    const fits = [...this.tracks, ...lost].filter((old) => plausibleRelink(old.lastSighting, first, this.gate));
     if (fits.length !== 1) return null;
     const old = fits[0].lastSighting;
     const rival = others.some((o) => o !== fresh && o.born > old.t && plausibleRelink(old, o.firstSighting, this.gate));

@@ -31,6 +31,7 @@ function validateConfig(c: TrackerConfig): void {
     'lowScore',
     'appearanceVetoAfter',
     'longLostSeconds',
+    'relinkLostAfter',
   ];
   for (const key of nonNegative) {
     if (!((c[key] as number) >= 0)) throw new RangeError(`tracker setting ${key} must be ≥ 0, got ${String(c[key])}`);
@@ -163,14 +164,16 @@ export class Tracker {
   }
 
   /**
-   * Tracks confirmed just now that continue a long-lost one take over its identity; their own ids end (and are
-   * returned as removed, so that the counter forgets them).
+   * Tracks confirmed just now that continue a long-lost (or lost) one take over its identity; their own ids end (and
+   * are returned as removed, so that the counter forgets them).
    */
   private relink(confirmedNow: Track[]): RemovedTrack[] {
     const ended: RemovedTrack[] = [];
     for (const track of confirmedNow) {
-      const old = this.longLost.claim(track, this.tracks);
+      const lost = this.tracks.filter((tr) => tr.state === 'lost' && track.born - tr.lastMatch > this.config.relinkLostAfter);
+      const old = this.longLost.claim(track, this.tracks, lost);
       if (!old) continue;
+      this.tracks = this.tracks.filter((tr) => tr !== old);
       ended.push({ id: track.id, confirmed: false });
       track.inherit(old);
       old.state = 'removed';
