@@ -27,6 +27,14 @@ export interface TrackSnapshot {
   score: number;
 }
 
+/** Where and how a track was seen: a detection had just corrected it. */
+export interface Sighting {
+  box: Box;
+  /** Centre velocity in pixels per second. */
+  velocity: [number, number];
+  t: number;
+}
+
 export class Track {
   readonly filter: BoxKalman;
   state: TrackState = 'tentative';
@@ -36,12 +44,16 @@ export class Track {
   score: number;
   /** Average appearance of the person (observed near the lines only), null until seen there. */
   appearance: Float32Array | null = null;
+  /** The detection that started the track, and the filtered state at the last match. */
+  readonly firstSighting: Sighting;
+  lastSighting: Sighting;
 
   constructor(
-    readonly id: number,
+    /** Changes once at most: when the track turns out to continue a long-lost one (inherit). */
+    public id: number,
     box: Box,
     score: number,
-    readonly born: number,
+    public born: number,
     noise: KalmanNoise,
     /** Matches needed before the track is confirmed. */
     private readonly confirmHits: number,
@@ -49,6 +61,16 @@ export class Track {
     this.filter = new BoxKalman(box, noise);
     this.lastMatch = born;
     this.score = score;
+    this.firstSighting = { box: [...box], velocity: [0, 0], t: born };
+    this.lastSighting = this.firstSighting;
+  }
+
+  /** Takes over the identity of the long-lost track `old`, whose person this one turned out to be. */
+  inherit(old: Track): void {
+    this.id = old.id;
+    this.born = old.born;
+    this.hits += old.hits;
+    this.appearance ??= old.appearance;
   }
 
   get confirmed(): boolean {
@@ -59,6 +81,7 @@ export class Track {
     this.filter.update(box);
     this.hits += 1;
     this.lastMatch = t;
+    this.lastSighting = { box: this.filter.box(), velocity: this.filter.velocity(), t };
     this.matchedNow = true;
     this.score = score;
     if (this.state === 'lost' || (this.state === 'tentative' && this.hits >= this.confirmHits)) this.state = 'confirmed';

@@ -2,6 +2,7 @@ import { appearanceDistance } from './appearance.js';
 import { assignWithLimit } from './assignment.js';
 import { Track, type TrackSnapshot } from './track.js';
 import { DEFAULT_TRACKER_CONFIG, type TrackerConfig } from './tracker-config.js';
+import { LongLostBuffer } from './tracker-long-lost.js';
 import type { Detection } from './types.js';
 
 export interface RemovedTrack {
@@ -29,6 +30,8 @@ function validateConfig(c: TrackerConfig): void {
     'tentativeLifetimePasses',
     'lowScore',
     'appearanceVetoAfter',
+    'longLostSeconds',
+    'relinkLostAfter',
   ];
   for (const key of nonNegative) {
     if (!((c[key] as number) >= 0)) throw new RangeError(`tracker setting ${key} must be ≥ 0, got ${String(c[key])}`);
@@ -38,6 +41,9 @@ function validateConfig(c: TrackerConfig): void {
   }
   if (!(c.appearanceKeep >= 0 && c.appearanceKeep < 1)) {
     throw new RangeError(`tracker setting appearanceKeep must be in [0, 1), got ${c.appearanceKeep}`);
+  }
+  for (const [key, value] of Object.entries(c.relink)) {
+    if (!((value as number) >= 0)) throw new RangeError(`tracker setting relink.${key} must be ≥ 0, got ${String(value)}`);
   }
   if (c.lowScore > c.highScore) {
     throw new RangeError(`tracker setting lowScore (${c.lowScore}) must not exceed highScore (${c.highScore})`);
@@ -78,6 +84,7 @@ export class Tracker {
   private nextId = 1;
   private now: number | null = null;
   private readonly passes = new PassInterval();
+  private readonly longLost: LongLostBuffer;
 
   /**
    * `frame`, when known, lets the tracker end lost tracks whose predicted box has left the picture: a person walking
@@ -91,8 +98,10 @@ export class Tracker {
       ...DEFAULT_TRACKER_CONFIG,
       ...config,
       kalman: { ...DEFAULT_TRACKER_CONFIG.kalman, ...config.kalman },
+      relink: { ...DEFAULT_TRACKER_CONFIG.relink, ...config.relink },
     };
     validateConfig(this.config);
+    this.longLost = new LongLostBuffer(this.config.relink);
   }
 
   /** Advance to time t (seconds) without detections: positions are predicted, identities and states kept. */
@@ -128,6 +137,7 @@ export class Tracker {
     // Pass 3: tentative tracks take what confident detections are left.
     const tentative = this.tracks.filter((tr) => tr.state === 'tentative');
     const third = this.associate(tentative, first.detections, c.gateChi2, t);
+    const relinked = this.relink(tentative.filter((tr) => tr.state === 'confirmed'));
 
     for (const track of this.tracks) {
       if (track.matchedNow) continue;
@@ -139,7 +149,7 @@ export class Tracker {
       if (det.appearance) track.see(det.appearance, c.appearanceKeep);
       this.tracks.push(track);
     }
-    const removed = [...expired, ...this.expire(t, true)];
+    const removed = [...expired, ...relinked, ...this.expire(t, true)];
     return this.output(t, removed);
   }
 
@@ -151,6 +161,24 @@ export class Tracker {
     const dt = this.now === null ? 0 : t - this.now;
     this.now = t;
     if (dt > 0) for (const track of this.tracks) track.filter.predict(dt);
+  }
+
+  /**
+   * Tracks confirmed just now that continue a long-lost (or lost) one take over its identity; their own ids end (and
+   * are returned as removed, so that the counter forgets them).
+   */
+  private relink(confirmedNow: Track[]): RemovedTrack[] {
+    const ended: RemovedTrack[] = [];
+    for (const track of confirmedNow) {
+      const lost = this.tracks.filter((tr) => tr.state === 'lost' && track.born - tr.lastMatch > this.config.relinkLostAfter);
+      const old = this.longLost.claim(track, this.tracks, lost);
+      if (!old) continue;
+      this.tracks = this.tracks.filter((tr) => tr !== old);
+      ended.push({ id: track.id, confirmed: false });
+      track.inherit(old);
+      old.state = 'removed';
+    }
+    return ended;
   }
 
   /** Optimal assignment inside the gates; returns the tracks and detections left over. */
@@ -198,18 +226,31 @@ export class Tracker {
     const c = this.config;
     const maxLost = this.passes.lifetime(c.maxLostSeconds, c.lifetimePasses);
     const tentativeMaxLost = this.passes.lifetime(c.tentativeMaxLostSeconds, c.tentativeLifetimePasses);
-    return this.remove((track) => {
+    const removed = this.remove((track) => {
       const since = t - track.lastMatch;
       const tentativeDies = track.state === 'tentative' && detectionPass && !track.matchedNow && since > tentativeMaxLost;
       const lostDies = track.state === 'lost' && (since > maxLost || this.outside(track));
       return tentativeDies || lostDies;
     });
+    for (const track of this.longLost.expire(t, Math.max(c.longLostSeconds, maxLost))) {
+      removed.push({ id: track.id, confirmed: true });
+      track.state = 'removed';
+    }
+    return removed;
   }
 
+  /**
+   * Ends the tracks for which `dies` holds. Confirmed ones that did not walk out of the picture wait in the long-lost
+   * buffer instead, still known to the counter, and are only reported removed when they leave it.
+   */
   private remove(dies: (track: Track) => boolean): RemovedTrack[] {
     const removed: RemovedTrack[] = [];
     this.tracks = this.tracks.filter((track) => {
       if (!dies(track)) return true;
+      if (this.config.longLostSeconds > 0 && track.confirmed && !this.outside(track)) {
+        this.longLost.add(track);
+        return false;
+      }
       removed.push({ id: track.id, confirmed: track.confirmed });
       track.state = 'removed';
       return false;

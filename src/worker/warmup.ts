@@ -10,14 +10,15 @@ import { DEFAULT_TRACKER_CONFIG } from '../vision/tracker-config.js';
  * worker decodes and tracks a warm-up stretch before N and drops every crossing it finds while processing frames
  * before N; those were stored by the run it resumes (the checkpoint says that all crossings emitted up to N − 1 are).
  *
- * The stretch covers the longest a hidden person keeps their track (`maxLostSeconds`), the longest a new track may
+ * The stretch covers the longest a hidden person keeps their identity (`maxLostSeconds`, or `longLostSeconds` in the
+ * tracker's long-lost buffer, from which a new track can still take it over), the longest a new track may
  * wait for its confirmation (`tentativeMaxLostSeconds`), and the detection passes confirmation takes. It starts on a
  * frame the uninterrupted run also detected on (frames 1, 1 + k, 1 + 2k, … with --skip-frames k), so that both see
  * the same detections from there on.
  */
 export function warmupSeconds(fps: number, skipFrames: number): number {
   const c = DEFAULT_TRACKER_CONFIG;
-  return c.maxLostSeconds + c.tentativeMaxLostSeconds + (c.confirmHits * skipFrames) / fps;
+  return Math.max(c.maxLostSeconds, c.longLostSeconds) + c.tentativeMaxLostSeconds + (c.confirmHits * skipFrames) / fps;
 }
 
 /** The first frame to decode when counting starts at `startFrame` (1-based). */

@@ -103,7 +103,45 @@ for (const s of SCENES) {
     const w = walker(s, 'out', 2, 0.6, 0.6, (t) => t < 2.6 || t > 5.6);
     const r = run(s, [w], 8);
     assert.deepEqual(r.counts, { in: 0, out: 1 });
-    assert.equal(r.ids[0].size, 2, `a new track after the gap: ${idList(r)}`);
+    assert.equal(r.ids[0].size, 1, `the track after the gap continues the one before: ${idList(r)}`);
+  });
+
+  test(`${tag(s)}: hidden for 3.5 s while crossing behind someone standing, counted once where the path crossed`, () => {
+    // Last seen 1 body height before the line, seen again 1.1 after it; the one in front stands on the line.
+    const hidden = walker(s, 'out', 3, 0.6, 0.6, (t) => t < 1.3 || t > 4.8);
+    const front: Walker = { start: [s.width / 2, s.height * 0.6 + 0.1 * s.h], velocity: [0, 0], height: s.h * 1.1 };
+    const r = run(s, [hidden, front], 7);
+    assert.deepEqual(r.counts, { in: 0, out: 1 });
+    assert.equal(r.ids[0].size, 1, idList(r));
+    assert.ok(Math.abs(r.crossings[0].pts - 3) <= 0.5, `crossed at 3 s, counted at ${r.crossings[0].pts} s`);
+  });
+
+  test(`${tag(s)}: hidden for 3 s, two people then appear where it could be: no identity is handed over`, () => {
+    // The hidden one never comes back; two others come out from behind someone beyond the line, where it would be.
+    const gone = walker(s, 'out', 3, 0.6, 0.6, (t) => t < 1.3);
+    const a = walker(s, 'out', 3, 0.6 - (0.3 * s.h) / s.height, 0.6, (t) => t > 4.3);
+    const b = walker(s, 'out', 3, 0.6 + (0.3 * s.h) / s.height, 0.6, (t) => t > 4.3);
+    const r = run(s, [gone, a, b], 7);
+    // Neither newcomer is counted (their tracks start beyond the line) and neither takes the hidden one's id.
+    assert.deepEqual(r.counts, { in: 0, out: 0 });
+    const before = [...r.ids[0]];
+    assert.ok(r.ids[1].size > 0 && r.ids[2].size > 0, idList(r));
+    assert.ok(![...r.ids[1], ...r.ids[2]].some((id) => before.includes(id)), idList(r));
+  });
+
+  test(`${tag(s)}: hidden for 3 s before the line and walking back the way they came is not counted`, () => {
+    // Walks towards the line, is hidden from 1.3 s, turns back at 2.5 s and is seen again at 4.3 s on the same side.
+    const x = (t: number) => s.width / 2 - 1.7 * s.h + 0.6 * s.h * (t < 2.5 ? t : 5 - t);
+    const w: Walker = { start: [0, s.height * 0.6], velocity: [0, 0], height: s.h, visible: (t) => t < 1.3 || t > 4.3 };
+    const walkers = [w];
+    const pc = new PeopleCounter([MID], s);
+    const random = rng(3);
+    for (let f = 0; f < 7 * s.fps; f++) {
+      const t = f / s.fps;
+      w.start = [x(t), s.height * 0.6];
+      pc.detections(detect(walkers, t, random), f + 1, t);
+    }
+    assert.deepEqual(pc.summary(), { in: 0, out: 0, occupancy: 0 });
   });
 }
 

@@ -1,0 +1,80 @@
+import type { Sighting, Track } from './track.js';
+import type { Box } from './types.js';
+
+/** How far a long-lost person may have gone, all in body heights and seconds (see tracker-config.ts). */
+export interface RelinkGate {
+  /** Fastest plausible walk while hidden, body heights per second. */
+  speed: number;
+  /** Largest drift from the straight-on path per second of the gap, body heights per second. */
+  drift: number;
+  /** Allowance for box jitter at either end, body heights. */
+  slack: number;
+  /** Largest |ln(new height / old height)|. */
+  maxLogHeightRatio: number;
+}
+
+const center = (b: Box): [number, number] => [b[0] + b[2] / 2, b[1] + b[3] / 2];
+
+/**
+ * Whether a person last seen at `before` could be the one first seen at `after`. Unlike the Kalman gate, which keeps
+ * widening while a track goes unseen, this one is bounded by walking: the distance covered is at most `speed` body
+ * heights per second of the gap, and the arrival lies near where the person was heading (a drift of `drift` body
+ * heights per second), so someone who turned back or stood aside does not qualify.
+ */
+export function plausibleRelink(before: Sighting, after: Sighting, gate: RelinkGate): boolean {
+  const gap = after.t - before.t;
+  if (!(gap > 0)) return false;
+  const hOld = before.box[3];
+  const hNew = after.box[3];
+  if (Math.abs(Math.log(hNew / hOld)) > gate.maxLogHeightRatio) return false;
+  const h = (hOld + hNew) / 2;
+  const [x0, y0] = center(before.box);
+  const [x1, y1] = center(after.box);
+  const dx = x1 - x0;
+  const dy = y1 - y0;
+  if (Math.hypot(dx, dy) > (gate.slack + gate.speed * gap) * h) return false;
+  // The velocity is capped at walking speed: a track that was jumping between people reports nonsense.
+  let [vx, vy] = before.velocity;
+  const v = Math.hypot(vx, vy);
+  if (v > gate.speed * hOld) [vx, vy] = [(vx * gate.speed * hOld) / v, (vy * gate.speed * hOld) / v];
+  return Math.hypot(dx - vx * gap, dy - vy * gap) <= (gate.slack + gate.drift * gap) * h;
+}
+
+/**
+ * Confirmed tracks unseen for longer than the tracker keeps them. They take no part in association (their gate would
+ * catch anyone and their predicted box drifts into other people), but a new track confirmed where exactly one of them
+ * could plausibly have walked to takes over its identity, so the counter sees one path with a gap in it.
+ */
+export class LongLostBuffer {
+  private tracks: Track[] = [];
+
+  constructor(private readonly gate: RelinkGate) {}
+
+  add(track: Track): void {
+    this.tracks.push(track);
+  }
+
+  /** Removes and returns the tracks last seen longer than `keep` seconds before `t`. */
+  expire(t: number, keep: number): Track[] {
+    const gone = this.tracks.filter((tr) => t - tr.lastMatch > keep);
+    if (gone.length > 0) this.tracks = this.tracks.filter((tr) => t - tr.lastMatch <= keep);
+    return gone;
+  }
+
+  /**
+   * The track that `fresh` (just confirmed, never linked) continues: one of the buffer, taken out of it, or one of
+   * `lost` (tracks still kept but unseen for a while, whose Kalman gate the new detection fell outside). Null when
+   * none fits, or when it is ambiguous: two candidates fit, or another track started since (one of `others`) could as
+   * well be the same person. Guessing would hand one person's count to someone else.
+   */
+  claim(fresh: Track, others: readonly Track[], lost: readonly Track[]): Track | null {
+    const first = fresh.firstSighting;
+    const fits = [...this.tracks, ...lost].filter((old) => plausibleRelink(old.lastSighting, first, this.gate));
+    if (fits.length !== 1) return null;
+    const old = fits[0].lastSighting;
+    const rival = others.some((o) => o !== fresh && o.born > old.t && plausibleRelink(old, o.firstSighting, this.gate));
+    if (rival) return null;
+    this.tracks = this.tracks.filter((tr) => tr !== fits[0]);
+    return fits[0];
+  }
+}
