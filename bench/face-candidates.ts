@@ -11,7 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { cropResize, type RgbImage } from '../src/faces/crop.js';
+import { cropResize, mirrorImage, type RgbImage } from '../src/faces/crop.js';
 import { decodeImage } from '../src/faces/image.js';
 import { convertGraph } from '../src/models/convert.js';
 import { bgrInput, FACERES_ONNX } from '../src/models/faces.js';
@@ -90,7 +90,8 @@ async function main(): Promise<void> {
       const [t, l, b, r] = c.box;
       const region: [number, number, number, number] = [l * img.width, t * img.height, (r - l) * img.width, (b - t) * img.height];
       const rgb = new Float32Array(2 * plane);
-      for (const k of [0, 1]) cropResize(img, region, c.size, rgb, k * plane, { scale: c.scale, shift: c.shift, flip: k === 1 });
+      cropResize(img, region, c.size, rgb, 0, { scale: c.scale, shift: c.shift });
+      mirrorImage(rgb, 0, rgb, plane, c.size);
       let feed = rgb;
       if (c.channels === 1) {
         // Grey (as human weighs it) from RGB already scaled: the weights sum to 1, so the affine scale carries over.

@@ -100,19 +100,3 @@ export function mirrorImage(src: Float32Array, from: number, out: Float32Array, 
     }
   }
 }
-
-/** Copies a region of an image into a new, smaller image (integer pixels, clipped to the image). */
-export function cutRegion(img: RgbImage, region: Region): RgbImage {
-  const x0 = Math.max(0, Math.floor(region[0]));
-  const y0 = Math.max(0, Math.floor(region[1]));
-  const x1 = Math.min(img.width, Math.ceil(region[0] + region[2]));
-  const y1 = Math.min(img.height, Math.ceil(region[1] + region[3]));
-  const width = Math.max(0, x1 - x0);
-  const height = Math.max(0, y1 - y0);
-  const data = new Uint8Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    const from = ((y0 + y) * img.width + x0) * 3;
-    data.set(img.data.subarray(from, from + width * 3), y * width * 3);
-  }
-  return { width, height, data };
-}

@@ -43,8 +43,6 @@ interface TrackViews {
   crossedAt: number | null;
 }
 
-export type ViewSkip = 'too_small';
-
 /** Remembers per track how many views were taken and when, and answers whether a track wants one now. */
 export class ViewPlanner {
   private readonly tracks = new Map<number, TrackViews>();
