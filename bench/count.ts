@@ -10,8 +10,9 @@
  *                          --options '{"tracker": {...}, "counter": {...}}' --truth documented|visible
  *                          --lines bench|dense --appearance WIDTH]
  *
- * `worker` (default) runs the real worker CLI; `replay` runs tracker and counter in this process on the detector's
- * recorded output (same frames and times as the worker); `gt` feeds them ground-truth boxes with jitter and dropouts.
+ * `worker` (default) runs the real worker CLI; `replay` runs the worker's tracker and counter in this process on what
+ * the worker's tracker was given in a run recorded once (`worker --record-detections`, cached; without --options it
+ * counts exactly as the worker does, and says so); `gt` feeds them ground-truth boxes with jitter and dropouts.
  */
 import { matchCrossings, poolScores, scoreMatch, type CrossingMatch, type CrossingScore, type TimedCrossing } from '../src/metrics/crossings.js';
 import type { MotRow } from '../src/metrics/gt.js';
@@ -21,7 +22,7 @@ import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 import { probeSource } from '../src/worker/ffmpeg-frames.js';
 import { CLIP_NAMES, DEFAULT_CLIPS, loadClip, type Clip, type TruthRule } from './count-clips.js';
 import { recordedAppearance } from './count-appearance.js';
-import { gtDetections, recordedDetections, replay } from './count-replay.js';
+import { detectionsByFrame, firstDifference, gtRecording, replay, workerRecording } from './count-replay.js';
 import { runWorker } from './count-worker.js';
 
 const TOLERANCE_SECONDS = 1.5;
@@ -47,35 +48,42 @@ interface Outcome {
 }
 
 async function runOne(clip: Clip, skip: number, ffmpeg: { path: string; version: string }): Promise<Outcome> {
-  let found: TimedCrossing[];
-  let tracks: MotRow[];
-  let note: string;
+  const asFound = (cs: readonly { line: string; direction: 'in' | 'out'; frame: number; track: number }[]): TimedCrossing[] =>
+    cs.map((c) => ({ line: c.line, direction: c.direction, t: (c.frame - 1) / clip.fps, id: c.track }));
+  const outcome = (found: TimedCrossing[], tracks: MotRow[], note: string): Outcome => ({
+    match: matchCrossings(clip.truth, found, TOLERANCE_SECONDS),
+    mot: evaluateMot(clip.gt, tracks),
+    note,
+  });
   if (mode === 'worker') {
     const r = await runWorker(clip.video, clip.lines, skip, detectorArgs);
-    found = r.crossings.map((c) => ({ line: c.line, direction: c.direction, t: (c.frame - 1) / clip.fps, id: c.track }));
-    tracks = r.tracks;
     const m = r.hello.model;
-    note = `worker, ${r.done.frames} frames, input ${m.input_width}x${m.input_height}, ${r.done.avg_fps} fps`;
-  } else {
+    return outcome(asFound(r.crossings), r.tracks, `worker, ${r.done.frames} frames, input ${m.input_width}x${m.input_height}, ${r.done.avg_fps} fps`);
+  }
+  if (mode === 'gt') {
     const info = await probeSource({ ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: clip.video, openTimeoutMs: 15_000 });
     const frames = Math.max(...clip.gt.map((r) => r.frame));
-    const dets =
-      mode === 'replay'
-        ? recordedDetections(clip, detectorArgs)
-        : gtDetections(clip, frames, {
-            jitter: Number(argOf('--jitter') ?? 0.05),
-            drop: Number(argOf('--drop') ?? 0.2),
-            minVisibility: Number(argOf('--min-visibility') ?? 0),
-            seed: Number(argOf('--seed') ?? 1),
-          });
-    const width = argOf('--appearance');
-    const samplers = width && mode === 'replay' ? await recordedAppearance(clip, dets, Number(width), ffmpeg.path) : undefined;
-    const r = replay(clip, dets, skip, info.fps ?? clip.fps, counterOptions, samplers);
-    found = r.crossings.map((c) => ({ line: c.line, direction: c.direction, t: (c.frame - 1) / clip.fps, id: c.track }));
-    tracks = r.tracks;
-    note = `${mode}, ${dets.length} frames`;
+    const noise = {
+      jitter: Number(argOf('--jitter') ?? 0.05),
+      drop: Number(argOf('--drop') ?? 0.2),
+      minVisibility: Number(argOf('--min-visibility') ?? 0),
+      seed: Number(argOf('--seed') ?? 1),
+    };
+    const r = replay(gtRecording(clip, frames, skip, info.fps ?? clip.fps, noise), counterOptions);
+    return outcome(asFound(r.crossings), r.tracks, `gt, ${frames} frames`);
   }
-  return { match: matchCrossings(clip.truth, found, TOLERANCE_SECONDS), mot: evaluateMot(clip.gt, tracks), note };
+  const rec = await workerRecording(clip, skip, detectorArgs, ffmpeg.version);
+  const width = argOf('--appearance');
+  const samplers = width ? await recordedAppearance(clip, detectionsByFrame(rec.recording), Number(width), ffmpeg.path) : undefined;
+  const started = performance.now();
+  const r = replay(rec.recording, counterOptions, samplers);
+  const seconds = (performance.now() - started) / 1000;
+  // Without settings of its own, a replay must count exactly what the worker run that recorded it counted.
+  const tried = argOf('--options') !== undefined || width !== undefined;
+  const diff = tried ? null : firstDifference(rec.worker, r.crossings);
+  const check = tried ? '' : diff ? `, DIFFERS from the worker's run (${diff})` : `, same ${r.crossings.length} crossings as the worker's run`;
+  const made = rec.run ? ` (recorded now: worker ${rec.run.seconds.toFixed(1)} s)` : '';
+  return outcome(asFound(r.crossings), r.tracks, `replay, ${rec.recording.steps.length} frames in ${seconds.toFixed(2)} s${made}${check}`);
 }
 
 const f3 = (v: number) => (Number.isNaN(v) ? '  -  ' : v.toFixed(3));

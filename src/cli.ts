@@ -1,6 +1,6 @@
 import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
 import { Parser } from 'yargs/helpers';
-import { integerAtLeast1, integerFrom, listenAddress, nonEmpty, oneOf, secondsFromStart, taskId, timeZone } from './config/values.js';
+import { integerAtLeast1, integerFrom, listenAddress, nonEmpty, oneOf, secondsFromStart, taskId, timeZone, writableFile } from './config/values.js';
 import { BUCKET_SIZES } from './store/buckets.js';
 import { REPORT_FORMATS } from './store/report-format.js';
 import { redactSource } from './sources/credentials.js';
@@ -55,6 +55,7 @@ const workerOptions = (y: Argv) =>
       .option('max-frames', { requiresArg: true, describe: 'stop, and write done, after this many frames', coerce: checked('max-frames', integerAtLeast1) })
       .option('start-frame', { requiresArg: true, describe: 'files: count from this frame on (1-based), after a few seconds of warm-up before it (resume)', coerce: checked('start-frame', integerAtLeast1) })
       .option('emit-tracks', { type: 'boolean', default: false, describe: 'write a tracks event after every frame (for benchmarks)' })
+      .option('record-detections', { requiresArg: true, describe: 'developers: write what the tracker is given (boxes, scores, times; no pixels) to this file, for bench:count --mode replay', coerce: checked('record-detections', writableFile) })
       .option('min-face-px', { requiresArg: true, describe: 'demographics: smallest face side in source pixels that gets an estimate (default 32)', coerce: checked('min-face-px', integerFrom(8, 1024)) })
       .option('batch-size', { requiresArg: true, describe: 'demographics: faces analysed per batch (default 8)', coerce: checked('batch-size', integerFrom(1, 64)) })
       .option('batch-timeout-ms', { requiresArg: true, describe: 'demographics: a partial batch is analysed after this many ms (default 250)', coerce: checked('batch-timeout-ms', integerFrom(0, 60_000)) }),

@@ -54,6 +54,7 @@ function toConfig(argv: WorkerArgs): WorkerConfig {
     maxFrames: argv.maxFrames,
     startFrame: argv.startFrame,
     emitTracks: argv.emitTracks,
+    recordDetections: argv.recordDetections,
     demographics: {
       ...DEFAULT_DEMOGRAPHICS,
       ...task.demographics,

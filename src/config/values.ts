@@ -1,3 +1,5 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import path from 'node:path';
 import { parseInputSize } from '../worker/input-size.js';
 import { isTaskId, TASK_ID_RULE } from '../protocol/names.js';
 import { isValidZone } from '../store/zone.js';
@@ -135,5 +137,23 @@ export const timeZone: ValueParser<string> = (text) => {
 /** A file path or other text that must not be empty. */
 export const nonEmpty: ValueParser<string> = (text) => {
   if (text.trim() === '') throw new Error('expected a value, got nothing');
+  return text;
+};
+
+/**
+ * A file this process may create or overwrite, checked before anything starts (a run that fails at the end to write
+ * its output wastes the run). The check does not create the file.
+ */
+export const writableFile: ValueParser<string> = (text) => {
+  nonEmpty(text);
+  const existing = statSync(text, { throwIfNoEntry: false });
+  if (existing?.isDirectory()) throw new Error('is a folder, expected a file');
+  const [target, what] = existing ? [text, 'the file'] : [path.dirname(path.resolve(text)), 'its folder'];
+  try {
+    accessSync(target, constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`cannot write ${what} (${code === 'ENOENT' ? 'no such folder' : (code ?? 'not writable')})`);
+  }
   return text;
 };

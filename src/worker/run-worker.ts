@@ -2,11 +2,12 @@ import type { Readable, Writable } from 'node:stream';
 import type { LogLevel } from '../protocol/events.js';
 import { NdjsonWriter } from '../protocol/ndjson.js';
 import type { AnchorMode } from '../vision/geometry.js';
-import { PeopleCounter } from '../vision/people-counter.js';
 import type { DetectRegion } from '../vision/crop-plan.js';
 import type { LineSpec } from '../vision/types.js';
 import { reachedMaxFrames, type Counting } from './counting.js';
+import { newPeopleCounter } from './counter-setup.js';
 import { cropsSetup, newCrops } from './crops.js';
+import { DetectionRecording } from './detection-record.js';
 import type { DemographicsConfig } from './demographics/enrichment.js';
 import { Emitter } from './emitter.js';
 import { exitCodeFor, toWorkerError } from './errors.js';
@@ -28,6 +29,8 @@ export interface WorkerConfig extends Omit<SetupOptions, 'log' | 'onReconnect' |
   /** Write a `tracks` event after every frame (benchmarks). */
   emitTracks: boolean;
   demographics: DemographicsConfig;
+  /** Write what the tracker and counter are given to this file (detection-record.ts), for exact replays. */
+  recordDetections?: string;
 }
 
 export interface WorkerIO {
@@ -56,8 +59,10 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
   const emit = new Emitter(writer, cfg.task, cfg.logLevel, clean);
   let opened: Opened | null = null;
   let counting: Counting | null = null;
+  let recording: DetectionRecording | null = null;
   emit.holdLogs();
   try {
+    recording = cfg.recordDetections === undefined ? null : DetectionRecording.open(cfg.recordDetections);
     opened = await openAll({
       ...cfg,
       log: (level, message) => emit.log(level, message),
@@ -69,7 +74,7 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
     emitHello(emit, cfg, opened, crops);
     emit.releaseLogs();
     counting = {
-      counter: new PeopleCounter(cfg.lines, opened.source.info, { counter: { anchor: cfg.anchor } }),
+      counter: newPeopleCounter(cfg.lines, opened.source.info, cfg.anchor, {}, recording ?? undefined),
       crops,
       frames: 0,
       detections: 0,
@@ -100,6 +105,7 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
     return exitCodeFor(e.code);
   } finally {
     opened?.source.close();
+    recording?.close();
     await counting?.demographics?.close();
     await opened?.detector.release().catch(() => undefined);
     stop.dispose();
