@@ -1,4 +1,5 @@
 import { PROTOCOL_VERSION, type LogLevel, type WorkerEvent } from '../protocol/events.js';
+import type { ProtocolErrorCode } from '../protocol/error-codes.js';
 import { privateFileMode } from '../sources/credentials.js';
 import type { StoreError } from '../store/errors.js';
 import { EventIntake } from './event-intake.js';
@@ -220,7 +221,7 @@ export abstract class Supervisor {
     for (const rec of this.records) {
       if (!hasChild(rec.state)) continue;
       this.log.write(rec, { level: 'error', message }, now);
-      this.emit({ v: PROTOCOL_VERSION, type: 'error', task: rec.id, ts: now, code: 'STORE_FAILED', message, fatal: false });
+      this.emit({ v: PROTOCOL_VERSION, type: 'error', task: rec.id, ts: now, code: 'STORE_FAILED' satisfies ProtocolErrorCode, message, fatal: false });
     }
     this.notify();
   }

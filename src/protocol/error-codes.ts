@@ -4,6 +4,7 @@
  *   lasts (with capped backoff); a video fails.
  * - `setup`: bad arguments, a missing or broken model, no ffmpeg. No retry can help: the task fails at once.
  * - `crash`: anything else. A camera's worker is restarted, a limited number of times in a time window.
+ * - null: never fatal, so it ends nothing (the store failing does not stop the counting).
  * `by` says who reports it: the worker, or the pool about a worker that could not explain itself.
  */
 export const ERROR_CODES = {
@@ -25,7 +26,8 @@ export const ERROR_CODES = {
   WORKER_STALLED: { kind: 'crash', by: 'pool' },
   WORKER_EXIT: { kind: 'crash', by: 'pool' },
   TASK_REJECTED: { kind: 'setup', by: 'pool' },
-} as const satisfies Record<string, { kind: ErrorKind; by: 'worker' | 'pool' }>;
+  STORE_FAILED: { kind: null, by: 'pool' },
+} as const satisfies Record<string, { kind: ErrorKind | null; by: 'worker' | 'pool' }>;
 
 export type ErrorKind = 'source' | 'setup' | 'crash';
 
@@ -40,5 +42,5 @@ export function isWorkerErrorCode(code: string): code is WorkerErrorCode {
 
 /** What a code means for the task; a code this version does not know counts as a crash. */
 export function errorKind(code: string): ErrorKind {
-  return Object.hasOwn(ERROR_CODES, code) ? ERROR_CODES[code as ProtocolErrorCode].kind : 'crash';
+  return (Object.hasOwn(ERROR_CODES, code) ? ERROR_CODES[code as ProtocolErrorCode].kind : null) ?? 'crash';
 }
