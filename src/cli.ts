@@ -7,6 +7,7 @@ import { redactSource } from './sources/credentials.js';
 import { unusableSource } from './sources/kind.js';
 import { parseLines } from './sources/lines.js';
 import { checked, checkedList, describeYargsMessage, takeFailure, UsageError, withTaskOptions } from './commands/arguments.js';
+import { USAGE_EXIT_STATUS } from './protocol/error-codes.js';
 
 /**
  * The command table. Options are typed and checked here (strict: an unknown option or a bad value stops every command
@@ -254,6 +255,6 @@ export async function main(args: string[]): Promise<number> {
       const command = COMMANDS.includes(args[0]) ? ` ${args[0]}` : '';
       process.stderr.write(`pcount-tui${command}: ${err.message}\n(pcount-tui${command} --help lists the options)\n`);
     }
-    return 2;
+    return USAGE_EXIT_STATUS;
   }
 }

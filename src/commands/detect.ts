@@ -10,6 +10,7 @@ import { createDetector, type Detector } from '../worker/detector.js';
 import { toFrameLayout } from '../worker/ffmpeg-args.js';
 import { resolveFfmpeg } from '../worker/ffmpeg-binary.js';
 import { openFrames, probeSource, type FrameReader } from '../worker/ffmpeg-frames.js';
+import { isUsageErrorCode, USAGE_EXIT_STATUS } from '../protocol/error-codes.js';
 
 /**
  * `pcount-tui detect <image-or-video>`: one NDJSON `detections` line per processed frame on stdout, nothing else.
@@ -71,9 +72,8 @@ export async function run(args: DetectArgs): Promise<number> {
   } catch (err) {
     if (stdoutGone) return 0;
     const code = (err as { code?: unknown }).code;
-    const usage = ['BAD_INPUT_SIZE', 'BAD_MODEL_FORMAT', 'BAD_ARGUMENT'].includes(String(code));
     process.stderr.write(`pcount-tui detect: ${err instanceof Error ? err.message : String(err)}\n`);
-    return usage ? 2 : 1;
+    return isUsageErrorCode(String(code)) ? USAGE_EXIT_STATUS : 1;
   } finally {
     reader?.close();
     await detector?.release();

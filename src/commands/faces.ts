@@ -5,6 +5,7 @@ import { estimateFace, type FaceEstimate } from '../faces/estimate.js';
 import { decodeImage, ImageListError, listImages } from '../faces/image.js';
 import { NdjsonWriter } from '../protocol/ndjson.js';
 import { resolveFfmpeg } from '../worker/ffmpeg-binary.js';
+import { USAGE_EXIT_STATUS } from '../protocol/error-codes.js';
 
 /**
  * `pcount-tui faces IMAGE|FOLDER… [--aligned]`: one `faces` NDJSON line per image on stdout. An image that cannot be
@@ -65,7 +66,7 @@ export async function run(argv: FacesArgs): Promise<number> {
     if (stdoutGone) return 0;
     say(err instanceof Error ? err.message : String(err));
     // A ModelError already names the model and says how to rebuild it (the same message as the worker's).
-    return err instanceof ImageListError ? 2 : 1;
+    return err instanceof ImageListError ? USAGE_EXIT_STATUS : 1;
   } finally {
     await analyser?.release();
   }

@@ -2,6 +2,7 @@ import type { ModelsArgs } from '../cli.js';
 import { buildModel, modelCacheDir, verifyModel, type ModelStatus } from '../models/cache.js';
 import { BUILTIN_MODELS, builtinModel } from '../models/catalog.js';
 import { ModelError, REBUILD_HINT } from '../models/errors.js';
+import { USAGE_EXIT_STATUS } from '../protocol/error-codes.js';
 
 
 const out = (line: string): void => {
@@ -18,7 +19,7 @@ export async function run(argv: ModelsArgs): Promise<number> {
     names = argv.name ? [builtinModel(argv.name).name] : BUILTIN_MODELS.map((m) => m.name);
   } catch (e) {
     err(`pcount-tui models: ${(e as Error).message}`);
-    return 2;
+    return USAGE_EXIT_STATUS;
   }
   const dir = modelCacheDir();
   try {

@@ -11,6 +11,7 @@ import { Store } from '../store/store.js';
 import { parseTimeArg } from '../store/time-arg.js';
 import { systemZone } from '../store/zone.js';
 import type { ReportArgs } from '../cli.js';
+import { USAGE_EXIT_STATUS } from '../protocol/error-codes.js';
 
 class UsageError extends Error {}
 
@@ -70,7 +71,7 @@ export async function run(argv: ReportArgs): Promise<number> {
   } catch (err) {
     if (err instanceof UsageError || err instanceof StoreError || err instanceof ReportError) {
       process.stderr.write(`pcount-tui report: ${err.message}\n`);
-      return err instanceof UsageError ? 2 : 1;
+      return err instanceof UsageError ? USAGE_EXIT_STATUS : 1;
     }
     throw err;
   }

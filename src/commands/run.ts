@@ -19,6 +19,7 @@ import { taskOptionsFrom } from './arguments.js';
 import { openFleet, type FleetControl } from './fleet-control.js';
 import { lineArgs, LineSaver } from './save-lines.js';
 import { invocation, shellQuote, startHints, startHintsText } from './start-hints.js';
+import { USAGE_EXIT_STATUS } from '../protocol/error-codes.js';
 
 const EXAMPLE_CONFIG = fileURLToPath(new URL('../../../config/example.json', import.meta.url));
 const EXAMPLE_VIDEO = 'vtest.avi';
@@ -94,18 +95,18 @@ export async function run(argv: RunArgs, commands: readonly string[]): Promise<n
   const named = argv.config;
   if (named !== undefined && /^[a-z][a-z-]*$/i.test(named) && !existsSync(named)) {
     say(`'${named}' is neither a command (${commands.join(', ')}) nor a config file`);
-    return 2;
+    return USAGE_EXIT_STATUS;
   }
   if (sources.length > 0) {
     if (named !== undefined) {
       say('give either a config file or --source tasks, not both');
-      return 2;
+      return USAGE_EXIT_STATUS;
     }
     result = adHocConfig(sources, argv.line ?? [], overrides);
   } else {
     if (argv.line !== undefined) {
       say('--line applies to --source tasks; put the lines of a config file in the file');
-      return 2;
+      return USAGE_EXIT_STATUS;
     }
     const choice: ConfigChoice = named !== undefined ? { kind: 'found', file: named } : chooseConfig(cwd);
     if (choice.kind === 'none') {
@@ -117,15 +118,15 @@ export async function run(argv: RunArgs, commands: readonly string[]): Promise<n
         say(`no config given, and none found (looked for ${choice.searched.join(', ')})`);
         process.stderr.write(startHintsText(hints));
       }
-      return 2;
+      return USAGE_EXIT_STATUS;
     }
     remembered = choice.kind === 'remembered';
     result = loadConfig(choice.file, overrides);
   }
   if (!result.ok) return reportProblems(result);
   const config = result.config;
-  if (remembered && !(await confirmRemembered(config, tui, cwd))) return 2;
-  if (!(await checkFfmpeg(argv.ffmpeg))) return 2;
+  if (remembered && !(await confirmRemembered(config, tui, cwd))) return USAGE_EXIT_STATUS;
+  if (!(await checkFfmpeg(argv.ffmpeg))) return USAGE_EXIT_STATUS;
   if (config.configPath) setPreference('lastConfig', config.configPath);
 
   let fleet: FleetControl | null = null;

@@ -16,6 +16,7 @@ import { toWorkerError, WorkerError } from '../worker/errors.js';
 import { resolveFfmpeg, type FfmpegBinary } from '../worker/ffmpeg-binary.js';
 import { grabFrame, type FrameChoice } from '../worker/grab-frame.js';
 import { textCleaner } from '../worker/text.js';
+import { USAGE_EXIT_STATUS } from '../protocol/error-codes.js';
 
 /**
  * `pcount-tui snapshot SOURCE [--line …] [--at S | --frame N] [-o out.png]`: one frame at the source's own size
@@ -98,7 +99,7 @@ export async function run(args: SnapshotArgs): Promise<number> {
     list = jobs(args);
   } catch (err) {
     process.stderr.write(`pcount-tui snapshot: ${(err as Error).message}\n`);
-    return 2;
+    return USAGE_EXIT_STATUS;
   }
   try {
     ffmpeg = await resolveFfmpeg({ option: args.ffmpeg });

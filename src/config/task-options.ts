@@ -1,3 +1,4 @@
+import type { UsageErrorCode } from '../protocol/error-codes.js';
 import { DEFAULT_DEMOGRAPHICS } from './demographics.js';
 import type { DemographicsSettings, OccupancyRules, TaskOverrides } from './types.js';
 import { detectRegionText } from '../vision/detect-region.js';
@@ -12,7 +13,7 @@ import { detectRegion, fraction, inputSize, integerAtLeast1, modelFormat, nonEmp
  */
 
 /** Error codes of the worker protocol that a bad command-line value maps to. */
-export type ArgumentCode = 'BAD_ARGUMENT' | 'BAD_LINE' | 'BAD_INPUT_SIZE' | 'BAD_MODEL_FORMAT' | 'BAD_DETECT_REGION';
+export type ArgumentCode = UsageErrorCode;
 
 export interface TaskOptionDef<T> {
   describe: string;

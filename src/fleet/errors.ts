@@ -1,3 +1,5 @@
+import { USAGE_EXIT_STATUS } from '../protocol/error-codes.js';
+
 /** Problems of fleet mode that end a command with a message (never a stack trace), with the exit code they mean. */
 export const FLEET_ERRORS = {
   BAD_REDIS_URL: 'the --redis URL is malformed',
@@ -24,6 +26,6 @@ export class FleetError extends Error {
 
   /** Bad arguments exit 2 like the worker's; everything found out by talking to Redis exits 1. */
   get exitCode(): number {
-    return this.code === 'BAD_REDIS_URL' || this.code === 'BAD_ARGUMENT' ? 2 : 1;
+    return this.code === 'BAD_REDIS_URL' || this.code === 'BAD_ARGUMENT' ? USAGE_EXIT_STATUS : 1;
   }
 }

@@ -5,18 +5,19 @@
  * - `setup`: bad arguments, a missing or broken model, no ffmpeg. No retry can help: the task fails at once.
  * - `crash`: anything else. A camera's worker is restarted, a limited number of times in a time window.
  * - null: never fatal, so it ends nothing (the store failing does not stop the counting).
- * `by` says who reports it: the worker, or the pool about a worker that could not explain itself.
+ * `by` says who reports it: the worker, or the pool about a worker that could not explain itself. `usage` marks a bad
+ * command line: the command exits with status 2 (USAGE_EXIT_STATUS) instead of 1, like yargs' own usage errors.
  */
 export const ERROR_CODES = {
   SOURCE_NOT_FOUND: { kind: 'source', by: 'worker' },
   SOURCE_UNREADABLE: { kind: 'source', by: 'worker' },
   SOURCE_UNREACHABLE: { kind: 'source', by: 'worker' },
   SOURCE_TIMEOUT: { kind: 'source', by: 'worker' },
-  BAD_LINE: { kind: 'setup', by: 'worker' },
-  BAD_ARGUMENT: { kind: 'setup', by: 'worker' },
-  BAD_MODEL_FORMAT: { kind: 'setup', by: 'worker' },
-  BAD_INPUT_SIZE: { kind: 'setup', by: 'worker' },
-  BAD_DETECT_REGION: { kind: 'setup', by: 'worker' },
+  BAD_LINE: { kind: 'setup', by: 'worker', usage: true },
+  BAD_ARGUMENT: { kind: 'setup', by: 'worker', usage: true },
+  BAD_MODEL_FORMAT: { kind: 'setup', by: 'worker', usage: true },
+  BAD_INPUT_SIZE: { kind: 'setup', by: 'worker', usage: true },
+  BAD_DETECT_REGION: { kind: 'setup', by: 'worker', usage: true },
   MODEL_CORRUPT: { kind: 'setup', by: 'worker' },
   MODEL_MISSING: { kind: 'setup', by: 'worker' },
   FFMPEG_NOT_FOUND: { kind: 'setup', by: 'worker' },
@@ -27,7 +28,7 @@ export const ERROR_CODES = {
   WORKER_EXIT: { kind: 'crash', by: 'pool' },
   TASK_REJECTED: { kind: 'setup', by: 'pool' },
   STORE_FAILED: { kind: null, by: 'pool' },
-} as const satisfies Record<string, { kind: ErrorKind | null; by: 'worker' | 'pool' }>;
+} as const satisfies Record<string, { kind: ErrorKind | null; by: 'worker' | 'pool'; usage?: true }>;
 
 export type ErrorKind = 'source' | 'setup' | 'crash';
 
@@ -35,6 +36,16 @@ type Codes = typeof ERROR_CODES;
 export type ProtocolErrorCode = keyof Codes;
 /** The codes a worker reports. */
 export type WorkerErrorCode = { [K in ProtocolErrorCode]: Codes[K]['by'] extends 'worker' ? K : never }[ProtocolErrorCode];
+
+/** The codes of a bad command line (a bad option value names one of them). */
+export type UsageErrorCode = { [K in ProtocolErrorCode]: Codes[K] extends { usage: true } ? K : never }[ProtocolErrorCode];
+
+/** Exit status of a command whose command line is bad. */
+export const USAGE_EXIT_STATUS = 2;
+
+export function isUsageErrorCode(code: string): code is UsageErrorCode {
+  return Object.hasOwn(ERROR_CODES, code) && 'usage' in ERROR_CODES[code as ProtocolErrorCode];
+}
 
 export function isWorkerErrorCode(code: string): code is WorkerErrorCode {
   return Object.hasOwn(ERROR_CODES, code) && ERROR_CODES[code as ProtocolErrorCode].by === 'worker';

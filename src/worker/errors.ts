@@ -1,4 +1,4 @@
-import { isWorkerErrorCode, type WorkerErrorCode } from '../protocol/error-codes.js';
+import { isUsageErrorCode, isWorkerErrorCode, USAGE_EXIT_STATUS, type WorkerErrorCode } from '../protocol/error-codes.js';
 
 /**
  * Error codes of the worker protocol (`error.code`, the table in src/protocol/error-codes.ts). A `WorkerError`
@@ -25,9 +25,7 @@ export function toWorkerError(err: unknown): WorkerError {
   return new WorkerError('INTERNAL', message);
 }
 
-const USAGE_CODES: ReadonlySet<ErrorCode> = new Set(['BAD_LINE', 'BAD_ARGUMENT', 'BAD_MODEL_FORMAT', 'BAD_INPUT_SIZE', 'BAD_DETECT_REGION']);
-
 /** Exit status for a fatal error: 2 for bad arguments (like yargs' own usage errors), 1 for everything else. */
 export function exitCodeFor(code: ErrorCode): number {
-  return USAGE_CODES.has(code) ? 2 : 1;
+  return isUsageErrorCode(code) ? USAGE_EXIT_STATUS : 1;
 }

@@ -6,7 +6,7 @@ import { LineSplitter, NdjsonWriter, readNdjson } from '../../src/protocol/ndjso
 import { validateEvent, validateFacesLine } from '../../src/protocol/validate.js';
 import { checkCommand } from '../../src/protocol/commands.js';
 import type { WorkerEvent } from '../../src/protocol/events.js';
-import { ERROR_CODES } from '../../src/protocol/error-codes.js';
+import { ERROR_CODES, isUsageErrorCode } from '../../src/protocol/error-codes.js';
 
 const base = { v: 1, task: 't1', ts: 1_700_000_000_000 } as const;
 
@@ -195,12 +195,15 @@ test('every stdin command in docs/protocol.md passes the command schema', () => 
   }
 });
 
-test('docs/protocol.md lists exactly the error codes of the table, each with its kind', () => {
+test('docs/protocol.md lists exactly the error codes of the table, each with its kind, and the usage ones under exit 2', () => {
   const doc = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8');
   const rows = [...doc.slice(doc.indexOf('## Error codes')).matchAll(/^\| `([A-Z_]+)` \| ([^|]+) \|/gm)];
   const documented = Object.fromEntries(rows.map((m) => [m[1], m[2].trim()]));
   const table = Object.fromEntries(Object.entries(ERROR_CODES).map(([code, e]) => [code, e.kind ?? 'never fatal']));
   assert.deepEqual(documented, table);
+  const usageRow = /^\| 2 \| bad arguments.*$/m.exec(doc.slice(doc.indexOf('## Exit codes')))?.[0] ?? '';
+  const usage = Object.keys(ERROR_CODES).filter((code) => isUsageErrorCode(code));
+  assert.deepEqual([...usageRow.matchAll(/`([A-Z_]+)`/g)].map((m) => m[1]).sort(), usage.sort());
 });
 
 test('the command schema refuses unknown commands and bad fields, naming the field', () => {
