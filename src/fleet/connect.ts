@@ -1,4 +1,5 @@
 import { createClient } from '@redis/client';
+import { backoffDelay, type BackoffPolicy } from '../common/backoff.js';
 import { Listeners } from '../orchestrator/listeners.js';
 import { FleetError } from './errors.js';
 import type { RedisTarget } from './redis-url.js';
@@ -35,8 +36,11 @@ export function featuresOf(version: readonly [number, number, number]): RedisFea
 const CONNECT_TIMEOUT_MS = 5000;
 /** A command without an answer for this long means the connection is dead even if the socket looks open. */
 const COMMAND_TIMEOUT_MS = 5000;
-/** Once connected, how long between reconnect attempts at most: a Redis that comes back is used within a second. */
-const MAX_RECONNECT_DELAY_MS = 1000;
+/**
+ * Once connected, the delays between reconnect attempts: at most a second, so that a Redis that comes back is used
+ * within one; jittered, so that a fleet's agents, which all lose a restarted Redis at once, do not all come back at once.
+ */
+const RECONNECT_BACKOFF: BackoffPolicy = { baseMs: 50, maxMs: 1000 };
 
 export type RedisReply = string | number | null | RedisReply[];
 export type RedisState = 'up' | 'down';
@@ -98,8 +102,9 @@ export class RedisConnection {
         tls: this.target.tls,
         connectTimeout: CONNECT_TIMEOUT_MS,
         // The first connect fails at once (the caller reports why); later losses are retried for ever.
+        // `retries` counts from 0.
         reconnectStrategy: (retries: number, cause: Error) =>
-          this.connectedOnce && !this.closed ? Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS) : cause,
+          this.connectedOnce && !this.closed ? backoffDelay(retries + 1, RECONNECT_BACKOFF) : cause,
       },
       username: this.target.username,
       password: this.target.password,
