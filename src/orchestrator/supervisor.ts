@@ -14,7 +14,8 @@ import { Recorder } from './recorder.js';
 import { DEFAULT_LIMITS } from './results.js';
 import { RunFolders } from './run-folder.js';
 import { LocalTransport } from './local-transport.js';
-import type { RunnerEnd, RunnerHandlers, Transport } from './runner.js';
+import type { RunnerEnd, Transport } from './runner.js';
+import { runnerHandlers, type ReportTarget } from './runner-reports.js';
 import { TaskLog } from './task-log.js';
 import { defaultWorkerCommand } from './spawn-worker.js';
 import { hasChild, isFinal, taskTransition, type TaskContext, type TaskEffect, type TaskEvent } from './task-machine.js';
@@ -52,6 +53,7 @@ export abstract class Supervisor {
   protected readonly transport: Transport;
   private readonly intake: EventIntake;
   private readonly context: Omit<TaskContext, 'kind'>;
+  private readonly reports: ReportTarget;
 
   constructor(protected readonly opts: PoolOptions) {
     this.timers = opts.timers ?? systemTimers;
@@ -83,6 +85,15 @@ export abstract class Supervisor {
       crashBackoff: opts.backoff ?? DEFAULT_BACKOFF,
       offlineBackoff: opts.offlineBackoff ?? DEFAULT_OFFLINE_BACKOFF,
       restartLimit: opts.restartLimit ?? DEFAULT_RESTART_LIMIT,
+    };
+    this.reports = {
+      slots: this.slots,
+      recorder: this.recorder,
+      intake: this.intake,
+      dispatch: (rec, event) => this.dispatch(rec, event),
+      note: (rec, level, message) => this.note(rec, level, message),
+      announce: (rec, message) => this.announce(rec, message),
+      exit: (rec, end) => this.handleExit(rec, end),
     };
   }
 
@@ -169,46 +180,9 @@ export abstract class Supervisor {
     const token = Symbol(rec.id);
     rec.runnerToken = token;
     rec.preview = null;
-    rec.runner = this.transport.start(rec.spec, launchSettings(this.opts, rec, running), this.handlersFor(rec, token));
+    rec.runner = this.transport.start(rec.spec, launchSettings(this.opts, rec, running), runnerHandlers(this.reports, rec, token));
     if (rec.previewRequest) rec.runner.sendCommand?.(previewCommand(rec.previewRequest));
     this.slots.assign(slot, rec.id, rec.runner.pid);
-  }
-
-  /** What the transport reports about one task; `token` tells the current runner from an earlier one of the task. */
-  private handlersFor(rec: TaskRecord, token: symbol): RunnerHandlers {
-    return {
-      worker: (place) => {
-        if (place.fleetRun === null) return this.note(rec, 'debug', `worker started, pid ${place.pid ?? '?'}`);
-        rec.agent = place.agent;
-        if (!place.claim) return this.announce(rec, `running on agent ${place.agent} (run ${place.fleetRun})`);
-        if (rec.runnerToken === token && rec.state.kind === 'waiting') this.dispatch(rec, { type: 'claimed' });
-        const voided = this.recorder.claimRun(rec.spec, rec.count, place.fleetRun, place.startFrame);
-        for (const c of voided) rec.results.retract(c);
-        const from = place.startFrame ? ` from frame ${place.startFrame}` : '';
-        const again = voided.length > 0 ? `; ${voided.length} crossing${voided.length === 1 ? '' : 's'} of earlier runs from that frame on will be counted again` : '';
-        this.announce(rec, `claimed by agent ${place.agent} (run ${place.fleetRun})${from}${again}`);
-      },
-      record: (place, ev) => this.intake.receive(rec, place, ev),
-      started: () => {
-        if (rec.runnerToken !== token || (rec.state.kind !== 'starting' && rec.state.kind !== 'waiting')) return;
-        this.slots.hello(rec.slot!);
-        this.dispatch(rec, { type: 'hello' });
-      },
-      noise: (line) => this.note(rec, 'warn', line),
-      workerEnded: (place, end) => {
-        this.recorder.endTaskRun(rec.journals.get(place.key) ?? null, end);
-        rec.journals.delete(place.key);
-      },
-      waiting: () => {
-        if (rec.runnerToken === token && rec.state.kind === 'starting') this.dispatch(rec, { type: 'queued' });
-      },
-      moved: (why) => {
-        if (rec.runnerToken !== token) return;
-        rec.agent = null;
-        this.dispatch(rec, { type: 'moved', why });
-      },
-      exit: (end) => rec.runnerToken === token && this.handleExit(rec, end),
-    };
   }
 
   /** The store stopped taking writes: every task with a worker says so, and counting goes on in memory. */
