@@ -9,6 +9,7 @@ import type { RunnerEnd } from '../orchestrator/runner.js';
 import { defaultWorkerCommand, fairThreads, type WorkerCommand } from '../orchestrator/spawn-worker.js';
 import { redactSource } from '../sources/credentials.js';
 import { healthFields, sumUsage } from './agent-health.js';
+import { followHeartbeat } from './agent-heartbeat.js';
 import { AgentRun, type RunLaunch } from './agent-run.js';
 import { infoField, type RedisConnection, type RedisReply } from './connect.js';
 import { newRunId } from './entries.js';
@@ -187,25 +188,7 @@ export class Agent {
       ...held.flatMap((r) => [r.task, r.run]),
     ]);
     if (reply === 'name-taken') return 'name-taken';
-    for (const row of reply as string[][]) {
-      const [task, status, want, gen] = row;
-      const run = this.runs.get(task);
-      if (!run) continue;
-      if (status === 'lost') {
-        this.say(`${task}: lease lost (run ${run.run}); another agent runs it now`);
-        this.onLost(run);
-        continue;
-      }
-      run.renewed(sentAt, LEASE_MS);
-      if (!run.running || run.intent) continue;
-      if (want === 'stop' || want === 'cancel') {
-        this.say(`${task}: ${want} requested`);
-        run.end(want);
-      } else if (gen !== run.gen) {
-        this.say(`${task}: restart requested`);
-        run.end('restart');
-      }
-    }
+    followHeartbeat(reply as string[][], this.runs, sentAt, LEASE_MS, { say: (line) => this.say(line), lost: (run) => this.onLost(run) });
     return 'ok';
   }
 
