@@ -1,5 +1,6 @@
 import type { LogLevel } from '../protocol/events.js';
 import { createThreadedDetector, type DetectorHandle } from './detector-thread.js';
+import { FramePool } from './frame-pool.js';
 import { WorkerError } from './errors.js';
 import { resolveFfmpeg, type FfmpegBinary } from './ffmpeg-binary.js';
 import { probeSource, type SourceInfo } from './ffmpeg-frames.js';
@@ -81,6 +82,8 @@ export async function openAll(o: SetupOptions): Promise<Opened> {
   await checkLocalSource(o.source);
   // The model loads while ffmpeg is found and a file probed (a new worker's start is a camera's takeover time in a
   // fleet); the source itself is opened once the model is ready, so that a live source drops no frames meanwhile.
+  // Frames are read into buffers the detector thread reads without a copy, used again once counted.
+  const pool = new FramePool();
   const loading = createThreadedDetector({
     modelPath: o.model,
     format: o.modelFormat,
@@ -89,7 +92,7 @@ export async function openAll(o: SetupOptions): Promise<Opened> {
     threads: o.threads,
     confidence: o.confidence,
     sessionOverrides: WORKER_SESSION_OVERRIDES,
-  });
+  }, pool);
   // Awaited below; a model that fails meanwhile must not count as an unhandled rejection.
   loading.catch(() => undefined);
   let ffmpeg: FfmpegBinary;
@@ -125,6 +128,7 @@ export async function openAll(o: SetupOptions): Promise<Opened> {
       onReconnect: o.onReconnect,
       onLog: o.log,
       onStop: o.onStop,
+      pool,
     });
     return { ffmpeg, detector, source };
   } catch (err) {
