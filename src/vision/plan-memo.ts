@@ -8,7 +8,8 @@ import { planCrops, type CropPlan, type PersonHeights, type PlanOptions } from '
  * - a planning with new heights that answer every question the last planning asked exactly as before would ask the
  *   same questions in the same order and make the same plan: the last plan is returned without planning.
  * The worker refits person heights after every detection pass, but the plan only sees them rounded to 9 % steps,
- * so on a steady scene almost every pass is such a replay.
+ * so on a steady scene most passes are such a replay; a fit near a step flips some heights back and forth, so the
+ * last few plannings are kept, not only the last one.
  */
 
 /** Heights as one planning asked for them: each (side, row) computed once and remembered with its answer. */
@@ -47,9 +48,13 @@ export interface MemoPlan {
   key: string;
 }
 
+/** Plannings kept: enough for heights flipping at a few rows, few enough that checking them stays cheap. */
+export const PLANS_KEPT = 8;
+
 /** The plans of one set of options (everything but the heights); a new set of options needs a new PlanMemo. */
 export class PlanMemo {
-  private last: { asked: AskedHeights; result: MemoPlan } | null = null;
+  /** The latest planning first. */
+  private readonly kept: { asked: AskedHeights; result: MemoPlan }[] = [];
   /** Plannings done and avoided (for tests and benchmarks). */
   planned = 0;
   replayed = 0;
@@ -57,14 +62,18 @@ export class PlanMemo {
   constructor(private readonly options: Omit<PlanOptions, 'heights'>) {}
 
   plan(heights: PersonHeights): MemoPlan {
-    if (this.last?.asked.sameFor(heights)) {
+    const i = this.kept.findIndex((k) => k.asked.sameFor(heights));
+    if (i >= 0) {
+      const [hit] = this.kept.splice(i, 1);
+      this.kept.unshift(hit);
       this.replayed += 1;
-      return this.last.result;
+      return hit.result;
     }
     const asked = new AskedHeights(heights);
     const plan = planCrops({ ...this.options, heights: asked });
     this.planned += 1;
-    this.last = { asked, result: { plan, key: JSON.stringify(plan) } };
-    return this.last.result;
+    this.kept.unshift({ asked, result: { plan, key: JSON.stringify(plan) } });
+    if (this.kept.length > PLANS_KEPT) this.kept.pop();
+    return this.kept[0].result;
   }
 }
