@@ -19,12 +19,16 @@ class AskedHeights implements PersonHeights {
 
   constructor(private readonly heights: PersonHeights) {}
 
-  readonly low = (y: number): number => ask(this.lows, y, this.heights.low);
-  readonly high = (y: number): number => ask(this.highs, y, this.heights.high);
+  // Arrow functions: the planner may pass `low`/`high` around without their object, and `heights` may be a class.
+  private readonly lowOf = (y: number) => this.heights.low(y);
+  private readonly highOf = (y: number) => this.heights.high(y);
+  readonly low = (y: number): number => ask(this.lows, y, this.lowOf);
+  readonly high = (y: number): number => ask(this.highs, y, this.highOf);
 
   /**
    * Whether `heights` gives every answer recorded here. Map keys compare rows as SameValueZero, so 0 and −0 share an
-   * entry; heights clamp rows into the frame first (Math.max(0, −0) is 0), so both rows get the same answer anyway.
+   * entry: the worker's heights (person-heights.ts) clamp rows into the frame first (Math.max(0, −0) is 0), so both
+   * rows get the same answer. A NaN answer never equals itself, so it only ever makes the plan be planned again.
    */
   sameFor(heights: PersonHeights): boolean {
     for (const [y, h] of this.lows) if (heights.low(y) !== h) return false;
