@@ -46,9 +46,13 @@ export interface Opened {
  * but steals the cores ffmpeg, the main thread and the other workers of the dashboard need. Measured on vtest.avi
  * (2 cores, 2 intra-op threads, 150 frames, runs interleaved): idle machine end-to-end 64 fps spinning vs 56 fps
  * not (model alone 94 vs 60); with one other busy process 25 fps spinning vs 42 fps not.
+ * `dynamic_block_base` 4: with more than one intra-op thread, onnxruntime hands a parallel loop out in shrinking
+ * blocks instead of one equal share per thread, so a thread that got its core late does not hold the others up
+ * (model alone, 256×512 tile, 2 threads, load 14, three interleaved pairs: 43.1–44.2 fps vs 40.5–41.4, the same
+ * detections; every event of vtest.avi and MOT17-09 at skip 1 and 5 unchanged).
  */
 export const WORKER_SESSION_OVERRIDES = {
-  extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' }, dynamic_block_base: '4' } },
 };
 
 /**
