@@ -1,5 +1,6 @@
-import { planCrops, type CropPlan, type PersonHeights, type PlanOptions } from './crop-plan.js';
+import type { CropPlan, PersonHeights, PlanOptions } from './crop-plan.js';
 import { PersonHeightModel, type HeightModelOptions } from './person-heights.js';
+import { PlanMemo, type MemoPlan } from './plan-memo.js';
 import type { MergedDetection } from './tile-merge.js';
 import type { LineSpec } from './types.js';
 
@@ -33,6 +34,7 @@ function quantized(h: PersonHeights): PersonHeights {
 export class AdaptiveCrops {
   readonly model: PersonHeightModel;
   private options: Omit<PlanOptions, 'heights'>;
+  private memo: PlanMemo;
   private current: CropPlan;
   private currentKey: string;
   private learned = false;
@@ -42,9 +44,9 @@ export class AdaptiveCrops {
   constructor(o: AdaptiveCropsOptions) {
     const { heightModel, ...plan } = o;
     this.options = plan;
+    this.memo = new PlanMemo(plan);
     this.model = new PersonHeightModel(o.frame, heightModel);
-    this.current = this.compute();
-    this.currentKey = JSON.stringify(this.current);
+    ({ plan: this.current, key: this.currentKey } = this.compute());
   }
 
   get plan(): CropPlan {
@@ -69,8 +71,7 @@ export class AdaptiveCrops {
     this.passesSinceChange += 1;
     for (const d of detections) if (d.whole && d.score >= LEARN_SCORE) this.model.observe(d.box);
     if (!this.model.fit()) return null;
-    const next = this.compute();
-    const key = JSON.stringify(next);
+    const { plan: next, key } = this.compute();
     if (key === this.currentKey) {
       this.proposal = null;
       if (!this.learned) this.learned = true;
@@ -96,8 +97,9 @@ export class AdaptiveCrops {
   /** New lines (the plan is recomputed at once, with what is known about people). */
   setLines(lines: readonly LineSpec[]): CropPlan {
     this.options = { ...this.options, lines };
-    const next = this.compute();
-    return this.adopt(next, JSON.stringify(next));
+    this.memo = new PlanMemo(this.options);
+    const { plan, key } = this.compute();
+    return this.adopt(plan, key);
   }
 
   private adopt(plan: CropPlan, key: string): CropPlan {
@@ -108,7 +110,7 @@ export class AdaptiveCrops {
     return plan;
   }
 
-  private compute(): CropPlan {
-    return planCrops({ ...this.options, heights: quantized(this.model.heights()) });
+  private compute(): MemoPlan {
+    return this.memo.plan(quantized(this.model.heights()));
   }
 }

@@ -7,6 +7,7 @@ import { FrameReaderError, openFailureCode, type FrameReaderErrorCode } from './
 import { HeaderParser, LineTail, type SourceInfo } from './ffmpeg-header.js';
 import { ffmpegInput } from './ffmpeg-input.js';
 import { FrameChunks } from './frame-chunks.js';
+import type { FramePool } from './frame-pool.js';
 
 /**
  * Raw frames from ffmpeg, read in exact frame-sized pieces.
@@ -38,6 +39,12 @@ export interface RawFrame {
   /** Packed rgb24, exactly width × height × 3 bytes; planar yuv420p for native output (`yuv420Size`). */
   data: Uint8Array;
 }
+
+/**
+ * `pool`: frames are copied into buffers of this pool (held once for the consumer, who releases them when done)
+ * instead of being views of ffmpeg's chunks or fresh copies.
+ */
+export type FrameReaderSettings = FrameReaderOptions & { pool?: FramePool };
 
 export class FrameReader implements AsyncIterable<RawFrame> {
   readonly args: string[];
@@ -72,7 +79,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
   private settleExit!: (v: { code: number | null; signal: NodeJS.Signals | null }) => void;
   private settleInfo!: { resolve: (i: SourceInfo) => void; reject: (e: Error) => void };
 
-  constructor(private readonly opts: FrameReaderOptions) {
+  constructor(private readonly opts: FrameReaderSettings) {
     this.every = Math.max(1, Math.floor(opts.every ?? 1));
     this.bufferFrames = Math.max(1, opts.bufferFrames ?? 2);
     this.tail = new LineTail(opts.stderrLines ?? 20, (line) => this.onStderrLine(line));
@@ -225,7 +232,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
   }
 
   private takeFrame(): RawFrame {
-    const data = this.pending.take(this.frameSize);
+    const data = this.pending.take(this.frameSize, this.opts.pool?.acquire(this.frameSize));
     if (this.pausedOutput && this.pending.length < this.highWater) {
       this.pausedOutput = false;
       this.child.stdout!.resume();
@@ -274,7 +281,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
   }
 }
 
-export function openFrames(opts: FrameReaderOptions): FrameReader {
+export function openFrames(opts: FrameReaderSettings): FrameReader {
   return new FrameReader(opts);
 }
 

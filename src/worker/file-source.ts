@@ -45,6 +45,10 @@ export class FileSource implements FrameSource {
     this.runs.close();
   }
 
+  release(frame: Frame): void {
+    this.runs.release(frame.data);
+  }
+
   /** Queues the next frame from ffmpeg, preceded by the frames it skipped (or, at the end, the ones after the last). */
   private async read(): Promise<void> {
     if (this.runs.closed) return;

@@ -102,6 +102,8 @@ async function frameLoop(ctx: LoopContext, reporter: ProgressReporter, latency: 
     }
     controls.offerPreview(frame, source.info, c.counter, visible, emit);
     c.demographics?.frame(frame, visible);
+    // The preview and the face views copied what they need: the frame's buffer can take a later frame.
+    source.release(frame);
     if (cfg.emitTracks) {
       emit.emit({
         type: 'tracks',

@@ -85,6 +85,10 @@ export class LiveSource implements FrameSource {
     }
   }
 
+  release(frame: Frame): void {
+    this.runs.release(frame.data);
+  }
+
   close(): void {
     this.runs.close();
     clearInterval(this.watchdog);
@@ -109,9 +113,13 @@ export class LiveSource implements FrameSource {
           // A frame of a backlog that piled up during a stall: never counted on (its people would jump).
           if (time.stale) {
             this.dropped += this.runs.every;
+            this.runs.release(f.data);
             continue;
           }
-          if (this.slot) this.dropped += this.runs.every;
+          if (this.slot) {
+            this.dropped += this.runs.every;
+            this.runs.release(this.slot.data);
+          }
           this.slot = { number: this.frames, pts: time.t, detect: true, data: f.data, width: f.width, height: f.height };
           this.notify();
           continue;

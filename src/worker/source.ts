@@ -1,6 +1,7 @@
 import type { LogLevel } from '../protocol/events.js';
 import type { FfmpegBinary } from './ffmpeg-binary.js';
 import { openFrames, type FrameReader, type SourceInfo } from './ffmpeg-frames.js';
+import type { FramePool } from './frame-pool.js';
 import { FileSource } from './file-source.js';
 import { LiveSource } from './live-source.js';
 import { inputArgsFor, sourceError } from './source-kind.js';
@@ -29,6 +30,8 @@ export interface SourceOptions {
   startFrame?: number;
   onReconnect(attempt: number, delayMs: number, reason: string): void;
   onLog(level: LogLevel, message: string): void;
+  /** Frames are read into buffers of this pool; the consumer gives them back with FrameSource.release. */
+  pool?: FramePool;
   /** Registers a callback for a stop request, so that a stop during a slow open does not wait for the time-out. */
   onStop?(listener: () => void): void;
 }
@@ -55,6 +58,8 @@ export interface FrameSource {
   readonly dropped: number;
   /** The next frame, or null when the file ended or the source was closed. Throws WorkerError on failure. */
   next(): Promise<Frame | null>;
+  /** The consumer is done with the frame's pixels: its buffer may be used for a later frame. Once per frame. */
+  release(frame: Frame): void;
   close(): void;
 }
 
@@ -112,6 +117,7 @@ export class FfmpegRuns {
       maxFrames: this.o.live || this.o.maxFrames === undefined ? undefined : Math.ceil(this.o.maxFrames / this.every),
       every: this.every,
       startSeconds: seekSeconds(this.o),
+      pool: this.o.pool,
     });
     this.reader = reader;
     if (this.closed) reader.close();
@@ -127,6 +133,11 @@ export class FfmpegRuns {
   close(): void {
     this.closed = true;
     this.reader?.close();
+  }
+
+  /** Gives a frame's pixels back to the pool (frames without pixels have none). */
+  release(data: Uint8Array): void {
+    if (data.length > 0) this.o.pool?.release(data);
   }
 }
 
