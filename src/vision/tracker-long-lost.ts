@@ -11,6 +11,11 @@ export interface RelinkGate {
   slack: number;
   /** Largest |ln(new height / old height)|. */
   maxLogHeightRatio: number;
+  /**
+   * Of two links that both fit, the one missing by at most this share of the other's miss is taken; otherwise
+   * neither (0: any second fit means no link).
+   */
+  dominance: number;
 }
 
 const center = (b: Box): [number, number] => [b[0] + b[2] / 2, b[1] + b[3] / 2];
@@ -19,25 +24,28 @@ const center = (b: Box): [number, number] => [b[0] + b[2] / 2, b[1] + b[3] / 2];
  * Whether a person last seen at `before` could be the one first seen at `after`. Unlike the Kalman gate, which keeps
  * widening while a track goes unseen, this one is bounded by walking: the distance covered is at most `speed` body
  * heights per second of the gap, and the arrival lies near where the person was heading (a drift of `drift` body
- * heights per second), so someone who turned back or stood aside does not qualify.
+ * heights per second), so someone who turned back or stood aside does not qualify. Returns how far off that heading
+ * they were seen, as a share of the allowance (0: right where the walk leads, 1: at the gate's edge), or null when the
+ * link is not plausible.
  */
-export function plausibleRelink(before: Sighting, after: Sighting, gate: RelinkGate): boolean {
+export function relinkMiss(before: Sighting, after: Sighting, gate: RelinkGate): number | null {
   const gap = after.t - before.t;
-  if (!(gap > 0)) return false;
+  if (!(gap > 0)) return null;
   const hOld = before.box[3];
   const hNew = after.box[3];
-  if (Math.abs(Math.log(hNew / hOld)) > gate.maxLogHeightRatio) return false;
+  if (Math.abs(Math.log(hNew / hOld)) > gate.maxLogHeightRatio) return null;
   const h = (hOld + hNew) / 2;
   const [x0, y0] = center(before.box);
   const [x1, y1] = center(after.box);
   const dx = x1 - x0;
   const dy = y1 - y0;
-  if (Math.hypot(dx, dy) > (gate.slack + gate.speed * gap) * h) return false;
+  if (Math.hypot(dx, dy) > (gate.slack + gate.speed * gap) * h) return null;
   // The velocity is capped at walking speed: a track that was jumping between people reports nonsense.
   let [vx, vy] = before.velocity;
   const v = Math.hypot(vx, vy);
   if (v > gate.speed * hOld) [vx, vy] = [(vx * gate.speed * hOld) / v, (vy * gate.speed * hOld) / v];
-  return Math.hypot(dx - vx * gap, dy - vy * gap) <= (gate.slack + gate.drift * gap) * h;
+  const miss = Math.hypot(dx - vx * gap, dy - vy * gap) / ((gate.slack + gate.drift * gap) * h);
+  return miss <= 1 ? miss : null;
 }
 
 /**
@@ -64,17 +72,28 @@ export class LongLostBuffer {
   /**
    * The track that `fresh` (just confirmed, never linked) continues: one of the buffer, taken out of it, or one of
    * `lost` (tracks still kept but unseen for a while, whose Kalman gate the new detection fell outside). Null when
-   * none fits, or when it is ambiguous: two candidates fit, or another track started since (one of `others`) could as
-   * well be the same person. Guessing would hand one person's count to someone else.
+   * none fits, or when it is ambiguous: two candidates fit about as well, or another track started since (one of
+   * `others`) could as well be the same person. Guessing would hand one person's count to someone else.
    */
   claim(fresh: Track, others: readonly Track[], lost: readonly Track[]): Track | null {
     const first = fresh.firstSighting;
-    const fits = [...this.tracks, ...lost].filter((old) => plausibleRelink(old.lastSighting, first, this.gate));
-    if (fits.length !== 1) return null;
-    const old = fits[0].lastSighting;
-    const rival = others.some((o) => o !== fresh && o.born > old.t && plausibleRelink(old, o.firstSighting, this.gate));
-    if (rival) return null;
-    this.tracks = this.tracks.filter((tr) => tr !== fits[0]);
-    return fits[0];
+    const fits = [...this.tracks, ...lost]
+      .map((track) => ({ track, miss: relinkMiss(track.lastSighting, first, this.gate) }))
+      .filter((f): f is { track: Track; miss: number } => f.miss !== null)
+      .sort((a, b) => a.miss - b.miss);
+    if (fits.length === 0 || !this.clear(fits[0].miss, fits[1]?.miss)) return null;
+    const { track, miss } = fits[0];
+    const old = track.lastSighting;
+    for (const o of others) {
+      if (o === fresh || !(o.born > old.t)) continue;
+      if (!this.clear(miss, relinkMiss(old, o.firstSighting, this.gate) ?? undefined)) return null;
+    }
+    this.tracks = this.tracks.filter((tr) => tr !== track);
+    return track;
+  }
+
+  /** Whether a link missing by `best` is clearly better than the next one (missing by `next`, when there is one). */
+  private clear(best: number, next: number | undefined): boolean {
+    return next === undefined || best <= this.gate.dominance * next;
   }
 }

@@ -129,6 +129,17 @@ for (const s of SCENES) {
     assert.ok(![...r.ids[1], ...r.ids[2]].some((id) => before.includes(id)), idList(r));
   });
 
+  test(`${tag(s)}: hidden while crossing, found again where only their own walk leads; another lost one is no rival`, () => {
+    // Last seen 0.3 body heights before the line, hidden for 2.8 s (longer than a track is kept), seen again beyond it.
+    // Someone else, 2 body heights behind on the same path, was lost at the same time and never comes back: their walk
+    // could reach that point only at the edge of the link gate, this one's leads right there.
+    const crossing = walker(s, 'out', 2.6, 0.6, 0.5, (t) => t < 2 || t > 4.8);
+    const behind: Walker = { ...walker(s, 'out', 6.6, 0.6, 0.5), visible: (t) => t < 2 };
+    const r = run(s, [crossing, behind], 7);
+    assert.deepEqual(r.counts, { in: 0, out: 1 });
+    assert.equal(r.ids[0].size, 1, idList(r));
+  });
+
   test(`${tag(s)}: hidden for 3 s before the line and walking back the way they came is not counted`, () => {
     // Walks towards the line, is hidden from 1.3 s, turns back at 2.5 s and is seen again at 4.3 s on the same side.
     const x = (t: number) => s.width / 2 - 1.7 * s.h + 0.6 * s.h * (t < 2.5 ? t : 5 - t);
