@@ -25,7 +25,7 @@ import { openSource } from '../src/worker/source.js';
 import { MAX_FRAME_SIDE, WORKER_SESSION_OVERRIDES } from '../src/worker/setup.js';
 import { probeSource } from '../src/worker/ffmpeg-frames.js';
 import { TileRunner } from '../src/worker/tile-runner.js';
-import { DEFAULT_MAX_TILE } from '../src/vision/crop-plan.js';
+import { DEFAULT_MAX_TILE, planCost } from '../src/vision/crop-plan.js';
 import { centernet } from '../src/vision/formats/centernet.js';
 import { loadClip, type Clip } from './count-clips.js';
 
@@ -153,6 +153,9 @@ async function main(): Promise<void> {
   for (const r of clip.gt) gtByFrame.set(r.frame, [...(gtByFrame.get(r.frame) ?? []), r]);
   const tiles0 = frames[frames.length - 1].tiles;
   console.log(`${clip.name} skip ${skip}: ${frames.length} detection frames; last plan ${tiles0.map((t) => `[${t.x},${t.y} ${t.w}x${t.h} -> ${t.scaledWidth}x${t.scaledHeight}]`).join(' ')}`);
+  // The plan's cost (model-input pixels a pass), which sets how many cameras a core runs.
+  const costs = frames.map((r) => planCost({ regions: [], tiles: r.tiles }));
+  console.log(`input pixels a pass: mean ${Math.round(costs.reduce((a, b) => a + b, 0) / costs.length)}, last ${costs[costs.length - 1]}, most ${Math.max(...costs)}`);
   console.log('crossing              id  frames  gt  raw>=.3  raw>=.1  merged>=.3  merged>=.4   vis  height');
   for (const c of clip.truth) {
     if (ids && !ids.includes(c.id!)) continue;
