@@ -157,6 +157,7 @@ async function main(): Promise<void> {
   const costs = frames.map((r) => planCost({ regions: [], tiles: r.tiles }));
   console.log(`input pixels a pass: mean ${Math.round(costs.reduce((a, b) => a + b, 0) / costs.length)}, last ${costs[costs.length - 1]}, most ${Math.max(...costs)}`);
   console.log('crossing              id  frames  gt  raw>=.3  raw>=.1  merged>=.3  merged>=.4   vis  height');
+  const total = { gt: 0, m3: 0, m4: 0 };
   for (const c of clip.truth) {
     if (ids && !ids.includes(c.id!)) continue;
     const centre = Math.round(c.t * clip.fps) + 1;
@@ -197,7 +198,11 @@ async function main(): Promise<void> {
         `${f2(n.vis / Math.max(1, n.gt)).padStart(6)} ${(n.h / Math.max(1, n.gt)).toFixed(0).padStart(6)}`,
     );
     for (const r of rows) console.log(r);
+    total.gt += n.gt;
+    total.m3 += n.m3;
+    total.m4 += n.m4;
   }
+  console.log(`crossing people's frames with a box of their own after the merge: ${f2(total.m3 / Math.max(1, total.gt))} at >= 0.3, ${f2(total.m4 / Math.max(1, total.gt))} at >= 0.4 (${total.gt} frames)`);
 }
 
 main().catch((err: unknown) => {
