@@ -25,7 +25,7 @@ import { openSource } from '../src/worker/source.js';
 import { MAX_FRAME_SIDE, WORKER_SESSION_OVERRIDES } from '../src/worker/setup.js';
 import { probeSource } from '../src/worker/ffmpeg-frames.js';
 import { TileRunner } from '../src/worker/tile-runner.js';
-import { DEFAULT_MAX_TILE } from '../src/vision/crop-plan.js';
+import { DEFAULT_MAX_TILE, planCost } from '../src/vision/crop-plan.js';
 import { centernet } from '../src/vision/formats/centernet.js';
 import { loadClip, type Clip } from './count-clips.js';
 
@@ -153,7 +153,11 @@ async function main(): Promise<void> {
   for (const r of clip.gt) gtByFrame.set(r.frame, [...(gtByFrame.get(r.frame) ?? []), r]);
   const tiles0 = frames[frames.length - 1].tiles;
   console.log(`${clip.name} skip ${skip}: ${frames.length} detection frames; last plan ${tiles0.map((t) => `[${t.x},${t.y} ${t.w}x${t.h} -> ${t.scaledWidth}x${t.scaledHeight}]`).join(' ')}`);
+  // The plan's cost (model-input pixels a pass), which sets how many cameras a core runs.
+  const costs = frames.map((r) => planCost({ regions: [], tiles: r.tiles }));
+  console.log(`input pixels a pass: mean ${Math.round(costs.reduce((a, b) => a + b, 0) / costs.length)}, last ${costs[costs.length - 1]}, most ${Math.max(...costs)}`);
   console.log('crossing              id  frames  gt  raw>=.3  raw>=.1  merged>=.3  merged>=.4   vis  height');
+  const total = { gt: 0, m3: 0, m4: 0 };
   for (const c of clip.truth) {
     if (ids && !ids.includes(c.id!)) continue;
     const centre = Math.round(c.t * clip.fps) + 1;
@@ -194,7 +198,11 @@ async function main(): Promise<void> {
         `${f2(n.vis / Math.max(1, n.gt)).padStart(6)} ${(n.h / Math.max(1, n.gt)).toFixed(0).padStart(6)}`,
     );
     for (const r of rows) console.log(r);
+    total.gt += n.gt;
+    total.m3 += n.m3;
+    total.m4 += n.m4;
   }
+  console.log(`crossing people's frames with a box of their own after the merge: ${f2(total.m3 / Math.max(1, total.gt))} at >= 0.3, ${f2(total.m4 / Math.max(1, total.gt))} at >= 0.4 (${total.gt} frames)`);
 }
 
 main().catch((err: unknown) => {

@@ -18,7 +18,8 @@ import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 import { toFrameLayout } from '../src/worker/ffmpeg-args.js';
 import { openFrames } from '../src/worker/ffmpeg-frames.js';
 import { WORKER_SESSION_OVERRIDES } from '../src/worker/setup.js';
-import { CLIPS, readTruth, type Clip } from './clips.js';
+import { CLIPS, readTruth, type Clip, type FrameTruth } from './clips.js';
+import { loadClip } from './count-clips.js';
 
 const THRESHOLDS = [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5];
 const REPORT_THRESHOLD = 0.3;
@@ -27,7 +28,31 @@ const EDGES = [0, 16, 24, 32, 40, 48, 64, 80, 96, 128, 160, 224, 320, Infinity];
 const DEFAULT_SCALES: Record<string, number[]> = {
   vtest: [0.25, 0.33, 0.5, 0.67, 0.83, 1, 1.25],
   mot17: [0.1, 0.15, 0.2, 0.25, 0.33, 0.5, 0.67],
+  'mot17-640': [0.5, 0.67, 1, 1.33, 1.67, 2],
 };
+
+/**
+ * MOT17-09 shrunk to 640×360 (bench:count's variant, made by ffmpeg's area filter): a source whose people have few
+ * pixels of their own, to see whether enlarging it above scale 1 gives the detector what a sharper source gives.
+ */
+const SHRUNK: Record<string, { base: string; variant: string; factor: number }> = {
+  'mot17-640': { base: 'mot17', variant: 'mot17-09-640', factor: 1 / 3 },
+};
+
+function clipOf(key: string, ffmpeg: string): { clip: Clip; truth: Map<number, FrameTruth> } {
+  const shrunk = SHRUNK[key];
+  if (!shrunk) return { clip: CLIPS[key], truth: readTruth(CLIPS[key]) };
+  const base = CLIPS[shrunk.base];
+  const made = loadClip(shrunk.variant, ffmpeg);
+  const f = shrunk.factor;
+  const scaleBox = (b: readonly number[]) => b.map((v) => v * f) as FrameTruth['ignore'][number];
+  const truth = new Map<number, FrameTruth>();
+  for (const [frame, t] of readTruth(base)) {
+    truth.set(frame, { people: t.people.map((p) => ({ ...p, box: scaleBox(p.box) })), ignore: t.ignore.map(scaleBox) });
+  }
+  return { clip: { ...base, name: `MOT17-09 at ${made.width}×${made.height}`, video: made.video, width: made.width, height: made.height }, truth };
+}
+const clipName = (key: string) => (SHRUNK[key] ? key : CLIPS[key].name);
 
 interface Person {
   clip: string;
@@ -69,9 +94,9 @@ function scalesFor(clip: string): number[] {
 
 const round32 = (v: number) => Math.max(32, Math.round(v / 32) * 32);
 
-async function measure(key: string, clip: Clip & { gt: string }, scale: number, people: Person[], found: Found[]): Promise<ScaleRow> {
-  const truth = readTruth(clip);
+async function measure(key: string, scale: number, people: Person[], found: Found[]): Promise<ScaleRow> {
   const ffmpeg = await resolveFfmpeg();
+  const { clip, truth } = clipOf(key, ffmpeg.path);
   const input = `${round32(clip.width * scale)}x${round32(clip.height * scale)}`;
   const detector = await createDetector({ inputSize: input, confidence: Math.min(...THRESHOLDS), sessionOverrides: WORKER_SESSION_OVERRIDES });
   const g = detector.geometryFor(clip.width, clip.height);
@@ -135,9 +160,11 @@ function precisionCell(list: Found[], k: number): string {
 function heightTable(keys: string[], people: Person[], found: Found[]): string {
   const k = THRESHOLDS.indexOf(REPORT_THRESHOLD);
   const cols: { name: string; people: (p: Person) => boolean; found: (d: Found) => boolean }[] = [];
-  for (const key of keys) cols.push({ name: CLIPS[key].name, people: (p) => p.clip === key, found: (d) => d.clip === key });
-  if (keys.includes('mot17')) cols.push({ name: 'MOT17-09 visibility ≥ 0.5', people: (p) => p.clip === 'mot17' && p.visibility >= 0.5, found: () => false });
-  const head = `| height in input px | ${cols.map((c) => `recall ${c.name} (n)`).join(' | ')} | ${keys.map((key) => `precision ${CLIPS[key].name} (n)`).join(' | ')} | median TP score |`;
+  for (const key of keys) cols.push({ name: clipName(key), people: (p) => p.clip === key, found: (d) => d.clip === key });
+  for (const key of keys.filter((k) => k === 'mot17' || SHRUNK[k]?.base === 'mot17')) {
+    cols.push({ name: `${clipName(key)} visibility ≥ 0.5`, people: (p) => p.clip === key && p.visibility >= 0.5, found: () => false });
+  }
+  const head = `| height in input px | ${cols.map((c) => `recall ${c.name} (n)`).join(' | ')} | ${keys.map((key) => `precision ${clipName(key)} (n)`).join(' | ')} | median TP score |`;
   const lines = [head, `|${' --- |'.repeat(2 + cols.length + keys.length)}`];
   for (let b = 0; b < EDGES.length - 1; b++) {
     const inBin = people.filter((p) => binOf(p.height) === b);
@@ -191,7 +218,7 @@ function scaleTable(rows: ScaleRow[]): string {
     const f1 = r.pr.map((p) => (2 * p.precision * p.recall) / Math.max(1e-9, p.precision + p.recall));
     const best = f1.indexOf(Math.max(...f1));
     lines.push(
-      `| ${CLIPS[r.clip].name} | ${r.scale.toFixed(3)} | ${r.input} | ${r.frames} | ${fmt(r.pr[k].precision)} | ${fmt(r.pr[k].recall)} | ` +
+      `| ${clipName(r.clip)} | ${r.scale.toFixed(3)} | ${r.input} | ${r.frames} | ${fmt(r.pr[k].precision)} | ${fmt(r.pr[k].recall)} | ` +
         `${f1[best].toFixed(3)} (${THRESHOLDS[best]}) | ${r.cpuMsPerFrame.toFixed(0)} |`,
     );
   }
@@ -200,7 +227,7 @@ function scaleTable(rows: ScaleRow[]): string {
 
 async function main(): Promise<void> {
   const keys = (argOf('--clips') ?? 'vtest,mot17').split(',');
-  for (const key of keys) if (!CLIPS[key]) throw new Error(`unknown clip ${key} (expected ${Object.keys(CLIPS).join(', ')})`);
+  for (const key of keys) if (!CLIPS[key] && !SHRUNK[key]) throw new Error(`unknown clip ${key} (expected ${[...Object.keys(CLIPS), ...Object.keys(SHRUNK)].join(', ')})`);
   const people: Person[] = [];
   const found: Found[] = [];
   const rows: ScaleRow[] = [];
@@ -208,7 +235,7 @@ async function main(): Promise<void> {
   for (const key of keys) {
     for (const s of scalesFor(key)) {
       process.stderr.write(`bench:height ${key} scale ${s} …\n`);
-      rows.push(await measure(key, CLIPS[key], s, people, found));
+      rows.push(await measure(key, s, people, found));
     }
   }
   const text = [

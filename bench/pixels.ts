@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { DEFAULT_LINE } from '../src/sources/lines.js';
-import { planCrops, pixelBudget, MAX_SCALE, MIN_SCALE, STRIDE, TARGET_HEIGHT, DEFAULT_MAX_TILE, type Tile } from '../src/vision/crop-plan.js';
+import { planCrops, pixelBudget, maxScaleFor, MIN_SCALE, STRIDE, TARGET_HEIGHT, DEFAULT_MAX_TILE, type Tile } from '../src/vision/crop-plan.js';
 import { PersonHeightModel } from '../src/vision/person-heights.js';
 import { YuvResampler, type YuvFrame } from '../src/vision/resample.js';
 import { createDetector } from '../src/worker/detector.js';
@@ -58,7 +58,7 @@ function planFor(s: Source, skip: number): Tile[] {
     maxInput: DEFAULT_MAX_TILE,
     stride: STRIDE,
     minScale: MIN_SCALE,
-    maxScale: MAX_SCALE,
+    maxScale: maxScaleFor({ width: c.width, height: c.height }),
     detectionInterval: skip / s.fps,
     maxInputPixels: pixelBudget({ width: c.width, height: c.height }),
   }).tiles;

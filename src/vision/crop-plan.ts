@@ -90,7 +90,10 @@ export interface CropPlan {
 export const TARGET_HEIGHT = 64;
 /** Largest model input of one tile when the task gives no input_size. */
 export const DEFAULT_MAX_TILE = { width: 640, height: 640 };
-/** Scales outside these bounds gain nothing: below, everyone is too small; above 1, enlarging adds no detail. */
+/**
+ * Scales outside these bounds gain nothing: below, everyone is too small; above 1, a source of REFERENCE_ROWS rows or
+ * more has its people large enough in its own pixels. Smaller sources may be enlarged (`maxScaleFor`).
+ */
 export const MIN_SCALE = 0.1;
 export const MAX_SCALE = 1;
 export const STRIDE = 32;
@@ -101,15 +104,37 @@ export const STRIDE = 32;
  */
 export const BUDGET_SHARE = 0.4;
 export const BUDGET_FLOOR = 384 * 288;
+/**
+ * Rows of a standard-definition frame (768×576, where BUDGET_SHARE was chosen). A source with fewer rows shows the
+ * same scene with fewer pixels per person, while the detector's recall depends on a person's height in model-input
+ * pixels alone (bench:height: MOT17-09 shrunk to 640×360 and enlarged up to 2× is found as well as the 1080p original
+ * at the same input height), so such a source is planned as if it had this many rows: enlarged up to that, with the
+ * budget of the enlarged frame. A share of its own few pixels showed 640×360 street footage at scale 0.65, its far
+ * people at 42 px.
+ */
+export const REFERENCE_ROWS = 576;
 
 /** Model-input pixels of one pass. */
 export function planCost(p: CropPlan): number {
   return p.tiles.reduce((sum, t) => sum + t.inputWidth * t.inputHeight, 0);
 }
 
-/** Pixel budget per pass for a frame: BUDGET_SHARE of its own pixels, at least one pass at the old default size. */
+/** How much a source with fewer than REFERENCE_ROWS rows may be enlarged; 1 for larger ones. */
+function enlargement(frame: FrameSize): number {
+  return Math.max(1, REFERENCE_ROWS / frame.height);
+}
+
+/** Largest scale for a frame: MAX_SCALE, or enlarged up to REFERENCE_ROWS rows for a smaller source. */
+export function maxScaleFor(frame: FrameSize): number {
+  return MAX_SCALE * enlargement(frame);
+}
+
+/**
+ * Pixel budget per pass for a frame: BUDGET_SHARE of its own pixels (of the frame enlarged to REFERENCE_ROWS rows when
+ * it has fewer), at least one pass at the old default size.
+ */
 export function pixelBudget(frame: FrameSize): number {
-  return Math.max(BUDGET_FLOOR, BUDGET_SHARE * frame.width * frame.height);
+  return Math.max(BUDGET_FLOOR, BUDGET_SHARE * frame.width * frame.height * enlargement(frame) ** 2);
 }
 
 export function planCrops(o: PlanOptions): CropPlan {

@@ -1,6 +1,6 @@
 import type { CropsInfo } from '../protocol/events.js';
 import { AdaptiveCrops } from '../vision/adaptive-crops.js';
-import { MAX_SCALE, MIN_SCALE, pixelBudget, STRIDE, TARGET_HEIGHT, type CropPlan, type FrameSize } from '../vision/crop-plan.js';
+import { maxScaleFor, MIN_SCALE, pixelBudget, STRIDE, TARGET_HEIGHT, type CropPlan, type FrameSize } from '../vision/crop-plan.js';
 import type { MergedDetection } from '../vision/tile-merge.js';
 import type { Detection, LineSpec } from '../vision/types.js';
 import type { SourceInfo } from './ffmpeg-frames.js';
@@ -32,7 +32,7 @@ export function newCrops(o: CropsSetup, frame: FrameSize): AdaptiveCrops {
     fixedInput: o.detector.fixedInput,
     stride: STRIDE,
     minScale: MIN_SCALE,
-    maxScale: MAX_SCALE,
+    maxScale: maxScaleFor(frame),
     detectionInterval: o.skipFrames / (o.fps ?? FALLBACK_FPS),
     maxInputPixels: pixelBudget(frame),
   });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planCrops, type CropPlan, type PersonHeights, type Tile } from '../../src/vision/crop-plan.js';
+import { maxScaleFor, pixelBudget, planCrops, planCost, type CropPlan, type PersonHeights, type Tile } from '../../src/vision/crop-plan.js';
 import { bandHeights } from '../../src/vision/crop-regions.js';
 import type { LineSpec } from '../../src/vision/types.js';
 import { options } from '../plan-options.js';
@@ -170,4 +170,30 @@ test('a plan over budget lowers its finest scales until it fits; a plan within b
   const finest = (p: CropPlan) => Math.max(...p.tiles.map((t) => t.scaledHeight / t.h));
   assert.ok(finest(capped) < finest(free));
   assert.deepEqual(planCrops(options(frame, [VERTICAL], heights, { maxInputPixels: 10 * cost(free) })), planCrops(options(frame, [VERTICAL], heights)));
+});
+
+test('a source with fewer than 576 rows may be enlarged and spends the budget of the enlarged frame; larger ones are unchanged', () => {
+  assert.equal(maxScaleFor({ width: 768, height: 576 }), 1);
+  assert.equal(maxScaleFor({ width: 1920, height: 1080 }), 1);
+  assert.equal(pixelBudget({ width: 768, height: 576 }), 0.4 * 768 * 576);
+  assert.equal(pixelBudget({ width: 1920, height: 1080 }), 0.4 * 1920 * 1080);
+  assert.equal(maxScaleFor({ width: 640, height: 360 }), 1.6);
+  // 640×360 is budgeted as 1024×576, 640×480 as 768×576: the same scene gets the same input pixels per person.
+  assert.ok(Math.abs(pixelBudget({ width: 640, height: 360 }) - 0.4 * 1024 * 576) < 1e-6);
+  assert.ok(Math.abs(pixelBudget({ width: 640, height: 480 }) - pixelBudget({ width: 768, height: 576 })) < 1e-6);
+});
+
+test('people of a 640x360 street reach the detector as tall as the same people at 1080p: enlarged, within budget', () => {
+  // The same scene at two resolutions: people a ninth of the frame tall (40 px at 360 rows, 120 px at 1080).
+  const plan = (frame: { width: number; height: number }) =>
+    planCrops(
+      options(frame, [VERTICAL], constant(frame.height / 9), { maxScale: maxScaleFor(frame), maxInputPixels: pixelBudget(frame) }),
+    );
+  const finest = (p: CropPlan) => Math.max(...p.tiles.map((t) => t.scaledHeight / t.h));
+  const small = plan({ width: 640, height: 360 });
+  const large = plan({ width: 1920, height: 1080 });
+  assert.ok(planCost(small) <= pixelBudget({ width: 640, height: 360 }));
+  assert.ok(finest(small) > 1, `finest scale ${finest(small)}`);
+  assert.ok(40 * finest(small) >= 0.95 * 120 * finest(large), `${40 * finest(small)} px against ${120 * finest(large)} px`);
+  assert.ok(40 * finest(small) >= 0.95 * 64, 'the target height');
 });
