@@ -10,7 +10,7 @@ import type { CrossingEvent, DoneEvent } from '../src/protocol/events.js';
 import { redactSource } from '../src/sources/credentials.js';
 import { ffmpeg, vtest } from './footage.js';
 import { binPath, descendants } from './real-clips.js';
-import { freePort, killLater, runWorkerCli, spawnWorker, within } from './worker-harness.js';
+import { freePort, killLater, runWorkerCli, spawnWorker, waitUntil, within } from './worker-harness.js';
 
 /**
  * Camera passwords must never be printed, stored, or visible in `ps`. Two sources with passwords: an RTSP camera that
@@ -85,14 +85,12 @@ describe('a camera password', () => {
     const w = spawnWorker([...args, '--no-live', ...LINE], { env });
     after(killLater(w.child));
     // The first request is ffmpeg probing the file: while it waits for the answer, look at every command line.
-    const seen = await within(
-      (async () => {
-        for (;;) {
-          const found = workersAndDecoders(process.pid).filter((p) => p.pid === w.child.pid || path.basename(p.argv[0]) === 'ffmpeg');
-          if (requests.includes(200) && found.some((p) => path.basename(p.argv[0]) === 'ffmpeg')) return found;
-          await new Promise((r) => setTimeout(r, 20));
-        }
-      })(),
+    let seen: ReturnType<typeof workersAndDecoders> = [];
+    await waitUntil(
+      () => {
+        seen = workersAndDecoders(process.pid).filter((p) => p.pid === w.child.pid || path.basename(p.argv[0]) === 'ffmpeg');
+        return requests.includes(200) && seen.some((p) => path.basename(p.argv[0]) === 'ffmpeg');
+      },
       30_000,
       'ffmpeg asking the HTTP source',
     );
@@ -212,17 +210,14 @@ describe('a camera password', () => {
         .filter(Boolean)
         .map((l) => JSON.parse(l) as Record<string, any>);
     const seen = new Map<number, string>();
-    await within(
-      (async () => {
-        for (;;) {
-          for (const p of workersAndDecoders(run.pid!)) seen.set(p.pid, p.argv.join(' '));
-          const ev = events();
-          const lobbyDone = ev.some((e) => e.task === 'lobby' && e.type === 'done');
-          const offline = ev.filter((e) => e.task === 'gate' && e.type === 'log' && /^offline: /.test(e.message)).length;
-          if (lobbyDone && offline >= 2) return;
-          await new Promise((r) => setTimeout(r, 20));
-        }
-      })(),
+    await waitUntil(
+      () => {
+        for (const p of workersAndDecoders(run.pid!)) seen.set(p.pid, p.argv.join(' '));
+        const ev = events();
+        const lobbyDone = ev.some((e) => e.task === 'lobby' && e.type === 'done');
+        const offline = ev.filter((e) => e.task === 'gate' && e.type === 'log' && /^offline: /.test(e.message)).length;
+        return lobbyDone && offline >= 2;
+      },
       90_000,
       'the video done and the camera tried twice',
     );
