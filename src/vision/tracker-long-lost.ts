@@ -50,8 +50,9 @@ export function relinkMiss(before: Sighting, after: Sighting, gate: RelinkGate):
 
 /**
  * Confirmed tracks unseen for longer than the tracker keeps them. They take no part in association (their gate would
- * catch anyone and their predicted box drifts into other people), but a new track confirmed where exactly one of them
- * could plausibly have walked to takes over its identity, so the counter sees one path with a gap in it.
+ * catch anyone and their predicted box drifts into other people), but a new track confirmed where one of them could
+ * plausibly have walked to, clearly more plausibly than any other (`dominance`), takes over its identity, so the
+ * counter sees one path with a gap in it.
  */
 export class LongLostBuffer {
   private tracks: Track[] = [];
