@@ -22,6 +22,14 @@ export interface CutFeetOptions {
    * distance) the top does not tell the distance.
    */
   minSlopeGap: number;
+  /** Seconds of sightings with the feet in the picture that tell whether a track walked out through the bottom edge. */
+  walkSeconds: number;
+  /** Those sightings must span at least this many seconds (a speed from two frames 33 ms apart is jitter). */
+  minWalkSpan: number;
+  /** Foot speed towards the bottom edge, in the track's heights per second, that counts as walking out through it. */
+  minWalkSpeed: number;
+  /** A track that walked out is back once its box's top says the feet came up by this share of its height. */
+  backShare: number;
 }
 
 export const DEFAULT_CUT_FEET: Readonly<CutFeetOptions> = Object.freeze({
@@ -32,6 +40,13 @@ export const DEFAULT_CUT_FEET: Readonly<CutFeetOptions> = Object.freeze({
   // one: 0.1 still lost that crossing (bench:count replay), 0.15 kept it.
   marginShare: 0.15,
   minSlopeGap: 0.2,
+  walkSeconds: 1,
+  minWalkSpan: 0.2,
+  // Walking at 1.4 m/s towards an eye-level camera 5 m away moves the feet down by ~0.17 heights per second (MOT17-09's
+  // people leaving through the bottom edge: 0.19), 20 m away by ~0.04; a person standing still, by their boxes' jitter.
+  minWalkSpeed: 0.05,
+  // Twice the few percent by which the box edges of a person standing still jitter.
+  backShare: 0.1,
 });
 
 /** Whether the box reaches the frame's bottom edge (its feet may be below the picture). */

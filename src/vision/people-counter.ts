@@ -6,6 +6,7 @@ import type { TrackSnapshot } from './track.js';
 import { Tracker, type RemovedTrack } from './tracker.js';
 import type { TrackerConfig } from './tracker-config.js';
 import type { Box, Detection, LineSpec } from './types.js';
+import { NO_TRAIL, followFeet, type FeetTrail } from './walked-out.js';
 
 export interface StepResult {
   /** Live tracks (tentative, confirmed, lost) after this frame. */
@@ -37,6 +38,8 @@ export class PeopleCounter {
   private readonly appearanceBand: number;
   /** How tall people are by foot row, which places the feet of people cut by the frame's bottom edge. */
   private readonly heights: PersonHeightModel;
+  /** Whether each track walked out through the frame's bottom edge (walked-out.ts). */
+  private readonly trails = new Map<number, FeetTrail>();
   private frame: { width: number; height: number };
 
   constructor(lines: readonly LineSpec[], frame: { width: number; height: number }, options: PeopleCounterOptions = {}) {
@@ -56,18 +59,18 @@ export class PeopleCounter {
     const out = this.tracker.update(described, pts);
     this.learnHeights(detections);
     const crossings = this.counter.update(
-      out.tracks.filter((t) => t.matched).map((t) => ({ ...t, box: this.feetPlaced(t.box) })),
+      out.tracks.filter((t) => t.matched).map((t) => ({ ...t, box: this.feetPlaced(t.id, t.box, pts) })),
       frame,
       pts,
     );
-    this.counter.forget(out.removed.map((r) => r.id));
+    this.forget(out.removed);
     return { tracks: out.tracks, crossings, removed: out.removed };
   }
 
   /** A frame without detection: tracks move to their predicted positions, nothing is counted. */
   predict(pts: number): StepResult {
     const out = this.tracker.predict(pts);
-    this.counter.forget(out.removed.map((r) => r.id));
+    this.forget(out.removed);
     return { tracks: out.tracks, crossings: [], removed: out.removed };
   }
 
@@ -81,9 +84,20 @@ export class PeopleCounter {
     }
   }
 
-  private feetPlaced(box: Box): Box {
+  private feetPlaced(id: number, box: Box, pts: number): Box {
+    const frameHeight = this.frame.height;
+    const cut = cutByBottom(box, frameHeight);
     // The fit is only needed (and refitted) when someone is at the bottom edge.
-    return cutByBottom(box, this.frame.height) ? withFeet(box, this.frame.height, this.heights.fit()) : box;
+    const fit = cut ? this.heights.fit() : null;
+    const { trail, feet } = followFeet(this.trails.get(id) ?? NO_TRAIL, box, cut, pts, frameHeight, fit);
+    this.trails.set(id, trail);
+    if (feet !== null) return [box[0], box[1], box[2], Math.max(box[3], feet - box[1])];
+    return cut ? withFeet(box, frameHeight, fit) : box;
+  }
+
+  private forget(removed: readonly RemovedTrack[]): void {
+    this.counter.forget(removed.map((r) => r.id));
+    for (const r of removed) this.trails.delete(r.id);
   }
 
   private describe(d: Detection, appearance: AppearanceSampler): Detection {
