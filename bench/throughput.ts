@@ -3,9 +3,14 @@
  *   decode-only   ffmpeg → yuv420p frames at the source size, read by Node (the worker's own frame reader), in
  *                 source frames per second; for skip N ffmpeg passes only every Nth frame on, as in the worker;
  *   model-only    the detector on frames already in memory: the crop plan's tiles resized from the frame, onnxruntime,
- *                 decode and merge (what the worker's detector thread does), with the worker's session options (and,
- *                 for reference, onnxruntime's spinning defaults); the plan is the one the worker learns on the same
- *                 frames (the default line);
+ *                 decode and merge (what the worker's detector threads do), with the worker's session options, run
+ *                 both ways the model can use the 2 default threads: one session of 2 intra-op threads in this thread,
+ *                 and the worker's own detector at skip 1 (two sessions of 1 thread each in their threads, two
+ *                 frames in flight; detector-lanes.ts); the faster is the bound. The tiles are the worker's own, pass by pass:
+ *                 an untimed run of the worker with --emit-tracks at the same skip gives the plan of every pass (the
+ *                 plan follows the people seen, so over a whole file it runs several plans, not the one learned from
+ *                 the first frames). For comparison, also on the one plan learned from the first 80 frames (the
+ *                 default line), the bound up to 2026-12-02, with onnxruntime's spinning defaults for reference;
  *   end-to-end    the real worker CLI child at --skip-frames 1, 2, 5, 10 (its done.avg_fps, start-up excluded),
  *                 with its peak RSS (VmHWM of the Node process; ffmpeg's own is printed beside it).
  * The bound of a run is its slowest stage: min(decode at that skip, model × skip).
@@ -17,20 +22,17 @@
  *
  *   npm run bench:throughput [-- --skip 1,10]
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineSplitter } from '../src/protocol/ndjson.js';
-import type { DoneEvent, WorkerEvent } from '../src/protocol/events.js';
-import { DEFAULT_LINE } from '../src/sources/lines.js';
-import { DEFAULT_MAX_TILE } from '../src/vision/crop-plan.js';
-import type { YuvFrame } from '../src/vision/resample.js';
-import { newCrops } from '../src/worker/crops.js';
-import { createDetector } from '../src/worker/detector.js';
+import type { Tile } from '../src/vision/crop-plan.js';
+import { DEFAULT_THREADS } from '../src/worker/detector.js';
+import { laneThreads } from '../src/worker/detector-lanes.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 import { openFrames, probeSource } from '../src/worker/ffmpeg-frames.js';
 import { MAX_FRAME_SIDE, WORKER_SESSION_OVERRIDES } from '../src/worker/setup.js';
+import { distinctPlans, framesAndPlan, inProcess, MODEL_WINDOWS, modelOnly, threaded, WINDOW_MS } from './throughput-model.js';
+import { endToEnd, planSchedule } from './throughput-worker.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const args = process.argv.slice(2);
@@ -40,27 +42,7 @@ const argOf = (name: string) => {
 };
 const source = argOf('--source') ?? path.resolve(root, '../shared/data/vtest.avi');
 const skips = (argOf('--skip') ?? '1,2,5,10').split(',').map(Number);
-const MODEL_WINDOWS = 3;
 const DECODE_RUNS = 3;
-const E2E_WINDOW_MS = 5000;
-
-/** Peak resident memory (kB) of a process and of its children, sampled until it exits. */
-function readHwm(pid: number): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
-
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
 
 /** Source frames per second through the frame reader; with `every` > 1 ffmpeg drops the others, as the worker does. */
 async function decodeOnly(ffmpeg: { path: string; version: string }, every: number, total: number) {
@@ -72,91 +54,11 @@ async function decodeOnly(ffmpeg: { path: string; version: string }, every: numb
   return total / ((performance.now() - t0) / 1000);
 }
 
-async function modelOnly(ffmpeg: { path: string; version: string }, fps: number | null, sessionOverrides?: typeof WORKER_SESSION_OVERRIDES) {
-  const detector = await createDetector({ defaultInputSize: DEFAULT_MAX_TILE, sessionOverrides });
-  const reader = openFrames({
-    ffmpeg: ffmpeg.path,
-    ffmpegVersion: ffmpeg.version,
-    input: source,
-    output: { kind: 'native', maxSide: MAX_FRAME_SIDE },
-    maxFrames: 80,
-  });
-  const frames: YuvFrame[] = [];
-  for await (const f of reader) frames.push({ width: f.width, height: f.height, data: Uint8Array.from(f.data) });
-  // The plan the worker would reach: learned from these frames' people, as the worker learns it.
-  const crops = newCrops(
-    { lines: [DEFAULT_LINE], detectRegion: { kind: 'auto' }, anchor: 'bottom', skipFrames: 1, fps, detector },
-    frames[0],
-  );
-  for (let i = 0; i < 3 * frames.length; i++) crops.update(await detector.detectTiles(frames[i % frames.length], crops.plan.tiles));
-  const tiles = crops.plan.tiles;
-  const windows: number[] = [];
-  for (let w = 0; w < MODEL_WINDOWS; w++) {
-    const t0 = performance.now();
-    let n = 0;
-    while (performance.now() - t0 < E2E_WINDOW_MS) await detector.detectTiles(frames[n++ % frames.length], tiles);
-    windows.push(n / ((performance.now() - t0) / 1000));
-  }
-  const best = Math.max(...windows);
-  const mean = windows.reduce((a, b) => a + b, 0) / windows.length;
-  await detector.release();
-  return { fps: best, mean, tiles: tiles.map((t) => `${t.inputWidth}x${t.inputHeight} at ${(t.scaledHeight / t.h).toFixed(2)}`).join(', ') };
-}
-
-/** Highest frame rate over any stretch of at least `E2E_WINDOW_MS` between two progress events. */
-function bestWindow(progress: { frame: number; ts: number }[]): number {
-  let best = 0;
-  for (let i = 0; i < progress.length; i++) {
-    for (let j = i + 1; j < progress.length; j++) {
-      const ms = progress[j].ts - progress[i].ts;
-      if (ms < E2E_WINDOW_MS) continue;
-      best = Math.max(best, ((progress[j].frame - progress[i].frame) / ms) * 1000);
-      break;
-    }
-  }
-  return best;
-}
-
-function endToEnd(skip: number): Promise<{ done: DoneEvent; best: number; rssMb: number; ffmpegRssMb: number }> {
-  const child = spawn(process.execPath, [path.join(root, 'bin/pcount-tui.js'), 'worker', '--source', source, '--skip-frames', String(skip)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let hwm = 0;
-  let ffmpegHwm = 0;
-  const sampler = setInterval(() => {
-    hwm = Math.max(hwm, readHwm(child.pid!));
-    for (const c of childrenOf(child.pid!)) ffmpegHwm = Math.max(ffmpegHwm, readHwm(c));
-  }, 100);
-  const splitter = new LineSplitter();
-  let done: DoneEvent | null = null;
-  const progress: { frame: number; ts: number }[] = [];
-  const onLine = (line: string) => {
-    const e = JSON.parse(line) as WorkerEvent;
-    if (e.type === 'progress') progress.push({ frame: e.frame, ts: e.ts });
-    if (e.type === 'done') {
-      done = e;
-      // VmHWM is a high-water mark: the value just before exit is the peak.
-      hwm = Math.max(hwm, readHwm(child.pid!));
-    }
-  };
-  child.stdout.on('data', (c: Buffer) => splitter.push(c).forEach(onLine));
-  return new Promise((resolve, reject) => {
-    child.on('close', (code) => {
-      clearInterval(sampler);
-      splitter.end().forEach(onLine);
-      if (code !== 0 || !done) reject(new Error(`worker --skip-frames ${skip} exited ${code}`));
-      // A run shorter than one window (high skip values) is its own best window.
-      else resolve({ done, best: bestWindow(progress) || done.avg_fps, rssMb: hwm / 1024, ffmpegRssMb: ffmpegHwm / 1024 });
-    });
-  });
-}
-
 async function main(): Promise<void> {
   const ffmpeg = await resolveFfmpeg();
   const info = await probeSource({ ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: source });
   console.log(`source ${source} ${info.width}x${info.height}; ffmpeg ${ffmpeg.path}; ${new Date().toISOString()}; load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
-  const model = await modelOnly(ffmpeg, info.fps, WORKER_SESSION_OVERRIDES);
-  const spinning = await modelOnly(ffmpeg, info.fps);
+  const { frames, tiles } = await framesAndPlan(ffmpeg, source, info.fps);
   const total = Math.round((info.duration ?? 0) * (info.fps ?? 0));
   const decodeAt = new Map<number, number>();
   for (const every of new Set([1, ...skips])) {
@@ -165,13 +67,38 @@ async function main(): Promise<void> {
     decodeAt.set(every, Math.max(...runs));
     console.log(`decode-only: best ${Math.max(...runs).toFixed(1)} frames/s, runs ${runs.map((v) => v.toFixed(0)).join(' ')} (yuv420p ${info.width}x${info.height} into Node, ffmpeg passing every ${every}. frame)`);
   }
-  console.log(`model-only:  best ${model.fps.toFixed(1)} frames/s, mean ${model.mean.toFixed(1)} (detectTiles() on frames in memory, tiles ${model.tiles}; best of ${MODEL_WINDOWS} windows of ${E2E_WINDOW_MS / 1000} s, the worker's session options)`);
-  console.log(`  reference: best ${spinning.fps.toFixed(1)} frames/s, mean ${spinning.mean.toFixed(1)} with onnxruntime's default spinning threads (what one model alone on an idle machine gets)`);
-  console.log('skip | e2e best 5 s | e2e avg | bound (best) | best/bound | worker peak RSS | ffmpeg peak RSS | counts in/out');
+  const lanesText = laneThreads(DEFAULT_THREADS).join(' + ');
+  const cpuText = (m: { cpuPerFrame: number }) => `${m.cpuPerFrame.toFixed(1)} ms CPU a frame`;
+  const rigs = async (passes: readonly Tile[][], spinning: boolean) =>
+    modelOnly([
+      await inProcess('1x2', frames, passes, WORKER_SESSION_OVERRIDES),
+      await threaded('lanes', frames, passes, DEFAULT_THREADS),
+      ...(spinning ? [await inProcess('spinning', frames, passes)] : []),
+    ]);
+  const showModels = (m: Awaited<ReturnType<typeof rigs>>) => {
+    const [one, lanes] = [m.get('1x2')!, m.get('lanes')!];
+    console.log(`  one session of ${DEFAULT_THREADS} intra-op threads in this thread, one frame at a time: best ${one.best.toFixed(1)} frames/s (${cpuText(one)}), mean ${one.mean.toFixed(1)}`);
+    console.log(`  two sessions of ${lanesText} intra-op threads in their threads (the worker's detector at skip 1), two frames in flight: best ${lanes.best.toFixed(1)} frames/s (${cpuText(lanes)}), mean ${lanes.mean.toFixed(1)}`);
+    const spinning = m.get('spinning');
+    if (spinning) console.log(`  reference: best ${spinning.best.toFixed(1)} frames/s, mean ${spinning.mean.toFixed(1)} with onnxruntime's default spinning threads, one session of ${DEFAULT_THREADS} (what one model alone on an idle machine gets)`);
+    // The bound is the fastest the model alone goes with the worker's session options, whichever way it is run.
+    return Math.max(one.best, lanes.best);
+  };
+  const pixels = (passes: readonly Tile[][]) => passes.reduce((sum, p) => sum + p.reduce((a, t) => a + t.inputWidth * t.inputHeight, 0), 0) / passes.length / 1000;
+  const tileText = tiles.map((t) => `${t.inputWidth}x${t.inputHeight} at ${(t.scaledHeight / t.h).toFixed(2)}`).join(', ');
+  console.log(`model-only, detectTiles() on frames in memory; best of ${MODEL_WINDOWS} windows of ${WINDOW_MS / 1000} s, the ways of running it taking turns; the worker's session options:`);
+  console.log(`on the one plan learned from the first ${frames.length} frames (tiles ${tileText}, ${pixels([tiles]).toFixed(0)} k input pixels a pass; the bound of this bench before 2026-12-02, for comparison):`);
+  showModels(await rigs([tiles], true));
+  const rows: string[] = [];
   for (const skip of skips) {
-    const r = await endToEnd(skip);
-    const bound = Math.min(decodeAt.get(skip)!, model.fps * skip);
+    const schedule = await planSchedule(source, skip, frames[0], info);
     console.log(
+      `--skip-frames ${skip}, on the worker's own plans, pass by pass (${schedule.length} passes, ${distinctPlans(schedule).length} plans, ${pixels(schedule).toFixed(0)} k input pixels a pass on average):`,
+    );
+    const model = showModels(await rigs(schedule, false));
+    const r = await endToEnd(source, skip);
+    const bound = Math.min(decodeAt.get(skip)!, model * skip);
+    rows.push(
       [
         String(skip).padStart(4),
         r.best.toFixed(1).padStart(12),
@@ -181,9 +108,12 @@ async function main(): Promise<void> {
         `${r.rssMb.toFixed(0)} MB`.padStart(15),
         `${r.ffmpegRssMb.toFixed(0)} MB`.padStart(15),
         `${r.done.in}/${r.done.out}`.padStart(13),
+        `${r.workerCpu.toFixed(1)} + ${r.ffmpegCpu.toFixed(1)} ms`,
       ].join(' | '),
     );
   }
+  console.log('skip | e2e best 5 s | e2e avg | bound (best) | best/bound | worker peak RSS | ffmpeg peak RSS | counts in/out | CPU a source frame: worker + ffmpeg');
+  for (const row of rows) console.log(row);
   console.log(`load after: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
 }
 

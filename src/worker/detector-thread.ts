@@ -5,22 +5,45 @@ import type { Detector, DetectorOptions } from './detector.js';
 import type { DetectorInfo, TilesReply, TilesRequest } from './detector-thread-entry.js';
 import { WorkerError } from './errors.js';
 import type { FramePool } from './frame-pool.js';
-import { startModelThread } from './model-thread.js';
+import { DEFAULT_THREADS, Lanes, laneThreads } from './detector-lanes.js';
+import { startModelThread, type ModelThread } from './model-thread.js';
 
 /** The worker only runs crop plans (detectTiles); `detect` on one letterboxed frame stays with the in-thread detector. */
-export type DetectorHandle = Omit<Detector, 'infer' | 'detect' | 'geometryFor'>;
+export type DetectorHandle = Omit<Detector, 'infer' | 'detect' | 'geometryFor'> & {
+  /** The intra-op threads of each session (one session a thread; detector-lanes.ts). */
+  sessionThreads: number[];
+};
 
-/** One frame being detected and the next one queued behind it: the thread never waits for the main thread. */
+/** Frames in the detector at once: one being detected and the next behind it (or beside it, with two lanes). */
 const MAX_IN_FLIGHT = 2;
 
 /**
- * The detector in a worker thread (see detector-thread-entry.ts for why), behind the same interface as
- * `createDetector`, with up to MAX_IN_FLIGHT frames queued. Model errors keep their protocol codes. A frame held in
- * `pool` is shared memory already: the thread reads it where it is, and holds it until its answer. Other frames are
- * copied into a small pool of shared buffers of its own, so nothing frame-sized is allocated per frame.
+ * The detector in worker threads (see detector-thread-entry.ts for why), behind the same interface as
+ * `createDetector`, with up to MAX_IN_FLIGHT frames queued, spread over the sessions detector-lanes.ts gives a worker
+ * that detects on every `skipFrames`-th frame. Model errors keep their protocol codes. A frame held in `pool` is shared
+ * memory already: a thread reads it where it is, and holds it until its answer. Other frames are copied into a small
+ * pool of shared buffers of its own, so nothing frame-sized is allocated per frame.
  */
-export async function createThreadedDetector(opts: DetectorOptions, pool?: FramePool): Promise<DetectorHandle> {
-  const { info, thread } = await startModelThread<DetectorInfo, TilesRequest, TilesReply>(new URL('./detector-thread-entry.js', import.meta.url), opts, 'detector');
+export async function createThreadedDetector(opts: DetectorOptions, pool?: FramePool, skipFrames = 1): Promise<DetectorHandle> {
+  const threads = opts.threads ?? DEFAULT_THREADS;
+  // A wrong count goes to one thread as it is, whose detector rejects it with its protocol code.
+  const shares = Number.isInteger(threads) && threads >= 1 && threads <= 64 ? laneThreads(threads, skipFrames) : [threads];
+  const entry = new URL('./detector-thread-entry.js', import.meta.url);
+  const started = await Promise.allSettled(
+    shares.map((n, i) => startModelThread<DetectorInfo, TilesRequest, TilesReply>(entry, { ...opts, threads: n }, shares.length > 1 ? `detector ${i + 1}` : 'detector')),
+  );
+  const ready: { info: DetectorInfo; thread: ModelThread<TilesRequest, TilesReply> }[] = [];
+  const failures: unknown[] = [];
+  for (const s of started) {
+    if (s.status === 'fulfilled') ready.push(s.value);
+    else failures.push(s.reason);
+  }
+  if (failures.length > 0) {
+    await Promise.all(ready.map((r) => r.thread.release()));
+    throw failures[0];
+  }
+  const info = ready[0].info;
+  const thread = new Lanes(ready.map((r) => r.thread));
   const slots: SharedArrayBuffer[] = [];
   const busy = new Set<SharedArrayBuffer>();
   const freeSlot = (bytes: number): SharedArrayBuffer => {
@@ -33,6 +56,7 @@ export async function createThreadedDetector(opts: DetectorOptions, pool?: Frame
   };
   return {
     ...info,
+    sessionThreads: shares,
     async detectTiles(frame: YuvFrame, tiles: readonly Tile[]): Promise<MergedDetection[]> {
       if (thread.pending >= MAX_IN_FLIGHT) {
         throw new WorkerError('INTERNAL', `detect() called with ${thread.pending} frames already queued`);

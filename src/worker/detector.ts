@@ -12,10 +12,12 @@ import type { Tile } from '../vision/crop-plan.js';
 import type { YuvFrame } from '../vision/resample.js';
 import type { MergedDetection } from '../vision/tile-merge.js';
 import { DetectorError } from './detector-error.js';
+import { DEFAULT_THREADS } from './detector-lanes.js';
 import { chooseInputSize, parseInputSize, type InputSize } from './input-size.js';
 import { TileRunner } from './tile-runner.js';
 
 export { DetectorError } from './detector-error.js';
+export { DEFAULT_THREADS } from './detector-lanes.js';
 
 /**
  * The person detector: one onnxruntime CPU session, one reused input buffer.
@@ -67,7 +69,6 @@ export interface Detector {
 }
 
 const SPECS: Record<ModelFormatName, FormatSpec> = { centernet, yolox, yolov8 };
-export const DEFAULT_THREADS = 2;
 
 export function sessionOptions(threads: number): ort.InferenceSession.SessionOptions {
   return {

@@ -96,7 +96,7 @@ export async function openAll(o: SetupOptions): Promise<Opened> {
     threads: o.threads,
     confidence: o.confidence,
     sessionOverrides: WORKER_SESSION_OVERRIDES,
-  }, pool);
+  }, pool, o.skipFrames);
   // Awaited below; a model that fails meanwhile must not count as an unhandled rejection.
   loading.catch(() => undefined);
   let ffmpeg: FfmpegBinary;
@@ -116,7 +116,8 @@ export async function openAll(o: SetupOptions): Promise<Opened> {
     throw err;
   }
   const detector = await loading;
-  o.log('info', `model ${detector.modelPath} (${detector.format}, input ${detector.inputWidth}x${detector.inputHeight}, confidence ${detector.confidence})`);
+  const sessions = detector.sessionThreads.length === 1 ? `${detector.sessionThreads[0]} thread(s)` : `${detector.sessionThreads.length} sessions of ${detector.sessionThreads.join(' + ')} threads`;
+  o.log('info', `model ${detector.modelPath} (${detector.format}, input ${detector.inputWidth}x${detector.inputHeight}, confidence ${detector.confidence}, ${sessions})`);
   try {
     const source = await openSource({
       source: o.source,
