@@ -14,13 +14,40 @@ export interface HeadingCost {
   span: number;
   /** Steps shorter than this (body heights) say nothing about direction: people standing, or box jitter. */
   minStep: number;
+  /**
+   * A candidate box shorter than the last sighting by more than this (|ln| of the ratio) lost part of the person to
+   * someone in front: its vertical step is taken at the end of the box that moved less.
+   */
+  shrink: number;
 }
 
 interface Observation {
   t: number;
+  /** Centre x, top and bottom of the box. */
   x: number;
-  y: number;
-  h: number;
+  top: number;
+  bottom: number;
+}
+
+type Ends = Omit<Observation, 't'>;
+
+const ends = (box: Box): Ends => ({ x: box[0] + box[2] / 2, top: box[1], bottom: box[1] + box[3] });
+
+/** The move of the box centre. */
+function centreStep(a: Ends, b: Ends): [number, number] {
+  return [b.x - a.x, (b.top + b.bottom - a.top - a.bottom) / 2];
+}
+
+/**
+ * The move of a person whose box lost one end: vertically, by whichever end moved less, and not at all when the ends
+ * moved apart or together. A box that loses its top to someone in front moves its centre by half the loss without
+ * the person moving.
+ */
+function endStep(a: Ends, b: Ends): [number, number] {
+  const dTop = b.top - a.top;
+  const dBottom = b.bottom - a.bottom;
+  const dy = Math.sign(dTop) === Math.sign(dBottom) ? Math.sign(dTop) * Math.min(Math.abs(dTop), Math.abs(dBottom)) : 0;
+  return [b.x - a.x, dy];
 }
 
 /** Observations older than this (s) are never needed for a heading. */
@@ -30,7 +57,7 @@ export class ObservedPath {
   private readonly seen: Observation[] = [];
 
   add(box: Box, t: number): void {
-    this.seen.push({ t, x: box[0] + box[2] / 2, y: box[1] + box[3] / 2, h: box[3] });
+    this.seen.push({ t, ...ends(box) });
     while (this.seen.length > 2 && t - this.seen[1].t > KEEP_SECONDS) this.seen.shift();
   }
 
@@ -43,13 +70,12 @@ export class ObservedPath {
     const last = this.seen[this.seen.length - 1];
     let from = this.seen[0];
     for (const o of this.seen) if (last.t - o.t >= cue.span) from = o;
-    const ux = last.x - from.x;
-    const uy = last.y - from.y;
-    const wx = box[0] + box[2] / 2 - last.x;
-    const wy = box[1] + box[3] / 2 - last.y;
+    const lastHeight = last.bottom - last.top;
+    const [ux, uy] = centreStep(from, last);
+    const [wx, wy] = (Math.log(lastHeight / box[3]) > cue.shrink ? endStep : centreStep)(last, ends(box));
     const u = Math.hypot(ux, uy);
     const w = Math.hypot(wx, wy);
-    const h = Math.min(last.h, box[3]);
+    const h = Math.min(lastHeight, box[3]);
     if (u < cue.minStep * h || w < cue.minStep * h) return 0;
     return (cue.weight * (1 - (ux * wx + uy * wy) / (u * w))) / 2;
   }

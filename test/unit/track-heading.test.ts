@@ -6,7 +6,7 @@ import type { LineSpec } from '../../src/vision/types.js';
 import type { Box } from '../../src/vision/types.js';
 import { detect, rng, type Walker } from '../synthetic-walk.js';
 
-const CUE: HeadingCost = { weight: 0.6, span: 0.8, minStep: 0.1 };
+const CUE: HeadingCost = { weight: 0.6, span: 0.8, minStep: 0.1, shrink: 0.2 };
 /** A 100 px tall person whose box centre is at (x, y). */
 const at = (x: number, y = 500): Box => [x - 20, y - 50, 40, 100];
 
@@ -40,6 +40,18 @@ test('the heading spans the observations of the last `span` seconds, so one jitt
   path.add(at(285), 2.4);
   assert.equal(path.turnCost(at(330), CUE), 0);
   assert.ok(path.turnCost(at(240), CUE) > 0.5);
+});
+
+test('a box that lost its top to someone in front is no turn; one that grew at the top is', () => {
+  // Walking right; the next box has the feet a little further on (x 310, bottom 550) but is a third shorter (its top
+  // hidden): its centre drops by a sixth of a body height, which is the box, not the person.
+  const path = walkedRight();
+  const shrunk: Box = [290, 483, 40, 67];
+  assert.equal(path.turnCost(shrunk, CUE), 0);
+  assert.ok(path.turnCost(shrunk, { ...CUE, shrink: 10 }) > 0.1, 'taken at its centre, the same box turns away');
+  // A box that grew upwards by 40 % has taken in someone else: its centre step counts as it is.
+  const grown: Box = [290, 410, 40, 140];
+  assert.ok(path.turnCost(grown, CUE) > 0.1);
 });
 
 test('weight 0 turns the cue off', () => {
