@@ -2,8 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ObservedPath, type HeadingCost } from '../../src/vision/track-heading.js';
 import { PeopleCounter } from '../../src/vision/people-counter.js';
-import type { LineSpec } from '../../src/vision/types.js';
-import type { Box } from '../../src/vision/types.js';
+import type { Box, LineSpec } from '../../src/vision/types.js';
 import { detect, rng, type Walker } from '../synthetic-walk.js';
 
 const CUE: HeadingCost = { weight: 0.6, span: 0.8, minStep: 0.1, shrink: 0.2 };
