@@ -1,4 +1,5 @@
 import type { FrameSize, PersonHeights } from './crop-plan.js';
+import { lineMoments } from './least-squares.js';
 import type { Box } from './types.js';
 
 /**
@@ -166,17 +167,9 @@ export function fitHeights(seen: readonly HeightObservation[], o: HeightModelOpt
 }
 
 function lineFit(points: readonly HeightObservation[], frame: FrameSize): { intercept: number; slope: number } {
-  const n = points.length;
-  const my = points.reduce((s, p) => s + p.y, 0) / n;
-  const mh = points.reduce((s, p) => s + p.height, 0) / n;
-  let syy = 0;
-  let syh = 0;
-  for (const p of points) {
-    syy += (p.y - my) ** 2;
-    syh += (p.y - my) * (p.height - mh);
-  }
+  const { meanX: my, meanY: mh, sxx: syy, sxy: syh } = lineMoments(points, (p) => p.y, (p) => p.height);
   // Rows within a twentieth of the frame of each other cannot tell a slope from noise.
-  const spread = Math.sqrt(syy / n);
+  const spread = Math.sqrt(syy / points.length);
   if (spread < frame.height / 20 || syh <= 0) return { intercept: mh, slope: 0 };
   const slope = syh / syy;
   return { intercept: mh - slope * my, slope };

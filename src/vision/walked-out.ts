@@ -1,4 +1,5 @@
 import { DEFAULT_CUT_FEET, type CutFeetOptions } from './cut-feet.js';
+import { lineMoments } from './least-squares.js';
 import type { HeightFit } from './person-heights.js';
 import type { Box } from './types.js';
 
@@ -37,15 +38,8 @@ export const NO_TRAIL: FeetTrail = Object.freeze({ whole: [], out: null });
 function footSpeed(sightings: readonly FootSighting[], minSpan: number): number | null {
   const n = sightings.length;
   if (n < 2 || sightings[n - 1].t - sightings[0].t < minSpan) return null;
-  const mt = sightings.reduce((s, p) => s + p.t, 0) / n;
-  const mf = sightings.reduce((s, p) => s + p.feet, 0) / n;
-  let stt = 0;
-  let stf = 0;
-  for (const p of sightings) {
-    stt += (p.t - mt) ** 2;
-    stf += (p.t - mt) * (p.feet - mf);
-  }
-  return stf / stt;
+  const { sxx, sxy } = lineMoments(sightings, (p) => p.t, (p) => p.feet);
+  return sxy / sxx;
 }
 
 /**
