@@ -1,5 +1,6 @@
 import { blendAppearance } from './appearance.js';
 import { BoxKalman, type KalmanNoise } from './kalman.js';
+import { ObservedPath } from './track-heading.js';
 import type { Box } from './types.js';
 
 /** tentative → confirmed ⇄ lost → removed; a tentative track that misses is removed directly. */
@@ -47,6 +48,8 @@ export class Track {
   /** The detection that started the track, and the filtered state at the last match. */
   readonly firstSighting: Sighting;
   lastSighting: Sighting;
+  /** The detections matched, for the direction they lead in. */
+  readonly path = new ObservedPath();
 
   constructor(
     /** Changes once at most: when the track turns out to continue a long-lost one (inherit). */
@@ -63,6 +66,7 @@ export class Track {
     this.score = score;
     this.firstSighting = { box: [...box], velocity: [0, 0], t: born };
     this.lastSighting = this.firstSighting;
+    this.path.add(box, born);
   }
 
   /** Takes over the identity of the long-lost track `old`, whose person this one turned out to be. */
@@ -79,6 +83,7 @@ export class Track {
 
   match(box: Box, score: number, t: number): void {
     this.filter.update(box);
+    this.path.add(box, t);
     this.hits += 1;
     this.lastMatch = t;
     this.lastSighting = { box: this.filter.box(), velocity: this.filter.velocity(), t };

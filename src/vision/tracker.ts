@@ -42,6 +42,9 @@ function validateConfig(c: TrackerConfig): void {
   if (!(c.appearanceKeep >= 0 && c.appearanceKeep < 1)) {
     throw new RangeError(`tracker setting appearanceKeep must be in [0, 1), got ${c.appearanceKeep}`);
   }
+  for (const [key, value] of Object.entries(c.heading)) {
+    if (!((value as number) >= 0)) throw new RangeError(`tracker setting heading.${key} must be ≥ 0, got ${String(value)}`);
+  }
   for (const [key, value] of Object.entries(c.relink)) {
     if (!((value as number) >= 0)) throw new RangeError(`tracker setting relink.${key} must be ≥ 0, got ${String(value)}`);
   }
@@ -99,6 +102,7 @@ export class Tracker {
       ...config,
       kalman: { ...DEFAULT_TRACKER_CONFIG.kalman, ...config.kalman },
       relink: { ...DEFAULT_TRACKER_CONFIG.relink, ...config.relink },
+      heading: { ...DEFAULT_TRACKER_CONFIG.heading, ...config.heading },
     };
     validateConfig(this.config);
     this.longLost = new LongLostBuffer(this.config.relink);
@@ -195,8 +199,9 @@ export class Tracker {
       const predictedHeight = track.filter.box()[3];
       return detections.map((det) => {
         if (Math.abs(Math.log(det.box[3] / predictedHeight)) > maxLog) return Infinity;
-        // Normalised so that the gate edge costs 1 and leaving a track unmatched costs the same.
-        const motion = track.filter.centerDistance2(det.box) / gateChi2;
+        // Normalised so that the gate edge costs 1 and leaving a track unmatched costs the same; a candidate off the
+        // way the track's own sightings lead costs more, since its velocity may have gone wrong (track-heading.ts).
+        const motion = track.filter.centerDistance2(det.box) / gateChi2 + track.path.turnCost(det.box, c.heading);
         // Someone seen again after an occlusion must look like the person the track followed; in between, the
         // motion alone decides (a box that takes in a neighbour for a frame or two changes colour, not identity).
         const vetoed =

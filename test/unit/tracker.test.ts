@@ -262,6 +262,7 @@ test('bad time and bad settings are refused with the value in the message', () =
   assert.throws(() => tracker.predict(NaN), /finite number of seconds, got NaN/);
   assert.throws(() => new Tracker({ maxLostSeconds: -1 }), /maxLostSeconds must be ≥ 0, got -1/);
   assert.throws(() => new Tracker({ lowScore: 0.7, highScore: 0.5 }), /lowScore \(0.7\) must not exceed highScore/);
+  assert.throws(() => new Tracker({ heading: { weight: -1, span: 0.8, minStep: 0.1, shrink: 0.2 } }), /heading.weight must be ≥ 0, got -1/);
 });
 
 test('after a gap in the frames longer than maxLostSeconds no track jumps across it into a crossing', () => {
