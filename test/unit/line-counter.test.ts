@@ -171,3 +171,49 @@ test('a track missing for a while is counted when it reappears on the other side
 test('a bad frame size is refused', () => {
   assert.throws(() => new LineCounter([MID], { width: 0, height: 10 }), /frame size must be positive, got 0x10/);
 });
+
+/** One detection pass in which `box` (track 1) is the only track seen, or nobody (null); frame n at n × 0.4 s. */
+function pass(counter: LineCounter, frame: number, box: Box | null): CrossingRecord[] {
+  return counter.update(box ? [{ id: 1, box, confirmed: true }] : [], frame, frame * 0.4);
+}
+
+test('a track first seen just past a line, walking away from it, crossed it since the pass before', () => {
+  const c = new LineCounter([MID], FRAME);
+  pass(c, 0, null);
+  // Seen first 5 px left of the line (beyond the 3 px margin), then 15 px farther left: one pass earlier, walking
+  // the same way, the person was at x = 110, right of the line.
+  assert.deepEqual(pass(c, 1, feet(95, 100)), []);
+  const got = pass(c, 2, feet(80, 100));
+  assert.equal(got.length, 1);
+  assert.deepEqual({ line: got[0].line, direction: got[0].direction, frame: got[0].frame }, { line: 'mid', direction: 'in', frame: 1 });
+  assert.ok(got[0].pts > 0 && got[0].pts < 0.4, `pts ${got[0].pts}`);
+  assert.deepEqual(c.counts(), [{ name: 'mid', in: 1, out: 0 }]);
+});
+
+test('a track first seen on a line, with a missed pass, takes its side from its first step', () => {
+  const c = new LineCounter([MID], FRAME);
+  pass(c, 0, null);
+  assert.deepEqual(pass(c, 1, feet(101, 100)), []); // within the margin: no side
+  pass(c, 2, null);
+  assert.deepEqual(pass(c, 3, feet(60, 100)).map((x) => x.direction), ['in']);
+});
+
+test('first steps that say nothing of where a track came from credit no crossing', () => {
+  const cases: { name: string; steps: (Box | null)[] }[] = [
+    // Box jitter (2 px of a 40 px person) of someone first seen on the line, who then walks off it.
+    { name: 'jitter', steps: [feet(101.5, 100), feet(99.5, 100), feet(60, 100)] },
+    // The box grew by a quarter: its feet moved with its size.
+    { name: 'grown box', steps: [feet(95, 100), feet(80, 100, 50)] },
+    // After a missed pass the second box may be someone else: no crossing from a line the track was born clear of.
+    { name: 'missed pass', steps: [feet(95, 100), null, feet(65, 100)] },
+  ];
+  const got = cases.map(({ name, steps }) => {
+    const c = new LineCounter([MID], FRAME);
+    pass(c, 0, null);
+    return [name, steps.flatMap((box, i) => pass(c, i + 1, box)).length];
+  });
+  assert.deepEqual(got, cases.map(({ name }) => [name, 0]));
+  // Nor at the first pass of a source, where nobody could have been seen before.
+  const first = new LineCounter([MID], FRAME);
+  assert.deepEqual([...pass(first, 0, feet(95, 100)), ...pass(first, 1, feet(80, 100))], []);
+});
