@@ -1,4 +1,5 @@
-import { anchorPoint, lineIntersection, segmentDistance, sideValue, type AnchorMode, type Point } from './geometry.js';
+import { anchorPoint, segmentDistance, type AnchorMode, type Point } from './geometry.js';
+import { initialSide, stepSide, toPixelLines, type Instant, type PixelLine, type TrackLineState } from './line-side.js';
 import type { Box, Direction, LineSpec } from './types.js';
 
 export interface CrossingRecord {
@@ -56,30 +57,6 @@ export interface LineCount {
   name: string;
   in: number;
   out: number;
-}
-
-interface PixelLine {
-  name: string;
-  a: Point;
-  b: Point;
-  length: number;
-}
-
-interface TrackLineState {
-  /** Last side the anchor was clearly on (beyond the margin): -1, +1, or 0 while not yet known. */
-  side: number;
-  /** Previous anchor position, and when it was observed. */
-  prev: Point;
-  prevAt: { frame: number; pts: number };
-  /** Last raw side (sign only, margin ignored), and where along AB and when the anchor last changed raw side. */
-  rawSide: number;
-  lastCrossU: number | null;
-  lastCrossAt: { frame: number; pts: number } | null;
-}
-
-interface Instant {
-  frame: number;
-  pts: number;
 }
 
 /** A track's first observation, kept until its second says which way it was walking. */
@@ -192,10 +169,10 @@ export class LineCounter {
     for (const line of this.lines) {
       const state = perLine.get(line.name);
       if (!state) {
-        perLine.set(line.name, this.initial(line, p, at, margin));
+        perLine.set(line.name, initialSide(line, p, at, margin));
         continue;
       }
-      const crossing = this.step(line, state, p, at, margin);
+      const crossing = stepSide(line, state, p, at, margin);
       if (crossing) found.push({ ...crossing, track: track.id });
     }
     return found;
@@ -230,48 +207,12 @@ export class LineCounter {
     for (const line of this.lines) {
       const born = perLine.get(line.name);
       if (!born || (born.side !== 0 && !consecutive)) continue;
-      const state = this.initial(line, p0, before, margin);
-      const crossing = this.step(line, state, birth.p, birth.at, margin);
+      const state = initialSide(line, p0, before, margin);
+      const crossing = stepSide(line, state, birth.p, birth.at, margin);
       if (crossing) found.push({ ...crossing, track: id });
       perLine.set(line.name, state);
     }
     return found;
-  }
-
-  private initial(line: PixelLine, p: Point, at: Instant, margin: number): TrackLineState {
-    const s = sideValue(line.a, line.b, p);
-    const clear = Math.abs(s) / line.length > margin ? Math.sign(s) : 0;
-    return { side: clear, prev: p, prevAt: at, rawSide: Math.sign(s), lastCrossU: null, lastCrossAt: null };
-  }
-
-  /** Moves the line state to the anchor at p; returns the crossing it completes, if any. */
-  private step(line: PixelLine, state: TrackLineState, p: Point, at: Instant, margin: number): Omit<CrossingRecord, 'track'> | null {
-    const s = sideValue(line.a, line.b, p);
-    const raw = Math.sign(s);
-    const clear = Math.abs(s) / line.length > margin ? raw : 0;
-    if (raw !== 0 && raw !== state.rawSide) {
-      // Where the anchor's own path crossed the infinite line: decides whether the crossing is on the segment.
-      const hit = state.rawSide === 0 ? null : lineIntersection(state.prev, p, line.a, line.b);
-      state.lastCrossU = hit ? hit.u : this.projectU(line, p);
-      const along = hit ? Math.min(1, Math.max(0, hit.t)) : 1;
-      state.lastCrossAt = {
-        frame: Math.round(state.prevAt.frame + along * (at.frame - state.prevAt.frame)),
-        pts: state.prevAt.pts + along * (at.pts - state.prevAt.pts),
-      };
-      state.rawSide = raw;
-    }
-    let crossing: Omit<CrossingRecord, 'track'> | null = null;
-    if (clear !== 0 && state.side !== 0 && clear !== state.side) {
-      const u = state.lastCrossU;
-      if (u !== null && u >= 0 && u <= 1) {
-        const when = state.lastCrossAt ?? at;
-        crossing = { line: line.name, direction: clear > 0 ? 'in' : 'out', frame: when.frame, pts: when.pts };
-      }
-    }
-    if (clear !== 0) state.side = clear;
-    state.prev = p;
-    state.prevAt = at;
-    return crossing;
   }
 
   /**
@@ -290,26 +231,4 @@ export class LineCounter {
     }
     this.lines = next;
   }
-
-  /** Position of P's foot on AB as a fraction of AB (used when the path touched the line exactly). */
-  private projectU(line: PixelLine, p: Point): number {
-    const dx = line.b.x - line.a.x;
-    const dy = line.b.y - line.a.y;
-    return ((p.x - line.a.x) * dx + (p.y - line.a.y) * dy) / (line.length * line.length);
-  }
-}
-
-/** Lines in frame pixels; names must be unique and lines longer than zero. */
-function toPixelLines(lines: readonly LineSpec[], frame: { width: number; height: number }): PixelLine[] {
-  const names = new Set<string>();
-  return lines.map((spec) => {
-    if (names.has(spec.name)) throw new RangeError(`line name "${spec.name}" is used twice`);
-    names.add(spec.name);
-    const [x1, y1, x2, y2] = spec.points;
-    const a = { x: x1 * frame.width, y: y1 * frame.height };
-    const b = { x: x2 * frame.width, y: y2 * frame.height };
-    const length = Math.hypot(b.x - a.x, b.y - a.y);
-    if (!(length > 0)) throw new RangeError(`line "${spec.name}" has zero length (${spec.points.join(',')})`);
-    return { name: spec.name, a, b, length };
-  });
 }
