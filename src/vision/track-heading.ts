@@ -68,8 +68,15 @@ export class ObservedPath {
   turnCost(box: Box, cue: HeadingCost): number {
     if (cue.weight === 0 || this.seen.length < 2) return 0;
     const last = this.seen[this.seen.length - 1];
+    // The latest sighting at least `span` before the last (else the oldest kept), searched from the newest end: this
+    // runs for every track and candidate of every pass.
     let from = this.seen[0];
-    for (const o of this.seen) if (last.t - o.t >= cue.span) from = o;
+    for (let i = this.seen.length - 1; i > 0; i--) {
+      if (last.t - this.seen[i].t >= cue.span) {
+        from = this.seen[i];
+        break;
+      }
+    }
     const lastHeight = last.bottom - last.top;
     const [ux, uy] = centreStep(from, last);
     const [wx, wy] = (Math.log(lastHeight / box[3]) > cue.shrink ? endStep : centreStep)(last, ends(box));
