@@ -81,11 +81,17 @@ const BASES: Record<string, BaseClip> = {
   },
 };
 
-/** A clip made from a base one: every `every`-th frame, scaled by `scale`. */
+/**
+ * A clip made from a base one: every `every`-th frame, scaled by `scale`; `mirror` flips it left to right (lines and
+ * boxes too: a counter should count the mirror image as it counts the clip, so the two differ only by chance);
+ * `crf` re-encodes it as coarsely as much CCTV is stored (the default 16 keeps the base's quality).
+ */
 interface Variant {
   base: keyof typeof BASES;
   every: number;
   scale: number;
+  mirror?: boolean;
+  crf?: number;
 }
 
 const VARIANTS: Record<string, Variant> = {
@@ -96,6 +102,11 @@ const VARIANTS: Record<string, Variant> = {
   'mot17-09-7.5fps': { base: 'mot17-09', every: 4, scale: 1 },
   'mot17-09-2.5fps': { base: 'mot17-09', every: 12, scale: 1 },
   'mot17-09-640': { base: 'mot17-09', every: 1, scale: 1 / 3 },
+  // Probes: how much of the figures above is chance (mirrored), and how they hold on coarsely stored footage.
+  'vtest-mirror': { base: 'vtest', every: 1, scale: 1, mirror: true },
+  'mot17-09-mirror': { base: 'mot17-09', every: 1, scale: 1, mirror: true },
+  'vtest-crf32': { base: 'vtest', every: 1, scale: 1, crf: 32 },
+  'mot17-09-crf32': { base: 'mot17-09', every: 1, scale: 1, crf: 32 },
 };
 
 export const CLIP_NAMES = Object.keys(VARIANTS);
@@ -104,7 +115,7 @@ export const DEFAULT_CLIPS = ['vtest', 'mot17-09'];
 
 /** Encodes a variant once into a cache folder (frames picked and scaled by ffmpeg, H.264 at high quality). */
 function materialise(name: string, v: Variant, base: BaseClip, ffmpeg: string): string {
-  if (v.every === 1 && v.scale === 1) return base.video;
+  if (v.every === 1 && v.scale === 1 && !v.mirror && v.crf === undefined) return base.video;
   const dir = path.join(process.env.PCOUNT_BENCH_CLIPS ?? path.join(tmpdir(), 'pcount-bench-clips'));
   const file = path.join(dir, `${name}.mp4`);
   if (existsSync(file)) return file;
@@ -113,10 +124,10 @@ function materialise(name: string, v: Variant, base: BaseClip, ffmpeg: string): 
   const w = Math.round((base.width * v.scale) / 2) * 2;
   const h = Math.round((base.height * v.scale) / 2) * 2;
   const partial = `${file}.${process.pid}.partial.mp4`;
-  const filter = `select='not(mod(n\\,${v.every}))',setpts=N/(${fps}*TB),scale=${w}:${h}:flags=${v.scale < 1 ? 'area' : 'bicubic'}`;
+  const filter = `select='not(mod(n\\,${v.every}))',setpts=N/(${fps}*TB),scale=${w}:${h}:flags=${v.scale < 1 ? 'area' : 'bicubic'}${v.mirror ? ',hflip' : ''}`;
   process.stderr.write(`bench:count: making ${file}\n`);
   execFileSync(ffmpeg, ['-v', 'error', '-y', '-i', base.video, '-vf', filter, '-r', String(fps), '-c:v', 'libx264', '-preset', 'veryfast',
-    '-crf', '16', '-pix_fmt', 'yuv420p', '-an', partial]);
+    '-crf', String(v.crf ?? 16), '-pix_fmt', 'yuv420p', '-an', partial]);
   renameSync(partial, file);
   return file;
 }
@@ -134,8 +145,9 @@ export function loadClip(name: string, ffmpeg: string, rule: TruthRule = 'docume
   const v = VARIANTS[name];
   if (!v) throw new Error(`unknown clip "${name}"; known: ${CLIP_NAMES.join(', ')}`);
   const base = BASES[v.base];
-  const lines = dense ? [...base.lines, ...base.moreLines] : base.lines;
-  const rows = base.readGt();
+  const baseLines = dense ? [...base.lines, ...base.moreLines] : base.lines;
+  const lines = v.mirror ? baseLines.map(mirrorLine) : baseLines;
+  const rows = v.mirror ? base.readGt().map((r) => mirrorRow(r, base.width)) : base.readGt();
   const people = rows.filter((r) => r.conf !== 0);
   const truth = truthCrossings(
     rule === 'visible'
@@ -158,4 +170,14 @@ export function loadClip(name: string, ffmpeg: string, rule: TruthRule = 'docume
     gt,
     truth,
   };
+}
+
+function mirrorLine(l: LineSpec): LineSpec {
+  const [x1, y1, x2, y2] = l.points;
+  return { ...l, points: [1 - x1, y1, 1 - x2, y2] };
+}
+
+function mirrorRow(r: MotRow, width: number): MotRow {
+  const [x, y, w, h] = r.box;
+  return { ...r, box: [width - x - w, y, w, h] };
 }
