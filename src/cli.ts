@@ -8,6 +8,7 @@ import { unusableSource } from './sources/kind.js';
 import { parseLines } from './sources/lines.js';
 import { checked, checkedList, describeYargsMessage, takeFailure, UsageError, withTaskOptions } from './commands/arguments.js';
 import { USAGE_EXIT_STATUS } from './protocol/error-codes.js';
+import { MAX_THREADS } from './worker/detector-lanes.js';
 
 /**
  * The command table. Options are typed and checked here (strict: an unknown option or a bad value stops every command
@@ -21,13 +22,14 @@ const sourceText = (text: string) => {
   return text;
 };
 const source = checked('source', sourceText);
-const sources = checkedList((values) => values.map((v) => source(v)));
-const lines = checkedList(parseLines, 'BAD_LINE');
+const sources = checkedList('source', (values) => values.map((v) => source(v)));
+const lines = checkedList('line', parseLines, 'BAD_LINE');
+const names = (flag: string) => checkedList(flag, (values) => values);
 
 /** Options of every command that runs the detector. */
 const engineOptions = <T>(y: Argv<T>) =>
   y
-    .option('threads', { requiresArg: true, describe: 'onnxruntime threads per worker (default: a fair share of the CPUs)', coerce: checked('threads', integerAtLeast1) })
+    .option('threads', { requiresArg: true, describe: 'onnxruntime threads per worker (default: a fair share of the CPUs)', coerce: checked('threads', integerFrom(1, MAX_THREADS)) })
     .option('ffmpeg', { requiresArg: true, describe: 'ffmpeg binary (default: FFMPEG_PATH, ffmpeg-static, @ffmpeg-installer/ffmpeg, then PATH)', coerce: checked('ffmpeg', nonEmpty) });
 
 const runOptions = (y: Argv) =>
@@ -66,7 +68,7 @@ const facesOptions = (y: Argv) =>
   y
     .positional('inputs', { type: 'string', array: true, describe: 'image files or folders of images' })
     .option('aligned', { type: 'boolean', default: false, describe: 'each image is one aligned face chip: no face detection' })
-    .option('threads', { requiresArg: true, describe: 'onnxruntime threads (default 1)', coerce: checked('threads', integerFrom(1, 64)) })
+    .option('threads', { requiresArg: true, describe: 'onnxruntime threads (default 1)', coerce: checked('threads', integerFrom(1, MAX_THREADS)) })
     .option('ffmpeg', { requiresArg: true, describe: 'ffmpeg binary, which reads the images (default: as for the worker)', coerce: checked('ffmpeg', nonEmpty) })
     .check((argv) => {
       if (argv.inputs === undefined || argv.inputs.length === 0) throw new Error('missing the images (or folders) to look for faces in: pcount-tui faces <image-or-folder>…');
@@ -112,8 +114,8 @@ const reportOptions = (y: Argv) =>
   y
     .positional('config', { type: 'string', describe: 'a config file: report on its store (default: ./pcount.json, else the last config run)' })
     .option('db', { requiresArg: true, describe: 'the store file (instead of a config)', coerce: checked('db', nonEmpty) })
-    .option('task', { type: 'string', array: true, describe: 'only these tasks; repeatable' })
-    .option('line', { type: 'string', array: true, describe: 'only these lines; repeatable' })
+    .option('task', { type: 'string', array: true, describe: 'only these tasks; repeatable', coerce: names('task') })
+    .option('line', { type: 'string', array: true, describe: 'only these lines; repeatable', coerce: names('line') })
     .option('bucket', { requiresArg: true, describe: 'bucket size, aligned to local midnight: 15m, 1h or 1d (default 1h)', coerce: checked('bucket', oneOf(BUCKET_SIZES)) })
     .option('since', { requiresArg: true, describe: 'from: 2025-03-30, 2025-03-30T04:00, an ISO time with offset, 24h (ago), today, yesterday', coerce: checked('since', nonEmpty) })
     .option('until', { requiresArg: true, describe: 'until (exclusive), same forms as --since', coerce: checked('until', nonEmpty) })
@@ -192,8 +194,17 @@ function hidePasswordsFromPs(): void {
   if (shown.some((arg, i) => arg !== process.argv[i])) process.title = shown.join(' ');
 }
 
+/**
+ * A reader that goes away (`| head -1`) ends the output, not with an EPIPE stack trace: what is still written is
+ * dropped. The headless run also stops its workers then (its NDJSON writer watches the same stream).
+ */
+function onStdoutError(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'EPIPE') throw err;
+}
+
 export async function main(args: string[]): Promise<number> {
   hidePasswordsFromPs();
+  if (!process.stdout.listeners('error').includes(onStdoutError)) process.stdout.on('error', onStdoutError);
   let code = 0;
   const parser = yargs(args)
     .scriptName('pcount-tui')

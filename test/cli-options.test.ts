@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -97,7 +97,9 @@ describe('malformed values name the option and the value, exit 2', () => {
       [['--anchor', 'top'], /bad --anchor 'top': expected one of bottom, center/],
       [['--detect-region', '0,0,2,2'], /bad --detect-region '0,0,2,2': rectangle '0,0,2,2' reaches outside the frame/],
       [['--stall-timeout', '0'], /bad --stall-timeout '0': expected seconds/],
-      [['--threads', 'two'], /bad --threads 'two': expected a whole number ≥ 1/],
+      [['--threads', 'two'], /bad --threads 'two': expected a whole number from 1 to 64/],
+      [['--threads', '1000'], /bad --threads '1000': expected a whole number from 1 to 64/],
+      [['--line'], /--line needs a value/],
       [['--worker-count', '0'], /bad --worker-count '0'/],
       [['--line', '0.5,0,0.5'], /bad --line '0\.5,0,0\.5': expected x1,y1,x2,y2\[,name\]/],
       [['--line', '0,0,1,1,a', '--line', '1,0,0,1,a'], /the name 'a' is used twice/],
@@ -232,5 +234,18 @@ describe('help', () => {
         assert.doesNotMatch(text, /handler|BAD_[A-Z_]+/, `no internal words in "${entry.trim()}"`);
       }
     }
+  });
+});
+
+describe('a reader that goes away', () => {
+  it('`models list | head -1`: the first line, then a quiet exit, no EPIPE stack trace', async () => {
+    const child = spawn(process.execPath, [bin, 'models', 'list'], { cwd: tmp, env: { ...process.env, PCOUNT_CONFIG_DIR: prefs }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // Like `head -1`: read the first chunk, then close the pipe while the command still writes.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.doesNotMatch(stderr, /EPIPE|\n\s+at /, stderr);
+    assert.equal(code, 0, stderr);
   });
 });

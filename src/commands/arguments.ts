@@ -51,11 +51,16 @@ export function checked<T>(flag: string, parse: ValueParser<T>, code: ArgumentCo
   };
 }
 
-/** `coerce` for a repeatable option whose parser takes every value at once and words its own messages. */
-export function checkedList<T>(parse: (values: string[]) => T, code: ArgumentCode = 'BAD_ARGUMENT'): (raw: unknown) => T {
+/**
+ * `coerce` for a repeatable option whose parser takes every value at once and words its own messages. yargs gives an
+ * array option typed without a value (`--line --no-tui`) as no values at all, which would quietly mean the default.
+ */
+export function checkedList<T>(flag: string, parse: (values: string[]) => T, code: ArgumentCode = 'BAD_ARGUMENT'): (raw: unknown) => T {
   return (raw) => {
     try {
-      return parse((Array.isArray(raw) ? raw : [raw]).map(String));
+      const values = (Array.isArray(raw) ? raw : [raw]).map(String);
+      if (values.length === 0) throw new Error(`--${flag} needs a value`);
+      return parse(values);
     } catch (err) {
       lastFailure = new UsageError((err as Error).message, code);
       throw lastFailure;
@@ -116,8 +121,11 @@ export function describeYargsMessage(message: string, args: readonly string[], k
   if (bare) return `--${bare[1]} needs a value`;
   const m = /^Unknown arguments?: (.*)$/s.exec(message);
   if (!m) return message;
-  return m[1]
-    .split(', ')
+  const names = m[1].split(', ');
+  // yargs names an unknown `--bogus-flag` twice, as typed and as `bogusFlag`: the second is not something the user typed.
+  const camelCased = new Set(names.filter((n) => n.includes('-')).map((n) => n.replace(/-([a-z])/g, (_all, c: string) => c.toUpperCase())));
+  return names
+    .filter((name) => !camelCased.has(name) || args.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)))
     .map((name) => {
       const at = args.findIndex((a) => [`--${name}`, `--no-${name}`, `-${name}`, name].includes(a) || a.startsWith(`--${name}=`));
       if (at < 0 || !args[at].startsWith('-')) return `unexpected argument '${name}'`;

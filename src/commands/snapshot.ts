@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { SnapshotArgs } from '../cli.js';
 import { writeFileAtomic } from '../common/atomic-write.js';
@@ -36,6 +37,14 @@ class UsageError extends Error {}
 
 const isConfig = (source: string) => /\.json$/i.test(source);
 
+/** `-o` must be what the source makes: one PNG file, or for a config the folder of its PNGs. Found out before the work. */
+function checkOutput(output: string | undefined, folder: boolean): void {
+  const found = output === undefined ? undefined : statSync(output, { throwIfNoEntry: false });
+  if (!found || found.isDirectory() === folder) return;
+  const why = folder ? 'is a file; for a config file give the folder of the PNGs' : 'is a folder; give the PNG file to write';
+  throw new UsageError(`bad --output '${output}': ${why}`);
+}
+
 function frameChoice(args: SnapshotArgs): FrameChoice {
   if (args.frame !== undefined) return { frame: args.frame };
   if (args.at !== undefined) return { at: args.at };
@@ -50,6 +59,7 @@ function jobs(args: SnapshotArgs): Job[] {
     confidence: args.confidence,
     threads: args.threads,
   };
+  checkOutput(args.output, isConfig(args.source));
   if (!isConfig(args.source)) {
     const id = taskIdFor(args.source);
     const source = resolveSource(args.source, process.cwd());

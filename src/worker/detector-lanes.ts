@@ -17,6 +17,9 @@ import type { ModelThread } from './model-thread.js';
 /** onnxruntime threads of a detector when none are asked for (a worker alone on a 2-core machine). */
 export const DEFAULT_THREADS = 2;
 
+/** onnxruntime threads of one detector at most: the command line refuses more before anything starts. */
+export const MAX_THREADS = 64;
+
 /** Sessions at most: the frame loop has two frames in the detector at once. */
 export const MAX_LANES = 2;
 

@@ -12,7 +12,7 @@ import type { Tile } from '../vision/crop-plan.js';
 import type { YuvFrame } from '../vision/resample.js';
 import type { MergedDetection } from '../vision/tile-merge.js';
 import { DetectorError } from './detector-error.js';
-import { DEFAULT_THREADS } from './detector-lanes.js';
+import { DEFAULT_THREADS, MAX_THREADS } from './detector-lanes.js';
 import { chooseInputSize, parseInputSize, type InputSize } from './input-size.js';
 import { TileRunner } from './tile-runner.js';
 
@@ -89,8 +89,8 @@ export async function createDetector(opts: DetectorOptions = {}): Promise<Detect
     throw new DetectorError('BAD_MODEL_FORMAT', `unknown model format "${opts.format}" (expected one of: ${MODEL_FORMATS.join(', ')})`);
   }
   const threads = opts.threads ?? DEFAULT_THREADS;
-  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
-    throw new DetectorError('BAD_ARGUMENT', `--threads must be an integer from 1 to 64, got ${opts.threads}`);
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
+    throw new DetectorError('BAD_ARGUMENT', `--threads must be an integer from 1 to ${MAX_THREADS}, got ${opts.threads}`);
   }
   if (opts.confidence !== undefined && !(opts.confidence > 0 && opts.confidence <= 1)) {
     throw new DetectorError('BAD_ARGUMENT', `--confidence must be in (0, 1], got ${opts.confidence}`);

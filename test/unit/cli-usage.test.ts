@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli.js';
+import { checkedList, describeYargsMessage } from '../../src/commands/arguments.js';
+import { parseLines } from '../../src/sources/lines.js';
+
+const clip = fileURLToPath(new URL('../../../test/fixtures/footage/vtest-480.avi', import.meta.url));
+const folder = mkdtempSync(path.join(tmpdir(), 'pcount-usage-'));
+
+/** Runs the command table in this process: a bad command line is refused before any handler (or worker) starts. */
+async function usage(args: string[]): Promise<{ code: number; stderr: string }> {
+  let stderr = '';
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    return { code: await main(args), stderr };
+  } finally {
+    process.stderr.write = write;
+  }
+}
+
+describe('an option typed without its value is refused, never taken as the default', () => {
+  it('checkedList: no values at all names the option', () => {
+    const lines = checkedList('line', parseLines, 'BAD_LINE');
+    assert.throws(() => lines([]), { name: 'UsageError', message: '--line needs a value', code: 'BAD_LINE' });
+    assert.equal(lines(['0,0,1,1,door'])[0].name, 'door');
+  });
+
+  it('--line, --source and report --task without a value: exit 2 naming the option', async () => {
+    const cases: [string[], RegExp][] = [
+      [['run', '--source', clip, '--line', '--no-tui'], /pcount-tui run: --line needs a value/],
+      [['run', '--source', '--no-tui'], /pcount-tui run: --source needs a value/],
+      [['snapshot', clip, '--line', '-o', path.join(folder, 'x.png')], /pcount-tui snapshot: --line needs a value/],
+      [['report', '--db', path.join(folder, 'x.db'), '--task'], /pcount-tui report: --task needs a value/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await usage(args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.stderr, message);
+    }
+  });
+});
+
+describe('values checked before anything starts', () => {
+  it('--threads above what a detector takes is refused by run, detect and faces alike', async () => {
+    for (const args of [['run', '--source', clip, '--no-tui'], ['detect', clip], ['faces', folder]]) {
+      const r = await usage([...args, '--threads', '1000']);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.stderr, /bad --threads '1000': expected a whole number from 1 to 64/);
+    }
+  });
+
+  it('snapshot -o: a folder for one source, a file for a config, refused before a frame is read', async () => {
+    const single = await usage(['snapshot', clip, '-o', folder]);
+    assert.equal(single.code, 2);
+    assert.match(single.stderr, new RegExp(`bad --output '${folder}': is a folder; give the PNG file to write`));
+    const config = await usage(['snapshot', path.join(folder, 'tasks.json'), '-o', clip]);
+    assert.equal(config.code, 2);
+    assert.match(config.stderr, /is a file; for a config file give the folder of the PNGs/);
+  });
+});
+
+it('an unknown --kebab-option is named once, as typed, not again in camelCase', () => {
+  const message = describeYargsMessage('Unknown arguments: bogus-flag, bogusFlag', ['--bogus-flag', '1'], ['line', 'source']);
+  assert.equal(message, "unknown option --bogus-flag '1'");
+  // Typed in camelCase itself, it is named.
+  assert.equal(describeYargsMessage('Unknown argument: maxFrames', ['--maxFrames', '2'], []), "unknown option --maxFrames '2'");
+});
