@@ -33,3 +33,11 @@ export function openFailureCode(input: string, stderr: readonly string[]): Frame
   if (isNetworkInput(input)) return UNREACHABLE.test(text) || !/Invalid data/i.test(text) ? 'SOURCE_UNREACHABLE' : 'SOURCE_UNREADABLE';
   return /No such file or directory/i.test(text) ? 'SOURCE_NOT_FOUND' : 'SOURCE_UNREADABLE';
 }
+
+/** Lines ffmpeg ends a failed run with, which say that it failed but not why. */
+const CLOSING = /^(Conversion failed!|Error marking filters as finished|Cannot determine format of input stream \S+ after EOF|Exiting normally.*)$/;
+
+/** Why ffmpeg failed, from its last stderr lines: the last one that says more than that it failed. */
+export function failureReason(stderr: readonly string[]): string | undefined {
+  return stderr.findLast((line) => line.trim() !== '' && !CLOSING.test(line.trim())) ?? stderr.at(-1);
+}

@@ -3,7 +3,7 @@ import { killOnExit, terminate } from '../common/terminate.js';
 import { redactSource, redactText, sourceSecrets } from '../sources/credentials.js';
 import { yuv420Size } from '../vision/resample.js';
 import { ffmpegArgs, isNative, type FrameReaderOptions } from './ffmpeg-args.js';
-import { FrameReaderError, openFailureCode, type FrameReaderErrorCode } from './ffmpeg-errors.js';
+import { failureReason, FrameReaderError, openFailureCode, type FrameReaderErrorCode } from './ffmpeg-errors.js';
 import { HeaderParser, LineTail, type SourceInfo } from './ffmpeg-header.js';
 import { ffmpegInput } from './ffmpeg-input.js';
 import { FrameChunks } from './frame-chunks.js';
@@ -250,7 +250,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     this.openTimer = null;
     this.ended = true;
     if (!this.closing && !this.failure && code !== 0) {
-      const reason = this.stderrTail().at(-1) ?? `exit ${code ?? signal}`;
+      const reason = failureReason(this.stderrTail()) ?? `exit ${code ?? signal}`;
       if (this.emitted === 0 && !this.frameReady) {
         this.fail(openFailureCode(this.opts.input, this.tail.lines), `ffmpeg could not read ${this.shownInput}: ${reason}`, code);
       } else {
