@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describeSource, isLiveSource, resolveSource } from '../sources/kind.js';
 import { DEFAULT_LINE, type NamedLine } from '../sources/lines.js';
@@ -55,17 +55,25 @@ function toSpec(task: TaskConfig, list: TaskList, config: PcountConfig, baseDir:
   };
 }
 
-/** Files that must exist before anything starts: local sources (an image sequence's folder) and models. */
+/** Why a local source cannot be read at all (missing, a folder, an empty file), or null. */
+function localSourceProblem(source: string, baseDir: string): string | null {
+  const { kind, local } = describeSource(source);
+  const needed = kind === 'sequence' && local ? path.dirname(local) : local;
+  if (!needed) return null;
+  const found = statSync(needed, { throwIfNoEntry: false });
+  if (!found) return `${kind === 'sequence' ? 'folder' : 'file'} not found: ${needed} (relative paths are resolved against ${baseDir})`;
+  if (kind === 'sequence') return null;
+  if (found.isDirectory()) return `${needed} is a folder, not a video file (for an image sequence give a pattern such as ${path.join(needed, '%04d.png')})`;
+  if (found.isFile() && found.size === 0) return `${needed} is empty (0 bytes)`;
+  return null;
+}
+
+/** Files that must be there before anything starts: local sources (an image sequence's folder) and models. */
 function missingFiles(tasks: { spec: TaskSpec; at: string }[], baseDir: string, overrides: CliOverrides): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const relative = `(relative paths are resolved against ${baseDir})`;
   for (const { spec, at } of tasks) {
-    const { kind, local } = describeSource(spec.source);
-    const needed = kind === 'sequence' && local ? path.dirname(local) : local;
-    if (needed && !existsSync(needed)) {
-      const what = kind === 'sequence' ? `folder not found: ${needed}` : `file not found: ${needed}`;
-      problems.push({ path: `${at}.source`, message: `${what} ${relative}`, value: undefined });
-    }
+    const problem = localSourceProblem(spec.source, baseDir);
+    if (problem) problems.push({ path: `${at}.source`, message: problem, value: undefined });
   }
   const models = new Map<string, string>();
   for (const { spec, at } of tasks) {

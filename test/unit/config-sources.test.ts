@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { resolveConfig } from '../../src/config/load.js';
+import { formatProblem } from '../../src/config/validate.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'pcount-config-sources-'));
+const lines = [{ name: 'door', points: [0.5, 0, 0.5, 1] }];
+
+test('a video that is a folder or an empty file is a config problem at its path, found before any worker starts', () => {
+  mkdirSync(path.join(dir, 'clips'));
+  writeFileSync(path.join(dir, 'empty.mp4'), '');
+  writeFileSync(path.join(dir, 'fine.mp4'), 'some bytes');
+  const config = {
+    parallel_config: { result_output: path.join(dir, 'out') },
+    videos: [
+      { id: 'folder', source: 'clips', lines },
+      { id: 'empty', source: 'empty.mp4', lines },
+      { id: 'fine', source: 'fine.mp4', lines },
+      { id: 'frames', source: 'clips/%04d.png', lines },
+    ],
+  };
+  const result = resolveConfig(config, path.join(dir, 'c.json'), dir);
+  assert.equal(result.ok, false);
+  const problems = result.ok ? [] : result.problems.map(formatProblem);
+  assert.deepEqual(problems, [
+    `$.videos[0].source: ${path.join(dir, 'clips')} is a folder, not a video file (for an image sequence give a pattern such as ${path.join(dir, 'clips', '%04d.png')})`,
+    `$.videos[1].source: ${path.join(dir, 'empty.mp4')} is empty (0 bytes)`,
+  ]);
+});
