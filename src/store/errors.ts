@@ -1,5 +1,5 @@
 /** What went wrong with a store file, in words an operator can act on. */
-export type StoreProblem = 'readonly' | 'full' | 'locked' | 'corrupt' | 'newer' | 'missing' | 'io';
+export type StoreProblem = 'readonly' | 'full' | 'locked' | 'corrupt' | 'newer' | 'missing' | 'folder' | 'io';
 
 const WHAT: Record<StoreProblem, string> = {
   readonly: 'cannot be written (read-only folder, file or file system)',
@@ -8,6 +8,7 @@ const WHAT: Record<StoreProblem, string> = {
   corrupt: 'is not a pcount-tui store or is damaged',
   newer: 'was written by a newer pcount-tui',
   missing: 'does not exist',
+  folder: 'is a folder, not a file',
   io: 'input/output error',
 };
 

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { StoreError, toStoreError } from './errors.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
@@ -59,12 +59,14 @@ export class Store {
     const abs = path.resolve(file);
     const timeout = opts.busyTimeoutMs ?? 2000;
     let db: Database.Database | null = null;
-    if (opts.mustExist && !existsSync(abs)) throw new StoreError(abs, 'missing', '');
+    const found = statSync(abs, { throwIfNoEntry: false });
+    if (opts.mustExist && !found) throw new StoreError(abs, 'missing', '');
+    if (found?.isDirectory()) throw new StoreError(abs, 'folder', '');
     try {
       if (!opts.mustExist) mkdirSync(path.dirname(abs), { recursive: true });
       if (opts.mode !== undefined) restrictMode(abs, opts.mode);
       db = new Database(abs, { timeout, fileMustExist: opts.mustExist === true });
-      Store.checkIsStore(abs, db);
+      Store.checkIsStore(abs, db, opts.mustExist === true);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('foreign_keys = ON');
@@ -83,7 +85,7 @@ export class Store {
     let db: Database.Database | null = null;
     try {
       db = new Database(file, { readonly: true, fileMustExist: true, timeout });
-      Store.checkIsStore(file, db);
+      Store.checkIsStore(file, db, true);
       const version = Number(db.pragma('user_version', { simple: true }));
       if (version !== SCHEMA_VERSION) {
         throw new StoreError(file, 'readonly', `schema version ${version} needs migrating to ${SCHEMA_VERSION}, which needs write access`);
@@ -95,11 +97,15 @@ export class Store {
     }
   }
 
-  /** An existing file that is a database without our tables is someone else's: never migrate (write) into it. */
-  private static checkIsStore(file: string, db: Database.Database): void {
+  /**
+   * An existing file that is a database without our tables is someone else's: never migrate (write) into it. Nor,
+   * when the store must exist already (a report, which only reads), into an empty one: that is any empty file.
+   */
+  private static checkIsStore(file: string, db: Database.Database, mustExist: boolean): void {
     const version = Number(db.pragma('user_version', { simple: true }));
     const tables = Number(db.prepare(`SELECT count(*) FROM sqlite_master`).pluck().get());
     if (version === 0 && tables > 0) throw new StoreError(file, 'corrupt', 'it holds tables that are not pcount-tui\'s');
+    if (version === 0 && mustExist) throw new StoreError(file, 'corrupt', 'it is empty: no run has written to it');
   }
 
   close(): void {
