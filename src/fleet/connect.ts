@@ -170,12 +170,20 @@ export class RedisConnection {
   }
 
   private async connect(): Promise<void> {
+    // The socket's connect timeout ends at the TCP connect: a port that accepts and never answers the handshake (a
+    // hung server, another service, a proxy) would otherwise be waited on for ever, without a word.
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error('no answer to the handshake'), { name: 'ConnectionTimeoutError' })), CONNECT_TIMEOUT_MS);
+    });
     try {
-      await this.client.connect();
+      await Promise.race([this.client.connect(), deadline]);
       this.connectedOnce = true;
     } catch (err) {
       await this.close();
       throw describeConnectError(this.target, err, (s) => this.scrub(s));
+    } finally {
+      clearTimeout(timer);
     }
   }
 
