@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { validateEvent } from '../src/protocol/validate.js';
 import type { ErrorEvent } from '../src/protocol/events.js';
-import { freePort, runWorkerCli, vtest } from './worker-harness.js';
+import { freePort, repoRoot, runWorkerCli, vtest } from './worker-harness.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'pcount-bad-'));
 
@@ -85,4 +85,17 @@ test('a stream server that accepts but never answers is SOURCE_TIMEOUT within th
   // the model takes what it takes on a busy machine.
   const waited = (r.events.find((e) => e.type === 'error')!.ts - connectedAt) / 1000;
   assert.ok(connectedAt > 0 && waited >= timeout - 0.5 && waited < timeout + 2, `gave up ${waited.toFixed(1)} s after connecting`);
+});
+
+test('a file cut short is counted to where it breaks, and its log says it is damaged', async () => {
+  // ffmpeg reads such a file to its end with exit status 0, as if it were whole.
+  const whole = readFileSync(path.join(repoRoot, 'test/fixtures/footage/mot17-09-141-280.mp4'));
+  const cut = path.join(tmp, 'cut-short.mp4');
+  writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2)));
+  const r = await runWorkerCli(['--source', cut, '--skip-frames', '3'], 60_000);
+  assert.equal(r.code, 0, r.stderr);
+  const warning = r.events.find((e) => e.type === 'log' && e.level === 'warn' && e.message.includes('is damaged'));
+  assert.ok(warning, r.lines.join('\n'));
+  assert.match(warning.type === 'log' ? warning.message : '', new RegExp(`^${cut} is damaged \\(ffmpeg: .*Invalid data found when processing input\\): the count covers only the frames that could be decoded$`));
+  assert.equal(r.events.at(-1)?.type, 'done');
 });

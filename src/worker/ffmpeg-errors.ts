@@ -41,3 +41,11 @@ const CLOSING = /^(Conversion failed!|Error marking filters as finished|Cannot d
 export function failureReason(stderr: readonly string[]): string | undefined {
   return stderr.findLast((line) => line.trim() !== '' && !CLOSING.test(line.trim())) ?? stderr.at(-1);
 }
+
+/** What ffmpeg says about a file with damaged or missing data, which it still reads to the end with exit status 0. */
+const DAMAGE = /corrupt input packet|Invalid data found when processing input|Invalid NAL unit|partial file|Truncating packet|Packet corrupt|error reading header/i;
+
+/** ffmpeg's last line about damaged data in its stderr lines, or null when it reported none. */
+export function damageReport(stderr: readonly string[]): string | null {
+  return stderr.findLast((line) => DAMAGE.test(line))?.trim() ?? null;
+}

@@ -1,6 +1,7 @@
 import { frameNumber } from '../sources/frames.js';
 import { redactSource } from '../sources/credentials.js';
 import { WorkerError } from './errors.js';
+import { damageReport } from './ffmpeg-errors.js';
 import type { SourceInfo } from './ffmpeg-frames.js';
 import { FrameFiller } from './frame-filler.js';
 import type { FfmpegRuns, Frame, FrameSource, SourceOptions } from './source.js';
@@ -16,6 +17,7 @@ export class FileSource implements FrameSource {
   private readonly filler: FrameFiller;
   private readonly queued: Frame[] = [];
   private handed = 0;
+  private damageSaid = false;
 
   constructor(
     private readonly o: SourceOptions,
@@ -53,12 +55,24 @@ export class FileSource implements FrameSource {
   private async read(): Promise<void> {
     if (this.runs.closed) return;
     const f = await this.readWithin(this.o.stallTimeoutMs);
+    if (!f && !this.runs.closed) this.warnIfDamaged();
     const skipped = f ? this.filler.before(f.index) : this.filler.tail();
     const fps = this.runs.info.fps ?? 1;
     const empty = new Uint8Array(0);
     const { width, height } = f ?? { width: 0, height: 0 };
     for (const index of skipped) this.queued.push({ number: frameNumber(index), pts: index / fps, detect: false, data: empty, width, height });
     if (f) this.queued.push({ number: frameNumber(f.index), pts: f.ptsSeconds, detect: true, data: f.data, width, height });
+  }
+
+  /**
+   * ffmpeg reads a damaged file (cut short, corrupt packets) to its end with exit status 0, as if it were whole: the
+   * task completes, so its log must say that the count covers only what could be decoded.
+   */
+  private warnIfDamaged(): void {
+    const damage = this.damageSaid ? null : damageReport(this.runs.reader.stderrTail());
+    if (!damage) return;
+    this.damageSaid = true;
+    this.o.onLog('warn', `${redactSource(this.o.source)} is damaged (ffmpeg: ${damage}): the count covers only the frames that could be decoded`);
   }
 
   private async readWithin(ms: number) {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { failureReason } from '../../src/worker/ffmpeg-errors.js';
+import { damageReport, failureReason } from '../../src/worker/ffmpeg-errors.js';
 
 test("ffmpeg's reason is the last line that says why, not its closing 'Conversion failed!'", () => {
   // The end of ffmpeg 6's stderr for the first 20 kB of an MP4 (`head -c 20000 clip.mp4`).
@@ -16,4 +16,16 @@ test("ffmpeg's reason is the last line that says why, not its closing 'Conversio
   assert.equal(failureReason(['/x/a.mp4: No such file or directory']), '/x/a.mp4: No such file or directory');
   assert.equal(failureReason(['Conversion failed!']), 'Conversion failed!', 'nothing better: the line it has');
   assert.equal(failureReason([]), undefined);
+});
+
+test('damage ffmpeg reports in a file it still reads to the end is found; a clean run reports none', () => {
+  const cutShort = [
+    "Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'half.mp4':",
+    'half.mp4: corrupt input packet in stream 0',
+    '[h264 @ 0x3c465040] Invalid NAL unit size (38270 > 33332).',
+    'Error while decoding stream #0:0: Invalid data found when processing input',
+    'video:32kB audio:0kB subtitle:0kB other streams:0kB global headers:0kB muxing overhead: unknown',
+  ];
+  assert.equal(damageReport(cutShort), 'Error while decoding stream #0:0: Invalid data found when processing input');
+  assert.equal(damageReport(["Input #0, avi, from 'vtest.avi':", '  Stream #0:0: Video: mpeg4', 'video:0kB audio:0kB']), null);
 });
