@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_CONFIG_NAME, DEFAULT_RESULT_OUTPUT } from '../config/defaults.js';
-import { storePathOf } from '../config/load.js';
+import { readConfigFile, storePathOf } from '../config/load.js';
+import { formatProblem, validateConfig } from '../config/validate.js';
 import { getPreferences } from '../config/preferences.js';
 import type { PcountConfig } from '../config/types.js';
 import { StoreError } from '../store/errors.js';
@@ -15,17 +16,13 @@ import { USAGE_EXIT_STATUS } from '../protocol/error-codes.js';
 
 class UsageError extends Error {}
 
-/** The store a config file's runs write to (only `parallel_config` is read: sources need not exist for a report). */
+/** The store a config file's runs write to (the config must be valid; its sources need not exist for a report). */
 function storeOfConfig(file: string): string {
-  const abs = path.resolve(file);
-  let data: PcountConfig;
-  try {
-    data = JSON.parse(readFileSync(abs, 'utf8')) as PcountConfig;
-  } catch (err) {
-    throw new UsageError(`${abs}: cannot be read as a config: ${(err as Error).message}`);
-  }
-  const shared = data?.parallel_config ?? {};
-  const dir = path.dirname(abs);
+  const read = readConfigFile(file);
+  const problems = read.ok ? validateConfig(read.data) : read.problems;
+  if (!read.ok || problems.length > 0) throw new UsageError(`${read.file}: cannot be read as a config: ${problems.map(formatProblem).join('; ')}`);
+  const shared = (read.data as PcountConfig).parallel_config ?? {};
+  const dir = path.dirname(read.file);
   return storePathOf(shared.store, dir, path.resolve(dir, shared.result_output ?? DEFAULT_RESULT_OUTPUT));
 }
 

@@ -142,8 +142,8 @@ export function storePathOf(store: string | undefined, baseDir: string, resultOu
   return path.join(resultOutput, DEFAULT_STORE_NAME);
 }
 
-/** Reads, parses and validates a config file. Relative paths inside it are resolved against its folder. */
-export function loadConfig(file: string, overrides: CliOverrides = {}): LoadResult {
+/** Reads and parses a config file (absolute path in `file`), or says at `$` why it cannot: unreadable, not JSON. */
+export function readConfigFile(file: string): { ok: true; file: string; data: unknown } | { ok: false; file: string; problems: ConfigProblem[] } {
   const configPath = path.resolve(file);
   let text: string;
   try {
@@ -155,14 +155,19 @@ export function loadConfig(file: string, overrides: CliOverrides = {}): LoadResu
   }
   // Editors on Windows may start a UTF-8 file with a byte-order mark, which JSON.parse refuses.
   text = text.replace(/^\uFEFF/, '');
-  let data: unknown;
   try {
-    data = JSON.parse(text);
+    return { ok: true, file: configPath, data: JSON.parse(text) };
   } catch (err) {
     const at = jsonSyntaxError(text, err as Error);
     return { ok: false, file: configPath, problems: [{ path: '$', message: `is not valid JSON at line ${at.line}, column ${at.column}: ${at.reason}`, value: undefined }] };
   }
-  return resolveConfig(data, configPath, path.dirname(configPath), overrides);
+}
+
+/** Reads, parses and validates a config file. Relative paths inside it are resolved against its folder. */
+export function loadConfig(file: string, overrides: CliOverrides = {}): LoadResult {
+  const read = readConfigFile(file);
+  if (!read.ok) return read;
+  return resolveConfig(read.data, read.file, path.dirname(read.file), overrides);
 }
 
 /** A config for `--source` tasks with the same lines: files become videos, live sources cameras, ids unique. */

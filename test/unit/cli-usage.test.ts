@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -72,4 +72,19 @@ it('an unknown --kebab-option is named once, as typed, not again in camelCase', 
   assert.equal(message, "unknown option --bogus-flag '1'");
   // Typed in camelCase itself, it is named.
   assert.equal(describeYargsMessage('Unknown argument: maxFrames', ['--maxFrames', '2'], []), "unknown option --maxFrames '2'");
+});
+
+it('report on a file that is not a valid config says why, instead of reporting on a default store', async () => {
+  const cases: [string, RegExp][] = [
+    ['null', /cannot be read as a config: \$: must be object \(found null\)/],
+    ['{ "parallel_config": { "store": 5 } }', /\$\.parallel_config\.store: must be string \(found 5\)/],
+    ['{ "videos": [', /\$: is not valid JSON at line 1, column 14/],
+  ];
+  for (const [i, [text, message]] of cases.entries()) {
+    const file = path.join(folder, `report-${i}.json`);
+    writeFileSync(file, text);
+    const r = await usage(['report', file]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, message);
+  }
 });
