@@ -2,7 +2,7 @@ import type { UsageErrorCode } from '../protocol/error-codes.js';
 import { DEFAULT_DEMOGRAPHICS } from './demographics.js';
 import type { DemographicsSettings, OccupancyRules, TaskOverrides } from './types.js';
 import { detectRegionText } from '../vision/detect-region.js';
-import { detectRegion, fraction, inputSize, integerAtLeast1, modelFormat, nonEmpty, oneOf, seconds, switchedOn, type ValueParser } from './values.js';
+import { detectRegion, fraction, inputSize, integerFrom, modelFormat, nonEmpty, oneOf, seconds, switchedOn, type ValueParser } from './values.js';
 
 /**
  * The options a task may set for itself, in one table: the config key (per task or in `parallel_config`), the
@@ -34,8 +34,8 @@ export type TaskOptionKey = keyof TaskOverrides;
 
 export const TASK_OPTIONS: { readonly [K in TaskOptionKey]-?: TaskOptionDef<NonNullable<TaskOverrides[K]>> } = {
   skip_frames: {
-    describe: 'run the detector on every Nth frame and predict tracks in between (default 1)',
-    parse: integerAtLeast1,
+    describe: 'run the detector on every Nth frame and predict tracks in between, 1 to 1000 (default 1)',
+    parse: integerFrom(1, 1000),
   },
   confidence: {
     describe: 'minimum detection score, more than 0 and at most 1 (default 0.3, the built-in detector’s)',
