@@ -145,6 +145,9 @@ test('snapshot: bad options and frames past the end are clear errors with a non-
   const past = await cli(['snapshot', vtest, '--frame', '481', '-o', path.join(tmpdir(), 'never.png')]);
   assert.equal(past.code, 1);
   assert.match(past.stderr, /has no frame at frame 481/);
+  const late = await cli(['snapshot', vtest, '--at', '48', '-o', path.join(tmpdir(), 'never.png')]);
+  assert.equal(late.code, 1);
+  assert.match(late.stderr, /has no frame at 48 s \(it is 48 s long\)/);
   const missing = await cli(['snapshot', path.join(tmpdir(), 'no-such-video.mp4')]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /SOURCE_NOT_FOUND/);

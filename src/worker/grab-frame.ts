@@ -35,6 +35,10 @@ export async function grabFrame(ffmpeg: FfmpegBinary, source: string, choice: Fr
   } catch (err) {
     throw sourceError(err);
   }
+  // ffmpeg seeks past the end without a complaint and then decodes nothing: say which of the two was wrong.
+  if ('at' in choice && info.duration !== null && choice.at >= info.duration) {
+    throw new WorkerError('BAD_ARGUMENT', `${source} has no frame at ${choice.at} s (it is ${info.duration} s long)`);
+  }
   const det = await createDetector({ ...detector, sourceWidth: info.width, sourceHeight: info.height });
   try {
     const full = await readOne(base, { width: info.width, height: info.height }, choice, source);
