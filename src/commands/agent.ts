@@ -22,12 +22,17 @@ export async function run(argv: AgentArgs): Promise<number> {
     const slots = argv.slots ?? availableParallelism();
     const maxMb = argv.journalMaxMb ?? DEFAULT_JOURNAL_BYTES / 1024 / 1024;
     const journalDir = argv.journal !== undefined ? path.resolve(argv.journal) : defaultJournalDir(fleet, name);
-    const conn = await RedisConnection.open(target, `pcount-agent:${name}`);
-    const journal = new Journal(journalDir, maxMb * 1024 * 1024, argv.keepJournal === true);
-    const agent = new Agent({ conn, fleet, name, slots, journal, logLevel: argv.logLevel ?? 'info', say: (l) => say(`agent ${name}: ${l}`) });
-    const killAll = () => agent.killAll();
-    process.on('exit', killAll);
+    // The journal first: a folder that cannot be used is this host's problem, found without a word to Redis.
+    const journal = openJournal(journalDir, maxMb * 1024 * 1024, argv.keepJournal === true, argv.journal !== undefined);
+    const conn = await RedisConnection.open(target, `pcount-agent:${name}`).catch((err: unknown) => {
+      journal.close();
+      throw err;
+    });
+    let killAll = () => {};
     try {
+      const agent = new Agent({ conn, fleet, name, slots, journal, logLevel: argv.logLevel ?? 'info', say: (l) => say(`agent ${name}: ${l}`) });
+      killAll = () => agent.killAll();
+      process.on('exit', killAll);
       await agent.start();
       // Listening before saying ready: whoever waits for `ready` and then sends SIGTERM gets a hand-back, not the
       // default action (the process killed at once), however the two processes are scheduled.
@@ -52,6 +57,17 @@ export async function run(argv: AgentArgs): Promise<number> {
     if (!(err instanceof FleetError)) throw err;
     process.stderr.write(`pcount-tui agent: ${err.message}\n`);
     return err.exitCode;
+  }
+}
+
+/** The journal, or a FleetError naming its folder (a file in the way, no permission, a full disk). */
+function openJournal(dir: string, maxBytes: number, keepAcked: boolean, given: boolean): Journal {
+  try {
+    return new Journal(dir, maxBytes, keepAcked);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why = e.code === 'EEXIST' || e.code === 'ENOTDIR' ? 'a file is in the way' : (e.code ?? e.message);
+    throw new FleetError('JOURNAL_UNUSABLE', `${given ? '--journal' : 'the journal folder'} ${dir} cannot be used (${why})`);
   }
 }
 

@@ -11,6 +11,7 @@ export const FLEET_ERRORS = {
   REDIS_EVICTION: 'the Redis server may evict keys (maxmemory-policy is not noeviction)',
   AGENT_NAME_TAKEN: 'another live agent of the fleet has this name',
   CONTROLLER_PRESENT: 'another controller drives this fleet',
+  JOURNAL_UNUSABLE: 'the agent\'s journal folder cannot be made or written',
 } as const;
 
 export type FleetErrorCode = keyof typeof FLEET_ERRORS;
