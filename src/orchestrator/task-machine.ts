@@ -146,6 +146,10 @@ export function taskTransition(state: TaskState, event: TaskEvent, ctx: TaskCont
     case 'pending':
       if (event.type === 'launch') return ok({ kind: 'starting', history }, [{ type: 'spawn' }]);
       if (event.type === 'start' || event.type === 'restart') return ok(state, [{ type: 'queue', first: true }]);
+      // A camera queued to run again (a retry or a restart waiting for a slot) ends as it would in its backoff.
+      if ((event.type === 'cancel' || event.type === 'shutdown') && ctx.kind === 'camera' && history.restarts > 0) {
+        return settle(event.type, ctx.kind, history, false, [{ type: 'unqueue' }], stillOffline(history));
+      }
       if (event.type === 'cancel') return ok({ kind: 'cancelled', reason: 'cancelled before it started', history }, [{ type: 'unqueue' }]);
       if (event.type === 'shutdown') return ok({ kind: 'cancelled', reason: 'not started: the run was stopped', history }, [{ type: 'unqueue' }]);
       return reject(state, event, 'task: it has not started');
@@ -180,7 +184,7 @@ export function taskTransition(state: TaskState, event: TaskEvent, ctx: TaskCont
         if (outcome.kind === 'done' && outcome.reachedEnd && ctx.kind === 'video' && state.intent !== 'restart') {
           return ok({ kind: 'completed', note: null, history }, [{ type: 'free-slot' }]);
         }
-        return settle(state.intent, ctx.kind, history, outcome.killedAfterStop, [{ type: 'free-slot' }]);
+        return settle(state.intent, ctx.kind, history, outcome.killedAfterStop, [{ type: 'free-slot' }], stillOffline(history));
       }
       if (event.type === 'hello') return ok(state);
       return reject(state, event, 'task: it is stopping');
@@ -200,6 +204,9 @@ export function taskTransition(state: TaskState, event: TaskEvent, ctx: TaskCont
       return reject(state, event, 'task: it has finished');
   }
 }
+
+/** A camera stopped before any child since it went offline said hello (a retry that had not reached its source yet). */
+const stillOffline = (history: RetryHistory): string => (history.offline > 0 ? ' while offline' : '');
 
 /** How a stop, cancel, restart or the end of the run ends the task once its child is gone (or had none). */
 function settle(intent: StopIntent, kind: TaskKind, history: RetryHistory, killed: boolean, effects: TaskEffect[], detail = ''): TaskTransition {

@@ -288,6 +288,23 @@ describe('task machine', () => {
     assert.deepEqual(restarted.effects?.map((e) => e.type), ['cancel-retry', 'clear-results', 'queue']);
   });
 
+  it('a camera still offline when the run ends is completed and says so, also while its retry waits for a slot or runs', () => {
+    const offline: RetryHistory = { restarts: 2, crashes: [], offline: 2 };
+    const queued = taskTransition({ kind: 'pending', history: offline }, events.shutdown, camera);
+    assert.deepEqual(queued, { ok: true, state: { kind: 'completed', note: 'stopped when the run ended while offline', history: offline }, effects: [{ type: 'unqueue' }] });
+    const cancelled = taskTransition({ kind: 'pending', history: offline }, events.cancel, camera);
+    assert.deepEqual(cancelled.ok && cancelled.state, { kind: 'cancelled', reason: 'cancelled by user while offline', history: offline });
+    const stopping = run(camera, { kind: 'starting', history: offline }, events.shutdown);
+    const ended = taskTransition(stopping, { type: 'exit', outcome: failed('source', 'SOURCE_UNREACHABLE'), now: 0, jitter: 0 }, camera);
+    assert.deepEqual(ended.ok && ended.state, { kind: 'completed', note: 'stopped when the run ended while offline', history: offline });
+    // Once a child said hello the camera is online: a later stop says nothing of offline.
+    const online = run(camera, { kind: 'starting', history: offline }, events.hello, events.shutdown);
+    assert.deepEqual(taskTransition(online, events.exit, camera), { ok: true, state: { kind: 'completed', note: 'stopped when the run ended', history: { ...offline, offline: 0 } }, effects: [{ type: 'free-slot' }] });
+    // A camera that never ran, or a video, is still cancelled when the run ends before it starts.
+    assert.equal(run(camera, states.pending, events.shutdown).kind, 'cancelled');
+    assert.equal(run(video, { kind: 'pending', history: offline }, events.shutdown).kind, 'cancelled');
+  });
+
   it('a retry queues the task first again', () => {
     assert.deepEqual(taskTransition(states.backoff, events.retry, camera), { ok: true, state: { kind: 'pending', history }, effects: [{ type: 'queue', first: true }] });
   });
