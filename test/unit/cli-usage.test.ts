@@ -7,23 +7,15 @@ import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli.js';
 import { checkedList, describeYargsMessage } from '../../src/commands/arguments.js';
 import { parseLines } from '../../src/sources/lines.js';
+import { captureStderr } from './capture-stderr.js';
 
 const clip = fileURLToPath(new URL('../../../test/fixtures/footage/vtest-480.avi', import.meta.url));
 const folder = mkdtempSync(path.join(tmpdir(), 'pcount-usage-'));
 
 /** Runs the command table in this process: a bad command line is refused before any handler (or worker) starts. */
 async function usage(args: string[]): Promise<{ code: number; stderr: string }> {
-  let stderr = '';
-  const write = process.stderr.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    return { code: await main(args), stderr };
-  } finally {
-    process.stderr.write = write;
-  }
+  const { value: code, stderr } = await captureStderr(() => main(args));
+  return { code, stderr };
 }
 
 describe('an option typed without its value is refused, never taken as the default', () => {
