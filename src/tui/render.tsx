@@ -40,7 +40,7 @@ const SIGNAL_CODES = { SIGTERM: 143, SIGHUP: 129, SIGINT: 130 } as const;
 /** What is left on the terminal after quitting: the totals, and where the results and the store are. */
 export function quitSummary(s: PoolSnapshot): string {
   const counts = `${s.tasks.reduce((n, t) => n + t.in, 0)} in, ${s.tasks.reduce((n, t) => n + t.out, 0)} out`;
-  const head = `pcount-tui: ${s.tasks.length} tasks, ${s.completed} completed, ${s.failed} failed, ${s.cancelled} cancelled; ${counts}`;
+  const head = `pcount-tui: ${s.tasks.length} task${s.tasks.length === 1 ? '' : 's'}, ${s.completed} completed, ${s.failed} failed, ${s.cancelled} cancelled; ${counts}`;
   const e = s.lastExport;
   const results = !e
     ? 'results: nothing written (no task ran)'

@@ -200,6 +200,15 @@ test('q after every task completed exits 0 and leaves the totals and the results
   assert.equal(summary, 'pcount-tui: 2 tasks, 2 completed, 0 failed, 0 cancelled; 6 in, 6 out\nresults: /srv/results (results.json, a.csv, b.csv)\n');
 });
 
+test('the totals left on the terminal say "1 task" for one task', async () => {
+  const pool = new FakePool([fakeTask('a', { state: 'completed', progress: 1, in: 3, out: 1 })]);
+  const ui = mountDashboard(pool);
+  await ui.waitFor(/all tasks finished/);
+  await ui.press('q');
+  assert.equal(await ui.exitCode, 0);
+  assert.match(ui.stdout.writes.at(-1) ?? '', /^pcount-tui: 1 task, 1 completed, 0 failed, 0 cancelled; 3 in, 1 out\n/);
+});
+
 test('Ctrl-C shuts the pool down without asking and exits 130', async () => {
   const pool = twoTasks();
   const ui = mountDashboard(pool);
