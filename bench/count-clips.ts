@@ -84,7 +84,10 @@ const BASES: Record<string, BaseClip> = {
 /**
  * A clip made from a base one: every `every`-th frame, scaled by `scale`; `mirror` flips it left to right (lines and
  * boxes too: a counter should count the mirror image as it counts the clip, so the two differ only by chance);
- * `crf` re-encodes it as coarsely as much CCTV is stored (the default 16 keeps the base's quality).
+ * `crf` re-encodes it as coarsely as much CCTV is stored (the default 16 keeps the base's quality); `look` is how
+ * another camera would see the scene (LOOKS); `frame` places the picture in the middle of a larger frame, grey around
+ * it, as a wide-area camera sees the same people smaller in its frame (lines and boxes placed with it, so they cover
+ * the same ground).
  */
 interface Variant {
   base: keyof typeof BASES;
@@ -92,7 +95,19 @@ interface Variant {
   scale: number;
   mirror?: boolean;
   crf?: number;
+  look?: keyof typeof LOOKS;
+  frame?: { width: number; height: number };
 }
+
+/** ffmpeg filters for conditions real CCTV has and the two clips lack. */
+const LOOKS = {
+  // A night camera on infrared: no colour, so the model sees R = G = B.
+  gray: 'format=gray,format=yuv420p',
+  // A dim scene with the camera's gain up: luma Y averages ~33 (vtest.avi 120, MOT17-09 ~110), at 0.4 of
+  // the contrast, with temporal noise (grain changing every frame, in colour too) of luma SD ~11 of 255 added after,
+  // as a sensor adds it to the dim picture.
+  dark: 'eq=contrast=0.4:brightness=-0.25:gamma=0.7,noise=alls=20:allf=t',
+} as const;
 
 const VARIANTS: Record<string, Variant> = {
   vtest: { base: 'vtest', every: 1, scale: 1 },
@@ -107,24 +122,53 @@ const VARIANTS: Record<string, Variant> = {
   'mot17-09-mirror': { base: 'mot17-09', every: 1, scale: 1, mirror: true },
   'vtest-crf32': { base: 'vtest', every: 1, scale: 1, crf: 32 },
   'mot17-09-crf32': { base: 'mot17-09', every: 1, scale: 1, crf: 32 },
+  // Probes of what CCTV has and the clips lack: infrared at night, a dim scene, small people (in a 4 MP camera's
+  // wide frame at vtest.avi's pixel size, or 30–60 px tall in a quarter of vtest.avi's pixels).
+  'vtest-gray': { base: 'vtest', every: 1, scale: 1, look: 'gray' },
+  'mot17-09-gray': { base: 'mot17-09', every: 1, scale: 1, look: 'gray' },
+  'vtest-dark': { base: 'vtest', every: 1, scale: 1, look: 'dark' },
+  'mot17-09-dark': { base: 'mot17-09', every: 1, scale: 1, look: 'dark' },
+  'vtest-pad1080': { base: 'vtest', every: 1, scale: 1, frame: { width: 1920, height: 1080 } },
+  'vtest-384': { base: 'vtest', every: 1, scale: 0.5 },
 };
 
 export const CLIP_NAMES = Object.keys(VARIANTS);
 /** What issue 7 asks bench:count to report by default. */
 export const DEFAULT_CLIPS = ['vtest', 'mot17-09'];
 
+/** Where a variant's picture lies in its frame, in pixels (H.264 wants even sizes). */
+interface Placement {
+  width: number;
+  height: number;
+  /** The picture: the base scaled, at x, y. */
+  picture: { x: number; y: number; width: number; height: number };
+}
+
+function placement(v: Variant, base: BaseClip): Placement {
+  const even = (x: number) => Math.round(x / 2) * 2;
+  const w = even(base.width * v.scale);
+  const h = even(base.height * v.scale);
+  const width = v.frame?.width ?? w;
+  const height = v.frame?.height ?? h;
+  return { width, height, picture: { x: even((width - w) / 2), y: even((height - h) / 2), width: w, height: h } };
+}
+
 /** Encodes a variant once into a cache folder (frames picked and scaled by ffmpeg, H.264 at high quality). */
-function materialise(name: string, v: Variant, base: BaseClip, ffmpeg: string): string {
-  if (v.every === 1 && v.scale === 1 && !v.mirror && v.crf === undefined) return base.video;
+function materialise(name: string, v: Variant, base: BaseClip, at: Placement, ffmpeg: string): string {
+  if (v.every === 1 && v.scale === 1 && !v.mirror && v.crf === undefined && !v.look && !v.frame) return base.video;
   const dir = path.join(process.env.PCOUNT_BENCH_CLIPS ?? path.join(tmpdir(), 'pcount-bench-clips'));
   const file = path.join(dir, `${name}.mp4`);
   if (existsSync(file)) return file;
   mkdirSync(dir, { recursive: true });
   const fps = base.fps / v.every;
-  const w = Math.round((base.width * v.scale) / 2) * 2;
-  const h = Math.round((base.height * v.scale) / 2) * 2;
+  const p = at.picture;
   const partial = `${file}.${process.pid}.partial.mp4`;
-  const filter = `select='not(mod(n\\,${v.every}))',setpts=N/(${fps}*TB),scale=${w}:${h}:flags=${v.scale < 1 ? 'area' : 'bicubic'}${v.mirror ? ',hflip' : ''}`;
+  const filter = [
+    `select='not(mod(n\\,${v.every}))',setpts=N/(${fps}*TB),scale=${p.width}:${p.height}:flags=${v.scale < 1 ? 'area' : 'bicubic'}`,
+    ...(v.mirror ? ['hflip'] : []),
+    ...(v.frame ? [`pad=${at.width}:${at.height}:${p.x}:${p.y}:color=0x808080`] : []),
+    ...(v.look ? [LOOKS[v.look]] : []),
+  ].join(',');
   process.stderr.write(`bench:count: making ${file}\n`);
   execFileSync(ffmpeg, ['-v', 'error', '-y', '-i', base.video, '-vf', filter, '-r', String(fps), '-c:v', 'libx264', '-preset', 'veryfast',
     '-crf', String(v.crf ?? 16), '-pix_fmt', 'yuv420p', '-an', partial]);
@@ -145,7 +189,9 @@ export function loadClip(name: string, ffmpeg: string, rule: TruthRule = 'docume
   const v = VARIANTS[name];
   if (!v) throw new Error(`unknown clip "${name}"; known: ${CLIP_NAMES.join(', ')}`);
   const base = BASES[v.base];
+  const at = placement(v, base);
   const baseLines = dense ? [...base.lines, ...base.moreLines] : base.lines;
+  // The truth is the base's (mirrored with the picture): the base's lines on its boxes in its pixels.
   const lines = v.mirror ? baseLines.map(mirrorLine) : baseLines;
   const rows = v.mirror ? base.readGt().map((r) => mirrorRow(r, base.width)) : base.readGt();
   const people = rows.filter((r) => r.conf !== 0);
@@ -157,16 +203,20 @@ export function loadClip(name: string, ffmpeg: string, rule: TruthRule = 'docume
     base,
     base.fps,
   );
+  const p = at.picture;
   const gt = rows
     .filter((r) => (r.frame - 1) % v.every === 0)
-    .map((r) => ({ ...r, frame: (r.frame - 1) / v.every + 1, box: r.box.map((x) => x * v.scale) as MotRow['box'] }));
+    .map((r) => {
+      const [x, y, w, h] = r.box.map((c) => c * v.scale);
+      return { ...r, frame: (r.frame - 1) / v.every + 1, box: [x + p.x, y + p.y, w, h] as MotRow['box'] };
+    });
   return {
     name,
-    video: materialise(name, v, base, ffmpeg),
-    width: Math.round((base.width * v.scale) / 2) * 2,
-    height: Math.round((base.height * v.scale) / 2) * 2,
+    video: materialise(name, v, base, at, ffmpeg),
+    width: at.width,
+    height: at.height,
     fps: base.fps / v.every,
-    lines,
+    lines: lines.map((l) => placeLine(l, at)),
     gt,
     truth,
   };
@@ -180,4 +230,15 @@ function mirrorLine(l: LineSpec): LineSpec {
 function mirrorRow(r: MotRow, width: number): MotRow {
   const [x, y, w, h] = r.box;
   return { ...r, box: [width - x - w, y, w, h] };
+}
+
+/** A line given in fractions of the picture, in fractions of the frame the picture lies in. */
+function placeLine(l: LineSpec, at: Placement): LineSpec {
+  const p = at.picture;
+  // Kept as given where the picture fills the frame: the same numbers keep the cached recordings of the other clips.
+  if (p.width === at.width && p.height === at.height) return l;
+  const [x1, y1, x2, y2] = l.points;
+  const fx = (x: number) => (p.x + x * p.width) / at.width;
+  const fy = (y: number) => (p.y + y * p.height) / at.height;
+  return { ...l, points: [fx(x1), fy(y1), fx(x2), fy(y2)] };
 }
