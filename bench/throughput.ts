@@ -5,8 +5,9 @@
  *   model-only    the detector on frames already in memory: the crop plan's tiles resized from the frame, onnxruntime,
  *                 decode and merge (what the worker's detector threads do), with the worker's session options, run
  *                 both ways the model can use the 2 default threads: one session of 2 intra-op threads in this thread,
- *                 and the worker's own detector at skip 1 (two sessions of 1 thread each in their threads, two
- *                 frames in flight; detector-lanes.ts); the faster is the bound. The tiles are the worker's own, pass by pass:
+ *                 and the worker's own detector (two sessions of 1 thread each in their threads, two frames in flight:
+ *                 at skip 1 the next frame, skipping frames on a file the next detection frame sent ahead;
+ *                 detector-lanes.ts); the faster is the bound. The tiles are the worker's own, pass by pass:
  *                 an untimed run of the worker with --emit-tracks at the same skip gives the plan of every pass (the
  *                 plan follows the people seen, so over a whole file it runs several plans, not the one learned from
  *                 the first frames). For comparison, also on the one plan learned from the first 80 frames (the
@@ -78,7 +79,7 @@ async function main(): Promise<void> {
   const showModels = (m: Awaited<ReturnType<typeof rigs>>) => {
     const [one, lanes] = [m.get('1x2')!, m.get('lanes')!];
     console.log(`  one session of ${DEFAULT_THREADS} intra-op threads in this thread, one frame at a time: best ${one.best.toFixed(1)} frames/s (${cpuText(one)}), mean ${one.mean.toFixed(1)}`);
-    console.log(`  two sessions of ${lanesText} intra-op threads in their threads (the worker's detector at skip 1), two frames in flight: best ${lanes.best.toFixed(1)} frames/s (${cpuText(lanes)}), mean ${lanes.mean.toFixed(1)}`);
+    console.log(`  two sessions of ${lanesText} intra-op threads in their threads (the worker's detector), two frames in flight: best ${lanes.best.toFixed(1)} frames/s (${cpuText(lanes)}), mean ${lanes.mean.toFixed(1)}`);
     const spinning = m.get('spinning');
     if (spinning) console.log(`  reference: best ${spinning.best.toFixed(1)} frames/s, mean ${spinning.mean.toFixed(1)} with onnxruntime's default spinning threads, one session of ${DEFAULT_THREADS} (what one model alone on an idle machine gets)`);
     // The bound is the fastest the model alone goes with the worker's session options, whichever way it is run.

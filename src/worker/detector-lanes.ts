@@ -1,14 +1,16 @@
 import type { ModelThread } from './model-thread.js';
 
 /**
- * A worker with two or more threads for itself that detects on every frame runs the detector as two sessions, each in
- * its own thread with half the intra-op threads, and two frames at once (the frame loop sends frame N+1 before it
- * counts frame N), instead of one session with all the threads on one frame at a time. With one intra-op thread a
- * session runs on its calling thread alone: no hand-over between onnxruntime's threads for every parallel loop of the
- * model, no thread left waiting for the other's share, which costs CPU on a machine whose cores are all taken (see
- * README, "Throughput and memory"). A worker given one thread (many cameras on few cores) keeps one session with one
- * thread. So does one that skips frames: the frame after a detection frame is then one the tracker only predicts on,
- * so the frame loop never has two frames in the detector, and one frame is detected sooner by two threads than by one.
+ * A worker with two or more threads for itself runs the detector as two sessions, each in its own thread with half
+ * the intra-op threads, and two frames at once, instead of one session with all the threads on one frame at a time.
+ * With one intra-op thread a session runs on its calling thread alone: no hand-over between onnxruntime's threads for
+ * every parallel loop of the model, no thread left waiting for the other's share, which costs CPU on a machine whose
+ * cores are all taken (see README, "Throughput and memory"). The two frames: detecting on every frame, the frame loop
+ * sends frame N+1 before it counts frame N; skipping frames on a file, it sends the next detection frame ahead on
+ * the crop plan in force, and keeps that answer only if the plan is still the same when the frame's turn comes
+ * (frame-ahead.ts). A live source that skips frames keeps one session with all the threads: its next detection
+ * frame has not been filmed yet, so there is never a second frame to run, and one frame is detected sooner by two
+ * threads than by one. A worker given one thread (many cameras on few cores) keeps one session with one thread.
  *
  * Which session detects a frame does not change its detections: the sessions are the same model with the same
  * options, and the crop plan of a frame is fixed by the caller before it is sent.
@@ -23,12 +25,17 @@ export const MAX_THREADS = 64;
 /** Sessions at most: the frame loop has two frames in the detector at once. */
 export const MAX_LANES = 2;
 
+/** Whether the frame loop sends the next detection frame ahead of its turn (frame-ahead.ts): files that skip frames. */
+export function sendsAhead(skipFrames: number, live: boolean): boolean {
+  return skipFrames > 1 && !live;
+}
+
 /**
  * The intra-op threads of each session for a worker given `threads` threads that detects on every `skipFrames`-th
- * frame: [1] for 1 thread, [1, 1] for 2, [2, 1] for 3; one session of all of them when it skips frames.
+ * frame: [1] for 1 thread, [1, 1] for 2, [2, 1] for 3; one session of all of them for a live source that skips frames.
  */
-export function laneThreads(threads: number, skipFrames = 1): number[] {
-  const lanes = skipFrames === 1 ? Math.min(MAX_LANES, threads) : 1;
+export function laneThreads(threads: number, skipFrames = 1, live = false): number[] {
+  const lanes = skipFrames === 1 || sendsAhead(skipFrames, live) ? Math.min(MAX_LANES, threads) : 1;
   return Array.from({ length: lanes }, (_, i) => Math.floor(threads / lanes) + (i < threads % lanes ? 1 : 0));
 }
 

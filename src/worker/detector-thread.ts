@@ -12,6 +12,8 @@ import { startModelThread, type ModelThread } from './model-thread.js';
 export type DetectorHandle = Omit<Detector, 'infer' | 'detect' | 'geometryFor'> & {
   /** The intra-op threads of each session (one session a thread; detector-lanes.ts). */
   sessionThreads: number[];
+  /** Frames sent and not answered yet. */
+  readonly pending: number;
 };
 
 /** Frames in the detector at once: one being detected and the next behind it (or beside it, with two lanes). */
@@ -20,14 +22,14 @@ const MAX_IN_FLIGHT = 2;
 /**
  * The detector in worker threads (see detector-thread-entry.ts for why), behind the same interface as
  * `createDetector`, with up to MAX_IN_FLIGHT frames queued, spread over the sessions detector-lanes.ts gives a worker
- * that detects on every `skipFrames`-th frame. Model errors keep their protocol codes. A frame held in `pool` is shared
- * memory already: a thread reads it where it is, and holds it until its answer. Other frames are copied into a small
- * pool of shared buffers of its own, so nothing frame-sized is allocated per frame.
+ * that detects on every `skipFrames`-th frame of a file or a `live` source. Model errors keep their protocol codes. A
+ * frame held in `pool` is shared memory already: a thread reads it where it is, and holds it until its answer. Other
+ * frames are copied into a small pool of shared buffers of its own, so nothing frame-sized is allocated per frame.
  */
-export async function createThreadedDetector(opts: DetectorOptions, pool?: FramePool, skipFrames = 1): Promise<DetectorHandle> {
+export async function createThreadedDetector(opts: DetectorOptions, pool?: FramePool, skipFrames = 1, live = false): Promise<DetectorHandle> {
   const threads = opts.threads ?? DEFAULT_THREADS;
   // A wrong count goes to one thread as it is, whose detector rejects it with its protocol code.
-  const shares = Number.isInteger(threads) && threads >= 1 && threads <= 64 ? laneThreads(threads, skipFrames) : [threads];
+  const shares = Number.isInteger(threads) && threads >= 1 && threads <= 64 ? laneThreads(threads, skipFrames, live) : [threads];
   const entry = new URL('./detector-thread-entry.js', import.meta.url);
   const started = await Promise.allSettled(
     shares.map((n, i) => startModelThread<DetectorInfo, TilesRequest, TilesReply>(entry, { ...opts, threads: n }, shares.length > 1 ? `detector ${i + 1}` : 'detector')),
@@ -57,6 +59,9 @@ export async function createThreadedDetector(opts: DetectorOptions, pool?: Frame
   return {
     ...info,
     sessionThreads: shares,
+    get pending() {
+      return thread.pending;
+    },
     async detectTiles(frame: YuvFrame, tiles: readonly Tile[]): Promise<MergedDetection[]> {
       if (thread.pending >= MAX_IN_FLIGHT) {
         throw new WorkerError('INTERNAL', `detect() called with ${thread.pending} frames already queued`);

@@ -1,8 +1,10 @@
 import type { MergedDetection } from '../vision/tile-merge.js';
 import { reportedCounts, type Counting } from './counting.js';
 import { cropsSetup, newCrops, toSource } from './crops.js';
+import { sendsAhead } from './detector-lanes.js';
 import type { DetectorHandle } from './detector-thread.js';
 import type { Emitter } from './emitter.js';
+import { FramesAhead } from './frame-ahead.js';
 import type { LiveControls } from './live-controls.js';
 import { emitCrops, round } from './lifecycle-events.js';
 import { ProgressReporter } from './progress.js';
@@ -52,28 +54,53 @@ interface FrameInHand {
 }
 
 async function frameLoop(ctx: LoopContext, reporter: ProgressReporter, latency: MeanOver): Promise<void> {
-  const { cfg, emit, stop, detector, source, c, controls } = ctx;
-  let fetched = 0;
+  const { cfg, emit, detector, source, c, controls } = ctx;
+  const ahead = new FramesAhead({
+    source,
+    stop: ctx.stop,
+    maxFrames: cfg.maxFrames,
+    skipFrames: cfg.skipFrames,
+    guessing: sendsAhead(cfg.skipFrames, cfg.live) && detector.sessionThreads.length > 1,
+    detector,
+  });
+  // A frame's turn: its crop plan is the one in force now; a guess sent ahead on the same tiles is its answer.
   const fetch = async (): Promise<FrameInHand | null> => {
-    if (stop.stopped || (cfg.maxFrames !== undefined && fetched >= cfg.maxFrames)) return null;
-    const frame = await source.next();
-    if (!frame) return null;
-    fetched += 1;
+    const got = await ahead.next();
+    if (!got) return null;
+    const { frame } = got;
     if (frame.detect && (frame.width !== c.crops.frame.width || frame.height !== c.crops.frame.height)) {
       c.crops = newCrops(cropsSetup(cfg, ctx.opened, controls.lines), frame);
       emitCrops(emit, cfg, ctx.opened, c.crops, 'frame size');
     }
-    const detections = frame.detect ? detector.detectTiles({ width: frame.width, height: frame.height, data: frame.data }, c.crops.plan.tiles) : null;
-    const sent = performance.now();
-    // Awaited later, in order; until then a failure must not count as unhandled.
-    detections?.then(() => latency.add(performance.now() - sent)).catch(() => undefined);
-    return { frame, detections };
+    if (!frame.detect) return { frame, detections: null };
+    const sent = ahead.detect(got, c.crops.plan.tiles);
+    sent.took.then((ms) => latency.add(ms)).catch(() => undefined);
+    return { frame, detections: sent.detections };
   };
+  try {
+    await countInOrder(ctx, reporter, fetch, () => ahead.guessNext(c.crops));
+  } finally {
+    await ahead.close();
+  }
+  if (ahead.guessing) {
+    const { kept, thrown } = ahead.guesses;
+    emit.log('info', `detection frames sent ahead of their turn: ${kept + thrown}, of which ${thrown} sent again (the crop plan had changed)`);
+  }
+}
+
+async function countInOrder(
+  ctx: LoopContext,
+  reporter: ProgressReporter,
+  fetch: () => Promise<FrameInHand | null>,
+  guessNext: () => Promise<void>,
+): Promise<void> {
+  const { cfg, emit, source, c, controls } = ctx;
   // One frame ahead: the next frame is read and queued in the detector thread before the current one is counted,
-  // so the model never waits for the tracker, the events or the pipe.
+  // so the model never waits for the tracker, the events or the pipe; skipping frames, the next detection frame too.
   let current = await fetch();
   while (current) {
     const next = await fetch();
+    await guessNext();
     const { frame } = current;
     const switched = controls.applyPending(c.counter, frame.number, source.info, emit);
     if (switched) {

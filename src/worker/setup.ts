@@ -96,7 +96,7 @@ export async function openAll(o: SetupOptions): Promise<Opened> {
     threads: o.threads,
     confidence: o.confidence,
     sessionOverrides: WORKER_SESSION_OVERRIDES,
-  }, pool, o.skipFrames);
+  }, pool, o.skipFrames, o.live);
   // Awaited below; a model that fails meanwhile must not count as an unhandled rejection.
   loading.catch(() => undefined);
   let ffmpeg: FfmpegBinary;

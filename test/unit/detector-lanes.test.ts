@@ -1,18 +1,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Lanes, laneThreads } from '../../src/worker/detector-lanes.js';
+import { Lanes, laneThreads, sendsAhead } from '../../src/worker/detector-lanes.js';
 import type { ModelThread } from '../../src/worker/model-thread.js';
 
-test('a worker with 2 or more threads that detects on every frame gets two sessions that share them; otherwise one session', () => {
+test('a worker with 2 or more threads gets two sessions that share them, unless a live source skips frames; 1 thread, one session', () => {
   assert.deepEqual(laneThreads(1), [1]);
   assert.deepEqual(laneThreads(2), [1, 1]);
   assert.deepEqual(laneThreads(3), [2, 1]);
   assert.deepEqual(laneThreads(4), [2, 2]);
   assert.deepEqual(laneThreads(7), [4, 3]);
   for (let n = 1; n <= 64; n++) assert.equal(laneThreads(n).reduce((a, b) => a + b, 0), n, `${n} threads`);
-  // Skipping frames, there is never a second frame in the detector to run beside the first.
-  assert.deepEqual(laneThreads(2, 5), [2]);
+  // A file that skips frames sends the next detection frame ahead (frame-ahead.ts): two frames in the detector.
+  assert.deepEqual(laneThreads(2, 5), [1, 1]);
+  assert.deepEqual(laneThreads(3, 5), [2, 1]);
   assert.deepEqual(laneThreads(1, 5), [1]);
+  assert.ok(sendsAhead(5, false) && sendsAhead(2, false));
+  // A live source that skips frames: its next detection frame is not filmed yet, one session gets all the threads.
+  assert.deepEqual(laneThreads(2, 5, true), [2]);
+  assert.ok(!sendsAhead(5, true));
+  // Every frame detected: the frame loop has the next frame in the detector anyway, live or not.
+  assert.deepEqual(laneThreads(2, 1, true), [1, 1]);
+  assert.ok(!sendsAhead(1, false));
 });
 
 /** A model thread whose answers the test releases one by one, in any order; it "detects" `frame * 10 + lane`. */

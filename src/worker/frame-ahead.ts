@@ -1,0 +1,142 @@
+import type { FrameSize, Tile } from '../vision/crop-plan.js';
+import type { MergedDetection } from '../vision/tile-merge.js';
+import type { DetectorHandle } from './detector-thread.js';
+import type { Frame, FrameSource } from './source.js';
+import type { StopController } from './stop.js';
+
+/**
+ * The frames of the frame loop, in order, and on a file that skips frames the next detection frame sent ahead of its
+ * turn. A frame's crop plan is the one in force when its turn comes (the frame two before it counted), which at
+ * skip k > 1 is after the previous detection frame was counted: one session would wait for it, idle. So as soon as
+ * a session is free, the next detection frame goes on the plan in force then, a guess; at its turn the guess is kept
+ * only if the plan's tiles are the same as the ones it ran (the detections are a function of the pixels and the
+ * tiles), and otherwise the frame is sent again on its own plan and the guess thrown away. The detections are the
+ * same either way; only how soon they come changes (README, "Throughput and memory").
+ */
+
+/** A detection frame sent ahead on `tiles`. */
+export interface Guess {
+  tiles: readonly Tile[];
+  detections: Promise<MergedDetection[]>;
+  /** Milliseconds from sending to the answer. */
+  took: Promise<number>;
+}
+
+export interface FrameAhead {
+  frame: Frame;
+  guess: Guess | null;
+}
+
+/** Whether two lists of tiles are the same, tile for tile, in the same order (tile-merge.ts follows the order). */
+export function sameTiles(a: readonly Tile[], b: readonly Tile[]): boolean {
+  if (a === b) return true;
+  const keys = ['x', 'y', 'w', 'h', 'inputWidth', 'inputHeight', 'scaledWidth', 'scaledHeight'] as const;
+  return a.length === b.length && a.every((t, i) => keys.every((k) => t[k] === b[i][k]));
+}
+
+/** `frame` sent to the detector on `tiles`, timed. */
+export function send(detector: Pick<DetectorHandle, 'detectTiles'>, frame: Frame, tiles: readonly Tile[]): Guess {
+  const sent = performance.now();
+  const detections = detector.detectTiles({ width: frame.width, height: frame.height, data: frame.data }, tiles);
+  const took = detections.then(() => performance.now() - sent);
+  // Awaited later, in order, or thrown away; until then a failure must not count as unhandled.
+  took.catch(() => undefined);
+  return { tiles, detections, took };
+}
+
+export interface AheadOptions {
+  source: Pick<FrameSource, 'next' | 'release'>;
+  stop: Pick<StopController, 'stopped'>;
+  maxFrames?: number;
+  skipFrames: number;
+  /** Whether to send detection frames ahead at all (detector-lanes.ts: sendsAhead, and more than one session). */
+  guessing: boolean;
+  detector: Pick<DetectorHandle, 'detectTiles' | 'pending' | 'sessionThreads'>;
+}
+
+export class FramesAhead {
+  private readonly queue: FrameAhead[] = [];
+  /** Every guess sent, until answered: the run does not end (and release the detector) under one. */
+  private readonly open = new Set<Promise<unknown>>();
+  private readCount = 0;
+  private ended = false;
+  /** A read ahead that failed: thrown when the frames before it have been taken, where the loop would have read it. */
+  private failed: { error: unknown } | null = null;
+  private kept = 0;
+  private thrown = 0;
+
+  constructor(private readonly o: AheadOptions) {}
+
+  get guessing(): boolean {
+    return this.o.guessing;
+  }
+
+  /** The next frame and the guess sent for it, if any; null at the end, at maxFrames or once a stop was asked for. */
+  async next(): Promise<FrameAhead | null> {
+    if (this.o.stop.stopped) return null;
+    const queued = this.queue.shift();
+    if (queued) return queued;
+    if (this.failed) throw this.failed.error;
+    const frame = await this.readFrame();
+    return frame ? { frame, guess: null } : null;
+  }
+
+  /**
+   * The detections of detection frame `got` at its turn, on `tiles` (the plan in force now): the guess sent ahead if it
+   * ran the same tiles, else the frame sent now.
+   */
+  detect(got: FrameAhead, tiles: readonly Tile[]): Guess {
+    if (got.guess && sameTiles(got.guess.tiles, tiles)) {
+      this.kept += 1;
+      return got.guess;
+    }
+    if (got.guess) this.thrown += 1;
+    return send(this.o.detector, got.frame, tiles);
+  }
+
+  /** How many guesses were kept, and thrown away (the plan had changed before their turn): for the log. */
+  get guesses(): { kept: number; thrown: number } {
+    return { kept: this.kept, thrown: this.thrown };
+  }
+
+  /**
+   * When a session is free: reads on (at most skipFrames frames) to the next detection frame not sent yet and sends
+   * it on `plan`'s tiles, unless it is of another size than the plan's frame (its turn makes a new plan).
+   */
+  async guessNext(plan: { frame: FrameSize; plan: { tiles: readonly Tile[] } }): Promise<void> {
+    const { detector } = this.o;
+    if (!this.o.guessing || detector.pending >= detector.sessionThreads.length) return;
+    let ahead = this.queue.find((a) => a.frame.detect);
+    while (!ahead && this.queue.length < this.o.skipFrames && !this.o.stop.stopped && !this.failed) {
+      let frame: Frame | null;
+      try {
+        frame = await this.readFrame();
+      } catch (error) {
+        this.failed = { error };
+        return;
+      }
+      if (!frame) return;
+      this.queue.push({ frame, guess: null });
+      if (frame.detect) ahead = this.queue.at(-1);
+    }
+    if (!ahead || ahead.guess || ahead.frame.width !== plan.frame.width || ahead.frame.height !== plan.frame.height) return;
+    const guess = send(detector, ahead.frame, plan.plan.tiles);
+    ahead.guess = guess;
+    this.open.add(guess.took);
+    void guess.took.finally(() => this.open.delete(guess.took)).catch(() => undefined);
+  }
+
+  /** Gives the frames read and never taken back to the source, once the guesses sent on them are answered. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.open]);
+    for (const a of this.queue.splice(0)) this.o.source.release(a.frame);
+  }
+
+  private async readFrame(): Promise<Frame | null> {
+    if (this.ended || (this.o.maxFrames !== undefined && this.readCount >= this.o.maxFrames)) return null;
+    const frame = await this.o.source.next();
+    if (frame) this.readCount += 1;
+    else this.ended = true;
+    return frame;
+  }
+}
