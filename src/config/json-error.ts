@@ -29,7 +29,7 @@ function holdsMistake(prefix: string): boolean {
   return !at || Number(at[1]) < prefix.length;
 }
 
-function lineAndColumn(text: string, index: number): { line: number; column: number } {
+export function lineAndColumn(text: string, index: number): { line: number; column: number } {
   const before = text.slice(0, index);
   const line = before.split('\n').length;
   return { line, column: index - (before.lastIndexOf('\n') + 1) + 1 };

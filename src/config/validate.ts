@@ -6,6 +6,7 @@ import { ruleFor } from '../protocol/names.js';
 import type { ConfigProblem, PcountConfig } from './types.js';
 import { rectsProblem } from '../vision/detect-region.js';
 import { inputSize } from './values.js';
+import { jsonPath } from './json-spans.js';
 
 /** The schema ships in `config/` at the package root; this file runs from `dist/src/config/`. */
 const SCHEMA_URL = new URL('../../../config/pcount.schema.json', import.meta.url);
@@ -23,15 +24,11 @@ function validator() {
 /** `/videos/0/lines/1` → `$.videos[0].lines[1]`. */
 function pointerToPath(pointer: string): string {
   if (pointer === '') return '$';
-  return (
-    '$' +
-    pointer
-      .slice(1)
-      .split('/')
-      .map((raw) => raw.replace(/~1/g, '/').replace(/~0/g, '~'))
-      .map((key) => (/^\d+$/.test(key) ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`))
-      .join('')
-  );
+  const keys = pointer
+    .slice(1)
+    .split('/')
+    .map((raw) => raw.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return jsonPath(keys.map((key) => (/^\d+$/.test(key) ? Number(key) : key)));
 }
 
 function valueAt(data: unknown, pointer: string): unknown {
