@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { unusableSource } from '../sources/kind.js';
+import { collapseAlternatives } from '../common/schema-alternatives.js';
 import { escapeControls } from '../common/terminal-text.js';
 import { ruleFor } from '../protocol/names.js';
 import type { ConfigProblem, PcountConfig } from './types.js';
@@ -16,7 +17,7 @@ let compiled: ReturnType<Ajv['compile']> | null = null;
 function validator() {
   if (!compiled) {
     const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object;
-    compiled = new Ajv({ allErrors: true, strict: true }).compile(schema);
+    compiled = new Ajv({ allErrors: true, strict: true, verbose: true }).compile(schema);
   }
   return compiled;
 }
@@ -84,7 +85,7 @@ function inputSizeProblem(value: unknown, at: string): ConfigProblem[] {
   }
 }
 
-/** A `detect_region` list of the schema's shape whose rectangles are empty or reach outside the frame. */
+/** A `detect_region` list whose rectangles are missing, not four numbers, empty or reach outside the frame. */
 function detectRegionProblem(value: unknown, at: string): ConfigProblem[] {
   if (!Array.isArray(value) || !value.every(Array.isArray)) return [];
   const why = rectsProblem(value as unknown[][], (i) => JSON.stringify(value[i]));
@@ -150,9 +151,14 @@ function semanticProblems(config: PcountConfig): ConfigProblem[] {
 export function validateConfig(data: unknown): ConfigProblem[] {
   const validate = validator();
   if (validate(data)) return semanticProblems(data as PcountConfig);
-  const problems = (validate.errors ?? []).map((e) => describe(e, data));
-  if (data !== null && typeof data === 'object' && !Array.isArray(data)) problems.push(...semanticProblems(data as PcountConfig));
-  return problems;
+  const problems = collapseAlternatives(validate.errors ?? []).map((e) => describe(e, data));
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return problems;
+  const semantic = semanticProblems(data as PcountConfig);
+  // A detect_region list is told off in the rectangle checks' words ("is an empty list of rectangles (use …)"),
+  // which say what the schema's rules for its shape would say again, less plainly.
+  const regions = semantic.filter((p) => p.path.endsWith('.detect_region')).map((p) => p.path);
+  const unsaid = problems.filter((p) => !regions.some((at) => p.path === at || p.path.startsWith(`${at}[`)));
+  return [...unsaid, ...semantic];
 }
 
 /** One line per problem: `$.videos[0].lines[0].points[2]: must be <= 1 (found 1.5)`; control characters escaped. */
