@@ -77,6 +77,22 @@ describe('config loading', () => {
     ]);
   });
 
+  it('says what a field takes in words, once: no regular expression, no type beside a list of values', () => {
+    const problems = validateConfig({
+      parallel_config: { occupancy_reset: '25:00', redis: 'http://cache:6379', input_size: 'big', metrics: 'host:99999' },
+      videos: [{ id: 'v', source: '', anchor: 1, lines: [] }],
+    }).map(formatProblem);
+    assert.deepEqual(problems.sort(), [
+      '$.parallel_config.input_size: must be WxH, for example 384x288 (found "big")',
+      '$.parallel_config.metrics: must be PORT or HOST:PORT, e.g. 9464 or 0.0.0.0:9464 (found "host:99999")',
+      '$.parallel_config.occupancy_reset: must be a local time HH:MM, 00:00 to 23:59 (found "25:00")',
+      '$.parallel_config.redis: must be a redis:// or rediss:// URL (found "http://cache:6379")',
+      '$.videos[0].anchor: must be one of "bottom", "center" (found 1)',
+      '$.videos[0].lines: must not be empty (found [])',
+      '$.videos[0].source: must not be empty (found "")',
+    ]);
+  });
+
   it('reports a duplicate id across cameras and videos with both paths', () => {
     const problems = validateConfig({
       cameras: [{ id: 'hall', source: 'rtsp://a/b', lines: [line] }],

@@ -1,5 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { collapseAlternatives } from '../common/schema-alternatives.js';
+import { plainErrors } from '../common/schema-errors.js';
 import type { WorkerEvent } from './events.js';
 import { eventSchemas, facesLineSchema, workerEventSchema } from './schema.js';
 
@@ -13,7 +13,7 @@ const perType = new Map<string, ValidateFunction>(
 );
 
 function describe(errors: ErrorObject[] | null | undefined): string[] {
-  return collapseAlternatives(errors ?? [])
+  return plainErrors(errors ?? [])
     .filter((e) => e.keyword !== 'if')
     .map((e) => {
       const where = e.instancePath || '(event)';

@@ -14,14 +14,35 @@ const TYPE_PHRASES: Record<string, string> = {
 };
 
 /**
+ * Ajv's errors as a person can act on them: each says what would do, once. Needs the errors of an Ajv made with
+ * `verbose: true` (they carry their schema).
+ * - a value that fits no alternative of an `anyOf` (collapseAlternatives);
+ * - a wrong type beside an `enum` at the same place: the list of values says it all ("must be string" and "must be
+ *   one of "bottom", "center"" for `anchor: 1`);
+ * - a `pattern` of a schema with a `title`: the title says in words what the regular expression means;
+ * - at least one character or item: "must not be empty".
+ */
+export function plainErrors(errors: readonly ErrorObject[]): ErrorObject[] {
+  const collapsed = collapseAlternatives(errors);
+  const enums = new Set(collapsed.filter((e) => e.keyword === 'enum').map((e) => e.instancePath));
+  return collapsed
+    .filter((e) => !(e.keyword === 'type' && enums.has(e.instancePath)))
+    .map((e) => {
+      const title = (e.parentSchema as { title?: unknown } | undefined)?.title;
+      if (e.keyword === 'pattern' && typeof title === 'string') return { ...e, message: `must be ${title}` };
+      if ((e.keyword === 'minLength' || e.keyword === 'minItems') && e.params.limit === 1) return { ...e, message: 'must not be empty' };
+      return e;
+    });
+}
+
+/**
  * Ajv reports a value that fits no alternative of an `anyOf` with every rule of every alternative it broke plus
  * "must match a schema in anyOf": three lines for `detect_region: "x"`, one of them jargon, none saying what would
  * do. Reduced to what a person needs: when the value is of the kind of exactly one alternative (a list, for the list
  * form), that alternative's own errors, which point into the value; otherwise one error saying what is accepted,
  * each alternative by its `title` when it has one, else by its values or type.
- * Needs the errors of an Ajv made with `verbose: true` (they carry their schema).
  */
-export function collapseAlternatives(errors: readonly ErrorObject[]): ErrorObject[] {
+function collapseAlternatives(errors: readonly ErrorObject[]): ErrorObject[] {
   const dropped = new Set<ErrorObject>();
   const replaced = new Map<ErrorObject, ErrorObject>();
   for (const e of errors) {
