@@ -141,6 +141,7 @@ describe('config loading', () => {
       ['cut short', '{\n  "videos": [\n', /line 3, column 1: the file ends before the JSON does/],
       ['text after the end', '{}\n}', /line 2, column 1: Unexpected non-whitespace character after JSON/],
       ['unquoted key', '{ videos: [] }', /line 1, column 3: Expected property name/],
+      ['a video given as the config', `\u0000\u0000\u0000 ftypisom${'\u0001'.repeat(40)}`, /line 1, column 1: Unexpected token '\u0000'$/],
     ];
     for (const [what, text, expected] of cases) {
       const r = loadConfig(writeConfig(`syntax-${what.replace(/\W+/g, '-')}.json`, text));
@@ -148,6 +149,11 @@ describe('config loading', () => {
       assert.equal(r.problems.length, 1, what);
       assert.match(formatProblem(r.problems[0]), /^\$: is not valid JSON at line \d+, column \d+: /, what);
       assert.match(r.problems[0].message, expected, `${what}: ${r.problems[0].message}`);
+      assert.doesNotMatch(r.problems[0].message, /is not valid JSON$/, `${what}: no excerpt of V8's`);
+    }
+    for (const blank of ['', ' \n\n']) {
+      const r = loadConfig(writeConfig('blank.json', blank));
+      assert.deepEqual(r.ok ? [] : r.problems.map(formatProblem), ['$: is empty: a config is a JSON object'], JSON.stringify(blank));
     }
     const bom = loadConfig(writeConfig('bom.json', `\uFEFF${JSON.stringify(valid)}`));
     assert.ok(bom.ok, 'a byte-order mark is not a mistake');

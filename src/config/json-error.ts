@@ -49,6 +49,6 @@ export function jsonSyntaxError(text: string, err: Error): JsonSyntaxError {
   }
   const reason = /Unexpected end of JSON input/.test(err.message)
     ? 'the file ends before the JSON does (a missing } or ])'
-    : err.message.replace(AT_POSITION, '').replace(/, ".*" is not valid JSON$/s, '');
+    : err.message.replace(AT_POSITION, '').replace(/, ".*"(?:\.\.\.)? is not valid JSON$/s, '');
   return { ...lineAndColumn(text, index), reason };
 }

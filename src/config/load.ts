@@ -156,6 +156,7 @@ export function readConfigFile(file: string): { ok: true; file: string; data: un
   }
   // Editors on Windows may start a UTF-8 file with a byte-order mark, which JSON.parse refuses.
   text = text.replace(/^\uFEFF/, '');
+  if (text.trim() === '') return { ok: false, file: configPath, problems: [{ path: '$', message: 'is empty: a config is a JSON object', value: undefined }] };
   let data: unknown;
   try {
     data = JSON.parse(text);
