@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { makeFolder } from '../common/make-folder.js';
 import { StoreError, toStoreError } from './errors.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
 import type { ChainTally, Checkpoint, CrossingInsert, CrossingRow, NewTaskRun, RunRow, TaskRunEnd, TaskRunRow } from './rows.js';
@@ -63,7 +64,7 @@ export class Store {
     if (opts.mustExist && !found) throw new StoreError(abs, 'missing', '');
     if (found?.isDirectory()) throw new StoreError(abs, 'folder', '');
     try {
-      if (!opts.mustExist) mkdirSync(path.dirname(abs), { recursive: true });
+      if (!opts.mustExist) makeFolder(path.dirname(abs));
       if (opts.mode !== undefined) restrictMode(abs, opts.mode);
       db = new Database(abs, { timeout, fileMustExist: opts.mustExist === true });
       Store.checkIsStore(abs, db, opts.mustExist === true);
