@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -277,6 +277,17 @@ describe('pcount-tui validate', () => {
     assert.equal((ran as { code?: number }).code, 1);
     assert.equal(ran.stdout, '', 'no worker started');
     assert.match(ran.stderr, new RegExp(`${file}: 3 problems\\n  \\$\\.parallel_config\\.worker_count: duplicate key "worker_count"`));
+  });
+
+  it('a config the user may not read: "permission denied", naming the file', () => {
+    const file = writeConfig('cli-private.json', valid);
+    chmodSync(file, 0o200);
+    chmodSync(dir, 0o755);
+    // Root reads whatever the permissions say: then as nobody.
+    const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const r = spawnSync(process.execPath, [bin, 'validate', file], { encoding: 'utf8', timeout: 60_000, ...as });
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stdout, `${file}: 1 problem\n  $: cannot be read: permission denied\n`);
   });
 
   it('accepts the shipped example with vtest.avi next to it', async () => {

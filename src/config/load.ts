@@ -151,7 +151,7 @@ export function readConfigFile(file: string): { ok: true; file: string; data: un
     text = readFileSync(configPath, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : (err as Error).message;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
     return { ok: false, file: configPath, problems: [{ path: '$', message: `cannot be read: ${why}`, value: undefined }] };
   }
   // Editors on Windows may start a UTF-8 file with a byte-order mark, which JSON.parse refuses.

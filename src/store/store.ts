@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, existsSync, openSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, existsSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { makeFolder } from '../common/make-folder.js';
 import { StoreError, toStoreError } from './errors.js';
@@ -63,6 +63,8 @@ export class Store {
     const found = statSync(abs, { throwIfNoEntry: false });
     if (opts.mustExist && !found) throw new StoreError(abs, 'missing', '');
     if (found?.isDirectory()) throw new StoreError(abs, 'folder', '');
+    // SQLite says only "unable to open" of a file it may not read, which reads as a write problem to a report.
+    if (found && !readable(abs)) throw new StoreError(abs, 'unreadable', '');
     try {
       if (!opts.mustExist) makeFolder(path.dirname(abs));
       if (opts.mode !== undefined) restrictMode(abs, opts.mode);
@@ -287,5 +289,14 @@ export class Store {
       )
       .all(chainId) as NonNullable<ChainTally['splits']>;
     return { lines, splits, last: last ? { ts: last.ts, occupancy: last.occupancy ?? 0 } : null };
+  }
+}
+
+function readable(file: string): boolean {
+  try {
+    accessSync(file, constants.R_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
