@@ -9,6 +9,7 @@ import { parseLines } from './sources/lines.js';
 import { checked, checkedList, describeYargsMessage, takeFailure, UsageError, withTaskOptions } from './commands/arguments.js';
 import { USAGE_EXIT_STATUS } from './protocol/error-codes.js';
 import { MAX_THREADS } from './worker/detector-lanes.js';
+import { MAX_WORKER_COUNT } from './config/defaults.js';
 
 /**
  * The command table. Options are typed and checked here (strict: an unknown option or a bad value stops every command
@@ -39,7 +40,7 @@ const runOptions = (y: Argv) =>
       .option('source', { type: 'string', array: true, describe: 'a video file, image sequence, stream URL or /dev/videoN to count in; repeatable', coerce: sources })
       .option('line', { type: 'string', array: true, describe: 'counting line x1,y1,x2,y2[,name] in fractions of the frame, for --source tasks; repeatable (default 0.5,0,0.5,1)', coerce: lines })
       .option('tui', { type: 'boolean', default: true, describe: 'show the dashboard; --no-tui prints NDJSON (also when stdout is not a terminal)' })
-      .option('worker-count', { requiresArg: true, describe: 'workers running at once (overrides parallel_config.worker_count)', coerce: checked('worker-count', integerAtLeast1) })
+      .option('worker-count', { requiresArg: true, describe: `workers running at once, 1 to ${MAX_WORKER_COUNT} (overrides parallel_config.worker_count)`, coerce: checked('worker-count', integerFrom(1, MAX_WORKER_COUNT)) })
       .option('output', { requiresArg: true, describe: 'folder for results and logs (overrides parallel_config.result_output)', coerce: checked('output', nonEmpty) })
       .option('db', { requiresArg: true, describe: 'the SQLite store of counts (overrides parallel_config.store; default <result_output>/pcount.db)', coerce: checked('db', nonEmpty) })
       .option('redis', { requiresArg: true, describe: "fleet mode: control the fleet of this Redis, whose agents run the tasks (overrides parallel_config.redis; the password goes in PCOUNT_REDIS_PASSWORD)", coerce: checked('redis', nonEmpty) })

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -77,6 +77,22 @@ describe('config loading', () => {
     ]);
   });
 
+  it('says what a field takes in words, once: no regular expression, no type beside a list of values', () => {
+    const problems = validateConfig({
+      parallel_config: { occupancy_reset: '25:00', redis: 'http://cache:6379', input_size: 'big', metrics: 'host:99999' },
+      videos: [{ id: 'v', source: '', anchor: 1, lines: [] }],
+    }).map(formatProblem);
+    assert.deepEqual(problems.sort(), [
+      '$.parallel_config.input_size: must be WxH, for example 384x288 (found "big")',
+      '$.parallel_config.metrics: must be PORT or HOST:PORT, e.g. 9464 or 0.0.0.0:9464 (found "host:99999")',
+      '$.parallel_config.occupancy_reset: must be a local time HH:MM, 00:00 to 23:59 (found "25:00")',
+      '$.parallel_config.redis: must be a redis:// or rediss:// URL (found "http://cache:6379")',
+      '$.videos[0].anchor: must be one of "bottom", "center" (found 1)',
+      '$.videos[0].lines: must not be empty (found [])',
+      '$.videos[0].source: must not be empty (found "")',
+    ]);
+  });
+
   it('reports a duplicate id across cameras and videos with both paths', () => {
     const problems = validateConfig({
       cameras: [{ id: 'hall', source: 'rtsp://a/b', lines: [line] }],
@@ -125,6 +141,7 @@ describe('config loading', () => {
       ['cut short', '{\n  "videos": [\n', /line 3, column 1: the file ends before the JSON does/],
       ['text after the end', '{}\n}', /line 2, column 1: Unexpected non-whitespace character after JSON/],
       ['unquoted key', '{ videos: [] }', /line 1, column 3: Expected property name/],
+      ['a video given as the config', `\u0000\u0000\u0000 ftypisom${'\u0001'.repeat(40)}`, /line 1, column 1: Unexpected token '\u0000'$/],
     ];
     for (const [what, text, expected] of cases) {
       const r = loadConfig(writeConfig(`syntax-${what.replace(/\W+/g, '-')}.json`, text));
@@ -132,6 +149,11 @@ describe('config loading', () => {
       assert.equal(r.problems.length, 1, what);
       assert.match(formatProblem(r.problems[0]), /^\$: is not valid JSON at line \d+, column \d+: /, what);
       assert.match(r.problems[0].message, expected, `${what}: ${r.problems[0].message}`);
+      assert.doesNotMatch(r.problems[0].message, /is not valid JSON$/, `${what}: no excerpt of V8's`);
+    }
+    for (const blank of ['', ' \n\n']) {
+      const r = loadConfig(writeConfig('blank.json', blank));
+      assert.deepEqual(r.ok ? [] : r.problems.map(formatProblem), ['$: is empty: a config is a JSON object'], JSON.stringify(blank));
     }
     const bom = loadConfig(writeConfig('bom.json', `\uFEFF${JSON.stringify(valid)}`));
     assert.ok(bom.ok, 'a byte-order mark is not a mistake');
@@ -227,6 +249,45 @@ describe('pcount-tui validate', () => {
     assert.equal(ran.stdout, '', 'no event: no worker started');
     assert.match(ran.stderr, new RegExp(`result_output: ${blocker} is a file, not a folder`));
     assert.doesNotMatch(ran.stderr, /\n\s+at |mkdirSync/, 'no stack trace');
+  });
+
+  it('refuses a key given twice in one object (JSON.parse keeps the last) at its path, line and column; run too', async () => {
+    const text = [
+      '{',
+      '  "parallel_config": { "worker_count": 1, "worker_count": 2 },',
+      '  "videos": [',
+      '    { "id": "a", "source": "clip.mp4", "lines": [{ "name": "door", "points": [0.5, 0, 0.5, 1] }] },',
+      '    { "id": "b", "source": "clip.mp4", "lines": [{ "name": "door", "name": "hall", "points": [0.5, 0, 0.5, 1] }],',
+      '      "my key": 1, "my key": 2 }',
+      '  ]',
+      '}',
+    ].join('\n');
+    const file = writeConfig('cli-duplicates.json', text);
+    const { code, stdout } = await validate(file);
+    assert.equal(code, 1);
+    const last = 'JSON would keep only the last';
+    assert.deepEqual(stdout.split('\n'), [
+      `${file}: 3 problems`,
+      `  $.parallel_config.worker_count: duplicate key "worker_count" at line 2, column 43 (first at line 2, column 24; ${last})`,
+      `  $.videos[1].lines[0].name: duplicate key "name" at line 5, column 68 (first at line 5, column 52; ${last})`,
+      `  $.videos[1]["my key"]: duplicate key "my key" at line 6, column 20 (first at line 6, column 7; ${last})`,
+      '',
+    ]);
+    const ran = await run(process.execPath, [bin, 'run', file, '--no-tui'], { env: { ...process.env, PCOUNT_CONFIG_DIR: dir } }).catch((e: { code: number; stdout: string; stderr: string }) => e);
+    assert.equal((ran as { code?: number }).code, 1);
+    assert.equal(ran.stdout, '', 'no worker started');
+    assert.match(ran.stderr, new RegExp(`${file}: 3 problems\\n  \\$\\.parallel_config\\.worker_count: duplicate key "worker_count"`));
+  });
+
+  it('a config the user may not read: "permission denied", naming the file', () => {
+    const file = writeConfig('cli-private.json', valid);
+    chmodSync(file, 0o200);
+    chmodSync(dir, 0o755);
+    // Root reads whatever the permissions say: then as nobody.
+    const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const r = spawnSync(process.execPath, [bin, 'validate', file], { encoding: 'utf8', timeout: 60_000, ...as });
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stdout, `${file}: 1 problem\n  $: cannot be read: permission denied\n`);
   });
 
   it('accepts the shipped example with vtest.avi next to it', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -61,6 +61,17 @@ describe('pcount-tui faces', () => {
     const best = line.faces[0];
     assert.ok(best.score >= 0.5 && best.box[2] > 60 && best.box[2] < 200, `box ${best.box}`);
     assert.equal(best.gender, 'male');
+  });
+
+  test('a folder that may not be read: named, "permission denied", exit 2 (was Node\'s "EACCES: permission denied, scandir")', () => {
+    const closed = mkdtempSync(path.join(tmpdir(), 'pcount-faces-closed-'));
+    chmodSync(closed, 0o000);
+    // Root reads whatever the permissions say: then as nobody.
+    const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const r = spawnSync(process.execPath, [cliBin, 'faces', closed], { encoding: 'utf8', timeout: 60_000, ...as });
+    rmSync(closed, { recursive: true, force: true });
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stderr, `pcount-tui faces: cannot read folder ${closed}: permission denied\n`);
   });
 
   test('bad input: missing file, empty folder, unreadable image, bad --threads', async () => {

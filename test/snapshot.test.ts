@@ -151,4 +151,8 @@ test('snapshot: bad options and frames past the end are clear errors with a non-
   const missing = await cli(['snapshot', path.join(tmpdir(), 'no-such-video.mp4')]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /SOURCE_NOT_FOUND/);
+  // Was: no end, at 100 % CPU (Node's recursive mkdir under /proc); then 'INTERNAL', as if a bug.
+  const nowhere = await cli(['snapshot', vtest, '-o', '/proc/pcount-tui-nowhere/a.png']);
+  assert.equal(nowhere.code, 1);
+  assert.equal(nowhere.stderr, "pcount-tui snapshot: vtest-480: cannot write /proc/pcount-tui-nowhere/a.png: ENOENT: no such file or directory, mkdir '/proc/pcount-tui-nowhere'\n");
 });

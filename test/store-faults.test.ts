@@ -96,6 +96,22 @@ describe('a store that cannot be opened or written', () => {
     assert.match(damaged.stderr, new RegExp(`store ${file} is not a pcount-tui store or is damaged`));
     assert.deepEqual(readFileSync(file), Buffer.alloc(8192, 'x'));
   });
+
+  it('a store the user may not read: report and run say so (was: "cannot be written", for a report that only reads)', () => {
+    const { dir, config } = setup('counts.db');
+    const file = path.join(dir, 'counts.db');
+    storeWithData(file);
+    chmodSync(file, 0o200);
+    const report = spawnSync(process.execPath, [binPath, 'report', '--db', file], { encoding: 'utf8', timeout: 60_000, ...(isRoot ? { uid: NOBODY, gid: NOBODY } : {}) });
+    assert.equal(report.status, 1, report.stderr);
+    assert.equal(report.stderr, `pcount-tui report: store ${file} cannot be read (permission denied)\n`);
+    const results = path.join(dir, 'results');
+    mkdirSync(results);
+    if (isRoot) chownSync(results, NOBODY, NOBODY);
+    const run = runAs([config], isRoot);
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stderr, new RegExp(`store ${file} cannot be read \\(permission denied\\)`));
+  });
 });
 
 /**

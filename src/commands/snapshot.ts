@@ -35,6 +35,9 @@ interface Job {
 
 class UsageError extends Error {}
 
+/** The PNG could not be written (a folder that cannot be made, a full disk): the user's path, not a bug. */
+class OutputError extends Error {}
+
 const isConfig = (source: string) => /\.json$/i.test(source);
 
 /** `-o` must be what the source makes: one PNG file, or for a config the folder of its PNGs. Found out before the work. */
@@ -95,7 +98,11 @@ async function snapshotOne(ffmpeg: FfmpegBinary, job: Job, choice: FrameChoice):
     boxes: grabbed.detections.map((d) => ({ box: d.box, label: d.score.toFixed(2) })),
   });
   // A picture of a camera whose address holds a password is for its owner only, like the results and logs.
-  await writeFileAtomic(job.out, encodePng(width, height, picture.data), { mode: privateFileMode([job.source]) });
+  try {
+    await writeFileAtomic(job.out, encodePng(width, height, picture.data), { mode: privateFileMode([job.source]) });
+  } catch (err) {
+    throw new OutputError(`cannot write ${job.out}: ${(err as Error).message}`);
+  }
   const frame = grabbed.number === null ? '' : `, frame ${grabbed.number}`;
   const people = grabbed.detections.length;
   return `${job.out}: ${job.id} ${width}x${height}${frame}, ${people} ${people === 1 ? 'person' : 'people'}, ${job.lines.length} line${job.lines.length === 1 ? '' : 's'}`;
@@ -122,8 +129,9 @@ export async function run(args: SnapshotArgs): Promise<number> {
     try {
       process.stdout.write(`${await snapshotOne(ffmpeg, job, choice)}\n`);
     } catch (err) {
-      const e = err instanceof WorkerError ? err : toWorkerError(err);
-      process.stderr.write(`pcount-tui snapshot: ${job.id}: ${e.code}: ${textCleaner(job.source)(e.message)}\n`);
+      const e = err instanceof WorkerError || err instanceof OutputError ? err : toWorkerError(err);
+      const what = e instanceof WorkerError ? `${e.code}: ${e.message}` : e.message;
+      process.stderr.write(`pcount-tui snapshot: ${job.id}: ${textCleaner(job.source)(what)}\n`);
       failed += 1;
     }
   }

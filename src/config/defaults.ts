@@ -1,6 +1,8 @@
 /** Values used when the config file leaves them out. */
 
 export const DEFAULT_WORKER_COUNT = 4;
+/** The most workers at once, in a config (the schema's maximum) and on the command line alike. */
+export const MAX_WORKER_COUNT = 64;
 export const DEFAULT_SKIP_FRAMES = 1;
 // The built-in detector's own default: the tracker's low-score pass needs detections from 0.3 up (see DEFAULT_TRACKER_CONFIG).
 export const DEFAULT_CONFIDENCE = 0.3;

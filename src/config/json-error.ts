@@ -29,7 +29,7 @@ function holdsMistake(prefix: string): boolean {
   return !at || Number(at[1]) < prefix.length;
 }
 
-function lineAndColumn(text: string, index: number): { line: number; column: number } {
+export function lineAndColumn(text: string, index: number): { line: number; column: number } {
   const before = text.slice(0, index);
   const line = before.split('\n').length;
   return { line, column: index - (before.lastIndexOf('\n') + 1) + 1 };
@@ -49,6 +49,6 @@ export function jsonSyntaxError(text: string, err: Error): JsonSyntaxError {
   }
   const reason = /Unexpected end of JSON input/.test(err.message)
     ? 'the file ends before the JSON does (a missing } or ])'
-    : err.message.replace(AT_POSITION, '').replace(/, ".*" is not valid JSON$/s, '');
+    : err.message.replace(AT_POSITION, '').replace(/, ".*"(?:\.\.\.)? is not valid JSON$/s, '');
   return { ...lineAndColumn(text, index), reason };
 }

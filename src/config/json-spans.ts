@@ -4,9 +4,11 @@
  */
 
 export type JsonNode =
-  | { kind: 'object'; start: number; end: number; entries: { key: string; value: JsonNode }[] }
+  | { kind: 'object'; start: number; end: number; entries: { key: string; keyStart: number; value: JsonNode }[] }
   | { kind: 'array'; start: number; end: number; items: JsonNode[] }
   | { kind: 'scalar'; start: number; end: number; value: string | number | boolean | null };
+
+const LITERAL = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
 
 export function parseWithSpans(text: string): JsonNode {
   let i = 0;
@@ -30,16 +32,17 @@ export function parseWithSpans(text: string): JsonNode {
     const ch = text[i];
     if (ch === '{') {
       i++;
-      const entries: { key: string; value: JsonNode }[] = [];
+      const entries: { key: string; keyStart: number; value: JsonNode }[] = [];
       ws();
       if (text[i] === '}') return { kind: 'object', start, end: ++i, entries };
       for (;;) {
         ws();
         if (text[i] !== '"') fail('expected a key');
+        const keyStart = i;
         const key = string();
         ws();
         if (text[i++] !== ':') fail('expected ":"');
-        entries.push({ key, value: value() });
+        entries.push({ key, keyStart, value: value() });
         ws();
         if (text[i] === ',') i++;
         else if (text[i] === '}') return { kind: 'object', start, end: ++i, entries };
@@ -63,7 +66,8 @@ export function parseWithSpans(text: string): JsonNode {
       const s = string();
       return { kind: 'scalar', start, end: i, value: s };
     }
-    const literal = /^(?:-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 64))?.[0] ?? fail('unexpected character');
+    LITERAL.lastIndex = i;
+    const literal = LITERAL.exec(text)?.[0] ?? fail('unexpected character');
     i += literal.length;
     return { kind: 'scalar', start, end: i, value: JSON.parse(literal) as number | boolean | null };
   };
@@ -75,4 +79,9 @@ export function parseWithSpans(text: string): JsonNode {
 
 export function member(node: JsonNode | undefined, key: string): JsonNode | undefined {
   return node?.kind === 'object' ? node.entries.find((e) => e.key === key)?.value : undefined;
+}
+
+/** Where a value is, as config problems name it: `$.videos[0].lines[1]`, a key that is no identifier quoted (`$["a b"]`). */
+export function jsonPath(segments: readonly (string | number)[]): string {
+  return '$' + segments.map((k) => (typeof k === 'number' ? `[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`)).join('');
 }

@@ -4,6 +4,7 @@ import { describeSource, isLiveSource, resolveSource } from '../sources/kind.js'
 import { DEFAULT_LINE, type NamedLine } from '../sources/lines.js';
 import { uniqueTaskIds } from '../sources/task-id.js';
 import { DEFAULT_CONFIDENCE, DEFAULT_FLEET, DEFAULT_LOG_LEVEL, DEFAULT_RESULT_OUTPUT, DEFAULT_SKIP_FRAMES, DEFAULT_STORE_NAME, DEFAULT_WORKER_COUNT } from './defaults.js';
+import { duplicateKeyProblems } from './json-duplicates.js';
 import { jsonSyntaxError } from './json-error.js';
 import { outputDirProblem } from './output-dir.js';
 import { flagOf, layerTaskOptions, pickTaskOptions, TASK_OPTION_KEYS, TASK_OPTIONS } from './task-options.js';
@@ -150,17 +151,22 @@ export function readConfigFile(file: string): { ok: true; file: string; data: un
     text = readFileSync(configPath, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : (err as Error).message;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
     return { ok: false, file: configPath, problems: [{ path: '$', message: `cannot be read: ${why}`, value: undefined }] };
   }
   // Editors on Windows may start a UTF-8 file with a byte-order mark, which JSON.parse refuses.
   text = text.replace(/^\uFEFF/, '');
+  if (text.trim() === '') return { ok: false, file: configPath, problems: [{ path: '$', message: 'is empty: a config is a JSON object', value: undefined }] };
+  let data: unknown;
   try {
-    return { ok: true, file: configPath, data: JSON.parse(text) };
+    data = JSON.parse(text);
   } catch (err) {
     const at = jsonSyntaxError(text, err as Error);
     return { ok: false, file: configPath, problems: [{ path: '$', message: `is not valid JSON at line ${at.line}, column ${at.column}: ${at.reason}`, value: undefined }] };
   }
+  const duplicates = duplicateKeyProblems(text);
+  if (duplicates.length > 0) return { ok: false, file: configPath, problems: duplicates };
+  return { ok: true, file: configPath, data };
 }
 
 /** Reads, parses and validates a config file. Relative paths inside it are resolved against its folder. */

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { unusableSource } from '../sources/kind.js';
+import { plainErrors } from '../common/schema-errors.js';
 import { escapeControls } from '../common/terminal-text.js';
 import { ruleFor } from '../protocol/names.js';
 import type { ConfigProblem, PcountConfig } from './types.js';
 import { rectsProblem } from '../vision/detect-region.js';
-import { inputSize } from './values.js';
+import { inputSize, parseListenAddress } from './values.js';
+import { jsonPath } from './json-spans.js';
 
 /** The schema ships in `config/` at the package root; this file runs from `dist/src/config/`. */
 const SCHEMA_URL = new URL('../../../config/pcount.schema.json', import.meta.url);
@@ -15,7 +17,7 @@ let compiled: ReturnType<Ajv['compile']> | null = null;
 function validator() {
   if (!compiled) {
     const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object;
-    compiled = new Ajv({ allErrors: true, strict: true }).compile(schema);
+    compiled = new Ajv({ allErrors: true, strict: true, verbose: true }).compile(schema);
   }
   return compiled;
 }
@@ -23,15 +25,11 @@ function validator() {
 /** `/videos/0/lines/1` → `$.videos[0].lines[1]`. */
 function pointerToPath(pointer: string): string {
   if (pointer === '') return '$';
-  return (
-    '$' +
-    pointer
-      .slice(1)
-      .split('/')
-      .map((raw) => raw.replace(/~1/g, '/').replace(/~0/g, '~'))
-      .map((key) => (/^\d+$/.test(key) ? `[${key}]` : /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`))
-      .join('')
-  );
+  const keys = pointer
+    .slice(1)
+    .split('/')
+    .map((raw) => raw.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return jsonPath(keys.map((key) => (/^\d+$/.test(key) ? Number(key) : key)));
 }
 
 function valueAt(data: unknown, pointer: string): unknown {
@@ -87,7 +85,18 @@ function inputSizeProblem(value: unknown, at: string): ConfigProblem[] {
   }
 }
 
-/** A `detect_region` list of the schema's shape whose rectangles are empty or reach outside the frame. */
+/** A `metrics` address of the schema's form that run would refuse at start (a port above 65535): the flag's check. */
+function metricsProblem(value: unknown): ConfigProblem[] {
+  if (typeof value !== 'string') return [];
+  try {
+    parseListenAddress(value);
+    return [];
+  } catch (err) {
+    return [{ path: '$.parallel_config.metrics', message: (err as Error).message.replace(/^expected/, 'must be'), value }];
+  }
+}
+
+/** A `detect_region` list whose rectangles are missing, not four numbers, empty or reach outside the frame. */
 function detectRegionProblem(value: unknown, at: string): ConfigProblem[] {
   if (!Array.isArray(value) || !value.every(Array.isArray)) return [];
   const why = rectsProblem(value as unknown[][], (i) => JSON.stringify(value[i]));
@@ -98,9 +107,7 @@ function detectRegionProblem(value: unknown, at: string): ConfigProblem[] {
 function semanticProblems(config: PcountConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   problems.push(...inputSizeProblem(config.parallel_config?.input_size, '$.parallel_config.input_size'));
-  problems.push(...detectRegionProblem(config.parallel_config?.detect_region, '$.parallel_config.detect_region'));
-  const cameras = Array.isArray(config.cameras) ? config.cameras : [];
-  const videos = Array.isArray(config.videos) ? config.videos : [];
+  const { cameras, videos } = taskLists(config);
   if (cameras.length + videos.length === 0) {
     problems.push({ path: '$', message: 'has no task: add at least one entry to "cameras" or "videos"', value: undefined });
   }
@@ -112,16 +119,9 @@ function semanticProblems(config: PcountConfig): ConfigProblem[] {
   for (const [list, tasks] of lists) {
     tasks.forEach((task, i) => {
       if (task === null || typeof task !== 'object') return;
-      const { id, lines, source, input_size, detect_region } = task as {
-        id?: unknown;
-        lines?: unknown;
-        source?: unknown;
-        input_size?: unknown;
-        detect_region?: unknown;
-      };
+      const { id, lines, source, input_size } = task as { id?: unknown; lines?: unknown; source?: unknown; input_size?: unknown };
       const idPath = `$.${list}[${i}].id`;
       problems.push(...inputSizeProblem(input_size, `$.${list}[${i}].input_size`));
-      problems.push(...detectRegionProblem(detect_region, `$.${list}[${i}].detect_region`));
       const unusable = typeof source === 'string' && source !== '' ? unusableSource(source) : null;
       if (unusable) problems.push({ path: `$.${list}[${i}].source`, message: unusable, value: source });
       if (typeof id === 'string') {
@@ -149,13 +149,34 @@ function semanticProblems(config: PcountConfig): ConfigProblem[] {
   return problems;
 }
 
+function taskLists(config: PcountConfig): { cameras: unknown[]; videos: unknown[] } {
+  return { cameras: Array.isArray(config.cameras) ? config.cameras : [], videos: Array.isArray(config.videos) ? config.videos : [] };
+}
+
+/**
+ * Fields checked whole by the command line's own check of the same value (`metrics`, a `detect_region` list): its
+ * message ("is an empty list of rectangles (use …)") says in the flag's words all that the schema's rules for the
+ * field would say again, less plainly, so where one of these speaks the schema's problems of the field are left out.
+ */
+function formProblems(config: PcountConfig): ConfigProblem[] {
+  const problems = [...metricsProblem(config.parallel_config?.metrics), ...detectRegionProblem(config.parallel_config?.detect_region, '$.parallel_config.detect_region')];
+  for (const [list, tasks] of Object.entries(taskLists(config))) {
+    tasks.forEach((task, i) => {
+      if (task !== null && typeof task === 'object') problems.push(...detectRegionProblem((task as { detect_region?: unknown }).detect_region, `$.${list}[${i}].detect_region`));
+    });
+  }
+  return problems;
+}
+
 /** Every problem in a parsed config file, schema and semantic, in document order of discovery. Empty when valid. */
 export function validateConfig(data: unknown): ConfigProblem[] {
   const validate = validator();
-  if (validate(data)) return semanticProblems(data as PcountConfig);
-  const problems = (validate.errors ?? []).map((e) => describe(e, data));
-  if (data !== null && typeof data === 'object' && !Array.isArray(data)) problems.push(...semanticProblems(data as PcountConfig));
-  return problems;
+  const schema = validate(data) ? [] : plainErrors(validate.errors ?? []).map((e) => describe(e, data));
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return schema;
+  const config = data as PcountConfig;
+  const forms = formProblems(config);
+  const unsaid = schema.filter((p) => !forms.some((f) => p.path === f.path || p.path.startsWith(`${f.path}[`)));
+  return [...unsaid, ...semanticProblems(config), ...forms];
 }
 
 /** One line per problem: `$.videos[0].lines[0].points[2]: must be <= 1 (found 1.5)`; control characters escaped. */

@@ -24,7 +24,14 @@ export async function listImages(inputs: readonly string[]): Promise<string[]> {
       files.push(input);
       continue;
     }
-    const names = (await readdir(input)).filter((n) => IMAGE_EXTENSIONS.includes(path.extname(n).toLowerCase())).sort();
+    let entries: string[];
+    try {
+      entries = await readdir(input);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new ImageListError(`cannot read folder ${input}: ${code === 'EACCES' ? 'permission denied' : (err as Error).message}`);
+    }
+    const names = entries.filter((n) => IMAGE_EXTENSIONS.includes(path.extname(n).toLowerCase())).sort();
     if (names.length === 0) throw new ImageListError(`folder ${input} has no images (${IMAGE_EXTENSIONS.join(' ')})`);
     files.push(...names.map((n) => path.join(input, n)));
   }

@@ -1,5 +1,6 @@
-import { closeSync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { makeFolder } from '../common/make-folder.js';
 import type { RunEntry } from './entries.js';
 
 /** The journal's default bound (README: "Fleet mode"). */
@@ -50,7 +51,7 @@ export class Journal {
     private readonly maxBytes = DEFAULT_JOURNAL_BYTES,
     private readonly keepAcked = false,
   ) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeFolder(dir, 0o700);
     this.load();
   }
 
@@ -176,7 +177,7 @@ export class Journal {
     this.total -= seg.bytes;
     if (this.keepAcked) {
       const to = path.join(this.dir, why);
-      mkdirSync(to, { recursive: true });
+      makeFolder(to);
       renameSync(seg.file, path.join(to, path.basename(seg.file)));
     } else {
       rmSync(seg.file, { force: true });

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../common/atomic-write.js';
+import { makeFolder } from '../common/make-folder.js';
 import { builtinModel, humanModelsDir, type BuiltinModelSpec } from './catalog.js';
 import { CONVERTER_VERSION, OPSET } from './convert.js';
 import { ModelError, REBUILD_HINT } from './errors.js';
@@ -104,7 +105,7 @@ export async function buildModel(name: string, dir = modelCacheDir(), sourceDir 
     sources,
   };
   try {
-    await mkdir(dir, { recursive: true });
+    makeFolder(dir);
     await writeFileAtomic(where.path, bytes);
     await writeFileAtomic(where.manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   } catch (err) {

@@ -1,5 +1,6 @@
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { makeFolder } from '../common/make-folder.js';
 import { createStream, type RotatingFileStream } from 'rotating-file-stream';
 
 export interface LogFileOptions {
@@ -91,7 +92,7 @@ export class LogFiles {
     // The folder was checked before the run; if it went away or turned read-only since, the run goes on without
     // log files (the dashboard still shows the logs) instead of dying on a stack trace.
     try {
-      mkdirSync(this.dir, { recursive: true });
+      makeFolder(this.dir);
     } catch {
       return null;
     }

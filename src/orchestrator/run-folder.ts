@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { renameSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
+import { makeFolder } from '../common/make-folder.js';
 
 export interface RunInfo {
   id: string;
@@ -51,7 +52,7 @@ export class RunFolders {
     const startedAt = this.now();
     const id = randomBytes(4).toString('hex');
     const folder = path.join(this.outputDir, 'runs', `${stamp(startedAt)}-${id}`);
-    mkdirSync(folder, { recursive: true });
+    makeFolder(folder);
     this.run = { id, startedAt, folder };
     this.sealed = false;
     pointLatest(this.outputDir, folder);

@@ -56,7 +56,7 @@ const seq: Schema = { type: 'integer', minimum: 1, description: 'consecutive fro
 const rect = { x: num(0), y: num(0), w: num(0), h: num(0), scale: num(0) };
 const cropsFields: Record<string, Schema> = {
   detect_region: {
-    anyOf: [{ enum: ['auto', 'full'] }, { type: 'array', minItems: 1, items: { type: 'array', items: { type: 'number' }, minItems: 4, maxItems: 4 } }],
+    anyOf: [{ enum: ['auto', 'full'] }, { title: 'a list of [x, y, w, h] rectangles in fractions of the frame', type: 'array', minItems: 1, items: { type: 'array', items: { type: 'number' }, minItems: 4, maxItems: 4 } }],
   },
   target_height: num(0),
   heights_from: { enum: ['prior', 'people'] },

@@ -1,10 +1,11 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { plainErrors } from '../common/schema-errors.js';
 import type { WorkerEvent } from './events.js';
 import { eventSchemas, facesLineSchema, workerEventSchema } from './schema.js';
 
 export type ValidationResult = { ok: true; event: WorkerEvent } | { ok: false; errors: string[] };
 
-const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false });
+const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, verbose: true });
 const validateAny = ajv.compile(workerEventSchema);
 const validateFaces = ajv.compile(facesLineSchema);
 const perType = new Map<string, ValidateFunction>(
@@ -12,7 +13,7 @@ const perType = new Map<string, ValidateFunction>(
 );
 
 function describe(errors: ErrorObject[] | null | undefined): string[] {
-  return (errors ?? [])
+  return plainErrors(errors ?? [])
     .filter((e) => e.keyword !== 'if')
     .map((e) => {
       const where = e.instancePath || '(event)';

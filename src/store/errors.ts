@@ -1,8 +1,9 @@
 /** What went wrong with a store file, in words an operator can act on. */
-export type StoreProblem = 'readonly' | 'full' | 'locked' | 'corrupt' | 'newer' | 'missing' | 'folder' | 'io';
+export type StoreProblem = 'readonly' | 'unreadable' | 'full' | 'locked' | 'corrupt' | 'newer' | 'missing' | 'folder' | 'io';
 
 const WHAT: Record<StoreProblem, string> = {
   readonly: 'cannot be written (read-only folder, file or file system)',
+  unreadable: 'cannot be read (permission denied)',
   full: 'the disk is full',
   locked: 'is locked by another program',
   corrupt: 'is not a pcount-tui store or is damaged',

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, existsSync, openSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { makeFolder } from '../common/make-folder.js';
 import { StoreError, toStoreError } from './errors.js';
 import { migrate, SCHEMA_VERSION } from './migrations.js';
 import type { ChainTally, Checkpoint, CrossingInsert, CrossingRow, NewTaskRun, RunRow, TaskRunEnd, TaskRunRow } from './rows.js';
@@ -62,8 +63,10 @@ export class Store {
     const found = statSync(abs, { throwIfNoEntry: false });
     if (opts.mustExist && !found) throw new StoreError(abs, 'missing', '');
     if (found?.isDirectory()) throw new StoreError(abs, 'folder', '');
+    // SQLite says only "unable to open" of a file it may not read, which reads as a write problem to a report.
+    if (found && !readable(abs)) throw new StoreError(abs, 'unreadable', '');
     try {
-      if (!opts.mustExist) mkdirSync(path.dirname(abs), { recursive: true });
+      if (!opts.mustExist) makeFolder(path.dirname(abs));
       if (opts.mode !== undefined) restrictMode(abs, opts.mode);
       db = new Database(abs, { timeout, fileMustExist: opts.mustExist === true });
       Store.checkIsStore(abs, db, opts.mustExist === true);
@@ -286,5 +289,14 @@ export class Store {
       )
       .all(chainId) as NonNullable<ChainTally['splits']>;
     return { lines, splits, last: last ? { ts: last.ts, occupancy: last.occupancy ?? 0 } : null };
+  }
+}
+
+function readable(file: string): boolean {
+  try {
+    accessSync(file, constants.R_OK);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -15,6 +15,8 @@ export interface Counting {
   seq: number;
   /** The counts when counting began (frame --start-frame): what the warm-up before it found is not reported. */
   baseline: LineCount[] | null;
+  /** Number of the last frame processed (null before the first): where a file ended. */
+  lastFrame: number | null;
   demographics: WorkerDemographics | null;
 }
 

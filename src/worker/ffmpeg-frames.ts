@@ -256,7 +256,9 @@ export class FrameReader implements AsyncIterable<RawFrame> {
       } else {
         this.fail('FFMPEG_FAILED', `ffmpeg stopped reading ${this.shownInput} (exit ${code ?? signal}): ${reason}`, code);
       }
-    } else if (!this.closing && !this.failure && this.emitted === 0 && !this.frameReady) {
+    } else if (!this.closing && !this.failure && this.emitted === 0 && !this.frameReady && !this.opts.startSeconds) {
+      // After a seek, a clean exit without a frame means the seek point is past the last frame: the input ended, and
+      // the caller, who knows what it asked for, says so (the file itself was read without a complaint).
       this.fail('SOURCE_UNREADABLE', `ffmpeg decoded no video frame from ${this.shownInput}`, code);
     }
     const none = this.failure ?? new FrameReaderError('SOURCE_UNREADABLE', `ffmpeg found no video stream in ${this.shownInput}`, this.stderrTail(), code);

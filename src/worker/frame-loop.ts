@@ -120,6 +120,7 @@ async function countInOrder(
       step = c.counter.predict(frame.pts);
     }
     c.frames += 1;
+    c.lastFrame = frame.number;
     const visible = step.tracks.filter((t) => t.state === 'confirmed');
     reporter.frameDone(frame.number, frame.pts, visible.length);
     for (const x of c.baseline ? step.crossings : []) {

@@ -14,6 +14,7 @@ import { exitCodeFor, toWorkerError } from './errors.js';
 import { countFrames } from './frame-loop.js';
 import { emitDone, emitHello } from './lifecycle-events.js';
 import { openAll, type Opened, type SetupOptions } from './setup.js';
+import { checkStartReached } from './start-past-end.js';
 import { StopController } from './stop.js';
 import { CommandReader } from './command-reader.js';
 import { LiveControls } from './live-controls.js';
@@ -81,13 +82,16 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
       startedAt: performance.now(),
       seq: 0,
       baseline: null,
+      lastFrame: null,
       // Loaded only when asked for: a worker without demographics starts as fast as before.
       demographics: cfg.demographics.enabled ? await (await import('./demographics/worker-side.js')).WorkerDemographics.start(cfg, opened, emit) : null,
     };
     await countFrames({ cfg, emit, stop, detector: opened.detector, source, opened, c: counting, controls });
+    const stopped = stop.stopped || reachedMaxFrames(cfg, counting);
+    if (!stopped) checkStartReached(cfg.source, cfg.startFrame, counting, source.info);
     await counting.demographics?.stop(stop.stopped);
     if (stop.reason && stop.reason !== 'stdout closed') emit.log('info', `stopped (${stop.reason})`);
-    emitDone(emit, counting, source.dropped, stop.stopped || reachedMaxFrames(cfg, counting) ? 'stopped' : 'end');
+    emitDone(emit, counting, source.dropped, stopped ? 'stopped' : 'end');
     return 0;
   } catch (err) {
     emit.releaseLogs();

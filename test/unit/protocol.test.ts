@@ -168,6 +168,17 @@ test('schema rejects missing, mistyped and undocumented fields, naming the field
   }
 });
 
+test('a field with alternatives (anyOf) gets one error saying what is accepted, or the errors of the form it has', () => {
+  const hello = good[0] as Extract<WorkerEvent, { type: 'hello' }>;
+  const cases: [unknown, string[]][] = [
+    [{ ...good[5], gender: 'x', gender_score: 'high' }, ['/gender must be "male", "female" or null', '/gender_score must be a number or null']],
+    [{ ...hello, fps: '7' }, ['/fps must be a number or null']],
+    [{ ...hello, crops: { ...hello.crops, detect_region: 'x' } }, ['/crops/detect_region must be "auto", "full" or a list of [x, y, w, h] rectangles in fractions of the frame']],
+    [{ ...hello, crops: { ...hello.crops, detect_region: [[0, 0, 1]] } }, ['/crops/detect_region/0 must NOT have fewer than 4 items']],
+  ];
+  for (const [value, errors] of cases) assert.deepEqual(validateEvent(value), { ok: false, errors }, JSON.stringify(value));
+});
+
 test('every example event in docs/protocol.md validates against the schema', () => {
   const doc = readFileSync(new URL('../../../docs/protocol.md', import.meta.url), 'utf8');
   const examples = [...doc.matchAll(/```json\n(.*?)\n```/g)].map((m) => m[1]);
