@@ -73,6 +73,11 @@ describe('ffmpeg binary resolution', () => {
       return e.code === 'FFMPEG_NOT_FOUND' && /--ffmpeg \(\/nonexistent\/ffmpeg\)/.test(e.message);
     });
     await assert.rejects(resolveFfmpeg({ env: { FFMPEG_PATH: '/etc/hostname' } }), /FFMPEG_PATH \(\/etc\/hostname\) does not run/);
+    // A bare name is a command looked up on PATH, not the file of that name here.
+    await assert.rejects(
+      resolveFfmpeg({ option: 'pcount-no-such-ffmpeg.mp4', env: {} }),
+      /--ffmpeg \(pcount-no-such-ffmpeg\.mp4\) does not run: no program "pcount-no-such-ffmpeg\.mp4" on PATH .*give \.\/pcount-no-such-ffmpeg\.mp4/,
+    );
   });
 
   it('reads option names that changed between releases from the binary itself', async () => {

@@ -136,6 +136,17 @@ async function findOnPath(envPath: string | undefined): Promise<string | null> {
   return null;
 }
 
+/**
+ * Why an explicit ffmpeg did not run. A name without a folder is looked up on PATH like any command, so a file of that
+ * name in the current folder is not it: "spawn NAME ENOENT" alone reads as if the file were missing.
+ */
+function notRunning(p: string, err: Error): string {
+  if (/\bENOENT\b/.test(err.message) && !p.includes('/') && !p.includes(path.sep)) {
+    return `no program "${p}" on PATH (a name without a folder is looked up there; for a file here, give ./${p})`;
+  }
+  return err.message;
+}
+
 export async function resolveFfmpeg(opts: ResolveFfmpegOptions = {}): Promise<FfmpegBinary> {
   const env = opts.env ?? process.env;
   const explicit: [FfmpegOrigin, string | undefined][] = [
@@ -148,7 +159,7 @@ export async function resolveFfmpeg(opts: ResolveFfmpegOptions = {}): Promise<Ff
       return await examine(p, origin);
     } catch (err) {
       const via = origin === 'option' ? '--ffmpeg' : 'FFMPEG_PATH';
-      throw new FfmpegNotFoundError(`ffmpeg given by ${via} (${p}) does not run: ${(err as Error).message}`);
+      throw new FfmpegNotFoundError(`ffmpeg given by ${via} (${p}) does not run: ${notRunning(p, err as Error)}`);
     }
   }
 
