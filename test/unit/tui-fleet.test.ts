@@ -64,6 +64,20 @@ test('health panel: Redis, queue, and one line per agent with host, slots, CPU, 
   assert.equal(lines.length, 4);
 });
 
+test('health panel: a wide terminal also shows the pid, the host\'s memory and load and the journal size (README: Health)', () => {
+  const a = agent('a', { pid: 4242, memTotalBytes: 24 * 1024 ** 3, memFreeBytes: 6 * 1024 ** 3, load1: 3.2, journalBytes: 12 * 1024 ** 2, state: 'stopping' });
+  const wide = fleetPanelLines(view({ agents: [a] }), 0, 160).map((l) => l.text);
+  assert.match(wide[1], /pid .*host mem +load journal +heartbeat$/);
+  const row = wide.find((l) => l.startsWith('a '))!;
+  assert.match(row, / 4242 +1\/2 +150% +512 MB +18\.0\/24\.0 GB +3\.2 +12 MB +0\.4 s {2}stopping$/);
+  assert.ok(row.length <= 103, `the wide row fits the width it is shown at (${row.length})`);
+  // At 80 columns the row keeps what tells an agent's health (slots, CPU, heartbeat, state) and drops the host's figures.
+  const narrow = fleetPanelLines(view({ agents: [a] }), 0, 80).find((l) => l.text.startsWith('a '))!.text;
+  assert.doesNotMatch(narrow, /4242|GB/);
+  assert.match(narrow, /0\.4 s {2}stopping$/);
+  assert.ok(narrow.length <= 80, `the narrow row fits 80 columns (${narrow.length})`);
+});
+
 test('health panel: a lost Redis, a silent or lost agent, and what was done about it stand out', () => {
   const down = fleetPanelLines(view({ redis: { state: 'down', since: 1_000, detail: 'connect ECONNREFUSED', address: 'redis://h:1/0' } }), 5_000);
   assert.equal(down[0].tone, 'bad');
