@@ -1,5 +1,5 @@
 /** What went wrong with a store file, in words an operator can act on. */
-export type StoreProblem = 'readonly' | 'unreadable' | 'full' | 'locked' | 'corrupt' | 'newer' | 'missing' | 'folder' | 'io';
+export type StoreProblem = 'readonly' | 'unreadable' | 'full' | 'locked' | 'corrupt' | 'newer' | 'missing' | 'folder' | 'nofolder' | 'io';
 
 const WHAT: Record<StoreProblem, string> = {
   readonly: 'cannot be written (read-only folder, file or file system)',
@@ -10,6 +10,7 @@ const WHAT: Record<StoreProblem, string> = {
   newer: 'was written by a newer pcount-tui',
   missing: 'does not exist',
   folder: 'is a folder, not a file',
+  nofolder: 'cannot be made: a part of its folder is a file, or the file system makes no folders there',
   io: 'input/output error',
 };
 
@@ -31,6 +32,7 @@ function problemOf(code: string): StoreProblem {
   if (code.startsWith('SQLITE_FULL') || code === 'ENOSPC' || code === 'EFBIG' || code === 'EDQUOT') return 'full';
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'locked';
   if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT')) return 'corrupt';
+  if (code === 'ENOTDIR' || code === 'ENOENT') return 'nofolder';
   return 'io';
 }
 
@@ -40,5 +42,6 @@ export function toStoreError(file: string, err: unknown): StoreError {
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e?.code === 'string' ? e.code : '';
   const message = typeof e?.message === 'string' ? e.message : String(err);
-  return new StoreError(file, problemOf(code), code ? `${code}: ${message}` : message);
+  // Node's own messages already begin with their code (`ENOTDIR: not a directory, …`); SQLite's do not.
+  return new StoreError(file, problemOf(code), code && !message.startsWith(code) ? `${code}: ${message}` : message);
 }

@@ -60,7 +60,13 @@ export class Store {
     const abs = path.resolve(file);
     const timeout = opts.busyTimeoutMs ?? 2000;
     let db: Database.Database | null = null;
-    const found = statSync(abs, { throwIfNoEntry: false });
+    let found: ReturnType<typeof statSync>;
+    try {
+      found = statSync(abs, { throwIfNoEntry: false });
+    } catch (err) {
+      // ENOTDIR: a part of the path is a file. Named as the store's problem, not as a bare stat error.
+      throw toStoreError(abs, err);
+    }
     if (opts.mustExist && !found) throw new StoreError(abs, 'missing', '');
     if (found?.isDirectory()) throw new StoreError(abs, 'folder', '');
     // SQLite says only "unable to open" of a file it may not read, which reads as a write problem to a report.

@@ -25,3 +25,19 @@ test('a folder given as the store is named as a folder, for a run and a report',
     assert.throws(() => Store.open(folder, opts), new RegExp(`^StoreError: store ${folder} is a folder, not a file$`));
   }
 });
+
+test('a store under a file is named as the store that cannot be made, with the system error once', () => {
+  const file = path.join(dir, 'notes.txt');
+  writeFileSync(file, 'x');
+  const under = path.join(file, 'counts.db');
+  for (const opts of [{}, { mustExist: true }]) {
+    assert.throws(
+      () => Store.open(under, opts),
+      (err: Error) => {
+        assert.equal(err.name, 'StoreError');
+        assert.equal(err.message, `store ${under} cannot be made: a part of its folder is a file, or the file system makes no folders there (ENOTDIR: not a directory, stat '${under}')`);
+        return true;
+      },
+    );
+  }
+});
