@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { bucketsBetween } from '../src/store/buckets.js';
 import { StoreGate, TaskRunJournal } from '../src/store/journal.js';
 import { nextReset, Occupancy } from '../src/store/occupancy.js';
 import { buildReport, type ReportRow } from '../src/store/report.js';
-import type { Store } from '../src/store/store.js';
+import { Store } from '../src/store/store.js';
 import { Tally } from '../src/store/tally.js';
 import { parseTimeArg } from '../src/store/time-arg.js';
 import { formatLocal, instantAt } from '../src/store/zone.js';
@@ -173,6 +176,21 @@ describe('report: the command', () => {
       json.rows.map((r: Record<string, unknown>) => [r.bucket_start, r.bucket_end, r.in, r.out, r.net, r.occupancy, r.provisional, r.status]),
       [['2025-10-26T00:00:00+02:00', '2025-10-27T00:00:00+01:00', 4, 1, 3, 0, false, 'partial']],
     );
+  });
+
+  it('without --db or a config, says which config it took the store from when that is the last config run', () => {
+    const xdg = mkdtempSync(path.join(tmpdir(), 'pcount-xdg-'));
+    const site = mkdtempSync(path.join(tmpdir(), 'pcount-site-'));
+    const elsewhere = mkdtempSync(path.join(tmpdir(), 'pcount-cwd-'));
+    const config = path.join(site, 'site.json');
+    writeFileSync(config, JSON.stringify({ parallel_config: { store: 'counts.db' }, videos: [{ id: 'door', source: 'door.mp4', lines: [{ name: 'a', points: [0.5, 0, 0.5, 1] }] }] }));
+    mkdirSync(path.join(xdg, 'pcount-tui'));
+    writeFileSync(path.join(xdg, 'pcount-tui', 'config.json'), JSON.stringify({ lastConfig: config }));
+    Store.open(path.join(site, 'counts.db')).close();
+    const report = spawnSync(process.execPath, [binPath, 'report'], { encoding: 'utf8', cwd: elsewhere, env: { ...process.env, XDG_CONFIG_HOME: xdg } });
+    assert.equal(report.status, 0, report.stderr);
+    assert.match(report.stdout, /^no counts in .*counts\.db for this selection$/m);
+    assert.equal(report.stderr, `pcount-tui report: the store of the last config run, ${config}: ${path.join(site, 'counts.db')} (pass --db PATH or a config for another)\n`);
   });
 
   it('explains bad arguments and a missing store, with exit 2 and 1', () => {

@@ -35,7 +35,12 @@ function storeFile(argv: ReportArgs): string {
   if (argv.config !== undefined) return storeOfConfig(argv.config);
   if (existsSync(DEFAULT_CONFIG_NAME)) return storeOfConfig(DEFAULT_CONFIG_NAME);
   const last = getPreferences().lastConfig;
-  if (last && existsSync(last)) return storeOfConfig(last);
+  if (last && existsSync(last)) {
+    // Not asked, unlike the dashboard (a report writes nothing), but said: it may be another folder's store.
+    const file = storeOfConfig(last);
+    process.stderr.write(`pcount-tui report: the store of the last config run, ${last}: ${file} (pass --db PATH or a config for another)\n`);
+    return file;
+  }
   throw new UsageError(`no store: pass --db PATH or a config file (there is no ./${DEFAULT_CONFIG_NAME}, and no config was run before)`);
 }
 
