@@ -1,6 +1,6 @@
 import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
 import { Parser } from 'yargs/helpers';
-import { integerAtLeast1, integerFrom, listenAddress, nonEmpty, oneOf, secondsFromStart, taskId, timeZone, writableFile } from './config/values.js';
+import { fleetName, integerAtLeast1, integerFrom, listenAddress, nonEmpty, oneOf, secondsFromStart, taskId, timeZone, writableFile } from './config/values.js';
 import { BUCKET_SIZES } from './store/buckets.js';
 import { REPORT_FORMATS } from './store/report-format.js';
 import { redactSource } from './sources/credentials.js';
@@ -44,7 +44,7 @@ const runOptions = (y: Argv) =>
       .option('output', { requiresArg: true, describe: 'folder for results and logs (overrides parallel_config.result_output)', coerce: checked('output', nonEmpty) })
       .option('db', { requiresArg: true, describe: 'the SQLite store of counts (overrides parallel_config.store; default <result_output>/pcount.db)', coerce: checked('db', nonEmpty) })
       .option('redis', { requiresArg: true, describe: "fleet mode: control the fleet of this Redis, whose agents run the tasks (overrides parallel_config.redis; the password goes in PCOUNT_REDIS_PASSWORD)", coerce: checked('redis', nonEmpty) })
-      .option('fleet', { requiresArg: true, describe: 'fleet mode: the fleet name, the prefix of its Redis keys (overrides parallel_config.fleet; default pcount)', coerce: checked('fleet', nonEmpty) })
+      .option('fleet', { requiresArg: true, describe: 'fleet mode: the fleet name, the prefix of its Redis keys (overrides parallel_config.fleet; default pcount)', coerce: checked('fleet', fleetName) })
       .option('metrics', { requiresArg: true, describe: 'serve Prometheus/OpenMetrics text at http://HOST:PORT/metrics (PORT alone: 127.0.0.1; overrides parallel_config.metrics)', coerce: checked('metrics', listenAddress) }),
   );
 
@@ -128,7 +128,7 @@ const agentOptions = (y: Argv) =>
     .option('redis', { requiresArg: true, demandOption: true, describe: 'redis://[user@]host:port/db or rediss:// (TLS); the password goes in PCOUNT_REDIS_PASSWORD', coerce: checked('redis', nonEmpty) })
     .option('slots', { requiresArg: true, describe: 'tasks run at once (default: the number of CPUs)', coerce: checked('slots', integerAtLeast1) })
     .option('name', { requiresArg: true, describe: 'agent name, unique in the fleet (default: the host name)', coerce: checked('name', nonEmpty) })
-    .option('fleet', { requiresArg: true, describe: 'fleet name: the prefix of all its Redis keys (default pcount)', coerce: checked('fleet', nonEmpty) })
+    .option('fleet', { requiresArg: true, describe: 'fleet name: the prefix of all its Redis keys (default pcount)', coerce: checked('fleet', fleetName) })
     .option('journal', { requiresArg: true, describe: 'folder for events not yet stored by the controller (default: ~/.local/state/pcount-tui/journal/<fleet>/<name>)', coerce: checked('journal', nonEmpty) })
     .option('journal-max-mb', { requiresArg: true, describe: 'bound of the journal in MiB (default 64)', coerce: checked('journal-max-mb', integerAtLeast1) })
     .option('keep-journal', { type: 'boolean', default: false, describe: 'audit: keep acknowledged journal segments in <journal>/acked/' })

@@ -128,6 +128,12 @@ export const taskId: ValueParser<string> = (text) => {
   return text;
 };
 
+/** A fleet's name, the prefix of its Redis keys: the rule of task ids (config/pcount.schema.json's `fleet`). */
+export const fleetName: ValueParser<string> = (text) => {
+  if (!isTaskId(text)) throw new Error(`a fleet name may hold only ${TASK_ID_RULE}`);
+  return text;
+};
+
 /** An IANA time zone name (or UTC), as Intl knows it. */
 export const timeZone: ValueParser<string> = (text) => {
   if (!isValidZone(text)) throw new Error('unknown time zone (an IANA name such as Europe/Berlin, or UTC)');

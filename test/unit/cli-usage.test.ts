@@ -18,6 +18,19 @@ async function usage(args: string[]): Promise<{ code: number; stderr: string }> 
   return { code, stderr };
 }
 
+describe('a bad --fleet stops run and agent before anything starts', () => {
+  it('also without --redis (it was ignored and the run went on, exit 0)', async () => {
+    for (const args of [
+      ['run', '--source', clip, '--fleet', 'bad!', '--no-tui'],
+      ['agent', '--redis', 'redis://127.0.0.1:1/0', '--fleet', 'bad!'],
+    ]) {
+      const r = await usage(args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.stderr, new RegExp(`^pcount-tui ${args[0]}: bad --fleet 'bad!': a fleet name may hold only letters A-Z a-z, digits`));
+    }
+  });
+});
+
 describe('an option typed without its value is refused, never taken as the default', () => {
   it('checkedList: no values at all names the option', () => {
     const lines = checkedList('line', parseLines, 'BAD_LINE');
