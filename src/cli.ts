@@ -188,6 +188,23 @@ async function reportWorkerUsage(err: UsageError, args: string[]): Promise<void>
   process.stderr.write(`pcount-tui worker: ${err.code}: ${clean(err.message)}\n`);
 }
 
+/** Where a lone `-` names a source: `--source -`, and the first argument of detect, snapshot and faces. */
+const SOURCE_POSITIONAL = new Set(['detect', 'snapshot', 'faces']);
+
+/**
+ * yargs reads a lone `-` as no value at all (`--source -` said "the source is empty", `run -` read the current folder as
+ * the config), and no command reads standard input: refused here, naming it. `-o -` (a short option) is a file named `-`.
+ */
+function refuseLoneDash(args: string[]): void {
+  const at = args.findIndex((arg, i) => arg === '-' && !/^-[A-Za-z]$/.test(args[i - 1] ?? ''));
+  if (at < 0) return;
+  const before = args[at - 1] ?? '';
+  const flag = before.startsWith('--') && !before.includes('=') ? before : null;
+  const source = flag === '--source' || (flag === null && SOURCE_POSITIONAL.has(args[0]));
+  const why = source ? unusableSource('-') : 'a lone - would be standard input, which no command reads';
+  throw new UsageError(`bad ${flag ?? 'argument'} '-': ${why}`);
+}
+
 /** `ps` shows every user each process's command line: a password typed into it is hidden as soon as we run. */
 function hidePasswordsFromPs(): void {
   // `--redis=redis://u:p@h` as well as `--redis redis://u:p@h`.
@@ -257,6 +274,7 @@ export async function main(args: string[]): Promise<number> {
       throw new UsageError(describeYargsMessage(message ?? err?.message ?? 'bad arguments', args, known));
     });
   try {
+    refuseLoneDash(args);
     await parser.parseAsync();
     return code;
   } catch (err) {

@@ -18,6 +18,23 @@ async function usage(args: string[]): Promise<{ code: number; stderr: string }> 
   return { code, stderr };
 }
 
+describe('a lone - (standard input) is refused naming it, not read as no value', () => {
+  it('as a source it is a pipe (was "the source is empty"); elsewhere nothing reads stdin (run - read the current folder)', async () => {
+    const cases: [string[], string][] = [
+      [['run', '--source', '-', '--no-tui'], "pcount-tui run: bad --source '-': '-' is a pipe: a worker's stdin carries its commands"],
+      [['snapshot', '-', '-o', path.join(folder, 'x.png')], "pcount-tui snapshot: bad argument '-': '-' is a pipe"],
+      [['detect', '--every', '2', '-'], "pcount-tui detect: bad argument '-': '-' is a pipe"],
+      [['run', '-', '--no-tui'], "pcount-tui run: bad argument '-': a lone - would be standard input, which no command reads"],
+      [['validate', '-'], "pcount-tui validate: bad argument '-': a lone - would be standard input"],
+    ];
+    for (const [args, message] of cases) {
+      const r = await usage(args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.ok(r.stderr.startsWith(message), `${args.join(' ')}: ${r.stderr}`);
+    }
+  });
+});
+
 describe('a bad --fleet stops run and agent before anything starts', () => {
   it('also without --redis (it was ignored and the run went on, exit 0)', async () => {
     for (const args of [
