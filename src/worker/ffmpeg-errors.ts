@@ -37,9 +37,14 @@ export function openFailureCode(input: string, stderr: readonly string[]): Frame
 /** Lines ffmpeg ends a failed run with, which say that it failed but not why. */
 const CLOSING = /^(Conversion failed!|Error marking filters as finished|Cannot determine format of input stream \S+ after EOF|Exiting normally.*)$/;
 
-/** Why ffmpeg failed, from its last stderr lines: the last one that says more than that it failed. */
-export function failureReason(stderr: readonly string[]): string | undefined {
-  return stderr.findLast((line) => line.trim() !== '' && !CLOSING.test(line.trim())) ?? stderr.at(-1);
+/**
+ * Why ffmpeg failed, from its last stderr lines: the last one that says more than that it failed. ffmpeg begins it with
+ * its `-i` argument (`input`), which the caller's message names already as the source, and which for a source with a
+ * password is only `pipe:0` (ffmpeg-input.ts): that prefix is left out.
+ */
+export function failureReason(stderr: readonly string[], input?: string): string | undefined {
+  const line = stderr.findLast((l) => l.trim() !== '' && !CLOSING.test(l.trim())) ?? stderr.at(-1);
+  return input !== undefined && line?.startsWith(`${input}: `) ? line.slice(input.length + 2) : line;
 }
 
 /** What ffmpeg says about a file with damaged or missing data, which it still reads to the end with exit status 0. */

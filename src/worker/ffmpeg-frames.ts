@@ -250,7 +250,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     this.openTimer = null;
     this.ended = true;
     if (!this.closing && !this.failure && code !== 0) {
-      const reason = failureReason(this.stderrTail()) ?? `exit ${code ?? signal}`;
+      const reason = failureReason(this.stderrTail(), this.args[this.args.indexOf('-i') + 1]) ?? `exit ${code ?? signal}`;
       if (this.emitted === 0 && !this.frameReady) {
         this.fail(openFailureCode(this.opts.input, this.tail.lines), `ffmpeg could not read ${this.shownInput}: ${reason}`, code);
       } else {

@@ -18,6 +18,12 @@ test("ffmpeg's reason is the last line that says why, not its closing 'Conversio
   assert.equal(failureReason([]), undefined);
 });
 
+test("ffmpeg's own name for the input before its reason is left out: the message names the source (pipe:0 said nothing)", () => {
+  assert.equal(failureReason(['[concat @ 0x1] Impossible to open', 'pipe:0: Connection refused'], 'pipe:0'), 'Connection refused');
+  assert.equal(failureReason(['/x/README.md: Invalid data found when processing input'], '/x/README.md'), 'Invalid data found when processing input');
+  assert.equal(failureReason(['Error while decoding stream #0:0: Invalid data'], '/x/a.mp4'), 'Error while decoding stream #0:0: Invalid data');
+});
+
 test('damage ffmpeg reports in a file it still reads to the end is found; a clean run reports none', () => {
   const cutShort = [
     "Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'half.mp4':",
