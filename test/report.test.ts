@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -179,15 +179,14 @@ describe('report: the command', () => {
   });
 
   it('without --db or a config, says which config it took the store from when that is the last config run', () => {
-    const xdg = mkdtempSync(path.join(tmpdir(), 'pcount-xdg-'));
+    const prefs = mkdtempSync(path.join(tmpdir(), 'pcount-prefs-'));
     const site = mkdtempSync(path.join(tmpdir(), 'pcount-site-'));
     const elsewhere = mkdtempSync(path.join(tmpdir(), 'pcount-cwd-'));
     const config = path.join(site, 'site.json');
     writeFileSync(config, JSON.stringify({ parallel_config: { store: 'counts.db' }, videos: [{ id: 'door', source: 'door.mp4', lines: [{ name: 'a', points: [0.5, 0, 0.5, 1] }] }] }));
-    mkdirSync(path.join(xdg, 'pcount-tui'));
-    writeFileSync(path.join(xdg, 'pcount-tui', 'config.json'), JSON.stringify({ lastConfig: config }));
+    writeFileSync(path.join(prefs, 'config.json'), JSON.stringify({ lastConfig: config }));
     Store.open(path.join(site, 'counts.db')).close();
-    const report = spawnSync(process.execPath, [binPath, 'report'], { encoding: 'utf8', cwd: elsewhere, env: { ...process.env, XDG_CONFIG_HOME: xdg } });
+    const report = spawnSync(process.execPath, [binPath, 'report'], { encoding: 'utf8', cwd: elsewhere, env: { ...process.env, PCOUNT_CONFIG_DIR: prefs } });
     assert.equal(report.status, 0, report.stderr);
     assert.match(report.stdout, /^no counts in .*counts\.db for this selection$/m);
     assert.equal(report.stderr, `pcount-tui report: the store of the last config run, ${config}: ${path.join(site, 'counts.db')} (pass --db PATH or a config for another)\n`);
