@@ -1,6 +1,19 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli.js';
+// Loaded by import(), not a static import: a checkout that was never built (no `npm ci` yet, or a build under way)
+// is told how to build it instead of getting ERR_MODULE_NOT_FOUND and a stack trace.
+import { fileURLToPath } from 'node:url';
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+const cli = new URL('../dist/src/cli.js', import.meta.url);
+
+import(cli.href).then(
+  ({ main }) =>
+    main(process.argv.slice(2)).then((code) => {
+      process.exitCode = code;
+    }),
+  (err) => {
+    if (err?.code !== 'ERR_MODULE_NOT_FOUND' || err.url !== cli.href) throw err;
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    process.stderr.write(`pcount-tui: not built: ${fileURLToPath(cli)} is missing; run \`npm ci\` (or \`npm run build\`) in ${root}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -247,5 +247,21 @@ describe('a reader that goes away', () => {
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     assert.doesNotMatch(stderr, /EPIPE|\n\s+at /, stderr);
     assert.equal(code, 0, stderr);
+  });
+});
+
+describe('a checkout that was never built', () => {
+  it('says how to build it, exit 1, no ERR_MODULE_NOT_FOUND stack trace', async () => {
+    const checkout = mkdtempSync(path.join(tmpdir(), 'pcount-unbuilt-'));
+    mkdirSync(path.join(checkout, 'bin'));
+    copyFileSync(bin, path.join(checkout, 'bin', 'pcount-tui.js'));
+    writeFileSync(path.join(checkout, 'package.json'), JSON.stringify({ type: 'module' }));
+    const r = await new Promise<Run>((resolve) => {
+      execFile(process.execPath, [path.join(checkout, 'bin', 'pcount-tui.js'), '--version'], (err, stdout, stderr) => {
+        resolve({ code: typeof (err as { code?: unknown } | null)?.code === 'number' ? (err as { code: number }).code : 0, stdout, stderr });
+      });
+    });
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stderr, `pcount-tui: not built: ${path.join(checkout, 'dist/src/cli.js')} is missing; run \`npm ci\` (or \`npm run build\`) in ${checkout}/\n`);
   });
 });
