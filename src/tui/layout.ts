@@ -24,7 +24,8 @@ export const GAP = 1;
 const SOURCE_MIN = 10;
 const SOURCE_COMFORT = 18;
 const SOURCE_MAX = 40;
-const ID_MIN = 4;
+/** Room for the totals row's label, `total`, under short ids (`cam1`). */
+const ID_MIN = 5;
 const ID_MAX = 16;
 const BAR_MIN = 6;
 const BAR_COMFORT = 12;

@@ -11,6 +11,13 @@ import { fakeTask } from '../../src/tui/dev/fake-pool.js';
 const width = (l: ReturnType<typeof tableLayout>) => MARKER_WIDTH + l.columns.reduce((s, c) => s + c.width, 0) + GAP * (l.columns.length - 1);
 const keys = (l: ReturnType<typeof tableLayout>) => l.columns.map((c) => c.key);
 
+test('the totals row says total in full under short task ids (was tot… under cam1 and vt2)', () => {
+  for (const cols of [160, 80, 40]) {
+    const id = tableLayout(cols, ['cam1', 'vt2']).columns.find((c) => c.key === 'id')!;
+    assert.ok(id.width >= 'total'.length, `${cols} columns: the id column is ${id.width} wide`);
+  }
+});
+
 test('the table fills at most the terminal width, drops the least useful columns first and the counts last', () => {
   const ids = ['lobby', 'entrance'];
   for (const cols of [200, 120, 100, 80, 60, 50, 40, 30]) assert.ok(width(tableLayout(cols, ids)) <= cols, `${cols} columns`);
