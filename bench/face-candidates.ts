@@ -16,6 +16,7 @@ import { decodeImage } from '../src/faces/image.js';
 import { convertGraph } from '../src/models/convert.js';
 import { bgrInput, FACERES_ONNX } from '../src/models/faces.js';
 import { encodeModel } from '../src/models/onnx-proto.js';
+import { disableOrtTelemetry } from '../src/models/telemetry.js';
 import { parseTfjsGraph, type TfjsModelJson } from '../src/models/tfjs-graph.js';
 import { sessionOptions } from '../src/worker/detector.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
@@ -70,6 +71,7 @@ function sinks(json: TfjsModelJson): string[] {
 }
 
 async function main(): Promise<void> {
+  disableOrtTelemetry();
   const [modelsDir, outFile, ...names] = process.argv.slice(2);
   if (!modelsDir || !outFile) throw new Error('usage: face-candidates MODELS_DIR OUT.json [name…]');
   const rows = readFileSync(path.join(data, 'labels.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));

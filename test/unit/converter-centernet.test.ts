@@ -76,6 +76,10 @@ describe('centernet converted vs the TFJS graph on vtest.avi frame 400', () => {
     session = await ortSession(await builtinModel('centernet').build(humanModels), 2);
   });
 
+  test("the tests' own sessions switch onnxruntime's telemetry off, as the product's do", () => {
+    assert.equal(process.env.ORT_DISABLE_TELEMETRY, '1');
+  });
+
   test('512x512: heatmap within 1e-3 and decoded boxes match tower_0/detections', async (t) => {
     const rgb = videoFrame(400, 512, 512);
     const [keypoints, whRef, detections] = await runTfjs(json, bin, { 'tower_0/images': { data: Float32Array.from(rgb), shape: [1, 512, 512, 3] } }, [
