@@ -133,6 +133,8 @@ const VARIANTS: Record<string, Variant> = {
 };
 
 export const CLIP_NAMES = Object.keys(VARIANTS);
+/** A found crossing pairs with a truth crossing of the same line and direction at most this far apart (s). */
+export const TOLERANCE_SECONDS = 1.5;
 /** What issue 7 asks bench:count to report by default. */
 export const DEFAULT_CLIPS = ['vtest', 'mot17-09'];
 

@@ -20,12 +20,10 @@ import { evaluateMot, type MotMetrics } from '../src/metrics/mot.js';
 import type { PeopleCounterOptions } from '../src/vision/people-counter.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 import { probeSource } from '../src/worker/ffmpeg-frames.js';
-import { CLIP_NAMES, DEFAULT_CLIPS, loadClip, type Clip, type TruthRule } from './count-clips.js';
+import { CLIP_NAMES, DEFAULT_CLIPS, TOLERANCE_SECONDS, loadClip, type Clip, type TruthRule } from './count-clips.js';
 import { recordedAppearance } from './count-appearance.js';
 import { detectionsByFrame, firstDifference, gtRecording, replay, workerRecording } from './count-replay.js';
 import { runWorker } from './count-worker.js';
-
-const TOLERANCE_SECONDS = 1.5;
 
 const args = process.argv.slice(2);
 const argOf = (name: string) => {
