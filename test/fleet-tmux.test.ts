@@ -73,7 +73,7 @@ test('the dashboard in tmux controls a fleet: agent column, health panel, remote
   assert.match(now, /^ {2}cam3 .*\bqueued\b.*\bwaiting\b/m);
   // The health is read about once a second: it catches up with the claims.
   await waitScreen(/fleet pcount {2}Redis up redis:\/\/127\.0\.0\.1:\d+\/0 {2}queue 1 {2}running 2 {2}agents 2/, 30_000);
-  await waitScreen(/^a {11} \S+ +1\/1 [\s\S]*^b {11} \S+ +1\/1 /m, 30_000);
+  await waitScreen(/^a {11} \S+ +\d+ +1\/1 [\s\S]*^b {11} \S+ +\d+ +1\/1 /m, 30_000);
 
   // Stop cam1 on its agent: it shows stopped (counts kept); its agent's free slot takes cam3.
   press('x');
