@@ -16,7 +16,7 @@ import { decodeImage } from '../src/faces/image.js';
 import { convertGraph } from '../src/models/convert.js';
 import { bgrInput, FACERES_ONNX } from '../src/models/faces.js';
 import { encodeModel } from '../src/models/onnx-proto.js';
-import { disableOrtTelemetry } from '../src/models/telemetry.js';
+import { createSession } from '../src/models/telemetry.js';
 import { parseTfjsGraph, type TfjsModelJson } from '../src/models/tfjs-graph.js';
 import { sessionOptions } from '../src/worker/detector.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
@@ -71,7 +71,6 @@ function sinks(json: TfjsModelJson): string[] {
 }
 
 async function main(): Promise<void> {
-  disableOrtTelemetry();
   const [modelsDir, outFile, ...names] = process.argv.slice(2);
   if (!modelsDir || !outFile) throw new Error('usage: face-candidates MODELS_DIR OUT.json [name…]');
   const rows = readFileSync(path.join(data, 'labels.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
@@ -84,7 +83,7 @@ async function main(): Promise<void> {
     const json = JSON.parse(readFileSync(path.join(modelsDir, `${name}.json`), 'utf8')) as TfjsModelJson;
     const weights = new Uint8Array(readFileSync(path.join(modelsDir, `${name}.bin`)));
     const graph = c.prepare ? c.prepare(json, weights) : parseTfjsGraph(json, weights);
-    const session = await ort.InferenceSession.create(encodeModel(convertGraph(graph, { outputs: c.outputs ?? sinks(json) })), sessionOptions(1));
+    const session = await createSession(encodeModel(convertGraph(graph, { outputs: c.outputs ?? sinks(json) })), sessionOptions(1));
     const plane = c.size * c.size * 3;
     const chips: CandidateRaw[] = [];
     const cpu0 = process.cpuUsage();

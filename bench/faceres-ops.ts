@@ -15,7 +15,7 @@ import * as ort from 'onnxruntime-node';
 import { FACERES_ONNX } from '../src/models/faces.js';
 import { encodeModel } from '../src/models/onnx-proto.js';
 import { resolveBuiltinModel } from '../src/models/registry.js';
-import { disableOrtTelemetry } from '../src/models/telemetry.js';
+import { createSession } from '../src/models/telemetry.js';
 import { sessionOptions } from '../src/worker/detector.js';
 
 const argv = process.argv.slice(2);
@@ -66,7 +66,7 @@ function groupOf(name: string, op: string): string {
 }
 
 async function wholeRuns(model: string): Promise<void> {
-  const session = await ort.InferenceSession.create(model, sessionOptions(1));
+  const session = await createSession(model, sessionOptions(1));
   const feeds = runs.map(feed);
   for (const f of feeds) for (let i = 0; i < 2; i++) await session.run(f);
   const per = runs.map(() => [] as number[]);
@@ -90,7 +90,7 @@ async function profiled(model: string): Promise<void> {
   const groups = new Map<string, { ms: number[]; flops: number }>();
   try {
     for (const [k, n] of runs.entries()) {
-      const session = await ort.InferenceSession.create(model, { ...sessionOptions(1), enableProfiling: true, profileFilePrefix: path.join(dir, `run${n}`) });
+      const session = await createSession(model, { ...sessionOptions(1), enableProfiling: true, profileFilePrefix: path.join(dir, `run${n}`) });
       const f = feed(n);
       const count = Math.max(6, Math.round(48 / n));
       for (let i = 0; i <= count; i++) await session.run(f);
@@ -138,7 +138,7 @@ async function gemmPeak(): Promise<void> {
       outputs: [{ name: 'y', elemType: 'float32', dims: [m, n] }],
     },
   });
-  const session = await ort.InferenceSession.create(model, sessionOptions(1));
+  const session = await createSession(model, sessionOptions(1));
   const x = { x: new ort.Tensor('float32', new Float32Array(k * n).fill(1), [k, n]) };
   await session.run(x);
   let best = Infinity;
@@ -151,7 +151,6 @@ async function gemmPeak(): Promise<void> {
   console.log(`\nreference: one MatMul ${m}×${k} by ${k}×${n} runs at ${((2 * m * k * n) / best / 1e6).toFixed(0)} GFLOP/s (least of 6)`);
 }
 
-disableOrtTelemetry();
 console.log(`load average ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
 const { path: model } = await resolveBuiltinModel('faceres');
 await wholeRuns(model);

@@ -7,7 +7,7 @@ import * as tfc from '@tensorflow/tfjs-converter';
 import * as ort from 'onnxruntime-node';
 import { convertGraph, type ConvertOptions } from '../src/models/convert.js';
 import { encodeModel } from '../src/models/onnx-proto.js';
-import { disableOrtTelemetry } from '../src/models/telemetry.js';
+import { createSession } from '../src/models/telemetry.js';
 import { parseTfjsGraph, type TfjsModelJson } from '../src/models/tfjs-graph.js';
 import { ffmpeg, vtest } from './footage.js';
 
@@ -50,9 +50,7 @@ export async function runTfjs(json: TfjsModelJson, weights: Uint8Array, feeds: R
 }
 
 export async function ortSession(bytes: Uint8Array, threads = 1): Promise<ort.InferenceSession> {
-  // As the product's sessions: `npm test` queues no telemetry under ~/.cache/Microsoft (README, "No telemetry").
-  disableOrtTelemetry();
-  return ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1 });
+  return createSession(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1 });
 }
 
 /** Converts the graph with our converter and runs it in onnxruntime. */

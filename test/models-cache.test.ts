@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { buildModel, modelCacheDir, verifyModel } from '../src/models/cache.js';
 import { ModelError, resolveBuiltinModel } from '../src/models/registry.js';
-import { disableOrtTelemetry } from '../src/models/telemetry.js';
+import { createSession } from '../src/models/telemetry.js';
 import { repoRoot } from './converter-helpers.js';
 
 const run = promisify(execFile);
@@ -59,8 +59,7 @@ describe('building and verifying', () => {
     const model = await resolveBuiltinModel('centernet', dir);
     assert.equal(model.format, 'centernet');
     assert.ok(existsSync(model.path));
-    disableOrtTelemetry();
-    const session = await ort.InferenceSession.create(model.path, { intraOpNumThreads: 1 });
+    const session = await createSession(model.path, { intraOpNumThreads: 1 });
     assert.deepEqual(session.inputNames, [model.input.name]);
     assert.deepEqual([...session.outputNames].sort(), [model.outputs.heatmap, model.outputs.wh].sort());
     const out = await session.run({ images: new ort.Tensor('float32', new Float32Array(288 * 384 * 3), [1, 288, 384, 3]) });

@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { BLAZEFACE_ONNX, FACERES_ONNX } from '../models/faces.js';
 import { resolveBuiltinModel } from '../models/registry.js';
-import { disableOrtTelemetry } from '../models/telemetry.js';
+import { createSession } from '../models/telemetry.js';
 import { sessionOptions } from '../worker/detector.js';
 import { decodeBlazeface, DEFAULT_DECODE, type DecodeOptions, type FaceBox } from './blazeface.js';
 import { cropResize, mirrorImage, type Region, type RgbImage } from './crop.js';
@@ -77,12 +77,11 @@ export class FaceAnalyser {
 
   /** Loads (building them first if needed) the built-in models; throws ModelError when they cannot be had. */
   static async open(o: FaceAnalyserOptions = {}): Promise<FaceAnalyser> {
-    disableOrtTelemetry();
     const threads = o.threads ?? 1;
     const options = { ...sessionOptions(threads), ...o.sessionOverrides };
     const [bf, fr] = await Promise.all([resolveBuiltinModel('blazeface'), resolveBuiltinModel('faceres')]);
-    const blazeface = await ort.InferenceSession.create(bf.path, options);
-    const faceres = await ort.InferenceSession.create(fr.path, options);
+    const blazeface = await createSession(bf.path, options);
+    const faceres = await createSession(fr.path, options);
     return new FaceAnalyser(blazeface, faceres, o);
   }
 

@@ -1,4 +1,5 @@
 import { isMainThread } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
 
 /**
  * onnxruntime-node (1.29 and later) sends usage telemetry to Microsoft from Linux and macOS too, through its 1DS
@@ -10,4 +11,10 @@ import { isMainThread } from 'node:worker_threads';
  */
 export function disableOrtTelemetry(): void {
   if (isMainThread) process.env.ORT_DISABLE_TELEMETRY = '1';
+}
+
+/** Every onnxruntime session of the project (product, tests, benchmarks) is made here, so none is made with telemetry on. */
+export function createSession(model: string | Uint8Array, options: ort.InferenceSession.SessionOptions = {}): Promise<ort.InferenceSession> {
+  disableOrtTelemetry();
+  return typeof model === 'string' ? ort.InferenceSession.create(model, options) : ort.InferenceSession.create(model, options);
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { disableOrtTelemetry } from '../models/telemetry.js';
+import { createSession } from '../models/telemetry.js';
 import { resolveBuiltinModel } from '../models/registry.js';
 import { centernet } from '../vision/formats/centernet.js';
 import { isModelFormat, MODEL_FORMATS, type FormatSpec, type ModelFormatName, type TensorView } from '../vision/formats/format.js';
@@ -111,9 +111,8 @@ export async function createDetector(opts: DetectorOptions = {}): Promise<Detect
   }
 
   let session: ort.InferenceSession;
-  disableOrtTelemetry();
   try {
-    session = await ort.InferenceSession.create(modelPath, { ...sessionOptions(threads), ...opts.sessionOverrides });
+    session = await createSession(modelPath, { ...sessionOptions(threads), ...opts.sessionOverrides });
   } catch (err) {
     throw new DetectorError('MODEL_CORRUPT', `cannot load model ${modelPath}: ${firstLine(err)}`);
   }
