@@ -23,7 +23,17 @@ const sourceText = (text: string) => {
   return text;
 };
 const source = checked('source', sourceText);
-const sources = checkedList('source', (values) => values.map((v) => source(v)));
+/**
+ * `run --source a.mp4 config.json`: yargs gives --source every value up to the next option, so the config would be
+ * counted as a second video (ffmpeg cannot read JSON). A config is never a source: said as what it is.
+ */
+const runSource = checked('source', (text: string) => {
+  if (/\.json$/i.test(text)) {
+    throw new Error(`a .json file is a config, not a source (--source takes every value up to the next option); run a config on its own: pcount-tui run ${text}`);
+  }
+  return sourceText(text);
+});
+const sources = checkedList('source', (values) => values.map((v) => runSource(v)));
 const lines = checkedList('line', parseLines, 'BAD_LINE');
 const names = (flag: string) => checkedList(flag, (values) => values);
 

@@ -35,6 +35,23 @@ describe('a lone - (standard input) is refused naming it, not read as no value',
   });
 });
 
+describe('a config after --source is refused naming it, not counted as a second source', () => {
+  it('run --source a.mp4 config.json: exit 2 naming config.json (yargs took it as a second --source value)', async () => {
+    const config = path.join(folder, 'config.json');
+    writeFileSync(config, '{}');
+    for (const args of [
+      ['run', '--source', clip, config, '--no-tui'],
+      ['run', '--source', clip, '--source', 'CONFIG.JSON', '--no-tui'],
+    ]) {
+      const r = await usage(args);
+      assert.equal(r.code, 2, args.join(' '));
+      const named = args.find((a) => /json$/i.test(a))!;
+      assert.ok(r.stderr.startsWith(`pcount-tui run: bad --source '${named}': a .json file is a config, not a source`), r.stderr);
+      assert.match(r.stderr, /pcount-tui run \S+json/i);
+    }
+  });
+});
+
 describe('a bad --fleet stops run and agent before anything starts', () => {
   it('also without --redis (it was ignored and the run went on, exit 0)', async () => {
     for (const args of [
