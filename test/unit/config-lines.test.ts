@@ -69,13 +69,50 @@ test('config writer: only the task\'s lines change, in the style of the file; ev
 test('config writer: a one-line lines array stays on one line; minified JSON stays minified; CRLF files keep CRLF', () => {
   const oneLine = '{"videos": [{"id": "a", "source": "a.mp4", "lines": [{"name": "l", "points": [0.5, 0, 0.5, 1]}], "confidence": 0.3}]}';
   const a = replaceTaskLines(oneLine, 'a', moved);
-  assert.equal(a, '{"videos": [{"id": "a", "source": "a.mp4", "lines": [{ "name": "door", "points": [0.4, 0, 0.4, 1] }, { "name": "hall", "points": [0, 0.65, 1, 0.65] }], "confidence": 0.3}]}');
+  assert.equal(a, '{"videos": [{"id": "a", "source": "a.mp4", "lines": [{"name": "door", "points": [0.4, 0, 0.4, 1]}, {"name": "hall", "points": [0, 0.65, 1, 0.65]}], "confidence": 0.3}]}');
   const minified = JSON.stringify({ videos: [{ id: 'a', source: 'a.mp4', lines: [{ name: 'l', points: [0.5, 0, 0.5, 1] }] }] });
   assert.equal(replaceTaskLines(minified, 'a', moved), JSON.stringify({ videos: [{ id: 'a', source: 'a.mp4', lines: moved }] }));
   const crlf = pretty.replace(/\n/g, '\r\n');
   const c = replaceTaskLines(crlf, 'gate', moved);
   assert.doesNotMatch(c.replace(/\r\n/g, ''), /\n/, 'no bare LF added');
   assert.deepEqual(JSON.parse(c).cameras[0].lines, moved);
+});
+
+test('config writer: inside lines only what changed is rewritten; padding, separators, number text and layout stay', () => {
+  const padded = '{"videos": [{"id": "a", "source": "a.mp4", "lines": [ {"points": [ 0.50, 0.0, 0.50, 1.0 ], "name": "door"} ]}]}';
+  // The bracket padding `[ {…} ]` was lost (`[{…}]`), every number rewritten and the keys put in the editor's order.
+  assert.equal(replaceTaskLines(padded, 'a', [{ name: 'door', points: [0.5, 0, 0.5, 1] }]), padded, 'lines applied unchanged: the same bytes');
+  assert.equal(
+    replaceTaskLines(padded, 'a', [{ name: 'door', points: [0.4, 0, 0.4, 1] }]),
+    '{"videos": [{"id": "a", "source": "a.mp4", "lines": [ {"points": [ 0.4, 0.0, 0.4, 1.0 ], "name": "door"} ]}]}',
+  );
+  assert.equal(
+    replaceTaskLines(padded, 'a', [{ name: 'door', points: [0.5, 0, 0.5, 1] }, { name: 'hall', points: [0, 0.65, 1, 0.65] }]),
+    '{"videos": [{"id": "a", "source": "a.mp4", "lines": [ {"points": [ 0.50, 0.0, 0.50, 1.0 ], "name": "door"}, {"points": [ 0, 0.65, 1, 0.65 ], "name": "hall"} ]}]}',
+    'a new line is written like the first one',
+  );
+  const tall = `{
+  "videos": [
+    {
+      "id": "a",
+      "source": "a.mp4",
+      "lines": [
+        {
+          "name": "door",
+          "points": [0.5, 0, 0.5, 1]
+        },
+        {
+          "name": "hall",
+          "points": [0, 0.6, 1, 0.6]
+        }
+      ]
+    }
+  ]
+}
+`;
+  const deleted = replaceTaskLines(tall, 'a', [{ name: 'hall', points: [0, 0.6, 1, 0.7] }]);
+  assert.equal(deleted, tall.replace(/ {8}\{\n {10}"name": "door",\n {10}"points": \[0\.5, 0, 0\.5, 1\]\n {8}\},\n/, '').replace('[0, 0.6, 1, 0.6]', '[0, 0.6, 1, 0.7]'));
+  assert.throws(() => replaceTaskLines('{"videos": [{"id": "a", "source": "a.mp4", "lines": []}]}', 'a', moved), /"lines" of task "a" in the config file are not a list/);
 });
 
 test('config writer: a task that is no longer in the file is an error, not a silent rewrite', () => {
