@@ -1,5 +1,5 @@
 import type { CropPlan, PersonHeights, PlanOptions } from './crop-plan.js';
-import { PersonHeightModel, type HeightModelOptions } from './person-heights.js';
+import { PersonHeightModel, type HeightModelData, type HeightModelOptions } from './person-heights.js';
 import { PlanMemo, type MemoPlan } from './plan-memo.js';
 import type { MergedDetection } from './tile-merge.js';
 import type { LineSpec } from './types.js';
@@ -29,6 +29,20 @@ const quantize = (h: number) => 2 ** (Math.round(8 * Math.log2(Math.max(1, h))) 
 
 function quantized(h: PersonHeights): PersonHeights {
   return { low: (y) => quantize(h.low(y)), high: (y) => quantize(h.high(y)) };
+}
+
+/**
+ * The planner's history as plain data (a checkpoint's): the heights learned, the plan in force and the one proposed
+ * (as their keys, the plans' JSON), and the passes since the last change, which decide when the plan next changes.
+ */
+export interface CropsData {
+  /** The planner's options (everything but the heights) as JSON: the plans are only valid for these. */
+  options: string;
+  model: HeightModelData;
+  plan: string;
+  learned: boolean;
+  proposal: { plan: string; times: number } | null;
+  passesSinceChange: number;
 }
 
 export class AdaptiveCrops {
@@ -64,6 +78,37 @@ export class AdaptiveCrops {
   /** Whether the plan comes from people seen (true) or from the prior. */
   get fromObservations(): boolean {
     return this.learned;
+  }
+
+  toData(): CropsData {
+    return {
+      options: JSON.stringify(this.options),
+      model: this.model.toData(),
+      plan: this.currentKey,
+      learned: this.learned,
+      proposal: this.proposal && { plan: this.proposal.key, times: this.proposal.times },
+      passesSinceChange: this.passesSinceChange,
+    };
+  }
+
+  /**
+   * Continues from `d` (what toData gave). Returns false when `d` was planned with other options (lines, region,
+   * input size…): then only the heights learned are taken, and the plan is made from them at once.
+   */
+  loadData(d: CropsData): boolean {
+    this.model.loadData(d.model);
+    if (d.options !== JSON.stringify(this.options)) {
+      const { plan, key } = this.compute();
+      this.adopt(plan, key);
+      this.learned = this.model.fit() !== null;
+      return false;
+    }
+    this.current = JSON.parse(d.plan) as CropPlan;
+    this.currentKey = d.plan;
+    this.learned = d.learned;
+    this.proposal = d.proposal && { key: d.proposal.plan, plan: JSON.parse(d.proposal.plan) as CropPlan, times: d.proposal.times };
+    this.passesSinceChange = d.passesSinceChange;
+    return true;
   }
 
   /** One detection pass's detections (frame pixels); returns the new plan when it changes, else null. */

@@ -62,7 +62,15 @@ class CoordinateFilter {
   innovationVariance(r: number): number {
     return this.p00 + r;
   }
+
+  /** Position, velocity and covariance as plain numbers: the constructor's arguments. */
+  toData(): [number, number, number, number, number] {
+    return [this.x, this.v, this.p00, this.p01, this.p11];
+  }
 }
+
+/** A box filter as plain numbers: per coordinate (centre x, centre y, width, height) what CoordinateFilter.toData gives. */
+export type KalmanData = [number, number, number, number, number][];
 
 /** Kalman filter of a box as centre x, centre y, width and height, each with its velocity. */
 export class BoxKalman {
@@ -80,6 +88,15 @@ export class BoxKalman {
       const v0 = (center ? noise.initialCenterVelocity : noise.initialSizeVelocity) * h;
       return new CoordinateFilter(value, 0, r * r, 0, v0 * v0);
     });
+  }
+
+  toData(): KalmanData {
+    return this.coords.map((c) => c.toData());
+  }
+
+  /** Takes the state of `data` (a filter of this one's noise, as toData gave it). */
+  loadData(data: KalmanData): void {
+    data.forEach((c, i) => (this.coords[i] = new CoordinateFilter(...c)));
   }
 
   private get height(): number {

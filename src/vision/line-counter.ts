@@ -68,6 +68,16 @@ interface Birth {
   before: Instant | null;
 }
 
+/** The counter as plain data (a checkpoint's): per track its side of each line, held crossings and birth; totals. */
+export interface LineCounterData {
+  states: [track: number, [line: string, TrackLineState][]][];
+  pending: [track: number, CrossingRecord[]][];
+  births: [track: number, Birth][];
+  totals: LineCount[];
+  lastPass: Instant | null;
+  thisPass: Instant | null;
+}
+
 /**
  * Counts anchor crossings of named line segments. Side of P = sign(cross(B − A, P − A)); − → + is `in`, + → − is
  * `out`; a crossing counts when the anchor's path meets the segment itself. Crossings of tracks that are not yet
@@ -76,10 +86,10 @@ interface Birth {
 export class LineCounter {
   private lines: PixelLine[];
   private readonly options: CounterOptions;
-  private readonly states = new Map<number, Map<string, TrackLineState>>();
-  private readonly pending = new Map<number, CrossingRecord[]>();
-  private readonly totals = new Map<string, LineCount>();
-  private readonly births = new Map<number, Birth>();
+  private states = new Map<number, Map<string, TrackLineState>>();
+  private pending = new Map<number, CrossingRecord[]>();
+  private totals = new Map<string, LineCount>();
+  private births = new Map<number, Birth>();
   /** The last detection pass (update call) before the current one. */
   private lastPass: Instant | null = null;
   private thisPass: Instant | null = null;
@@ -118,6 +128,32 @@ export class LineCounter {
       if (total) total[c.direction] += 1;
     }
     return counted;
+  }
+
+  toData(): LineCounterData {
+    return structuredClone({
+      states: [...this.states].map(([id, perLine]) => [id, [...perLine]] as [number, [string, TrackLineState][]]),
+      pending: [...this.pending],
+      births: [...this.births],
+      totals: [...this.totals.values()],
+      lastPass: this.lastPass,
+      thisPass: this.thisPass,
+    });
+  }
+
+  /**
+   * Continues from `d` (what toData gave) on this counter's lines: side histories and totals are kept by line name,
+   * so a line of `d` this counter does not have keeps its total only.
+   */
+  loadData(d: LineCounterData): void {
+    const c = structuredClone(d);
+    this.states = new Map(c.states.map(([id, perLine]) => [id, new Map(perLine)]));
+    this.pending = new Map(c.pending);
+    this.births = new Map(c.births);
+    this.totals = new Map(c.totals.map((t) => [t.name, t]));
+    for (const line of this.lines) if (!this.totals.has(line.name)) this.totals.set(line.name, { name: line.name, in: 0, out: 0 });
+    this.lastPass = c.lastPass;
+    this.thisPass = c.thisPass;
   }
 
   /** Forget tracks that ended; crossings still held for a track that never got confirmed are dropped. */

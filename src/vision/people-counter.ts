@@ -1,9 +1,9 @@
 import { LEARN_SCORE } from './adaptive-crops.js';
 import { DEFAULT_CUT_FEET, cutByBottom, withFeet } from './cut-feet.js';
-import { LineCounter, type CounterOptions, type CrossingRecord, type LineCount } from './line-counter.js';
-import { PersonHeightModel } from './person-heights.js';
+import { LineCounter, type CounterOptions, type CrossingRecord, type LineCount, type LineCounterData } from './line-counter.js';
+import { PersonHeightModel, type HeightModelData } from './person-heights.js';
 import type { TrackSnapshot } from './track.js';
-import { Tracker, type RemovedTrack } from './tracker.js';
+import { Tracker, type RemovedTrack, type TrackerData } from './tracker.js';
 import type { TrackerConfig } from './tracker-config.js';
 import type { Box, Detection, LineSpec } from './types.js';
 import { NO_TRAIL, followFeet, type FeetTrail } from './walked-out.js';
@@ -23,6 +23,14 @@ export interface PeopleCounterOptions {
   appearanceBand?: number;
 }
 
+/** Everything the counter's next step depends on, as plain data (a checkpoint's): toData, then loadData. */
+export interface PeopleCounterData {
+  tracker: TrackerData;
+  counter: LineCounterData;
+  heights: HeightModelData;
+  trails: [track: number, FeetTrail][];
+}
+
 /** The appearance (appearance.ts) of a box of the current frame, in source coordinates; null when it cannot say. */
 export type AppearanceSampler = (box: Box) => Float32Array | null;
 
@@ -39,7 +47,7 @@ export class PeopleCounter {
   /** How tall people are by foot row, which places the feet of people cut by the frame's bottom edge. */
   private readonly heights: PersonHeightModel;
   /** Whether each track walked out through the frame's bottom edge (walked-out.ts). */
-  private readonly trails = new Map<number, FeetTrail>();
+  private trails = new Map<number, FeetTrail>();
   private frame: { width: number; height: number };
 
   constructor(lines: readonly LineSpec[], frame: { width: number; height: number }, options: PeopleCounterOptions = {}) {
@@ -65,6 +73,18 @@ export class PeopleCounter {
     );
     this.forget(out.removed);
     return { tracks: out.tracks, crossings, removed: out.removed };
+  }
+
+  toData(): PeopleCounterData {
+    return { tracker: this.tracker.toData(), counter: this.counter.toData(), heights: this.heights.toData(), trails: structuredClone([...this.trails]) };
+  }
+
+  /** Continues from `d` (what toData gave, same settings): the same crossings for the same input from here on. */
+  loadData(d: PeopleCounterData): void {
+    this.tracker.loadData(d.tracker);
+    this.counter.loadData(d.counter);
+    this.heights.loadData(d.heights);
+    this.trails = new Map(structuredClone(d.trails));
   }
 
   /** A frame without detection: tracks move to their predicted positions, nothing is counted. */

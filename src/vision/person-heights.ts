@@ -64,6 +64,12 @@ export interface HeightFit {
   observations: number;
 }
 
+/** What the model has seen, as plain data (a checkpoint's): the observations kept, and where the next one goes. */
+export interface HeightModelData {
+  seen: HeightObservation[];
+  next: number;
+}
+
 export class PersonHeightModel {
   readonly options: HeightModelOptions;
   private readonly seen: HeightObservation[] = [];
@@ -85,6 +91,16 @@ export class PersonHeightModel {
     if (this.seen.length < this.options.capacity) this.seen.push(o);
     else this.seen[this.next] = o;
     this.next = (this.next + 1) % this.options.capacity;
+    this.dirty = true;
+  }
+
+  toData(): HeightModelData {
+    return { seen: this.seen.map((o) => ({ ...o })), next: this.next };
+  }
+
+  loadData(d: HeightModelData): void {
+    this.seen.splice(0, this.seen.length, ...d.seen.map((o) => ({ ...o })));
+    this.next = d.next;
     this.dirty = true;
   }
 

@@ -21,7 +21,7 @@ export interface HeadingCost {
   shrink: number;
 }
 
-interface Observation {
+export interface Observation {
   t: number;
   /** Centre x, top and bottom of the box. */
   x: number;
@@ -55,6 +55,14 @@ const KEEP_SECONDS = 3;
 
 export class ObservedPath {
   private readonly seen: Observation[] = [];
+
+  toData(): Observation[] {
+    return this.seen.map((o) => ({ ...o }));
+  }
+
+  loadData(seen: readonly Observation[]): void {
+    this.seen.splice(0, this.seen.length, ...seen.map((o) => ({ ...o })));
+  }
 
   add(box: Box, t: number): void {
     this.seen.push({ t, ...ends(box) });

@@ -1,6 +1,6 @@
 import { blendAppearance } from './appearance.js';
-import { BoxKalman, type KalmanNoise } from './kalman.js';
-import { ObservedPath } from './track-heading.js';
+import { BoxKalman, type KalmanData, type KalmanNoise } from './kalman.js';
+import { ObservedPath, type Observation } from './track-heading.js';
 import type { Box } from './types.js';
 
 /** tentative → confirmed ⇄ lost → removed; a tentative track that misses is removed directly. */
@@ -36,6 +36,24 @@ export interface Sighting {
   t: number;
 }
 
+/** A live track as plain data (a checkpoint's): everything that decides what it does next. */
+export interface TrackData {
+  id: number;
+  state: Exclude<TrackState, 'removed'>;
+  hits: number;
+  born: number;
+  lastMatch: number;
+  matchedNow: boolean;
+  score: number;
+  appearance: number[] | null;
+  firstSighting: Sighting;
+  lastSighting: Sighting;
+  path: Observation[];
+  filter: KalmanData;
+}
+
+const copySighting = (s: Sighting): Sighting => ({ box: [...s.box], velocity: [...s.velocity], t: s.t });
+
 export class Track {
   readonly filter: BoxKalman;
   state: TrackState = 'tentative';
@@ -46,7 +64,7 @@ export class Track {
   /** Average appearance of the person (observed near the lines only), null until seen there. */
   appearance: Float32Array | null = null;
   /** The detection that started the track, and the filtered state at the last match. */
-  readonly firstSighting: Sighting;
+  firstSighting: Sighting;
   lastSighting: Sighting;
   /** The detections matched, for the direction they lead in. */
   readonly path = new ObservedPath();
@@ -67,6 +85,39 @@ export class Track {
     this.firstSighting = { box: [...box], velocity: [0, 0], t: born };
     this.lastSighting = this.firstSighting;
     this.path.add(box, born);
+  }
+
+  /** The track as toData gave it, with the tracker's noise and confirmation settings. */
+  static fromData(d: TrackData, noise: KalmanNoise, confirmHits: number): Track {
+    const track = new Track(d.id, d.firstSighting.box, d.score, d.born, noise, confirmHits);
+    track.state = d.state;
+    track.hits = d.hits;
+    track.lastMatch = d.lastMatch;
+    track.matchedNow = d.matchedNow;
+    track.appearance = d.appearance && Float32Array.from(d.appearance);
+    track.firstSighting = copySighting(d.firstSighting);
+    track.lastSighting = copySighting(d.lastSighting);
+    track.path.loadData(d.path);
+    track.filter.loadData(d.filter);
+    return track;
+  }
+
+  toData(): TrackData {
+    if (this.state === 'removed') throw new Error(`track ${this.id} is removed and has no data`);
+    return {
+      id: this.id,
+      state: this.state,
+      hits: this.hits,
+      born: this.born,
+      lastMatch: this.lastMatch,
+      matchedNow: this.matchedNow,
+      score: this.score,
+      appearance: this.appearance && [...this.appearance],
+      firstSighting: copySighting(this.firstSighting),
+      lastSighting: copySighting(this.lastSighting),
+      path: this.path.toData(),
+      filter: this.filter.toData(),
+    };
   }
 
   /** Takes over the identity of the long-lost track `old`, whose person this one turned out to be. */

@@ -63,6 +63,15 @@ export class LongLostBuffer {
     this.tracks.push(track);
   }
 
+  get held(): readonly Track[] {
+    return this.tracks;
+  }
+
+  /** Holds exactly `tracks` (a restored checkpoint's). */
+  loadData(tracks: Track[]): void {
+    this.tracks = tracks;
+  }
+
   /** Removes and returns the tracks last seen longer than `keep` seconds before `t`. */
   expire(t: number, keep: number): Track[] {
     const gone = this.tracks.filter((tr) => t - tr.lastMatch > keep);

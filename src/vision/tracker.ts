@@ -1,14 +1,24 @@
 import { appearanceDistance } from './appearance.js';
 import { assignWithLimit } from './assignment.js';
-import { Track, type TrackSnapshot } from './track.js';
+import { Track, type TrackData, type TrackSnapshot } from './track.js';
 import { DEFAULT_TRACKER_CONFIG, type TrackerConfig } from './tracker-config.js';
 import { LongLostBuffer } from './tracker-long-lost.js';
+import { PassInterval, type PassData } from './pass-interval.js';
 import type { Detection } from './types.js';
 
 export interface RemovedTrack {
   id: number;
   /** Whether the track had been confirmed before it ended (a tentative one never counts). */
   confirmed: boolean;
+}
+
+/** The tracker as plain data (a checkpoint's): its tracks, the long-lost ones, and its clock. */
+export interface TrackerData {
+  tracks: TrackData[];
+  longLost: TrackData[];
+  nextId: number;
+  now: number | null;
+  passes: PassData;
 }
 
 export interface TrackerOutput {
@@ -54,30 +64,6 @@ function validateConfig(c: TrackerConfig): void {
 }
 
 /**
- * The usual time between detection passes: the median of the last few, so that one gap in a live stream does not
- * count as the rhythm.
- */
-class PassInterval {
-  private last: number | null = null;
-  private readonly recent: number[] = [];
-
-  note(t: number): void {
-    if (this.last !== null && t > this.last) {
-      this.recent.push(t - this.last);
-      if (this.recent.length > 5) this.recent.shift();
-    }
-    this.last = t;
-  }
-
-  /** `seconds`, or `passes` detection intervals when those are longer (sparse detections: low frame rates, skipping). */
-  lifetime(seconds: number, passes: number): number {
-    if (this.recent.length === 0) return seconds;
-    const sorted = [...this.recent].sort((a, b) => a - b);
-    return Math.max(seconds, passes * sorted[sorted.length >> 1]);
-  }
-}
-
-/**
  * SORT/ByteTrack-style multi-object tracker. Time is given in seconds on every call, so the same settings work at any
  * frame rate and with detections on only every Nth frame (call `predict` on the frames in between).
  */
@@ -106,6 +92,26 @@ export class Tracker {
     };
     validateConfig(this.config);
     this.longLost = new LongLostBuffer(this.config.relink);
+  }
+
+  toData(): TrackerData {
+    return {
+      tracks: this.tracks.map((t) => t.toData()),
+      longLost: this.longLost.held.map((t) => t.toData()),
+      nextId: this.nextId,
+      now: this.now,
+      passes: this.passes.toData(),
+    };
+  }
+
+  /** Continues from `d` (what toData gave, with the same settings): the same output for the same input from here on. */
+  loadData(d: TrackerData): void {
+    const make = (t: TrackData) => Track.fromData(t, this.config.kalman, this.config.confirmHits);
+    this.tracks = d.tracks.map(make);
+    this.longLost.loadData(d.longLost.map(make));
+    this.nextId = d.nextId;
+    this.now = d.now;
+    this.passes.loadData(d.passes);
   }
 
   /** Advance to time t (seconds) without detections: positions are predicted, identities and states kept. */
