@@ -82,6 +82,16 @@ describe('store: schema and migrations', () => {
     store.close();
   });
 
+  it('migrates a store of version 3: its checkpoints kept, without a counting state', () => {
+    const { file, db } = olderStore(3, 1);
+    db.prepare(`INSERT INTO checkpoints (task_run_id, frame, seq, fps, ts) VALUES (1, 170, 0, 25, 10)`).run();
+    db.close();
+    const store = Store.open(file);
+    assert.equal(store.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
+    assert.deepEqual(store.lastCheckpoint(1), { taskRunId: 1, frame: 170, seq: 0, fps: 25, state: null });
+    store.close();
+  });
+
   it('refuses a store of a newer version, another program\'s database and a file that is no database, touching none', () => {
     const dir = tmp();
     const newer = path.join(dir, 'newer.db');
@@ -156,7 +166,14 @@ describe('store: crossings', () => {
     j.progress(120, 4000); // no frame for a second: a gap
     j.progress(150, 5000);
     j.progress(170, 6000);
-    assert.deepEqual(store.lastCheckpoint(1), { taskRunId: 1, frame: 170, seq: 1, fps: 25 });
+    assert.deepEqual(store.lastCheckpoint(1), { taskRunId: 1, frame: 170, seq: 1, fps: 25, state: null });
+    // The worker's counting state goes with the checkpoint of its own frame only.
+    j.countingState(180, '{"version":1,"frame":180}');
+    j.progress(190, 7000);
+    assert.equal(store.lastCheckpoint(1)?.state, null, 'a state of another frame is not the checkpoint\'s');
+    j.countingState(200, '{"version":1,"frame":200}');
+    j.progress(200, 8000);
+    assert.deepEqual(store.lastCheckpoint(1), { taskRunId: 1, frame: 200, seq: 1, fps: 25, state: '{"version":1,"frame":200}' });
     assert.deepEqual(store.db.prepare(`SELECT start, end FROM coverage ORDER BY start`).all(), [
       { start: 1000, end: 3000 },
       { start: 4000, end: 6000 },

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Store } from '../src/store/store.js';
 import type { DoneEvent, ErrorEvent } from '../src/protocol/events.js';
@@ -49,6 +52,46 @@ describe('worker --start-frame at and past the end of a file', () => {
   });
 });
 
+describe('worker --start-state: the counting state of frame N − 1 continues exactly', () => {
+  it('the crossings from N on are the uninterrupted run\'s, to the track id; a state for another frame is not used, said', async (t) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pcount-state-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const base = ['--source', vtest, '--skip-frames', '5', '--line', '0.5,0,0.5,1'];
+    const full = await runWorkerCli([...base, '--emit-state', '--emit-tracks'], 240_000);
+    assert.equal(full.code, 0, full.stderr);
+    // Which frame each crossing was emitted at: the next `tracks` event's.
+    const emitted: { frame: number; crossing: string }[] = [];
+    let pending: string[] = [];
+    const states = new Map<number, unknown>();
+    for (const e of full.events as { type: string; frame: number; state?: unknown }[]) {
+      if (e.type === 'crossing') pending.push(JSON.stringify({ ...e, ts: 0 }));
+      if (e.type === 'state') states.set(e.frame, e.state);
+      if (e.type === 'tracks') {
+        emitted.push(...pending.map((crossing) => ({ frame: e.frame, crossing })));
+        pending = [];
+      }
+    }
+    // A state from the middle, not on the detection grid (frames 1, 6, 11, …): the frames up to the next one are predicted.
+    const from = [...states.keys()].filter((f) => f >= 200 && f % 5 !== 0).sort((a, b) => a - b)[0] ?? [...states.keys()].find((f) => f >= 200)!;
+    assert.ok(from !== undefined && from < 440, `a state in the middle (${[...states.keys()].join(' ')})`);
+    const file = path.join(dir, 'state.json');
+    writeFileSync(file, JSON.stringify(states.get(from)));
+    const resumed = await runWorkerCli([...base, '--start-frame', String(from + 1), '--start-state', file], 240_000);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const logs = resumed.events.filter((e) => e.type === 'log').map((e) => (e as { message: string }).message);
+    assert.ok(logs.includes(`continues from the state after frame ${from}, as the run it resumes had it`), logs.join('\n'));
+    const expected = emitted.filter((x) => x.frame > from).map((x) => x.crossing.replace(/"seq":\d+,/, ''));
+    assert.ok(expected.length > 0, 'crossings after the resume point');
+    const got = crossingsOf(resumed.events as never).map((c) => JSON.stringify({ ...c, ts: 0 }).replace(/"seq":\d+,/, ''));
+    assert.deepEqual(got, expected);
+
+    const wrong = await runWorkerCli([...base, '--start-frame', String(from + 3), '--start-state', file], 240_000);
+    assert.equal(wrong.code, 0, wrong.stderr);
+    const said = wrong.events.find((e) => e.type === 'log' && /--start-state .* not used/.test((e as { message: string }).message)) as { message: string } | undefined;
+    assert.match(said?.message ?? '', new RegExp(`not used: it is the state after frame ${from}, not before --start-frame ${from + 3}; tracking warms up before frame ${from + 3} instead`));
+  });
+});
+
 describe('run: a file whose checkpoint is at its last frame', () => {
   it('resumes after it and finishes the count: completed, the kept totals, nothing counted twice', async () => {
     const { dir, clips } = cutClips({ film: 10 }, 120);
@@ -61,20 +104,33 @@ describe('run: a file whose checkpoint is at its last frame', () => {
     const db = counted.store.path as string;
     const store = Store.open(db);
     const taskRun = store.latestTaskRun('film')!;
-    assert.equal(store.lastCheckpoint(taskRun.chain_id)?.frame, 120, 'the checkpoint is at the last frame');
+    const checkpoint = store.lastCheckpoint(taskRun.chain_id);
+    assert.equal(checkpoint?.frame, 120, 'the checkpoint is at the last frame');
+    assert.equal((JSON.parse(checkpoint?.state ?? 'null') as { frame: number } | null)?.frame, 120, 'with the counting state of that frame');
+    // First as a checkpoint stored before checkpoints held the state (a store of schema 3): the warm-up, said.
     store.db.prepare(`UPDATE task_runs SET end_reason = NULL, ended_at = NULL WHERE id = ?`).run(taskRun.id);
+    store.db.prepare(`UPDATE checkpoints SET state = NULL WHERE task_run_id = ?`).run(taskRun.id);
     store.close();
-
-    const again = startRun([config]);
-    const { code } = await again.exited;
-    assert.equal(code, 0, again.stderr());
-    assert.match(again.stderr(), /film: resumes at frame 121, keeping \d+ in, \d+ out counted before it/);
-    assert.equal(crossingsOf(again.events).length, 0);
-    const summary = again.events.find((e) => e.type === 'summary')!;
-    assert.equal(summary.tasks[0].state, 'completed', JSON.stringify(summary.tasks[0]));
-    assert.deepEqual([summary.total_in, summary.total_out], [counted.total_in, counted.total_out]);
-    const after = Store.open(db);
-    assert.equal(after.latestTaskRun('film')!.end_reason, 'end', 'the next run starts a new count');
-    after.close();
+    const resumes = [
+      { state: null, said: /film: resumes at frame 121, keeping \d+ in, \d+ out counted before it; its checkpoint holds no counting state \(an older pcount-tui, or a fleet, stored it\), so tracking warms up/ },
+      { state: checkpoint!.state, said: /film: resumes at frame 121, keeping \d+ in, \d+ out counted before it\n/ },
+    ];
+    for (const resume of resumes) {
+      const s = Store.open(db);
+      s.db.prepare(`UPDATE task_runs SET end_reason = NULL, ended_at = NULL WHERE id = (SELECT MAX(id) FROM task_runs)`).run();
+      s.db.prepare(`UPDATE checkpoints SET state = ? WHERE task_run_id = ?`).run(resume.state, taskRun.id);
+      s.close();
+      const again = startRun([config]);
+      const { code } = await again.exited;
+      assert.equal(code, 0, again.stderr());
+      assert.match(again.stderr(), resume.said);
+      assert.equal(crossingsOf(again.events).length, 0);
+      const summary = again.events.find((e) => e.type === 'summary')!;
+      assert.equal(summary.tasks[0].state, 'completed', JSON.stringify(summary.tasks[0]));
+      assert.deepEqual([summary.total_in, summary.total_out], [counted.total_in, counted.total_out]);
+      const after = Store.open(db);
+      assert.equal(after.latestTaskRun('film')!.end_reason, 'end', 'the next run starts a new count');
+      after.close();
+    }
   });
 });

@@ -53,6 +53,8 @@ function toConfig(argv: WorkerArgs): WorkerConfig {
     confidence: task.confidence,
     maxFrames: argv.maxFrames,
     startFrame: argv.startFrame,
+    startState: argv.startState,
+    emitState: argv.emitState,
     emitTracks: argv.emitTracks,
     recordDetections: argv.recordDetections,
     demographics: {

@@ -36,6 +36,11 @@ export class EventIntake {
       return () => this.deps.changes.emit();
     }
     const journal = this.journalFor(rec, place);
+    // The counting state goes with the checkpoint the next progress event makes, and nowhere else.
+    if (received.type === 'state') {
+      journal?.countingState(received.frame, JSON.stringify(received.state));
+      return () => undefined;
+    }
     if (received.type === 'done' && received.reason === 'end') journal?.finished();
     const shown = this.deps.recorder.receive(journal, rec.count, received);
     return () => {

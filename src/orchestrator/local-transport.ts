@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { TaskSpec } from '../config/types.js';
 import type { WorkerCommand as StdinCommand } from '../protocol/commands.js';
 import { ChildRunner, type ChildExit } from './child-runner.js';
@@ -6,6 +9,28 @@ import { taskRunEnd, type RunnerEnd, type RunnerHandlers, type RunnerLaunch, typ
 import { spawnWorkerProcess, workerArgs, workerEnv, type SpawnFn, type WorkerCommand } from './spawn-worker.js';
 import type { StopIntent } from './task-machine.js';
 import { systemTimers, type Timers } from './timers.js';
+
+/**
+ * The counting state a resumed worker continues from, handed over in a private temporary file (tens of kilobytes:
+ * too much for the command line or the environment); removed when the worker has ended.
+ */
+class StateFile {
+  private constructor(
+    private readonly dir: string,
+    readonly file: string,
+  ) {}
+
+  static write(json: string): StateFile {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pcount-state-'));
+    const file = path.join(dir, 'state.json');
+    writeFileSync(file, json, { mode: 0o600 });
+    return new StateFile(dir, file);
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
 
 export interface LocalTransportOptions {
   command: WorkerCommand;
@@ -34,9 +59,10 @@ export class LocalRunner implements TaskRunner {
 
   constructor(spec: TaskSpec, launch: RunnerLaunch, handlers: RunnerHandlers, opts: LocalTransportOptions) {
     let place: WorkerPlace | null = null;
+    const state = launch.startFrame && launch.startState ? StateFile.write(launch.startState) : null;
     this.child = new ChildRunner({
       command: opts.command,
-      args: workerArgs(spec, { threads: launch.threads, logLevel: launch.logLevel, ffmpeg: launch.ffmpeg, startFrame: launch.startFrame }),
+      args: workerArgs(spec, { threads: launch.threads, logLevel: launch.logLevel, ffmpeg: launch.ffmpeg, startFrame: launch.startFrame, startStateFile: state?.file, emitState: launch.emitState }),
       env: workerEnv(spec),
       spawn: opts.spawn ?? spawnWorkerProcess,
       clean: launch.clean,
@@ -50,6 +76,7 @@ export class LocalRunner implements TaskRunner {
       },
       onNoise: (line) => handlers.noise(line),
       onExit: (exit) => {
+        state?.remove();
         const end = describeExit(exit);
         handlers.workerEnded(place!, taskRunEnd(end.outcome, this.intent));
         handlers.exit(end);

@@ -22,6 +22,8 @@ export interface CountState {
   chainId: number | null;
   /** The frame the next worker counts from (a resumed file), else null. */
   startFrame: number | null;
+  /** The counting state (JSON) the next worker continues from at `startFrame`, when its checkpoint has one. */
+  startState?: string | null;
   /** What the task took over from the store, for the operator. */
   note: string | null;
 }
@@ -96,6 +98,7 @@ export class Recorder {
       tally: new Tally(lineNames, rules, prepared.kept, demographics),
       chainId: plan.chainId,
       startFrame: plan.startFrame !== null && plan.startFrame > 1 ? plan.startFrame : null,
+      startState: plan.checkpoint?.state ?? null,
       note: describeResume(prepared, id),
     };
   }

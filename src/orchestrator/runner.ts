@@ -70,6 +70,10 @@ export interface RunnerLaunch {
   ffmpeg?: string;
   /** A resumed file: the frame to count from. */
   startFrame: number | null;
+  /** A resumed file: the counting state (JSON) of its checkpoint, which the worker continues from at `startFrame`. */
+  startState?: string | null;
+  /** Files: the worker writes its counting state with each progress report, for the checkpoints (a local run's). */
+  emitState?: boolean;
   stallTimeoutMs: number;
   startupTimeoutMs: number;
   stopTimeoutMs: number;

@@ -29,6 +29,10 @@ export interface WorkerRunOptions {
   ffmpeg?: string;
   /** A resumed file: the frame to count from. */
   startFrame?: number | null;
+  /** A resumed file: the file holding the counting state to continue from at `startFrame`. */
+  startStateFile?: string | null;
+  /** Files: write the counting state with each progress report (for the store's checkpoints). */
+  emitState?: boolean;
 }
 
 /** The environment a task's worker needs on top of the parent's. */
@@ -48,6 +52,8 @@ export function workerArgs(task: TaskSpec, opts: WorkerRunOptions): string[] {
   args.push(task.kind === 'camera' ? '--live' : '--no-live');
   if (opts.ffmpeg) args.push('--ffmpeg', opts.ffmpeg);
   if (opts.startFrame) args.push('--start-frame', String(opts.startFrame));
+  if (opts.startFrame && opts.startStateFile) args.push('--start-state', opts.startStateFile);
+  if (opts.emitState && task.kind === 'video') args.push('--emit-state');
   return args;
 }
 

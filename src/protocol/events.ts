@@ -175,6 +175,17 @@ export interface TracksEvent extends EventBase {
   tracks: { id: number; box: [number, number, number, number] }[];
 }
 
+/**
+ * Files, with `worker --emit-state`: what the worker's counting depends on after `frame` (tracker, counter, crop
+ * planner; see worker/resume-state.ts), written just before the `progress` event of that frame. The parent keeps it
+ * with the checkpoint; `--start-state` takes it back. Not shown: not part of the results or the merged NDJSON.
+ */
+export interface StateEvent extends EventBase {
+  type: 'state';
+  frame: number;
+  state: { version: number };
+}
+
 /** A counting line with its counts, as drawn on a preview. */
 export interface PreviewLine extends LineCount {
   points: [number, number, number, number];
@@ -216,6 +227,7 @@ export type WorkerEvent =
   | DoneEvent
   | DetectionsEvent
   | TracksEvent
+  | StateEvent
   | PreviewEvent
   | LinesEvent
   | CropsEvent;

@@ -186,6 +186,10 @@ export const eventSchemas: Record<WorkerEventType, Schema> = {
     pts: num(0),
     tracks: { type: 'array', items: closed({ id: int(), box }, 'One confirmed track.') },
   }),
+  state: event('state', 'Files, with `--emit-state`: the counting state after a frame, written before its progress event (for `--start-state`).', {
+    frame: int(1),
+    state: { type: 'object', required: ['version'], properties: { version: int(1) }, description: 'tracker, counter and crop planner as plain data; its layout is versioned, not part of the protocol' },
+  }),
   preview: event('preview', 'Only while a `preview` command has them on: a small picture of the latest frame, with tracks and lines.', {
     frame: int(1),
     pts: num(0),

@@ -60,6 +60,8 @@ export class TaskRunJournal {
   private lastFrame = 0;
   private coverage: { id: number | null; end: number } | null = null;
   private readToEnd = false;
+  /** The worker's last counting state (a `state` event), kept with the checkpoint of its frame. */
+  private state: { frame: number; json: string } | null = null;
   /** Crossings stored as pending (demographics on), by seq, until their estimate comes. */
   private readonly pending = new Map<number, { taskRunId: number; line: string; attributes: Record<string, unknown> }>();
 
@@ -118,6 +120,11 @@ export class TaskRunJournal {
     return stored?.attributes?.reason === 'pending' ? { taskRunId: stored.taskRunId, line: stored.line, attributes: stored.attributes } : undefined;
   }
 
+  /** The worker's counting state after `frame`: the progress report of that frame that follows stores it. */
+  countingState(frame: number, json: string): void {
+    this.state = { frame, json };
+  }
+
   /** A progress report: frames processed since the last one extend the coverage; a file's checkpoint moves. */
   progress(frame: number, ts: number): void {
     const since = this.lastProgressTs ?? ts;
@@ -134,7 +141,7 @@ export class TaskRunJournal {
         if (this.coverage && this.coverage.end === since && this.coverage.id !== null) s.extendCoverage(this.coverage.id, ts);
         else this.coverage = { id: s.addCoverage(this.row.id, this.row.task, since, ts), end: ts };
         this.coverage.end = ts;
-        if (checkpoint) s.saveCheckpoint({ taskRunId: this.row.id, frame, seq: this.lastSeq, fps: this.fps }, ts);
+        if (checkpoint) s.saveCheckpoint({ taskRunId: this.row.id, frame, seq: this.lastSeq, fps: this.fps, state: this.state?.frame === frame ? this.state.json : null }, ts);
       }),
     );
   }

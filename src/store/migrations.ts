@@ -108,6 +108,9 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
       CREATE INDEX fleet_runs_task ON fleet_runs (task, claim);
       CREATE TABLE fleet_ahead (run TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (run, n)) WITHOUT ROWID;
     `),
+  // 4: a file's checkpoint keeps the worker's counting state after its frame (worker/resume-state.ts, JSON), which a
+  // resumed worker continues from exactly; checkpoints stored before have none (a warm-up then rebuilds what it can).
+  (db) => db.exec(`ALTER TABLE checkpoints ADD COLUMN state TEXT;`),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -88,6 +88,8 @@ export interface Checkpoint {
   /** ... as crossings 1..seq of the task run. */
   seq: number;
   fps: number | null;
+  /** The worker's counting state after `frame` (a `state` event's, JSON), or null: none came (older worker, fleet). */
+  state: string | null;
 }
 
 export interface ChainTally {

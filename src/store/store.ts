@@ -43,7 +43,7 @@ export class Store {
                    WHERE mine.run = @fleetRun AND later.start_frame <= @frame))
          RETURNING void`,
       ),
-      saveCheckpoint: db.prepare(`INSERT OR REPLACE INTO checkpoints (task_run_id, frame, seq, fps, ts) VALUES (?, ?, ?, ?, ?)`),
+      saveCheckpoint: db.prepare(`INSERT OR REPLACE INTO checkpoints (task_run_id, frame, seq, fps, ts, state) VALUES (?, ?, ?, ?, ?, ?)`),
       addCoverage: db.prepare(`INSERT INTO coverage (task_run_id, task, start, end) VALUES (?, ?, ?, ?)`),
       extendCoverage: db.prepare(`UPDATE coverage SET end = ? WHERE id = ?`),
       heartbeat: db.prepare(`UPDATE runs SET heartbeat_at = ? WHERE id = ?`),
@@ -229,7 +229,7 @@ export class Store {
   }
 
   saveCheckpoint(c: Checkpoint, ts: number): void {
-    this.stmts.saveCheckpoint.run(c.taskRunId, c.frame, c.seq, c.fps, ts);
+    this.stmts.saveCheckpoint.run(c.taskRunId, c.frame, c.seq, c.fps, ts, c.state);
   }
 
   addCoverage(taskRunId: number, task: string, start: number, end: number): number {
@@ -249,7 +249,7 @@ export class Store {
   lastCheckpoint(chainId: number): Checkpoint | null {
     const row = this.db
       .prepare(
-        `SELECT c.task_run_id AS taskRunId, c.frame, c.seq, c.fps FROM checkpoints c JOIN task_runs t ON t.id = c.task_run_id
+        `SELECT c.task_run_id AS taskRunId, c.frame, c.seq, c.fps, c.state FROM checkpoints c JOIN task_runs t ON t.id = c.task_run_id
          WHERE t.chain_id = ? ORDER BY c.task_run_id DESC LIMIT 1`,
       )
       .get(chainId) as Checkpoint | undefined;

@@ -24,7 +24,7 @@ export class FileSource implements FrameSource {
     private readonly runs: FfmpegRuns,
   ) {
     const { fps, duration } = runs.info;
-    this.filler = new FrameFiller(runs.every, fps && duration ? Math.round(duration * fps) : null, (o.startFrame ?? 1) - 1);
+    this.filler = new FrameFiller(runs.every, fps && duration ? Math.round(duration * fps) : null, (o.firstFrame ?? o.startFrame ?? 1) - 1);
   }
 
   get info(): SourceInfo {

@@ -8,6 +8,7 @@ import { FramesAhead } from './frame-ahead.js';
 import type { LiveControls } from './live-controls.js';
 import { emitCrops, round } from './lifecycle-events.js';
 import { ProgressReporter } from './progress.js';
+import { captureState } from './resume-state.js';
 import type { WorkerConfig } from './run-worker.js';
 import type { Opened } from './setup.js';
 import type { Frame, FrameSource } from './source.js';
@@ -35,6 +36,8 @@ export async function countFrames(ctx: LoopContext): Promise<void> {
       detections: () => c.detections,
       counts: () => reportedCounts(c),
       detectMs: () => latency.take(),
+      // Only once counting began (not during a warm-up): a state is where a resumed run counts from.
+      state: cfg.emitState && !cfg.live ? (frame) => (c.baseline ? captureState(c, frame, cfg.skipFrames, source.info) : null) : undefined,
     },
     (body) => emit.emit(body),
     cfg.live ? null : { duration: source.info.duration },

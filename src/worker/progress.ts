@@ -10,6 +10,8 @@ export interface ProgressSource {
   counts(): { lines: LineCount[]; in: number; out: number; occupancy: number };
   /** Mean detector latency in ms since the last call, null when nothing was detected. */
   detectMs?(): number | null;
+  /** The counting state after `frame` (resume-state.ts), written just before the progress event; null: none. */
+  state?(frame: number): { version: number } | null;
 }
 
 /**
@@ -56,6 +58,9 @@ export class ProgressReporter {
     const fps = (frames - this.framesAtLast) / Math.max(1e-3, (now - this.lastAt) / 1000);
     const c = this.src.counts();
     const detectMs = this.src.detectMs?.() ?? null;
+    // Before the progress event that makes its frame a checkpoint: the parent keeps the two together.
+    const state = this.frame > 0 ? (this.src.state?.(this.frame) ?? null) : null;
+    if (state) this.emit({ type: 'state', frame: this.frame, state });
     this.emit({
       type: 'progress',
       frame: this.frame,

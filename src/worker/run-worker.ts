@@ -13,6 +13,7 @@ import { Emitter } from './emitter.js';
 import { exitCodeFor, toWorkerError } from './errors.js';
 import { countFrames } from './frame-loop.js';
 import { emitDone, emitHello } from './lifecycle-events.js';
+import { readResumeState, restoreState, type ResumeState } from './resume-state.js';
 import { openAll, type Opened, type SetupOptions } from './setup.js';
 import { checkStartReached } from './start-past-end.js';
 import { StopController } from './stop.js';
@@ -29,6 +30,10 @@ export interface WorkerConfig extends Omit<SetupOptions, 'log' | 'onReconnect' |
   logLevel: LogLevel;
   /** Write a `tracks` event after every frame (benchmarks). */
   emitTracks: boolean;
+  /** Files: write a `state` event before each `progress` event (resume-state.ts). */
+  emitState?: boolean;
+  /** Files, with startFrame: the file of a `state` event's state to continue from (resume-state.ts). */
+  startState?: string;
   demographics: DemographicsConfig;
   /** Write what the tracker and counter are given to this file (detection-record.ts), for exact replays. */
   recordDetections?: string;
@@ -39,6 +44,15 @@ export interface WorkerIO {
   stderr: Writable;
   /** Where commands (`{"cmd":"stop"}`, preview, lines) come from; null to ignore. */
   stdin: Readable | null;
+}
+
+/** The usable resume state of --start-state, else null; why it is not used goes to the log. */
+function startStateOf(cfg: WorkerConfig, emit: Emitter): ResumeState | null {
+  if (cfg.startState === undefined) return null;
+  const read = readResumeState(cfg.startState, cfg.startFrame, cfg.skipFrames);
+  if ('state' in read) return read.state;
+  emit.log('warn', `--start-state ${cfg.startState} not used: ${read.unusable}; tracking warms up before frame ${cfg.startFrame ?? 1} instead`);
+  return null;
 }
 
 /**
@@ -64,8 +78,10 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
   emit.holdLogs();
   try {
     recording = cfg.recordDetections === undefined ? null : DetectionRecording.open(cfg.recordDetections);
+    const resume = startStateOf(cfg, emit);
     opened = await openAll({
       ...cfg,
+      stateSource: resume?.source,
       log: (level, message) => emit.log(level, message),
       onReconnect: (attempt, delayMs, reason) => emit.emit({ type: 'reconnect', attempt, delay_ms: delayMs, reason }),
       onStop: (listener) => stop.onStop(listener),
@@ -86,9 +102,13 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
       // Loaded only when asked for: a worker without demographics starts as fast as before.
       demographics: cfg.demographics.enabled ? await (await import('./demographics/worker-side.js')).WorkerDemographics.start(cfg, opened, emit) : null,
     };
+    if (resume && opened.exactStart) {
+      const partly = restoreState(counting, resume);
+      emit.log(partly ? 'warn' : 'info', `continues from the state after frame ${resume.frame}${partly ? `; ${partly}` : ', as the run it resumes had it'}`);
+    }
     await countFrames({ cfg, emit, stop, detector: opened.detector, source, opened, c: counting, controls });
     const stopped = stop.stopped || reachedMaxFrames(cfg, counting);
-    if (!stopped) checkStartReached(cfg.source, cfg.startFrame, counting, source.info);
+    if (!stopped) checkStartReached(cfg.source, cfg.startFrame, counting, source.info, opened.exactStart ? opened.firstRead : undefined);
     await counting.demographics?.stop(stop.stopped);
     if (stop.reason && stop.reason !== 'stdout closed') emit.log('info', `stopped (${stop.reason})`);
     emitDone(emit, counting, source.dropped, stopped ? 'stopped' : 'end');

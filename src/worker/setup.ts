@@ -30,6 +30,11 @@ export interface SetupOptions {
   maxFrames?: number;
   /** Files: count from this frame on (1-based), after a warm-up stretch before it (see warmup.ts). */
   startFrame?: number;
+  /**
+   * Files: a resume state (resume-state.ts) is at hand for `startFrame`, of a source of this size: when the source
+   * has that size, reading starts at `startFrame` itself, without a warm-up (`Opened.exactStart`).
+   */
+  stateSource?: { width: number; height: number };
   log(level: LogLevel, message: string): void;
   onReconnect(attempt: number, delayMs: number, reason: string): void;
   onStop(listener: () => void): void;
@@ -39,6 +44,10 @@ export interface Opened {
   ffmpeg: FfmpegBinary;
   detector: DetectorHandle;
   source: FrameSource;
+  /** The source starts at `startFrame` itself, for the resume state to continue (no warm-up). */
+  exactStart: boolean;
+  /** The first frame decoded (1-based), when not frame 1. */
+  firstRead?: number;
 }
 
 /**
@@ -73,12 +82,23 @@ export function ffmpegVersionName(ffmpeg: FfmpegBinary): string {
   return /ffmpeg version (\S+)/i.exec(ffmpeg.version)?.[1] ?? ffmpeg.version;
 }
 
-/** Where decoding starts for --start-frame: the warm-up before it, on a frame the uninterrupted run detected on. */
-function firstFrameToRead(o: SetupOptions, probed: SourceInfo | null): number | undefined {
-  if (o.startFrame === undefined || o.startFrame <= 1) return undefined;
+/**
+ * Where decoding starts for --start-frame: on a frame the uninterrupted run detected on, so that both runs detect on
+ * the same frames. With a resume state that is the first such frame from the start frame on (the frames before it
+ * are handed out without pixels, as skipped frames are); without, the start of the warm-up before it.
+ */
+function framesToRead(o: SetupOptions, probed: SourceInfo | null): { decodeFrom?: number; countFrom?: number; exact: boolean } {
+  if (o.startFrame === undefined || o.startFrame <= 1) return { exact: false };
   if (o.live) throw new WorkerError('BAD_ARGUMENT', '--start-frame applies to files, not to live sources');
   if (!probed?.fps) throw new WorkerError('BAD_ARGUMENT', `--start-frame needs the frame rate of ${o.source}, which ffmpeg does not report`);
-  return warmupStart(o.startFrame, probed.fps, o.skipFrames);
+  const k = o.skipFrames;
+  const state = o.stateSource;
+  if (state && (state.width !== probed.width || state.height !== probed.height)) {
+    o.log('warn', `the resume state is of a ${state.width}x${state.height} source, this one is ${probed.width}x${probed.height}: not used, tracking warms up before frame ${o.startFrame} instead`);
+  } else if (state) {
+    return { decodeFrom: o.startFrame + ((k - ((o.startFrame - 1) % k)) % k), countFrom: o.startFrame, exact: true };
+  }
+  return { decodeFrom: warmupStart(o.startFrame, probed.fps, k), exact: false };
 }
 
 /** ffmpeg, the detector and the opened source, each failure as a WorkerError that names the problem. */
@@ -100,7 +120,7 @@ export async function openAll(o: SetupOptions): Promise<Opened> {
   // Awaited below; a model that fails meanwhile must not count as an unhandled rejection.
   loading.catch(() => undefined);
   let ffmpeg: FfmpegBinary;
-  let firstFrame: number | undefined;
+  let frames: ReturnType<typeof framesToRead>;
   let probed: SourceInfo | null;
   try {
     try {
@@ -110,7 +130,7 @@ export async function openAll(o: SetupOptions): Promise<Opened> {
     }
     o.log('info', `ffmpeg ${ffmpeg.path} (${ffmpeg.origin}), version ${ffmpegVersionName(ffmpeg)}`);
     probed = o.live ? null : await probeFile(ffmpeg, o.source, o.stallTimeoutMs);
-    firstFrame = firstFrameToRead(o, probed);
+    frames = framesToRead(o, probed);
   } catch (err) {
     await loading.then((d) => d.release()).catch(() => undefined);
     throw err;
@@ -129,13 +149,14 @@ export async function openAll(o: SetupOptions): Promise<Opened> {
       decoderThreads: o.threads,
       stallTimeoutMs: o.stallTimeoutMs,
       maxFrames: o.maxFrames,
-      startFrame: firstFrame,
+      startFrame: frames.decodeFrom,
+      firstFrame: frames.countFrom,
       onReconnect: o.onReconnect,
       onLog: o.log,
       onStop: o.onStop,
       pool,
     });
-    return { ffmpeg, detector, source };
+    return { ffmpeg, detector, source, exactStart: frames.exact, firstRead: frames.decodeFrom };
   } catch (err) {
     await detector.release();
     throw err;

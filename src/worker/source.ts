@@ -28,6 +28,8 @@ export interface SourceOptions {
   maxFrames?: number;
   /** Files: the first frame to read (1-based; needs the probed frame rate). */
   startFrame?: number;
+  /** Files: the first frame handed out, when before `startFrame`: the frames up to it come without pixels. */
+  firstFrame?: number;
   onReconnect(attempt: number, delayMs: number, reason: string): void;
   onLog(level: LogLevel, message: string): void;
   /** Frames are read into buffers of this pool; the consumer gives them back with FrameSource.release. */
