@@ -167,6 +167,10 @@ describe('store: crossings', () => {
     j.progress(150, 5000);
     j.progress(170, 6000);
     assert.deepEqual(store.lastCheckpoint(1), { taskRunId: 1, frame: 170, seq: 1, fps: 25, state: null });
+    assert.deepEqual(store.db.prepare(`SELECT start, end FROM coverage ORDER BY start`).all(), [
+      { start: 1000, end: 3000 },
+      { start: 4000, end: 6000 },
+    ]);
     // The worker's counting state goes with the checkpoint of its own frame only.
     j.countingState(180, '{"version":1,"frame":180}');
     j.progress(190, 7000);
@@ -174,10 +178,6 @@ describe('store: crossings', () => {
     j.countingState(200, '{"version":1,"frame":200}');
     j.progress(200, 8000);
     assert.deepEqual(store.lastCheckpoint(1), { taskRunId: 1, frame: 200, seq: 1, fps: 25, state: '{"version":1,"frame":200}' });
-    assert.deepEqual(store.db.prepare(`SELECT start, end FROM coverage ORDER BY start`).all(), [
-      { start: 1000, end: 3000 },
-      { start: 4000, end: 6000 },
-    ]);
     store.close();
   });
 });
@@ -185,13 +185,14 @@ describe('store: crossings', () => {
 describe('store: resuming a count', () => {
   const video: TaskIdentity = { task: 'door', kind: 'video', fingerprint: 'fp1', file: { size: 1000, mtimeMs: 5000 } };
 
-  function interruptedVideo() {
+  function interruptedVideo(state: string | null = '{"version":1,"frame":50}') {
     const store = tempStore();
     beginRun(store);
     const { j } = journal(store);
     j.hello(10, 1000);
     for (let seq = 1; seq <= 3; seq++) j.crossing(crossing(seq, seq === 2 ? 'out' : 'in', 1000 + seq));
-    j.progress(50, 2000); // checkpoint: frame 50, seq 3
+    if (state) j.countingState(50, state);
+    j.progress(50, 2000); // checkpoint: frame 50, seq 3 (with the worker's counting state)
     j.crossing(crossing(4, 'in', 2100)); // after the checkpoint: counted again on resume
     return store;
   }
@@ -199,10 +200,17 @@ describe('store: resuming a count', () => {
   it('resumes an interrupted file after its checkpoint, voiding what will be counted again', () => {
     const store = interruptedVideo();
     const p = prepareCount(store, video);
-    assert.deepEqual(p.plan, { kind: 'continue', chainId: 1, startFrame: 51, checkpoint: { taskRunId: 1, frame: 50, seq: 3, fps: 10 } });
+    assert.deepEqual(p.plan, { kind: 'continue', chainId: 1, startFrame: 51, checkpoint: { taskRunId: 1, frame: 50, seq: 3, fps: 10, state: '{"version":1,"frame":50}' } });
     assert.equal(p.voided, 1);
     assert.deepEqual(p.kept?.lines, [{ name: 'a', in: 2, out: 1 }]);
     assert.equal(describeResume(p, video), 'resumes at frame 51, keeping 2 in, 1 out counted before it; 1 crossing after it will be counted again');
+    // A checkpoint without the counting state (an older store's) resumes too, and says what that means.
+    const old = interruptedVideo(null);
+    assert.equal(
+      describeResume(prepareCount(old, video), video),
+      'resumes at frame 51, keeping 2 in, 1 out counted before it; 1 crossing after it will be counted again; its checkpoint holds no counting state (an older pcount-tui, or a fleet, stored it), so tracking warms up on the seconds before it and the count near it may differ slightly from an uninterrupted run',
+    );
+    old.close();
     // The resumed task run joins the count; a crash before its first checkpoint resumes from the same place again.
     store.startTaskRun(taskRun({ chainId: 1, startFrame: 51 }));
     store.db.prepare(`INSERT INTO crossings (task_run_id, task, seq, line, track, direction, frame, pts, ts) VALUES (2, 'door', 1, 'a', 9, 'in', 55, 5.5, 3000)`).run();
