@@ -112,8 +112,8 @@ describe('run: a file whose checkpoint is at its last frame', () => {
     store.db.prepare(`UPDATE checkpoints SET state = NULL WHERE task_run_id = ?`).run(taskRun.id);
     store.close();
     const resumes = [
-      { state: null, said: /film: resumes at frame 121, keeping \d+ in, \d+ out counted before it; its checkpoint holds no counting state \(an older pcount-tui, or a fleet, stored it\), so tracking warms up/ },
-      { state: checkpoint!.state, said: /film: resumes at frame 121, keeping \d+ in, \d+ out counted before it\n/ },
+      { state: null, said: /film: resumes at frame 121, keeping \d+ in, \d+ out counted before it; its checkpoint holds no counting state \(an older pcount-tui, or a fleet, stored it\), so tracking warms up/, continues: false },
+      { state: checkpoint!.state, said: /film: resumes at frame 121, keeping \d+ in, \d+ out counted before it\n/, continues: true },
     ];
     for (const resume of resumes) {
       const s = Store.open(db);
@@ -124,6 +124,8 @@ describe('run: a file whose checkpoint is at its last frame', () => {
       const { code } = await again.exited;
       assert.equal(code, 0, again.stderr());
       assert.match(again.stderr(), resume.said);
+      const continued = again.events.some((e) => e.type === 'log' && /continues from the state after frame 120, as the run it resumes had it/.test(String(e.message)));
+      assert.equal(continued, resume.continues, 'the worker continues from the stored state when there is one');
       assert.equal(crossingsOf(again.events).length, 0);
       const summary = again.events.find((e) => e.type === 'summary')!;
       assert.equal(summary.tasks[0].state, 'completed', JSON.stringify(summary.tasks[0]));

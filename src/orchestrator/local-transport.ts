@@ -20,11 +20,18 @@ class StateFile {
     readonly file: string,
   ) {}
 
-  static write(json: string): StateFile {
-    const dir = mkdtempSync(path.join(tmpdir(), 'pcount-state-'));
-    const file = path.join(dir, 'state.json');
-    writeFileSync(file, json, { mode: 0o600 });
-    return new StateFile(dir, file);
+  /** Null when it cannot be written (a full temporary folder): the worker then warms up, as for a checkpoint without it. */
+  static write(json: string): StateFile | null {
+    let dir: string | null = null;
+    try {
+      dir = mkdtempSync(path.join(tmpdir(), 'pcount-state-'));
+      const file = path.join(dir, 'state.json');
+      writeFileSync(file, json, { mode: 0o600 });
+      return new StateFile(dir, file);
+    } catch {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+      return null;
+    }
   }
 
   remove(): void {
