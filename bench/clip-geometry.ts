@@ -6,20 +6,26 @@
 import type { MotRow } from '../src/metrics/gt.js';
 import type { LineSpec } from '../src/vision/types.js';
 
-/** The base picture: its size in pixels and how many frames the video has (frame numbers 1..frames). */
+/** The base picture: its size in pixels, how many frames the video has (frame numbers 1..frames), their rate. */
 export interface BasePicture {
   width: number;
   height: number;
   frames: number;
+  fps: number;
 }
 
-/** What is done to the base picture, in this order: played backwards, mirrored, zoomed in on the centre. */
+/** What is done to the base picture, in this order: played backwards, shaken, mirrored, zoomed in on the centre. */
 export interface PictureTransform {
   /**
    * Backwards in time: frame f becomes frames + 1 − f. Every crossing changes direction (in ↔ out); a counter without
    * a direction bias counts the reversed clip as it counts the clip, up to chance.
    */
   reverse?: boolean;
+  /**
+   * A camera shaking slightly, as on a pole in the wind: the picture moves by up to this fraction of its height each
+   * way (shakeOffset), cut by that much on every side and scaled back to its size. Not with zoom.
+   */
+  shake?: number;
   /** Left to right: the same scene from the other side, so the two counts differ only by chance. */
   mirror?: boolean;
   /**
@@ -48,8 +54,41 @@ export function zoomCrop(base: { width: number; height: number }, zoom: number):
   return { x: even((base.width - width) / 2), y: even((base.height - height) / 2), width, height };
 }
 
-/** Annotated rows in the transformed picture (still the base's size and frame rate, every frame). */
-export function transformRows(rows: readonly MotRow[], base: BasePicture, t: PictureTransform): MotRow[] {
+/** How far a shake may move the picture each way, in whole pixels. */
+export function shakeMargin(base: { height: number }, shake: number): number {
+  if (!(shake > 0 && shake < 0.1)) throw new RangeError(`shake must be a fraction of the height in (0, 0.1), got ${shake}`);
+  return Math.max(1, Math.round(base.height * shake));
+}
+
+/**
+ * Where the shaking camera's view is at frame index n (0 = the first frame of the clip as played): a sway at 1.1 Hz
+ * and a tremor at 2.9 Hz, other phases vertically, together at most `margin` pixels, rounded to whole pixels. Written
+ * once as an ffmpeg expression (shakeExpression) and once here: the same doubles, so the same pixels.
+ */
+const SHAKE_WAVES = { x: [[0.6, 1.1, 0.3], [0.4, 2.9, 1.7]], y: [[0.6, 1.1, 2.1], [0.4, 2.9, 0.9]] } as const;
+
+export function shakeOffset(n: number, fps: number, margin: number): { dx: number; dy: number } {
+  const at = (waves: readonly (readonly number[])[]) =>
+    Math.floor(waves.reduce((sum, [share, hz, phase]) => sum + share * margin * Math.sin(n * ((2 * Math.PI * hz) / fps) + phase), 0) + 0.5);
+  return { dx: at(SHAKE_WAVES.x), dy: at(SHAKE_WAVES.y) };
+}
+
+/** shakeOffset as ffmpeg's crop filter evaluates it for every frame (`n`), the view's corner at margin + offset. */
+export function shakeCrop(base: { width: number; height: number }, fps: number, shake: number): string {
+  const margin = shakeMargin(base, shake);
+  const expr = (waves: readonly (readonly number[])[]) =>
+    `${margin}+floor(${waves.map(([share, hz, phase]) => `${share * margin}*sin(n*${(2 * Math.PI * hz) / fps}+${phase})`).join('+')}+0.5)`;
+  // exact: a subsampled picture would otherwise be cut at even offsets only.
+  return `crop=w=${base.width - 2 * margin}:h=${base.height - 2 * margin}:x='${expr(SHAKE_WAVES.x)}':y='${expr(SHAKE_WAVES.y)}':exact=1`;
+}
+
+/**
+ * Annotated rows in the transformed picture (still the base's size and frame rate, every frame). `shaking` false puts
+ * a shaken camera's view at rest (its mean place): where the people are against lines drawn on the ground, which the
+ * camera's moves do not make anyone cross.
+ */
+export function transformRows(rows: readonly MotRow[], base: BasePicture, t: PictureTransform, shaking = true): MotRow[] {
+  if (t.shake !== undefined && t.zoom !== undefined) throw new RangeError('shake and zoom together are not defined');
   let out = rows.map((r) => ({ ...r, box: [...r.box] as MotRow['box'] }));
   if (t.reverse) {
     for (const r of out) {
@@ -57,6 +96,16 @@ export function transformRows(rows: readonly MotRow[], base: BasePicture, t: Pic
       r.frame = base.frames + 1 - r.frame;
     }
     out.sort((a, b) => a.frame - b.frame || a.id - b.id);
+  }
+  if (t.shake !== undefined) {
+    const margin = shakeMargin(base, t.shake);
+    const sx = base.width / (base.width - 2 * margin);
+    const sy = base.height / (base.height - 2 * margin);
+    for (const r of out) {
+      const { dx, dy } = shaking ? shakeOffset(r.frame - 1, base.fps, margin) : { dx: 0, dy: 0 };
+      const [x, y, w, h] = r.box;
+      r.box = [(x - margin - dx) * sx, (y - margin - dy) * sy, w * sx, h * sy];
+    }
   }
   if (t.mirror) for (const r of out) r.box[0] = base.width - r.box[0] - r.box[2];
   if (t.zoom !== undefined) {

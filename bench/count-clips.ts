@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { cutToPicture, truthCrossings, type TimedCrossing } from '../src/metrics/crossings.js';
 import { readMot17File, readMotFile, type MotRow } from '../src/metrics/gt.js';
 import type { LineSpec } from '../src/vision/types.js';
-import { transformLines, transformRows, zoomCrop, type PictureTransform } from './clip-geometry.js';
+import { shakeCrop, transformLines, transformRows, zoomCrop, type PictureTransform } from './clip-geometry.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 export const dataDir = path.resolve(root, '../shared/data');
@@ -141,6 +141,10 @@ const VARIANTS: Record<string, Variant> = {
   'mot17-09-reverse': { base: 'mot17-09', every: 1, scale: 1, reverse: true },
   'vtest-zoom': { base: 'vtest', every: 1, scale: 1, zoom: 2 },
   'mot17-09-zoom': { base: 'mot17-09', every: 1, scale: 1, zoom: 2 },
+  // A camera on a pole in the wind: the picture sways and trembles by up to 1 % of its height (6 px on vtest.avi,
+  // 11 px on MOT17-09), so a standing person's feet move against the lines, and a walker's steps with the camera's.
+  'vtest-shake': { base: 'vtest', every: 1, scale: 1, shake: 0.01 },
+  'mot17-09-shake': { base: 'mot17-09', every: 1, scale: 1, shake: 0.01 },
 };
 
 export const CLIP_NAMES = Object.keys(VARIANTS);
@@ -168,7 +172,7 @@ function placement(v: Variant, base: BaseClip): Placement {
 
 /** Encodes a variant once into a cache folder (frames picked and scaled by ffmpeg, H.264 at high quality). */
 function materialise(name: string, v: Variant, base: BaseClip, at: Placement, ffmpeg: string): string {
-  if (v.every === 1 && v.scale === 1 && !v.reverse && !v.mirror && !v.zoom && v.crf === undefined && !v.look && !v.frame) return base.video;
+  if (v.every === 1 && v.scale === 1 && !v.reverse && !v.shake && !v.mirror && !v.zoom && v.crf === undefined && !v.look && !v.frame) return base.video;
   const dir = path.join(process.env.PCOUNT_BENCH_CLIPS ?? path.join(tmpdir(), 'pcount-bench-clips'));
   const file = path.join(dir, `${name}.mp4`);
   if (existsSync(file)) return file;
@@ -180,6 +184,8 @@ function materialise(name: string, v: Variant, base: BaseClip, at: Placement, ff
   const filter = [
     // Reversed first, so that the frames picked and their numbers are those of the clip played backwards.
     ...(v.reverse ? ['reverse'] : []),
+    // Before the frames are picked: the shake is a function of the frame number of the clip at its full rate.
+    ...(v.shake ? [shakeCrop(base, base.fps, v.shake)] : []),
     `select='not(mod(n\\,${v.every}))',setpts=N/(${fps}*TB)`,
     ...(crop ? [`crop=${crop.width}:${crop.height}:${crop.x}:${crop.y}`] : []),
     `scale=${p.width}:${p.height}:flags=${v.scale < 1 ? 'area' : 'bicubic'}`,
@@ -210,10 +216,12 @@ export function loadClip(name: string, ffmpeg: string, rule: TruthRule = 'docume
   const at = placement(v, base);
   const baseLines = dense ? [...base.lines, ...base.moreLines] : base.lines;
   // The truth is the base's annotation moved with the picture (backwards, mirrored, zoomed: clip-geometry.ts), the
-  // counting rule applied to it at the base's size and full frame rate.
+  // counting rule applied to it at the base's size and full frame rate; a shaking camera's view at rest, as its moves
+  // take no one across a line on the ground (someone standing on MOT17-09's x70 would cross it six times).
   const lines = transformLines(baseLines, base, v);
-  const rows = transformRows(base.readGt(), base, v);
-  const people = rows.filter((r) => r.conf !== 0);
+  const annotation = base.readGt();
+  const rows = transformRows(annotation, base, v);
+  const people = (v.shake === undefined ? rows : transformRows(annotation, base, v, false)).filter((r) => r.conf !== 0);
   const truth = truthCrossings(
     rule === 'visible'
       ? people.map((r) => ({ ...r, box: cutToPicture(r.box, base) })).filter((r) => r.box[2] > 0 && r.box[3] > 0)
