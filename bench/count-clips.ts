@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { cutToPicture, truthCrossings, type TimedCrossing } from '../src/metrics/crossings.js';
 import { readMot17File, readMotFile, type MotRow } from '../src/metrics/gt.js';
 import type { LineSpec } from '../src/vision/types.js';
+import { shakeCrop, transformLines, transformRows, zoomCrop, type PictureTransform } from './clip-geometry.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 export const dataDir = path.resolve(root, '../shared/data');
@@ -33,6 +34,8 @@ interface BaseClip {
   width: number;
   height: number;
   fps: number;
+  /** Frames in the video (the annotation numbers them from 1): where a reversed clip's frame numbers start. */
+  frames: number;
   lines: LineSpec[];
   /** More lines for analysis (`--lines dense`): more crossings, so that one crossing weighs less in the F1. */
   moreLines: LineSpec[];
@@ -47,6 +50,7 @@ const BASES: Record<string, BaseClip> = {
     width: 768,
     height: 576,
     fps: 7,
+    frames: 795,
     // The public line, a horizontal and a diagonal one across the whole picture, an off-centre vertical one, and a
     // short segment (ends inside the picture: people passing beside it must not count).
     lines: [
@@ -69,6 +73,7 @@ const BASES: Record<string, BaseClip> = {
     width: 1920,
     height: 1080,
     fps: 30,
+    frames: 525,
     lines: [line('x30', [0.3, 0, 0.3, 1]), line('x50', [0.5, 0, 0.5, 1]), line('x70', [0.7, 0, 0.7, 1])],
     moreLines: [
       ...[0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85].map((x) => line(`x${Math.round(x * 100)}`, [x, 0, x, 1])),
@@ -82,18 +87,16 @@ const BASES: Record<string, BaseClip> = {
 };
 
 /**
- * A clip made from a base one: every `every`-th frame, scaled by `scale`; `mirror` flips it left to right (lines and
- * boxes too: a counter should count the mirror image as it counts the clip, so the two differ only by chance);
- * `crf` re-encodes it as coarsely as much CCTV is stored (the default 16 keeps the base's quality); `look` is how
+ * A clip made from a base one: every `every`-th frame, scaled by `scale`; the picture played backwards, mirrored or
+ * zoomed in as PictureTransform says (lines and boxes with it); `crf` re-encodes it as coarsely as much CCTV is stored (the default 16 keeps the base's quality); `look` is how
  * another camera would see the scene (LOOKS); `frame` places the picture in the middle of a larger frame, grey around
  * it, as a wide-area camera sees the same people smaller in its frame (lines and boxes placed with it, so they cover
  * the same ground).
  */
-interface Variant {
+interface Variant extends PictureTransform {
   base: keyof typeof BASES;
   every: number;
   scale: number;
-  mirror?: boolean;
   crf?: number;
   look?: keyof typeof LOOKS;
   frame?: { width: number; height: number };
@@ -130,6 +133,18 @@ const VARIANTS: Record<string, Variant> = {
   'mot17-09-dark': { base: 'mot17-09', every: 1, scale: 1, look: 'dark' },
   'vtest-pad1080': { base: 'vtest', every: 1, scale: 1, frame: { width: 1920, height: 1080 } },
   'vtest-384': { base: 'vtest', every: 1, scale: 0.5 },
+  // Probes of footage the clips are not: played backwards (every crossing in the other direction, so a direction bias
+  // of the tracker or counter shows as the reversed clip counting worse than the clip), and the centre half zoomed to
+  // the full size (people twice as large, as a camera closer to the street sees them; vtest.avi's `right` line falls
+  // on the crop's edge and is dropped, `segment` is cut at it).
+  'vtest-reverse': { base: 'vtest', every: 1, scale: 1, reverse: true },
+  'mot17-09-reverse': { base: 'mot17-09', every: 1, scale: 1, reverse: true },
+  'vtest-zoom': { base: 'vtest', every: 1, scale: 1, zoom: 2 },
+  'mot17-09-zoom': { base: 'mot17-09', every: 1, scale: 1, zoom: 2 },
+  // A camera on a pole in the wind: the picture sways and trembles by up to 1 % of its height (6 px on vtest.avi,
+  // 11 px on MOT17-09), so a standing person's feet move against the lines, and a walker's steps with the camera's.
+  'vtest-shake': { base: 'vtest', every: 1, scale: 1, shake: 0.01 },
+  'mot17-09-shake': { base: 'mot17-09', every: 1, scale: 1, shake: 0.01 },
 };
 
 export const CLIP_NAMES = Object.keys(VARIANTS);
@@ -157,7 +172,7 @@ function placement(v: Variant, base: BaseClip): Placement {
 
 /** Encodes a variant once into a cache folder (frames picked and scaled by ffmpeg, H.264 at high quality). */
 function materialise(name: string, v: Variant, base: BaseClip, at: Placement, ffmpeg: string): string {
-  if (v.every === 1 && v.scale === 1 && !v.mirror && v.crf === undefined && !v.look && !v.frame) return base.video;
+  if (v.every === 1 && v.scale === 1 && !v.reverse && !v.shake && !v.mirror && !v.zoom && v.crf === undefined && !v.look && !v.frame) return base.video;
   const dir = path.join(process.env.PCOUNT_BENCH_CLIPS ?? path.join(tmpdir(), 'pcount-bench-clips'));
   const file = path.join(dir, `${name}.mp4`);
   if (existsSync(file)) return file;
@@ -165,8 +180,15 @@ function materialise(name: string, v: Variant, base: BaseClip, at: Placement, ff
   const fps = base.fps / v.every;
   const p = at.picture;
   const partial = `${file}.${process.pid}.partial.mp4`;
+  const crop = v.zoom === undefined ? null : zoomCrop(base, v.zoom);
   const filter = [
-    `select='not(mod(n\\,${v.every}))',setpts=N/(${fps}*TB),scale=${p.width}:${p.height}:flags=${v.scale < 1 ? 'area' : 'bicubic'}`,
+    // Reversed first, so that the frames picked and their numbers are those of the clip played backwards.
+    ...(v.reverse ? ['reverse'] : []),
+    // Before the frames are picked: the shake is a function of the frame number of the clip at its full rate.
+    ...(v.shake ? [shakeCrop(base, base.fps, v.shake)] : []),
+    `select='not(mod(n\\,${v.every}))',setpts=N/(${fps}*TB)`,
+    ...(crop ? [`crop=${crop.width}:${crop.height}:${crop.x}:${crop.y}`] : []),
+    `scale=${p.width}:${p.height}:flags=${v.scale < 1 ? 'area' : 'bicubic'}`,
     ...(v.mirror ? ['hflip'] : []),
     ...(v.frame ? [`pad=${at.width}:${at.height}:${p.x}:${p.y}:color=0x808080`] : []),
     ...(v.look ? [LOOKS[v.look]] : []),
@@ -193,10 +215,13 @@ export function loadClip(name: string, ffmpeg: string, rule: TruthRule = 'docume
   const base = BASES[v.base];
   const at = placement(v, base);
   const baseLines = dense ? [...base.lines, ...base.moreLines] : base.lines;
-  // The truth is the base's (mirrored with the picture): the base's lines on its boxes in its pixels.
-  const lines = v.mirror ? baseLines.map(mirrorLine) : baseLines;
-  const rows = v.mirror ? base.readGt().map((r) => mirrorRow(r, base.width)) : base.readGt();
-  const people = rows.filter((r) => r.conf !== 0);
+  // The truth is the base's annotation moved with the picture (backwards, mirrored, zoomed: clip-geometry.ts), the
+  // counting rule applied to it at the base's size and full frame rate; a shaking camera's view at rest, as its moves
+  // take no one across a line on the ground (someone standing on MOT17-09's x70 would cross it six times).
+  const lines = transformLines(baseLines, base, v);
+  const annotation = base.readGt();
+  const rows = transformRows(annotation, base, v);
+  const people = (v.shake === undefined ? rows : transformRows(annotation, base, v, false)).filter((r) => r.conf !== 0);
   const truth = truthCrossings(
     rule === 'visible'
       ? people.map((r) => ({ ...r, box: cutToPicture(r.box, base) })).filter((r) => r.box[2] > 0 && r.box[3] > 0)
@@ -222,16 +247,6 @@ export function loadClip(name: string, ffmpeg: string, rule: TruthRule = 'docume
     gt,
     truth,
   };
-}
-
-function mirrorLine(l: LineSpec): LineSpec {
-  const [x1, y1, x2, y2] = l.points;
-  return { ...l, points: [1 - x1, y1, 1 - x2, y2] };
-}
-
-function mirrorRow(r: MotRow, width: number): MotRow {
-  const [x, y, w, h] = r.box;
-  return { ...r, box: [width - x - w, y, w, h] };
 }
 
 /** A line given in fractions of the picture, in fractions of the frame the picture lies in. */
