@@ -95,7 +95,7 @@ export class Tracker {
    */
   constructor(
     config: Partial<TrackerConfig> = {},
-    private readonly frame?: { width: number; height: number },
+    private frame?: { width: number; height: number },
   ) {
     this.config = {
       ...DEFAULT_TRACKER_CONFIG,
@@ -106,6 +106,20 @@ export class Tracker {
     };
     validateConfig(this.config);
     this.longLost = new LongLostBuffer(this.config.relink);
+  }
+
+  /**
+   * The picture changed size (a camera came back with other settings): every track ends, long-lost ones too, since
+   * their boxes are in the old picture's pixels; ids go on. Returned as removed, so that the counter forgets them.
+   */
+  resize(frame: { width: number; height: number }): RemovedTrack[] {
+    this.frame = frame;
+    const ended = [...this.tracks, ...this.longLost.expire(Infinity, 0)];
+    this.tracks = [];
+    return ended.map((track) => {
+      track.state = 'removed';
+      return { id: track.id, confirmed: track.confirmed };
+    });
   }
 
   /** Advance to time t (seconds) without detections: positions are predicted, identities and states kept. */
