@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { accessSync, chmodSync, closeSync, constants, existsSync, openSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { makeFolder } from '../common/make-folder.js';
 import { StoreError, toStoreError } from './errors.js';
@@ -94,7 +94,14 @@ export class Store {
     let db: Database.Database | null = null;
     try {
       db = new Database(file, { readonly: true, fileMustExist: true, timeout });
-      Store.checkIsStore(file, db, true);
+      try {
+        Store.checkIsStore(file, db, true);
+      } catch (err) {
+        if (!Store.needsShmFile(file, err)) throw err;
+        db.close();
+        db = Store.memoryImage(file);
+        Store.checkIsStore(file, db, true);
+      }
       const version = Number(db.pragma('user_version', { simple: true }));
       if (version !== SCHEMA_VERSION) {
         throw new StoreError(file, 'readonly', `schema version ${version} needs migrating to ${SCHEMA_VERSION}, which needs write access`);
@@ -104,6 +111,24 @@ export class Store {
       db?.close();
       throw toStoreError(file, err);
     }
+  }
+
+  /**
+   * SQLite reads a WAL-mode store through its `-shm` file, and cannot make one in a folder this user may not write
+   * (a service's results read by another user, a read-only mount): the first read fails. With no `-wal` file beside
+   * it (no writer is running and none left writes behind), the database file alone holds everything.
+   */
+  private static needsShmFile(file: string, err: unknown): boolean {
+    const code = (err as { code?: unknown })?.code;
+    return (code === 'SQLITE_READONLY_DIRECTORY' || code === 'SQLITE_CANTOPEN') && (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0) === 0;
+  }
+
+  /** The store file read into memory, read-only; marked as a rollback-journal database (header bytes 18 and 19), as
+   * SQLite opens no in-memory database in WAL mode. */
+  private static memoryImage(file: string): Database.Database {
+    const image = readFileSync(file);
+    if (image.length >= 20) image.fill(1, 18, 20);
+    return new Database(image, { readonly: true });
   }
 
   /**
