@@ -3,7 +3,7 @@ import { accessSync, chmodSync, closeSync, constants, existsSync, openSync, read
 import path from 'node:path';
 import { makeFolder } from '../common/make-folder.js';
 import { StoreError, toStoreError } from './errors.js';
-import { migrate, SCHEMA_VERSION } from './migrations.js';
+import { migrate, NewerSchemaError, SCHEMA_VERSION } from './migrations.js';
 import type { ChainTally, Checkpoint, CrossingInsert, CrossingRow, NewTaskRun, RunRow, TaskRunEnd, TaskRunRow } from './rows.js';
 
 export interface OpenOptions {
@@ -83,7 +83,7 @@ export class Store {
       return new Store(db, abs);
     } catch (err) {
       db?.close();
-      if (err instanceof Error && /newer pcount-tui/.test(err.message)) throw new StoreError(abs, 'newer', err.message);
+      if (err instanceof NewerSchemaError) throw new StoreError(abs, 'newer', err.message);
       const e = toStoreError(abs, err);
       if (opts.mustExist && e.problem === 'readonly') return Store.openForReading(abs, timeout);
       throw e;
@@ -103,6 +103,7 @@ export class Store {
         Store.checkIsStore(file, db, true);
       }
       const version = Number(db.pragma('user_version', { simple: true }));
+      if (version > SCHEMA_VERSION) throw new StoreError(file, 'newer', new NewerSchemaError(version).message);
       if (version !== SCHEMA_VERSION) {
         throw new StoreError(file, 'readonly', `schema version ${version} needs migrating to ${SCHEMA_VERSION}, which needs write access`);
       }
