@@ -8,6 +8,15 @@ const cli = new URL('../dist/src/cli.js', import.meta.url);
 import(cli.href).then(
   ({ main }) =>
     main(process.argv.slice(2)).then((code) => {
+      // 129: the dashboard ended on a hang-up (128 + SIGHUP), its terminal is gone. Exiting, Node 20 would restore the
+      // terminal's settings, fail there and abort with a native stack trace; dying of the hang-up itself, as a
+      // program without a handler does, gives shells the same status.
+      if (code === 129) {
+        process.removeAllListeners('SIGHUP');
+        process.kill(process.pid, 'SIGHUP');
+        setTimeout(() => undefined, 1000);
+        return;
+      }
       process.exitCode = code;
     }),
   (err) => {

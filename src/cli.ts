@@ -226,10 +226,11 @@ function hidePasswordsFromPs(): void {
 
 /**
  * A reader that goes away (`| head -1`) ends the output, not with an EPIPE stack trace: what is still written is
- * dropped. The headless run also stops its workers then (its NDJSON writer watches the same stream).
+ * dropped. The headless run also stops its workers then (its NDJSON writer watches the same stream). A terminal that
+ * goes away (SSH dropped, tmux killed) makes writes fail with EIO: the dashboard ends on the SIGHUP that comes with it.
  */
 function onStdoutError(err: NodeJS.ErrnoException): void {
-  if (err.code !== 'EPIPE') throw err;
+  if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
 }
 
 export async function main(args: string[]): Promise<number> {

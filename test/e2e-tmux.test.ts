@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { vtest } from './footage.js';
 
 /**
@@ -122,6 +123,54 @@ test('the dashboard in tmux at 80x24: select, log pane, cancel, export, resize, 
     assert.match(history, new RegExp(`results: ${results}/runs/[^ ]+ \\(results\\.json, `));
     assert.deepEqual(processesWith(dir), [], 'no worker or decoder outlives the dashboard');
     assert.ok(existsSync(path.join(results, 'latest', 'north.csv')));
+  } finally {
+    try {
+      tmux('kill-server');
+    } catch {
+      // The server is already gone.
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the terminal going away (tmux killed, SSH dropped) ends the dashboard like SIGHUP: status 129, the run ended in the store, no crash', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pcount-e2e-hup-'));
+  const socket = `pcount-e2e-hup-${process.pid}`;
+  const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', env: { ...process.env, TERM: process.env.TERM || 'xterm-256color' } });
+  try {
+    symlinkSync(video, path.join(dir, 'door.avi'));
+    const status = path.join(dir, 'status');
+    const stderr = path.join(dir, 'stderr');
+    const db = path.join(dir, 'counts.db');
+    // What a login shell does when the SSH session drops: it gets the hang-up and passes it on to the program.
+    const shell = path.join(dir, 'login-shell.cjs');
+    writeFileSync(
+      shell,
+      `const { spawn } = require('node:child_process'); const fs = require('node:fs');
+       const child = spawn(process.execPath, process.argv.slice(2), { stdio: ['inherit', 'inherit', fs.openSync(${JSON.stringify(stderr)}, 'w')] });
+       process.on('SIGHUP', () => child.kill('SIGHUP'));
+       child.on('exit', (code, signal) => fs.writeFileSync(${JSON.stringify(status)}, String(code ?? 128 + require('node:os').constants.signals[signal])));`,
+    );
+    const env: NodeJS.ProcessEnv = { ...process.env, TERM: process.env.TERM || 'xterm-256color' };
+    delete env.CI;
+    execFileSync('tmux', ['-L', socket, 'new-session', '-d', '-s', 'hup', '-x', '100', '-y', '30', '-c', dir, process.execPath, shell, path.join(repoRoot, 'bin', 'pcount-tui.js'), 'run', '--source', 'door.avi', '--db', db], { env });
+    const deadline = Date.now() + 30_000;
+    while (!/processing/.test(tmux('capture-pane', '-p', '-t', 'hup'))) {
+      if (Date.now() > deadline) throw new Error('the dashboard never showed the task processing');
+      await sleep(200);
+    }
+    tmux('kill-server');
+    while (!existsSync(status) || readFileSync(status, 'utf8') === '') {
+      if (Date.now() > deadline + 30_000) throw new Error(`no exit status; stderr: ${readFileSync(stderr, 'utf8')}`);
+      await sleep(200);
+    }
+    assert.equal(readFileSync(stderr, 'utf8'), '');
+    assert.equal(readFileSync(status, 'utf8').trim(), '129');
+    const store = new Database(db, { readonly: true });
+    const run = store.prepare('SELECT end_reason FROM runs').get() as { end_reason: string | null };
+    store.close();
+    assert.notEqual(run.end_reason, null, 'the run is ended in the store');
+    assert.deepEqual(processesWith(dir), [], 'no worker or decoder outlives the dashboard');
   } finally {
     try {
       tmux('kill-server');

@@ -57,6 +57,14 @@ describe('headless runs', () => {
     assert.deepEqual(processesMentioning(dir), []);
   });
 
+  it('runs headless, saying why, in a terminal whose standard input is not one (a shell loop reading a list)', async () => {
+    // `script` gives the run a terminal for stdout; its stdin is /dev/null.
+    const run = await sh(`script -qec "node ${binPath} run ${config} 0</dev/null" /dev/null`, { timeoutMs: 60_000 });
+    assert.equal(run.code, 0, run.stdout);
+    assert.match(run.stdout, /^pcount-tui: standard input is not a terminal, so no dashboard \(it reads keys from one\): NDJSON follows\r?$/m);
+    assert.match(run.stdout, /^\{"v":1,"type":"summary".*"completed":2,/m);
+  });
+
   it('prints every event of both tasks with its task, then a summary line, and exits 0', async () => {
     const run = await sh(`node ${binPath} run ${config} --no-tui --output ${path.join(dir, 'out')}`);
     assert.equal(run.code, 0, run.stderr);

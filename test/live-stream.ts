@@ -33,10 +33,14 @@ export function serve(ffmpeg: string, clip: string, port: number): ChildProcess 
   );
 }
 
-/** MS-MPEG4 does not go into MPEG-TS: `frames` frames of `source` re-encoded as MPEG-2 with a key frame every 10. */
-export function makeTsClip(ffmpeg: string, source: string, frames: number): string {
+/**
+ * MS-MPEG4 does not go into MPEG-TS: `frames` frames of `source` re-encoded as MPEG-2 with a key frame every 10,
+ * `size` (WxH) when given.
+ */
+export function makeTsClip(ffmpeg: string, source: string, frames: number, size?: string): string {
   const clip = path.join(mkdtempSync(path.join(tmpdir(), 'pcount-live-')), 'clip.ts');
-  const made = spawnSync(ffmpeg, ['-loglevel', 'error', '-y', '-i', source, '-frames:v', String(frames), '-c:v', 'mpeg2video', '-q:v', '4', '-g', '10', clip]);
+  const scale = size ? ['-s', size] : [];
+  const made = spawnSync(ffmpeg, ['-loglevel', 'error', '-y', '-i', source, '-frames:v', String(frames), ...scale, '-c:v', 'mpeg2video', '-q:v', '4', '-g', '10', clip]);
   if (made.status !== 0) throw new Error(`could not make ${clip}: ${String(made.stderr)}`);
   return clip;
 }

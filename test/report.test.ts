@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -176,6 +176,28 @@ describe('report: the command', () => {
       json.rows.map((r: Record<string, unknown>) => [r.bucket_start, r.bucket_end, r.in, r.out, r.net, r.occupancy, r.provisional, r.status]),
       [['2025-10-26T00:00:00+02:00', '2025-10-27T00:00:00+01:00', 4, 1, 3, 0, false, 'partial']],
     );
+  });
+
+  it('reads a store in a folder this user may not write (another user\'s results, a read-only mount)', () => {
+    const store = fallBackStore();
+    const folder = mkdtempSync(path.join(tmpdir(), 'pcount-readonly-'));
+    const file = path.join(folder, 'pcount.db');
+    store.close();
+    copyFileSync(store.file, file);
+    // SQLite cannot make the WAL store's -shm file there. Root may write anywhere: it reads as somebody else.
+    chmodSync(file, 0o644);
+    chmodSync(folder, 0o555);
+    const asRoot = process.getuid?.() === 0;
+    const prefs = mkdtempSync(path.join(tmpdir(), 'pcount-prefs-'));
+    chmodSync(prefs, 0o777);
+    const command = [binPath, 'report', '--db', file, '--tz', BERLIN, '--line', 'door', '--bucket', '1d', '--format', 'csv'];
+    const report = asRoot
+      ? spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, ...command], { encoding: 'utf8', env: { ...process.env, PCOUNT_CONFIG_DIR: prefs } })
+      : spawnSync(process.execPath, command, { encoding: 'utf8', env: { ...process.env, PCOUNT_CONFIG_DIR: prefs } });
+    assert.equal(report.stderr, '');
+    assert.equal(report.status, 0);
+    assert.match(report.stdout, /^cam,door,2025-10-26T00:00:00\+02:00,2025-10-27T00:00:00\+01:00,4,1,3,0,/m);
+    assert.deepEqual(readdirSync(folder), ['pcount.db']);
   });
 
   it('without --db or a config, says which config it took the store from when that is the last config run', () => {

@@ -98,7 +98,11 @@ describe('store: schema and migrations', () => {
     const db = new Database(newer);
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
-    assert.throws(() => Store.open(newer), (e: unknown) => e instanceof StoreError && e.problem === 'newer' && e.message.includes(newer));
+    assert.throws(() => Store.open(newer), {
+      name: 'StoreError',
+      problem: 'newer',
+      message: `store ${newer} was written by a newer pcount-tui (schema version ${SCHEMA_VERSION + 1}, this one knows up to ${SCHEMA_VERSION})`,
+    });
 
     const foreign = path.join(dir, 'foreign.db');
     const other = new Database(foreign);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { DoneEvent, ProgressEvent, ReconnectEvent, TracksEvent, WorkerEvent } from '../src/protocol/events.js';
+import type { CrossingEvent, DoneEvent, ProgressEvent, ReconnectEvent, TracksEvent, WorkerEvent } from '../src/protocol/events.js';
 import { validateEvent } from '../src/protocol/validate.js';
 import { yuv420Size } from '../src/vision/resample.js';
 import { ffmpeg as FFMPEG } from './footage.js';
@@ -61,6 +61,32 @@ test('a live stream that stops and comes back: reconnect events, frames and coun
   if (progressBefore) {
     assert.ok(done.in >= progressBefore.in && done.out >= progressBefore.out, 'counts are kept across the gap');
   }
+});
+
+test('a camera back at another size counts on its lines in the new pixels', { timeout: 90_000 }, async (t) => {
+  const port = await freePort();
+  let server = serve(makeClip(), port);
+  t.after(() => server.kill('SIGKILL'));
+  await listening(port, 5000);
+  const w = spawnWorker(['--source', `http://127.0.0.1:${port}/x`, '--stall-timeout', '5', '--skip-frames', '2', '--emit-tracks'], { stdin: 'pipe' });
+  t.after(killLater(w.child));
+  await w.waitFor((e) => e.type === 'tracks' && e.frame >= 60, 20_000, 'frames at 768x576');
+  server.kill('SIGKILL');
+  // The camera comes back at half the size: the line x = 0.5 is at x = 192 now, no longer at 384 (the new right edge).
+  server = serve(makeTsClip(FFMPEG, vtest, 200, '384x288'), port);
+  await listening(port, 5000);
+  const reconnected = await w.waitFor((e) => e.type === 'log' && /reconnected/.test(e.message), 20_000, 'reconnected');
+  const after = (e: WorkerEvent) => w.events.indexOf(e) > w.events.indexOf(reconnected);
+  const first = (await w.waitFor((e) => e.type === 'progress' && e.frame > 0 && after(e), 10_000, 'frames at 384x288')) as ProgressEvent;
+  await w.waitFor((e) => (e.type === 'crossing' && after(e)) || (e.type === 'progress' && e.frame >= first.frame + 190), 40_000, 'a crossing or 19 s of frames');
+  w.child.stdin!.write('{"cmd":"stop"}\n');
+  assert.equal((await within(w.exited, 15_000, 'worker exit after stop')).code, 0, w.stderr());
+  const crossings = w.events.filter((e): e is CrossingEvent => e.type === 'crossing' && after(e));
+  assert.ok(crossings.length > 0, 'people walking across the middle of the smaller picture are counted');
+  // A track of the old picture taken on into the new one jumps (its box is in the old pixels): its crossing is false.
+  const before = w.events.filter((e): e is TracksEvent => e.type === 'tracks' && !after(e)).flatMap((e) => e.tracks.map((tr) => tr.id));
+  const oldIds = crossings.filter((x) => before.includes(x.track)).map((x) => x.track);
+  assert.deepEqual(oldIds, [], 'no track of the old picture goes on in the new one');
 });
 
 test('a live source keeps only the newest frame while the consumer is busy, and counts the others as dropped', { timeout: 30_000 }, async (t) => {

@@ -86,7 +86,10 @@ function ignoreSignal(): void {}
 
 /** The default command and `run`: a config file or ad-hoc `--source` tasks, in the dashboard or as NDJSON. */
 export async function run(argv: RunArgs, commands: readonly string[]): Promise<number> {
-  const tui = argv.tui && Boolean(process.stdout.isTTY);
+  // The dashboard reads its keys from a terminal: with stdin a file or a pipe (`while read c; do pcount-tui "$c";
+  // done < list`) Ink failed on raw mode before anything ran, so such a run is headless, and says why.
+  const tui = argv.tui && Boolean(process.stdout.isTTY) && Boolean(process.stdin.isTTY);
+  if (argv.tui && process.stdout.isTTY && !tui) say('standard input is not a terminal, so no dashboard (it reads keys from one): NDJSON follows');
   const cwd = process.cwd();
   const overrides: CliOverrides = { workerCount: argv.workerCount, output: argv.output, db: argv.db, redis: argv.redis, fleet: argv.fleet, metrics: argv.metrics, task: taskOptionsFrom(argv) };
   const sources = argv.source ?? [];

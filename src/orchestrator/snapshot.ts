@@ -25,9 +25,10 @@ export function buildSnapshot(tasks: TaskView[], workers: WorkerView[], queued: 
 
 /**
  * The exit status of a run, headless or in the dashboard: 0 when every task ended completed (a camera stopped at the
- * end of the run counts as completed) and every crossing is in the store, else 1 (a task failed, or was cancelled or
- * cut short, or counts only lived in memory).
+ * end of the run counts as completed), every crossing is in the store and the last export was written, else 1 (a
+ * task failed, or was cancelled or cut short, counts only lived in memory, or the run folder has no results: a script
+ * that reads results.json after status 0 must find it).
  */
 export function runExitCode(snapshot: PoolSnapshot): number {
-  return snapshot.tasks.every((t) => t.state === 'completed') && !snapshot.store?.error ? 0 : 1;
+  return snapshot.tasks.every((t) => t.state === 'completed') && !snapshot.store?.error && !snapshot.lastExport?.error ? 0 : 1;
 }

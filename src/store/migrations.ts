@@ -115,11 +115,19 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
+/** A store of a schema version this pcount-tui does not know: a newer one wrote it. The message is the detail only. */
+export class NewerSchemaError extends Error {
+  constructor(readonly version: number) {
+    super(`schema version ${version}, this one knows up to ${SCHEMA_VERSION}`);
+    this.name = 'NewerSchemaError';
+  }
+}
+
 /** Brings the database to SCHEMA_VERSION, or to `target` (tests build older stores with it). */
 export function migrate(db: Database, target = SCHEMA_VERSION): { from: number; to: number } {
   const from = Number(db.pragma('user_version', { simple: true }));
   if (from > SCHEMA_VERSION) {
-    throw new Error(`it was written by a newer pcount-tui (schema version ${from}, this one knows up to ${SCHEMA_VERSION})`);
+    throw new NewerSchemaError(from);
   }
   for (let v = from; v < target; v++) {
     db.transaction(() => {

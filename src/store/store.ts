@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
-import { accessSync, chmodSync, closeSync, constants, existsSync, openSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, existsSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { makeFolder } from '../common/make-folder.js';
 import { StoreError, toStoreError } from './errors.js';
-import { migrate, SCHEMA_VERSION } from './migrations.js';
+import { migrate, NewerSchemaError, SCHEMA_VERSION } from './migrations.js';
 import type { ChainTally, Checkpoint, CrossingInsert, CrossingRow, NewTaskRun, RunRow, TaskRunEnd, TaskRunRow } from './rows.js';
 
 export interface OpenOptions {
@@ -83,7 +83,7 @@ export class Store {
       return new Store(db, abs);
     } catch (err) {
       db?.close();
-      if (err instanceof Error && /newer pcount-tui/.test(err.message)) throw new StoreError(abs, 'newer', err.message);
+      if (err instanceof NewerSchemaError) throw new StoreError(abs, 'newer', err.message);
       const e = toStoreError(abs, err);
       if (opts.mustExist && e.problem === 'readonly') return Store.openForReading(abs, timeout);
       throw e;
@@ -94,8 +94,16 @@ export class Store {
     let db: Database.Database | null = null;
     try {
       db = new Database(file, { readonly: true, fileMustExist: true, timeout });
-      Store.checkIsStore(file, db, true);
+      try {
+        Store.checkIsStore(file, db, true);
+      } catch (err) {
+        if (!Store.needsShmFile(file, err)) throw err;
+        db.close();
+        db = Store.memoryImage(file);
+        Store.checkIsStore(file, db, true);
+      }
       const version = Number(db.pragma('user_version', { simple: true }));
+      if (version > SCHEMA_VERSION) throw new StoreError(file, 'newer', new NewerSchemaError(version).message);
       if (version !== SCHEMA_VERSION) {
         throw new StoreError(file, 'readonly', `schema version ${version} needs migrating to ${SCHEMA_VERSION}, which needs write access`);
       }
@@ -104,6 +112,24 @@ export class Store {
       db?.close();
       throw toStoreError(file, err);
     }
+  }
+
+  /**
+   * SQLite reads a WAL-mode store through its `-shm` file, and cannot make one in a folder this user may not write
+   * (a service's results read by another user, a read-only mount): the first read fails. With no `-wal` file beside
+   * it (no writer is running and none left writes behind), the database file alone holds everything.
+   */
+  private static needsShmFile(file: string, err: unknown): boolean {
+    const code = (err as { code?: unknown })?.code;
+    return (code === 'SQLITE_READONLY_DIRECTORY' || code === 'SQLITE_CANTOPEN') && (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0) === 0;
+  }
+
+  /** The store file read into memory, read-only; marked as a rollback-journal database (header bytes 18 and 19), as
+   * SQLite opens no in-memory database in WAL mode. */
+  private static memoryImage(file: string): Database.Database {
+    const image = readFileSync(file);
+    if (image.length >= 20) image.fill(1, 18, 20);
+    return new Database(image, { readonly: true });
   }
 
   /**

@@ -1,3 +1,6 @@
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
+
 /**
  * Wall-clock arithmetic in a named time zone with nothing but Intl (no time-zone database of our own). Instants are
  * Unix epoch milliseconds; a "wall time" is the local date and time written as if it were UTC (`Date.UTC(...)`), which
@@ -34,9 +37,32 @@ export function isValidZone(zone: string): boolean {
   }
 }
 
-/** The zone of this machine, as Intl sees it (TZ, else the system setting). */
-export function systemZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+/**
+ * The zone of this machine, as Intl sees it (TZ, else the system setting). Intl names no zone for a TZ that is a file
+ * (`TZ=:/etc/localtime`, a common setting on servers) or a POSIX rule (`TZ=UTC+3`), although Date and Intl keep time
+ * in it: a zone recorded with the counts (occupancy resets) and shown in reports must still be one. A file is named
+ * by where it lies under a zoneinfo folder; otherwise the offset now, in whole hours, is `Etc/GMT∓N` (POSIX signs).
+ * The arguments are for tests (`named`: Intl's name, null when it has none).
+ */
+export function systemZone(
+  tz: string | undefined = process.env.TZ,
+  named: string | null = Intl.DateTimeFormat().resolvedOptions().timeZone ?? null,
+  offsetMinutes: number = -new Date().getTimezoneOffset(),
+  realpath: (file: string) => string = realpathSync,
+): string {
+  if (named && isValidZone(named)) return named;
+  const file = tz?.replace(/^:/, '');
+  if (file) {
+    try {
+      const zone = /\/zoneinfo\/(.+)$/.exec(realpath(path.resolve('/usr/share/zoneinfo', file)))?.[1];
+      if (zone && isValidZone(zone)) return zone;
+    } catch {
+      // Not a file: a POSIX rule or a typo.
+    }
+  }
+  const hours = offsetMinutes / 60;
+  if (hours === 0 || !Number.isInteger(hours)) return 'UTC';
+  return `Etc/GMT${hours > 0 ? '-' : '+'}${Math.abs(hours)}`;
 }
 
 /** The local wall time of an instant (milliseconds kept). */

@@ -45,7 +45,7 @@ export class PeopleCounter {
 
   private readonly appearanceBand: number;
   /** How tall people are by foot row, which places the feet of people cut by the frame's bottom edge. */
-  private readonly heights: PersonHeightModel;
+  private heights: PersonHeightModel;
   /** Whether each track walked out through the frame's bottom edge (walked-out.ts). */
   private trails = new Map<number, FeetTrail>();
   private frame: { width: number; height: number };
@@ -133,9 +133,21 @@ export class PeopleCounter {
     return this.counter.summary();
   }
 
-  /** New lines mid-run (see LineCounter.setLines): tracks and counts go on. */
+  /** The frame size the lines, tracks and heights are in (pixels of the source). */
+  get size(): { width: number; height: number } {
+    return this.frame;
+  }
+
+  /**
+   * New lines mid-run (see LineCounter.setLines): tracks and counts go on. A new frame size (a camera back with other
+   * settings) also ends the tracks and forgets the people heights, which are in the old picture's pixels.
+   */
   setLines(lines: readonly LineSpec[], frame: { width: number; height: number }): void {
-    this.frame = frame;
     this.counter.setLines(lines, frame);
+    if (frame.width !== this.frame.width || frame.height !== this.frame.height) {
+      this.heights = new PersonHeightModel(frame);
+      this.forget(this.tracker.resize(frame));
+    }
+    this.frame = frame;
   }
 }

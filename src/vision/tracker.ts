@@ -81,7 +81,7 @@ export class Tracker {
    */
   constructor(
     config: Partial<TrackerConfig> = {},
-    private readonly frame?: { width: number; height: number },
+    private frame?: { width: number; height: number },
   ) {
     this.config = {
       ...DEFAULT_TRACKER_CONFIG,
@@ -112,6 +112,20 @@ export class Tracker {
     this.nextId = d.nextId;
     this.now = d.now;
     this.passes.loadData(d.passes);
+  }
+
+  /**
+   * The picture changed size (a camera came back with other settings): every track ends, long-lost ones too, since
+   * their boxes are in the old picture's pixels; ids go on. Returned as removed, so that the counter forgets them.
+   */
+  resize(frame: { width: number; height: number }): RemovedTrack[] {
+    this.frame = frame;
+    const ended = [...this.tracks, ...this.longLost.expire(Infinity, 0)];
+    this.tracks = [];
+    return ended.map((track) => {
+      track.state = 'removed';
+      return { id: track.id, confirmed: track.confirmed };
+    });
   }
 
   /** Advance to time t (seconds) without detections: positions are predicted, identities and states kept. */

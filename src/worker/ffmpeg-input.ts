@@ -29,9 +29,17 @@ export function ffmpegInput(input: string, inputArgs: string[], networkArgs: str
   };
 }
 
+/**
+ * True for an RTSP URL that chooses its transport itself (`?udp`, `?tcp`, …, the URL options ffmpeg's RTSP demuxer
+ * reads): a camera that speaks only UDP is reached that way, so pcount-tui's own TCP default must then stay out.
+ */
+export function namesRtspTransport(url: string): boolean {
+  return /[?&](tcp|udp|multicast|http|https)(&|$)/.test(url);
+}
+
 /** `?tcp` on an RTSP URL that names no transport: interleaved TCP, as `-rtsp_transport tcp` gives the other sources. */
 function withRtspTransport(url: string): string {
-  if (!/^rtsps?:\/\//i.test(url) || /[?&](tcp|udp|multicast|http|https)(&|$)/.test(url)) return url;
+  if (!/^rtsps?:\/\//i.test(url) || namesRtspTransport(url)) return url;
   return `${url}${url.includes('?') ? '&' : '?'}tcp`;
 }
 

@@ -105,6 +105,9 @@ async function countInOrder(
     const next = await fetch();
     await guessNext();
     const { frame } = current;
+    // A camera back at another size: the counter works in the source's pixels (toSource), its lines move with them.
+    const size = source.info;
+    if (size.width !== c.counter.size.width || size.height !== c.counter.size.height) c.counter.setLines(controls.lines, size);
     const switched = controls.applyPending(c.counter, frame.number, source.info, emit);
     if (switched) {
       c.crops.setLines(switched);

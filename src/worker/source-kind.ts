@@ -3,6 +3,7 @@ import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkerError } from './errors.js';
 import { FrameReaderError } from './ffmpeg-frames.js';
+import { namesRtspTransport } from './ffmpeg-input.js';
 import { describeSource, unusableSource } from '../sources/kind.js';
 
 /**
@@ -15,8 +16,9 @@ export function inputArgsFor(source: string, live = false): string[] {
   // the size and rate of ordinary camera streams.
   const quickStart = ['-analyzeduration', '1000000'];
   // TCP interleaving: UDP RTP loses packets on busy networks and does not pass NAT; the socket time-out option is
-  // added by the frame reader, which knows which spelling this ffmpeg understands.
-  if (/^rtsps?:\/\//i.test(source)) return ['-rtsp_transport', 'tcp', ...quickStart];
+  // added by the frame reader, which knows which spelling this ffmpeg understands. A URL that names its transport
+  // (`?udp`) keeps it: ffmpeg adds the URL's choice to -rtsp_transport's, and still tried TCP first.
+  if (/^rtsps?:\/\//i.test(source)) return namesRtspTransport(source) ? quickStart : ['-rtsp_transport', 'tcp', ...quickStart];
   if (kind === 'stream' || (live && kind === 'remote-file')) return quickStart;
   if (kind === 'device') return ['-f', 'v4l2'];
   return [];

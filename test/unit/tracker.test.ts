@@ -280,3 +280,24 @@ test('after a gap in the frames longer than maxLostSeconds no track jumps across
   assert.deepEqual(after.removed.map((r) => r.id), ids);
   assert.deepEqual(pc.summary(), { in: 0, out: 0, occupancy: 0 });
 });
+
+test('a new frame size ends the tracks of the old picture (ids go on) and keeps the counts', () => {
+  const pc = new PeopleCounter([MID], { width: 768, height: 576 });
+  const det = (x: number, w: number) => [{ box: [x, 100, w, 2 * w] as [number, number, number, number], score: 0.9, label: 'person' as const }];
+  // Someone walking right to left across x = 384 (in) in the 768-wide picture.
+  for (let f = 0; f < 10; f++) pc.detections(det(420 - 8 * f, 40), f, f / 10);
+  assert.deepEqual(pc.summary(), { in: 1, out: 0, occupancy: 1 });
+  const before = pc.detections(det(340, 40), 10, 1).tracks.map((t) => t.id);
+  // The camera comes back at half the size: a box at x = 200 (right of the new middle, 192) is somebody new, not the
+  // old track jumped there; walking left across x = 192 counts.
+  pc.setLines([MID], { width: 384, height: 288 });
+  assert.deepEqual(pc.size, { width: 384, height: 288 });
+  const crossed: number[] = [];
+  for (let f = 11; f < 20; f++) {
+    const step = pc.detections(det(210 - 4 * (f - 11), 20), f, f / 10);
+    assert.ok(step.tracks.every((t) => !before.includes(t.id)), `frame ${f}: tracks ${step.tracks.map((t) => t.id)} after ${before}`);
+    crossed.push(...step.crossings.map((c) => c.track));
+  }
+  assert.equal(crossed.length, 1);
+  assert.deepEqual(pc.summary(), { in: 2, out: 0, occupancy: 2 });
+});

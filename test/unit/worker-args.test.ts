@@ -50,6 +50,9 @@ test('source kinds: what is live, which input options, task ids', () => {
   assert.equal(isLiveSource('/data/clip.mp4'), false);
   assert.equal(isLiveSource('frames/%04d.png'), false);
   assert.deepEqual(inputArgsFor('rtsp://cam/s').slice(0, 2), ['-rtsp_transport', 'tcp']);
+  // A camera that speaks only UDP is reached with ?udp: TCP forced beside it made ffmpeg ask for TCP (400 Bad Request).
+  assert.deepEqual(inputArgsFor('rtsp://cam/s?udp'), ['-analyzeduration', '1000000']);
+  assert.deepEqual(inputArgsFor('rtsp://cam/s?x=1&multicast'), ['-analyzeduration', '1000000']);
   assert.deepEqual(inputArgsFor('/dev/video2'), ['-f', 'v4l2']);
   assert.deepEqual(inputArgsFor('clip.mp4'), []);
   assert.deepEqual(inputArgsFor('http://cam/stream.ts'), []);

@@ -1,0 +1,15 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildSnapshot, runExitCode } from '../../src/orchestrator/snapshot.js';
+import type { PoolSnapshot, TaskView } from '../../src/orchestrator/types.js';
+
+const done = { id: 'a', state: 'completed' } as TaskView;
+const exported = (error: string | null): PoolSnapshot['lastExport'] => ({ dir: '/r/runs/x', files: error ? [] : ['/r/runs/x/results.json'], at: 1, error });
+
+test('a run exits 0 only when its tasks completed, its store took every crossing and its results were written', () => {
+  assert.equal(runExitCode(buildSnapshot([done], [], 0, exported(null))), 0);
+  assert.equal(runExitCode(buildSnapshot([done, { ...done, id: 'b', state: 'cancelled' }], [], 0, exported(null))), 1);
+  assert.equal(runExitCode({ ...buildSnapshot([done], [], 0, exported(null)), store: { path: '/r/pcount.db', error: 'the disk is full' } }), 1);
+  // A full disk that the store survived (its WAL had room) but results.json did not: no results, not a success.
+  assert.equal(runExitCode(buildSnapshot([done], [], 0, exported('ENOSPC: no space left on device, write'))), 1);
+});
