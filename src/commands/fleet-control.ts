@@ -34,9 +34,11 @@ export async function openFleet(config: NonNullable<RunConfig['fleet']>, configT
     if (warning) process.stderr.write(warning);
     conn = await RedisConnection.open(target, 'pcount-controller');
     const controller = await FleetController.attach({ conn, fleet });
-    const transport = new FleetTransport({ controller, conn, fleet });
+    const views = await controller.tasks();
+    const finished = await controller.finishedRuns(configTasks, views);
+    const transport = new FleetTransport({ controller, conn, fleet, finished });
     const known = new Set(configTasks.map((t) => t.id));
-    const others = (await controller.tasks()).filter((t) => !known.has(t.id) && (t.state === 'queued' || t.state === 'running'));
+    const others = views.filter((t) => !known.has(t.id) && (t.state === 'queued' || t.state === 'running'));
     const adopted: TaskSpec[] = [];
     for (const text of (await controller.specs(others.map((t) => t.id))).values()) {
       const checked = text === null ? null : wireToSpec(text, false);

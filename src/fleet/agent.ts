@@ -261,7 +261,7 @@ export class Agent {
     for (const run of [...this.runs.values()]) {
       const s = run.settlement;
       if (!s || s.disposition === null || !this.opts.conn.ready) continue;
-      const reply = await runScript(this.opts.conn, RELEASE, [this.keys.prefix, this.opts.name, run.run, run.task, s.disposition, s.note, s.delayMs, s.attempt]).catch(
+      const reply = await runScript(this.opts.conn, RELEASE, [this.keys.prefix, this.opts.name, run.run, run.task, s.disposition, s.note, s.delayMs, s.attempt, run.n]).catch(
         () => null,
       );
       if (reply !== null && this.runs.get(run.task) === run) this.runs.delete(run.task);

@@ -1,6 +1,6 @@
 import type { TaskSpec } from '../config/types.js';
 import { Bounded } from '../orchestrator/bounded.js';
-import type { RunnerHandlers, RunnerLaunch, Transport, TransportHost } from '../orchestrator/runner.js';
+import type { FinishedRun, RunnerHandlers, RunnerLaunch, Transport, TransportHost } from '../orchestrator/runner.js';
 import type { FleetView } from '../orchestrator/types.js';
 import type { RedisConnection } from './connect.js';
 import type { FleetController } from './controller.js';
@@ -18,6 +18,8 @@ export interface FleetTransportOptions {
   controller: FleetController;
   conn: RedisConnection;
   fleet: string;
+  /** Files the fleet read to their end while no controller followed them, by task (found when the controller attached). */
+  finished?: ReadonlyMap<string, FinishedRun>;
 }
 
 /**
@@ -52,6 +54,10 @@ export class FleetTransport implements Transport, EntryRoute {
 
   bind(host: TransportHost): void {
     this.host = host;
+  }
+
+  finishedRun(task: string): FinishedRun | null {
+    return this.opts.finished?.get(task) ?? null;
   }
 
   beforeShutdown(leaveRunning: boolean): void {

@@ -18,6 +18,10 @@ export interface FleetTaskView {
   attempt: number;
   /** A file's next run counts from this frame (the controller's last checkpoint), else null. */
   startFrame: number | null;
+  /** The run that ended last (null before one did), its agent, and the sequence number of its `end` entry. */
+  lastRun: string | null;
+  lastAgent: string | null;
+  lastN: number;
 }
 
 /** An agent's hash (HGETALL) at Redis time `now`. */
@@ -55,5 +59,8 @@ export function taskView(id: string, h: Record<string, string>): FleetTaskView {
     note: h.note ?? '',
     attempt: Number(h.attempt ?? 0) || 0,
     startFrame: Number(h.start_frame) > 0 ? Number(h.start_frame) : null,
+    lastRun: h.last_run || null,
+    lastAgent: h.last_agent || null,
+    lastN: Number(h.last_n ?? 0) || 0,
   };
 }

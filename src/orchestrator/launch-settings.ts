@@ -13,6 +13,7 @@ export function launchSettings(opts: PoolOptions, rec: TaskRecord, running: numb
     logLevel: opts.logLevel ?? 'info',
     ffmpeg: opts.ffmpeg,
     startFrame: rec.count.startFrame,
+    takeIn: rec.count.takeIn,
     stallTimeoutMs: stall,
     startupTimeoutMs: Math.max(opts.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS, stall),
     stopTimeoutMs: opts.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,

@@ -8,12 +8,13 @@ import type { StoreError } from '../store/errors.js';
 import { FleetMarks, type VoidedCrossing } from '../store/fleet-marks.js';
 import { StoreGate, TaskRunJournal } from '../store/journal.js';
 import type { OccupancyRules } from '../store/occupancy.js';
-import { describeResume, prepareCount, type TaskIdentity } from '../store/resume.js';
+import { describeResume, describeTakeIn, prepareCount, takesIn, type TaskIdentity } from '../store/resume.js';
 import type { TaskRunEnd } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 import { Tally } from '../store/tally.js';
 import { systemZone } from '../store/zone.js';
 import type { RunInfo } from './run-folder.js';
+import type { FinishedRun } from './runner.js';
 
 /** A task's count: its tally and where it stands in the store. */
 export interface CountState {
@@ -24,6 +25,8 @@ export interface CountState {
   startFrame: number | null;
   /** What the task took over from the store, for the operator. */
   note: string | null;
+  /** A fleet file finished while no controller followed it: its run is taken in, not run again (see RunnerLaunch). */
+  takeIn: (FinishedRun & { complete: boolean }) | null;
 }
 
 /** The event fields the store keeps in columns; anything else a worker adds to a crossing goes into `attributes`. */
@@ -80,30 +83,34 @@ export class Recorder {
     this.gate = store ? new StoreGate(store, onFailure) : null;
   }
 
-  /** The count a task starts the run with: continued from the store when the last one was cut short, else new. */
-  prepare(spec: TaskSpec): CountState {
+  /**
+   * The count a task starts the run with: continued from the store when the last one was cut short, else new.
+   * `finished`: the fleet read the task's file to its end while no controller followed it (a controller's return).
+   */
+  prepare(spec: TaskSpec, finished: FinishedRun | null = null): CountState {
     const lineNames = spec.lines.map((l) => l.name);
     const rules = occupancyRules(spec);
     const demographics = spec.options.demographics?.enabled === true;
-    if (!this.gate) return { tally: new Tally(lineNames, rules, null, demographics), chainId: null, startFrame: null, note: null };
+    if (!this.gate) return this.fresh(spec);
     const id = identity(spec, this.fleet);
     const prepared = this.gate.write((s) => prepareCount(s, id, !this.fleet));
-    if (!prepared || prepared.plan.kind === 'fresh') {
-      return { tally: new Tally(lineNames, rules, null, demographics), chainId: null, startFrame: null, note: prepared ? describeResume(prepared, id) : null };
-    }
+    if (!prepared || prepared.plan.kind === 'fresh') return { ...this.fresh(spec), note: prepared ? describeResume(prepared, id) : null };
     const { plan } = prepared;
+    const through = finished ? this.gate.write((s) => this.marksOf(s).knownThrough(finished.run, spec.id)) ?? null : null;
+    const takeIn = finished && takesIn(plan, spec.kind, finished.acked, through) ? { ...finished, complete: through! >= finished.lastN } : null;
     return {
       tally: new Tally(lineNames, rules, prepared.kept, demographics),
       chainId: plan.chainId,
-      startFrame: plan.startFrame !== null && plan.startFrame > 1 ? plan.startFrame : null,
-      note: describeResume(prepared, id),
+      startFrame: !takeIn && plan.startFrame !== null && plan.startFrame > 1 ? plan.startFrame : null,
+      note: takeIn ? describeTakeIn(prepared, takeIn.run, takeIn.agent) : describeResume(prepared, id),
+      takeIn,
     };
   }
 
   /** A new count from zero (the task is run again with `s` or `r`). */
   fresh(spec: TaskSpec): CountState {
     const demographics = spec.options.demographics?.enabled === true;
-    return { tally: new Tally(spec.lines.map((l) => l.name), occupancyRules(spec), null, demographics), chainId: null, startFrame: null, note: null };
+    return { tally: new Tally(spec.lines.map((l) => l.name), occupancyRules(spec), null, demographics), chainId: null, startFrame: null, note: null, takeIn: null };
   }
 
   /** A worker process starts for the task (or a fleet run goes on under this controller): its task run, in the count. */

@@ -63,6 +63,19 @@ export interface RunnerHandlers {
   exit(end: RunnerEnd): void;
 }
 
+/**
+ * A file's fleet run that read the file to its end while no controller followed it (the last one left it running):
+ * the task's continued count takes it in from the agent's reports instead of running the file again.
+ */
+export interface FinishedRun {
+  run: string;
+  agent: string;
+  /** The sequence number of the run's `end` entry: the run's last. */
+  lastN: number;
+  /** What the fleet's controllers acknowledged of the run (Redis's `acked`): more than this store holds means another store took it. */
+  acked: number;
+}
+
 export interface RunnerLaunch {
   threads: number;
   logLevel: WorkerLogLevel;
@@ -70,6 +83,8 @@ export interface RunnerLaunch {
   ffmpeg?: string;
   /** A resumed file: the frame to count from. */
   startFrame: number | null;
+  /** A fleet file finished while no controller followed it: taken in, not run again; `complete` when all of it is stored. */
+  takeIn?: (FinishedRun & { complete: boolean }) | null;
   stallTimeoutMs: number;
   startupTimeoutMs: number;
   stopTimeoutMs: number;
@@ -109,6 +124,8 @@ export interface Transport {
    * fleet's stream) stops, so that nothing reaches the store after the results and the summary.
    */
   quiesce?(): Promise<void>;
+  /** A file the fleet finished while no controller followed it (read when the counts are planned), else null. */
+  finishedRun?(task: string): FinishedRun | null;
   /** A fleet's agents, Redis and recent happenings, for the dashboard; absent for local children. */
   fleetView?(): FleetView | null;
 }
