@@ -131,7 +131,7 @@ export async function run(argv: RunArgs, commands: readonly string[]): Promise<n
 
   let fleet: FleetControl | null = null;
   if (config.fleet) {
-    const attached = await openFleet(config.fleet, config.tasks, argv.redis !== undefined);
+    const attached = await openFleet(config.fleet, config.tasks, argv.redis !== undefined, tui ? undefined : say);
     if (!attached.ok) {
       say(attached.message);
       return attached.code;
