@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { sleep, startProc, tempDir, until, vtest480 } from './fleet-harness.js';
+import { AgentPool, sleep, startProc, tempDir, until, vtest480 } from './fleet-harness.js';
 import { startRedis } from './redis-server.js';
 import { cliBin, within } from './worker-harness.js';
 
@@ -33,4 +33,30 @@ test('a headless controller whose fleet has no agent says so on stderr, with the
   assert.equal(said().length, 1, `said once, not every second:\n${run.stderr()}`);
   run.child.kill('SIGTERM');
   await within(run.exited, 30_000, 'the run to end');
+});
+
+test('a headless controller that leaves (a signal) says its file is left running on its agent, and exits 0: nothing failed or was cancelled', { timeout: 300_000 }, async (t) => {
+  const dir = tempDir('fleet-leave');
+  const redis = await startRedis();
+  t.after(() => redis.dispose());
+  const agents = new AgentPool(redis.url, dir, 1);
+  t.after(() => agents.killAll());
+  const config = writeConfig(dir, redis.url);
+  const run = startProc([process.execPath, cliBin, 'run', config, '--no-tui']);
+  t.after(() => run.alive() && run.child.kill('SIGKILL'));
+  await agents.spawn('a', 'site').waitLine(/ready/, 60_000);
+  const claim = await run.waitLine(/"task":"vt".*"message":"claimed by agent a \(run [^)]+\)/, 120_000);
+  const fleetRun = /\(run ([^)]+)\)/.exec(claim)![1];
+  await run.waitLine(/"type":"hello","task":"vt"/, 120_000);
+  run.child.kill('SIGTERM');
+  const exit = await within(run.exited, 60_000, 'the controller to leave');
+  const summary = run.lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.type === 'summary') as
+    | { exit_code: number; completed: number; cancelled: number; left_running: number; tasks: { task: string; state: string; reason: string }[] }
+    | undefined;
+  assert.ok(summary, run.stderr());
+  assert.equal(exit.code, 0, JSON.stringify(summary));
+  assert.deepEqual([summary.exit_code, summary.completed, summary.cancelled, summary.left_running], [0, 0, 0, 1]);
+  const vt = summary.tasks.find((x) => x.task === 'vt')!;
+  assert.equal(vt.state, 'left');
+  assert.equal(vt.reason, `left running in the fleet on agent a (run ${fleetRun}); the next controller of the fleet takes in what it counts`);
 });

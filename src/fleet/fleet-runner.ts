@@ -99,8 +99,9 @@ export class TaskLink {
   }
 
   /** A run that finished while no controller followed it: its entries still to come are the task's (see FleetRunner.takeIn). */
-  follow(run: string): void {
+  follow(run: string, agent: string): void {
     this.current = run;
+    this.place(run, agent);
   }
 
   /** A run found running when the controller attached: its worker, without the claim (recorded by whoever read it). */
@@ -122,6 +123,13 @@ export class TaskLink {
     const from = this.places.get(this.current!)?.startFrame ?? 1;
     if (ev.type === 'progress' && ev.frame >= from) this.checkpoint.frame = Math.max(this.checkpoint.frame, ev.frame);
   }
+}
+
+/** Where a task the run leaves in the fleet goes on, for its log, the summary and the table. */
+function leftNote(run: string | null, agent: string | null, finished: boolean): string {
+  if (finished) return `finished on agent ${agent} (run ${run}); what the store lacks of it waits in the fleet for the next controller`;
+  if (run) return `left running in the fleet on agent ${agent} (run ${run}); the next controller of the fleet takes in what it counts`;
+  return `left in the fleet's queue: an agent runs it, and the next controller of the fleet takes in what it counts`;
 }
 
 /**
@@ -180,8 +188,10 @@ export class FleetRunner implements TaskRunner {
     // Taking a finished run in, nothing runs: nothing to stop, the rest of its entries wait for the next controller.
     if ((intent === 'shutdown' && this.leaveRunning()) || this.takingIn) {
       const current = this.link.current;
+      const agent = current ? this.link.place(current, '').agent : null;
       if (current) this.link.handlers?.workerEnded(this.link.place(current, ''), 'interrupted');
-      return this.finish({ kind: 'done', reachedEnd: false, killedAfterStop: false }, 'left running in the fleet');
+      if (intent !== 'shutdown') return this.finish({ kind: 'done', reachedEnd: false, killedAfterStop: false }, 'no longer taking the finished run in');
+      return this.finish({ kind: 'left', note: leftNote(current, agent, this.takingIn) }, 'left running in the fleet');
     }
     void this.send(intent === 'cancel' ? 'cancel' : 'stop');
     // An agent that died while stopping the task is found by its lapsed lease; past that, nobody will confirm it.
@@ -246,7 +256,7 @@ export class FleetRunner implements TaskRunner {
    */
   private takeIn(f: FinishedRun & { complete: boolean }): void {
     this.takingIn = true;
-    this.link.follow(f.run);
+    this.link.follow(f.run, f.agent);
     if (f.complete) this.finish({ kind: 'done', reachedEnd: true, killedAfterStop: false }, `run ${f.run} finished on agent ${f.agent}; the store holds all it reported`);
   }
 

@@ -15,19 +15,20 @@ export function buildSnapshot(tasks: TaskView[], workers: WorkerView[], queued: 
     completed: count('completed'),
     failed: count('error'),
     cancelled: count('cancelled'),
+    left: count('left'),
     totalFps: tasks.filter((t) => t.state === 'processing').reduce((s, t) => s + t.fps, 0),
     childCpuPercent: workers.reduce((s, w) => s + (w.cpuPercent ?? 0), 0),
     childRssBytes: workers.reduce((s, w) => s + (w.rssBytes ?? 0), 0),
-    finished: tasks.every((t) => t.state === 'completed' || t.state === 'error' || t.state === 'cancelled'),
+    finished: tasks.every((t) => t.state === 'completed' || t.state === 'error' || t.state === 'cancelled' || t.state === 'left'),
     lastExport,
   };
 }
 
 /**
  * The exit status of a run, headless or in the dashboard: 0 when every task ended completed (a camera stopped at the
- * end of the run counts as completed) and every crossing is in the store, else 1 (a task failed, or was cancelled or
- * cut short, or counts only lived in memory).
+ * end of the run counts as completed) or was left running in its fleet on purpose, and every crossing is in the
+ * store, else 1 (a task failed, or was cancelled or cut short, or counts only lived in memory).
  */
 export function runExitCode(snapshot: PoolSnapshot): number {
-  return snapshot.tasks.every((t) => t.state === 'completed') && !snapshot.store?.error ? 0 : 1;
+  return snapshot.tasks.every((t) => t.state === 'completed' || t.state === 'left') && !snapshot.store?.error ? 0 : 1;
 }

@@ -4,7 +4,8 @@ import type { PreviewRequest } from './preview-request.js';
 
 /** What the dashboard and the headless printer see of the orchestrator. Plain data, rebuilt on every change. */
 
-export type TaskStateKind = 'pending' | 'processing' | 'completed' | 'error' | 'cancelled';
+/** `left`: the run ended and left the task running in its fleet on purpose (the next controller takes it up). */
+export type TaskStateKind = 'pending' | 'processing' | 'completed' | 'error' | 'cancelled' | 'left';
 /**
  * Where a processing task is in its life: its worker is starting, running or stopping, or the task waits without a
  * worker: for a fleet agent to take it (`waiting`), to retry a camera whose source could not be reached (`offline`)
@@ -80,6 +81,8 @@ export interface PoolSnapshot {
   completed: number;
   failed: number;
   cancelled: number;
+  /** Fleet tasks the run left running on their agents (or in the fleet's queue) when it ended. */
+  left: number;
   totalFps: number;
   /** Sum over the live children, sampled about once a second. */
   childCpuPercent: number;

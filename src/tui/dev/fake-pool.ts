@@ -137,6 +137,7 @@ function summarise(tasks: TaskView[], workerCount: number): PoolSnapshot {
     completed: count('completed'),
     failed: count('error'),
     cancelled: count('cancelled'),
+    left: count('left'),
     totalFps: running.reduce((sum, t) => sum + t.fps, 0),
     childCpuPercent: running.length * 95,
     childRssBytes: running.length * 180 * 1024 * 1024,
