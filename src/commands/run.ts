@@ -209,7 +209,7 @@ async function runPool(config: RunConfig, fleet: FleetControl | null, tui: boole
         refreshMs: prefs.ui.refreshMs,
         preferences: { logOpen: prefs.ui.showLogPane, preview: prefs.ui.preview, sort: SORT_KEYS.find((k) => k === prefs.ui.sort) ?? 'config' },
         onPreferences: (p) => setPreference('ui', { ...getPreferences().ui, showLogPane: p.logOpen, preview: p.preview, sort: p.sort }),
-        saveLines: (task, lines) => saver.save(task, lines),
+        saveLines: (task, lines, taken) => saver.save(task, lines, taken),
         note: metrics ? metrics.url : undefined,
       });
     }

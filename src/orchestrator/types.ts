@@ -130,6 +130,10 @@ export interface FleetView {
   notes: string[];
 }
 
+/** When lines set by the user take effect: the running worker switched at once; the task's next run (no worker runs
+ * now); or the next run of a fleet task whose worker runs on an agent and counts on the old lines until then. */
+export type LinesTaken = 'now' | 'next-run' | 'fleet-next-run';
+
 /** Commands the UI may dispatch. The orchestrator validates them against the task machine. */
 export interface PoolControl {
   snapshot(): PoolSnapshot;
@@ -155,6 +159,9 @@ export interface PoolControl {
   setPreview(taskId: string, request: PreviewRequest | null): void;
   /** The newest picture of a task (while previews are on), or null. */
   preview(taskId: string): PreviewEvent | null;
-  /** Counts on these lines from now on: the running worker switches at once, keeping counts; later runs use them too. */
-  setLines(taskId: string, lines: LineConfig[]): void;
+  /**
+   * Counts on these lines from now on: the running worker switches at once, keeping counts; later runs use them too.
+   * Returns when they take effect (a fleet's running worker cannot switch: from the task's next run).
+   */
+  setLines(taskId: string, lines: LineConfig[]): LinesTaken;
 }

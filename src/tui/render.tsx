@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { render } from 'ink';
 import { runExitCode } from '../orchestrator/snapshot.js';
-import type { PoolControl, PoolSnapshot } from '../orchestrator/types.js';
+import type { LinesTaken, PoolControl, PoolSnapshot } from '../orchestrator/types.js';
 import { App, type UiPreferences } from './app.js';
 import type { EditLine } from './line-editor.js';
 import { CellSurface } from './preview/cell-surface.js';
@@ -28,7 +28,7 @@ export interface DashboardOptions {
   preferences?: Partial<UiPreferences>;
   onPreferences?: (prefs: UiPreferences) => void;
   /** Keeps lines applied in the line editor; resolves to the message to show. */
-  saveLines?: (task: string, lines: EditLine[]) => Promise<string>;
+  saveLines?: (task: string, lines: EditLine[], taken: LinesTaken) => Promise<string>;
   /** Shown in the header (e.g. the /metrics address). */
   note?: string;
 }
