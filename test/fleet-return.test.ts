@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { RedisConnection } from '../src/fleet/connect.js';
 import { fleetKeys } from '../src/fleet/keys.js';
 import { parseRedisUrl } from '../src/fleet/redis-url.js';
-import { AgentPool, startProc, tempDir, until, vtest480, type Proc } from './fleet-harness.js';
+import { AgentPool, sleep, startProc, tempDir, until, vtest480, type Proc } from './fleet-harness.js';
 import { startRedis, type TestRedis } from './redis-server.js';
 import { cliBin, within } from './worker-harness.js';
 
@@ -96,4 +96,46 @@ test('a controller that left comes back: a file its agent finished meanwhile is 
   assert.ok(stored.every((c) => c.run === fleetRun && c.void === 0), 'one run counted the file, and nothing of it was voided');
   assert.deepEqual([vt.in, vt.out], [stored.filter((c) => c.direction === 'in').length, stored.filter((c) => c.direction === 'out').length], 'the totals are the store\'s');
   t.diagnostic(`vt: ${stored.length} crossings by run ${fleetRun}, taken in on return; ${vt.in} in / ${vt.out} out`);
+});
+
+test('a controller that comes back with changed lines starts a new count, as it says: what the earlier run still reports is stored with the earlier count, and nothing of it is voided', { timeout: 600_000 }, async (t) => {
+  const dir = tempDir('fleet-return-lines');
+  const redis = await startRedis();
+  t.after(() => redis.dispose());
+  const agents = new AgentPool(redis.url, dir, 1);
+  t.after(() => agents.killAll());
+  await agents.spawn('a').waitLine(/ready/, 60_000);
+  const { config, db } = writeConfig(dir, redis.url, [0.5, 0, 0.5, 1]);
+  const { fleetRun: earlier } = await countThenLeave(t, config);
+  // The earlier run counts on with no controller for a while: its events wait in the stream.
+  await sleep(4000);
+  writeConfig(dir, redis.url, [0.45, 0, 0.45, 1]);
+
+  const back = startProc([process.execPath, cliBin, 'run', config, '--no-tui']);
+  t.after(() => back.alive() && back.child.kill('SIGKILL'));
+  const exit = await within(back.exited, 400_000, 'the new count of the file to complete');
+  const out = back.lines.join('\n');
+  const summary = summaryOf(back);
+  assert.ok(summary, `${out}\n${back.stderr()}`);
+  assert.equal(exit.code, 0, JSON.stringify(summary));
+  assert.match(back.stderr(), /vt: starts a new count: its source or lines changed since the interrupted run; what its fleet runs on the earlier lines still report is stored with the earlier count, neither counted nor voided in this one/);
+  assert.doesNotMatch(out, /will be counted again/, 'nothing voided');
+  const claim = /"message":"claimed by agent a \(run ([^)]+)\)"/.exec(out);
+  assert.ok(claim, 'the task runs anew on the new lines, from the start of the file');
+  const fresh = claim[1];
+
+  const conn = new Database(db, { readonly: true, fileMustExist: true });
+  t.after(() => conn.close());
+  const rows = conn
+    .prepare("SELECT c.fleet_run AS run, c.direction, c.void, c.line, t.chain_id AS chain FROM crossings c JOIN task_runs t ON t.id = c.task_run_id WHERE c.task = 'vt'")
+    .all() as { run: string; direction: string; void: number; line: string; chain: number }[];
+  const before = rows.filter((r) => r.run === earlier);
+  const now = rows.filter((r) => r.run === fresh);
+  assert.ok(before.length >= 2 && now.length > 0);
+  assert.ok(rows.every((r) => r.void === 0), 'no crossing of either count was voided');
+  assert.equal(new Set(before.map((r) => r.chain)).size, 1, 'the earlier run\'s crossings are all in one count');
+  assert.ok(now.every((r) => r.chain !== before[0].chain), 'the new count is apart from the earlier one');
+  const vt = summary.tasks.find((x) => x.task === 'vt')!;
+  assert.deepEqual([vt.in, vt.out], [now.filter((r) => r.direction === 'in').length, now.filter((r) => r.direction === 'out').length], 'the new count is the new run\'s crossings');
+  t.diagnostic(`earlier count: ${before.length} crossings by run ${earlier}; new count: ${now.length} by run ${fresh} (${vt.in} in / ${vt.out} out)`);
 });

@@ -27,6 +27,22 @@ export interface CountState {
   note: string | null;
   /** A fleet file finished while no controller followed it: its run is taken in, not run again (see RunnerLaunch). */
   takeIn: (FinishedRun & { complete: boolean }) | null;
+  /** A fleet task's new count (its lines or source changed): the runs of the count before it (see EarlierCount). */
+  earlier?: EarlierCount | null;
+}
+
+/**
+ * A fleet controller starts a new count for a task whose lines or source changed while its earlier runs may still be
+ * reporting (left running, finished while no controller followed them): what those runs report belongs to the
+ * earlier count (its chain in the store, its lines), never to the new one, which neither counts nor voids it.
+ */
+export interface EarlierCount {
+  chainId: number;
+  lines: { name: string; points: [number, number, number, number] }[];
+  /** The task's fleet runs the store had seen when the new count was planned. */
+  runs: Set<string>;
+  /** The earlier count's tally and chain, made when one of its runs first reports. */
+  count: CountState | null;
 }
 
 /** The event fields the store keeps in columns; anything else a worker adds to a crossing goes into `attributes`. */
@@ -94,7 +110,14 @@ export class Recorder {
     if (!this.gate) return this.fresh(spec);
     const id = identity(spec, this.fleet);
     const prepared = this.gate.write((s) => prepareCount(s, id, !this.fleet));
-    if (!prepared || prepared.plan.kind === 'fresh') return { ...this.fresh(spec), note: prepared ? describeResume(prepared, id) : null };
+    if (!prepared) return this.fresh(spec);
+    if (prepared.plan.kind === 'fresh') {
+      const earlier = this.fleet ? (this.gate.write((s) => this.earlierOf(s, spec.id)) ?? null) : null;
+      const note = describeResume(prepared, id);
+      // Said only for a count that starts anew because the task changed (a finished one's runs are all in).
+      const also = note && earlier ? '; what its fleet runs on the earlier lines still report is stored with the earlier count, neither counted nor voided in this one' : '';
+      return { ...this.fresh(spec), note: note && `${note}${also}`, earlier };
+    }
     const { plan } = prepared;
     const through = finished ? this.gate.write((s) => this.marksOf(s).knownThrough(finished.run, spec.id)) ?? null : null;
     const takeIn = finished && takesIn(plan, spec.kind, finished.acked, through) ? { ...finished, complete: through! >= finished.lastN } : null;
@@ -105,6 +128,23 @@ export class Recorder {
       note: takeIn ? describeTakeIn(prepared, takeIn.run, takeIn.agent) : describeResume(prepared, id),
       takeIn,
     };
+  }
+
+  /** The count a new fleet count of the task replaces, and the runs that belong to it. */
+  private earlierOf(s: Store, task: string): EarlierCount | null {
+    const last = s.latestTaskRun(task);
+    const runs = new Set(this.marksOf(s).runsOf(task));
+    if (!last || runs.size === 0) return null;
+    return { chainId: last.chain_id, lines: JSON.parse(last.lines) as EarlierCount['lines'], runs, count: null };
+  }
+
+  /** The earlier count's own tally and chain (see EarlierCount), made once. */
+  earlierCount(spec: TaskSpec, earlier: EarlierCount): CountState {
+    if (earlier.count) return earlier.count;
+    const kept = this.gate?.write((s) => s.chainTally(earlier.chainId)) ?? null;
+    const tally = new Tally(earlier.lines.map((l) => l.name), occupancyRules(spec), kept, spec.options.demographics?.enabled === true);
+    earlier.count = { tally, chainId: earlier.chainId, startFrame: null, note: null, takeIn: null };
+    return earlier.count;
   }
 
   /** A new count from zero (the task is run again with `s` or `r`). */
@@ -143,7 +183,8 @@ export class Recorder {
    * (earlier runs', at or after that frame) are voided in the store and taken out of the tally. Returns them.
    */
   claimRun(spec: TaskSpec, count: CountState, fleetRun: string, startFrame: number | null): VoidedCrossing[] {
-    const from = spec.kind === 'video' ? (startFrame ?? 1) : null;
+    // The first run of a new count counts a file on its own: nothing of any earlier count is its to count again.
+    const from = spec.kind === 'video' && count.chainId !== null ? (startFrame ?? 1) : null;
     const voided = this.gate?.write((s) => this.marksOf(s).claim(fleetRun, spec.id, from, count.chainId)) ?? [];
     for (const c of voided ?? []) count.tally.retract(c.line, c.direction, this.now(), c);
     return voided ?? [];

@@ -34,6 +34,7 @@ export class FleetMarks {
       ensure: db.prepare(`INSERT OR IGNORE INTO fleet_runs (run, task) VALUES (?, ?)`),
       through: db.prepare(`SELECT through FROM fleet_runs WHERE run = ?`),
       known: db.prepare(`SELECT through FROM fleet_runs WHERE run = ? AND task = ?`),
+      runsOf: db.prepare(`SELECT run FROM fleet_runs WHERE task = ?`),
       setThrough: db.prepare(`UPDATE fleet_runs SET through = ? WHERE run = ?`),
       ahead: db.prepare(`SELECT 1 FROM fleet_ahead WHERE run = ? AND n = ?`),
       addAhead: db.prepare(`INSERT OR IGNORE INTO fleet_ahead (run, n) VALUES (?, ?)`),
@@ -84,6 +85,11 @@ export class FleetMarks {
   /** How much of a run of the task this store holds (as throughOf), or null when it never saw the run. */
   knownThrough(run: string, task: string): number | null {
     return (this.stmts.known.get(run, task) as { through: number } | undefined)?.through ?? null;
+  }
+
+  /** Every run of the task this store has seen. */
+  runsOf(task: string): string[] {
+    return (this.stmts.runsOf.all(task) as { run: string }[]).map((r) => r.run);
   }
 
   /**
