@@ -1,12 +1,13 @@
 import type { TaskSpec } from '../config/types.js';
 import { Bounded } from '../orchestrator/bounded.js';
 import type { FinishedRun, RunnerHandlers, RunnerLaunch, Transport, TransportHost } from '../orchestrator/runner.js';
+import type { Usage } from '../orchestrator/resources.js';
 import type { FleetView } from '../orchestrator/types.js';
 import type { RedisConnection } from './connect.js';
 import type { FleetController } from './controller.js';
 import type { FleetEntry, RunEntry } from './entries.js';
 import { FleetRunner, TaskLink } from './fleet-runner.js';
-import type { FleetHealth } from './health.js';
+import { fleetTaskUsage, type FleetHealth } from './health.js';
 import type { EntryRoute } from './store-sink.js';
 import { liveAgents, noAgentLine, noAgentWatch, watchAgents } from './no-agent.js';
 import { LEASE_MS } from './timing.js';
@@ -117,6 +118,11 @@ export class FleetTransport implements Transport, EntryRoute {
     this.readFailure = message;
     if (message) this.say(`${message}; nothing is acknowledged, the agents keep the events in their journals`);
     this.host?.changed();
+  }
+
+  /** Each task's worker usage, as its agent reported it with its last heartbeat. */
+  usage(): ReadonlyMap<string, Usage> {
+    return fleetTaskUsage(this.health?.agents ?? []);
   }
 
   fleetView(): FleetView {

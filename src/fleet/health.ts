@@ -1,3 +1,4 @@
+import type { Usage } from '../orchestrator/resources.js';
 import type { FleetAgentView, FleetView } from '../orchestrator/types.js';
 import { AGENT_SILENT_MS } from './timing.js';
 
@@ -45,7 +46,27 @@ export function agentHealth(name: string, h: Record<string, string>, now: number
     load1: num('load'),
     heartbeatAgeMs: age,
     journalBytes: num('journal_bytes'),
+    tasks: taskUsageField(h.tasks),
   };
+}
+
+/** The agent's per-task usage (written by healthFields); anything unreadable (an older agent) is none. */
+function taskUsageField(text: string | undefined): AgentHealth['tasks'] {
+  try {
+    const parsed = JSON.parse(text ?? '{}') as Record<string, { cpuPercent?: unknown; rssBytes?: unknown }>;
+    const out: AgentHealth['tasks'] = {};
+    for (const [task, u] of Object.entries(parsed ?? {})) out[task] = { cpuPercent: Number(u?.cpuPercent) || 0, rssBytes: Number(u?.rssBytes) || 0 };
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+/** Each task's worker usage across the agents that can be running it (a stopped or lost agent's figures are stale). */
+export function fleetTaskUsage(agents: readonly AgentHealth[]): Map<string, Usage> {
+  const out = new Map<string, Usage>();
+  for (const a of agents) if (a.state === 'up' || a.state === 'silent' || a.state === 'stopping') for (const [task, u] of Object.entries(a.tasks)) out.set(task, u);
+  return out;
 }
 
 export function taskView(id: string, h: Record<string, string>): FleetTaskView {

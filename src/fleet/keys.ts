@@ -9,7 +9,8 @@
  *   <fleet>:running          SET   tasks held by an agent, checked by the reaper
  *   <fleet>:lease:<id>       STR   "<agent>|<run>" with PX: who runs the task; renewed by the agent's heartbeat
  *   <fleet>:agents           SET   agent names
- *   <fleet>:agent:<name>     HASH  host, pid, slots, used, cpu, rss, mem_total, mem_free, load, seen, started, state
+ *   <fleet>:agent:<name>     HASH  host, pid, slots, used, cpu, rss, tasks (JSON: task → its worker's usage), mem_total,
+ *                                 mem_free, load, seen, started, state
  *   <fleet>:agent-lock:<n>   STR   the live instance that holds an agent name, with PX
  *   <fleet>:events           STREAM everything agents report; consumer group "controller"
  *   <fleet>:acked            HASH  run → highest event sequence the controller has stored (agents trim their journals)

@@ -3,6 +3,7 @@ import type { WorkerEvent } from '../protocol/events.js';
 import type { WorkerCommand as StdinCommand } from '../protocol/commands.js';
 import type { TaskRunEnd } from '../store/rows.js';
 import type { ExitOutcome, StopIntent } from './task-machine.js';
+import type { Usage } from './resources.js';
 import type { FleetView } from './types.js';
 
 /**
@@ -126,6 +127,11 @@ export interface Transport {
   quiesce?(): Promise<void>;
   /** A file the fleet finished while no controller followed it (read when the counts are planned), else null. */
   finishedRun?(task: string): FinishedRun | null;
+  /**
+   * CPU and memory of each task's worker, by task id, where the transport's workers are sampled elsewhere (a fleet's
+   * agents sample theirs and report them with their heartbeat); absent where the supervisor samples its children.
+   */
+  usage?(): ReadonlyMap<string, Usage>;
   /** A fleet's agents, Redis and recent happenings, for the dashboard; absent for local children. */
   fleetView?(): FleetView | null;
 }

@@ -241,6 +241,12 @@ export abstract class Supervisor {
   }
 
   protected sampleResources(): void {
+    const remote = this.transport.usage?.();
+    if (remote) {
+      const bySlot = this.records.flatMap((r) => (r.slot !== null && remote.has(r.id) ? [[r.slot, remote.get(r.id)!] as const] : []));
+      this.slots.setUsage(new Map(bySlot));
+      return this.notify();
+    }
     const pids = new Map<number, number>();
     for (const r of this.records) if (r.runner?.pid && r.slot !== null) pids.set(r.runner.pid, r.slot);
     const usage = this.sampler.sample([...pids.keys()], this.timers.now());

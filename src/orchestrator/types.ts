@@ -1,6 +1,7 @@
 import type { LineConfig } from '../config/types.js';
 import type { DoneReason, LineCount, PreviewEvent, WorkerEvent } from '../protocol/events.js';
 import type { PreviewRequest } from './preview-request.js';
+import type { Usage } from './resources.js';
 
 /** What the dashboard and the headless printer see of the orchestrator. Plain data, rebuilt on every change. */
 
@@ -116,6 +117,8 @@ export interface FleetAgentView {
   load1: number;
   heartbeatAgeMs: number;
   journalBytes: number;
+  /** CPU and memory of each of its tasks' workers (with their ffmpeg), by task id. */
+  tasks: Record<string, Usage>;
 }
 
 /** Fleet mode: the fleet the dashboard controls, its Redis and agents, and what happened lately. */

@@ -6,7 +6,7 @@ import type { FleetAgentView } from '../../src/orchestrator/types.js';
 /** A headless controller without agents: when it says so (the dashboard's fleet panel shows it all the time). */
 
 const agent = (name: string, state: FleetAgentView['state']): FleetAgentView => ({
-  name, host: 'h', pid: 1, state, slotsUsed: 0, slots: 1, cpuPercent: 0, rssBytes: 0, memTotalBytes: 0, memFreeBytes: 0, load1: 0, heartbeatAgeMs: 0, journalBytes: 0,
+  name, host: 'h', pid: 1, state, slotsUsed: 0, slots: 1, cpuPercent: 0, rssBytes: 0, memTotalBytes: 0, memFreeBytes: 0, load1: 0, heartbeatAgeMs: 0, journalBytes: 0, tasks: {},
 });
 
 test('watchAgents: said once the grace is over, then once a minute while no agent comes; an agent resets it', () => {
