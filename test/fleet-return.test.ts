@@ -118,7 +118,7 @@ test('a controller that comes back with changed lines starts a new count, as it 
   const summary = summaryOf(back);
   assert.ok(summary, `${out}\n${back.stderr()}`);
   assert.equal(exit.code, 0, JSON.stringify(summary));
-  assert.match(back.stderr(), /vt: starts a new count: its source or lines changed since the interrupted run; what its fleet runs on the earlier lines still report is stored with the earlier count, neither counted nor voided in this one/);
+  assert.match(back.stderr(), /vt: starts a new count: its source or lines changed since the interrupted run; what its earlier fleet runs still report is stored with the earlier count, neither counted nor voided in this one/);
   assert.doesNotMatch(out, /will be counted again/, 'nothing voided');
   const claim = /"message":"claimed by agent a \(run ([^)]+)\)"/.exec(out);
   assert.ok(claim, 'the task runs anew on the new lines, from the start of the file');

@@ -115,7 +115,7 @@ export class Recorder {
       const earlier = this.fleet ? (this.gate.write((s) => this.earlierOf(s, spec.id)) ?? null) : null;
       const note = describeResume(prepared, id);
       // Said only for a count that starts anew because the task changed (a finished one's runs are all in).
-      const also = note && earlier ? '; what its fleet runs on the earlier lines still report is stored with the earlier count, neither counted nor voided in this one' : '';
+      const also = note && earlier ? '; what its earlier fleet runs still report is stored with the earlier count, neither counted nor voided in this one' : '';
       return { ...this.fresh(spec), note: note && `${note}${also}`, earlier };
     }
     const { plan } = prepared;
