@@ -20,6 +20,7 @@ function summaryEvent(snapshot: PoolSnapshot, exitCode: number): Record<string, 
     completed: snapshot.completed,
     failed: snapshot.failed,
     cancelled: snapshot.cancelled,
+    left_running: snapshot.left,
     total_in: snapshot.tasks.reduce((s, t) => s + t.in, 0),
     total_out: snapshot.tasks.reduce((s, t) => s + t.out, 0),
     tasks: snapshot.tasks.map((t) => ({

@@ -128,9 +128,9 @@ export class AgentPool {
     return path.join(this.dir, `journal-${name}`);
   }
 
-  /** Starts (or starts again, with the same journal) the agent `name`. */
-  spawn(name: string): Proc {
-    const p = startAgent({ url: this.url, name, slots: this.slots, journal: this.journal(name) });
+  /** Starts (or starts again, with the same journal) the agent `name`, in `fleet` (default: pcount). */
+  spawn(name: string, fleet?: string): Proc {
+    const p = startAgent({ url: this.url, name, slots: this.slots, journal: this.journal(name), fleet });
     this.agents.set(name, p);
     return p;
   }

@@ -62,10 +62,13 @@ test('commands on queued, running and finished tasks', async (t) => {
   assert.deepEqual([status, want], ['ok', 'run']);
   assert.notEqual(newGen, gen);
   assert.deepEqual(await ctl.command('r1', 'stop'), { ok: true, message: 'stopping on its agent' });
-  assert.equal(await runScript(conn, RELEASE, [keys.prefix, 'a', 'run-a', 'r1', 'stopped', 'stopped by user', 0, 0]), 'ok');
-  assert.equal(await runScript(conn, RELEASE, [keys.prefix, 'a', 'run-a', 'r1', 'stopped', 'again', 0, 0]), 'not-owner');
+  assert.equal(await runScript(conn, RELEASE, [keys.prefix, 'a', 'run-a', 'r1', 'stopped', 'stopped by user', 0, 0, 7]), 'ok');
+  assert.equal(await runScript(conn, RELEASE, [keys.prefix, 'a', 'run-a', 'r1', 'stopped', 'again', 0, 0, 8]), 'not-owner');
   const states = Object.fromEntries((await ctl.tasks()).map((x) => [x.id, [x.state, x.note]]));
   assert.deepEqual(states, { q1: ['cancelled', 'cancelled before it started'], q2: ['stopped', 'stopped before it started'], r1: ['stopped', 'stopped by user'] });
+  // The task keeps which run ended last and the n of its end entry (a returning controller takes a finished run in).
+  const r1 = (await ctl.tasks(['r1']))[0];
+  assert.deepEqual([r1.lastRun, r1.lastAgent, r1.lastN], ['run-a', 'a', 7]);
   // A finished task runs again, first in line.
   assert.deepEqual(await ctl.command('q1', 'start'), { ok: true, message: 'queued again' });
   assert.equal(((await runScript(conn, CLAIM, [keys.prefix, 'a', 'run-b', 8000])) as string[])[0], 'q1');

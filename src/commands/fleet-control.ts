@@ -24,8 +24,14 @@ export type OpenedFleet = { ok: true; fleet: FleetControl } | { ok: false; messa
 /**
  * Connects to the fleet's Redis (checked as for an agent), takes the fleet's controller lease (waiting out a dead
  * controller's), and adopts what the fleet runs beyond the config, so that every running task is shown and stored.
+ * `warn`: a headless run's stderr, for what the dashboard's fleet panel would show and needs the operator.
  */
-export async function openFleet(config: NonNullable<RunConfig['fleet']>, configTasks: TaskSpec[], urlInArgv: boolean): Promise<OpenedFleet> {
+export async function openFleet(
+  config: NonNullable<RunConfig['fleet']>,
+  configTasks: TaskSpec[],
+  urlInArgv: boolean,
+  warn?: (line: string) => void,
+): Promise<OpenedFleet> {
   let conn: RedisConnection | null = null;
   try {
     const fleet = checkName('--fleet', config.name);
@@ -34,9 +40,11 @@ export async function openFleet(config: NonNullable<RunConfig['fleet']>, configT
     if (warning) process.stderr.write(warning);
     conn = await RedisConnection.open(target, 'pcount-controller');
     const controller = await FleetController.attach({ conn, fleet });
-    const transport = new FleetTransport({ controller, conn, fleet });
+    const views = await controller.tasks();
+    const finished = await controller.finishedRuns(configTasks, views);
+    const transport = new FleetTransport({ controller, conn, fleet, finished, warn });
     const known = new Set(configTasks.map((t) => t.id));
-    const others = (await controller.tasks()).filter((t) => !known.has(t.id) && (t.state === 'queued' || t.state === 'running'));
+    const others = views.filter((t) => !known.has(t.id) && (t.state === 'queued' || t.state === 'running'));
     const adopted: TaskSpec[] = [];
     for (const text of (await controller.specs(others.map((t) => t.id))).values()) {
       const checked = text === null ? null : wireToSpec(text, false);

@@ -134,7 +134,7 @@ export async function run(argv: RunArgs, commands: readonly string[]): Promise<n
 
   let fleet: FleetControl | null = null;
   if (config.fleet) {
-    const attached = await openFleet(config.fleet, config.tasks, argv.redis !== undefined);
+    const attached = await openFleet(config.fleet, config.tasks, argv.redis !== undefined, tui ? undefined : say);
     if (!attached.ok) {
       say(attached.message);
       return attached.code;
@@ -212,7 +212,7 @@ async function runPool(config: RunConfig, fleet: FleetControl | null, tui: boole
         refreshMs: prefs.ui.refreshMs,
         preferences: { logOpen: prefs.ui.showLogPane, preview: prefs.ui.preview, sort: SORT_KEYS.find((k) => k === prefs.ui.sort) ?? 'config' },
         onPreferences: (p) => setPreference('ui', { ...getPreferences().ui, showLogPane: p.logOpen, preview: p.preview, sort: p.sort }),
-        saveLines: (task, lines) => saver.save(task, lines),
+        saveLines: (task, lines, taken) => saver.save(task, lines, taken),
         note: metrics ? metrics.url : undefined,
       });
     }

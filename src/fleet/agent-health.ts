@@ -1,11 +1,12 @@
 import { freemem, hostname, loadavg, totalmem } from 'node:os';
-import type { ResourceSampler } from '../orchestrator/resources.js';
+import type { ResourceSampler, Usage } from '../orchestrator/resources.js';
 
 /** What an agent knows of itself for its health hash. */
 export interface AgentSelf {
   slots: number;
   used: number;
-  usage: { cpu: number; rss: number };
+  /** CPU and memory of each task's worker (with its ffmpeg), by task id, as a local pool samples its own. */
+  tasks: Record<string, Usage>;
   startedAt: number;
   journalBytes: number;
   stopping: boolean;
@@ -13,13 +14,16 @@ export interface AgentSelf {
 
 /** The fields of the agent's hash in Redis, as HSET's flat list; the controller reads them back in `agentHealth`. */
 export function healthFields(self: AgentSelf): string[] {
+  const usage = Object.values(self.tasks);
+  const tasks = Object.fromEntries(Object.entries(self.tasks).map(([task, u]) => [task, { cpuPercent: Math.round(u.cpuPercent), rssBytes: u.rssBytes }]));
   const fields: Record<string, string | number> = {
     host: hostname(),
     pid: process.pid,
     slots: self.slots,
     used: self.used,
-    cpu: Math.round(self.usage.cpu),
-    rss: self.usage.rss,
+    cpu: Math.round(usage.reduce((s, u) => s + u.cpuPercent, 0)),
+    rss: usage.reduce((s, u) => s + u.rssBytes, 0),
+    tasks: JSON.stringify(tasks),
     mem_total: totalmem(),
     mem_free: freemem(),
     load: loadavg()[0].toFixed(2),
@@ -30,8 +34,8 @@ export function healthFields(self: AgentSelf): string[] {
   return Object.entries(fields).flatMap(([k, v]) => [k, String(v)]);
 }
 
-/** CPU and memory of the agent's workers, summed. */
-export function sumUsage(sampler: ResourceSampler, pids: number[]): { cpu: number; rss: number } {
-  const usage = [...sampler.sample(pids, Date.now()).values()];
-  return { cpu: usage.reduce((s, u) => s + u.cpuPercent, 0), rss: usage.reduce((s, u) => s + u.rssBytes, 0) };
+/** CPU and memory of the agent's workers, by task (`workers`: task → its worker's pid). */
+export function taskUsage(sampler: ResourceSampler, workers: Map<string, number>): Record<string, Usage> {
+  const byPid = sampler.sample([...workers.values()], Date.now());
+  return Object.fromEntries([...workers].map(([task, pid]) => [task, byPid.get(pid) ?? { cpuPercent: 0, rssBytes: 0 }]));
 }

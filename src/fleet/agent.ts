@@ -4,11 +4,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkerLogLevel } from '../config/types.js';
 import type { WorkerEvent } from '../protocol/events.js';
 import { LocalTransport } from '../orchestrator/local-transport.js';
-import { ResourceSampler } from '../orchestrator/resources.js';
+import { ResourceSampler, type Usage } from '../orchestrator/resources.js';
 import type { RunnerEnd } from '../orchestrator/runner.js';
 import { defaultWorkerCommand, fairThreads, type WorkerCommand } from '../orchestrator/spawn-worker.js';
 import { redactSource } from '../sources/credentials.js';
-import { healthFields, sumUsage } from './agent-health.js';
+import { healthFields, taskUsage } from './agent-health.js';
 import { followHeartbeat } from './agent-heartbeat.js';
 import { AgentRun, type RunLaunch } from './agent-run.js';
 import { infoField, type RedisConnection, type RedisReply } from './connect.js';
@@ -56,7 +56,7 @@ export class Agent {
   private ticking: Promise<void> | null = null;
   private stopping = false;
   private redisRunId: string | null = null;
-  private usage = { cpu: 0, rss: 0 };
+  private usage: Record<string, Usage> = {};
   private readonly startedAt = Date.now();
 
   constructor(private readonly opts: AgentOptions) {
@@ -196,7 +196,7 @@ export class Agent {
     return healthFields({
       slots: this.opts.slots,
       used: this.activeRuns().length,
-      usage: this.usage,
+      tasks: this.usage,
       startedAt: this.startedAt,
       journalBytes: this.opts.journal.bytes,
       stopping: this.stopping,
@@ -204,7 +204,8 @@ export class Agent {
   }
 
   private sampleUsage(): void {
-    this.usage = sumUsage(this.sampler, this.activeRuns().map((r) => r.runner!.pid).filter((p): p is number => p !== null));
+    const workers = new Map(this.activeRuns().flatMap((r) => (r.runner?.pid ? [[r.task, r.runner.pid] as const] : [])));
+    this.usage = taskUsage(this.sampler, workers);
   }
 
   /** Takes one queued task (one per tick, so that agents polling together share the queue); whether it took one. */
@@ -261,7 +262,7 @@ export class Agent {
     for (const run of [...this.runs.values()]) {
       const s = run.settlement;
       if (!s || s.disposition === null || !this.opts.conn.ready) continue;
-      const reply = await runScript(this.opts.conn, RELEASE, [this.keys.prefix, this.opts.name, run.run, run.task, s.disposition, s.note, s.delayMs, s.attempt]).catch(
+      const reply = await runScript(this.opts.conn, RELEASE, [this.keys.prefix, this.opts.name, run.run, run.task, s.disposition, s.note, s.delayMs, s.attempt, run.n]).catch(
         () => null,
       );
       if (reply !== null && this.runs.get(run.task) === run) this.runs.delete(run.task);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { TaskSpec } from '../config/types.js';
 import { Listeners } from '../orchestrator/listeners.js';
+import type { FinishedRun } from '../orchestrator/runner.js';
 import type { RedisConnection, RedisReply } from './connect.js';
 import { FleetError } from './errors.js';
 import { EventReader, type Delivered } from './event-reader.js';
@@ -107,6 +108,27 @@ export class FleetController {
     const ids = only ?? ((await this.opts.conn.send(['SMEMBERS', this.keys.tasks])) as string[]).sort();
     const hashes = await this.opts.conn.pipeline(ids.map((id) => ['HGETALL', this.keys.task(id)]));
     return ids.map((id, i) => taskView(id, toRecord(hashes[i])));
+  }
+
+  /**
+   * The config's files that the fleet read to their end, with the same spec, while no controller followed them (the
+   * last one left them running): by task, the run that finished and how much of it a controller acknowledged.
+   */
+  async finishedRuns(specs: TaskSpec[], views: FleetTaskView[]): Promise<Map<string, FinishedRun>> {
+    const byId = new Map(views.map((v) => [v.id, v]));
+    const done = specs.filter((s) => {
+      const v = byId.get(s.id);
+      return s.kind === 'video' && v?.state === 'completed' && v.lastRun !== null && v.lastN > 0;
+    });
+    const stored = await this.specs(done.map((s) => s.id));
+    const same = done.filter((s) => stored.get(s.id) === specToWire(s));
+    const acked = await this.opts.conn.pipeline(same.map((s) => ['HGET', this.keys.acked, byId.get(s.id)!.lastRun!]));
+    return new Map(
+      same.map((s, i) => {
+        const v = byId.get(s.id)!;
+        return [s.id, { run: v.lastRun!, agent: v.lastAgent ?? '?', lastN: v.lastN, acked: Number(acked[i]) || 0 }];
+      }),
+    );
   }
 
   /** The specs of the given tasks as submitted (config form), null for a task Redis does not hold. */

@@ -1,7 +1,7 @@
 import type { TaskSpec } from '../config/types.js';
 import { errorKind } from '../protocol/error-codes.js';
 import type { WorkerEvent } from '../protocol/events.js';
-import type { RunnerHandlers, RunnerLaunch, TaskRunner, WorkerPlace } from '../orchestrator/runner.js';
+import type { FinishedRun, RunnerHandlers, RunnerLaunch, TaskRunner, WorkerPlace } from '../orchestrator/runner.js';
 import type { ExitOutcome, StopIntent } from '../orchestrator/task-machine.js';
 import type { TaskRunEnd } from '../store/rows.js';
 import type { FleetController } from './controller.js';
@@ -98,6 +98,12 @@ export class TaskLink {
     }
   }
 
+  /** A run that finished while no controller followed it: its entries still to come are the task's (see FleetRunner.takeIn). */
+  follow(run: string, agent: string): void {
+    this.current = run;
+    this.place(run, agent);
+  }
+
   /** A run found running when the controller attached: its worker, without the claim (recorded by whoever read it). */
   adopt(run: string, agent: string): void {
     this.current = run;
@@ -119,6 +125,13 @@ export class TaskLink {
   }
 }
 
+/** Where a task the run leaves in the fleet goes on, for its log, the summary and the table. */
+function leftNote(run: string | null, agent: string | null, finished: boolean): string {
+  if (finished) return `finished on agent ${agent} (run ${run}); what the store lacks of it waits in the fleet for the next controller`;
+  if (run) return `left running in the fleet on agent ${agent} (run ${run}); the next controller of the fleet takes in what it counts`;
+  return `left in the fleet's queue: an agent runs it, and the next controller of the fleet takes in what it counts`;
+}
+
 /**
  * The runner of one task on a fleet: starting it submits it (an agent with a free slot claims it), stopping it sends
  * the command to whichever agent holds it. Its outcome comes from the run's `end` entry, or from the fleet's notices
@@ -129,6 +142,7 @@ export class FleetRunner implements TaskRunner {
   readonly pid = null;
   private intent: StopIntent | null = null;
   private done = false;
+  private takingIn = false;
   private giveUp: NodeJS.Timeout | null = null;
 
   constructor(
@@ -138,8 +152,16 @@ export class FleetRunner implements TaskRunner {
     private readonly leaveRunning: () => boolean,
   ) {}
 
-  /** Submits the task; a task already running in the fleet (a controller attaching) is taken up where it is. */
+  /**
+   * Submits the task; a task already running in the fleet (a controller attaching) is taken up where it is, and a file
+   * the fleet finished while no controller followed it is taken in, not submitted again.
+   */
   async submit(): Promise<void> {
+    if (this.launch.takeIn) {
+      // After the transport's start has returned: the runner may end at once, and its task must know it first.
+      await Promise.resolve();
+      return this.takeIn(this.launch.takeIn);
+    }
     while (!this.done) {
       try {
         const spec = this.link.spec;
@@ -163,10 +185,13 @@ export class FleetRunner implements TaskRunner {
   stop(intent: StopIntent): void {
     if (this.done) return;
     this.intent = intent;
-    if (intent === 'shutdown' && this.leaveRunning()) {
+    // Taking a finished run in, nothing runs: nothing to stop, the rest of its entries wait for the next controller.
+    if ((intent === 'shutdown' && this.leaveRunning()) || this.takingIn) {
       const current = this.link.current;
+      const agent = current ? this.link.place(current, '').agent : null;
       if (current) this.link.handlers?.workerEnded(this.link.place(current, ''), 'interrupted');
-      return this.finish({ kind: 'done', reachedEnd: false, killedAfterStop: false }, 'left running in the fleet');
+      if (intent !== 'shutdown') return this.finish({ kind: 'done', reachedEnd: false, killedAfterStop: false }, 'no longer taking the finished run in');
+      return this.finish({ kind: 'left', note: leftNote(current, agent, this.takingIn) }, 'left running in the fleet');
     }
     void this.send(intent === 'cancel' ? 'cancel' : 'stop');
     // An agent that died while stopping the task is found by its lapsed lease; past that, nobody will confirm it.
@@ -223,6 +248,16 @@ export class FleetRunner implements TaskRunner {
     if (this.done) return;
     if (state === 'failed') return this.fail('crash', 'WORKER_EXIT', note, false);
     this.finish({ kind: 'done', reachedEnd: state === 'completed', killedAfterStop: false }, note);
+  }
+
+  /**
+   * The file was read to its end by `run` while no controller followed it: its entries still in the stream complete
+   * the count (stored as they come, then its `end` completes the task); nothing is submitted, nothing counted again.
+   */
+  private takeIn(f: FinishedRun & { complete: boolean }): void {
+    this.takingIn = true;
+    this.link.follow(f.run, f.agent);
+    if (f.complete) this.finish({ kind: 'done', reachedEnd: true, killedAfterStop: false }, `run ${f.run} finished on agent ${f.agent}; the store holds all it reported`);
   }
 
   private moved(why: string): void {

@@ -1,13 +1,15 @@
 import type { TaskSpec } from '../config/types.js';
 import { Bounded } from '../orchestrator/bounded.js';
-import type { RunnerHandlers, RunnerLaunch, Transport, TransportHost } from '../orchestrator/runner.js';
+import type { FinishedRun, RunnerHandlers, RunnerLaunch, Transport, TransportHost } from '../orchestrator/runner.js';
+import type { Usage } from '../orchestrator/resources.js';
 import type { FleetView } from '../orchestrator/types.js';
 import type { RedisConnection } from './connect.js';
 import type { FleetController } from './controller.js';
 import type { FleetEntry, RunEntry } from './entries.js';
 import { FleetRunner, TaskLink } from './fleet-runner.js';
-import type { FleetHealth } from './health.js';
+import { fleetTaskUsage, type FleetHealth } from './health.js';
 import type { EntryRoute } from './store-sink.js';
+import { liveAgents, noAgentLine, noAgentWatch, watchAgents } from './no-agent.js';
 import { LEASE_MS } from './timing.js';
 
 /** How often the controller reads the fleet's health (agents, queue) from Redis. */
@@ -18,6 +20,10 @@ export interface FleetTransportOptions {
   controller: FleetController;
   conn: RedisConnection;
   fleet: string;
+  /** Files the fleet read to their end while no controller followed them, by task (found when the controller attached). */
+  finished?: ReadonlyMap<string, FinishedRun>;
+  /** A headless controller's stderr: what the dashboard's fleet panel would show and needs the operator (no agent). */
+  warn?: (line: string) => void;
 }
 
 /**
@@ -39,6 +45,7 @@ export class FleetTransport implements Transport, EntryRoute {
   private polling = false;
   private readFailure: string | null = null;
   private downSince = Date.now();
+  private noAgents = noAgentWatch(Date.now());
 
   constructor(private readonly opts: FleetTransportOptions) {
     opts.conn.changes.add(({ state, detail }) => {
@@ -52,6 +59,10 @@ export class FleetTransport implements Transport, EntryRoute {
 
   bind(host: TransportHost): void {
     this.host = host;
+  }
+
+  finishedRun(task: string): FinishedRun | null {
+    return this.opts.finished?.get(task) ?? null;
   }
 
   beforeShutdown(leaveRunning: boolean): void {
@@ -109,6 +120,11 @@ export class FleetTransport implements Transport, EntryRoute {
     this.host?.changed();
   }
 
+  /** Each task's worker usage, as its agent reported it with its last heartbeat. */
+  usage(): ReadonlyMap<string, Usage> {
+    return fleetTaskUsage(this.health?.agents ?? []);
+  }
+
   fleetView(): FleetView {
     const conn = this.opts.conn;
     const h = this.health;
@@ -124,6 +140,7 @@ export class FleetTransport implements Transport, EntryRoute {
 
   /** Starts reading the fleet's health about once a second. */
   watch(): void {
+    if (!this.timer) this.noAgents = noAgentWatch(Date.now());
     this.timer ??= setInterval(() => void this.poll(), HEALTH_MS);
     void this.poll();
   }
@@ -145,12 +162,21 @@ export class FleetTransport implements Transport, EntryRoute {
           this.say(`agent ${a.name} silent for ${Math.round(a.heartbeatAgeMs / 1000)} s: its tasks go to other agents if it stays silent ${LEASE_MS / 1000} s`);
         }
       }
+      if (this.opts.warn) this.watchAgents(this.health, this.opts.warn);
       this.host?.changed();
     } catch {
       // Redis went away between the check and the read: its state says so.
     } finally {
       this.polling = false;
     }
+  }
+
+  /** Without a dashboard (whose fleet panel says it), no agent in the fleet is said on stderr, then again now and then. */
+  private watchAgents(health: FleetHealth, warn: (line: string) => void): void {
+    const now = Date.now();
+    const { watch, say } = watchAgents(this.noAgents, liveAgents(health.agents), now);
+    this.noAgents = watch;
+    if (say) warn(noAgentLine(this.opts.fleet, this.opts.conn.target.display, health.queued, Math.round((now - watch.since!) / 1000)));
   }
 
   private agentNotice(e: Extract<FleetEntry, { k: 'agent' }>): void {

@@ -1,3 +1,4 @@
+import type { Usage } from '../orchestrator/resources.js';
 import type { FleetAgentView, FleetView } from '../orchestrator/types.js';
 import { AGENT_SILENT_MS } from './timing.js';
 
@@ -18,6 +19,10 @@ export interface FleetTaskView {
   attempt: number;
   /** A file's next run counts from this frame (the controller's last checkpoint), else null. */
   startFrame: number | null;
+  /** The run that ended last (null before one did), its agent, and the sequence number of its `end` entry. */
+  lastRun: string | null;
+  lastAgent: string | null;
+  lastN: number;
 }
 
 /** An agent's hash (HGETALL) at Redis time `now`. */
@@ -41,7 +46,27 @@ export function agentHealth(name: string, h: Record<string, string>, now: number
     load1: num('load'),
     heartbeatAgeMs: age,
     journalBytes: num('journal_bytes'),
+    tasks: taskUsageField(h.tasks),
   };
+}
+
+/** The agent's per-task usage (written by healthFields); anything unreadable (an older agent) is none. */
+function taskUsageField(text: string | undefined): AgentHealth['tasks'] {
+  try {
+    const parsed = JSON.parse(text ?? '{}') as Record<string, { cpuPercent?: unknown; rssBytes?: unknown }>;
+    const out: AgentHealth['tasks'] = {};
+    for (const [task, u] of Object.entries(parsed ?? {})) out[task] = { cpuPercent: Number(u?.cpuPercent) || 0, rssBytes: Number(u?.rssBytes) || 0 };
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+/** Each task's worker usage across the agents that can be running it (a stopped or lost agent's figures are stale). */
+export function fleetTaskUsage(agents: readonly AgentHealth[]): Map<string, Usage> {
+  const out = new Map<string, Usage>();
+  for (const a of agents) if (a.state === 'up' || a.state === 'silent' || a.state === 'stopping') for (const [task, u] of Object.entries(a.tasks)) out.set(task, u);
+  return out;
 }
 
 export function taskView(id: string, h: Record<string, string>): FleetTaskView {
@@ -55,5 +80,8 @@ export function taskView(id: string, h: Record<string, string>): FleetTaskView {
     note: h.note ?? '',
     attempt: Number(h.attempt ?? 0) || 0,
     startFrame: Number(h.start_frame) > 0 ? Number(h.start_frame) : null,
+    lastRun: h.last_run || null,
+    lastAgent: h.last_agent || null,
+    lastN: Number(h.last_n ?? 0) || 0,
   };
 }

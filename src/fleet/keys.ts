@@ -3,12 +3,14 @@
  * the same names from the prefix; this is the one place that spells them for the TypeScript side.
  *
  *   <fleet>:tasks            SET   ids of submitted tasks
- *   <fleet>:task:<id>        HASH  spec, kind, want (run|stop|cancel), state, agent, run, since, note, attempt, gen, start_frame
+ *   <fleet>:task:<id>        HASH  spec, kind, want (run|stop|cancel), state, agent, run, since, note, attempt, gen, start_frame,
+ *                                 last_run, last_agent, last_n (the run that ended last, its agent, its `end` entry's n)
  *   <fleet>:queue            ZSET  tasks waiting for an agent; score = when it may start (ms, Redis clock)
  *   <fleet>:running          SET   tasks held by an agent, checked by the reaper
  *   <fleet>:lease:<id>       STR   "<agent>|<run>" with PX: who runs the task; renewed by the agent's heartbeat
  *   <fleet>:agents           SET   agent names
- *   <fleet>:agent:<name>     HASH  host, pid, slots, used, cpu, rss, mem_total, mem_free, load, seen, started, state
+ *   <fleet>:agent:<name>     HASH  host, pid, slots, used, cpu, rss, tasks (JSON: task → its worker's usage), mem_total,
+ *                                 mem_free, load, seen, started, state
  *   <fleet>:agent-lock:<n>   STR   the live instance that holds an agent name, with PX
  *   <fleet>:events           STREAM everything agents report; consumer group "controller"
  *   <fleet>:acked            HASH  run → highest event sequence the controller has stored (agents trim their journals)

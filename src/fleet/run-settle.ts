@@ -35,7 +35,8 @@ export function settleRun(
   agent: string,
   random: () => number = Math.random,
 ): Settlement {
-  const killed = outcome.killedAfterStop;
+  // An agent's own worker always ends here: nothing is left running elsewhere.
+  const killed = outcome.kind !== 'left' && outcome.killedAfterStop;
   const suffix = killed ? ' (killed after the stop time-out)' : '';
   switch (intent) {
     case 'stop':

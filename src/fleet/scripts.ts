@@ -114,13 +114,15 @@ end
 return out`;
 
 /**
- * ARGV: prefix, agent, run, id, disposition, note, delayMs, attempt. The end of a run on its agent:
+ * ARGV: prefix, agent, run, id, disposition, note, delayMs, attempt, last n. The end of a run on its agent:
  * completed | failed | stopped | cancelled settle the task; requeue puts it first in the queue (handed back,
- * restarted); retry queues it after delayMs (a camera that failed) with its attempt count. Returns 'ok', or
- * 'not-owner' when the task has meanwhile gone to another run (taken over).
+ * restarted); retry queues it after delayMs (a camera that failed) with its attempt count. The task keeps which run
+ * ended last, on which agent, and the sequence number of its `end` entry: a controller that was away when a file
+ * finished takes that run in instead of running the file again. Returns 'ok', or 'not-owner' when the task has
+ * meanwhile gone to another run (taken over).
  */
 export const RELEASE = `${NOW}
-local P, agent, run, id, disposition, note, delay, attempt = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8]
+local P, agent, run, id, disposition, note, delay, attempt, lastN = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8], ARGV[9] or ''
 local t = P .. 'task:' .. id
 if redis.call('HGET', t, 'run') ~= run then return 'not-owner' end
 redis.call('DEL', P .. 'lease:' .. id)
@@ -133,7 +135,7 @@ elseif disposition == 'retry' then
   state = 'queued'
   redis.call('ZADD', P .. 'queue', now + delay, id)
 end
-redis.call('HSET', t, 'state', state, 'agent', '', 'run', '', 'note', note, 'attempt', attempt)
+redis.call('HSET', t, 'state', state, 'agent', '', 'run', '', 'note', note, 'attempt', attempt, 'last_run', run, 'last_agent', agent, 'last_n', lastN)
 if state == 'queued' then redis.call('HSET', t, 'want', 'run') end
 redis.call('XADD', P .. 'events', '*', 'k', 'state', 't', id, 's', state, 'note', note, 'a', agent, 'r', run)
 return 'ok'`;

@@ -1,8 +1,8 @@
-import type { WorkerEvent } from '../protocol/events.js';
+import { PROTOCOL_VERSION, type WorkerEvent } from '../protocol/events.js';
 import type { TaskRunJournal } from '../store/journal.js';
 import type { Exporter } from './exporter.js';
 import type { Listeners } from './listeners.js';
-import type { Recorder } from './recorder.js';
+import type { EarlierCount, Recorder } from './recorder.js';
 import { logEntryFor } from './results.js';
 import type { RunFolders } from './run-folder.js';
 import type { WorkerPlace } from './runner.js';
@@ -35,6 +35,8 @@ export class EventIntake {
       rec.preview = received;
       return () => this.deps.changes.emit();
     }
+    const earlier = place.fleetRun !== null && rec.count.earlier?.runs.has(place.fleetRun) ? rec.count.earlier : null;
+    if (earlier) return this.receiveEarlier(rec, place, earlier, received);
     const journal = this.journalFor(rec, place);
     // The counting state goes with the checkpoint the next progress event makes, and nowhere else.
     if (received.type === 'state') {
@@ -56,12 +58,31 @@ export class EventIntake {
     };
   }
 
+  /**
+   * An event of a fleet run of the task's earlier count (its lines changed since): stored with that count, on its
+   * lines, and shown nowhere but in a log line at its first event: this run's count neither counts nor voids it.
+   */
+  private receiveEarlier(rec: TaskRecord, place: WorkerPlace, earlier: EarlierCount, ev: WorkerEvent): () => void {
+    const first = !rec.journals.has(place.key);
+    const count = this.deps.recorder.earlierCount(rec.spec, earlier);
+    const journal = this.journalFor(rec, place, { ...rec.spec, lines: earlier.lines }, count);
+    if (ev.type === 'done' && ev.reason === 'end') journal?.finished();
+    this.deps.recorder.receive(journal, count, ev);
+    if (!first) return () => {};
+    const message = `run ${place.fleetRun} counted on the lines before the change: what it reports is stored with the earlier count, not in this one`;
+    return () => {
+      this.deps.log.write(rec, { level: 'info', message }, ev.ts);
+      this.deps.events.emit({ v: PROTOCOL_VERSION, type: 'log', task: rec.id, ts: ev.ts, level: 'info', message });
+      this.deps.changes.emit();
+    };
+  }
+
   /** The task run in the store of one of the task's workers, begun with its first event. */
-  private journalFor(rec: TaskRecord, place: WorkerPlace): TaskRunJournal | null {
+  private journalFor(rec: TaskRecord, place: WorkerPlace, spec = rec.spec, count = rec.count): TaskRunJournal | null {
     let journal = rec.journals.get(place.key) ?? null;
     if (!journal) {
       const worker = place.fleetRun === null ? null : { fleetRun: place.fleetRun, startFrame: place.startFrame };
-      journal = this.deps.recorder.beginTaskRun(rec.spec, rec.count, this.deps.runs?.forChanges() ?? null, worker);
+      journal = this.deps.recorder.beginTaskRun(spec, count, this.deps.runs?.forChanges() ?? null, worker);
       if (journal) rec.journals.set(place.key, journal);
     }
     return journal;

@@ -46,6 +46,7 @@ function resultsJson(tasks: TaskExport[], exportTime: number): object {
       completed: count('completed'),
       failed: count('error'),
       cancelled: count('cancelled'),
+      left_running: count('left'),
       total_in: tasks.reduce((s, t) => s + t.in, 0),
       total_out: tasks.reduce((s, t) => s + t.out, 0),
       current_count: tasks.reduce((s, t) => s + t.occupancy, 0),

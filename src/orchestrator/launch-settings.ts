@@ -15,6 +15,7 @@ export function launchSettings(opts: PoolOptions, rec: TaskRecord, running: numb
     startFrame: rec.count.startFrame,
     startState: rec.count.startFrame ? (rec.count.startState ?? null) : null,
     emitState: true,
+    takeIn: rec.count.takeIn,
     stallTimeoutMs: stall,
     startupTimeoutMs: Math.max(opts.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS, stall),
     stopTimeoutMs: opts.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,

@@ -4,7 +4,7 @@ import { buildSnapshot } from './snapshot.js';
 import { previewCommand, type PreviewRequest } from './preview-request.js';
 import { Supervisor } from './supervisor.js';
 import { isFinal, type StopIntent } from './task-machine.js';
-import type { PoolControl, PoolSnapshot } from './types.js';
+import type { LinesTaken, PoolControl, PoolSnapshot } from './types.js';
 
 export type { PoolOptions } from './pool-options.js';
 
@@ -103,7 +103,7 @@ export class Pool extends Supervisor implements PoolControl {
     return this.byId.get(taskId)?.preview ?? null;
   }
 
-  setLines(taskId: string, lines: LineConfig[]): void {
+  setLines(taskId: string, lines: LineConfig[]): LinesTaken {
     const rec = this.byId.get(taskId);
     if (!rec) throw new Error(`no task ${taskId}`);
     if (lines.length === 0) throw new Error('a task needs at least one line');
@@ -112,9 +112,11 @@ export class Pool extends Supervisor implements PoolControl {
     rec.count.tally.addLines(copy.map((l) => l.name));
     const sent = rec.runner?.sendCommand?.({ cmd: 'lines', lines: copy }) ?? false;
     // A fleet's agents take no commands from the controller: the running worker keeps its lines until the task restarts.
-    const where = sent ? ', sent to the running worker' : rec.runner && !rec.runner.sendCommand ? ', used from the next run (a running fleet worker cannot change lines)' : ', used from the next run';
+    const taken: LinesTaken = sent ? 'now' : rec.runner && !rec.runner.sendCommand ? 'fleet-next-run' : 'next-run';
+    const where = { now: ', sent to the running worker', 'next-run': ', used from the next run', 'fleet-next-run': ', used from the next run (a running fleet worker cannot change lines)' }[taken];
     this.note(rec, 'info', `lines set by the user${where}: ${copy.map((l) => `${l.name} ${l.points.join(',')}`).join('; ')}`);
     this.changed();
+    return taken;
   }
 
   async exportResults(dir?: string): Promise<string[]> {

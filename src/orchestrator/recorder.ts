@@ -8,12 +8,13 @@ import type { StoreError } from '../store/errors.js';
 import { FleetMarks, type VoidedCrossing } from '../store/fleet-marks.js';
 import { StoreGate, TaskRunJournal } from '../store/journal.js';
 import type { OccupancyRules } from '../store/occupancy.js';
-import { describeResume, prepareCount, type TaskIdentity } from '../store/resume.js';
+import { describeResume, describeTakeIn, prepareCount, takesIn, type TaskIdentity } from '../store/resume.js';
 import type { TaskRunEnd } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 import { Tally } from '../store/tally.js';
 import { systemZone } from '../store/zone.js';
 import type { RunInfo } from './run-folder.js';
+import type { FinishedRun } from './runner.js';
 
 /** A task's count: its tally and where it stands in the store. */
 export interface CountState {
@@ -26,6 +27,24 @@ export interface CountState {
   startState?: string | null;
   /** What the task took over from the store, for the operator. */
   note: string | null;
+  /** A fleet file finished while no controller followed it: its run is taken in, not run again (see RunnerLaunch). */
+  takeIn: (FinishedRun & { complete: boolean }) | null;
+  /** A fleet task's new count (its lines or source changed): the runs of the count before it (see EarlierCount). */
+  earlier?: EarlierCount | null;
+}
+
+/**
+ * A fleet controller starts a new count for a task whose lines or source changed while its earlier runs may still be
+ * reporting (left running, finished while no controller followed them): what those runs report belongs to the
+ * earlier count (its chain in the store, its lines), never to the new one, which neither counts nor voids it.
+ */
+export interface EarlierCount {
+  chainId: number;
+  lines: { name: string; points: [number, number, number, number] }[];
+  /** The task's fleet runs the store had seen when the new count was planned. */
+  runs: Set<string>;
+  /** The earlier count's tally and chain, made when one of its runs first reports. */
+  count: CountState | null;
 }
 
 /** The event fields the store keeps in columns; anything else a worker adds to a crossing goes into `attributes`. */
@@ -82,31 +101,59 @@ export class Recorder {
     this.gate = store ? new StoreGate(store, onFailure) : null;
   }
 
-  /** The count a task starts the run with: continued from the store when the last one was cut short, else new. */
-  prepare(spec: TaskSpec): CountState {
+  /**
+   * The count a task starts the run with: continued from the store when the last one was cut short, else new.
+   * `finished`: the fleet read the task's file to its end while no controller followed it (a controller's return).
+   */
+  prepare(spec: TaskSpec, finished: FinishedRun | null = null): CountState {
     const lineNames = spec.lines.map((l) => l.name);
     const rules = occupancyRules(spec);
     const demographics = spec.options.demographics?.enabled === true;
-    if (!this.gate) return { tally: new Tally(lineNames, rules, null, demographics), chainId: null, startFrame: null, note: null };
+    if (!this.gate) return this.fresh(spec);
     const id = identity(spec, this.fleet);
     const prepared = this.gate.write((s) => prepareCount(s, id, !this.fleet));
-    if (!prepared || prepared.plan.kind === 'fresh') {
-      return { tally: new Tally(lineNames, rules, null, demographics), chainId: null, startFrame: null, note: prepared ? describeResume(prepared, id) : null };
+    if (!prepared) return this.fresh(spec);
+    if (prepared.plan.kind === 'fresh') {
+      const earlier = this.fleet ? (this.gate.write((s) => this.earlierOf(s, spec.id)) ?? null) : null;
+      const note = describeResume(prepared, id);
+      // Said only for a count that starts anew because the task changed (a finished one's runs are all in).
+      const also = note && earlier ? '; what its earlier fleet runs still report is stored with the earlier count, neither counted nor voided in this one' : '';
+      return { ...this.fresh(spec), note: note && `${note}${also}`, earlier };
     }
     const { plan } = prepared;
+    const through = finished ? this.gate.write((s) => this.marksOf(s).knownThrough(finished.run, spec.id)) ?? null : null;
+    const takeIn = finished && takesIn(plan, spec.kind, finished.acked, through) ? { ...finished, complete: through! >= finished.lastN } : null;
     return {
       tally: new Tally(lineNames, rules, prepared.kept, demographics),
       chainId: plan.chainId,
-      startFrame: plan.startFrame !== null && plan.startFrame > 1 ? plan.startFrame : null,
-      startState: plan.checkpoint?.state ?? null,
-      note: describeResume(prepared, id),
+      startFrame: !takeIn && plan.startFrame !== null && plan.startFrame > 1 ? plan.startFrame : null,
+      startState: takeIn ? null : (plan.checkpoint?.state ?? null),
+      note: takeIn ? describeTakeIn(prepared, takeIn.run, takeIn.agent) : describeResume(prepared, id),
+      takeIn,
     };
+  }
+
+  /** The count a new fleet count of the task replaces, and the runs that belong to it. */
+  private earlierOf(s: Store, task: string): EarlierCount | null {
+    const last = s.latestTaskRun(task);
+    const runs = new Set(this.marksOf(s).runsOf(task));
+    if (!last || runs.size === 0) return null;
+    return { chainId: last.chain_id, lines: JSON.parse(last.lines) as EarlierCount['lines'], runs, count: null };
+  }
+
+  /** The earlier count's own tally and chain (see EarlierCount), made once. */
+  earlierCount(spec: TaskSpec, earlier: EarlierCount): CountState {
+    if (earlier.count) return earlier.count;
+    const kept = this.gate?.write((s) => s.chainTally(earlier.chainId)) ?? null;
+    const tally = new Tally(earlier.lines.map((l) => l.name), occupancyRules(spec), kept, spec.options.demographics?.enabled === true);
+    earlier.count = { tally, chainId: earlier.chainId, startFrame: null, note: null, takeIn: null };
+    return earlier.count;
   }
 
   /** A new count from zero (the task is run again with `s` or `r`). */
   fresh(spec: TaskSpec): CountState {
     const demographics = spec.options.demographics?.enabled === true;
-    return { tally: new Tally(spec.lines.map((l) => l.name), occupancyRules(spec), null, demographics), chainId: null, startFrame: null, note: null };
+    return { tally: new Tally(spec.lines.map((l) => l.name), occupancyRules(spec), null, demographics), chainId: null, startFrame: null, note: null, takeIn: null };
   }
 
   /** A worker process starts for the task (or a fleet run goes on under this controller): its task run, in the count. */
@@ -139,7 +186,8 @@ export class Recorder {
    * (earlier runs', at or after that frame) are voided in the store and taken out of the tally. Returns them.
    */
   claimRun(spec: TaskSpec, count: CountState, fleetRun: string, startFrame: number | null): VoidedCrossing[] {
-    const from = spec.kind === 'video' ? (startFrame ?? 1) : null;
+    // The first run of a new count counts a file on its own: nothing of any earlier count is its to count again.
+    const from = spec.kind === 'video' && count.chainId !== null ? (startFrame ?? 1) : null;
     const voided = this.gate?.write((s) => this.marksOf(s).claim(fleetRun, spec.id, from, count.chainId)) ?? [];
     for (const c of voided ?? []) count.tally.retract(c.line, c.direction, this.now(), c);
     return voided ?? [];

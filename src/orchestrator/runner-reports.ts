@@ -27,6 +27,8 @@ export function runnerHandlers(s: ReportTarget, rec: TaskRecord, token: symbol):
     worker: (place) => {
       if (place.fleetRun === null) return s.note(rec, 'debug', `worker started, pid ${place.pid ?? '?'}`);
       rec.agent = place.agent;
+      // A run this count follows where it runs (found running with the task's spec) is this count's, whatever came before.
+      rec.count.earlier?.runs.delete(place.fleetRun);
       if (!place.claim) return s.announce(rec, `running on agent ${place.agent} (run ${place.fleetRun})`);
       if (rec.runnerToken === token && rec.state.kind === 'waiting') s.dispatch(rec, { type: 'claimed' });
       const voided = s.recorder.claimRun(rec.spec, rec.count, place.fleetRun, place.startFrame);

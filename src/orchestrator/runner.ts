@@ -3,6 +3,7 @@ import type { WorkerEvent } from '../protocol/events.js';
 import type { WorkerCommand as StdinCommand } from '../protocol/commands.js';
 import type { TaskRunEnd } from '../store/rows.js';
 import type { ExitOutcome, StopIntent } from './task-machine.js';
+import type { Usage } from './resources.js';
 import type { FleetView } from './types.js';
 
 /**
@@ -63,6 +64,19 @@ export interface RunnerHandlers {
   exit(end: RunnerEnd): void;
 }
 
+/**
+ * A file's fleet run that read the file to its end while no controller followed it (the last one left it running):
+ * the task's continued count takes it in from the agent's reports instead of running the file again.
+ */
+export interface FinishedRun {
+  run: string;
+  agent: string;
+  /** The sequence number of the run's `end` entry: the run's last. */
+  lastN: number;
+  /** What the fleet's controllers acknowledged of the run (Redis's `acked`): more than this store holds means another store took it. */
+  acked: number;
+}
+
 export interface RunnerLaunch {
   threads: number;
   logLevel: WorkerLogLevel;
@@ -74,6 +88,8 @@ export interface RunnerLaunch {
   startState?: string | null;
   /** Files: the worker writes its counting state with each progress report, for the checkpoints (a local run's). */
   emitState?: boolean;
+  /** A fleet file finished while no controller followed it: taken in, not run again; `complete` when all of it is stored. */
+  takeIn?: (FinishedRun & { complete: boolean }) | null;
   stallTimeoutMs: number;
   startupTimeoutMs: number;
   stopTimeoutMs: number;
@@ -113,6 +129,13 @@ export interface Transport {
    * fleet's stream) stops, so that nothing reaches the store after the results and the summary.
    */
   quiesce?(): Promise<void>;
+  /** A file the fleet finished while no controller followed it (read when the counts are planned), else null. */
+  finishedRun?(task: string): FinishedRun | null;
+  /**
+   * CPU and memory of each task's worker, by task id, where the transport's workers are sampled elsewhere (a fleet's
+   * agents sample theirs and report them with their heartbeat); absent where the supervisor samples its children.
+   */
+  usage?(): ReadonlyMap<string, Usage>;
   /** A fleet's agents, Redis and recent happenings, for the dashboard; absent for local children. */
   fleetView?(): FleetView | null;
 }

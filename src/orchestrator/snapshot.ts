@@ -15,20 +15,21 @@ export function buildSnapshot(tasks: TaskView[], workers: WorkerView[], queued: 
     completed: count('completed'),
     failed: count('error'),
     cancelled: count('cancelled'),
+    left: count('left'),
     totalFps: tasks.filter((t) => t.state === 'processing').reduce((s, t) => s + t.fps, 0),
     childCpuPercent: workers.reduce((s, w) => s + (w.cpuPercent ?? 0), 0),
     childRssBytes: workers.reduce((s, w) => s + (w.rssBytes ?? 0), 0),
-    finished: tasks.every((t) => t.state === 'completed' || t.state === 'error' || t.state === 'cancelled'),
+    finished: tasks.every((t) => t.state === 'completed' || t.state === 'error' || t.state === 'cancelled' || t.state === 'left'),
     lastExport,
   };
 }
 
 /**
  * The exit status of a run, headless or in the dashboard: 0 when every task ended completed (a camera stopped at the
- * end of the run counts as completed), every crossing is in the store and the last export was written, else 1 (a
- * task failed, or was cancelled or cut short, counts only lived in memory, or the run folder has no results: a script
- * that reads results.json after status 0 must find it).
+ * end of the run counts as completed) or was left running in its fleet on purpose, every crossing is in the store
+ * and the last export was written, else 1 (a task failed, or was cancelled or cut short, counts only lived in memory,
+ * or the run folder has no results: a script that reads results.json after status 0 must find it).
  */
 export function runExitCode(snapshot: PoolSnapshot): number {
-  return snapshot.tasks.every((t) => t.state === 'completed') && !snapshot.store?.error && !snapshot.lastExport?.error ? 0 : 1;
+  return snapshot.tasks.every((t) => t.state === 'completed' || t.state === 'left') && !snapshot.store?.error && !snapshot.lastExport?.error ? 0 : 1;
 }

@@ -65,7 +65,7 @@ export abstract class Supervisor {
     });
     this.recorder = new Recorder(opts.store ?? null, () => this.timers.now(), (err) => this.onStoreFailure(err), this.transport.remote);
     this.runs = opts.outputDir ? new RunFolders(opts.outputDir, () => this.timers.now(), (run) => this.recorder.beginRun(run, opts.configPath ?? null)) : null;
-    this.records = opts.tasks.map((spec) => new TaskRecord(spec, this.recorder.prepare(spec), opts.limits ?? DEFAULT_LIMITS));
+    this.records = opts.tasks.map((spec) => new TaskRecord(spec, this.recorder.prepare(spec, this.transport.finishedRun?.(spec.id) ?? null), opts.limits ?? DEFAULT_LIMITS));
     for (const r of this.records) this.byId.set(r.id, r);
     const fileMode = privateFileMode(opts.tasks.map((t) => t.source));
     const logFiles = opts.outputDir ? new LogFiles(opts.outputDir, { mode: fileMode }) : null;
@@ -241,6 +241,12 @@ export abstract class Supervisor {
   }
 
   protected sampleResources(): void {
+    const remote = this.transport.usage?.();
+    if (remote) {
+      const bySlot = this.records.flatMap((r) => (r.slot !== null && remote.has(r.id) ? [[r.slot, remote.get(r.id)!] as const] : []));
+      this.slots.setUsage(new Map(bySlot));
+      return this.notify();
+    }
     const pids = new Map<number, number>();
     for (const r of this.records) if (r.runner?.pid && r.slot !== null) pids.set(r.runner.pid, r.slot);
     const usage = this.sampler.sample([...pids.keys()], this.timers.now());

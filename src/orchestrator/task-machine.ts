@@ -13,7 +13,8 @@ import { reject, type Transition } from './transition.js';
  *   backoff ─retry→ pending (queued first: it needs a worker slot again, and holds none while it waits)
  *   starting ─queued→ waiting ─claimed→ starting (a transport with its own queue: a fleet task waits for an agent)
  *   starting|running|waiting ─moved→ waiting (a transport that runs the task again by itself: a fleet's takeover)
- *   completed|error|cancelled ─start→ pending (runs again from zero)
+ *   completed|error|cancelled|left ─start→ pending (runs again from zero)
+ *   stopping ─exit (left)→ left (the run ended, a fleet's agent goes on with the task: left running on purpose)
  *
  * A camera whose source cannot be reached (an `error` code of kind `source`) is `backoff: offline` and is retried
  * for as long as the run lasts; one whose worker crashes is `backoff: crashed`, at most `restartLimit.count` times in
@@ -50,7 +51,9 @@ type Phase =
   /** `note` says how it ended when that is worth showing, e.g. "stopped by user". */
   | { kind: 'completed'; note: string | null }
   | { kind: 'error'; reason: string }
-  | { kind: 'cancelled'; reason: string };
+  | { kind: 'cancelled'; reason: string }
+  /** The run ended and left the task running elsewhere on purpose (a fleet's agent): `note` says where. */
+  | { kind: 'left'; note: string };
 
 export type TaskState = Phase & { history: RetryHistory };
 export type TaskStateName = Phase['kind'];
@@ -63,7 +66,12 @@ export type ExitOutcome =
    * It failed; `error` is the kind of its error code (`crash` when it could not say); `reported` when the child sent
    * the fatal `error` event itself, so the pool need not send one.
    */
-  | { kind: 'failed'; error: 'source' | 'setup' | 'crash'; code: string; reason: string; reported: boolean; killedAfterStop: boolean };
+  | { kind: 'failed'; error: 'source' | 'setup' | 'crash'; code: string; reason: string; reported: boolean; killedAfterStop: boolean }
+  /**
+   * The runner let go of a task that goes on without this run: a fleet's task left running on its agent (or in the
+   * fleet's queue) when the run ended; the next controller takes it up. `note` says where it goes on.
+   */
+  | { kind: 'left'; note: string };
 
 export type TaskEvent =
   /** The scheduler gave the task a worker slot. */
@@ -118,7 +126,7 @@ export interface TaskContext {
   restartLimit: { count: number; windowMs: number };
 }
 
-export const TASK_STATES: readonly TaskStateName[] = ['pending', 'starting', 'waiting', 'running', 'stopping', 'backoff', 'completed', 'error', 'cancelled'];
+export const TASK_STATES: readonly TaskStateName[] = ['pending', 'starting', 'waiting', 'running', 'stopping', 'backoff', 'completed', 'error', 'cancelled', 'left'];
 export const TASK_EVENTS: readonly TaskEvent['type'][] = ['launch', 'hello', 'exit', 'retry', 'moved', 'queued', 'claimed', 'start', 'stop', 'cancel', 'restart', 'shutdown'];
 
 const freshHistory = (): RetryHistory => ({ restarts: 0, crashes: [], offline: 0 });
@@ -126,7 +134,7 @@ const freshHistory = (): RetryHistory => ({ restarts: 0, crashes: [], offline: 0
 export const initialTaskState: TaskState = { kind: 'pending', history: freshHistory() };
 
 export function isFinal(state: { kind: string }): boolean {
-  return state.kind === 'completed' || state.kind === 'error' || state.kind === 'cancelled';
+  return state.kind === 'completed' || state.kind === 'error' || state.kind === 'cancelled' || state.kind === 'left';
 }
 
 /** Starting, running or stopping: the task has a child. */
@@ -181,6 +189,7 @@ export function taskTransition(state: TaskState, event: TaskEvent, ctx: TaskCont
       if (event.type === 'exit') {
         // A file that was read to its end before the stop reached it is complete, whatever the stop was for.
         const { outcome } = event;
+        if (outcome.kind === 'left') return ok({ kind: 'left', note: outcome.note, history }, [{ type: 'free-slot' }]);
         if (outcome.kind === 'done' && outcome.reachedEnd && ctx.kind === 'video' && state.intent !== 'restart') {
           return ok({ kind: 'completed', note: null, history }, [{ type: 'free-slot' }]);
         }
@@ -198,6 +207,7 @@ export function taskTransition(state: TaskState, event: TaskEvent, ctx: TaskCont
     case 'completed':
     case 'error':
     case 'cancelled':
+    case 'left':
       if (event.type === 'start' || event.type === 'restart') {
         return ok({ kind: 'pending', history: freshHistory() }, [{ type: 'clear-results' }, { type: 'queue', first: true }]);
       }
@@ -230,6 +240,8 @@ function afterExit(state: TaskState, event: Extract<TaskEvent, { type: 'exit' }>
   const { history } = state;
   const { outcome, now } = event;
   const free: TaskEffect = { type: 'free-slot' };
+  // Only a run's end lets a task go on elsewhere; a runner that does so unasked still does not fail it.
+  if (outcome.kind === 'left') return ok({ kind: 'left', note: outcome.note, history }, [free]);
   if (outcome.kind === 'done') {
     if (ctx.kind === 'video') return ok({ kind: 'completed', note: null, history }, [free]);
     // A live source has no end: a camera worker that finishes on its own has lost its stream.

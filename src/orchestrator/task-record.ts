@@ -75,7 +75,7 @@ export class TaskRecord {
   reason(): string | null {
     const s = this.state;
     if (s.kind === 'error' || s.kind === 'cancelled') return s.reason;
-    if (s.kind === 'completed') return s.note;
+    if (s.kind === 'completed' || s.kind === 'left') return s.note;
     if (s.kind === 'backoff') return s.why;
     return null;
   }

@@ -1,10 +1,12 @@
 import type { LineConfig } from '../config/types.js';
 import type { DoneReason, LineCount, PreviewEvent, WorkerEvent } from '../protocol/events.js';
 import type { PreviewRequest } from './preview-request.js';
+import type { Usage } from './resources.js';
 
 /** What the dashboard and the headless printer see of the orchestrator. Plain data, rebuilt on every change. */
 
-export type TaskStateKind = 'pending' | 'processing' | 'completed' | 'error' | 'cancelled';
+/** `left`: the run ended and left the task running in its fleet on purpose (the next controller takes it up). */
+export type TaskStateKind = 'pending' | 'processing' | 'completed' | 'error' | 'cancelled' | 'left';
 /**
  * Where a processing task is in its life: its worker is starting, running or stopping, or the task waits without a
  * worker: for a fleet agent to take it (`waiting`), to retry a camera whose source could not be reached (`offline`)
@@ -80,6 +82,8 @@ export interface PoolSnapshot {
   completed: number;
   failed: number;
   cancelled: number;
+  /** Fleet tasks the run left running on their agents (or in the fleet's queue) when it ended. */
+  left: number;
   totalFps: number;
   /** Sum over the live children, sampled about once a second. */
   childCpuPercent: number;
@@ -113,6 +117,8 @@ export interface FleetAgentView {
   load1: number;
   heartbeatAgeMs: number;
   journalBytes: number;
+  /** CPU and memory of each of its tasks' workers (with their ffmpeg), by task id. */
+  tasks: Record<string, Usage>;
 }
 
 /** Fleet mode: the fleet the dashboard controls, its Redis and agents, and what happened lately. */
@@ -126,6 +132,10 @@ export interface FleetView {
   /** What happened lately (an agent or Redis lost, a task moved) and what was done about it, oldest first. */
   notes: string[];
 }
+
+/** When lines set by the user take effect: the running worker switched at once; the task's next run (no worker runs
+ * now); or the next run of a fleet task whose worker runs on an agent and counts on the old lines until then. */
+export type LinesTaken = 'now' | 'next-run' | 'fleet-next-run';
 
 /** Commands the UI may dispatch. The orchestrator validates them against the task machine. */
 export interface PoolControl {
@@ -152,6 +162,9 @@ export interface PoolControl {
   setPreview(taskId: string, request: PreviewRequest | null): void;
   /** The newest picture of a task (while previews are on), or null. */
   preview(taskId: string): PreviewEvent | null;
-  /** Counts on these lines from now on: the running worker switches at once, keeping counts; later runs use them too. */
-  setLines(taskId: string, lines: LineConfig[]): void;
+  /**
+   * Counts on these lines from now on: the running worker switches at once, keeping counts; later runs use them too.
+   * Returns when they take effect (a fleet's running worker cannot switch: from the task's next run).
+   */
+  setLines(taskId: string, lines: LineConfig[]): LinesTaken;
 }

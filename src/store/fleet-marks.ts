@@ -33,6 +33,8 @@ export class FleetMarks {
     this.stmts = {
       ensure: db.prepare(`INSERT OR IGNORE INTO fleet_runs (run, task) VALUES (?, ?)`),
       through: db.prepare(`SELECT through FROM fleet_runs WHERE run = ?`),
+      known: db.prepare(`SELECT through FROM fleet_runs WHERE run = ? AND task = ?`),
+      runsOf: db.prepare(`SELECT run FROM fleet_runs WHERE task = ?`),
       setThrough: db.prepare(`UPDATE fleet_runs SET through = ? WHERE run = ?`),
       ahead: db.prepare(`SELECT 1 FROM fleet_ahead WHERE run = ? AND n = ?`),
       addAhead: db.prepare(`INSERT OR IGNORE INTO fleet_ahead (run, n) VALUES (?, ?)`),
@@ -78,6 +80,16 @@ export class FleetMarks {
   /** Highest n such that 1..n of the run are all stored or settled (0 when none). */
   throughOf(run: string): number {
     return (this.stmts.through.get(run) as { through: number } | undefined)?.through ?? 0;
+  }
+
+  /** How much of a run of the task this store holds (as throughOf), or null when it never saw the run. */
+  knownThrough(run: string, task: string): number | null {
+    return (this.stmts.known.get(run, task) as { through: number } | undefined)?.through ?? null;
+  }
+
+  /** Every run of the task this store has seen. */
+  runsOf(task: string): string[] {
+    return (this.stmts.runsOf.all(task) as { run: string }[]).map((r) => r.run);
   }
 
   /**

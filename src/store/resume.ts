@@ -41,6 +41,16 @@ export function planResume(t: TaskIdentity, last: TaskRunRow | null, checkpoint:
   return { kind: 'continue', chainId: last.chain_id, startFrame: usable ? usable.frame + 1 : 1, checkpoint: usable };
 }
 
+/**
+ * Whether a continued count takes in a fleet run that read its file to the end while no controller followed it,
+ * instead of running the file again: only a file's count that goes on, and only a run this store followed before
+ * (`through`: how much of it the store holds; null when it never saw the run) whose rest no other store took (the
+ * fleet's acknowledged mark `acked` is not past what this store holds).
+ */
+export function takesIn(plan: ResumePlan, kind: TaskIdentity['kind'], acked: number, through: number | null): boolean {
+  return plan.kind === 'continue' && kind === 'video' && through !== null && acked <= through;
+}
+
 export interface PreparedCount {
   plan: ResumePlan;
   /** The totals kept from the store (null for a new count). */
@@ -62,6 +72,13 @@ export function prepareCount(store: Store, t: TaskIdentity, voidAfterCheckpoint 
     const voided = t.kind === 'video' && voidAfterCheckpoint ? store.voidAfter(plan.chainId, plan.checkpoint) : 0;
     return { plan, kept: store.chainTally(plan.chainId), voided };
   });
+}
+
+/** The operator's line for a count that takes in a fleet run that finished while no controller followed it. */
+export function describeTakeIn(p: PreparedCount, run: string, agent: string): string {
+  const kept = p.kept?.lines ?? [];
+  const totals = `${kept.reduce((s, l) => s + l.in, 0)} in, ${kept.reduce((s, l) => s + l.out, 0)} out`;
+  return `finished on agent ${agent} while no controller followed it (run ${run}): taking in what it reported, not counting the file again (${totals} stored so far)`;
 }
 
 /** One line for the operator about what a task takes over from the store. */

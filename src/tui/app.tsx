@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Box, useApp, useInput, useStdin } from 'ink';
-import type { PoolControl, TaskView } from '../orchestrator/types.js';
+import { linesTakenText } from '../commands/save-lines.js';
+import type { LinesTaken, PoolControl, TaskView } from '../orchestrator/types.js';
 import { DemographicsLine, taskSplit } from './demographics-line.js';
 import { describeExport } from './format.js';
 import { Footer } from './footer.js';
@@ -38,7 +39,7 @@ export interface AppProps {
   preferences?: Partial<UiPreferences>;
   onPreferences?: (prefs: UiPreferences) => void;
   /** Keeps lines applied in the editor (the config file, or `--line` arguments to reuse); resolves to what to say. */
-  saveLines?: (task: string, lines: EditLine[]) => Promise<string>;
+  saveLines?: (task: string, lines: EditLine[], taken: LinesTaken) => Promise<string>;
   /** Shown in the header, e.g. the /metrics address. */
   note?: string;
   /** Where the preview's coloured cells go past Ink (the stdout Ink writes to must be wrapped by it). */
@@ -107,13 +108,14 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000, colour = 
   }, [onPreferences, ui.logOpen, ui.preview, ui.sort]);
 
   const applyLines = (task: string, lines: EditLine[]): string | null => {
+    let taken: LinesTaken;
     try {
-      pool.setLines(task, lines);
+      taken = pool.setLines(task, lines);
     } catch (err) {
       return `cannot change the lines of ${task}: ${errorText(err)}`;
     }
-    saveLines?.(task, lines).then(say, (err: unknown) => say(`lines applied to ${task}, not saved: ${errorText(err)}`));
-    return saveLines ? null : `lines applied to ${task}`;
+    saveLines?.(task, lines, taken).then(say, (err: unknown) => say(`${linesTakenText(task, taken)}; not saved: ${errorText(err)}`));
+    return saveLines ? null : linesTakenText(task, taken);
   };
 
   /** Runs what a key asked for; a message it returns at once replaces the one the key set. */

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { render } from 'ink';
 import { runExitCode } from '../orchestrator/snapshot.js';
-import type { PoolControl, PoolSnapshot } from '../orchestrator/types.js';
+import type { LinesTaken, PoolControl, PoolSnapshot } from '../orchestrator/types.js';
 import { App, type UiPreferences } from './app.js';
 import type { EditLine } from './line-editor.js';
 import { CellSurface } from './preview/cell-surface.js';
@@ -28,7 +28,7 @@ export interface DashboardOptions {
   preferences?: Partial<UiPreferences>;
   onPreferences?: (prefs: UiPreferences) => void;
   /** Keeps lines applied in the line editor; resolves to the message to show. */
-  saveLines?: (task: string, lines: EditLine[]) => Promise<string>;
+  saveLines?: (task: string, lines: EditLine[], taken: LinesTaken) => Promise<string>;
   /** Shown in the header (e.g. the /metrics address). */
   note?: string;
 }
@@ -40,7 +40,8 @@ const SIGNAL_CODES = { SIGTERM: 143, SIGHUP: 129, SIGINT: 130 } as const;
 /** What is left on the terminal after quitting: the totals, and where the results and the store are. */
 export function quitSummary(s: PoolSnapshot): string {
   const counts = `${s.tasks.reduce((n, t) => n + t.in, 0)} in, ${s.tasks.reduce((n, t) => n + t.out, 0)} out`;
-  const head = `pcount-tui: ${s.tasks.length} task${s.tasks.length === 1 ? '' : 's'}, ${s.completed} completed, ${s.failed} failed, ${s.cancelled} cancelled; ${counts}`;
+  const left = s.left > 0 ? `, ${s.left} left running in fleet '${s.fleet?.fleet ?? '?'}'` : '';
+  const head = `pcount-tui: ${s.tasks.length} task${s.tasks.length === 1 ? '' : 's'}, ${s.completed} completed, ${s.failed} failed, ${s.cancelled} cancelled${left}; ${counts}`;
   const e = s.lastExport;
   const results = !e
     ? 'results: nothing written (no task ran)'
@@ -53,7 +54,8 @@ export function quitSummary(s: PoolSnapshot): string {
 
 /**
  * Shows the dashboard until the user quits, then stops every worker through the pool.
- * Resolves to the exit status: after `q` 0 when every task completed, else 1; 128+n after a signal (130 for Ctrl-C).
+ * Resolves to the exit status: after `q` 0 when every task completed (or was left running in its fleet), else 1;
+ * 128+n after a signal (130 for Ctrl-C).
  */
 export async function renderDashboard(pool: PoolControl, opts: DashboardOptions = {}): Promise<number> {
   const stdout = opts.stdout ?? process.stdout;

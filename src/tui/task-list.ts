@@ -10,7 +10,7 @@ export function nextSort(current: SortKey): SortKey {
   return SORT_KEYS[(SORT_KEYS.indexOf(current) + 1) % SORT_KEYS.length];
 }
 
-const STATE_ORDER: Record<TaskView['state'], number> = { processing: 0, pending: 1, error: 2, completed: 3, cancelled: 4 };
+const STATE_ORDER: Record<TaskView['state'], number> = { processing: 0, pending: 1, error: 2, completed: 3, left: 4, cancelled: 5 };
 
 /** Tasks whose id or source contains `filter` (case-insensitive), in `sort` order; ties keep the config order. */
 export function visibleTasks(tasks: readonly TaskView[], filter: string, sort: SortKey): TaskView[] {

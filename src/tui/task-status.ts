@@ -28,6 +28,8 @@ export function taskStatus(t: TaskView, now: number): StatusText {
       return { text: 'error', tone: 'bad' };
     case 'cancelled':
       return { text: 'cancelled', tone: 'warn' };
+    case 'left':
+      return { text: 'left running in fleet', short: 'left running', tone: 'muted' };
     case 'completed': {
       // The worker's own `done` says whether it was asked to stop; a camera never ends by itself, so it always was.
       const stopped = t.doneReason === 'stopped' || t.kind === 'camera';

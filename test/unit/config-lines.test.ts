@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { LineSaver } from '../../src/commands/save-lines.js';
+import { LineSaver, linesTakenText } from '../../src/commands/save-lines.js';
 import { parseWithSpans } from '../../src/config/json-spans.js';
 import { replaceTaskLines } from '../../src/config/line-edit.js';
 
@@ -154,4 +154,15 @@ test('line saver: an ad-hoc run has no file; the lines come back as --line argum
   const saver = new LineSaver(null);
   assert.equal(await saver.save('vtest', moved), 'lines of vtest applied; to reuse them: --line 0.4,0,0.4,1,door --line 0,0.65,1,0.65,hall');
   assert.deepEqual(saver.changed.get('vtest'), moved);
+});
+
+test('line saver: lines a fleet task takes from its next run are said to be, not said applied', async () => {
+  const saver = new LineSaver(null);
+  assert.equal(
+    await saver.save('vtest', moved, 'fleet-next-run'),
+    'lines of vtest set; they apply from its next run: its fleet worker counts on the old ones until then (r restarts it on them); to reuse them: --line 0.4,0,0.4,1,door --line 0,0.65,1,0.65,hall',
+  );
+  assert.match(await saver.save('vtest', moved, 'next-run'), /^lines of vtest set; they apply from its next run; to reuse/);
+  assert.equal(linesTakenText('gate', 'fleet-next-run', 'site.json'), 'lines of gate set and saved to site.json; they apply from its next run: its fleet worker counts on the old ones until then (r restarts it on them)');
+  assert.equal(linesTakenText('gate', 'now', 'site.json'), 'lines of gate applied and saved to site.json');
 });

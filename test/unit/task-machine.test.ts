@@ -27,6 +27,7 @@ const states: Record<TaskStateName, TaskState> = {
   completed: { kind: 'completed', note: null, history },
   error: { kind: 'error', reason: 'worker exited with code 3', history },
   cancelled: { kind: 'cancelled', reason: 'cancelled by user', history },
+  left: { kind: 'left', note: 'left running in the fleet on agent a', history },
 };
 
 const done: ExitOutcome = { kind: 'done', reachedEnd: true, killedAfterStop: false };
@@ -73,6 +74,7 @@ const allowed: Record<TaskStateName, Partial<Record<TaskEvent['type'], TaskState
   completed: { start: 'pending', restart: 'pending' },
   error: { start: 'pending', restart: 'pending' },
   cancelled: { start: 'pending', restart: 'pending' },
+  left: { start: 'pending', restart: 'pending' },
 };
 
 function run(ctx: TaskContext, from: TaskState, ...evs: TaskEvent[]): TaskState {
@@ -114,9 +116,19 @@ describe('task machine', () => {
     }
   }
 
-  it('has a child exactly while starting, running or stopping, and calls completed, error and cancelled final', () => {
+  it('has a child exactly while starting, running or stopping, and calls completed, error, cancelled and left final', () => {
     assert.deepEqual(TASK_STATES.filter((k) => hasChild(states[k])), ['starting', 'running', 'stopping']);
-    assert.deepEqual(TASK_STATES.filter((k) => isFinal(states[k])), ['completed', 'error', 'cancelled']);
+    assert.deepEqual(TASK_STATES.filter((k) => isFinal(states[k])), ['completed', 'error', 'cancelled', 'left']);
+  });
+
+  it('the end of the run leaves a fleet task running on purpose: left, not cancelled (a file) nor stopped (a camera)', () => {
+    const left: ExitOutcome = { kind: 'left', note: 'left running in the fleet on agent a' };
+    for (const ctx of [video, camera]) {
+      const r = taskTransition({ kind: 'stopping', intent: 'shutdown', history }, { type: 'exit', outcome: left, now: 0, jitter: 0 }, ctx);
+      assert.ok(r.ok);
+      assert.deepEqual(r.state, { kind: 'left', note: 'left running in the fleet on agent a', history });
+      assert.deepEqual(r.effects, [{ type: 'free-slot' }]);
+    }
   });
 
   it('a file runs: launch spawns, hello runs, done completes and frees the slot', () => {

@@ -23,6 +23,7 @@ const agent = (name: string, over: Partial<FleetAgentView> = {}): FleetAgentView
   load1: 0,
   heartbeatAgeMs: 400,
   journalBytes: 0,
+  tasks: {},
   ...over,
 });
 

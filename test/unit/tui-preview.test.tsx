@@ -129,6 +129,20 @@ test('l edits the lines on the picture: Enter hands them to the pool and to the 
   await quit(ui);
 });
 
+test('l in fleet mode: the running worker cannot switch lines, so the footer says they apply from the next run, not that they were applied', async () => {
+  const p = pool();
+  p.linesTaken = 'fleet-next-run';
+  const ui = mountDashboard(p, { columns: 160, rows: 24 }, {});
+  await ui.waitFor(/lobby/);
+  await ui.press('l');
+  await ui.waitFor(/lines of lobby: door \(end A\)/);
+  await ui.press('f');
+  await ui.press(KEY.enter);
+  await ui.waitFor(/lines of lobby set; they apply from its next run: its fleet worker counts on the old ones until then \(r restarts it on them\)/);
+  assert.doesNotMatch(ui.lines().join('\n'), /lines of lobby applied/);
+  await quit(ui);
+});
+
 test('the table: per-line rows when there is room (→/← to choose), a totals row, stopped apart from completed, camera states', async () => {
   const now = Date.now();
   const p = new FakePool([

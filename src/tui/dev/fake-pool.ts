@@ -1,6 +1,6 @@
 import type { LineConfig } from '../../config/types.js';
 import type { PreviewRequest } from '../../orchestrator/preview-request.js';
-import type { PoolControl, PoolSnapshot, TaskView } from '../../orchestrator/types.js';
+import type { LinesTaken, PoolControl, PoolSnapshot, TaskView } from '../../orchestrator/types.js';
 import type { PreviewEvent } from '../../protocol/events.js';
 
 /**
@@ -9,6 +9,8 @@ import type { PreviewEvent } from '../../protocol/events.js';
  */
 export class FakePool implements PoolControl {
   readonly calls: string[] = [];
+  /** What setLines answers (a fleet task's running worker: from its next run). */
+  linesTaken: LinesTaken = 'now';
   exportPaths: string[] = ['results/summary.json', 'results/lobby.csv', 'results/crossings.ndjson'];
   /** Makes the next command throw, as the real pool does for a transition its task machine rejects. */
   rejectNext: string | null = null;
@@ -83,9 +85,10 @@ export class FakePool implements PoolControl {
     for (const l of this.listeners) l();
   }
 
-  setLines(taskId: string, lines: LineConfig[]): void {
+  setLines(taskId: string, lines: LineConfig[]): LinesTaken {
     this.calls.push(`lines ${taskId} ${lines.map((l) => `${l.points.join(',')},${l.name}`).join(' ')}`);
     this.update((tasks) => tasks.map((t) => (t.id === taskId ? { ...t, lineSpecs: lines } : t)));
+    return this.linesTaken;
   }
 
   async exportResults(dir?: string): Promise<string[]> {
@@ -137,6 +140,7 @@ function summarise(tasks: TaskView[], workerCount: number): PoolSnapshot {
     completed: count('completed'),
     failed: count('error'),
     cancelled: count('cancelled'),
+    left: count('left'),
     totalFps: running.reduce((sum, t) => sum + t.fps, 0),
     childCpuPercent: running.length * 95,
     childRssBytes: running.length * 180 * 1024 * 1024,
