@@ -4,7 +4,7 @@ import { describeTakeIn, takesIn, type ResumePlan } from '../../src/store/resume
 
 /** A controller's return: what it takes in of what the fleet did while no controller followed it. Pure parts. */
 
-const goesOn: ResumePlan = { kind: 'continue', chainId: 4, startFrame: 227, checkpoint: { taskRunId: 9, frame: 226, seq: 5, fps: 7 } };
+const goesOn: ResumePlan = { kind: 'continue', chainId: 4, startFrame: 227, checkpoint: { taskRunId: 9, frame: 226, seq: 5, fps: 7, state: null } };
 const fresh: ResumePlan = { kind: 'fresh', note: null };
 
 test('takesIn: a finished fleet run is taken in only by the file count it belongs to, and only when no other store took its rest', () => {
