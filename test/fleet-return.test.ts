@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -30,6 +30,16 @@ function writeConfig(dir: string, redisUrl: string, points: number[]): { config:
     }),
   );
   return { config, db: path.join(results, 'pcount.db') };
+}
+
+/** A Redis of the test's own and one agent, `a`, ready in its fleet; both go when the test ends. */
+async function fleetOfOne(t: TestContext, dir: string): Promise<{ redis: TestRedis; agents: AgentPool }> {
+  const redis = await startRedis();
+  t.after(() => redis.dispose());
+  const agents = new AgentPool(redis.url, dir, 1);
+  t.after(() => agents.killAll());
+  await agents.spawn('a').waitLine(/ready/, 60_000);
+  return { redis, agents };
 }
 
 async function fleetTask(redis: TestRedis, id: string): Promise<Record<string, string>> {
@@ -68,11 +78,7 @@ async function countThenLeave(t: { after(fn: () => unknown): void }, config: str
 
 test('a controller that left comes back: a file its agent finished meanwhile is taken in, not run again; its crossings are stored once and none is voided', { timeout: 600_000 }, async (t) => {
   const dir = tempDir('fleet-return');
-  const redis = await startRedis();
-  t.after(() => redis.dispose());
-  const agents = new AgentPool(redis.url, dir, 1);
-  t.after(() => agents.killAll());
-  await agents.spawn('a').waitLine(/ready/, 60_000);
+  const { redis, agents } = await fleetOfOne(t, dir);
   const { config, db } = writeConfig(dir, redis.url, [0.5, 0, 0.5, 1]);
 
   const { fleetRun } = await countThenLeave(t, config);
@@ -100,11 +106,7 @@ test('a controller that left comes back: a file its agent finished meanwhile is 
 
 test('a controller that comes back with changed lines starts a new count, as it says: what the earlier run still reports is stored with the earlier count, and nothing of it is voided', { timeout: 600_000 }, async (t) => {
   const dir = tempDir('fleet-return-lines');
-  const redis = await startRedis();
-  t.after(() => redis.dispose());
-  const agents = new AgentPool(redis.url, dir, 1);
-  t.after(() => agents.killAll());
-  await agents.spawn('a').waitLine(/ready/, 60_000);
+  const { redis, agents } = await fleetOfOne(t, dir);
   const { config, db } = writeConfig(dir, redis.url, [0.5, 0, 0.5, 1]);
   const { fleetRun: earlier } = await countThenLeave(t, config);
   // The earlier run counts on with no controller for a while: its events wait in the stream.
