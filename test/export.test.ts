@@ -84,6 +84,7 @@ describe('export files', () => {
       completed: 1,
       failed: 1,
       cancelled: 0,
+      left_running: 0,
       total_in: 3,
       total_out: 1,
       current_count: 2,

@@ -73,8 +73,11 @@ test('a camera back at another size counts on its lines in the new pixels', { ti
   await w.waitFor((e) => e.type === 'tracks' && e.frame >= 60, 20_000, 'frames at 768x576');
   server.kill('SIGKILL');
   // The camera comes back at half the size: the line x = 0.5 is at x = 192 now, no longer at 384 (the new right edge).
-  server = serve(makeTsClip(FFMPEG, vtest, 200, '384x288'), port);
-  await listening(port, 5000);
+  const smaller = makeTsClip(FFMPEG, vtest, 200, '384x288');
+  await w.waitFor((e) => e.type === 'reconnect', 20_000, 'the worker noticing the camera gone');
+  // No wait for the port to listen: the retrying worker may connect, and so close ffmpeg's one-client listener,
+  // before a look at the port would see it. Its `reconnected` line says the new server is up.
+  server = serve(smaller, port);
   const reconnected = await w.waitFor((e) => e.type === 'log' && /reconnected/.test(e.message), 20_000, 'reconnected');
   const after = (e: WorkerEvent) => w.events.indexOf(e) > w.events.indexOf(reconnected);
   const first = (await w.waitFor((e) => e.type === 'progress' && e.frame > 0 && after(e), 10_000, 'frames at 384x288')) as ProgressEvent;
