@@ -14,7 +14,8 @@ export function launchSettings(opts: PoolOptions, rec: TaskRecord, running: numb
     ffmpeg: opts.ffmpeg,
     startFrame: rec.count.startFrame,
     startState: rec.count.startFrame ? (rec.count.startState ?? null) : null,
-    emitState: true,
+    // Only a store keeps the states (with its checkpoints): without one, tens of kilobytes a second would go for nothing.
+    emitState: Boolean(opts.store),
     takeIn: rec.count.takeIn,
     stallTimeoutMs: stall,
     startupTimeoutMs: Math.max(opts.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS, stall),
