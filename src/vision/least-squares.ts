@@ -6,15 +6,19 @@ export interface LineMoments {
   sxy: number;
 }
 
-export function lineMoments<T>(points: readonly T[], x: (p: T) => number, y: (p: T) => number): LineMoments {
-  const n = points.length;
-  const meanX = points.reduce((s, p) => s + x(p), 0) / n;
-  const meanY = points.reduce((s, p) => s + y(p), 0) / n;
+/** Of `n` points, point i at (x(i), y(i)); by index, so that callers holding columns need no point objects. */
+export function lineMoments(n: number, x: (i: number) => number, y: (i: number) => number): LineMoments {
+  let sumX = 0;
+  let sumY = 0;
+  for (let i = 0; i < n; i++) sumX += x(i);
+  for (let i = 0; i < n; i++) sumY += y(i);
+  const meanX = sumX / n;
+  const meanY = sumY / n;
   let sxx = 0;
   let sxy = 0;
-  for (const p of points) {
-    sxx += (x(p) - meanX) ** 2;
-    sxy += (x(p) - meanX) * (y(p) - meanY);
+  for (let i = 0; i < n; i++) {
+    sxx += (x(i) - meanX) ** 2;
+    sxy += (x(i) - meanX) * (y(i) - meanY);
   }
   return { meanX, meanY, sxx, sxy };
 }

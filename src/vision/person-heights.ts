@@ -142,7 +142,7 @@ export class PersonHeightModel {
   }
 }
 
-function quantile(sorted: readonly number[], q: number): number {
+function quantile(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return 0;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))));
   return sorted[i];
@@ -152,40 +152,60 @@ function quantile(sorted: readonly number[], q: number): number {
  * Least squares of height on foot row, refitted twice without the observations far off the line (more than 3 median
  * absolute residuals: boxes around two people, or a child next to a tall adult). A slope below zero (taller further
  * up) is not a ground plane seen from above; the rows then do not tell heights apart and a constant is fitted, as it
- * is when the rows seen are too close together to give a slope.
+ * is when the rows seen are too close together to give a slope. The worker refits after every detection pass, so
+ * the observations are held as two columns of numbers and sorted as typed arrays (numeric order, no comparator).
  */
 export function fitHeights(seen: readonly HeightObservation[], o: HeightModelOptions, frame: FrameSize): HeightFit {
-  let use = [...seen];
+  const ys = Float64Array.from(seen, (p) => p.y);
+  const hs = Float64Array.from(seen, (p) => p.height);
+  const sorted = new Float64Array(seen.length);
+  let n = seen.length;
   let intercept = 0;
   let slope = 0;
+  const off = (i: number) => Math.abs(hs[i] - intercept - slope * ys[i]);
   for (let pass = 0; pass < 3; pass++) {
-    ({ intercept, slope } = lineFit(use, frame));
-    const residuals = use.map((p) => Math.abs(p.height - intercept - slope * p.y)).sort((a, b) => a - b);
-    const mad = quantile(residuals, 0.5);
-    const kept = use.filter((p) => Math.abs(p.height - intercept - slope * p.y) <= 3 * mad + 1);
-    if (kept.length < o.minObservations || kept.length === use.length) break;
-    use = kept;
+    ({ intercept, slope } = lineFit(ys, hs, n, frame));
+    for (let i = 0; i < n; i++) sorted[i] = off(i);
+    const limit = 3 * quantile(sorted.subarray(0, n).sort(), 0.5) + 1;
+    let kept = 0;
+    for (let i = 0; i < n; i++) if (off(i) <= limit) kept += 1;
+    if (kept < o.minObservations || kept === n) break;
+    // The observations kept, in their order, moved to the front of the columns.
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      if (off(i) > limit) continue;
+      ys[k] = ys[i];
+      hs[k] = hs[i];
+      k += 1;
+    }
+    n = k;
   }
-  const residuals = use.map((p) => p.height - intercept - slope * p.y).sort((a, b) => a - b);
-  const heights = use.map((p) => p.height).sort((a, b) => a - b);
-  const ys = use.map((p) => p.y).sort((a, b) => a - b);
+  for (let i = 0; i < n; i++) sorted[i] = hs[i] - intercept - slope * ys[i];
+  const residuals = sorted.subarray(0, n).sort();
+  let [minY, maxY, minHeight, maxHeight] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (let i = 0; i < n; i++) {
+    minY = Math.min(minY, ys[i]);
+    maxY = Math.max(maxY, ys[i]);
+    minHeight = Math.min(minHeight, hs[i]);
+    maxHeight = Math.max(maxHeight, hs[i]);
+  }
   return {
     intercept,
     slope,
     lowOffset: quantile(residuals, o.lowQuantile),
     highOffset: quantile(residuals, o.highQuantile),
-    minY: ys[0],
-    maxY: ys[ys.length - 1],
-    minHeight: heights[0],
-    maxHeight: heights[heights.length - 1],
+    minY,
+    maxY,
+    minHeight,
+    maxHeight,
     observations: seen.length,
   };
 }
 
-function lineFit(points: readonly HeightObservation[], frame: FrameSize): { intercept: number; slope: number } {
-  const { meanX: my, meanY: mh, sxx: syy, sxy: syh } = lineMoments(points, (p) => p.y, (p) => p.height);
+function lineFit(ys: Float64Array, hs: Float64Array, n: number, frame: FrameSize): { intercept: number; slope: number } {
+  const { meanX: my, meanY: mh, sxx: syy, sxy: syh } = lineMoments(n, (i) => ys[i], (i) => hs[i]);
   // Rows within a twentieth of the frame of each other cannot tell a slope from noise.
-  const spread = Math.sqrt(syy / points.length);
+  const spread = Math.sqrt(syy / n);
   if (spread < frame.height / 20 || syh <= 0) return { intercept: mh, slope: 0 };
   const slope = syh / syy;
   return { intercept: mh - slope * my, slope };

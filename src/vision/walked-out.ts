@@ -38,7 +38,7 @@ export const NO_TRAIL: FeetTrail = Object.freeze({ whole: [], out: null });
 function footSpeed(sightings: readonly FootSighting[], minSpan: number): number | null {
   const n = sightings.length;
   if (n < 2 || sightings[n - 1].t - sightings[0].t < minSpan) return null;
-  const { sxx, sxy } = lineMoments(sightings, (p) => p.t, (p) => p.feet);
+  const { sxx, sxy } = lineMoments(n, (i) => sightings[i].t, (i) => sightings[i].feet);
   return sxy / sxx;
 }
 

@@ -4,7 +4,7 @@ import { lineMoments } from '../../src/vision/least-squares.js';
 
 test('lineMoments: means and centred sums of points on y = 2x + 1 give the slope sxy / sxx = 2', () => {
   const points = [[0, 1], [1, 3], [2, 5], [5, 11]] as const;
-  const m = lineMoments(points, (p) => p[0], (p) => p[1]);
+  const m = lineMoments(points.length, (i) => points[i][0], (i) => points[i][1]);
   assert.equal(m.meanX, 2);
   assert.equal(m.meanY, 5);
   assert.equal(m.sxx, 14);
@@ -12,7 +12,7 @@ test('lineMoments: means and centred sums of points on y = 2x + 1 give the slope
 });
 
 test('lineMoments: a constant y has no covariance with x', () => {
-  const m = lineMoments([1, 2, 3], (p) => p, () => 7);
+  const m = lineMoments(3, (i) => i + 1, () => 7);
   assert.equal(m.sxy, 0);
   assert.equal(m.sxx, 2);
 });
