@@ -117,6 +117,12 @@ function bestWindow(progress: { frame: number; ts: number }[]): number {
 export interface EndToEnd {
   done: DoneEvent;
   best: number;
+  /**
+   * Frames a second from the first progress event (a second in) to the end: the run without its start, whose first
+   * passes on each session are slow (onnxruntime prepares a new input shape on its first runs), as the model-only
+   * rigs are warmed up before they are timed. At high skips the run is shorter than a window, so `best` keeps them.
+   */
+  steady: number;
   rssMb: number;
   ffmpegRssMb: number;
   /** CPU a source frame from the first progress event to the last (start-up left out): the worker process, its ffmpeg. */
@@ -144,6 +150,7 @@ export function endToEnd(source: string, skip: number): Promise<EndToEnd> {
   let to: { frame: number; worker: number } | null = null;
   const splitter = new LineSplitter();
   let done: DoneEvent | null = null;
+  let doneTs = 0;
   const progress: { frame: number; ts: number }[] = [];
   const onLine = (line: string) => {
     const e = JSON.parse(line) as WorkerEvent;
@@ -154,6 +161,7 @@ export function endToEnd(source: string, skip: number): Promise<EndToEnd> {
     }
     if (e.type === 'done') {
       done = e;
+      doneTs = e.ts;
       // VmHWM is a high-water mark: the value just before exit is the peak.
       hwm = Math.max(hwm, readHwm(child.pid!));
     }
@@ -170,6 +178,7 @@ export function endToEnd(source: string, skip: number): Promise<EndToEnd> {
         resolve({
           done,
           best: bestWindow(progress) || done.avg_fps,
+          steady: progress.length > 0 && doneTs > progress[0].ts ? ((done.frames - progress[0].frame) / (doneTs - progress[0].ts)) * 1000 : NaN,
           rssMb: hwm / 1024,
           ffmpegRssMb: ffmpegHwm / 1024,
           workerCpu: frames > 0 ? (to!.worker - from!.worker) / frames : NaN,

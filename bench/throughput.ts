@@ -13,7 +13,8 @@
  *                 the first frames). For comparison, also on the one plan learned from the first 80 frames (the
  *                 default line), the bound up to 2026-12-02, with onnxruntime's spinning defaults for reference;
  *   end-to-end    the real worker CLI child at --skip-frames 1, 2, 5, 10 (its done.avg_fps, start-up excluded),
- *                 with its peak RSS (VmHWM of the Node process; ffmpeg's own is printed beside it).
+ *                 with its peak RSS (VmHWM of the Node process; ffmpeg's own is printed beside it), and its rate from
+ *                 its first progress report on (without its first second, when each session's first runs are slow).
  * The bound of a run is its slowest stage: min(decode at that skip, model × skip).
  *
  * The machine is shared, so every stage is also given as its best window (decode: best of 3 runs; model: best of 3
@@ -106,6 +107,7 @@ async function main(): Promise<void> {
         r.done.avg_fps.toFixed(1).padStart(7),
         bound.toFixed(1).padStart(12),
         `${((r.best / bound) * 100).toFixed(0)}%`.padStart(10),
+        `${r.steady.toFixed(1)} (${((r.steady / bound) * 100).toFixed(0)}%)`.padStart(22),
         `${r.rssMb.toFixed(0)} MB`.padStart(15),
         `${r.ffmpegRssMb.toFixed(0)} MB`.padStart(15),
         `${r.done.in}/${r.done.out}`.padStart(13),
@@ -113,7 +115,7 @@ async function main(): Promise<void> {
       ].join(' | '),
     );
   }
-  console.log('skip | e2e best 5 s | e2e avg | bound (best) | best/bound | worker peak RSS | ffmpeg peak RSS | counts in/out | CPU a source frame: worker + ffmpeg');
+  console.log('skip | e2e best 5 s | e2e avg | bound (best) | best/bound | after 1st s (of bound) | worker peak RSS | ffmpeg peak RSS | counts in/out | CPU a source frame: worker + ffmpeg');
   for (const row of rows) console.log(row);
   console.log(`load after: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
 }
