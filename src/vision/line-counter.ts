@@ -1,5 +1,5 @@
 import { anchorPoint, segmentDistance, type AnchorMode, type Point } from './geometry.js';
-import { initialSide, stepSide, toPixelLines, type Instant, type PixelLine, type TrackLineState } from './line-side.js';
+import { initialSide, releaseHeld, stepSide, toPixelLines, type Instant, type PixelLine, type TrackLineState } from './line-side.js';
 import type { Box, Direction, LineSpec } from './types.js';
 
 export interface CrossingRecord {
@@ -28,6 +28,11 @@ export interface CounterOptions {
   backdateMinStep: number;
   /** ...and only when the two boxes are of one size (|ln(height ratio)| at most this): else the box grew or shrank. */
   backdateMaxLogHeight: number;
+  /**
+   * A change of side counts once the anchor is this many box heights past the line (at least the margin); until then
+   * it is held: dropped if the anchor comes back, counted if the track goes unseen on a detection pass first.
+   */
+  confirmStep: number;
 }
 
 export const DEFAULT_COUNTER_OPTIONS: Readonly<CounterOptions> = Object.freeze({
@@ -44,6 +49,10 @@ export const DEFAULT_COUNTER_OPTIONS: Readonly<CounterOptions> = Object.freeze({
   // feet (cut by the frame's bottom edge, then placed below it), so its anchor jumped without a step (0.1–0.15 the
   // same, 0.25 an extra on vtest.avi from such a jump).
   backdateMaxLogHeight: 0.15,
+  // Box jitter is about 0.08 body heights, above the margin: someone standing on a line, or turning back on it,
+  // had feet jittering 0.05–0.09 heights past it and was counted out and in (bench:count replays, 31 runs: 0.08 took
+  // 18 extras away, 0.1 24 but lost 5 crossings, 0.12 lost 16; docs/measurements.md).
+  confirmStep: 0.08,
 });
 
 /** The part of a track the counter needs. */
@@ -73,6 +82,8 @@ export interface LineCounterData {
   states: [track: number, [line: string, TrackLineState][]][];
   pending: [track: number, CrossingRecord[]][];
   births: [track: number, Birth][];
+  /** Tracks seen confirmed (absent in checkpoints written before held changes of side existed). */
+  confirmed?: number[];
   totals: LineCount[];
   lastPass: Instant | null;
   thisPass: Instant | null;
@@ -90,6 +101,8 @@ export class LineCounter {
   private pending = new Map<number, CrossingRecord[]>();
   private totals = new Map<string, LineCount>();
   private births = new Map<number, Birth>();
+  /** Tracks seen confirmed, whose released crossings count at once. */
+  private confirmed = new Set<number>();
   /** The last detection pass (update call) before the current one. */
   private lastPass: Instant | null = null;
   private thisPass: Instant | null = null;
@@ -110,7 +123,12 @@ export class LineCounter {
       this.thisPass = { frame, pts };
     }
     const counted: CrossingRecord[] = [];
+    for (const [id, released] of this.releaseUnseen(tracks)) {
+      if (this.confirmed.has(id)) counted.push(...released);
+      else this.pending.set(id, [...(this.pending.get(id) ?? []), ...released]);
+    }
     for (const track of tracks) {
+      if (track.confirmed) this.confirmed.add(track.id);
       const found = this.observe(track, frame, pts);
       if (track.confirmed) {
         const held = this.pending.get(track.id);
@@ -135,6 +153,7 @@ export class LineCounter {
       states: [...this.states].map(([id, perLine]) => [id, [...perLine]] as [number, [string, TrackLineState][]]),
       pending: [...this.pending],
       births: [...this.births],
+      confirmed: [...this.confirmed],
       totals: [...this.totals.values()],
       lastPass: this.lastPass,
       thisPass: this.thisPass,
@@ -150,6 +169,7 @@ export class LineCounter {
     this.states = new Map(c.states.map(([id, perLine]) => [id, new Map(perLine)]));
     this.pending = new Map(c.pending);
     this.births = new Map(c.births);
+    this.confirmed = new Set(c.confirmed ?? []);
     this.totals = new Map(c.totals.map((t) => [t.name, t]));
     for (const line of this.lines) if (!this.totals.has(line.name)) this.totals.set(line.name, { name: line.name, in: 0, out: 0 });
     this.lastPass = c.lastPass;
@@ -162,6 +182,7 @@ export class LineCounter {
       this.states.delete(id);
       this.pending.delete(id);
       this.births.delete(id);
+      this.confirmed.delete(id);
     }
   }
 
@@ -186,6 +207,28 @@ export class LineCounter {
     return { in: totalIn, out: totalOut, occupancy: totalIn - totalOut };
   }
 
+  /** How far past a line (pixels) an anchor must be for its change of side to count. */
+  private confirmDistance(height: number, margin: number): number {
+    return Math.max(margin, this.options.confirmStep * height);
+  }
+
+  /**
+   * Held changes of side of the tracks not seen on this pass, completed: a person hidden or gone just past a line
+   * was not seen to come back (`confirmStep`).
+   */
+  private releaseUnseen(tracks: readonly CountableTrack[]): Map<number, CrossingRecord[]> {
+    const seen = new Set(tracks.map((t) => t.id));
+    const released = new Map<number, CrossingRecord[]>();
+    for (const [id, perLine] of this.states) {
+      if (seen.has(id)) continue;
+      for (const state of perLine.values()) {
+        const c = releaseHeld(state);
+        if (c) released.set(id, [...(released.get(id) ?? []), { ...c, track: id }]);
+      }
+    }
+    return released;
+  }
+
   private observe(track: CountableTrack, frame: number, pts: number): CrossingRecord[] {
     const p = anchorPoint(track.box, this.options.anchor);
     const margin = Math.max(this.options.marginMinPx, this.options.marginRelative * track.box[3]);
@@ -208,7 +251,7 @@ export class LineCounter {
         perLine.set(line.name, initialSide(line, p, at, margin));
         continue;
       }
-      const crossing = stepSide(line, state, p, at, margin);
+      const crossing = stepSide(line, state, p, at, margin, this.confirmDistance(track.box[3], margin));
       if (crossing) found.push({ ...crossing, track: track.id });
     }
     return found;
@@ -244,7 +287,7 @@ export class LineCounter {
       const born = perLine.get(line.name);
       if (!born || (born.side !== 0 && !consecutive)) continue;
       const state = initialSide(line, p0, before, margin);
-      const crossing = stepSide(line, state, birth.p, birth.at, margin);
+      const crossing = stepSide(line, state, birth.p, birth.at, margin, this.confirmDistance(height, margin));
       if (crossing) found.push({ ...crossing, track: id });
       perLine.set(line.name, state);
     }
