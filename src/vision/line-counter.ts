@@ -49,10 +49,11 @@ export const DEFAULT_COUNTER_OPTIONS: Readonly<CounterOptions> = Object.freeze({
   // feet (cut by the frame's bottom edge, then placed below it), so its anchor jumped without a step (0.1–0.15 the
   // same, 0.25 an extra on vtest.avi from such a jump).
   backdateMaxLogHeight: 0.15,
-  // Box jitter is about 0.08 body heights, above the margin: someone standing on a line, or turning back on it,
-  // had feet jittering 0.05–0.09 heights past it and was counted out and in (bench:count replays, 31 runs: 0.08 took
-  // 18 extras away, 0.1 24 but lost 5 crossings, 0.12 lost 16; docs/measurements.md).
-  confirmStep: 0.08,
+  // Off (0) for now. 0.08 (box jitter, above the margin) took 18 of 144 extras away on the 31 bench:count replays
+  // (someone standing or turning on a line, feet 0.05–0.09 heights past it and back) for 3 crossings, but it holds a
+  // crossing made in a file's last frames for good, since nothing releases held crossings when a file ends: that
+  // lost MOT17-09's x70 at frame 137 of the 140 of test/worker-mot17-cut (docs/measurements.md).
+  confirmStep: 0,
 });
 
 /** The part of a track the counter needs. */

@@ -218,11 +218,12 @@ test('first steps that say nothing of where a track came from credit no crossing
   assert.deepEqual([...pass(first, 0, feet(95, 100)), ...pass(first, 1, feet(80, 100))], []);
 });
 
-/** Feet of a 100 px tall person: margin 5 px, and a change of side counts 8 px past the line (`confirmStep` 0.08). */
+/** Feet of a 100 px tall person: margin 5 px, and a change of side counts 8 px past the line with `confirmStep` 0.08. */
 const tall = (x: number): Box => feet(x, 150, 100);
+const HELD = { confirmStep: 0.08 };
 
 test('feet jittering just past a line and back count nothing; farther past, the crossing counts from where it began', () => {
-  const c = new LineCounter([MID], FRAME);
+  const c = new LineCounter([MID], FRAME, HELD);
   const walkTall = (xs: number[], first: number) =>
     xs.flatMap((x, i) => c.update([{ id: 1, box: tall(x), confirmed: true }], first + i, (first + i) / 10));
   // Standing on the line: 6–7 px past it (beyond the margin, within the jitter of a box) and back, twice.
@@ -240,7 +241,7 @@ test('feet jittering just past a line and back count nothing; farther past, the 
 });
 
 test('a track not seen on the pass after it stepped just past a line counts that crossing then', () => {
-  const c = new LineCounter([MID], FRAME);
+  const c = new LineCounter([MID], FRAME, HELD);
   c.update([{ id: 1, box: tall(120), confirmed: true }, { id: 2, box: tall(130), confirmed: false }], 0, 0);
   // Both 6 px past the line: held.
   assert.deepEqual(c.update([{ id: 1, box: tall(94), confirmed: true }, { id: 2, box: tall(94), confirmed: false }], 1, 0.1), []);
@@ -253,10 +254,10 @@ test('a track not seen on the pass after it stepped just past a line counts that
 });
 
 test('a held change of side survives the counter written to data and read back', () => {
-  const a = new LineCounter([MID], FRAME);
+  const a = new LineCounter([MID], FRAME, HELD);
   a.update([{ id: 1, box: tall(120), confirmed: true }], 0, 0);
   a.update([{ id: 1, box: tall(94), confirmed: true }], 1, 0.1);
-  const b = new LineCounter([MID], FRAME);
+  const b = new LineCounter([MID], FRAME, HELD);
   b.loadData(JSON.parse(JSON.stringify(a.toData())));
   for (const c of [a, b]) assert.deepEqual(c.update([], 2, 0.2).map((x) => [x.track, x.direction, x.frame]), [[1, 'in', 1]]);
 });
