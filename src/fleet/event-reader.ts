@@ -130,7 +130,9 @@ export class EventReader {
   }
 
   private async handle(raw: StreamEntry[]): Promise<void> {
-    if (raw.length === 0) return;
+    // Read after close (a blocked read that returned since): stored by no one here, but left pending in the group for
+    // the next controller, which takes them over. A controller that left its tasks running stores nothing after that.
+    if (raw.length === 0 || this.closed) return;
     const parsed = raw.map(([id, fields]) => ({ id, entry: fields ? parseEntry(fields) : null })).filter((p): p is { id: string; entry: FleetEntry } => p.entry !== null);
     const fresh = this.sink.storeBatch(parsed.map((p) => p.entry));
     this.onFailure(null);

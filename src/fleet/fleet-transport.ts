@@ -70,6 +70,8 @@ export class FleetTransport implements Transport, EntryRoute {
 
   beforeShutdown(leaveRunning: boolean): void {
     this.leave = leaveRunning;
+    // What the tasks left running report from now on is the next controller's to store (with their runs' ends).
+    if (leaveRunning) void this.quiesce();
   }
 
   async quiesce(): Promise<void> {
