@@ -92,7 +92,7 @@ export class EventReader {
     for (;;) {
       const reply = (await this.conn.send(['XREADGROUP', 'GROUP', CONTROLLER_GROUP, this.consumer, 'COUNT', BATCH, 'STREAMS', this.keys.events, '0'])) as StreamReply;
       const entries = reply?.[0]?.[1] ?? [];
-      if (entries.length === 0) break;
+      if (entries.length === 0 || this.closed) break;
       await this.handle(entries);
     }
     const consumers = (await this.conn.send(['XINFO', 'CONSUMERS', this.keys.events, CONTROLLER_GROUP])) as RedisReply[][];
