@@ -75,6 +75,28 @@ test('commands on queued, running and finished tasks', async (t) => {
   assert.equal((await ctl.health()).queued, 0);
 });
 
+test('a file\'s resume frame: the newest checkpoint wins, whoever reports it and in whatever order; a new count starts anew', async (t) => {
+  const { conn, ctl, keys } = await setup(t);
+  const file = spec('f', 'video');
+  const frame = async () => (await ctl.tasks(['f']))[0].startFrame;
+  await ctl.submit([file], () => 100);
+  assert.equal(((await runScript(conn, CLAIM, [keys.prefix, 'a', 'run-a', 8000])) as string[])[4], '100');
+  // The controller's checkpoints move it; the agent shuts down and hands the file back after frame 340 it reported,
+  // while the controller has stored up to 250: a later, older write of the controller does not take it back.
+  await ctl.setStartFrames(new Map([['f', 201]]));
+  assert.equal(await frame(), 201);
+  assert.equal(await runScript(conn, RELEASE, [keys.prefix, 'a', 'run-a', 'f', 'requeue', 'handed back', 0, 0, 9, 341]), 'ok');
+  await ctl.setStartFrames(new Map([['f', 251]]));
+  assert.equal(await frame(), 341);
+  // A controller that comes back submits its store's (older) checkpoint: the queued task keeps the newer frame.
+  assert.equal((await ctl.submit([file], () => 251)).get('f'), 'kept');
+  assert.equal(((await runScript(conn, CLAIM, [keys.prefix, 'b', 'run-b', 8000])) as string[])[4], '341');
+  // A stop ends the count; the next submit is a new count, from its own frame.
+  assert.equal(await runScript(conn, RELEASE, [keys.prefix, 'b', 'run-b', 'f', 'stopped', 'stopped by user', 0, 0, 3, '']), 'ok');
+  await ctl.submit([file], () => null);
+  assert.equal(await frame(), null);
+});
+
 test('a lapsed lease is reaped (re-queued first), but not right after Redis itself restarted', async (t) => {
   const { redis, conn, ctl, keys } = await setup(t);
   await ctl.submit([spec('cam')]);

@@ -32,6 +32,8 @@ export class AgentRun {
   /** The first sequence number written after leaseUntil had passed, if any (see Outbox.supersede). */
   firstLate: number | null = null;
   readonly startedAt = Date.now();
+  /** A file's last frame its worker reported progress of (all its crossings up to it are in the run's events), else 0. */
+  lastFrame = 0;
 
   constructor(
     readonly task: string,
@@ -76,6 +78,11 @@ export class AgentRun {
       },
     );
     this.runner = runner;
+  }
+
+  /** Where a file handed back resumes: after the last frame its worker reported, or '' (nothing to say). */
+  resumeFrame(): number | '' {
+    return this.intent === 'handback' && this.kind === 'video' && this.lastFrame > 0 ? this.lastFrame + 1 : '';
   }
 
   /** The next sequence number; notes when the lease may already have lapsed by then. */

@@ -234,6 +234,7 @@ export class Agent {
     if (run.intent === 'lost') return;
     // Progress goes too: the controller's checkpoints (where a re-queued file resumes) and coverage come from it.
     if (ev.type === 'tracks' || ev.type === 'detections') return;
+    if (ev.type === 'progress') run.lastFrame = Math.max(run.lastFrame, ev.frame);
     this.outbox.push({ k: 'ev', task: run.task, run: run.run, n: run.next(), agent: this.opts.name, event: ev });
   }
 
@@ -262,7 +263,7 @@ export class Agent {
     for (const run of [...this.runs.values()]) {
       const s = run.settlement;
       if (!s || s.disposition === null || !this.opts.conn.ready) continue;
-      const reply = await runScript(this.opts.conn, RELEASE, [this.keys.prefix, this.opts.name, run.run, run.task, s.disposition, s.note, s.delayMs, s.attempt, run.n]).catch(
+      const reply = await runScript(this.opts.conn, RELEASE, [this.keys.prefix, this.opts.name, run.run, run.task, s.disposition, s.note, s.delayMs, s.attempt, run.n, run.resumeFrame()]).catch(
         () => null,
       );
       if (reply !== null && this.runs.get(run.task) === run) this.runs.delete(run.task);

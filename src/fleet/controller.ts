@@ -8,7 +8,7 @@ import { FleetError } from './errors.js';
 import { EventReader, type Delivered } from './event-reader.js';
 import { agentHealth, taskView, type FleetHealth, type FleetTaskView } from './health.js';
 import { fleetKeys, type FleetKeys } from './keys.js';
-import { COMMAND, CONTROLLER_EXIT, CONTROLLER_LEASE, runScript, SUBMIT } from './scripts.js';
+import { COMMAND, CONTROLLER_EXIT, CONTROLLER_LEASE, runScript, START_FRAMES, SUBMIT } from './scripts.js';
 import type { FleetSink } from './store-sink.js';
 import { specToWire } from './task-wire.js';
 import { CONTROLLER_LEASE_MS } from './timing.js';
@@ -87,10 +87,13 @@ export class FleetController {
     return result;
   }
 
-  /** Where a file's next run counts from (after each checkpoint the controller stores): used when an agent claims it. */
+  /**
+   * Where a file's next run counts from (after each checkpoint the controller stores): used when an agent claims it.
+   * Only forward: an agent that handed the task back may have set a newer frame than this controller has stored yet.
+   */
   async setStartFrames(frames: Map<string, number>): Promise<void> {
     if (frames.size === 0) return;
-    await this.opts.conn.pipeline([...frames].map(([task, frame]) => ['HSET', this.keys.task(task), 'start_frame', frame]));
+    await runScript(this.opts.conn, START_FRAMES, [this.keys.prefix, ...[...frames].flat()]);
   }
 
   async command(task: string, cmd: FleetCommand): Promise<{ ok: boolean; message: string }> {

@@ -92,7 +92,7 @@ export class EventReader {
     for (;;) {
       const reply = (await this.conn.send(['XREADGROUP', 'GROUP', CONTROLLER_GROUP, this.consumer, 'COUNT', BATCH, 'STREAMS', this.keys.events, '0'])) as StreamReply;
       const entries = reply?.[0]?.[1] ?? [];
-      if (entries.length === 0) break;
+      if (entries.length === 0 || this.closed) break;
       await this.handle(entries);
     }
     const consumers = (await this.conn.send(['XINFO', 'CONSUMERS', this.keys.events, CONTROLLER_GROUP])) as RedisReply[][];
@@ -130,7 +130,9 @@ export class EventReader {
   }
 
   private async handle(raw: StreamEntry[]): Promise<void> {
-    if (raw.length === 0) return;
+    // Read after close (a blocked read that returned since): stored by no one here, but left pending in the group for
+    // the next controller, which takes them over. A controller that left its tasks running stores nothing after that.
+    if (raw.length === 0 || this.closed) return;
     const parsed = raw.map(([id, fields]) => ({ id, entry: fields ? parseEntry(fields) : null })).filter((p): p is { id: string; entry: FleetEntry } => p.entry !== null);
     const fresh = this.sink.storeBatch(parsed.map((p) => p.entry));
     this.onFailure(null);

@@ -257,7 +257,11 @@ export class FleetRunner implements TaskRunner {
   private takeIn(f: FinishedRun & { complete: boolean }): void {
     this.takingIn = true;
     this.link.follow(f.run, f.agent);
-    if (f.complete) this.finish({ kind: 'done', reachedEnd: true, killedAfterStop: false }, `run ${f.run} finished on agent ${f.agent}; the store holds all it reported`);
+    if (!f.complete) return;
+    // The store holds all of it but the end's record (an earlier version stored the end after its controller had left,
+    // where no task run took it): recorded now, once, so that the next controller does not take the run in again.
+    this.link.handlers?.workerEnded(this.link.place(f.run, f.agent), 'end');
+    this.finish({ kind: 'done', reachedEnd: true, killedAfterStop: false }, `run ${f.run} finished on agent ${f.agent}; the store holds all it reported`);
   }
 
   private moved(why: string): void {

@@ -22,7 +22,10 @@ export interface FleetTransportOptions {
   fleet: string;
   /** Files the fleet read to their end while no controller followed them, by task (found when the controller attached). */
   finished?: ReadonlyMap<string, FinishedRun>;
-  /** A headless controller's stderr: what the dashboard's fleet panel would show and needs the operator (no agent). */
+  /**
+   * A headless controller's stderr: what the dashboard's fleet panel would show and needs the operator (no agent, an
+   * agent lost, Redis lost and back), as `pcount-tui: …` lines like its other notes; stdout keeps the NDJSON events.
+   */
   warn?: (line: string) => void;
 }
 
@@ -49,8 +52,8 @@ export class FleetTransport implements Transport, EntryRoute {
 
   constructor(private readonly opts: FleetTransportOptions) {
     opts.conn.changes.add(({ state, detail }) => {
-      if (state === 'down') this.say(`Redis lost (${detail}): the agents keep counting into their journals; reconnecting`);
-      else this.say(`Redis back after ${((Date.now() - this.downSince) / 1000).toFixed(0)} s: catching up on what the agents sent meanwhile`);
+      if (state === 'down') this.say(`Redis lost (${detail}): the agents keep counting into their journals; reconnecting`, true);
+      else this.say(`Redis back after ${((Date.now() - this.downSince) / 1000).toFixed(0)} s: catching up on what the agents sent meanwhile`, true);
       this.downSince = state === 'down' ? Date.now() : this.downSince;
       this.host?.changed();
     });
@@ -67,6 +70,8 @@ export class FleetTransport implements Transport, EntryRoute {
 
   beforeShutdown(leaveRunning: boolean): void {
     this.leave = leaveRunning;
+    // What the tasks left running report from now on is the next controller's to store (with their runs' ends).
+    if (leaveRunning) void this.quiesce();
   }
 
   async quiesce(): Promise<void> {
@@ -181,7 +186,7 @@ export class FleetTransport implements Transport, EntryRoute {
 
   private agentNotice(e: Extract<FleetEntry, { k: 'agent' }>): void {
     this.agentStates.set(e.agent, e.state);
-    if (e.state === 'lost') this.say(`agent ${e.agent} lost (${e.note}): its tasks were re-queued for the other agents`);
+    if (e.state === 'lost') this.say(`agent ${e.agent} lost (${e.note}): its tasks were re-queued for the other agents`, true);
     else if (e.state === 'stopped') this.say(`agent ${e.agent} stopped (${e.note}): it handed its tasks back`);
     else this.say(`agent ${e.agent} up: ${e.note}`);
   }
@@ -202,7 +207,9 @@ export class FleetTransport implements Transport, EntryRoute {
     return () => this.say(`events of task ${task}, which this run does not control, are not stored (run a config that has it)`);
   }
 
-  private say(line: string): void {
+  /** A happening for the fleet panel; `warn`: also one the operator of a headless controller must hear of. */
+  private say(line: string, warn = false): void {
+    if (warn) this.opts.warn?.(line);
     this.notes.push(`${new Date().toTimeString().slice(0, 8)} ${line}`);
     this.host?.changed();
   }

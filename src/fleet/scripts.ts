@@ -11,22 +11,35 @@ import type { RedisConnection, RedisReply } from './connect.js';
 const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 /**
+ * Moves a file's resume frame (task hash key k) forward to \`frame\`, never back: within a count the newest checkpoint
+ * wins, whoever reports it (the controller after each stored batch, a returning controller from its store, an agent
+ * handing the task back with the last frame its worker reported) and in whatever order they reach Redis.
+ */
+const FORWARD = `local function forward(k, frame)
+  frame = tonumber(frame)
+  local cur = tonumber(redis.call('HGET', k, 'start_frame') or '')
+  if frame and (not cur or frame > cur) then redis.call('HSET', k, 'start_frame', frame) end
+end`;
+
+/**
  * ARGV: prefix, id, kind, spec, start frame (a file's resume point, or ''). New task → queued; same spec still
- * active → kept; changed spec → restarted.
+ * active → kept (its resume frame only moves forward: an agent may have handed it back from a newer frame than the
+ * controller's store holds yet); changed spec → restarted.
  */
 export const SUBMIT = `${NOW}
+${FORWARD}
 local P, id, kind, spec = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local t = P .. 'task:' .. id
 redis.call('SADD', P .. 'tasks', id)
-redis.call('HSET', t, 'start_frame', ARGV[5])
 local state = redis.call('HGET', t, 'state')
 if state == 'queued' or state == 'running' then
-  if redis.call('HGET', t, 'spec') == spec and redis.call('HGET', t, 'want') == 'run' then return 'kept' end
+  if redis.call('HGET', t, 'spec') == spec and redis.call('HGET', t, 'want') == 'run' then forward(t, ARGV[5]); return 'kept' end
+  redis.call('HSET', t, 'start_frame', ARGV[5])
   redis.call('HSET', t, 'spec', spec, 'kind', kind, 'want', 'run', 'note', 'resubmitted with a changed spec')
   if state == 'running' then redis.call('HINCRBY', t, 'gen', 1) end
   return 'updated'
 end
-redis.call('HSET', t, 'spec', spec, 'kind', kind, 'want', 'run', 'state', 'queued', 'agent', '', 'run', '', 'note', '', 'attempt', 0)
+redis.call('HSET', t, 'spec', spec, 'kind', kind, 'want', 'run', 'state', 'queued', 'agent', '', 'run', '', 'note', '', 'attempt', 0, 'start_frame', ARGV[5])
 redis.call('HSETNX', t, 'gen', 0)
 redis.call('ZADD', P .. 'queue', now, id)
 return 'queued'`;
@@ -113,8 +126,15 @@ for i = 6, #ARGV, 2 do
 end
 return out`;
 
+/** ARGV: prefix, then (id, frame) pairs: where files resume after the controller's newest stored checkpoints. */
+export const START_FRAMES = `
+${FORWARD}
+for i = 2, #ARGV, 2 do forward(ARGV[1] .. 'task:' .. ARGV[i], ARGV[i + 1]) end
+return 'ok'`;
+
 /**
- * ARGV: prefix, agent, run, id, disposition, note, delayMs, attempt, last n. The end of a run on its agent:
+ * ARGV: prefix, agent, run, id, disposition, note, delayMs, attempt, last n, resume frame (a handed-back file: after
+ * the last frame its worker reported, or ''). The end of a run on its agent:
  * completed | failed | stopped | cancelled settle the task; requeue puts it first in the queue (handed back,
  * restarted); retry queues it after delayMs (a camera that failed) with its attempt count. The task keeps which run
  * ended last, on which agent, and the sequence number of its `end` entry: a controller that was away when a file
@@ -122,6 +142,7 @@ return out`;
  * meanwhile gone to another run (taken over).
  */
 export const RELEASE = `${NOW}
+${FORWARD}
 local P, agent, run, id, disposition, note, delay, attempt, lastN = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8], ARGV[9] or ''
 local t = P .. 'task:' .. id
 if redis.call('HGET', t, 'run') ~= run then return 'not-owner' end
@@ -131,6 +152,7 @@ local state = disposition
 if disposition == 'requeue' then
   state = 'queued'
   redis.call('ZADD', P .. 'queue', 0, id)
+  forward(t, ARGV[10])
 elseif disposition == 'retry' then
   state = 'queued'
   redis.call('ZADD', P .. 'queue', now + delay, id)

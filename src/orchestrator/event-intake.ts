@@ -1,5 +1,6 @@
 import { PROTOCOL_VERSION, type WorkerEvent } from '../protocol/events.js';
 import type { TaskRunJournal } from '../store/journal.js';
+import type { TaskRunEnd } from '../store/rows.js';
 import type { Exporter } from './exporter.js';
 import type { Listeners } from './listeners.js';
 import type { EarlierCount, Recorder } from './recorder.js';
@@ -56,6 +57,24 @@ export class EventIntake {
       }
       this.deps.changes.emit();
     };
+  }
+
+  /**
+   * A worker is gone: its task run in the store ends. A fleet run that read its file to the end has its end recorded
+   * even when this controller stored nothing else of it (an earlier one stored the rest): a task run is begun for it,
+   * so that the store holds the count complete, and the next controller starts a new count instead of taking the run
+   * in again.
+   */
+  ended(rec: TaskRecord, place: WorkerPlace, end: TaskRunEnd): void {
+    let journal = rec.journals.get(place.key) ?? null;
+    if (!journal && end === 'end' && place.fleetRun !== null) {
+      const earlier = rec.count.earlier?.runs.has(place.fleetRun) ? rec.count.earlier : null;
+      journal = earlier
+        ? this.journalFor(rec, place, { ...rec.spec, lines: earlier.lines }, this.deps.recorder.earlierCount(rec.spec, earlier))
+        : this.journalFor(rec, place);
+    }
+    this.deps.recorder.endTaskRun(journal, end);
+    rec.journals.delete(place.key);
   }
 
   /**

@@ -44,10 +44,7 @@ export function runnerHandlers(s: ReportTarget, rec: TaskRecord, token: symbol):
       s.dispatch(rec, { type: 'hello' });
     },
     noise: (line) => s.note(rec, 'warn', line),
-    workerEnded: (place, end) => {
-      s.recorder.endTaskRun(rec.journals.get(place.key) ?? null, end);
-      rec.journals.delete(place.key);
-    },
+    workerEnded: (place, end) => s.intake.ended(rec, place, end),
     waiting: () => {
       if (rec.runnerToken === token && rec.state.kind === 'starting') s.dispatch(rec, { type: 'queued' });
     },
