@@ -41,8 +41,9 @@ export interface Report {
 export class ReportError extends Error {}
 
 /**
- * More buckets than this is a report nobody reads (a year of 15-minute buckets is 35,040), and building it could take
- * minutes and gigabytes (`--since 1970-01-01 --bucket 15m`): such a span is refused before anything is built.
+ * More buckets than this is a report nobody reads (a year of 15-minute buckets is 35,040), and building one of
+ * millions of rows (`--since 1970-01-01 --bucket 15m` is two million buckets per line) only looks like a hang: such a
+ * span is refused before anything is built.
  */
 const MAX_BUCKETS = 100_000;
 const BUCKET_MS: Record<BucketSize, number> = { '15m': 900_000, '1h': 3_600_000, '1d': 86_400_000 };
