@@ -111,3 +111,31 @@ test('a late estimate of a fleet run reaches the crossing an earlier controller 
   assert.deepEqual(count2.tally.perLine()[0].gender, { male: 0, female: 1, unknown: 0 });
   store.close();
 });
+
+test('a crossing whose estimate never comes (its worker died, or the run was killed with it) is stored as interrupted, not pending forever', () => {
+  const store = tempStore();
+  const reasonOf = (seq: number, taskRun: number) =>
+    (JSON.parse(store.db.prepare(`SELECT attributes FROM crossings WHERE seq = ? AND task_run_id = ?`).pluck().get(seq, taskRun) as string) as DemographicFields & { reason?: string }).reason;
+  const recorder = new Recorder(store, () => 5000, (err) => assert.fail(err.message));
+  const run = { id: 'r1', startedAt: 5000, folder: '/out/runs/r1' };
+  recorder.beginRun(run, null);
+  // The worker crashes under a live run: its task run ends with a crossing still waiting for its face views.
+  const count = recorder.prepare(spec);
+  const crashed = recorder.beginTaskRun(spec, count, run)!;
+  recorder.receive(crashed, count, crossing(1, { ...none, reason: 'pending' }));
+  recorder.receive(crashed, count, crossing(2, { ...none, reason: 'pending' }));
+  recorder.receive(crashed, count, { ...base, type: 'demographics', seq: 2, line: 'a', track: 2, frame: 20, ...female41 });
+  recorder.endTaskRun(crashed, 'failed');
+  assert.equal(reasonOf(1, crashed.row.id), 'interrupted');
+  assert.equal(reasonOf(2, crashed.row.id), undefined, 'a settled crossing keeps its estimate');
+  // The restarted worker's crossing is pending when the whole run is killed (kill -9): nobody ends its task run.
+  const restarted = recorder.beginTaskRun(spec, count, run)!;
+  recorder.receive(restarted, count, crossing(1, { ...none, reason: 'pending' }));
+  assert.equal(reasonOf(1, restarted.row.id), 'pending');
+  const next = new Recorder(store, () => 9000, (err) => assert.fail(err.message));
+  next.beginRun({ id: 'r2', startedAt: 9000, folder: '/out/runs/r2' }, null);
+  next.prepare(spec);
+  assert.equal(reasonOf(1, restarted.row.id), 'interrupted', 'the next run of the task says it');
+  assert.equal(store.db.prepare(`SELECT COUNT(*) FROM crossings WHERE json_extract(attributes, '$.reason') = 'pending'`).pluck().get(), 0);
+  store.close();
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -78,6 +78,11 @@ describe('pcount-tui faces', () => {
     const missing = await faces(path.join(tmp, 'nope.jpg'));
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /not found: .*nope\.jpg/);
+    const loop = path.join(mkdtempSync(path.join(tmp, 'links-')), 'loop.jpg');
+    symlinkSync(loop, loop);
+    const looping = await faces(loop);
+    assert.equal(looping.code, 2);
+    assert.equal(looping.stderr, `pcount-tui faces: a symbolic link loop: ${loop}\n`);
     const empty = path.join(tmp, 'empty');
     mkdtempSync(empty);
     const none = await faces(tmp);
@@ -95,7 +100,7 @@ describe('pcount-tui faces', () => {
     const nothing = await faces();
     assert.equal(nothing.code, 2);
     assert.match(nothing.stderr, /missing the images \(or folders\) to look for faces in/);
-    for (const r of [missing, none, bad, threads, nothing]) assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    for (const r of [missing, looping, none, bad, threads, nothing]) assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   });
 
   test('a corrupt face model: the models message with the rebuild hint, exit 1', async () => {

@@ -129,6 +129,18 @@ describe('report: counts per bucket', () => {
     store.close();
   });
 
+  it('refuses a span of more buckets than anyone reads, before building them', () => {
+    const store = fallBackStore();
+    const started = Date.now();
+    assert.throws(
+      () => buildReport(store, { bucket: '15m', zone: BERLIN, now: at('2025-11-01T00:00:00Z'), since: 0 }),
+      /1970-01-01 to 2025-10-26 is \d+ buckets of 15m, more than 100000: give a larger --bucket or a shorter --since\/--until$/,
+    );
+    assert.ok(Date.now() - started < 1000);
+    assert.equal(buildReport(store, { bucket: '1d', zone: BERLIN, now: at('2025-11-01T00:00:00Z'), since: 0 }).rows.length > 20_000, true, 'by the day it is fine');
+    store.close();
+  });
+
   it('names an unknown task and the tasks there are', () => {
     const store = fallBackStore();
     assert.throws(() => buildReport(store, { bucket: '1h', zone: BERLIN, now: 0, tasks: ['nope'] }), /no task nope in .* \(it has: cam\)/);
@@ -221,6 +233,14 @@ describe('report: the command', () => {
     const since = run('--db', '/nonexistent/pcount.db', '--since', 'soon');
     assert.equal(since.status, 2);
     assert.match(since.stderr, /--since: cannot read 'soon' as a time/);
+    // Years BC, or a number too large to be one: said, not answered with 'no counts'.
+    for (const value of ['10000000d', '99999999999999999999999999h', '0000-01-01']) {
+      const far = run('--db', '/nonexistent/pcount.db', '--since', value);
+      assert.equal(far.status, 2, value);
+      assert.equal(far.stderr, `pcount-tui report: --since: '${value}' is out of range: expected a time from 1970-01-01 to 9999-12-31\n`);
+    }
+    const future = run('--db', '/nonexistent/pcount.db', '--until', '+275760-09-13T00:00:00Z');
+    assert.equal(future.status, 2);
     const missing = run('--db', '/nonexistent/pcount.db');
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /store \/nonexistent\/pcount\.db does not exist/);

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Store } from '../src/store/store.js';
 import type { DoneEvent, ErrorEvent } from '../src/protocol/events.js';
 import { validateEvent } from '../src/protocol/validate.js';
-import { cutClips, writeClipConfig } from './real-clips.js';
-import { crossingsOf, startRun } from './run-process.js';
+import { cutClips, processesMentioning, writeClipConfig } from './real-clips.js';
+import { crossingsOf, eventually, startRun } from './run-process.js';
 import { runWorkerCli, vtest } from './worker-harness.js';
 
 /** vtest-480.avi: 480 frames at 10 fps (48 s); skipping frames keeps the warm-ups short. */
@@ -136,6 +136,39 @@ describe('run: a file whose checkpoint is at its last frame', () => {
       const after = Store.open(db);
       assert.equal(after.latestTaskRun('film')!.end_reason, 'end', 'the next run starts a new count');
       after.close();
+    }
+  });
+});
+
+describe('the resume state a run hands its worker', () => {
+  it('leaves nothing in the temporary folder, also when the run is killed (kill -9) while the resumed worker counts', async () => {
+    const { dir, clips } = cutClips({ film: 0 }, 480);
+    const config = writeClipConfig(dir, clips, { worker_count: 1, skip_frames: 5 });
+    const tmp = mkdtempSync(path.join(tmpdir(), 'pcount-tmp-'));
+    try {
+      const env = { TMPDIR: tmp };
+      const stateFolders = () => readdirSync(tmp).filter((f) => f.startsWith('pcount-state-'));
+      const gone = () => eventually(() => processesMentioning(dir).length === 0, 15_000, 'the workers of the killed run ended');
+      // A run killed after a checkpoint, then its resume, killed while its worker counts from the stored state.
+      const first = startRun([config], env);
+      await first.until((events) => events.filter((e) => e.type === 'progress').length >= 3, 120_000, 'three progress reports');
+      first.child.kill('SIGKILL');
+      await gone();
+      const again = startRun([config], env);
+      await again.until((events) => events.some((e) => e.type === 'progress'), 120_000, 'the resumed worker counting');
+      assert.match(again.stderr(), /film: resumes at frame \d+, keeping \d+ in, \d+ out counted before it\n/, 'resumed with the stored state');
+      again.child.kill('SIGKILL');
+      await gone();
+      assert.deepEqual(stateFolders(), [], 'no state folder is left behind');
+      // The state was read all the same: the worker continued from it.
+      const third = startRun([config], env);
+      assert.equal((await third.exited).code, 0, third.stderr());
+      assert.ok(third.events.some((e) => e.type === 'log' && /continues from the state after frame \d+, as the run it resumes had it/.test(String(e.message))), third.stderr());
+      assert.deepEqual(stateFolders(), []);
+    } finally {
+      for (const pid of processesMentioning(dir)) process.kill(pid, 'SIGKILL');
+      rmSync(tmp, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

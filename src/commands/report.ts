@@ -9,7 +9,7 @@ import { StoreError } from '../store/errors.js';
 import { formatReport } from '../store/report-format.js';
 import { buildReport, ReportError } from '../store/report.js';
 import { Store } from '../store/store.js';
-import { parseTimeArg } from '../store/time-arg.js';
+import { parseTimeArg, TIME_ARG_RANGE } from '../store/time-arg.js';
 import { systemZone } from '../store/zone.js';
 import type { ReportArgs } from '../cli.js';
 import { USAGE_EXIT_STATUS } from '../protocol/error-codes.js';
@@ -56,6 +56,7 @@ export async function run(argv: ReportArgs): Promise<number> {
       if (v === undefined) return undefined;
       const t = parseTimeArg(v, zone, now);
       if (t === null) throw new UsageError(`--${name}: cannot read '${String(v)}' as a time (e.g. 2025-03-30, 2025-03-30T04:00, 24h, today)`);
+      if (t === 'out of range') throw new UsageError(`--${name}: '${String(v)}' is out of range: expected a time ${TIME_ARG_RANGE.text}`);
       return t;
     };
     const since = time('since');

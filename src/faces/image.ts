@@ -9,6 +9,14 @@ export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif
 /** A problem with the command line (exit 2), as opposed to one image that cannot be read (exit 1). */
 export class ImageListError extends Error {}
 
+/** Why a path named on the command line cannot be looked at: a symbolic link loop is not a missing file. */
+function statProblem(err: NodeJS.ErrnoException): string {
+  if (err.code === 'ELOOP') return 'a symbolic link loop';
+  if (err.code === 'EACCES') return 'permission denied';
+  if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return 'not found';
+  return `cannot look at it (${err.message})`;
+}
+
 /** Files named on the command line, folders replaced by the images directly inside them (sorted). */
 export async function listImages(inputs: readonly string[]): Promise<string[]> {
   if (inputs.length === 0) throw new ImageListError('no image or folder given');
@@ -17,8 +25,8 @@ export async function listImages(inputs: readonly string[]): Promise<string[]> {
     let info;
     try {
       info = await stat(input);
-    } catch {
-      throw new ImageListError(`not found: ${input}`);
+    } catch (err) {
+      throw new ImageListError(`${statProblem(err as NodeJS.ErrnoException)}: ${input}`);
     }
     if (!info.isDirectory()) {
       files.push(input);

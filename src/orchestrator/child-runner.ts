@@ -31,6 +31,8 @@ export interface ChildRunnerOptions {
   /** Extra environment for the child (the source when it holds a password: see spawn-worker.ts). */
   env?: Record<string, string>;
   spawn: SpawnFn;
+  /** An open file the child gets as its descriptor 3 (a resume state; the parent closes its own copy). */
+  stateFd?: number;
   /**
    * Makes a child's text safe to keep and show (secrets hidden, control characters escaped). Every stderr line and
    * every string in every event goes through it before anything else sees them.
@@ -77,7 +79,7 @@ export class ChildRunner {
   };
 
   constructor(private readonly opts: ChildRunnerOptions) {
-    this.child = opts.spawn(opts.command.file, [...opts.command.args, ...opts.args], opts.env ?? {});
+    this.child = opts.spawn(opts.command.file, [...opts.command.args, ...opts.args], opts.env ?? {}, opts.stateFd);
     const { child } = this;
     killOnExit(child, true);
     child.on('error', (err) => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TaskSpec } from '../config/types.js';
@@ -6,36 +6,29 @@ import type { WorkerCommand as StdinCommand } from '../protocol/commands.js';
 import { ChildRunner, type ChildExit } from './child-runner.js';
 import { exitOutcome } from './exit-policy.js';
 import { taskRunEnd, type RunnerEnd, type RunnerHandlers, type RunnerLaunch, type TaskRunner, type Transport, type WorkerPlace } from './runner.js';
-import { spawnWorkerProcess, workerArgs, workerEnv, type SpawnFn, type WorkerCommand } from './spawn-worker.js';
+import { spawnWorkerProcess, STATE_FD_PATH, workerArgs, workerEnv, type SpawnFn, type WorkerCommand } from './spawn-worker.js';
 import type { StopIntent } from './task-machine.js';
 import { systemTimers, type Timers } from './timers.js';
 
 /**
- * The counting state a resumed worker continues from, handed over in a private temporary file (tens of kilobytes:
- * too much for the command line or the environment); removed when the worker has ended.
+ * The counting state a resumed worker continues from (tens of kilobytes: too much for the command line or the
+ * environment), handed over as an open file whose name is gone before the worker starts: it is written to a private
+ * temporary folder, opened for reading and the folder removed, so nothing is left in the temporary folder whatever
+ * happens next (a `kill -9` of this process while the worker runs left one, 0600, behind for good); the worker reads
+ * it through its descriptor 3, which holds the data until it has been read.
  */
-class StateFile {
-  private constructor(
-    private readonly dir: string,
-    readonly file: string,
-  ) {}
-
-  /** Null when it cannot be written (a full temporary folder): the worker then warms up, as for a checkpoint without it. */
-  static write(json: string): StateFile | null {
-    let dir: string | null = null;
-    try {
-      dir = mkdtempSync(path.join(tmpdir(), 'pcount-state-'));
-      const file = path.join(dir, 'state.json');
-      writeFileSync(file, json, { mode: 0o600 });
-      return new StateFile(dir, file);
-    } catch {
-      if (dir) rmSync(dir, { recursive: true, force: true });
-      return null;
-    }
-  }
-
-  remove(): void {
-    rmSync(this.dir, { recursive: true, force: true });
+function openStateFile(json: string): number | null {
+  let dir: string | null = null;
+  try {
+    dir = mkdtempSync(path.join(tmpdir(), 'pcount-state-'));
+    const file = path.join(dir, 'state.json');
+    writeFileSync(file, json, { mode: 0o600 });
+    return openSync(file, 'r');
+  } catch {
+    // It cannot be written (a full temporary folder): the worker then warms up, as for a checkpoint without it.
+    return null;
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -66,12 +59,14 @@ export class LocalRunner implements TaskRunner {
 
   constructor(spec: TaskSpec, launch: RunnerLaunch, handlers: RunnerHandlers, opts: LocalTransportOptions) {
     let place: WorkerPlace | null = null;
-    const state = launch.startFrame && launch.startState ? StateFile.write(launch.startState) : null;
+    const stateFd = launch.startFrame && launch.startState ? openStateFile(launch.startState) : null;
+    const startStateFile = stateFd === null ? null : STATE_FD_PATH;
     this.child = new ChildRunner({
       command: opts.command,
-      args: workerArgs(spec, { threads: launch.threads, logLevel: launch.logLevel, ffmpeg: launch.ffmpeg, startFrame: launch.startFrame, startStateFile: state?.file, emitState: launch.emitState }),
+      args: workerArgs(spec, { threads: launch.threads, logLevel: launch.logLevel, ffmpeg: launch.ffmpeg, startFrame: launch.startFrame, startStateFile, emitState: launch.emitState }),
       env: workerEnv(spec),
       spawn: opts.spawn ?? spawnWorkerProcess,
+      stateFd: stateFd ?? undefined,
       clean: launch.clean,
       timers: opts.timers ?? systemTimers,
       stallTimeoutMs: launch.stallTimeoutMs,
@@ -83,12 +78,13 @@ export class LocalRunner implements TaskRunner {
       },
       onNoise: (line) => handlers.noise(line),
       onExit: (exit) => {
-        state?.remove();
         const end = describeExit(exit);
         handlers.workerEnded(place!, taskRunEnd(end.outcome, this.intent));
         handlers.exit(end);
       },
     });
+    // The child has its own descriptor of the state now (spawning is synchronous).
+    if (stateFd !== null) closeSync(stateFd);
     const pid = this.child.pid;
     place = { key: `pid:${pid ?? 'none'}`, pid, agent: null, fleetRun: null, startFrame: launch.startFrame, claim: false };
     this.place = place;

@@ -29,7 +29,7 @@ export interface WorkerRunOptions {
   ffmpeg?: string;
   /** A resumed file: the frame to count from. */
   startFrame?: number | null;
-  /** A resumed file: the file holding the counting state to continue from at `startFrame`. */
+  /** A resumed file: the file holding the counting state to continue from at `startFrame` (STATE_FD_PATH). */
   startStateFile?: string | null;
   /** Files: write the counting state with each progress report (for the store's checkpoints). */
   emitState?: boolean;
@@ -62,11 +62,15 @@ export function fairThreads(cpus: number, running: number): number {
   return Math.max(1, Math.floor(cpus / Math.max(1, running)));
 }
 
-export type SpawnFn = (file: string, args: string[], env: Record<string, string>) => ChildProcess;
+/** `stateFd`: an open file the child gets as its descriptor 3, read as STATE_FD_PATH. */
+export type SpawnFn = (file: string, args: string[], env: Record<string, string>, stateFd?: number) => ChildProcess;
+
+/** Where a worker reads the resume state its parent hands over as descriptor 3 (local-transport.ts). */
+export const STATE_FD_PATH = '/dev/fd/3';
 
 /**
  * Each worker leads its own process group so that a SIGKILL reaches its ffmpeg too (no orphan decoder), and so that
  * a Ctrl-C in the terminal reaches only the parent, which then stops the workers in order.
  */
-export const spawnWorkerProcess: SpawnFn = (file, args, env) =>
-  spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: { ...process.env, NO_COLOR: '1', ...env } });
+export const spawnWorkerProcess: SpawnFn = (file, args, env, stateFd) =>
+  spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe', ...(stateFd === undefined ? [] : [stateFd])], detached: true, env: { ...process.env, NO_COLOR: '1', ...env } });

@@ -269,7 +269,8 @@ function afterExit(state: TaskState, event: Extract<TaskEvent, { type: 'exit' }>
   const { count, windowMs } = ctx.restartLimit;
   const crashes = history.crashes.filter((t) => now - t < windowMs);
   if (crashes.length >= count) {
-    return fail(`${outcome.reason}; gave up after ${count} restarts in ${windowMs / 1000} s (r restarts it)`);
+    // No key named here: the reason also ends a headless run's summary, where there is no `r` (the dashboard's help has it).
+    return fail(`${outcome.reason}; gave up after ${count} restarts in ${windowMs / 1000} s`);
   }
   const next: RetryHistory = { ...history, restarts: history.restarts + 1, crashes: [...crashes, now] };
   const delay = backoffDelay(next.crashes.length, ctx.crashBackoff, () => event.jitter);

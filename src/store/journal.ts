@@ -1,7 +1,7 @@
 import type { DemographicsEvent } from '../protocol/events.js';
 import { settleCrossing } from '../protocol/line-splits.js';
 import { toStoreError, type StoreError } from './errors.js';
-import type { CrossingInput, NewTaskRun, TaskRunEnd, TaskRunRow } from './rows.js';
+import { INTERRUPTED, type CrossingInput, type NewTaskRun, type TaskRunEnd, type TaskRunRow } from './rows.js';
 import type { Store } from './store.js';
 import type { Tally } from './tally.js';
 
@@ -162,5 +162,13 @@ export class TaskRunJournal {
 
   end(reason: TaskRunEnd, at: number): void {
     this.gate?.write((s) => s.endTaskRun(this.row.id, at, this.readToEnd ? 'end' : reason));
+    // A local worker settles every pending crossing before its `done`; one still pending here never will be (the
+    // worker crashed or was killed, its face views gone with it: they are never kept). Said, not left pending forever.
+    // A fleet run's estimates may still come from its agent, through a later controller.
+    if (this.fleetRun !== null) return;
+    for (const [seq, crossing] of this.pending) {
+      this.gate?.write((s) => s.setCrossingAttributes(crossing.taskRunId, seq, { ...crossing.attributes, reason: INTERRUPTED }));
+    }
+    this.pending.clear();
   }
 }

@@ -40,6 +40,14 @@ export interface Report {
 
 export class ReportError extends Error {}
 
+/**
+ * More buckets than this is a report nobody reads (a year of 15-minute buckets is 35,040), and building one of
+ * millions of rows (`--since 1970-01-01 --bucket 15m` is two million buckets per line) only looks like a hang: such a
+ * span is refused before anything is built.
+ */
+const MAX_BUCKETS = 100_000;
+const BUCKET_MS: Record<BucketSize, number> = { '15m': 900_000, '1h': 3_600_000, '1d': 86_400_000 };
+
 /** The last crossing stored before a point in time: the occupancy after it, and the task run whose rules apply. */
 interface LastCrossing {
   ts: number;
@@ -83,6 +91,13 @@ export function buildReport(store: Store, q: ReportQuery): Report {
   const from = q.since ?? extent.first;
   const to = q.until ?? extent.last;
   if (from === null || to === null || !(to > from)) return { rows: [], span: null };
+  const estimate = Math.ceil((to - from) / BUCKET_MS[q.bucket]);
+  if (estimate > MAX_BUCKETS) {
+    const when = (t: number) => new Date(t).toISOString().slice(0, 10);
+    throw new ReportError(
+      `${when(from)} to ${when(to)} is ${estimate} buckets of ${q.bucket}, more than ${MAX_BUCKETS}: give a larger --bucket or a shorter --since/--until`,
+    );
+  }
   const buckets = bucketsBetween(from, to, q.bucket, q.zone);
   if (buckets.length === 0) return { rows: [], span: null };
   const span = { start: buckets[0].start, end: buckets[buckets.length - 1].end };

@@ -68,6 +68,8 @@ export function prepareCount(store: Store, t: TaskIdentity, voidAfterCheckpoint 
     const last = store.latestTaskRun(t.task);
     const checkpoint = last ? store.lastCheckpoint(last.chain_id) : null;
     const plan = planResume(t, last, checkpoint);
+    // No worker of this task runs (a second run counting it is refused before), so nothing pending will settle.
+    if (last && voidAfterCheckpoint) store.interruptPending(last.chain_id);
     if (plan.kind === 'fresh') return { plan, kept: null, voided: 0 };
     const voided = t.kind === 'video' && voidAfterCheckpoint ? store.voidAfter(plan.chainId, plan.checkpoint) : 0;
     return { plan, kept: store.chainTally(plan.chainId), voided };

@@ -99,3 +99,10 @@ export interface ChainTally {
   /** The last counted crossing of the count: its time and the occupancy after it. */
   last: { ts: number; occupancy: number } | null;
 }
+
+/**
+ * The `reason` a stored crossing's attributes take when its demographic estimate was pending and never came: its
+ * worker ended without settling it (crashed, killed, or the run was killed with it). The face views it waited for are
+ * not kept anywhere (privacy), so a resumed worker cannot finish them.
+ */
+export const INTERRUPTED = 'interrupted';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { makeFolder } from '../common/make-folder.js';
 import { StoreError, toStoreError } from './errors.js';
 import { migrate, NewerSchemaError, SCHEMA_VERSION } from './migrations.js';
-import type { ChainTally, Checkpoint, CrossingInsert, CrossingRow, NewTaskRun, RunRow, TaskRunEnd, TaskRunRow } from './rows.js';
+import { INTERRUPTED, type ChainTally, type Checkpoint, type CrossingInsert, type CrossingRow, type NewTaskRun, type RunRow, type TaskRunEnd, type TaskRunRow } from './rows.js';
 
 export interface OpenOptions {
   /** Only open an existing store (reports); a missing file is an error instead of a new store. */
@@ -247,6 +247,19 @@ export class Store {
   fleetCrossing(fleetRun: string, seq: number): { taskRunId: number; line: string; attributes: Record<string, unknown> | null } | null {
     const row = this.stmts.fleetCrossing.get(fleetRun, seq) as { taskRunId: number; line: string; attributes: string | null } | undefined;
     return row ? { ...row, attributes: row.attributes ? (JSON.parse(row.attributes) as Record<string, unknown>) : null } : null;
+  }
+
+  /**
+   * The crossings of a chain still pending whose worker is gone without settling them (this process was killed with
+   * it): marked INTERRUPTED, as TaskRunJournal.end does for a worker that died under a live parent. Returns how many.
+   */
+  interruptPending(chainId: number): number {
+    return this.db
+      .prepare(
+        `UPDATE crossings SET attributes = json_set(attributes, '$.reason', ?)
+         WHERE task_run_id IN (SELECT id FROM task_runs WHERE chain_id = ?) AND json_extract(attributes, '$.reason') = 'pending'`,
+      )
+      .run(INTERRUPTED, chainId).changes;
   }
 
   /** A stored crossing's attributes become `attributes` (a late estimate of a pending one); false when it is not stored. */

@@ -3,11 +3,24 @@ import { instantAt, wallMidnight } from './zone.js';
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /**
+ * The times a report may ask about: nothing is counted before 1970 (the store's times are Unix epoch milliseconds), and
+ * the dates pcount-tui reads have four-digit years. Outside them a value is a typo (`10000000d`), not a wish.
+ */
+export const TIME_ARG_RANGE = { earliest: 0, latest: Date.UTC(10_000, 0, 1), text: 'from 1970-01-01 to 9999-12-31' } as const;
+
+/**
  * A point in time as a person types it for `report --since/--until`, read in `zone`:
  * `now`, `today`, `yesterday` (local midnight), `90m` / `24h` / `7d` (that long ago), `2025-03-30` (local midnight),
- * `2025-03-30T04:00[:00]` (local time), or an ISO time with `Z` or an offset. Returns null when it is none of these.
+ * `2025-03-30T04:00[:00]` (local time), or an ISO time with `Z` or an offset. Returns null when it is none of these,
+ * 'out of range' when it is one but outside TIME_ARG_RANGE.
  */
-export function parseTimeArg(text: string, zone: string, now: number): number | null {
+export function parseTimeArg(text: string, zone: string, now: number): number | null | 'out of range' {
+  const t = readTimeArg(text, zone, now);
+  if (t === null) return null;
+  return t >= TIME_ARG_RANGE.earliest && t < TIME_ARG_RANGE.latest ? t : 'out of range';
+}
+
+function readTimeArg(text: string, zone: string, now: number): number | null {
   const t = text.trim();
   if (t === 'now') return now;
   if (t === 'today') return instantAt(wallMidnight(now, zone), zone);
@@ -17,8 +30,11 @@ export function parseTimeArg(text: string, zone: string, now: number): number | 
   const local = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(t);
   if (local) {
     const [y, mo, d, h, mi, s] = local.slice(1).map((v) => (v === undefined ? 0 : Number(v)));
-    const wall = Date.UTC(y, mo - 1, d, h, mi, s);
-    const check = new Date(wall);
+    // Not Date.UTC(y, …): it reads the years 0 to 99 as 1900 to 1999.
+    const check = new Date(0);
+    check.setUTCFullYear(y, mo - 1, d);
+    check.setUTCHours(h, mi, s);
+    const wall = check.getTime();
     if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return null;
     return instantAt(wall, zone);
   }

@@ -96,10 +96,23 @@ export async function renderDashboard(pool: PoolControl, opts: DashboardOptions 
       .catch(() => undefined)
       .finally(() => instance.unmount());
   };
-  const handlers = (Object.keys(SIGNAL_CODES) as (keyof typeof SIGNAL_CODES)[]).map((signal) => {
+  const handlers: (() => void)[] = (Object.keys(SIGNAL_CODES) as (keyof typeof SIGNAL_CODES)[]).map((signal) => {
     const handler = () => onSignal(signal);
     process.on(signal, handler);
     return () => process.off(signal, handler);
+  });
+  // A terminal can go away without a hang-up reaching us (the shell in it ignores SIGHUP and does not pass it on):
+  // its input then ends and writes to it fail with EIO. That is the same loss, so it ends the run the same way; else
+  // the dashboard would count on unseen and then wait for a key that can never come.
+  const onTerminalGone = () => onSignal('SIGHUP');
+  const onWriteError = (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EIO') onTerminalGone();
+  };
+  if (stdin.isTTY) stdin.on('end', onTerminalGone);
+  stdout.on('error', onWriteError);
+  handlers.push(() => {
+    stdin.off('end', onTerminalGone);
+    stdout.off('error', onWriteError);
   });
 
   try {
