@@ -80,7 +80,8 @@ export interface GtNoise {
 
 /**
  * Ground-truth people of the clip as a recording (a detector that never invents people, with jitter and dropouts):
- * detections on frames 1, 1 + skip, …, predictions in between, frame n at (n − 1) / containerFps seconds.
+ * detections on frames 1, 1 + skip, …, predictions in between, frame n at (n − 1) / containerFps seconds; then the
+ * end of the file, as the worker records it.
  */
 export function gtRecording(clip: Clip, frames: number, skip: number, containerFps: number, noise: GtNoise): Recording {
   const random = rng(noise.seed);
@@ -94,7 +95,10 @@ export function gtRecording(clip: Clip, frames: number, skip: number, containerF
   }
   return {
     header: { recording: 1, source: { width: clip.width, height: clip.height, fps: containerFps }, lines: clip.lines, anchor: 'bottom' },
-    steps: byFrame.map((detections, i) => (i % skip === 0 ? { frame: i + 1, pts: i / containerFps, detections } : { pts: i / containerFps })),
+    steps: [
+      ...byFrame.map((detections, i) => (i % skip === 0 ? { frame: i + 1, pts: i / containerFps, detections } : { pts: i / containerFps })),
+      { end: true },
+    ],
   };
 }
 

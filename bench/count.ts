@@ -82,7 +82,7 @@ async function runOne(clip: Clip, skip: number, ffmpeg: { path: string; version:
   const diff = tried ? null : firstDifference(rec.worker, r.crossings);
   const check = tried ? '' : diff ? `, DIFFERS from the worker's run that recorded it (${diff}; expected only if the tracker or counter changed since)` : `, same ${r.crossings.length} crossings as the worker's run`;
   const made = rec.run ? ` (recorded now: worker ${rec.run.seconds.toFixed(1)} s)` : '';
-  return outcome(asFound(r.crossings), r.tracks, `replay, ${rec.recording.steps.length} frames in ${seconds.toFixed(2)} s${made}${check}`);
+  return outcome(asFound(r.crossings), r.tracks, `replay, ${rec.recording.steps.filter((s) => 'pts' in s).length} frames in ${seconds.toFixed(2)} s${made}${check}`);
 }
 
 const f3 = (v: number) => (Number.isNaN(v) ? '  -  ' : v.toFixed(3));

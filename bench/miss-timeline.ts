@@ -89,6 +89,15 @@ async function main(): Promise<void> {
   const lastPerson = new Map<number, string>();
   for (const s of recording.steps) {
     if ('lines' in s) continue;
+    if ('end' in s) {
+      // Held crossings counted when the file ended: the track's person is the one of its last pass.
+      for (const c of counter.finish()) {
+        const crossing = { line: c.line, direction: c.direction, t: (c.frame - 1) / clip.fps, id: c.track };
+        found.push(crossing);
+        how.set(crossing, { before: lastPerson.get(c.track) ?? '-', after: 'end' });
+      }
+      continue;
+    }
     if (!('detections' in s)) {
       counter.predict(s.pts);
       continue;

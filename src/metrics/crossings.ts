@@ -117,7 +117,9 @@ export function truthCrossings(
   fps: number,
   options: Partial<CounterOptions> = {},
 ): TimedCrossing[] {
-  const counter = new LineCounter(lines, frame, options);
+  // The documented rule counts every change of side beyond the margin; holding a change until the feet are farther
+  // past (`confirmStep`) is for the detector's jittering boxes, not for annotated ones.
+  const counter = new LineCounter(lines, frame, { confirmStep: 0, ...options });
   const byFrame = new Map<number, TruthBox[]>();
   for (const b of boxes) {
     const list = byFrame.get(b.frame);

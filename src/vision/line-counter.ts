@@ -1,5 +1,5 @@
 import { anchorPoint, segmentDistance, type AnchorMode, type Point } from './geometry.js';
-import { initialSide, stepSide, toPixelLines, type Instant, type PixelLine, type TrackLineState } from './line-side.js';
+import { initialSide, releaseHeld, stepSide, toPixelLines, type Instant, type PixelLine, type TrackLineState } from './line-side.js';
 import type { Box, Direction, LineSpec } from './types.js';
 
 export interface CrossingRecord {
@@ -28,6 +28,11 @@ export interface CounterOptions {
   backdateMinStep: number;
   /** ...and only when the two boxes are of one size (|ln(height ratio)| at most this): else the box grew or shrank. */
   backdateMaxLogHeight: number;
+  /**
+   * A change of side counts once the anchor is this many box heights past the line (at least the margin); until then
+   * it is held: dropped if the anchor comes back, counted if the track goes unseen on a detection pass first.
+   */
+  confirmStep: number;
 }
 
 export const DEFAULT_COUNTER_OPTIONS: Readonly<CounterOptions> = Object.freeze({
@@ -44,6 +49,9 @@ export const DEFAULT_COUNTER_OPTIONS: Readonly<CounterOptions> = Object.freeze({
   // feet (cut by the frame's bottom edge, then placed below it), so its anchor jumped without a step (0.1–0.15 the
   // same, 0.25 an extra on vtest.avi from such a jump).
   backdateMaxLogHeight: 0.15,
+  // Box jitter is about 0.08 body heights, above the margin: someone standing on a line, or turning back on it,
+  // had feet jittering 0.05–0.09 heights past it and was counted out and in (bench:count replays; docs/measurements.md).
+  confirmStep: 0.08,
 });
 
 /** The part of a track the counter needs. */
@@ -73,6 +81,8 @@ export interface LineCounterData {
   states: [track: number, [line: string, TrackLineState][]][];
   pending: [track: number, CrossingRecord[]][];
   births: [track: number, Birth][];
+  /** Tracks seen confirmed (absent in checkpoints written before held changes of side existed). */
+  confirmed?: number[];
   totals: LineCount[];
   lastPass: Instant | null;
   thisPass: Instant | null;
@@ -90,6 +100,8 @@ export class LineCounter {
   private pending = new Map<number, CrossingRecord[]>();
   private totals = new Map<string, LineCount>();
   private births = new Map<number, Birth>();
+  /** Tracks seen confirmed, whose released crossings count at once. */
+  private confirmed = new Set<number>();
   /** The last detection pass (update call) before the current one. */
   private lastPass: Instant | null = null;
   private thisPass: Instant | null = null;
@@ -109,8 +121,9 @@ export class LineCounter {
       this.lastPass = this.thisPass;
       this.thisPass = { frame, pts };
     }
-    const counted: CrossingRecord[] = [];
+    const counted = this.settle(this.releaseUnseen(tracks));
     for (const track of tracks) {
+      if (track.confirmed) this.confirmed.add(track.id);
       const found = this.observe(track, frame, pts);
       if (track.confirmed) {
         const held = this.pending.get(track.id);
@@ -123,11 +136,19 @@ export class LineCounter {
         this.pending.set(track.id, [...(this.pending.get(track.id) ?? []), ...found]);
       }
     }
-    for (const c of counted) {
-      const total = this.totals.get(c.line);
-      if (total) total[c.direction] += 1;
-    }
-    return counted;
+    return this.tally(counted);
+  }
+
+  /**
+   * The source ended, or counting stops: no track is seen again, as if every track went unseen on a last pass. A
+   * held change of side counts as it does when its person goes out of sight mid-file (releaseUnseen): the feet were
+   * past the margin on the other side, which is the documented rule's own evidence, and nothing was seen to take it
+   * back; holding only waits for evidence that the person stood on the line, and none can come now. Crossings held
+   * for tentative tracks stay uncounted, as when such a track ends mid-file: the tracker never took it for a person.
+   * Returns the crossings counted now.
+   */
+  finish(): CrossingRecord[] {
+    return this.tally(this.settle(this.releaseUnseen([])));
   }
 
   toData(): LineCounterData {
@@ -135,6 +156,7 @@ export class LineCounter {
       states: [...this.states].map(([id, perLine]) => [id, [...perLine]] as [number, [string, TrackLineState][]]),
       pending: [...this.pending],
       births: [...this.births],
+      confirmed: [...this.confirmed],
       totals: [...this.totals.values()],
       lastPass: this.lastPass,
       thisPass: this.thisPass,
@@ -150,6 +172,7 @@ export class LineCounter {
     this.states = new Map(c.states.map(([id, perLine]) => [id, new Map(perLine)]));
     this.pending = new Map(c.pending);
     this.births = new Map(c.births);
+    this.confirmed = new Set(c.confirmed ?? []);
     this.totals = new Map(c.totals.map((t) => [t.name, t]));
     for (const line of this.lines) if (!this.totals.has(line.name)) this.totals.set(line.name, { name: line.name, in: 0, out: 0 });
     this.lastPass = c.lastPass;
@@ -162,6 +185,7 @@ export class LineCounter {
       this.states.delete(id);
       this.pending.delete(id);
       this.births.delete(id);
+      this.confirmed.delete(id);
     }
   }
 
@@ -186,6 +210,46 @@ export class LineCounter {
     return { in: totalIn, out: totalOut, occupancy: totalIn - totalOut };
   }
 
+  /** Released crossings of confirmed tracks, to count; those of tentative tracks are held until they are confirmed. */
+  private settle(released: Map<number, CrossingRecord[]>): CrossingRecord[] {
+    const counted: CrossingRecord[] = [];
+    for (const [id, crossings] of released) {
+      if (this.confirmed.has(id)) counted.push(...crossings);
+      else this.pending.set(id, [...(this.pending.get(id) ?? []), ...crossings]);
+    }
+    return counted;
+  }
+
+  private tally(counted: CrossingRecord[]): CrossingRecord[] {
+    for (const c of counted) {
+      const total = this.totals.get(c.line);
+      if (total) total[c.direction] += 1;
+    }
+    return counted;
+  }
+
+  /** How far past a line (pixels) an anchor must be for its change of side to count. */
+  private confirmDistance(height: number, margin: number): number {
+    return Math.max(margin, this.options.confirmStep * height);
+  }
+
+  /**
+   * Held changes of side of the tracks not seen on this pass, completed: a person hidden or gone just past a line
+   * was not seen to come back (`confirmStep`).
+   */
+  private releaseUnseen(tracks: readonly CountableTrack[]): Map<number, CrossingRecord[]> {
+    const seen = new Set(tracks.map((t) => t.id));
+    const released = new Map<number, CrossingRecord[]>();
+    for (const [id, perLine] of this.states) {
+      if (seen.has(id)) continue;
+      for (const state of perLine.values()) {
+        const c = releaseHeld(state);
+        if (c) released.set(id, [...(released.get(id) ?? []), { ...c, track: id }]);
+      }
+    }
+    return released;
+  }
+
   private observe(track: CountableTrack, frame: number, pts: number): CrossingRecord[] {
     const p = anchorPoint(track.box, this.options.anchor);
     const margin = Math.max(this.options.marginMinPx, this.options.marginRelative * track.box[3]);
@@ -208,7 +272,7 @@ export class LineCounter {
         perLine.set(line.name, initialSide(line, p, at, margin));
         continue;
       }
-      const crossing = stepSide(line, state, p, at, margin);
+      const crossing = stepSide(line, state, p, at, margin, this.confirmDistance(track.box[3], margin));
       if (crossing) found.push({ ...crossing, track: track.id });
     }
     return found;
@@ -244,7 +308,7 @@ export class LineCounter {
       const born = perLine.get(line.name);
       if (!born || (born.side !== 0 && !consecutive)) continue;
       const state = initialSide(line, p0, before, margin);
-      const crossing = stepSide(line, state, birth.p, birth.at, margin);
+      const crossing = stepSide(line, state, birth.p, birth.at, margin, this.confirmDistance(height, margin));
       if (crossing) found.push({ ...crossing, track: id });
       perLine.set(line.name, state);
     }

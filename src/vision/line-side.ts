@@ -28,6 +28,11 @@ export interface TrackLineState {
   rawSide: number;
   lastCrossU: number | null;
   lastCrossAt: Instant | null;
+  /**
+   * A change of side not yet far enough past the line to count (stepSide's `confirm`): the crossing it makes, null
+   * when off the segment. Absent in checkpoints written before it existed.
+   */
+  held?: { crossing: SideCrossing | null } | null;
 }
 
 export interface SideCrossing {
@@ -44,11 +49,17 @@ export function initialSide(line: PixelLine, p: Point, at: Instant, margin: numb
   return { side: clear, prev: p, prevAt: at, rawSide: Math.sign(s), lastCrossU: null, lastCrossAt: null };
 }
 
-/** Moves the state (in place) to the anchor at p; returns the crossing it completes, if any. */
-export function stepSide(line: PixelLine, state: TrackLineState, p: Point, at: Instant, margin: number): SideCrossing | null {
+/**
+ * Moves the state (in place) to the anchor at p; returns the crossing it completes, if any. A change of side beyond
+ * the margin becomes a crossing once the anchor is more than `confirm` pixels (≥ margin) from the line; until then it
+ * is held, and dropped if the anchor comes back beyond the margin (box jitter of someone on the line), or counted by
+ * releaseHeld if the track is no longer seen.
+ */
+export function stepSide(line: PixelLine, state: TrackLineState, p: Point, at: Instant, margin: number, confirm = margin): SideCrossing | null {
   const s = sideValue(line.a, line.b, p);
   const raw = Math.sign(s);
-  const clear = Math.abs(s) / line.length > margin ? raw : 0;
+  const distance = Math.abs(s) / line.length;
+  const clear = distance > margin ? raw : 0;
   if (raw !== 0 && raw !== state.rawSide) {
     // Where the anchor's own path crossed the infinite line: decides whether the crossing is on the segment.
     const hit = state.rawSide === 0 ? null : lineIntersection(state.prev, p, line.a, line.b);
@@ -61,16 +72,34 @@ export function stepSide(line: PixelLine, state: TrackLineState, p: Point, at: I
     state.rawSide = raw;
   }
   let crossing: SideCrossing | null = null;
-  if (clear !== 0 && state.side !== 0 && clear !== state.side) {
+  const flips = clear !== 0 && state.side !== 0 && clear !== state.side;
+  const candidate = (): SideCrossing | null => {
     const u = state.lastCrossU;
-    if (u !== null && u >= 0 && u <= 1) {
-      const when = state.lastCrossAt ?? at;
-      crossing = { line: line.name, direction: clear > 0 ? 'in' : 'out', frame: when.frame, pts: when.pts };
+    if (u === null || u < 0 || u > 1) return null;
+    const when = state.lastCrossAt ?? at;
+    return { line: line.name, direction: clear > 0 ? 'in' : 'out', frame: when.frame, pts: when.pts };
+  };
+  if (flips && distance <= confirm) {
+    // Dated when the anchor first cleared the margin, as without holding: someone lingering on the line crossed then.
+    state.held ??= { crossing: candidate() };
+  } else {
+    if (flips) crossing = state.held ? state.held.crossing : candidate();
+    if (clear !== 0) {
+      state.side = clear;
+      state.held = null;
     }
   }
-  if (clear !== 0) state.side = clear;
   state.prev = p;
   state.prevAt = at;
+  return crossing;
+}
+
+/** Completes a held change of side (the track is no longer seen to come back); returns its crossing, if any. */
+export function releaseHeld(state: TrackLineState): SideCrossing | null {
+  if (!state.held) return null;
+  const { crossing } = state.held;
+  state.side = -state.side;
+  state.held = null;
   return crossing;
 }
 

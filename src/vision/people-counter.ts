@@ -94,6 +94,11 @@ export class PeopleCounter {
     return { tracks: out.tracks, crossings: [], removed: out.removed };
   }
 
+  /** The source ended or counting stops: the crossings still held that count now (LineCounter.finish). */
+  finish(): CrossingRecord[] {
+    return this.counter.finish();
+  }
+
   /** Confident boxes clear of every frame edge are whole people. */
   private learnHeights(detections: readonly Detection[]): void {
     const { width, height } = this.frame;

@@ -1,5 +1,6 @@
 import type { AnchorMode } from '../vision/geometry.js';
 import { PeopleCounter, type AppearanceSampler, type PeopleCounterOptions, type StepResult } from '../vision/people-counter.js';
+import type { CrossingRecord } from '../vision/line-counter.js';
 import type { Detection, LineSpec } from '../vision/types.js';
 import type { DetectionRecording } from './detection-record.js';
 
@@ -28,7 +29,7 @@ export function newPeopleCounter(
   return new RecordingPeopleCounter(recording, lines, source, options);
 }
 
-/** A PeopleCounter that writes its input (detections, times, line changes) before it counts. */
+/** A PeopleCounter that writes its input (detections, times, line changes, the end) before it counts. */
 class RecordingPeopleCounter extends PeopleCounter {
   constructor(
     private readonly recording: DetectionRecording,
@@ -49,6 +50,11 @@ class RecordingPeopleCounter extends PeopleCounter {
   override predict(pts: number): StepResult {
     this.recording.write({ t: pts });
     return super.predict(pts);
+  }
+
+  override finish(): CrossingRecord[] {
+    this.recording.write({ end: true });
+    return super.finish();
   }
 
   override setLines(lines: readonly LineSpec[], frame: { width: number; height: number }): void {

@@ -23,9 +23,13 @@ export interface RecordingHeader {
 /**
  * Then one line per counted frame, in order: a detection frame (`f` its number, `t` its time in seconds, `d` one
  * `[x, y, w, h, score]` per detection in source pixels), a frame where tracks are only predicted (`t` alone), or new
- * lines taking effect.
+ * lines taking effect; last, `end` when counting ended (the source ended or the worker stopped: PeopleCounter.finish).
  */
-export type RecordedStep = { f: number; t: number; d: number[][] } | { t: number } | { lines: LineSpec[]; source: { width: number; height: number } };
+export type RecordedStep =
+  | { f: number; t: number; d: number[][] }
+  | { t: number }
+  | { lines: LineSpec[]; source: { width: number; height: number } }
+  | { end: true };
 
 /** Detections are written in batches: a line per frame is too many writes, a whole run too much memory. */
 const FLUSH_CHARS = 64 * 1024;
@@ -66,7 +70,12 @@ export class DetectionRecording {
 /** A recording read back: detections as Detection objects, which a replay and an appearance cache share. */
 export interface Recording {
   header: RecordingHeader;
-  steps: ({ frame: number; pts: number; detections: Detection[] } | { pts: number } | { lines: LineSpec[]; source: { width: number; height: number } })[];
+  steps: (
+    | { frame: number; pts: number; detections: Detection[] }
+    | { pts: number }
+    | { lines: LineSpec[]; source: { width: number; height: number } }
+    | { end: true }
+  )[];
 }
 
 /** `what` names the text in errors (a file name). */
@@ -76,7 +85,7 @@ export function readRecording(text: string, what: string): Recording {
   if (header?.recording !== 1) throw new Error(`${what} is not a detection recording (pcount-tui worker --record-detections)`);
   const steps = rows.slice(1).map((row): Recording['steps'][number] => {
     const r = JSON.parse(row) as RecordedStep;
-    if ('lines' in r) return r;
+    if ('lines' in r || 'end' in r) return r;
     if (!('d' in r)) return { pts: r.t };
     return { frame: r.f, pts: r.t, detections: r.d.map(([x, y, w, h, score]) => ({ box: [x, y, w, h], score, label: 'person' })) };
   });
@@ -85,8 +94,8 @@ export function readRecording(text: string, what: string): Recording {
 
 /**
  * The worker's tracker and counter run over a recording, frame by frame. Frames where tracks are only predicted are
- * numbered on from the last detection frame (a file's frames are consecutive). `appearance` is for experiments: the
- * worker computes none.
+ * numbered on from the last detection frame (a file's frames are consecutive); the end of counting comes as a last
+ * step on the last frame, without tracks. `appearance` is for experiments: the worker computes none.
  */
 export function* replaySteps(
   rec: Recording,
@@ -96,14 +105,19 @@ export function* replaySteps(
   const { lines, source, anchor } = rec.header;
   const counter = newPeopleCounter(lines, source, anchor, overrides);
   let frame = 0;
+  let pts = 0;
   for (const s of rec.steps) {
     if ('lines' in s) {
       counter.setLines(s.lines, s.source);
+    } else if ('end' in s) {
+      yield { frame, pts, step: { tracks: [], crossings: counter.finish(), removed: [] } };
     } else if ('detections' in s) {
       frame = s.frame;
+      pts = s.pts;
       yield { frame, pts: s.pts, step: counter.detections(s.detections, frame, s.pts, appearance?.(frame)) };
     } else {
       frame += 1;
+      pts = s.pts;
       yield { frame, pts: s.pts, step: counter.predict(s.pts) };
     }
   }

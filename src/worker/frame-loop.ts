@@ -6,7 +6,7 @@ import type { DetectorHandle } from './detector-thread.js';
 import type { Emitter } from './emitter.js';
 import { FramesAhead } from './frame-ahead.js';
 import type { LiveControls } from './live-controls.js';
-import { emitCrops, round } from './lifecycle-events.js';
+import { emitCrops, emitCrossings, round } from './lifecycle-events.js';
 import { ProgressReporter } from './progress.js';
 import { captureState } from './resume-state.js';
 import type { WorkerConfig } from './run-worker.js';
@@ -48,6 +48,10 @@ export async function countFrames(ctx: LoopContext): Promise<void> {
   } finally {
     reporter.finish();
   }
+  // The file ended, --max-frames was reached or a stop was asked for: crossings still held count now if they are to.
+  // After the last progress report, whose state (a checkpoint's) still holds them: a file resumed from it counts them
+  // as an uninterrupted run would, and the store voids what came after its checkpoint.
+  emitCrossings(emit, c, c.counter.finish());
 }
 
 interface FrameInHand {
@@ -129,11 +133,7 @@ async function countInOrder(
     c.lastFrame = frame.number;
     const visible = step.tracks.filter((t) => t.state === 'confirmed');
     reporter.frameDone(frame.number, frame.pts, visible.length);
-    for (const x of c.baseline ? step.crossings : []) {
-      c.seq += 1;
-      const who = c.demographics?.demo.crossing({ seq: c.seq, line: x.line, track: x.track, frame: x.frame });
-      emit.emit({ type: 'crossing', seq: c.seq, line: x.line, track: x.track, direction: x.direction, frame: x.frame, pts: round(x.pts, 3), ...who });
-    }
+    emitCrossings(emit, c, step.crossings);
     controls.offerPreview(frame, source.info, c.counter, visible, emit);
     c.demographics?.frame(frame, visible);
     // The preview and the face views copied what they need: the frame's buffer can take a later frame.

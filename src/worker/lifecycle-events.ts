@@ -1,6 +1,7 @@
 import type { CropsEvent, DoneReason } from '../protocol/events.js';
 import { redactSource } from '../sources/credentials.js';
 import type { AdaptiveCrops } from '../vision/adaptive-crops.js';
+import type { CrossingRecord } from '../vision/line-counter.js';
 import { reportedCounts, type Counting } from './counting.js';
 import { cropsInfo } from './crops.js';
 import type { Emitter } from './emitter.js';
@@ -31,6 +32,15 @@ export function emitCrops(emit: Emitter, cfg: WorkerConfig, o: Opened, crops: Ad
   const info = cropsInfo(cfg, crops, o.source.info);
   emit.emit({ type: 'crops', reason, ...info });
   emit.log('debug', `crops (${reason}): ${info.tiles.length} tile(s), scales ${[...new Set(info.tiles.map((t) => t.scale))].join(', ')}`);
+}
+
+/** Crossing events for what the counter counted, once counting began (not during a warm-up before --start-frame). */
+export function emitCrossings(emit: Emitter, c: Counting, crossings: readonly CrossingRecord[]): void {
+  for (const x of c.baseline ? crossings : []) {
+    c.seq += 1;
+    const who = c.demographics?.demo.crossing({ seq: c.seq, line: x.line, track: x.track, frame: x.frame });
+    emit.emit({ type: 'crossing', seq: c.seq, line: x.line, track: x.track, direction: x.direction, frame: x.frame, pts: round(x.pts, 3), ...who });
+  }
 }
 
 export function emitDone(emit: Emitter, c: Counting, dropped: number, reason: DoneReason): void {

@@ -56,7 +56,7 @@ test('jitter on the line counts once, not at every wobble', () => {
   assert.equal(got.length, 1);
   assert.equal(got[0].direction, 'in');
   // Without hysteresis the same path would count every raw sign change.
-  const raw = new LineCounter([MID], FRAME, { marginMinPx: 0, marginRelative: 0 });
+  const raw = new LineCounter([MID], FRAME, { marginMinPx: 0, marginRelative: 0, confirmStep: 0 });
   const rawGot = walk(raw, 1, [[130, 100], [110, 100], ...sway, [90, 100], [70, 100]]);
   assert.ok(rawGot.length > 1, `no hysteresis: ${rawGot.length} crossings`);
 });
@@ -216,4 +216,81 @@ test('first steps that say nothing of where a track came from credit no crossing
   // Nor at the first pass of a source, where nobody could have been seen before.
   const first = new LineCounter([MID], FRAME);
   assert.deepEqual([...pass(first, 0, feet(95, 100)), ...pass(first, 1, feet(80, 100))], []);
+});
+
+/** Feet of a 100 px tall person: margin 5 px, and a change of side counts 8 px past the line with `confirmStep` 0.08. */
+const tall = (x: number): Box => feet(x, 150, 100);
+const HELD = { confirmStep: 0.08 };
+
+test('feet jittering just past a line and back count nothing; farther past, the crossing counts from where it began', () => {
+  const c = new LineCounter([MID], FRAME, HELD);
+  const walkTall = (xs: number[], first: number) =>
+    xs.flatMap((x, i) => c.update([{ id: 1, box: tall(x), confirmed: true }], first + i, (first + i) / 10));
+  // Standing on the line: 6–7 px past it (beyond the margin, within the jitter of a box) and back, twice.
+  assert.deepEqual(walkTall([120, 103, 94, 99, 107, 93, 106, 120], 0), []);
+  // Under the documented rule (every change of side beyond the margin) the same feet cross four times.
+  const documented = new LineCounter([MID], FRAME, { confirmStep: 0 });
+  const all = [120, 103, 94, 99, 107, 93, 106, 120].flatMap((x, i) => documented.update([{ id: 1, box: tall(x), confirmed: true }], i, i / 10));
+  assert.deepEqual(all.map((x) => x.direction), ['in', 'out', 'in', 'out']);
+  // Then walking on: 6 px past at frame 11 (held), 20 px past at frame 12, dated where the path first crossed.
+  const got = walkTall([110, 104, 94, 80], 9);
+  assert.equal(got.length, 1);
+  assert.deepEqual({ direction: got[0].direction, frame: got[0].frame }, { direction: 'in', frame: 10 });
+  assert.ok(Math.abs(got[0].pts - (1.0 + (0.1 * 4) / 10)) < 1e-9, `pts ${got[0].pts}`);
+  assert.deepEqual(c.counts(), [{ name: 'mid', in: 1, out: 0 }]);
+});
+
+test('a track not seen on the pass after it stepped just past a line counts that crossing then', () => {
+  const c = new LineCounter([MID], FRAME, HELD);
+  c.update([{ id: 1, box: tall(120), confirmed: true }, { id: 2, box: tall(130), confirmed: false }], 0, 0);
+  // Both 6 px past the line: held.
+  assert.deepEqual(c.update([{ id: 1, box: tall(94), confirmed: true }, { id: 2, box: tall(94), confirmed: false }], 1, 0.1), []);
+  // Neither seen on the next pass (hidden, or gone out of the picture): the confirmed one counts, dated at frame 0–1.
+  const got = c.update([], 2, 0.2);
+  assert.deepEqual(got.map((x) => [x.track, x.direction, x.frame]), [[1, 'in', 1]]);
+  // The tentative one's crossing waits for its confirmation, as any crossing of a tentative track.
+  assert.deepEqual(c.update([{ id: 2, box: tall(60), confirmed: true }], 3, 0.3).map((x) => [x.track, x.direction]), [[2, 'in']]);
+  assert.deepEqual(c.counts(), [{ name: 'mid', in: 2, out: 0 }]);
+});
+
+test('a held change of side survives the counter written to data and read back', () => {
+  const a = new LineCounter([MID], FRAME, HELD);
+  a.update([{ id: 1, box: tall(120), confirmed: true }], 0, 0);
+  a.update([{ id: 1, box: tall(94), confirmed: true }], 1, 0.1);
+  const b = new LineCounter([MID], FRAME, HELD);
+  b.loadData(JSON.parse(JSON.stringify(a.toData())));
+  for (const c of [a, b]) assert.deepEqual(c.update([], 2, 0.2).map((x) => [x.track, x.direction, x.frame]), [[1, 'in', 1]]);
+});
+
+test('the end of a file counts the change of side still held for a confirmed track, dated where it began', () => {
+  const c = new LineCounter([MID], FRAME, HELD);
+  c.update([{ id: 1, box: tall(120), confirmed: true }], 0, 0);
+  // 6 px past the line on the file's last pass: held (it could still jitter back).
+  assert.deepEqual(c.update([{ id: 1, box: tall(94), confirmed: true }], 1, 0.1), []);
+  const got = c.finish();
+  assert.deepEqual(got.map((x) => [x.track, x.line, x.direction, x.frame]), [[1, 'mid', 'in', 1]]);
+  assert.ok(Math.abs(got[0].pts - (0.1 * 20) / 26) < 1e-9, `pts ${got[0].pts}`);
+  assert.deepEqual(c.counts(), [{ name: 'mid', in: 1, out: 0 }]);
+  // Once: nothing is held any more.
+  assert.deepEqual(c.finish(), []);
+  assert.deepEqual(c.counts(), [{ name: 'mid', in: 1, out: 0 }]);
+});
+
+test('the end of a file counts nothing for feet that came back, nor for tracks the tracker never confirmed', () => {
+  const c = new LineCounter([MID], FRAME, HELD);
+  // Track 1 stood on the line: 6 px past it and back beyond the margin.
+  for (const [i, x] of [120, 94, 107].entries()) c.update([{ id: 1, box: tall(x), confirmed: true }], i, i / 10);
+  // Track 2, tentative, made a held change of side on the last pass; track 3, tentative, crossed well past the line.
+  c.update([{ id: 2, box: tall(130), confirmed: false }, { id: 3, box: tall(130), confirmed: false }], 3, 0.3);
+  assert.deepEqual(c.update([{ id: 2, box: tall(94), confirmed: false }, { id: 3, box: tall(60), confirmed: false }], 4, 0.4), []);
+  assert.deepEqual(c.finish(), []);
+  assert.deepEqual(c.counts(), [{ name: 'mid', in: 0, out: 0 }]);
+});
+
+test('with no held change of side (confirmStep 0), the end of a file counts nothing more', () => {
+  const c = new LineCounter([MID], FRAME, { confirmStep: 0 });
+  const got = [120, 94].flatMap((x, i) => c.update([{ id: 1, box: tall(x), confirmed: true }], i, i / 10));
+  assert.deepEqual(got.map((x) => [x.track, x.direction, x.frame]), [[1, 'in', 1]]);
+  assert.deepEqual(c.finish(), []);
+  assert.deepEqual(c.counts(), [{ name: 'mid', in: 1, out: 0 }]);
 });
