@@ -59,6 +59,8 @@ for (const e of full) {
     onScreen.set(e.frame, e.tracks.length);
   }
 }
+// What is still held when counting ends comes after the last frame's `tracks`: it belongs to every resume.
+for (const c of pending) emittedAt.push({ frame: Infinity, c });
 console.log(`${source}: ${frames} frames, --skip-frames ${skip}, uninterrupted ${JSON.stringify(totals(emittedAt.map((x) => x.c)))}`);
 const dir = mkdtempSync(path.join(tmpdir(), 'pcount-bench-resume-'));
 const worst = { state: 0, warmup: 0, different: 0 };

@@ -69,6 +69,8 @@ describe('worker --start-state: the counting state of frame N − 1 continues ex
         pending = [];
       }
     }
+    // Released when the file ended, after the last frame's `tracks`.
+    emitted.push(...pending.map((crossing) => ({ frame: Infinity, crossing })));
     // The state of a run that stopped in the middle, off the detection grid (frames 1, 6, 11, …, 231, 236): the frames
     // up to the next detection are predicted. States otherwise come with the progress reports, once a second of wall
     // time, so which frames have one depends on the machine's speed; the last report's is at the frame it stopped at.
