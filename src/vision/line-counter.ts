@@ -1,5 +1,5 @@
-import { anchorPoint, segmentDistance, type AnchorMode, type Point } from './geometry.js';
-import { initialSide, releaseHeld, stepSide, toPixelLines, type Instant, type PixelLine, type TrackLineState } from './line-side.js';
+import { anchorPoint, segmentDistance, type AnchorMode } from './geometry.js';
+import { backdateSides, initialSide, releaseHeld, stepSide, toPixelLines, type Birth, type Instant, type PixelLine, type TrackLineState } from './line-side.js';
 import type { Box, Direction, LineSpec } from './types.js';
 
 export interface CrossingRecord {
@@ -67,15 +67,6 @@ export interface LineCount {
   name: string;
   in: number;
   out: number;
-}
-
-/** A track's first observation, kept until its second says which way it was walking. */
-interface Birth {
-  p: Point;
-  height: number;
-  at: Instant;
-  /** The detection pass before it, when the person was not seen (or not as this track). */
-  before: Instant | null;
 }
 
 /** The counter as plain data (a checkpoint's): per track its side of each line, held crossings and birth; totals. */
@@ -266,7 +257,13 @@ export class LineCounter {
     const birth = this.births.get(track.id);
     if (birth && birth.at.pts < pts) {
       this.births.delete(track.id);
-      found.push(...this.backdate(track.id, perLine, birth, p, pts, margin, track.box[3]));
+      const rule = {
+        minStep: this.options.backdateMinStep,
+        maxLogHeight: this.options.backdateMaxLogHeight,
+        consecutive: this.lastPass?.pts === birth.at.pts,
+        confirm: this.confirmDistance(track.box[3], margin),
+      };
+      for (const c of backdateSides(this.lines, perLine, birth, p, pts, margin, track.box[3], rule)) found.push({ ...c, track: track.id });
     }
     for (const line of this.lines) {
       const state = perLine.get(line.name);
@@ -276,43 +273,6 @@ export class LineCounter {
       }
       const crossing = stepSide(line, state, p, at, margin, this.confirmDistance(track.box[3], margin));
       if (crossing) found.push({ ...crossing, track: track.id });
-    }
-    return found;
-  }
-
-  /**
-   * At a track's second observation: where its person was at the detection pass before its first one, walking as
-   * between its first two. With seconds between passes someone first seen just past a line (hidden, missed, or taken
-   * by another track on the pass before) crossed it unseen, and someone first seen on a line (within the margin) has
-   * no side to cross from; the side history of each line starts from there instead. After a missed pass the second
-   * observation is more often someone else, so a crossing is only credited this way from consecutive passes; a line
-   * the track was born on only gets its side.
-   */
-  private backdate(
-    id: number,
-    perLine: Map<string, TrackLineState>,
-    birth: Birth,
-    p: Point,
-    pts: number,
-    margin: number,
-    height: number,
-  ): CrossingRecord[] {
-    const { before } = birth;
-    const { backdateMinStep, backdateMaxLogHeight } = this.options;
-    if (!before || !(before.pts < birth.at.pts) || !(backdateMinStep > 0)) return [];
-    if (Math.hypot(p.x - birth.p.x, p.y - birth.p.y) < backdateMinStep * height) return [];
-    if (Math.abs(Math.log(height / birth.height)) > backdateMaxLogHeight) return [];
-    const consecutive = this.lastPass?.pts === birth.at.pts;
-    const back = (birth.at.pts - before.pts) / (pts - birth.at.pts);
-    const p0 = { x: birth.p.x - (p.x - birth.p.x) * back, y: birth.p.y - (p.y - birth.p.y) * back };
-    const found: CrossingRecord[] = [];
-    for (const line of this.lines) {
-      const born = perLine.get(line.name);
-      if (!born || (born.side !== 0 && !consecutive)) continue;
-      const state = initialSide(line, p0, before, margin);
-      const crossing = stepSide(line, state, birth.p, birth.at, margin, this.confirmDistance(height, margin));
-      if (crossing) found.push({ ...crossing, track: id });
-      perLine.set(line.name, state);
     }
     return found;
   }

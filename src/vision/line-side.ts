@@ -94,6 +94,63 @@ export function stepSide(line: PixelLine, state: TrackLineState, p: Point, at: I
   return crossing;
 }
 
+/** A track's first observation, kept until its second says which way it was walking. */
+export interface Birth {
+  p: Point;
+  height: number;
+  at: Instant;
+  /** The detection pass before it, when the person was not seen (or not as this track). */
+  before: Instant | null;
+}
+
+/** When backdateSides credits a first step: the LineCounter's backdate options, and the pass and step it is at. */
+export interface BackdateRule {
+  /** The step, in box heights, below which it says nothing (jitter); 0 turns backdating off. */
+  minStep: number;
+  /** Largest |ln(height ratio)| of the two boxes. */
+  maxLogHeight: number;
+  /** Whether the birth was on the detection pass just before this one. */
+  consecutive: boolean;
+  /** stepSide's `confirm` for the step. */
+  confirm: number;
+}
+
+/**
+ * At a track's second observation (anchor p at `pts`): where its person was at the detection pass before its first
+ * one, walking as between its first two. With seconds between passes someone first seen just past a line (hidden,
+ * missed, or taken by another track on the pass before) crossed it unseen, and someone first seen on a line (within
+ * the margin) has no side to cross from; the side history of each line starts from there instead (`perLine` is
+ * changed in place). After a missed pass the second observation is more often someone else, so a crossing is only
+ * credited this way from consecutive passes; a line the track was born on only gets its side.
+ */
+export function backdateSides(
+  lines: readonly PixelLine[],
+  perLine: Map<string, TrackLineState>,
+  birth: Birth,
+  p: Point,
+  pts: number,
+  margin: number,
+  height: number,
+  rule: BackdateRule,
+): SideCrossing[] {
+  const { before } = birth;
+  if (!before || !(before.pts < birth.at.pts) || !(rule.minStep > 0)) return [];
+  if (Math.hypot(p.x - birth.p.x, p.y - birth.p.y) < rule.minStep * height) return [];
+  if (Math.abs(Math.log(height / birth.height)) > rule.maxLogHeight) return [];
+  const back = (birth.at.pts - before.pts) / (pts - birth.at.pts);
+  const p0 = { x: birth.p.x - (p.x - birth.p.x) * back, y: birth.p.y - (p.y - birth.p.y) * back };
+  const found: SideCrossing[] = [];
+  for (const line of lines) {
+    const born = perLine.get(line.name);
+    if (!born || (born.side !== 0 && !rule.consecutive)) continue;
+    const state = initialSide(line, p0, before, margin);
+    const crossing = stepSide(line, state, birth.p, birth.at, margin, rule.confirm);
+    if (crossing) found.push(crossing);
+    perLine.set(line.name, state);
+  }
+  return found;
+}
+
 /** Completes a held change of side (the track is no longer seen to come back); returns its crossing, if any. */
 export function releaseHeld(state: TrackLineState): SideCrossing | null {
   if (!state.held) return null;
