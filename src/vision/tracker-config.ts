@@ -43,7 +43,10 @@ export interface TrackerConfig {
    * association, for a new track to continue it (tracker-long-lost.ts); 0 turns re-identification off.
    */
   longLostSeconds: number;
-  /** The bounded gate of that link, in body heights and seconds. */
+  /**
+   * The bounded gate of that link, in body heights and seconds; its speed, slack and the height ratio also bound where a
+   * lost track, or one seen only once, may be matched (tracker.ts).
+   */
   relink: RelinkGate;
   /** Lost tracks still kept, unseen for longer than this (s) when the new track was first seen, may be linked too. */
   relinkLostAfter: number;

@@ -21,6 +21,26 @@ export interface RelinkGate {
 const center = (b: Box): [number, number] => [b[0] + b[2] / 2, b[1] + b[3] / 2];
 
 /**
+ * Whether the person last seen at `before` can be at `box` at time `t`: no further than a brisk walk (`speed` body
+ * heights per second, plus `slack` for box jitter) from where they were seen, and of about the same height. Bounds
+ * the tracker's matches where the Kalman gate says little (tracker.ts).
+ */
+export function withinReach(
+  before: Sighting,
+  box: Box,
+  t: number,
+  gate: Pick<RelinkGate, 'speed' | 'slack'>,
+  maxLogHeightRatio: number,
+): boolean {
+  const hOld = before.box[3];
+  const hNew = box[3];
+  if (Math.abs(Math.log(hNew / hOld)) > maxLogHeightRatio) return false;
+  const [x0, y0] = center(before.box);
+  const [x1, y1] = center(box);
+  return Math.hypot(x1 - x0, y1 - y0) <= (gate.slack + gate.speed * (t - before.t)) * ((hOld + hNew) / 2);
+}
+
+/**
  * Whether a person last seen at `before` could be the one first seen at `after`. Unlike the Kalman gate, which keeps
  * widening while a track goes unseen, this one is bounded by walking: the distance covered is at most `speed` body
  * heights per second of the gap, and the arrival lies near where the person was heading (a drift of `drift` body
@@ -31,15 +51,13 @@ const center = (b: Box): [number, number] => [b[0] + b[2] / 2, b[1] + b[3] / 2];
 export function relinkMiss(before: Sighting, after: Sighting, gate: RelinkGate): number | null {
   const gap = after.t - before.t;
   if (!(gap > 0)) return null;
+  if (!withinReach(before, after.box, after.t, gate, gate.maxLogHeightRatio)) return null;
   const hOld = before.box[3];
-  const hNew = after.box[3];
-  if (Math.abs(Math.log(hNew / hOld)) > gate.maxLogHeightRatio) return null;
-  const h = (hOld + hNew) / 2;
+  const h = (hOld + after.box[3]) / 2;
   const [x0, y0] = center(before.box);
   const [x1, y1] = center(after.box);
   const dx = x1 - x0;
   const dy = y1 - y0;
-  if (Math.hypot(dx, dy) > (gate.slack + gate.speed * gap) * h) return null;
   // The velocity is capped at walking speed: a track that was jumping between people reports nonsense.
   let [vx, vy] = before.velocity;
   const v = Math.hypot(vx, vy);

@@ -2,7 +2,7 @@ import { appearanceDistance } from './appearance.js';
 import { assignWithLimit } from './assignment.js';
 import { Track, type TrackData, type TrackSnapshot } from './track.js';
 import { DEFAULT_TRACKER_CONFIG, type TrackerConfig } from './tracker-config.js';
-import { LongLostBuffer } from './tracker-long-lost.js';
+import { LongLostBuffer, withinReach } from './tracker-long-lost.js';
 import { PassInterval, type PassData } from './pass-interval.js';
 import type { Detection } from './types.js';
 
@@ -219,6 +219,12 @@ export class Tracker {
       const predictedHeight = track.filter.box()[3];
       return detections.map((det) => {
         if (Math.abs(Math.log(det.box[3] / predictedHeight)) > maxLog) return Infinity;
+        // Where the Kalman prediction says little, walking bounds the match: a track seen once has no velocity yet
+        // (its gate spans any direction at the starting guess of speed), and a lost one may carry a velocity learnt
+        // from someone else's boxes while its gate keeps growing; either then takes a passer-by out of reach of
+        // where its person was seen, and hands their crossing on.
+        const unsure = track.state === 'lost' || track.hits === 1;
+        if (unsure && !withinReach(track.lastSighting, det.box, t, c.relink, maxLog)) return Infinity;
         // Normalised so that the gate edge costs 1 and leaving a track unmatched costs the same; a candidate off the
         // way the track's own sightings lead costs more, since its velocity may have gone wrong (track-heading.ts).
         const motion = track.filter.centerDistance2(det.box) / gateChi2 + track.path.turnCost(det.box, c.heading);
