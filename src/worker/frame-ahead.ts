@@ -5,14 +5,22 @@ import type { Frame, FrameSource } from './source.js';
 import type { StopController } from './stop.js';
 
 /**
- * The frames of the frame loop, in order, and on a file that skips frames the next detection frame sent ahead of its
- * turn. A frame's crop plan is the one in force when its turn comes (the frame two before it counted), which at
- * skip k > 1 is after the previous detection frame was counted: one session would wait for it, idle. So as soon as
- * a session is free, the next detection frame goes on the plan in force then, a guess; at its turn the guess is kept
- * only if the plan's tiles are the same as the ones it ran (the detections are a function of the pixels and the
- * tiles), and otherwise the frame is sent again on its own plan and the guess thrown away. The detections are the
- * same either way; only how soon they come changes (README, "Throughput and memory").
+ * The frames of the frame loop, in order, and on a file the detection frames sent ahead of their turn, so that both
+ * sessions stay busy. A frame's crop plan is the one in force when its turn comes (the frame two before it counted):
+ * at skip k > 1 that is after the previous detection frame was counted, and at skip 1 after the frame before was
+ * counted, so a session that answered would wait, idle, for the frame loop to count the frames before the one it could
+ * take next. So as soon as a session is free (also the moment an answer comes, before that frame is counted), the next
+ * detection frame not sent yet goes on the plan in force then, a guess; at its turn the guess is kept only if the
+ * plan's tiles are the same as the ones it ran (the detections are a function of the pixels and the tiles), and
+ * otherwise the frame is sent again on its own plan and the guess thrown away. The detections are the same either way;
+ * only how soon they come changes (README, "Throughput and memory").
  */
+
+/**
+ * Detection frames the queue may reach ahead of the frame loop: the one after the frame in hand, and the one after that
+ * (sent when the frame in hand is answered, while the next is still in the other session).
+ */
+const AHEAD_PASSES = 2;
 
 /** A detection frame sent ahead on `tiles`. */
 export interface Guess {
@@ -83,14 +91,18 @@ export class FramesAhead {
 
   /**
    * The detections of detection frame `got` at its turn, on `tiles` (the plan in force now): the guess sent ahead if it
-   * ran the same tiles, else the frame sent now.
+   * ran the same tiles, else the frame sent now, once the thrown guess is answered (the detector holds as many frames
+   * as it has sessions, and another guess may be in it).
    */
-  detect(got: FrameAhead, tiles: readonly Tile[]): Guess {
+  async detect(got: FrameAhead, tiles: readonly Tile[]): Promise<Guess> {
     if (got.guess && sameTiles(got.guess.tiles, tiles)) {
       this.kept += 1;
       return got.guess;
     }
-    if (got.guess) this.thrown += 1;
+    if (got.guess) {
+      this.thrown += 1;
+      await got.guess.took.catch(() => undefined);
+    }
     return send(this.o.detector, got.frame, tiles);
   }
 
@@ -100,14 +112,15 @@ export class FramesAhead {
   }
 
   /**
-   * When a session is free: reads on (at most skipFrames frames) to the next detection frame not sent yet and sends
-   * it on `plan`'s tiles, unless it is of another size than the plan's frame (its turn makes a new plan).
+   * When a session is free: reads on (at most AHEAD_PASSES detection frames' worth of frames) to the first detection
+   * frame not sent yet and sends it on `plan`'s tiles, unless it is of another size than the plan's frame (its turn
+   * makes a new plan).
    */
   async guessNext(plan: { frame: FrameSize; plan: { tiles: readonly Tile[] } }): Promise<void> {
     const { detector } = this.o;
     if (!this.o.guessing || detector.pending >= detector.sessionThreads.length) return;
-    let ahead = this.queue.find((a) => a.frame.detect);
-    while (!ahead && this.queue.length < this.o.skipFrames && !this.o.stop.stopped && !this.failed) {
+    let ahead = this.queue.find((a) => a.frame.detect && !a.guess);
+    while (!ahead && this.queue.length < AHEAD_PASSES * this.o.skipFrames && !this.o.stop.stopped && !this.failed) {
       let frame: Frame | null;
       try {
         frame = await this.readFrame();
@@ -119,7 +132,7 @@ export class FramesAhead {
       this.queue.push({ frame, guess: null });
       if (frame.detect) ahead = this.queue.at(-1);
     }
-    if (!ahead || ahead.guess || ahead.frame.width !== plan.frame.width || ahead.frame.height !== plan.frame.height) return;
+    if (!ahead || ahead.frame.width !== plan.frame.width || ahead.frame.height !== plan.frame.height) return;
     const guess = send(detector, ahead.frame, plan.plan.tiles);
     ahead.guess = guess;
     this.open.add(guess.took);

@@ -92,6 +92,50 @@ test('skipping frames, the next detection frame is read and sent ahead on the pl
   await ahead.close();
 });
 
+test('a session that answers takes the detection frame after the next one, also while the next one waits with its guess', async () => {
+  const { source, reads } = fakeSource(30, 5);
+  const { detector, sent } = fakeDetector(2);
+  const ahead = new FramesAhead({ source, stop: { stopped: false }, skipFrames: 5, guessing: true, detector });
+  const first = (await ahead.next())!;
+  await ahead.detect(first, [tile(0)]);
+  await ahead.guessNext(plan());
+  assert.deepEqual(reads, [1, 2, 3, 4, 5, 6]);
+  // Frame 1 answered before frames 2–6 were taken: frame 11 goes on the other session, frame 6 keeps its guess.
+  sent[0].answer();
+  await ahead.guessNext(plan(4));
+  assert.deepEqual(reads, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 'read on two detection frames ahead, no further');
+  assert.deepEqual(sent.map((s) => s.tiles), [[tile(0)], [tile(0)], [tile(4)]]);
+  await ahead.guessNext(plan());
+  assert.equal(sent.length, 3, 'both sessions busy');
+  const order: number[] = [];
+  for (let n = 2; n <= 11; n++) {
+    const f = (await ahead.next())!;
+    order.push(f.frame.number);
+    if (f.frame.number === 6) assert.deepEqual(f.guess?.tiles, [tile(0)]);
+    if (f.frame.number === 11) assert.deepEqual(f.guess?.tiles, [tile(4)]);
+  }
+  assert.deepEqual(order, [2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 'every frame once, in order');
+  for (const s of sent.slice(1)) s.answer();
+  await ahead.close();
+});
+
+test('detecting on every frame of a file, the frame after the next one goes as soon as a session answers', async () => {
+  const { source, reads } = fakeSource(10, 1);
+  const { detector, sent } = fakeDetector(2);
+  const ahead = new FramesAhead({ source, stop: { stopped: false }, skipFrames: 1, guessing: true, detector });
+  for (let n = 1; n <= 2; n++) await ahead.detect((await ahead.next())!, [tile(0)]);
+  await ahead.guessNext(plan());
+  assert.deepEqual(reads, [1, 2], 'both sessions busy');
+  sent[0].answer();
+  await ahead.guessNext(plan());
+  assert.deepEqual(reads, [1, 2, 3]);
+  const third = (await ahead.next())!;
+  assert.equal(third.frame.number, 3);
+  assert.equal(await ahead.detect(third, [tile(0)]), third.guess);
+  for (const s of sent.slice(1)) s.answer();
+  await ahead.close();
+});
+
 test('without guessing (a live source, one session, no skipping) nothing is read before its turn', async () => {
   const { source, reads } = fakeSource(12, 5);
   const { detector, sent } = fakeDetector(1);
@@ -152,13 +196,13 @@ test('at its turn a guess is kept only if it ran the tiles of the plan in force;
   const { detector, sent } = fakeDetector(2);
   const ahead = new FramesAhead({ source, stop: { stopped: false }, skipFrames: 5, guessing: true, detector });
   const first = (await ahead.next())!;
-  const atTurn = ahead.detect(first, [tile(0)]);
+  const atTurn = await ahead.detect(first, [tile(0)]);
   assert.deepEqual(sent.map((s) => s.tiles), [[tile(0)]], 'no guess: sent at its turn');
   await ahead.guessNext(plan(0));
   for (let n = 2; n <= 5; n++) await ahead.next();
   const sixth = (await ahead.next())!;
   // The plan in force at frame 6's turn is a new list with the same tiles: the guess is its answer.
-  assert.equal(ahead.detect(sixth, [tile(0)]), sixth.guess);
+  assert.equal(await ahead.detect(sixth, [tile(0)]), sixth.guess);
   assert.equal(sent.length, 2);
   sent[0].answer();
   sent[1].answer();
@@ -167,11 +211,17 @@ test('at its turn a guess is kept only if it ran the tiles of the plan in force;
   for (let n = 7; n <= 10; n++) await ahead.next();
   const eleventh = (await ahead.next())!;
   assert.deepEqual(eleventh.guess?.tiles, [tile(0)]);
-  // The plan changed before frame 11's turn: sent again on the new tiles, the guess thrown away.
-  const again = ahead.detect(eleventh, [tile(3)]);
+  // The plan changed before frame 11's turn: sent again on the new tiles once the guess is answered (another guess
+  // may hold the other session), the guess thrown away.
+  const sentBefore = sent.length;
+  const sending = ahead.detect(eleventh, [tile(3)]);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(sent.length, sentBefore, 'not sent again while the thrown guess is in the detector');
+  sent[2].answer();
+  const again = await sending;
   assert.notEqual(again, eleventh.guess);
   assert.deepEqual(sent.at(-1)?.tiles, [tile(3)]);
   assert.deepEqual(ahead.guesses, { kept: 1, thrown: 1 });
-  for (const s of sent.slice(2)) s.answer();
+  for (const s of sent.slice(3)) s.answer();
   await ahead.close();
 });
