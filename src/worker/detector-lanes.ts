@@ -26,6 +26,12 @@ export const MAX_THREADS = 64;
 export const MAX_LANES = 2;
 
 /**
+ * Frames in the detector at once: one being detected and the next behind it (or beside it, with two lanes). The
+ * detector refuses more (detector-thread.ts); the frame loop waits for an answer instead (frame-ahead.ts).
+ */
+export const MAX_IN_FLIGHT = 2;
+
+/**
  * Whether the frame loop sends detection frames ahead of their turn (frame-ahead.ts): files. Detecting on every frame,
  * the frame after the next one goes as soon as a session answers, before the frame it answered is counted.
  */

@@ -1,5 +1,6 @@
 import type { FrameSize, Tile } from '../vision/crop-plan.js';
 import type { MergedDetection } from '../vision/tile-merge.js';
+import { MAX_IN_FLIGHT } from './detector-lanes.js';
 import type { DetectorHandle } from './detector-thread.js';
 import type { Frame, FrameSource } from './source.js';
 import type { StopController } from './stop.js';
@@ -64,8 +65,11 @@ export interface AheadOptions {
 
 export class FramesAhead {
   private readonly queue: FrameAhead[] = [];
-  /** Every guess sent, until answered: the run does not end (and release the detector) under one. */
-  private readonly open = new Set<Promise<unknown>>();
+  /**
+   * Every frame sent (guessed or at its turn), until answered: a frame sent again waits for a place among them, and
+   * the run does not end (and release the detector) under one. Settled either way, never rejected.
+   */
+  private readonly inFlight = new Set<Promise<void>>();
   private readCount = 0;
   private ended = false;
   /** A read ahead that failed: thrown when the frames before it have been taken, where the loop would have read it. */
@@ -91,19 +95,18 @@ export class FramesAhead {
 
   /**
    * The detections of detection frame `got` at its turn, on `tiles` (the plan in force now): the guess sent ahead if it
-   * ran the same tiles, else the frame sent now, once the thrown guess is answered (the detector holds as many frames
-   * as it has sessions, and another guess may be in it).
+   * ran the same tiles, else the frame sent now, once the detector has room for it. A thrown guess still holds its
+   * place until answered, and the two others may be taken too: the frame before this one (in the detector since its
+   * turn) and the guess for the frame after it, sent when the thrown guess had been answered first.
    */
   async detect(got: FrameAhead, tiles: readonly Tile[]): Promise<Guess> {
     if (got.guess && sameTiles(got.guess.tiles, tiles)) {
       this.kept += 1;
       return got.guess;
     }
-    if (got.guess) {
-      this.thrown += 1;
-      await got.guess.took.catch(() => undefined);
-    }
-    return send(this.o.detector, got.frame, tiles);
+    if (got.guess) this.thrown += 1;
+    while (this.o.detector.pending >= MAX_IN_FLIGHT && this.inFlight.size > 0) await Promise.race(this.inFlight);
+    return this.sendNow(got.frame, tiles);
   }
 
   /** How many guesses were kept, and thrown away (the plan had changed before their turn): for the log. */
@@ -133,16 +136,24 @@ export class FramesAhead {
       if (frame.detect) ahead = this.queue.at(-1);
     }
     if (!ahead || ahead.frame.width !== plan.frame.width || ahead.frame.height !== plan.frame.height) return;
-    const guess = send(detector, ahead.frame, plan.plan.tiles);
-    ahead.guess = guess;
-    this.open.add(guess.took);
-    void guess.took.finally(() => this.open.delete(guess.took)).catch(() => undefined);
+    ahead.guess = this.sendNow(ahead.frame, plan.plan.tiles);
   }
 
-  /** Gives the frames read and never taken back to the source, once the guesses sent on them are answered. */
+  /** Gives the frames read and never taken back to the source, once every frame sent is answered. */
   async close(): Promise<void> {
-    await Promise.allSettled([...this.open]);
+    await Promise.all([...this.inFlight]);
     for (const a of this.queue.splice(0)) this.o.source.release(a.frame);
+  }
+
+  /** `send`, kept in inFlight until answered. */
+  private sendNow(frame: Frame, tiles: readonly Tile[]): Guess {
+    const sent = send(this.o.detector, frame, tiles);
+    const answered = sent.took.then(
+      () => void this.inFlight.delete(answered),
+      () => void this.inFlight.delete(answered),
+    );
+    this.inFlight.add(answered);
+    return sent;
   }
 
   private async readFrame(): Promise<Frame | null> {
