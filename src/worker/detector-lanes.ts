@@ -6,9 +6,9 @@ import type { ModelThread } from './model-thread.js';
  * With one intra-op thread a session runs on its calling thread alone: no hand-over between onnxruntime's threads for
  * every parallel loop of the model, no thread left waiting for the other's share, which costs CPU on a machine whose
  * cores are all taken (see README, "Throughput and memory"). The two frames: detecting on every frame, the frame loop
- * sends frame N+1 before it counts frame N; skipping frames on a file, it sends the next detection frame ahead on
- * the crop plan in force, and keeps that answer only if the plan is still the same when the frame's turn comes
- * (frame-ahead.ts). A live source that skips frames keeps one session with all the threads: its next detection
+ * sends frame N+1 before it counts frame N; on a file, it also sends the next detection frame not sent yet ahead on
+ * the crop plan in force whenever a session is free, and keeps that answer only if the plan is still the same when
+ * the frame's turn comes (frame-ahead.ts). A live source that skips frames keeps one session with all the threads: its next detection
  * frame has not been filmed yet, so there is never a second frame to run, and one frame is detected sooner by two
  * threads than by one. A worker given one thread (many cameras on few cores) keeps one session with one thread.
  *
@@ -25,9 +25,18 @@ export const MAX_THREADS = 64;
 /** Sessions at most: the frame loop has two frames in the detector at once. */
 export const MAX_LANES = 2;
 
-/** Whether the frame loop sends the next detection frame ahead of its turn (frame-ahead.ts): files that skip frames. */
-export function sendsAhead(skipFrames: number, live: boolean): boolean {
-  return skipFrames > 1 && !live;
+/**
+ * Frames in the detector at once: one being detected and the next behind it (or beside it, with two lanes). The
+ * detector refuses more (detector-thread.ts); the frame loop waits for an answer instead (frame-ahead.ts).
+ */
+export const MAX_IN_FLIGHT = 2;
+
+/**
+ * Whether the frame loop sends detection frames ahead of their turn (frame-ahead.ts): files. Detecting on every frame,
+ * the frame after the next one goes as soon as a session answers, before the frame it answered is counted.
+ */
+export function sendsAhead(live: boolean): boolean {
+  return !live;
 }
 
 /**
@@ -35,7 +44,7 @@ export function sendsAhead(skipFrames: number, live: boolean): boolean {
  * frame: [1] for 1 thread, [1, 1] for 2, [2, 1] for 3; one session of all of them for a live source that skips frames.
  */
 export function laneThreads(threads: number, skipFrames = 1, live = false): number[] {
-  const lanes = skipFrames === 1 || sendsAhead(skipFrames, live) ? Math.min(MAX_LANES, threads) : 1;
+  const lanes = skipFrames === 1 || sendsAhead(live) ? Math.min(MAX_LANES, threads) : 1;
   return Array.from({ length: lanes }, (_, i) => Math.floor(threads / lanes) + (i < threads % lanes ? 1 : 0));
 }
 

@@ -5,7 +5,7 @@ import type { Detector, DetectorOptions } from './detector.js';
 import type { DetectorInfo, TilesReply, TilesRequest } from './detector-thread-entry.js';
 import { WorkerError } from './errors.js';
 import type { FramePool } from './frame-pool.js';
-import { DEFAULT_THREADS, Lanes, laneThreads } from './detector-lanes.js';
+import { DEFAULT_THREADS, Lanes, laneThreads, MAX_IN_FLIGHT } from './detector-lanes.js';
 import { startModelThread, type ModelThread } from './model-thread.js';
 
 /** The worker only runs crop plans (detectTiles); `detect` on one letterboxed frame stays with the in-thread detector. */
@@ -16,8 +16,6 @@ export type DetectorHandle = Omit<Detector, 'infer' | 'detect' | 'geometryFor'> 
   readonly pending: number;
 };
 
-/** Frames in the detector at once: one being detected and the next behind it (or beside it, with two lanes). */
-const MAX_IN_FLIGHT = 2;
 
 /**
  * The detector in worker threads (see detector-thread-entry.ts for why), behind the same interface as

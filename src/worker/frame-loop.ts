@@ -67,7 +67,7 @@ async function frameLoop(ctx: LoopContext, reporter: ProgressReporter, latency: 
     stop: ctx.stop,
     maxFrames: cfg.maxFrames,
     skipFrames: cfg.skipFrames,
-    guessing: sendsAhead(cfg.skipFrames, cfg.live) && detector.sessionThreads.length > 1,
+    guessing: sendsAhead(cfg.live) && detector.sessionThreads.length > 1,
     detector,
   });
   // A frame's turn: its crop plan is the one in force now; a guess sent ahead on the same tiles is its answer.
@@ -80,7 +80,7 @@ async function frameLoop(ctx: LoopContext, reporter: ProgressReporter, latency: 
       emitCrops(emit, cfg, ctx.opened, c.crops, 'frame size');
     }
     if (!frame.detect) return { frame, detections: null };
-    const sent = ahead.detect(got, c.crops.plan.tiles);
+    const sent = await ahead.detect(got, c.crops.plan.tiles);
     sent.took.then((ms) => latency.add(ms)).catch(() => undefined);
     return { frame, detections: sent.detections };
   };
@@ -103,7 +103,7 @@ async function countInOrder(
 ): Promise<void> {
   const { cfg, emit, source, c, controls } = ctx;
   // One frame ahead: the next frame is read and queued in the detector thread before the current one is counted,
-  // so the model never waits for the tracker, the events or the pipe; skipping frames, the next detection frame too.
+  // so the model never waits for the tracker, the events or the pipe; on a file, the next detection frame too.
   let current = await fetch();
   while (current) {
     const next = await fetch();
@@ -122,7 +122,10 @@ async function countInOrder(
     if (!c.baseline && frame.number >= (cfg.startFrame ?? 1)) c.baseline = c.counter.counts();
     let step;
     if (current.detections) {
-      const found = c.crops.plausible(await current.detections);
+      const answer = await current.detections;
+      // Its session is free now: it takes the next detection frame while this one is counted.
+      await guessNext();
+      const found = c.crops.plausible(answer);
       c.detections += found.length;
       if (c.crops.update(found)) emitCrops(emit, cfg, ctx.opened, c.crops, 'people');
       step = c.counter.detections(toSource(found, frame, source.info), frame.number, frame.pts);

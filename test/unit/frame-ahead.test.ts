@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Tile } from '../../src/vision/crop-plan.js';
+import { MAX_IN_FLIGHT } from '../../src/worker/detector-lanes.js';
 import { FramesAhead, sameTiles, type AheadOptions } from '../../src/worker/frame-ahead.js';
 import type { Frame } from '../../src/worker/source.js';
 
@@ -36,7 +37,10 @@ function fakeSource(count: number, skip: number, failAt?: number) {
   return { source, reads, released };
 }
 
-/** A detector of `lanes` sessions whose answers the test gives; it records which frame went on which tiles. */
+/**
+ * A detector of `lanes` sessions whose answers the test gives; it records which frame went on which tiles, and like
+ * the real one (detector-thread.ts) refuses a frame while MAX_IN_FLIGHT are in it.
+ */
 function fakeDetector(lanes: number) {
   const sent: { tiles: readonly Tile[]; answer: () => void }[] = [];
   let pending = 0;
@@ -46,6 +50,7 @@ function fakeDetector(lanes: number) {
       return pending;
     },
     detectTiles(_frame, tiles) {
+      if (pending >= MAX_IN_FLIGHT) return Promise.reject(new Error(`detect() called with ${pending} frames already queued`));
       pending += 1;
       return new Promise((resolve) => {
         sent.push({ tiles, answer: () => ((pending -= 1), resolve([])) });
@@ -89,6 +94,50 @@ test('skipping frames, the next detection frame is read and sent ahead on the pl
   const rest: number[] = [];
   for (let f = await ahead.next(); f; f = await ahead.next()) rest.push(f.frame.number);
   assert.deepEqual(rest, [7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20], 'every frame once, in order');
+  await ahead.close();
+});
+
+test('a session that answers takes the detection frame after the next one, also while the next one waits with its guess', async () => {
+  const { source, reads } = fakeSource(30, 5);
+  const { detector, sent } = fakeDetector(2);
+  const ahead = new FramesAhead({ source, stop: { stopped: false }, skipFrames: 5, guessing: true, detector });
+  const first = (await ahead.next())!;
+  await ahead.detect(first, [tile(0)]);
+  await ahead.guessNext(plan());
+  assert.deepEqual(reads, [1, 2, 3, 4, 5, 6]);
+  // Frame 1 answered before frames 2–6 were taken: frame 11 goes on the other session, frame 6 keeps its guess.
+  sent[0].answer();
+  await ahead.guessNext(plan(4));
+  assert.deepEqual(reads, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 'read on two detection frames ahead, no further');
+  assert.deepEqual(sent.map((s) => s.tiles), [[tile(0)], [tile(0)], [tile(4)]]);
+  await ahead.guessNext(plan());
+  assert.equal(sent.length, 3, 'both sessions busy');
+  const order: number[] = [];
+  for (let n = 2; n <= 11; n++) {
+    const f = (await ahead.next())!;
+    order.push(f.frame.number);
+    if (f.frame.number === 6) assert.deepEqual(f.guess?.tiles, [tile(0)]);
+    if (f.frame.number === 11) assert.deepEqual(f.guess?.tiles, [tile(4)]);
+  }
+  assert.deepEqual(order, [2, 3, 4, 5, 6, 7, 8, 9, 10, 11], 'every frame once, in order');
+  for (const s of sent.slice(1)) s.answer();
+  await ahead.close();
+});
+
+test('detecting on every frame of a file, the frame after the next one goes as soon as a session answers', async () => {
+  const { source, reads } = fakeSource(10, 1);
+  const { detector, sent } = fakeDetector(2);
+  const ahead = new FramesAhead({ source, stop: { stopped: false }, skipFrames: 1, guessing: true, detector });
+  for (let n = 1; n <= 2; n++) await ahead.detect((await ahead.next())!, [tile(0)]);
+  await ahead.guessNext(plan());
+  assert.deepEqual(reads, [1, 2], 'both sessions busy');
+  sent[0].answer();
+  await ahead.guessNext(plan());
+  assert.deepEqual(reads, [1, 2, 3]);
+  const third = (await ahead.next())!;
+  assert.equal(third.frame.number, 3);
+  assert.equal(await ahead.detect(third, [tile(0)]), third.guess);
+  for (const s of sent.slice(1)) s.answer();
   await ahead.close();
 });
 
@@ -152,13 +201,13 @@ test('at its turn a guess is kept only if it ran the tiles of the plan in force;
   const { detector, sent } = fakeDetector(2);
   const ahead = new FramesAhead({ source, stop: { stopped: false }, skipFrames: 5, guessing: true, detector });
   const first = (await ahead.next())!;
-  const atTurn = ahead.detect(first, [tile(0)]);
+  const atTurn = await ahead.detect(first, [tile(0)]);
   assert.deepEqual(sent.map((s) => s.tiles), [[tile(0)]], 'no guess: sent at its turn');
   await ahead.guessNext(plan(0));
   for (let n = 2; n <= 5; n++) await ahead.next();
   const sixth = (await ahead.next())!;
   // The plan in force at frame 6's turn is a new list with the same tiles: the guess is its answer.
-  assert.equal(ahead.detect(sixth, [tile(0)]), sixth.guess);
+  assert.equal(await ahead.detect(sixth, [tile(0)]), sixth.guess);
   assert.equal(sent.length, 2);
   sent[0].answer();
   sent[1].answer();
@@ -167,11 +216,58 @@ test('at its turn a guess is kept only if it ran the tiles of the plan in force;
   for (let n = 7; n <= 10; n++) await ahead.next();
   const eleventh = (await ahead.next())!;
   assert.deepEqual(eleventh.guess?.tiles, [tile(0)]);
-  // The plan changed before frame 11's turn: sent again on the new tiles, the guess thrown away.
-  const again = ahead.detect(eleventh, [tile(3)]);
+  // The plan changed before frame 11's turn: sent again on the new tiles, the guess thrown away. The thrown guess
+  // holds one session until answered; the other is free, so the frame goes at once.
+  const again = await ahead.detect(eleventh, [tile(3)]);
   assert.notEqual(again, eleventh.guess);
+  assert.equal(sent.length, 4);
   assert.deepEqual(sent.at(-1)?.tiles, [tile(3)]);
   assert.deepEqual(ahead.guesses, { kept: 1, thrown: 1 });
   for (const s of sent.slice(2)) s.answer();
+  await again.detections;
+  await ahead.close();
+});
+
+test('a frame sent again waits for room while the frame before it and the guess after it fill the detector', async () => {
+  // Detecting on every frame, with answers that come sooner than the frame loop counts: the order in which a worker
+  // under load failed with "detect() called with 2 frames already queued".
+  const { source } = fakeSource(10, 1);
+  const { detector, sent } = fakeDetector(2);
+  const ahead = new FramesAhead({ source, stop: { stopped: false }, skipFrames: 1, guessing: true, detector });
+  for (let n = 1; n <= 2; n++) await ahead.detect((await ahead.next())!, [tile(0)]);
+  sent[0].answer();
+  await ahead.guessNext(plan());
+  // Frame 2's turn came and went; frame 3 keeps its guess. Frame 2 and the guess for 3 answered before the loop looked
+  // again: frames 4 and 5 go ahead on the plan in force, which changes once frame 2 is counted.
+  const third = (await ahead.next())!;
+  assert.equal(await ahead.detect(third, [tile(0)]), third.guess);
+  sent[1].answer();
+  sent[2].answer();
+  await ahead.guessNext(plan());
+  await ahead.guessNext(plan());
+  assert.deepEqual(sent.map((s) => s.tiles), [[tile(0)], [tile(0)], [tile(0)], [tile(0)], [tile(0)]]);
+  // Frame 4's turn on the new plan: its guess is thrown, and the detector is full (the guesses for 4 and 5).
+  const fourth = ahead.detect((await ahead.next())!, [tile(1)]);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(sent.length, 5, 'not sent while the detector is full');
+  sent[3].answer();
+  const fourthSent = await fourth;
+  assert.deepEqual(sent.at(-1)?.tiles, [tile(1)]);
+  // The guess for 5 is answered before frame 4: frame 6 takes its session, on the new plan.
+  sent[4].answer();
+  await ahead.guessNext(plan(1));
+  assert.equal(sent.length, 7);
+  // Frame 5's turn: its guess ran the old plan, and frame 4 and the guess for 6 fill the detector: frame 5 waits.
+  const fifth = ahead.detect((await ahead.next())!, [tile(1)]);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(sent.length, 7, 'not sent while the detector is full');
+  sent[5].answer();
+  const fifthSent = await fifth;
+  assert.equal(sent.length, 8);
+  assert.deepEqual(sent.at(-1)?.tiles, [tile(1)]);
+  for (const s of sent.slice(6)) s.answer();
+  await fourthSent.detections;
+  await fifthSent.detections;
+  assert.deepEqual(ahead.guesses, { kept: 1, thrown: 2 });
   await ahead.close();
 });
