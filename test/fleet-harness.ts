@@ -92,26 +92,29 @@ export function startAgent(o: AgentOpts): Proc {
   return startProc([...(o.prefix ?? []), process.execPath, cliBin, ...args], { env: o.env });
 }
 
+type ConfigTask = { id: string; source: string; lines: { name: string; points: number[] }[] };
+
 /**
- * A config for `run --redis`: the given cameras, and the two test files (`vt`, `mot`), each counted on a vertical line
- * through the middle, results and store under `dir/results`. Returns the config's path and the results folder.
+ * A config for `run --redis` at `dir/fleet.json` (written again when called again): these cameras and videos, skip 1,
+ * confidence 0.3, results and store under `dir/results`. Returns the config's path, the results folder and the store.
  */
-export function writeFleetConfig(dir: string, redisUrl: string, cameras: { id: string; source: string }[]): { config: string; results: string } {
-  const middle = [{ name: 'middle', points: [0.5, 0, 0.5, 1] }];
+export function writeFleetTasks(dir: string, redisUrl: string, tasks: { cameras?: ConfigTask[]; videos?: ConfigTask[] }): { config: string; results: string; db: string } {
   const results = path.join(dir, 'results');
   const config = path.join(dir, 'fleet.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      parallel_config: { result_output: results, skip_frames: 1, confidence: 0.3, redis: redisUrl },
-      cameras: cameras.map((c) => ({ ...c, lines: middle })),
-      videos: [
-        { id: 'vt', source: vtest480, lines: middle },
-        { id: 'mot', source: mot17Cut, lines: middle },
-      ],
-    }),
-  );
-  return { config, results };
+  writeFileSync(config, JSON.stringify({ parallel_config: { result_output: results, skip_frames: 1, confidence: 0.3, redis: redisUrl }, ...tasks }));
+  return { config, results, db: path.join(results, 'pcount.db') };
+}
+
+/** The given cameras and the two test files (`vt`, `mot`), each counted on a vertical line through the middle. */
+export function writeFleetConfig(dir: string, redisUrl: string, cameras: { id: string; source: string }[]): { config: string; results: string } {
+  const middle = [{ name: 'middle', points: [0.5, 0, 0.5, 1] }];
+  return writeFleetTasks(dir, redisUrl, {
+    cameras: cameras.map((c) => ({ ...c, lines: middle })),
+    videos: [
+      { id: 'vt', source: vtest480, lines: middle },
+      { id: 'mot', source: mot17Cut, lines: middle },
+    ],
+  });
 }
 
 /** The agents of one test or benchmark, by name, each with its own journal folder under `dir`. */

@@ -1,12 +1,10 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
 import Database from 'better-sqlite3';
 import { RedisConnection } from '../src/fleet/connect.js';
 import { fleetKeys } from '../src/fleet/keys.js';
 import { parseRedisUrl } from '../src/fleet/redis-url.js';
-import { AgentPool, sleep, startProc, tempDir, until, vtest480, type Proc } from './fleet-harness.js';
+import { AgentPool, sleep, startProc, tempDir, until, vtest480, writeFleetTasks, type Proc } from './fleet-harness.js';
 import { startRedis, type TestRedis } from './redis-server.js';
 import { cliBin, within } from './worker-harness.js';
 
@@ -19,18 +17,7 @@ const events = (run: Proc) => run.lines.filter((l) => l.startsWith('{')).map((l)
 type Summary = { exit_code: number; tasks: { task: string; state: string; reason: string | null; in: number; out: number }[] };
 const summaryOf = (run: Proc) => events(run).find((e) => e.type === 'summary') as Summary | undefined;
 
-function writeConfig(dir: string, redisUrl: string, points: number[]): { config: string; db: string } {
-  const results = path.join(dir, 'results');
-  const config = path.join(dir, 'fleet.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      parallel_config: { result_output: results, skip_frames: 1, confidence: 0.3, redis: redisUrl },
-      videos: [{ id: 'vt', source: vtest480, lines: [{ name: 'middle', points }] }],
-    }),
-  );
-  return { config, db: path.join(results, 'pcount.db') };
-}
+const writeConfig = (dir: string, redisUrl: string, points: number[]) => writeFleetTasks(dir, redisUrl, { videos: [{ id: 'vt', source: vtest480, lines: [{ name: 'middle', points }] }] });
 
 /** A Redis of the test's own and one agent, `a`, ready in its fleet; both go when the test ends. */
 async function fleetOfOne(t: TestContext, dir: string): Promise<{ redis: TestRedis; agents: AgentPool }> {

@@ -188,9 +188,13 @@ test('run --redis: kill -9 of the agent counting a file → re-queued, resumed f
   t.after(() => run.alive() && run.child.kill('SIGKILL'));
   const [, holder, firstRun] = claimLine('vt').exec(await run.waitLine(claimLine('vt'), 120_000))!;
   assert.equal(holder, 'a');
-  // Killed once it has counted a few crossings and a checkpoint past them is stored.
+  // Killed once it has counted a few crossings and a checkpoint past them is stored: a resume point past frame 100 in
+  // the fleet (with the counting state its agent sends every 10 s, which the takeover goes on from).
   await run.waitLine(/"type":"crossing","task":"vt".*"seq":3,/, 180_000);
   await run.waitLine(/"type":"progress","task":"vt".*"frame":(1[5-9]\d|[2-9]\d\d),/, 180_000);
+  const fleet = await RedisConnection.open(parseRedisUrl(redis.url), 'test');
+  t.after(() => fleet.close());
+  await until('a resume point past frame 100', 180_000, async () => Number(await fleet.send(['HGET', fleetKeys('pcount').task('vt'), 'start_frame'])) > 100);
   const from = run.lines.length;
   agents.get('a').child.kill('SIGKILL');
   await agents.spawn('b').waitLine(/ready/, 60_000);

@@ -79,22 +79,66 @@ test('a file\'s resume frame: the newest checkpoint wins, whoever reports it and
   const { conn, ctl, keys } = await setup(t);
   const file = spec('f', 'video');
   const frame = async () => (await ctl.tasks(['f']))[0].startFrame;
-  await ctl.submit([file], () => 100);
+  const at = (n: number | null) => () => ({ frame: n, state: null });
+  await ctl.submit([file], at(100));
   assert.equal(((await runScript(conn, CLAIM, [keys.prefix, 'a', 'run-a', 8000])) as string[])[4], '100');
   // The controller's checkpoints move it; the agent shuts down and hands the file back after frame 340 it reported,
   // while the controller has stored up to 250: a later, older write of the controller does not take it back.
-  await ctl.setStartFrames(new Map([['f', 201]]));
+  await ctl.setStartFrames(new Map([['f', { frame: 201, state: null }]]));
   assert.equal(await frame(), 201);
-  assert.equal(await runScript(conn, RELEASE, [keys.prefix, 'a', 'run-a', 'f', 'requeue', 'handed back', 0, 0, 9, 341]), 'ok');
-  await ctl.setStartFrames(new Map([['f', 251]]));
+  assert.equal(await runScript(conn, RELEASE, [keys.prefix, 'a', 'run-a', 'f', 'requeue', 'handed back', 0, 0, 9, 341, '']), 'ok');
+  await ctl.setStartFrames(new Map([['f', { frame: 251, state: null }]]));
   assert.equal(await frame(), 341);
   // A controller that comes back submits its store's (older) checkpoint: the queued task keeps the newer frame.
-  assert.equal((await ctl.submit([file], () => 251)).get('f'), 'kept');
+  assert.equal((await ctl.submit([file], at(251))).get('f'), 'kept');
   assert.equal(((await runScript(conn, CLAIM, [keys.prefix, 'b', 'run-b', 8000])) as string[])[4], '341');
   // A stop ends the count; the next submit is a new count, from its own frame.
-  assert.equal(await runScript(conn, RELEASE, [keys.prefix, 'b', 'run-b', 'f', 'stopped', 'stopped by user', 0, 0, 3, '']), 'ok');
-  await ctl.submit([file], () => null);
+  assert.equal(await runScript(conn, RELEASE, [keys.prefix, 'b', 'run-b', 'f', 'stopped', 'stopped by user', 0, 0, 3, '', '']), 'ok');
+  await ctl.submit([file], at(null));
   assert.equal(await frame(), null);
+});
+
+test('a file\'s counting state moves with its frame, only forward; a checkpoint without one does not replace one with it; it goes when the task settles or a new count starts', async (t) => {
+  const { conn, ctl, keys } = await setup(t);
+  const file = spec('f', 'video');
+  const state = (frame: number) => JSON.stringify({ version: 1, frame });
+  const point = async () => {
+    const [frame, held] = (await conn.send(['HMGET', keys.task('f'), 'start_frame', 'start_state'])) as (string | null)[];
+    return { frame: frame || null, state: held };
+  };
+  const claim = async (agent: string) => ((await runScript(conn, CLAIM, [keys.prefix, agent, `run-${agent}`, 8000])) as string[]).slice(4);
+  const forward = (frame: number, held: string | null) => ctl.setStartFrames(new Map([['f', { frame, state: held }]]));
+
+  // A controller resuming from its store's checkpoint hands the state over with the frame; the claim carries both.
+  await ctl.submit([file], () => ({ frame: 100, state: state(99) }));
+  assert.deepEqual(await claim('a'), ['100', state(99)]);
+  // Checkpoints without a state (progress every second) do not replace the state; a newer state does, an older not.
+  await forward(201, null);
+  assert.deepEqual(await point(), { frame: '100', state: state(99) });
+  await forward(151, state(150));
+  await forward(121, state(120));
+  assert.deepEqual(await point(), { frame: '151', state: state(150) });
+  // The agent hands the file back with its own newest state; a returning controller's older one does not take it back.
+  assert.equal(await runScript(conn, RELEASE, [keys.prefix, 'a', 'run-a', 'f', 'requeue', 'handed back', 0, 0, 9, 341, state(340)]), 'ok');
+  assert.equal((await ctl.submit([file], () => ({ frame: 251, state: state(250) }))).get('f'), 'kept');
+  assert.deepEqual(await point(), { frame: '341', state: state(340) });
+  assert.deepEqual(await claim('b'), ['341', state(340)]);
+  // The file is read to its end: the state (tens of kB) goes with the count.
+  assert.equal(await runScript(conn, RELEASE, [keys.prefix, 'b', 'run-b', 'f', 'completed', '', 0, 0, 30, '', '']), 'ok');
+  assert.equal((await point()).state, null);
+
+  // A resume point without a state (an older store's checkpoint) takes one of the same frame.
+  await ctl.submit([file], () => ({ frame: 400, state: null }));
+  await forward(400, state(399));
+  assert.deepEqual(await point(), { frame: '400', state: state(399) });
+  // A changed spec starts a new count: back to its own frame, without the state; the same when it is stopped.
+  await ctl.submit([{ ...file, options: { skip_frames: 1, confidence: 0.5 } }], () => ({ frame: null, state: null }));
+  assert.deepEqual(await point(), { frame: null, state: null });
+  assert.deepEqual(await claim('c'), ['', '']);
+  await forward(61, state(60));
+  await ctl.command('f', 'stop');
+  assert.equal(await runScript(conn, RELEASE, [keys.prefix, 'c', 'run-c', 'f', 'stopped', 'stopped by user', 0, 0, 3, '', '']), 'ok');
+  assert.deepEqual(await point(), { frame: '61', state: null });
 });
 
 test('a lapsed lease is reaped (re-queued first), but not right after Redis itself restarted', async (t) => {

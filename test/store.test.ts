@@ -175,13 +175,21 @@ describe('store: crossings', () => {
       { start: 1000, end: 3000 },
       { start: 4000, end: 6000 },
     ]);
-    // The worker's counting state goes with the checkpoint of its own frame only.
+    // The worker's counting state goes with the checkpoint of its own frame only; once the worker has sent one, the
+    // checkpoint moves only with a state (a fleet's agent sends one every 10 s, with a progress report every second).
     j.countingState(180, '{"version":1,"frame":180}');
     j.progress(190, 7000);
-    assert.equal(store.lastCheckpoint(1)?.state, null, 'a state of another frame is not the checkpoint\'s');
+    assert.deepEqual(store.lastCheckpoint(1), { taskRunId: 1, frame: 170, seq: 1, fps: 25, state: null }, 'a state of another frame is not the checkpoint\'s');
     j.countingState(200, '{"version":1,"frame":200}');
     j.progress(200, 8000);
     assert.deepEqual(store.lastCheckpoint(1), { taskRunId: 1, frame: 200, seq: 1, fps: 25, state: '{"version":1,"frame":200}' });
+    j.crossing(crossing(2, 'out', 8500));
+    j.progress(210, 9000);
+    assert.deepEqual(store.lastCheckpoint(1), { taskRunId: 1, frame: 200, seq: 1, fps: 25, state: '{"version":1,"frame":200}' }, 'a report without its state');
+    assert.deepEqual(store.db.prepare(`SELECT start, end FROM coverage ORDER BY start`).all(), [
+      { start: 1000, end: 3000 },
+      { start: 4000, end: 9000 },
+    ], 'coverage goes on');
     store.close();
   });
 });
@@ -212,7 +220,7 @@ describe('store: resuming a count', () => {
     const old = interruptedVideo(null);
     assert.equal(
       describeResume(prepareCount(old, video), video),
-      'resumes at frame 51, keeping 2 in, 1 out counted before it; 1 crossing after it will be counted again; its checkpoint holds no counting state (an older pcount-tui, or a fleet, stored it), so tracking warms up on the seconds before it and the count near it may differ slightly from an uninterrupted run',
+      'resumes at frame 51, keeping 2 in, 1 out counted before it; 1 crossing after it will be counted again; its checkpoint holds no counting state (an older pcount-tui stored it), so tracking warms up on the seconds before it and the count near it may differ slightly from an uninterrupted run',
     );
     old.close();
     // The resumed task run joins the count; a crash before its first checkpoint resumes from the same place again.

@@ -117,7 +117,7 @@ describe('run: a file whose checkpoint is at its last frame', () => {
     store.db.prepare(`UPDATE checkpoints SET state = NULL WHERE task_run_id = ?`).run(taskRun.id);
     store.close();
     const resumes = [
-      { state: null, said: /film: resumes at frame 121, keeping \d+ in, \d+ out counted before it; its checkpoint holds no counting state \(an older pcount-tui, or a fleet, stored it\), so tracking warms up/, continues: false },
+      { state: null, said: /film: resumes at frame 121, keeping \d+ in, \d+ out counted before it; its checkpoint holds no counting state \(an older pcount-tui stored it\), so tracking warms up/, continues: false },
       { state: checkpoint!.state, said: /film: resumes at frame 121, keeping \d+ in, \d+ out counted before it\n/, continues: true },
     ];
     for (const resume of resumes) {

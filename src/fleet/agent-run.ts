@@ -6,6 +6,8 @@ import type { RunnerEnd, TaskRunner } from '../orchestrator/runner.js';
 import type { TaskKind } from '../orchestrator/types.js';
 import { textCleaner } from '../worker/text.js';
 import type { RunIntent, Settlement } from './run-settle.js';
+import { handBackPoint, RunStates } from './run-states.js';
+import { STATE_FORWARD_MS } from './timing.js';
 
 export interface RunLaunch {
   transport: LocalTransport;
@@ -34,6 +36,8 @@ export class AgentRun {
   readonly startedAt = Date.now();
   /** A file's last frame its worker reported progress of (all its crossings up to it are in the run's events), else 0. */
   lastFrame = 0;
+  /** A file's counting states from its worker: the newest, and when one last went to the controller. */
+  readonly states = new RunStates(STATE_FORWARD_MS);
 
   constructor(
     readonly task: string,
@@ -46,8 +50,12 @@ export class AgentRun {
     this.leaseUntil = this.startedAt + leaseMs;
   }
 
-  /** Starts the worker child for a checked spec; `startFrame`: a re-queued file resumes from the controller's checkpoint. */
-  launch(spec: TaskSpec, how: RunLaunch, startFrame: number | null): void {
+  /**
+   * Starts the worker child for a checked spec; `startFrame`: a re-queued file resumes from the fleet's checkpoint,
+   * continuing from `startState` (the counting state before it, JSON) when it has one, as a local resume does. A file's
+   * worker writes its counting state with each progress report (`--emit-state`), for the next resume.
+   */
+  launch(spec: TaskSpec, how: RunLaunch, startFrame: number | null, startState: string | null): void {
     const stall = stallTimeoutFor(spec);
     const runner = how.transport.start(
       spec,
@@ -55,6 +63,8 @@ export class AgentRun {
         threads: how.threads,
         logLevel: how.logLevel,
         startFrame,
+        startState,
+        emitState: true,
         stallTimeoutMs: stall,
         startupTimeoutMs: Math.max(DEFAULT_STARTUP_TIMEOUT_MS, stall),
         stopTimeoutMs: DEFAULT_STOP_TIMEOUT_MS,
@@ -80,9 +90,9 @@ export class AgentRun {
     this.runner = runner;
   }
 
-  /** Where a file handed back resumes: after the last frame its worker reported, or '' (nothing to say). */
-  resumeFrame(): number | '' {
-    return this.intent === 'handback' && this.kind === 'video' && this.lastFrame > 0 ? this.lastFrame + 1 : '';
+  /** Where a file handed back resumes, with the counting state before it (see handBackPoint); '' when nothing to say. */
+  resumePoint(): { frame: number | ''; state: string } {
+    return this.intent === 'handback' && this.kind === 'video' ? handBackPoint(this.states.newest, this.lastFrame) : { frame: '', state: '' };
   }
 
   /** The next sequence number; notes when the lease may already have lapsed by then. */

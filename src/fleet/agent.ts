@@ -213,7 +213,7 @@ export class Agent {
     const run = newRunId(this.opts.name);
     const reply = (await runScript(this.opts.conn, CLAIM, [this.keys.prefix, this.opts.name, run, LEASE_MS])) as string[] | null;
     if (!reply) return false;
-    const [task, specText, gen, attempt, start] = reply;
+    const [task, specText, gen, attempt, start, state] = reply;
     const checked = wireToSpec(specText);
     const ar = new AgentRun(task, run, checked.ok ? checked.spec.kind : 'video', gen, Number(attempt) || 0, LEASE_MS);
     this.runs.set(task, ar);
@@ -225,8 +225,10 @@ export class Agent {
       return true;
     }
     const startFrame = checked.spec.kind === 'video' && Number(start) > 1 ? Number(start) : null;
-    this.say(`${task}: started (run ${run}, ${redactSource(checked.spec.source)}${startFrame ? `, from frame ${startFrame}` : ''})`);
-    ar.launch(checked.spec, this.launch, startFrame);
+    const startState = startFrame && state ? state : null;
+    const from = startFrame ? `, from frame ${startFrame}${startState ? ' with its counting state' : ''}` : '';
+    this.say(`${task}: started (run ${run}, ${redactSource(checked.spec.source)}${from})`);
+    ar.launch(checked.spec, this.launch, startFrame, startState);
     return true;
   }
 
@@ -235,6 +237,8 @@ export class Agent {
     // Progress goes too: the controller's checkpoints (where a re-queued file resumes) and coverage come from it.
     if (ev.type === 'tracks' || ev.type === 'detections') return;
     if (ev.type === 'progress') run.lastFrame = Math.max(run.lastFrame, ev.frame);
+    // Every state is kept (a hand-back takes the newest); one every STATE_FORWARD_MS goes to the controller.
+    if (ev.type === 'state' && !run.states.take({ frame: ev.frame, state: ev.state }, Date.now())) return;
     this.outbox.push({ k: 'ev', task: run.task, run: run.run, n: run.next(), agent: this.opts.name, event: ev });
   }
 
@@ -263,9 +267,9 @@ export class Agent {
     for (const run of [...this.runs.values()]) {
       const s = run.settlement;
       if (!s || s.disposition === null || !this.opts.conn.ready) continue;
-      const reply = await runScript(this.opts.conn, RELEASE, [this.keys.prefix, this.opts.name, run.run, run.task, s.disposition, s.note, s.delayMs, s.attempt, run.n, run.resumeFrame()]).catch(
-        () => null,
-      );
+      const resume = run.resumePoint();
+      const args = [this.keys.prefix, this.opts.name, run.run, run.task, s.disposition, s.note, s.delayMs, s.attempt, run.n, resume.frame, resume.state];
+      const reply = await runScript(this.opts.conn, RELEASE, args).catch(() => null);
       if (reply !== null && this.runs.get(run.task) === run) this.runs.delete(run.task);
     }
   }

@@ -8,12 +8,19 @@ import { FleetError } from './errors.js';
 import { EventReader, type Delivered } from './event-reader.js';
 import { agentHealth, taskView, type FleetHealth, type FleetTaskView } from './health.js';
 import { fleetKeys, type FleetKeys } from './keys.js';
+import type { ResumePoint } from './run-states.js';
 import { COMMAND, CONTROLLER_EXIT, CONTROLLER_LEASE, runScript, START_FRAMES, SUBMIT } from './scripts.js';
 import type { FleetSink } from './store-sink.js';
 import { specToWire } from './task-wire.js';
 import { CONTROLLER_LEASE_MS } from './timing.js';
 
 export type FleetCommand = 'start' | 'stop' | 'cancel' | 'restart';
+
+/** Where a file's next run counts from, with the worker's counting state before that frame (JSON) when known. */
+export interface StartPoint {
+  frame: number | null;
+  state: string | null;
+}
 
 export interface ControllerOptions {
   conn: RedisConnection;
@@ -76,24 +83,26 @@ export class FleetController {
 
   /**
    * Queues new tasks; a task already queued or running with the same spec is left alone (a controller re-attaching).
-   * `startFrame`: where a file's next run counts from (the store's checkpoint), else none.
+   * `start`: where a file's next run counts from (the store's checkpoint, with its counting state), else none.
    */
-  async submit(specs: TaskSpec[], startFrame: (spec: TaskSpec) => number | null = () => null): Promise<Map<string, string>> {
+  async submit(specs: TaskSpec[], start: (spec: TaskSpec) => StartPoint = () => ({ frame: null, state: null })): Promise<Map<string, string>> {
     const result = new Map<string, string>();
     for (const spec of specs) {
-      const args = [this.keys.prefix, spec.id, spec.kind, specToWire(spec), startFrame(spec) ?? ''];
+      const { frame, state } = start(spec);
+      const args = [this.keys.prefix, spec.id, spec.kind, specToWire(spec), frame ?? '', (frame && state) || ''];
       result.set(spec.id, String(await runScript(this.opts.conn, SUBMIT, args)));
     }
     return result;
   }
 
   /**
-   * Where a file's next run counts from (after each checkpoint the controller stores): used when an agent claims it.
-   * Only forward: an agent that handed the task back may have set a newer frame than this controller has stored yet.
+   * Where a file's next run counts from (after each checkpoint the controller stores), with the counting state before
+   * that frame when the checkpoint has one: used when an agent claims it. Only forward: an agent that handed the task
+   * back may have set a newer frame than this controller has stored yet.
    */
-  async setStartFrames(frames: Map<string, number>): Promise<void> {
+  async setStartFrames(frames: Map<string, ResumePoint>): Promise<void> {
     if (frames.size === 0) return;
-    await runScript(this.opts.conn, START_FRAMES, [this.keys.prefix, ...[...frames].flat()]);
+    await runScript(this.opts.conn, START_FRAMES, [this.keys.prefix, ...[...frames].flatMap(([id, p]) => [id, p.frame, p.state ?? ''])]);
   }
 
   async command(task: string, cmd: FleetCommand): Promise<{ ok: boolean; message: string }> {

@@ -1,11 +1,11 @@
 import type { TaskSpec } from '../config/types.js';
 import { errorKind } from '../protocol/error-codes.js';
-import type { WorkerEvent } from '../protocol/events.js';
 import type { FinishedRun, RunnerHandlers, RunnerLaunch, TaskRunner, WorkerPlace } from '../orchestrator/runner.js';
 import type { ExitOutcome, StopIntent } from '../orchestrator/task-machine.js';
 import type { TaskRunEnd } from '../store/rows.js';
 import type { FleetController } from './controller.js';
 import type { FleetEntry, RunEntry, RunOutcome } from './entries.js';
+import { ResumeTracker, type ResumePoint } from './run-states.js';
 import { LEASE_MS } from './timing.js';
 
 /** How often a command that Redis did not take (it is away) is sent again. */
@@ -37,8 +37,8 @@ export class TaskLink {
   private readonly places = new Map<string, WorkerPlace>();
   /** Runs whose worker sent a fatal `error` (a failure it explained itself: no second error event). */
   private readonly explained = new Set<string>();
-  /** A file's current run: its frame rate and the last frame its progress reached (stored: a checkpoint). */
-  private checkpoint: { fps: number | null; frame: number; written: number } = { fps: null, frame: 0, written: 0 };
+  /** Where the current run would resume a file: its stored checkpoints and counting states (run-states.ts). */
+  private checkpoint = new ResumeTracker(1);
 
   constructor(readonly spec: TaskSpec) {}
 
@@ -63,7 +63,7 @@ export class TaskLink {
     }
     const ev = e.event;
     if (ev.type === 'error' && ev.fatal) this.explained.add(e.run);
-    if (e.run === this.current) this.track(ev);
+    if (e.run === this.current) this.checkpoint.see(ev);
     const show = handlers.record(place, ev);
     return () => {
       show();
@@ -79,7 +79,7 @@ export class TaskLink {
       case 'claim':
         if (this.places.get(e.run)?.claim) return () => {};
         this.current = e.run;
-        this.checkpoint = { fps: null, frame: 0, written: 0 };
+        this.checkpoint = new ResumeTracker(e.startFrame ?? 1);
         this.places.delete(e.run);
         handlers.worker(this.place(e.run, e.agent, e.startFrame, true));
         return () => this.runner?.claimed();
@@ -110,18 +110,9 @@ export class TaskLink {
     this.handlers?.worker(this.place(run, agent));
   }
 
-  /** Where the file's next run counts from, when it moved since last asked (the first frame after the checkpoint). */
-  takeStartFrame(): number | null {
-    const c = this.checkpoint;
-    if (this.spec.kind !== 'video' || !c.fps || c.frame <= c.written) return null;
-    c.written = c.frame;
-    return c.frame + 1;
-  }
-
-  private track(ev: WorkerEvent): void {
-    if (ev.type === 'hello') this.checkpoint.fps = ev.fps;
-    const from = this.places.get(this.current!)?.startFrame ?? 1;
-    if (ev.type === 'progress' && ev.frame >= from) this.checkpoint.frame = Math.max(this.checkpoint.frame, ev.frame);
+  /** Where the file's next run counts from, when it moved since last asked (ResumeTracker.take); null for a camera. */
+  takeStartFrame(): ResumePoint | null {
+    return this.spec.kind === 'video' ? this.checkpoint.take() : null;
   }
 }
 
@@ -165,7 +156,8 @@ export class FleetRunner implements TaskRunner {
     while (!this.done) {
       try {
         const spec = this.link.spec;
-        const result = (await this.controller.submit([spec], () => this.launch.startFrame)).get(spec.id);
+        const start = () => ({ frame: this.launch.startFrame, state: this.launch.startState ?? null });
+        const result = (await this.controller.submit([spec], start)).get(spec.id);
         const view = result === 'kept' ? (await this.controller.tasks([spec.id]))[0] : null;
         if (view?.state === 'running' && view.run && view.agent && !this.link.current) {
           this.link.adopt(view.run, view.agent);

@@ -7,6 +7,7 @@ import type { RedisConnection } from './connect.js';
 import type { FleetController } from './controller.js';
 import type { FleetEntry, RunEntry } from './entries.js';
 import { FleetRunner, TaskLink } from './fleet-runner.js';
+import type { ResumePoint } from './run-states.js';
 import { fleetTaskUsage, type FleetHealth } from './health.js';
 import type { EntryRoute } from './store-sink.js';
 import { liveAgents, noAgentLine, noAgentWatch, watchAgents } from './no-agent.js';
@@ -193,10 +194,10 @@ export class FleetTransport implements Transport, EntryRoute {
 
   /** After each stored batch: where files whose checkpoint moved resume if their run is re-queued. */
   private async writeStartFrames(): Promise<void> {
-    const frames = new Map<string, number>();
+    const frames = new Map<string, ResumePoint>();
     for (const [id, link] of this.links) {
-      const frame = link.takeStartFrame();
-      if (frame !== null) frames.set(id, frame);
+      const point = link.takeStartFrame();
+      if (point !== null) frames.set(id, point);
     }
     await this.opts.controller.setStartFrames(frames).catch(() => undefined);
   }

@@ -13,3 +13,9 @@ export const CLAIM_AGAIN_MS = 200;
 /** The controller shows an agent as not answering once its heartbeat is this old (well before its leases lapse). */
 export const AGENT_SILENT_MS = 2500;
 export const CONTROLLER_LEASE_MS = 10_000;
+/**
+ * How often an agent sends a file's counting state (about 70 kB for a few people on screen) to the controller: a
+ * re-queued file resumes from the newest one the controller stored, re-reading at most this much of the file. Its
+ * worker writes one every second; sending each would be ten times the traffic and journal for seconds of re-reading.
+ */
+export const STATE_FORWARD_MS = 10_000;

@@ -131,7 +131,9 @@ export class TaskRunJournal {
     const advanced = frame > this.lastFrame;
     this.lastProgressTs = ts;
     if (advanced) this.lastFrame = frame;
-    const checkpoint = this.row.kind === 'video' && advanced && frame >= (this.row.start_frame ?? 1);
+    // Once the worker has sent a counting state, the checkpoint only moves with one: a resume from a state counts as
+    // the uninterrupted run would. A local worker sends one with every report; a fleet's agent one every ten seconds.
+    const checkpoint = this.row.kind === 'video' && advanced && frame >= (this.row.start_frame ?? 1) && (this.state === null || this.state.frame === frame);
     if (!advanced) {
       this.coverage = null;
       return;
@@ -141,7 +143,7 @@ export class TaskRunJournal {
         if (this.coverage && this.coverage.end === since && this.coverage.id !== null) s.extendCoverage(this.coverage.id, ts);
         else this.coverage = { id: s.addCoverage(this.row.id, this.row.task, since, ts), end: ts };
         this.coverage.end = ts;
-        if (checkpoint) s.saveCheckpoint({ taskRunId: this.row.id, frame, seq: this.lastSeq, fps: this.fps, state: this.state?.frame === frame ? this.state.json : null }, ts);
+        if (checkpoint) s.saveCheckpoint({ taskRunId: this.row.id, frame, seq: this.lastSeq, fps: this.fps, state: this.state?.json ?? null }, ts);
       }),
     );
   }

@@ -91,7 +91,7 @@ export function describeResume(p: PreparedCount, t: TaskIdentity): string | null
   if (t.kind === 'camera') return `continues its count from the store: ${totals}, occupancy ${p.kept?.last?.occupancy ?? 0}`;
   const again = p.voided > 0 ? `; ${p.voided} crossing${p.voided === 1 ? '' : 's'} after it will be counted again` : '';
   if (p.plan.startFrame === 1) return `starts again from frame 1 (the interrupted run left no checkpoint)${again}`;
-  // A checkpoint stored before checkpoints held the counting state (or by a fleet's agents): the worker warms up.
-  const warm = p.plan.checkpoint?.state ? '' : '; its checkpoint holds no counting state (an older pcount-tui, or a fleet, stored it), so tracking warms up on the seconds before it and the count near it may differ slightly from an uninterrupted run';
+  // A checkpoint stored before checkpoints held the counting state (by an older version, or its agents): the worker warms up.
+  const warm = p.plan.checkpoint?.state ? '' : '; its checkpoint holds no counting state (an older pcount-tui stored it), so tracking warms up on the seconds before it and the count near it may differ slightly from an uninterrupted run';
   return `resumes at frame ${p.plan.startFrame}, keeping ${totals} counted before it${again}${warm}`;
 }

@@ -1,0 +1,80 @@
+import type { WorkerEvent } from '../protocol/events.js';
+
+/** A worker's counting state after `frame` (its `state` event's payload; see worker/resume-state.ts). */
+export interface HeldState {
+  frame: number;
+  state: { version: number };
+}
+
+/**
+ * The counting states of one file run on its agent. Its worker writes one with every progress report (once a second):
+ * the agent keeps the newest, which goes with the file when the agent hands it back, and sends one every `everyMs` to
+ * the controller, whose stored ones say where the file resumes if the agent is lost (scripts.ts, START_FRAMES). Pure.
+ */
+export class RunStates {
+  newest: HeldState | null = null;
+  private sentAt: number | null = null;
+
+  constructor(private readonly everyMs: number) {}
+
+  /** Keeps the state of `now` (ms) as the newest; whether it goes to the controller (the first one, then every everyMs). */
+  take(held: HeldState, now: number): boolean {
+    this.newest = held;
+    if (this.sentAt !== null && now - this.sentAt < this.everyMs) return false;
+    this.sentAt = now;
+    return true;
+  }
+}
+
+/**
+ * Where a file handed back at `lastFrame` (the last frame its worker reported progress of, 0 for none) resumes: after
+ * the newest state (with it, as JSON), else after its last frame without one; '' when nothing was counted.
+ */
+export function handBackPoint(newest: HeldState | null, lastFrame: number): { frame: number | ''; state: string } {
+  if (newest) return { frame: newest.frame + 1, state: JSON.stringify(newest.state) };
+  return { frame: lastFrame > 0 ? lastFrame + 1 : '', state: '' };
+}
+
+/** Where a file's next run counts from, with the worker's counting state before that frame (JSON) when known. */
+export interface ResumePoint {
+  frame: number;
+  state: string | null;
+}
+
+/**
+ * The controller's view of a file's current run (fleet-runner.ts, TaskLink), fed its events once they are stored: its
+ * frame rate, the last frame its progress reached (a checkpoint) and its newest counting state, until written to the
+ * fleet (FleetTransport, START_FRAMES). Every crossing up to a state's frame came before it in the run's order, so
+ * once its batch is stored, so are they. `from`: the run's start frame (events before it are not this count's).
+ */
+export class ResumeTracker {
+  private fps: number | null = null;
+  private frame = 0;
+  private state: HeldState | null = null;
+  /** The newest frame written to the fleet. */
+  private written = 0;
+
+  constructor(private readonly from: number) {}
+
+  see(ev: WorkerEvent): void {
+    if (ev.type === 'hello') this.fps = ev.fps;
+    if (ev.type === 'progress' && ev.frame >= this.from) this.frame = Math.max(this.frame, ev.frame);
+    if (ev.type === 'state' && ev.frame >= this.from && ev.frame > (this.state?.frame ?? 0)) this.state = { frame: ev.frame, state: ev.state };
+  }
+
+  /**
+   * Where the file's next run counts from, when it moved since last asked: after the newest counting state, with it,
+   * else after the newest checkpoint, without one (the fleet keeps a state over a newer frame without one: FORWARD in
+   * scripts.ts). Null before the run said its frame rate (a file's frames cannot be sought without it).
+   */
+  take(): ResumePoint | null {
+    if (!this.fps) return null;
+    if (this.state && this.state.frame > this.written) {
+      this.written = this.state.frame;
+      return { frame: this.state.frame + 1, state: JSON.stringify(this.state.state) };
+    }
+    if (this.frame <= this.written) return null;
+    this.written = this.frame;
+    return { frame: this.frame + 1, state: null };
+  }
+}
