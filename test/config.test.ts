@@ -124,6 +124,10 @@ describe('config loading', () => {
     const broken = loadConfig(writeConfig('broken.json', '{\n  "videos": [\n    { "id": "a", }\n  ]\n}'));
     assert.ok(!broken.ok);
     assert.match(formatProblem(broken.problems[0]), /^\$: is not valid JSON at line 3, column \d+: /);
+    assert.doesNotMatch(formatProblem(broken.problems[0]), /YAML/);
+    const yaml = loadConfig(writeConfig('pcount.yaml', 'videos:\n  - id: a\n'));
+    assert.ok(!yaml.ok);
+    assert.match(formatProblem(yaml.problems[0]), /^\$: is not valid JSON at line 1, column 1: .* \(a config is JSON; YAML is not read\)$/);
     const missing = loadConfig(writeConfig('missing.json', { videos: [{ id: 'a', source: 'nowhere.mp4', lines: [line] }] }));
     assert.ok(!missing.ok);
     assert.equal(missing.problems[0].path, '$.videos[0].source');

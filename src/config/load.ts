@@ -199,7 +199,9 @@ function parseConfigFile(file: string): { ok: true; file: string; data: unknown;
     data = JSON.parse(text);
   } catch (err) {
     const at = jsonSyntaxError(text, err as Error);
-    return { ok: false, file: configPath, problems: [{ path: '$', message: `is not valid JSON at line ${at.line}, column ${at.column}: ${at.reason}`, value: undefined }] };
+    // A config named .yaml is a natural guess (many tools take either): say that only JSON is read.
+    const yaml = /\.ya?ml$/i.test(configPath) ? ' (a config is JSON; YAML is not read)' : '';
+    return { ok: false, file: configPath, problems: [{ path: '$', message: `is not valid JSON at line ${at.line}, column ${at.column}: ${at.reason}${yaml}`, value: undefined }] };
   }
   return { ok: true, file: configPath, data, duplicates: duplicateKeyProblems(text) };
 }
