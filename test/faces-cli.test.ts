@@ -174,6 +174,10 @@ describe('worker --demographics on a real 1080p clip', () => {
       assert.equal(r.code, 2, `${flag} ${value}`);
       assert.match(r.stderr, message);
     }
+    // Given without --demographics it changed nothing, and the worker ran as if it had not been given.
+    const alone = await runWorkerCli(['--source', clip, '--batch-size', '4'], 30_000);
+    assert.equal(alone.code, 2, alone.stderr);
+    assert.match(alone.stderr, /BAD_ARGUMENT: --batch-size applies only with --demographics/);
   });
 
   test('a config with demographics settings out of range: every problem with its path', async () => {
