@@ -75,7 +75,12 @@ const workerOptions = (y: Argv) =>
       .option('min-face-px', { requiresArg: true, describe: 'demographics: smallest face side in source pixels that gets an estimate (default 32)', coerce: checked('min-face-px', integerFrom(8, 1024)) })
       .option('batch-size', { requiresArg: true, describe: 'demographics: faces analysed per batch (default 8)', coerce: checked('batch-size', integerFrom(1, 64)) })
       .option('batch-timeout-ms', { requiresArg: true, describe: 'demographics: a partial batch is analysed after this many ms (default 250)', coerce: checked('batch-timeout-ms', integerFrom(0, 60_000)) }),
-  );
+  ).check((argv) => {
+    // Without --demographics they change nothing: said, rather than quietly ignored (the parent passes them with it).
+    const alone = ['min-face-px', 'batch-size', 'batch-timeout-ms'].find((flag) => argv[flag] !== undefined);
+    if (alone && argv.demographics?.enabled !== true) throw new Error(`--${alone} applies only with --demographics`);
+    return true;
+  });
 
 const facesOptions = (y: Argv) =>
   y

@@ -124,6 +124,10 @@ describe('config loading', () => {
     const broken = loadConfig(writeConfig('broken.json', '{\n  "videos": [\n    { "id": "a", }\n  ]\n}'));
     assert.ok(!broken.ok);
     assert.match(formatProblem(broken.problems[0]), /^\$: is not valid JSON at line 3, column \d+: /);
+    assert.doesNotMatch(formatProblem(broken.problems[0]), /YAML/);
+    const yaml = loadConfig(writeConfig('pcount.yaml', 'videos:\n  - id: a\n'));
+    assert.ok(!yaml.ok);
+    assert.match(formatProblem(yaml.problems[0]), /^\$: is not valid JSON at line 1, column 1: .* \(a config is JSON; YAML is not read\)$/);
     const missing = loadConfig(writeConfig('missing.json', { videos: [{ id: 'a', source: 'nowhere.mp4', lines: [line] }] }));
     assert.ok(!missing.ok);
     assert.equal(missing.problems[0].path, '$.videos[0].source');
@@ -251,12 +255,12 @@ describe('pcount-tui validate', () => {
     assert.doesNotMatch(ran.stderr, /\n\s+at |mkdirSync/, 'no stack trace');
   });
 
-  it('refuses a key given twice in one object (JSON.parse keeps the last) at its path, line and column; run too', async () => {
+  it('refuses a key given twice in one object (JSON.parse keeps the last) at its path, line and column, with the file\'s other problems; run too', async () => {
     const text = [
       '{',
       '  "parallel_config": { "worker_count": 1, "worker_count": 2 },',
       '  "videos": [',
-      '    { "id": "a", "source": "clip.mp4", "lines": [{ "name": "door", "points": [0.5, 0, 0.5, 1] }] },',
+      '    { "id": "a", "source": "gone.mp4", "lines": [{ "name": "door", "points": [0.5, 0, 0.5, 1] }] },',
       '    { "id": "b", "source": "clip.mp4", "lines": [{ "name": "door", "name": "hall", "points": [0.5, 0, 0.5, 1] }],',
       '      "my key": 1, "my key": 2 }',
       '  ]',
@@ -266,17 +270,20 @@ describe('pcount-tui validate', () => {
     const { code, stdout } = await validate(file);
     assert.equal(code, 1);
     const last = 'JSON would keep only the last';
+    // The schema's and the files' problems come in the same go (they waited for the duplicates to be fixed).
     assert.deepEqual(stdout.split('\n'), [
-      `${file}: 3 problems`,
+      `${file}: 5 problems`,
       `  $.parallel_config.worker_count: duplicate key "worker_count" at line 2, column 43 (first at line 2, column 24; ${last})`,
       `  $.videos[1].lines[0].name: duplicate key "name" at line 5, column 68 (first at line 5, column 52; ${last})`,
       `  $.videos[1]["my key"]: duplicate key "my key" at line 6, column 20 (first at line 6, column 7; ${last})`,
+      '  $.videos[1]["my key"]: is not a known property (found 2)',
+      `  $.videos[0].source: file not found: ${path.join(dir, 'gone.mp4')} (relative paths are resolved against ${dir})`,
       '',
     ]);
     const ran = await run(process.execPath, [bin, 'run', file, '--no-tui'], { env: { ...process.env, PCOUNT_CONFIG_DIR: dir } }).catch((e: { code: number; stdout: string; stderr: string }) => e);
     assert.equal((ran as { code?: number }).code, 1);
     assert.equal(ran.stdout, '', 'no worker started');
-    assert.match(ran.stderr, new RegExp(`${file}: 3 problems\\n  \\$\\.parallel_config\\.worker_count: duplicate key "worker_count"`));
+    assert.match(ran.stderr, new RegExp(`${file}: 5 problems\\n  \\$\\.parallel_config\\.worker_count: duplicate key "worker_count"`));
   });
 
   it('a config the user may not read: "permission denied", naming the file', () => {

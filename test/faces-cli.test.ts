@@ -63,30 +63,30 @@ describe('pcount-tui faces', () => {
     assert.equal(best.gender, 'male');
   });
 
-  test('a folder that may not be read: named, "permission denied", exit 2 (was Node\'s "EACCES: permission denied, scandir")', () => {
+  test('a folder that may not be read: named, "permission denied", exit 1 (a source problem; was Node\'s "EACCES: permission denied, scandir")', () => {
     const closed = mkdtempSync(path.join(tmpdir(), 'pcount-faces-closed-'));
     chmodSync(closed, 0o000);
     // Root reads whatever the permissions say: then as nobody.
     const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
     const r = spawnSync(process.execPath, [cliBin, 'faces', closed], { encoding: 'utf8', timeout: 60_000, ...as });
     rmSync(closed, { recursive: true, force: true });
-    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.status, 1, r.stderr);
     assert.equal(r.stderr, `pcount-tui faces: cannot read folder ${closed}: permission denied\n`);
   });
 
-  test('bad input: missing file, empty folder, unreadable image, bad --threads', async () => {
+  test('bad input: missing file, empty folder, unreadable image (exit 1, as detect and snapshot), bad --threads (exit 2)', async () => {
     const missing = await faces(path.join(tmp, 'nope.jpg'));
-    assert.equal(missing.code, 2);
+    assert.equal(missing.code, 1);
     assert.match(missing.stderr, /not found: .*nope\.jpg/);
     const loop = path.join(mkdtempSync(path.join(tmp, 'links-')), 'loop.jpg');
     symlinkSync(loop, loop);
     const looping = await faces(loop);
-    assert.equal(looping.code, 2);
+    assert.equal(looping.code, 1);
     assert.equal(looping.stderr, `pcount-tui faces: a symbolic link loop: ${loop}\n`);
     const empty = path.join(tmp, 'empty');
     mkdtempSync(empty);
     const none = await faces(tmp);
-    assert.equal(none.code, 2);
+    assert.equal(none.code, 1);
     assert.match(none.stderr, /has no images/);
     const broken = path.join(tmp, 'broken.jpg');
     writeFileSync(broken, 'not a picture');
@@ -174,6 +174,10 @@ describe('worker --demographics on a real 1080p clip', () => {
       assert.equal(r.code, 2, `${flag} ${value}`);
       assert.match(r.stderr, message);
     }
+    // Given without --demographics it changed nothing, and the worker ran as if it had not been given.
+    const alone = await runWorkerCli(['--source', clip, '--batch-size', '4'], 30_000);
+    assert.equal(alone.code, 2, alone.stderr);
+    assert.match(alone.stderr, /BAD_ARGUMENT: --batch-size applies only with --demographics/);
   });
 
   test('a config with demographics settings out of range: every problem with its path', async () => {

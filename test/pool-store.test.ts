@@ -74,6 +74,22 @@ describe('pool with a store', () => {
     second.store.close();
   });
 
+  it('crossings a crashed worker left pending say interrupted in the run\'s events and exports, as in the store', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pcount-pool-store-'));
+    const film = fakeTask('film', 'events=3;crossings=2;pending=1;end=crash');
+    const { pool, store, shown } = makePool(dir, { tasks: [{ ...film, options: { ...film.options, demographics: { enabled: true } } }] });
+    pool.begin();
+    await until(pool, (s) => s.finished && s.lastExport?.error === null);
+    await pool.shutdown();
+    const said = shown.filter((e) => e.type === 'demographics').map((e) => [e.seq, e.line, e.gender, e.reason]);
+    assert.deepEqual(said, [[1, 'door', null, 'interrupted'], [2, 'door', null, 'interrupted']]);
+    const reasons = store.db.prepare(`SELECT json_extract(attributes, '$.reason') FROM crossings ORDER BY seq`).pluck().all();
+    assert.deepEqual(reasons, ['interrupted', 'interrupted']);
+    const exported = readFileSync(path.join(pool.snapshot().run!.folder, 'crossings.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason?: string });
+    assert.deepEqual(exported.map((c) => c.reason), ['interrupted', 'interrupted']);
+    store.close();
+  });
+
   it('lines changed while a camera runs: crossings on the new line are stored and reported, and a resume with them continues', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'pcount-pool-store-'));
     const cam = fakeTask('cam', 'events=1;interval=30;crossings=1000;end=forever', 'camera');

@@ -123,7 +123,9 @@ export function describeYargsMessage(message: string, args: readonly string[], k
   if (!m) return message;
   const names = m[1].split(', ');
   // yargs names an unknown `--bogus-flag` twice, as typed and as `bogusFlag`: the second is not something the user typed.
-  const camelCased = new Set(names.filter((n) => n.includes('-')).map((n) => n.replace(/-([a-z])/g, (_all, c: string) => c.toUpperCase())));
+  // (A name whose dashes are followed by no letter, `-1` or `x-1`, has no camelCase form: it is not one of those.)
+  const camel = (n: string) => n.replace(/-([a-z])/g, (_all, c: string) => c.toUpperCase());
+  const camelCased = new Set(names.map(camel).filter((c, i) => c !== names[i]));
   return names
     .filter((name) => !camelCased.has(name) || args.some((a) => a === `--${name}` || a.startsWith(`--${name}=`)))
     .map((name) => {

@@ -9,7 +9,8 @@ import { USAGE_EXIT_STATUS } from '../protocol/error-codes.js';
 
 /**
  * `pcount-tui faces IMAGE|FOLDER… [--aligned]`: one `faces` NDJSON line per image on stdout. An image that cannot be
- * read is named on stderr and the others go on (exit 1 at the end); a bad command line exits 2 before any work.
+ * read is named on stderr and the others go on (exit 1 at the end); a named file or folder that is missing or cannot
+ * be read stops it before any work with exit 1 (a source problem, as for detect and snapshot); a bad command line, 2.
  */
 
 export interface FaceRecord extends FaceEstimate {

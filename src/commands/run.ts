@@ -225,5 +225,6 @@ async function runPool(config: RunConfig, fleet: FleetControl | null, tui: boole
     collector.close();
     await metrics?.close();
     for (const [task, lines] of saver.changed) process.stdout.write(`pcount-tui: lines of ${task} changed in the dashboard; to reuse them: ${lineArgs(lines)}\n`);
+    for (const text of saver.unsavedText()) process.stdout.write(`pcount-tui: ${text}\n`);
   }
 }

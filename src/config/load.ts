@@ -69,16 +69,44 @@ function localSourceProblem(source: string, baseDir: string): string | null {
   return null;
 }
 
+/** A file a task names: its source, and the model it runs with (a flag's, else the task's, else parallel_config's). */
+interface NamedFiles {
+  at: string;
+  source: string | null;
+  model: string | undefined;
+}
+
+const nonEmpty = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+const objectOr = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+
+/**
+ * The files each task names, read from the parsed file as it is, valid or not: so that a missing file is reported
+ * with the file's other problems, not only once they are fixed. Paths resolve as toSpec resolves them.
+ */
+function namedFiles(data: unknown, baseDir: string, overrides: CliOverrides): NamedFiles[] {
+  const config = objectOr(data);
+  const shared = nonEmpty(objectOr(config.parallel_config).model);
+  const flag = overrides.task?.model;
+  return (['cameras', 'videos'] as const).flatMap((list) => {
+    const tasks = Array.isArray(config[list]) ? (config[list] as unknown[]) : [];
+    return tasks.map((task, i) => {
+      const own = objectOr(task);
+      const source = nonEmpty(own.source);
+      const model = flag !== undefined ? path.resolve(flag) : (nonEmpty(own.model) ?? shared);
+      return { at: `$.${list}[${i}]`, source: source === undefined ? null : resolveSource(source, baseDir), model: model && path.resolve(baseDir, model) };
+    });
+  });
+}
+
 /** Files that must be there before anything starts: local sources (an image sequence's folder) and models. */
-function missingFiles(tasks: { spec: TaskSpec; at: string }[], baseDir: string, overrides: CliOverrides): ConfigProblem[] {
+function missingFiles(tasks: NamedFiles[], baseDir: string, overrides: CliOverrides): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  for (const { spec, at } of tasks) {
-    const problem = localSourceProblem(spec.source, baseDir);
+  for (const { source, at } of tasks) {
+    const problem = source === null ? null : localSourceProblem(source, baseDir);
     if (problem) problems.push({ path: `${at}.source`, message: problem, value: undefined });
   }
   const models = new Map<string, string>();
-  for (const { spec, at } of tasks) {
-    const model = spec.options.model;
+  for (const { model, at } of tasks) {
     if (model === undefined || models.has(model)) continue;
     models.set(model, at);
     if (!existsSync(model)) {
@@ -96,27 +124,33 @@ function workerLogLevel(level: string): WorkerLogLevel {
 
 /**
  * Validates a parsed config and turns it into a RunConfig; `baseDir` anchors relative sources, models and output.
- * Everything that would stop a task before it counts is found here, before any worker starts: schema and semantic
- * problems, missing files and models, and a result folder that cannot be written.
+ * Everything that would stop a task before it counts is found here, before any worker starts, all in one go:
+ * `earlier` problems (keys given twice), schema and semantic problems, missing files and models, and a result folder
+ * that cannot be written.
  */
-export function resolveConfig(data: unknown, configPath: string | null, baseDir: string, overrides: CliOverrides = {}, opts: { filesHere?: boolean } = {}): LoadResult {
-  const problems = validateConfig(data);
-  if (problems.length > 0) return { ok: false, file: configPath, problems };
-  const config = data as PcountConfig;
-  const shared = config.parallel_config ?? {};
-  const located = (['cameras', 'videos'] as const).flatMap((list) =>
-    (config[list] ?? []).map((task, i) => ({ spec: toSpec(task, list, config, baseDir, overrides), at: `$.${list}[${i}]` })),
-  );
-  const resultOutput = path.resolve(overrides.output === undefined ? baseDir : process.cwd(), overrides.output ?? shared.result_output ?? DEFAULT_RESULT_OUTPUT);
-  const fleet = fleetOf(overrides.redis ?? shared.redis, overrides.fleet ?? shared.fleet);
+export function resolveConfig(
+  data: unknown,
+  configPath: string | null,
+  baseDir: string,
+  overrides: CliOverrides = {},
+  opts: { filesHere?: boolean } = {},
+  earlier: ConfigProblem[] = [],
+): LoadResult {
+  const problems = [...earlier, ...validateConfig(data)];
+  const shared = objectOr(objectOr(data).parallel_config) as NonNullable<PcountConfig['parallel_config']>;
+  const fleet = fleetOf(overrides.redis ?? nonEmpty(shared.redis), overrides.fleet ?? nonEmpty(shared.fleet));
   // A fleet's agents read the files and models on their own hosts, and check them there.
-  if ((opts.filesHere ?? true) && !fleet) problems.push(...missingFiles(located, baseDir, overrides));
+  if ((opts.filesHere ?? true) && !fleet) problems.push(...missingFiles(namedFiles(data, baseDir, overrides), baseDir, overrides));
+  const output = overrides.output ?? nonEmpty(shared.result_output) ?? DEFAULT_RESULT_OUTPUT;
+  const resultOutput = path.resolve(overrides.output === undefined ? baseDir : process.cwd(), output);
   const unwritable = outputDirProblem(resultOutput);
   if (unwritable) {
     const at = overrides.output !== undefined ? '--output' : shared.result_output !== undefined ? '$.parallel_config.result_output' : 'result folder';
     problems.push({ path: at, message: unwritable, value: undefined });
   }
   if (problems.length > 0) return { ok: false, file: configPath, problems };
+  const config = data as PcountConfig;
+  const tasks = (['cameras', 'videos'] as const).flatMap((list) => (config[list] ?? []).map((task) => toSpec(task, list, config, baseDir, overrides)));
   return {
     ok: true,
     config: {
@@ -124,7 +158,7 @@ export function resolveConfig(data: unknown, configPath: string | null, baseDir:
       workerCount: overrides.workerCount ?? shared.worker_count ?? DEFAULT_WORKER_COUNT,
       resultOutput,
       logLevel: workerLogLevel(shared.log_level ?? DEFAULT_LOG_LEVEL),
-      tasks: located.map((t) => t.spec),
+      tasks,
       storePath: storePathOf(shared.store, baseDir, resultOutput, overrides.db),
       fleet,
       metrics: overrides.metrics ?? shared.metrics ?? null,
@@ -143,8 +177,11 @@ export function storePathOf(store: string | undefined, baseDir: string, resultOu
   return path.join(resultOutput, DEFAULT_STORE_NAME);
 }
 
-/** Reads and parses a config file (absolute path in `file`), or says at `$` why it cannot: unreadable, not JSON. */
-export function readConfigFile(file: string): { ok: true; file: string; data: unknown } | { ok: false; file: string; problems: ConfigProblem[] } {
+/**
+ * Reads and parses a config file (absolute path in `file`), or says at `$` why it cannot: unreadable, not JSON. Keys
+ * given twice are problems of a file that could still be parsed: `duplicates`, with what JSON.parse made of it.
+ */
+function parseConfigFile(file: string): { ok: true; file: string; data: unknown; duplicates: ConfigProblem[] } | { ok: false; file: string; problems: ConfigProblem[] } {
   const configPath = path.resolve(file);
   let text: string;
   try {
@@ -162,18 +199,25 @@ export function readConfigFile(file: string): { ok: true; file: string; data: un
     data = JSON.parse(text);
   } catch (err) {
     const at = jsonSyntaxError(text, err as Error);
-    return { ok: false, file: configPath, problems: [{ path: '$', message: `is not valid JSON at line ${at.line}, column ${at.column}: ${at.reason}`, value: undefined }] };
+    // A config named .yaml is a natural guess (many tools take either): say that only JSON is read.
+    const yaml = /\.ya?ml$/i.test(configPath) ? ' (a config is JSON; YAML is not read)' : '';
+    return { ok: false, file: configPath, problems: [{ path: '$', message: `is not valid JSON at line ${at.line}, column ${at.column}: ${at.reason}${yaml}`, value: undefined }] };
   }
-  const duplicates = duplicateKeyProblems(text);
-  if (duplicates.length > 0) return { ok: false, file: configPath, problems: duplicates };
-  return { ok: true, file: configPath, data };
+  return { ok: true, file: configPath, data, duplicates: duplicateKeyProblems(text) };
 }
 
-/** Reads, parses and validates a config file. Relative paths inside it are resolved against its folder. */
+/** Reads and parses a config file, or says why it cannot: unreadable, not JSON, a key given twice. */
+export function readConfigFile(file: string): { ok: true; file: string; data: unknown } | { ok: false; file: string; problems: ConfigProblem[] } {
+  const read = parseConfigFile(file);
+  if (read.ok && read.duplicates.length > 0) return { ok: false, file: read.file, problems: read.duplicates };
+  return read;
+}
+
+/** Reads, parses and validates a config file: every problem found at once. Relative paths are resolved against its folder. */
 export function loadConfig(file: string, overrides: CliOverrides = {}): LoadResult {
-  const read = readConfigFile(file);
+  const read = parseConfigFile(file);
   if (!read.ok) return read;
-  return resolveConfig(read.data, read.file, path.dirname(read.file), overrides);
+  return resolveConfig(read.data, read.file, path.dirname(read.file), overrides, {}, read.duplicates);
 }
 
 /** A config for `--source` tasks with the same lines: files become videos, live sources cameras, ids unique. */

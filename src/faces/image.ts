@@ -6,7 +6,7 @@ import type { RgbImage } from './crop.js';
 const OPEN_TIMEOUT_MS = 15_000;
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff', '.ppm', '.pgm', '.gif'];
 
-/** A problem with the command line (exit 2), as opposed to one image that cannot be read (exit 1). */
+/** A problem with the command line (exit 2): no image or folder named at all. A named one missing is exit 1. */
 export class ImageListError extends Error {}
 
 /** Why a path named on the command line cannot be looked at: a symbolic link loop is not a missing file. */
@@ -26,7 +26,8 @@ export async function listImages(inputs: readonly string[]): Promise<string[]> {
     try {
       info = await stat(input);
     } catch (err) {
-      throw new ImageListError(`${statProblem(err as NodeJS.ErrnoException)}: ${input}`);
+      // A source problem (SOURCE_NOT_FOUND in src/protocol/error-codes.ts): exit 1, as for detect and snapshot.
+      throw new Error(`${statProblem(err as NodeJS.ErrnoException)}: ${input}`);
     }
     if (!info.isDirectory()) {
       files.push(input);
@@ -37,10 +38,10 @@ export async function listImages(inputs: readonly string[]): Promise<string[]> {
       entries = await readdir(input);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new ImageListError(`cannot read folder ${input}: ${code === 'EACCES' ? 'permission denied' : (err as Error).message}`);
+      throw new Error(`cannot read folder ${input}: ${code === 'EACCES' ? 'permission denied' : (err as Error).message}`);
     }
     const names = entries.filter((n) => IMAGE_EXTENSIONS.includes(path.extname(n).toLowerCase())).sort();
-    if (names.length === 0) throw new ImageListError(`folder ${input} has no images (${IMAGE_EXTENSIONS.join(' ')})`);
+    if (names.length === 0) throw new Error(`folder ${input} has no images (${IMAGE_EXTENSIONS.join(' ')})`);
     files.push(...names.map((n) => path.join(input, n)));
   }
   return files;

@@ -46,17 +46,20 @@ export class EventIntake {
     }
     if (received.type === 'done' && received.reason === 'end') journal?.finished();
     const shown = this.deps.recorder.receive(journal, rec.count, received);
-    return () => {
-      for (const ev of shown) {
-        this.deps.exporter.touch();
-        rec.results.apply(ev);
-        if (ev.type === 'progress') rec.results.sample(this.deps.timers.now(), 'processing');
-        const entry = logEntryFor(ev);
-        if (entry) this.deps.log.write(rec, entry, ev.ts);
-        this.deps.events.emit(ev);
-      }
-      this.deps.changes.emit();
-    };
+    return () => this.show(rec, shown);
+  }
+
+  /** Events the store has taken, to the results, the task's log and the listeners. */
+  private show(rec: TaskRecord, shown: WorkerEvent[]): void {
+    for (const ev of shown) {
+      this.deps.exporter.touch();
+      rec.results.apply(ev);
+      if (ev.type === 'progress') rec.results.sample(this.deps.timers.now(), 'processing');
+      const entry = logEntryFor(ev);
+      if (entry) this.deps.log.write(rec, entry, ev.ts);
+      this.deps.events.emit(ev);
+    }
+    this.deps.changes.emit();
   }
 
   /**
@@ -73,8 +76,9 @@ export class EventIntake {
         ? this.journalFor(rec, place, { ...rec.spec, lines: earlier.lines }, this.deps.recorder.earlierCount(rec.spec, earlier))
         : this.journalFor(rec, place);
     }
-    this.deps.recorder.endTaskRun(journal, end);
+    const settled = this.deps.recorder.endTaskRun(journal, end);
     rec.journals.delete(place.key);
+    if (settled.length > 0) this.show(rec, settled);
   }
 
   /**

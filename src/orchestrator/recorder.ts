@@ -3,13 +3,13 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { TaskSpec } from '../config/types.js';
-import { PROTOCOL_VERSION, type CrossingEvent, type WorkerEvent } from '../protocol/events.js';
+import { PROTOCOL_VERSION, type CrossingEvent, type DemographicsEvent, type WorkerEvent } from '../protocol/events.js';
 import type { StoreError } from '../store/errors.js';
 import { FleetMarks, type VoidedCrossing } from '../store/fleet-marks.js';
 import { StoreGate, TaskRunJournal } from '../store/journal.js';
 import type { OccupancyRules } from '../store/occupancy.js';
 import { describeResume, describeTakeIn, prepareCount, takesIn, type TaskIdentity } from '../store/resume.js';
-import type { TaskRunEnd } from '../store/rows.js';
+import { INTERRUPTED, type TaskRunEnd } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 import { Tally } from '../store/tally.js';
 import { systemZone } from '../store/zone.js';
@@ -237,8 +237,16 @@ export class Recorder {
     }
   }
 
-  endTaskRun(journal: TaskRunJournal | null, reason: TaskRunEnd): void {
-    journal?.end(reason, this.now());
+  /**
+   * A worker is gone. Crossings of it still pending (it crashed or was killed before settling them) are stored as
+   * interrupted; returned is the `demographics` event that says so for each, so that the run's own NDJSON and exports
+   * agree with the store instead of keeping them pending.
+   */
+  endTaskRun(journal: TaskRunJournal | null, reason: TaskRunEnd): DemographicsEvent[] {
+    if (!journal) return [];
+    const ts = this.now();
+    const none = { gender: null, gender_score: null, age: null, age_band: null, face_px: null };
+    return journal.end(reason, ts).map((c) => ({ v: PROTOCOL_VERSION, type: 'demographics', task: journal.row.task, ts, ...c, ...none, reason: INTERRUPTED }));
   }
 
   beginRun(run: RunInfo, config: string | null): void {

@@ -33,8 +33,11 @@ export interface DemographicFields {
   age_band: AgeBandName | null;
   /** Longest side of the largest face seen, source pixels (for `too_small`: the face that was too small). */
   face_px: number | null;
-  /** Why there is no estimate: no face seen, faces below min_face_px, or still being analysed. */
-  reason?: 'no_face' | 'too_small' | 'pending';
+  /**
+   * Why there is no estimate: no face seen, faces below min_face_px, still being analysed, or (a parent's
+   * `demographics` event) never to come: the worker ended without settling it.
+   */
+  reason?: 'no_face' | 'too_small' | 'pending' | 'interrupted';
 }
 
 export interface HelloEvent extends EventBase {

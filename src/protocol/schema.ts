@@ -49,7 +49,7 @@ const demographicFields: Record<string, Schema> = {
   age: nullable(num(0)),
   age_band: nullable({ enum: AGE_BANDS }),
   face_px: nullable({ ...int(1), description: 'longest side of the largest face seen, source pixels' }),
-  reason: { enum: ['no_face', 'too_small', 'pending'], description: 'why there is no estimate' },
+  reason: { enum: ['no_face', 'too_small', 'pending', 'interrupted'], description: 'why there is no estimate (interrupted: from the parent, the worker ended first)' },
 };
 const seq: Schema = { type: 'integer', minimum: 1, description: 'consecutive from 1 over the crossings of one worker process' };
 

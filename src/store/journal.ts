@@ -63,7 +63,7 @@ export class TaskRunJournal {
   /** The worker's last counting state (a `state` event), kept with the checkpoint of its frame. */
   private state: { frame: number; json: string } | null = null;
   /** Crossings stored as pending (demographics on), by seq, until their estimate comes. */
-  private readonly pending = new Map<number, { taskRunId: number; line: string; attributes: Record<string, unknown> }>();
+  private readonly pending = new Map<number, StoredPending & { track: number; frame: number }>();
 
   constructor(
     private readonly gate: StoreGate | null,
@@ -95,7 +95,7 @@ export class TaskRunJournal {
     this.lastSeq = c.seq;
     if (inserted === 'duplicate' || inserted === 'void') return { kind: inserted };
     this.tally.add(c.line, c.direction, c.ts, c.attributes ?? {});
-    if (c.attributes?.reason === 'pending') this.pending.set(c.seq, { taskRunId: this.row.id, line: c.line, attributes: { ...c.attributes } });
+    if (c.attributes?.reason === 'pending') this.pending.set(c.seq, { taskRunId: this.row.id, line: c.line, track: c.track, frame: c.frame, attributes: { ...c.attributes } });
     return { kind: 'counted', stored: inserted === 'stored', occupancy, gap };
   }
 
@@ -113,7 +113,7 @@ export class TaskRunJournal {
    * A fleet run's crossing that is still pending in the store, stored by an earlier controller of the run (a new
    * controller's journal of the run starts without the list of pending ones).
    */
-  private storedPending(seq: number): { taskRunId: number; line: string; attributes: Record<string, unknown> } | undefined {
+  private storedPending(seq: number): StoredPending | undefined {
     if (this.fleetRun === null) return undefined;
     const fleetRun = this.fleetRun;
     const stored = this.gate?.write((s) => s.fleetCrossing(fleetRun, seq));
@@ -162,15 +162,34 @@ export class TaskRunJournal {
     this.readToEnd = true;
   }
 
-  end(reason: TaskRunEnd, at: number): void {
+  /** Ends the task run; returns the crossings whose estimate was still pending, now stored as INTERRUPTED. */
+  end(reason: TaskRunEnd, at: number): InterruptedCrossing[] {
     this.gate?.write((s) => s.endTaskRun(this.row.id, at, this.readToEnd ? 'end' : reason));
     // A local worker settles every pending crossing before its `done`; one still pending here never will be (the
     // worker crashed or was killed, its face views gone with it: they are never kept). Said, not left pending forever.
     // A fleet run's estimates may still come from its agent, through a later controller.
-    if (this.fleetRun !== null) return;
+    if (this.fleetRun !== null) return [];
+    const interrupted: InterruptedCrossing[] = [];
     for (const [seq, crossing] of this.pending) {
       this.gate?.write((s) => s.setCrossingAttributes(crossing.taskRunId, seq, { ...crossing.attributes, reason: INTERRUPTED }));
+      interrupted.push({ seq, line: crossing.line, track: crossing.track, frame: crossing.frame });
     }
     this.pending.clear();
+    return interrupted;
   }
+}
+
+/** A crossing stored with `reason: "pending"`, as the journal finds it to settle. */
+interface StoredPending {
+  taskRunId: number;
+  line: string;
+  attributes: Record<string, unknown>;
+}
+
+/** A crossing of an ended task run whose estimate never came (see INTERRUPTED). */
+export interface InterruptedCrossing {
+  seq: number;
+  line: string;
+  track: number;
+  frame: number;
 }

@@ -113,6 +113,13 @@ it('an unknown --kebab-option is named once, as typed, not again in camelCase', 
   assert.equal(describeYargsMessage('Unknown argument: maxFrames', ['--maxFrames', '2'], []), "unknown option --maxFrames '2'");
 });
 
+it('an argument with a dash but no camelCase form (-1, x-1, JSON) is named, not dropped into an empty message', () => {
+  assert.equal(describeYargsMessage('Unknown argument: -1', ['--source', 'a.mp4', '-1'], ['source']), 'unknown option -1');
+  assert.equal(describeYargsMessage('Unknown argument: x-1', ['--source', 'a.mp4', 'x-1'], ['source']), "unexpected argument 'x-1'");
+  const json = '{"batch_timeout_ms":-1}';
+  assert.equal(describeYargsMessage(`Unknown argument: ${json}`, ['--demographics', json], ['demographics']), `unexpected argument '${json}'`);
+});
+
 it('report on a file that is not a valid config says why, instead of reporting on a default store', async () => {
   const cases: [string, RegExp][] = [
     ['null', /cannot be read as a config: \$: must be object \(found null\)/],

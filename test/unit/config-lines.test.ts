@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { LineSaver, linesTakenText } from '../../src/commands/save-lines.js';
+import { LineSaver, linesTakenText, saveProblem } from '../../src/commands/save-lines.js';
 import { parseWithSpans } from '../../src/config/json-spans.js';
 import { replaceTaskLines } from '../../src/config/line-edit.js';
 
@@ -148,6 +148,30 @@ test('line saver: lines the config would reject leave the file as it was', async
   writeFileSync(file, pretty);
   await assert.rejects(new LineSaver(file).save('north', [{ name: 'a,b', points: [0, 0, 1, 1] }]), /would not be valid.*name/);
   assert.equal(readFileSync(file, 'utf8'), pretty);
+});
+
+test('line saver: a read-only config is left as it was, the operator told why, and the lines kept to print on quitting', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pcount-lines-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = path.join(dir, 'c.json');
+  writeFileSync(file, pretty);
+  chmodSync(file, 0o444);
+  const saver = new LineSaver(file);
+  // Before, the atomic write replaced the file through its (writable) folder: a read-only config was rewritten.
+  await assert.rejects(saver.save('north', moved), new RegExp(`${file} is read-only \\(mode 0444\\); the lines are printed when you quit`));
+  assert.equal(readFileSync(file, 'utf8'), pretty);
+  assert.deepEqual(saver.unsavedText(), [`lines of north changed in the dashboard were not saved (${file} is read-only (mode 0444)); its "lines" in ${file}: ${JSON.stringify(moved)}`]);
+  chmodSync(file, 0o644);
+  assert.match(await saver.save('north', moved), /applied and saved/);
+  assert.deepEqual(saver.unsavedText(), [], 'saved at last: nothing left to print');
+});
+
+test('line saver: a file or folder that cannot be written is named in words, not as a bare errno', () => {
+  const err = (code: string) => Object.assign(new Error(`${code}: x, open '/etc/.c.json.1.tmp'`), { code });
+  assert.equal(saveProblem(err('EACCES'), '/etc/c.json'), 'cannot write /etc/c.json: permission denied (the file, or its folder /etc, is not writable)');
+  assert.equal(saveProblem(err('EROFS'), '/mnt/c.json'), 'cannot write /mnt/c.json: /mnt is on a read-only file system');
+  assert.equal(saveProblem(err('ENOENT'), '/x/c.json'), '/x/c.json is not there any more');
+  assert.equal(saveProblem(err('ENOSPC'), '/x/c.json'), 'cannot write /x/c.json: no space left on its disk');
 });
 
 test('line saver: an ad-hoc run has no file; the lines come back as --line arguments', async () => {
