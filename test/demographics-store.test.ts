@@ -62,7 +62,7 @@ test('a fleet run stores demographics like a local one; a crossing counted again
   const run = { id: 'r1', startedAt: 5000, folder: '/out/runs/r1' };
   recorder.beginRun(run, null);
   const count = recorder.prepare(spec);
-  recorder.claimRun(spec, count, 'agent-run-1', null);
+  recorder.claimRun(spec, count, 'agent-run-1', null, null);
   const journal = recorder.beginTaskRun(spec, count, run, { fleetRun: 'agent-run-1', startFrame: null });
   assert.ok(journal);
   const male30: DemographicFields = { gender: 'male', gender_score: 0.9, age: 33, age_band: '30-39', face_px: 60 };
@@ -75,7 +75,7 @@ test('a fleet run stores demographics like a local one; a crossing counted again
   assert.deepEqual(JSON.parse(rows[0].attributes), female41, 'the late estimate reached the stored crossing');
   assert.deepEqual(count.tally.perLine()[0].gender, { male: 1, female: 1, unknown: 0 });
   // A later run of the file claims it from frame 15: crossing 2 (frame 20) will be counted again, by that run.
-  const voided = recorder.claimRun(spec, count, 'agent-run-2', 15);
+  const voided = recorder.claimRun(spec, count, 'agent-run-2', 15, null);
   assert.deepEqual(voided.map((c) => c.seq), [2]);
   assert.equal(count.tally.in, 1);
   assert.deepEqual(count.tally.perLine()[0].gender, { male: 0, female: 1, unknown: 0 });
@@ -89,7 +89,7 @@ test('a late estimate of a fleet run reaches the crossing an earlier controller 
   const run1 = { id: 'r1', startedAt: 5000, folder: '/out/runs/r1' };
   first.beginRun(run1, null);
   const count1 = first.prepare(spec);
-  first.claimRun(spec, count1, 'agent-run-1', null);
+  first.claimRun(spec, count1, 'agent-run-1', null, null);
   const journal1 = first.beginTaskRun(spec, count1, run1, { fleetRun: 'agent-run-1', startFrame: null });
   assert.ok(journal1);
   first.receive(journal1, count1, crossing(1, { ...none, reason: 'pending' }));

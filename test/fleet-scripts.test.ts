@@ -5,7 +5,9 @@ import { RedisConnection } from '../src/fleet/connect.js';
 import { FleetController } from '../src/fleet/controller.js';
 import { fleetKeys } from '../src/fleet/keys.js';
 import { parseRedisUrl } from '../src/fleet/redis-url.js';
+import { parseEntry } from '../src/fleet/entries.js';
 import { CLAIM, HEARTBEAT, REAP, RELEASE, runScript } from '../src/fleet/scripts.js';
+import type { ResumeMark } from '../src/store/fleet-marks.js';
 import { until } from './fleet-harness.js';
 import { startRedis } from './redis-server.js';
 
@@ -84,10 +86,10 @@ test('a file\'s resume frame: the newest checkpoint wins, whoever reports it and
   assert.equal(((await runScript(conn, CLAIM, [keys.prefix, 'a', 'run-a', 8000])) as string[])[4], '100');
   // The controller's checkpoints move it; the agent shuts down and hands the file back after frame 340 it reported,
   // while the controller has stored up to 250: a later, older write of the controller does not take it back.
-  await ctl.setStartFrames(new Map([['f', { frame: 201, state: null }]]));
+  await ctl.setStartFrames(new Map([['f', { frame: 201, state: null, mark: null }]]));
   assert.equal(await frame(), 201);
   assert.equal(await runScript(conn, RELEASE, [keys.prefix, 'a', 'run-a', 'f', 'requeue', 'handed back', 0, 0, 9, 341, '']), 'ok');
-  await ctl.setStartFrames(new Map([['f', { frame: 251, state: null }]]));
+  await ctl.setStartFrames(new Map([['f', { frame: 251, state: null, mark: null }]]));
   assert.equal(await frame(), 341);
   // A controller that comes back submits its store's (older) checkpoint: the queued task keeps the newer frame.
   assert.equal((await ctl.submit([file], at(251))).get('f'), 'kept');
@@ -107,7 +109,7 @@ test('a file\'s counting state moves with its frame, only forward; a checkpoint 
     return { frame: frame || null, state: held };
   };
   const claim = async (agent: string) => ((await runScript(conn, CLAIM, [keys.prefix, agent, `run-${agent}`, 8000])) as string[]).slice(4);
-  const forward = (frame: number, held: string | null) => ctl.setStartFrames(new Map([['f', { frame, state: held }]]));
+  const forward = (frame: number, held: string | null) => ctl.setStartFrames(new Map([['f', { frame, state: held, mark: null }]]));
 
   // A controller resuming from its store's checkpoint hands the state over with the frame; the claim carries both.
   await ctl.submit([file], () => ({ frame: 100, state: state(99) }));
@@ -139,6 +141,38 @@ test('a file\'s counting state moves with its frame, only forward; a checkpoint 
   await ctl.command('f', 'stop');
   assert.equal(await runScript(conn, RELEASE, [keys.prefix, 'c', 'run-c', 'f', 'stopped', 'stopped by user', 0, 0, 3, '', '']), 'ok');
   assert.deepEqual(await point(), { frame: '61', state: null });
+});
+
+test('a state\'s mark (where in the counting order it was taken) moves with it, goes with the claim notice, and goes when the state does', async (t) => {
+  const { conn, ctl, keys } = await setup(t);
+  const file = spec('f', 'video');
+  const state = (frame: number) => JSON.stringify({ version: 1, frame });
+  const mark = async () => (await conn.send(['HGET', keys.task('f'), 'start_mark'])) as string | null;
+  const claimNotice = async (agent: string) => {
+    await runScript(conn, CLAIM, [keys.prefix, agent, `run-${agent}`, 8000]);
+    const entries = (await conn.send(['XRANGE', keys.events, '-', '+'])) as [string, string[]][];
+    return entries.map(([, fields]) => parseEntry(fields)).filter((e) => e?.k === 'claim').at(-1);
+  };
+  const forward = (frame: number, held: string | null, m: ResumeMark | null) => ctl.setStartFrames(new Map([['f', { frame, state: held, mark: m }]]));
+
+  // A controller resuming from its store's checkpoint has no mark for it: the claim says none (void by frame).
+  await ctl.submit([file], () => ({ frame: 100, state: state(99) }));
+  assert.equal(await mark(), null);
+  assert.deepEqual(await claimNotice('a'), { k: 'claim', task: 'f', run: 'run-a', agent: 'a', startFrame: 100, mark: null });
+  // The controller's newer state of run a comes with its mark; a checkpoint without a state leaves both.
+  await forward(151, state(150), { run: 'run-a', seq: 5 });
+  await forward(201, null, null);
+  assert.equal(await mark(), '151|5|run-a');
+  // Agent a hands the file back with its own newest state and mark; the claim that follows carries the mark.
+  assert.equal(await runScript(conn, RELEASE, [keys.prefix, 'a', 'run-a', 'f', 'requeue', 'handed back', 0, 0, 9, 341, state(340), '341|9|run-a']), 'ok');
+  assert.deepEqual(await claimNotice('b'), { k: 'claim', task: 'f', run: 'run-b', agent: 'b', startFrame: 341, mark: { run: 'run-a', seq: 9 } });
+  // A newer state without a mark (an older worker's) takes the old mark away with the old state.
+  await forward(401, state(400), null);
+  assert.equal(await mark(), null);
+  await forward(451, state(450), { run: 'run-b', seq: 3 });
+  // The file is read to its end: the mark goes with the state.
+  assert.equal(await runScript(conn, RELEASE, [keys.prefix, 'b', 'run-b', 'f', 'completed', '', 0, 0, 30, '', '', '']), 'ok');
+  assert.deepEqual(await conn.send(['HMGET', keys.task('f'), 'start_state', 'start_mark']), [null, null]);
 });
 
 test('a lapsed lease is reaped (re-queued first), but not right after Redis itself restarted', async (t) => {

@@ -90,9 +90,9 @@ export class AgentRun {
     this.runner = runner;
   }
 
-  /** Where a file handed back resumes, with the counting state before it (see handBackPoint); '' when nothing to say. */
-  resumePoint(): { frame: number | ''; state: string } {
-    return this.intent === 'handback' && this.kind === 'video' ? handBackPoint(this.states.newest, this.lastFrame) : { frame: '', state: '' };
+  /** Where a file handed back resumes, with the counting state before it and its mark (see handBackPoint); '' when nothing to say. */
+  resumePoint(): { frame: number | ''; state: string; mark: string } {
+    return this.intent === 'handback' && this.kind === 'video' ? handBackPoint(this.run, this.states.newest, this.lastFrame) : { frame: '', state: '', mark: '' };
   }
 
   /** The next sequence number; notes when the lease may already have lapsed by then. */

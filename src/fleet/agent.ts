@@ -238,7 +238,7 @@ export class Agent {
     if (ev.type === 'tracks' || ev.type === 'detections') return;
     if (ev.type === 'progress') run.lastFrame = Math.max(run.lastFrame, ev.frame);
     // Every state is kept (a hand-back takes the newest); one every STATE_FORWARD_MS goes to the controller.
-    if (ev.type === 'state' && !run.states.take({ frame: ev.frame, state: ev.state }, Date.now())) return;
+    if (ev.type === 'state' && !run.states.take({ frame: ev.frame, seq: ev.seq, state: ev.state }, Date.now())) return;
     this.outbox.push({ k: 'ev', task: run.task, run: run.run, n: run.next(), agent: this.opts.name, event: ev });
   }
 
@@ -268,7 +268,7 @@ export class Agent {
       const s = run.settlement;
       if (!s || s.disposition === null || !this.opts.conn.ready) continue;
       const resume = run.resumePoint();
-      const args = [this.keys.prefix, this.opts.name, run.run, run.task, s.disposition, s.note, s.delayMs, s.attempt, run.n, resume.frame, resume.state];
+      const args = [this.keys.prefix, this.opts.name, run.run, run.task, s.disposition, s.note, s.delayMs, s.attempt, run.n, resume.frame, resume.state, resume.mark];
       const reply = await runScript(this.opts.conn, RELEASE, args).catch(() => null);
       if (reply !== null && this.runs.get(run.task) === run) this.runs.delete(run.task);
     }

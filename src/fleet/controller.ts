@@ -8,7 +8,7 @@ import { FleetError } from './errors.js';
 import { EventReader, type Delivered } from './event-reader.js';
 import { agentHealth, taskView, type FleetHealth, type FleetTaskView } from './health.js';
 import { fleetKeys, type FleetKeys } from './keys.js';
-import type { ResumePoint } from './run-states.js';
+import { markToWire, type ResumePoint } from './run-states.js';
 import { COMMAND, CONTROLLER_EXIT, CONTROLLER_LEASE, runScript, START_FRAMES, SUBMIT } from './scripts.js';
 import type { FleetSink } from './store-sink.js';
 import { specToWire } from './task-wire.js';
@@ -89,7 +89,9 @@ export class FleetController {
     const result = new Map<string, string>();
     for (const spec of specs) {
       const { frame, state } = start(spec);
-      const args = [this.keys.prefix, spec.id, spec.kind, specToWire(spec), frame ?? '', (frame && state) || ''];
+      // No mark: the store's checkpoint does not say which fleet run its state is of, so a run that goes on from it
+      // voids the earlier runs' crossings by frame (FleetMarks); the fleet's own resume point, when as new, has one.
+      const args = [this.keys.prefix, spec.id, spec.kind, specToWire(spec), frame ?? '', (frame && state) || '', ''];
       result.set(spec.id, String(await runScript(this.opts.conn, SUBMIT, args)));
     }
     return result;
@@ -102,7 +104,7 @@ export class FleetController {
    */
   async setStartFrames(frames: Map<string, ResumePoint>): Promise<void> {
     if (frames.size === 0) return;
-    await runScript(this.opts.conn, START_FRAMES, [this.keys.prefix, ...[...frames].flatMap(([id, p]) => [id, p.frame, p.state ?? ''])]);
+    await runScript(this.opts.conn, START_FRAMES, [this.keys.prefix, ...[...frames].flatMap(([id, p]) => [id, p.frame, p.state ?? '', markToWire(p.frame, p.mark)])]);
   }
 
   async command(task: string, cmd: FleetCommand): Promise<{ ok: boolean; message: string }> {

@@ -1,4 +1,6 @@
 import type { WorkerEvent } from '../protocol/events.js';
+import type { ResumeMark } from '../store/fleet-marks.js';
+import { markFromWire, markToWire } from './run-states.js';
 
 /**
  * What one run of a task on an agent came to. Not shaped like a process exit: the controller needs to know what to
@@ -27,8 +29,11 @@ export type RunOutcome =
 export type FleetEntry =
   | { k: 'ev'; task: string; run: string; n: number; agent: string; event: WorkerEvent }
   | { k: 'end'; task: string; run: string; n: number; agent: string; outcome: RunOutcome }
-  /** `startFrame`: a file's run counts from this frame (a resume from the controller's checkpoint), else null. */
-  | { k: 'claim'; task: string; run: string; agent: string; startFrame: number | null }
+  /**
+   * `startFrame`: a file's run counts from this frame (a resume from the controller's checkpoint), else null; `mark`:
+   * where in the counting order the state it goes on from was taken, else null (no state, or from an older pcount-tui).
+   */
+  | { k: 'claim'; task: string; run: string; agent: string; startFrame: number | null; mark: ResumeMark | null }
   | { k: 'lost'; task: string; run: string; agent: string; note: string }
   | { k: 'state'; task: string; state: string; note: string; agent: string | null; run: string | null }
   | { k: 'agent'; agent: string; state: 'up' | 'lost' | 'stopped'; note: string }
@@ -45,7 +50,7 @@ export function entryFields(entry: FleetEntry): string[] {
     case 'end':
       return ['k', 'end', 't', entry.task, 'r', entry.run, 'n', String(entry.n), 'a', entry.agent, 'o', JSON.stringify(entry.outcome)];
     case 'claim':
-      return ['k', 'claim', 't', entry.task, 'r', entry.run, 'a', entry.agent, 'f', entry.startFrame === null ? '' : String(entry.startFrame)];
+      return ['k', 'claim', 't', entry.task, 'r', entry.run, 'a', entry.agent, 'f', entry.startFrame === null ? '' : String(entry.startFrame), 'm', markToWire(entry.startFrame ?? '', entry.mark)];
     case 'lost':
       return ['k', 'lost', 't', entry.task, 'r', entry.run, 'a', entry.agent, 'note', entry.note];
     case 'state':
@@ -68,8 +73,10 @@ export function parseEntry(fields: string[]): FleetEntry | null {
         return { k: 'ev', task: s('t'), run: s('r'), n: Number(s('n')), agent: s('a'), event: JSON.parse(s('e')) as WorkerEvent };
       case 'end':
         return { k: 'end', task: s('t'), run: s('r'), n: Number(s('n')), agent: s('a'), outcome: JSON.parse(s('o')) as RunOutcome };
-      case 'claim':
-        return { k: 'claim', task: s('t'), run: s('r'), agent: s('a'), startFrame: positive(s('f')) };
+      case 'claim': {
+        const startFrame = positive(s('f'));
+        return { k: 'claim', task: s('t'), run: s('r'), agent: s('a'), startFrame, mark: markFromWire(s('m'), startFrame) };
+      }
       case 'lost':
         return { k: 'lost', task: s('t'), run: s('r'), agent: s('a'), note: s('note') };
       case 'state':

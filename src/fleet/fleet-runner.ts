@@ -2,6 +2,7 @@ import type { TaskSpec } from '../config/types.js';
 import { errorKind } from '../protocol/error-codes.js';
 import type { FinishedRun, RunnerHandlers, RunnerLaunch, TaskRunner, WorkerPlace } from '../orchestrator/runner.js';
 import type { ExitOutcome, StopIntent } from '../orchestrator/task-machine.js';
+import type { ResumeMark } from '../store/fleet-marks.js';
 import type { TaskRunEnd } from '../store/rows.js';
 import type { FleetController } from './controller.js';
 import type { FleetEntry, RunEntry, RunOutcome } from './entries.js';
@@ -38,15 +39,15 @@ export class TaskLink {
   /** Runs whose worker sent a fatal `error` (a failure it explained itself: no second error event). */
   private readonly explained = new Set<string>();
   /** Where the current run would resume a file: its stored checkpoints and counting states (run-states.ts). */
-  private checkpoint = new ResumeTracker(1);
+  private checkpoint = new ResumeTracker(null, 1);
 
   constructor(readonly spec: TaskSpec) {}
 
   /** The worker of a run; `claim` when it comes from the run's claim (see WorkerPlace.claim). */
-  place(run: string, agent: string, startFrame: number | null = null, claim = false): WorkerPlace {
+  place(run: string, agent: string, startFrame: number | null = null, claim = false, resumeMark: ResumeMark | null = null): WorkerPlace {
     let place = this.places.get(run);
     if (!place) {
-      place = { key: run, pid: null, agent, fleetRun: run, startFrame, claim };
+      place = { key: run, pid: null, agent, fleetRun: run, startFrame, claim, resumeMark };
       this.places.set(run, place);
     }
     return place;
@@ -79,9 +80,9 @@ export class TaskLink {
       case 'claim':
         if (this.places.get(e.run)?.claim) return () => {};
         this.current = e.run;
-        this.checkpoint = new ResumeTracker(e.startFrame ?? 1);
+        this.checkpoint = new ResumeTracker(e.run, e.startFrame ?? 1);
         this.places.delete(e.run);
-        handlers.worker(this.place(e.run, e.agent, e.startFrame, true));
+        handlers.worker(this.place(e.run, e.agent, e.startFrame, true, e.mark));
         return () => this.runner?.claimed();
       case 'lost':
         if (e.run !== this.current) return () => {};
@@ -107,6 +108,8 @@ export class TaskLink {
   /** A run found running when the controller attached: its worker, without the claim (recorded by whoever read it). */
   adopt(run: string, agent: string): void {
     this.current = run;
+    // Nothing of it seen yet (not current before): its states are where the file resumes, after its crossings so far.
+    this.checkpoint = new ResumeTracker(run, 1);
     this.handlers?.worker(this.place(run, agent));
   }
 

@@ -1,9 +1,32 @@
 import type { WorkerEvent } from '../protocol/events.js';
+import type { ResumeMark } from '../store/fleet-marks.js';
 
 /** A worker's counting state after `frame` (its `state` event's payload; see worker/resume-state.ts). */
 export interface HeldState {
   frame: number;
+  /** The last crossing written before it (the event's `seq`; absent from an older worker). */
+  seq?: number;
   state: { version: number };
+}
+
+/**
+ * A mark as the task hash keeps it (`start_mark`, beside `start_frame` and `start_state`): with the frame it goes
+ * with, so that a mark left behind by a script that moved the state without it (an older agent) is never taken for
+ * the state's own. '' for none.
+ */
+export function markToWire(frame: number | '', mark: ResumeMark | null): string {
+  return frame === '' || !mark ? '' : `${frame}|${mark.seq}|${mark.run}`;
+}
+
+/** The mark of the resume point at `frame`, or null (none, another frame's, malformed). */
+export function markFromWire(text: string, frame: number | null): ResumeMark | null {
+  const m = /^(\d+)\|(\d+)\|(.+)$/.exec(text);
+  return m && frame !== null && Number(m[1]) === frame ? { run: m[3], seq: Number(m[2]) } : null;
+}
+
+/** The mark of a state of fleet run `run`, or null when the run or where its worker wrote the state is unknown. */
+function markOf(run: string | null, held: HeldState): ResumeMark | null {
+  return held.seq === undefined || run === null ? null : { run, seq: held.seq };
 }
 
 /**
@@ -27,18 +50,20 @@ export class RunStates {
 }
 
 /**
- * Where a file handed back at `lastFrame` (the last frame its worker reported progress of, 0 for none) resumes: after
- * the newest state (with it, as JSON), else after its last frame without one; '' when nothing was counted.
+ * Where a file of fleet run `run`, handed back at `lastFrame` (the last frame its worker reported progress of, 0 for
+ * none), resumes: after the newest state (with it, as JSON, and its mark as the task hash keeps it), else after its
+ * last frame without one; '' when nothing was counted.
  */
-export function handBackPoint(newest: HeldState | null, lastFrame: number): { frame: number | ''; state: string } {
-  if (newest) return { frame: newest.frame + 1, state: JSON.stringify(newest.state) };
-  return { frame: lastFrame > 0 ? lastFrame + 1 : '', state: '' };
+export function handBackPoint(run: string, newest: HeldState | null, lastFrame: number): { frame: number | ''; state: string; mark: string } {
+  if (newest) return { frame: newest.frame + 1, state: JSON.stringify(newest.state), mark: markToWire(newest.frame + 1, markOf(run, newest)) };
+  return { frame: lastFrame > 0 ? lastFrame + 1 : '', state: '', mark: '' };
 }
 
-/** Where a file's next run counts from, with the worker's counting state before that frame (JSON) when known. */
+/** Where a file's next run counts from, with the worker's counting state before that frame (JSON) and its mark when known. */
 export interface ResumePoint {
   frame: number;
   state: string | null;
+  mark: ResumeMark | null;
 }
 
 /**
@@ -54,12 +79,16 @@ export class ResumeTracker {
   /** The newest frame written to the fleet. */
   private written = 0;
 
-  constructor(private readonly from: number) {}
+  /** `run`: the fleet run whose events it sees (null: none yet); `from`: its start frame. */
+  constructor(
+    private readonly run: string | null,
+    private readonly from: number,
+  ) {}
 
   see(ev: WorkerEvent): void {
     if (ev.type === 'hello') this.fps = ev.fps;
     if (ev.type === 'progress' && ev.frame >= this.from) this.frame = Math.max(this.frame, ev.frame);
-    if (ev.type === 'state' && ev.frame >= this.from && ev.frame > (this.state?.frame ?? 0)) this.state = { frame: ev.frame, state: ev.state };
+    if (ev.type === 'state' && ev.frame >= this.from && ev.frame > (this.state?.frame ?? 0)) this.state = { frame: ev.frame, seq: ev.seq, state: ev.state };
   }
 
   /**
@@ -71,10 +100,10 @@ export class ResumeTracker {
     if (!this.fps) return null;
     if (this.state && this.state.frame > this.written) {
       this.written = this.state.frame;
-      return { frame: this.state.frame + 1, state: JSON.stringify(this.state.state) };
+      return { frame: this.state.frame + 1, state: JSON.stringify(this.state.state), mark: markOf(this.run, this.state) };
     }
     if (this.frame <= this.written) return null;
     this.written = this.frame;
-    return { frame: this.frame + 1, state: null };
+    return { frame: this.frame + 1, state: null, mark: null };
   }
 }

@@ -18,27 +18,36 @@ const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + m
  * together: a state only replaces one of an earlier frame. A checkpoint without a state does not replace one with a
  * state: resuming from the state counts exactly as an uninterrupted run, re-reading the few seconds between the two
  * (agents send the controller a state every STATE_FORWARD_MS, timing.ts), where a resume without one warms up and may count differently.
+ * \`mark\`: where in the counting order the state was taken (run-states.ts, markToWire), or ''; it moves with the state
+ * and goes with the claim, so that the controller voids exactly what the next run counts again (FleetMarks.claim).
  */
-const FORWARD = `local function forward(k, frame, state)
+const FORWARD = `local function setState(k, frame, state, mark)
+  redis.call('HSET', k, 'start_frame', frame, 'start_state', state)
+  if mark and mark ~= '' then redis.call('HSET', k, 'start_mark', mark) else redis.call('HDEL', k, 'start_mark') end
+end
+local function forward(k, frame, state, mark)
   frame = tonumber(frame)
   if not frame then return end
   local cur = tonumber(redis.call('HGET', k, 'start_frame') or '')
   local held = redis.call('HEXISTS', k, 'start_state') == 1
   if state and state ~= '' then
-    if not cur or frame > cur or (frame == cur and not held) then redis.call('HSET', k, 'start_frame', frame, 'start_state', state) end
+    if not cur or frame > cur or (frame == cur and not held) then setState(k, frame, state, mark) end
   elseif not held and (not cur or frame > cur) then
     redis.call('HSET', k, 'start_frame', frame)
+    redis.call('HDEL', k, 'start_mark')
   end
 end
 -- A new count, or a changed spec: the resume point is set as given, back or forward.
-local function setStart(k, frame, state)
-  redis.call('HSET', k, 'start_frame', frame)
-  if state and state ~= '' and frame ~= '' then redis.call('HSET', k, 'start_state', state) else redis.call('HDEL', k, 'start_state') end
+local function setStart(k, frame, state, mark)
+  if state and state ~= '' and frame ~= '' then setState(k, frame, state, mark) else
+    redis.call('HSET', k, 'start_frame', frame)
+    redis.call('HDEL', k, 'start_state', 'start_mark')
+  end
 end`;
 
 /**
- * ARGV: prefix, id, kind, spec, start frame (a file's resume point, or ''), start state (its counting state, or '').
- * New task → queued; same spec still active → kept (its resume point only moves forward: an agent may have handed it
+ * ARGV: prefix, id, kind, spec, start frame (a file's resume point, or ''), start state (its counting state, or ''),
+ * start mark (where in the counting order the state was taken, or ''). New task → queued; same spec still active → kept (its resume point only moves forward: an agent may have handed it
  * back from a newer frame than the controller's store holds yet); changed spec → restarted.
  */
 export const SUBMIT = `${NOW}
@@ -48,14 +57,14 @@ local t = P .. 'task:' .. id
 redis.call('SADD', P .. 'tasks', id)
 local state = redis.call('HGET', t, 'state')
 if state == 'queued' or state == 'running' then
-  if redis.call('HGET', t, 'spec') == spec and redis.call('HGET', t, 'want') == 'run' then forward(t, ARGV[5], ARGV[6]); return 'kept' end
-  setStart(t, ARGV[5], ARGV[6])
+  if redis.call('HGET', t, 'spec') == spec and redis.call('HGET', t, 'want') == 'run' then forward(t, ARGV[5], ARGV[6], ARGV[7]); return 'kept' end
+  setStart(t, ARGV[5], ARGV[6], ARGV[7])
   redis.call('HSET', t, 'spec', spec, 'kind', kind, 'want', 'run', 'note', 'resubmitted with a changed spec')
   if state == 'running' then redis.call('HINCRBY', t, 'gen', 1) end
   return 'updated'
 end
 redis.call('HSET', t, 'spec', spec, 'kind', kind, 'want', 'run', 'state', 'queued', 'agent', '', 'run', '', 'note', '', 'attempt', 0)
-setStart(t, ARGV[5], ARGV[6])
+setStart(t, ARGV[5], ARGV[6], ARGV[7])
 redis.call('HSETNX', t, 'gen', 0)
 redis.call('ZADD', P .. 'queue', now, id)
 return 'queued'`;
@@ -70,7 +79,7 @@ local function emit(s, note) redis.call('XADD', P .. 'events', '*', 'k', 'state'
 local function final(s, note)
   redis.call('ZREM', P .. 'queue', id)
   redis.call('HSET', t, 'state', s, 'want', cmd, 'note', note)
-  redis.call('HDEL', t, 'start_state')
+  redis.call('HDEL', t, 'start_state', 'start_mark')
   emit(s, note)
 end
 local function queueFirst(note)
@@ -94,8 +103,8 @@ return {'noop', 'it is not running (' .. state .. ')'}`;
 
 /**
  * ARGV: prefix, agent, run, leaseMs. Takes the first task whose time has come: {id, spec, gen, attempt, start frame,
- * start state} or nil. The claim notice carries the start frame (not the state): from it on, the controller counts the
- * file's frames from this run.
+ * start state} or nil. The claim notice carries the start frame and the state's mark (not the state): from them on,
+ * the controller counts the file's frames from this run.
  */
 export const CLAIM = `${NOW}
 local P, agent, run, leaseMs = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -109,8 +118,9 @@ if not redis.call('SET', P .. 'lease:' .. id, agent .. '|' .. run, 'NX', 'PX', l
 redis.call('HSET', t, 'state', 'running', 'agent', agent, 'run', run, 'since', now, 'note', '')
 redis.call('SADD', P .. 'running', id)
 local start = redis.call('HGET', t, 'start_frame') or ''
-redis.call('XADD', P .. 'events', '*', 'k', 'claim', 't', id, 'r', run, 'a', agent, 'f', start)
 local state = start ~= '' and redis.call('HGET', t, 'start_state') or ''
+local mark = state and state ~= '' and redis.call('HGET', t, 'start_mark') or ''
+redis.call('XADD', P .. 'events', '*', 'k', 'claim', 't', id, 'r', run, 'a', agent, 'f', start, 'm', mark or '')
 return {id, redis.call('HGET', t, 'spec'), redis.call('HGET', t, 'gen') or '0', redis.call('HGET', t, 'attempt') or '0', start, state or ''}`;
 
 /**
@@ -146,18 +156,18 @@ end
 return out`;
 
 /**
- * ARGV: prefix, then (id, frame, state) triples: where files resume after the controller's newest stored checkpoints,
- * with the counting state of the frame before (or '').
+ * ARGV: prefix, then (id, frame, state, mark) quadruples: where files resume after the controller's newest stored
+ * checkpoints, with the counting state of the frame before (or '') and its mark (or '').
  */
 export const START_FRAMES = `
 ${FORWARD}
-for i = 2, #ARGV, 3 do forward(ARGV[1] .. 'task:' .. ARGV[i], ARGV[i + 1], ARGV[i + 2]) end
+for i = 2, #ARGV, 4 do forward(ARGV[1] .. 'task:' .. ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]) end
 return 'ok'`;
 
 /**
  * ARGV: prefix, agent, run, id, disposition, note, delayMs, attempt, last n, resume frame (a handed-back file: after
- * the last frame its worker reported, or ''), resume state (the worker's counting state before it, or ''). The end of
- * a run on its agent:
+ * the last frame its worker reported, or ''), resume state (the worker's counting state before it, or ''), resume mark
+ * (where in the counting order that state was taken, or ''). The end of a run on its agent:
  * completed | failed | stopped | cancelled settle the task; requeue puts it first in the queue (handed back,
  * restarted); retry queues it after delayMs (a camera that failed) with its attempt count. The task keeps which run
  * ended last, on which agent, and the sequence number of its `end` entry: a controller that was away when a file
@@ -175,13 +185,13 @@ local state = disposition
 if disposition == 'requeue' then
   state = 'queued'
   redis.call('ZADD', P .. 'queue', 0, id)
-  forward(t, ARGV[10], ARGV[11])
+  forward(t, ARGV[10], ARGV[11], ARGV[12])
 elseif disposition == 'retry' then
   state = 'queued'
   redis.call('ZADD', P .. 'queue', now + delay, id)
 end
 redis.call('HSET', t, 'state', state, 'agent', '', 'run', '', 'note', note, 'attempt', attempt, 'last_run', run, 'last_agent', agent, 'last_n', lastN)
-if state == 'queued' then redis.call('HSET', t, 'want', 'run') else redis.call('HDEL', t, 'start_state') end
+if state == 'queued' then redis.call('HSET', t, 'want', 'run') else redis.call('HDEL', t, 'start_state', 'start_mark') end
 redis.call('XADD', P .. 'events', '*', 'k', 'state', 't', id, 's', state, 'note', note, 'a', agent, 'r', run)
 return 'ok'`;
 
@@ -208,7 +218,7 @@ for _, id in ipairs(redis.call('SMEMBERS', P .. 'running')) do
     else
       note = 'agent ' .. agent .. ' was lost while stopping the task'
       redis.call('HSET', t, 'state', want == 'cancel' and 'cancelled' or 'stopped')
-      redis.call('HDEL', t, 'start_state')
+      redis.call('HDEL', t, 'start_state', 'start_mark')
     end
     redis.call('HSET', t, 'agent', '', 'run', '', 'note', note)
     redis.call('SREM', P .. 'running', id)

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import type { TaskSpec } from '../config/types.js';
 import { PROTOCOL_VERSION, type CrossingEvent, type DemographicsEvent, type WorkerEvent } from '../protocol/events.js';
 import type { StoreError } from '../store/errors.js';
-import { FleetMarks, type VoidedCrossing } from '../store/fleet-marks.js';
+import { FleetMarks, type ResumeMark, type VoidedCrossing } from '../store/fleet-marks.js';
 import { StoreGate, TaskRunJournal } from '../store/journal.js';
 import type { OccupancyRules } from '../store/occupancy.js';
 import { describeResume, describeTakeIn, prepareCount, takesIn, type TaskIdentity } from '../store/resume.js';
@@ -182,13 +182,14 @@ export class Recorder {
   }
 
   /**
-   * A fleet run of the task was claimed, from `startFrame` for a file: the crossings of the count that it counts again
-   * (earlier runs', at or after that frame) are voided in the store and taken out of the tally. Returns them.
+   * A fleet run of the task was claimed, from `startFrame` for a file, going on from a counting state taken at `mark`
+   * (or null): the crossings of the count that it counts again (FleetMarks.claim) are voided in the store and taken
+   * out of the tally. Returns them.
    */
-  claimRun(spec: TaskSpec, count: CountState, fleetRun: string, startFrame: number | null): VoidedCrossing[] {
+  claimRun(spec: TaskSpec, count: CountState, fleetRun: string, startFrame: number | null, mark: ResumeMark | null): VoidedCrossing[] {
     // The first run of a new count counts a file on its own: nothing of any earlier count is its to count again.
     const from = spec.kind === 'video' && count.chainId !== null ? (startFrame ?? 1) : null;
-    const voided = this.gate?.write((s) => this.marksOf(s).claim(fleetRun, spec.id, from, count.chainId)) ?? [];
+    const voided = this.gate?.write((s) => this.marksOf(s).claim(fleetRun, spec.id, from, count.chainId, mark)) ?? [];
     for (const c of voided ?? []) count.tally.retract(c.line, c.direction, this.now(), c);
     return voided ?? [];
   }

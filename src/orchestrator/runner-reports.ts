@@ -31,7 +31,7 @@ export function runnerHandlers(s: ReportTarget, rec: TaskRecord, token: symbol):
       rec.count.earlier?.runs.delete(place.fleetRun);
       if (!place.claim) return s.announce(rec, `running on agent ${place.agent} (run ${place.fleetRun})`);
       if (rec.runnerToken === token && rec.state.kind === 'waiting') s.dispatch(rec, { type: 'claimed' });
-      const voided = s.recorder.claimRun(rec.spec, rec.count, place.fleetRun, place.startFrame);
+      const voided = s.recorder.claimRun(rec.spec, rec.count, place.fleetRun, place.startFrame, place.resumeMark ?? null);
       for (const c of voided) rec.results.retract(c);
       const from = place.startFrame ? ` from frame ${place.startFrame}` : '';
       const again = voided.length > 0 ? `; ${voided.length} crossing${voided.length === 1 ? '' : 's'} of earlier runs from that frame on will be counted again` : '';

@@ -1,6 +1,7 @@
 import type { TaskSpec, WorkerLogLevel } from '../config/types.js';
 import type { WorkerEvent } from '../protocol/events.js';
 import type { WorkerCommand as StdinCommand } from '../protocol/commands.js';
+import type { ResumeMark } from '../store/fleet-marks.js';
 import type { TaskRunEnd } from '../store/rows.js';
 import type { ExitOutcome, StopIntent } from './task-machine.js';
 import type { Usage } from './resources.js';
@@ -27,6 +28,11 @@ export interface WorkerPlace {
   fleetRun: string | null;
   /** A file's worker counts from this frame (a resume), else null. */
   startFrame: number | null;
+  /**
+   * A fleet run of a file that goes on from a counting state: where in the counting order that state was taken (after
+   * crossing `seq` of fleet run `run`); null or absent when unknown (no state, an older pcount-tui).
+   */
+  resumeMark?: ResumeMark | null;
   /**
    * A fleet run's claim by an agent, in the order the fleet gave them out: from its start frame on, a file's frames
    * are this run's to count (earlier runs' crossings there are void). False for a run a controller found running.

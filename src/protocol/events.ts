@@ -186,6 +186,12 @@ export interface TracksEvent extends EventBase {
 export interface StateEvent extends EventBase {
   type: 'state';
   frame: number;
+  /**
+   * The `seq` of the last crossing written before it (0: none): a run that continues from this state counts again
+   * exactly the crossings written after it, whatever frame they are dated (a held change of side is dated where the
+   * path met the line, before the frame that counted it). Absent from workers before it was added.
+   */
+  seq?: number;
   state: { version: number };
 }
 

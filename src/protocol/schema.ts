@@ -188,6 +188,7 @@ export const eventSchemas: Record<WorkerEventType, Schema> = {
   }),
   state: event('state', 'Files, with `--emit-state`: the counting state after a frame, written before its progress event (for `--start-state`).', {
     frame: int(1),
+    seq: { ...int(0), description: 'the seq of the last crossing written before the state (0: none)' },
     state: { type: 'object', required: ['version'], properties: { version: int(1) }, description: 'tracker, counter and crop planner as plain data; its layout is versioned, not part of the protocol' },
   }),
   preview: event('preview', 'Only while a `preview` command has them on: a small picture of the latest frame, with tracks and lines.', {

@@ -2,7 +2,16 @@ import type { SplitKey } from '../protocol/line-splits.js';
 import type { Statement } from 'better-sqlite3';
 import type { Store } from './store.js';
 
-/** A crossing taken back from a count: a later fleet run counts its frame again. */
+/**
+ * Where in the counting order a fleet run's counting state was taken: after crossing `seq` (the worker's, 0 for none)
+ * of fleet run `run`. A run that goes on from that state counts again exactly that run's crossings after it.
+ */
+export interface ResumeMark {
+  run: string;
+  seq: number;
+}
+
+/** A crossing taken back from a count: a later fleet run counts it again. */
 export interface VoidedCrossing {
   seq: number;
   line: string;
@@ -21,10 +30,25 @@ export interface VoidedCrossing {
  *   without an entry), `fleet_ahead` = those stored beyond it, out of order. A run not claimed in this store (its
  *   claim went to another store) counts as claimed before every other. Marked in the same transaction as what the
  *   entry stores, so a crash leaves both or neither.
- * - the order in which runs of a task were claimed, with the frame a file's run counts from: a run claimed later
- *   counts that file's frames from its start frame on again, so the earlier runs' crossings there are void (see the
- *   insert in Store, which applies the same rule to crossings that arrive later).
+ * - the order in which runs of a task were claimed, with the frame a file's run counts from and, when it goes on from
+ *   a counting state, the state's mark (schema step 5): a run claimed later counts again what the earlier runs counted
+ *   after its resume point, so their crossings there are void (the rule is VOID_EARLIER's; the insert in Store applies
+ *   it to crossings that arrive later).
  */
+/**
+ * Whether a crossing (of table `crossings`) of an earlier run is counted again by a run claimed later, from frame
+ * @from, going on from a counting state taken after crossing @markSeq of run @markRun (both null without a mark):
+ * - a crossing of the mark's run: when it came after the mark in the counting order. Not by its frame: a crossing is
+ *   dated where the path met the line, which can come before the frame that counted it (a held change of side counted
+ *   on a later pass, or when its worker stopped), and the state taken in between still holds it, so the next run
+ *   counts it again.
+ * - any other (and every crossing when the resume point has no mark: one without a counting state, or written by an
+ *   older pcount-tui, the rule before marks): when it is dated at or after @from, or its run counted only from @from on
+ *   (its start frame; e.g. a run that went on from the same state and was lost before it sent another).
+ */
+const VOID_EARLIER = `CASE WHEN crossings.fleet_run = @markRun THEN crossings.seq > @markSeq
+  ELSE crossings.frame >= @from OR COALESCE((SELECT r.start_frame FROM fleet_runs r WHERE r.run = crossings.fleet_run AND r.claim IS NOT NULL), 0) >= @from END`;
+
 export class FleetMarks {
   private readonly stmts: Record<string, Statement>;
 
@@ -42,12 +66,14 @@ export class FleetMarks {
       dropAhead: db.prepare(`DELETE FROM fleet_ahead WHERE run = ? AND n <= ?`),
       claimed: db.prepare(`SELECT claim FROM fleet_runs WHERE run = ?`),
       claim: db.prepare(
-        `UPDATE fleet_runs SET claim = (SELECT COALESCE(MAX(claim), 0) + 1 FROM fleet_runs), start_frame = ? WHERE run = ? AND claim IS NULL`,
+        `UPDATE fleet_runs SET claim = (SELECT COALESCE(MAX(claim), 0) + 1 FROM fleet_runs), start_frame = ?, mark_run = ?, mark_seq = ?
+         WHERE run = ? AND claim IS NULL`,
       ),
       voidEarlier: db.prepare(
         `UPDATE crossings SET void = 1
-         WHERE void = 0 AND frame >= @from AND task_run_id IN (SELECT id FROM task_runs WHERE chain_id = @chain)
+         WHERE void = 0 AND task_run_id IN (SELECT id FROM task_runs WHERE chain_id = @chain)
            AND (fleet_run IS NULL OR fleet_run IN (SELECT run FROM fleet_runs WHERE task = @task AND (claim IS NULL OR claim < @claim)))
+           AND ${VOID_EARLIER}
          RETURNING seq, line, track, direction, frame, ts,
            json_extract(attributes, '$.gender') AS gender, json_extract(attributes, '$.age_band') AS age_band`,
       ),
@@ -93,17 +119,19 @@ export class FleetMarks {
   }
 
   /**
-   * A run of a task was claimed by an agent; for a file, `startFrame` is where it counts from (1 without a resume).
-   * Returns the crossings of the count `chainId` that it makes void (an earlier run's, at or after that frame), or
+   * A run of a task was claimed by an agent; for a file, `startFrame` is where it counts from (1 without a resume) and
+   * `mark` where in the counting order the state it goes on from was taken (null: none, or unknown). Returns the
+   * crossings of the count `chainId` that it makes void (an earlier run's that it counts again, VOID_EARLIER), or
    * null when the claim was recorded before (a redelivered notice changes nothing).
    */
-  claim(run: string, task: string, startFrame: number | null, chainId: number | null): VoidedCrossing[] | null {
+  claim(run: string, task: string, startFrame: number | null, chainId: number | null, mark: ResumeMark | null = null): VoidedCrossing[] | null {
     this.stmts.ensure.run(run, task);
     if ((this.stmts.claimed.get(run) as { claim: number | null }).claim !== null) return null;
-    this.stmts.claim.run(startFrame, run);
+    const at = startFrame === null ? null : mark;
+    this.stmts.claim.run(startFrame, at?.run ?? null, at?.seq ?? null, run);
     if (startFrame === null || chainId === null) return [];
     const { claim } = this.stmts.claimed.get(run) as { claim: number };
-    return this.stmts.voidEarlier.all({ from: startFrame, chain: chainId, task, claim }) as VoidedCrossing[];
+    return this.stmts.voidEarlier.all({ from: startFrame, chain: chainId, task, claim, markRun: at?.run ?? null, markSeq: at?.seq ?? null }) as VoidedCrossing[];
   }
 
   setFps(run: string, task: string, fps: number | null): void {

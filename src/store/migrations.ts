@@ -111,6 +111,10 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
   // 4: a file's checkpoint keeps the worker's counting state after its frame (worker/resume-state.ts, JSON), which a
   // resumed worker continues from exactly; checkpoints stored before have none (a warm-up then rebuilds what it can).
   (db) => db.exec(`ALTER TABLE checkpoints ADD COLUMN state TEXT;`),
+  // 5: a fleet run that goes on from a counting state records where in the counting order the state was taken (after
+  // crossing mark_seq of fleet run mark_run): the earlier runs' crossings after it are void, whatever frame they are
+  // dated. Runs claimed before have none (their claims voided by frame).
+  (db) => db.exec(`ALTER TABLE fleet_runs ADD COLUMN mark_run TEXT; ALTER TABLE fleet_runs ADD COLUMN mark_seq INTEGER;`),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -34,13 +34,16 @@ export class Store {
     readonly file: string,
   ) {
     this.stmts = {
-      // A file's crossing is void when a run claimed after the one that reported it counts its frame again (fleet
-      // mode: a re-queued file resumed from a checkpoint; see FleetMarks.claim).
+      // A file's crossing is void when a run claimed after the one that reported it counts it again (fleet mode: a
+      // re-queued file resumed from a checkpoint): the rule of FleetMarks' VOID_EARLIER, for a crossing that arrives
+      // after that claim. By counting order when the later run goes on from a state of this run (its mark), else by
+      // frame (a resume point without a mark: no state, or an older pcount-tui's).
       insertCrossing: db.prepare(
         `INSERT OR IGNORE INTO crossings (task_run_id, task, seq, line, track, direction, frame, pts, ts, occupancy, attributes, fleet_run, stored_at, void)
          VALUES (@taskRunId, @task, @seq, @line, @track, @direction, @frame, @pts, @ts, @occupancy, @attributes, @fleetRun, @storedAt,
            EXISTS (SELECT 1 FROM fleet_runs mine JOIN fleet_runs later ON later.task = mine.task AND later.claim > COALESCE(mine.claim, 0)
-                   WHERE mine.run = @fleetRun AND later.start_frame <= @frame))
+                   WHERE mine.run = @fleetRun AND CASE WHEN later.mark_run = mine.run THEN later.mark_seq < @seq
+                     ELSE later.start_frame <= @frame OR later.start_frame <= mine.start_frame END))
          RETURNING void`,
       ),
       saveCheckpoint: db.prepare(`INSERT OR REPLACE INTO checkpoints (task_run_id, frame, seq, fps, ts, state) VALUES (?, ?, ?, ?, ?, ?)`),

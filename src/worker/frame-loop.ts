@@ -36,6 +36,7 @@ export async function countFrames(ctx: LoopContext): Promise<void> {
       detections: () => c.detections,
       counts: () => reportedCounts(c),
       detectMs: () => latency.take(),
+      crossings: () => c.seq,
       // Only once counting began (not during a warm-up): a state is where a resumed run counts from.
       state: cfg.emitState && !cfg.live ? (frame) => (c.baseline ? captureState(c, frame, cfg.skipFrames, source.info) : null) : undefined,
     },

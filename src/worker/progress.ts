@@ -12,6 +12,8 @@ export interface ProgressSource {
   detectMs?(): number | null;
   /** The counting state after `frame` (resume-state.ts), written just before the progress event; null: none. */
   state?(frame: number): { version: number } | null;
+  /** Crossing events written so far (the last `seq`): a state written now comes after them in the counting order. */
+  crossings(): number;
 }
 
 /**
@@ -60,7 +62,7 @@ export class ProgressReporter {
     const detectMs = this.src.detectMs?.() ?? null;
     // Before the progress event that makes its frame a checkpoint: the parent keeps the two together.
     const state = this.frame > 0 ? (this.src.state?.(this.frame) ?? null) : null;
-    if (state) this.emit({ type: 'state', frame: this.frame, state });
+    if (state) this.emit({ type: 'state', frame: this.frame, seq: this.src.crossings(), state });
     this.emit({
       type: 'progress',
       frame: this.frame,

@@ -52,14 +52,19 @@ test('stream entries round-trip through their field lists', () => {
   const entries: FleetEntry[] = [
     { k: 'ev', task: 'cam', run: 'a.x.1', n: 3, agent: 'a', event: { v: 1, type: 'crossing', task: 'cam', ts: 5, line: 'door', track: 2, direction: 'in', frame: 9, pts: 0.9, seq: 1 } },
     { k: 'end', task: 'cam', run: 'a.x.1', n: 4, agent: 'a', outcome: { kind: 'failed', code: 'WORKER_EXIT', reason: 'x', retryInMs: 900 } },
-    { k: 'claim', task: 'cam', run: 'a.x.1', agent: 'a', startFrame: null },
-    { k: 'claim', task: 'v', run: 'a.x.2', agent: 'a', startFrame: 481 },
+    { k: 'claim', task: 'cam', run: 'a.x.1', agent: 'a', startFrame: null, mark: null },
+    { k: 'claim', task: 'v', run: 'a.x.2', agent: 'a', startFrame: 481, mark: null },
+    { k: 'claim', task: 'v', run: 'a.x.3', agent: 'b', startFrame: 481, mark: { run: 'a.x.2', seq: 7 } },
     { k: 'lost', task: 'cam', run: 'a.x.1', agent: 'a', note: 'n' },
     { k: 'state', task: 'cam', state: 'queued', note: 'n', agent: null, run: null },
     { k: 'agent', agent: 'a', state: 'lost', note: 'n' },
     { k: 'loss', task: 'cam', run: 'a.x.1', agent: 'a', first: 4, last: 9 },
   ];
   for (const e of entries) assert.deepEqual(parseEntry(entryFields(e)), e);
+  // A mark is the state's only at its own frame: one left behind with another frame (an older agent moved the state
+  // without it) is none.
+  const stale = entryFields({ k: 'claim', task: 'v', run: 'a.x.3', agent: 'b', startFrame: 481, mark: { run: 'a.x.2', seq: 7 } }).map((f) => (f === '481|7|a.x.2' ? '301|7|a.x.2' : f));
+  assert.deepEqual(parseEntry(stale), { k: 'claim', task: 'v', run: 'a.x.3', agent: 'b', startFrame: 481, mark: null });
   assert.equal(parseEntry(['k', 'ev', 'e', '{broken']), null);
   assert.equal(parseEntry(['k', 'other']), null);
 });
