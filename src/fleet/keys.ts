@@ -5,8 +5,10 @@
  *   <fleet>:tasks            SET   ids of submitted tasks
  *   <fleet>:task:<id>        HASH  spec, kind, want (run|stop|cancel), state, agent, run, since, note, attempt, gen, start_frame,
  *                                 start_state (a file's counting state before start_frame, JSON, tens of kB; dropped when
- *                                 the task settles), last_run, last_agent, last_n (the run that ended last, its agent,
- *                                 its `end` entry's n)
+ *                                 the task settles), start_mark (where in the counting order that state was taken,
+ *                                 "<start_frame>|<seq>|<run>": after crossing seq of fleet run run; set and dropped with
+ *                                 start_state, absent when not known; the claim notice carries it), last_run, last_agent,
+ *                                 last_n (the run that ended last, its agent, its `end` entry's n)
  *   <fleet>:queue            ZSET  tasks waiting for an agent; score = when it may start (ms, Redis clock)
  *   <fleet>:running          SET   tasks held by an agent, checked by the reaper
  *   <fleet>:lease:<id>       STR   "<agent>|<run>" with PX: who runs the task; renewed by the agent's heartbeat
