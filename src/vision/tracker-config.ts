@@ -153,3 +153,39 @@ export const DEFAULT_TRACKER_CONFIG: Readonly<TrackerConfig> = Object.freeze({
     initialSizeVelocity: 0.1,
   }),
 });
+
+/** Throws a RangeError naming the first setting out of its range (a config's or `--options`' typo must not track). */
+export function validateTrackerConfig(c: TrackerConfig): void {
+  const positive: (keyof TrackerConfig)[] = ['gateChi2', 'lowScoreGateChi2', 'maxLogHeightRatio', 'confirmHits'];
+  for (const key of positive) {
+    if (!((c[key] as number) > 0)) throw new RangeError(`tracker setting ${key} must be > 0, got ${String(c[key])}`);
+  }
+  const nonNegative: (keyof TrackerConfig)[] = [
+    'maxLostSeconds',
+    'tentativeMaxLostSeconds',
+    'lifetimePasses',
+    'tentativeLifetimePasses',
+    'lowScore',
+    'appearanceVetoAfter',
+    'longLostSeconds',
+    'relinkLostAfter',
+  ];
+  for (const key of nonNegative) {
+    if (!((c[key] as number) >= 0)) throw new RangeError(`tracker setting ${key} must be ≥ 0, got ${String(c[key])}`);
+  }
+  if (!(c.appearanceVeto >= 0 && c.appearanceVeto <= 1)) {
+    throw new RangeError(`tracker setting appearanceVeto must be between 0 and 1, got ${c.appearanceVeto}`);
+  }
+  if (!(c.appearanceKeep >= 0 && c.appearanceKeep < 1)) {
+    throw new RangeError(`tracker setting appearanceKeep must be in [0, 1), got ${c.appearanceKeep}`);
+  }
+  for (const [key, value] of Object.entries(c.heading)) {
+    if (!((value as number) >= 0)) throw new RangeError(`tracker setting heading.${key} must be ≥ 0, got ${String(value)}`);
+  }
+  for (const [key, value] of Object.entries(c.relink)) {
+    if (!((value as number) >= 0)) throw new RangeError(`tracker setting relink.${key} must be ≥ 0, got ${String(value)}`);
+  }
+  if (c.lowScore > c.highScore) {
+    throw new RangeError(`tracker setting lowScore (${c.lowScore}) must not exceed highScore (${c.highScore})`);
+  }
+}

@@ -1,8 +1,8 @@
-import { appearanceDistance } from './appearance.js';
+import { associationCost } from './association-cost.js';
 import { assignWithLimit } from './assignment.js';
 import { Track, type TrackData, type TrackSnapshot } from './track.js';
-import { DEFAULT_TRACKER_CONFIG, type TrackerConfig } from './tracker-config.js';
-import { LongLostBuffer, withinReach } from './tracker-long-lost.js';
+import { DEFAULT_TRACKER_CONFIG, validateTrackerConfig, type TrackerConfig } from './tracker-config.js';
+import { LongLostBuffer } from './tracker-long-lost.js';
 import { PassInterval, type PassData } from './pass-interval.js';
 import type { Detection } from './types.js';
 
@@ -26,41 +26,6 @@ export interface TrackerOutput {
   tracks: TrackSnapshot[];
   /** Tracks that ended in this call. */
   removed: RemovedTrack[];
-}
-
-function validateConfig(c: TrackerConfig): void {
-  const positive: (keyof TrackerConfig)[] = ['gateChi2', 'lowScoreGateChi2', 'maxLogHeightRatio', 'confirmHits'];
-  for (const key of positive) {
-    if (!((c[key] as number) > 0)) throw new RangeError(`tracker setting ${key} must be > 0, got ${String(c[key])}`);
-  }
-  const nonNegative: (keyof TrackerConfig)[] = [
-    'maxLostSeconds',
-    'tentativeMaxLostSeconds',
-    'lifetimePasses',
-    'tentativeLifetimePasses',
-    'lowScore',
-    'appearanceVetoAfter',
-    'longLostSeconds',
-    'relinkLostAfter',
-  ];
-  for (const key of nonNegative) {
-    if (!((c[key] as number) >= 0)) throw new RangeError(`tracker setting ${key} must be ≥ 0, got ${String(c[key])}`);
-  }
-  if (!(c.appearanceVeto >= 0 && c.appearanceVeto <= 1)) {
-    throw new RangeError(`tracker setting appearanceVeto must be between 0 and 1, got ${c.appearanceVeto}`);
-  }
-  if (!(c.appearanceKeep >= 0 && c.appearanceKeep < 1)) {
-    throw new RangeError(`tracker setting appearanceKeep must be in [0, 1), got ${c.appearanceKeep}`);
-  }
-  for (const [key, value] of Object.entries(c.heading)) {
-    if (!((value as number) >= 0)) throw new RangeError(`tracker setting heading.${key} must be ≥ 0, got ${String(value)}`);
-  }
-  for (const [key, value] of Object.entries(c.relink)) {
-    if (!((value as number) >= 0)) throw new RangeError(`tracker setting relink.${key} must be ≥ 0, got ${String(value)}`);
-  }
-  if (c.lowScore > c.highScore) {
-    throw new RangeError(`tracker setting lowScore (${c.lowScore}) must not exceed highScore (${c.highScore})`);
-  }
 }
 
 /**
@@ -90,7 +55,7 @@ export class Tracker {
       relink: { ...DEFAULT_TRACKER_CONFIG.relink, ...config.relink },
       heading: { ...DEFAULT_TRACKER_CONFIG.heading, ...config.heading },
     };
-    validateConfig(this.config);
+    validateTrackerConfig(this.config);
     this.longLost = new LongLostBuffer(this.config.relink);
   }
 
@@ -214,28 +179,7 @@ export class Tracker {
   ): { tracks: Track[]; detections: Detection[] } {
     if (tracks.length === 0 || detections.length === 0) return { tracks, detections };
     const c = this.config;
-    const maxLog = c.maxLogHeightRatio;
-    const cost = tracks.map((track) => {
-      const predictedHeight = track.filter.box()[3];
-      return detections.map((det) => {
-        if (Math.abs(Math.log(det.box[3] / predictedHeight)) > maxLog) return Infinity;
-        // Where the Kalman prediction says little, walking bounds the match: a track seen once has no velocity yet
-        // (its gate spans any direction at the starting guess of speed), and a lost one may carry a velocity learnt
-        // from someone else's boxes while its gate keeps growing; either then takes a passer-by out of reach of
-        // where its person was seen, and hands their crossing on.
-        const unsure = track.state === 'lost' || track.hits === 1;
-        if (unsure && !withinReach(track.lastSighting, det.box, t, c.relink, maxLog)) return Infinity;
-        // Normalised so that the gate edge costs 1 and leaving a track unmatched costs the same; a candidate off the
-        // way the track's own sightings lead costs more, since its velocity may have gone wrong (track-heading.ts).
-        const motion = track.filter.centerDistance2(det.box) / gateChi2 + track.path.turnCost(det.box, c.heading);
-        // Someone seen again after an occlusion must look like the person the track followed; in between, the
-        // motion alone decides (a box that takes in a neighbour for a frame or two changes colour, not identity).
-        const vetoed =
-          track.appearance && det.appearance && t - track.lastMatch >= c.appearanceVetoAfter &&
-          appearanceDistance(track.appearance, det.appearance) > c.appearanceVeto;
-        return vetoed ? Infinity : motion;
-      });
-    });
+    const cost = associationCost(tracks, detections, gateChi2, t, c);
     const result = assignWithLimit(cost, 1);
     for (const [row, col] of result.matches) {
       const det = detections[col];
