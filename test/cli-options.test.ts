@@ -109,7 +109,12 @@ describe('malformed values name the option and the value, exit 2', () => {
     const runs = await Promise.all(cases.map(([args]) => cli(['run', '--source', clip, '--no-tui', ...args])));
     runs.forEach((r, i) => assertUsage(r, cases[i][1], cases[i][0].join(' ')));
     assertUsage(await cli(['run', '--source=-', '--no-tui']), /bad --source '-': '-' is a pipe/, '--source -');
-    assertUsage(await cli(['run', config, '--ffmpeg', path.join(tmp, 'no-ffmpeg'), '--no-tui']), /bad --ffmpeg '.*no-ffmpeg'/, '--ffmpeg');
+    // A binary that cannot run is something the command line names, not a malformed value: exit 1, as FFMPEG_NOT_FOUND
+    // is for the worker, detect and snapshot.
+    const ffmpeg = await cli(['run', config, '--ffmpeg', path.join(tmp, 'no-ffmpeg'), '--no-tui']);
+    assert.equal(ffmpeg.code, 1, ffmpeg.stderr);
+    assert.equal(ffmpeg.stdout, '');
+    assert.match(ffmpeg.stderr, /bad --ffmpeg '.*no-ffmpeg'/);
   });
 
   it('the worker reports each with its protocol error code', async () => {

@@ -129,7 +129,8 @@ export async function run(argv: RunArgs, commands: readonly string[]): Promise<n
   if (!result.ok) return reportProblems(result);
   const config = result.config;
   if (remembered && !(await confirmRemembered(config, tui, cwd))) return USAGE_EXIT_STATUS;
-  if (!(await checkFfmpeg(argv.ffmpeg))) return USAGE_EXIT_STATUS;
+  // The binary named cannot run: exit 1, as FFMPEG_NOT_FOUND is for the worker, detect and snapshot.
+  if (!(await checkFfmpeg(argv.ffmpeg))) return 1;
   if (config.configPath) setPreference('lastConfig', config.configPath);
 
   let fleet: FleetControl | null = null;

@@ -35,6 +35,9 @@ interface Job {
 
 class UsageError extends Error {}
 
+/** The config file named cannot be used: exit 1, as in `validate` and `run` (src/protocol/error-codes.ts). */
+class ConfigError extends Error {}
+
 /** The PNG could not be written (a folder that cannot be made, a full disk): the user's path, not a bug. */
 class OutputError extends Error {}
 
@@ -71,7 +74,7 @@ function jobs(args: SnapshotArgs): Job[] {
   if (args.line !== undefined) throw new UsageError('--line applies to a single source; a config file has its own lines');
   const loaded = loadConfig(args.source);
   if (!loaded.ok) {
-    throw new UsageError(`${loaded.file ?? args.source}: ${loaded.problems.map(formatProblem).join('; ')}`);
+    throw new ConfigError(`${loaded.file ?? args.source}: ${loaded.problems.map(formatProblem).join('; ')}`);
   }
   const dir = path.resolve(args.output ?? '.');
   return loaded.config.tasks.map((t) => ({
@@ -115,8 +118,9 @@ export async function run(args: SnapshotArgs): Promise<number> {
   try {
     list = jobs(args);
   } catch (err) {
-    process.stderr.write(`pcount-tui snapshot: ${(err as Error).message}\n`);
-    return USAGE_EXIT_STATUS;
+    if (!(err instanceof UsageError || err instanceof ConfigError)) throw err;
+    process.stderr.write(`pcount-tui snapshot: ${err.message}\n`);
+    return err instanceof UsageError ? USAGE_EXIT_STATUS : 1;
   }
   try {
     ffmpeg = await resolveFfmpeg({ option: args.ffmpeg });

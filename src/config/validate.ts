@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { unusableSource } from '../sources/kind.js';
+import { degenerateLine } from '../sources/lines.js';
 import { plainErrors } from '../common/schema-errors.js';
 import { escapeControls } from '../common/terminal-text.js';
 import { ruleFor } from '../protocol/names.js';
@@ -140,8 +141,10 @@ function semanticProblems(config: PcountConfig): ConfigProblem[] {
             problems.push({ path: `$.${list}[${i}].lines[${j}].name`, message: `duplicates the name of lines[${k}] in this task`, value: name });
           } else names.set(name, j);
         }
-        if (Array.isArray(points) && points.length === 4 && points[0] === points[2] && points[1] === points[3]) {
-          problems.push({ path: `$.${list}[${i}].lines[${j}].points`, message: 'has both ends at the same point', value: points });
+        const degenerate = Array.isArray(points) && points.length === 4 && points.every(Number.isFinite) ? degenerateLine(points as number[]) : null;
+        if (degenerate) {
+          const named = `line ${typeof name === 'string' ? JSON.stringify(name) : j} of task ${typeof id === 'string' ? JSON.stringify(id) : i}`;
+          problems.push({ path: `$.${list}[${i}].lines[${j}].points`, message: `${named} ${degenerate}`, value: points });
         }
       });
     });

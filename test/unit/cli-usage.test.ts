@@ -130,7 +130,24 @@ it('report on a file that is not a valid config says why, instead of reporting o
     const file = path.join(folder, `report-${i}.json`);
     writeFileSync(file, text);
     const r = await usage(['report', file]);
-    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, message);
+  }
+});
+
+it('a config that cannot be used exits 1 in validate, run, snapshot and report alike (was 2 in snapshot and report)', async () => {
+  const file = path.join(folder, 'bad-points.json');
+  writeFileSync(file, JSON.stringify({ videos: [{ id: 'v', source: clip, lines: [{ name: 'm', points: [2, 0, 0.5, 1] }] }] }));
+  const write = process.stdout.write;
+  let stdout = '';
+  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
+  try {
+    for (const args of [['validate', file], ['run', file, '--no-tui'], ['snapshot', file, '-o', folder], ['report', file]]) {
+      const r = await usage(args);
+      assert.equal(r.code, 1, `${args[0]}: ${r.stderr}`);
+      assert.match(args[0] === 'validate' ? stdout : r.stderr, /\$\.videos\[0\]\.lines\[0\]\.points\[0\]: must be <= 1 \(found 2\)/, args[0]);
+    }
+  } finally {
+    process.stdout.write = write;
   }
 });
