@@ -186,5 +186,22 @@ export function validateConfig(data: unknown): ConfigProblem[] {
 export function formatProblem(problem: ConfigProblem): string {
   if (problem.missing) return `${problem.path}: ${problem.message} (missing)`;
   if (problem.value === undefined) return escapeControls(`${problem.path}: ${problem.message}`);
-  return escapeControls(`${problem.path}: ${problem.message} (found ${JSON.stringify(problem.value)})`);
+  return escapeControls(`${problem.path}: ${problem.message} (found ${shownValue(problem.value)})`);
+}
+
+/** Stands for a number JSON.parse made infinite; U+10FFFF (a noncharacter) keeps it apart from any text of a file. */
+const INFINITE = '\u{10FFFF}Infinity';
+
+/**
+ * The value as JSON, but a number too large for a double (1e400, which JSON.parse makes Infinity) as `Infinity`:
+ * JSON.stringify would write it as `null`, which is not what the file says ("must be number (found null)").
+ */
+function shownValue(value: unknown): string {
+  let infinite = false;
+  const text = JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v !== 'number' || Number.isFinite(v)) return v;
+    infinite = true;
+    return v > 0 ? INFINITE : `-${INFINITE}`;
+  });
+  return infinite ? `${text.replaceAll(`"${INFINITE}"`, 'Infinity').replaceAll(`"-${INFINITE}"`, '-Infinity')}: a number too large to hold` : text;
 }
