@@ -23,6 +23,8 @@ function number(text: string, expected: string): number {
 export const integerAtLeast1: ValueParser<number> = (text) => {
   const n = number(text, 'a whole number ≥ 1');
   if (!Number.isInteger(n) || n < 1) throw new Error('expected a whole number ≥ 1');
+  // 1e20 is an integer to JavaScript but not exactly one (ffmpeg was handed -ss 10000000000000000000 for it).
+  if (!Number.isSafeInteger(n)) throw new Error(`expected a whole number ≥ 1, at most ${Number.MAX_SAFE_INTEGER}`);
   return n;
 };
 
@@ -59,7 +61,8 @@ export const seconds: ValueParser<number> = (text) => {
 /** A time into a source in seconds, 0 or more. */
 export const secondsFromStart: ValueParser<number> = (text) => {
   const n = number(text, 'a number of seconds ≥ 0');
-  if (!(n >= 0)) throw new Error('expected a number of seconds ≥ 0');
+  // 1e400 reads as Infinity: a time no source reaches, said as a bad value rather than sent to ffmpeg.
+  if (!(n >= 0 && Number.isFinite(n))) throw new Error('expected a number of seconds ≥ 0');
   return n;
 };
 

@@ -151,3 +151,16 @@ it('a config that cannot be used exits 1 in validate, run, snapshot and report a
     process.stdout.write = write;
   }
 });
+
+it('numbers too large to be exact, or infinite, are bad values (exit 2), not handed to ffmpeg', async () => {
+  const cases: [string[], RegExp][] = [
+    [['snapshot', clip, '--frame', '1e20', '-o', path.join(folder, 'x.png')], /^pcount-tui snapshot: bad --frame '1e20': expected a whole number ≥ 1, at most 9007199254740991\n/],
+    [['snapshot', clip, '--at', '1e400', '-o', path.join(folder, 'x.png')], /^pcount-tui snapshot: bad --at '1e400': expected a number of seconds ≥ 0\n/],
+    [['detect', clip, '--max-frames', '99999999999999999999'], /^pcount-tui detect: bad --max-frames '99999999999999999999': expected a whole number ≥ 1, at most/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await usage(args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.stderr, message);
+  }
+});
