@@ -1,9 +1,10 @@
 import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
 import { Parser } from 'yargs/helpers';
-import { fleetName, integerAtLeast1, integerFrom, listenAddress, nonEmpty, oneOf, secondsFromStart, taskId, timeZone, writableFile } from './config/values.js';
+import { configFile, fleetName, integerAtLeast1, integerFrom, listenAddress, nonEmpty, oneOf, secondsFromStart, taskId, timeZone, writableFile } from './config/values.js';
 import { BUCKET_SIZES } from './store/buckets.js';
 import { REPORT_FORMATS } from './store/report-format.js';
-import { redactSource } from './sources/credentials.js';
+import { redactSource, redactText, sourceSecrets } from './sources/credentials.js';
+import { escapeControls } from './common/terminal-text.js';
 import { unusableSource } from './sources/kind.js';
 import { parseLines } from './sources/lines.js';
 import { checked, checkedList, describeYargsMessage, takeFailure, UsageError, withTaskOptions } from './commands/arguments.js';
@@ -46,7 +47,7 @@ const engineOptions = <T>(y: Argv<T>) =>
 const runOptions = (y: Argv) =>
   withTaskOptions(
     engineOptions(y)
-      .positional('config', { type: 'string', describe: 'config JSON file (default: ./pcount.json, else the last config run, after asking)' })
+      .positional('config', { type: 'string', describe: 'config JSON file (default: ./pcount.json, else the last config run, after asking)', coerce: checked('<config>', configFile) })
       .option('source', { type: 'string', array: true, describe: 'a video file, image sequence, stream URL or /dev/videoN to count in; repeatable', coerce: sources })
       .option('line', { type: 'string', array: true, describe: 'counting line x1,y1,x2,y2[,name] in fractions of the frame, for --source tasks; repeatable (default 0.5,0,0.5,1)', coerce: lines })
       .option('tui', { type: 'boolean', default: true, describe: 'show the dashboard; --no-tui prints NDJSON (also when stdout is not a terminal)' })
@@ -123,14 +124,14 @@ const snapshotOptions = (y: Argv) =>
   );
 
 const validateOptions = (y: Argv) =>
-  y.positional('file', { type: 'string', describe: 'the config JSON file to check' }).check((argv) => {
+  y.positional('file', { type: 'string', describe: 'the config JSON file to check', coerce: checked('<file>', configFile) }).check((argv) => {
     if (argv.file === undefined) throw new Error('missing the config file to check: pcount-tui validate <config.json>');
     return true;
   });
 
 const reportOptions = (y: Argv) =>
   y
-    .positional('config', { type: 'string', describe: 'a config file: report on its store (default: ./pcount.json, else the last config run)' })
+    .positional('config', { type: 'string', describe: 'a config file: report on its store (default: ./pcount.json, else the last config run)', coerce: checked('<config>', configFile) })
     .option('db', { requiresArg: true, describe: 'the store file (instead of a config)', coerce: checked('db', nonEmpty) })
     .option('task', { type: 'string', array: true, describe: 'only these tasks; repeatable', coerce: names('task') })
     .option('line', { type: 'string', array: true, describe: 'only these lines; repeatable', coerce: names('line') })
@@ -174,13 +175,22 @@ export type FacesArgs = ArgsOf<typeof facesOptions> & { inputs: string[] };
 
 const COMMANDS = ['run', 'worker', 'agent', 'detect', 'snapshot', 'faces', 'report', 'validate', 'models'];
 
-async function dispatch<M>(name: string, load: () => Promise<M>, call: (m: M) => Promise<number>): Promise<number> {
+/**
+ * A message about the command line as it may be printed: it can quote any argument, so the secrets of every URL in
+ * them are hidden (`--bogus rtsp://admin:pw@cam`, a source given as a config) and control characters escaped.
+ */
+function shownText(text: string, args: readonly string[]): string {
+  const secrets = args.flatMap((arg) => sourceSecrets(arg.replace(/^--[\w-]+=/, '')));
+  return escapeControls(redactText(text, secrets));
+}
+
+async function dispatch<M>(name: string, args: readonly string[], load: () => Promise<M>, call: (m: M) => Promise<number>): Promise<number> {
   const mod = await load();
   try {
     return await call(mod);
   } catch (err) {
     // Handlers report expected problems themselves; this is the last guard against a bare stack trace.
-    process.stderr.write(`pcount-tui ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`pcount-tui ${name}: ${shownText(err instanceof Error ? err.message : String(err), args)}\n`);
     if (process.env.PCOUNT_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return 1;
   }
@@ -246,34 +256,34 @@ export async function main(args: string[]): Promise<number> {
     .scriptName('pcount-tui')
     .usage('$0 [config.json]\n\nCount people crossing lines in many videos and cameras at once.')
     .command('$0 [config]', 'open the dashboard for a config (NDJSON when stdout is not a terminal)', runOptions, async (argv) => {
-      code = await dispatch('run', () => import('./commands/run.js'), (m) => m.run(argv, COMMANDS));
+      code = await dispatch('run', args, () => import('./commands/run.js'), (m) => m.run(argv, COMMANDS));
     })
     .command('run [config]', 'run a config, or --source tasks, in the dashboard or as NDJSON', runOptions, async (argv) => {
-      code = await dispatch('run', () => import('./commands/run.js'), (m) => m.run(argv, COMMANDS));
+      code = await dispatch('run', args, () => import('./commands/run.js'), (m) => m.run(argv, COMMANDS));
     })
     .command('worker', 'count one source and print NDJSON events on stdout (what the dashboard runs for each task)', workerOptions, async (argv) => {
-      code = await dispatch('worker', () => import('./commands/worker.js'), (m) => m.run(argv));
+      code = await dispatch('worker', args, () => import('./commands/worker.js'), (m) => m.run(argv));
     })
     .command('agent', 'run fleet tasks on this host: take them from Redis, run each as a worker, send their events back', agentOptions, async (argv) => {
-      code = await dispatch('agent', () => import('./commands/agent.js'), (m) => m.run(argv));
+      code = await dispatch('agent', args, () => import('./commands/agent.js'), (m) => m.run(argv));
     })
     .command('detect [input]', 'detect people in an image or video: one NDJSON line per processed frame', detectOptions, async (argv) => {
-      code = await dispatch('detect', () => import('./commands/detect.js'), (m) => m.run(argv as DetectArgs));
+      code = await dispatch('detect', args, () => import('./commands/detect.js'), (m) => m.run(argv as DetectArgs));
     })
     .command('snapshot [source]', 'a PNG of one frame at the source size with the people found, the lines, their names and in-arrows (a config: one PNG per task)', snapshotOptions, async (argv) => {
-      code = await dispatch('snapshot', () => import('./commands/snapshot.js'), (m) => m.run(argv as SnapshotArgs));
+      code = await dispatch('snapshot', args, () => import('./commands/snapshot.js'), (m) => m.run(argv as SnapshotArgs));
     })
     .command('faces [inputs..]', 'estimate gender and age of the faces in images or folders: one NDJSON line per image', facesOptions, async (argv) => {
-      code = await dispatch('faces', () => import('./commands/faces.js'), (m) => m.run(argv as FacesArgs));
+      code = await dispatch('faces', args, () => import('./commands/faces.js'), (m) => m.run(argv as FacesArgs));
     })
     .command('report [config]', 'counts per task, line and time bucket from the store, with coverage (no run needed)', reportOptions, async (argv) => {
-      code = await dispatch('report', () => import('./commands/report.js'), (m) => m.run(argv));
+      code = await dispatch('report', args, () => import('./commands/report.js'), (m) => m.run(argv));
     })
     .command('validate [file]', 'check a config file and list every problem with its JSON path', validateOptions, async (argv) => {
-      code = await dispatch('validate', () => import('./commands/validate.js'), (m) => m.run(argv as ValidateArgs));
+      code = await dispatch('validate', args, () => import('./commands/validate.js'), (m) => m.run(argv as ValidateArgs));
     })
     .command('models [action] [name]', 'list, build or verify the built-in ONNX models', modelsOptions, async (argv) => {
-      code = await dispatch('models', () => import('./commands/models.js'), (m) => m.run(argv as ModelsArgs));
+      code = await dispatch('models', args, () => import('./commands/models.js'), (m) => m.run(argv as ModelsArgs));
     })
     .strict()
     .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
@@ -301,7 +311,7 @@ export async function main(args: string[]): Promise<number> {
       await reportWorkerUsage(err, args.slice(1));
     } else {
       const command = COMMANDS.includes(args[0]) ? ` ${args[0]}` : '';
-      process.stderr.write(`pcount-tui${command}: ${err.message}\n(pcount-tui${command} --help lists the options)\n`);
+      process.stderr.write(`pcount-tui${command}: ${shownText(err.message, args)}\n(pcount-tui${command} --help lists the options)\n`);
     }
     return USAGE_EXIT_STATUS;
   }

@@ -164,3 +164,38 @@ it('numbers too large to be exact, or infinite, are bad values (exit 2), not han
     assert.match(r.stderr, message);
   }
 });
+
+describe('a source where a config file goes is said to be one, its password never printed', () => {
+  it('run, the default command, validate and report: exit 2 with how to count it (was "no such file" with the password, or "not valid JSON")', async () => {
+    const camera = 'rtsp://admin:s3cretPW@127.0.0.1:1/x';
+    for (const [args, flag] of [
+      [['run', camera, '--no-tui'], '<config>'],
+      [[camera, '--no-tui'], '<config>'],
+      [['validate', camera], '<file>'],
+      [['report', camera], '<config>'],
+      [['run', clip, '--no-tui'], '<config>'],
+      [['validate', '/dev/video0'], '<file>'],
+    ] as const) {
+      const r = await usage([...args]);
+      assert.equal(r.code, 2, args.join(' '));
+      const shown = args[0] === camera || args[1] === camera ? 'rtsp://admin:***@127.0.0.1:1/x' : (args[1] as string);
+      assert.ok(r.stderr.includes(`bad ${flag} '${shown}': names a source, not a config file; to count it: pcount-tui run --source '${shown}'`), r.stderr);
+      assert.doesNotMatch(r.stderr, /s3cretPW/);
+    }
+  });
+
+  it('any usage message quoting an argument hides its password and escapes control characters', async () => {
+    const cases: [string[], string][] = [
+      [['run', '--source', clip, '--no-tui', '--bogus', 'rtsp://a:s3cretPW@h/x'], "unknown option --bogus 'rtsp://a:***@h/x'"],
+      [['run', '--source', 'rtsp://a:s3cretPW@h/x.json', '--no-tui'], "bad --source 'rtsp://a:***@h/x.json'"],
+      [['run', '--source', clip, '--line', 'rtsp://a:s3cretPW@h/x', '--no-tui'], "bad --line 'rtsp://a:***@h/x'"],
+      [['run', '--source', clip, '--line', '0.5,0,0.5,1,a\u001b[31mb', '--no-tui'], "bad --line '0.5,0,0.5,1,a\\x1b[31mb'"],
+    ];
+    for (const [args, shown] of cases) {
+      const r = await usage(args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.ok(r.stderr.includes(shown), r.stderr);
+      assert.doesNotMatch(r.stderr, /s3cretPW|\u001b/);
+    }
+  });
+});
