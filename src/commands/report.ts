@@ -11,7 +11,7 @@ import { buildReport, ReportError } from '../store/report.js';
 import { Store } from '../store/store.js';
 import { parseTimeArg, TIME_ARG_RANGE } from '../store/time-arg.js';
 import { systemZone } from '../store/zone.js';
-import type { ReportArgs } from '../cli.js';
+import type { ReportArgs } from './options.js';
 import { USAGE_EXIT_STATUS } from '../protocol/error-codes.js';
 
 class UsageError extends Error {}

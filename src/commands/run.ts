@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunArgs } from '../cli.js';
+import type { RunArgs } from './options.js';
 import { DEFAULT_CONFIG_NAME } from '../config/defaults.js';
 import { adHocConfig, loadConfig, type CliOverrides, type LoadResult } from '../config/load.js';
 import { getPreferences, setPreference } from '../config/preferences.js';

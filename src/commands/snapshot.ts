@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import type { SnapshotArgs } from '../cli.js';
+import type { SnapshotArgs } from './options.js';
 import { writeFileAtomic } from '../common/atomic-write.js';
 import { loadConfig } from '../config/load.js';
 import { formatProblem } from '../config/validate.js';
