@@ -199,3 +199,15 @@ describe('a source where a config file goes is said to be one, its password neve
     }
   });
 });
+
+it('snapshot -o that cannot be written: exit 1 naming the PNG and why, before any frame is read (was ENOTDIR, or EACCES on a temporary file)', async () => {
+  const cases: [string[], string][] = [
+    [['snapshot', clip, '-o', path.join(clip, 'x.png')], `pcount-tui snapshot: cannot write ${path.join(clip, 'x.png')}: ${clip} is a file, not a folder\n`],
+    [['snapshot', clip, '-o', '/proc/x.png'], 'pcount-tui snapshot: cannot write /proc/x.png: /proc is not writable (ENOENT)\n'],
+  ];
+  for (const [args, message] of cases) {
+    const r = await usage(args);
+    assert.equal(r.code, 1, args.join(' '));
+    assert.equal(r.stderr, message);
+  }
+});
