@@ -3,7 +3,7 @@ import { USAGE_EXIT_STATUS } from './protocol/error-codes.js';
 import { describeYargsMessage, takeFailure, UsageError } from './commands/arguments.js';
 import { agentOptions, detectOptions, facesOptions, modelsOptions, reportOptions, runOptions, snapshotOptions, validateOptions, workerOptions } from './commands/options.js';
 import type { DetectArgs, FacesArgs, ModelsArgs, SnapshotArgs, ValidateArgs } from './commands/options.js';
-import { hidePasswordsFromPs, onStdoutError } from './commands/process-guards.js';
+import { hidePasswordsFromPs, onStdoutError, outputFailed } from './commands/process-guards.js';
 import { refuseLoneDash, reportWorkerUsage, shownText } from './commands/usage.js';
 
 /**
@@ -82,7 +82,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     refuseLoneDash(args);
     await parser.parseAsync();
-    return code;
+    return code === 0 && outputFailed() ? 1 : code;
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     if (args[0] === 'worker') {
