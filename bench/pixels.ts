@@ -20,7 +20,8 @@ import { YuvResampler, type YuvFrame } from '../src/vision/resample.js';
 import { createDetector } from '../src/worker/detector.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 import { openFrames } from '../src/worker/ffmpeg-frames.js';
-import { MAX_FRAME_SIDE, WORKER_SESSION_OVERRIDES } from '../src/worker/setup.js';
+import { MAX_FRAME_SIDE } from '../src/sources/frame-side.js';
+import { WORKER_SESSION_OVERRIDES } from '../src/worker/setup.js';
 import { CLIPS, readTruth } from './clips.js';
 
 const args = process.argv.slice(2);

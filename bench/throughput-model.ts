@@ -10,7 +10,8 @@ import { createDetector } from '../src/worker/detector.js';
 import { createThreadedDetector } from '../src/worker/detector-thread.js';
 import { openFrames } from '../src/worker/ffmpeg-frames.js';
 import { FramePool } from '../src/worker/frame-pool.js';
-import { MAX_FRAME_SIDE, WORKER_SESSION_OVERRIDES } from '../src/worker/setup.js';
+import { MAX_FRAME_SIDE } from '../src/sources/frame-side.js';
+import { WORKER_SESSION_OVERRIDES } from '../src/worker/setup.js';
 
 export const MODEL_WINDOWS = 3;
 /** Model and end-to-end windows are equally long (see throughput.ts). */

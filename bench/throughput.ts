@@ -32,7 +32,8 @@ import { DEFAULT_THREADS } from '../src/worker/detector.js';
 import { laneThreads } from '../src/worker/detector-lanes.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 import { openFrames, probeSource } from '../src/worker/ffmpeg-frames.js';
-import { MAX_FRAME_SIDE, WORKER_SESSION_OVERRIDES } from '../src/worker/setup.js';
+import { MAX_FRAME_SIDE } from '../src/sources/frame-side.js';
+import { WORKER_SESSION_OVERRIDES } from '../src/worker/setup.js';
 import { distinctPlans, framesAndPlan, inProcess, MODEL_WINDOWS, modelOnly, threaded, WINDOW_MS } from './throughput-model.js';
 import { endToEnd, planSchedule } from './throughput-worker.js';
 

@@ -17,7 +17,8 @@ import(cli.href).then(
         setTimeout(() => undefined, 1000);
         return;
       }
-      process.exitCode = code;
+      // A standard output that failed once the command had returned has set 1 already (src/commands/process-guards.ts).
+      if (code !== 0 || process.exitCode === undefined) process.exitCode = code;
     }),
   (err) => {
     if (err?.code !== 'ERR_MODULE_NOT_FOUND' || err.url !== cli.href) throw err;

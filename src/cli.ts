@@ -1,241 +1,29 @@
-import yargs, { type ArgumentsCamelCase, type Argv } from 'yargs';
-import { Parser } from 'yargs/helpers';
-import { fleetName, integerAtLeast1, integerFrom, listenAddress, nonEmpty, oneOf, secondsFromStart, taskId, timeZone, writableFile } from './config/values.js';
-import { BUCKET_SIZES } from './store/buckets.js';
-import { REPORT_FORMATS } from './store/report-format.js';
-import { redactSource } from './sources/credentials.js';
-import { unusableSource } from './sources/kind.js';
-import { parseLines } from './sources/lines.js';
-import { checked, checkedList, describeYargsMessage, takeFailure, UsageError, withTaskOptions } from './commands/arguments.js';
+import yargs from 'yargs';
 import { USAGE_EXIT_STATUS } from './protocol/error-codes.js';
-import { MAX_THREADS } from './worker/detector-lanes.js';
-import { MAX_WORKER_COUNT } from './config/defaults.js';
+import { describeYargsMessage, takeFailure, UsageError } from './commands/arguments.js';
+import { agentOptions, detectOptions, facesOptions, modelsOptions, reportOptions, runOptions, snapshotOptions, validateOptions, workerOptions } from './commands/options.js';
+import type { DetectArgs, FacesArgs, ModelsArgs, SnapshotArgs, ValidateArgs } from './commands/options.js';
+import { hidePasswordsFromPs, onStdoutError, outputFailed } from './commands/process-guards.js';
+import { refuseLoneDash, reportWorkerUsage, shownText } from './commands/usage.js';
 
 /**
- * The command table. Options are typed and checked here (strict: an unknown option or a bad value stops every command
- * with exit status 2 before anything starts); handlers receive the values. Each handler is imported lazily so that a
- * worker child never loads Ink or React, and the dashboard never loads onnxruntime.
+ * The command table: each command with its options (commands/options.ts) and its handler, which receives the checked
+ * values. Each handler is imported lazily so that a worker child never loads Ink or React, and the dashboard never
+ * loads onnxruntime.
  */
-
-const sourceText = (text: string) => {
-  const why = unusableSource(text);
-  if (why) throw new Error(why);
-  return text;
-};
-const source = checked('source', sourceText);
-/**
- * `run --source a.mp4 config.json`: yargs gives --source every value up to the next option, so the config would be
- * counted as a second video (ffmpeg cannot read JSON). A config is never a source: said as what it is.
- */
-const runSource = checked('source', (text: string) => {
-  if (/\.json$/i.test(text)) {
-    throw new Error(`a .json file is a config, not a source (--source takes every value up to the next option); run a config on its own: pcount-tui run ${text}`);
-  }
-  return sourceText(text);
-});
-const sources = checkedList('source', (values) => values.map((v) => runSource(v)));
-const lines = checkedList('line', parseLines, 'BAD_LINE');
-const names = (flag: string) => checkedList(flag, (values) => values);
-
-/** Options of every command that runs the detector. */
-const engineOptions = <T>(y: Argv<T>) =>
-  y
-    .option('threads', { requiresArg: true, describe: 'onnxruntime threads per worker (default: a fair share of the CPUs)', coerce: checked('threads', integerFrom(1, MAX_THREADS)) })
-    .option('ffmpeg', { requiresArg: true, describe: 'ffmpeg binary (default: FFMPEG_PATH, ffmpeg-static, @ffmpeg-installer/ffmpeg, then PATH)', coerce: checked('ffmpeg', nonEmpty) });
-
-const runOptions = (y: Argv) =>
-  withTaskOptions(
-    engineOptions(y)
-      .positional('config', { type: 'string', describe: 'config JSON file (default: ./pcount.json, else the last config run, after asking)' })
-      .option('source', { type: 'string', array: true, describe: 'a video file, image sequence, stream URL or /dev/videoN to count in; repeatable', coerce: sources })
-      .option('line', { type: 'string', array: true, describe: 'counting line x1,y1,x2,y2[,name] in fractions of the frame, for --source tasks; repeatable (default 0.5,0,0.5,1)', coerce: lines })
-      .option('tui', { type: 'boolean', default: true, describe: 'show the dashboard; --no-tui prints NDJSON (also when stdout is not a terminal)' })
-      .option('worker-count', { requiresArg: true, describe: `workers running at once, 1 to ${MAX_WORKER_COUNT} (overrides parallel_config.worker_count)`, coerce: checked('worker-count', integerFrom(1, MAX_WORKER_COUNT)) })
-      .option('output', { requiresArg: true, describe: 'folder for results and logs (overrides parallel_config.result_output)', coerce: checked('output', nonEmpty) })
-      .option('db', { requiresArg: true, describe: 'the SQLite store of counts (overrides parallel_config.store; default <result_output>/pcount.db)', coerce: checked('db', nonEmpty) })
-      .option('redis', { requiresArg: true, describe: "fleet mode: control the fleet of this Redis, whose agents run the tasks (overrides parallel_config.redis; the password goes in PCOUNT_REDIS_PASSWORD)", coerce: checked('redis', nonEmpty) })
-      .option('fleet', { requiresArg: true, describe: 'fleet mode: the fleet name, the prefix of its Redis keys (overrides parallel_config.fleet; default pcount)', coerce: checked('fleet', fleetName) })
-      .option('metrics', { requiresArg: true, describe: 'serve Prometheus/OpenMetrics text at http://HOST:PORT/metrics (PORT alone: 127.0.0.1; overrides parallel_config.metrics)', coerce: checked('metrics', listenAddress) }),
-  );
-
-const workerOptions = (y: Argv) =>
-  withTaskOptions(
-    engineOptions(y)
-      .option('source', { type: 'string', demandOption: true, describe: 'a video file, image sequence, stream URL or /dev/videoN', coerce: source })
-      .option('line', { type: 'string', array: true, describe: 'counting line x1,y1,x2,y2[,name] in fractions of the frame; repeatable (default 0.5,0,0.5,1)', coerce: lines })
-      .option('task', { requiresArg: true, describe: 'task id written into every event (default: derived from the source)', coerce: checked('task', taskId) })
-      .option('live', { type: 'boolean', describe: 'treat the source as live: newest frame first, reconnect when it stalls (default: from the source, see docs/protocol.md)' })
-      .option('log-level', { requiresArg: true, describe: 'least level of the log events written: debug, info, warn or error (default info)', coerce: checked('log-level', oneOf(['debug', 'info', 'warn', 'error'] as const)) })
-      .option('max-frames', { requiresArg: true, describe: 'stop, and write done, after this many frames', coerce: checked('max-frames', integerAtLeast1) })
-      .option('start-frame', { requiresArg: true, describe: 'files: count from this frame on (1-based), after a few seconds of warm-up before it (resume)', coerce: checked('start-frame', integerAtLeast1) })
-      .option('start-state', { requiresArg: true, describe: 'with --start-frame N: the state event of frame N - 1 (a JSON file), to continue from exactly, without a warm-up', coerce: checked('start-state', nonEmpty) })
-      .option('emit-state', { type: 'boolean', default: false, describe: 'files: write a state event (what --start-state takes) before each progress event' })
-      .option('emit-tracks', { type: 'boolean', default: false, describe: 'write a tracks event after every frame (for benchmarks)' })
-      .option('record-detections', { requiresArg: true, describe: 'developers: write what the tracker is given (boxes, scores, times; no pixels) to this file, for bench:count --mode replay', coerce: checked('record-detections', writableFile) })
-      .option('min-face-px', { requiresArg: true, describe: 'demographics: smallest face side in source pixels that gets an estimate (default 32)', coerce: checked('min-face-px', integerFrom(8, 1024)) })
-      .option('batch-size', { requiresArg: true, describe: 'demographics: faces analysed per batch (default 8)', coerce: checked('batch-size', integerFrom(1, 64)) })
-      .option('batch-timeout-ms', { requiresArg: true, describe: 'demographics: a partial batch is analysed after this many ms (default 250)', coerce: checked('batch-timeout-ms', integerFrom(0, 60_000)) }),
-  ).check((argv) => {
-    // Without --demographics they change nothing: said, rather than quietly ignored (the parent passes them with it).
-    const alone = ['min-face-px', 'batch-size', 'batch-timeout-ms'].find((flag) => argv[flag] !== undefined);
-    if (alone && argv.demographics?.enabled !== true) throw new Error(`--${alone} applies only with --demographics`);
-    return true;
-  });
-
-const facesOptions = (y: Argv) =>
-  y
-    .positional('inputs', { type: 'string', array: true, describe: 'image files or folders of images' })
-    .option('aligned', { type: 'boolean', default: false, describe: 'each image is one aligned face chip: no face detection' })
-    .option('threads', { requiresArg: true, describe: 'onnxruntime threads (default 1)', coerce: checked('threads', integerFrom(1, MAX_THREADS)) })
-    .option('ffmpeg', { requiresArg: true, describe: 'ffmpeg binary, which reads the images (default: as for the worker)', coerce: checked('ffmpeg', nonEmpty) })
-    .check((argv) => {
-      if (argv.inputs === undefined || argv.inputs.length === 0) throw new Error('missing the images (or folders) to look for faces in: pcount-tui faces <image-or-folder>…');
-      return true;
-    });
-
-const detectOptions = (y: Argv) =>
-  withTaskOptions(
-    engineOptions(y)
-      .positional('input', { type: 'string', describe: 'image or video file', coerce: checked('<input>', sourceText) })
-      .option('every', { requiresArg: true, describe: 'process every Nth frame (default 1)', coerce: checked('every', integerAtLeast1) })
-      .option('max-frames', { requiresArg: true, describe: 'stop after this many processed frames', coerce: checked('max-frames', integerAtLeast1) })
-      .check((argv) => {
-        if (argv.input === undefined) throw new Error('missing the image or video to detect people in: pcount-tui detect <image-or-video>');
-        return true;
-      }),
-    ['model', 'model_format', 'input_size', 'confidence'] as const,
-  );
-
-const snapshotOptions = (y: Argv) =>
-  withTaskOptions(
-    engineOptions(y)
-      .positional('source', { type: 'string', describe: 'video, image, stream URL or device; or a config file (.json): one PNG per task', coerce: checked('<source>', sourceText) })
-      .option('line', { type: 'string', array: true, describe: 'counting line x1,y1,x2,y2[,name] in fractions of the frame; repeatable (default 0.5,0,0.5,1)', coerce: lines })
-      .option('at', { requiresArg: true, describe: 'the frame at this many seconds into the source', coerce: checked('at', secondsFromStart) })
-      .option('frame', { requiresArg: true, describe: 'the frame with this number (the first frame is 1; default 1)', coerce: checked('frame', integerAtLeast1) })
-      .option('output', { alias: 'o', requiresArg: true, describe: 'PNG file (default <task id>.png); for a config, the folder of the PNGs (default .)', coerce: checked('output', nonEmpty) })
-      .check((argv) => {
-        if (argv.source === undefined) throw new Error('missing the source to take a picture of: pcount-tui snapshot <source>');
-        if (argv.at !== undefined && argv.frame !== undefined) throw new Error('give --at or --frame, not both');
-        return true;
-      }),
-    ['model', 'model_format', 'input_size', 'confidence'] as const,
-  );
-
-const validateOptions = (y: Argv) =>
-  y.positional('file', { type: 'string', describe: 'the config JSON file to check' }).check((argv) => {
-    if (argv.file === undefined) throw new Error('missing the config file to check: pcount-tui validate <config.json>');
-    return true;
-  });
-
-const reportOptions = (y: Argv) =>
-  y
-    .positional('config', { type: 'string', describe: 'a config file: report on its store (default: ./pcount.json, else the last config run)' })
-    .option('db', { requiresArg: true, describe: 'the store file (instead of a config)', coerce: checked('db', nonEmpty) })
-    .option('task', { type: 'string', array: true, describe: 'only these tasks; repeatable', coerce: names('task') })
-    .option('line', { type: 'string', array: true, describe: 'only these lines; repeatable', coerce: names('line') })
-    .option('bucket', { requiresArg: true, describe: 'bucket size, aligned to local midnight: 15m, 1h or 1d (default 1h)', coerce: checked('bucket', oneOf(BUCKET_SIZES)) })
-    .option('since', { requiresArg: true, describe: 'from: 2025-03-30, 2025-03-30T04:00, an ISO time with offset, 24h (ago), today, yesterday', coerce: checked('since', nonEmpty) })
-    .option('until', { requiresArg: true, describe: 'until (exclusive), same forms as --since', coerce: checked('until', nonEmpty) })
-    .option('tz', { requiresArg: true, describe: 'time zone of the buckets, an IANA name such as Europe/Berlin (default: the system zone)', coerce: checked('tz', timeZone) })
-    .option('format', { requiresArg: true, describe: 'table, csv or json (default table)', coerce: checked('format', oneOf(REPORT_FORMATS)) });
-
-const agentOptions = (y: Argv) =>
-  y
-    .option('redis', { requiresArg: true, demandOption: true, describe: 'redis://[user@]host:port/db or rediss:// (TLS); the password goes in PCOUNT_REDIS_PASSWORD', coerce: checked('redis', nonEmpty) })
-    .option('slots', { requiresArg: true, describe: 'tasks run at once (default: the number of CPUs)', coerce: checked('slots', integerAtLeast1) })
-    .option('name', { requiresArg: true, describe: 'agent name, unique in the fleet (default: the host name)', coerce: checked('name', nonEmpty) })
-    .option('fleet', { requiresArg: true, describe: 'fleet name: the prefix of all its Redis keys (default pcount)', coerce: checked('fleet', fleetName) })
-    .option('journal', { requiresArg: true, describe: 'folder for events not yet stored by the controller (default: ~/.local/state/pcount-tui/journal/<fleet>/<name>)', coerce: checked('journal', nonEmpty) })
-    .option('journal-max-mb', { requiresArg: true, describe: 'bound of the journal in MiB (default 64)', coerce: checked('journal-max-mb', integerAtLeast1) })
-    .option('keep-journal', { type: 'boolean', default: false, describe: 'audit: keep acknowledged journal segments in <journal>/acked/' })
-    .option('log-level', { requiresArg: true, describe: "the workers' log level: debug, info, warn or error (default info)", coerce: checked('log-level', oneOf(['debug', 'info', 'warn', 'error'] as const)) });
-
-const MODEL_ACTIONS = ['list', 'build', 'verify'] as const;
-const modelsOptions = (y: Argv) =>
-  y
-    .positional('action', { type: 'string', describe: 'list: show the models and their state; build: convert them again; verify: check their checksums', coerce: checked('<action>', oneOf(MODEL_ACTIONS)) })
-    .positional('name', { type: 'string', describe: 'one model (default: all)' })
-    .check((argv) => {
-      if (argv.action === undefined) throw new Error(`missing the action: pcount-tui models ${MODEL_ACTIONS.join('|')}`);
-      return true;
-    });
-
-type ArgsOf<B> = B extends (y: Argv) => Argv<infer T> ? ArgumentsCamelCase<T> : never;
-export type RunArgs = ArgsOf<typeof runOptions>;
-export type WorkerArgs = ArgsOf<typeof workerOptions>;
-export type DetectArgs = ArgsOf<typeof detectOptions> & { input: string };
-export type SnapshotArgs = ArgsOf<typeof snapshotOptions> & { source: string };
-export type ValidateArgs = ArgsOf<typeof validateOptions> & { file: string };
-export type ReportArgs = ArgsOf<typeof reportOptions>;
-export type AgentArgs = ArgsOf<typeof agentOptions>;
-export type ModelsArgs = ArgsOf<typeof modelsOptions> & { action: (typeof MODEL_ACTIONS)[number] };
-export type FacesArgs = ArgsOf<typeof facesOptions> & { inputs: string[] };
 
 const COMMANDS = ['run', 'worker', 'agent', 'detect', 'snapshot', 'faces', 'report', 'validate', 'models'];
 
-async function dispatch<M>(name: string, load: () => Promise<M>, call: (m: M) => Promise<number>): Promise<number> {
+async function dispatch<M>(name: string, args: readonly string[], load: () => Promise<M>, call: (m: M) => Promise<number>): Promise<number> {
   const mod = await load();
   try {
     return await call(mod);
   } catch (err) {
     // Handlers report expected problems themselves; this is the last guard against a bare stack trace.
-    process.stderr.write(`pcount-tui ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`pcount-tui ${name}: ${shownText(err instanceof Error ? err.message : String(err), args)}\n`);
     if (process.env.PCOUNT_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return 1;
   }
-}
-
-/** A usage error of the worker is still an NDJSON `error` event: the parent reads the worker's stdout, not its stderr. */
-async function reportWorkerUsage(err: UsageError, args: string[]): Promise<void> {
-  const [{ NdjsonWriter }, { Emitter }, { taskIdFor }, { textCleaner }] = await Promise.all([
-    import('./protocol/ndjson.js'),
-    import('./worker/emitter.js'),
-    import('./sources/task-id.js'),
-    import('./worker/text.js'),
-  ]);
-  const raw = Parser(args, { string: ['task', 'source'] }) as { task?: unknown; source?: unknown };
-  const given = (v: unknown) => (typeof v === 'string' && v !== '' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : undefined);
-  const src = given(raw.source);
-  const task = given(raw.task) ?? (src ? taskIdFor(redactSource(src)) : 'worker');
-  const clean = textCleaner(src ?? '');
-  const emit = new Emitter(new NdjsonWriter(process.stdout), task, 'info', clean);
-  emit.emit({ type: 'error', code: err.code, message: err.message, fatal: true });
-  await emit.flush();
-  process.stderr.write(`pcount-tui worker: ${err.code}: ${clean(err.message)}\n`);
-}
-
-/** Where a lone `-` names a source: `--source -`, and the first argument of detect, snapshot and faces. */
-const SOURCE_POSITIONAL = new Set(['detect', 'snapshot', 'faces']);
-
-/**
- * yargs reads a lone `-` as no value at all (`--source -` said "the source is empty", `run -` read the current folder as
- * the config), and no command reads standard input: refused here, naming it. `-o -` (a short option) is a file named `-`.
- */
-function refuseLoneDash(args: string[]): void {
-  const at = args.findIndex((arg, i) => arg === '-' && !/^-[A-Za-z]$/.test(args[i - 1] ?? ''));
-  if (at < 0) return;
-  const before = args[at - 1] ?? '';
-  const flag = before.startsWith('--') && !before.includes('=') ? before : null;
-  const source = flag === '--source' || (flag === null && SOURCE_POSITIONAL.has(args[0]));
-  const why = source ? unusableSource('-') : 'a lone - would be standard input, which no command reads';
-  throw new UsageError(`bad ${flag ?? 'argument'} '-': ${why}`);
-}
-
-/** `ps` shows every user each process's command line: a password typed into it is hidden as soon as we run. */
-function hidePasswordsFromPs(): void {
-  // `--redis=redis://u:p@h` as well as `--redis redis://u:p@h`.
-  const shown = process.argv.map((arg) => arg.replace(/^(--[\w-]+=)?(.*)$/s, (_all, flag: string | undefined, value: string) => `${flag ?? ''}${redactSource(value)}`));
-  if (shown.some((arg, i) => arg !== process.argv[i])) process.title = shown.join(' ');
-}
-
-/**
- * A reader that goes away (`| head -1`) ends the output, not with an EPIPE stack trace: what is still written is
- * dropped. The headless run also stops its workers then (its NDJSON writer watches the same stream). A terminal that
- * goes away (SSH dropped, tmux killed) makes writes fail with EIO: the dashboard ends on the SIGHUP that comes with it.
- */
-function onStdoutError(err: NodeJS.ErrnoException): void {
-  if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
 }
 
 export async function main(args: string[]): Promise<number> {
@@ -246,34 +34,34 @@ export async function main(args: string[]): Promise<number> {
     .scriptName('pcount-tui')
     .usage('$0 [config.json]\n\nCount people crossing lines in many videos and cameras at once.')
     .command('$0 [config]', 'open the dashboard for a config (NDJSON when stdout is not a terminal)', runOptions, async (argv) => {
-      code = await dispatch('run', () => import('./commands/run.js'), (m) => m.run(argv, COMMANDS));
+      code = await dispatch('run', args, () => import('./commands/run.js'), (m) => m.run(argv, COMMANDS));
     })
     .command('run [config]', 'run a config, or --source tasks, in the dashboard or as NDJSON', runOptions, async (argv) => {
-      code = await dispatch('run', () => import('./commands/run.js'), (m) => m.run(argv, COMMANDS));
+      code = await dispatch('run', args, () => import('./commands/run.js'), (m) => m.run(argv, COMMANDS));
     })
     .command('worker', 'count one source and print NDJSON events on stdout (what the dashboard runs for each task)', workerOptions, async (argv) => {
-      code = await dispatch('worker', () => import('./commands/worker.js'), (m) => m.run(argv));
+      code = await dispatch('worker', args, () => import('./commands/worker.js'), (m) => m.run(argv));
     })
     .command('agent', 'run fleet tasks on this host: take them from Redis, run each as a worker, send their events back', agentOptions, async (argv) => {
-      code = await dispatch('agent', () => import('./commands/agent.js'), (m) => m.run(argv));
+      code = await dispatch('agent', args, () => import('./commands/agent.js'), (m) => m.run(argv));
     })
     .command('detect [input]', 'detect people in an image or video: one NDJSON line per processed frame', detectOptions, async (argv) => {
-      code = await dispatch('detect', () => import('./commands/detect.js'), (m) => m.run(argv as DetectArgs));
+      code = await dispatch('detect', args, () => import('./commands/detect.js'), (m) => m.run(argv as DetectArgs));
     })
     .command('snapshot [source]', 'a PNG of one frame at the source size with the people found, the lines, their names and in-arrows (a config: one PNG per task)', snapshotOptions, async (argv) => {
-      code = await dispatch('snapshot', () => import('./commands/snapshot.js'), (m) => m.run(argv as SnapshotArgs));
+      code = await dispatch('snapshot', args, () => import('./commands/snapshot.js'), (m) => m.run(argv as SnapshotArgs));
     })
     .command('faces [inputs..]', 'estimate gender and age of the faces in images or folders: one NDJSON line per image', facesOptions, async (argv) => {
-      code = await dispatch('faces', () => import('./commands/faces.js'), (m) => m.run(argv as FacesArgs));
+      code = await dispatch('faces', args, () => import('./commands/faces.js'), (m) => m.run(argv as FacesArgs));
     })
     .command('report [config]', 'counts per task, line and time bucket from the store, with coverage (no run needed)', reportOptions, async (argv) => {
-      code = await dispatch('report', () => import('./commands/report.js'), (m) => m.run(argv));
+      code = await dispatch('report', args, () => import('./commands/report.js'), (m) => m.run(argv));
     })
     .command('validate [file]', 'check a config file and list every problem with its JSON path', validateOptions, async (argv) => {
-      code = await dispatch('validate', () => import('./commands/validate.js'), (m) => m.run(argv as ValidateArgs));
+      code = await dispatch('validate', args, () => import('./commands/validate.js'), (m) => m.run(argv as ValidateArgs));
     })
     .command('models [action] [name]', 'list, build or verify the built-in ONNX models', modelsOptions, async (argv) => {
-      code = await dispatch('models', () => import('./commands/models.js'), (m) => m.run(argv as ModelsArgs));
+      code = await dispatch('models', args, () => import('./commands/models.js'), (m) => m.run(argv as ModelsArgs));
     })
     .strict()
     .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })
@@ -294,14 +82,14 @@ export async function main(args: string[]): Promise<number> {
   try {
     refuseLoneDash(args);
     await parser.parseAsync();
-    return code;
+    return code === 0 && outputFailed() ? 1 : code;
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     if (args[0] === 'worker') {
       await reportWorkerUsage(err, args.slice(1));
     } else {
       const command = COMMANDS.includes(args[0]) ? ` ${args[0]}` : '';
-      process.stderr.write(`pcount-tui${command}: ${err.message}\n(pcount-tui${command} --help lists the options)\n`);
+      process.stderr.write(`pcount-tui${command}: ${shownText(err.message, args)}\n(pcount-tui${command} --help lists the options)\n`);
     }
     return USAGE_EXIT_STATUS;
   }

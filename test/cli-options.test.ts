@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -85,6 +85,23 @@ describe('unknown options stop every command before anything starts', () => {
   });
 });
 
+describe('standard output that cannot be written is said, exit 1', () => {
+  it('> /dev/full: one line on stderr and exit 1, not an uncaught ENOSPC stack trace; the run stops its workers', async () => {
+    const out = path.join(tmp, 'full-results');
+    for (const args of [['run', '--source', clip, '--no-tui', '--output', out], ['validate', config], ['--help']]) {
+      const r = await new Promise<Run>((resolve) => {
+        const child = spawn(process.execPath, [bin, ...args], { cwd: tmp, env: { ...process.env, PCOUNT_CONFIG_DIR: prefs }, stdio: ['ignore', openSync('/dev/full', 'w'), 'pipe'] });
+        let stderr = '';
+        child.stderr!.on('data', (d: Buffer) => (stderr += String(d)));
+        child.on('close', (code) => resolve({ code: code ?? -1, stdout: '', stderr }));
+      });
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /pcount-tui: cannot write to standard output \(ENOSPC: no space left on device, write\): the output is incomplete\n/);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    }
+  });
+});
+
 describe('malformed values name the option and the value, exit 2', () => {
   it('run checks every value before it starts', async () => {
     const cases: [string[], RegExp][] = [
@@ -109,7 +126,12 @@ describe('malformed values name the option and the value, exit 2', () => {
     const runs = await Promise.all(cases.map(([args]) => cli(['run', '--source', clip, '--no-tui', ...args])));
     runs.forEach((r, i) => assertUsage(r, cases[i][1], cases[i][0].join(' ')));
     assertUsage(await cli(['run', '--source=-', '--no-tui']), /bad --source '-': '-' is a pipe/, '--source -');
-    assertUsage(await cli(['run', config, '--ffmpeg', path.join(tmp, 'no-ffmpeg'), '--no-tui']), /bad --ffmpeg '.*no-ffmpeg'/, '--ffmpeg');
+    // A binary that cannot run is something the command line names, not a malformed value: exit 1, as FFMPEG_NOT_FOUND
+    // is for the worker, detect and snapshot.
+    const ffmpeg = await cli(['run', config, '--ffmpeg', path.join(tmp, 'no-ffmpeg'), '--no-tui']);
+    assert.equal(ffmpeg.code, 1, ffmpeg.stderr);
+    assert.equal(ffmpeg.stdout, '');
+    assert.match(ffmpeg.stderr, /bad --ffmpeg '.*no-ffmpeg'/);
   });
 
   it('the worker reports each with its protocol error code', async () => {

@@ -116,7 +116,7 @@ describe('config loading', () => {
     }).map(formatProblem);
     assert.deepEqual(problems, [
       '$.videos[0].lines[1].name: duplicates the name of lines[0] in this task (found "door")',
-      '$.videos[0].lines[1].points: has both ends at the same point (found [0.2,0.2,0.2,0.2])',
+      '$.videos[0].lines[1].points: line "door" of task "v" has both ends at the same point (found [0.2,0.2,0.2,0.2])',
     ]);
   });
 

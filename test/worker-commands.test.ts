@@ -104,7 +104,8 @@ test('lines switched mid-run: crossings before use the old lines, after the new 
 test('a bad set of lines is refused with a non-fatal BAD_LINE and the old lines go on', async (t) => {
   const w = spawnWorker(['--source', footage, '--max-frames', '60', ...lineArg('door', DOOR)], { stdin: 'pipe' });
   t.after(killLater(w.child));
-  w.child.stdin!.write('{"cmd":"lines","lines":[{"name":"a","points":[0.2,0.2,0.2,0.2]}]}\n');
+  // Ends 0.19 px apart even on a 1920-pixel frame: a line nothing can cross, refused like one of no length.
+  w.child.stdin!.write('{"cmd":"lines","lines":[{"name":"a","points":[0.2,0.2,0.2,0.2001]}]}\n');
   // One set at a time: a newer set sent before the worker took the last one replaces it.
   await w.waitFor((e) => e.type === 'error', 60_000, 'the first refusal');
   w.child.stdin!.write('{"cmd":"lines","lines":[{"name":"a","points":[0,0,1,1]},{"name":"a","points":[1,0,0,1]}]}\n');
@@ -113,7 +114,7 @@ test('a bad set of lines is refused with a non-fatal BAD_LINE and the old lines 
   const errors = w.events.filter((e) => e.type === 'error');
   assert.equal(errors.length, 2);
   for (const e of errors) assert.ok(e.type === 'error' && e.code === 'BAD_LINE' && !e.fatal);
-  assert.match(JSON.stringify(errors), /zero length/);
+  assert.match(JSON.stringify(errors), /line \\"a\\" \(0\.2,0\.2,0\.2,0\.2001\) has its ends 0\.19 px apart on the largest frame counted/);
   assert.match(JSON.stringify(errors), /used twice/);
   assert.ok(w.events.some((e) => e.type === 'log' && e.level === 'warn' && /ignored stdin line.*cmd.*fly/.test(e.message)));
   assert.deepEqual(done.lines.map((l) => l.name), ['door']);

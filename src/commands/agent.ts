@@ -1,6 +1,6 @@
 import { availableParallelism, homedir, hostname } from 'node:os';
 import path from 'node:path';
-import type { AgentArgs } from '../cli.js';
+import type { AgentArgs } from './options.js';
 import { Agent } from '../fleet/agent.js';
 import { RedisConnection } from '../fleet/connect.js';
 import { FleetError } from '../fleet/errors.js';

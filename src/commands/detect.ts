@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { DetectArgs } from '../cli.js';
+import type { DetectArgs } from './options.js';
 import { NdjsonWriter } from '../protocol/ndjson.js';
 import { frameNumber } from '../sources/frames.js';
 import { describeSource } from '../sources/kind.js';

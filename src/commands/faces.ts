@@ -1,4 +1,4 @@
-import type { FacesArgs } from '../cli.js';
+import type { FacesArgs } from './options.js';
 import { FaceAnalyser } from '../faces/analyser.js';
 import type { RgbImage } from '../faces/crop.js';
 import { estimateFace, type FaceEstimate } from '../faces/estimate.js';

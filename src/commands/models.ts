@@ -1,4 +1,4 @@
-import type { ModelsArgs } from '../cli.js';
+import type { ModelsArgs } from './options.js';
 import { buildModel, modelCacheDir, verifyModel, type ModelStatus } from '../models/cache.js';
 import { BUILTIN_MODELS, builtinModel } from '../models/catalog.js';
 import { ModelError, REBUILD_HINT } from '../models/errors.js';

@@ -11,16 +11,19 @@ import { buildReport, ReportError } from '../store/report.js';
 import { Store } from '../store/store.js';
 import { parseTimeArg, TIME_ARG_RANGE } from '../store/time-arg.js';
 import { systemZone } from '../store/zone.js';
-import type { ReportArgs } from '../cli.js';
+import type { ReportArgs } from './options.js';
 import { USAGE_EXIT_STATUS } from '../protocol/error-codes.js';
 
 class UsageError extends Error {}
+
+/** The config file named cannot be used: exit 1, as in `validate` and `run` (src/protocol/error-codes.ts). */
+class ConfigError extends Error {}
 
 /** The store a config file's runs write to (the config must be valid; its sources need not exist for a report). */
 function storeOfConfig(file: string): string {
   const read = readConfigFile(file);
   const problems = read.ok ? validateConfig(read.data) : read.problems;
-  if (!read.ok || problems.length > 0) throw new UsageError(`${read.file}: cannot be read as a config: ${problems.map(formatProblem).join('; ')}`);
+  if (!read.ok || problems.length > 0) throw new ConfigError(`${read.file}: cannot be read as a config: ${problems.map(formatProblem).join('; ')}`);
   const shared = (read.data as PcountConfig).parallel_config ?? {};
   const dir = path.dirname(read.file);
   return storePathOf(shared.store, dir, path.resolve(dir, shared.result_output ?? DEFAULT_RESULT_OUTPUT));
@@ -72,7 +75,7 @@ export async function run(argv: ReportArgs): Promise<number> {
     }
     return 0;
   } catch (err) {
-    if (err instanceof UsageError || err instanceof StoreError || err instanceof ReportError) {
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof StoreError || err instanceof ReportError) {
       process.stderr.write(`pcount-tui report: ${err.message}\n`);
       return err instanceof UsageError ? USAGE_EXIT_STATUS : 1;
     }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RunArgs } from '../cli.js';
+import type { RunArgs } from './options.js';
 import { DEFAULT_CONFIG_NAME } from '../config/defaults.js';
 import { adHocConfig, loadConfig, type CliOverrides, type LoadResult } from '../config/load.js';
 import { getPreferences, setPreference } from '../config/preferences.js';
@@ -129,7 +129,8 @@ export async function run(argv: RunArgs, commands: readonly string[]): Promise<n
   if (!result.ok) return reportProblems(result);
   const config = result.config;
   if (remembered && !(await confirmRemembered(config, tui, cwd))) return USAGE_EXIT_STATUS;
-  if (!(await checkFfmpeg(argv.ffmpeg))) return USAGE_EXIT_STATUS;
+  // The binary named cannot run: exit 1, as FFMPEG_NOT_FOUND is for the worker, detect and snapshot.
+  if (!(await checkFfmpeg(argv.ffmpeg))) return 1;
   if (config.configPath) setPreference('lastConfig', config.configPath);
 
   let fleet: FleetControl | null = null;

@@ -1,8 +1,9 @@
-import { statSync } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import type { SnapshotArgs } from '../cli.js';
+import type { SnapshotArgs } from './options.js';
 import { writeFileAtomic } from '../common/atomic-write.js';
 import { loadConfig } from '../config/load.js';
+import { folderProblem } from '../config/output-dir.js';
 import { formatProblem } from '../config/validate.js';
 import { annotate } from '../picture/annotate.js';
 import { encodePng } from '../picture/png.js';
@@ -35,6 +36,9 @@ interface Job {
 
 class UsageError extends Error {}
 
+/** The config file named cannot be used: exit 1, as in `validate` and `run` (src/protocol/error-codes.ts). */
+class ConfigError extends Error {}
+
 /** The PNG could not be written (a folder that cannot be made, a full disk): the user's path, not a bug. */
 class OutputError extends Error {}
 
@@ -42,10 +46,25 @@ const isConfig = (source: string) => /\.json$/i.test(source);
 
 /** `-o` must be what the source makes: one PNG file, or for a config the folder of its PNGs. Found out before the work. */
 function checkOutput(output: string | undefined, folder: boolean): void {
-  const found = output === undefined ? undefined : statSync(output, { throwIfNoEntry: false });
+  const found = output === undefined ? undefined : lookAt(output);
   if (!found || found.isDirectory() === folder) return;
   const why = folder ? 'is a file; for a config file give the folder of the PNGs' : 'is a folder; give the PNG file to write';
   throw new UsageError(`bad --output '${output}': ${why}`);
+}
+
+/** What is at the path, if anything; a path through a file (ENOTDIR) is for checkFolder to explain. */
+function lookAt(file: string): Stats | undefined {
+  try {
+    return statSync(file, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/** A PNG that could not be written once its frame was grabbed and its people found: said before that work. */
+function checkFolder(dir: string, out: string): void {
+  const problem = folderProblem(dir);
+  if (problem) throw new OutputError(`cannot write ${out}: ${problem}`);
 }
 
 function frameChoice(args: SnapshotArgs): FrameChoice {
@@ -66,14 +85,17 @@ function jobs(args: SnapshotArgs): Job[] {
   if (!isConfig(args.source)) {
     const id = taskIdFor(args.source);
     const source = resolveSource(args.source, process.cwd());
-    return [{ id, source, lines: args.line ?? [DEFAULT_LINE], detector, out: path.resolve(args.output ?? `${id}.png`) }];
+    const out = path.resolve(args.output ?? `${id}.png`);
+    checkFolder(path.dirname(out), out);
+    return [{ id, source, lines: args.line ?? [DEFAULT_LINE], detector, out }];
   }
   if (args.line !== undefined) throw new UsageError('--line applies to a single source; a config file has its own lines');
   const loaded = loadConfig(args.source);
   if (!loaded.ok) {
-    throw new UsageError(`${loaded.file ?? args.source}: ${loaded.problems.map(formatProblem).join('; ')}`);
+    throw new ConfigError(`${loaded.file ?? args.source}: ${loaded.problems.map(formatProblem).join('; ')}`);
   }
   const dir = path.resolve(args.output ?? '.');
+  checkFolder(dir, dir);
   return loaded.config.tasks.map((t) => ({
     id: t.id,
     source: t.source,
@@ -115,8 +137,9 @@ export async function run(args: SnapshotArgs): Promise<number> {
   try {
     list = jobs(args);
   } catch (err) {
-    process.stderr.write(`pcount-tui snapshot: ${(err as Error).message}\n`);
-    return USAGE_EXIT_STATUS;
+    if (!(err instanceof UsageError || err instanceof ConfigError || err instanceof OutputError)) throw err;
+    process.stderr.write(`pcount-tui snapshot: ${err.message}\n`);
+    return err instanceof UsageError ? USAGE_EXIT_STATUS : 1;
   }
   try {
     ffmpeg = await resolveFfmpeg({ option: args.ffmpeg });

@@ -1,4 +1,4 @@
-import type { ValidateArgs } from '../cli.js';
+import type { ValidateArgs } from './options.js';
 import { loadConfig } from '../config/load.js';
 import { formatProblem } from '../config/validate.js';
 

@@ -1,5 +1,5 @@
 import { format } from 'node:util';
-import type { WorkerArgs } from '../cli.js';
+import type { WorkerArgs } from './options.js';
 import { DEFAULT_DEMOGRAPHICS } from '../config/demographics.js';
 import { redactSource, SOURCE_ENV } from '../sources/credentials.js';
 import { describeSource } from '../sources/kind.js';

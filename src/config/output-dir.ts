@@ -26,17 +26,24 @@ function notWritable(dir: string): string | null {
 }
 
 /**
- * Why results and logs (`<dir>/logs`) cannot be written, or null. The folders are made when a run first writes, so
- * the nearest part of the path that exists must be a folder in which a new entry can be made.
+ * Why files cannot be written into `dir`, or null. Folders are made when first written to, so the nearest part of the
+ * path that exists must be a folder in which a new entry can be made.
  */
-export function outputDirProblem(dir: string): string | null {
+export function folderProblem(dir: string): string | null {
   const found = nearestExisting(dir);
   if ('error' in found) return `cannot use ${dir}: ${found.error}`;
   const what = found.at === dir ? dir : `cannot make ${dir}: ${found.at}`;
   if (!found.isDir) return `${what} is a file, not a folder`;
   const denied = notWritable(found.at);
-  if (denied) return `${what} is not writable (${denied})`;
-  if (found.at !== dir) return null;
+  return denied ? `${what} is not writable (${denied})` : null;
+}
+
+/** Why results and logs (`<dir>/logs`) cannot be written, or null. */
+export function outputDirProblem(dir: string): string | null {
+  const problem = folderProblem(dir);
+  if (problem) return problem;
+  const found = nearestExisting(dir);
+  if ('error' in found || found.at !== dir) return null;
   const logs = path.join(dir, 'logs');
   const inLogs = nearestExisting(logs);
   if ('error' in inLogs || inLogs.at !== logs) return null;

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { unusableSource } from '../sources/kind.js';
+import { degenerateLine } from '../sources/lines.js';
+import { redactText } from '../sources/credentials.js';
+import { parseRedisUrl } from '../fleet/redis-url.js';
 import { plainErrors } from '../common/schema-errors.js';
 import { escapeControls } from '../common/terminal-text.js';
 import { ruleFor } from '../protocol/names.js';
@@ -96,6 +99,17 @@ function metricsProblem(value: unknown): ConfigProblem[] {
   }
 }
 
+/** A `redis` URL of the schema's form (`redis://…`) that run would refuse at start (no port, a bad database): fleet's own check. */
+function redisProblem(value: unknown): ConfigProblem[] {
+  if (typeof value !== 'string' || !/^rediss?:\/\//.test(value)) return [];
+  try {
+    parseRedisUrl(value, {});
+    return [];
+  } catch (err) {
+    return [{ path: '$.parallel_config.redis', message: (err as Error).message.replace(/^--redis \S+: /, ''), value }];
+  }
+}
+
 /** A `detect_region` list whose rectangles are missing, not four numbers, empty or reach outside the frame. */
 function detectRegionProblem(value: unknown, at: string): ConfigProblem[] {
   if (!Array.isArray(value) || !value.every(Array.isArray)) return [];
@@ -140,8 +154,10 @@ function semanticProblems(config: PcountConfig): ConfigProblem[] {
             problems.push({ path: `$.${list}[${i}].lines[${j}].name`, message: `duplicates the name of lines[${k}] in this task`, value: name });
           } else names.set(name, j);
         }
-        if (Array.isArray(points) && points.length === 4 && points[0] === points[2] && points[1] === points[3]) {
-          problems.push({ path: `$.${list}[${i}].lines[${j}].points`, message: 'has both ends at the same point', value: points });
+        const degenerate = Array.isArray(points) && points.length === 4 && points.every(Number.isFinite) ? degenerateLine(points as number[]) : null;
+        if (degenerate) {
+          const named = `line ${typeof name === 'string' ? JSON.stringify(name) : j} of task ${typeof id === 'string' ? JSON.stringify(id) : i}`;
+          problems.push({ path: `$.${list}[${i}].lines[${j}].points`, message: `${named} ${degenerate}`, value: points });
         }
       });
     });
@@ -159,7 +175,7 @@ function taskLists(config: PcountConfig): { cameras: unknown[]; videos: unknown[
  * field would say again, less plainly, so where one of these speaks the schema's problems of the field are left out.
  */
 function formProblems(config: PcountConfig): ConfigProblem[] {
-  const problems = [...metricsProblem(config.parallel_config?.metrics), ...detectRegionProblem(config.parallel_config?.detect_region, '$.parallel_config.detect_region')];
+  const problems = [...metricsProblem(config.parallel_config?.metrics), ...redisProblem(config.parallel_config?.redis), ...detectRegionProblem(config.parallel_config?.detect_region, '$.parallel_config.detect_region')];
   for (const [list, tasks] of Object.entries(taskLists(config))) {
     tasks.forEach((task, i) => {
       if (task !== null && typeof task === 'object') problems.push(...detectRegionProblem((task as { detect_region?: unknown }).detect_region, `$.${list}[${i}].detect_region`));
@@ -179,9 +195,29 @@ export function validateConfig(data: unknown): ConfigProblem[] {
   return [...unsaid, ...semanticProblems(config), ...forms];
 }
 
-/** One line per problem: `$.videos[0].lines[0].points[2]: must be <= 1 (found 1.5)`; control characters escaped. */
+/**
+ * One line per problem: `$.videos[0].lines[0].points[2]: must be <= 1 (found 1.5)`; control characters escaped, and
+ * the password of any URL in the value found hidden (a camera's source, a Redis URL, or one typed under a wrong key).
+ */
 export function formatProblem(problem: ConfigProblem): string {
   if (problem.missing) return `${problem.path}: ${problem.message} (missing)`;
   if (problem.value === undefined) return escapeControls(`${problem.path}: ${problem.message}`);
-  return escapeControls(`${problem.path}: ${problem.message} (found ${JSON.stringify(problem.value)})`);
+  return escapeControls(`${problem.path}: ${problem.message} (found ${redactText(shownValue(problem.value))})`);
+}
+
+/** Stands for a number JSON.parse made infinite; U+10FFFF (a noncharacter) keeps it apart from any text of a file. */
+const INFINITE = '\u{10FFFF}Infinity';
+
+/**
+ * The value as JSON, but a number too large for a double (1e400, which JSON.parse makes Infinity) as `Infinity`:
+ * JSON.stringify would write it as `null`, which is not what the file says ("must be number (found null)").
+ */
+function shownValue(value: unknown): string {
+  let infinite = false;
+  const text = JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v !== 'number' || Number.isFinite(v)) return v;
+    infinite = true;
+    return v > 0 ? INFINITE : `-${INFINITE}`;
+  });
+  return infinite ? `${text.replaceAll(`"${INFINITE}"`, 'Infinity').replaceAll(`"-${INFINITE}"`, '-Infinity')}: a number too large to hold` : text;
 }

@@ -2,6 +2,8 @@ import { accessSync, constants, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseInputSize } from '../worker/input-size.js';
 import { isTaskId, TASK_ID_RULE } from '../protocol/names.js';
+import { redactSource } from '../sources/credentials.js';
+import { namesSource } from '../sources/kind.js';
 import { isValidZone } from '../store/zone.js';
 import { rectsProblem, type DetectRegionSetting } from '../vision/detect-region.js';
 import { MODEL_FORMATS, type ModelFormatName } from '../vision/formats/format.js';
@@ -23,6 +25,8 @@ function number(text: string, expected: string): number {
 export const integerAtLeast1: ValueParser<number> = (text) => {
   const n = number(text, 'a whole number ≥ 1');
   if (!Number.isInteger(n) || n < 1) throw new Error('expected a whole number ≥ 1');
+  // 1e20 is an integer to JavaScript but not exactly one (ffmpeg was handed -ss 10000000000000000000 for it).
+  if (!Number.isSafeInteger(n)) throw new Error(`expected a whole number ≥ 1, at most ${Number.MAX_SAFE_INTEGER}`);
   return n;
 };
 
@@ -59,8 +63,15 @@ export const seconds: ValueParser<number> = (text) => {
 /** A time into a source in seconds, 0 or more. */
 export const secondsFromStart: ValueParser<number> = (text) => {
   const n = number(text, 'a number of seconds ≥ 0');
-  if (!(n >= 0)) throw new Error('expected a number of seconds ≥ 0');
+  // 1e400 reads as Infinity: a time no source reaches, said as a bad value rather than sent to ffmpeg.
+  if (!(n >= 0 && Number.isFinite(n))) throw new Error('expected a number of seconds ≥ 0');
   return n;
+};
+
+/** A config file named on the command line; a source there (`run vtest.avi`) is said to be one, with how to count it. */
+export const configFile: ValueParser<string> = (text) => {
+  if (namesSource(text)) throw new Error(`names a source, not a config file; to count it: pcount-tui run --source '${redactSource(text)}'`);
+  return text;
 };
 
 /** Where to listen: `PORT`, `:PORT` or `HOST:PORT` (`[::1]:PORT` for IPv6); the host defaults to 127.0.0.1. */

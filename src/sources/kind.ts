@@ -84,6 +84,16 @@ export function unusableSource(source: string): string | null {
   return null;
 }
 
+/**
+ * Whether an argument where a config file is expected names a source instead (`run vtest.avi`, `run rtsp://cam/x`,
+ * `validate /dev/video0`): a URL, a device, a pipe, or a path with a video or image extension. Said as such before
+ * anything is read: a video is no JSON, and a URL read as a path was "no such file", printed with its password.
+ */
+export function namesSource(arg: string): boolean {
+  if (URL_SCHEME.test(arg) || /^file:/i.test(arg) || DEVICE.test(arg) || PIPE.test(arg)) return true;
+  return FILE_EXTENSIONS.has(path.extname(arg).slice(1).toLowerCase()) || SEQUENCE.test(path.basename(arg));
+}
+
 /** The form handed to ffmpeg and shown: local paths absolute (relative ones against `baseDir`), `file:` URLs decoded, URLs and devices as given. */
 export function resolveSource(source: string, baseDir: string): string {
   const { local } = describeSource(source);

@@ -1,4 +1,5 @@
 import { isLineName, LINE_NAME_RULE } from '../protocol/names.js';
+import { MAX_FRAME_SIDE } from './frame-side.js';
 
 /** A counting line: x1, y1, x2, y2 as fractions of the frame width and height (the config's and the worker's shape). */
 export interface NamedLine {
@@ -18,6 +19,20 @@ export const DEFAULT_LINE: NamedLine = { name: defaultLineName(0, 1), points: [.
 
 const AXES = ['x1', 'y1', 'x2', 'y2'];
 
+/**
+ * Why a line (x1, y1, x2, y2 in fractions of the frame) can never be crossed, or null. People are found in frames of
+ * at most MAX_FRAME_SIDE pixels a side, so a line whose length rounds to 0 pixels on a frame that large has no length
+ * in any frame's pixels: nothing steps across it (the side test and the hysteresis margin work in pixels). Such a line
+ * used to pass and count nothing, silently. One rule for --line, the config, the line editor and the worker.
+ */
+export function degenerateLine(points: readonly number[]): string | null {
+  const [x1, y1, x2, y2] = points;
+  if (x1 === x2 && y1 === y2) return 'has both ends at the same point';
+  const pixels = Math.hypot(x2 - x1, y2 - y1) * MAX_FRAME_SIDE;
+  if (Math.round(pixels) > 0) return null;
+  return `has its ends ${pixels.toPrecision(2)} px apart on the largest frame counted (${MAX_FRAME_SIDE} px a side): no length in pixels, so nothing can cross it`;
+}
+
 /** Parses `x1,y1,x2,y2[,name]`; throws an Error that quotes the value and says what is wrong with it. */
 export function parseLine(value: string, fallbackName: string): NamedLine {
   const bad = (why: string) => new Error(`bad --line '${value}': ${why}`);
@@ -30,6 +45,8 @@ export function parseLine(value: string, fallbackName: string): NamedLine {
   });
   const [x1, y1, x2, y2] = nums;
   if (x1 === x2 && y1 === y2) throw bad('the two end points are the same');
+  const degenerate = degenerateLine(nums);
+  if (degenerate) throw bad(`the line ${degenerate}`);
   if (parts.length > 5) throw bad('a line name may not contain a comma');
   const name = parts[4] ?? '';
   if (parts.length > 4 && name === '') throw bad('the name after the fourth comma is empty');

@@ -1,3 +1,5 @@
+import { degenerateLine } from '../sources/lines.js';
+
 /**
  * The line editor as a pure function (state, key) → state. Tab picks a line, Space picks which end moves (A, B or
  * the whole line), arrows or h/j/k/l move it by 2 % of the frame (with Shift, or H/J/K/L, by 0.2 %), `n` adds a
@@ -68,7 +70,7 @@ function motion(key: EditorKey): { dx: number; dy: number } | null {
   return null;
 }
 
-function move(line: EditLine, end: End, dx: number, dy: number): LinePoints | null {
+function move(line: EditLine, end: End, dx: number, dy: number): LinePoints {
   let [x1, y1, x2, y2] = line.points;
   if (end === 'both') {
     // The whole line moves only as far as both ends can: it keeps its shape at the frame's edge.
@@ -80,9 +82,13 @@ function move(line: EditLine, end: End, dx: number, dy: number): LinePoints | nu
   } else {
     [x2, y2] = [clamp01(x2 + dx), clamp01(y2 + dy)];
   }
-  const next = [tidy(x1), tidy(y1), tidy(x2), tidy(y2)] as LinePoints;
-  if (next[0] === next[2] && next[1] === next[3]) return null;
-  return next;
+  return [tidy(x1), tidy(y1), tidy(x2), tidy(y2)] as LinePoints;
+}
+
+/** Why the line cannot be counted on, naming the task, the line and its points; null when it can. */
+function lineProblem(task: string, line: EditLine): string | null {
+  const why = degenerateLine(line.points);
+  return why && `line '${line.name}' of ${task} (${line.points.join(',')}) ${why}`;
 }
 
 function freshName(lines: readonly EditLine[]): string {
@@ -97,7 +103,11 @@ export function editLines(state: EditorState, key: EditorKey): EditorState {
   const s: EditorState = { ...state, message: null };
   const count = s.lines.length;
   if (key.escape) return { ...s, status: 'cancelled' };
-  if (key.return) return { ...s, status: 'applied' };
+  if (key.return) {
+    // Lines can reach the editor from elsewhere (a worker's own lines): none that cannot be crossed is applied.
+    const bad = s.lines.map((l) => lineProblem(s.task, l)).find((why) => why !== null);
+    return bad ? { ...s, message: bad } : { ...s, status: 'applied' };
+  }
   if (key.tab) {
     if (count === 0) return s;
     return { ...s, selected: (s.selected + (key.shift ? count - 1 : 1)) % count };
@@ -120,10 +130,11 @@ export function editLines(state: EditorState, key: EditorKey): EditorState {
   }
   const m = motion(key);
   if (!m) return s;
-  const points = move(line, s.end, m.dx, m.dy);
-  if (!points) return { ...s, message: 'the two ends of a line cannot meet' };
-  if (points.every((v, i) => v === line.points[i])) return s;
-  return { ...s, lines: replace(s.lines, s.selected, { ...line, points }), dirty: true };
+  const moved = { ...line, points: move(line, s.end, m.dx, m.dy) };
+  if (moved.points.every((v, i) => v === line.points[i])) return s;
+  const bad = lineProblem(s.task, moved);
+  if (bad) return { ...s, message: `the two ends of a line cannot meet: ${bad}` };
+  return { ...s, lines: replace(s.lines, s.selected, moved), dirty: true };
 }
 
 function replace(lines: readonly EditLine[], index: number, line: EditLine): EditLine[] {

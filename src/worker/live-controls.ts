@@ -1,5 +1,6 @@
 import type { LinesCommand } from '../protocol/commands.js';
 import type { PreviewLine } from '../protocol/events.js';
+import { degenerateLine } from '../sources/lines.js';
 import type { PeopleCounter } from '../vision/people-counter.js';
 import type { LineSpec } from '../vision/types.js';
 import type { Emitter } from './emitter.js';
@@ -36,6 +37,10 @@ export class LiveControls {
     if (!lines) return null;
     this.requested = null;
     try {
+      for (const l of lines) {
+        const degenerate = degenerateLine(l.points);
+        if (degenerate) throw new Error(`line "${l.name}" (${l.points.join(',')}) ${degenerate}`);
+      }
       counter.setLines(lines, size);
     } catch (err) {
       emit.emit({ type: 'error', code: 'BAD_LINE', message: `lines not changed: ${(err as Error).message}`, fatal: false });

@@ -8,12 +8,8 @@ import { openSource, type FrameSource } from './source.js';
 import { checkLocalSource, inputArgsFor, sourceError } from './source-kind.js';
 import { warmupStart } from './warmup.js';
 import { DEFAULT_MAX_TILE } from '../vision/crop-plan.js';
+import { MAX_FRAME_SIDE } from '../sources/frame-side.js';
 
-/**
- * Frames reach the crop planner at the source's size up to this long side (1080p and smaller pass unscaled); larger
- * sources are shrunk by ffmpeg, which bounds the pipe and the memory per frame.
- */
-export const MAX_FRAME_SIDE = 1920;
 
 export interface SetupOptions {
   source: string;

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { AgentArgs } from '../../src/cli.js';
+import type { AgentArgs } from '../../src/commands/options.js';
 import { run } from '../../src/commands/agent.js';
 import { captureStderr } from './capture-stderr.js';
 

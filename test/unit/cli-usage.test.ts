@@ -130,7 +130,84 @@ it('report on a file that is not a valid config says why, instead of reporting o
     const file = path.join(folder, `report-${i}.json`);
     writeFileSync(file, text);
     const r = await usage(['report', file]);
-    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, message);
+  }
+});
+
+it('a config that cannot be used exits 1 in validate, run, snapshot and report alike (was 2 in snapshot and report)', async () => {
+  const file = path.join(folder, 'bad-points.json');
+  writeFileSync(file, JSON.stringify({ videos: [{ id: 'v', source: clip, lines: [{ name: 'm', points: [2, 0, 0.5, 1] }] }] }));
+  const write = process.stdout.write;
+  let stdout = '';
+  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write;
+  try {
+    for (const args of [['validate', file], ['run', file, '--no-tui'], ['snapshot', file, '-o', folder], ['report', file]]) {
+      const r = await usage(args);
+      assert.equal(r.code, 1, `${args[0]}: ${r.stderr}`);
+      assert.match(args[0] === 'validate' ? stdout : r.stderr, /\$\.videos\[0\]\.lines\[0\]\.points\[0\]: must be <= 1 \(found 2\)/, args[0]);
+    }
+  } finally {
+    process.stdout.write = write;
+  }
+});
+
+it('numbers too large to be exact, or infinite, are bad values (exit 2), not handed to ffmpeg', async () => {
+  const cases: [string[], RegExp][] = [
+    [['snapshot', clip, '--frame', '1e20', '-o', path.join(folder, 'x.png')], /^pcount-tui snapshot: bad --frame '1e20': expected a whole number ≥ 1, at most 9007199254740991\n/],
+    [['snapshot', clip, '--at', '1e400', '-o', path.join(folder, 'x.png')], /^pcount-tui snapshot: bad --at '1e400': expected a number of seconds ≥ 0\n/],
+    [['detect', clip, '--max-frames', '99999999999999999999'], /^pcount-tui detect: bad --max-frames '99999999999999999999': expected a whole number ≥ 1, at most/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await usage(args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.match(r.stderr, message);
+  }
+});
+
+describe('a source where a config file goes is said to be one, its password never printed', () => {
+  it('run, the default command, validate and report: exit 2 with how to count it (was "no such file" with the password, or "not valid JSON")', async () => {
+    const camera = 'rtsp://admin:s3cretPW@127.0.0.1:1/x';
+    for (const [args, flag] of [
+      [['run', camera, '--no-tui'], '<config>'],
+      [[camera, '--no-tui'], '<config>'],
+      [['validate', camera], '<file>'],
+      [['report', camera], '<config>'],
+      [['run', clip, '--no-tui'], '<config>'],
+      [['validate', '/dev/video0'], '<file>'],
+    ] as const) {
+      const r = await usage([...args]);
+      assert.equal(r.code, 2, args.join(' '));
+      const shown = args[0] === camera || args[1] === camera ? 'rtsp://admin:***@127.0.0.1:1/x' : (args[1] as string);
+      assert.ok(r.stderr.includes(`bad ${flag} '${shown}': names a source, not a config file; to count it: pcount-tui run --source '${shown}'`), r.stderr);
+      assert.doesNotMatch(r.stderr, /s3cretPW/);
+    }
+  });
+
+  it('any usage message quoting an argument hides its password and escapes control characters', async () => {
+    const cases: [string[], string][] = [
+      [['run', '--source', clip, '--no-tui', '--bogus', 'rtsp://a:s3cretPW@h/x'], "unknown option --bogus 'rtsp://a:***@h/x'"],
+      [['run', '--source', 'rtsp://a:s3cretPW@h/x.json', '--no-tui'], "bad --source 'rtsp://a:***@h/x.json'"],
+      [['run', '--source', clip, '--line', 'rtsp://a:s3cretPW@h/x', '--no-tui'], "bad --line 'rtsp://a:***@h/x'"],
+      [['run', '--source', clip, '--line', '0.5,0,0.5,1,a\u001b[31mb', '--no-tui'], "bad --line '0.5,0,0.5,1,a\\x1b[31mb'"],
+    ];
+    for (const [args, shown] of cases) {
+      const r = await usage(args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.ok(r.stderr.includes(shown), r.stderr);
+      assert.doesNotMatch(r.stderr, /s3cretPW|\u001b/);
+    }
+  });
+});
+
+it('snapshot -o that cannot be written: exit 1 naming the PNG and why, before any frame is read (was ENOTDIR, or EACCES on a temporary file)', async () => {
+  const cases: [string[], string][] = [
+    [['snapshot', clip, '-o', path.join(clip, 'x.png')], `pcount-tui snapshot: cannot write ${path.join(clip, 'x.png')}: ${clip} is a file, not a folder\n`],
+    [['snapshot', clip, '-o', '/proc/x.png'], 'pcount-tui snapshot: cannot write /proc/x.png: /proc is not writable (ENOENT)\n'],
+  ];
+  for (const [args, message] of cases) {
+    const r = await usage(args);
+    assert.equal(r.code, 1, args.join(' '));
+    assert.equal(r.stderr, message);
   }
 });
