@@ -10,7 +10,6 @@ import { warmupStart } from './warmup.js';
 import { DEFAULT_MAX_TILE } from '../vision/crop-plan.js';
 import { MAX_FRAME_SIDE } from '../sources/frame-side.js';
 
-
 export interface SetupOptions {
   source: string;
   live: boolean;
