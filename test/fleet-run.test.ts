@@ -175,7 +175,7 @@ test('run --redis: an unreachable Redis and a wrong password are refused with a 
   assert.ok(!(ok.lines.join('\n') + ok.stderr()).includes('sesame-8812'));
 });
 
-test('run --redis: kill -9 of the agent counting a file → re-queued, resumed from the stored checkpoint by the other agent; the dead run\'s crossings from there on are void', { timeout: 400_000 }, async (t) => {
+test('run --redis: kill -9 of the agent counting a file → re-queued, resumed from the stored checkpoint by the other agent; the dead run\'s crossings after the state it goes on from are void', { timeout: 400_000 }, async (t) => {
   const dir = tempDir('fleet-resume');
   const redis = await startRedis();
   t.after(() => redis.dispose());
@@ -214,11 +214,16 @@ test('run --redis: kill -9 of the agent counting a file → re-queued, resumed f
 
   const conn = new Database(db, { readonly: true, fileMustExist: true });
   t.after(() => conn.close());
-  const rows = conn.prepare("SELECT fleet_run AS run, frame, direction, void FROM crossings WHERE task = 'vt'").all() as { run: string; frame: number; direction: string; void: number }[];
+  const rows = conn.prepare("SELECT fleet_run AS run, seq, frame, direction, void FROM crossings WHERE task = 'vt'").all() as { run: string; seq: number; frame: number; direction: string; void: number }[];
   const dead = rows.filter((r) => r.run === firstRun);
   const resumed = rows.filter((r) => r.run === secondRun);
   assert.ok(dead.length >= 3, 'the dead run’s crossings were stored');
-  assert.ok(dead.every((r) => (r.void === 1) === (r.frame >= startFrame)), 'the dead run counts up to the resume frame, no further');
+  // The takeover goes on from a counting state of the killed run: what that run counted after the state is counted
+  // again, whatever frame it is dated (a held change of side counted later is dated where it met the line).
+  const mark = conn.prepare('SELECT mark_run AS run, mark_seq AS seq FROM fleet_runs WHERE run = ?').get(secondRun) as { run: string | null; seq: number | null };
+  assert.equal(mark.run, firstRun, 'the takeover’s claim carries the mark of the killed run’s state');
+  assert.ok(dead.every((r) => (r.void === 1) === (r.seq > mark.seq!)), 'the dead run counts up to the state the takeover goes on from, no further');
+  assert.ok(dead.every((r) => r.void === 1 || r.frame < startFrame), 'nothing the dead run counted from the resume frame on stays');
   assert.ok(resumed.length > 0 && resumed.every((r) => r.frame >= startFrame && r.void === 0), 'the resumed run counts from its start frame');
   const summary = events(run).find((e) => e.type === 'summary') as { tasks: { task: string; state: string; in: number; out: number }[] };
   const vt = summary.tasks.find((x) => x.task === 'vt')!;
