@@ -32,22 +32,39 @@ export interface VoidedCrossing {
  *   entry stores, so a crash leaves both or neither.
  * - the order in which runs of a task were claimed, with the frame a file's run counts from and, when it goes on from
  *   a counting state, the state's mark (schema step 5): a run claimed later counts again what the earlier runs counted
- *   after its resume point, so their crossings there are void (the rule is VOID_EARLIER's; the insert in Store applies
+ *   after its resume point, so their crossings there are void (the rule is countedAgain's; the insert in Store applies
  *   it to crossings that arrive later).
  */
 /**
- * Whether a crossing (of table `crossings`) of an earlier run is counted again by a run claimed later, from frame
- * @from, going on from a counting state taken after crossing @markSeq of run @markRun (both null without a mark):
+ * Whether a crossing of an earlier run (its fleet run, seq and frame, and its run's start frame) is counted again by a
+ * run claimed later, from frame `later.from`, going on from a counting state taken after crossing `later.markSeq` of
+ * run `later.markRun` (both null without a mark), as an SQL condition over the expressions given. One rule for the
+ * claim, which voids what is stored, and for the insert of a crossing that arrives after it (Store):
  * - a crossing of the mark's run: when it came after the mark in the counting order. Not by its frame: a crossing is
  *   dated where the path met the line, which can come before the frame that counted it (a held change of side counted
  *   on a later pass, or when its worker stopped), and the state taken in between still holds it, so the next run
  *   counts it again.
  * - any other (and every crossing when the resume point has no mark: one without a counting state, or written by an
- *   older pcount-tui, the rule before marks): when it is dated at or after @from, or its run counted only from @from on
+ *   older pcount-tui, the rule before marks): when it is dated at or after `later.from`, or its run counted only from there on
  *   (its start frame; e.g. a run that went on from the same state and was lost before it sent another).
  */
-const VOID_EARLIER = `CASE WHEN crossings.fleet_run = @markRun THEN crossings.seq > @markSeq
-  ELSE crossings.frame >= @from OR COALESCE((SELECT r.start_frame FROM fleet_runs r WHERE r.run = crossings.fleet_run AND r.claim IS NOT NULL), 0) >= @from END`;
+export function countedAgain(
+  crossing: { run: string; seq: string; frame: string; runStart: string },
+  later: { from: string; markRun: string; markSeq: string },
+): string {
+  return `CASE WHEN ${crossing.run} = ${later.markRun} THEN ${crossing.seq} > ${later.markSeq}
+    ELSE ${crossing.frame} >= ${later.from} OR COALESCE(${crossing.runStart}, 0) >= ${later.from} END`;
+}
+
+const VOID_EARLIER = countedAgain(
+  {
+    run: 'crossings.fleet_run',
+    seq: 'crossings.seq',
+    frame: 'crossings.frame',
+    runStart: '(SELECT r.start_frame FROM fleet_runs r WHERE r.run = crossings.fleet_run AND r.claim IS NOT NULL)',
+  },
+  { from: '@from', markRun: '@markRun', markSeq: '@markSeq' },
+);
 
 export class FleetMarks {
   private readonly stmts: Record<string, Statement>;

@@ -1,5 +1,11 @@
 import type Database from 'better-sqlite3';
+import { countedAgain } from './fleet-marks.js';
 import { openDatabase, type OpenOptions } from './open.js';
+
+const COUNTED_AGAIN = countedAgain(
+  { run: 'mine.run', seq: '@seq', frame: '@frame', runStart: 'mine.start_frame' },
+  { from: 'later.start_frame', markRun: 'later.mark_run', markSeq: 'later.mark_seq' },
+);
 import { INTERRUPTED, type ChainTally, type Checkpoint, type CrossingInsert, type CrossingRow, type NewTaskRun, type RunRow, type TaskRunEnd, type TaskRunRow } from './rows.js';
 
 /**
@@ -16,15 +22,12 @@ export class Store {
   ) {
     this.stmts = {
       // A file's crossing is void when a run claimed after the one that reported it counts it again (fleet mode: a
-      // re-queued file resumed from a checkpoint): the rule of FleetMarks' VOID_EARLIER, for a crossing that arrives
-      // after that claim. By counting order when the later run goes on from a state of this run (its mark), else by
-      // frame (a resume point without a mark: no state, or an older pcount-tui's).
+      // re-queued file resumed from a checkpoint): the claim's rule (countedAgain), for a crossing that arrives after it.
       insertCrossing: db.prepare(
         `INSERT OR IGNORE INTO crossings (task_run_id, task, seq, line, track, direction, frame, pts, ts, occupancy, attributes, fleet_run, stored_at, void)
          VALUES (@taskRunId, @task, @seq, @line, @track, @direction, @frame, @pts, @ts, @occupancy, @attributes, @fleetRun, @storedAt,
            EXISTS (SELECT 1 FROM fleet_runs mine JOIN fleet_runs later ON later.task = mine.task AND later.claim > COALESCE(mine.claim, 0)
-                   WHERE mine.run = @fleetRun AND CASE WHEN later.mark_run = mine.run THEN later.mark_seq < @seq
-                     ELSE later.start_frame <= @frame OR later.start_frame <= mine.start_frame END))
+                   WHERE mine.run = @fleetRun AND ${COUNTED_AGAIN}))
          RETURNING void`,
       ),
       saveCheckpoint: db.prepare(`INSERT OR REPLACE INTO checkpoints (task_run_id, frame, seq, fps, ts, state) VALUES (?, ?, ?, ?, ?, ?)`),
