@@ -15,15 +15,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { FaceAnalyser } from '../src/faces/analyser.js';
-import { CALIBRATION, DEFAULT_FIT, fitCalibration, IDENTITY_CALIBRATION, type Calibration, type LabelledRaw } from '../src/faces/calibration.js';
+import { CALIBRATION, DEFAULT_FIT, fitCalibration, IDENTITY_CALIBRATION, type Calibration } from '../src/faces/calibration.js';
 import type { RgbImage } from '../src/faces/crop.js';
-import { AGE_BANDS, ageBand, ALIGNED_CROP, calibrate, combineViews } from '../src/faces/estimate.js';
+import { AGE_BANDS, ageBand, ALIGNED_CROP } from '../src/faces/estimate.js';
 import { decodeImage } from '../src/faces/image.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 import type { CandidateRaw } from './face-candidates.js';
+import { chipsOf, DATA as data, score, type Chip, type Score } from './face-chips.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const data = path.resolve(root, '../shared/data');
 const argv = process.argv.slice(2);
 const args = new Set(argv);
 /** `--zooms 0.9,1,1.1`: FaceRes crops relative to the default (averaged); `--no-flip`; `--max-withheld 0.1`; `--no-age-bias`. */
@@ -40,31 +40,9 @@ const fit = {
 };
 const run = promisify(execFile);
 
-interface Chip extends LabelledRaw {
-  file: string;
-}
-
 const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
 
-function score(chips: readonly Chip[], cals: readonly Calibration[]): { acc: number; withheld: number; mae: number; band: number; n: number } {
-  let decided = 0;
-  let right = 0;
-  let err = 0;
-  let bandRight = 0;
-  chips.forEach((c, i) => {
-    const e = calibrate(c.raw, cals[i]);
-    if (e.gender) {
-      decided++;
-      if ((e.gender === 'male') === c.male) right++;
-    }
-    err += Math.abs((e.age ?? 0) - c.age);
-    if (e.age_band === ageBand(c.age)) bandRight++;
-  });
-  const n = chips.length;
-  return { acc: right / Math.max(1, decided), withheld: 1 - decided / n, mae: err / n, band: bandRight / n, n };
-}
-
-function line(name: string, s: ReturnType<typeof score>): string {
+function line(name: string, s: Score): string {
   return `${name.padEnd(34)} n ${String(s.n).padStart(3)}  gender ${s.acc.toFixed(3)} (withheld ${pct(s.withheld).padStart(6)})  age MAE ${s.mae.toFixed(2).padStart(5)}  band ${s.band.toFixed(3)}`;
 }
 
@@ -90,7 +68,7 @@ function crossValidated(chips: readonly Chip[], folds = 10, repeats = 5): { cals
 
 function cvLine(name: string, chips: readonly Chip[]): string {
   const scores = crossValidated(chips).map(({ cals, order }) => score(order, cals));
-  const mean = (k: keyof ReturnType<typeof score>) => scores.reduce((s, x) => s + x[k], 0) / scores.length;
+  const mean = (k: keyof Score) => scores.reduce((s, x) => s + x[k], 0) / scores.length;
   return line(name, { acc: mean('acc'), withheld: mean('withheld'), mae: mean('mae'), band: mean('band'), n: chips.length });
 }
 
@@ -109,21 +87,6 @@ function candidateRows(chips: readonly Chip[], candidates: Record<string, { chip
     console.log(cvLine(`${name} alone${c.chips[0].age === undefined ? ' (FaceRes age)' : ''}`, alone));
     console.log(cvLine(`FaceRes + ${name}`, both) + `  (+${c.msCpuPerChip.toFixed(1)} ms CPU per face)`);
   }
-}
-
-async function chipsOf(analyser: FaceAnalyser): Promise<Chip[]> {
-  const dir = path.join(data, 'faces');
-  const rows = readFileSync(path.join(dir, 'labels.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
-  const ffmpeg = await resolveFfmpeg({});
-  const chips: Chip[] = [];
-  for (let i = 0; i < rows.length; i += 8) {
-    const batch = rows.slice(i, i + 8);
-    const images: RgbImage[] = [];
-    for (const [file] of batch) images.push(await decodeImage(ffmpeg, path.join(dir, file)));
-    const views = await analyser.describe(images.map((image) => ({ image })));
-    batch.forEach(([file, age, gender], k) => chips.push({ file, age: Number(age), male: gender === 'male', raw: combineViews([views[k]]) }));
-  }
-  return chips;
 }
 
 /**
@@ -185,7 +148,7 @@ async function accuracy(analyser: FaceAnalyser): Promise<void> {
   console.log(line('raw (|p − 0.5| ≥ 0.05, expected age)', score(chips, chips.map(() => IDENTITY_CALIBRATION))));
   const cv = crossValidated(chips);
   const cvScores = cv.map(({ cals, order }) => score(order, cals));
-  const mean = (k: keyof ReturnType<typeof score>) => cvScores.reduce((s, x) => s + x[k], 0) / cvScores.length;
+  const mean = (k: keyof Score) => cvScores.reduce((s, x) => s + x[k], 0) / cvScores.length;
   console.log(line('calibrated, 10-fold CV (mean of 5)', { acc: mean('acc'), withheld: mean('withheld'), mae: mean('mae'), band: mean('band'), n: chips.length }));
   const candidatesFile = valueOf('--candidates');
   if (candidatesFile) candidateRows(chips, JSON.parse(readFileSync(candidatesFile, 'utf8')) as Record<string, { chips: CandidateRaw[]; msCpuPerChip: number }>);
