@@ -1,5 +1,5 @@
 /**
- * `npm run bench:demographics [-- --skip-worker] [--latency-only] [--fit] [--zooms Z,Z…] [--no-flip] [--max-withheld F] [--no-age-bias]
+ * `npm run bench:demographics [-- --skip-worker] [--latency-only] [--fit] [--zooms Z,Z…] [--no-flip] [--max-withheld F] [--bias-ridge R] [--no-age-bias]
  * [--candidates FILE]`: gender and age on the development chips of
  * ../shared/data/faces (raw, cross-validated calibration, and the shipped calibration), per-face latency at batch 1
  * and 8, and on MOT17-09 with its three lines the share of crossings with an estimate and the worker fps with and
@@ -26,7 +26,7 @@ import { chipsOf, DATA as data, score, type Chip, type Score } from './face-chip
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const argv = process.argv.slice(2);
 const args = new Set(argv);
-/** `--zooms 0.9,1,1.1`: FaceRes crops relative to the default (averaged); `--no-flip`; `--max-withheld 0.1`; `--no-age-bias`. */
+/** `--zooms 0.9,1,1.1`: FaceRes crops relative to the default (averaged); `--no-flip`; `--max-withheld 0.08`; `--bias-ridge 5`; `--no-age-bias`. */
 const valueOf = (flag: string): string | undefined => {
   const at = argv.indexOf(flag);
   return at >= 0 ? argv[at + 1] : undefined;
@@ -36,6 +36,7 @@ const flip = !args.has('--no-flip');
 const fit = {
   ...DEFAULT_FIT,
   ...(valueOf('--max-withheld') ? { maxWithheld: Number(valueOf('--max-withheld')) } : {}),
+  ...(valueOf('--bias-ridge') ? { biasRidge: Number(valueOf('--bias-ridge')) } : {}),
   ...(args.has('--no-age-bias') ? { biasKnots: [] } : {}),
 };
 const run = promisify(execFile);
@@ -144,7 +145,7 @@ async function accuracy(analyser: FaceAnalyser): Promise<void> {
   const chips = await chipsOf(analyser);
   const cpu = process.cpuUsage(cpu0);
   const crops = (zooms ?? [1]).map((z) => `${(ALIGNED_CROP * z).toFixed(2)} ×`).join(', ');
-  console.log(`\n${chips.length} development chips (../shared/data/faces), FaceRes on ${crops} the chip, ${flip ? 'both orientations' : 'unflipped'}; fit withholds ≤ ${pct(fit.maxWithheld)}${fit.biasKnots.length ? ', gender offset over age' : ''}; ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU`);
+  console.log(`\n${chips.length} development chips (../shared/data/faces), FaceRes on ${crops} the chip, ${flip ? 'both orientations' : 'unflipped'}; fit withholds ≤ ${pct(fit.maxWithheld)}${fit.biasKnots.length ? `, gender offset over age (ridge ${fit.biasRidge})` : ''}; ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s CPU`);
   console.log(line('raw (|p − 0.5| ≥ 0.05, expected age)', score(chips, chips.map(() => IDENTITY_CALIBRATION))));
   const cv = crossValidated(chips);
   const cvScores = cv.map(({ cals, order }) => score(order, cals));
@@ -168,7 +169,7 @@ async function accuracy(analyser: FaceAnalyser): Promise<void> {
 
 async function main(): Promise<void> {
   if (args.has('--help')) {
-    console.log('node dist/bench/demographics.js [--skip-worker] [--latency-only] [--fit] [--zooms Z,Z…] [--no-flip] [--max-withheld F] [--no-age-bias] [--candidates FILE]');
+    console.log('node dist/bench/demographics.js [--skip-worker] [--latency-only] [--fit] [--zooms Z,Z…] [--no-flip] [--max-withheld F] [--bias-ridge R] [--no-age-bias] [--candidates FILE]');
     return;
   }
   console.log(`load average ${loadavg().map((v) => v.toFixed(2)).join(' ')} on ${cpus().length} cores`);
