@@ -81,6 +81,21 @@ describe('estimates', () => {
     const common = right(fit([]));
     assert.ok(right(cal) >= common + 0.03 * samples.length, `${right(cal)} right with the age offset, ${common} with one bias`);
   });
+
+  test('a stronger ridge pulls the age offsets of the gender together (fewer free parameters to follow noise)', () => {
+    // No lean over age, one label in five wrong, at ages spread over the range: the offsets can only follow noise.
+    const samples = Array.from({ length: 120 }, (_, i) => {
+      const age = 5 + ((i * 37) % 70);
+      const male = i % 2 === 0;
+      const sign = (male ? 1 : -1) * (i % 5 === 0 ? -1 : 1);
+      return { age, male, raw: { maleLogit: sign * (0.3 + ((i * 5) % 4)), age } };
+    });
+    const spread = (biasRidge: number) => {
+      const offsets = fitCalibration(samples, { ageKnots: [0, 50, 100], biasKnots: [0, 20, 40, 60], biasRidge, maxWithheld: 0.1 }).gender.ageBias.map(([, v]) => v);
+      return Math.max(...offsets) - Math.min(...offsets);
+    };
+    assert.ok(spread(1) > 0.1 && spread(5) < 0.7 * spread(1), `spread ${spread(1)} at ridge 1, ${spread(5)} at ridge 5`);
+  });
 });
 
 describe('crop and BlazeFace decoding', () => {
