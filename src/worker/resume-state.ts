@@ -37,7 +37,7 @@ export interface ResumeState {
  * A state as written (version 2). The counter's and the planner's height models learn from nearly the same people
  * (the counter from boxes away from the frame's edges, the planner from whole boxes: 391 of 400 samples alike on
  * vtest), each in a ring of its own order: the planner's samples that the counter holds too are written as their
- * index in the counter's (a fifth of a state less, docs/measurements.md).
+ * index in the counter's (about a quarter of a state less, docs/measurements.md).
  */
 export type WrittenState = Omit<ResumeState, 'crops'> & { crops: Omit<CropsData, 'model'> & { model: { seen: (number | HeightObservation)[]; next: number } } };
 
