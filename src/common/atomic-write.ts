@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { makeFolder } from './make-folder.js';
@@ -16,7 +17,7 @@ export interface AtomicWriteOptions {
 export async function writeFileAtomic(file: string, content: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
   const dir = path.dirname(file);
   makeFolder(dir);
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = tempName(file);
   try {
     const handle = await open(temp, 'w', opts.mode ?? 0o644);
     try {
@@ -33,6 +34,33 @@ export async function writeFileAtomic(file: string, content: string | Uint8Array
     throw err;
   }
   await syncDirectory(dir);
+}
+
+/**
+ * writeFileAtomic for a caller that must not yield (the fleet agent's journal writes as events arrive): the same
+ * temporary file and rename, the file flushed before it; the folder is not flushed (the caller flushes its journal
+ * every second, and a rename lost to a power cut leaves the previous file whole).
+ */
+export function writeFileAtomicSync(file: string, content: string, opts: AtomicWriteOptions = {}): void {
+  const temp = tempName(file);
+  try {
+    const fd = openSync(temp, 'w', opts.mode ?? 0o644);
+    try {
+      writeSync(fd, content);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, file);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
+}
+
+/** A stray one (a crash between writing and renaming) starts with `.` and ends with `.tmp`. */
+function tempName(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
 async function syncDirectory(dir: string): Promise<void> {

@@ -1,10 +1,11 @@
 import type { TaskSpec, WorkerLogLevel } from '../config/types.js';
-import type { WorkerEvent } from '../protocol/events.js';
+import type { StateEvent, WorkerEvent } from '../protocol/events.js';
 import type { LocalTransport } from '../orchestrator/local-transport.js';
 import { DEFAULT_STARTUP_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS, stallTimeoutFor } from '../orchestrator/pool-options.js';
 import type { RunnerEnd, TaskRunner } from '../orchestrator/runner.js';
 import type { TaskKind } from '../orchestrator/types.js';
 import { textCleaner } from '../worker/text.js';
+import type { StateEntry } from './entries.js';
 import type { RunIntent, Settlement } from './run-settle.js';
 import { handBackPoint, RunStates } from './run-states.js';
 import { STATE_FORWARD_MS } from './timing.js';
@@ -93,6 +94,15 @@ export class AgentRun {
   /** Where a file handed back resumes, with the counting state before it and its mark (see handBackPoint); '' when nothing to say. */
   resumePoint(): { frame: number | ''; state: string; mark: string } {
     return this.intent === 'handback' && this.kind === 'video' ? handBackPoint(this.run, this.states.newest, this.lastFrame) : { frame: '', state: '', mark: '' };
+  }
+
+  /**
+   * A counting state from its worker: kept as the newest (a hand-back takes it); the entry that goes to the controller
+   * when one is due (every STATE_FORWARD_MS), outside the run's sequence, after its entries so far (entries.ts, `st`).
+   */
+  stateEntry(ev: StateEvent, agent: string): StateEntry | null {
+    if (!this.states.take({ frame: ev.frame, seq: ev.seq, state: ev.state }, Date.now())) return null;
+    return { k: 'st', task: this.task, run: this.run, agent, after: this.n, event: ev };
   }
 
   /** The next sequence number; notes when the lease may already have lapsed by then. */

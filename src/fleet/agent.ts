@@ -237,8 +237,10 @@ export class Agent {
     // Progress goes too: the controller's checkpoints (where a re-queued file resumes) and coverage come from it.
     if (ev.type === 'tracks' || ev.type === 'detections') return;
     if (ev.type === 'progress') run.lastFrame = Math.max(run.lastFrame, ev.frame);
-    // Every state is kept (a hand-back takes the newest); one every STATE_FORWARD_MS goes to the controller.
-    if (ev.type === 'state' && !run.states.take({ frame: ev.frame, seq: ev.seq, state: ev.state }, Date.now())) return;
+    if (ev.type === 'state') {
+      const due = run.stateEntry(ev, this.opts.name);
+      return due ? this.outbox.pushState(due) : undefined;
+    }
     this.outbox.push({ k: 'ev', task: run.task, run: run.run, n: run.next(), agent: this.opts.name, event: ev });
   }
 

@@ -1,4 +1,4 @@
-import type { WorkerEvent } from '../protocol/events.js';
+import type { StateEvent, WorkerEvent } from '../protocol/events.js';
 import type { ResumeMark } from '../store/fleet-marks.js';
 import { markFromWire, markToWire } from './run-states.js';
 
@@ -30,6 +30,14 @@ export type FleetEntry =
   | { k: 'ev'; task: string; run: string; n: number; agent: string; event: WorkerEvent }
   | { k: 'end'; task: string; run: string; n: number; agent: string; outcome: RunOutcome }
   /**
+   * A file run's counting state (its worker's `state` event), outside the run's sequence: only the newest of a run is
+   * of use (where a takeover goes on from), so a newer one replaces it in the agent's journal and in the stream
+   * (Outbox), and a replaced one leaves no gap in the controller's gap-free `n`. `after`: the `n` of the run's last
+   * entry before it; it goes out after that entry and before the next (the progress of its frame, with which the store
+   * keeps it as the checkpoint). Agents before it sent states as `ev` entries, which are still read as such.
+   */
+  | { k: 'st'; task: string; run: string; agent: string; after: number; event: StateEvent }
+  /**
    * `startFrame`: a file's run counts from this frame (a resume from the controller's checkpoint), else null; `mark`:
    * where in the counting order the state it goes on from was taken, else null (no state, or from an older pcount-tui).
    */
@@ -41,6 +49,9 @@ export type FleetEntry =
   | { k: 'loss'; task: string; run: string; agent: string; first: number; last: number };
 
 export type RunEntry = Extract<FleetEntry, { k: 'ev' | 'end' }>;
+export type StateEntry = Extract<FleetEntry, { k: 'st' }>;
+/** What an agent sends of a run: its numbered entries and its newest counting state. */
+export type OutEntry = RunEntry | StateEntry;
 
 /** The stream's field list for an entry (XADD … k ev t <task> …). */
 export function entryFields(entry: FleetEntry): string[] {
@@ -49,6 +60,8 @@ export function entryFields(entry: FleetEntry): string[] {
       return ['k', 'ev', 't', entry.task, 'r', entry.run, 'n', String(entry.n), 'a', entry.agent, 'e', JSON.stringify(entry.event)];
     case 'end':
       return ['k', 'end', 't', entry.task, 'r', entry.run, 'n', String(entry.n), 'a', entry.agent, 'o', JSON.stringify(entry.outcome)];
+    case 'st':
+      return ['k', 'st', 't', entry.task, 'r', entry.run, 'a', entry.agent, 'p', String(entry.after), 'e', JSON.stringify(entry.event)];
     case 'claim':
       return ['k', 'claim', 't', entry.task, 'r', entry.run, 'a', entry.agent, 'f', entry.startFrame === null ? '' : String(entry.startFrame), 'm', markToWire(entry.startFrame ?? '', entry.mark)];
     case 'lost':
@@ -73,6 +86,11 @@ export function parseEntry(fields: string[]): FleetEntry | null {
         return { k: 'ev', task: s('t'), run: s('r'), n: Number(s('n')), agent: s('a'), event: JSON.parse(s('e')) as WorkerEvent };
       case 'end':
         return { k: 'end', task: s('t'), run: s('r'), n: Number(s('n')), agent: s('a'), outcome: JSON.parse(s('o')) as RunOutcome };
+      case 'st': {
+        const after = Number(s('p'));
+        const event = JSON.parse(s('e')) as StateEvent;
+        return Number.isInteger(after) && after >= 0 && event.type === 'state' ? { k: 'st', task: s('t'), run: s('r'), agent: s('a'), after, event } : null;
+      }
       case 'claim': {
         const startFrame = positive(s('f'));
         return { k: 'claim', task: s('t'), run: s('r'), agent: s('a'), startFrame, mark: markFromWire(s('m'), startFrame) };

@@ -5,7 +5,7 @@ import type { ExitOutcome, StopIntent } from '../orchestrator/task-machine.js';
 import type { ResumeMark } from '../store/fleet-marks.js';
 import type { TaskRunEnd } from '../store/rows.js';
 import type { FleetController } from './controller.js';
-import type { FleetEntry, RunEntry, RunOutcome } from './entries.js';
+import type { FleetEntry, RunEntry, RunOutcome, StateEntry } from './entries.js';
 import { ResumeTracker, type ResumePoint } from './run-states.js';
 import { LEASE_MS } from './timing.js';
 
@@ -53,8 +53,8 @@ export class TaskLink {
     return place;
   }
 
-  /** A run entry, new to the store: recorded now (inside the sink's transaction); returns what shows it. */
-  entry(e: RunEntry): () => void {
+  /** A run entry, new to the store, or a run's counting state: recorded now (inside the sink's transaction); returns what shows it. */
+  entry(e: RunEntry | StateEntry): () => void {
     const handlers = this.handlers;
     if (!handlers) return () => {};
     const place = this.place(e.run, e.agent);

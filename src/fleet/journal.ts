@@ -1,7 +1,8 @@
 import { closeSync, fdatasyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { makeFolder } from '../common/make-folder.js';
-import type { RunEntry } from './entries.js';
+import type { OutEntry, RunEntry, StateEntry } from './entries.js';
+import { JournalStates } from './journal-states.js';
 
 /** The journal's default bound (README: "Fleet mode"). */
 export const DEFAULT_JOURNAL_BYTES = 64 * 1024 * 1024;
@@ -39,12 +40,15 @@ interface RunLog {
  * with keepAcked, for audits); a new agent with the same journal folder resends whatever was left.
  *
  * Bounded: past `maxBytes`, the oldest segment already in Redis is dropped first; only if none is does a segment
- * that never reached Redis go, and its events are reported as lost.
+ * that never reached Redis go, and its events are reported as lost. A run's counting states are not in its segments:
+ * only its newest is kept, beside them (JournalStates), and goes out after the entry it follows.
  */
 export class Journal {
   private readonly runs = new Map<string, RunLog>();
   private dirty = new Set<number>();
+  /** The segments' bytes (the states' are counted by `states`). */
   private total = 0;
+  private readonly states: JournalStates;
 
   constructor(
     readonly dir: string,
@@ -52,6 +56,7 @@ export class Journal {
     private readonly keepAcked = false,
   ) {
     makeFolder(dir, 0o700);
+    this.states = new JournalStates(dir);
     this.load();
   }
 
@@ -65,7 +70,7 @@ export class Journal {
   }
 
   get bytes(): number {
-    return this.total;
+    return this.total + this.states.bytes;
   }
 
   /** Appends one entry; returns how many events overflow dropped to make room (0 normally). */
@@ -73,11 +78,7 @@ export class Journal {
     const line = `${JSON.stringify(entry)}\n`;
     const size = Buffer.byteLength(line);
     const dropped = this.makeRoom(size, entry.run);
-    let log = this.runs.get(entry.run);
-    if (!log) {
-      log = { task: entry.task, segments: [], last: 0, sent: 0, acked: 0, fd: null };
-      this.runs.set(entry.run, log);
-    }
+    const log = this.logOf(entry.run, entry.task);
     let seg = log.segments.at(-1);
     if (!seg || log.fd === null || seg.bytes + size > SEGMENT_BYTES) {
       this.closeRun(log);
@@ -94,6 +95,17 @@ export class Journal {
     return dropped;
   }
 
+  /** Keeps `entry` as its run's counting state, in place of the one before (sent or not: it is of no more use). */
+  putState(entry: StateEntry): void {
+    this.logOf(entry.run, entry.task);
+    this.states.put(entry);
+  }
+
+  /** The state reached Redis (unless a newer one replaced it meanwhile). */
+  stateSent(entry: StateEntry): void {
+    this.states.markSent(entry);
+  }
+
   /** Everything up to `n` of the run reached Redis. */
   markSent(run: string, n: number): void {
     const log = this.runs.get(run);
@@ -103,6 +115,7 @@ export class Journal {
   /** Forget what reached Redis (after Redis restarted, it may have lost its last second): resend from the acked mark. */
   resendUnacked(): void {
     for (const log of this.runs.values()) log.sent = log.acked;
+    this.states.resend();
   }
 
   /** The controller stored everything up to `n`: drop whole segments up to it. True when the run is fully done. */
@@ -117,29 +130,47 @@ export class Journal {
     }
     if (ended && log.segments.length === 0 && log.acked >= log.last) {
       this.runs.delete(run);
+      this.states.drop(run);
       return true;
     }
     return false;
   }
 
-  /** Entries of every run after its sent mark, read back from disk, oldest first within each run. */
-  unsent(limit: number): RunEntry[] {
-    const out: RunEntry[] = [];
-    for (const log of this.runs.values()) {
-      if (log.sent >= log.last) continue;
+  /**
+   * Entries of every run after its sent mark, read back from disk, oldest first within each run, with the run's
+   * counting state if it has not gone out, in its place: after the entry it follows (at the front when that one went
+   * out already).
+   */
+  unsent(limit: number): OutEntry[] {
+    const out: OutEntry[] = [];
+    for (const [run, log] of this.runs) {
+      let state = this.states.unsent(run);
+      if (log.sent >= log.last && !state) continue;
+      const place = (before: number) => {
+        if (state && state.after < before) {
+          out.push(state);
+          state = null;
+        }
+      };
+      place(log.sent + 1);
       for (const seg of log.segments) {
         if (seg.last <= log.sent) continue;
         for (const entry of readSegment(seg.file)) {
-          if (entry.n > log.sent) out.push(entry);
+          if (entry.n <= log.sent) continue;
+          place(entry.n);
+          if (out.length >= limit) return out;
+          out.push(entry);
           if (out.length >= limit) return out;
         }
       }
+      place(Infinity);
+      if (out.length >= limit) return out;
     }
     return out;
   }
 
   hasUnsent(): boolean {
-    return [...this.runs.values()].some((l) => l.sent < l.last);
+    return [...this.runs].some(([run, l]) => l.sent < l.last || this.states.unsent(run) !== null);
   }
 
   /** The run will get no more entries (its worker ended): close its file. */
@@ -205,6 +236,15 @@ export class Journal {
     return dropped;
   }
 
+  private logOf(run: string, task: string): RunLog {
+    let log = this.runs.get(run);
+    if (!log) {
+      log = { task, segments: [], last: 0, sent: 0, acked: 0, fd: null };
+      this.runs.set(run, log);
+    }
+    return log;
+  }
+
   private load(): void {
     const files = readdirSync(this.dir).filter((f) => f.endsWith('.ndjson'));
     for (const name of files) {
@@ -216,18 +256,16 @@ export class Journal {
         rmSync(file, { force: true });
         continue;
       }
-      const run = m[1];
-      let log = this.runs.get(run);
-      if (!log) {
-        log = { task: entries[0].task, segments: [], last: 0, sent: 0, acked: 0, fd: null };
-        this.runs.set(run, log);
-      }
+      const log = this.logOf(m[1], entries[0].task);
       const bytes = statSync(file).size;
       log.segments.push({ file, first: entries[0].n, last: entries.at(-1)!.n, bytes });
       log.last = Math.max(log.last, entries.at(-1)!.n);
       this.total += bytes;
     }
     for (const log of this.runs.values()) log.segments.sort((a, b) => a.first - b.first);
+    this.states.load();
+    // A state whose run has no segment left (its run was done, and the agent stopped before deleting the state).
+    for (const run of this.states.runs()) if (!this.runs.has(run)) this.states.drop(run);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { RedisConnection } from './connect.js';
-import { entryFields, type FleetEntry, type RunEntry } from './entries.js';
+import { entryFields, type FleetEntry, type OutEntry, type RunEntry, type StateEntry } from './entries.js';
 import type { Journal } from './journal.js';
 import type { FleetKeys } from './keys.js';
 
@@ -11,10 +11,12 @@ const MEMORY_QUEUE = 10_000;
  * The agent's way out for events: every run entry goes to the journal first (on disk, synchronously), then to the
  * events stream. While Redis answers, entries go out from memory in order; after a failure (Redis away) they are read
  * back from the journal, from each run's last entry known to have arrived. Notices (not run entries) are kept in
- * memory until they go out.
+ * memory until they go out. A run's counting state replaces its previous one wherever that still is: waiting in memory
+ * or in the journal (unsent), or in the stream (deleted there once the new one is in, unless the controller read it:
+ * then Redis keeps it pending for it, without its fields).
  */
 export class Outbox {
-  private queue: RunEntry[] = [];
+  private queue: OutEntry[] = [];
   private notices: FleetEntry[] = [];
   /** True while entries must come from the journal (something failed, or memory overflowed). */
   private fromJournal: boolean;
@@ -22,6 +24,8 @@ export class Outbox {
   private again = false;
   /** Runs whose events from `first` on must not be sent: another run took their task over (see supersede). */
   private readonly skipFrom = new Map<string, number>();
+  /** The stream id of each run's last state sent by this process, deleted from the stream when the next one is in. */
+  private readonly stateIds = new Map<string, string>();
 
   constructor(
     private readonly conn: RedisConnection,
@@ -39,6 +43,16 @@ export class Outbox {
     if (!this.fromJournal) {
       this.queue.push(entry);
       if (this.queue.length > MEMORY_QUEUE) this.spill();
+    }
+    this.kick();
+  }
+
+  /** A run's newest counting state: on disk first, in place of the run's previous one. */
+  pushState(entry: StateEntry): void {
+    this.journal.putState(entry);
+    if (!this.fromJournal) {
+      this.queue = this.queue.filter((e) => !(e.k === 'st' && e.run === entry.run));
+      this.queue.push(entry);
     }
     this.kick();
   }
@@ -89,6 +103,13 @@ export class Outbox {
     if (this.conn.ready) void this.flush();
   }
 
+  /** An entry counted after the run's lease had lapsed (see supersede); a state, when taken after the first such entry. */
+  private superseded(e: OutEntry): boolean {
+    const from = this.skipFrom.get(e.run) ?? Infinity;
+    if (e.k === 'st') return e.after + 1 >= from;
+    return e.k === 'ev' && from <= e.n;
+  }
+
   private spill(): void {
     this.queue = [];
     this.fromJournal = true;
@@ -100,20 +121,34 @@ export class Outbox {
       const batch = this.fromJournal ? this.journal.unsent(BATCH) : this.queue.splice(0, BATCH);
       if (this.fromJournal && batch.length === 0) this.fromJournal = false;
       if (notices.length === 0 && batch.length === 0) return;
-      const send = batch.filter((e) => !(e.k === 'ev' && (this.skipFrom.get(e.run) ?? Infinity) <= e.n));
+      const send = batch.filter((e) => !this.superseded(e));
       const results = await this.conn.pipeline([...notices, ...send].map((e) => ['XADD', this.keys.events, '*', ...entryFields(e)]));
       const failedNotices = notices.filter((_, i) => results[i] instanceof Error);
       this.notices.unshift(...failedNotices);
-      const sentOk = new Map(send.map((e, i) => [e, !(results[notices.length + i] instanceof Error)]));
+      const replies = new Map(send.map((e, i) => [e, results[notices.length + i]]));
       const broken = new Set<string>();
+      const replaced: string[] = [];
       for (const e of batch) {
         if (broken.has(e.run)) continue;
-        if (sentOk.get(e) === false) {
+        if (replies.get(e) instanceof Error) {
           broken.add(e.run);
           continue;
         }
-        this.journal.markSent(e.run, e.n);
+        if (e.k !== 'st') {
+          this.journal.markSent(e.run, e.n);
+          // The run's last entry: no state follows, and its last one stays for the controller.
+          if (e.k === 'end') this.stateIds.delete(e.run);
+          continue;
+        }
+        this.journal.stateSent(e);
+        const id = replies.get(e);
+        if (typeof id !== 'string') continue;
+        const before = this.stateIds.get(e.run);
+        if (before) replaced.push(before);
+        this.stateIds.set(e.run, id);
       }
+      // Best effort: a state left behind (Redis away now, or sent by an earlier agent process) is only an older one.
+      if (replaced.length > 0) await this.conn.send(['XDEL', this.keys.events, ...replaced]).catch(() => undefined);
       if (broken.size > 0 || failedNotices.length > 0) {
         // Redis went away mid-batch: what did not arrive is read back from the journal later.
         this.spill();
