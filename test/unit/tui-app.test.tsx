@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakePool, fakeTask } from '../../src/tui/dev/fake-pool.js';
+import { SignalLatch } from '../../src/common/signal-latch.js';
 import { KEY, mountDashboard, type Mounted } from '../tui-harness.js';
 
 const twoTasks = () =>
@@ -305,4 +306,15 @@ test('without a terminal on stdin the dashboard still shows, says keys are off, 
   assert.equal(await ui.exitCode, 143);
   assert.deepEqual(pool.calls, ['shutdown']);
   assert.equal(process.listenerCount('SIGTERM'), 0, 'the dashboard removes its signal handlers');
+});
+
+test('a Ctrl-C that came while the run was starting quits the dashboard at once, as a later one: 130, the totals printed', async () => {
+  const pool = twoTasks();
+  const latch = new SignalLatch();
+  process.emit('SIGINT');
+  const ui = mountDashboard(pool, undefined, { latch });
+  assert.equal(await ui.exitCode, 130);
+  assert.deepEqual(pool.calls, ['shutdown']);
+  assert.match(ui.stdout.writes.at(-1) ?? '', /^pcount-tui: 2 tasks, .*; 3 in, 1 out\n/);
+  assert.equal(process.listenerCount('SIGINT'), 0, 'neither the latch nor the dashboard listens any more');
 });
