@@ -182,8 +182,8 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000, colour = 
   const now = Date.now();
   return (
     <Box flexDirection="column" width={columns} height={height}>
-      <Header snapshot={snapshot} configPath={configPath} width={columns} rowsNote={[note, rowsNote(rowList, selectedId, body.tableRows - (withTotals ? 1 : 0))].filter(Boolean).join('  ')} />
-      <Box flexDirection="column" width={columns} height={bodyHeight}>
+      <Header snapshot={snapshot} configPath={configPath} width={columns} note={note} rowsNote={rowsNote(rowList, selectedId, body.tableRows - (withTotals ? 1 : 0))} />
+      <Box flexDirection="column" width={columns} height={bodyHeight} overflow="hidden">
         {ui.help ? (
           <HelpOverlay width={columns} height={bodyHeight} />
         ) : (
