@@ -4,10 +4,18 @@
 import { fileURLToPath } from 'node:url';
 
 const cli = new URL('../dist/src/cli.js', import.meta.url);
+const signalLatch = new URL('../dist/src/common/signal-latch.js', import.meta.url);
 
-import(cli.href).then(
-  ({ main }) =>
-    main(process.argv.slice(2)).then((code) => {
+// The signal latch (a small module without imports) is set before the CLI's modules load, which takes a tenth of a
+// second or more: a Ctrl-C meanwhile is held for `run` to end with its summary (src/common/signal-latch.ts).
+const loaded = import(signalLatch.href).then(({ SignalLatch }) => {
+  const latch = new SignalLatch();
+  return import(cli.href).then(({ main }) => ({ main, latch }));
+});
+
+loaded.then(
+  ({ main, latch }) =>
+    main(process.argv.slice(2), latch).then((code) => {
       // 129: the dashboard ended on a hang-up (128 + SIGHUP), its terminal is gone. Exiting, Node 20 would restore the
       // terminal's settings, fail there and abort with a native stack trace; dying of the hang-up itself, as a
       // program without a handler does, gives shells the same status.
@@ -21,7 +29,7 @@ import(cli.href).then(
       if (code !== 0 || process.exitCode === undefined) process.exitCode = code;
     }),
   (err) => {
-    if (err?.code !== 'ERR_MODULE_NOT_FOUND' || err.url !== cli.href) throw err;
+    if (err?.code !== 'ERR_MODULE_NOT_FOUND' || (err.url !== cli.href && err.url !== signalLatch.href)) throw err;
     const root = fileURLToPath(new URL('..', import.meta.url));
     process.stderr.write(`pcount-tui: not built: ${fileURLToPath(cli)} is missing; run \`npm ci\` (or \`npm run build\`) in ${root}\n`);
     process.exitCode = 1;

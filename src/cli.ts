@@ -2,7 +2,8 @@ import yargs from 'yargs';
 import { USAGE_EXIT_STATUS } from './protocol/error-codes.js';
 import { describeYargsMessage, takeFailure, UsageError } from './commands/arguments.js';
 import { agentOptions, detectOptions, facesOptions, modelsOptions, reportOptions, runOptions, snapshotOptions, validateOptions, workerOptions } from './commands/options.js';
-import type { DetectArgs, FacesArgs, ModelsArgs, SnapshotArgs, ValidateArgs } from './commands/options.js';
+import type { DetectArgs, FacesArgs, ModelsArgs, RunArgs, SnapshotArgs, ValidateArgs } from './commands/options.js';
+import { SignalLatch } from './common/signal-latch.js';
 import { hidePasswordsFromPs, onStdoutError, outputFailed } from './commands/process-guards.js';
 import { refuseLoneDash, reportWorkerUsage, shownText } from './commands/usage.js';
 
@@ -14,7 +15,8 @@ import { refuseLoneDash, reportWorkerUsage, shownText } from './commands/usage.j
 
 const COMMANDS = ['run', 'worker', 'agent', 'detect', 'snapshot', 'faces', 'report', 'validate', 'models'];
 
-async function dispatch<M>(name: string, args: readonly string[], load: () => Promise<M>, call: (m: M) => Promise<number>): Promise<number> {
+async function dispatch<M>(name: string, args: readonly string[], latch: SignalLatch, load: () => Promise<M>, call: (m: M) => Promise<number>): Promise<number> {
+  if (name !== 'run') latch.release();
   const mod = await load();
   try {
     return await call(mod);
@@ -26,7 +28,28 @@ async function dispatch<M>(name: string, args: readonly string[], load: () => Pr
   }
 }
 
-export async function main(args: string[]): Promise<number> {
+/**
+ * `run`: a signal that comes before the run listens for one (its modules, config and store take most of a second to
+ * load) is held for it, so that an early Ctrl-C ends the run with its summary as a later one does.
+ */
+async function runCommand(args: readonly string[], argv: RunArgs, latch: SignalLatch): Promise<number> {
+  return await dispatch('run', args, latch, () => import('./commands/run.js'), (m) => m.run(argv, COMMANDS, latch));
+}
+
+/**
+ * `latch` holds the stop signals from the start of the process (bin/pcount-tui.js): `run` takes them over, every other
+ * command (and help, version, a usage error) gets back a signal's usual effect before it does anything, as does a run
+ * that ends before it listens (a config with problems).
+ */
+export async function main(args: string[], latch: SignalLatch = new SignalLatch()): Promise<number> {
+  try {
+    return await parse(args, latch);
+  } finally {
+    latch.release();
+  }
+}
+
+async function parse(args: string[], latch: SignalLatch): Promise<number> {
   hidePasswordsFromPs();
   if (!process.stdout.listeners('error').includes(onStdoutError)) process.stdout.on('error', onStdoutError);
   let code = 0;
@@ -34,34 +57,34 @@ export async function main(args: string[]): Promise<number> {
     .scriptName('pcount-tui')
     .usage('$0 [config.json]\n\nCount people crossing lines in many videos and cameras at once.')
     .command('$0 [config]', 'open the dashboard for a config (NDJSON when stdout is not a terminal)', runOptions, async (argv) => {
-      code = await dispatch('run', args, () => import('./commands/run.js'), (m) => m.run(argv, COMMANDS));
+      code = await runCommand(args, argv, latch);
     })
     .command('run [config]', 'run a config, or --source tasks, in the dashboard or as NDJSON', runOptions, async (argv) => {
-      code = await dispatch('run', args, () => import('./commands/run.js'), (m) => m.run(argv, COMMANDS));
+      code = await runCommand(args, argv, latch);
     })
     .command('worker', 'count one source and print NDJSON events on stdout (what the dashboard runs for each task)', workerOptions, async (argv) => {
-      code = await dispatch('worker', args, () => import('./commands/worker.js'), (m) => m.run(argv));
+      code = await dispatch('worker', args, latch, () => import('./commands/worker.js'), (m) => m.run(argv));
     })
     .command('agent', 'run fleet tasks on this host: take them from Redis, run each as a worker, send their events back', agentOptions, async (argv) => {
-      code = await dispatch('agent', args, () => import('./commands/agent.js'), (m) => m.run(argv));
+      code = await dispatch('agent', args, latch, () => import('./commands/agent.js'), (m) => m.run(argv));
     })
     .command('detect [input]', 'detect people in an image or video: one NDJSON line per processed frame', detectOptions, async (argv) => {
-      code = await dispatch('detect', args, () => import('./commands/detect.js'), (m) => m.run(argv as DetectArgs));
+      code = await dispatch('detect', args, latch, () => import('./commands/detect.js'), (m) => m.run(argv as DetectArgs));
     })
     .command('snapshot [source]', 'a PNG of one frame at the source size with the people found, the lines, their names and in-arrows (a config: one PNG per task)', snapshotOptions, async (argv) => {
-      code = await dispatch('snapshot', args, () => import('./commands/snapshot.js'), (m) => m.run(argv as SnapshotArgs));
+      code = await dispatch('snapshot', args, latch, () => import('./commands/snapshot.js'), (m) => m.run(argv as SnapshotArgs));
     })
     .command('faces [inputs..]', 'estimate gender and age of the faces in images or folders: one NDJSON line per image', facesOptions, async (argv) => {
-      code = await dispatch('faces', args, () => import('./commands/faces.js'), (m) => m.run(argv as FacesArgs));
+      code = await dispatch('faces', args, latch, () => import('./commands/faces.js'), (m) => m.run(argv as FacesArgs));
     })
     .command('report [config]', 'counts per task, line and time bucket from the store, with coverage (no run needed)', reportOptions, async (argv) => {
-      code = await dispatch('report', args, () => import('./commands/report.js'), (m) => m.run(argv));
+      code = await dispatch('report', args, latch, () => import('./commands/report.js'), (m) => m.run(argv));
     })
     .command('validate [file]', 'check a config file and list every problem with its JSON path', validateOptions, async (argv) => {
-      code = await dispatch('validate', args, () => import('./commands/validate.js'), (m) => m.run(argv as ValidateArgs));
+      code = await dispatch('validate', args, latch, () => import('./commands/validate.js'), (m) => m.run(argv as ValidateArgs));
     })
     .command('models [action] [name]', 'list, build or verify the built-in ONNX models', modelsOptions, async (argv) => {
-      code = await dispatch('models', args, () => import('./commands/models.js'), (m) => m.run(argv as ModelsArgs));
+      code = await dispatch('models', args, latch, () => import('./commands/models.js'), (m) => m.run(argv as ModelsArgs));
     })
     .strict()
     .parserConfiguration({ 'parse-numbers': false, 'parse-positional-numbers': false })

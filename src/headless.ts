@@ -4,11 +4,14 @@ import { runExitCode } from './orchestrator/snapshot.js';
 import type { PoolSnapshot } from './orchestrator/types.js';
 import { NdjsonWriter } from './protocol/ndjson.js';
 import { PROTOCOL_VERSION } from './protocol/events.js';
+import type { SignalLatch } from './common/signal-latch.js';
 
 export interface HeadlessOptions {
   stdout?: Writable;
   /** Called once the pool has begun (a fleet controller starts reading its agents' events then). */
   begun?: () => Promise<void>;
+  /** Holds a signal that came while the run was starting: the run then begins and stops at once, as after a later one. */
+  latch?: SignalLatch;
 }
 
 function summaryEvent(snapshot: PoolSnapshot, exitCode: number): Record<string, unknown> {
@@ -64,6 +67,7 @@ export async function runHeadless(pool: Pool, opts: HeadlessOptions = {}): Promi
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
+  if (opts.latch?.take()) stopRequested();
   try {
     pool.begin();
     await opts.begun?.();

@@ -3,8 +3,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
 import { validateEvent } from '../src/protocol/validate.js';
+import { vtest } from './footage.js';
 import { binPath, cutClips, processesMentioning, writeClipConfig } from './real-clips.js';
 
 interface Run {
@@ -127,6 +129,20 @@ describe('headless runs', () => {
     assert.equal(summary.type, 'summary');
     assert.ok(summary.tasks.some((t: { state: string }) => t.state === 'cancelled'));
     assert.deepEqual(processesMentioning(dir), []);
+  });
+
+  it('a Ctrl-C while the run is still starting (loading its modules) ends it as a later one: the summary, zero counts, exit 1', async () => {
+    const hook = fileURLToPath(new URL('./signal-at-run-import.js', import.meta.url));
+    const run = await sh(`node --import ${hook} ${binPath} run --source ${vtest} --line 0.5,0,0.5,1 --no-tui --output ${path.join(dir, 'out-early')}`);
+    assert.equal(run.code, 1, run.stderr);
+    const events = run.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
+    const summary = events.at(-1)!;
+    assert.equal(summary.type, 'summary');
+    assert.deepEqual([summary.exit_code, summary.cancelled, summary.total_in, summary.total_out], [1, 1, 0, 0]);
+    assert.deepEqual([summary.tasks[0].state, summary.tasks[0].reason], ['cancelled', 'interrupted: the run was stopped before the end of the file']);
+    assert.match(summary.run.folder, /out-early\/runs\//);
+    assert.equal(summary.store.error, null);
+    assert.deepEqual(processesMentioning(vtest), []);
   });
 
   it('with no config argument runs the folder’s own pcount.json, and refuses to run the last config of another folder', async () => {

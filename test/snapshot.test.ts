@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { crc32, inflateSync } from 'node:zlib';
@@ -156,4 +156,17 @@ test('snapshot: bad options and frames past the end are clear errors with a non-
   const nowhere = await cli(['snapshot', vtest, '-o', '/proc/pcount-tui-nowhere/a.png']);
   assert.equal(nowhere.code, 1);
   assert.equal(nowhere.stderr, 'pcount-tui snapshot: cannot write /proc/pcount-tui-nowhere/a.png: cannot make /proc/pcount-tui-nowhere: /proc is not writable (ENOENT)\n');
+});
+
+test('snapshot -o a device (here a link to /dev/full) writes into it: its failure is said, exit 1, and the device is not replaced by a file', async () => {
+  // Was: the PNG renamed over the target, exit 0; run as root with -o /dev/full, /dev/full became a regular file.
+  const dir = mkdtempSync(path.join(tmpdir(), 'pcount-snap-dev-'));
+  const link = path.join(dir, 'out.png');
+  symlinkSync('/dev/full', link);
+  const full = await cli(['snapshot', vtest, '-o', link]);
+  assert.equal(full.code, 1, full.stderr);
+  assert.equal(full.stdout, '');
+  assert.equal(full.stderr, `pcount-tui snapshot: vtest-480: cannot write ${link}: ENOSPC: no space left on device, write\n`);
+  assert.ok(lstatSync(link).isSymbolicLink() && statSync(link).isCharacterDevice(), 'the link and the device are still there');
+  rmSync(dir, { recursive: true, force: true });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -95,6 +95,23 @@ describe('a store that cannot be opened or written', () => {
     assert.equal(damaged.status, 1);
     assert.match(damaged.stderr, new RegExp(`store ${file} is not a pcount-tui store or is damaged`));
     assert.deepEqual(readFileSync(file), Buffer.alloc(8192, 'x'));
+  });
+
+  it('a device or a pipe given as the store: refused before it is opened, its mode untouched, no journal beside it', () => {
+    // Was: opened by SQLite, chmod 0600 for a source with a password (as root, `--db /dev/null` broke /dev/null for
+    // every other user) and a journal file made beside it; then an I/O error, or an empty run store.
+    const { dir } = setup();
+    const pipe = path.join(dir, 'pipe.db');
+    execFileSync('mkfifo', ['-m', '0644', pipe]);
+    const run = runAs(['--source', 'rtsp://admin:s3cret@127.0.0.1:9/x', '--db', pipe], false);
+    assert.equal(run.status, 1, run.stderr);
+    assert.equal(run.stdout, '');
+    assert.equal(run.stderr, `pcount-tui: store ${pipe} is a device or a pipe, not a file (give the path of a file, or of one to create)\n`);
+    assert.equal(statSync(pipe).mode & 0o777, 0o644);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('pipe.db')), ['pipe.db']);
+    const report = spawnSync(process.execPath, [binPath, 'report', '--db', pipe], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(report.status, 1);
+    assert.match(report.stderr, /is a device or a pipe, not a file/);
   });
 
   it('a store the user may not read: report and run say so (was: "cannot be written", for a report that only reads)', () => {

@@ -20,6 +20,7 @@ import { openFleet, type FleetControl } from './fleet-control.js';
 import { lineArgs, LineSaver } from './save-lines.js';
 import { invocation, shellQuote, startHints, startHintsText } from './start-hints.js';
 import { USAGE_EXIT_STATUS } from '../protocol/error-codes.js';
+import type { SignalLatch } from '../common/signal-latch.js';
 
 const EXAMPLE_CONFIG = fileURLToPath(new URL('../../../config/example.json', import.meta.url));
 const EXAMPLE_VIDEO = 'vtest.avi';
@@ -84,8 +85,11 @@ async function checkFfmpeg(option: string | undefined): Promise<boolean> {
 
 function ignoreSignal(): void {}
 
-/** The default command and `run`: a config file or ad-hoc `--source` tasks, in the dashboard or as NDJSON. */
-export async function run(argv: RunArgs, commands: readonly string[]): Promise<number> {
+/**
+ * The default command and `run`: a config file or ad-hoc `--source` tasks, in the dashboard or as NDJSON. `latch`
+ * holds a signal that comes before the run listens for one: the run then ends at once, with its summary.
+ */
+export async function run(argv: RunArgs, commands: readonly string[], latch?: SignalLatch): Promise<number> {
   // The dashboard reads its keys from a terminal: with stdin a file or a pipe (`while read c; do pcount-tui "$c";
   // done < list`) Ink failed on raw mode before anything ran, so such a run is headless, and says why.
   const tui = argv.tui && Boolean(process.stdout.isTTY) && Boolean(process.stdin.isTTY);
@@ -143,14 +147,14 @@ export async function run(argv: RunArgs, commands: readonly string[]): Promise<n
     fleet = attached.fleet;
   }
   try {
-    return await runPool(config, fleet, tui, argv);
+    return await runPool(config, fleet, tui, argv, latch);
   } finally {
     await fleet?.close();
   }
 }
 
 /** Runs the config's tasks in local workers, or on a fleet's agents, in the dashboard or headless. */
-async function runPool(config: RunConfig, fleet: FleetControl | null, tui: boolean, argv: RunArgs): Promise<number> {
+async function runPool(config: RunConfig, fleet: FleetControl | null, tui: boolean, argv: RunArgs, latch?: SignalLatch): Promise<number> {
   const tasks = fleet?.tasks ?? config.tasks;
   const opened = openStoreFor(config.storePath, tasks.map((t) => t.id), { mode: privateFileMode(tasks.map((t) => t.source)) });
   if (!opened.ok) {
@@ -201,7 +205,7 @@ async function runPool(config: RunConfig, fleet: FleetControl | null, tui: boole
     // A fleet's events are read once every task has started (each is routed to its task).
     const readFleet = async () => await fleet?.read(store);
     let code: number;
-    if (!tui) code = await runHeadless(pool, { begun: readFleet });
+    if (!tui) code = await runHeadless(pool, { begun: readFleet, latch });
     else {
       pool.begin();
       await readFleet();
@@ -215,6 +219,7 @@ async function runPool(config: RunConfig, fleet: FleetControl | null, tui: boole
         onPreferences: (p) => setPreference('ui', { ...getPreferences().ui, showLogPane: p.logOpen, preview: p.preview, sort: p.sort }),
         saveLines: (task, lines, taken) => saver.save(task, lines, taken),
         note: metrics ? metrics.url : undefined,
+        latch,
       });
     }
     // Counts that only lived in memory are an error even when every task completed.

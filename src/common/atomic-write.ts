@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { makeFolder } from './make-folder.js';
 
@@ -13,8 +13,15 @@ export interface AtomicWriteOptions {
  * Writes a whole file or nothing: the content goes to a temporary file in the same folder (same file system, so the
  * rename is atomic), is flushed to disk, then renamed over the target, and the folder is flushed so that the rename
  * itself survives a power cut. A crash leaves the old file or a stray `.tmp`, never half a file under the real name.
+ * A target that is a device or a pipe (`snapshot -o /dev/stdout`, or a link to one) is written into instead: the
+ * rename would have replaced it with a file (root's /dev/full became one) and hidden a write that fails (ENOSPC).
  */
 export async function writeFileAtomic(file: string, content: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
+  const target = await stat(file).catch(() => null);
+  if (target && !target.isFile() && !target.isDirectory()) {
+    await writeFile(file, content);
+    return;
+  }
   const dir = path.dirname(file);
   makeFolder(dir);
   const temp = tempName(file);

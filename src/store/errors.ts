@@ -1,5 +1,5 @@
 /** What went wrong with a store file, in words an operator can act on. */
-export type StoreProblem = 'readonly' | 'unreadable' | 'full' | 'locked' | 'corrupt' | 'newer' | 'missing' | 'folder' | 'nofolder' | 'io';
+export type StoreProblem = 'readonly' | 'unreadable' | 'full' | 'locked' | 'corrupt' | 'newer' | 'missing' | 'folder' | 'special' | 'nofolder' | 'io';
 
 const WHAT: Record<StoreProblem, string> = {
   readonly: 'cannot be written (read-only folder, file or file system)',
@@ -10,6 +10,7 @@ const WHAT: Record<StoreProblem, string> = {
   newer: 'was written by a newer pcount-tui',
   missing: 'does not exist',
   folder: 'is a folder, not a file',
+  special: 'is a device or a pipe, not a file (give the path of a file, or of one to create)',
   nofolder: 'cannot be made: a part of its folder is a file, or the file system makes no folders there',
   io: 'input/output error',
 };

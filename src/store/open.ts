@@ -34,6 +34,8 @@ export function openDatabase<T>(file: string, opts: OpenOptions, wrap: (db: Data
   }
   if (opts.mustExist && !found) throw new StoreError(abs, 'missing', '');
   if (found?.isDirectory()) throw new StoreError(abs, 'folder', '');
+  // `--db /dev/null` was opened: its mode restricted (0600, for a source with a password) and a journal made beside it.
+  if (found && !found.isFile()) throw new StoreError(abs, 'special', '');
   // SQLite says only "unable to open" of a file it may not read, which reads as a write problem to a report.
   if (found && !readable(abs)) throw new StoreError(abs, 'unreadable', '');
   try {

@@ -4,7 +4,7 @@ import { linesTakenText } from '../commands/save-lines.js';
 import type { LinesTaken, PoolControl, TaskView } from '../orchestrator/types.js';
 import { DemographicsLine, taskSplit } from './demographics-line.js';
 import { describeExport } from './format.js';
-import { Footer } from './footer.js';
+import { Footer, footerHeight } from './footer.js';
 import { Header } from './header.js';
 import { HelpOverlay } from './help-overlay.js';
 import { handleKey, initialUi, splitTyped, type Effect, type UiState } from './keys.js';
@@ -74,7 +74,11 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000, colour = 
   const selected = tasks.find((t) => t.id === selectedId);
   // Fleet mode: the fleet's health takes its lines from the body, and the table gets an agent column.
   const panelLines = fleetPanelHeight(snapshot.fleet);
-  const bodyRows = rows - panelLines;
+  // A long message takes more footer lines, from the body.
+  const footerMode = ui.editor ? 'editor' : ui.filtering ? 'filter' : ui.preview ? 'preview' : 'table';
+  const footerMessage = footerMode === 'filter' ? null : isRawModeSupported ? ui.message : 'keys off: stdin is not a terminal; stop with Ctrl-C or SIGTERM';
+  const footerExtra = footerHeight(footerMessage, columns, rows) - FOOTER_LINES;
+  const bodyRows = rows - panelLines - footerExtra;
   const pane = ui.preview ? 'preview' : ui.logOpen ? 'log' : null;
   const withTotals = tasks.length > 1;
   const roomForRows = bodyLayout(bodyRows, null, 0).tableRows - (withTotals ? 1 : 0);
@@ -174,12 +178,12 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000, colour = 
 
   const splitShown = selected !== undefined && taskSplit(selected.lines) !== null;
   const height = frameHeight(rows);
-  const bodyHeight = height - HEADER_LINES - FOOTER_LINES - panelLines;
+  const bodyHeight = height - HEADER_LINES - FOOTER_LINES - footerExtra - panelLines;
   const now = Date.now();
   return (
     <Box flexDirection="column" width={columns} height={height}>
-      <Header snapshot={snapshot} configPath={configPath} width={columns} rowsNote={[note, rowsNote(rowList, selectedId, body.tableRows - (withTotals ? 1 : 0))].filter(Boolean).join('  ')} />
-      <Box flexDirection="column" width={columns} height={bodyHeight}>
+      <Header snapshot={snapshot} configPath={configPath} width={columns} note={note} rowsNote={rowsNote(rowList, selectedId, body.tableRows - (withTotals ? 1 : 0))} />
+      <Box flexDirection="column" width={columns} height={bodyHeight} overflow="hidden">
         {ui.help ? (
           <HelpOverlay width={columns} height={bodyHeight} />
         ) : (
@@ -213,10 +217,11 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000, colour = 
       {snapshot.fleet && <FleetPanel view={snapshot.fleet} width={columns} />}
       <Footer
         width={columns}
-        message={isRawModeSupported ? ui.message : 'keys off: stdin is not a terminal; stop with Ctrl-C or SIGTERM'}
+        rows={rows}
+        message={footerMessage}
         confirming={ui.confirmQuit || ui.confirmRestart !== null}
         finished={snapshot.finished}
-        mode={ui.editor ? 'editor' : ui.filtering ? 'filter' : ui.preview ? 'preview' : 'table'}
+        mode={footerMode}
         filter={ui.filter}
       />
     </Box>

@@ -17,24 +17,41 @@ interface HeaderProps {
   width: number;
   /** Which rows the table shows when not all fit, e.g. "tasks 4-12/30". */
   rowsNote: string;
+  /** Shown before them, e.g. the /metrics address. */
+  note?: string;
+}
+
+const TITLE = 'pcount-tui';
+
+/**
+ * What fits right of the title on a line of `width`: "? help" always, then the rows note, then the note, each only
+ * when it fits whole (with two spaces before it and room for the title). Cut by the terminal, the line lost its
+ * title and "? help" first, and wrapped to a second line that pushed the frame past the terminal's height.
+ */
+export function headerHint(width: number, rowsNote: string, note: string): string {
+  let hint = '? help';
+  for (const part of [rowsNote, note]) {
+    if (part && TITLE.length + 2 + part.length + 2 + hint.length <= width) hint = `${part}  ${hint}`;
+  }
+  return hint;
 }
 
 /** Two lines: what is running (title and config), then the pool's counters and the children's resources. */
-export function Header({ snapshot: s, configPath, width, rowsNote }: HeaderProps) {
-  const title = 'pcount-tui';
-  const hint = rowsNote === '' ? '? help' : `${rowsNote}  ? help`;
+export function Header({ snapshot: s, configPath, width, rowsNote, note = '' }: HeaderProps) {
+  const hint = headerHint(width, rowsNote, note);
   const config = configPath ?? 'ad-hoc sources';
-  const configWidth = Math.max(0, width - title.length - hint.length - 4);
+  const configWidth = Math.max(0, width - TITLE.length - hint.length - 4);
   return (
     <Box flexDirection="column" width={width}>
-      <Box width={width}>
+      <Box width={width} height={1} overflow="hidden">
         <Styled tone="accent" bold>
-          {title}
+          {TITLE}
         </Styled>
-        <Text>{'  '}</Text>
-        <Box width={configWidth}>
-          <Text wrap="truncate-start">{config}</Text>
-        </Box>
+        {configWidth > 0 && (
+          <Box width={configWidth + 2} paddingLeft={2} flexShrink={0}>
+            <Text wrap="truncate-start">{config}</Text>
+          </Box>
+        )}
         <Box flexGrow={1} justifyContent="flex-end">
           <Styled tone="muted">{hint}</Styled>
         </Box>

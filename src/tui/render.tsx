@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { render } from 'ink';
+import { STOP_SIGNALS, type SignalLatch, type StopSignal } from '../common/signal-latch.js';
 import { runExitCode } from '../orchestrator/snapshot.js';
 import type { LinesTaken, PoolControl, PoolSnapshot } from '../orchestrator/types.js';
 import { App, type UiPreferences } from './app.js';
@@ -31,11 +32,12 @@ export interface DashboardOptions {
   saveLines?: (task: string, lines: EditLine[], taken: LinesTaken) => Promise<string>;
   /** Shown in the header (e.g. the /metrics address). */
   note?: string;
+  /** Holds a signal that came while the run was starting: the dashboard then quits at once, as after a later one. */
+  latch?: SignalLatch;
 }
 
 const ENTER_ALT_SCREEN = '\u001B[?1049h';
 const LEAVE_ALT_SCREEN = '\u001B[?1049l';
-const SIGNAL_CODES = { SIGTERM: 143, SIGHUP: 129, SIGINT: 130 } as const;
 
 /** What is left on the terminal after quitting: the totals, and where the results and the store are. */
 export function quitSummary(s: PoolSnapshot): string {
@@ -88,15 +90,15 @@ export async function renderDashboard(pool: PoolControl, opts: DashboardOptions 
 
   // Ctrl-C arrives as a key in raw mode; these cover `kill`, a closed SSH session and a non-raw stdin.
   let signalCode: number | null = null;
-  const onSignal = (signal: keyof typeof SIGNAL_CODES) => {
+  const onSignal = (signal: StopSignal) => {
     if (signalCode !== null) return;
-    signalCode = SIGNAL_CODES[signal];
+    signalCode = STOP_SIGNALS[signal];
     pool
       .shutdown()
       .catch(() => undefined)
       .finally(() => instance.unmount());
   };
-  const handlers: (() => void)[] = (Object.keys(SIGNAL_CODES) as (keyof typeof SIGNAL_CODES)[]).map((signal) => {
+  const handlers: (() => void)[] = (Object.keys(STOP_SIGNALS) as StopSignal[]).map((signal) => {
     const handler = () => onSignal(signal);
     process.on(signal, handler);
     return () => process.off(signal, handler);
@@ -114,6 +116,8 @@ export async function renderDashboard(pool: PoolControl, opts: DashboardOptions 
     stdin.off('end', onTerminalGone);
     stdout.off('error', onWriteError);
   });
+  const early = opts.latch?.take();
+  if (early) onSignal(early);
 
   try {
     const result = await instance.waitUntilExit();
@@ -121,7 +125,7 @@ export async function renderDashboard(pool: PoolControl, opts: DashboardOptions 
     return signalCode ?? (typeof result === 'number' && result !== 0 ? result : runExitCode(pool.snapshot()));
   } finally {
     for (const off of handlers) off();
-    if (signalCode !== SIGNAL_CODES.SIGHUP) {
+    if (signalCode !== STOP_SIGNALS.SIGHUP) {
       if (altScreen) stdout.write(LEAVE_ALT_SCREEN);
       stdout.write(quitSummary(pool.snapshot()));
     }

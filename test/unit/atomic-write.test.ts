@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -16,5 +16,16 @@ describe('writeFileAtomic (exports and built models)', () => {
     assert.equal(statSync(file).mode & 0o777, 0o600);
     await writeFileAtomic(path.join(dir, 'new', 'a.csv'), 'x\n');
     assert.equal(readFileSync(path.join(dir, 'new', 'a.csv'), 'utf8'), 'x\n', 'creates the folder');
+  });
+
+  it('writes into a device (here through a link to /dev/full) instead of renaming a file over it, so its failure shows', async () => {
+    // Through a link in a folder of the test's own: were the device replaced, only the link would be.
+    const dir = mkdtempSync(path.join(tmpdir(), 'pcount-atomic-'));
+    const link = path.join(dir, 'out.png');
+    symlinkSync('/dev/full', link);
+    await assert.rejects(writeFileAtomic(link, new Uint8Array([1, 2, 3])), { code: 'ENOSPC' });
+    assert.ok(lstatSync(link).isSymbolicLink(), 'the link is still there');
+    assert.equal(readlinkSync(link), '/dev/full');
+    assert.ok(statSync(link).isCharacterDevice());
   });
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakePool, fakeTask } from '../../src/tui/dev/fake-pool.js';
+import { SignalLatch } from '../../src/common/signal-latch.js';
 import { KEY, mountDashboard, type Mounted } from '../tui-harness.js';
 
 const twoTasks = () =>
@@ -305,4 +306,36 @@ test('without a terminal on stdin the dashboard still shows, says keys are off, 
   assert.equal(await ui.exitCode, 143);
   assert.deepEqual(pool.calls, ['shutdown']);
   assert.equal(process.listenerCount('SIGTERM'), 0, 'the dashboard removes its signal handlers');
+});
+
+test('a Ctrl-C that came while the run was starting quits the dashboard at once, as a later one: 130, the totals printed', async () => {
+  const pool = twoTasks();
+  const latch = new SignalLatch();
+  process.emit('SIGINT');
+  const ui = mountDashboard(pool, undefined, { latch });
+  assert.equal(await ui.exitCode, 130);
+  assert.deepEqual(pool.calls, ['shutdown']);
+  assert.match(ui.stdout.writes.at(-1) ?? '', /^pcount-tui: 2 tasks, .*; 3 in, 1 out\n/);
+  assert.equal(process.listenerCount('SIGINT'), 0, 'neither the latch nor the dashboard listens any more');
+});
+
+test('on a small terminal the header keeps the name and "? help" on one line, dropping the /metrics address first; the frame keeps its height', async () => {
+  const ui = mountDashboard(twoTasks(), { columns: 40, rows: 10 }, { note: 'http://127.0.0.1:9464/metrics' });
+  await ui.waitFor(/lobby/);
+  assert.match(ui.lines()[0], /^pcount-tui .*\? help$/);
+  assert.match(ui.lines()[1], /^active 1\/2/);
+  assert.equal(ui.lines().length, 9);
+  await ui.resize(20, 6);
+  await ui.waitFor((f) => f.split('\n').length === 5 && /^pcount-tui/.test(f));
+  assert.match(ui.lines()[1], /^active/);
+  // The log pane does not fit; cut, it no longer runs over the footer.
+  await ui.press(KEY.enter);
+  await ui.waitFor(/── log: lobby/);
+  assert.equal(ui.lines().at(-1), '? help  q quit');
+  assert.equal(ui.lines().length, 5);
+  await ui.press(KEY.enter);
+  await ui.resize(100, 24);
+  await ui.waitFor(/metrics/);
+  assert.match(ui.lines()[0], /^pcount-tui  test\.json\s+http:\/\/127\.0\.0\.1:9464\/metrics  \? help$/);
+  await quit(ui);
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeExport, formatEta, progressBar, shortenSource, truncate, truncateMiddle } from '../../src/tui/format.js';
+import { messageLineLimit, messageLines } from '../../src/tui/footer.js';
 import { bodyLayout, frameHeight, MARKER_WIDTH, GAP, tableLayout } from '../../src/tui/layout.js';
 import { expandedIds, rowWindow, tableRows, visibleTasks } from '../../src/tui/task-list.js';
 import { handleKey, initialUi, splitTyped, type KeyContext } from '../../src/tui/keys.js';
@@ -186,4 +187,12 @@ test('cells: a camera waiting to be tried again shows why, and outside text is s
   assert.equal(cellText(fakeTask('a', { kind: 'camera', state: 'processing', phase: 'restarting' }), col('state'), layout.barWidth, true), 'restarting');
   assert.equal(cellText(fakeTask('a', { state: 'processing', phase: 'running' }), col('state'), layout.barWidth, true), 'processing');
   assert.equal(cellText(fakeTask('a', { source: '/x/door\u001b]0;t\u0007.mp4' }), col('source'), 200, true), 'door\\x1b]0;t\\x07.mp4');
+});
+
+test('a footer message is broken at spaces to the width, a longer word across lines, and ends in … past its line limit', () => {
+  assert.deepEqual(messageLines('lines of lobby applied', 80, 4), ['lines of lobby applied']);
+  assert.deepEqual(messageLines('aaa bbb ccc ddd', 7, 4), ['aaa bbb', 'ccc ddd']);
+  assert.deepEqual(messageLines('to reuse: --line 0.1,0.5,0.9,0.5,door', 10, 4), ['to reuse:', '--line', '0.1,0.5,0.', '9,0.5,door']);
+  assert.deepEqual(messageLines('one two three four five six', 5, 2), ['one', 'two…']);
+  assert.deepEqual([messageLineLimit(24), messageLineLimit(45), messageLineLimit(10), messageLineLimit(3)], [4, 4, 2, 1]);
 });

@@ -198,3 +198,23 @@ test('/ filters by id or source while typing; Esc clears; o sorts; preferences a
   assert.ok(restored.indexOf('lobby') < restored.indexOf('north'));
   await quit(again);
 });
+
+test('a message longer than the footer (why the lines were not saved) is shown whole over several lines; the frame keeps its height', async () => {
+  const p = pool();
+  const why = '/home/site/configs/entrance-and-lobby.json is read-only (mode 0444); the lines are printed when you quit';
+  const ui = mountDashboard(p, { columns: 80, rows: 24 }, {
+    saveLines: async () => {
+      throw new Error(why);
+    },
+  });
+  await ui.waitFor(/lobby/);
+  await ui.press('l');
+  await ui.waitFor(/lines of lobby: door \(end A\)/);
+  await ui.press('f');
+  await ui.press(KEY.enter);
+  await ui.waitFor(/when you quit$/);
+  assert.equal(ui.lines().slice(-2).join(' '), `lines of lobby applied; not saved: ${why}`);
+  assert.ok(ui.lines().slice(-2).every((l) => l.length <= 80));
+  assert.equal(ui.lines().length, 23, 'one line less than the terminal, as always');
+  await quit(ui);
+});
