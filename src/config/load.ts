@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { readText } from '../common/read-text.js';
 import { describeSource, isLiveSource, resolveSource } from '../sources/kind.js';
 import { DEFAULT_LINE, type NamedLine } from '../sources/lines.js';
 import { uniqueTaskIds } from '../sources/task-id.js';
@@ -185,7 +186,7 @@ function parseConfigFile(file: string): { ok: true; file: string; data: unknown;
   const configPath = path.resolve(file);
   let text: string;
   try {
-    text = readFileSync(configPath, 'utf8');
+    text = readText(configPath);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : code === 'EACCES' ? 'permission denied' : (err as Error).message;

@@ -1,0 +1,35 @@
+import { closeSync, constants, openSync, readFileSync, readSync, statSync } from 'node:fs';
+
+/** How long a pipe given as a file may take to reach its end: `--config <(jq …)` is done in moments. */
+const PIPE_WAIT_MS = 5000;
+
+/**
+ * Reads a whole text file. A named pipe is read without blocking the process: opened as a plain file, one that nobody
+ * writes to would wait forever, in a system call that Ctrl-C cannot interrupt while `run` holds the stop signals
+ * (SignalLatch). A writer is waited for, and the pipe's end, up to 5 s.
+ */
+export function readText(file: string): string {
+  if (!statSync(file, { throwIfNoEntry: false })?.isFIFO()) return readFileSync(file, 'utf8');
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const chunks: Buffer[] = [];
+    const until = Date.now() + PIPE_WAIT_MS;
+    const chunk = Buffer.alloc(65536);
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, chunk);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+        n = -1;
+      }
+      // 0 with nothing read yet: no writer has opened the pipe so far (not yet its end).
+      if (n > 0) chunks.push(Buffer.from(chunk.subarray(0, n)));
+      else if (n === 0 && chunks.length > 0) return Buffer.concat(chunks).toString('utf8');
+      else if (Date.now() > until) throw Object.assign(new Error(`it is a pipe that nothing wrote to and closed within ${PIPE_WAIT_MS / 1000} s`), { code: 'ETIMEDOUT' });
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { readText } from '../../src/common/read-text.js';
+import { readConfigFile } from '../../src/config/load.js';
+
+function fifo(): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'pcount-fifo-')), 'config.json');
+  execFileSync('mkfifo', [file]);
+  return file;
+}
+
+describe('readText (a config given as a pipe)', () => {
+  it('reads a plain file', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'pcount-text-')), 'a.json');
+    writeFileSync(file, '{"tasks": []}');
+    assert.equal(readText(file), '{"tasks": []}');
+  });
+
+  it('reads what a writer that comes later puts into a named pipe, to its end', async () => {
+    const file = fifo();
+    // Opens the pipe after the reader, and pauses between two writes: both are waited for.
+    const writer = spawn('sh', ['-c', `sleep 0.3; { printf '{"a":'; sleep 0.3; printf '1}'; } > "$0"`, file]);
+    const closed = new Promise((resolve) => writer.on('close', resolve));
+    const text = readText(file);
+    await closed;
+    assert.equal(text, '{"a":1}');
+  });
+
+  it('a named pipe nobody writes to is refused after 5 s, naming the file, instead of hanging the process', () => {
+    const file = fifo();
+    const started = Date.now();
+    const read = readConfigFile(file);
+    assert.ok(Date.now() - started < 8000);
+    assert.equal(read.ok, false);
+    assert.ok(!read.ok && read.file === file);
+    assert.match(!read.ok ? read.problems[0]!.message : '', /cannot be read: it is a pipe that nothing wrote to and closed within 5 s/);
+  });
+});
