@@ -27,6 +27,7 @@ import { newPeopleCounter } from '../src/worker/counter-setup.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 import { TOLERANCE_SECONDS, loadClip } from './count-clips.js';
 import { workerRecording } from './count-replay.js';
+import { pairPeople, passBox } from './track-boxes.js';
 
 const args = process.argv.slice(2);
 const argOf = (name: string) => {
@@ -43,13 +44,6 @@ const ALL_RUNS: [string, number][] = [
   ...['vtest-reverse', 'mot17-09-reverse', 'vtest-zoom', 'mot17-09-zoom', 'vtest-shake', 'mot17-09-shake'].flatMap((c) => [[c, 1], [c, 5]] as [string, number][]),
 ];
 
-const rawBox = new WeakMap<Track, Box>();
-const match = Track.prototype.match;
-Track.prototype.match = function (this: Track, box: Box, score: number, t: number) {
-  rawBox.set(this, box);
-  match.call(this, box, score, t);
-};
-
 interface Taken {
   track: number;
   state: string;
@@ -62,23 +56,6 @@ interface Pass {
   t: number;
   taken: Taken[];
   free: { score: number; box: Box }[];
-}
-
-function pairPeople(boxes: readonly Box[], people: readonly MotRow[]): Map<number, number> {
-  const pairs: { p: number; d: number; v: number }[] = [];
-  people.forEach((p, i) => boxes.forEach((b, j) => {
-    const v = iou(b, p.box);
-    if (v >= 0.5) pairs.push({ p: i, d: j, v });
-  }));
-  pairs.sort((a, b) => b.v - a.v);
-  const byBox = new Map<number, number>();
-  const usedP = new Set<number>();
-  for (const x of pairs) {
-    if (usedP.has(x.p) || byBox.has(x.d)) continue;
-    usedP.add(x.p);
-    byBox.set(x.d, people[x.p].id);
-  }
-  return byBox;
 }
 
 async function runOne(name: string, skip: number, options: PeopleCounterOptions, windowS: number, ffmpeg: { path: string; version: string }) {
@@ -105,7 +82,7 @@ async function runOne(name: string, skip: number, options: PeopleCounterOptions,
     const people = gtByFrame.get(s.frame) ?? [];
     const taken = tracker.tracks
       .filter((tr) => tr.matchedNow)
-      .map((tr) => ({ tr, box: tr.born === s.pts && tr.hits === 1 ? tr.firstSighting.box : rawBox.get(tr)! }));
+      .map((tr) => ({ tr, box: passBox(tr, s.pts) }));
     const owners = pairPeople(taken.map((x) => x.box), people);
     const key = (b: Box) => b.join(',');
     const used = new Set(taken.map((x) => key(x.box)));
