@@ -11,9 +11,10 @@ import { freePort } from './worker-harness.js';
 
 /**
  * Waits until something listens on the port. Read from /proc instead of connecting, because ffmpeg's
- * `-listen 1` server serves exactly one client: a test connection would use it up.
+ * `-listen 1` server serves exactly one client: a test connection would use it up. A readiness wait, not a timing
+ * check: on a loaded 2-core machine ffmpeg once took over 5 s to start listening.
  */
-export async function listening(port: number, timeoutMs: number): Promise<void> {
+export async function listening(port: number, timeoutMs = 20_000): Promise<void> {
   const hex = port.toString(16).toUpperCase().padStart(4, '0');
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
@@ -51,7 +52,7 @@ export async function openServedSource(t: TestContext, clip: string, skipFrames:
   const port = await freePort();
   const server = serve(ffmpeg.path, clip, port);
   t.after(() => server.kill('SIGKILL'));
-  await listening(port, 5000);
+  await listening(port);
   const source = await openSource({
     source: `http://127.0.0.1:${port}/x`,
     live: true,

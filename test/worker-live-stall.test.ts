@@ -42,7 +42,7 @@ test('a live stream paused for 5 s: no false crossings after it resumes, compare
   const ports = [await freePort(), await freePort()];
   const servers = ports.map((port) => serve(ffmpeg.path, clip, port));
   t.after(() => servers.forEach((s) => s.kill('SIGKILL')));
-  await Promise.all(ports.map((port) => listening(port, 10_000)));
+  await Promise.all(ports.map((port) => listening(port)));
   const args = (port: number) => ['--source', `http://127.0.0.1:${port}/x`, '--stall-timeout', '15', '--emit-tracks', '--line', '0.5,0,0.5,1,mid'];
   const [control, paused] = ports.map((port) => spawnWorker(args(port), { stdin: 'pipe' }));
   t.after(killLater(control.child));

@@ -15,7 +15,7 @@ test('a live stream that stops and comes back: reconnect events, frames and coun
   const port = await freePort();
   let server = serve(clip, port);
   t.after(() => server.kill('SIGKILL'));
-  await listening(port, 5000);
+  await listening(port);
 
   const w = spawnWorker(['--source', `http://127.0.0.1:${port}/x`, '--stall-timeout', '5', '--emit-tracks'], { stdin: 'pipe' });
   t.after(killLater(w.child));
@@ -33,7 +33,7 @@ test('a live stream that stops and comes back: reconnect events, frames and coun
   await w.waitFor((e) => e.type === 'reconnect' && e.attempt === 2, 10_000, 'a second reconnect attempt');
   await w.waitFor((e) => e.type === 'progress' && e.fps === 0 && w.events.indexOf(e) > w.events.indexOf(firstReconnect), 10_000, 'progress during the gap');
   server = serve(clip, port);
-  await listening(port, 5000);
+  await listening(port);
   const reconnected = await w.waitFor((e) => e.type === 'log' && /reconnected/.test(e.message), 20_000, 'the reconnected log line');
   const resumed = (await w.waitFor(
     (e) => e.type === 'tracks' && w.events.indexOf(e) > w.events.indexOf(reconnected),
@@ -67,7 +67,7 @@ test('a camera back at another size counts on its lines in the new pixels', { ti
   const port = await freePort();
   let server = serve(makeClip(), port);
   t.after(() => server.kill('SIGKILL'));
-  await listening(port, 5000);
+  await listening(port);
   const w = spawnWorker(['--source', `http://127.0.0.1:${port}/x`, '--stall-timeout', '5', '--skip-frames', '2', '--emit-tracks'], { stdin: 'pipe' });
   t.after(killLater(w.child));
   await w.waitFor((e) => e.type === 'tracks' && e.frame >= 60, 20_000, 'frames at 768x576');
@@ -119,7 +119,7 @@ test('a live stream that stalls (connection open, no data) is restarted after --
   let server = serve(clip, port);
   const servers = [server];
   t.after(() => servers.forEach((s) => s.kill('SIGKILL')));
-  await listening(port, 5000);
+  await listening(port);
   const stall = 2;
   const w = spawnWorker(['--source', `http://127.0.0.1:${port}/x`, '--stall-timeout', String(stall), '--emit-tracks'], { stdin: 'pipe' });
   t.after(killLater(w.child));
@@ -135,7 +135,7 @@ test('a live stream that stalls (connection open, no data) is restarted after --
   server.kill('SIGKILL');
   server = serve(clip, port);
   servers.push(server);
-  await listening(port, 5000);
+  await listening(port);
   const reconnected = await w.waitFor((e) => e.type === 'log' && /reconnected/.test(e.message), 20_000, 'reconnected');
   await w.waitFor((e) => e.type === 'tracks' && w.events.indexOf(e) > w.events.indexOf(reconnected), 10_000, 'frames again');
   w.child.stdin!.write('{"cmd":"stop"}\n');
