@@ -4,7 +4,7 @@ import { runExitCode } from './orchestrator/snapshot.js';
 import type { PoolSnapshot } from './orchestrator/types.js';
 import { NdjsonWriter } from './protocol/ndjson.js';
 import { PROTOCOL_VERSION } from './protocol/events.js';
-import type { SignalLatch } from './common/signal-latch.js';
+import { STOP_SIGNALS, type SignalLatch, type StopSignal } from './common/signal-latch.js';
 
 export interface HeadlessOptions {
   stdout?: Writable;
@@ -64,9 +64,9 @@ export async function runHeadless(pool: Pool, opts: HeadlessOptions = {}): Promi
   // never paused for it (a live camera must not fall behind because of a pipe).
   const offEvents = pool.onEvent((event) => writer.write(event));
   const onSignal = () => stopRequested();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
+  // The signals the latch held while the run was starting, so that one before and one after end the run alike.
+  const signals = Object.keys(STOP_SIGNALS) as StopSignal[];
+  for (const signal of signals) process.on(signal, onSignal);
   if (opts.latch?.take()) stopRequested();
   try {
     pool.begin();
@@ -75,9 +75,7 @@ export async function runHeadless(pool: Pool, opts: HeadlessOptions = {}): Promi
     await pool.shutdown();
   } finally {
     offEvents();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('SIGHUP', onSignal);
+    for (const signal of signals) process.off(signal, onSignal);
   }
   if (readerGone) return 0;
   const snapshot = pool.snapshot();
