@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -94,13 +94,20 @@ describe('pcount-tui faces', () => {
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /cannot read image .*broken\.jpg/);
     assert.equal(parse(bad.stdout).length, 1, 'the readable image is still answered');
+    // A video named as an image (here under a .jpg name) was answered from its first frame, exit 0.
+    const video = path.join(tmp, 'clip.jpg');
+    copyFileSync(clip, video);
+    const notImage = await faces(video, path.join(chips, '26_1_0_20170105163517523.jpg'), '--aligned');
+    assert.equal(notImage.code, 1);
+    assert.equal(notImage.stderr, `pcount-tui faces: not an image: ${video} (ffmpeg reads it as mov,mp4,m4a,3gp,3g2,mj2; faces takes images, detect takes videos)\n`);
+    assert.deepEqual(parse(notImage.stdout).map((l) => path.basename(l.file)), ['26_1_0_20170105163517523.jpg'], 'the image is still answered');
     const threads = await faces(chips, '--threads', '0');
     assert.equal(threads.code, 2);
     assert.match(threads.stderr, /bad --threads '0': expected a whole number from 1 to 64/);
     const nothing = await faces();
     assert.equal(nothing.code, 2);
     assert.match(nothing.stderr, /missing the images \(or folders\) to look for faces in/);
-    for (const r of [missing, looping, none, bad, threads, nothing]) assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    for (const r of [missing, looping, none, bad, notImage, threads, nothing]) assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   });
 
   test('a corrupt face model: the models message with the rebuild hint, exit 1', async () => {

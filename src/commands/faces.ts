@@ -2,14 +2,14 @@ import type { FacesArgs } from './options.js';
 import { FaceAnalyser } from '../faces/analyser.js';
 import type { RgbImage } from '../faces/crop.js';
 import { estimateFace, type FaceEstimate } from '../faces/estimate.js';
-import { decodeImage, ImageListError, listImages } from '../faces/image.js';
+import { decodeImage, ImageListError, listImages, NotAnImageError } from '../faces/image.js';
 import { NdjsonWriter } from '../protocol/ndjson.js';
 import { resolveFfmpeg } from '../worker/ffmpeg-binary.js';
 import { USAGE_EXIT_STATUS } from '../protocol/error-codes.js';
 
 /**
  * `pcount-tui faces IMAGE|FOLDER… [--aligned]`: one `faces` NDJSON line per image on stdout. An image that cannot be
- * read is named on stderr and the others go on (exit 1 at the end); a named file or folder that is missing or cannot
+ * read, or a file that is a video, is named on stderr and the others go on (exit 1 at the end); a named file or folder that is missing or cannot
  * be read stops it before any work with exit 1 (a source problem, as for detect and snapshot); a bad command line, 2.
  */
 
@@ -55,7 +55,7 @@ export async function run(argv: FacesArgs): Promise<number> {
           images.push({ file, image: await decodeImage(ffmpeg, file) });
         } catch (err) {
           failed++;
-          say(`cannot read image ${file}: ${err instanceof Error ? err.message : String(err)}`);
+          say(err instanceof NotAnImageError ? err.message : `cannot read image ${file}: ${err instanceof Error ? err.message : String(err)}`);
         }
       }
       const lines = aligned ? await alignedFaces(analyser, images) : await Promise.all(images.map((x) => foundFaces(analyser!, x)));

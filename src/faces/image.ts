@@ -47,10 +47,26 @@ export async function listImages(inputs: readonly string[]): Promise<string[]> {
   return files;
 }
 
-/** The first frame of an image (or video) file at its own size, decoded by ffmpeg. */
+/**
+ * Whether ffmpeg's demuxer for a file (`Input #0, <container>`) reads a still picture: its single-image demuxers are
+ * `<codec>_pipe` (png_pipe, jpeg_pipe, …, chosen from the content whatever the file's name), `image2` (picked by name)
+ * and `gif` (an animated GIF is read as its first picture, like a still one). Anything else (avi, mov, matroska…) is a
+ * video, whose first frame alone would be answered as if it were the image asked about.
+ */
+export function isImageContainer(container: string | null): boolean {
+  return container !== null && (/^[a-z0-9]+_pipe$/.test(container) || container === 'image2' || container === 'gif');
+}
+
+/** A file ffmpeg reads, but as a video (or another non-image format): named, with the format ffmpeg found. */
+export class NotAnImageError extends Error {}
+
+/** The first frame of an image file at its own size, decoded by ffmpeg; a video is refused (NotAnImageError). */
 export async function decodeImage(ffmpeg: { path: string; version: string }, file: string): Promise<RgbImage> {
   const source = { ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: file, openTimeoutMs: OPEN_TIMEOUT_MS };
-  const { width, height } = await probeSource(source);
+  const { width, height, container } = await probeSource(source);
+  if (!isImageContainer(container)) {
+    throw new NotAnImageError(`not an image: ${file} (ffmpeg reads it as ${container ?? 'an unknown format'}; faces takes images, detect takes videos)`);
+  }
   const reader = openFrames({ ...source, output: { width, height }, maxFrames: 1, bufferFrames: 1 });
   try {
     const frame = await reader.next();
