@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { open, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { open, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { makeFolder } from './make-folder.js';
 
@@ -15,13 +15,17 @@ export interface AtomicWriteOptions {
  * itself survives a power cut. A crash leaves the old file or a stray `.tmp`, never half a file under the real name.
  * A target that is a device or a pipe (`snapshot -o /dev/stdout`, or a link to one) is written into instead: the
  * rename would have replaced it with a file (root's /dev/full became one) and hidden a write that fails (ENOSPC).
+ * A link to a file is followed: the file it points to is replaced, the link kept.
  */
-export async function writeFileAtomic(file: string, content: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
-  const target = await stat(file).catch(() => null);
+export async function writeFileAtomic(given: string, content: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
+  const target = await stat(given).catch(() => null);
   if (target && !target.isFile() && !target.isDirectory()) {
-    await writeFile(file, content);
+    await writeFile(given, content);
     return;
   }
+  // A link to a file is followed: the rename replaces the file it points to and the link stays (renamed over the
+  // link itself, it became a file, and as root `-o /dev/stdout` replaced /dev/stdout).
+  const file = target ? await realpath(given) : given;
   const dir = path.dirname(file);
   makeFolder(dir);
   const temp = tempName(file);

@@ -28,4 +28,17 @@ describe('writeFileAtomic (exports and built models)', () => {
     assert.equal(readlinkSync(link), '/dev/full');
     assert.ok(statSync(link).isCharacterDevice());
   });
+
+  it('follows a link to a file: the file it points to gets the content, the link stays a link', async () => {
+    // Was: the temporary file renamed over the link itself, which became a file; the file it named kept the old content.
+    const dir = mkdtempSync(path.join(tmpdir(), 'pcount-atomic-'));
+    const real = path.join(dir, 'kept', 'real.json');
+    await writeFileAtomic(real, 'old');
+    const link = path.join(dir, 'results.json');
+    symlinkSync(path.join('kept', 'real.json'), link);
+    await writeFileAtomic(link, 'new', { mode: 0o600 });
+    assert.ok(lstatSync(link).isSymbolicLink(), 'the link is still there');
+    assert.equal(readFileSync(real, 'utf8'), 'new');
+    assert.equal(statSync(real).mode & 0o777, 0o600);
+  });
 });
