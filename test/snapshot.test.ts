@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { closeSync, lstatSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { crc32, inflateSync } from 'node:zlib';
@@ -168,5 +168,40 @@ test('snapshot -o a device (here a link to /dev/full) writes into it: its failur
   assert.equal(full.stdout, '');
   assert.equal(full.stderr, `pcount-tui snapshot: vtest-480: cannot write ${link}: ENOSPC: no space left on device, write\n`);
   assert.ok(lstatSync(link).isSymbolicLink() && statSync(link).isCharacterDevice(), 'the link and the device are still there');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('snapshot -o - (or -o naming what stdout already is): the PNG alone on stdout, the status line on stderr', async () => {
+  // Was: the status line went to stdout after the PNG; with stdout sent to a file, the PNG was renamed over the path
+  // (as root, `-o /dev/stdout > x.png` replaced /dev/stdout with a file) and x.png held only the status line.
+  const dir = mkdtempSync(path.join(tmpdir(), 'pcount-snap-stdout-'));
+  const into = (args: string[], file: string) => {
+    const fd = openSync(file, 'w');
+    try {
+      return spawnSync(process.execPath, [cliBin, 'snapshot', vtest, ...args], { cwd: repoRoot, timeout: 180_000, encoding: 'utf8', stdio: ['ignore', fd, 'pipe'] });
+    } finally {
+      closeSync(fd);
+    }
+  };
+  const dash = path.join(dir, 'dash.png');
+  const r = into(['-o', '-'], dash);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /^standard output: vtest-480 768x576, frame 1, \d+ (people|person), 1 line\n$/);
+  assert.deepEqual([decodePng(dash).width, decodePng(dash).height], [768, 576]);
+  const same = path.join(dir, 'same.png');
+  const s = into(['-o', same], same);
+  assert.equal(s.status, 0, s.stderr);
+  assert.match(s.stderr, /^standard output: vtest-480 768x576/);
+  assert.equal(decodePng(same).width, 768);
+  // Through a pipe, /dev/stdout: the bytes read are the PNG and nothing else.
+  const piped = spawnSync(process.execPath, [cliBin, 'snapshot', vtest, '-o', '/dev/stdout'], { cwd: repoRoot, timeout: 180_000 });
+  assert.equal(piped.status, 0, String(piped.stderr));
+  writeFileSync(path.join(dir, 'piped.png'), piped.stdout);
+  assert.equal(decodePng(path.join(dir, 'piped.png')).height, 576);
+  const config = path.join(dir, 'c.json');
+  writeFileSync(config, JSON.stringify({ videos: [{ id: 'v', source: vtest, lines: [{ name: 'a', points: [0.5, 0, 0.5, 1] }] }] }));
+  const many = await cli(['snapshot', config, '-o', '-']);
+  assert.equal(many.code, 2);
+  assert.equal(many.stderr, "pcount-tui snapshot: bad --output '-': a config file makes one PNG per task; give the folder to write them in\n");
   rmSync(dir, { recursive: true, force: true });
 });

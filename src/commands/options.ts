@@ -110,7 +110,7 @@ export const snapshotOptions = (y: Argv) =>
       .option('line', { type: 'string', array: true, describe: 'counting line x1,y1,x2,y2[,name] in fractions of the frame; repeatable (default 0.5,0,0.5,1)', coerce: lines })
       .option('at', { requiresArg: true, describe: 'the frame at this many seconds into the source', coerce: checked('at', secondsFromStart) })
       .option('frame', { requiresArg: true, describe: 'the frame with this number (the first frame is 1; default 1)', coerce: checked('frame', integerAtLeast1) })
-      .option('output', { alias: 'o', requiresArg: true, describe: 'PNG file (default <task id>.png); for a config, the folder of the PNGs (default .)', coerce: checked('output', nonEmpty) })
+      .option('output', { alias: 'o', requiresArg: true, describe: 'PNG file (default <task id>.png; - for standard output); for a config, the folder of the PNGs (default .)', coerce: checked('output', nonEmpty) })
       .check((argv) => {
         if (argv.source === undefined) throw new Error('missing the source to take a picture of: pcount-tui snapshot <source>');
         if (argv.at !== undefined && argv.frame !== undefined) throw new Error('give --at or --frame, not both');

@@ -1,4 +1,4 @@
-import { statSync, type Stats } from 'node:fs';
+import { fstatSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { SnapshotArgs } from './options.js';
 import { writeFileAtomic } from '../common/atomic-write.js';
@@ -24,6 +24,8 @@ import { USAGE_EXIT_STATUS } from '../protocol/error-codes.js';
  * `pcount-tui snapshot SOURCE [--line …] [--at S | --frame N] [-o out.png]`: one frame at the source's own size
  * with the people the detector finds, the lines, their names and in-arrows, as a PNG. SOURCE may be a config file:
  * then one PNG per task (`<id>.png` in the `-o` folder), each with that task's lines and detector settings.
+ * `-o -` (or any path that is this process's standard output, such as /dev/stdout) writes the PNG to stdout, and
+ * the line saying what was written goes to stderr, so that `snapshot … -o - > x.png` is a PNG.
  */
 
 interface Job {
@@ -36,6 +38,9 @@ interface Job {
 
 class UsageError extends Error {}
 
+/** A job's `out` when the PNG goes to standard output. */
+const STDOUT = '-';
+
 /** The config file named cannot be used: exit 1, as in `validate` and `run` (src/protocol/error-codes.ts). */
 class ConfigError extends Error {}
 
@@ -43,6 +48,24 @@ class ConfigError extends Error {}
 class OutputError extends Error {}
 
 const isConfig = (source: string) => /\.json$/i.test(source);
+
+/**
+ * Whether `-o` names this process's standard output: `-`, or a path to the same file, pipe or device (/dev/stdout,
+ * /dev/fd/1, the file stdout is redirected to). Written through its path instead, the PNG and the status line both
+ * went to stdout, and as root the atomic write renamed the PNG over /dev/stdout itself.
+ */
+export function isStdout(output: string | undefined, stdout: Stats | undefined, target: Stats | undefined): boolean {
+  if (output === '-') return true;
+  return stdout !== undefined && target !== undefined && stdout.dev === target.dev && stdout.ino === target.ino;
+}
+
+function stdoutStats(): Stats | undefined {
+  try {
+    return fstatSync(1);
+  } catch {
+    return undefined;
+  }
+}
 
 /** `-o` must be what the source makes: one PNG file, or for a config the folder of its PNGs. Found out before the work. */
 function checkOutput(output: string | undefined, folder: boolean): void {
@@ -81,10 +104,18 @@ function jobs(args: SnapshotArgs): Job[] {
     confidence: args.confidence,
     threads: args.threads,
   };
-  checkOutput(args.output, isConfig(args.source));
+  const toStdout = isStdout(args.output, stdoutStats(), args.output === undefined ? undefined : lookAt(args.output));
+  if (toStdout && isConfig(args.source)) {
+    throw new UsageError(`bad --output '${args.output}': a config file makes one PNG per task; give the folder to write them in`);
+  }
+  if (toStdout && process.stdout.isTTY) {
+    throw new UsageError(`bad --output '${args.output}': standard output is a terminal; redirect it (> out.png) or give a PNG file`);
+  }
+  if (!toStdout) checkOutput(args.output, isConfig(args.source));
   if (!isConfig(args.source)) {
     const id = taskIdFor(args.source);
     const source = resolveSource(args.source, process.cwd());
+    if (toStdout) return [{ id, source, lines: args.line ?? [DEFAULT_LINE], detector, out: STDOUT }];
     const out = path.resolve(args.output ?? `${id}.png`);
     checkFolder(path.dirname(out), out);
     return [{ id, source, lines: args.line ?? [DEFAULT_LINE], detector, out }];
@@ -120,14 +151,23 @@ async function snapshotOne(ffmpeg: FfmpegBinary, job: Job, choice: FrameChoice):
     boxes: grabbed.detections.map((d) => ({ box: d.box, label: d.score.toFixed(2) })),
   });
   // A picture of a camera whose address holds a password is for its owner only, like the results and logs.
+  const png = encodePng(width, height, picture.data);
   try {
-    await writeFileAtomic(job.out, encodePng(width, height, picture.data), { mode: privateFileMode([job.source]) });
+    if (job.out === STDOUT) await writeStdout(png);
+    else await writeFileAtomic(job.out, png, { mode: privateFileMode([job.source]) });
   } catch (err) {
-    throw new OutputError(`cannot write ${job.out}: ${(err as Error).message}`);
+    throw new OutputError(`cannot write ${job.out === STDOUT ? 'standard output' : job.out}: ${(err as Error).message}`);
   }
   const frame = grabbed.number === null ? '' : `, frame ${grabbed.number}`;
   const people = grabbed.detections.length;
-  return `${job.out}: ${job.id} ${width}x${height}${frame}, ${people} ${people === 1 ? 'person' : 'people'}, ${job.lines.length} line${job.lines.length === 1 ? '' : 's'}`;
+  return `${job.out === STDOUT ? 'standard output' : job.out}: ${job.id} ${width}x${height}${frame}, ${people} ${people === 1 ? 'person' : 'people'}, ${job.lines.length} line${job.lines.length === 1 ? '' : 's'}`;
+}
+
+/** The PNG on stdout; a reader gone early (EPIPE) is the usual quiet end (onStdoutError), any other failure is said. */
+function writeStdout(png: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(png, (err) => (err && (err as NodeJS.ErrnoException).code !== 'EPIPE' ? reject(err) : resolve()));
+  });
 }
 
 export async function run(args: SnapshotArgs): Promise<number> {
@@ -150,7 +190,8 @@ export async function run(args: SnapshotArgs): Promise<number> {
   let failed = 0;
   for (const job of list) {
     try {
-      process.stdout.write(`${await snapshotOne(ffmpeg, job, choice)}\n`);
+      const said = `${await snapshotOne(ffmpeg, job, choice)}\n`;
+      (job.out === STDOUT ? process.stderr : process.stdout).write(said);
     } catch (err) {
       const e = err instanceof WorkerError || err instanceof OutputError ? err : toWorkerError(err);
       const what = e instanceof WorkerError ? `${e.code}: ${e.message}` : e.message;
