@@ -1,5 +1,5 @@
 import { GLYPH_HEIGHT, textWidth } from './font.js';
-import { labelCorner, lineLabel, lineMarks } from './overlay.js';
+import { labelCorner, lineLabel, lineMarks, placeLabels } from './overlay.js';
 import { Raster, type Rgb } from './raster.js';
 
 export const LINE_COLOUR: Rgb = [255, 210, 0];
@@ -18,7 +18,7 @@ export function strokeSizes(width: number, height: number): { thickness: number;
   return { thickness: Math.max(2, Math.round(short / 240)), scale: Math.max(1, Math.round(short / 300)), arrow: Math.max(12, Math.round(short / 12)) };
 }
 
-/** Draws people's boxes, then the lines with their in-arrows and labels on top. */
+/** Draws people's boxes, then the lines with their in-arrows, then the lines' labels on top, none over another. */
 export function annotate(r: Raster, a: Annotations): void {
   const { thickness, scale, arrow } = strokeSizes(r.width, r.height);
   for (const { box, label } of a.boxes) {
@@ -26,18 +26,17 @@ export function annotate(r: Raster, a: Annotations): void {
     const above = box[1] - (GLYPH_HEIGHT + 2) * scale;
     r.text(box[0] + scale, above >= scale ? above : box[1] + 2 * scale, label, INK, scale, BOX_COLOUR);
   }
-  for (const line of a.lines) {
-    const m = lineMarks(line.points, r.width, r.height, arrow);
+  const marks = a.lines.map((line) => lineMarks(line.points, r.width, r.height, arrow));
+  a.lines.forEach((_, k) => {
+    const m = marks[k];
     r.line(m.a.x, m.a.y, m.b.x, m.b.y, LINE_COLOUR, thickness);
     r.line(m.arrow.from.x, m.arrow.from.y, m.arrow.to.x, m.arrow.to.y, LINE_COLOUR, thickness);
     for (const barb of m.arrow.barbs) r.line(m.arrow.to.x, m.arrow.to.y, barb.x, barb.y, LINE_COLOUR, thickness);
-    const text = lineLabel(line.name, line.in === undefined || line.out === undefined ? null : { in: line.in, out: line.out });
-    const w = textWidth(text, scale);
-    const h = GLYPH_HEIGHT * scale;
-    const corner = labelCorner(m, w, h, 2 * thickness + scale);
-    // Kept inside the picture.
-    const x = Math.min(Math.max(scale, corner.x), r.width - w - scale);
-    const y = Math.min(Math.max(scale, corner.y), r.height - h - scale);
-    r.text(Math.round(x), Math.round(y), text, INK, scale, LINE_COLOUR);
-  }
+  });
+  // Labels last, over every line, each clear of the others (kept inside the picture).
+  const texts = a.lines.map((line) => lineLabel(line.name, line.in === undefined || line.out === undefined ? null : { in: line.in, out: line.out }));
+  const h = GLYPH_HEIGHT * scale;
+  const wanted = texts.map((text, k) => ({ ...labelCorner(marks[k], textWidth(text, scale), h, 2 * thickness + scale), width: textWidth(text, scale), height: h }));
+  const bounds = { x: scale, y: scale, width: r.width - 2 * scale, height: r.height - 2 * scale };
+  placeLabels(wanted, bounds, scale).forEach((at, k) => r.text(Math.round(at.x), Math.round(at.y), texts[k], INK, scale, LINE_COLOUR));
 }

@@ -50,6 +50,48 @@ export function labelCorner(m: LineMarks, width: number, height: number, gap: nu
   return { x: m.mid.x - width / 2, y: m.inward.y < 0 ? m.mid.y + gap : m.mid.y - gap - height };
 }
 
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+const overlaps = (a: Rect, b: Rect, gap: number): boolean =>
+  a.x < b.x + b.width + gap && b.x < a.x + a.width + gap && a.y < b.y + b.height + gap && b.y < a.y + a.height + gap;
+
+/** `r` moved inside `bounds` (its top-left corner kept in when it is larger). */
+function inside(r: Rect, bounds: Rect): Rect {
+  const x = Math.max(bounds.x, Math.min(r.x, bounds.x + bounds.width - r.width));
+  const y = Math.max(bounds.y, Math.min(r.y, bounds.y + bounds.height - r.height));
+  return { ...r, x, y };
+}
+
+/**
+ * Where line labels go so that none is drawn over another (two lines close together put theirs at about the same
+ * place): each label, in the order given (the first keep their place), takes its wanted place inside `bounds` when no
+ * label placed before is within `gap` of it, else the nearest free place straight below or above it, in steps of its
+ * height and `gap`, so it stays beside its own line. A label with no free place within `maxSteps` keeps its wanted one.
+ */
+export function placeLabels(wanted: readonly Rect[], bounds: Rect, gap: number, maxSteps = 8): Rect[] {
+  const placed: Rect[] = [];
+  for (const want of wanted) {
+    const step = want.height + gap;
+    const home = inside(want, bounds);
+    let chosen = home;
+    for (let k = 0; k <= maxSteps; k++) {
+      const tries = k === 0 ? [home] : [inside({ ...want, y: want.y + k * step }, bounds), inside({ ...want, y: want.y - k * step }, bounds)];
+      const free = tries.find((t) => !placed.some((p) => overlaps(t, p, gap)));
+      if (free) {
+        chosen = free;
+        break;
+      }
+    }
+    placed.push(chosen);
+  }
+  return placed;
+}
+
 /** The arrow character closest to a direction in image coordinates (y down). */
 export function arrowGlyph(v: Pt, unicode: boolean): string {
   const angle = Math.atan2(v.y, v.x);

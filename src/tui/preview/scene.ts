@@ -1,4 +1,4 @@
-import { arrowGlyph, labelCorner, lineLabel, lineMarks } from '../../picture/overlay.js';
+import { arrowGlyph, labelCorner, lineLabel, lineMarks, placeLabels, type LineMarks } from '../../picture/overlay.js';
 import { segmentPixels } from '../../picture/raster.js';
 import { cellOf, fitPicture, pixelAt, toCanvas, type PaneFit } from './fit.js';
 
@@ -62,7 +62,9 @@ export function buildCanvas(scene: PreviewScene, cols: number, rows: number, uni
   for (const t of scene.tracks) drawTrack(c, t, scene.sourceWidth, scene.sourceHeight);
   // Selected line last, so that it is on top where lines cross.
   const ordered = [...scene.lines].sort((a, b) => Number(Boolean(a.selected)) - Number(Boolean(b.selected)));
-  for (const line of ordered) drawLine(c, line, unicode);
+  const marks = ordered.map((line) => drawLine(c, line, unicode));
+  drawLabels(c, ordered, marks);
+  ordered.forEach((line, k) => drawHandles(c, line, marks[k]));
   return c;
 }
 
@@ -133,7 +135,8 @@ export function slopeChar(dx: number, dy: number): string {
   return '\\';
 }
 
-function drawLine(c: Canvas, line: SceneLine, unicode: boolean): void {
+/** A line's segment and in-arrow; returns its marks for the label and the handles. */
+function drawLine(c: Canvas, line: SceneLine, unicode: boolean): LineMarks {
   const { fit } = c;
   const kind: MarkKind = line.selected ? 'selected' : 'line';
   const arrowPx = Math.max(3, Math.round(Math.min(fit.width, fit.height) / 8));
@@ -142,24 +145,42 @@ function drawLine(c: Canvas, line: SceneLine, unicode: boolean): void {
   const b = pixelAt(fit, { x: fit.x + m.b.x, y: fit.y + m.b.y });
   const slope = slopeChar(b.x - a.x, b.y - a.y);
   for (const [x, y] of segmentPixels(a.x, a.y, b.x, b.y)) mark(c, x, y, kind, slope);
-
   const tip = cellOf(pixelAt(fit, { x: fit.x + m.arrow.to.x, y: fit.y + m.arrow.to.y }));
   putText(c, tip.col, tip.row, arrowGlyph(m.inward, unicode), kind);
-  const label = lineLabel(line.name, line.counts);
-  const text = line.selected ? `[${label}]` : label;
-  // In canvas pixels a character is 1 wide and 2 tall.
-  const corner = labelCorner(m, [...text].length, 2, 1);
-  const at = cellOf(pixelAt(fit, { x: fit.x + corner.x, y: fit.y + corner.y + 1 }));
-  putText(c, Math.round(fit.x + corner.x), at.row, text, kind);
-  if (line.activeEnd) {
-    const ends: ['a' | 'b', { x: number; y: number }][] = [
-      ['a', a],
-      ['b', b],
-    ];
-    for (const [end, p] of ends) {
-      const cell = cellOf(p);
-      const active = line.activeEnd === end || line.activeEnd === 'both';
-      putText(c, cell.col, cell.row, active ? end.toUpperCase() : end, active ? 'handle' : kind);
-    }
+  return m;
+}
+
+/** The lines' labels beside them, none over another: the selected line (last) keeps its place first. */
+function drawLabels(c: Canvas, lines: SceneLine[], marks: LineMarks[]): void {
+  const { fit } = c;
+  const texts = lines.map((line) => (line.selected ? `[${lineLabel(line.name, line.counts)}]` : lineLabel(line.name, line.counts)));
+  const wanted = texts.map((text, k) => {
+    const width = [...text].length;
+    // In canvas pixels a character is 1 wide and 2 tall.
+    const corner = labelCorner(marks[k], width, 2, 1);
+    const at = cellOf(pixelAt(fit, { x: fit.x + corner.x, y: fit.y + corner.y + 1 }));
+    return { x: Math.round(fit.x + corner.x), y: at.row, width, height: 1 };
+  });
+  const top = cellOf({ x: fit.x, y: fit.y }).row;
+  const bottom = cellOf({ x: fit.x, y: fit.y + fit.height - 1 }).row;
+  const bounds = { x: fit.x, y: top, width: fit.width, height: bottom - top + 1 };
+  const order = lines.map((_, k) => lines.length - 1 - k);
+  const placed = placeLabels(order.map((k) => wanted[k]), bounds, 0);
+  order.forEach((k, i) => putText(c, placed[i].x, placed[i].y, texts[k], lines[k].selected ? 'selected' : 'line'));
+}
+
+/** While editing: the ends of the line, A and B, the one the arrow keys move highlighted. */
+function drawHandles(c: Canvas, line: SceneLine, m: LineMarks): void {
+  if (!line.activeEnd) return;
+  const { fit } = c;
+  const kind: MarkKind = line.selected ? 'selected' : 'line';
+  const ends: ['a' | 'b', { x: number; y: number }][] = [
+    ['a', pixelAt(fit, { x: fit.x + m.a.x, y: fit.y + m.a.y })],
+    ['b', pixelAt(fit, { x: fit.x + m.b.x, y: fit.y + m.b.y })],
+  ];
+  for (const [end, p] of ends) {
+    const cell = cellOf(p);
+    const active = line.activeEnd === end || line.activeEnd === 'both';
+    putText(c, cell.col, cell.row, active ? end.toUpperCase() : end, active ? 'handle' : kind);
   }
 }
