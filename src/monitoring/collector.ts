@@ -104,7 +104,7 @@ export class MetricsCollector {
         samples: perTask((t) => (running(t) && t.detectMs != null ? t.detectMs / 1000 : 0)),
       },
       { name: 'pcount_reconnects', type: 'counter', help: 'Reconnects of a live source by its worker.', samples: perTask((_, c) => c.reconnects) },
-      { name: 'pcount_restarts', type: 'counter', help: 'Worker restarts after a crash or a stall.', samples: perTask((_, c) => c.restarts.total) },
+      { name: 'pcount_restarts', type: 'counter', help: 'Workers started again by the pool: after a crash or a stall, and each attempt to reach an unreachable camera.', samples: perTask((_, c) => c.restarts.total) },
       { name: 'pcount_up', type: 'gauge', help: '1 while the task has a running worker.', samples: perTask((t) => Number(running(t))) },
       { name: 'pcount_online', type: 'gauge', help: '1 while frames arrive (cameras: not reconnecting).', samples: perTask((t) => Number(online(t))) },
       {

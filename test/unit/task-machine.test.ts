@@ -199,6 +199,23 @@ describe('task machine', () => {
     assert.equal(later.ok && later.state.kind, 'backoff');
   });
 
+  it('an unreachable camera\'s attempts are restarts (each is a new worker) but never use up the crash allowance', () => {
+    // Cameras come back: an unreachable one is retried for ever at the capped backoff, however many attempts it took,
+    // and a crash right after it came back is restarted like any first crash (the limit is for workers that crash).
+    let s = run(camera, initialTaskState, events.launch);
+    for (let attempt = 1; attempt <= 40; attempt++) {
+      const r = taskTransition(s, { type: 'exit', outcome: failed('source', 'SOURCE_UNREACHABLE'), now: attempt * 1000, jitter: 0.99 }, camera);
+      assert.ok(r.ok && r.state.kind === 'backoff' && r.state.reason === 'offline', `attempt ${attempt}`);
+      assert.ok(r.state.retryAt - attempt * 1000 <= 30_000, 'never longer than the cap');
+      s = run(camera, r.state, events.retry, events.launch);
+    }
+    s = run(camera, s, events.hello);
+    assert.deepEqual([s.history.restarts, s.history.offline, s.history.crashes], [40, 0, []]);
+    const crash = taskTransition(s, { type: 'exit', outcome: failed('crash', 'INTERNAL'), now: 41_000, jitter: 0 }, camera);
+    assert.ok(crash.ok && crash.state.kind === 'backoff' && crash.state.reason === 'crashed');
+    assert.deepEqual(crash.state.history.crashes, [41_000]);
+  });
+
   it('offline attempts do not count against the crash limit', () => {
     let s = run(camera, initialTaskState, events.launch);
     for (let i = 0; i < 20; i++) {
