@@ -71,7 +71,7 @@ test('the dashboard in tmux at 80x24: select, log pane, cancel, export, resize, 
     writeFileSync(path.join(dir, 'tmux.conf'), 'set -g remain-on-exit on\n');
     // Ink draws nothing live when it thinks it runs in CI; the preferences go to the temp dir, not the user's.
     // The shell prints the exit status: tmux itself sometimes reports a dead pane before it has reaped the process.
-    const command = `cd ${repoRoot} && env -u CI -u CONTINUOUS_INTEGRATION XDG_CONFIG_HOME=${dir}/xdg node bin/pcount-tui.js ${config}; echo "[exit $?]"`;
+    const command = `cd ${repoRoot} && env -u CI -u CONTINUOUS_INTEGRATION XDG_CONFIG_HOME=${dir}/xdg node bin/pcount-tui.js ${config} 2>${dir}/stderr; echo "[exit $?]"`;
     tmux('-f', path.join(dir, 'tmux.conf'), 'new-session', '-d', '-s', session, '-x', '80', '-y', '24', command);
 
     // Both tasks run, the first is selected, and the 24-row terminal keeps the key hints on its last drawn line.
@@ -124,6 +124,8 @@ test('the dashboard in tmux at 80x24: select, log pane, cancel, export, resize, 
     assert.match(history, new RegExp(`results: ${results}/runs/[^ ]+ \\(results\\.json, `));
     assert.deepEqual(processesWith(dir), [], 'no worker or decoder outlives the dashboard');
     assert.ok(existsSync(path.join(results, 'latest', 'north.csv')));
+    // Was: restore-cursor's show-cursor escape, written to stderr at exit even when stderr is a file.
+    assert.equal(readFileSync(path.join(dir, 'stderr'), 'utf8'), '', 'a redirected stderr gets nothing');
   } finally {
     try {
       tmux('kill-server');

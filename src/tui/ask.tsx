@@ -1,5 +1,6 @@
 import { Box, render, Text, useApp, useInput } from 'ink';
 import { colorFromEnv, Styled, ThemeProvider, unicodeFromEnv } from './theme.js';
+import { keepShowCursorOffRedirectedStderr } from './cursor-escape.js';
 
 export interface AskOptions {
   question: string;
@@ -35,6 +36,7 @@ export async function askYesNo(opts: AskOptions): Promise<boolean> {
   const stdin = opts.stdin ?? process.stdin;
   let yes = false;
   const theme = { color: opts.color ?? colorFromEnv(process.env), unicode: unicodeFromEnv(process.env) };
+  keepShowCursorOffRedirectedStderr(stdout);
   const instance = render(
     <ThemeProvider theme={theme}>
       <Ask question={opts.question} detail={opts.detail ?? []} answer={(a) => (yes = a)} />

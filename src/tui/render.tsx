@@ -5,6 +5,7 @@ import { runExitCode } from '../orchestrator/snapshot.js';
 import type { LinesTaken, PoolControl, PoolSnapshot } from '../orchestrator/types.js';
 import { App, type UiPreferences } from './app.js';
 import type { EditLine } from './line-editor.js';
+import { keepShowCursorOffRedirectedStderr } from './cursor-escape.js';
 import { CellSurface } from './preview/cell-surface.js';
 import { colourModeFromEnv, type ColourMode } from './preview/halfblock.js';
 import { colorFromEnv, ThemeProvider, unicodeFromEnv } from './theme.js';
@@ -70,6 +71,7 @@ export async function renderDashboard(pool: PoolControl, opts: DashboardOptions 
   const altScreen = opts.alternateScreen ?? Boolean(stdout.isTTY);
   if (altScreen) stdout.write(ENTER_ALT_SCREEN);
 
+  keepShowCursorOffRedirectedStderr(stdout);
   const surface = new CellSurface();
   const instance = render(
     <ThemeProvider theme={theme}>
