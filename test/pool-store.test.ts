@@ -74,6 +74,35 @@ describe('pool with a store', () => {
     second.store.close();
   });
 
+  it('s on a finished file while a camera counts: a fresh pass with its own results, the earlier pass kept beside them', async () => {
+    // Was: the run folder is not final while the camera runs, so the re-run reset the file's results in it; the next
+    // export held only the new pass (its first pass was left only in the store).
+    const dir = mkdtempSync(path.join(tmpdir(), 'pcount-pool-store-'));
+    const { pool, store } = makePool(dir, { tasks: [fakeTask('cam', 'events=3;crossings=1;end=forever', 'camera'), fakeTask('film', 'events=3;crossings=2')] });
+    pool.begin();
+    await until(pool, (s) => task(s, 'film').state === 'completed' && task(s, 'cam').in === 1);
+    const folder = pool.snapshot().run!.folder;
+    pool.start('film');
+    await until(pool, (s) => task(s, 'film').logs.some((l) => /its earlier results are kept in /.test(l)));
+    await until(pool, (s) => task(s, 'film').state === 'completed');
+    await pool.shutdown();
+    assert.equal(pool.snapshot().run!.folder, folder, 'the run goes on in its folder');
+    const [kept] = readdirSync(path.join(folder, 'earlier'));
+    assert.match(kept, /^film-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ$/);
+    const earlier = JSON.parse(readFileSync(path.join(folder, 'earlier', kept, 'results.json'), 'utf8')) as Record<string, any>;
+    assert.deepEqual(earlier.detailed_results.map((r: Record<string, unknown>) => [r.id, r.status, r.total_in]), [['film', 'completed', 2]]);
+    assert.equal(readFileSync(path.join(folder, 'earlier', kept, 'crossings.ndjson'), 'utf8').trim().split('\n').length, 2);
+    assert.ok(readFileSync(path.join(folder, 'earlier', kept, 'film.csv'), 'utf8').startsWith('timestamp,'));
+    // The run's own exports: the camera and the new pass of the file, whose start is after the earlier one's end.
+    const now = JSON.parse(readFileSync(path.join(folder, 'results.json'), 'utf8')) as Record<string, any>;
+    const film = now.detailed_results.find((r: Record<string, unknown>) => r.id === 'film');
+    assert.deepEqual([film.status, film.total_in], ['completed', 2]);
+    assert.ok(film.started_at >= earlier.detailed_results[0].ended_at, `${film.started_at} after ${earlier.detailed_results[0].ended_at}`);
+    // The store holds both passes of the file, as two task runs.
+    assert.equal(store.db.prepare(`SELECT count(*) FROM task_runs WHERE task = 'film'`).pluck().get(), 2);
+    store.close();
+  });
+
   it('crossings a crashed worker left pending say interrupted in the run\'s events and exports, as in the store', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'pcount-pool-store-'));
     const film = fakeTask('film', 'events=3;crossings=2;pending=1;end=crash');

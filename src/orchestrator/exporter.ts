@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { writeExport, type TaskExport } from './export.js';
+import { stamp } from './run-folder.js';
 import type { PoolSnapshot } from './types.js';
 
 /**
@@ -41,6 +43,19 @@ export class Exporter {
     } finally {
       this.onDone();
     }
+  }
+
+  /**
+   * A finished task started again while its run goes on (a camera still counting): the run folder's exports would
+   * show only the new pass, so the finished one is written first, alone, to `<run folder>/earlier/<id>-<ended>/`
+   * (the same files as an export). Resolves to that folder.
+   */
+  async keepEarlier(task: TaskExport): Promise<string> {
+    const run = this.runFolder();
+    if (!run) throw new Error('no run folder');
+    const dir = path.join(run, 'earlier', `${task.id}-${stamp(task.endedAt ?? this.now())}`);
+    await writeExport(dir, [task], this.now(), this.mode);
+    return dir;
   }
 
   /** Exports into the run folder in the background, then calls `then` (also when it failed: see `last`). */

@@ -11,7 +11,7 @@ export interface RunInfo {
 }
 
 /** `2026-03-29T01-59-30Z`: UTC, sortable, and valid in a file name everywhere. */
-function stamp(at: number): string {
+export function stamp(at: number): string {
   return new Date(at).toISOString().slice(0, 19).replace(/:/g, '-') + 'Z';
 }
 

@@ -18,7 +18,7 @@ import type { RunnerEnd, Transport } from './runner.js';
 import { runnerHandlers, type ReportTarget } from './runner-reports.js';
 import { TaskLog } from './task-log.js';
 import { defaultWorkerCommand } from './spawn-worker.js';
-import { hasChild, isFinal, taskTransition, type TaskContext, type TaskEffect, type TaskEvent } from './task-machine.js';
+import { hasChild, isFinal, taskTransition, type TaskContext, type TaskEffect, type TaskEvent, type TaskState } from './task-machine.js';
 import { TaskRecord } from './task-record.js';
 import { systemTimers, type Timers } from './timers.js';
 import { WorkerSlots } from './worker-slots.js';
@@ -115,10 +115,11 @@ export abstract class Supervisor {
       this.note(rec, 'warn', result.rejection.message);
       return false;
     }
-    const wasFinal = isFinal(rec.state);
+    const before = rec.state;
+    const wasFinal = isFinal(before);
     rec.state = result.state;
     this.exporter.touch();
-    for (const effect of result.effects ?? []) this.apply(rec, effect, running);
+    for (const effect of result.effects ?? []) this.apply(rec, effect, running, before);
     if (isFinal(rec.state) && !wasFinal) {
       rec.results.endedAt = this.timers.now();
       rec.results.sample(this.timers.now(), rec.viewState());
@@ -127,7 +128,7 @@ export abstract class Supervisor {
     return true;
   }
 
-  private apply(rec: TaskRecord, effect: TaskEffect, running?: number): void {
+  private apply(rec: TaskRecord, effect: TaskEffect, running?: number, before: TaskState = rec.state): void {
     const now = this.timers.now();
     switch (effect.type) {
       case 'spawn':
@@ -162,7 +163,7 @@ export abstract class Supervisor {
       case 'carry-over':
         return rec.results.carryOver();
       case 'clear-results':
-        return this.rerun(rec);
+        return this.rerun(rec, before);
       case 'error-event':
         return this.emit({ v: PROTOCOL_VERSION, type: 'error', task: rec.id, ts: now, code: effect.code, message: rec.clean(effect.message), fatal: effect.fatal });
       case 'report':
@@ -200,8 +201,18 @@ export abstract class Supervisor {
     this.notify();
   }
 
-  /** The task runs again from zero: a new count, and a new run folder if the current run's results are final. */
-  private rerun(rec: TaskRecord): void {
+  /**
+   * The task runs again from zero: a new count, and a new run folder if the current run's results are final. A
+   * finished task's results, when its run goes on (a camera still counts, so the run folder is not final), are kept
+   * beside the run's exports first: they would be replaced by the new pass's (the store keeps both task runs).
+   */
+  private rerun(rec: TaskRecord, before: TaskState): void {
+    if (isFinal(before) && this.runs && !this.runs.isSealed && rec.results.startedAt !== null) {
+      this.exporter.keepEarlier(rec.exportData(before)).then(
+        (dir) => this.note(rec, 'info', `its earlier results are kept in ${dir}`),
+        (err: Error) => this.note(rec, 'warn', `its earlier results could not be kept: ${err.message}`),
+      );
+    }
     this.runs?.forChanges();
     rec.startCount(this.recorder.fresh(rec.spec));
   }

@@ -53,9 +53,9 @@ export class TaskRecord {
   }
 
   /** The coarse state the table, the summary and the exports show. */
-  viewState(): TaskStateKind {
-    const { kind } = this.state;
-    if (kind === 'pending' || isFinal(this.state)) return kind as TaskStateKind;
+  viewState(state: TaskState = this.state): TaskStateKind {
+    const { kind } = state;
+    if (kind === 'pending' || isFinal(state)) return kind as TaskStateKind;
     return 'processing';
   }
 
@@ -72,30 +72,29 @@ export class TaskRecord {
     this.results.reset(count.tally);
   }
 
-  reason(): string | null {
-    const s = this.state;
+  reason(s: TaskState = this.state): string | null {
     if (s.kind === 'error' || s.kind === 'cancelled') return s.reason;
     if (s.kind === 'completed' || s.kind === 'left') return s.note;
     if (s.kind === 'backoff') return s.why;
     return null;
   }
 
-  /** What the table and the export both show of a task. */
-  private common() {
+  /** What the table and the export both show of a task (in `state`: the one it had before a re-run). */
+  private common(state: TaskState = this.state) {
     const r = this.results;
     return {
       id: this.spec.id,
       kind: this.spec.kind,
       source: this.displaySource,
-      state: this.viewState(),
-      reason: this.reason(),
+      state: this.viewState(state),
+      reason: this.reason(state),
       in: r.in,
       out: r.out,
       occupancy: r.occupancy,
       lines: r.lines.map((l) => ({ ...l })),
       frames: r.frames,
       dropped: r.dropped,
-      restarts: this.state.history.restarts,
+      restarts: state.history.restarts,
     };
   }
 
@@ -120,10 +119,11 @@ export class TaskRecord {
     };
   }
 
-  exportData(): ExportTask {
+  /** `state`: the task's state when it was exported, by default now (a finished pass kept on a re-run: its end). */
+  exportData(state: TaskState = this.state): ExportTask {
     const r = this.results;
     return {
-      ...this.common(),
+      ...this.common(state),
       avgFps: r.avgFps,
       progress: r.progress(),
       startedAt: r.startedAt,
