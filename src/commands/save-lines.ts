@@ -1,4 +1,4 @@
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../common/atomic-write.js';
 import { replaceTaskLines } from '../config/line-edit.js';
@@ -78,9 +78,7 @@ export class LineSaver {
   }
 
   private async writeConfig(configPath: string, task: string, lines: LineConfig[]): Promise<void> {
-    // Through a symbolic link to the file itself, so the link stays a link.
-    const file = await realpath(configPath);
-    const text = await readFile(file, 'utf8');
+    const text = await readFile(configPath, 'utf8');
     let next: string;
     try {
       next = replaceTaskLines(text, task, lines);
@@ -89,10 +87,11 @@ export class LineSaver {
     }
     const problems = validateConfig(JSON.parse(next));
     if (problems.length > 0) throw new SaveRefused(`the config would not be valid: ${problems.map(formatProblem).join('; ')}`);
-    const mode = (await stat(file)).mode & 0o777;
+    const mode = (await stat(configPath)).mode & 0o777;
     // A file its owner made read-only is not replaced, though its folder would allow it (and root may write anyway).
     if ((mode & 0o222) === 0) throw new SaveRefused(`${configPath} is read-only (mode ${mode.toString(8).padStart(4, '0')})`);
-    await writeFileAtomic(file, next, { mode });
+    // Through a symbolic link, the file it points to is replaced and the link stays (writeFileAtomic follows it).
+    await writeFileAtomic(configPath, next, { mode });
   }
 }
 
