@@ -4,7 +4,7 @@ import { MAX_WORKER_COUNT } from '../config/defaults.js';
 import { BUCKET_SIZES } from '../store/buckets.js';
 import { REPORT_FORMATS } from '../store/report-format.js';
 import { unusableSource } from '../sources/kind.js';
-import { parseLines } from '../sources/lines.js';
+import { DEFAULT_LINE_POINTS, parseLines } from '../sources/lines.js';
 import { MAX_THREADS } from '../worker/detector-lanes.js';
 import { checked, checkedList, withTaskOptions } from './arguments.js';
 
@@ -33,6 +33,8 @@ const runSource = checked('source', (text: string) => {
 const sources = checkedList('source', (values) => values.map((v) => runSource(v)));
 const lines = checkedList('line', parseLines, 'BAD_LINE');
 const names = (flag: string) => checkedList(flag, (values) => values);
+/** `--line`'s help on every command that counts: the default it quotes is the one the code uses. */
+const lineHelp = (scope = '') => `counting line x1,y1,x2,y2[,name] in fractions of the frame${scope}; repeatable (default ${DEFAULT_LINE_POINTS.join(',')})`;
 
 /** Options of every command that runs the detector. */
 const engineOptions = <T>(y: Argv<T>) =>
@@ -45,7 +47,7 @@ export const runOptions = (y: Argv) =>
     engineOptions(y)
       .positional('config', { type: 'string', describe: 'config JSON file (default: ./pcount.json, else the last config run, after asking)', coerce: checked('<config>', configFile) })
       .option('source', { type: 'string', array: true, describe: 'a video file, image sequence, stream URL or /dev/videoN to count in; repeatable', coerce: sources })
-      .option('line', { type: 'string', array: true, describe: 'counting line x1,y1,x2,y2[,name] in fractions of the frame, for --source tasks; repeatable (default 0.5,0,0.5,1)', coerce: lines })
+      .option('line', { type: 'string', array: true, describe: lineHelp(', for --source tasks'), coerce: lines })
       .option('tui', { type: 'boolean', default: true, describe: 'show the dashboard; --no-tui prints NDJSON (also when stdout is not a terminal)' })
       .option('worker-count', { requiresArg: true, describe: `workers running at once, 1 to ${MAX_WORKER_COUNT} (overrides parallel_config.worker_count)`, coerce: checked('worker-count', integerFrom(1, MAX_WORKER_COUNT)) })
       .option('output', { requiresArg: true, describe: 'folder for results and logs (overrides parallel_config.result_output)', coerce: checked('output', nonEmpty) })
@@ -59,7 +61,7 @@ export const workerOptions = (y: Argv) =>
   withTaskOptions(
     engineOptions(y)
       .option('source', { type: 'string', demandOption: true, describe: 'a video file, image sequence, stream URL or /dev/videoN', coerce: source })
-      .option('line', { type: 'string', array: true, describe: 'counting line x1,y1,x2,y2[,name] in fractions of the frame; repeatable (default 0.5,0,0.5,1)', coerce: lines })
+      .option('line', { type: 'string', array: true, describe: lineHelp(), coerce: lines })
       .option('task', { requiresArg: true, describe: 'task id written into every event (default: derived from the source)', coerce: checked('task', taskId) })
       .option('live', { type: 'boolean', describe: 'treat the source as live: newest frame first, reconnect when it stalls (default: from the source, see docs/protocol.md)' })
       .option('log-level', { requiresArg: true, describe: 'least level of the log events written: debug, info, warn or error (default info)', coerce: checked('log-level', oneOf(['debug', 'info', 'warn', 'error'] as const)) })
@@ -107,7 +109,7 @@ export const snapshotOptions = (y: Argv) =>
   withTaskOptions(
     engineOptions(y)
       .positional('source', { type: 'string', describe: 'video, image, stream URL or device; or a config file (.json): one PNG per task', coerce: checked('<source>', sourceText) })
-      .option('line', { type: 'string', array: true, describe: 'counting line x1,y1,x2,y2[,name] in fractions of the frame; repeatable (default 0.5,0,0.5,1)', coerce: lines })
+      .option('line', { type: 'string', array: true, describe: lineHelp(), coerce: lines })
       .option('at', { requiresArg: true, describe: 'the frame at this many seconds into the source', coerce: checked('at', secondsFromStart) })
       .option('frame', { requiresArg: true, describe: 'the frame with this number (the first frame is 1; default 1)', coerce: checked('frame', integerAtLeast1) })
       .option('output', { alias: 'o', requiresArg: true, describe: 'PNG file (default <task id>.png); for a config, the folder of the PNGs (default .)', coerce: checked('output', nonEmpty) })
