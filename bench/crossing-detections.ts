@@ -12,7 +12,6 @@
  * records them again (after a change to the detector or the planner).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { iou } from '../src/vision/geometry.js';
 import type { Tile } from '../src/vision/crop-plan.js';
@@ -29,6 +28,7 @@ import { TileRunner } from '../src/worker/tile-runner.js';
 import { DEFAULT_MAX_TILE, planCost } from '../src/vision/crop-plan.js';
 import { centernet } from '../src/vision/formats/centernet.js';
 import { loadClip, type Clip } from './count-clips.js';
+import { benchCacheDir } from './clips.js';
 
 const args = process.argv.slice(2);
 const argOf = (name: string) => {
@@ -108,7 +108,7 @@ async function record(clip: Clip, skip: number, floor: number): Promise<FrameRec
 }
 
 async function recorded(clip: Clip, skip: number, floor: number): Promise<FrameRecord[]> {
-  const dir = process.env.PCOUNT_BENCH_CLIPS ?? path.join(tmpdir(), 'pcount-bench-clips');
+  const dir = benchCacheDir();
   const file = path.join(dir, `${clip.name}.s${skip}.f${floor}.tiles.json`);
   if (existsSync(file) && !args.includes('--fresh')) return JSON.parse(readFileSync(file, 'utf8')) as FrameRecord[];
   process.stderr.write(`crossing-detections: recording ${clip.name} at skip ${skip} into ${file}\n`);
