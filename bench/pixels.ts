@@ -18,7 +18,6 @@ import { PersonHeightModel } from '../src/vision/person-heights.js';
 import { YuvResampler, type YuvFrame } from '../src/vision/resample.js';
 import { createDetector } from '../src/worker/detector.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
-import { openFrames } from '../src/worker/ffmpeg-frames.js';
 import { MAX_FRAME_SIDE } from '../src/sources/frame-side.js';
 import { WORKER_SESSION_OVERRIDES } from '../src/worker/setup.js';
 import { CLIPS, liveStreamFile, readTruth } from './clips.js';

@@ -25,9 +25,7 @@ import { FakePool, fakeTask } from '../src/tui/dev/fake-pool.js';
 import { encodeCanvas, type ColourMode } from '../src/tui/preview/halfblock.js';
 import { decodePicture, sceneFor } from '../src/tui/preview/preview-scene.js';
 import { buildCanvas } from '../src/tui/preview/scene.js';
-import { letterbox } from '../src/vision/letterbox.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
-import { toFrameLayout } from '../src/worker/ffmpeg-args.js';
 import { openFrames, probeSource } from '../src/worker/ffmpeg-frames.js';
 import { PreviewTap } from '../src/worker/preview.js';
 
