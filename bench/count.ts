@@ -19,7 +19,7 @@ import type { MotRow } from '../src/metrics/gt.js';
 import { evaluateMot, type MotMetrics } from '../src/metrics/mot.js';
 import type { PeopleCounterOptions } from '../src/vision/people-counter.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
-import { probeSource } from '../src/worker/ffmpeg-frames.js';
+import { probeSource } from '../src/worker/ffmpeg-probe.js';
 import { CLIP_NAMES, DEFAULT_CLIPS, TOLERANCE_SECONDS, loadClip, type Clip, type TruthRule } from './count-clips.js';
 import { recordedAppearance } from './count-appearance.js';
 import { detectionsByFrame, firstDifference, gtRecording, replay, workerRecording } from './count-replay.js';

@@ -23,7 +23,7 @@ import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 import { openSource } from '../src/worker/source.js';
 import { MAX_FRAME_SIDE } from '../src/sources/frame-side.js';
 import { WORKER_SESSION_OVERRIDES } from '../src/worker/setup.js';
-import { probeSource } from '../src/worker/ffmpeg-frames.js';
+import { probeSource } from '../src/worker/ffmpeg-probe.js';
 import { TileRunner } from '../src/worker/tile-runner.js';
 import { DEFAULT_MAX_TILE, planCost } from '../src/vision/crop-plan.js';
 import { centernet } from '../src/vision/formats/centernet.js';

@@ -26,7 +26,8 @@ import { encodeCanvas, type ColourMode } from '../src/tui/preview/halfblock.js';
 import { decodePicture, sceneFor } from '../src/tui/preview/preview-scene.js';
 import { buildCanvas } from '../src/tui/preview/scene.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
-import { openFrames, probeSource } from '../src/worker/ffmpeg-frames.js';
+import { openFrames } from '../src/worker/ffmpeg-frames.js';
+import { probeSource } from '../src/worker/ffmpeg-probe.js';
 import { PreviewTap } from '../src/worker/preview.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

@@ -9,7 +9,8 @@ import type { Detection } from '../vision/types.js';
 import { createDetector, type Detector } from '../worker/detector.js';
 import { toFrameLayout } from '../worker/ffmpeg-args.js';
 import { resolveFfmpeg } from '../worker/ffmpeg-binary.js';
-import { openFrames, probeSource, type FrameReader } from '../worker/ffmpeg-frames.js';
+import { openFrames, type FrameReader } from '../worker/ffmpeg-frames.js';
+import { probeSource } from '../worker/ffmpeg-probe.js';
 import { isUsageErrorCode, USAGE_EXIT_STATUS } from '../protocol/error-codes.js';
 
 /**

@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { openFrames, probeSource } from '../worker/ffmpeg-frames.js';
+import { openFrames } from '../worker/ffmpeg-frames.js';
+import { probeSource } from '../worker/ffmpeg-probe.js';
 import type { RgbImage } from './crop.js';
 
 const OPEN_TIMEOUT_MS = 15_000;

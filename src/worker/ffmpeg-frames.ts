@@ -27,10 +27,6 @@ import type { FramePool } from './frame-pool.js';
  *   Every error is a FrameReaderError carrying ffmpeg's last stderr lines.
  */
 
-export { ffmpegArgs, videoFilter, type FrameLayout, type FrameOutput, type FrameReaderOptions } from './ffmpeg-args.js';
-export type { SourceInfo } from './ffmpeg-header.js';
-export { FrameReaderError, type FrameReaderErrorCode } from './ffmpeg-errors.js';
-
 export interface RawFrame {
   index: number;
   ptsSeconds: number;
@@ -285,17 +281,4 @@ export class FrameReader implements AsyncIterable<RawFrame> {
 
 export function openFrames(opts: FrameReaderSettings): FrameReader {
   return new FrameReader(opts);
-}
-
-/**
- * The source's facts without decoding it: a throw-away ffmpeg run that stops once the header is printed. Lets a caller
- * pick the model input size (and letterbox) from the source aspect before opening the real reader.
- */
-export async function probeSource(opts: Omit<FrameReaderOptions, 'output' | 'maxFrames' | 'every'>): Promise<SourceInfo> {
-  const reader = new FrameReader({ ...opts, output: { width: 32, height: 32 }, maxFrames: 1, bufferFrames: 1 });
-  try {
-    return await reader.info();
-  } finally {
-    reader.close();
-  }
 }

@@ -4,7 +4,9 @@ import { createDetector, type DetectorOptions } from './detector.js';
 import { WorkerError } from './errors.js';
 import { toFrameLayout, type FrameLayout, type FrameReaderOptions } from './ffmpeg-args.js';
 import type { FfmpegBinary } from './ffmpeg-binary.js';
-import { openFrames, probeSource, type SourceInfo } from './ffmpeg-frames.js';
+import { openFrames } from './ffmpeg-frames.js';
+import type { SourceInfo } from './ffmpeg-header.js';
+import { probeSource } from './ffmpeg-probe.js';
 import { checkLocalSource, inputArgsFor, sourceError } from './source-kind.js';
 
 /** Which frame: a 1-based frame number, or a time in seconds (ffmpeg seeks, then takes the next frame). */
