@@ -19,8 +19,6 @@ import { isUsageErrorCode, USAGE_EXIT_STATUS } from '../protocol/error-codes.js'
  * inputs or models that cannot be used.
  */
 
-const OPEN_TIMEOUT_MS = 15_000;
-
 const round1 = (v: number) => Math.round(v * 10) / 10;
 
 function toWire(d: Detection): Detection {
@@ -43,7 +41,7 @@ export async function run(args: DetectArgs): Promise<number> {
       throw Object.assign(new Error(`input not found: ${args.input}`), { code: 'SOURCE_NOT_FOUND' });
     }
     const ffmpeg = await resolveFfmpeg({ option: args.ffmpeg });
-    const source = { ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: local ?? args.input, openTimeoutMs: OPEN_TIMEOUT_MS };
+    const source = { ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: local ?? args.input };
     const info = await probeSource(source);
     detector = await createDetector({
       modelPath: args.model,

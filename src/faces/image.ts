@@ -4,7 +4,6 @@ import { openFrames } from '../worker/ffmpeg-frames.js';
 import { probeSource } from '../worker/ffmpeg-probe.js';
 import type { RgbImage } from './crop.js';
 
-const OPEN_TIMEOUT_MS = 15_000;
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff', '.ppm', '.pgm', '.gif'];
 
 /** A problem with the command line (exit 2): no image or folder named at all. A named one missing is exit 1. */
@@ -50,7 +49,7 @@ export async function listImages(inputs: readonly string[]): Promise<string[]> {
 
 /** The first frame of an image (or video) file at its own size, decoded by ffmpeg. */
 export async function decodeImage(ffmpeg: { path: string; version: string }, file: string): Promise<RgbImage> {
-  const source = { ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: file, openTimeoutMs: OPEN_TIMEOUT_MS };
+  const source = { ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: file };
   const { width, height } = await probeSource(source);
   const reader = openFrames({ ...source, output: { width, height }, maxFrames: 1, bufferFrames: 1 });
   try {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { killOnExit, terminate } from '../common/terminate.js';
 import { redactSource, redactText, sourceSecrets } from '../sources/credentials.js';
 import { yuv420Size } from '../vision/resample.js';
-import { ffmpegArgs, isNative, type FrameReaderOptions } from './ffmpeg-args.js';
+import { DEFAULT_OPEN_TIMEOUT_MS, ffmpegArgs, isNative, type FrameReaderOptions } from './ffmpeg-args.js';
 import { failureReason, FrameReaderError, openFailureCode, type FrameReaderErrorCode } from './ffmpeg-errors.js';
 import { HeaderParser, LineTail, type SourceInfo } from './ffmpeg-header.js';
 import { ffmpegInput } from './ffmpeg-input.js';
@@ -97,7 +97,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
       this.child.stdin!.end(list);
     }
     killOnExit(this.child, false);
-    const timeoutMs = opts.openTimeoutMs ?? 15_000;
+    const timeoutMs = opts.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS;
     this.openTimer = setTimeout(() => {
       this.fail('SOURCE_TIMEOUT', `no frame from ${this.shownInput} within ${(timeoutMs / 1000).toFixed(1)} s`);
       this.kill();

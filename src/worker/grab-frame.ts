@@ -22,15 +22,13 @@ export interface GrabbedFrame {
   detections: Detection[];
 }
 
-const OPEN_TIMEOUT_MS = 15_000;
-
 /**
  * One frame of a source at its full size, and the detector's view of the same frame. ffmpeg decodes it twice (once
  * scaled for the model exactly as the worker does), so the boxes are the ones a worker would see on that frame.
  */
 export async function grabFrame(ffmpeg: FfmpegBinary, source: string, choice: FrameChoice, detector: DetectorOptions): Promise<GrabbedFrame> {
   await checkLocalSource(source);
-  const base = { ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: source, inputArgs: inputArgsFor(source), openTimeoutMs: OPEN_TIMEOUT_MS };
+  const base = { ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: source, inputArgs: inputArgsFor(source) };
   let info: SourceInfo;
   try {
     info = await probeSource(base);
