@@ -28,7 +28,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Tile } from '../src/vision/crop-plan.js';
-import { DEFAULT_THREADS } from '../src/worker/detector.js';
+import { DEFAULT_THREADS } from '../src/worker/detector-lanes.js';
 import { laneThreads } from '../src/worker/detector-lanes.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 import { openFrames } from '../src/worker/ffmpeg-frames.js';

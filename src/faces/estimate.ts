@@ -7,7 +7,6 @@ export interface FaceView {
   age: Float32Array;
 }
 
-export type { Gender } from '../protocol/events.js';
 export const AGE_BANDS = AGE_BAND_NAMES;
 export type AgeBand = AgeBandName;
 const BAND_STARTS = [0, 13, 20, 30, 40, 50, 60, 70];

@@ -243,4 +243,3 @@ export type WorkerEvent =
 
 export type WorkerEventType = WorkerEvent['type'];
 
-export type { WorkerCommand } from './commands.js';
