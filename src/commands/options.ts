@@ -3,6 +3,7 @@ import { configFile, fleetName, integerAtLeast1, integerFrom, listenAddress, non
 import { MAX_WORKER_COUNT } from '../config/defaults.js';
 import { BUCKET_SIZES } from '../store/buckets.js';
 import { REPORT_FORMATS } from '../store/report-format.js';
+import { LOG_LEVELS } from '../protocol/events.js';
 import { unusableSource } from '../sources/kind.js';
 import { DEFAULT_LINE_POINTS, parseLines } from '../sources/lines.js';
 import { MAX_THREADS } from '../worker/detector-lanes.js';
@@ -64,7 +65,7 @@ export const workerOptions = (y: Argv) =>
       .option('line', { type: 'string', array: true, describe: lineHelp(), coerce: lines })
       .option('task', { requiresArg: true, describe: 'task id written into every event (default: derived from the source)', coerce: checked('task', taskId) })
       .option('live', { type: 'boolean', describe: 'treat the source as live: newest frame first, reconnect when it stalls (default: from the source, see docs/protocol.md)' })
-      .option('log-level', { requiresArg: true, describe: 'least level of the log events written: debug, info, warn or error (default info)', coerce: checked('log-level', oneOf(['debug', 'info', 'warn', 'error'] as const)) })
+      .option('log-level', { requiresArg: true, describe: 'least level of the log events written: debug, info, warn or error (default info)', coerce: checked('log-level', oneOf(LOG_LEVELS)) })
       .option('max-frames', { requiresArg: true, describe: 'stop, and write done, after this many frames', coerce: checked('max-frames', integerAtLeast1) })
       .option('start-frame', { requiresArg: true, describe: 'files: count from this frame on (1-based), after a few seconds of warm-up before it (resume)', coerce: checked('start-frame', integerAtLeast1) })
       .option('start-state', { requiresArg: true, describe: 'with --start-frame N: the state event of frame N - 1 (a JSON file), to continue from exactly, without a warm-up', coerce: checked('start-state', nonEmpty) })
@@ -148,7 +149,7 @@ export const agentOptions = (y: Argv) =>
     .option('journal', { requiresArg: true, describe: 'folder for events not yet stored by the controller (default: ~/.local/state/pcount-tui/journal/<fleet>/<name>)', coerce: checked('journal', nonEmpty) })
     .option('journal-max-mb', { requiresArg: true, describe: 'bound of the journal in MiB (default 64)', coerce: checked('journal-max-mb', integerAtLeast1) })
     .option('keep-journal', { type: 'boolean', default: false, describe: 'audit: keep acknowledged journal segments in <journal>/acked/' })
-    .option('log-level', { requiresArg: true, describe: "the workers' log level: debug, info, warn or error (default info)", coerce: checked('log-level', oneOf(['debug', 'info', 'warn', 'error'] as const)) });
+    .option('log-level', { requiresArg: true, describe: "the workers' log level: debug, info, warn or error (default info)", coerce: checked('log-level', oneOf(LOG_LEVELS)) });
 
 const MODEL_ACTIONS = ['list', 'build', 'verify'] as const;
 export const modelsOptions = (y: Argv) =>
