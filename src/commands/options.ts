@@ -37,6 +37,9 @@ const names = (flag: string) => checkedList(flag, (values) => values);
 /** `--line`'s help on every command that counts: the default it quotes is the one the code uses. */
 const lineHelp = (scope = '') => `counting line x1,y1,x2,y2[,name] in fractions of the frame${scope}; repeatable (default ${DEFAULT_LINE_POINTS.join(',')})`;
 
+/** The task options of the commands that only detect (detect, snapshot): the model and its settings. */
+const DETECTOR_KEYS = ['model', 'model_format', 'input_size', 'confidence'] as const;
+
 /** Options of every command that runs the detector. */
 const engineOptions = <T>(y: Argv<T>) =>
   y
@@ -103,7 +106,7 @@ export const detectOptions = (y: Argv) =>
         if (argv.input === undefined) throw new Error('missing the image or video to detect people in: pcount-tui detect <image-or-video>');
         return true;
       }),
-    ['model', 'model_format', 'input_size', 'confidence'] as const,
+    DETECTOR_KEYS,
   );
 
 export const snapshotOptions = (y: Argv) =>
@@ -119,7 +122,7 @@ export const snapshotOptions = (y: Argv) =>
         if (argv.at !== undefined && argv.frame !== undefined) throw new Error('give --at or --frame, not both');
         return true;
       }),
-    ['model', 'model_format', 'input_size', 'confidence'] as const,
+    DETECTOR_KEYS,
   );
 
 export const validateOptions = (y: Argv) =>
