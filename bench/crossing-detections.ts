@@ -29,12 +29,7 @@ import { DEFAULT_MAX_TILE, planCost } from '../src/vision/crop-plan.js';
 import { centernet } from '../src/vision/formats/centernet.js';
 import { loadClip, type Clip } from './count-clips.js';
 import { benchCacheDir } from './clips.js';
-
-const args = process.argv.slice(2);
-const argOf = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
+import { args, argOf } from './bench-args.js';
 
 interface RawDetection extends Detection {
   tile: number;

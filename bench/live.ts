@@ -20,13 +20,9 @@ import { listening, serve } from '../test/live-stream.js';
 import { descendants } from '../test/real-clips.js';
 import { freePort } from '../test/worker-harness.js';
 import { DATA, liveStreamFile } from './clips.js';
+import { args, argOf } from './bench-args.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const args = process.argv.slice(2);
-const argOf = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const cameras = Number(args.find((a) => /^\d+$/.test(a)) ?? 8);
 const seconds = Number(argOf('--seconds') ?? 60);
 const warmup = Number(argOf('--warmup') ?? 15);

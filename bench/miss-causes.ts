@@ -28,12 +28,7 @@ import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 import { TOLERANCE_SECONDS, loadClip } from './count-clips.js';
 import { workerRecording } from './count-replay.js';
 import { pairPeople, passBox } from './track-boxes.js';
-
-const args = process.argv.slice(2);
-const argOf = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
+import { argOf } from './bench-args.js';
 
 /** The 31 runs of the team brief's four commands. */
 const ALL_RUNS: [string, number][] = [

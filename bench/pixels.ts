@@ -21,12 +21,8 @@ import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 import { MAX_FRAME_SIDE } from '../src/sources/frame-side.js';
 import { WORKER_SESSION_OVERRIDES } from '../src/worker/setup.js';
 import { CLIPS, liveStreamFile, readTruth } from './clips.js';
+import { argOf } from './bench-args.js';
 
-const args = process.argv.slice(2);
-const argOf = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const skips = (argOf('--skip') ?? '1,5').split(',').map(Number);
 
 interface Source {

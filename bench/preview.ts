@@ -29,13 +29,9 @@ import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 import { openFrames } from '../src/worker/ffmpeg-frames.js';
 import { probeSource } from '../src/worker/ffmpeg-probe.js';
 import { PreviewTap } from '../src/worker/preview.js';
+import { argOf } from './bench-args.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const args = process.argv.slice(2);
-const argOf = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const shared = path.resolve(root, '../shared/data/vtest.avi');
 const source = argOf('--source') ?? (existsSync(shared) ? shared : path.join(root, 'test/fixtures/footage/vtest-480.avi'));
 const rounds = Number(argOf('--rounds') ?? 3);

@@ -37,13 +37,9 @@ import { MAX_FRAME_SIDE } from '../src/sources/frame-side.js';
 import { WORKER_SESSION_OVERRIDES } from '../src/worker/setup.js';
 import { distinctPlans, framesAndPlan, inProcess, MODEL_WINDOWS, modelOnly, threaded, WINDOW_MS } from './throughput-model.js';
 import { endToEnd, planSchedule } from './throughput-worker.js';
+import { argOf } from './bench-args.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const args = process.argv.slice(2);
-const argOf = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const source = argOf('--source') ?? path.resolve(root, '../shared/data/vtest.avi');
 const skips = (argOf('--skip') ?? '1,2,5,10').split(',').map(Number);
 const DECODE_RUNS = 3;
