@@ -27,6 +27,7 @@ import { probeSource } from '../src/worker/ffmpeg-probe.js';
 import { TileRunner } from '../src/worker/tile-runner.js';
 import { DEFAULT_MAX_TILE, planCost } from '../src/vision/crop-plan.js';
 import { centernet } from '../src/vision/formats/centernet.js';
+import { rowsByFrame } from '../src/metrics/gt.js';
 import { loadClip, type Clip } from './count-clips.js';
 import { benchCacheDir } from './clips.js';
 import { args, argOf } from './bench-args.js';
@@ -145,8 +146,7 @@ async function main(): Promise<void> {
   const ids = argOf('--ids')?.split(',').map(Number);
   const frames = await recorded(clip, skip, floor);
   const byFrame = new Map(frames.map((r) => [r.frame, r]));
-  const gtByFrame = new Map<number, typeof clip.gt>();
-  for (const r of clip.gt) gtByFrame.set(r.frame, [...(gtByFrame.get(r.frame) ?? []), r]);
+  const gtByFrame = rowsByFrame(clip.gt);
   const tiles0 = frames[frames.length - 1].tiles;
   console.log(`${clip.name} skip ${skip}: ${frames.length} detection frames; last plan ${tiles0.map((t) => `[${t.x},${t.y} ${t.w}x${t.h} -> ${t.scaledWidth}x${t.scaledHeight}]`).join(' ')}`);
   // The plan's cost (model-input pixels a pass), which sets how many cameras a core runs.
