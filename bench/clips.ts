@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readMot17File, readMotFile, type MotRow } from '../src/metrics/gt.js';
@@ -7,6 +8,19 @@ import type { Box } from '../src/vision/types.js';
 /** The benchmark footage in ../shared/data with its ground truth, one frame's people and ignore regions at a time. */
 
 export const DATA = fileURLToPath(new URL('../../../shared/data/', import.meta.url));
+
+/** Where the benches keep what they make once and reuse: encoded clip variants, worker recordings, the live stream. */
+export function benchCacheDir(): string {
+  return process.env.PCOUNT_BENCH_CLIPS ?? path.join(tmpdir(), 'pcount-bench-clips');
+}
+
+/**
+ * The H.264 stream bench:live serves (vtest.avi four times at 25 fps). v3: v1's setpts in the source's 1/10 s time
+ * base merged frames (20 frames a second, not 25); v2 held one copy.
+ */
+export function liveStreamFile(): string {
+  return path.join(benchCacheDir(), 'vtest-25fps-h264-v3.ts');
+}
 
 export interface Clip {
   name: string;

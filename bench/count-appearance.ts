@@ -5,13 +5,13 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { APPEARANCE_LENGTH, describeAppearance } from '../src/vision/appearance.js';
 import type { AppearanceSampler } from '../src/vision/people-counter.js';
 import type { Box, Detection } from '../src/vision/types.js';
 import { openFrames } from '../src/worker/ffmpeg-frames.js';
 import type { Clip } from './count-clips.js';
+import { benchCacheDir } from './clips.js';
 
 /** For each frame, a sampler that answers with the cached appearance of that frame's detections. */
 export async function recordedAppearance(
@@ -21,7 +21,7 @@ export async function recordedAppearance(
   ffmpeg: string,
 ): Promise<AppearanceSampler[]> {
   const height = Math.round((clip.height * width) / clip.width / 2) * 2;
-  const dir = process.env.PCOUNT_BENCH_CLIPS ?? path.join(tmpdir(), 'pcount-bench-clips');
+  const dir = benchCacheDir();
   const key = createHash('sha256')
     .update(JSON.stringify([clip.video, width, detections.map((ds) => ds.map((d) => d.box))]))
     .digest('hex')

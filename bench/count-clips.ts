@@ -4,13 +4,13 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cutToPicture, truthCrossings, type TimedCrossing } from '../src/metrics/crossings.js';
 import { readMot17File, readMotFile, type MotRow } from '../src/metrics/gt.js';
 import type { LineSpec } from '../src/vision/types.js';
 import { shakeCrop, transformLines, transformRows, zoomCrop, type PictureTransform } from './clip-geometry.js';
+import { benchCacheDir } from './clips.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 export const dataDir = path.resolve(root, '../shared/data');
@@ -173,7 +173,7 @@ function placement(v: Variant, base: BaseClip): Placement {
 /** Encodes a variant once into a cache folder (frames picked and scaled by ffmpeg, H.264 at high quality). */
 function materialise(name: string, v: Variant, base: BaseClip, at: Placement, ffmpeg: string): string {
   if (v.every === 1 && v.scale === 1 && !v.reverse && !v.shake && !v.mirror && !v.zoom && v.crf === undefined && !v.look && !v.frame) return base.video;
-  const dir = path.join(process.env.PCOUNT_BENCH_CLIPS ?? path.join(tmpdir(), 'pcount-bench-clips'));
+  const dir = benchCacheDir();
   const file = path.join(dir, `${name}.mp4`);
   if (existsSync(file)) return file;
   mkdirSync(dir, { recursive: true });

@@ -7,7 +7,6 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { MotRow } from '../src/metrics/gt.js';
 import type { CrossingRecord } from '../src/vision/line-counter.js';
@@ -17,6 +16,7 @@ import { readRecording, replaySteps, type Recording } from '../src/worker/detect
 import { round } from '../src/worker/lifecycle-events.js';
 import { rng } from '../test/synthetic-walk.js';
 import type { Clip } from './count-clips.js';
+import { benchCacheDir } from './clips.js';
 import { runWorker, type WorkerRun } from './count-worker.js';
 import { detectionCodeKey } from './detection-code.js';
 
@@ -38,7 +38,7 @@ const keyOf = (c: CrossingKey): CrossingKey => ({ line: c.line, track: c.track, 
  * size, time), the lines (the crops follow them), the skip, the detector options and the detection code.
  */
 export async function workerRecording(clip: Clip, skip: number, detectorArgs: readonly string[], ffmpegVersion: string): Promise<WorkerRecording> {
-  const dir = process.env.PCOUNT_BENCH_CLIPS ?? path.join(tmpdir(), 'pcount-bench-clips');
+  const dir = benchCacheDir();
   const video = statSync(clip.video);
   const key = createHash('sha256')
     .update(JSON.stringify([clip.video, video.size, video.mtimeMs, clip.lines, skip, detectorArgs, detectionCodeKey(ffmpegVersion)]))

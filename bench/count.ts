@@ -19,17 +19,13 @@ import type { MotRow } from '../src/metrics/gt.js';
 import { evaluateMot, type MotMetrics } from '../src/metrics/mot.js';
 import type { PeopleCounterOptions } from '../src/vision/people-counter.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
-import { probeSource } from '../src/worker/ffmpeg-frames.js';
+import { probeSource } from '../src/worker/ffmpeg-probe.js';
 import { CLIP_NAMES, DEFAULT_CLIPS, TOLERANCE_SECONDS, loadClip, type Clip, type TruthRule } from './count-clips.js';
 import { recordedAppearance } from './count-appearance.js';
 import { detectionsByFrame, firstDifference, gtRecording, replay, workerRecording } from './count-replay.js';
 import { runWorker } from './count-worker.js';
+import { args, argOf } from './bench-args.js';
 
-const args = process.argv.slice(2);
-const argOf = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const listOf = (name: string, fallback: string[]) => (argOf(name) ?? fallback.join(',')).split(',').filter((s) => s !== '');
 const clipNames = listOf('--clip', DEFAULT_CLIPS).flatMap((c) => (c === 'all' ? CLIP_NAMES : [c]));
 const skips = listOf('--skip', ['1', '5']).map(Number);

@@ -12,7 +12,6 @@
  * records them again (after a change to the detector or the planner).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { iou } from '../src/vision/geometry.js';
 import type { Tile } from '../src/vision/crop-plan.js';
@@ -24,17 +23,14 @@ import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 import { openSource } from '../src/worker/source.js';
 import { MAX_FRAME_SIDE } from '../src/sources/frame-side.js';
 import { WORKER_SESSION_OVERRIDES } from '../src/worker/setup.js';
-import { probeSource } from '../src/worker/ffmpeg-frames.js';
+import { probeSource } from '../src/worker/ffmpeg-probe.js';
 import { TileRunner } from '../src/worker/tile-runner.js';
 import { DEFAULT_MAX_TILE, planCost } from '../src/vision/crop-plan.js';
 import { centernet } from '../src/vision/formats/centernet.js';
+import { rowsByFrame } from '../src/metrics/gt.js';
 import { loadClip, type Clip } from './count-clips.js';
-
-const args = process.argv.slice(2);
-const argOf = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
+import { benchCacheDir } from './clips.js';
+import { args, argOf } from './bench-args.js';
 
 interface RawDetection extends Detection {
   tile: number;
@@ -108,7 +104,7 @@ async function record(clip: Clip, skip: number, floor: number): Promise<FrameRec
 }
 
 async function recorded(clip: Clip, skip: number, floor: number): Promise<FrameRecord[]> {
-  const dir = process.env.PCOUNT_BENCH_CLIPS ?? path.join(tmpdir(), 'pcount-bench-clips');
+  const dir = benchCacheDir();
   const file = path.join(dir, `${clip.name}.s${skip}.f${floor}.tiles.json`);
   if (existsSync(file) && !args.includes('--fresh')) return JSON.parse(readFileSync(file, 'utf8')) as FrameRecord[];
   process.stderr.write(`crossing-detections: recording ${clip.name} at skip ${skip} into ${file}\n`);
@@ -150,8 +146,7 @@ async function main(): Promise<void> {
   const ids = argOf('--ids')?.split(',').map(Number);
   const frames = await recorded(clip, skip, floor);
   const byFrame = new Map(frames.map((r) => [r.frame, r]));
-  const gtByFrame = new Map<number, typeof clip.gt>();
-  for (const r of clip.gt) gtByFrame.set(r.frame, [...(gtByFrame.get(r.frame) ?? []), r]);
+  const gtByFrame = rowsByFrame(clip.gt);
   const tiles0 = frames[frames.length - 1].tiles;
   console.log(`${clip.name} skip ${skip}: ${frames.length} detection frames; last plan ${tiles0.map((t) => `[${t.x},${t.y} ${t.w}x${t.h} -> ${t.scaledWidth}x${t.scaledHeight}]`).join(' ')}`);
   // The plan's cost (model-input pixels a pass), which sets how many cameras a core runs.

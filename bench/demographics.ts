@@ -157,11 +157,11 @@ async function accuracy(analyser: FaceAnalyser): Promise<void> {
   const { cals, order } = cv[0];
   console.log('\ncross-validated, by gender and age band (first shuffle):');
   for (const male of [true, false]) {
-    const idx = order.map((c, i) => i).filter((i) => order[i].male === male);
+    const idx = order.map((_, i) => i).filter((i) => order[i].male === male);
     console.log(line(`  ${male ? 'male' : 'female'}`, score(idx.map((i) => order[i]), idx.map((i) => cals[i]))));
   }
   for (const band of AGE_BANDS) {
-    const idx = order.map((c, i) => i).filter((i) => ageBand(order[i].age) === band);
+    const idx = order.map((_, i) => i).filter((i) => ageBand(order[i].age) === band);
     console.log(line(`  ${band}`, score(idx.map((i) => order[i]), idx.map((i) => cals[i]))));
   }
   if (args.has('--fit')) console.log(`\nfitted on all chips (src/faces/calibration.ts):\n${JSON.stringify(fitCalibration(chips, fit))}`);

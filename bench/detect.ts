@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readMotFile, type MotRow } from '../src/metrics/gt.js';
+import { readMotFile, rowsByFrame } from '../src/metrics/gt.js';
 import { matchDetections, precisionRecall, type FrameCounts } from '../src/metrics/detections.js';
 import type { InferenceSession } from 'onnxruntime-node';
 import type { Box, Detection } from '../src/vision/types.js';
@@ -53,8 +53,7 @@ async function measureSize(size: string): Promise<SizeResult> {
   const [w, h] = size.split('x').map(Number);
   const ffmpeg = await resolveFfmpeg();
   const rows = readMotFile(GT);
-  const byFrame = new Map<number, MotRow[]>();
-  for (const r of rows) byFrame.set(r.frame, [...(byFrame.get(r.frame) ?? []), r]);
+  const gtByFrame = rowsByFrame(rows);
 
   const detector = await createDetector({ inputSize: size, confidence: Math.min(...THRESHOLDS), threads: 2 });
   const g = detector.geometryFor(SRC_W, SRC_H);
@@ -62,7 +61,7 @@ async function measureSize(size: string): Promise<SizeResult> {
   let latencyFrame: Uint8Array | null = null;
   const output = { width: w, height: h, scaledWidth: g.scaledWidth, scaledHeight: g.scaledHeight, padX: g.padX, padY: g.padY, padValue: detector.padValue };
   for await (const f of openFrames({ ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: VIDEO, output, every: EVERY })) {
-    const gt = byFrame.get(f.index + 1) ?? [];
+    const gt = gtByFrame.get(f.index + 1) ?? [];
     perFrame.push({
       dets: await detector.detect(f.data, g),
       truth: gt.filter((r) => r.conf !== 0).map((r) => r.box),

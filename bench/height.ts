@@ -20,6 +20,7 @@ import { openFrames } from '../src/worker/ffmpeg-frames.js';
 import { WORKER_SESSION_OVERRIDES } from '../src/worker/setup.js';
 import { CLIPS, readTruth, type Clip, type FrameTruth } from './clips.js';
 import { loadClip } from './count-clips.js';
+import { args, argOf } from './bench-args.js';
 
 const THRESHOLDS = [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5];
 const REPORT_THRESHOLD = 0.3;
@@ -76,12 +77,6 @@ interface ScaleRow {
   pr: { precision: number; recall: number }[];
   cpuMsPerFrame: number;
 }
-
-const args = process.argv.slice(2);
-const argOf = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 
 function scalesFor(clip: string): number[] {
   const given = argOf('--scales');

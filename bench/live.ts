@@ -19,14 +19,10 @@ import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 import { listening, serve } from '../test/live-stream.js';
 import { descendants } from '../test/real-clips.js';
 import { freePort } from '../test/worker-harness.js';
-import { DATA } from './clips.js';
+import { DATA, liveStreamFile } from './clips.js';
+import { args, argOf } from './bench-args.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const args = process.argv.slice(2);
-const argOf = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const cameras = Number(args.find((a) => /^\d+$/.test(a)) ?? 8);
 const seconds = Number(argOf('--seconds') ?? 60);
 const warmup = Number(argOf('--warmup') ?? 15);
@@ -39,11 +35,9 @@ const TICKS = 100; // clock ticks per second of /proc/<pid>/stat (USER_HZ; 100 o
  * the measured part and lower every camera's rate below 25 frames a second whatever the workers do.
  */
 function makeStream(ffmpeg: string): string {
-  const dir = path.join(process.env.PCOUNT_BENCH_CLIPS ?? path.join(tmpdir(), 'pcount-bench-clips'));
-  // v3: v1's setpts in the source's 1/10 s time base merged frames (20 frames a second, not 25); v2 held one copy.
-  const file = path.join(dir, 'vtest-25fps-h264-v3.ts');
+  const file = liveStreamFile();
   if (existsSync(file)) return file;
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(path.dirname(file), { recursive: true });
   const partial = `${file}.${process.pid}.partial.ts`;
   const made = spawnSync(ffmpeg, ['-v', 'error', '-y', '-stream_loop', '3', '-i', path.join(DATA, 'vtest.avi'), '-vf', 'settb=1/25,setpts=N', '-r', '25', '-c:v', 'libx264',
     '-preset', 'veryfast', '-crf', '20', '-g', '50', '-pix_fmt', 'yuv420p', '-an', '-f', 'mpegts', partial]);

@@ -16,7 +16,7 @@
  *
  * Replays the cached worker recordings (made first when missing, as bench:count --mode replay does).
  */
-import type { MotRow } from '../src/metrics/gt.js';
+import { rowsByFrame } from '../src/metrics/gt.js';
 import { matchCrossings, type TimedCrossing } from '../src/metrics/crossings.js';
 import { iou, sideValue } from '../src/vision/geometry.js';
 import { toPixelLines } from '../src/vision/line-side.js';
@@ -28,12 +28,7 @@ import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 import { TOLERANCE_SECONDS, loadClip } from './count-clips.js';
 import { workerRecording } from './count-replay.js';
 import { pairPeople, passBox } from './track-boxes.js';
-
-const args = process.argv.slice(2);
-const argOf = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
+import { argOf } from './bench-args.js';
 
 /** The 31 runs of the team brief's four commands. */
 const ALL_RUNS: [string, number][] = [
@@ -64,8 +59,7 @@ async function runOne(name: string, skip: number, options: PeopleCounterOptions,
   const { lines, source, anchor } = recording.header;
   const counter = newPeopleCounter(lines, source, anchor, options);
   const tracker = counter.tracker as unknown as { tracks: Track[] };
-  const gtByFrame = new Map<number, MotRow[]>();
-  for (const r of clip.gt) if (r.conf !== 0) gtByFrame.set(r.frame, [...(gtByFrame.get(r.frame) ?? []), r]);
+  const gtByFrame = rowsByFrame(clip.gt.filter((r) => r.conf !== 0));
   const passes: Pass[] = [];
   const found: TimedCrossing[] = [];
   for (const s of recording.steps) {

@@ -10,7 +10,7 @@
  * In a crowd the time matching names whichever truth crossing is left over, so the per-line lists say more than the
  * missed list: which found crossing's track had which person on the pass before it and the pass that counted it.
  */
-import type { MotRow } from '../src/metrics/gt.js';
+import { rowsByFrame } from '../src/metrics/gt.js';
 import { matchCrossings, type TimedCrossing } from '../src/metrics/crossings.js';
 import { iou, sideValue } from '../src/vision/geometry.js';
 import { toPixelLines } from '../src/vision/line-side.js';
@@ -22,12 +22,7 @@ import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
 import { TOLERANCE_SECONDS, loadClip } from './count-clips.js';
 import { workerRecording } from './count-replay.js';
 import { pairPeople, passBox } from './track-boxes.js';
-
-const args = process.argv.slice(2);
-const argOf = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
+import { argOf } from './bench-args.js';
 
 interface Taken {
   track: number;
@@ -54,8 +49,7 @@ async function main(): Promise<void> {
   const { lines, source, anchor } = recording.header;
   const counter = newPeopleCounter(lines, source, anchor, options);
   const tracker = counter.tracker as unknown as { tracks: Track[] };
-  const gtByFrame = new Map<number, MotRow[]>();
-  for (const r of clip.gt) if (r.conf !== 0) gtByFrame.set(r.frame, [...(gtByFrame.get(r.frame) ?? []), r]);
+  const gtByFrame = rowsByFrame(clip.gt.filter((r) => r.conf !== 0));
 
   const passes: Pass[] = [];
   const found: TimedCrossing[] = [];

@@ -11,24 +11,18 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import path from 'node:path';
+import { loadavg } from 'node:os';
 import { DEFAULT_LINE } from '../src/sources/lines.js';
 import { planCrops, pixelBudget, maxScaleFor, MIN_SCALE, STRIDE, TARGET_HEIGHT, DEFAULT_MAX_TILE, type Tile } from '../src/vision/crop-plan.js';
 import { PersonHeightModel } from '../src/vision/person-heights.js';
 import { YuvResampler, type YuvFrame } from '../src/vision/resample.js';
 import { createDetector } from '../src/worker/detector.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
-import { openFrames } from '../src/worker/ffmpeg-frames.js';
 import { MAX_FRAME_SIDE } from '../src/sources/frame-side.js';
 import { WORKER_SESSION_OVERRIDES } from '../src/worker/setup.js';
-import { CLIPS, readTruth } from './clips.js';
+import { CLIPS, liveStreamFile, readTruth } from './clips.js';
+import { argOf } from './bench-args.js';
 
-const args = process.argv.slice(2);
-const argOf = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const skips = (argOf('--skip') ?? '1,5').split(',').map(Number);
 
 interface Source {
@@ -40,7 +34,7 @@ interface Source {
 
 const SOURCES: Source[] = [
   { name: 'vtest.avi 768x576 MS-MPEG4', video: CLIPS.vtest.video, clip: 'vtest', fps: 10 },
-  { name: 'vtest 768x576 H.264 25 fps (bench:live stream)', video: path.join(tmpdir(), 'pcount-bench-clips', 'vtest-25fps-h264.ts'), clip: 'vtest', fps: 25 },
+  { name: 'vtest 768x576 H.264 25 fps (bench:live stream)', video: liveStreamFile(), clip: 'vtest', fps: 25 },
   { name: 'MOT17-09 1920x1080 H.264', video: CLIPS.mot17.video, clip: 'mot17', fps: 30 },
 ];
 

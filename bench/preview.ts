@@ -25,18 +25,13 @@ import { FakePool, fakeTask } from '../src/tui/dev/fake-pool.js';
 import { encodeCanvas, type ColourMode } from '../src/tui/preview/halfblock.js';
 import { decodePicture, sceneFor } from '../src/tui/preview/preview-scene.js';
 import { buildCanvas } from '../src/tui/preview/scene.js';
-import { letterbox } from '../src/vision/letterbox.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
-import { toFrameLayout } from '../src/worker/ffmpeg-args.js';
-import { openFrames, probeSource } from '../src/worker/ffmpeg-frames.js';
+import { openFrames } from '../src/worker/ffmpeg-frames.js';
+import { probeSource } from '../src/worker/ffmpeg-probe.js';
 import { PreviewTap } from '../src/worker/preview.js';
+import { argOf } from './bench-args.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const args = process.argv.slice(2);
-const argOf = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const shared = path.resolve(root, '../shared/data/vtest.avi');
 const source = argOf('--source') ?? (existsSync(shared) ? shared : path.join(root, 'test/fixtures/footage/vtest-480.avi'));
 const rounds = Number(argOf('--rounds') ?? 3);

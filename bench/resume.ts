@@ -18,15 +18,14 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineSplitter } from '../src/protocol/ndjson.js';
+import { args, argOf } from './bench-args.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const args = process.argv.slice(2);
-const argOf = (name: string, fallback: string) => (args.indexOf(name) >= 0 ? args[args.indexOf(name) + 1] : fallback);
-const source = argOf('--source', path.resolve(root, '../shared/data/vtest.avi'));
-const points = Number(argOf('--points', '8'));
-const skip = argOf('--skip', '1');
+const source = argOf('--source') ?? path.resolve(root, '../shared/data/vtest.avi');
+const points = Number(argOf('--points') ?? '8');
+const skip = argOf('--skip') ?? '1';
 const warmupToo = !args.includes('--no-warmup');
-let seed = Number(argOf('--seed', '7'));
+let seed = Number(argOf('--seed') ?? '7');
 const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
 
 type Ev = Record<string, any>;

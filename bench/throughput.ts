@@ -28,21 +28,18 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Tile } from '../src/vision/crop-plan.js';
-import { DEFAULT_THREADS } from '../src/worker/detector.js';
+import { DEFAULT_THREADS } from '../src/worker/detector-lanes.js';
 import { laneThreads } from '../src/worker/detector-lanes.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
-import { openFrames, probeSource } from '../src/worker/ffmpeg-frames.js';
+import { openFrames } from '../src/worker/ffmpeg-frames.js';
+import { probeSource } from '../src/worker/ffmpeg-probe.js';
 import { MAX_FRAME_SIDE } from '../src/sources/frame-side.js';
 import { WORKER_SESSION_OVERRIDES } from '../src/worker/setup.js';
 import { distinctPlans, framesAndPlan, inProcess, MODEL_WINDOWS, modelOnly, threaded, WINDOW_MS } from './throughput-model.js';
 import { endToEnd, planSchedule } from './throughput-worker.js';
+import { argOf } from './bench-args.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const args = process.argv.slice(2);
-const argOf = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const source = argOf('--source') ?? path.resolve(root, '../shared/data/vtest.avi');
 const skips = (argOf('--skip') ?? '1,2,5,10').split(',').map(Number);
 const DECODE_RUNS = 3;

@@ -6,7 +6,9 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
-import { ffmpegArgs, FrameReaderError, openFrames, type FrameReaderOptions, type RawFrame } from '../src/worker/ffmpeg-frames.js';
+import { ffmpegArgs, type FrameReaderOptions } from '../src/worker/ffmpeg-args.js';
+import { FrameReaderError } from '../src/worker/ffmpeg-errors.js';
+import { openFrames, type RawFrame } from '../src/worker/ffmpeg-frames.js';
 import { vtest as VTEST } from './footage.js';
 import { waitUntil } from './worker-harness.js';
 

@@ -93,7 +93,7 @@ test('a controller that left comes back: a file its agent finished meanwhile is 
 
 test('a controller that comes back with changed lines starts a new count, as it says: what the earlier run still reports is stored with the earlier count, and nothing of it is voided', { timeout: 600_000 }, async (t) => {
   const dir = tempDir('fleet-return-lines');
-  const { redis, agents } = await fleetOfOne(t, dir);
+  const { redis } = await fleetOfOne(t, dir);
   const { config, db } = writeConfig(dir, redis.url, [0.5, 0, 0.5, 1]);
   const { fleetRun: earlier } = await countThenLeave(t, config);
   // The earlier run counts on with no controller for a while: its events wait in the stream.

@@ -8,7 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { buildModel, modelCacheDir, verifyModel } from '../src/models/cache.js';
-import { ModelError, resolveBuiltinModel } from '../src/models/registry.js';
+import { ModelError } from '../src/models/errors.js';
+import { resolveBuiltinModel } from '../src/models/registry.js';
 import { createSession } from '../src/models/telemetry.js';
 import { repoRoot } from './converter-helpers.js';
 

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { TaskSpec } from '../src/config/types.js';
-import { Pool, type PoolOptions } from '../src/orchestrator/pool.js';
+import { Pool } from '../src/orchestrator/pool.js';
+import type { PoolOptions } from '../src/orchestrator/pool-options.js';
 import type { PoolSnapshot } from '../src/orchestrator/types.js';
 
 /** The fake worker, compiled next to this file in dist/test/fixtures/. */

@@ -52,8 +52,8 @@ test('a live stream paused for 5 s: no false crossings after it resumes, compare
   servers[1].kill('SIGSTOP');
   await new Promise((r) => setTimeout(r, PAUSE_SECONDS * 1000));
   servers[1].kill('SIGCONT');
-  const frameAfter = (w: WorkerChild) => (e: { type: string; frame?: number }) => e.type === 'tracks' && (e.frame ?? 0) >= END_FRAME;
-  await Promise.all([control, paused].map((w) => w.waitFor(frameAfter(w), 60_000, `frame ${END_FRAME}`)));
+  const pastEnd = (e: { type: string; frame?: number }) => e.type === 'tracks' && (e.frame ?? 0) >= END_FRAME;
+  await Promise.all([control, paused].map((w) => w.waitFor(pastEnd, 60_000, `frame ${END_FRAME}`)));
   for (const w of [control, paused]) w.child.stdin!.write('{"cmd":"stop"}\n');
   for (const w of [control, paused]) assert.equal((await within(w.exited, 20_000, 'exit after stop')).code, 0, w.stderr());
 

@@ -7,6 +7,7 @@ import { FleetError } from '../fleet/errors.js';
 import { DEFAULT_JOURNAL_BYTES, Journal } from '../fleet/journal.js';
 import { DEFAULT_FLEET } from '../config/defaults.js';
 import { checkName, parseRedisUrl, passwordInArgvWarning, REDIS_PASSWORD_ENV } from '../fleet/redis-url.js';
+import { STOP_SIGNALS } from '../common/signal-latch.js';
 
 /** `pcount-tui agent --redis URL`: runs the fleet's tasks on this host until Ctrl-C or SIGTERM. */
 export async function run(argv: AgentArgs): Promise<number> {
@@ -43,7 +44,7 @@ export async function run(argv: AgentArgs): Promise<number> {
       say(`agent ${name}: ready: fleet '${fleet}' on ${target.display}, ${slots} slot${slots === 1 ? '' : 's'}, journal ${journalDir}`);
       const signal = await stopped;
       // A second signal while handing back: leave at once (the exit handler kills the workers).
-      const hurry = () => process.exit(130);
+      const hurry = () => process.exit(STOP_SIGNALS.SIGINT);
       process.once('SIGINT', hurry);
       process.once('SIGTERM', hurry);
       await agent.shutdown(`${signal}`);

@@ -9,7 +9,8 @@ import type { Detection } from '../vision/types.js';
 import { createDetector, type Detector } from '../worker/detector.js';
 import { toFrameLayout } from '../worker/ffmpeg-args.js';
 import { resolveFfmpeg } from '../worker/ffmpeg-binary.js';
-import { openFrames, probeSource, type FrameReader } from '../worker/ffmpeg-frames.js';
+import { openFrames, type FrameReader } from '../worker/ffmpeg-frames.js';
+import { probeSource } from '../worker/ffmpeg-probe.js';
 import { isUsageErrorCode, USAGE_EXIT_STATUS } from '../protocol/error-codes.js';
 
 /**
@@ -17,8 +18,6 @@ import { isUsageErrorCode, USAGE_EXIT_STATUS } from '../protocol/error-codes.js'
  * Problems go to stderr as one line naming the file, option or value, with exit code 2 for bad options and 1 for
  * inputs or models that cannot be used.
  */
-
-const OPEN_TIMEOUT_MS = 15_000;
 
 const round1 = (v: number) => Math.round(v * 10) / 10;
 
@@ -42,7 +41,7 @@ export async function run(args: DetectArgs): Promise<number> {
       throw Object.assign(new Error(`input not found: ${args.input}`), { code: 'SOURCE_NOT_FOUND' });
     }
     const ffmpeg = await resolveFfmpeg({ option: args.ffmpeg });
-    const source = { ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: local ?? args.input, openTimeoutMs: OPEN_TIMEOUT_MS };
+    const source = { ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: local ?? args.input };
     const info = await probeSource(source);
     detector = await createDetector({
       modelPath: args.model,

@@ -3,8 +3,9 @@ import { configFile, fleetName, integerAtLeast1, integerFrom, listenAddress, non
 import { MAX_WORKER_COUNT } from '../config/defaults.js';
 import { BUCKET_SIZES } from '../store/buckets.js';
 import { REPORT_FORMATS } from '../store/report-format.js';
+import { LOG_LEVELS } from '../protocol/events.js';
 import { unusableSource } from '../sources/kind.js';
-import { parseLines } from '../sources/lines.js';
+import { DEFAULT_LINE_POINTS, parseLines } from '../sources/lines.js';
 import { MAX_THREADS } from '../worker/detector-lanes.js';
 import { checked, checkedList, withTaskOptions } from './arguments.js';
 
@@ -33,6 +34,11 @@ const runSource = checked('source', (text: string) => {
 const sources = checkedList('source', (values) => values.map((v) => runSource(v)));
 const lines = checkedList('line', parseLines, 'BAD_LINE');
 const names = (flag: string) => checkedList(flag, (values) => values);
+/** `--line`'s help on every command that counts: the default it quotes is the one the code uses. */
+const lineHelp = (scope = '') => `counting line x1,y1,x2,y2[,name] in fractions of the frame${scope}; repeatable (default ${DEFAULT_LINE_POINTS.join(',')})`;
+
+/** The task options of the commands that only detect (detect, snapshot): the model and its settings. */
+const DETECTOR_KEYS = ['model', 'model_format', 'input_size', 'confidence'] as const;
 
 /** Options of every command that runs the detector. */
 const engineOptions = <T>(y: Argv<T>) =>
@@ -45,7 +51,7 @@ export const runOptions = (y: Argv) =>
     engineOptions(y)
       .positional('config', { type: 'string', describe: 'config JSON file (default: ./pcount.json, else the last config run, after asking)', coerce: checked('<config>', configFile) })
       .option('source', { type: 'string', array: true, describe: 'a video file, image sequence, stream URL or /dev/videoN to count in; repeatable', coerce: sources })
-      .option('line', { type: 'string', array: true, describe: 'counting line x1,y1,x2,y2[,name] in fractions of the frame, for --source tasks; repeatable (default 0.5,0,0.5,1)', coerce: lines })
+      .option('line', { type: 'string', array: true, describe: lineHelp(', for --source tasks'), coerce: lines })
       .option('tui', { type: 'boolean', default: true, describe: 'show the dashboard; --no-tui prints NDJSON (also when stdout is not a terminal)' })
       .option('worker-count', { requiresArg: true, describe: `workers running at once, 1 to ${MAX_WORKER_COUNT} (overrides parallel_config.worker_count)`, coerce: checked('worker-count', integerFrom(1, MAX_WORKER_COUNT)) })
       .option('output', { requiresArg: true, describe: 'folder for results and logs (overrides parallel_config.result_output)', coerce: checked('output', nonEmpty) })
@@ -59,10 +65,10 @@ export const workerOptions = (y: Argv) =>
   withTaskOptions(
     engineOptions(y)
       .option('source', { type: 'string', demandOption: true, describe: 'a video file, image sequence, stream URL or /dev/videoN', coerce: source })
-      .option('line', { type: 'string', array: true, describe: 'counting line x1,y1,x2,y2[,name] in fractions of the frame; repeatable (default 0.5,0,0.5,1)', coerce: lines })
+      .option('line', { type: 'string', array: true, describe: lineHelp(), coerce: lines })
       .option('task', { requiresArg: true, describe: 'task id written into every event (default: derived from the source)', coerce: checked('task', taskId) })
       .option('live', { type: 'boolean', describe: 'treat the source as live: newest frame first, reconnect when it stalls (default: from the source, see docs/protocol.md)' })
-      .option('log-level', { requiresArg: true, describe: 'least level of the log events written: debug, info, warn or error (default info)', coerce: checked('log-level', oneOf(['debug', 'info', 'warn', 'error'] as const)) })
+      .option('log-level', { requiresArg: true, describe: 'least level of the log events written: debug, info, warn or error (default info)', coerce: checked('log-level', oneOf(LOG_LEVELS)) })
       .option('max-frames', { requiresArg: true, describe: 'stop, and write done, after this many frames', coerce: checked('max-frames', integerAtLeast1) })
       .option('start-frame', { requiresArg: true, describe: 'files: count from this frame on (1-based), after a few seconds of warm-up before it (resume)', coerce: checked('start-frame', integerAtLeast1) })
       .option('start-state', { requiresArg: true, describe: 'with --start-frame N: the state event of frame N - 1 (a JSON file), to continue from exactly, without a warm-up', coerce: checked('start-state', nonEmpty) })
@@ -100,14 +106,14 @@ export const detectOptions = (y: Argv) =>
         if (argv.input === undefined) throw new Error('missing the image or video to detect people in: pcount-tui detect <image-or-video>');
         return true;
       }),
-    ['model', 'model_format', 'input_size', 'confidence'] as const,
+    DETECTOR_KEYS,
   );
 
 export const snapshotOptions = (y: Argv) =>
   withTaskOptions(
     engineOptions(y)
       .positional('source', { type: 'string', describe: 'video, image, stream URL or device; or a config file (.json): one PNG per task', coerce: checked('<source>', sourceText) })
-      .option('line', { type: 'string', array: true, describe: 'counting line x1,y1,x2,y2[,name] in fractions of the frame; repeatable (default 0.5,0,0.5,1)', coerce: lines })
+      .option('line', { type: 'string', array: true, describe: lineHelp(), coerce: lines })
       .option('at', { requiresArg: true, describe: 'the frame at this many seconds into the source', coerce: checked('at', secondsFromStart) })
       .option('frame', { requiresArg: true, describe: 'the frame with this number (the first frame is 1; default 1)', coerce: checked('frame', integerAtLeast1) })
       .option('output', { alias: 'o', requiresArg: true, describe: 'PNG file (default <task id>.png; - for standard output); for a config, the folder of the PNGs (default .)', coerce: checked('output', nonEmpty) })
@@ -116,7 +122,7 @@ export const snapshotOptions = (y: Argv) =>
         if (argv.at !== undefined && argv.frame !== undefined) throw new Error('give --at or --frame, not both');
         return true;
       }),
-    ['model', 'model_format', 'input_size', 'confidence'] as const,
+    DETECTOR_KEYS,
   );
 
 export const validateOptions = (y: Argv) =>
@@ -146,7 +152,7 @@ export const agentOptions = (y: Argv) =>
     .option('journal', { requiresArg: true, describe: 'folder for events not yet stored by the controller (default: ~/.local/state/pcount-tui/journal/<fleet>/<name>)', coerce: checked('journal', nonEmpty) })
     .option('journal-max-mb', { requiresArg: true, describe: 'bound of the journal in MiB (default 64)', coerce: checked('journal-max-mb', integerAtLeast1) })
     .option('keep-journal', { type: 'boolean', default: false, describe: 'audit: keep acknowledged journal segments in <journal>/acked/' })
-    .option('log-level', { requiresArg: true, describe: "the workers' log level: debug, info, warn or error (default info)", coerce: checked('log-level', oneOf(['debug', 'info', 'warn', 'error'] as const)) });
+    .option('log-level', { requiresArg: true, describe: "the workers' log level: debug, info, warn or error (default info)", coerce: checked('log-level', oneOf(LOG_LEVELS)) });
 
 const MODEL_ACTIONS = ['list', 'build', 'verify'] as const;
 export const modelsOptions = (y: Argv) =>

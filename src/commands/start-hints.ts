@@ -1,5 +1,5 @@
-import { accessSync, constants, readdirSync, realpathSync } from 'node:fs';
-import path from 'node:path';
+import { readdirSync, realpathSync } from 'node:fs';
+import { findOnPath } from '../common/on-path.js';
 
 /**
  * What the start screen (and its headless twin on stderr) suggests when there is nothing to run. Every command shown
@@ -25,20 +25,6 @@ export function shellQuote(word: string): string {
   return SAFE.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-function onPath(name: string, env: NodeJS.ProcessEnv): string | null {
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const file = path.join(dir, name);
-    try {
-      accessSync(file, constants.X_OK);
-      return realpathSync(file);
-    } catch {
-      // Not in this folder.
-    }
-  }
-  return null;
-}
-
 /** How to start this program again from a shell: the way it was started. */
 export function invocation(script: string, env: NodeJS.ProcessEnv = process.env): string {
   if (env.npm_command === 'exec') return 'npx pcount-tui';
@@ -48,7 +34,8 @@ export function invocation(script: string, env: NodeJS.ProcessEnv = process.env)
   } catch {
     // Keep the path as given.
   }
-  if (onPath('pcount-tui', env) === real) return 'pcount-tui';
+  const onPath = findOnPath('pcount-tui', env.PATH);
+  if (onPath !== null && realpathSync(onPath) === real) return 'pcount-tui';
   return `${shellQuote(process.execPath)} ${shellQuote(real)}`;
 }
 

@@ -1,5 +1,6 @@
 import { member, parseWithSpans, type JsonNode } from './json-spans.js';
 import type { LineConfig } from './types.js';
+import { roundPoint } from '../sources/lines.js';
 
 /**
  * A config file's text with one task's `lines` replaced and nothing else touched: the other keys, their order, the
@@ -40,7 +41,7 @@ function isLine(node: JsonNode): boolean {
   return name?.kind === 'scalar' && typeof name.value === 'string' && points?.kind === 'array' && points.items.length === 4 && points.items.every((p) => p.kind === 'scalar' && typeof p.value === 'number');
 }
 
-const num = (v: number) => String(Math.round(v * 10_000) / 10_000);
+const num = (v: number) => String(roundPoint(v));
 
 /**
  * An array's text with new item texts, in the old array's layout: the padding after `[` and before `]` and the

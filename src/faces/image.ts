@@ -1,9 +1,9 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { openFrames, probeSource } from '../worker/ffmpeg-frames.js';
+import { openFrames } from '../worker/ffmpeg-frames.js';
+import { probeSource } from '../worker/ffmpeg-probe.js';
 import type { RgbImage } from './crop.js';
 
-const OPEN_TIMEOUT_MS = 15_000;
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff', '.ppm', '.pgm', '.gif'];
 
 /** A problem with the command line (exit 2): no image or folder named at all. A named one missing is exit 1. */
@@ -62,7 +62,7 @@ export class NotAnImageError extends Error {}
 
 /** The first frame of an image file at its own size, decoded by ffmpeg; a video is refused (NotAnImageError). */
 export async function decodeImage(ffmpeg: { path: string; version: string }, file: string): Promise<RgbImage> {
-  const source = { ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: file, openTimeoutMs: OPEN_TIMEOUT_MS };
+  const source = { ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: file };
   const { width, height, container } = await probeSource(source);
   if (!isImageContainer(container)) {
     throw new NotAnImageError(`not an image: ${file} (ffmpeg reads it as ${container ?? 'an unknown format'}; faces takes images, detect takes videos)`);

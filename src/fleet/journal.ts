@@ -220,7 +220,7 @@ export class Journal {
     while (this.total + size > this.maxBytes) {
       // Oldest first: a segment already in Redis, else one that is not, never the segment being written.
       const candidates = [...this.runs.entries()].flatMap(([run, log]) =>
-        log.segments.filter((s, i) => !(run === writing && i === log.segments.length - 1)).map((seg) => ({ run, log, seg })),
+        log.segments.filter((_, i) => !(run === writing && i === log.segments.length - 1)).map((seg) => ({ run, log, seg })),
       );
       if (candidates.length === 0) break;
       const inRedis = candidates.filter((c) => c.seg.last <= c.log.sent);

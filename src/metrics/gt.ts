@@ -46,6 +46,17 @@ export function readMotFile(path: string): MotRow[] {
   return parseMot(readText(path, 'MOT file'), path);
 }
 
+/** Rows grouped by frame, in their order within each frame. */
+export function rowsByFrame<T extends { frame: number }>(rows: readonly T[]): Map<number, T[]> {
+  const map = new Map<number, T[]>();
+  for (const r of rows) {
+    const list = map.get(r.frame);
+    if (list) list.push(r);
+    else map.set(r.frame, [r]);
+  }
+  return map;
+}
+
 /** Rows grouped by id, each group sorted by frame. */
 export function groupById(rows: readonly MotRow[]): Map<number, MotRow[]> {
   const byId = new Map<number, MotRow[]>();

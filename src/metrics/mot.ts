@@ -1,7 +1,7 @@
 import { assignWithLimit, maxMatchingMinCost } from '../vision/assignment.js';
 import { iou } from '../vision/geometry.js';
 import type { Box } from '../vision/types.js';
-import type { MotRow } from './gt.js';
+import { rowsByFrame, type MotRow } from './gt.js';
 
 export interface MotMetrics {
   /** CLEAR-MOT accuracy: 1 − (FN + FP + IDSW) / GT. */
@@ -28,16 +28,6 @@ export interface MotMetrics {
 interface Obj {
   id: number;
   box: Box;
-}
-
-function byFrame<T extends { frame: number }>(rows: readonly T[]): Map<number, T[]> {
-  const map = new Map<number, T[]>();
-  for (const r of rows) {
-    const list = map.get(r.frame);
-    if (list) list.push(r);
-    else map.set(r.frame, [r]);
-  }
-  return map;
 }
 
 /** Cheapest largest set of pairs with IoU ≥ threshold; cost 1 − IoU. */
@@ -80,7 +70,7 @@ function dropIgnored(
 
 /** CLEAR-MOT (MOTA, MOTP) and identity (IDF1) metrics of hypothesis tracks against MOTChallenge ground truth. */
 export function evaluateMot(gtRows: readonly MotRow[], hypRows: readonly MotRow[], iouThreshold = 0.5): MotMetrics {
-  const { gt, hyp, ignored } = dropIgnored(byFrame(gtRows), byFrame(hypRows), iouThreshold);
+  const { gt, hyp, ignored } = dropIgnored(rowsByFrame(gtRows), rowsByFrame(hypRows), iouThreshold);
   const frames = [...new Set([...gt.keys(), ...hyp.keys()])].sort((a, b) => a - b);
   let tp = 0;
   let fn = 0;

@@ -1,8 +1,6 @@
 import { ensureModel, modelCacheDir } from './cache.js';
 import { builtinModel, type BuiltinModelSpec } from './catalog.js';
 
-export { BUILTIN_MODELS, builtinModel } from './catalog.js';
-export { ModelError, type ModelErrorCode } from './errors.js';
 
 /**
  * A built-in model ready for onnxruntime.

@@ -1,5 +1,3 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { float16ToFloat32, sizeOf, type ConstTensor } from './tensor.js';
 
 /** A decoded attribute of a TF NodeDef, as found in a TFJS model.json. */
@@ -57,31 +55,6 @@ export interface RawNode {
 }
 
 export class TfjsFormatError extends Error {}
-
-/** Reads model.json and its weight shards from disk. */
-export async function loadTfjsGraph(modelJsonPath: string): Promise<TfGraph> {
-  let json: TfjsModelJson;
-  try {
-    json = JSON.parse(await readFile(modelJsonPath, 'utf8')) as TfjsModelJson;
-  } catch (err) {
-    throw new TfjsFormatError(`${modelJsonPath}: cannot read TFJS model.json (${(err as Error).message})`);
-  }
-  if (!json.modelTopology?.node || !Array.isArray(json.weightsManifest)) {
-    throw new TfjsFormatError(`${modelJsonPath}: not a TFJS graph model (no modelTopology.node / weightsManifest)`);
-  }
-  const dir = path.dirname(modelJsonPath);
-  const shards: Buffer[] = [];
-  for (const group of json.weightsManifest) {
-    for (const p of group.paths) {
-      try {
-        shards.push(await readFile(path.join(dir, p)));
-      } catch (err) {
-        throw new TfjsFormatError(`${modelJsonPath}: weight shard ${p} cannot be read (${(err as Error).message})`);
-      }
-    }
-  }
-  return parseTfjsGraph(json, Buffer.concat(shards), modelJsonPath);
-}
 
 export function parseTfjsGraph(json: TfjsModelJson, weightData: Uint8Array, source = 'model.json'): TfGraph {
   const weights = decodeWeights(json, weightData, source);

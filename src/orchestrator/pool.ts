@@ -6,7 +6,6 @@ import { Supervisor } from './supervisor.js';
 import { isFinal, type StopIntent } from './task-machine.js';
 import type { LinesTaken, PoolControl, PoolSnapshot } from './types.js';
 
-export type { PoolOptions } from './pool-options.js';
 
 /** How often the run's heartbeat is written and the store synced to disk (a power cut loses at most this much). */
 const STORE_TICK_MS = 1000;

@@ -127,7 +127,9 @@ export interface DemographicsEvent extends EventBase, DemographicFields {
   frame: number;
 }
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+/** Least to most severe: a level lets through itself and those after it. */
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface LogEvent extends EventBase {
   type: 'log';
@@ -243,4 +245,3 @@ export type WorkerEvent =
 
 export type WorkerEventType = WorkerEvent['type'];
 
-export type { WorkerCommand } from './commands.js';

@@ -5,7 +5,7 @@
  * documented here fails the tests instead of drifting silently.
  */
 
-import { AGE_BAND_NAMES, type WorkerEventType } from './events.js';
+import { AGE_BAND_NAMES, LOG_LEVELS, type WorkerEventType } from './events.js';
 
 type Schema = Record<string, unknown>;
 
@@ -151,7 +151,7 @@ export const eventSchemas: Record<WorkerEventType, Schema> = {
     face_px: demographicFields.face_px,
   }, { reason: demographicFields.reason }),
   log: event('log', 'A human-readable message.', {
-    level: { enum: ['debug', 'info', 'warn', 'error'] },
+    level: { enum: [...LOG_LEVELS] },
     message: str,
   }),
   error: event('error', 'A problem; fatal errors are followed by `done` (if counting started) and a non-zero exit.', {

@@ -15,6 +15,9 @@ export function defaultLineName(index: number, count: number): string {
   return count === 1 ? 'line' : `line${index + 1}`;
 }
 
+/** A line's coordinate as it is kept: four decimals is finer than a pixel of any camera and keeps the config tidy. */
+export const roundPoint = (v: number): number => Math.round(v * 10_000) / 10_000;
+
 export const DEFAULT_LINE: NamedLine = { name: defaultLineName(0, 1), points: [...DEFAULT_LINE_POINTS] };
 
 const AXES = ['x1', 'y1', 'x2', 'y2'];

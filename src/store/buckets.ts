@@ -10,7 +10,8 @@ export interface Bucket {
 }
 
 const DAY = 86_400_000;
-const STEP: Record<Exclude<BucketSize, '1d'>, number> = { '15m': 900_000, '1h': 3_600_000 };
+/** A bucket's nominal length: a day bucket is 23 or 25 hours on a DST change day (bucketsBetween). */
+export const BUCKET_MS: Record<BucketSize, number> = { '15m': 900_000, '1h': 3_600_000, '1d': DAY };
 
 /**
  * The buckets that overlap [from, to), aligned to local midnight in `zone`. A day bucket runs from one local midnight
@@ -33,8 +34,8 @@ export function bucketsBetween(from: number, to: number, size: BucketSize, zone:
     if (size === '1d') {
       if (next > from) buckets.push({ start, end: next });
     } else {
-      for (let s = start; s < next && s < to; s += STEP[size]) {
-        const e = Math.min(s + STEP[size], next);
+      for (let s = start; s < next && s < to; s += BUCKET_MS[size]) {
+        const e = Math.min(s + BUCKET_MS[size], next);
         if (e > from) buckets.push({ start: s, end: e });
       }
     }

@@ -1,4 +1,4 @@
-import { bucketIndex, bucketsBetween, type Bucket, type BucketSize } from './buckets.js';
+import { BUCKET_MS, bucketIndex, bucketsBetween, type Bucket, type BucketSize } from './buckets.js';
 import { resetBetween, type OccupancyRules } from './occupancy.js';
 import type { Store } from './store.js';
 
@@ -46,7 +46,6 @@ export class ReportError extends Error {}
  * span is refused before anything is built.
  */
 const MAX_BUCKETS = 100_000;
-const BUCKET_MS: Record<BucketSize, number> = { '15m': 900_000, '1h': 3_600_000, '1d': 86_400_000 };
 
 /** The last crossing stored before a point in time: the occupancy after it, and the task run whose rules apply. */
 interface LastCrossing {

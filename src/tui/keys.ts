@@ -1,5 +1,6 @@
 /** Key bindings as a pure function of the UI state: what changes on screen and which command, if any, to run. */
 
+import { STOP_SIGNALS } from '../common/signal-latch.js';
 import { editLines, openEditor, type EditLine, type EditorState } from './line-editor.js';
 import { nextSort, type SortKey } from './task-list.js';
 
@@ -76,7 +77,7 @@ export interface KeyResult {
 }
 
 /** Exit status when the user interrupts with Ctrl-C, as shells report SIGINT. */
-export const INTERRUPTED = 130;
+export const INTERRUPTED = STOP_SIGNALS.SIGINT;
 
 export const initialUi = (taskIds: string[], restored: Partial<Pick<UiState, 'logOpen' | 'preview' | 'sort'>> = {}): UiState => ({
   selectedId: taskIds[0] ?? null,

@@ -1,4 +1,4 @@
-import { degenerateLine } from '../sources/lines.js';
+import { degenerateLine, roundPoint } from '../sources/lines.js';
 
 /**
  * The line editor as a pure function (state, key) → state. Tab picks a line, Space picks which end moves (A, B or
@@ -55,8 +55,6 @@ export function openEditor(task: string, lines: readonly { name: string; points:
 }
 
 const clamp01 = (v: number) => Math.min(1, Math.max(0, v));
-/** Steps add up in binary fractions; four decimals is finer than a pixel of any camera and keeps the config tidy. */
-const tidy = (v: number) => Math.round(v * 10_000) / 10_000;
 
 /** Which way a key moves, in fractions of the frame (y down), or null for keys that do not move. */
 function motion(key: EditorKey): { dx: number; dy: number } | null {
@@ -82,7 +80,8 @@ function move(line: EditLine, end: End, dx: number, dy: number): LinePoints {
   } else {
     [x2, y2] = [clamp01(x2 + dx), clamp01(y2 + dy)];
   }
-  return [tidy(x1), tidy(y1), tidy(x2), tidy(y2)] as LinePoints;
+  // Steps add up in binary fractions (0.1 + 0.2): rounded, the config gets the numbers the user stepped to.
+  return [roundPoint(x1), roundPoint(y1), roundPoint(x2), roundPoint(y2)] as LinePoints;
 }
 
 /** Why the line cannot be counted on, naming the task, the line and its points; null when it can. */

@@ -72,27 +72,6 @@ function solveRowsLeCols(cost: readonly (readonly number[])[], n: number, m: num
 }
 
 /**
- * Minimum-total-cost assignment of min(rows, cols) pairs. All costs must be finite.
- * Returns, for each row, its column or -1 (only when there are more rows than columns).
- */
-export function linearSumAssignment(cost: readonly (readonly number[])[]): number[] {
-  const n = cost.length;
-  const m = checkMatrix(cost);
-  for (const row of cost) {
-    for (const c of row) if (!Number.isFinite(c)) throw new Error(`cost matrix holds a non-finite value (${c})`);
-  }
-  if (n === 0 || m === 0) return new Array<number>(n).fill(-1);
-  if (n <= m) return Array.from(solveRowsLeCols(cost, n, m));
-  const transposed = Array.from({ length: m }, (_, j) => cost.map((row) => row[j]));
-  const rowOfCol = solveRowsLeCols(transposed, m, n);
-  const colOfRow = new Array<number>(n).fill(-1);
-  rowOfCol.forEach((row, col) => {
-    if (row >= 0) colOfRow[row] = col;
-  });
-  return colOfRow;
-}
-
-/**
  * Assignment where leaving a row unmatched costs `maxCost` (the `extend_cost` / `cost_limit` form used by SORT and
  * ByteTrack): a pair is only matched when that lowers the total, pairs costing more than `maxCost` or a non-finite
  * value are never matched, and the result is globally optimal under that rule.

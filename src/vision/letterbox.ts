@@ -41,11 +41,6 @@ export function letterbox(srcWidth: number, srcHeight: number, inputWidth: numbe
   return { srcWidth, srcHeight, inputWidth, inputHeight, scaledWidth, scaledHeight, padX, padY };
 }
 
-/** True when the frame fills the whole model input (no padding). */
-export function isExactFit(g: Letterbox): boolean {
-  return g.scaledWidth === g.inputWidth && g.scaledHeight === g.inputHeight;
-}
-
 /**
  * Maps corners given in model-input pixels to a source-pixel box, clipped to the source frame.
  * Returns null when nothing of the box is left inside the frame.
@@ -59,13 +54,6 @@ export function inputCornersToSourceBox(g: Letterbox, x1: number, y1: number, x2
   const by = clamp((y2 - g.padY) * sy, 0, g.srcHeight);
   if (bx <= ax || by <= ay) return null;
   return [ax, ay, bx - ax, by - ay];
-}
-
-/** The inverse mapping, source-pixel box → model-input box (used by tests and benchmarks). */
-export function sourceBoxToInput(g: Letterbox, b: Box): Box {
-  const sx = g.scaledWidth / g.srcWidth;
-  const sy = g.scaledHeight / g.srcHeight;
-  return [b[0] * sx + g.padX, b[1] * sy + g.padY, b[2] * sx, b[3] * sy];
 }
 
 function clamp(v: number, lo: number, hi: number): number {

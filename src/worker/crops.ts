@@ -3,7 +3,7 @@ import { AdaptiveCrops } from '../vision/adaptive-crops.js';
 import { maxScaleFor, MIN_SCALE, pixelBudget, STRIDE, TARGET_HEIGHT, type CropPlan, type FrameSize } from '../vision/crop-plan.js';
 import type { MergedDetection } from '../vision/tile-merge.js';
 import type { Detection, LineSpec } from '../vision/types.js';
-import type { SourceInfo } from './ffmpeg-frames.js';
+import type { SourceInfo } from './ffmpeg-header.js';
 import type { Opened } from './setup.js';
 import type { WorkerConfig } from './run-worker.js';
 

@@ -16,8 +16,6 @@ import { DEFAULT_THREADS, MAX_THREADS } from './detector-lanes.js';
 import { chooseInputSize, parseInputSize, type InputSize } from './input-size.js';
 import { TileRunner } from './tile-runner.js';
 
-export { DetectorError } from './detector-error.js';
-export { DEFAULT_THREADS } from './detector-lanes.js';
 
 /**
  * The person detector: one onnxruntime CPU session, one reused input buffer.

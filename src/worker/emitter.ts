@@ -1,11 +1,9 @@
 import { mapEventStrings } from '../common/terminal-text.js';
-import { PROTOCOL_VERSION, type LogLevel, type WorkerEvent } from '../protocol/events.js';
+import { LOG_LEVELS, PROTOCOL_VERSION, type LogLevel, type WorkerEvent } from '../protocol/events.js';
 import type { NdjsonWriter } from '../protocol/ndjson.js';
 
 type Body<E> = E extends WorkerEvent ? Omit<E, 'v' | 'task' | 'ts'> : never;
 export type EventBody = Body<WorkerEvent>;
-
-const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 
 /**
  * Stamps events with `v`, `task` and `ts`, filters `log` events by level, and writes them as NDJSON. Every string of
@@ -28,7 +26,7 @@ export class Emitter {
   }
 
   log(level: LogLevel, message: string): void {
-    if (LEVELS.indexOf(level) < LEVELS.indexOf(this.minLevel)) return;
+    if (LOG_LEVELS.indexOf(level) < LOG_LEVELS.indexOf(this.minLevel)) return;
     if (this.held) this.held.push({ type: 'log', level, message });
     else this.emit({ type: 'log', level, message });
   }

@@ -46,6 +46,9 @@ export function toFrameLayout(g: Letterbox, padValue: number): FrameLayout {
   };
 }
 
+/** How long a reader waits for a source's header and first frame unless told otherwise. */
+export const DEFAULT_OPEN_TIMEOUT_MS = 15_000;
+
 export interface FrameReaderOptions {
   ffmpeg: string;
   /**
@@ -62,7 +65,7 @@ export interface FrameReaderOptions {
   maxFrames?: number;
   /** Keep every Nth decoded frame (default 1). */
   every?: number;
-  /** Bound on waiting for the header and the first frame (default 15 s). */
+  /** Bound on waiting for the header and the first frame (default DEFAULT_OPEN_TIMEOUT_MS). */
   openTimeoutMs?: number;
   /** Socket I/O time-out handed to ffmpeg for network inputs (default 10 s). */
   networkTimeoutMs?: number;

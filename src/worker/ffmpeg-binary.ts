@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
 import path from 'node:path';
+import { findOnPath } from '../common/on-path.js';
 
 /**
  * Which ffmpeg to run, in this order:
@@ -121,21 +120,6 @@ async function importFfmpegInstaller(): Promise<string | null> {
   }
 }
 
-async function findOnPath(envPath: string | undefined): Promise<string | null> {
-  const exe = process.platform === 'win32' ? 'ffmpeg.exe' : 'ffmpeg';
-  for (const dir of (envPath ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, exe);
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return null;
-}
-
 /**
  * Why an explicit ffmpeg did not run. A name without a folder is looked up on PATH like any command, so a file of that
  * name in the current folder is not it: "spawn NAME ENOENT" alone reads as if the file were missing.
@@ -166,7 +150,7 @@ export async function resolveFfmpeg(opts: ResolveFfmpegOptions = {}): Promise<Ff
   const auto: [FfmpegOrigin, () => Promise<string | null>][] = [
     ['ffmpeg-static', opts.packages?.['ffmpeg-static'] ?? importFfmpegStatic],
     ['@ffmpeg-installer/ffmpeg', opts.packages?.['@ffmpeg-installer/ffmpeg'] ?? importFfmpegInstaller],
-    ['PATH', () => findOnPath(env.PATH)],
+    ['PATH', async () => findOnPath(process.platform === 'win32' ? 'ffmpeg.exe' : 'ffmpeg', env.PATH)],
   ];
   const tried: string[] = [];
   for (const [origin, locate] of auto) {

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { killOnExit, terminate } from '../common/terminate.js';
 import { redactSource, redactText, sourceSecrets } from '../sources/credentials.js';
 import { yuv420Size } from '../vision/resample.js';
-import { ffmpegArgs, isNative, type FrameReaderOptions } from './ffmpeg-args.js';
+import { DEFAULT_OPEN_TIMEOUT_MS, ffmpegArgs, isNative, type FrameReaderOptions } from './ffmpeg-args.js';
 import { failureReason, FrameReaderError, openFailureCode, type FrameReaderErrorCode } from './ffmpeg-errors.js';
 import { HeaderParser, LineTail, type SourceInfo } from './ffmpeg-header.js';
 import { ffmpegInput } from './ffmpeg-input.js';
@@ -26,10 +26,6 @@ import type { FramePool } from './frame-pool.js';
  * - Waiting is bounded: no header + first frame within `openTimeoutMs` kills ffmpeg with a SOURCE_TIMEOUT error.
  *   Every error is a FrameReaderError carrying ffmpeg's last stderr lines.
  */
-
-export { ffmpegArgs, videoFilter, type FrameLayout, type FrameOutput, type FrameReaderOptions } from './ffmpeg-args.js';
-export type { SourceInfo } from './ffmpeg-header.js';
-export { FrameReaderError, type FrameReaderErrorCode } from './ffmpeg-errors.js';
 
 export interface RawFrame {
   index: number;
@@ -101,7 +97,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
       this.child.stdin!.end(list);
     }
     killOnExit(this.child, false);
-    const timeoutMs = opts.openTimeoutMs ?? 15_000;
+    const timeoutMs = opts.openTimeoutMs ?? DEFAULT_OPEN_TIMEOUT_MS;
     this.openTimer = setTimeout(() => {
       this.fail('SOURCE_TIMEOUT', `no frame from ${this.shownInput} within ${(timeoutMs / 1000).toFixed(1)} s`);
       this.kill();
@@ -285,17 +281,4 @@ export class FrameReader implements AsyncIterable<RawFrame> {
 
 export function openFrames(opts: FrameReaderSettings): FrameReader {
   return new FrameReader(opts);
-}
-
-/**
- * The source's facts without decoding it: a throw-away ffmpeg run that stops once the header is printed. Lets a caller
- * pick the model input size (and letterbox) from the source aspect before opening the real reader.
- */
-export async function probeSource(opts: Omit<FrameReaderOptions, 'output' | 'maxFrames' | 'every'>): Promise<SourceInfo> {
-  const reader = new FrameReader({ ...opts, output: { width: 32, height: 32 }, maxFrames: 1, bufferFrames: 1 });
-  try {
-    return await reader.info();
-  } finally {
-    reader.close();
-  }
 }

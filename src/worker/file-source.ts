@@ -2,7 +2,7 @@ import { frameNumber } from '../sources/frames.js';
 import { redactSource } from '../sources/credentials.js';
 import { WorkerError } from './errors.js';
 import { damageReport } from './ffmpeg-errors.js';
-import type { SourceInfo } from './ffmpeg-frames.js';
+import type { SourceInfo } from './ffmpeg-header.js';
 import { FrameFiller } from './frame-filler.js';
 import type { FfmpegRuns, Frame, FrameSource, SourceOptions } from './source.js';
 import { sourceError } from './source-kind.js';

@@ -4,7 +4,9 @@ import { createDetector, type DetectorOptions } from './detector.js';
 import { WorkerError } from './errors.js';
 import { toFrameLayout, type FrameLayout, type FrameReaderOptions } from './ffmpeg-args.js';
 import type { FfmpegBinary } from './ffmpeg-binary.js';
-import { openFrames, probeSource, type SourceInfo } from './ffmpeg-frames.js';
+import { openFrames } from './ffmpeg-frames.js';
+import type { SourceInfo } from './ffmpeg-header.js';
+import { probeSource } from './ffmpeg-probe.js';
 import { checkLocalSource, inputArgsFor, sourceError } from './source-kind.js';
 
 /** Which frame: a 1-based frame number, or a time in seconds (ffmpeg seeks, then takes the next frame). */
@@ -20,15 +22,13 @@ export interface GrabbedFrame {
   detections: Detection[];
 }
 
-const OPEN_TIMEOUT_MS = 15_000;
-
 /**
  * One frame of a source at its full size, and the detector's view of the same frame. ffmpeg decodes it twice (once
  * scaled for the model exactly as the worker does), so the boxes are the ones a worker would see on that frame.
  */
 export async function grabFrame(ffmpeg: FfmpegBinary, source: string, choice: FrameChoice, detector: DetectorOptions): Promise<GrabbedFrame> {
   await checkLocalSource(source);
-  const base = { ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: source, inputArgs: inputArgsFor(source), openTimeoutMs: OPEN_TIMEOUT_MS };
+  const base = { ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: source, inputArgs: inputArgsFor(source) };
   let info: SourceInfo;
   try {
     info = await probeSource(base);

@@ -1,7 +1,7 @@
 import { backoffDelay, type BackoffPolicy } from '../common/backoff.js';
 import { redactSource } from '../sources/credentials.js';
 import type { WorkerError } from './errors.js';
-import type { SourceInfo } from './ffmpeg-frames.js';
+import type { SourceInfo } from './ffmpeg-header.js';
 import { LiveClock } from './live-clock.js';
 import type { FfmpegRuns, Frame, FrameSource, SourceOptions } from './source.js';
 import { sourceError } from './source-kind.js';

@@ -3,7 +3,8 @@ import { createThreadedDetector, type DetectorHandle } from './detector-thread.j
 import { FramePool } from './frame-pool.js';
 import { WorkerError } from './errors.js';
 import { resolveFfmpeg, type FfmpegBinary } from './ffmpeg-binary.js';
-import { probeSource, type SourceInfo } from './ffmpeg-frames.js';
+import type { SourceInfo } from './ffmpeg-header.js';
+import { probeSource } from './ffmpeg-probe.js';
 import { openSource, type FrameSource } from './source.js';
 import { checkLocalSource, inputArgsFor, sourceError } from './source-kind.js';
 import { warmupStart } from './warmup.js';

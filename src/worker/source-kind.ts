@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkerError } from './errors.js';
-import { FrameReaderError } from './ffmpeg-frames.js';
+import { FrameReaderError } from './ffmpeg-errors.js';
 import { namesRtspTransport } from './ffmpeg-input.js';
 import { describeSource, unusableSource } from '../sources/kind.js';
 

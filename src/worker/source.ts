@@ -1,6 +1,7 @@
 import type { LogLevel } from '../protocol/events.js';
 import type { FfmpegBinary } from './ffmpeg-binary.js';
-import { openFrames, type FrameReader, type SourceInfo } from './ffmpeg-frames.js';
+import { openFrames, type FrameReader } from './ffmpeg-frames.js';
+import type { SourceInfo } from './ffmpeg-header.js';
 import type { FramePool } from './frame-pool.js';
 import { FileSource } from './file-source.js';
 import { LiveSource } from './live-source.js';

@@ -1,3 +1,5 @@
+import { STOP_SIGNALS } from '../common/signal-latch.js';
+
 export type StopReason = 'SIGTERM' | 'SIGINT' | 'stop command' | 'stdout closed';
 
 /**
@@ -9,7 +11,7 @@ export class StopController {
   reason: StopReason | null = null;
   private readonly listeners: ((reason: StopReason) => void)[] = [];
   private readonly onSignal = (signal: 'SIGTERM' | 'SIGINT') => {
-    if (this.reason && this.reason !== 'stdout closed') process.exit(signal === 'SIGINT' ? 130 : 143);
+    if (this.reason && this.reason !== 'stdout closed') process.exit(STOP_SIGNALS[signal]);
     this.request(signal);
   };
   private readonly onTerm = () => this.onSignal('SIGTERM');

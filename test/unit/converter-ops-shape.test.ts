@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { describe, test } from 'node:test';
 import { convertGraph } from '../../src/models/convert.js';
-import { loadTfjsGraph, parseTfjsGraph } from '../../src/models/tfjs-graph.js';
+import { parseTfjsGraph } from '../../src/models/tfjs-graph.js';
 import { GraphBuilder, at, expectSameAsTfjs } from '../converter-builder.js';
 import { randomArray, seeded } from '../converter-helpers.js';
 
@@ -146,16 +143,11 @@ describe('converter rules', () => {
   });
 });
 
-describe('reading TFJS files', () => {
-  test('a missing weight shard or a short one is named in the error', async () => {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'tfjs-'));
+describe('reading TFJS weights', () => {
+  test('weights shorter than the manifest says are refused, naming the weight', () => {
     const g = new GraphBuilder();
     g.op('y', 'Relu', [g.op('s', 'Add', [g.input('x', [1, 2]), g.const('k', [1, 2], [2])])]);
     const { json } = g.build();
-    await writeFile(path.join(dir, 'model.json'), JSON.stringify(json));
-    await assert.rejects(loadTfjsGraph(path.join(dir, 'model.json')), /weight shard weights\.bin cannot be read/);
-    await writeFile(path.join(dir, 'weights.bin'), new Uint8Array(4));
-    await assert.rejects(loadTfjsGraph(path.join(dir, 'model.json')), /weight k runs past the end of the weight shards/);
-    await rm(dir, { recursive: true });
+    assert.throws(() => parseTfjsGraph(json, new Uint8Array(4)), /weight k runs past the end of the weight shards/);
   });
 });

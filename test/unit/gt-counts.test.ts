@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { groupById, readMotFile, type MotRow } from '../../src/metrics/gt.js';
+import { groupById, readMotFile, rowsByFrame, type MotRow } from '../../src/metrics/gt.js';
 import { evaluateMot } from '../../src/metrics/mot.js';
 import { LineCounter } from '../../src/vision/line-counter.js';
 import { PeopleCounter } from '../../src/vision/people-counter.js';
@@ -32,8 +32,7 @@ test('ground-truth boxes fed straight into the counter give the documented count
 /** The worker sees the container rate (10 fps in vtest.avi); the footage was shot at 7 fps: both must work. */
 for (const fps of [10, 7]) {
   test(`ground-truth boxes as detections through tracker and counter (${fps} fps timestamps): counts within ±1`, () => {
-    const byFrame = new Map<number, MotRow[]>();
-    for (const r of people) byFrame.set(r.frame, [...(byFrame.get(r.frame) ?? []), r]);
+    const byFrame = rowsByFrame(people);
     const lastFrame = Math.max(...rows.map((r) => r.frame));
     const pc = new PeopleCounter([LINE], FRAME);
     const hyp: MotRow[] = [];

@@ -1,12 +1,12 @@
 import type { DemographicsSettings } from '../../config/types.js';
 import { Batcher } from '../../faces/batcher.js';
 import type { HeadView, ViewResult } from '../../faces/view-analysis.js';
-import type { LineCount } from '../../protocol/events.js';
+import type { DemographicFields, LineCount } from '../../protocol/events.js';
 import type { Box, LineSpec } from '../../vision/types.js';
 import type { AnalyserHandle } from './analyser-thread.js';
 import { LineSplits, type LineSplit } from '../../protocol/line-splits.js';
 import type { SourcePixels } from './pixels.js';
-import { TrackEstimates, type CrossingRef, type DemographicFields } from './track-estimates.js';
+import { TrackEstimates, type CrossingRef } from './track-estimates.js';
 import { DEFAULT_VIEW_POLICY, headRegion, ViewPlanner } from './views.js';
 
 /** The `demographics` key of a task (config) / `--demographics` (CLI). */

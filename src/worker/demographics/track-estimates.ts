@@ -2,7 +2,6 @@ import { estimateFace, type FaceView } from '../../faces/estimate.js';
 import type { ViewResult } from '../../faces/view-analysis.js';
 import type { DemographicFields } from '../../protocol/events.js';
 
-export type { DemographicFields } from '../../protocol/events.js';
 type NoEstimateReason = NonNullable<DemographicFields['reason']>;
 
 /** A crossing whose estimate was still pending when it was written. */
