@@ -141,6 +141,22 @@ describe('store: crossings', () => {
     store.close();
   });
 
+  it('a fleet run\'s crossing that arrives after a later one of its run is counted, not taken for a repeat', () => {
+    // The controller stores each (run, n) once, not necessarily in order (an agent's XADD that failed mid-pipeline is
+    // resent from its journal after the entries behind it arrived): only the store's (fleet run, seq) says a repeat.
+    const store = tempStore();
+    beginRun(store);
+    const tally = new Tally(['a'], UTC_RULES);
+    const j = new TaskRunJournal(new StoreGate(store, () => {}), store.startTaskRun(taskRun()), tally, { run: 'a.x.1', lastSeq: 0, fps: null });
+    assert.deepEqual(j.crossing(crossing(1, 'in', 2000)), { kind: 'counted', stored: true, occupancy: 1, gap: 0 });
+    assert.equal(j.crossing(crossing(3, 'in', 2200)).kind, 'counted');
+    assert.deepEqual(j.crossing(crossing(2, 'out', 2100)), { kind: 'counted', stored: true, occupancy: 1, gap: 0 });
+    assert.deepEqual(j.crossing(crossing(2, 'out', 2100)), { kind: 'duplicate' });
+    assert.deepEqual([tally.in, tally.out], [2, 1]);
+    assert.deepEqual(store.db.prepare(`SELECT seq FROM crossings ORDER BY seq`).pluck().all(), [1, 2, 3]);
+    store.close();
+  });
+
   it('after a failed write stores nothing more, reports once, and keeps counting in memory', () => {
     const store = tempStore();
     beginRun(store);

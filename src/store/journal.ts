@@ -87,12 +87,15 @@ export class TaskRunJournal {
   }
 
   crossing(c: CrossingInput): CrossingOutcome {
-    if (c.seq <= this.lastSeq) return { kind: 'duplicate' };
-    const gap = c.seq - this.lastSeq - 1;
+    // A worker's seq only grows, so a local run's lower seq is a repeat. A fleet run's entries are stored once each by
+    // (run, n) but may arrive out of order (an agent resends from its journal an entry whose XADD failed after later
+    // ones of the batch went in): there only the store's unique (fleet run, seq) tells a repeat.
+    if (c.seq <= this.lastSeq && this.fleetRun === null) return { kind: 'duplicate' };
+    const gap = Math.max(0, c.seq - this.lastSeq - 1);
     const occupancy = this.tally.peek(c.direction, c.ts);
     const row = { ...c, taskRunId: this.row.id, task: this.row.task, occupancy, fleetRun: this.fleetRun, storedAt: this.now() };
     const inserted = this.gate?.write((s) => s.insertCrossing(row));
-    this.lastSeq = c.seq;
+    this.lastSeq = Math.max(this.lastSeq, c.seq);
     if (inserted === 'duplicate' || inserted === 'void') return { kind: inserted };
     this.tally.add(c.line, c.direction, c.ts, c.attributes ?? {});
     if (c.attributes?.reason === 'pending') this.pending.set(c.seq, { taskRunId: this.row.id, line: c.line, track: c.track, frame: c.frame, attributes: { ...c.attributes } });
