@@ -163,6 +163,7 @@ export class Agent {
     }
     this.opts.journal.sync();
     this.sampleUsage();
+    this.forward.followed = this.opts.conn.ready && (await this.opts.conn.send(['EXISTS', this.keys.controller]).catch(() => 0)) === 1;
     if (!this.opts.conn.ready) return;
     await this.releaseEnded();
     await this.trimJournal();

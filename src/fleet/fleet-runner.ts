@@ -5,7 +5,7 @@ import type { ExitOutcome, StopIntent } from '../orchestrator/task-machine.js';
 import type { ResumeMark } from '../store/fleet-marks.js';
 import type { TaskRunEnd } from '../store/rows.js';
 import type { FleetController } from './controller.js';
-import type { FleetEntry, RunEntry, RunOutcome, StateEntry } from './entries.js';
+import type { FleetEntry, RunEntry, RunOutcome, TailEntry } from './entries.js';
 import { ResumeTracker, type ResumePoint } from './run-states.js';
 import { LEASE_MS } from './timing.js';
 
@@ -54,7 +54,7 @@ export class TaskLink {
   }
 
   /** A run entry, new to the store, or a run's counting state: recorded now (inside the sink's transaction); returns what shows it. */
-  entry(e: RunEntry | StateEntry): () => void {
+  entry(e: RunEntry | TailEntry): () => void {
     const handlers = this.handlers;
     if (!handlers) return () => {};
     const place = this.place(e.run, e.agent);
