@@ -159,7 +159,7 @@ export class FleetRunner implements TaskRunner {
     while (!this.done) {
       try {
         const spec = this.link.spec;
-        const start = () => ({ frame: this.launch.startFrame, state: this.launch.startState ?? null });
+        const start = () => ({ frame: this.launch.startFrame, state: this.launch.startState ?? null, mark: this.launch.startMark ?? null });
         const result = (await this.controller.submit([spec], start)).get(spec.id);
         const view = result === 'kept' ? (await this.controller.tasks([spec.id]))[0] : null;
         if (view?.state === 'running' && view.run && view.agent && !this.link.current) {

@@ -92,6 +92,8 @@ export interface RunnerLaunch {
   startFrame: number | null;
   /** A resumed file: the counting state (JSON) of its checkpoint, which the worker continues from at `startFrame`. */
   startState?: string | null;
+  /** A fleet's file: where in the counting order that state was taken (its checkpoint's), sent with it to the fleet. */
+  startMark?: ResumeMark | null;
   /** Files: the worker writes its counting state with each progress report, for the checkpoints (a local run's). */
   emitState?: boolean;
   /** A fleet file finished while no controller followed it: taken in, not run again; `complete` when all of it is stored. */

@@ -146,7 +146,7 @@ export class TaskRunJournal {
         if (this.coverage && this.coverage.end === since && this.coverage.id !== null) s.extendCoverage(this.coverage.id, ts);
         else this.coverage = { id: s.addCoverage(this.row.id, this.row.task, since, ts), end: ts };
         this.coverage.end = ts;
-        if (checkpoint) s.saveCheckpoint({ taskRunId: this.row.id, frame, seq: this.lastSeq, fps: this.fps, state: this.state?.json ?? null }, ts);
+        if (checkpoint) s.saveCheckpoint({ taskRunId: this.row.id, frame, seq: this.lastSeq, fps: this.fps, state: this.state?.json ?? null, ...(this.fleetRun ? { fleetRun: this.fleetRun } : {}) }, ts);
       }),
     );
   }
