@@ -210,6 +210,26 @@ describe('store: crossings', () => {
   });
 });
 
+describe('store: coverage of a fleet run\'s kept progress', () => {
+  it('a report that stands for the ones not kept covers from their start; one after a stop starts a new interval', () => {
+    const store = tempStore();
+    beginRun(store);
+    const { j } = journal(store);
+    // A controller that comes back: the newest report of the hours it was away, which stands for them all.
+    j.coveredSince(1000);
+    j.progress(500, 9000);
+    j.coveredSince(5000); // the next one stands for reports since 5000: its coverage already goes on from there
+    j.progress(600, 10_000);
+    j.coveredSince(12_000); // frames had stopped between 10 000 and 12 000
+    j.progress(700, 13_000);
+    assert.deepEqual(store.db.prepare(`SELECT start, end FROM coverage ORDER BY start`).all(), [
+      { start: 1000, end: 10_000 },
+      { start: 12_000, end: 13_000 },
+    ]);
+    store.close();
+  });
+});
+
 describe('store: resuming a count', () => {
   const video: TaskIdentity = { task: 'door', kind: 'video', fingerprint: 'fp1', file: { size: 1000, mtimeMs: 5000 } };
 

@@ -15,6 +15,8 @@ export class RunForwarder {
   followed = false;
   /** Runs whose worker's next progress is the one of the counting state just sent (its pair). */
   private readonly pairDue = new Set<string>();
+  /** Per run: its last report's frame, and since when its reports have advanced without a stop (what a `pg` covers). */
+  private readonly streaks = new Map<string, { frame: number; since: number }>();
 
   constructor(
     private readonly outbox: Outbox,
@@ -33,10 +35,12 @@ export class RunForwarder {
       this.pairDue.add(run.run);
       return this.outbox.pushTail(due);
     }
+    if (ev.type === 'hello') this.streaks.set(run.run, { frame: 0, since: ev.ts });
     if (ev.type === 'progress') {
       run.lastFrame = Math.max(run.lastFrame, ev.frame);
       const pair = this.pairDue.delete(run.run);
-      if (!this.followed) return this.outbox.pushTail({ k: 'pg', task: run.task, run: run.run, agent: this.agent, after: run.n, event: ev, pair });
+      const since = this.streak(run.run, ev.frame, ev.ts);
+      if (!this.followed) return this.outbox.pushTail({ k: 'pg', task: run.task, run: run.run, agent: this.agent, after: run.n, since, event: ev, pair });
     }
     this.outbox.push({ k: 'ev', task: run.task, run: run.run, n: run.next(), agent: this.agent, event: ev });
   }
@@ -46,5 +50,14 @@ export class RunForwarder {
     this.outbox.push({ k: 'end', task: run.task, run: run.run, n: run.next(), agent: this.agent, outcome: run.settlement!.outcome });
     this.journal.endRun(run.run);
     this.pairDue.delete(run.run);
+    this.streaks.delete(run.run);
+  }
+
+  /** Since when the run's frames have kept coming, up to this report of `frame` at `ts` (a report without a new frame ends a streak). */
+  private streak(run: string, frame: number, ts: number): number {
+    const s = this.streaks.get(run);
+    const since = s && frame > s.frame ? s.since : ts;
+    this.streaks.set(run, { frame, since });
+    return since;
   }
 }

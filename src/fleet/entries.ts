@@ -43,9 +43,11 @@ export type FleetEntry =
    * stream), besides the one that follows the newest state (`pair`: the progress of the state's frame, with which the
    * store keeps it as the checkpoint). `after` as for `st`. While a controller follows, progress goes as `ev` entries,
    * which every controller reads; one before this kind skips these (it lacks the absent time's progress only).
-   * `pair` is the agent's own (journal), not sent.
+   * `since`: the report stands for those since then (ms: the previous report's time; the worker's frames kept coming
+   * from then on), which the controller's coverage takes from it; null when not known. `pair` is the agent's own
+   * (journal), not sent.
    */
-  | { k: 'pg'; task: string; run: string; agent: string; after: number; event: ProgressEvent; pair?: boolean }
+  | { k: 'pg'; task: string; run: string; agent: string; after: number; since: number | null; event: ProgressEvent; pair?: boolean }
   /**
    * `startFrame`: a file's run counts from this frame (a resume from the controller's checkpoint), else null; `mark`:
    * where in the counting order the state it goes on from was taken, else null (no state, or from an older pcount-tui).
@@ -75,7 +77,7 @@ export function entryFields(entry: FleetEntry): string[] {
     case 'st':
       return ['k', 'st', 't', entry.task, 'r', entry.run, 'a', entry.agent, 'p', String(entry.after), 'e', JSON.stringify(entry.event)];
     case 'pg':
-      return ['k', 'pg', 't', entry.task, 'r', entry.run, 'a', entry.agent, 'p', String(entry.after), 'e', JSON.stringify(entry.event)];
+      return ['k', 'pg', 't', entry.task, 'r', entry.run, 'a', entry.agent, 'p', String(entry.after), 'c', entry.since === null ? '' : String(entry.since), 'e', JSON.stringify(entry.event)];
     case 'claim':
       return ['k', 'claim', 't', entry.task, 'r', entry.run, 'a', entry.agent, 'f', entry.startFrame === null ? '' : String(entry.startFrame), 'm', markToWire(entry.startFrame ?? '', entry.mark)];
     case 'lost':
@@ -108,7 +110,9 @@ export function parseEntry(fields: string[]): FleetEntry | null {
       case 'pg': {
         const after = Number(s('p'));
         const event = JSON.parse(s('e')) as ProgressEvent;
-        return Number.isInteger(after) && after >= 0 && event.type === 'progress' ? { k: 'pg', task: s('t'), run: s('r'), agent: s('a'), after, event } : null;
+        const since = s('c') === '' ? null : Number(s('c'));
+        const valid = Number.isInteger(after) && after >= 0 && (since === null || Number.isFinite(since)) && event.type === 'progress';
+        return valid ? { k: 'pg', task: s('t'), run: s('r'), agent: s('a'), after, since, event } : null;
       }
       case 'claim': {
         const startFrame = positive(s('f'));

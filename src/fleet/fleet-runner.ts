@@ -65,7 +65,7 @@ export class TaskLink {
     const ev = e.event;
     if (ev.type === 'error' && ev.fatal) this.explained.add(e.run);
     if (e.run === this.current) this.checkpoint.see(ev);
-    const show = handlers.record(place, ev);
+    const show = handlers.record(place, ev, e.k === 'pg' && e.since !== null ? e.since : undefined);
     return () => {
       show();
       if (ev.type === 'hello' && e.run === this.current) this.runner?.started();

@@ -53,9 +53,10 @@ export interface RunnerHandlers {
   /**
    * One event of one of the task's workers, in that worker's order: stored (a crossing is in the store when this
    * returns), then shown by the function it returns, which a transport that stores in batches calls once the batch is
-   * committed.
+   * committed. `coveredSince`: a progress report that stands for the reports since then, which the fleet did not keep
+   * (ms; their frames kept coming from then on).
    */
-  record(place: WorkerPlace, ev: WorkerEvent): () => void;
+  record(place: WorkerPlace, ev: WorkerEvent, coveredSince?: number): () => void;
   /** The task's current worker counts (its hello, or a fleet run found counting by a controller that attached). */
   started(): void;
   /** A line that is not an event (a child's stderr). */

@@ -128,6 +128,17 @@ export class TaskRunJournal {
     this.state = { frame, json };
   }
 
+  /**
+   * The next progress report stands for the reports since `ts`, which were not kept (a fleet agent keeps only the newest
+   * while no controller follows): frames kept coming from then on. Later than the last report this journal has, it
+   * starts a new interval there (frames had stopped between); earlier, the coverage already goes on from it.
+   */
+  coveredSince(ts: number): void {
+    if (this.lastProgressTs !== null && ts <= this.lastProgressTs) return;
+    this.lastProgressTs = ts;
+    this.coverage = null;
+  }
+
   /** A progress report: frames processed since the last one extend the coverage; a file's checkpoint moves. */
   progress(frame: number, ts: number): void {
     const since = this.lastProgressTs ?? ts;

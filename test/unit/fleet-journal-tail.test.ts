@@ -136,6 +136,7 @@ const pg = (after: number, frame: number, pair = false): ProgressEntry => ({
   run: 'r1',
   agent: 'a',
   after,
+  since: 1,
   pair,
   event: { ...(ev(1).event as ProgressEvent), ts: frame, frame },
 });
@@ -145,6 +146,7 @@ test('a progress entry goes over the stream and back, without the agent\'s pair 
   const { pair: _pair, ...wire } = p;
   assert.deepEqual(parseEntry(entryFields(p)), wire);
   assert.equal(parseEntry(['k', 'pg', 't', 't', 'r', 'r1', 'a', 'a', 'p', '3', 'e', JSON.stringify(st(3).event)]), null);
+  assert.equal((parseEntry(entryFields({ ...p, since: null })) as ProgressEntry).since, null);
 });
 
 test('journal: a progress replaces the run\'s older one; the one of the newest state\'s frame stays with it until a newer state', (t) => {
