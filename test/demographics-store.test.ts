@@ -139,3 +139,33 @@ test('a crossing whose estimate never comes (its worker died, or the run was kil
   assert.equal(store.db.prepare(`SELECT COUNT(*) FROM crossings WHERE json_extract(attributes, '$.reason') = 'pending'`).pluck().get(), 0);
   store.close();
 });
+
+test('a returning fleet controller resumes a file from its store\'s checkpoint with the mark of its state: the earlier run\'s crossings written after it are void, also one dated before the resume frame', () => {
+  const store = tempStore();
+  const plain: TaskSpec = { ...spec, options: { skip_frames: 1, confidence: 0.3 } };
+  const first = new Recorder(store, () => 5000, (err) => assert.fail(err.message), true);
+  const run1 = { id: 'r1', startedAt: 5000, folder: '/out/runs/r1' };
+  first.beginRun(run1, null);
+  const count1 = first.prepare(plain);
+  first.claimRun(plain, count1, 'agent-run-1', null, null);
+  const journal = first.beginTaskRun(plain, count1, run1, { fleetRun: 'agent-run-1', startFrame: null });
+  assert.ok(journal);
+  journal.hello(10, 5000);
+  first.receive(journal, count1, crossing(1, {}));
+  journal.countingState(30, '{"version":2,"frame":30}');
+  first.receive(journal, count1, { ...base, type: 'progress', frame: 30, fps: 10, in: 1, out: 0, occupancy: 1, tracks: 1, dropped: 0, position: 3, duration: 100, lines: [] });
+  // Written after the state, dated before its frame (a held change of side): the run that goes on from the state counts it again.
+  first.receive(journal, count1, { ...crossing(2, {}), frame: 25 } as WorkerEvent);
+  journal.end('interrupted', 6000);
+
+  const second = new Recorder(store, () => 9000, (err) => assert.fail(err.message), true);
+  second.beginRun({ id: 'r2', startedAt: 9000, folder: '/out/runs/r2' }, null);
+  const count2 = second.prepare(plain);
+  assert.equal(count2.startFrame, 31);
+  assert.equal(count2.startState, '{"version":2,"frame":30}');
+  assert.deepEqual(count2.startMark, { run: 'agent-run-1', seq: 1 });
+  const voided = second.claimRun(plain, count2, 'agent-run-2', count2.startFrame, count2.startMark ?? null);
+  assert.deepEqual(voided.map((c) => c.seq), [2]);
+  assert.equal(count2.tally.in, 1);
+  store.close();
+});

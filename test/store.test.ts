@@ -141,6 +141,22 @@ describe('store: crossings', () => {
     store.close();
   });
 
+  it('a fleet run\'s crossing that arrives after a later one of its run is counted, not taken for a repeat', () => {
+    // The controller stores each (run, n) once, not necessarily in order (an agent's XADD that failed mid-pipeline is
+    // resent from its journal after the entries behind it arrived): only the store's (fleet run, seq) says a repeat.
+    const store = tempStore();
+    beginRun(store);
+    const tally = new Tally(['a'], UTC_RULES);
+    const j = new TaskRunJournal(new StoreGate(store, () => {}), store.startTaskRun(taskRun()), tally, { run: 'a.x.1', lastSeq: 0, fps: null });
+    assert.deepEqual(j.crossing(crossing(1, 'in', 2000)), { kind: 'counted', stored: true, occupancy: 1, gap: 0 });
+    assert.equal(j.crossing(crossing(3, 'in', 2200)).kind, 'counted');
+    assert.deepEqual(j.crossing(crossing(2, 'out', 2100)), { kind: 'counted', stored: true, occupancy: 1, gap: 0 });
+    assert.deepEqual(j.crossing(crossing(2, 'out', 2100)), { kind: 'duplicate' });
+    assert.deepEqual([tally.in, tally.out], [2, 1]);
+    assert.deepEqual(store.db.prepare(`SELECT seq FROM crossings ORDER BY seq`).pluck().all(), [1, 2, 3]);
+    store.close();
+  });
+
   it('after a failed write stores nothing more, reports once, and keeps counting in memory', () => {
     const store = tempStore();
     beginRun(store);
@@ -190,6 +206,26 @@ describe('store: crossings', () => {
       { start: 1000, end: 3000 },
       { start: 4000, end: 9000 },
     ], 'coverage goes on');
+    store.close();
+  });
+});
+
+describe('store: coverage of a fleet run\'s kept progress', () => {
+  it('a report that stands for the ones not kept covers from their start; one after a stop starts a new interval', () => {
+    const store = tempStore();
+    beginRun(store);
+    const { j } = journal(store);
+    // A controller that comes back: the newest report of the hours it was away, which stands for them all.
+    j.coveredSince(1000);
+    j.progress(500, 9000);
+    j.coveredSince(5000); // the next one stands for reports since 5000: its coverage already goes on from there
+    j.progress(600, 10_000);
+    j.coveredSince(12_000); // frames had stopped between 10 000 and 12 000
+    j.progress(700, 13_000);
+    assert.deepEqual(store.db.prepare(`SELECT start, end FROM coverage ORDER BY start`).all(), [
+      { start: 1000, end: 10_000 },
+      { start: 12_000, end: 13_000 },
+    ]);
     store.close();
   });
 });

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkerLogLevel } from '../config/types.js';
-import type { WorkerEvent } from '../protocol/events.js';
 import { LocalTransport } from '../orchestrator/local-transport.js';
 import { ResourceSampler, type Usage } from '../orchestrator/resources.js';
 import type { RunnerEnd } from '../orchestrator/runner.js';
 import { defaultWorkerCommand, fairThreads, type WorkerCommand } from '../orchestrator/spawn-worker.js';
 import { redactSource } from '../sources/credentials.js';
+import { RunForwarder } from './agent-forward.js';
 import { healthFields, taskUsage } from './agent-health.js';
 import { followHeartbeat } from './agent-heartbeat.js';
 import { AgentRun, type RunLaunch } from './agent-run.js';
@@ -47,6 +47,7 @@ const SHUTDOWN_FLUSH_MS = 5000;
 export class Agent {
   private readonly keys: FleetKeys;
   private readonly outbox: Outbox;
+  private readonly forward: RunForwarder;
   private readonly runs = new Map<string, AgentRun>();
   private readonly instance = randomBytes(8).toString('hex');
   private readonly sampler = new ResourceSampler();
@@ -62,11 +63,12 @@ export class Agent {
   constructor(private readonly opts: AgentOptions) {
     this.keys = fleetKeys(opts.fleet);
     this.outbox = new Outbox(opts.conn, this.keys, opts.journal, opts.name);
+    this.forward = new RunForwarder(this.outbox, opts.journal, opts.name);
     this.launch = {
       transport: new LocalTransport({ command: opts.command ?? defaultWorkerCommand() }),
       threads: fairThreads(opts.cpus ?? availableParallelism(), opts.slots),
       logLevel: opts.logLevel,
-      onEvent: (run, ev) => this.onRunEvent(run, ev),
+      onEvent: (run, ev) => this.forward.event(run, ev),
       onNoise: (run, line) => opts.logLevel === 'debug' && this.say(`${run.task}: ${line}`),
       onExit: (run, end) => this.onRunExit(run, end),
     };
@@ -161,6 +163,7 @@ export class Agent {
     }
     this.opts.journal.sync();
     this.sampleUsage();
+    this.forward.followed = this.opts.conn.ready && (await this.opts.conn.send(['EXISTS', this.keys.controller]).catch(() => 0)) === 1;
     if (!this.opts.conn.ready) return;
     await this.releaseEnded();
     await this.trimJournal();
@@ -221,7 +224,7 @@ export class Agent {
       const reason = `agent ${this.opts.name} refused the task: ${checked.problem}`;
       this.say(`${task}: ${reason}`);
       ar.settlement = { outcome: { kind: 'rejected', reason }, disposition: 'failed', note: reason, delayMs: 0, attempt: ar.attempt + 1 };
-      this.pushEnd(ar);
+      this.forward.end(ar);
       return true;
     }
     const startFrame = checked.spec.kind === 'video' && Number(start) > 1 ? Number(start) : null;
@@ -232,30 +235,13 @@ export class Agent {
     return true;
   }
 
-  private onRunEvent(run: AgentRun, ev: WorkerEvent): void {
-    if (run.intent === 'lost') return;
-    // Progress goes too: the controller's checkpoints (where a re-queued file resumes) and coverage come from it.
-    if (ev.type === 'tracks' || ev.type === 'detections') return;
-    if (ev.type === 'progress') run.lastFrame = Math.max(run.lastFrame, ev.frame);
-    if (ev.type === 'state') {
-      const due = run.stateEntry(ev, this.opts.name);
-      return due ? this.outbox.pushState(due) : undefined;
-    }
-    this.outbox.push({ k: 'ev', task: run.task, run: run.run, n: run.next(), agent: this.opts.name, event: ev });
-  }
-
   private onRunExit(run: AgentRun, end: RunnerEnd): void {
     run.settlement = settleRun(end.outcome, run.intent, run.kind, run.attempt, Date.now() - run.startedAt, this.opts.name);
     if (run.intent === 'lost' && run.firstLate !== null) this.outbox.supersede(run.run, run.task, run.firstLate, run.n);
     this.say(`${run.task}: run ${run.run} ended: ${run.settlement.note || run.settlement.outcome.kind}`);
-    this.pushEnd(run);
+    this.forward.end(run);
     if (run.settlement.disposition === null) this.runs.delete(run.task);
     else void this.releaseEnded();
-  }
-
-  private pushEnd(run: AgentRun): void {
-    this.outbox.push({ k: 'end', task: run.task, run: run.run, n: run.next(), agent: this.opts.name, outcome: run.settlement!.outcome });
-    this.opts.journal.endRun(run.run);
   }
 
   private onLost(run: AgentRun): void {

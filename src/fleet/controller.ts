@@ -8,6 +8,7 @@ import { FleetError } from './errors.js';
 import { EventReader, type Delivered } from './event-reader.js';
 import { agentHealth, taskView, type FleetHealth, type FleetTaskView } from './health.js';
 import { fleetKeys, type FleetKeys } from './keys.js';
+import type { ResumeMark } from '../store/fleet-marks.js';
 import { markToWire, type ResumePoint } from './run-states.js';
 import { COMMAND, CONTROLLER_EXIT, CONTROLLER_LEASE, runScript, START_FRAMES, SUBMIT } from './scripts.js';
 import type { FleetSink } from './store-sink.js';
@@ -20,6 +21,8 @@ export type FleetCommand = 'start' | 'stop' | 'cancel' | 'restart';
 export interface StartPoint {
   frame: number | null;
   state: string | null;
+  /** Where in the counting order that state was taken (the store's checkpoint's fleet run and seq), when known. */
+  mark?: ResumeMark | null;
 }
 
 export interface ControllerOptions {
@@ -88,10 +91,10 @@ export class FleetController {
   async submit(specs: TaskSpec[], start: (spec: TaskSpec) => StartPoint = () => ({ frame: null, state: null })): Promise<Map<string, string>> {
     const result = new Map<string, string>();
     for (const spec of specs) {
-      const { frame, state } = start(spec);
-      // No mark: the store's checkpoint does not say which fleet run its state is of, so a run that goes on from it
-      // voids the earlier runs' crossings by frame (FleetMarks); the fleet's own resume point, when as new, has one.
-      const args = [this.keys.prefix, spec.id, spec.kind, specToWire(spec), frame ?? '', (frame && state) || '', ''];
+      const { frame, state, mark } = start(spec);
+      // With the state's mark, a run that goes on from it voids exactly the earlier run's crossings after it (FleetMarks);
+      // without one (a checkpoint stored before checkpoints said their fleet run) it voids them by frame.
+      const args = [this.keys.prefix, spec.id, spec.kind, specToWire(spec), frame ?? '', (frame && state) || '', frame && state ? markToWire(frame, mark ?? null) : ''];
       result.set(spec.id, String(await runScript(this.opts.conn, SUBMIT, args)));
     }
     return result;

@@ -1,4 +1,4 @@
-import type { StateEvent, WorkerEvent } from '../protocol/events.js';
+import type { ProgressEvent, StateEvent, WorkerEvent } from '../protocol/events.js';
 import type { ResumeMark } from '../store/fleet-marks.js';
 import { markFromWire, markToWire } from './run-states.js';
 
@@ -38,6 +38,17 @@ export type FleetEntry =
    */
   | { k: 'st'; task: string; run: string; agent: string; after: number; event: StateEvent }
   /**
+   * A progress report sent while no controller follows the fleet (or Redis is away), outside the run's sequence like a
+   * state: its totals are cumulative, so the next one supersedes it, and only the newest of a run is kept (journal and
+   * stream), besides the one that follows the newest state (`pair`: the progress of the state's frame, with which the
+   * store keeps it as the checkpoint). `after` as for `st`. While a controller follows, progress goes as `ev` entries,
+   * which every controller reads; one before this kind skips these (it lacks the absent time's progress only).
+   * `since`: the report stands for those since then (ms: the previous report's time; the worker's frames kept coming
+   * from then on), which the controller's coverage takes from it; null when not known. `pair` is the agent's own
+   * (journal), not sent.
+   */
+  | { k: 'pg'; task: string; run: string; agent: string; after: number; since: number | null; event: ProgressEvent; pair?: boolean }
+  /**
    * `startFrame`: a file's run counts from this frame (a resume from the controller's checkpoint), else null; `mark`:
    * where in the counting order the state it goes on from was taken, else null (no state, or from an older pcount-tui).
    */
@@ -50,8 +61,11 @@ export type FleetEntry =
 
 export type RunEntry = Extract<FleetEntry, { k: 'ev' | 'end' }>;
 export type StateEntry = Extract<FleetEntry, { k: 'st' }>;
-/** What an agent sends of a run: its numbered entries and its newest counting state. */
-export type OutEntry = RunEntry | StateEntry;
+export type ProgressEntry = Extract<FleetEntry, { k: 'pg' }>;
+/** A run's entries outside its sequence, of which only the newest of each kind matter (see JournalTail). */
+export type TailEntry = StateEntry | ProgressEntry;
+/** What an agent sends of a run: its numbered entries and its tail. */
+export type OutEntry = RunEntry | TailEntry;
 
 /** The stream's field list for an entry (XADD … k ev t <task> …). */
 export function entryFields(entry: FleetEntry): string[] {
@@ -62,6 +76,8 @@ export function entryFields(entry: FleetEntry): string[] {
       return ['k', 'end', 't', entry.task, 'r', entry.run, 'n', String(entry.n), 'a', entry.agent, 'o', JSON.stringify(entry.outcome)];
     case 'st':
       return ['k', 'st', 't', entry.task, 'r', entry.run, 'a', entry.agent, 'p', String(entry.after), 'e', JSON.stringify(entry.event)];
+    case 'pg':
+      return ['k', 'pg', 't', entry.task, 'r', entry.run, 'a', entry.agent, 'p', String(entry.after), 'c', entry.since === null ? '' : String(entry.since), 'e', JSON.stringify(entry.event)];
     case 'claim':
       return ['k', 'claim', 't', entry.task, 'r', entry.run, 'a', entry.agent, 'f', entry.startFrame === null ? '' : String(entry.startFrame), 'm', markToWire(entry.startFrame ?? '', entry.mark)];
     case 'lost':
@@ -90,6 +106,13 @@ export function parseEntry(fields: string[]): FleetEntry | null {
         const after = Number(s('p'));
         const event = JSON.parse(s('e')) as StateEvent;
         return Number.isInteger(after) && after >= 0 && event.type === 'state' ? { k: 'st', task: s('t'), run: s('r'), agent: s('a'), after, event } : null;
+      }
+      case 'pg': {
+        const after = Number(s('p'));
+        const event = JSON.parse(s('e')) as ProgressEvent;
+        const since = s('c') === '' ? null : Number(s('c'));
+        const valid = Number.isInteger(after) && after >= 0 && (since === null || Number.isFinite(since)) && event.type === 'progress';
+        return valid ? { k: 'pg', task: s('t'), run: s('r'), agent: s('a'), after, since, event } : null;
       }
       case 'claim': {
         const startFrame = positive(s('f'));

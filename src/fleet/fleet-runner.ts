@@ -5,7 +5,7 @@ import type { ExitOutcome, StopIntent } from '../orchestrator/task-machine.js';
 import type { ResumeMark } from '../store/fleet-marks.js';
 import type { TaskRunEnd } from '../store/rows.js';
 import type { FleetController } from './controller.js';
-import type { FleetEntry, RunEntry, RunOutcome, StateEntry } from './entries.js';
+import type { FleetEntry, RunEntry, RunOutcome, TailEntry } from './entries.js';
 import { ResumeTracker, type ResumePoint } from './run-states.js';
 import { LEASE_MS } from './timing.js';
 
@@ -54,7 +54,7 @@ export class TaskLink {
   }
 
   /** A run entry, new to the store, or a run's counting state: recorded now (inside the sink's transaction); returns what shows it. */
-  entry(e: RunEntry | StateEntry): () => void {
+  entry(e: RunEntry | TailEntry): () => void {
     const handlers = this.handlers;
     if (!handlers) return () => {};
     const place = this.place(e.run, e.agent);
@@ -65,7 +65,7 @@ export class TaskLink {
     const ev = e.event;
     if (ev.type === 'error' && ev.fatal) this.explained.add(e.run);
     if (e.run === this.current) this.checkpoint.see(ev);
-    const show = handlers.record(place, ev);
+    const show = handlers.record(place, ev, e.k === 'pg' && e.since !== null ? e.since : undefined);
     return () => {
       show();
       if (ev.type === 'hello' && e.run === this.current) this.runner?.started();
@@ -159,7 +159,7 @@ export class FleetRunner implements TaskRunner {
     while (!this.done) {
       try {
         const spec = this.link.spec;
-        const start = () => ({ frame: this.launch.startFrame, state: this.launch.startState ?? null });
+        const start = () => ({ frame: this.launch.startFrame, state: this.launch.startState ?? null, mark: this.launch.startMark ?? null });
         const result = (await this.controller.submit([spec], start)).get(spec.id);
         const view = result === 'kept' ? (await this.controller.tasks([spec.id]))[0] : null;
         if (view?.state === 'running' && view.run && view.agent && !this.link.current) {

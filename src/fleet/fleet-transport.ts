@@ -5,7 +5,7 @@ import type { Usage } from '../orchestrator/resources.js';
 import type { FleetView } from '../orchestrator/types.js';
 import type { RedisConnection } from './connect.js';
 import type { FleetController } from './controller.js';
-import type { FleetEntry, RunEntry, StateEntry } from './entries.js';
+import type { FleetEntry, RunEntry, TailEntry } from './entries.js';
 import { FleetRunner, TaskLink } from './fleet-runner.js';
 import type { ResumePoint } from './run-states.js';
 import { fleetTaskUsage, type FleetHealth } from './health.js';
@@ -93,7 +93,7 @@ export class FleetTransport implements Transport, EntryRoute {
     return runner;
   }
 
-  entry(e: RunEntry | StateEntry): () => void {
+  entry(e: RunEntry | TailEntry): () => void {
     const link = this.links.get(e.task);
     return link ? link.entry(e) : this.stray(e.task);
   }

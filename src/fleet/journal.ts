@@ -1,8 +1,8 @@
 import { closeSync, fdatasyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { makeFolder } from '../common/make-folder.js';
-import type { OutEntry, RunEntry, StateEntry } from './entries.js';
-import { JournalStates } from './journal-states.js';
+import type { OutEntry, RunEntry, TailEntry } from './entries.js';
+import { JournalTail } from './journal-tail.js';
 
 /** The journal's default bound (README: "Fleet mode"). */
 export const DEFAULT_JOURNAL_BYTES = 64 * 1024 * 1024;
@@ -40,15 +40,16 @@ interface RunLog {
  * with keepAcked, for audits); a new agent with the same journal folder resends whatever was left.
  *
  * Bounded: past `maxBytes`, the oldest segment already in Redis is dropped first; only if none is does a segment
- * that never reached Redis go, and its events are reported as lost. A run's counting states are not in its segments:
- * only its newest is kept, beside them (JournalStates), and goes out after the entry it follows.
+ * that never reached Redis go, and its events are reported as lost. A run's entries outside its sequence (its
+ * counting states, and its progress while no controller follows) are not in its segments: only the newest of each
+ * kind is kept, beside them (JournalTail), and goes out after the entry it follows.
  */
 export class Journal {
   private readonly runs = new Map<string, RunLog>();
   private dirty = new Set<number>();
-  /** The segments' bytes (the states' are counted by `states`). */
+  /** The segments' bytes (the tail's are counted by `tail`). */
   private total = 0;
-  private readonly states: JournalStates;
+  private readonly tail: JournalTail;
 
   constructor(
     readonly dir: string,
@@ -56,7 +57,7 @@ export class Journal {
     private readonly keepAcked = false,
   ) {
     makeFolder(dir, 0o700);
-    this.states = new JournalStates(dir);
+    this.tail = new JournalTail(dir);
     this.load();
   }
 
@@ -70,7 +71,7 @@ export class Journal {
   }
 
   get bytes(): number {
-    return this.total + this.states.bytes;
+    return this.total + this.tail.bytes;
   }
 
   /** Appends one entry; returns how many events overflow dropped to make room (0 normally). */
@@ -95,15 +96,15 @@ export class Journal {
     return dropped;
   }
 
-  /** Keeps `entry` as its run's counting state, in place of the one before (sent or not: it is of no more use). */
-  putState(entry: StateEntry): void {
+  /** Keeps `entry` in its run's tail, in place of the one(s) it makes useless (sent or not: they are of no more use). */
+  putTail(entry: TailEntry): void {
     this.logOf(entry.run, entry.task);
-    this.states.put(entry);
+    this.tail.put(entry);
   }
 
-  /** The state reached Redis (unless a newer one replaced it meanwhile). */
-  stateSent(entry: StateEntry): void {
-    this.states.markSent(entry);
+  /** The tail entry reached Redis as stream entry `id` (null: not sent, superseded); returns the stream ids it makes useless (JournalTail.sent). */
+  tailSent(entry: TailEntry, id: string | null): string[] {
+    return this.tail.sent(entry, id);
   }
 
   /** Everything up to `n` of the run reached Redis. */
@@ -115,7 +116,7 @@ export class Journal {
   /** Forget what reached Redis (after Redis restarted, it may have lost its last second): resend from the acked mark. */
   resendUnacked(): void {
     for (const log of this.runs.values()) log.sent = log.acked;
-    this.states.resend();
+    this.tail.resend();
   }
 
   /** The controller stored everything up to `n`: drop whole segments up to it. True when the run is fully done. */
@@ -130,27 +131,24 @@ export class Journal {
     }
     if (ended && log.segments.length === 0 && log.acked >= log.last) {
       this.runs.delete(run);
-      this.states.drop(run);
+      this.tail.drop(run);
       return true;
     }
     return false;
   }
 
   /**
-   * Entries of every run after its sent mark, read back from disk, oldest first within each run, with the run's
-   * counting state if it has not gone out, in its place: after the entry it follows (at the front when that one went
-   * out already).
+   * Entries of every run after its sent mark, read back from disk, oldest first within each run, with the run's tail
+   * entries that have not gone out, each in its place: after the entry it follows (at the front when that one went out
+   * already).
    */
   unsent(limit: number): OutEntry[] {
     const out: OutEntry[] = [];
     for (const [run, log] of this.runs) {
-      let state = this.states.unsent(run);
-      if (log.sent >= log.last && !state) continue;
+      const tail = this.tail.unsent(run);
+      if (log.sent >= log.last && tail.length === 0) continue;
       const place = (before: number) => {
-        if (state && state.after < before) {
-          out.push(state);
-          state = null;
-        }
+        while (tail.length > 0 && tail[0].after < before) out.push(tail.shift()!);
       };
       place(log.sent + 1);
       for (const seg of log.segments) {
@@ -170,7 +168,7 @@ export class Journal {
   }
 
   hasUnsent(): boolean {
-    return [...this.runs].some(([run, l]) => l.sent < l.last || this.states.unsent(run) !== null);
+    return [...this.runs].some(([run, l]) => l.sent < l.last || this.tail.unsent(run).length > 0);
   }
 
   /** The run will get no more entries (its worker ended): close its file. */
@@ -263,9 +261,9 @@ export class Journal {
       this.total += bytes;
     }
     for (const log of this.runs.values()) log.segments.sort((a, b) => a.first - b.first);
-    this.states.load();
-    // A state whose run has no segment left (its run was done, and the agent stopped before deleting the state).
-    for (const run of this.states.runs()) if (!this.runs.has(run)) this.states.drop(run);
+    this.tail.load();
+    // A tail whose run has no segment left (its run was done, and the agent stopped before deleting the tail).
+    for (const run of this.tail.runs()) if (!this.runs.has(run)) this.tail.drop(run);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { RedisConnection } from './connect.js';
-import { entryFields, type FleetEntry, type OutEntry, type RunEntry, type StateEntry } from './entries.js';
+import { entryFields, type FleetEntry, type OutEntry, type RunEntry, type TailEntry } from './entries.js';
 import type { Journal } from './journal.js';
+import { replaces, slotOf } from './journal-tail.js';
 import type { FleetKeys } from './keys.js';
 
 const BATCH = 500;
@@ -11,9 +12,10 @@ const MEMORY_QUEUE = 10_000;
  * The agent's way out for events: every run entry goes to the journal first (on disk, synchronously), then to the
  * events stream. While Redis answers, entries go out from memory in order; after a failure (Redis away) they are read
  * back from the journal, from each run's last entry known to have arrived. Notices (not run entries) are kept in
- * memory until they go out. A run's counting state replaces its previous one wherever that still is: waiting in memory
- * or in the journal (unsent), or in the stream (deleted there once the new one is in, unless the controller read it:
- * then Redis keeps it pending for it, without its fields).
+ * memory until they go out. A run's tail entry (its counting state; its progress while no controller follows)
+ * replaces the older ones it makes useless (JournalTail) wherever they still are: waiting in memory or in the journal
+ * (unsent), or in the stream (deleted there once the new one is in, unless the controller read it: then Redis keeps it
+ * pending for it, without its fields).
  */
 export class Outbox {
   private queue: OutEntry[] = [];
@@ -24,8 +26,6 @@ export class Outbox {
   private again = false;
   /** Runs whose events from `first` on must not be sent: another run took their task over (see supersede). */
   private readonly skipFrom = new Map<string, number>();
-  /** The stream id of each run's last state sent by this process, deleted from the stream when the next one is in. */
-  private readonly stateIds = new Map<string, string>();
 
   constructor(
     private readonly conn: RedisConnection,
@@ -47,11 +47,12 @@ export class Outbox {
     this.kick();
   }
 
-  /** A run's newest counting state: on disk first, in place of the run's previous one. */
-  pushState(entry: StateEntry): void {
-    this.journal.putState(entry);
+  /** A run's newest tail entry: on disk first, in place of those it makes useless. */
+  pushTail(entry: TailEntry): void {
+    this.journal.putTail(entry);
     if (!this.fromJournal) {
-      this.queue = this.queue.filter((e) => !(e.k === 'st' && e.run === entry.run));
+      const useless = replaces(slotOf(entry));
+      this.queue = this.queue.filter((e) => e.k === 'ev' || e.k === 'end' || e.run !== entry.run || !useless.includes(slotOf(e)));
       this.queue.push(entry);
     }
     this.kick();
@@ -103,10 +104,10 @@ export class Outbox {
     if (this.conn.ready) void this.flush();
   }
 
-  /** An entry counted after the run's lease had lapsed (see supersede); a state, when taken after the first such entry. */
+  /** An entry counted after the run's lease had lapsed (see supersede); a tail entry, when taken after the first such entry. */
   private superseded(e: OutEntry): boolean {
     const from = this.skipFrom.get(e.run) ?? Infinity;
-    if (e.k === 'st') return e.after + 1 >= from;
+    if (e.k === 'st' || e.k === 'pg') return e.after + 1 >= from;
     return e.k === 'ev' && from <= e.n;
   }
 
@@ -134,20 +135,15 @@ export class Outbox {
           broken.add(e.run);
           continue;
         }
-        if (e.k !== 'st') {
+        if (e.k === 'ev' || e.k === 'end') {
           this.journal.markSent(e.run, e.n);
-          // The run's last entry: no state follows, and its last one stays for the controller.
-          if (e.k === 'end') this.stateIds.delete(e.run);
           continue;
         }
-        this.journal.stateSent(e);
+        // Not sent when superseded: of no use to anyone, it is done with all the same.
         const id = replies.get(e);
-        if (typeof id !== 'string') continue;
-        const before = this.stateIds.get(e.run);
-        if (before) replaced.push(before);
-        this.stateIds.set(e.run, id);
+        replaced.push(...this.journal.tailSent(e, typeof id === 'string' ? id : null));
       }
-      // Best effort: a state left behind (Redis away now, or sent by an earlier agent process) is only an older one.
+      // Best effort: an entry left behind (Redis away now) is only an older one, trimmed with the rest by the controller.
       if (replaced.length > 0) await this.conn.send(['XDEL', this.keys.events, ...replaced]).catch(() => undefined);
       if (broken.size > 0 || failedNotices.length > 0) {
         // Redis went away mid-batch: what did not arrive is read back from the journal later.

@@ -1,6 +1,6 @@
 import { FleetMarks } from '../store/fleet-marks.js';
 import type { Store } from '../store/store.js';
-import type { FleetEntry, RunEntry, StateEntry } from './entries.js';
+import type { FleetEntry, RunEntry, TailEntry } from './entries.js';
 
 /**
  * Where the controller's event reader puts what it reads. `storeBatch` stores a batch of stream entries, in stream
@@ -17,10 +17,11 @@ export interface FleetSink {
 /** Where the entries go once the sink has marked them: the controller's tasks (FleetTransport). */
 export interface EntryRoute {
   /**
-   * A run entry, new, or a run's counting state: stored by the task's own path (a crossing is in the store when this
-   * returns). Returns what shows it, run once the batch is committed.
+   * A run entry, new, or one of a run's tail (a counting state, a progress report sent outside the sequence): stored by
+   * the task's own path (a crossing is in the store when this returns). Returns what shows it, run once the batch is
+   * committed.
    */
-  entry(entry: RunEntry | StateEntry): () => void;
+  entry(entry: RunEntry | TailEntry): () => void;
   /** A notice (claim, lost, state, agent, loss), in stream order among the run entries. Returns what shows it. */
   notice(entry: FleetEntry): () => void;
   /** Why the store takes no writes, or null: nothing is acknowledged then (the agents keep it in their journals). */
@@ -83,9 +84,11 @@ export class StoreSink implements FleetSink {
         shows.push(this.route.entry(entry));
         return true;
       case 'st':
+      case 'pg':
         // Outside the run's sequence: it follows entry `after` of its run, stored before it in stream order. One that
-        // comes after newer entries were stored (an agent's resend brings its newest state again) is of an older
-        // point than the store holds: its progress, with which the store keeps it, is stored already.
+        // comes after newer entries were stored (an agent's resend brings its newest tail again) is of an older point
+        // than the store holds: a state's progress, with which the store keeps it, is stored already, and an older
+        // progress would be taken for a stall.
         if (entry.after < this.marks.throughOf(entry.run)) return false;
         shows.push(this.route.entry(entry));
         return true;

@@ -29,7 +29,7 @@ export class EventIntake {
    * Every worker event passes here, whatever runner delivered it: the recorder stores it first (a crossing is in the
    * store before anything shows it), then the results, the logs and the listeners (dashboard, NDJSON) see it.
    */
-  receive(rec: TaskRecord, place: WorkerPlace, raw: WorkerEvent): () => void {
+  receive(rec: TaskRecord, place: WorkerPlace, raw: WorkerEvent, coveredSince?: number): () => void {
     const received = { ...raw, task: rec.id } as WorkerEvent;
     // Pictures are for whoever watches the task: not part of its results, the store or the merged event stream.
     if (received.type === 'preview') {
@@ -45,6 +45,7 @@ export class EventIntake {
       return () => undefined;
     }
     if (received.type === 'done' && received.reason === 'end') journal?.finished();
+    if (received.type === 'progress' && coveredSince !== undefined) journal?.coveredSince(coveredSince);
     const shown = this.deps.recorder.receive(journal, rec.count, received);
     return () => this.show(rec, shown);
   }

@@ -14,6 +14,7 @@ export function launchSettings(opts: PoolOptions, rec: TaskRecord, running: numb
     ffmpeg: opts.ffmpeg,
     startFrame: rec.count.startFrame,
     startState: rec.count.startFrame ? (rec.count.startState ?? null) : null,
+    startMark: rec.count.startFrame ? (rec.count.startMark ?? null) : null,
     // Only a store keeps the states (with its checkpoints): without one, tens of kilobytes a second would go for nothing.
     emitState: Boolean(opts.store),
     takeIn: rec.count.takeIn,

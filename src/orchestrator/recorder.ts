@@ -25,6 +25,8 @@ export interface CountState {
   startFrame: number | null;
   /** The counting state (JSON) the next worker continues from at `startFrame`, when its checkpoint has one. */
   startState?: string | null;
+  /** A fleet's file: where in the counting order that state was taken (its checkpoint's fleet run and seq), else null. */
+  startMark?: ResumeMark | null;
   /** What the task took over from the store, for the operator. */
   note: string | null;
   /** A fleet file finished while no controller followed it: its run is taken in, not run again (see RunnerLaunch). */
@@ -128,6 +130,7 @@ export class Recorder {
       chainId: plan.chainId,
       startFrame: !takeIn && plan.startFrame !== null && plan.startFrame > 1 ? plan.startFrame : null,
       startState: takeIn ? null : (plan.checkpoint?.state ?? null),
+      startMark: !takeIn && plan.checkpoint?.state && plan.checkpoint.fleetRun ? { run: plan.checkpoint.fleetRun, seq: plan.checkpoint.seq } : null,
       note: takeIn ? describeTakeIn(prepared, takeIn.run, takeIn.agent) : describeResume(prepared, id),
       takeIn,
     };

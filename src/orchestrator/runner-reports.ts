@@ -37,7 +37,7 @@ export function runnerHandlers(s: ReportTarget, rec: TaskRecord, token: symbol):
       const again = voided.length > 0 ? `; ${voided.length} crossing${voided.length === 1 ? '' : 's'} of earlier runs from that frame on will be counted again` : '';
       s.announce(rec, `claimed by agent ${place.agent} (run ${place.fleetRun})${from}${again}`);
     },
-    record: (place, ev) => s.intake.receive(rec, place, ev),
+    record: (place, ev, coveredSince) => s.intake.receive(rec, place, ev, coveredSince),
     started: () => {
       if (rec.runnerToken !== token || (rec.state.kind !== 'starting' && rec.state.kind !== 'waiting')) return;
       s.slots.hello(rec.slot!);

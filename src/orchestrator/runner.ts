@@ -53,9 +53,10 @@ export interface RunnerHandlers {
   /**
    * One event of one of the task's workers, in that worker's order: stored (a crossing is in the store when this
    * returns), then shown by the function it returns, which a transport that stores in batches calls once the batch is
-   * committed.
+   * committed. `coveredSince`: a progress report that stands for the reports since then, which the fleet did not keep
+   * (ms; their frames kept coming from then on).
    */
-  record(place: WorkerPlace, ev: WorkerEvent): () => void;
+  record(place: WorkerPlace, ev: WorkerEvent, coveredSince?: number): () => void;
   /** The task's current worker counts (its hello, or a fleet run found counting by a controller that attached). */
   started(): void;
   /** A line that is not an event (a child's stderr). */
@@ -92,6 +93,8 @@ export interface RunnerLaunch {
   startFrame: number | null;
   /** A resumed file: the counting state (JSON) of its checkpoint, which the worker continues from at `startFrame`. */
   startState?: string | null;
+  /** A fleet's file: where in the counting order that state was taken (its checkpoint's), sent with it to the fleet. */
+  startMark?: ResumeMark | null;
   /** Files: the worker writes its counting state with each progress report, for the checkpoints (a local run's). */
   emitState?: boolean;
   /** A fleet file finished while no controller followed it: taken in, not run again; `complete` when all of it is stored. */

@@ -87,12 +87,15 @@ export class TaskRunJournal {
   }
 
   crossing(c: CrossingInput): CrossingOutcome {
-    if (c.seq <= this.lastSeq) return { kind: 'duplicate' };
-    const gap = c.seq - this.lastSeq - 1;
+    // A worker's seq only grows, so a local run's lower seq is a repeat. A fleet run's entries are stored once each by
+    // (run, n) but may arrive out of order (an agent resends from its journal an entry whose XADD failed after later
+    // ones of the batch went in): there only the store's unique (fleet run, seq) tells a repeat.
+    if (c.seq <= this.lastSeq && this.fleetRun === null) return { kind: 'duplicate' };
+    const gap = Math.max(0, c.seq - this.lastSeq - 1);
     const occupancy = this.tally.peek(c.direction, c.ts);
     const row = { ...c, taskRunId: this.row.id, task: this.row.task, occupancy, fleetRun: this.fleetRun, storedAt: this.now() };
     const inserted = this.gate?.write((s) => s.insertCrossing(row));
-    this.lastSeq = c.seq;
+    this.lastSeq = Math.max(this.lastSeq, c.seq);
     if (inserted === 'duplicate' || inserted === 'void') return { kind: inserted };
     this.tally.add(c.line, c.direction, c.ts, c.attributes ?? {});
     if (c.attributes?.reason === 'pending') this.pending.set(c.seq, { taskRunId: this.row.id, line: c.line, track: c.track, frame: c.frame, attributes: { ...c.attributes } });
@@ -125,6 +128,17 @@ export class TaskRunJournal {
     this.state = { frame, json };
   }
 
+  /**
+   * The next progress report stands for the reports since `ts`, which were not kept (a fleet agent keeps only the newest
+   * while no controller follows): frames kept coming from then on. Later than the last report this journal has, it
+   * starts a new interval there (frames had stopped between); earlier, the coverage already goes on from it.
+   */
+  coveredSince(ts: number): void {
+    if (this.lastProgressTs !== null && ts <= this.lastProgressTs) return;
+    this.lastProgressTs = ts;
+    this.coverage = null;
+  }
+
   /** A progress report: frames processed since the last one extend the coverage; a file's checkpoint moves. */
   progress(frame: number, ts: number): void {
     const since = this.lastProgressTs ?? ts;
@@ -143,7 +157,7 @@ export class TaskRunJournal {
         if (this.coverage && this.coverage.end === since && this.coverage.id !== null) s.extendCoverage(this.coverage.id, ts);
         else this.coverage = { id: s.addCoverage(this.row.id, this.row.task, since, ts), end: ts };
         this.coverage.end = ts;
-        if (checkpoint) s.saveCheckpoint({ taskRunId: this.row.id, frame, seq: this.lastSeq, fps: this.fps, state: this.state?.json ?? null }, ts);
+        if (checkpoint) s.saveCheckpoint({ taskRunId: this.row.id, frame, seq: this.lastSeq, fps: this.fps, state: this.state?.json ?? null, ...(this.fleetRun ? { fleetRun: this.fleetRun } : {}) }, ts);
       }),
     );
   }

@@ -115,6 +115,9 @@ export const MIGRATIONS: readonly ((db: Database) => void)[] = [
   // crossing mark_seq of fleet run mark_run): the earlier runs' crossings after it are void, whatever frame they are
   // dated. Runs claimed before have none (their claims voided by frame).
   (db) => db.exec(`ALTER TABLE fleet_runs ADD COLUMN mark_run TEXT; ALTER TABLE fleet_runs ADD COLUMN mark_seq INTEGER;`),
+  // 6: a fleet controller's checkpoint says which fleet run's events made it: with its seq, the mark of its state, which
+  // a returning controller's submit carries (a resume from it voids that run's crossings by counting order).
+  (db) => db.exec(`ALTER TABLE checkpoints ADD COLUMN fleet_run TEXT;`),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -90,6 +90,8 @@ export interface Checkpoint {
   fps: number | null;
   /** The worker's counting state after `frame` (a `state` event's, JSON), or null: none came (older worker, fleet). */
   state: string | null;
+  /** The fleet run whose events made it (a fleet controller's; absent for a local worker): seq is that run's. */
+  fleetRun?: string;
 }
 
 export interface ChainTally {

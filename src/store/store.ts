@@ -30,7 +30,7 @@ export class Store {
                    WHERE mine.run = @fleetRun AND ${COUNTED_AGAIN}))
          RETURNING void`,
       ),
-      saveCheckpoint: db.prepare(`INSERT OR REPLACE INTO checkpoints (task_run_id, frame, seq, fps, ts, state) VALUES (?, ?, ?, ?, ?, ?)`),
+      saveCheckpoint: db.prepare(`INSERT OR REPLACE INTO checkpoints (task_run_id, frame, seq, fps, ts, state, fleet_run) VALUES (?, ?, ?, ?, ?, ?, ?)`),
       addCoverage: db.prepare(`INSERT INTO coverage (task_run_id, task, start, end) VALUES (?, ?, ?, ?)`),
       extendCoverage: db.prepare(`UPDATE coverage SET end = ? WHERE id = ?`),
       heartbeat: db.prepare(`UPDATE runs SET heartbeat_at = ? WHERE id = ?`),
@@ -169,7 +169,7 @@ export class Store {
   }
 
   saveCheckpoint(c: Checkpoint, ts: number): void {
-    this.stmts.saveCheckpoint.run(c.taskRunId, c.frame, c.seq, c.fps, ts, c.state);
+    this.stmts.saveCheckpoint.run(c.taskRunId, c.frame, c.seq, c.fps, ts, c.state, c.fleetRun ?? null);
   }
 
   addCoverage(taskRunId: number, task: string, start: number, end: number): number {
@@ -189,11 +189,13 @@ export class Store {
   lastCheckpoint(chainId: number): Checkpoint | null {
     const row = this.db
       .prepare(
-        `SELECT c.task_run_id AS taskRunId, c.frame, c.seq, c.fps, c.state FROM checkpoints c JOIN task_runs t ON t.id = c.task_run_id
+        `SELECT c.task_run_id AS taskRunId, c.frame, c.seq, c.fps, c.state, c.fleet_run AS fleetRun FROM checkpoints c JOIN task_runs t ON t.id = c.task_run_id
          WHERE t.chain_id = ? ORDER BY c.task_run_id DESC LIMIT 1`,
       )
-      .get(chainId) as Checkpoint | undefined;
-    return row ?? null;
+      .get(chainId) as (Omit<Checkpoint, 'fleetRun'> & { fleetRun: string | null }) | undefined;
+    if (!row) return null;
+    const { fleetRun, ...checkpoint } = row;
+    return fleetRun === null ? checkpoint : { ...checkpoint, fleetRun };
   }
 
   /**

@@ -29,7 +29,7 @@ test('a fleet batch the store cannot take is the store failure of the run (repor
   const gate = new StoreGate(store, (err) => failures.push(err));
   const shown: number[] = [];
   const route: EntryRoute = {
-    entry: (e) => () => shown.push(e.k === 'st' ? -1 : e.n),
+    entry: (e) => () => shown.push('n' in e ? e.n : -1),
     notice: () => () => {},
     storeFailure: () => gate.failure?.message ?? null,
     storeFailed: (err) => gate.fail(err).message,
