@@ -1,5 +1,6 @@
 import type { LineCount } from '../protocol/events.js';
 import type { AdaptiveCrops } from '../vision/adaptive-crops.js';
+import type { Tile } from '../vision/crop-plan.js';
 import type { PeopleCounter } from '../vision/people-counter.js';
 import type { WorkerDemographics } from './demographics/worker-side.js';
 import type { WorkerConfig } from './run-worker.js';
@@ -18,6 +19,17 @@ export interface Counting {
   /** Number of the last frame processed (null before the first): where a file ended. */
   lastFrame: number | null;
   demographics: WorkerDemographics | null;
+  /**
+   * The detection frame last sent to the detector ahead of its turn, with the tiles of the plan in force then: counting
+   * the frame before it can change the plan after it went, so a state taken between the two would give a resumed run
+   * the new plan for a frame the uninterrupted run detected with the old one (countFrames writes none then).
+   */
+  sentAhead: { frame: number; tiles: readonly Tile[] } | null;
+}
+
+/** Whether a counting state after `frame` resumes as the run goes on: no frame after it went with other tiles. */
+export function stateHolds(c: Counting, frame: number): boolean {
+  return c.sentAhead === null || c.sentAhead.frame <= frame || c.sentAhead.tiles === c.crops.plan.tiles;
 }
 
 /** The counts since counting began (zero during a warm-up). */

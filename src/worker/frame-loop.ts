@@ -1,5 +1,5 @@
 import type { MergedDetection } from '../vision/tile-merge.js';
-import { reportedCounts, type Counting } from './counting.js';
+import { reportedCounts, stateHolds, type Counting } from './counting.js';
 import { cropsSetup, newCrops, toSource } from './crops.js';
 import { sendsAhead } from './detector-lanes.js';
 import type { DetectorHandle } from './detector-thread.js';
@@ -37,8 +37,9 @@ export async function countFrames(ctx: LoopContext): Promise<void> {
       counts: () => reportedCounts(c),
       detectMs: () => latency.take(),
       crossings: () => c.seq,
-      // Only once counting began (not during a warm-up): a state is where a resumed run counts from.
-      state: cfg.emitState && !cfg.live ? (frame) => (c.baseline ? captureState(c, frame, cfg.skipFrames, source.info) : null) : undefined,
+      // Only once counting began (not during a warm-up), and only where a run resumed from it detects the next frame
+      // as this one does (stateHolds): a state is where a resumed run counts from.
+      state: cfg.emitState && !cfg.live ? (frame) => (c.baseline && stateHolds(c, frame) ? captureState(c, frame, cfg.skipFrames, source.info) : null) : undefined,
     },
     (body) => emit.emit(body),
     cfg.live ? null : { duration: source.info.duration },
@@ -81,7 +82,9 @@ async function frameLoop(ctx: LoopContext, reporter: ProgressReporter, latency: 
       emitCrops(emit, cfg, ctx.opened, c.crops, 'frame size');
     }
     if (!frame.detect) return { frame, detections: null };
-    const sent = await ahead.detect(got, c.crops.plan.tiles);
+    const tiles = c.crops.plan.tiles;
+    const sent = await ahead.detect(got, tiles);
+    c.sentAhead = { frame: frame.number, tiles };
     sent.took.then((ms) => latency.add(ms)).catch(() => undefined);
     return { frame, detections: sent.detections };
   };
