@@ -1,6 +1,5 @@
 import type { LineCount } from '../protocol/events.js';
 import type { AdaptiveCrops } from '../vision/adaptive-crops.js';
-import type { Tile } from '../vision/crop-plan.js';
 import type { PeopleCounter } from '../vision/people-counter.js';
 import type { WorkerDemographics } from './demographics/worker-side.js';
 import type { WorkerConfig } from './run-worker.js';
@@ -20,16 +19,16 @@ export interface Counting {
   lastFrame: number | null;
   demographics: WorkerDemographics | null;
   /**
-   * The detection frame last sent to the detector ahead of its turn, with the tiles of the plan in force then: counting
-   * the frame before it can change the plan after it went, so a state taken between the two would give a resumed run
-   * the new plan for a frame the uninterrupted run detected with the old one (countFrames writes none then).
+   * The frame whose count last changed the crop plan. The next frame went to the detector before that count (it
+   * detects one frame ahead), with the old plan; a run resumed from a state taken there would detect it with the new
+   * one, so countFrames writes none then (a stop right after that frame included).
    */
-  sentAhead: { frame: number; tiles: readonly Tile[] } | null;
+  planChangedAt: number | null;
 }
 
-/** Whether a counting state after `frame` resumes as the run goes on: no frame after it went with other tiles. */
+/** Whether a counting state after `frame` resumes as the run goes on: its count left the crop plan as it was. */
 export function stateHolds(c: Counting, frame: number): boolean {
-  return c.sentAhead === null || c.sentAhead.frame <= frame || c.sentAhead.tiles === c.crops.plan.tiles;
+  return c.planChangedAt !== frame;
 }
 
 /** The counts since counting began (zero during a warm-up). */

@@ -82,9 +82,7 @@ async function frameLoop(ctx: LoopContext, reporter: ProgressReporter, latency: 
       emitCrops(emit, cfg, ctx.opened, c.crops, 'frame size');
     }
     if (!frame.detect) return { frame, detections: null };
-    const tiles = c.crops.plan.tiles;
-    const sent = await ahead.detect(got, tiles);
-    c.sentAhead = { frame: frame.number, tiles };
+    const sent = await ahead.detect(got, c.crops.plan.tiles);
     sent.took.then((ms) => latency.add(ms)).catch(() => undefined);
     return { frame, detections: sent.detections };
   };
@@ -131,7 +129,10 @@ async function countInOrder(
       await guessNext();
       const found = c.crops.plausible(answer);
       c.detections += found.length;
-      if (c.crops.update(found)) emitCrops(emit, cfg, ctx.opened, c.crops, 'people');
+      if (c.crops.update(found)) {
+        c.planChangedAt = frame.number;
+        emitCrops(emit, cfg, ctx.opened, c.crops, 'people');
+      }
       step = c.counter.detections(toSource(found, frame, source.info), frame.number, frame.pts);
     } else {
       step = c.counter.predict(frame.pts);

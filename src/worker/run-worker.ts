@@ -98,7 +98,7 @@ export async function runWorker(cfg: WorkerConfig, io: WorkerIO): Promise<number
       startedAt: performance.now(),
       seq: 0,
       baseline: null,
-      sentAhead: null,
+      planChangedAt: null,
       lastFrame: null,
       // Loaded only when asked for: a worker without demographics starts as fast as before.
       demographics: cfg.demographics.enabled ? await (await import('./demographics/worker-side.js')).WorkerDemographics.start(cfg, opened, emit) : null,
