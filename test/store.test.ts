@@ -157,6 +157,25 @@ describe('store: crossings', () => {
     store.close();
   });
 
+  it('a fleet run\'s checkpoint keeps its state\'s place in the counting order, whatever order its crossings arrived in', () => {
+    // The checkpoint's seq is the mark a returning controller resumes with: the run that goes on from the state counts
+    // again exactly the crossings after it. Stored in arrival order, the highest seq can be one written after the state
+    // (counted twice if taken as the mark) or miss one written before it (voided when it arrives, so lost).
+    const store = tempStore();
+    beginRun(store);
+    const j = new TaskRunJournal(new StoreGate(store, () => {}), store.startTaskRun(taskRun()), new Tally(['a'], UTC_RULES), { run: 'a.x.1', lastSeq: 0, fps: 10 });
+    j.crossing(crossing(1, 'in', 2000));
+    j.crossing(crossing(2, 'in', 2100));
+    j.countingState(100, '{"version":1}', 2);
+    j.crossing(crossing(3, 'in', 2300)); // written after the state, arrived before the progress of its frame
+    j.progress(100, 2200);
+    assert.equal(store.lastCheckpoint(1)?.seq, 2, 'a crossing after the state is not in it');
+    j.countingState(200, '{"version":1}', 5); // crossings 4 and 5 were written before it, and arrive after its progress
+    j.progress(200, 3200);
+    assert.equal(store.lastCheckpoint(1)?.seq, 5, 'crossings before the state are in it, arrived or not');
+    store.close();
+  });
+
   it('after a failed write stores nothing more, reports once, and keeps counting in memory', () => {
     const store = tempStore();
     beginRun(store);

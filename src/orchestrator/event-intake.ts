@@ -41,7 +41,7 @@ export class EventIntake {
     const journal = this.journalFor(rec, place);
     // The counting state goes with the checkpoint the next progress event makes, and nowhere else.
     if (received.type === 'state') {
-      journal?.countingState(received.frame, JSON.stringify(received.state));
+      journal?.countingState(received.frame, JSON.stringify(received.state), received.seq);
       return () => undefined;
     }
     if (received.type === 'done' && received.reason === 'end') journal?.finished();

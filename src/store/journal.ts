@@ -60,8 +60,11 @@ export class TaskRunJournal {
   private lastFrame = 0;
   private coverage: { id: number | null; end: number } | null = null;
   private readToEnd = false;
-  /** The worker's last counting state (a `state` event), kept with the checkpoint of its frame. */
-  private state: { frame: number; json: string } | null = null;
+  /**
+   * The worker's last counting state (a `state` event), kept with the checkpoint of its frame, and the `seq` of the
+   * last crossing its worker wrote before it (absent from an older worker).
+   */
+  private state: { frame: number; json: string; seq?: number } | null = null;
   /** Crossings stored as pending (demographics on), by seq, until their estimate comes. */
   private readonly pending = new Map<number, StoredPending & { track: number; frame: number }>();
 
@@ -124,8 +127,8 @@ export class TaskRunJournal {
   }
 
   /** The worker's counting state after `frame`: the progress report of that frame that follows stores it. */
-  countingState(frame: number, json: string): void {
-    this.state = { frame, json };
+  countingState(frame: number, json: string, seq?: number): void {
+    this.state = seq === undefined ? { frame, json } : { frame, json, seq };
   }
 
   /**
@@ -157,7 +160,11 @@ export class TaskRunJournal {
         if (this.coverage && this.coverage.end === since && this.coverage.id !== null) s.extendCoverage(this.coverage.id, ts);
         else this.coverage = { id: s.addCoverage(this.row.id, this.row.task, since, ts), end: ts };
         this.coverage.end = ts;
-        if (checkpoint) s.saveCheckpoint({ taskRunId: this.row.id, frame, seq: this.lastSeq, fps: this.fps, state: this.state?.json ?? null, ...(this.fleetRun ? { fleetRun: this.fleetRun } : {}) }, ts);
+        // The checkpoint's seq is where its state was taken in the counting order (a returning fleet controller resumes
+        // with it as the mark), so the state's own when it says it: a fleet run's crossings may arrive out of order (a
+        // resend), and the highest stored can be one written after the state, or miss one written before it.
+        const seq = this.state?.seq ?? this.lastSeq;
+        if (checkpoint) s.saveCheckpoint({ taskRunId: this.row.id, frame, seq, fps: this.fps, state: this.state?.json ?? null, ...(this.fleetRun ? { fleetRun: this.fleetRun } : {}) }, ts);
       }),
     );
   }
