@@ -49,6 +49,10 @@ export class StoreSink implements FleetSink {
   }
 
   storeBatch(entries: FleetEntry[]): boolean[] {
+    // Refused before anything of it is taken: the route counts a crossing in memory as it stores it, and the reader
+    // offers the same batch again every second while the store stays failed (it would be counted once per offer).
+    const failed = this.route.storeFailure();
+    if (failed) throw new SinkFailure(`cannot store fleet events: ${failed}`);
     const shows: (() => void)[] = [];
     let fresh: boolean[];
     try {
