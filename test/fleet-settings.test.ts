@@ -167,3 +167,21 @@ test('an agent runs nothing from a task spec that fails the config schema (whoev
   assert.equal((await within(agent.exited, 30_000, 'agent exit')).code, 0);
   assert.ok(!agent.lines.some((l) => /started \(run/.test(l)), 'no worker was started');
 });
+
+test('a second signal while the agent hands back leaves at once, with that signal\'s exit status (128 + n)', async (t) => {
+  const redis = await startRedis();
+  t.after(() => redis.dispose());
+  for (const [signal, status] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+    const agent = startAgent({ url: redis.url, name: `twice-${status}`, journal: tempDir('journal') });
+    t.after(() => agent.child.kill('SIGKILL'));
+    await agent.waitLine(/ready/, 30_000);
+    // Redis paused: the hand-back waits on it (its commands time out after 5 s), so the second signal comes during it.
+    redis.process.kill('SIGSTOP');
+    agent.child.kill(signal);
+    await agent.waitLine(/shutting down/, 10_000);
+    agent.child.kill(signal);
+    const { code } = await within(agent.exited, 10_000, 'the agent to exit');
+    redis.process.kill('SIGCONT');
+    assert.equal(code, status, `a second ${signal}`);
+  }
+});

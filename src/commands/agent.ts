@@ -43,10 +43,9 @@ export async function run(argv: AgentArgs): Promise<number> {
       });
       say(`agent ${name}: ready: fleet '${fleet}' on ${target.display}, ${slots} slot${slots === 1 ? '' : 's'}, journal ${journalDir}`);
       const signal = await stopped;
-      // A second signal while handing back: leave at once (the exit handler kills the workers).
-      const hurry = () => process.exit(STOP_SIGNALS.SIGINT);
-      process.once('SIGINT', hurry);
-      process.once('SIGTERM', hurry);
+      // A second signal while handing back: leave at once (the exit handler kills the workers), with that signal's status.
+      process.once('SIGINT', () => process.exit(STOP_SIGNALS.SIGINT));
+      process.once('SIGTERM', () => process.exit(STOP_SIGNALS.SIGTERM));
       await agent.shutdown(`${signal}`);
       say(`agent ${name}: stopped`);
       return 0;
