@@ -5,7 +5,9 @@ import { RedisConnection } from '../src/fleet/connect.js';
 import { FleetController } from '../src/fleet/controller.js';
 import { fleetKeys } from '../src/fleet/keys.js';
 import { parseRedisUrl } from '../src/fleet/redis-url.js';
-import { parseEntry } from '../src/fleet/entries.js';
+import { controllerFollows } from '../src/fleet/agent-forward.js';
+import { entryFields, parseEntry } from '../src/fleet/entries.js';
+import { SinkFailure } from '../src/fleet/store-sink.js';
 import { CLAIM, HEARTBEAT, REAP, RELEASE, runScript } from '../src/fleet/scripts.js';
 import type { ResumeMark } from '../src/store/fleet-marks.js';
 import { until } from './fleet-harness.js';
@@ -211,4 +213,24 @@ test('one controller at a time: a second one is refused while the first holds th
   );
   const other = await FleetController.attach({ conn, fleet: 'f2', waitForLeaseMs: 500 });
   await other.detach();
+});
+
+test('a controller whose store takes no writes is followed by no one, as the agents see it: their progress does not pile up in the sequence it cannot acknowledge', async (t) => {
+  const { conn, ctl, keys } = await setup(t);
+  assert.equal(await controllerFollows(conn, keys), true, 'attached, its store fine');
+  const failures: (string | null)[] = [];
+  await ctl.read(
+    {
+      storeBatch: () => {
+        throw new SinkFailure('cannot store fleet events: store /x/pcount.db: disk full');
+      },
+      storedThrough: () => 0,
+    },
+    (m) => failures.push(m),
+  );
+  const progress = { v: 1, type: 'progress', task: 'cam', ts: 1, frame: 1, fps: 10, in: 0, out: 0, occupancy: 0, tracks: 0, dropped: 0, position: null, duration: null, lines: [] };
+  await conn.send(['XADD', keys.events, '*', ...entryFields({ k: 'ev', task: 'cam', run: 'a.x.1', n: 1, agent: 'a', event: progress as never })]);
+  await until('the agents told', 10_000, async () => !(await controllerFollows(conn, keys)));
+  assert.ok(failures.some((m) => m?.includes('disk full')));
+  assert.equal(await conn.send(['EXISTS', keys.controller]), 1, 'it still holds the fleet');
 });

@@ -1,8 +1,21 @@
 import type { ProgressEvent, WorkerEvent } from '../protocol/events.js';
 import type { AgentRun } from './agent-run.js';
+import type { RedisConnection } from './connect.js';
 import type { Journal } from './journal.js';
 import type { Outbox } from './outbox.js';
+import type { FleetKeys } from './keys.js';
 import { STATE_FORWARD_MS } from './timing.js';
+
+/**
+ * Whether a controller follows the fleet, as the agent looks every heartbeat: one holds it and its store takes writes
+ * (a controller whose store failed acknowledges nothing, so progress in the runs' sequences would only pile up). False
+ * while Redis is away.
+ */
+export async function controllerFollows(conn: RedisConnection, keys: FleetKeys): Promise<boolean> {
+  if (!conn.ready) return false;
+  const [held, unstored] = await conn.pipeline([['EXISTS', keys.controller], ['EXISTS', keys.unstored]]).catch(() => [0, 0]);
+  return held === 1 && unstored === 0;
+}
 
 /**
  * What an agent sends to the fleet of its runs' worker events, and as which entries: numbered run entries in the

@@ -7,7 +7,7 @@ import { ResourceSampler, type Usage } from '../orchestrator/resources.js';
 import type { RunnerEnd } from '../orchestrator/runner.js';
 import { defaultWorkerCommand, fairThreads, type WorkerCommand } from '../orchestrator/spawn-worker.js';
 import { redactSource } from '../sources/credentials.js';
-import { RunForwarder } from './agent-forward.js';
+import { controllerFollows, RunForwarder } from './agent-forward.js';
 import { healthFields, taskUsage } from './agent-health.js';
 import { followHeartbeat } from './agent-heartbeat.js';
 import { AgentRun, type RunLaunch } from './agent-run.js';
@@ -163,7 +163,7 @@ export class Agent {
     }
     this.opts.journal.sync();
     this.sampleUsage();
-    this.forward.followed = this.opts.conn.ready && (await this.opts.conn.send(['EXISTS', this.keys.controller]).catch(() => 0)) === 1;
+    this.forward.followed = await controllerFollows(this.opts.conn, this.keys);
     if (!this.opts.conn.ready) return;
     await this.releaseEnded();
     await this.trimJournal();

@@ -45,6 +45,8 @@ export class FleetController {
   private reader: EventReader | null = null;
   private blocking: RedisConnection | null = null;
   private leaseTimer: NodeJS.Timeout | null = null;
+  /** The sink could not store the last batch it was given (the store failed): said to the agents with the lease. */
+  private unstored = false;
 
   private constructor(private readonly opts: ControllerOptions) {
     this.keys = fleetKeys(opts.fleet);
@@ -64,7 +66,11 @@ export class FleetController {
    */
   async read(sink: FleetSink, onFailure: (message: string | null) => void = () => {}): Promise<void> {
     this.blocking = await this.opts.conn.duplicate(`pcount-controller-read:${this.holder}`);
-    this.reader = new EventReader(this.opts.conn, this.blocking, this.keys, this.holder, sink, (items) => this.entries.emit(items), onFailure);
+    const failed = (message: string | null) => {
+      this.unstored = message !== null;
+      onFailure(message);
+    };
+    this.reader = new EventReader(this.opts.conn, this.blocking, this.keys, this.holder, sink, (items) => this.entries.emit(items), failed);
     this.reader.start();
   }
 
@@ -196,6 +202,10 @@ export class FleetController {
     if (!this.opts.conn.ready) return;
     const reply = await runScript(this.opts.conn, CONTROLLER_LEASE, [this.keys.prefix, this.holder, CONTROLLER_LEASE_MS]).catch(() => 'ok');
     if (reply !== 'ok') this.lost.emit(String(reply));
+    // While nothing is stored, progress in the runs' sequences would pile up unacknowledged (a report a second per run,
+    // in the journals and the stream): the agents send it as to no controller, one every 10 s replacing the one before.
+    // Lapses by itself once the store takes writes again, or the controller is gone.
+    else if (this.unstored) await this.opts.conn.send(['SET', this.keys.unstored, this.holder, 'PX', CONTROLLER_LEASE_MS]).catch(() => undefined);
   }
 }
 

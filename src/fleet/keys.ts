@@ -19,6 +19,8 @@
  *   <fleet>:events           STREAM everything agents report; consumer group "controller"
  *   <fleet>:acked            HASH  run → highest event sequence the controller has stored (agents trim their journals)
  *   <fleet>:controller       STR   the live controller, with PX
+ *   <fleet>:unstored         STR   the live controller, with PX, while its store takes no writes: the agents treat the
+ *                                 fleet as followed by no one (progress outside the sequence, one every 10 s)
  */
 export function fleetKeys(fleet: string) {
   const p = `${fleet}:`;
@@ -34,6 +36,7 @@ export function fleetKeys(fleet: string) {
     events: `${p}events`,
     acked: `${p}acked`,
     controller: `${p}controller`,
+    unstored: `${p}unstored`,
   };
 }
 
