@@ -233,4 +233,6 @@ test('a controller whose store takes no writes is followed by no one, as the age
   await until('the agents told', 10_000, async () => !(await controllerFollows(conn, keys)));
   assert.ok(failures.some((m) => m?.includes('disk full')));
   assert.equal(await conn.send(['EXISTS', keys.controller]), 1, 'it still holds the fleet');
+  await ctl.detach();
+  assert.equal(await conn.send(['EXISTS', keys.unstored]), 0, 'gone with it: the next controller is followed at once');
 });

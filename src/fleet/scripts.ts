@@ -258,8 +258,10 @@ return 'ok'`;
 
 /** ARGV: prefix, holder. */
 export const CONTROLLER_EXIT = `
-local key = ARGV[1] .. 'controller'
-if redis.call('GET', key) == ARGV[2] then redis.call('DEL', key) end
+for _, name in ipairs({'controller', 'unstored'}) do
+  local key = ARGV[1] .. name
+  if redis.call('GET', key) == ARGV[2] then redis.call('DEL', key) end
+end
 return 'ok'`;
 
 const shas = new Map<string, string>();
