@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { AgentPool, makeShortFile, sleep, startProc, tempDir, writeFleetTasks, type Proc } from './fleet-harness.js';
+import { startRedis, type TestRedis } from './redis-server.js';
+import { cliBin, within } from './worker-harness.js';
+
+/**
+ * Stalls with real processes (redis-server with a password, two agents, their workers, `run --no-tui --redis` as the
+ * controller with its store), each compared with an uninterrupted run of the same clip: the store's counted crossings
+ * are exactly the same (line, direction, frame, track), none twice. The password is in no output, file or `ps` line.
+ */
+
+const SECRET = 'chaos-Pw-7f3a91';
+process.env.PCOUNT_REDIS_PASSWORD = SECRET;
+const middle = [{ name: 'middle', points: [0.5, 0, 0.5, 1] }];
+const clipDir = tempDir('fleet-chaos');
+const clip = makeShortFile(clipDir, 'clip', 240);
+const claimed = /"message":"claimed by agent (\w+) \(run /;
+
+interface Site {
+  redis: TestRedis;
+  agents: AgentPool;
+  run: Proc;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+/** The clip counted by a fleet of two agents, `disturb` done to it once its second crossing is out: the counted crossings. */
+async function count(t: { after(fn: () => unknown): void }, name: string, disturb?: (s: Site) => Promise<void>): Promise<string[]> {
+  const redis = await startRedis(['--requirepass', SECRET]);
+  t.after(() => redis.dispose());
+  const dir = tempDir(`fleet-chaos-${name}`);
+  const agents = new AgentPool(redis.url, dir, 1);
+  t.after(() => agents.killAll());
+  await Promise.all(['a', 'b'].map((n) => agents.spawn(n).waitLine(/ready/, 60_000)));
+  const { config, db } = writeFleetTasks(dir, redis.url, { videos: [{ id: 'clip', source: await clip, lines: middle }] });
+  const run = startProc([process.execPath, cliBin, 'run', config, '--no-tui']);
+  t.after(() => run.alive() && run.child.kill('SIGKILL'));
+  if (disturb) {
+    await run.waitLine(/"type":"crossing","task":"clip".*"seq":2,/, 120_000);
+    assert.ok(!execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes(SECRET), 'the password is on no command line');
+    await disturb({ redis, agents, run });
+  }
+  const { code } = await within(run.exited, 180_000, 'the run to end');
+  assert.equal(code, 0, run.stderr());
+  for (const p of agents.agents.values()) p.child.kill('SIGTERM');
+  for (const p of agents.agents.values()) await within(p.exited, 30_000, 'agent exit');
+  const shown = [run.lines.join('\n'), run.stderr(), ...[...agents.agents.values()].map((p) => p.lines.join('\n') + p.stderr())];
+  assert.ok(shown.every((text) => !text.includes(SECRET)), 'the password is in no output');
+  assert.deepEqual(filesUnder(dir).filter((f) => readFileSync(f).includes(SECRET)), [], 'nor in any file: journals, results, store');
+  const conn = new Database(db, { readonly: true, fileMustExist: true });
+  try {
+    const rows = conn.prepare('SELECT line, direction, frame, track FROM crossings WHERE void = 0 ORDER BY frame, track, line, direction').all() as Record<string, unknown>[];
+    return rows.map((r) => `${r.line} ${r.direction} @${r.frame} #${r.track}`);
+  } finally {
+    conn.close();
+  }
+}
+
+let uninterrupted: Promise<string[]> | null = null;
+const reference = (t: { after(fn: () => unknown): void }) => (uninterrupted ??= count(t, 'reference'));
+
+test('Redis paused (SIGSTOP) past the lease time mid-file: every lease looks lapsed when it is back; the count is the uninterrupted run\'s', { timeout: 300_000 }, async (t) => {
+  const expected = await reference(t);
+  assert.ok(expected.length >= 3, `the clip has crossings: ${expected.length}`);
+  const got = await count(t, 'redis-paused', async ({ redis }) => {
+    redis.process.kill('SIGSTOP');
+    await sleep(8000);
+    redis.process.kill('SIGCONT');
+  });
+  assert.deepEqual(got, expected);
+});
+
+test('the agent counting the file stalls (SIGSTOP) past its lease: the other takes the file over from its state, the stalled one drops what it counted after; the count is the uninterrupted run\'s', { timeout: 300_000 }, async (t) => {
+  const expected = await reference(t);
+  let taker = '';
+  const got = await count(t, 'agent-stalled', async ({ agents, run }) => {
+    const holder = claimed.exec(run.lines.find((l) => claimed.test(l))!)![1];
+    const stalled = agents.get(holder).child;
+    stalled.kill('SIGSTOP');
+    const from = run.lines.length;
+    taker = claimed.exec(await run.waitLine(claimed, 30_000, from))![1];
+    stalled.kill('SIGCONT');
+    await agents.get(holder).waitLine(/lease lost/, 30_000);
+  });
+  assert.notEqual(taker, '');
+  assert.deepEqual(got, expected);
+});
