@@ -18,6 +18,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { args, argOf } from './bench-args.js';
+import { firstDifference } from './json-difference.js';
 import { runWorkerEvents, type Ev } from './resume-worker.js';
 
 const source = argOf('--source') ?? 'test/fixtures/footage/vtest-480.avi';
@@ -55,21 +56,6 @@ function perFrame(events: Ev[]): PerFrame {
     if (e.type === 'state' && !run.states.has(e.frame)) run.states.set(e.frame, e.state);
   }
   return run;
-}
-
-/** The first path where two JSON values differ, e.g. `counter.tracker.tracks[3].age: 4 vs 5`; null when equal. */
-export function firstDifference(a: unknown, b: unknown, at = ''): string | null {
-  if (JSON.stringify(a) === JSON.stringify(b)) return null;
-  if (a && b && typeof a === 'object' && typeof b === 'object') {
-    if (Array.isArray(a) && Array.isArray(b) && a.length !== b.length) return `${at}: length ${a.length} vs ${b.length}`;
-    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
-    for (const k of keys) {
-      const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], Array.isArray(a) ? `${at}[${k}]` : `${at}.${k}`);
-      if (d) return d;
-    }
-  }
-  const text = (v: unknown) => (JSON.stringify(v) ?? 'undefined').slice(0, 80);
-  return `${at || '(whole)'}: ${text(a)} vs ${text(b)}`;
 }
 
 /** Where a resume from the state after `n` differs from the uninterrupted run, or null. */
