@@ -11,7 +11,7 @@
  * and the frames), so a short window checks a resume whole. Printed: each resume that differs, with the first
  * frame and the first field of the state where it does.
  *
- *   npm run bench:resume-every -- [--every 1 --source FILE --skip 1 --max-frames 480 --window 25 --from N --to N
+ *   npm run bench:resume-every -- [--every 1 --source FILE --skip 1 --max-frames 480 --window 25 --from N --to N --around R
  *                                      --demographics --threads N]
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,6 +27,8 @@ const window = Number(argOf('--window') ?? '25');
 const maxFrames = argOf('--max-frames');
 const from = Number(argOf('--from') ?? '1');
 const to = Number(argOf('--to') ?? String(Number.MAX_SAFE_INTEGER));
+/** Only the states within this many frames of one the worker did not write (its count changed the crop plan). */
+const around = argOf('--around') === undefined ? null : Number(argOf('--around'));
 const common = ['--source', source, '--line', argOf('--line') ?? '0.5,0,0.5,1', '--skip-frames', argOf('--skip') ?? '1'];
 if (args.includes('--demographics')) common.push('--demographics');
 if (argOf('--threads')) common.push('--threads', argOf('--threads') as string);
@@ -80,8 +82,10 @@ function compare(full: PerFrame, resumed: PerFrame, n: number): string | null {
 const wall0 = performance.now();
 const fullEvents = await runWorkerEvents([...common, '--emit-tracks', '--emit-state', '--state-every-frame', ...(maxFrames ? ['--max-frames', maxFrames] : [])]);
 const full = perFrame(fullEvents);
-const points = [...full.states.keys()].filter((n) => n >= from && n <= to && n < full.last).filter((_, i) => i % every === 0);
-console.log(`${common.join(' ')}: ${full.last} frames, states after ${full.states.size} of them (none where the count changed the crop plan), resuming from ${points.length} (every ${every}), window ${window}`);
+const withheld = [...full.tracks.keys()].filter((f) => !full.states.has(f));
+const near = (n: number) => around === null || withheld.some((f) => Math.abs(f - n) <= around);
+const points = [...full.states.keys()].filter((n) => n >= from && n <= to && n < full.last && near(n)).filter((_, i) => i % every === 0);
+console.log(`${common.join(' ')}: ${full.last} frames, no state after ${withheld.join(', ') || 'none'} (the count changed the crop plan), resuming from ${points.length} (every ${every}${around === null ? '' : `, within ${around} of those`}), window ${window}`);
 const dir = mkdtempSync(path.join(tmpdir(), 'pcount-bench-resume-every-'));
 const diverged: number[] = [];
 for (const n of points) {
