@@ -11,14 +11,16 @@
  * differences, and the confirmed tracks on screen at N − 1 (the people a resume could count differently).
  *
  *   npm run bench:resume [-- --source FILE --points 8 --skip 1 --seed 7 --no-warmup]
+ *
+ * Random start frames miss the few where a resume diverges: `npm run bench:resume-every` (resume-every.ts) resumes
+ * from every state.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LineSplitter } from '../src/protocol/ndjson.js';
 import { args, argOf } from './bench-args.js';
+import { runWorkerEvents, type Ev } from './resume-worker.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const source = argOf('--source') ?? path.resolve(root, '../shared/data/vtest.avi');
@@ -28,17 +30,7 @@ const warmupToo = !args.includes('--no-warmup');
 let seed = Number(argOf('--seed') ?? '7');
 const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
 
-type Ev = Record<string, any>;
-function worker(extra: string[]): Promise<Ev[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin/pcount-tui.js'), 'worker', '--source', source, '--line', '0.5,0,0.5,1', '--skip-frames', skip, ...extra]);
-    const events: Ev[] = [];
-    const splitter = new LineSplitter();
-    child.stdout.on('data', (c: Buffer) => splitter.push(c).forEach((l) => events.push(JSON.parse(l) as Ev)));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(events) : reject(new Error(`worker exited ${code}`))));
-  });
-}
+const worker = (extra: string[]): Promise<Ev[]> => runWorkerEvents(['--source', source, '--line', '0.5,0,0.5,1', '--skip-frames', skip, ...extra]);
 
 const totals = (cs: Ev[]) => ({ in: cs.filter((c) => c.direction === 'in').length, out: cs.filter((c) => c.direction === 'out').length });
 const offBy = (a: { in: number; out: number }, b: { in: number; out: number }) => Math.abs(a.in - b.in) + Math.abs(a.out - b.out);

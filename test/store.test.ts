@@ -288,6 +288,27 @@ describe('store: resuming a count', () => {
     store.close();
   });
 
+  it('a task run resumed from a counting state moves the checkpoint only with one, also at its first report', () => {
+    const store = interruptedVideo();
+    const tally = new Tally(['a'], UTC_RULES);
+    const j = new TaskRunJournal(new StoreGate(store, () => undefined), store.startTaskRun(taskRun({ chainId: 1, startFrame: 51 })), tally);
+    j.hello(10, 3000);
+    // The worker wrote no state after frame 60 (its count changed the crop plan): a crash now resumes from frame 50's.
+    j.progress(60, 4000);
+    assert.deepEqual(store.lastCheckpoint(1), { taskRunId: 1, frame: 50, seq: 3, fps: 10, state: '{"version":1,"frame":50}' });
+    j.countingState(70, '{"version":1,"frame":70}');
+    j.progress(70, 5000);
+    assert.deepEqual(store.lastCheckpoint(1), { taskRunId: 2, frame: 70, seq: 0, fps: 10, state: '{"version":1,"frame":70}' });
+    store.close();
+    // A count whose checkpoint holds none (an older pcount-tui's) moves it as before.
+    const old = interruptedVideo(null);
+    const k = new TaskRunJournal(new StoreGate(old, () => undefined), old.startTaskRun(taskRun({ chainId: 1, startFrame: 51 })), tally);
+    k.hello(10, 3000);
+    k.progress(60, 4000);
+    assert.equal(old.lastCheckpoint(1)?.frame, 60);
+    old.close();
+  });
+
   it('starts over when the file changed, the lines changed, or the last run finished', () => {
     const store = interruptedVideo();
     assert.deepEqual(prepareCount(store, { ...video, file: { size: 1001, mtimeMs: 5000 } }).plan, {

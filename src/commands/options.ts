@@ -73,6 +73,7 @@ export const workerOptions = (y: Argv) =>
       .option('start-frame', { requiresArg: true, describe: 'files: count from this frame on (1-based), after a few seconds of warm-up before it (resume)', coerce: checked('start-frame', integerAtLeast1) })
       .option('start-state', { requiresArg: true, describe: 'with --start-frame N: the state event of frame N - 1 (a JSON file), to continue from exactly, without a warm-up', coerce: checked('start-state', nonEmpty) })
       .option('emit-state', { type: 'boolean', default: false, describe: 'files: write a state event (what --start-state takes) before each progress event' })
+      .option('state-every-frame', { type: 'boolean', default: false, describe: 'with --emit-state: also write the state after every frame that has one (for bench:resume --every)' })
       .option('emit-tracks', { type: 'boolean', default: false, describe: 'write a tracks event after every frame (for benchmarks)' })
       .option('record-detections', { requiresArg: true, describe: 'developers: write what the tracker is given (boxes, scores, times; no pixels) to this file, for bench:count --mode replay', coerce: checked('record-detections', writableFile) })
       .option('min-face-px', { requiresArg: true, describe: 'demographics: smallest face side in source pixels that gets an estimate (default 32)', coerce: checked('min-face-px', integerFrom(8, 1024)) })

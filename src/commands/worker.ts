@@ -55,6 +55,7 @@ function toConfig(argv: WorkerArgs): WorkerConfig {
     startFrame: argv.startFrame,
     startState: argv.startState,
     emitState: argv.emitState,
+    stateEveryFrame: argv.stateEveryFrame,
     emitTracks: argv.emitTracks,
     recordDetections: argv.recordDetections,
     demographics: {

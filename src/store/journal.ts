@@ -65,6 +65,13 @@ export class TaskRunJournal {
    * last crossing its worker wrote before it (absent from an older worker).
    */
   private state: { frame: number; json: string; seq?: number } | null = null;
+  /**
+   * A local file's count resumed from a counting state (its last checkpoint holds one): this task run's checkpoints
+   * move only with a state from its first report on, as the fleet's task hash does (scripts.ts). The worker writes
+   * none after a frame whose count changed the crop plan; had that first report moved the checkpoint without one,
+   * a crash before the next would resume with a warm-up, not as the uninterrupted run.
+   */
+  private readonly statesBefore: boolean;
   /** Crossings stored as pending (demographics on), by seq, until their estimate comes. */
   private readonly pending = new Map<number, StoredPending & { track: number; frame: number }>();
 
@@ -82,6 +89,7 @@ export class TaskRunJournal {
     this.fleetRun = fleet?.run ?? null;
     this.lastSeq = fleet?.lastSeq ?? 0;
     this.fps = fleet?.fps ?? null;
+    this.statesBefore = row.kind === 'video' && fleet === null && (gate?.write((s) => s.lastCheckpoint(row.chain_id)?.state != null) ?? false);
   }
 
   hello(fps: number | null, ts: number): void {
@@ -150,7 +158,8 @@ export class TaskRunJournal {
     if (advanced) this.lastFrame = frame;
     // Once the worker has sent a counting state, the checkpoint only moves with one: a resume from a state counts as
     // the uninterrupted run would. A local worker sends one with every report; a fleet's agent one every ten seconds.
-    const checkpoint = this.row.kind === 'video' && advanced && frame >= (this.row.start_frame ?? 1) && (this.state === null || this.state.frame === frame);
+    const withState = this.state ? this.state.frame === frame : !this.statesBefore;
+    const checkpoint = this.row.kind === 'video' && advanced && frame >= (this.row.start_frame ?? 1) && withState;
     if (!advanced) {
       this.coverage = null;
       return;

@@ -156,6 +156,8 @@ async function countInOrder(
     }
     // A slow reader of stdout slows the worker down instead of growing its memory.
     await emit.drained();
+    // Where a progress report would write it: the frame counted, the next one not yet.
+    if (cfg.stateEveryFrame) reporter.writeState();
     current = next;
   }
 }

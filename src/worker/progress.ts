@@ -54,6 +54,12 @@ export class ProgressReporter {
     if (this.src.frames() > this.framesAtLast) this.report();
   }
 
+  /** A `state` event for the frame just processed, when the source gives one. */
+  writeState(): void {
+    const state = this.frame > 0 ? (this.src.state?.(this.frame) ?? null) : null;
+    if (state) this.emit({ type: 'state', frame: this.frame, seq: this.src.crossings(), state });
+  }
+
   report(): void {
     const now = performance.now();
     const frames = this.src.frames();
@@ -61,8 +67,7 @@ export class ProgressReporter {
     const c = this.src.counts();
     const detectMs = this.src.detectMs?.() ?? null;
     // Before the progress event that makes its frame a checkpoint: the parent keeps the two together.
-    const state = this.frame > 0 ? (this.src.state?.(this.frame) ?? null) : null;
-    if (state) this.emit({ type: 'state', frame: this.frame, seq: this.src.crossings(), state });
+    this.writeState();
     this.emit({
       type: 'progress',
       frame: this.frame,

@@ -32,6 +32,8 @@ export interface WorkerConfig extends Omit<SetupOptions, 'log' | 'onReconnect' |
   emitTracks: boolean;
   /** Files: write a `state` event before each `progress` event (resume-state.ts). */
   emitState?: boolean;
+  /** With emitState: a `state` event after every frame too, not only before each progress event (bench:resume --every). */
+  stateEveryFrame?: boolean;
   /** Files, with startFrame: the file of a `state` event's state to continue from (resume-state.ts). */
   startState?: string;
   demographics: DemographicsConfig;
