@@ -2,17 +2,25 @@ import { closeSync, constants, openSync, readFileSync, readSync, statSync } from
 
 /** How long a pipe given as a file may take to reach its end: `--config <(jq …)` is done in moments. */
 const PIPE_WAIT_MS = 5000;
+/** Far more than any config holds; what a pipe that never ends (`<(yes)`) may give before it is refused. */
+const MAX_PIPE_BYTES = 64 * 1024 * 1024;
 
 /**
  * Reads a whole text file. A named pipe is read without blocking the process: opened as a plain file, one that nobody
  * writes to would wait forever, in a system call that Ctrl-C cannot interrupt while `run` holds the stop signals
- * (SignalLatch). A writer is waited for, and the pipe's end, up to 5 s.
+ * (SignalLatch). A writer is waited for, and the pipe's end, up to 5 s. A device is refused: `/dev/zero` never ends,
+ * and read whole it would fill the memory until the process aborts.
  */
 export function readText(file: string): string {
-  if (!statSync(file, { throwIfNoEntry: false })?.isFIFO()) return readFileSync(file, 'utf8');
+  const stat = statSync(file, { throwIfNoEntry: false });
+  if (stat && (stat.isCharacterDevice() || stat.isBlockDevice() || stat.isSocket())) {
+    throw Object.assign(new Error('is a device, not a file'), { code: 'EDEVICE' });
+  }
+  if (!stat?.isFIFO()) return readFileSync(file, 'utf8');
   const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const chunks: Buffer[] = [];
+    let size = 0;
     const until = Date.now() + PIPE_WAIT_MS;
     const chunk = Buffer.alloc(65536);
     for (;;) {
@@ -24,8 +32,11 @@ export function readText(file: string): string {
         n = -1;
       }
       // 0 with nothing read yet: no writer has opened the pipe so far (not yet its end).
-      if (n > 0) chunks.push(Buffer.from(chunk.subarray(0, n)));
-      else if (n === 0 && chunks.length > 0) return Buffer.concat(chunks).toString('utf8');
+      if (n > 0) {
+        chunks.push(Buffer.from(chunk.subarray(0, n)));
+        size += n;
+        if (size > MAX_PIPE_BYTES) throw Object.assign(new Error(`holds more than ${MAX_PIPE_BYTES / 1024 / 1024} MiB: larger than any config`), { code: 'EFBIG' });
+      } else if (n === 0 && chunks.length > 0) return Buffer.concat(chunks).toString('utf8');
       else if (Date.now() > until) throw Object.assign(new Error(`it is a pipe that nothing wrote to and closed within ${PIPE_WAIT_MS / 1000} s`), { code: 'ETIMEDOUT' });
       else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
     }
