@@ -2,8 +2,6 @@ import { closeSync, constants, openSync, readFileSync, readSync, statSync } from
 
 /** How long a pipe given as a file may take to reach its end: `--config <(jq …)` is done in moments. */
 const PIPE_WAIT_MS = 5000;
-/** Far more than any config holds; what a pipe that never ends (`<(yes)`) may give before it is refused. */
-const MAX_PIPE_BYTES = 64 * 1024 * 1024;
 
 /**
  * Reads a whole text file. A named pipe is read without blocking the process: opened as a plain file, one that nobody
@@ -20,7 +18,6 @@ export function readText(file: string): string {
   const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const chunks: Buffer[] = [];
-    let size = 0;
     const until = Date.now() + PIPE_WAIT_MS;
     const chunk = Buffer.alloc(65536);
     for (;;) {
@@ -32,11 +29,8 @@ export function readText(file: string): string {
         n = -1;
       }
       // 0 with nothing read yet: no writer has opened the pipe so far (not yet its end).
-      if (n > 0) {
-        chunks.push(Buffer.from(chunk.subarray(0, n)));
-        size += n;
-        if (size > MAX_PIPE_BYTES) throw Object.assign(new Error(`holds more than ${MAX_PIPE_BYTES / 1024 / 1024} MiB: larger than any config`), { code: 'EFBIG' });
-      } else if (n === 0 && chunks.length > 0) return Buffer.concat(chunks).toString('utf8');
+      if (n > 0) chunks.push(Buffer.from(chunk.subarray(0, n)));
+      else if (n === 0 && chunks.length > 0) return Buffer.concat(chunks).toString('utf8');
       else if (Date.now() > until) throw Object.assign(new Error(`it is a pipe that nothing wrote to and closed within ${PIPE_WAIT_MS / 1000} s`), { code: 'ETIMEDOUT' });
       else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
     }
