@@ -146,6 +146,13 @@ describe('report: counts per bucket', () => {
     assert.throws(() => buildReport(store, { bucket: '1h', zone: BERLIN, now: 0, tasks: ['nope'] }), /no task nope in .* \(it has: cam\)/);
     store.close();
   });
+
+  it('names an unknown line and the lines there are, as for a task (was: "no counts … for this selection", exit 0)', () => {
+    const store = fallBackStore();
+    assert.throws(() => buildReport(store, { bucket: '1h', zone: BERLIN, now: 0, lines: ['door', 'dor'] }), /no line dor in .* \(it has: door, side\)$/);
+    assert.throws(() => buildReport(store, { bucket: '1h', zone: BERLIN, now: 0, tasks: ['cam'], lines: ['gate'] }), /no line gate in .* for task cam \(it has: door, side\)$/);
+    store.close();
+  });
 });
 
 describe('report: the command', () => {

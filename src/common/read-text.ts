@@ -6,10 +6,15 @@ const PIPE_WAIT_MS = 5000;
 /**
  * Reads a whole text file. A named pipe is read without blocking the process: opened as a plain file, one that nobody
  * writes to would wait forever, in a system call that Ctrl-C cannot interrupt while `run` holds the stop signals
- * (SignalLatch). A writer is waited for, and the pipe's end, up to 5 s.
+ * (SignalLatch). A writer is waited for, and the pipe's end, up to 5 s. A device is refused: `/dev/zero` never ends,
+ * and read whole it would fill the memory until the process aborts.
  */
 export function readText(file: string): string {
-  if (!statSync(file, { throwIfNoEntry: false })?.isFIFO()) return readFileSync(file, 'utf8');
+  const stat = statSync(file, { throwIfNoEntry: false });
+  if (stat && (stat.isCharacterDevice() || stat.isBlockDevice() || stat.isSocket())) {
+    throw Object.assign(new Error('is a device, not a file'), { code: 'EDEVICE' });
+  }
+  if (!stat?.isFIFO()) return readFileSync(file, 'utf8');
   const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const chunks: Buffer[] = [];

@@ -2,6 +2,8 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { openFrames } from '../worker/ffmpeg-frames.js';
 import { probeSource } from '../worker/ffmpeg-probe.js';
+import { redactSource } from '../sources/credentials.js';
+import { describeSource } from '../sources/kind.js';
 import type { RgbImage } from './crop.js';
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff', '.ppm', '.pgm', '.gif'];
@@ -22,6 +24,10 @@ export async function listImages(inputs: readonly string[]): Promise<string[]> {
   if (inputs.length === 0) throw new ImageListError('no image or folder given');
   const files: string[] = [];
   for (const input of inputs) {
+    // A URL was looked up as a path ("not found"), and printed with its password.
+    if (describeSource(input).local === null) {
+      throw new Error(`not a local image or folder: ${redactSource(input)} (faces reads image files and folders; for a stream, save a frame first: pcount-tui snapshot SOURCE -o frame.png)`);
+    }
     let info;
     try {
       info = await stat(input);

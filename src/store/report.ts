@@ -79,6 +79,17 @@ export function buildReport(store: Store, q: ReportQuery): Report {
   const tasks = q.tasks && q.tasks.length > 0 ? q.tasks : known;
   if (tasks.length === 0) return { rows: [], span: null };
   const inTasks = `task IN (${tasks.map(() => '?').join(',')})`;
+  if (q.lines && q.lines.length > 0) {
+    // A misspelt line gave an empty report that looked like a quiet time, with exit status 0.
+    const runLines = db.prepare(`SELECT lines FROM task_runs WHERE ${inTasks} ORDER BY id`).pluck().all(...tasks) as string[];
+    const crossed = db.prepare(`SELECT DISTINCT line FROM crossings WHERE ${inTasks}`).pluck().all(...tasks) as string[];
+    const knownLines = lineNames(runLines, crossed);
+    const unknownLines = q.lines.filter((l) => !knownLines.includes(l));
+    if (unknownLines.length > 0) {
+      const of = q.tasks && q.tasks.length > 0 ? ` for task ${q.tasks.join(', ')}` : '';
+      throw new ReportError(`no line ${unknownLines.join(', ')} in ${store.file}${of} (it has: ${knownLines.join(', ') || 'no lines yet'})`);
+    }
+  }
 
   const extent = db
     .prepare(

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readText } from '../common/read-text.js';
 import type { CropsData } from '../vision/adaptive-crops.js';
 import type { PeopleCounterData } from '../vision/people-counter.js';
 import type { HeightModelData, HeightObservation } from '../vision/person-heights.js';
@@ -67,7 +67,7 @@ export function unpackState(written: WrittenState | ResumeState): ResumeState | 
 export function readResumeState(file: string, startFrame: number | undefined, skipFrames: number): { state: ResumeState } | { unusable: string } {
   let written: WrittenState | ResumeState;
   try {
-    written = JSON.parse(readFileSync(file, 'utf8')) as WrittenState | ResumeState;
+    written = JSON.parse(readText(file)) as WrittenState | ResumeState;
   } catch (err) {
     return { unusable: `it cannot be read (${(err as Error).message})` };
   }

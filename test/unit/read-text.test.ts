@@ -39,4 +39,11 @@ describe('readText (a config given as a pipe)', () => {
     assert.ok(!read.ok && read.file === file);
     assert.match(!read.ok ? read.problems[0]!.message : '', /cannot be read: it is a pipe that nothing wrote to and closed within 5 s/);
   });
+
+  it('a device is refused, naming it, instead of being read for ever (was: `validate /dev/zero` hung, then aborted with std::bad_alloc)', () => {
+    const read = readConfigFile('/dev/zero');
+    assert.equal(read.ok, false);
+    assert.ok(!read.ok && read.file === '/dev/zero');
+    assert.match(!read.ok ? read.problems[0]!.message : '', /cannot be read: is a device, not a file/);
+  });
 });

@@ -53,3 +53,7 @@ test('readResumeState takes a version 1 state (each model in full) and a version
   assert.deepEqual(readResumeState(write('bad.json', broken), 481, 1), { unusable: 'its crop planner\'s heights refer to samples it does not hold' });
   assert.match(String((readResumeState(write('v3.json', { ...full, version: 3 }), 481, 1) as { unusable: string }).unusable), /version 3; this worker reads versions 1 and 2/);
 });
+
+test('a --start-state that is a device is not used, said why, instead of read until the worker aborts (was: /dev/zero, std::bad_alloc)', () => {
+  assert.deepEqual(readResumeState('/dev/zero', 5, 1), { unusable: 'it cannot be read (is a device, not a file)' });
+});
