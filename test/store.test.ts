@@ -288,11 +288,11 @@ describe('store: resuming a count', () => {
     store.close();
   });
 
-  it('a task run resumed from a counting state moves the checkpoint only with one, also at its first report', () => {
+  it('a task run whose worker writes counting states moves the checkpoint only with one, also at its first report', () => {
     const store = interruptedVideo();
     const tally = new Tally(['a'], UTC_RULES);
     const j = new TaskRunJournal(new StoreGate(store, () => undefined), store.startTaskRun(taskRun({ chainId: 1, startFrame: 51 })), tally);
-    j.hello(10, 3000);
+    j.hello(10, 3000, true);
     // The worker wrote no state after frame 60 (its count changed the crop plan): a crash now resumes from frame 50's.
     j.progress(60, 4000);
     assert.deepEqual(store.lastCheckpoint(1), { taskRunId: 1, frame: 50, seq: 3, fps: 10, state: '{"version":1,"frame":50}' });
@@ -300,13 +300,30 @@ describe('store: resuming a count', () => {
     j.progress(70, 5000);
     assert.deepEqual(store.lastCheckpoint(1), { taskRunId: 2, frame: 70, seq: 0, fps: 10, state: '{"version":1,"frame":70}' });
     store.close();
-    // A count whose checkpoint holds none (an older pcount-tui's) moves it as before.
+    // A worker that writes none (an older pcount-tui's) moves it at every report.
     const old = interruptedVideo(null);
     const k = new TaskRunJournal(new StoreGate(old, () => undefined), old.startTaskRun(taskRun({ chainId: 1, startFrame: 51 })), tally);
     k.hello(10, 3000);
     k.progress(60, 4000);
     assert.equal(old.lastCheckpoint(1)?.frame, 60);
     old.close();
+  });
+
+  it('a fresh count whose first report has no counting state stores no checkpoint without one', () => {
+    // No earlier state: the first report lands on a frame whose count changed the crop plan (the worker writes none).
+    // A crash before the next report must start over from frame 1, not resume from a state-less checkpoint.
+    const store = tempStore();
+    beginRun(store);
+    const { j } = journal(store);
+    j.hello(10, 1000, true);
+    j.crossing(crossing(1, 'in', 1500));
+    j.progress(12, 2000);
+    assert.equal(store.lastCheckpoint(1), null);
+    assert.deepEqual(prepareCount(store, video, false).plan, { kind: 'continue', chainId: 1, startFrame: 1, checkpoint: null });
+    j.countingState(22, '{"version":1,"frame":22}', 1);
+    j.progress(22, 3000);
+    assert.deepEqual(store.lastCheckpoint(1), { taskRunId: 1, frame: 22, seq: 1, fps: 10, state: '{"version":1,"frame":22}' });
+    store.close();
   });
 
   it('starts over when the file changed, the lines changed, or the last run finished', () => {

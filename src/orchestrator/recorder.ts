@@ -207,7 +207,7 @@ export class Recorder {
     const { tally } = count;
     switch (ev.type) {
       case 'hello':
-        journal?.hello(ev.fps, ev.ts);
+        journal?.hello(ev.fps, ev.ts, ev.states === true);
         return [ev];
       case 'crossing': {
         if (!journal) {

@@ -57,6 +57,11 @@ export interface HelloEvent extends EventBase {
   anchor: 'bottom' | 'center';
   /** Where the detector looks and at what scale, as first planned (a `crops` event tells each change). */
   crops: CropsInfo;
+  /**
+   * True when the worker writes `state` events (a file with `--emit-state`): then a report without one comes after a
+   * frame no resume can start from, and is no checkpoint. Absent from an older worker.
+   */
+  states?: boolean;
 }
 
 /** A rectangle of the source frame in source pixels, seen by the model at `scale` model-input pixels per pixel. */

@@ -111,6 +111,8 @@ export const eventSchemas: Record<WorkerEventType, Schema> = {
     skip_frames: int(1),
     anchor: { enum: ['bottom', 'center'] },
     crops: closed(cropsFields, 'Where the detector looks and at what scale, as first planned.'),
+  }, {
+    states: { type: 'boolean', description: 'the worker writes `state` events (a file with `--emit-state`)' },
   }),
   crops: event('crops', 'The crop plan changed (learned person heights, new lines, or a new frame size).', {
     reason: { enum: ['people', 'lines', 'frame size'] },

@@ -66,12 +66,12 @@ export class TaskRunJournal {
    */
   private state: { frame: number; json: string; seq?: number } | null = null;
   /**
-   * A local file's count resumed from a counting state (its last checkpoint holds one): this task run's checkpoints
-   * move only with a state from its first report on, as the fleet's task hash does (scripts.ts). The worker writes
-   * none after a frame whose count changed the crop plan; had that first report moved the checkpoint without one,
-   * a crash before the next would resume with a warm-up, not as the uninterrupted run.
+   * A local file's worker that writes counting states (its `hello` says so): this task run's checkpoints move only with
+   * a state from its first report on, as the fleet's task hash does (scripts.ts). The worker writes none after a frame
+   * whose count changed the crop plan; had a report there moved the checkpoint without one (a fresh count's first, or
+   * a resumed one's), a crash before the next would resume with a warm-up, not as the uninterrupted run.
    */
-  private readonly statesBefore: boolean;
+  private statesExpected = false;
   /** Crossings stored as pending (demographics on), by seq, until their estimate comes. */
   private readonly pending = new Map<number, StoredPending & { track: number; frame: number }>();
 
@@ -89,12 +89,12 @@ export class TaskRunJournal {
     this.fleetRun = fleet?.run ?? null;
     this.lastSeq = fleet?.lastSeq ?? 0;
     this.fps = fleet?.fps ?? null;
-    this.statesBefore = row.kind === 'video' && fleet === null && (gate?.write((s) => s.lastCheckpoint(row.chain_id)?.state != null) ?? false);
   }
 
-  hello(fps: number | null, ts: number): void {
+  hello(fps: number | null, ts: number, states = false): void {
     this.fps = fps;
     this.lastProgressTs = ts;
+    this.statesExpected = states && this.row.kind === 'video' && this.fleetRun === null;
   }
 
   crossing(c: CrossingInput): CrossingOutcome {
@@ -156,9 +156,10 @@ export class TaskRunJournal {
     const advanced = frame > this.lastFrame;
     this.lastProgressTs = ts;
     if (advanced) this.lastFrame = frame;
-    // Once the worker has sent a counting state, the checkpoint only moves with one: a resume from a state counts as
-    // the uninterrupted run would. A local worker sends one with every report; a fleet's agent one every ten seconds.
-    const withState = this.state ? this.state.frame === frame : !this.statesBefore;
+    // Once the worker has sent a counting state, or said it sends them, the checkpoint only moves with one: a resume
+    // from a state counts as the uninterrupted run would. A local worker sends one with nearly every report; a fleet's
+    // agent one every ten seconds.
+    const withState = this.state ? this.state.frame === frame : !this.statesExpected;
     const checkpoint = this.row.kind === 'video' && advanced && frame >= (this.row.start_frame ?? 1) && withState;
     if (!advanced) {
       this.coverage = null;

@@ -43,6 +43,11 @@ export function reportedCounts(c: Counting): { lines: LineCount[]; in: number; o
   return { lines: split, in: total('in'), out: total('out'), occupancy: total('in') - total('out') };
 }
 
+/** Whether the worker writes `state` events: a file's, asked to (`--emit-state`); a live source never resumes. */
+export function writesStates(cfg: WorkerConfig): boolean {
+  return cfg.emitState === true && !cfg.live;
+}
+
 export function reachedMaxFrames(cfg: WorkerConfig, c: Counting): boolean {
   return cfg.maxFrames !== undefined && c.frames >= cfg.maxFrames;
 }

@@ -1,5 +1,5 @@
 import type { MergedDetection } from '../vision/tile-merge.js';
-import { reportedCounts, stateHolds, type Counting } from './counting.js';
+import { reportedCounts, stateHolds, writesStates, type Counting } from './counting.js';
 import { cropsSetup, newCrops, toSource } from './crops.js';
 import { sendsAhead } from './detector-lanes.js';
 import type { DetectorHandle } from './detector-thread.js';
@@ -39,7 +39,7 @@ export async function countFrames(ctx: LoopContext): Promise<void> {
       crossings: () => c.seq,
       // Only once counting began (not during a warm-up), and only where a run resumed from it detects the next frame
       // as this one does (stateHolds): a state is where a resumed run counts from.
-      state: cfg.emitState && !cfg.live ? (frame) => (c.baseline && stateHolds(c, frame) ? captureState(c, frame, cfg.skipFrames, source.info) : null) : undefined,
+      state: writesStates(cfg) ? (frame) => (c.baseline && stateHolds(c, frame) ? captureState(c, frame, cfg.skipFrames, source.info) : null) : undefined,
     },
     (body) => emit.emit(body),
     cfg.live ? null : { duration: source.info.duration },

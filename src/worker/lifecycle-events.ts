@@ -2,7 +2,7 @@ import type { CropsEvent, DoneReason } from '../protocol/events.js';
 import { redactSource } from '../sources/credentials.js';
 import type { AdaptiveCrops } from '../vision/adaptive-crops.js';
 import type { CrossingRecord } from '../vision/line-counter.js';
-import { reportedCounts, type Counting } from './counting.js';
+import { reportedCounts, writesStates, type Counting } from './counting.js';
 import { cropsInfo } from './crops.js';
 import type { Emitter } from './emitter.js';
 import type { WorkerConfig } from './run-worker.js';
@@ -25,6 +25,7 @@ export function emitHello(emit: Emitter, cfg: WorkerConfig, o: Opened, crops: Ad
     skip_frames: cfg.skipFrames,
     anchor: cfg.anchor,
     crops: cropsInfo(cfg, crops, o.source.info),
+    states: writesStates(cfg),
   });
 }
 
