@@ -156,6 +156,14 @@ test('snapshot: bad options and frames past the end are clear errors with a non-
   const nowhere = await cli(['snapshot', vtest, '-o', '/proc/pcount-tui-nowhere/a.png']);
   assert.equal(nowhere.code, 1);
   assert.equal(nowhere.stderr, 'pcount-tui snapshot: cannot write /proc/pcount-tui-nowhere/a.png: cannot make /proc/pcount-tui-nowhere: /proc is not writable (ENOENT)\n');
+  // Was: the missing folders made without a word, exit 0 (a typo in the folder hid the picture where nobody looks).
+  const base = mkdtempSync(path.join(tmpdir(), 'pcount-snap-nodir-'));
+  const typo = path.join(base, 'no-such', 'dir');
+  const notMade = await cli(['snapshot', vtest, '-o', path.join(typo, 'x.png')]);
+  assert.equal(notMade.code, 1);
+  assert.equal(notMade.stderr, `pcount-tui snapshot: cannot write ${path.join(typo, 'x.png')}: the folder ${typo} does not exist (make it first, or give another -o)\n`);
+  assert.equal(lstatSync(path.join(base, 'no-such'), { throwIfNoEntry: false }), undefined, 'no folder made');
+  rmSync(base, { recursive: true, force: true });
 });
 
 test('snapshot -o a device (here a link to /dev/full) writes into it: its failure is said, exit 1, and the device is not replaced by a file', async () => {

@@ -90,6 +90,15 @@ function checkFolder(dir: string, out: string): void {
   if (problem) throw new OutputError(`cannot write ${out}: ${problem}`);
 }
 
+/**
+ * A PNG file named with -o goes into a folder that exists, as with cp or ffmpeg: a missing one is more often a typo
+ * than a wish, and made silently it hides the picture where nobody looks. (The folder of a config's PNGs is made.)
+ */
+function checkFileFolder(dir: string, out: string): void {
+  checkFolder(dir, out);
+  if (!lookAt(dir)) throw new OutputError(`cannot write ${out}: the folder ${dir} does not exist (make it first, or give another -o)`);
+}
+
 function frameChoice(args: SnapshotArgs): FrameChoice {
   if (args.frame !== undefined) return { frame: args.frame };
   if (args.at !== undefined) return { at: args.at };
@@ -117,7 +126,7 @@ function jobs(args: SnapshotArgs): Job[] {
     const source = resolveSource(args.source, process.cwd());
     if (toStdout) return [{ id, source, lines: args.line ?? [DEFAULT_LINE], detector, out: STDOUT }];
     const out = path.resolve(args.output ?? `${id}.png`);
-    checkFolder(path.dirname(out), out);
+    checkFileFolder(path.dirname(out), out);
     return [{ id, source, lines: args.line ?? [DEFAULT_LINE], detector, out }];
   }
   if (args.line !== undefined) throw new UsageError('--line applies to a single source; a config file has its own lines');
