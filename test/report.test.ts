@@ -248,6 +248,12 @@ describe('report: the command', () => {
     }
     const future = run('--db', '/nonexistent/pcount.db', '--until', '+275760-09-13T00:00:00Z');
     assert.equal(future.status, 2);
+    // Was exit 1, as if the store could not be used: the span asked for is the command line's problem.
+    const store = fallBackStore();
+    store.close();
+    const span = run('--db', store.file, '--since', '1970-01-01', '--bucket', '15m', '--tz', BERLIN);
+    assert.equal(span.status, 2, span.stderr);
+    assert.match(span.stderr, /^pcount-tui report: 1970-01-01 to 2025-10-26 is \d+ buckets of 15m, more than 100000: give a larger --bucket/);
     const missing = run('--db', '/nonexistent/pcount.db');
     assert.equal(missing.status, 1);
     assert.match(missing.stderr, /store \/nonexistent\/pcount\.db does not exist/);

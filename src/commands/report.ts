@@ -77,7 +77,7 @@ export async function run(argv: ReportArgs): Promise<number> {
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError || err instanceof StoreError || err instanceof ReportError) {
       process.stderr.write(`pcount-tui report: ${err.message}\n`);
-      return err instanceof UsageError ? USAGE_EXIT_STATUS : 1;
+      return err instanceof UsageError || (err instanceof ReportError && err.usage) ? USAGE_EXIT_STATUS : 1;
     }
     throw err;
   }

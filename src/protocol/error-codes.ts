@@ -44,7 +44,7 @@ export type UsageErrorCode = { [K in ProtocolErrorCode]: Codes[K] extends { usag
  * Exit status of a command whose command line is bad. The rule, the same for every command:
  * - 2: the command line itself cannot run, whatever the files hold: an unknown option, a missing argument, a malformed
  *   or out-of-range value, options that contradict each other, no config named and none found (the `usage` codes above
- *   and yargs' own errors). Only `--start-frame` past the end of a file is found later, when the file ends.
+ *   and yargs' own errors), a report span of more buckets than a report holds (--since/--until/--bucket). Only `--start-frame` past the end of a file is found later, when the file ends.
  * - 1: something it names cannot be used, or the work failed: a config file (unreadable, not JSON, or invalid, alike in
  *   `validate`, `run`, `snapshot` and `report`), a source, a model, the ffmpeg binary, the store, Redis.
  */

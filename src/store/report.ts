@@ -38,7 +38,15 @@ export interface Report {
   span: Bucket | null;
 }
 
-export class ReportError extends Error {}
+/** `usage`: the command line asked for what no store can answer (USAGE_EXIT_STATUS); else the store cannot. */
+export class ReportError extends Error {
+  constructor(
+    message: string,
+    readonly usage = false,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * More buckets than this is a report nobody reads (a year of 15-minute buckets is 35,040), and building one of
@@ -106,6 +114,7 @@ export function buildReport(store: Store, q: ReportQuery): Report {
     const when = (t: number) => new Date(t).toISOString().slice(0, 10);
     throw new ReportError(
       `${when(from)} to ${when(to)} is ${estimate} buckets of ${q.bucket}, more than ${MAX_BUCKETS}: give a larger --bucket or a shorter --since/--until`,
+      true,
     );
   }
   const buckets = bucketsBetween(from, to, q.bucket, q.zone);
