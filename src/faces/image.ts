@@ -24,31 +24,33 @@ export async function listImages(inputs: readonly string[]): Promise<string[]> {
   if (inputs.length === 0) throw new ImageListError('no image or folder given');
   const files: string[] = [];
   for (const input of inputs) {
-    // A URL was looked up as a path ("not found"), and printed with its password.
-    if (describeSource(input).local === null) {
+    // A URL was looked up as a path ("not found"), and printed with its password. A `file:` URL is a path, as in
+    // detect, snapshot and run (`file:///a%20b.jpg` is `/a b.jpg`): it was looked up as written, "not found".
+    const local = describeSource(input).local;
+    if (local === null) {
       throw new Error(`not a local image or folder: ${redactSource(input)} (faces reads image files and folders; for a stream, save a frame first: pcount-tui snapshot SOURCE -o frame.png)`);
     }
     let info;
     try {
-      info = await stat(input);
+      info = await stat(local);
     } catch (err) {
       // A source problem (SOURCE_NOT_FOUND in src/protocol/error-codes.ts): exit 1, as for detect and snapshot.
       throw new Error(`${statProblem(err as NodeJS.ErrnoException)}: ${input}`);
     }
     if (!info.isDirectory()) {
-      files.push(input);
+      files.push(local);
       continue;
     }
     let entries: string[];
     try {
-      entries = await readdir(input);
+      entries = await readdir(local);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       throw new Error(`cannot read folder ${input}: ${code === 'EACCES' ? 'permission denied' : (err as Error).message}`);
     }
     const names = entries.filter((n) => IMAGE_EXTENSIONS.includes(path.extname(n).toLowerCase())).sort();
     if (names.length === 0) throw new Error(`folder ${input} has no images (${IMAGE_EXTENSIONS.join(' ')})`);
-    files.push(...names.map((n) => path.join(input, n)));
+    files.push(...names.map((n) => path.join(local, n)));
   }
   return files;
 }
