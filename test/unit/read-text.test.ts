@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { readText } from '../../src/common/read-text.js';
+import { MAX_TEXT_BYTES, readText } from '../../src/common/read-text.js';
 import { readConfigFile } from '../../src/config/load.js';
 
 function fifo(): string {
@@ -45,5 +45,25 @@ describe('readText (a config given as a pipe)', () => {
     assert.equal(read.ok, false);
     assert.ok(!read.ok && read.file === '/dev/zero');
     assert.match(!read.ok ? read.problems[0]!.message : '', /cannot be read: is a device, not a file/);
+  });
+
+  it('a pipe whose writer never stops is refused once it has given more than the limit (was: read until the memory ran out)', () => {
+    const file = fifo();
+    // The writer's end held open here, the pipe already holding more than the limit: what `<(yes)` looks like to a
+    // reader at any moment, with no writer process to wait for.
+    const writer = openSync(file, constants.O_RDWR);
+    try {
+      writeSync(writer, Buffer.alloc(8192, 'y'));
+      assert.throws(() => readText(file, 4096), { code: 'EFBIG', message: 'holds more than 4096 bytes: larger than any config or counting state' });
+    } finally {
+      closeSync(writer);
+    }
+  });
+
+  it('a file larger than the limit is refused before it is read', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'pcount-text-')), 'big.json');
+    writeFileSync(file, `"${'x'.repeat(5000)}"`);
+    assert.throws(() => readText(file, 4096), { code: 'EFBIG' });
+    assert.equal(readText(file).length, 5002, `within the default limit (${MAX_TEXT_BYTES} bytes)`);
   });
 });
