@@ -121,7 +121,8 @@ test('the dashboard in tmux at 80x24: select, log pane, cancel, export, resize, 
     // Back on the normal screen the summary may have scrolled into the history (after the resizes), so read that too.
     const history = tmux('capture-pane', '-p', '-J', '-S', '-', '-t', session);
     assert.match(history, /pcount-tui: 2 tasks, 0 completed, 0 failed, 2 cancelled; \d+ in, \d+ out/);
-    assert.match(history, new RegExp(`results: ${results}/runs/[^ ]+ \\(results\\.json, `));
+    // One file a line (was one list, which the terminal broke mid-name at its edge).
+    assert.match(history, new RegExp(`results: ${results}/runs/[^ ]+\\n {2}results\\.json\\n {2}north\\.csv\\n`));
     assert.deepEqual(processesWith(dir), [], 'no worker or decoder outlives the dashboard');
     assert.ok(existsSync(path.join(results, 'latest', 'north.csv')));
     // Was: restore-cursor's show-cursor escape, written to stderr at exit even when stderr is a file.

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { render } from 'ink';
 import { STOP_SIGNALS, type SignalLatch, type StopSignal } from '../common/signal-latch.js';
 import { runExitCode } from '../orchestrator/snapshot.js';
@@ -6,6 +5,7 @@ import type { LinesTaken, PoolControl, PoolSnapshot } from '../orchestrator/type
 import { App, type UiPreferences } from './app.js';
 import type { EditLine } from './line-editor.js';
 import { keepShowCursorOffRedirectedStderr } from './cursor-escape.js';
+import { quitSummary } from './quit-summary.js';
 import { CellSurface } from './preview/cell-surface.js';
 import { colourModeFromEnv, type ColourMode } from './preview/halfblock.js';
 import { colorFromEnv, ThemeProvider, unicodeFromEnv } from './theme.js';
@@ -39,21 +39,6 @@ export interface DashboardOptions {
 
 const ENTER_ALT_SCREEN = '\u001B[?1049h';
 const LEAVE_ALT_SCREEN = '\u001B[?1049l';
-
-/** What is left on the terminal after quitting: the totals, and where the results and the store are. */
-export function quitSummary(s: PoolSnapshot): string {
-  const counts = `${s.tasks.reduce((n, t) => n + t.in, 0)} in, ${s.tasks.reduce((n, t) => n + t.out, 0)} out`;
-  const left = s.left > 0 ? `, ${s.left} left running in fleet '${s.fleet?.fleet ?? '?'}'` : '';
-  const head = `pcount-tui: ${s.tasks.length} task${s.tasks.length === 1 ? '' : 's'}, ${s.completed} completed, ${s.failed} failed, ${s.cancelled} cancelled${left}; ${counts}`;
-  const e = s.lastExport;
-  const results = !e
-    ? 'results: nothing written (no task ran)'
-    : e.error
-      ? `results: not written to ${e.dir}: ${e.error}`
-      : `results: ${e.dir} (${e.files.map((f) => path.basename(f)).join(', ')})`;
-  const store = s.store ? `\nstore: ${s.store.path}${s.store.error ? ` (FAILED: ${s.store.error})` : ''}` : '';
-  return `${head}\n${results}${store}\n`;
-}
 
 /**
  * Shows the dashboard until the user quits, then stops every worker through the pool.
@@ -129,7 +114,7 @@ export async function renderDashboard(pool: PoolControl, opts: DashboardOptions 
     for (const off of handlers) off();
     if (signalCode !== STOP_SIGNALS.SIGHUP) {
       if (altScreen) stdout.write(LEAVE_ALT_SCREEN);
-      stdout.write(quitSummary(pool.snapshot()));
+      stdout.write(quitSummary(pool.snapshot(), stdout.columns || 80));
     }
   }
 }
