@@ -45,6 +45,10 @@ describe('report: buckets in a time zone', () => {
     assert.equal(parseTimeArg('24h', BERLIN, 100 * H), 76 * H);
     assert.equal(parseTimeArg('2025-02-30', BERLIN, 0), null);
     assert.equal(parseTimeArg('last tuesday', BERLIN, 0), null);
+    // Was 'out of range' (expected "from 1970-01-01"): local midnight in Berlin is an hour before the epoch.
+    assert.equal(parseTimeArg('1970-01-01', BERLIN, 0), 0);
+    assert.equal(parseTimeArg('9999-12-31T23:30', 'America/New_York', 0), Date.UTC(10_000, 0, 1) - 1);
+    assert.equal(parseTimeArg('1969-12-31T23:30', 'UTC', 0), 'out of range');
   });
 });
 

@@ -16,11 +16,13 @@ export const TIME_ARG_RANGE = { earliest: 0, latest: Date.UTC(10_000, 0, 1), tex
  */
 export function parseTimeArg(text: string, zone: string, now: number): number | null | 'out of range' {
   const t = readTimeArg(text, zone, now);
-  if (t === null) return null;
-  return t >= TIME_ARG_RANGE.earliest && t < TIME_ARG_RANGE.latest ? t : 'out of range';
+  if (t === null || t === 'out of range') return t;
+  return inRange(t) ? t : 'out of range';
 }
 
-function readTimeArg(text: string, zone: string, now: number): number | null {
+const inRange = (t: number) => t >= TIME_ARG_RANGE.earliest && t < TIME_ARG_RANGE.latest;
+
+function readTimeArg(text: string, zone: string, now: number): number | null | 'out of range' {
   const t = text.trim();
   if (t === 'now') return now;
   if (t === 'today') return instantAt(wallMidnight(now, zone), zone);
@@ -36,7 +38,10 @@ function readTimeArg(text: string, zone: string, now: number): number | null {
     check.setUTCHours(h, mi, s);
     const wall = check.getTime();
     if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return null;
-    return instantAt(wall, zone);
+    // The range is of the dates typed: `1970-01-01` east of UTC is an instant before the epoch (and `9999-12-31T23:00`
+    // west of it one after the range), refused naming the range it is in. Nothing is counted outside: kept inside.
+    if (!inRange(wall)) return 'out of range';
+    return Math.min(Math.max(instantAt(wall, zone), TIME_ARG_RANGE.earliest), TIME_ARG_RANGE.latest - 1);
   }
   if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(t)) {
     const ms = Date.parse(t);
