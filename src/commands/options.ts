@@ -94,6 +94,8 @@ export const facesOptions = (y: Argv) =>
     .option('ffmpeg', { requiresArg: true, describe: 'ffmpeg binary, which reads the images (default: as for the worker)', coerce: checked('ffmpeg', nonEmpty) })
     .check((argv) => {
       if (argv.inputs === undefined || argv.inputs.length === 0) throw new Error('missing the images (or folders) to look for faces in: pcount-tui faces <image-or-folder>…');
+      // Was "not found: " and exit 1, as if an image named were missing.
+      if (argv.inputs.some((i) => String(i).trim() === '')) throw new Error("bad <input> '': expected an image or a folder, got nothing");
       return true;
     });
 

@@ -70,6 +70,8 @@ export const secondsFromStart: ValueParser<number> = (text) => {
 
 /** A config file named on the command line; a source there (`run vtest.avi`) is said to be one, with how to count it. */
 export const configFile: ValueParser<string> = (text) => {
+  // `validate ''` read the current folder: "<empty>: cannot be read: is a folder".
+  nonEmpty(text);
   if (namesSource(text)) throw new Error(`names a source, not a config file; to count it: pcount-tui run --source '${redactSource(text)}'`);
   return text;
 };

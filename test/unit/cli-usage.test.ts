@@ -35,6 +35,22 @@ describe('a lone - (standard input) is refused naming it, not read as no value',
   });
 });
 
+describe('an empty argument where a file is expected is a bad command line (exit 2), not a file looked for', () => {
+  it('validate, report and run of \'\' (was: the current folder read as the config), faces \'\' (was: "not found: ", exit 1)', async () => {
+    const cases: [string[], string][] = [
+      [['validate', ''], "pcount-tui validate: bad <file> '': expected a value, got nothing"],
+      [['report', ''], "pcount-tui report: bad <config> '': expected a value, got nothing"],
+      [['run', '', '--no-tui'], "pcount-tui run: bad <config> '': expected a value, got nothing"],
+      [['faces', clip, ''], "pcount-tui faces: bad <input> '': expected an image or a folder, got nothing"],
+    ];
+    for (const [args, message] of cases) {
+      const r = await usage(args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.ok(r.stderr.startsWith(message), `${args.join(' ')}: ${r.stderr}`);
+    }
+  });
+});
+
 describe('a config after --source is refused naming it, not counted as a second source', () => {
   it('run --source a.mp4 config.json: exit 2 naming config.json (yargs took it as a second --source value)', async () => {
     const config = path.join(folder, 'config.json');
