@@ -33,7 +33,12 @@ const runSource = checked('source', (text: string) => {
 });
 const sources = checkedList('source', (values) => values.map((v) => runSource(v)));
 const lines = checkedList('line', parseLines, 'BAD_LINE');
-const names = (flag: string) => checkedList(flag, (values) => values);
+/** Names to select by (report --task/--line): an empty one was looked up, "no task  in …", exit 1. */
+const names = (flag: string) =>
+  checkedList(flag, (values) => {
+    if (values.some((v) => v.trim() === '')) throw new Error(`bad --${flag} '': expected a name, got nothing`);
+    return values;
+  });
 /** `--line`'s help on every command that counts: the default it quotes is the one the code uses. */
 const lineHelp = (scope = '') => `counting line x1,y1,x2,y2[,name] in fractions of the frame${scope}; repeatable (default ${DEFAULT_LINE_POINTS.join(',')})`;
 

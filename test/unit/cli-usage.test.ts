@@ -36,12 +36,14 @@ describe('a lone - (standard input) is refused naming it, not read as no value',
 });
 
 describe('an empty argument where a file is expected is a bad command line (exit 2), not a file looked for', () => {
-  it('validate, report and run of \'\' (was: the current folder read as the config), faces \'\' (was: "not found: ", exit 1)', async () => {
+  it('validate, report and run of \'\' (was: the current folder read as the config), faces \'\' (was: "not found: ", exit 1), report --task \'\' (was: "no task  in", exit 1)', async () => {
     const cases: [string[], string][] = [
       [['validate', ''], "pcount-tui validate: bad <file> '': expected a value, got nothing"],
       [['report', ''], "pcount-tui report: bad <config> '': expected a value, got nothing"],
       [['run', '', '--no-tui'], "pcount-tui run: bad <config> '': expected a value, got nothing"],
       [['faces', clip, ''], "pcount-tui faces: bad <input> '': expected an image or a folder, got nothing"],
+      [['report', '--db', path.join(folder, 'x.db'), '--task', ''], "pcount-tui report: bad --task '': expected a name, got nothing"],
+      [['report', '--db', path.join(folder, 'x.db'), '--line', 'a', ''], "pcount-tui report: bad --line '': expected a name, got nothing"],
     ];
     for (const [args, message] of cases) {
       const r = await usage(args);
