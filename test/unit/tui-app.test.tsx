@@ -198,7 +198,7 @@ test('q after every task completed exits 0 and leaves the totals and the results
   await ui.press('q');
   assert.equal(await ui.exitCode, 0);
   const summary = ui.stdout.writes.at(-1) ?? '';
-  assert.equal(summary, 'pcount-tui: 2 tasks, 2 completed, 0 failed, 0 cancelled; 6 in, 6 out\nresults: /srv/results (results.json, a.csv, b.csv)\n');
+  assert.equal(summary, 'pcount-tui: 2 tasks, 2 completed, 0 failed, 0 cancelled; 6 in, 6 out\nresults: /srv/results\n  results.json\n  a.csv\n  b.csv\n');
 });
 
 test('the totals left on the terminal say "1 task" for one task', async () => {
