@@ -39,12 +39,11 @@ test('heartbeat: a task Redis lost is gone, not lost: the run goes on with its l
   assert.equal(run.intent, 'restart', 'a restart after that is one');
 });
 
-test('heartbeat: lost names the agent that holds the task now, or says it was queued again; the run ends', () => {
+test('heartbeat: lost names the agent that holds the task now, or says it was queued again', () => {
   const runs = new Map([['f', running('f', '0')], ['g', running('g', '0')]]);
   const h = heard([['f', 'lost', '', 'b'], ['g', 'lost', '', '']], runs);
   assert.deepEqual(h.lost, ['f', 'g']);
   assert.deepEqual(h.said, ['f: lease lost (run f-run); agent b runs it now', 'g: lease lost (run g-run); the fleet queued it again']);
-  assert.equal(runs.get('f')!.intent, 'lost');
 });
 
 test('nextAbsences: a task missing for the grace time is submitted again, its clock starting over; a present one is forgotten', () => {
