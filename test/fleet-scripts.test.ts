@@ -243,6 +243,9 @@ test('Redis loses the fleet (FLUSHALL): the heartbeat says gone, not lost, and k
   assert.equal(((await runScript(conn, CLAIM, [keys.prefix, 'a', 'run-a', 8000])) as string[])[0], 'c1');
   assert.equal(((await runScript(conn, CLAIM, [keys.prefix, 'a', 'run-a2', 8000])) as string[])[0], 'c2');
   await conn.send(['FLUSHALL']);
+  // The controller storing a checkpoint meanwhile leaves the task lost (a hash with a resume point only would pass for it).
+  await ctl.setStartFrames(new Map([['c1', { frame: 101, state: null, mark: null }]]));
+  assert.equal(await conn.send(['EXISTS', keys.task('c1')]), 0);
   const beat = (agent: string, ...pairs: string[]) => runScript(conn, HEARTBEAT, [keys.prefix, agent, `inst-${agent}`, 8000, JSON.stringify(['host', 'h']), ...pairs]) as Promise<string[][]>;
   assert.deepEqual(await beat('a', 'c1', 'run-a', 'c2', 'run-a2'), [['c1', 'gone', '', ''], ['c2', 'gone', '', '']]);
   assert.equal(await conn.send(['GET', keys.lease('c1')]), 'a|run-a', 'the lease is the run\'s again');

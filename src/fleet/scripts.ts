@@ -173,11 +173,16 @@ return out`;
 
 /**
  * ARGV: prefix, then (id, frame, state, mark) quadruples: where files resume after the controller's newest stored
- * checkpoints, with the counting state of the frame before (or '') and its mark (or '').
+ * checkpoints, with the counting state of the frame before (or '') and its mark (or ''). A task Redis lost is left
+ * lost: a hash holding only a resume point would pass for the task (its agent would take it for queued for another
+ * run, the controller for still there); the controller submits it again with the point.
  */
 export const START_FRAMES = `
 ${FORWARD}
-for i = 2, #ARGV, 4 do forward(ARGV[1] .. 'task:' .. ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]) end
+for i = 2, #ARGV, 4 do
+  local t = ARGV[1] .. 'task:' .. ARGV[i]
+  if redis.call('EXISTS', t) == 1 then forward(t, ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]) end
+end
 return 'ok'`;
 
 /**
