@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AgentPool, makeShortFile, startProc, tempDir, until, writeFleetTasks, type Proc } from './fleet-harness.js';
 import { startRedis, type TestRedis } from './redis-server.js';
@@ -10,7 +12,8 @@ import { cliBin, within } from './worker-harness.js';
  * Redis loses the fleet's data (restarted without persistence, FLUSHALL'd, failed over to an empty replica): the task
  * hashes, the queue, the leases, the events stream. Real processes (redis-server with a password and no persistence,
  * two agents, their workers, `run --no-tui --redis` as the controller with its store); each run must end and store
- * exactly the crossings of an uninterrupted run of the same clip (line, direction, frame, track), none twice.
+ * exactly the crossings of an uninterrupted run of the same clip (line, direction, frame, track), none twice. The
+ * password is in no output, file or `ps` line.
  */
 
 const SECRET = 'lost-Pw-3c81d2';
@@ -25,8 +28,16 @@ type After = { after(fn: () => unknown): void };
 interface Fleet {
   redis: TestRedis;
   agents: AgentPool;
+  dir: string;
   config: string;
   db: string;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
 }
 
 async function fleet(t: After, name: string): Promise<Fleet> {
@@ -36,7 +47,7 @@ async function fleet(t: After, name: string): Promise<Fleet> {
   const agents = new AgentPool(redis.url, dir, 1);
   t.after(() => agents.killAll());
   const { config, db } = writeFleetTasks(dir, redis.url, { videos: [{ id: 'clip', source: await clip, lines: middle }] });
-  return { redis, agents, config, db };
+  return { redis, agents, dir, config, db };
 }
 
 const startAgents = (f: Fleet) => Promise.all(['a', 'b'].map((n) => f.agents.spawn(n).waitLine(/ready/, 60_000)));
@@ -63,10 +74,12 @@ async function finish(f: Fleet, runs: Proc[]): Promise<string[]> {
     throw new Error(`${err.message}\ncontroller:\n${last.stderr()}\nagents:\n${agentOutput(f)}`);
   });
   assert.equal(code, 0, last.stderr());
+  assert.ok(!execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes(SECRET), 'the password is on no command line');
   for (const p of f.agents.agents.values()) p.child.kill('SIGTERM');
   for (const p of f.agents.agents.values()) await within(p.exited, 30_000, 'agent exit');
   const shown = [...runs.flatMap((r) => [r.lines.join('\n'), r.stderr()]), ...[...f.agents.agents.values()].map((p) => p.lines.join('\n') + p.stderr())];
   assert.ok(shown.every((text) => !text.includes(SECRET)), 'the password is in no output');
+  assert.deepEqual(filesUnder(f.dir).filter((file) => readFileSync(file).includes(SECRET)), [], 'nor in any file: journals, results, store');
   const conn = new Database(f.db, { readonly: true, fileMustExist: true });
   try {
     const rows = conn.prepare('SELECT line, direction, frame, track FROM crossings WHERE void = 0 ORDER BY frame, track, line, direction').all() as Record<string, unknown>[];
