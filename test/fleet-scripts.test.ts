@@ -236,3 +236,31 @@ test('a controller whose store takes no writes is followed by no one, as the age
   await ctl.detach();
   assert.equal(await conn.send(['EXISTS', keys.unstored]), 0, 'gone with it: the next controller is followed at once');
 });
+
+test('Redis loses the fleet (FLUSHALL): the heartbeat says gone, not lost, and keeps the lease; the submission adopts that run; the other agent sees it taken', async (t) => {
+  const { conn, ctl, keys } = await setup(t);
+  await ctl.submit([spec('c1', 'video'), spec('c2', 'video')]);
+  assert.equal(((await runScript(conn, CLAIM, [keys.prefix, 'a', 'run-a', 8000])) as string[])[0], 'c1');
+  assert.equal(((await runScript(conn, CLAIM, [keys.prefix, 'a', 'run-a2', 8000])) as string[])[0], 'c2');
+  await conn.send(['FLUSHALL']);
+  // The controller storing a checkpoint meanwhile leaves the task lost (a hash with a resume point only would pass for it).
+  await ctl.setStartFrames(new Map([['c1', { frame: 101, state: null, mark: null }]]));
+  assert.equal(await conn.send(['EXISTS', keys.task('c1')]), 0);
+  const beat = (agent: string, ...pairs: string[]) => runScript(conn, HEARTBEAT, [keys.prefix, agent, `inst-${agent}`, 8000, JSON.stringify(['host', 'h']), ...pairs]) as Promise<string[][]>;
+  assert.deepEqual(await beat('a', 'c1', 'run-a', 'c2', 'run-a2'), [['c1', 'gone', '', ''], ['c2', 'gone', '', '']]);
+  assert.equal(await conn.send(['GET', keys.lease('c1')]), 'a|run-a', 'the lease is the run\'s again');
+  assert.deepEqual(await beat('b', 'c1', 'run-b'), [['c1', 'lost', '', 'a']], 'another agent\'s run sees it held by a');
+  // c2's run ends before the controller submits it again: the lease goes, so that the submission queues it.
+  assert.equal(await runScript(conn, RELEASE, [keys.prefix, 'a', 'run-a2', 'c2', 'completed', 'done', 0, 0, 9]), 'gone');
+  assert.equal(await conn.send(['EXISTS', keys.lease('c2')]), 0);
+  assert.deepEqual(await ctl.missing(['c1', 'c2', 'c3']), ['c1', 'c2', 'c3']);
+  const again = await ctl.submit([spec('c1', 'video'), spec('c2', 'video')], () => ({ frame: 121, state: '{"version":1}', mark: { run: 'run-a', seq: 4 } }));
+  assert.deepEqual(Object.fromEntries(again), { c1: 'adopted', c2: 'queued' });
+  const [c1, c2] = await ctl.tasks(['c1', 'c2']);
+  assert.deepEqual([c1.state, c1.agent, c1.run, c2.state], ['running', 'a', 'run-a', 'queued']);
+  assert.deepEqual(await beat('a', 'c1', 'run-a'), [['c1', 'ok', 'run', '0']]);
+  assert.equal(await runScript(conn, RELEASE, [keys.prefix, 'a', 'run-a', 'c1', 'completed', 'done', 0, 0, 30]), 'ok');
+  assert.equal((await ctl.tasks(['c1']))[0].state, 'completed');
+  const claimed = (await runScript(conn, CLAIM, [keys.prefix, 'b', 'run-b', 8000])) as string[];
+  assert.deepEqual([claimed[0], claimed[4], claimed[5]], ['c2', '121', '{"version":1}'], 'the queued one goes on from the point submitted');
+});

@@ -3,25 +3,42 @@ import type { AgentRun } from './agent-run.js';
 /** What the agent does with a heartbeat's answer, besides renewing leases. */
 export interface HeartbeatActions {
   say(line: string): void;
-  /** Another agent holds the task's lease now. */
+  /** Another run holds the task now (or it was queued for one): this run must end. */
   lost(run: AgentRun): void;
+  /** Redis lost the task (and with it, likely, the events stream): the run goes on, what it sent must go again. */
+  gone(run: AgentRun): void;
 }
 
 /**
- * Follows the heartbeat script's answer, one `[task, status, want, gen]` row per task this agent holds: a lease
- * renewed from `sentAt` on (the time the heartbeat was sent, so that a slow answer never overstates the lease), or
- * lost; a stop or cancel the controller wants, or a restart (a new generation).
+ * Follows the heartbeat script's answer, one `[task, status, want, gen]` row per task this agent holds (for 'lost',
+ * the 4th is the agent whose run holds the lease now, or ''): a lease renewed from `sentAt` on (the time the
+ * heartbeat was sent, so that a slow answer never overstates the lease), or lost; a stop or cancel the controller
+ * wants, or a restart (a new generation). A task Redis lost ('gone') keeps its run: the lease is the run's again,
+ * and once the controller has submitted the task again the run takes the generation the new hash starts from.
  */
 export function followHeartbeat(rows: readonly string[][], runs: ReadonlyMap<string, AgentRun>, sentAt: number, leaseMs: number, on: HeartbeatActions): void {
   for (const [task, status, want, gen] of rows) {
     const run = runs.get(task);
     if (!run) continue;
     if (status === 'lost') {
-      on.say(`${task}: lease lost (run ${run.run}); another agent runs it now`);
+      on.say(`${task}: lease lost (run ${run.run}); ${gen ? `agent ${gen} runs it now` : 'the fleet queued it again'}`);
       on.lost(run);
       continue;
     }
     run.renewed(sentAt, leaseMs);
+    if (status === 'gone') {
+      if (!run.regained) {
+        on.say(`${task}: Redis lost the task (restarted without its data, or flushed): run ${run.run} goes on and keeps its lease until the controller submits it again`);
+        on.gone(run);
+      }
+      run.regained = true;
+      continue;
+    }
+    if (run.regained) {
+      run.regained = false;
+      run.gen = gen;
+      on.say(`${task}: submitted again; still run ${run.run}`);
+    }
     if (!run.running || run.intent) continue;
     if (want === 'stop' || want === 'cancel') {
       on.say(`${task}: ${want} requested`);

@@ -37,6 +37,8 @@ export class AgentRun {
   readonly startedAt = Date.now();
   /** A file's last frame its worker reported progress of (all its crossings up to it are in the run's events), else 0. */
   lastFrame = 0;
+  /** Redis lost the task while this run held it: the run holds its lease alone until the task is submitted again. */
+  regained = false;
   /** A file's counting states from its worker: the newest, and when one last went to the controller. */
   readonly states = new RunStates(STATE_FORWARD_MS);
 
@@ -44,7 +46,8 @@ export class AgentRun {
     readonly task: string,
     readonly run: string,
     readonly kind: TaskKind,
-    readonly gen: string,
+    /** The task's generation when the run began (a new one is a restart); a task Redis lost starts again from its new hash's. */
+    public gen: string,
     readonly attempt: number,
     leaseMs: number,
   ) {

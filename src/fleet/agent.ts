@@ -191,7 +191,12 @@ export class Agent {
       ...held.flatMap((r) => [r.task, r.run]),
     ]);
     if (reply === 'name-taken') return 'name-taken';
-    followHeartbeat(reply as string[][], this.runs, sentAt, LEASE_MS, { say: (line) => this.say(line), lost: (run) => this.onLost(run) });
+    followHeartbeat(reply as string[][], this.runs, sentAt, LEASE_MS, {
+      say: (line) => this.say(line),
+      lost: (run) => this.onLost(run),
+      // The events stream went with the task: what the controller had not stored yet is sent again (it drops duplicates).
+      gone: () => this.outbox.resendUnacked(),
+    });
     return 'ok';
   }
 

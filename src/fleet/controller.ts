@@ -154,6 +154,13 @@ export class FleetController {
     );
   }
 
+  /** Of the given tasks, those Redis holds no hash of: it lost them (restarted without its data, flushed). */
+  async missing(ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const replies = await this.opts.conn.pipeline(ids.map((id) => ['EXISTS', this.keys.task(id)]));
+    return ids.filter((_, i) => replies[i] === 0);
+  }
+
   /** The specs of the given tasks as submitted (config form), null for a task Redis does not hold. */
   async specs(ids: string[]): Promise<Map<string, string | null>> {
     const replies = await this.opts.conn.pipeline(ids.map((id) => ['HGET', this.keys.task(id), 'spec']));

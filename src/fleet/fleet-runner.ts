@@ -4,7 +4,7 @@ import type { FinishedRun, RunnerHandlers, RunnerLaunch, TaskRunner, WorkerPlace
 import type { ExitOutcome, StopIntent } from '../orchestrator/task-machine.js';
 import type { ResumeMark } from '../store/fleet-marks.js';
 import type { TaskRunEnd } from '../store/rows.js';
-import type { FleetController } from './controller.js';
+import type { FleetController, StartPoint } from './controller.js';
 import type { FleetEntry, RunEntry, RunOutcome, TailEntry } from './entries.js';
 import { ResumeTracker, type ResumePoint } from './run-states.js';
 import { LEASE_MS } from './timing.js';
@@ -113,6 +113,11 @@ export class TaskLink {
     this.handlers?.worker(this.place(run, agent));
   }
 
+  /** Where the file's next run counts from as of now, when the current run sent a counting state (ResumeTracker.newest). */
+  resumePoint(): ResumePoint | null {
+    return this.spec.kind === 'video' ? this.checkpoint.newest() : null;
+  }
+
   /** Where the file's next run counts from, when it moved since last asked (ResumeTracker.take); null for a camera. */
   takeStartFrame(): ResumePoint | null {
     return this.spec.kind === 'video' ? this.checkpoint.take() : null;
@@ -138,6 +143,7 @@ export class FleetRunner implements TaskRunner {
   private done = false;
   private takingIn = false;
   private giveUp: NodeJS.Timeout | null = null;
+  private submitted = false;
 
   constructor(
     private readonly controller: FleetController,
@@ -156,19 +162,47 @@ export class FleetRunner implements TaskRunner {
       await Promise.resolve();
       return this.takeIn(this.launch.takeIn);
     }
+    await this.submitFrom({ frame: this.launch.startFrame, state: this.launch.startState ?? null, mark: this.launch.startMark ?? null }, false);
+  }
+
+  /**
+   * Redis lost the task (restarted without its data, flushed): submitted again, from the newest counting state the
+   * store holds of its current run, else from where this count started. The agent still running it has taken its
+   * lease back, and the submission adopts that run; with none, the task is queued and its next run voids what it
+   * counts again (the claim's mark).
+   */
+  async resubmit(): Promise<void> {
+    if (this.done || this.takingIn || !this.inFleet) return;
+    const launched = { frame: this.launch.startFrame, state: this.launch.startState ?? null, mark: this.launch.startMark ?? null };
+    await this.submitFrom(this.link.resumePoint() ?? launched, true);
+  }
+
+  /** Whether the fleet took the task (a later submission is a resubmission). */
+  get inFleet(): boolean {
+    return this.submitted;
+  }
+
+  private async submitFrom(point: StartPoint, again: boolean): Promise<void> {
     while (!this.done) {
       try {
         const spec = this.link.spec;
-        const start = () => ({ frame: this.launch.startFrame, state: this.launch.startState ?? null, mark: this.launch.startMark ?? null });
-        const result = (await this.controller.submit([spec], start)).get(spec.id);
-        const view = result === 'kept' ? (await this.controller.tasks([spec.id]))[0] : null;
-        if (view?.state === 'running' && view.run && view.agent && !this.link.current) {
+        const result = (await this.controller.submit([spec], () => point)).get(spec.id);
+        this.submitted = true;
+        const view = result === 'kept' || result === 'adopted' ? (await this.controller.tasks([spec.id]))[0] : null;
+        const current = this.link.current;
+        if (view?.state === 'running' && view.run && view.agent && (again ? current !== view.run : !current)) {
           this.link.adopt(view.run, view.agent);
           this.started();
-        } else if (!this.link.current && !this.done) {
+        } else if (again && result === 'queued' && current) {
+          // Its agent did not take the lease back: the run ends when the agent hears of it; the next one goes on from `point`.
+          this.link.current = null;
+          return this.moved('Redis lost the task: queued again');
+        } else if (!current && !this.done && !again) {
           // In the fleet's queue until an agent claims it (the claim may already have come: then it runs).
           this.link.handlers?.waiting();
         }
+        // A stop sent while the task was gone reached nothing.
+        if (again && this.intent && !(this.intent === 'shutdown' && this.leaveRunning())) void this.send(this.intent === 'cancel' ? 'cancel' : 'stop');
         return;
       } catch (err) {
         this.link.handlers?.noise(`cannot submit to the fleet (${(err as Error).message}); trying again`);

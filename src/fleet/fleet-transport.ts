@@ -11,6 +11,7 @@ import type { ResumePoint } from './run-states.js';
 import { fleetTaskUsage, type FleetHealth } from './health.js';
 import type { EntryRoute } from './store-sink.js';
 import { liveAgents, noAgentLine, noAgentWatch, watchAgents } from './no-agent.js';
+import { nextAbsences, type Absences } from './task-absence.js';
 import { LEASE_MS } from './timing.js';
 
 /** How often the controller reads the fleet's health (agents, queue) from Redis. */
@@ -50,6 +51,7 @@ export class FleetTransport implements Transport, EntryRoute {
   private readFailure: string | null = null;
   private downSince = Date.now();
   private noAgents = noAgentWatch(Date.now());
+  private absences: Absences = new Map();
 
   constructor(private readonly opts: FleetTransportOptions) {
     opts.conn.changes.add(({ state, detail }) => {
@@ -169,11 +171,23 @@ export class FleetTransport implements Transport, EntryRoute {
         }
       }
       if (this.opts.warn) this.watchAgents(this.health, this.opts.warn);
+      await this.findLostTasks();
       this.host?.changed();
     } catch {
       // Redis went away between the check and the read: its state says so.
     } finally {
       this.polling = false;
+    }
+  }
+
+  /** Tasks Redis lost (restarted without its data, flushed): submitted again once missing for a lease time (task-absence.ts). */
+  private async findLostTasks(): Promise<void> {
+    const followed = [...this.links].filter(([, link]) => link.runner?.inFleet).map(([id]) => id);
+    const step = nextAbsences(this.absences, await this.opts.controller.missing(followed), Date.now(), LEASE_MS);
+    this.absences = step.absences;
+    for (const id of step.resubmit) {
+      this.say(`${id}: Redis lost the task (restarted without its data, or flushed): submitted again from the store's resume point`, true);
+      void this.links.get(id)?.runner?.resubmit();
     }
   }
 

@@ -11,7 +11,8 @@
  *                                 last_n (the run that ended last, its agent, its `end` entry's n)
  *   <fleet>:queue            ZSET  tasks waiting for an agent; score = when it may start (ms, Redis clock)
  *   <fleet>:running          SET   tasks held by an agent, checked by the reaper
- *   <fleet>:lease:<id>       STR   "<agent>|<run>" with PX: who runs the task; renewed by the agent's heartbeat
+ *   <fleet>:lease:<id>       STR   "<agent>|<run>" with PX: who runs the task; renewed by the agent's heartbeat, also
+ *                                 while Redis has lost the task's hash (SUBMIT then adopts that run)
  *   <fleet>:agents           SET   agent names
  *   <fleet>:agent:<name>     HASH  host, pid, slots, used, cpu, rss, tasks (JSON: task → its worker's usage), mem_total,
  *                                 mem_free, load, seen, started, state

@@ -106,4 +106,14 @@ export class ResumeTracker {
     this.written = this.frame;
     return { frame: this.frame + 1, state: null, mark: null };
   }
+
+  /**
+   * Where the file's next run counts from as of now, written to the fleet before or not (a task Redis lost is
+   * submitted again with it): after the newest counting state, with it; null before the run sent one (a checkpoint
+   * without a state would resume counting differently from an uninterrupted run).
+   */
+  newest(): ResumePoint | null {
+    if (!this.fps || !this.state) return null;
+    return { frame: this.state.frame + 1, state: JSON.stringify(this.state.state), mark: markOf(this.run, this.state) };
+  }
 }

@@ -48,7 +48,9 @@ end`;
 /**
  * ARGV: prefix, id, kind, spec, start frame (a file's resume point, or ''), start state (its counting state, or ''),
  * start mark (where in the counting order the state was taken, or ''). New task → queued; same spec still active → kept (its resume point only moves forward: an agent may have handed it
- * back from a newer frame than the controller's store holds yet); changed spec → restarted.
+ * back from a newer frame than the controller's store holds yet); changed spec → restarted. A task Redis lost (no
+ * hash) whose lease an agent holds (re-asserted by its heartbeat, see HEARTBEAT) → adopted: running on that agent's
+ * run, as before the loss, not queued for a second run.
  */
 export const SUBMIT = `${NOW}
 ${FORWARD}
@@ -56,6 +58,14 @@ local P, id, kind, spec = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local t = P .. 'task:' .. id
 redis.call('SADD', P .. 'tasks', id)
 local state = redis.call('HGET', t, 'state')
+local held = not state and redis.call('GET', P .. 'lease:' .. id)
+if held then
+  local agent, run = string.match(held, '^(.*)|([^|]*)$')
+  redis.call('HSET', t, 'spec', spec, 'kind', kind, 'want', 'run', 'state', 'running', 'agent', agent, 'run', run, 'since', now, 'note', 'submitted again after Redis lost it; still on its agent', 'attempt', 0, 'gen', 0)
+  setStart(t, ARGV[5], ARGV[6], ARGV[7])
+  redis.call('SADD', P .. 'running', id)
+  return 'adopted'
+end
 if state == 'queued' or state == 'running' then
   if redis.call('HGET', t, 'spec') == spec and redis.call('HGET', t, 'want') == 'run' then forward(t, ARGV[5], ARGV[6], ARGV[7]); return 'kept' end
   setStart(t, ARGV[5], ARGV[6], ARGV[7])
@@ -126,8 +136,11 @@ return {id, redis.call('HGET', t, 'spec'), redis.call('HGET', t, 'gen') or '0', 
 /**
  * ARGV: prefix, agent, instance, leaseMs, health (flat field/value list as JSON), then (id, run) pairs.
  * Renews the agent's name lock, health and the lease of every run it holds; a lease that lapsed while Redis was away
- * is taken back when the task is still assigned to this run. Returns, per pair, {id, 'ok'|'lost', want, gen}; or
- * 'name-taken' when another instance holds the agent's name.
+ * is taken back when the task is still assigned to this run. A task whose hash is gone (Redis restarted without its
+ * data, flushed, failed over to an empty replica) is 'gone', not lost: no one else holds it, so the run keeps (or
+ * takes back) its lease until the controller submits the task again and SUBMIT adopts the run. Returns, per pair,
+ * {id, 'ok', want, gen}, {id, 'gone', '', ''} or {id, 'lost', '', holder} (holder: the agent whose run holds the
+ * lease now, '' when none does); or 'name-taken' when another instance holds the agent's name.
  */
 export const HEARTBEAT = `${NOW}
 local P, agent, instance, leaseMs = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -146,22 +159,30 @@ for i = 6, #ARGV, 2 do
   local lease = P .. 'lease:' .. id
   local me = agent .. '|' .. run
   local cur = redis.call('GET', lease)
-  if cur == me or (not cur and redis.call('HGET', t, 'run') == run and redis.call('HGET', t, 'agent') == agent) then
+  if (cur == me or not cur) and redis.call('EXISTS', t) == 0 then
+    redis.call('SET', lease, me, 'PX', leaseMs)
+    table.insert(out, {id, 'gone', '', ''})
+  elseif cur == me or (not cur and redis.call('HGET', t, 'run') == run and redis.call('HGET', t, 'agent') == agent) then
     redis.call('SET', lease, me, 'PX', leaseMs)
     table.insert(out, {id, 'ok', redis.call('HGET', t, 'want') or 'run', redis.call('HGET', t, 'gen') or '0'})
   else
-    table.insert(out, {id, 'lost', '', ''})
+    table.insert(out, {id, 'lost', '', cur and string.match(cur, '^(.*)|[^|]*$') or ''})
   end
 end
 return out`;
 
 /**
  * ARGV: prefix, then (id, frame, state, mark) quadruples: where files resume after the controller's newest stored
- * checkpoints, with the counting state of the frame before (or '') and its mark (or '').
+ * checkpoints, with the counting state of the frame before (or '') and its mark (or ''). A task Redis lost is left
+ * lost: a hash holding only a resume point would pass for the task (its agent would take it for queued for another
+ * run, the controller for still there); the controller submits it again with the point.
  */
 export const START_FRAMES = `
 ${FORWARD}
-for i = 2, #ARGV, 4 do forward(ARGV[1] .. 'task:' .. ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]) end
+for i = 2, #ARGV, 4 do
+  local t = ARGV[1] .. 'task:' .. ARGV[i]
+  if redis.call('EXISTS', t) == 1 then forward(t, ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]) end
+end
 return 'ok'`;
 
 /**
@@ -171,13 +192,18 @@ return 'ok'`;
  * completed | failed | stopped | cancelled settle the task; requeue puts it first in the queue (handed back,
  * restarted); retry queues it after delayMs (a camera that failed) with its attempt count. The task keeps which run
  * ended last, on which agent, and the sequence number of its `end` entry: a controller that was away when a file
- * finished takes that run in instead of running the file again. Returns 'ok', or 'not-owner' when the task has
- * meanwhile gone to another run (taken over).
+ * finished takes that run in instead of running the file again. Returns 'ok', 'not-owner' when the task has
+ * meanwhile gone to another run (taken over), or 'gone' when Redis lost the task (no hash): the run's lease is
+ * dropped, so that the controller submitting the task again does not adopt a run that has ended.
  */
 export const RELEASE = `${NOW}
 ${FORWARD}
 local P, agent, run, id, disposition, note, delay, attempt, lastN = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8], ARGV[9] or ''
 local t = P .. 'task:' .. id
+if redis.call('EXISTS', t) == 0 then
+  if redis.call('GET', P .. 'lease:' .. id) == agent .. '|' .. run then redis.call('DEL', P .. 'lease:' .. id) end
+  return 'gone'
+end
 if redis.call('HGET', t, 'run') ~= run then return 'not-owner' end
 redis.call('DEL', P .. 'lease:' .. id)
 redis.call('SREM', P .. 'running', id)

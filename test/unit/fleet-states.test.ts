@@ -88,3 +88,17 @@ test('TaskLink.takeStartFrame: nothing for a camera, nor before the run said hel
   link.entry({ k: 'ev', task: 'f', run: 'r1', n: 1, agent: 'a', event: { type: 'progress', frame: 20 } as WorkerEvent });
   assert.equal(link.takeStartFrame(), null);
 });
+
+test('TaskLink.resumePoint: a task Redis lost is submitted again from the newest state, said before or not; none before a state', () => {
+  const { link, send } = linked(file, 101);
+  send({ type: 'progress', frame: 110 });
+  assert.equal(link.resumePoint(), null, 'a checkpoint without a state would count differently');
+  send({ type: 'state', frame: 120, seq: 4, state: { version: 1 } });
+  send({ type: 'progress', frame: 130 });
+  assert.ok(link.takeStartFrame());
+  const newest = { frame: 121, state: '{"version":1}', mark: { run: 'r1', seq: 4 } };
+  assert.deepEqual(link.resumePoint(), newest, 'written to the fleet already: still the point');
+  assert.deepEqual(link.resumePoint(), newest, 'asking moves nothing');
+  send({ type: 'state', frame: 200, seq: 9, state: { version: 1 } }, 'r0');
+  assert.deepEqual(link.resumePoint(), newest, 'another run\'s state is not this count\'s');
+});

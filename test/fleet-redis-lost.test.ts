@@ -1,0 +1,147 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { AgentPool, makeShortFile, startProc, tempDir, until, writeFleetTasks, type Proc } from './fleet-harness.js';
+import { startRedis, type TestRedis } from './redis-server.js';
+import { cliBin, within } from './worker-harness.js';
+
+/**
+ * Redis loses the fleet's data (restarted without persistence, FLUSHALL'd, failed over to an empty replica): the task
+ * hashes, the queue, the leases, the events stream. Real processes (redis-server with a password and no persistence,
+ * two agents, their workers, `run --no-tui --redis` as the controller with its store); each run must end and store
+ * exactly the crossings of an uninterrupted run of the same clip (line, direction, frame, track), none twice. The
+ * password is in no output, file or `ps` line.
+ */
+
+const SECRET = 'lost-Pw-3c81d2';
+process.env.PCOUNT_REDIS_PASSWORD = SECRET;
+const middle = [{ name: 'middle', points: [0.5, 0, 0.5, 1] }];
+const clipDir = tempDir('fleet-redis-lost');
+const clip = makeShortFile(clipDir, 'clip', 240);
+const secondCrossing = /"type":"crossing","task":"clip".*"seq":2,/;
+
+type After = { after(fn: () => unknown): void };
+
+interface Fleet {
+  redis: TestRedis;
+  agents: AgentPool;
+  dir: string;
+  config: string;
+  db: string;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+async function fleet(t: After, name: string): Promise<Fleet> {
+  const redis = await startRedis(['--requirepass', SECRET, '--appendonly', 'no']);
+  t.after(() => redis.dispose());
+  const dir = tempDir(`fleet-redis-lost-${name}`);
+  const agents = new AgentPool(redis.url, dir, 1);
+  t.after(() => agents.killAll());
+  const { config, db } = writeFleetTasks(dir, redis.url, { videos: [{ id: 'clip', source: await clip, lines: middle }] });
+  return { redis, agents, dir, config, db };
+}
+
+const startAgents = (f: Fleet) => Promise.all(['a', 'b'].map((n) => f.agents.spawn(n).waitLine(/ready/, 60_000)));
+
+function controller(t: After, f: Fleet): Proc {
+  const run = startProc([process.execPath, cliBin, 'run', f.config, '--no-tui']);
+  t.after(() => run.alive() && run.child.kill('SIGKILL'));
+  return run;
+}
+
+/** A command through redis-cli, the password in its environment (never on its command line); its answer. */
+function redisCli(redis: TestRedis, ...command: string[]): string {
+  return execFileSync('redis-cli', ['-h', redis.host, '-p', String(redis.port), ...command], { env: { ...process.env, REDISCLI_AUTH: SECRET }, encoding: 'utf8' }).trim();
+}
+
+const flushAll = (redis: TestRedis) => assert.equal(redisCli(redis, 'FLUSHALL'), 'OK');
+
+const agentOutput = (f: Fleet) => [...f.agents.agents.values()].map((p) => p.lines.join('\n') + p.stderr()).join('\n');
+
+/** Waits for the controller to end well, stops the agents, checks the password went nowhere; the store's counted crossings. */
+async function finish(f: Fleet, runs: Proc[]): Promise<string[]> {
+  const last = runs[runs.length - 1];
+  const { code } = await within(last.exited, 240_000, 'the run to end').catch((err: Error) => {
+    throw new Error(`${err.message}\ncontroller:\n${last.stderr()}\nagents:\n${agentOutput(f)}`);
+  });
+  assert.equal(code, 0, last.stderr());
+  assert.ok(!execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes(SECRET), 'the password is on no command line');
+  for (const p of f.agents.agents.values()) p.child.kill('SIGTERM');
+  for (const p of f.agents.agents.values()) await within(p.exited, 30_000, 'agent exit');
+  const shown = [...runs.flatMap((r) => [r.lines.join('\n'), r.stderr()]), ...[...f.agents.agents.values()].map((p) => p.lines.join('\n') + p.stderr())];
+  assert.ok(shown.every((text) => !text.includes(SECRET)), 'the password is in no output');
+  assert.deepEqual(filesUnder(f.dir).filter((file) => readFileSync(file).includes(SECRET)), [], 'nor in any file: journals, results, store');
+  const conn = new Database(f.db, { readonly: true, fileMustExist: true });
+  try {
+    const rows = conn.prepare('SELECT line, direction, frame, track FROM crossings WHERE void = 0 ORDER BY frame, track, line, direction').all() as Record<string, unknown>[];
+    return rows.map((r) => `${r.line} ${r.direction} @${r.frame} #${r.track}`);
+  } finally {
+    conn.close();
+  }
+}
+
+let uninterrupted: Promise<string[]> | null = null;
+const reference = (t: After) =>
+  (uninterrupted ??= (async () => {
+    const f = await fleet(t, 'reference');
+    await startAgents(f);
+    return finish(f, [controller(t, f)]);
+  })());
+
+
+test('Redis restarted without persistence mid-file: the agent keeps counting, the controller resubmits its task; the count is the uninterrupted run\'s', { timeout: 600_000 }, async (t) => {
+  const expected = await reference(t);
+  assert.ok(expected.length >= 3, `the clip has crossings: ${expected.length}`);
+  const f = await fleet(t, 'restarted');
+  await startAgents(f);
+  const run = controller(t, f);
+  await run.waitLine(secondCrossing, 120_000);
+  await f.redis.crash();
+  await f.redis.restart();
+  const got = await finish(f, [run]);
+  assert.deepEqual(got, expected);
+  assert.doesNotMatch(agentOutput(f), /lease lost/, 'no agent took the lost task for one another run holds');
+});
+
+test('Redis FLUSHALL\'d mid-file: the count is the uninterrupted run\'s', { timeout: 600_000 }, async (t) => {
+  const expected = await reference(t);
+  const f = await fleet(t, 'flushed');
+  await startAgents(f);
+  const run = controller(t, f);
+  await run.waitLine(secondCrossing, 120_000);
+  flushAll(f.redis);
+  assert.deepEqual(await finish(f, [run]), expected);
+});
+
+test('Redis FLUSHALL\'d while the controller waits for agents with its task queued: the task is queued again, the agents that come count it', { timeout: 600_000 }, async (t) => {
+  const expected = await reference(t);
+  const f = await fleet(t, 'queued');
+  const run = controller(t, f);
+  await until('the task queued in the fleet', 60_000, () => redisCli(f.redis, 'ZCARD', 'pcount:queue') === '1');
+  flushAll(f.redis);
+  assert.equal(redisCli(f.redis, 'DBSIZE'), '0');
+  await startAgents(f);
+  assert.deepEqual(await finish(f, [run]), expected);
+});
+
+test('the controller killed mid-file, then Redis FLUSHALL\'d, then the controller started again: it takes the file up and the count is the uninterrupted run\'s', { timeout: 600_000 }, async (t) => {
+  const expected = await reference(t);
+  const f = await fleet(t, 'controller-back');
+  await startAgents(f);
+  const first = controller(t, f);
+  await first.waitLine(secondCrossing, 120_000);
+  first.child.kill('SIGKILL');
+  await within(first.exited, 30_000, 'the controller to die');
+  flushAll(f.redis);
+  const again = controller(t, f);
+  assert.deepEqual(await finish(f, [first, again]), expected);
+});

@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { followHeartbeat, type HeartbeatActions } from '../../src/fleet/agent-heartbeat.js';
+import { AgentRun } from '../../src/fleet/agent-run.js';
+import { nextAbsences } from '../../src/fleet/task-absence.js';
+
+/** Redis losing the fleet's data: the agent tells a lost task from a taken one, the controller submits lost tasks again. */
+
+function heard(rows: string[][], runs: Map<string, AgentRun>) {
+  const said: string[] = [];
+  const lost: string[] = [];
+  const gone: string[] = [];
+  const on: HeartbeatActions = { say: (l) => said.push(l), lost: (r) => lost.push(r.task), gone: (r) => gone.push(r.task) };
+  followHeartbeat(rows, runs, 1000, 5000, on);
+  return { said, lost, gone };
+}
+
+const running = (task: string, gen: string) => {
+  const run = new AgentRun(task, `${task}-run`, 'video', gen, 0, 5000);
+  // A worker that runs: only `running` (runner set) and `end` matter here.
+  run.runner = { pid: 1, stop: () => {}, kill: () => {} } as unknown as AgentRun['runner'];
+  return run;
+};
+
+test('heartbeat: a task Redis lost is gone, not lost: the run goes on with its lease, the outbox resends once; the new hash\'s generation is its own', () => {
+  const run = running('f', '3');
+  const runs = new Map([['f', run]]);
+  let h = heard([['f', 'gone', '', '']], runs);
+  assert.deepEqual([h.lost, h.gone], [[], ['f']]);
+  assert.equal(run.leaseUntil, 6000, 'the lease is renewed');
+  assert.match(h.said[0], /Redis lost the task/);
+  h = heard([['f', 'gone', '', '']], runs);
+  assert.deepEqual([h.gone, h.said], [[], []], 'said and resent once');
+  h = heard([['f', 'ok', 'run', '0']], runs);
+  assert.equal(run.intent, null, 'generation 0 of the resubmitted task is no restart');
+  assert.equal(run.gen, '0');
+  assert.match(h.said[0], /submitted again; still run f-run/);
+  heard([['f', 'ok', 'run', '1']], runs);
+  assert.equal(run.intent, 'restart', 'a restart after that is one');
+});
+
+test('heartbeat: lost names the agent that holds the task now, or says it was queued again', () => {
+  const runs = new Map([['f', running('f', '0')], ['g', running('g', '0')]]);
+  const h = heard([['f', 'lost', '', 'b'], ['g', 'lost', '', '']], runs);
+  assert.deepEqual(h.lost, ['f', 'g']);
+  assert.deepEqual(h.said, ['f: lease lost (run f-run); agent b runs it now', 'g: lease lost (run g-run); the fleet queued it again']);
+});
+
+test('nextAbsences: a task missing for the grace time is submitted again, its clock starting over; a present one is forgotten', () => {
+  let step = nextAbsences(new Map(), ['a', 'b'], 1000, 5000);
+  assert.deepEqual([[...step.absences], step.resubmit], [[['a', 1000], ['b', 1000]], []]);
+  step = nextAbsences(step.absences, ['a'], 4000, 5000);
+  assert.deepEqual([[...step.absences], step.resubmit], [[['a', 1000]], []], 'b is back');
+  step = nextAbsences(step.absences, ['a', 'b'], 6000, 5000);
+  assert.deepEqual([[...step.absences], step.resubmit], [[['b', 6000]], ['a']]);
+  step = nextAbsences(step.absences, ['a'], 7000, 5000);
+  assert.deepEqual([[...step.absences], step.resubmit], [[['a', 7000]], []], 'a submission that did not take is retried a grace later');
+});
