@@ -117,14 +117,6 @@ export class HeaderParser {
     return this.mapped ?? this.streams.values().next().value ?? null;
   }
 
-  get width(): number {
-    return this.video?.width ?? 0;
-  }
-
-  get height(): number {
-    return this.video?.height ?? 0;
-  }
-
   get fps(): number | null {
     return this.video?.fps ?? null;
   }
@@ -140,7 +132,7 @@ export class HeaderParser {
  * Width of a stored width's pixels shown at their sample aspect ratio, rounded as ffmpeg's scale filter rounds
  * `iw*sar` (ffmpeg-args.ts). 0:1 (unknown) and 1:1 leave it as stored.
  */
-export function squareWidth(stored: number, sar: RegExpExecArray | null): number {
+function squareWidth(stored: number, sar: RegExpExecArray | null): number {
   const [n, d] = sar ? [Number(sar[1]), Number(sar[2])] : [1, 1];
   return n > 0 && d > 0 && n !== d ? Math.round((stored * n) / d) : stored;
 }
