@@ -1,3 +1,5 @@
+import { SQUARE_ENOUGH } from './ffmpeg-args.js';
+
 /**
  * Reads what ffmpeg's stderr says about the input before the first frame: the `Input #0` block with its
  * `Duration:` line and `Stream #0:N: Video:` lines, then `Stream mapping:`, which says which of the video streams ffmpeg
@@ -130,11 +132,11 @@ export class HeaderParser {
 
 /**
  * Width of a stored width's pixels shown at their sample aspect ratio, rounded as ffmpeg's scale filter rounds
- * `iw*sar` (ffmpeg-args.ts). 0:1 (unknown) and 1:1 leave it as stored.
+ * `iw*sar` (ffmpeg-args.ts). 0:1 (unknown) and ratios within SQUARE_ENOUGH of 1:1 leave it as stored.
  */
 function squareWidth(stored: number, sar: RegExpExecArray | null): number {
   const [n, d] = sar ? [Number(sar[1]), Number(sar[2])] : [1, 1];
-  return n > 0 && d > 0 && n !== d ? Math.round((stored * n) / d) : stored;
+  return n > 0 && d > 0 && Math.abs(n / d - 1) > SQUARE_ENOUGH ? Math.round((stored * n) / d) : stored;
 }
 
 /** Keeps the last `max` non-empty lines of a text stream fed in arbitrary chunks (`\n` or `\r` ends a line). */

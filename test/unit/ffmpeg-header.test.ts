@@ -36,11 +36,13 @@ test('an audio stream before the video one, with a stream id, is passed over', (
   assert.deepEqual(h.info, { width: 768, height: 576, fps: 25, duration: 2.6, codec: 'mpeg2video', container: 'mpegts' });
 });
 
-test('non-square pixels give the width they are shown at; 1:1 and unknown (0:1) keep the stored width', () => {
+test('non-square pixels give the width they are shown at; 1:1, nearly 1:1 and unknown (0:1) keep the stored width', () => {
   const width = (sar: string) =>
     parse(["Input #0, matroska,webm, from 'x.mkv':", `    Stream #0:0: Video: mpeg4, yuv420p, 540x576 ${sar}, 10 fps, 10 tbr`, 'Output #0, rawvideo'])
       .info?.width;
   assert.deepEqual([width('[SAR 64:45 DAR 4:3]'), width('[SAR 1:1 DAR 15:16]'), width('[SAR 0:1 DAR 0:1]'), width('')], [768, 540, 540, 540]);
+  // A scaler's rounding (a bench clip cropped and rescaled): within 2 % of square, left as stored.
+  assert.equal(width('[SAR 1442:1429 DAR 23072:12861]'), 540);
 });
 
 test('a rotated stream swaps its size (the side data of the mapped stream, not of another)', () => {
