@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { validateEvent } from '../src/protocol/validate.js';
 import type { ErrorEvent } from '../src/protocol/events.js';
+import { ffmpeg } from './footage.js';
 import { freePort, repoRoot, runWorkerCli, vtest } from './worker-harness.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'pcount-bad-'));
@@ -98,4 +100,20 @@ test('a file cut short is counted to where it breaks, and its log says it is dam
   assert.ok(warning, r.lines.join('\n'));
   assert.match(warning.type === 'log' ? warning.message : '', new RegExp(`^${cut} is damaged \\(ffmpeg: .*Invalid data found when processing input\\): the count covers only the frames that could be decoded$`));
   assert.equal(r.events.at(-1)?.type, 'done');
+});
+
+test('an MKV and an MPEG-TS file cut short say they are damaged, and keep the counts made before the cut', async () => {
+  for (const [name, codec] of [['cut.mkv', 'mpeg4'], ['cut.ts', 'mpeg2video']]) {
+    const whole = path.join(tmp, `whole-${name}`);
+    execFileSync(ffmpeg, ['-v', 'error', '-y', '-i', vtest, '-t', '6', '-c:v', codec, '-q:v', '4', whole]);
+    const cut = path.join(tmp, name);
+    const bytes = readFileSync(whole);
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    const r = await runWorkerCli(['--source', cut, '--skip-frames', '3'], 60_000);
+    assert.equal(r.code, 0, r.stderr);
+    const warning = r.events.find((e) => e.type === 'log' && e.level === 'warn' && e.message.includes('is damaged'));
+    assert.match(warning?.type === 'log' ? warning.message : r.lines.join('\n'), new RegExp(`^${cut} is damaged \\(ffmpeg: .+\\): the count covers only the frames that could be decoded$`));
+    const done = r.events.at(-1);
+    assert.ok(done?.type === 'done' && done.frames > 10 && done.frames < 60, `${name}: ${JSON.stringify(done)}`);
+  }
 });

@@ -28,6 +28,8 @@ export interface CounterOptions {
   backdateMinStep: number;
   /** ...and only when the two boxes are of one size (|ln(height ratio)| at most this): else the box grew or shrank. */
   backdateMaxLogHeight: number;
+  /** ...and at most this many of its first steps back: the pass before may be long before (a paused recording). */
+  backdateMaxSteps: number;
   /**
    * A change of side counts once the anchor is this many box heights past the line (at least the margin); until then
    * it is held: dropped if the anchor comes back, counted if the track goes unseen on a detection pass first.
@@ -49,6 +51,11 @@ export const DEFAULT_COUNTER_OPTIONS: Readonly<CounterOptions> = Object.freeze({
   // feet (cut by the frame's bottom edge, then placed below it), so its anchor jumped without a step (0.1–0.15 the
   // same, 0.25 an extra on vtest.avi from such a jump).
   backdateMaxLogHeight: 0.15,
+  // Passes come at one rate, so the pass before a track's birth is at most one of its first steps back (its second
+  // observation may come a pass later); only a gap in the footage (a paused recording, a camera that stalled) makes it
+  // more, and a walk back across a gap of seconds credited crossings of people who were nowhere near (4/6 for 3/2 on a
+  // clip with pauses at skip 3). 4 leaves dropped frames of a live source their backdating.
+  backdateMaxSteps: 4,
   // Box jitter is about 0.08 body heights, above the margin: someone standing on a line, or turning back on it,
   // had feet jittering 0.05–0.09 heights past it and was counted out and in. On the 31 bench:count replays 0.08 took
   // 18 of 144 extras away for 2 of 2804 crossings; 0.06 11 for 1; 0.1 24 for 4, two of them on one run (vtest.avi
@@ -260,6 +267,7 @@ export class LineCounter {
       const rule = {
         minStep: this.options.backdateMinStep,
         maxLogHeight: this.options.backdateMaxLogHeight,
+        maxSteps: this.options.backdateMaxSteps,
         consecutive: this.lastPass?.pts === birth.at.pts,
         confirm: this.confirmDistance(track.box[3], margin),
       };

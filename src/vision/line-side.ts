@@ -109,6 +109,8 @@ export interface BackdateRule {
   minStep: number;
   /** Largest |ln(height ratio)| of the two boxes. */
   maxLogHeight: number;
+  /** Most first steps walked back. */
+  maxSteps: number;
   /** Whether the birth was on the detection pass just before this one. */
   consecutive: boolean;
   /** stepSide's `confirm` for the step. */
@@ -137,7 +139,7 @@ export function backdateSides(
   if (!before || !(before.pts < birth.at.pts) || !(rule.minStep > 0)) return [];
   if (Math.hypot(p.x - birth.p.x, p.y - birth.p.y) < rule.minStep * height) return [];
   if (Math.abs(Math.log(height / birth.height)) > rule.maxLogHeight) return [];
-  const back = (birth.at.pts - before.pts) / (pts - birth.at.pts);
+  const back = Math.min(rule.maxSteps, (birth.at.pts - before.pts) / (pts - birth.at.pts));
   const p0 = { x: birth.p.x - (p.x - birth.p.x) * back, y: birth.p.y - (p.y - birth.p.y) * back };
   const found: SideCrossing[] = [];
   for (const line of lines) {

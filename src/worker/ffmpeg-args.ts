@@ -75,6 +75,11 @@ export interface FrameReaderOptions {
   decoderThreads?: number;
   /** How many stderr lines to keep for error messages (default 20). */
   stderrLines?: number;
+  /**
+   * Have ffmpeg print each frame's own time (its `showinfo` filter), for frames whose time is not index / fps: a
+   * recording that paused or runs at a variable rate (ffmpeg-frames.ts).
+   */
+  frameTimes?: boolean;
 }
 
 /** Read over a socket (a stream or a file behind a URL): ffmpeg then needs a time-out to give up on a dead peer. */
@@ -91,11 +96,25 @@ export function ffmpegAtLeast(version: string | undefined, major: number, minor:
   return a > major || (a === major && b >= minor);
 }
 
-export function videoFilter(out: FrameOutput, every: number): string {
+/**
+ * How far from 1 a sample aspect ratio may be and still be taken as square. Recording formats' non-square pixels are
+ * 6 % or more off (PAL 16:15, 64:45; NTSC 10:11, 40:33); a scaler that kept a display aspect leaves ratios within 1 %
+ * (1442:1429 on a cropped and rescaled 1080p clip), which move lines and boxes less than a pixel in a hundred and are
+ * not worth a resampled, blurred frame.
+ */
+export const SQUARE_ENOUGH = 0.02;
+
+export function videoFilter(out: FrameOutput, every: number, frameTimes = false): string {
   const parts: string[] = [];
   // Frames are dropped before scaling, so skipped frames cost only their decode.
   if (every > 1) parts.push(`select=not(mod(n\\,${every}))`);
+  // Its default checksums every plane of every frame, which nothing reads.
+  if (frameTimes) parts.push('showinfo=checksum=0');
   if (isNative(out)) {
+    // Non-square pixels (a sample aspect ratio other than 1:1, as on PAL/NTSC recordings) made square, so that boxes,
+    // lines and regions are in the geometry people see. Near 1:1 (or unknown: sar is then 1) the size is unchanged and
+    // the scale filter passes frames through untouched (SQUARE_ENOUGH).
+    parts.push(`scale=w='if(gt(abs(sar-1)\\,${SQUARE_ENOUGH})\\,round(iw*sar)\\,iw)':h=ih:flags=area`, 'setsar=1');
     // Sources within the cap pass unscaled (w=iw, h=ih); larger ones shrink to the cap, keeping their aspect.
     const m = out.maxSide;
     const w = `if(gt(max(iw\\,ih)\\,${m})\\,if(gte(iw\\,ih)\\,${m}\\,-2)\\,iw)`;
@@ -136,7 +155,7 @@ export function ffmpegArgs(o: FrameReaderOptions): string[] {
   if (o.decoderThreads !== undefined) args.push('-threads', String(o.decoderThreads));
   args.push(...ffmpegInput(o.input, o.inputArgs ?? [], network).args, '-an', '-sn', '-dn');
   args.push(features.fpsMode ? '-fps_mode' : '-vsync', 'passthrough');
-  args.push('-vf', videoFilter(o.output, every));
+  args.push('-vf', videoFilter(o.output, every, o.frameTimes));
   if (o.maxFrames !== undefined) args.push('-frames:v', String(o.maxFrames));
   args.push('-f', 'rawvideo', '-pix_fmt', isNative(o.output) ? 'yuv420p' : 'rgb24', 'pipe:1');
   return args;

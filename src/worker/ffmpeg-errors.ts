@@ -47,8 +47,13 @@ export function failureReason(stderr: readonly string[], input?: string): string
   return input !== undefined && line?.startsWith(`${input}: `) ? line.slice(input.length + 2) : line;
 }
 
-/** What ffmpeg says about a file with damaged or missing data, which it still reads to the end with exit status 0. */
-const DAMAGE = /corrupt input packet|Invalid data found when processing input|Invalid NAL unit|partial file|Truncating packet|Packet corrupt|error reading header/i;
+/**
+ * What ffmpeg says about a file with damaged or missing data, which it still reads to the end with exit status 0. A
+ * Matroska file cut short ends with the demuxer's `Read error`; an MPEG-TS one with the decoder hiding the damage of
+ * its last, partial picture (`concealing … errors`, `error while decoding MB`, `… damaged at`).
+ */
+const DAMAGE =
+  /corrupt input packet|Invalid data found when processing input|Invalid NAL unit|partial file|Truncating packet|Packet corrupt|error reading header|\] Read error|concealing \d+ DC|error while decoding MB|damaged at \d+ \d+/i;
 
 /** ffmpeg's last line about damaged data in its stderr lines, or null when it reported none. */
 export function damageReport(stderr: readonly string[]): string | null {

@@ -3,7 +3,7 @@ import { killOnExit, terminate } from '../common/terminate.js';
 import { redactSource, redactText, sourceSecrets } from '../sources/credentials.js';
 import { yuv420Size } from '../vision/resample.js';
 import { DEFAULT_OPEN_TIMEOUT_MS, ffmpegArgs, isNative, type FrameReaderOptions } from './ffmpeg-args.js';
-import { failureReason, FrameReaderError, openFailureCode, type FrameReaderErrorCode } from './ffmpeg-errors.js';
+import { damageReport, failureReason, FrameReaderError, openFailureCode, type FrameReaderErrorCode } from './ffmpeg-errors.js';
 import { HeaderParser, LineTail, type SourceInfo } from './ffmpeg-header.js';
 import { ffmpegInput } from './ffmpeg-input.js';
 import { FrameChunks } from './frame-chunks.js';
@@ -55,6 +55,9 @@ export class FrameReader implements AsyncIterable<RawFrame> {
   private readonly header = new HeaderParser();
   private readonly tail: LineTail;
   private readonly pending = new FrameChunks();
+  /** Each handed-out frame's own time from ffmpeg's showinfo line (`frameTimes`), seconds after the seek point. */
+  private readonly times: number[] = [];
+  private lastDamage: string | null = null;
   private pausedOutput = false;
   private emitted = 0;
   private ended = false;
@@ -125,6 +128,11 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     return this.tail.lines.map((line) => redactText(line, this.secrets));
   }
 
+  /** ffmpeg's last line about damaged or missing data (a cut file, corrupt packets), or null when it said none. */
+  get damage(): string | null {
+    return this.lastDamage === null ? null : redactText(this.lastDamage, this.secrets);
+  }
+
   /** Complete frames read from ffmpeg and not yet handed out. */
   get bufferedFrames(): number {
     return this.frameSize ? Math.floor(this.pending.length / this.frameSize) : 0;
@@ -147,6 +155,14 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     return this.header.done || this.ended || this.pausedOutput || this.bufferedFrames >= 2;
   }
 
+  /**
+   * Whether the next frame's own time is in (`frameTimes`): ffmpeg prints it before writing the frame, but the two
+   * pipes are read independently. Frames piling up past the buffer end the wait (the grid time is used then).
+   */
+  private get timeSettled(): boolean {
+    return !this.opts.frameTimes || this.times.length > this.emitted || this.ended || this.pausedOutput;
+  }
+
   /** Whether a whole frame waits (false while the size of native frames is not known yet). */
   private get frameReady(): boolean {
     return this.frameSize > 0 && this.pending.length >= this.frameSize;
@@ -160,7 +176,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
   /** The next frame, or null at the end of the input (or after close()). Throws FrameReaderError on failure. */
   async next(): Promise<RawFrame | null> {
     for (;;) {
-      if (this.frameReady && !this.closing && this.headerSettled) return this.takeFrame();
+      if (this.frameReady && !this.closing && this.headerSettled && this.timeSettled) return this.takeFrame();
       if (this.failure) throw this.failure;
       if (this.ended || this.closing) return null;
       await new Promise<void>((resolve) => (this.wake = resolve));
@@ -188,9 +204,18 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     terminate(this.child, { ask: 'SIGTERM', forceAfterMs: 2000, group: false });
   }
 
-  private onStderrLine(line: string): void {
+  private onStderrLine(line: string): boolean {
+    const shown = /^\[Parsed_showinfo_\d+ @ [^\]]*\] (?:n: *(\d+) .*?pts_time:(\S+))?/.exec(line);
+    if (shown) {
+      if (shown[1] !== undefined) {
+        this.times[Number(shown[1])] = Number(shown[2]);
+        this.notify();
+      }
+      return false;
+    }
+    this.lastDamage = damageReport([line]) ?? this.lastDamage;
     const wasDone = this.header.done;
-    if (wasDone && (this.frameSize || !isNative(this.opts.output))) return;
+    if (wasDone && (this.frameSize || !isNative(this.opts.output))) return true;
     this.header.feed(line);
     if (!wasDone && this.header.done) {
       this.publishInfo();
@@ -201,6 +226,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
       this.setFrameSize(out.width, out.height, yuv420Size(out.width, out.height));
       this.onData(null);
     }
+    return true;
   }
 
   private publishInfo(): void {
@@ -233,10 +259,10 @@ export class FrameReader implements AsyncIterable<RawFrame> {
       this.pausedOutput = false;
       this.child.stdout!.resume();
     }
-    const index = this.startIndex + this.emitted * this.every;
-    this.emitted++;
+    const k = this.emitted++;
+    const index = this.startIndex + k * this.every;
     const fps = this.header.fps;
-    const ptsSeconds = fps ? index / fps : (performance.now() - this.firstFrameAt) / 1000;
+    const ptsSeconds = fps ? frameTime(index / fps, (this.opts.startSeconds ?? 0) + this.times[k], fps) : (performance.now() - this.firstFrameAt) / 1000;
     return { index, ptsSeconds, width: this.frameWidth, height: this.frameHeight, data };
   }
 
@@ -277,6 +303,14 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     this.wake = null;
     w?.();
   }
+}
+
+/**
+ * A frame's time: its place on the frame-rate grid (index / fps, exact and the same on every run), unless ffmpeg's own
+ * time for it is more than half a frame away from it (the recording paused, or its rate varies): that time then.
+ */
+export function frameTime(grid: number, own: number | undefined, fps: number): number {
+  return own === undefined || !Number.isFinite(own) || Math.abs(own - grid) <= 0.5 / fps ? grid : own;
 }
 
 export function openFrames(opts: FrameReaderSettings): FrameReader {

@@ -1,7 +1,6 @@
 import { frameNumber } from '../sources/frames.js';
 import { redactSource } from '../sources/credentials.js';
 import { WorkerError } from './errors.js';
-import { damageReport } from './ffmpeg-errors.js';
 import type { SourceInfo } from './ffmpeg-header.js';
 import { FrameFiller } from './frame-filler.js';
 import type { FfmpegRuns, Frame, FrameSource, SourceOptions } from './source.js';
@@ -18,6 +17,11 @@ export class FileSource implements FrameSource {
   private readonly queued: Frame[] = [];
   private handed = 0;
   private damageSaid = false;
+  /**
+   * How far the last frame from ffmpeg was from its grid time (index / fps): 0, except after a pause in the recording.
+   * The frames skipped after it are that far off too (they come before the next frame, which may be past the pause).
+   */
+  private offGrid = 0;
 
   constructor(
     private readonly o: SourceOptions,
@@ -60,8 +64,10 @@ export class FileSource implements FrameSource {
     const fps = this.runs.info.fps ?? 1;
     const empty = new Uint8Array(0);
     const { width, height } = f ?? { width: 0, height: 0 };
-    for (const index of skipped) this.queued.push({ number: frameNumber(index), pts: index / fps, detect: false, data: empty, width, height });
-    if (f) this.queued.push({ number: frameNumber(f.index), pts: f.ptsSeconds, detect: true, data: f.data, width, height });
+    for (const index of skipped) this.queued.push({ number: frameNumber(index), pts: index / fps + this.offGrid, detect: false, data: empty, width, height });
+    if (!f) return;
+    this.queued.push({ number: frameNumber(f.index), pts: f.ptsSeconds, detect: true, data: f.data, width, height });
+    this.offGrid = f.ptsSeconds - f.index / fps;
   }
 
   /**
@@ -69,7 +75,7 @@ export class FileSource implements FrameSource {
    * task completes, so its log must say that the count covers only what could be decoded.
    */
   private warnIfDamaged(): void {
-    const damage = this.damageSaid ? null : damageReport(this.runs.reader.stderrTail());
+    const damage = this.damageSaid ? null : this.runs.reader.damage;
     if (!damage) return;
     this.damageSaid = true;
     this.o.onLog('warn', `${redactSource(this.o.source)} is damaged (ffmpeg: ${damage}): the count covers only the frames that could be decoded`);

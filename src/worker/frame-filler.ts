@@ -6,6 +6,7 @@
 export class FrameFiller {
   private last: number;
   private arrived = false;
+  private ended = false;
 
   constructor(
     private readonly every: number,
@@ -25,9 +26,13 @@ export class FrameFiller {
     return skipped;
   }
 
-  /** The file ended: the indices of the frames after the last one that arrived. */
+  /**
+   * The file ended: the indices of the frames after the last one that arrived, once. The length is the container's
+   * word, which a file cut short or paused while recording does not keep: only the group the last frame began is filled.
+   */
   tail(): number[] {
-    if (this.total === null || !this.arrived) return [];
+    if (this.total === null || !this.arrived || this.ended) return [];
+    this.ended = true;
     const end = Math.min(this.total, this.last + this.every);
     const rest = range(this.last + 1, end);
     this.last = Math.max(this.last, end - 1);

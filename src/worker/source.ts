@@ -121,6 +121,8 @@ export class FfmpegRuns {
       every: this.every,
       startSeconds: seekSeconds(this.o),
       pool: this.o.pool,
+      // Live frames are timed by the live clock (live-clock.ts), files by their own times where these are off the grid.
+      frameTimes: !this.o.live,
     });
     this.reader = reader;
     if (this.closed) reader.close();

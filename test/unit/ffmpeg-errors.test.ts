@@ -34,4 +34,8 @@ test('damage ffmpeg reports in a file it still reads to the end is found; a clea
   ];
   assert.equal(damageReport(cutShort), 'Error while decoding stream #0:0: Invalid data found when processing input');
   assert.equal(damageReport(["Input #0, avi, from 'vtest.avi':", '  Stream #0:0: Video: mpeg4', 'video:0kB audio:0kB']), null);
+  // The bundled ffmpeg's last words on an MKV and an MPEG-TS file cut in half (test/worker-bad-input.test.ts).
+  assert.equal(damageReport(['[matroska,webm @ 0x2acfce00] Read error', 'video:15552kB audio:0kB']), '[matroska,webm @ 0x2acfce00] Read error');
+  const ts = ['[mpeg2video @ 0x3c886780] ac-tex damaged at 33 27', '[mpeg2video @ 0x3c886780] Warning MVs not available', '[mpeg2video @ 0x3c886780] concealing 432 DC, 432 AC, 432 MV errors in P frame'];
+  assert.equal(damageReport(ts), ts[2]);
 });

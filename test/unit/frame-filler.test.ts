@@ -16,6 +16,7 @@ test('the tail never goes past the next frame ffmpeg would have sent, nor is add
   long.before(0);
   long.before(4);
   assert.deepEqual(long.tail(), [5, 6, 7], 'a file cut short (max frames) ends with its last group');
+  assert.deepEqual(long.tail(), [], 'asked again (the source is read once more after its end): nothing more');
   const unknown = new FrameFiller(4, null);
   unknown.before(0);
   assert.deepEqual(unknown.tail(), []);

@@ -198,6 +198,17 @@ test('a track first seen on a line, with a missed pass, takes its side from its 
   assert.deepEqual(pass(c, 3, feet(60, 100)).map((x) => x.direction), ['in']);
 });
 
+test('after a pause in the footage, a new track is walked back no more than 4 of its first steps', () => {
+  const c = new LineCounter([MID], FRAME);
+  const at = (frame: number, pts: number, box: Box | null) => c.update(box ? [{ id: 1, box, confirmed: true }] : [], frame, pts);
+  at(0, 0, null);
+  // The recording paused for 9.6 s after the pass at frame 0: first seen 20 px left of the line, walking left 5 px a
+  // pass. 25 steps back would put the person far right of the line (a crossing nobody made); 4 steps, on the line.
+  assert.deepEqual(at(1, 10, feet(80, 100)), []);
+  assert.deepEqual(at(2, 10.4, feet(75, 100)), []);
+  assert.deepEqual(c.counts(), [{ name: 'mid', in: 0, out: 0 }]);
+});
+
 test('first steps that say nothing of where a track came from credit no crossing', () => {
   const cases: { name: string; steps: (Box | null)[] }[] = [
     // Box jitter (2 px of a 40 px person) of someone first seen on the line, who then walks off it.
