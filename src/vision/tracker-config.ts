@@ -9,11 +9,6 @@ export interface TrackerConfig {
   lowScore: number;
   /** An unmatched detection starts a new track only at or above this score. */
   newTrackScore: number;
-  /**
-   * ...and only when it overlaps no box a track took on the same pass by more than this IoU: the detector's second
-   * box on one person is not a second person. 1 turns this off.
-   */
-  birthOverlap: number;
   /** Matches needed before a track is confirmed (counted, reported). */
   confirmHits: number;
   /** A tentative track unmatched for longer than this (s) ends at the next detection pass, before it could match there. */
@@ -72,12 +67,6 @@ export const DEFAULT_TRACKER_CONFIG: Readonly<TrackerConfig> = Object.freeze({
   // Same as highScore: confirmation (two matches in a row) already filters one-frame flickers; a higher bar here
   // missed 1–2 of vtest.avi's 31 line crossings (tuned offline against gt.txt).
   newTrackScore: 0.4,
-  // The built-in centernet has no NMS (peaks of a heatmap) and crop tiles are merged at IoU 0.5, so one person can
-  // come with two boxes; the second started a track that went on beside the first, and both counted. On the 31
-  // bench:count replays 0.5 and 0.55 took 14 extras away for 4 crossings, 0.6 and 0.7 took fewer extras; 0.4–0.45
-  // added extras on MOT17-09 zoomed (people close enough to overlap that much). Someone coming out from behind another
-  // person starts a track once the boxes part.
-  birthOverlap: 0.5,
   // Two consecutive matches already rule out most one-frame false positives; more would delay confirmation by
   // whole detection passes, which is long at 7 fps or with --skip-frames.
   confirmHits: 2,
@@ -167,7 +156,7 @@ export const DEFAULT_TRACKER_CONFIG: Readonly<TrackerConfig> = Object.freeze({
 
 /** Throws a RangeError naming the first setting out of its range (a config's or `--options`' typo must not track). */
 export function validateTrackerConfig(c: TrackerConfig): void {
-  const positive: (keyof TrackerConfig)[] = ['gateChi2', 'lowScoreGateChi2', 'maxLogHeightRatio', 'confirmHits', 'birthOverlap'];
+  const positive: (keyof TrackerConfig)[] = ['gateChi2', 'lowScoreGateChi2', 'maxLogHeightRatio', 'confirmHits'];
   for (const key of positive) {
     if (!((c[key] as number) > 0)) throw new RangeError(`tracker setting ${key} must be > 0, got ${String(c[key])}`);
   }

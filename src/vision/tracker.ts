@@ -1,5 +1,4 @@
 import { associationCost } from './association-cost.js';
-import { iou } from './geometry.js';
 import { assignWithLimit } from './assignment.js';
 import { Track, type TrackData, type TrackSnapshot } from './track.js';
 import { DEFAULT_TRACKER_CONFIG, validateTrackerConfig, type TrackerConfig } from './tracker-config.js';
@@ -136,9 +135,8 @@ export class Tracker {
       if (track.matchedNow) continue;
       if (track.state === 'confirmed') track.state = 'lost';
     }
-    const taken = this.tracks.filter((tr) => tr.matchedNow).map((tr) => tr.filter.box());
     for (const det of third.detections) {
-      if (det.score < c.newTrackScore || taken.some((box) => iou(box, det.box) > c.birthOverlap)) continue;
+      if (det.score < c.newTrackScore) continue;
       const track = new Track(this.nextId++, det.box, det.score, t, c.kalman, c.confirmHits);
       if (det.appearance) track.see(det.appearance, c.appearanceKeep);
       this.tracks.push(track);

@@ -260,27 +260,6 @@ test('a tentative track past its lifetime takes no detection on the pass it ends
   assert.deepEqual(pc.summary(), { in: 0, out: 0, occupancy: 0 });
 });
 
-test("a second box on a person a track took on the pass starts no track; a person beside them does", () => {
-  type B = [number, number, number, number];
-  const d = (box: B, score = 0.9) => ({ box, score, label: 'person' as const });
-  const walk = (tracker: Tracker) => {
-    tracker.update([d([100, 100, 30, 80])], 0);
-    tracker.update([d([103, 100, 30, 80])], 0.1);
-  };
-  // The detector's second box on the walker (IoU 0.83 with the first), and someone half a width beside them (IoU 0.2).
-  const pass = [d([106, 100, 30, 80]), d([108, 104, 30, 76], 0.8), d([126, 100, 30, 80], 0.7)];
-  const tracker = new Tracker();
-  walk(tracker);
-  const out = tracker.update(pass, 0.2).tracks;
-  assert.deepEqual(out.map((t) => [t.id, t.state]), [[1, 'confirmed'], [2, 'tentative']]);
-  assert.ok(Math.abs(out[1].box[0] - 126) < 1e-9, `the new track is the person beside: ${out[1].box}`);
-  // With the check off (1), the second box starts a track of its own too.
-  const off = new Tracker({ birthOverlap: 1 });
-  walk(off);
-  assert.equal(off.update(pass, 0.2).tracks.length, 3);
-  assert.throws(() => new Tracker({ birthOverlap: 0 }), /birthOverlap must be > 0, got 0/);
-});
-
 test('empty and non-finite boxes are ignored instead of corrupting tracks', () => {
   const tracker = new Tracker();
   const out = tracker.update(
