@@ -11,7 +11,7 @@ export interface TrackerConfig {
   newTrackScore: number;
   /** Matches needed before a track is confirmed (counted, reported). */
   confirmHits: number;
-  /** A tentative track survives a detection pass without a match only while unmatched for less than this (s). */
+  /** A tentative track unmatched for longer than this (s) ends at the next detection pass, before it could match there. */
   tentativeMaxLostSeconds: number;
   /** A confirmed track unmatched for longer than this (s) is removed. */
   maxLostSeconds: number;

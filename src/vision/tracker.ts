@@ -107,10 +107,13 @@ export class Tracker {
     const c = this.config;
     for (const track of this.tracks) track.matchedNow = false;
     // Tracks unseen for longer than their lifetime (after a gap in the frames, not only missed detections) must not
-    // take part: their gate has grown wide enough to catch anyone.
+    // take part: their gate has grown wide enough to catch anyone. Tentative ones too: a track seen once that missed
+    // passes would otherwise take, on the pass it ends, whoever came within a walk of its one sighting, and be
+    // confirmed on that person (a tentative track's lifetime is a number of passes at low detection rates).
     this.passes.note(t);
     const maxLost = this.passes.lifetime(c.maxLostSeconds, c.lifetimePasses);
-    const expired = this.remove((track) => track.state !== 'tentative' && t - track.lastMatch > maxLost);
+    const tentativeMaxLost = this.passes.lifetime(c.tentativeMaxLostSeconds, c.tentativeLifetimePasses);
+    const expired = this.remove((track) => t - track.lastMatch > (track.state === 'tentative' ? tentativeMaxLost : maxLost));
     // Empty or non-finite boxes would poison the filter (zero measurement noise, NaN state).
     const usable = detections.filter((d) => d.box.every(Number.isFinite) && d.box[2] > 0 && d.box[3] > 0);
     const high = usable.filter((d) => d.score >= c.highScore);

@@ -241,6 +241,25 @@ test('a tentative track that misses a detection pass for long enough is dropped'
   assert.deepEqual(out.removed, [{ id: 1, confirmed: false }]);
 });
 
+test('a tentative track past its lifetime takes no detection on the pass it ends: a newcomer starts its own track', () => {
+  // Detections every 0.7 s (7 fps with --skip-frames 5): a tentative track lives 1.5 passes, 1.05 s.
+  const person = (x: number) => [{ box: [x - 15, 200, 30, 80] as [number, number, number, number], score: 0.9, label: 'person' as const }];
+  const tracker = new Tracker();
+  tracker.update(person(350), 0);
+  assert.equal(tracker.update([], 0.7).tracks.length, 1);
+  // 1.4 s after its one sighting, someone within a walk of it: not the stale track's second match.
+  const out = tracker.update(person(400), 1.4);
+  assert.deepEqual(out.removed, [{ id: 1, confirmed: false }]);
+  assert.deepEqual(out.tracks.map((t) => [t.id, t.state]), [[2, 'tentative']]);
+  // So no crossing of a line between the two sightings is counted for them.
+  const pc = new PeopleCounter([MID], { width: 768, height: 576 });
+  pc.detections(person(350), 0, 0);
+  pc.detections([], 5, 0.7);
+  const crossings = [...pc.detections(person(400), 10, 1.4).crossings, ...pc.detections(person(402), 15, 2.1).crossings];
+  assert.deepEqual(crossings, []);
+  assert.deepEqual(pc.summary(), { in: 0, out: 0, occupancy: 0 });
+});
+
 test('empty and non-finite boxes are ignored instead of corrupting tracks', () => {
   const tracker = new Tracker();
   const out = tracker.update(
