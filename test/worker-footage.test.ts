@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import type { HelloEvent, TracksEvent } from '../src/protocol/events.js';
+import type { CrossingEvent, HelloEvent, TracksEvent } from '../src/protocol/events.js';
 import { ffmpeg } from './footage.js';
 import { runWorkerCli, vtest } from './worker-harness.js';
 
 /**
  * Footage as operators have it, made from vtest's first seconds with the bundled ffmpeg: a file with a second video
- * stream, a recording that paused, and one stored with non-square pixels. Each is counted as the plain file is.
+ * stream, a recording that paused, one stored with non-square pixels, and a recorder's MPEG-TS. Each is counted as the
+ * plain file is.
  */
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'pcount-footage-'));
@@ -70,4 +71,69 @@ test('non-square pixels are counted in the geometry they are shown at', async ()
   const median = (v: number[]) => v.sort((a, b) => a - b)[Math.floor(v.length / 2)];
   assert.ok(median(pairs.map((p) => p!.dx)) < 4, `median centre offset ${median(pairs.map((p) => p!.dx))} px`);
   assert.ok(Math.abs(median(pairs.map((p) => p!.ratio)) - 1) < 0.1, `median width ratio ${median(pairs.map((p) => p!.ratio))}`);
+});
+
+test('a recorder\'s MPEG-TS (picture after its sound, seeks landing on the next key frame): a resumed run numbers, times and counts its frames as the whole run does', async () => {
+  // The container starts at 1.4 s (ffmpeg's MPEG-TS muxer, as recorders write), its picture 0.5 s after its sound, a key
+  // frame every 2.5 s: a seek lands up to 2.5 s after the point asked for.
+  const ts = make('recorder.ts', ['-f', 'lavfi', '-i', 'anullsrc=r=8000:cl=mono', '-i', vtest, '-map', '0:a', '-map', '1:v', '-frames:v', '250',
+    '-t', '25.5', '-vf', 'setpts=PTS+0.5/TB', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-c:a', 'mp2']);
+  const base = ['--source', ts, '--skip-frames', '5', '--line', '0.5,0,0.5,1', '--emit-tracks'];
+  const run = async (name: string, args: string[]) => {
+    const file = path.join(tmp, `${name}.ndjson`);
+    const r = await runWorkerCli([...base, '--record-detections', file, ...args], 120_000);
+    assert.equal(r.code, 0, r.stderr);
+    const detected = readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => JSON.parse(l) as { f?: number }).filter((s) => s.f !== undefined);
+    const tracks = r.events.filter((e): e is TracksEvent => e.type === 'tracks').map(({ frame, pts, tracks }) => JSON.stringify({ frame, pts, tracks }));
+    // Each crossing with the frame whose `tracks` came last before it: those after frame 120's are the resumed run's.
+    let frame = 0;
+    const crossings: { after: number; crossing: string }[] = [];
+    for (const e of r.events) {
+      if (e.type === 'tracks') frame = (e as TracksEvent).frame;
+      if (e.type === 'crossing') crossings.push({ after: frame, crossing: JSON.stringify({ ...(e as CrossingEvent), seq: 0, ts: 0 }) });
+    }
+    return { r, detected, tracks, crossings };
+  };
+  const whole = await run('whole', []);
+  assert.equal(whole.detected.length, 50);
+  const byFrame = new Map(whole.detected.map((d) => [d.f, JSON.stringify(d)]));
+
+  // Counting from frame 121: decoding starts at the warm-up's first frame, 41, in the middle of a group of pictures.
+  const warm = await run('warm', ['--start-frame', '121']);
+  assert.deepEqual(warm.detected.map((d) => d.f), whole.detected.map((d) => d.f).filter((f) => f! >= 41), 'the same detection frames');
+  for (const d of warm.detected) assert.equal(JSON.stringify(d), byFrame.get(d.f), `frame ${d.f}: its time and detections`);
+
+  // Resumed from the counting state after frame 120: frames, times, tracks and crossings from 121 on are the whole run's.
+  const cut = await run('cut', ['--emit-state', '--max-frames', '120']);
+  const state = cut.r.events.filter((e) => e.type === 'state').at(-1) as { frame: number; state: unknown } | undefined;
+  assert.equal(state?.frame, 120);
+  const stateFile = path.join(tmp, 'state.json');
+  writeFileSync(stateFile, JSON.stringify(state.state));
+  const resumed = await run('resumed', ['--start-frame', '121', '--start-state', stateFile]);
+  const after = (t: string) => (JSON.parse(t) as { frame: number }).frame >= 121;
+  assert.ok(whole.tracks.filter(after).some((t) => t.includes('"box"')), 'people after the resume point');
+  assert.deepEqual(resumed.tracks.filter(after), whole.tracks.filter(after));
+  assert.deepEqual(resumed.crossings.map((c) => c.crossing), whole.crossings.filter((c) => c.after >= 120).map((c) => c.crossing));
+  assert.ok(resumed.crossings.length > 0, 'crossings after the resume point');
+});
+
+test('an image sequence is read at --frame-rate: its frames are timed (and its tracks aged) at that rate, not ffmpeg\'s 25', async () => {
+  const folder = path.join(tmp, 'sequence');
+  mkdirSync(folder);
+  execFileSync(ffmpeg, ['-v', 'error', '-i', vtest, '-frames:v', '30', path.join(folder, '%04d.png')]);
+  const source = path.join(folder, '%04d.png');
+  const run = async (args: string[]) => {
+    const r = await runWorkerCli(['--source', source, '--emit-tracks', '--skip-frames', '3', ...args], 90_000);
+    assert.equal(r.code, 0, r.stderr);
+    const hello = r.events.find((e): e is HelloEvent => e.type === 'hello')!;
+    const tracks = r.events.filter((e): e is TracksEvent => e.type === 'tracks');
+    return { fps: hello.fps, frames: tracks.map((t) => t.frame), pts: tracks.map((t) => t.pts), people: tracks.some((t) => t.tracks.length > 0) };
+  };
+  const [given, unsaid] = [await run(['--frame-rate', '10']), await run([])];
+  assert.equal(given.fps, 10);
+  assert.deepEqual(given.frames, Array.from({ length: 30 }, (_, i) => i + 1));
+  assert.deepEqual(given.pts, given.frames.map((n) => (n - 1) / 10));
+  assert.ok(given.people, 'people tracked');
+  assert.equal(unsaid.fps, 25);
+  assert.deepEqual(unsaid.pts, unsaid.frames.map((n) => (n - 1) / 25));
 });

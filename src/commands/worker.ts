@@ -44,6 +44,7 @@ function toConfig(argv: WorkerArgs): WorkerConfig {
     anchor: task.anchor ?? 'bottom',
     detectRegion: toDetectRegion(task.detect_region ?? 'auto'),
     stallTimeoutMs: (task.stall_timeout ?? DEFAULT_STALL_TIMEOUT_S) * 1000,
+    frameRate: task.frame_rate,
     logLevel: argv.logLevel ?? 'info',
     ffmpeg: argv.ffmpeg,
     model: task.model,

@@ -2,7 +2,7 @@ import type { UsageErrorCode } from '../protocol/error-codes.js';
 import { DEFAULT_DEMOGRAPHICS } from './demographics.js';
 import type { DemographicsSettings, OccupancyRules, TaskOverrides } from './types.js';
 import { detectRegionText } from '../vision/detect-region.js';
-import { detectRegion, fraction, inputSize, integerFrom, modelFormat, nonEmpty, oneOf, seconds, switchedOn, type ValueParser } from './values.js';
+import { detectRegion, fraction, frameRate, inputSize, integerFrom, modelFormat, nonEmpty, oneOf, seconds, switchedOn, type ValueParser } from './values.js';
 
 /**
  * The options a task may set for itself, in one table: the config key (per task or in `parallel_config`), the
@@ -63,6 +63,10 @@ export const TASK_OPTIONS: { readonly [K in TaskOptionKey]-?: TaskOptionDef<NonN
   stall_timeout: {
     describe: 'seconds without a frame before a live source is reconnected; also the time allowed to open a source (default 10)',
     parse: seconds,
+  },
+  frame_rate: {
+    describe: 'frames per second of an image sequence (frames/%04d.png), which has none of its own (default 25, ffmpeg’s); other sources keep theirs',
+    parse: frameRate,
   },
   detect_region: {
     describe: 'where the detector looks: auto (crops around the lines), full, or x,y,w,h[;x,y,w,h…] in fractions of the frame (default auto)',

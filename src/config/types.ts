@@ -18,6 +18,8 @@ export interface TaskOverrides {
   input_size?: string;
   anchor?: 'bottom' | 'center';
   stall_timeout?: number;
+  /** Frames per second of an image sequence (which has none of its own: ffmpeg reads it at 25); other sources ignore it. */
+  frame_rate?: number;
   /** Where the detector looks: bands around the lines, the whole frame, or rectangles [x, y, w, h] in fractions. */
   detect_region?: DetectRegionSetting;
   demographics?: Partial<DemographicsSettings>;

@@ -53,6 +53,13 @@ export const fraction: ValueParser<number> = (text) => {
   return n;
 };
 
+/** Frames per second, more than 0 and at most 1000. */
+export const frameRate: ValueParser<number> = (text) => {
+  const n = number(text, 'frames per second, more than 0 and at most 1000');
+  if (!(n > 0 && n <= 1000)) throw new Error('expected frames per second, more than 0 and at most 1000');
+  return n;
+};
+
 /** A duration in seconds, more than 0 and at most an hour. */
 export const seconds: ValueParser<number> = (text) => {
   const n = number(text, 'seconds, more than 0 and at most 3600');

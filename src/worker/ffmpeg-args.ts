@@ -60,7 +60,20 @@ export interface FrameReaderOptions {
   output: FrameOutput;
   /** Extra input options placed before `-i`, e.g. ['-f', 'v4l2'] or ['-rtsp_transport', 'tcp']. */
   inputArgs?: string[];
+  /** Start here: seconds after the video's first frame (which is `videoStart` into the container). */
   startSeconds?: number;
+  /**
+   * Where the video's first frame is on ffmpeg's seek timeline: `-ss` counts from the container's start, the earliest
+   * of all its streams, and a recording's sound can start before its picture (probeVideoStart). Default 0.
+   */
+  videoStart?: number;
+  /**
+   * Seek this many seconds before the start and drop the frames up to it (a `trim`): an MPEG-TS seek lands on the
+   * key frame after the seek point, so reaching a start frame can take a seek point before it (file-seek.ts).
+   */
+  seekBefore?: number;
+  /** Hand out every frame from the key frame the seek lands on, none dropped before the seek point (`-noaccurate_seek`). */
+  keyFrameSeek?: boolean;
   /** Stop after this many frames handed out. */
   maxFrames?: number;
   /** Keep every Nth decoded frame (default 1). */
@@ -104,8 +117,24 @@ export function ffmpegAtLeast(version: string | undefined, major: number, minor:
  */
 export const SQUARE_ENOUGH = 0.02;
 
-export function videoFilter(out: FrameOutput, every: number, frameTimes = false): string {
+/**
+ * Seeks go no earlier than this after the container's start: `-ss 0` is no seek at all, and ffmpeg times the frames of
+ * a file it did not seek in differently (from the video's first frame in an MPEG-TS, ffmpeg-frames.ts).
+ */
+const EARLIEST_SEEK = 0.001;
+
+/** ffmpeg's input seek (`-ss`, seconds after the container's start) and the seconds after it to drop, or null. */
+export function seekOf(o: Pick<FrameReaderOptions, 'startSeconds' | 'videoStart' | 'seekBefore'>): { ss: number; drop: number } | null {
+  if (!o.startSeconds || o.startSeconds <= 0) return null;
+  const target = (o.videoStart ?? 0) + o.startSeconds;
+  const ss = Math.max(EARLIEST_SEEK, target - (o.seekBefore ?? 0));
+  return { ss, drop: Math.max(0, target - ss) };
+}
+
+export function videoFilter(out: FrameOutput, every: number, frameTimes = false, dropSeconds = 0): string {
   const parts: string[] = [];
+  // Before the selection, so that its first frame is the start frame.
+  if (dropSeconds > 0) parts.push(`trim=start=${dropSeconds}`);
   // Frames are dropped before scaling, so skipped frames cost only their decode.
   if (every > 1) parts.push(`select=not(mod(n\\,${every}))`);
   // Its default checksums every plane of every frame, which nothing reads.
@@ -151,11 +180,12 @@ export function ffmpegArgs(o: FrameReaderOptions): string[] {
     if (/^rtsps?:/i.test(o.input)) network.push(features.rtspTimeout, us);
     else network.push('-rw_timeout', us);
   }
-  if (o.startSeconds && o.startSeconds > 0) args.push('-ss', String(o.startSeconds));
+  const seek = seekOf(o);
+  if (seek) args.push('-ss', String(seek.ss), ...(o.keyFrameSeek ? ['-noaccurate_seek'] : []));
   if (o.decoderThreads !== undefined) args.push('-threads', String(o.decoderThreads));
   args.push(...ffmpegInput(o.input, o.inputArgs ?? [], network).args, '-an', '-sn', '-dn');
   args.push(features.fpsMode ? '-fps_mode' : '-vsync', 'passthrough');
-  args.push('-vf', videoFilter(o.output, every, o.frameTimes));
+  args.push('-vf', videoFilter(o.output, every, o.frameTimes, seek?.drop));
   if (o.maxFrames !== undefined) args.push('-frames:v', String(o.maxFrames));
   args.push('-f', 'rawvideo', '-pix_fmt', isNative(o.output) ? 'yuv420p' : 'rgb24', 'pipe:1');
   return args;

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { killOnExit, terminate } from '../common/terminate.js';
 import { redactSource, redactText, sourceSecrets } from '../sources/credentials.js';
 import { yuv420Size } from '../vision/resample.js';
-import { DEFAULT_OPEN_TIMEOUT_MS, ffmpegArgs, isNative, type FrameReaderOptions } from './ffmpeg-args.js';
+import { DEFAULT_OPEN_TIMEOUT_MS, ffmpegArgs, isNative, seekOf, type FrameReaderOptions } from './ffmpeg-args.js';
 import { damageReport, failureReason, FrameReaderError, openFailureCode, type FrameReaderErrorCode } from './ffmpeg-errors.js';
 import { HeaderParser, LineTail, type SourceInfo } from './ffmpeg-header.js';
 import { ffmpegInput } from './ffmpeg-input.js';
@@ -20,7 +20,8 @@ import type { FramePool } from './frame-pool.js';
  * - ffmpeg scales (and pads, when `output` says so) to the output size, converts to rgb24 and writes to stdout.
  * - `index` is the 0-based decoded-frame index in the source: frames pass through without being duplicated or dropped
  *   (`-fps_mode`/`-vsync passthrough`), `every: N` keeps decoded frames 0, N, 2N, … and `startSeconds` offsets the
- *   indices by round(start × fps).
+ *   indices: by the first frame's own time × fps (`frameTimes`: a seek can land after the point asked for), else by
+ *   round(start × fps).
  * - Backpressure: stdout is paused while more than `bufferFrames` frames wait for the consumer, so ffmpeg blocks.
  *   A live-source layer that wants to stay current can look at `bufferedFrames` and skip.
  * - Waiting is bounded: no header + first frame within `openTimeoutMs` kills ffmpeg with a SOURCE_TIMEOUT error.
@@ -30,6 +31,8 @@ import type { FramePool } from './frame-pool.js';
 export interface RawFrame {
   index: number;
   ptsSeconds: number;
+  /** ffmpeg's own time for the frame (`frameTimes`), seconds after the video's first frame; null when it did not say. */
+  ownSeconds: number | null;
   width: number;
   height: number;
   /** Packed rgb24, exactly width × height × 3 bytes; planar yuv420p for native output (`yuv420Size`). */
@@ -66,6 +69,9 @@ export class FrameReader implements AsyncIterable<RawFrame> {
   private wake: (() => void) | null = null;
   private openTimer: NodeJS.Timeout | null;
   private startIndex = 0;
+  private readonly seek: { ss: number; drop: number } | null;
+  /** The frame peek() took, which next() hands out; undefined when none waits. */
+  private peeked: RawFrame | null | undefined;
   private firstFrameAt = 0;
   private readonly infoPromise: Promise<SourceInfo>;
   private readonly sizePromise: Promise<{ width: number; height: number }>;
@@ -89,6 +95,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     if (!isNative(opts.output)) this.setFrameSize(opts.output.width, opts.output.height, opts.output.width * opts.output.height * 3);
     this.exited = new Promise((resolve) => (this.settleExit = resolve));
     this.args = ffmpegArgs(opts);
+    this.seek = seekOf(opts);
     this.shownInput = redactSource(opts.input);
     this.secrets = sourceSecrets(opts.input);
 
@@ -175,12 +182,23 @@ export class FrameReader implements AsyncIterable<RawFrame> {
 
   /** The next frame, or null at the end of the input (or after close()). Throws FrameReaderError on failure. */
   async next(): Promise<RawFrame | null> {
+    if (this.peeked !== undefined) {
+      const f = this.peeked;
+      this.peeked = undefined;
+      return f;
+    }
     for (;;) {
       if (this.frameReady && !this.closing && this.headerSettled && this.timeSettled) return this.takeFrame();
       if (this.failure) throw this.failure;
       if (this.ended || this.closing) return null;
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
+  }
+
+  /** The next frame, left for next() to hand out. */
+  async peek(): Promise<RawFrame | null> {
+    if (this.peeked === undefined) this.peeked = await this.next();
+    return this.peeked;
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<RawFrame> {
@@ -260,10 +278,24 @@ export class FrameReader implements AsyncIterable<RawFrame> {
       this.child.stdout!.resume();
     }
     const k = this.emitted++;
-    const index = this.startIndex + k * this.every;
     const fps = this.header.fps;
-    const ptsSeconds = fps ? frameTime(index / fps, (this.opts.startSeconds ?? 0) + this.times[k], fps) : (performance.now() - this.firstFrameAt) / 1000;
-    return { index, ptsSeconds, width: this.frameWidth, height: this.frameHeight, data };
+    const own = this.ownTime(k);
+    if (k === 0 && this.seek && fps && own !== null) this.startIndex = Math.round(own * fps);
+    const index = this.startIndex + k * this.every;
+    const ptsSeconds = fps ? frameTime(index / fps, own ?? undefined, fps) : (performance.now() - this.firstFrameAt) / 1000;
+    return { index, ptsSeconds, ownSeconds: own, width: this.frameWidth, height: this.frameHeight, data };
+  }
+
+  /**
+   * Frame k's own time, from the video's first frame. ffmpeg times the frames of a file it did not seek in from the
+   * video's first frame (an MPEG-TS) or from the container's start (a Matroska file whose sound starts first), and
+   * after a seek from the seek point on the container's timeline.
+   */
+  private ownTime(k: number): number | null {
+    const t = this.times[k];
+    if (t === undefined || !Number.isFinite(t)) return null;
+    if (this.seek) return this.seek.ss + t - (this.opts.videoStart ?? 0);
+    return t - (this.times[0] ?? 0);
   }
 
   private onClose(code: number | null, signal: NodeJS.Signals | null): void {

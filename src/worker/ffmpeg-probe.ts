@@ -14,3 +14,18 @@ export async function probeSource(opts: Omit<FrameReaderOptions, 'output' | 'max
     reader.close();
   }
 }
+
+/**
+ * Where a file's first video frame is on ffmpeg's seek timeline, in seconds. `-ss` counts from the container's start,
+ * the earliest of all its streams, and recordings often start their sound before their picture (a recorder's MPEG-TS,
+ * a Matroska file with its video delayed). A seek to just after the start that keeps every decoded frame
+ * (`keyFrameSeek`) hands out the video's first key frame, timed on that timeline.
+ */
+export async function probeVideoStart(opts: Omit<FrameReaderOptions, 'output' | 'maxFrames' | 'every'>): Promise<number> {
+  const reader = new FrameReader({ ...opts, output: { width: 32, height: 32 }, maxFrames: 1, bufferFrames: 1, startSeconds: Number.MIN_VALUE, keyFrameSeek: true, frameTimes: true });
+  try {
+    return Math.max(0, (await reader.next())?.ownSeconds ?? 0);
+  } finally {
+    reader.close();
+  }
+}

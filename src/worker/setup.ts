@@ -4,7 +4,7 @@ import { FramePool } from './frame-pool.js';
 import { WorkerError } from './errors.js';
 import { resolveFfmpeg, type FfmpegBinary } from './ffmpeg-binary.js';
 import type { SourceInfo } from './ffmpeg-header.js';
-import { probeSource } from './ffmpeg-probe.js';
+import { probeSource, probeVideoStart } from './ffmpeg-probe.js';
 import { openSource, type FrameSource } from './source.js';
 import { checkLocalSource, inputArgsFor, sourceError } from './source-kind.js';
 import { warmupStart } from './warmup.js';
@@ -22,6 +22,8 @@ export interface SetupOptions {
   confidence?: number;
   stallTimeoutMs: number;
   skipFrames: number;
+  /** An image sequence's frames per second (inputArgsFor). */
+  frameRate?: number;
   /** Stop (as if asked to) after this many frames. */
   maxFrames?: number;
   /** Files: count from this frame on (1-based), after a warm-up stretch before it (see warmup.ts). */
@@ -65,9 +67,9 @@ export const WORKER_SESSION_OVERRIDES = {
  * drop the frames the detector skips by number. Live sources skip this: a camera or a one-client stream server should
  * be connected to once.
  */
-async function probeFile(ffmpeg: FfmpegBinary, source: string, timeoutMs: number): Promise<SourceInfo> {
+async function probeFile<T>(probe: (o: Parameters<typeof probeSource>[0]) => Promise<T>, ffmpeg: FfmpegBinary, o: SetupOptions): Promise<T> {
   try {
-    return await probeSource({ ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: source, inputArgs: inputArgsFor(source), openTimeoutMs: timeoutMs });
+    return await probe({ ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: o.source, inputArgs: inputArgsFor(o.source, false, o.frameRate), openTimeoutMs: o.stallTimeoutMs });
   } catch (err) {
     throw sourceError(err);
   }
@@ -118,6 +120,7 @@ export async function openAll(o: SetupOptions): Promise<Opened> {
   let ffmpeg: FfmpegBinary;
   let frames: ReturnType<typeof framesToRead>;
   let probed: SourceInfo | null;
+  let videoStart: number | undefined;
   try {
     try {
       ffmpeg = await resolveFfmpeg({ option: o.ffmpeg });
@@ -125,8 +128,10 @@ export async function openAll(o: SetupOptions): Promise<Opened> {
       throw new WorkerError('FFMPEG_NOT_FOUND', (err as Error).message);
     }
     o.log('info', `ffmpeg ${ffmpeg.path} (${ffmpeg.origin}), version ${ffmpegVersionName(ffmpeg)}`);
-    probed = o.live ? null : await probeFile(ffmpeg, o.source, o.stallTimeoutMs);
+    probed = o.live ? null : await probeFile(probeSource, ffmpeg, o);
     frames = framesToRead(o, probed);
+    // A seek counts from the container's start, frame numbers from the video's first frame.
+    if (frames.decodeFrom !== undefined && frames.decodeFrom > 1) videoStart = await probeFile(probeVideoStart, ffmpeg, o);
   } catch (err) {
     await loading.then((d) => d.release()).catch(() => undefined);
     throw err;
@@ -141,7 +146,9 @@ export async function openAll(o: SetupOptions): Promise<Opened> {
       ffmpeg,
       maxSide: MAX_FRAME_SIDE,
       probed: probed ?? undefined,
+      videoStart,
       skipFrames: o.skipFrames,
+      frameRate: o.frameRate,
       decoderThreads: o.threads,
       stallTimeoutMs: o.stallTimeoutMs,
       maxFrames: o.maxFrames,

@@ -9,9 +9,11 @@ import { describeSource, unusableSource } from '../sources/kind.js';
 /**
  * ffmpeg input options a source kind needs (before `-i`). `live`: the task says the source is live whatever its
  * name (a camera served over HTTP as `…/stream.ts` looks like a file), so it starts as quickly as a stream.
+ * `frameRate`: an image sequence's (its frames carry no times; without it ffmpeg reads them at 25 per second).
  */
-export function inputArgsFor(source: string, live = false): string[] {
+export function inputArgsFor(source: string, live = false, frameRate?: number): string[] {
   const { kind } = describeSource(source);
+  if (kind === 'sequence') return frameRate === undefined ? [] : ['-framerate', String(frameRate)];
   // ffmpeg's default 5 s of stream analysis is 5 s of waiting for a first frame on a live stream; 1 s still finds
   // the size and rate of ordinary camera streams.
   const quickStart = ['-analyzeduration', '1000000'];

@@ -4,6 +4,7 @@ import { openFrames, type FrameReader } from './ffmpeg-frames.js';
 import type { SourceInfo } from './ffmpeg-header.js';
 import type { FramePool } from './frame-pool.js';
 import { FileSource } from './file-source.js';
+import { openAtStart, seekSeconds } from './file-seek.js';
 import { LiveSource } from './live-source.js';
 import { inputArgsFor, sourceError } from './source-kind.js';
 
@@ -13,8 +14,12 @@ export interface SourceOptions {
   ffmpeg: FfmpegBinary;
   /** What a probe of the file found (its frame rate lets ffmpeg skip the frames the detector does not need). */
   probed?: SourceInfo;
+  /** Files started at a later frame: where the video's first frame is in the container (probeVideoStart). */
+  videoStart?: number;
   /** The detector runs on every `skipFrames`-th frame (`Frame.detect`). */
   skipFrames: number;
+  /** An image sequence's frames per second (inputArgsFor). */
+  frameRate?: number;
   /** Frames larger than this (long side) are shrunk to it by ffmpeg. */
   maxSide: number;
   /** No frame for this long: a live source is restarted, a file fails with SOURCE_TIMEOUT. Also bounds opening. */
@@ -105,11 +110,24 @@ export class FfmpegRuns {
   }
 
   async open(): Promise<void> {
+    const start = seekSeconds(this.o);
+    const open = (seekBefore: number) => this.start(start, seekBefore);
+    const reader = start === undefined ? open(0) : await openAtStart(this.o.startFrame!, open, (data) => this.release(data));
+    const info = await reader.info();
+    const size = await reader.frameSizeKnown();
+    if (this.info && (this.info.width !== info.width || this.info.height !== info.height)) {
+      this.o.onLog('warn', `source size changed from ${this.info.width}x${this.info.height} to ${info.width}x${info.height}`);
+    }
+    this.info = info;
+    this.frameSize = size;
+  }
+
+  private start(startSeconds: number | undefined, seekBefore: number): FrameReader {
     const reader = openFrames({
       ffmpeg: this.o.ffmpeg.path,
       ffmpegVersion: this.o.ffmpeg.version,
       input: this.o.source,
-      inputArgs: inputArgsFor(this.o.source, this.o.live),
+      inputArgs: inputArgsFor(this.o.source, this.o.live, this.o.frameRate),
       output: { kind: 'native', maxSide: this.o.maxSide },
       openTimeoutMs: this.o.stallTimeoutMs,
       // A little longer than the stall time-out: a stall mid-stream is the watchdog's call (and reported as such),
@@ -119,20 +137,17 @@ export class FfmpegRuns {
       decoderThreads: this.o.decoderThreads,
       maxFrames: this.o.live || this.o.maxFrames === undefined ? undefined : Math.ceil(this.o.maxFrames / this.every),
       every: this.every,
-      startSeconds: seekSeconds(this.o),
+      startSeconds,
+      videoStart: this.o.videoStart,
+      seekBefore,
       pool: this.o.pool,
       // Live frames are timed by the live clock (live-clock.ts), files by their own times where these are off the grid.
       frameTimes: !this.o.live,
     });
+    // Set before anything is awaited, so that close() stops the reader being opened.
     this.reader = reader;
     if (this.closed) reader.close();
-    const info = await reader.info();
-    const size = await reader.frameSizeKnown();
-    if (this.info && (this.info.width !== info.width || this.info.height !== info.height)) {
-      this.o.onLog('warn', `source size changed from ${this.info.width}x${this.info.height} to ${info.width}x${info.height}`);
-    }
-    this.info = info;
-    this.frameSize = size;
+    return reader;
   }
 
   close(): void {
@@ -144,14 +159,4 @@ export class FfmpegRuns {
   release(data: Uint8Array): void {
     if (data.length > 0) this.o.pool?.release(data);
   }
-}
-
-/**
- * Where ffmpeg seeks to start a file at `startFrame`: a quarter frame before the frame's own time. ffmpeg's input
- * seek is exact (it decodes from the key frame before and drops frames earlier than the time), so the first frame
- * handed out is the start frame, and the reader numbers it round(seconds × fps) + 1 = startFrame.
- */
-export function seekSeconds(o: Pick<SourceOptions, 'live' | 'startFrame' | 'probed'>): number | undefined {
-  if (o.live || !o.startFrame || o.startFrame <= 1 || !o.probed?.fps) return undefined;
-  return (o.startFrame - 1.25) / o.probed.fps;
 }
