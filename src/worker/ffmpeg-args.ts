@@ -72,6 +72,8 @@ export interface FrameReaderOptions {
    * key frame after the seek point, so reaching a start frame can take a seek point before it (file-seek.ts).
    */
   seekBefore?: number;
+  /** Deinterlace (the source's stream header says its pictures are two fields each). */
+  deinterlace?: boolean;
   /** Hand out every frame from the key frame the seek lands on, none dropped before the seek point (`-noaccurate_seek`). */
   keyFrameSeek?: boolean;
   /** Stop after this many frames handed out. */
@@ -131,8 +133,11 @@ export function seekOf(o: Pick<FrameReaderOptions, 'startSeconds' | 'videoStart'
   return { ss, drop: Math.max(0, target - ss) };
 }
 
-export function videoFilter(out: FrameOutput, every: number, frameTimes = false, dropSeconds = 0): string {
+export function videoFilter(out: FrameOutput, every: number, frameTimes = false, dropSeconds = 0, deinterlace = false): string {
   const parts: string[] = [];
+  // Two fields of an analogue camera's picture, 20 ms apart, comb every moving edge. One frame per frame (not per
+  // field), before anything is dropped or scaled: bwdif reads the neighbouring frames and the fields' own rows.
+  if (deinterlace) parts.push('bwdif=mode=send_frame:parity=auto:deint=all');
   // Before the selection, so that its first frame is the start frame.
   if (dropSeconds > 0) parts.push(`trim=start=${dropSeconds}`);
   // Frames are dropped before scaling, so skipped frames cost only their decode.
@@ -185,7 +190,7 @@ export function ffmpegArgs(o: FrameReaderOptions): string[] {
   if (o.decoderThreads !== undefined) args.push('-threads', String(o.decoderThreads));
   args.push(...ffmpegInput(o.input, o.inputArgs ?? [], network).args, '-an', '-sn', '-dn');
   args.push(features.fpsMode ? '-fps_mode' : '-vsync', 'passthrough');
-  args.push('-vf', videoFilter(o.output, every, o.frameTimes, seek?.drop));
+  args.push('-vf', videoFilter(o.output, every, o.frameTimes, seek?.drop, o.deinterlace));
   if (o.maxFrames !== undefined) args.push('-frames:v', String(o.maxFrames));
   args.push('-f', 'rawvideo', '-pix_fmt', isNative(o.output) ? 'yuv420p' : 'rgb24', 'pipe:1');
   return args;

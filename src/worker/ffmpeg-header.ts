@@ -23,6 +23,8 @@ export interface SourceInfo {
   codec: string | null;
   /** Container name from `Input #0, <format>, from …`. */
   container: string | null;
+  /** The stream says its pictures are two fields (`top first`, `bottom first`): ffmpeg deinterlaces them (ffmpeg-args.ts). */
+  interlaced: boolean;
 }
 
 interface VideoStream {
@@ -30,6 +32,7 @@ interface VideoStream {
   width: number;
   height: number;
   fps: number | null;
+  interlaced: boolean;
 }
 
 export class HeaderParser {
@@ -109,6 +112,8 @@ export class HeaderParser {
       width: squareWidth(Number(size[1]), /\[SAR (\d+):(\d+) /.exec(rest)),
       height: Number(size[2]),
       fps: rate ? Number(rate[1]) * (rate[2] === 'k' ? 1000 : 1) : null,
+      // The field order in the pixel format's parentheses: "yuv420p(tv, top first)", "(bottom coded first (swapped))".
+      interlaced: /\((?:[^()]*, )?(?:top|bottom) (?:coded )?first\b/.test(rest),
     };
     this.streams.set(label, stream);
     return stream;
@@ -126,7 +131,7 @@ export class HeaderParser {
   get info(): SourceInfo | null {
     const v = this.video;
     if (!v) return null;
-    return { width: v.width, height: v.height, fps: v.fps, duration: this.duration, codec: v.codec, container: this.container };
+    return { width: v.width, height: v.height, fps: v.fps, duration: this.duration, codec: v.codec, container: this.container, interlaced: v.interlaced };
   }
 }
 

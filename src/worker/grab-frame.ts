@@ -41,9 +41,11 @@ export async function grabFrame(ffmpeg: FfmpegBinary, source: string, choice: Fr
   }
   const det = await createDetector({ ...detector, sourceWidth: info.width, sourceHeight: info.height });
   try {
-    const full = await readOne(base, { width: info.width, height: info.height }, choice, source);
+    // Deinterlaced as the worker reads it (source.ts).
+    const read = { ...base, deinterlace: info.interlaced };
+    const full = await readOne(read, { width: info.width, height: info.height }, choice, source);
     const g: Letterbox = det.geometryFor(info.width, info.height);
-    const small = await readOne(base, toFrameLayout(g, det.padValue), choice, source);
+    const small = await readOne(read, toFrameLayout(g, det.padValue), choice, source);
     const detections = await det.detect(small.data, g);
     const number = 'frame' in choice ? choice.frame : info.fps ? full.index + 1 : null;
     return { info, number, rgb: full.data, detections };

@@ -143,6 +143,7 @@ export class FfmpegRuns {
       pool: this.o.pool,
       // Live frames are timed by the live clock (live-clock.ts), files by their own times where these are off the grid.
       frameTimes: !this.o.live,
+      deinterlace: this.o.probed?.interlaced,
     });
     // Set before anything is awaited, so that close() stops the reader being opened.
     this.reader = reader;

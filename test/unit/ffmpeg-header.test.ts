@@ -21,7 +21,7 @@ test('of two video streams, the facts are those of the one ffmpeg maps, not of t
   assert.equal(h.done, false, 'the mapping line is still to come');
   h.feed('  Stream #0:1 -> #0:0 (msmpeg4v3 (msmpeg4) -> rawvideo (native))');
   assert.equal(h.done, true);
-  assert.deepEqual(h.info, { width: 768, height: 576, fps: 25, duration: 3, codec: 'msmpeg4v3', container: 'matroska,webm' });
+  assert.deepEqual(h.info, { width: 768, height: 576, fps: 25, duration: 3, codec: 'msmpeg4v3', container: 'matroska,webm', interlaced: false });
 });
 
 test('an audio stream before the video one, with a stream id, is passed over', () => {
@@ -33,7 +33,17 @@ test('an audio stream before the video one, with a stream id, is passed over', (
     'Stream mapping:',
     '  Stream #0:1 -> #0:0 (mpeg2video (native) -> rawvideo (native))',
   ]);
-  assert.deepEqual(h.info, { width: 768, height: 576, fps: 25, duration: 2.6, codec: 'mpeg2video', container: 'mpegts' });
+  assert.deepEqual(h.info, { width: 768, height: 576, fps: 25, duration: 2.6, codec: 'mpeg2video', container: 'mpegts', interlaced: false });
+});
+
+test('a stream that says its field order is interlaced; progressive and unsaid ones are not', () => {
+  const interlaced = (format: string) =>
+    parse(["Input #0, mpegts, from 'dvr.ts':", `    Stream #0:0[0x100]: Video: h264 (High) ([27][0][0][0] / 0x001B), ${format}, 720x576 [SAR 16:15 DAR 4:3], 25 fps`, 'Output #0, rawvideo'])
+      .info?.interlaced;
+  // As the bundled ffmpeg prints DVR recordings: H.264 and MPEG-2, top and bottom field first, and a swapped order.
+  const said = ['yuv420p(top first)', 'yuv420p(tv, top first)', 'yuv420p(tv, bt470bg, bottom first)', 'yuv420p(tv, bottom coded first (swapped))'];
+  assert.deepEqual(said.map(interlaced), [true, true, true, true]);
+  assert.deepEqual(['yuv420p(progressive)', 'yuv420p(tv, progressive)', 'yuv420p', 'yuvj420p(pc, bt709)'].map(interlaced), [false, false, false, false]);
 });
 
 test('non-square pixels give the width they are shown at; 1:1, nearly 1:1 and unknown (0:1) keep the stored width', () => {
