@@ -23,7 +23,7 @@ const schema = JSON.parse(readFileSync(new URL('../../../config/pcount.schema.js
  */
 test('numeric task options: the config schema and the flag parser accept the same range', () => {
   const numeric = TASK_OPTION_KEYS.filter((key) => ['number', 'integer'].includes((schema.definitions[key] as NumberRule | undefined)?.type ?? ''));
-  assert.deepEqual(numeric.sort(), ['confidence', 'skip_frames', 'stall_timeout']);
+  assert.deepEqual(numeric.sort(), ['confidence', 'frame_rate', 'skip_frames', 'stall_timeout']);
   for (const key of numeric) {
     const rule = schema.definitions[key] as NumberRule;
     const parse = TASK_OPTIONS[key].parse as ValueParser<unknown>;
