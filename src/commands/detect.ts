@@ -58,6 +58,8 @@ export async function run(args: DetectArgs): Promise<number> {
       output: toFrameLayout(g, detector.padValue),
       every: args.every ?? 1,
       maxFrames: args.maxFrames,
+      // As the worker reads it (source.ts).
+      deinterlace: info.interlaced,
     });
     for await (const frame of reader) {
       const detections = (await detector.detect(frame.data, g)).map(toWire);
