@@ -121,6 +121,22 @@ test('a recorder\'s MPEG-TS (picture after its sound, seeks landing on the next 
   assert.ok(resumed.crossings.length > 0, 'crossings after the resume point');
 });
 
+test('a Matroska file whose picture starts 0.6 s after its sound: counted from frame 121, its frames are the whole run\'s, timed from the picture\'s start', async () => {
+  const mkv = make('late-picture.mkv', ['-f', 'lavfi', '-i', 'anullsrc=r=8000:cl=mono', '-i', vtest, '-map', '0:a', '-map', '1:v', '-frames:v', '200',
+    '-t', '20.5', '-vf', 'setpts=PTS+0.5/TB', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '25', '-c:a', 'aac']);
+  const detected = async (name: string, args: string[]) => {
+    const file = path.join(tmp, `${name}.ndjson`);
+    const r = await runWorkerCli(['--source', mkv, '--skip-frames', '5', '--record-detections', file, ...args], 120_000);
+    assert.equal(r.code, 0, r.stderr);
+    return readFileSync(file, 'utf8').trim().split('\n').filter((l) => l.startsWith('{"f":'));
+  };
+  const whole = await detected('mkv-whole', []);
+  assert.equal(JSON.parse(whole[1]).t, 0.5, 'frame 6 at 0.5 s: times count from the picture\'s first frame');
+  const resumed = await detected('mkv-resumed', ['--start-frame', '121']);
+  assert.equal(JSON.parse(resumed[0]).f, 41, 'the warm-up starts at frame 41');
+  assert.deepEqual(resumed, whole.slice(whole.length - resumed.length));
+});
+
 test('an image sequence is read at --frame-rate: its frames are timed (and its tracks aged) at that rate, not ffmpeg\'s 25', async () => {
   const folder = path.join(tmp, 'sequence');
   mkdirSync(folder);
