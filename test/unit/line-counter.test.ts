@@ -372,12 +372,3 @@ test('a person hidden just past a line and found again back on their side counts
   assert.equal(n, 0);
   assert.deepEqual(pc.summary(), { in: 0, out: 0, occupancy: 0 });
 });
-
-test('a change of side held when the picture changes size counts, with the next step', () => {
-  const { pc, frame: last } = standJustPast();
-  // A camera back with other settings: every track ends.
-  pc.setLines([{ name: 'mid', points: [0.5, 0, 0.5, 1] }], { width: 2000, height: 2000 });
-  assert.deepEqual(pc.predict((last + 1) / 10).crossings.map((c) => [c.line, c.direction]), [['mid', 'in']]);
-  assert.deepEqual(pc.detections([], last + 2, (last + 2) / 10).crossings, []);
-  assert.deepEqual(pc.summary(), { in: 1, out: 0, occupancy: 1 });
-});
