@@ -32,7 +32,7 @@ export interface CounterOptions {
   backdateMaxSteps: number;
   /**
    * A change of side counts once the anchor is this many box heights past the line (at least the margin); until then
-   * it is held: dropped if the anchor comes back, counted if the track goes unseen on a detection pass first.
+   * it is held: dropped if the anchor is seen back, counted once the track is seen farther past or ends.
    */
   confirmStep: number;
 }
@@ -121,7 +121,7 @@ export class LineCounter {
       this.lastPass = this.thisPass;
       this.thisPass = { frame, pts };
     }
-    const counted = this.settle(this.releaseUnseen(tracks));
+    const counted: CrossingRecord[] = [];
     for (const track of tracks) {
       if (track.confirmed) this.confirmed.add(track.id);
       const found = this.observe(track, frame, pts);
@@ -140,15 +140,14 @@ export class LineCounter {
   }
 
   /**
-   * The source ended, or counting stops: no track is seen again, as if every track went unseen on a last pass. A
-   * held change of side counts as it does when its person goes out of sight mid-file (releaseUnseen): the feet were
-   * past the margin on the other side, which is the documented rule's own evidence, and nothing was seen to take it
-   * back; holding only waits for evidence that the person stood on the line, and none can come now. Crossings held
-   * for tentative tracks stay uncounted, as when such a track ends mid-file: the tracker never took it for a person.
-   * Returns the crossings counted now.
+   * The source ended, or counting stops: no track is seen again, as if every track ended. A held change of side
+   * counts as it does when its track ends mid-file (forget): the feet were past the margin on the other side, which
+   * is the documented rule's own evidence, and nothing was seen to take it back; holding only waits for evidence that
+   * the person stood on the line, and none can come now. Crossings held for tentative tracks stay uncounted, as when
+   * such a track ends mid-file: the tracker never took it for a person. Returns the crossings counted now.
    */
   finish(): CrossingRecord[] {
-    return this.tally(this.settle(this.releaseUnseen([])));
+    return this.tally(this.settle(this.completeHeld(this.states.keys())));
   }
 
   toData(): LineCounterData {
@@ -179,14 +178,23 @@ export class LineCounter {
     this.thisPass = c.thisPass;
   }
 
-  /** Forget tracks that ended; crossings still held for a track that never got confirmed are dropped. */
-  forget(trackIds: Iterable<number>): void {
-    for (const id of trackIds) {
+  /**
+   * Forgets tracks that ended. A change of side still held for a confirmed one counts now: its person was not seen
+   * to come back. Only now, not when the track first goes unseen: a track still kept (lost, or waiting to be
+   * re-linked) may be seen again, back on the side it came from (someone who stopped on the line, hidden), or taken by
+   * a passer-by, whose side says nothing of this person. Crossings held for a track never confirmed are dropped.
+   * Returns the crossings counted now.
+   */
+  forget(trackIds: Iterable<number>): CrossingRecord[] {
+    const ids = [...trackIds];
+    const counted = this.tally(this.settle(this.completeHeld(ids)));
+    for (const id of ids) {
       this.states.delete(id);
       this.pending.delete(id);
       this.births.delete(id);
       this.confirmed.delete(id);
     }
+    return counted;
   }
 
   /** Whether the box's anchor is within `heights` box heights of any line (where identities matter for counting). */
@@ -233,15 +241,12 @@ export class LineCounter {
     return Math.max(margin, this.options.confirmStep * height);
   }
 
-  /**
-   * Held changes of side of the tracks not seen on this pass, completed: a person hidden or gone just past a line
-   * was not seen to come back (`confirmStep`).
-   */
-  private releaseUnseen(tracks: readonly CountableTrack[]): Map<number, CrossingRecord[]> {
-    const seen = new Set(tracks.map((t) => t.id));
+  /** Held changes of side of the tracks `ids`, completed: their people were not seen to come back (`confirmStep`). */
+  private completeHeld(ids: Iterable<number>): Map<number, CrossingRecord[]> {
     const released = new Map<number, CrossingRecord[]>();
-    for (const [id, perLine] of this.states) {
-      if (seen.has(id)) continue;
+    for (const id of ids) {
+      const perLine = this.states.get(id);
+      if (!perLine) continue;
       for (const state of perLine.values()) {
         const c = releaseHeld(state);
         if (c) released.set(id, [...(released.get(id) ?? []), { ...c, track: id }]);

@@ -53,7 +53,7 @@ export function initialSide(line: PixelLine, p: Point, at: Instant, margin: numb
  * Moves the state (in place) to the anchor at p; returns the crossing it completes, if any. A change of side beyond
  * the margin becomes a crossing once the anchor is more than `confirm` pixels (≥ margin) from the line; until then it
  * is held, and dropped if the anchor comes back beyond the margin (box jitter of someone on the line), or counted by
- * releaseHeld if the track is no longer seen.
+ * releaseHeld when the track ends.
  */
 export function stepSide(line: PixelLine, state: TrackLineState, p: Point, at: Instant, margin: number, confirm = margin): SideCrossing | null {
   const s = sideValue(line.a, line.b, p);

@@ -49,6 +49,8 @@ export class PeopleCounter {
   /** Whether each track walked out through the frame's bottom edge (walked-out.ts). */
   private trails = new Map<number, FeetTrail>();
   private frame: { width: number; height: number };
+  /** Crossings of tracks ended by a new frame size (setLines), returned by the step of that frame. */
+  private endedBySize: CrossingRecord[] = [];
 
   constructor(lines: readonly LineSpec[], frame: { width: number; height: number }, options: PeopleCounterOptions = {}) {
     this.frame = frame;
@@ -71,7 +73,8 @@ export class PeopleCounter {
       frame,
       pts,
     );
-    this.forget(out.removed);
+    crossings.unshift(...this.takeEndedBySize());
+    crossings.push(...this.forget(out.removed));
     return { tracks: out.tracks, crossings, removed: out.removed };
   }
 
@@ -87,16 +90,24 @@ export class PeopleCounter {
     this.trails = new Map(structuredClone(d.trails));
   }
 
-  /** A frame without detection: tracks move to their predicted positions, nothing is counted. */
+  /**
+   * A frame without detection: tracks move to their predicted positions. Only tracks that end here count (a change
+   * of side they held).
+   */
   predict(pts: number): StepResult {
     const out = this.tracker.predict(pts);
-    this.forget(out.removed);
-    return { tracks: out.tracks, crossings: [], removed: out.removed };
+    return { tracks: out.tracks, crossings: [...this.takeEndedBySize(), ...this.forget(out.removed)], removed: out.removed };
   }
 
   /** The source ended or counting stops: the crossings still held that count now (LineCounter.finish). */
   finish(): CrossingRecord[] {
-    return this.counter.finish();
+    return [...this.takeEndedBySize(), ...this.counter.finish()];
+  }
+
+  private takeEndedBySize(): CrossingRecord[] {
+    const ended = this.endedBySize;
+    this.endedBySize = [];
+    return ended;
   }
 
   /** Confident boxes clear of every frame edge are whole people. */
@@ -120,9 +131,10 @@ export class PeopleCounter {
     return cut ? withFeet(box, frameHeight, fit) : box;
   }
 
-  private forget(removed: readonly RemovedTrack[]): void {
-    this.counter.forget(removed.map((r) => r.id));
+  /** The counter's crossings of the tracks that ended (LineCounter.forget). */
+  private forget(removed: readonly RemovedTrack[]): CrossingRecord[] {
     for (const r of removed) this.trails.delete(r.id);
+    return this.counter.forget(removed.map((r) => r.id));
   }
 
   private describe(d: Detection, appearance: AppearanceSampler): Detection {
@@ -145,13 +157,15 @@ export class PeopleCounter {
 
   /**
    * New lines mid-run (see LineCounter.setLines): tracks and counts go on. A new frame size (a camera back with other
-   * settings) also ends the tracks and forgets the people heights, which are in the old picture's pixels.
+   * settings) also ends the tracks and forgets the people heights, which are in the old picture's pixels. The lines
+   * move with the size first, so the ended tracks have no side history left to count, as a moved line's tracks have
+   * none (a held change of side of a line that kept its pixels would count, with the next step's crossings).
    */
   setLines(lines: readonly LineSpec[], frame: { width: number; height: number }): void {
     this.counter.setLines(lines, frame);
     if (frame.width !== this.frame.width || frame.height !== this.frame.height) {
       this.heights = new PersonHeightModel(frame);
-      this.forget(this.tracker.resize(frame));
+      this.endedBySize.push(...this.forget(this.tracker.resize(frame)));
     }
     this.frame = frame;
   }

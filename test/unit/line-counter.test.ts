@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LineCounter, type CrossingRecord } from '../../src/vision/line-counter.js';
-import type { Box, LineSpec } from '../../src/vision/types.js';
+import { PeopleCounter } from '../../src/vision/people-counter.js';
+import type { Box, Detection, LineSpec } from '../../src/vision/types.js';
 
 const FRAME = { width: 200, height: 200 };
 // A = (100, 0), B = (100, 200): d = (0, 200), side = −200·(x − 100): left of the line is +, right is −.
@@ -251,17 +252,40 @@ test('feet jittering just past a line and back count nothing; farther past, the 
   assert.deepEqual(c.counts(), [{ name: 'mid', in: 1, out: 0 }]);
 });
 
-test('a track not seen on the pass after it stepped just past a line counts that crossing then', () => {
+test('a track that ends just past a line counts that crossing then, not when it first goes unseen', () => {
   const c = new LineCounter([MID], FRAME, HELD);
   c.update([{ id: 1, box: tall(120), confirmed: true }, { id: 2, box: tall(130), confirmed: false }], 0, 0);
   // Both 6 px past the line: held.
   assert.deepEqual(c.update([{ id: 1, box: tall(94), confirmed: true }, { id: 2, box: tall(94), confirmed: false }], 1, 0.1), []);
-  // Neither seen on the next pass (hidden, or gone out of the picture): the confirmed one counts, dated at frame 0–1.
-  const got = c.update([], 2, 0.2);
-  assert.deepEqual(got.map((x) => [x.track, x.direction, x.frame]), [[1, 'in', 1]]);
+  // Neither seen on the next passes (hidden): nothing yet, the tracker may still find them.
+  assert.deepEqual([...c.update([], 2, 0.2), ...c.update([], 3, 0.3)], []);
+  // Track 1 ends (gone, or given up): it counts, dated at frame 0–1.
+  assert.deepEqual(c.forget([1]).map((x) => [x.track, x.direction, x.frame]), [[1, 'in', 1]]);
   // The tentative one's crossing waits for its confirmation, as any crossing of a tentative track.
-  assert.deepEqual(c.update([{ id: 2, box: tall(60), confirmed: true }], 3, 0.3).map((x) => [x.track, x.direction]), [[2, 'in']]);
+  assert.deepEqual(c.update([{ id: 2, box: tall(60), confirmed: true }], 4, 0.4).map((x) => [x.track, x.direction]), [[2, 'in']]);
   assert.deepEqual(c.counts(), [{ name: 'mid', in: 2, out: 0 }]);
+  // Ended tentative tracks count nothing.
+  c.update([{ id: 3, box: tall(130), confirmed: false }], 5, 0.5);
+  c.update([{ id: 3, box: tall(94), confirmed: false }], 6, 0.6);
+  assert.deepEqual(c.forget([3]), []);
+});
+
+test('a track unseen just past a line and found again back on its side counts nothing; found farther past, it counts', () => {
+  // Someone who stopped on the line, hidden for a few passes behind a passer-by, then seen where they stood.
+  const c = new LineCounter([MID], FRAME, HELD);
+  const see = (id: number, x: number, frame: number) => c.update([{ id, box: tall(x), confirmed: true }], frame, frame / 10);
+  see(1, 120, 0);
+  assert.deepEqual(see(1, 94, 1), []);
+  assert.deepEqual([...c.update([], 2, 0.2), ...c.update([], 3, 0.3)], []);
+  assert.deepEqual(see(1, 108, 4), []);
+  assert.deepEqual(c.forget([1]), []);
+  // Someone hidden just past it who walks on: counted when seen again, dated where the path crossed.
+  see(2, 120, 10);
+  see(2, 94, 11);
+  c.update([], 12, 1.2);
+  assert.deepEqual(see(2, 70, 13).map((x) => [x.track, x.direction, x.frame]), [[2, 'in', 11]]);
+  assert.deepEqual(c.forget([2]), []);
+  assert.deepEqual(c.counts(), [{ name: 'mid', in: 1, out: 0 }]);
 });
 
 test('a held change of side survives the counter written to data and read back', () => {
@@ -270,7 +294,7 @@ test('a held change of side survives the counter written to data and read back',
   a.update([{ id: 1, box: tall(94), confirmed: true }], 1, 0.1);
   const b = new LineCounter([MID], FRAME, HELD);
   b.loadData(JSON.parse(JSON.stringify(a.toData())));
-  for (const c of [a, b]) assert.deepEqual(c.update([], 2, 0.2).map((x) => [x.track, x.direction, x.frame]), [[1, 'in', 1]]);
+  for (const c of [a, b]) assert.deepEqual(c.forget([1]).map((x) => [x.track, x.direction, x.frame]), [[1, 'in', 1]]);
 });
 
 test('the end of a file counts the change of side still held for a confirmed track, dated where it began', () => {
@@ -304,4 +328,47 @@ test('with no held change of side (confirmStep 0), the end of a file counts noth
   assert.deepEqual(got.map((x) => [x.track, x.direction, x.frame]), [[1, 'in', 1]]);
   assert.deepEqual(c.finish(), []);
   assert.deepEqual(c.counts(), [{ name: 'mid', in: 1, out: 0 }]);
+});
+
+/**
+ * Through the tracker: a person 100 px tall walks right to left up to a vertical line, stands 2 px short of it, then
+ * 6 px past it (held: past the 5 px margin, short of the 8 px `confirmStep`) until t = 4 s, and is not detected again.
+ */
+function standJustPast(): { pc: PeopleCounter; frame: number } {
+  const pc = new PeopleCounter([{ name: 'mid', points: [0.5, 0, 0.5, 1] }], { width: 1000, height: 1000 });
+  const xs = [600, 590, 580, 570, 560, 550, 540, 530, 520, 510, ...Array<number>(15).fill(502), ...Array<number>(15).fill(494)];
+  xs.forEach((x, i) => {
+    const got = pc.detections([{ box: [x - 20, 400, 40, 100], score: 0.8, label: 'person' }], i + 1, (i + 1) / 10);
+    assert.deepEqual(got.crossings, [], `frame ${i + 1}`);
+  });
+  return { pc, frame: xs.length };
+}
+
+test('a person hidden just past a line counts once the tracker gives them up, on a detection pass or a predicted frame', () => {
+  const { pc, frame: last } = standJustPast();
+  const emitted: [number, string][] = [];
+  // Detections on every other frame, predicted frames in between (as with --skip-frames 2).
+  for (let f = last + 1; f <= last + 120; f++) {
+    const step = f % 2 === 0 ? pc.detections([], f, f / 10) : pc.predict(f / 10);
+    for (const c of step.crossings) emitted.push([f / 10, c.direction]);
+  }
+  // Lost for 2 s, then waiting 6 s since the last sighting (4 s) to be re-linked: not at the first pass without them.
+  assert.equal(emitted.length, 1);
+  assert.equal(emitted[0][1], 'in');
+  assert.ok(emitted[0][0] > 10 && emitted[0][0] <= 10.2, `counted at ${emitted[0][0]} s`);
+  assert.deepEqual(pc.finish(), []);
+  assert.deepEqual(pc.summary(), { in: 1, out: 0, occupancy: 1 });
+});
+
+test('a person hidden just past a line and found again back on their side counts nothing', () => {
+  const { pc, frame: last } = standJustPast();
+  let n = 0;
+  for (let f = last + 1; f <= last + 30; f++) {
+    // Unseen for a second, then 6 px back on the side they came from.
+    const dets: Detection[] = f > last + 10 ? [{ box: [486, 400, 40, 100], score: 0.8, label: 'person' }] : [];
+    n += pc.detections(dets, f, f / 10).crossings.length;
+  }
+  n += pc.finish().length;
+  assert.equal(n, 0);
+  assert.deepEqual(pc.summary(), { in: 0, out: 0, occupancy: 0 });
 });
