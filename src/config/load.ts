@@ -149,6 +149,12 @@ export function resolveConfig(
     const at = overrides.output !== undefined ? '--output' : shared.result_output !== undefined ? '$.parallel_config.result_output' : 'result folder';
     problems.push({ path: at, message: unwritable, value: undefined });
   }
+  // A store of the wrong type is the schema's problem, said above.
+  const storeAt = overrides.db !== undefined ? '--db' : typeof shared.store === 'string' ? '$.parallel_config.store' : null;
+  const storeFolder = storeAt === null ? null : missingStoreFolder(storePathOf(storeAt === '--db' ? undefined : (shared.store as string), baseDir, resultOutput, overrides.db));
+  if (storeAt !== null && storeFolder !== null) {
+    problems.push({ path: storeAt, message: `the store's folder ${storeFolder} does not exist (make it first, or give another path)`, value: undefined });
+  }
   if (problems.length > 0) return { ok: false, file: configPath, problems };
   const config = data as PcountConfig;
   const tasks = (['cameras', 'videos'] as const).flatMap((list) => (config[list] ?? []).map((task) => toSpec(task, list, config, baseDir, overrides)));
@@ -169,6 +175,16 @@ export function resolveConfig(
 
 function fleetOf(redis: string | undefined, name: string | undefined): RunConfig['fleet'] {
   return redis === undefined ? null : { redis, name: name ?? DEFAULT_FLEET };
+}
+
+/**
+ * The folder of a store the user named (`--db`, parallel_config.store) when it is missing, as with `snapshot -o` and
+ * `--record-detections`: made silently, a typo in it started a new, empty store there, and the run counted from zero
+ * instead of resuming from the store it meant. The default store's folder (result_output) is made.
+ */
+function missingStoreFolder(store: string): string | null {
+  const folder = path.dirname(store);
+  return existsSync(store) || existsSync(folder) ? null : folder;
 }
 
 /** `--db` (against the current folder), else parallel_config.store (against the config's folder), else in result_output. */
