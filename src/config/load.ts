@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { readText } from '../common/read-text.js';
 import { describeSource, isLiveSource, resolveSource } from '../sources/kind.js';
@@ -57,17 +57,36 @@ function toSpec(task: TaskConfig, list: TaskList, config: PcountConfig, baseDir:
   };
 }
 
-/** Why a local source cannot be read at all (missing, a folder, an empty file), or null. */
+/** Why a local source cannot be read at all (missing, unreadable, a folder, an empty file), or null. */
 function localSourceProblem(source: string, baseDir: string): string | null {
   const { kind, local } = describeSource(source);
   const needed = kind === 'sequence' && local ? path.dirname(local) : local;
   if (!needed) return null;
-  const found = statSync(needed, { throwIfNoEntry: false });
+  let found;
+  try {
+    found = statSync(needed, { throwIfNoEntry: false });
+  } catch (err) {
+    // A folder on the way this user may not enter (EACCES), a file used as a folder (ENOTDIR): was a bare errno
+    // message that stopped validate before the config's other problems.
+    return `${needed} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+  }
   if (!found) return `${kind === 'sequence' ? 'folder' : 'file'} not found: ${needed} (relative paths are resolved against ${baseDir})`;
+  // Found before any worker starts, as a missing file is (was: each task failed on its own, SOURCE_UNREADABLE).
+  if (!readable(needed, kind === 'sequence')) return `${needed} cannot be read (permission denied)`;
   if (kind === 'sequence') return null;
   if (found.isDirectory()) return `${needed} is a folder, not a video file (for an image sequence give a pattern such as ${path.join(needed, '%04d.png')})`;
   if (found.isFile() && found.size === 0) return `${needed} is empty (0 bytes)`;
   return null;
+}
+
+/** Whether this user may read the file, or list and enter the folder of an image sequence. */
+function readable(at: string, folder: boolean): boolean {
+  try {
+    accessSync(at, folder ? constants.R_OK | constants.X_OK : constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A file a task names: its source, and the model it runs with (a flag's, else the task's, else parallel_config's). */
