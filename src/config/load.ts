@@ -94,6 +94,8 @@ interface NamedFiles {
   at: string;
   source: string | null;
   model: string | undefined;
+  /** Where the model was named: `--model`, the task's `model` or parallel_config's. */
+  modelAt: string;
 }
 
 const nonEmpty = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -113,26 +115,25 @@ function namedFiles(data: unknown, baseDir: string, overrides: CliOverrides): Na
       const own = objectOr(task);
       const source = nonEmpty(own.source);
       const model = flag !== undefined ? path.resolve(flag) : (nonEmpty(own.model) ?? shared);
-      return { at: `$.${list}[${i}]`, source: source === undefined ? null : resolveSource(source, baseDir), model: model && path.resolve(baseDir, model) };
+      // A shared model was said to be missing at `$.videos[0].model`, a key the file does not have.
+      const modelAt = flag !== undefined ? `--${flagOf('model')}` : nonEmpty(own.model) !== undefined ? `$.${list}[${i}].model` : '$.parallel_config.model';
+      return { at: `$.${list}[${i}]`, source: source === undefined ? null : resolveSource(source, baseDir), model: model && path.resolve(baseDir, model), modelAt };
     });
   });
 }
 
 /** Files that must be there before anything starts: local sources (an image sequence's folder) and models. */
-function missingFiles(tasks: NamedFiles[], baseDir: string, overrides: CliOverrides): ConfigProblem[] {
+function missingFiles(tasks: NamedFiles[], baseDir: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const { source, at } of tasks) {
     const problem = source === null ? null : localSourceProblem(source, baseDir);
     if (problem) problems.push({ path: `${at}.source`, message: problem, value: undefined });
   }
-  const models = new Map<string, string>();
-  for (const { model, at } of tasks) {
+  const models = new Set<string>();
+  for (const { model, modelAt } of tasks) {
     if (model === undefined || models.has(model)) continue;
-    models.set(model, at);
-    if (!existsSync(model)) {
-      const where = overrides.task?.model !== undefined ? `--${flagOf('model')}` : `${at}.model`;
-      problems.push({ path: where, message: `model file not found: ${model}`, value: undefined });
-    }
+    models.add(model);
+    if (!existsSync(model)) problems.push({ path: modelAt, message: `model file not found: ${model}`, value: undefined });
   }
   return problems;
 }
@@ -160,7 +161,7 @@ export function resolveConfig(
   const shared = objectOr(objectOr(data).parallel_config) as NonNullable<PcountConfig['parallel_config']>;
   const fleet = fleetOf(overrides.redis ?? nonEmpty(shared.redis), overrides.fleet ?? nonEmpty(shared.fleet));
   // A fleet's agents read the files and models on their own hosts, and check them there.
-  if ((opts.filesHere ?? true) && !fleet) problems.push(...missingFiles(namedFiles(data, baseDir, overrides), baseDir, overrides));
+  if ((opts.filesHere ?? true) && !fleet) problems.push(...missingFiles(namedFiles(data, baseDir, overrides), baseDir));
   const output = overrides.output ?? nonEmpty(shared.result_output) ?? DEFAULT_RESULT_OUTPUT;
   const resultOutput = path.resolve(overrides.output === undefined ? baseDir : process.cwd(), output);
   const unwritable = outputDirProblem(resultOutput);

@@ -53,3 +53,26 @@ test('a store named in a folder that does not exist is refused (--db, parallel_c
   assert.equal(fine.ok, true);
   if (fine.ok) assert.equal(fine.config.storePath, path.join(dir, 'made', 'out', 'pcount.db'));
 });
+
+test('a missing model is named where it was given: parallel_config, the task, or --model', () => {
+  // Was: a model missing in parallel_config was said to be at `$.videos[0].model`, a key the file does not have.
+  writeFileSync(path.join(dir, 'clip.mp4'), 'some bytes');
+  const config = {
+    parallel_config: { result_output: path.join(dir, 'out'), model: 'shared.onnx' },
+    videos: [
+      { id: 'a', source: 'clip.mp4', lines },
+      { id: 'b', source: 'clip.mp4', model: 'own.onnx', lines },
+    ],
+  };
+  const found = resolveConfig(config, path.join(dir, 'c.json'), dir);
+  assert.equal(found.ok, false);
+  if (!found.ok) {
+    assert.deepEqual(found.problems.map(formatProblem), [
+      `$.parallel_config.model: model file not found: ${path.join(dir, 'shared.onnx')}`,
+      `$.videos[1].model: model file not found: ${path.join(dir, 'own.onnx')}`,
+    ]);
+  }
+  const flag = resolveConfig(config, path.join(dir, 'c.json'), dir, { task: { model: path.join(dir, 'flag.onnx') } });
+  assert.equal(flag.ok, false);
+  if (!flag.ok) assert.deepEqual(flag.problems.map(formatProblem), [`--model: model file not found: ${path.join(dir, 'flag.onnx')}`]);
+});
