@@ -5,7 +5,7 @@ import { agentOptions, detectOptions, facesOptions, modelsOptions, reportOptions
 import type { DetectArgs, FacesArgs, ModelsArgs, RunArgs, SnapshotArgs, ValidateArgs } from './commands/options.js';
 import { SignalLatch } from './common/signal-latch.js';
 import { hidePasswordsFromPs, onStdoutError, outputFailed } from './commands/process-guards.js';
-import { refuseLoneDash, reportWorkerUsage, shownText } from './commands/usage.js';
+import { refuseDashValues, refuseLoneDash, reportWorkerUsage, shownText } from './commands/usage.js';
 
 /**
  * The command table: each command with its options (commands/options.ts) and its handler, which receives the checked
@@ -104,6 +104,7 @@ async function parse(args: string[], latch: SignalLatch): Promise<number> {
     });
   try {
     refuseLoneDash(args);
+    refuseDashValues(args);
     await parser.parseAsync();
     return code === 0 && outputFailed() ? 1 : code;
   } catch (err) {

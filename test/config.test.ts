@@ -297,6 +297,35 @@ describe('pcount-tui validate', () => {
     assert.equal(r.stdout, `${file}: 1 problem\n  $: cannot be read: permission denied\n`);
   });
 
+  it('sources the user may not read are problems of the config, with its others, before any worker starts', () => {
+    // Was: a video without read permission passed validate (each task failed later, SOURCE_UNREADABLE), and one in a
+    // folder the user may not enter stopped validate with a bare "EACCES: permission denied, stat …" and nothing else.
+    const here = mkdtempSync(path.join(tmpdir(), 'pcount-config-unreadable-'));
+    mkdirSync(path.join(here, 'private'));
+    writeFileSync(path.join(here, 'private', 'a.mp4'), 'bytes');
+    writeFileSync(path.join(here, 'closed.mp4'), 'bytes');
+    chmodSync(path.join(here, 'private'), 0o700);
+    chmodSync(path.join(here, 'closed.mp4'), 0o600);
+    // The result folder is made in it: as nobody, when the test runs as root.
+    chmodSync(here, 0o777);
+    const file = path.join(here, 'c.json');
+    writeFileSync(file, JSON.stringify({
+      parallel_config: { result_output: 'out', worker_count: 'x' },
+      videos: [{ id: 'a', source: 'private/a.mp4', lines: [line] }, { id: 'b', source: 'closed.mp4', lines: [line] }],
+    }));
+    const as = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const r = spawnSync(process.execPath, [bin, 'validate', file], { encoding: 'utf8', timeout: 60_000, ...as });
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stderr, '');
+    assert.equal(r.stdout, [
+      `${file}: 3 problems`,
+      '  $.parallel_config.worker_count: must be integer (found "x")',
+      `  $.videos[0].source: ${path.join(here, 'private', 'a.mp4')} cannot be read (EACCES)`,
+      `  $.videos[1].source: ${path.join(here, 'closed.mp4')} cannot be read (permission denied)`,
+      '',
+    ].join('\n'));
+  });
+
   it('accepts the shipped example with vtest.avi next to it', async () => {
     const here = mkdtempSync(path.join(tmpdir(), 'pcount-example-'));
     copyFileSync(path.join(repo, 'config/example.json'), path.join(here, 'example.json'));

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { closeSync, lstatSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -212,4 +213,16 @@ test('snapshot -o - (or -o naming what stdout already is): the PNG alone on stdo
   assert.equal(many.code, 2);
   assert.equal(many.stderr, "pcount-tui snapshot: bad --output '-': a config file makes one PNG per task; give the folder to write them in\n");
   rmSync(dir, { recursive: true, force: true });
+});
+
+test('snapshot -o - into a reader that is gone: a quiet end, exit 0, and no line saying the PNG was written', async () => {
+  // Was: "standard output: vtest-480 768x576, …" on stderr, the PNG said to be written where no byte of it arrived.
+  const child = spawn(process.execPath, [cliBin, 'snapshot', vtest, '-o', '-'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Closed before the frame is even read: every write of the PNG meets a pipe with no reader (EPIPE).
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const [code] = (await once(child, 'close')) as [number | null];
+  assert.equal(code, 0, stderr);
+  assert.equal(stderr, '');
 });

@@ -151,7 +151,8 @@ function jobs(args: SnapshotArgs): Job[] {
   }));
 }
 
-async function snapshotOne(ffmpeg: FfmpegBinary, job: Job, choice: FrameChoice): Promise<string> {
+/** What was written, to say; null when the reader of standard output went away first (the usual quiet end). */
+async function snapshotOne(ffmpeg: FfmpegBinary, job: Job, choice: FrameChoice): Promise<string | null> {
   const grabbed = await grabFrame(ffmpeg, job.source, choice, job.detector);
   const { width, height } = grabbed.info;
   const picture = new Raster(width, height, grabbed.rgb);
@@ -162,8 +163,9 @@ async function snapshotOne(ffmpeg: FfmpegBinary, job: Job, choice: FrameChoice):
   // A picture of a camera whose address holds a password is for its owner only, like the results and logs.
   const png = encodePng(width, height, picture.data);
   try {
-    if (job.out === STDOUT) await writeStdout(png);
-    else await writeFileAtomic(job.out, png, { mode: privateFileMode([job.source]) });
+    // Said to have been written to standard output when `| head -c 100` had taken only its start.
+    if (job.out === STDOUT && !(await writeStdout(png))) return null;
+    if (job.out !== STDOUT) await writeFileAtomic(job.out, png, { mode: privateFileMode([job.source]) });
   } catch (err) {
     throw new OutputError(`cannot write ${job.out === STDOUT ? 'standard output' : job.out}: ${(err as Error).message}`);
   }
@@ -172,10 +174,10 @@ async function snapshotOne(ffmpeg: FfmpegBinary, job: Job, choice: FrameChoice):
   return `${job.out === STDOUT ? 'standard output' : job.out}: ${job.id} ${width}x${height}${frame}, ${people} ${people === 1 ? 'person' : 'people'}, ${job.lines.length} line${job.lines.length === 1 ? '' : 's'}`;
 }
 
-/** The PNG on stdout; a reader gone early (EPIPE) is the usual quiet end (onStdoutError), any other failure is said. */
-function writeStdout(png: Uint8Array): Promise<void> {
+/** The PNG on stdout, and whether its reader took it all: a reader gone early (EPIPE) is the usual quiet end (onStdoutError), any other failure is said. */
+function writeStdout(png: Uint8Array): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    process.stdout.write(png, (err) => (err && (err as NodeJS.ErrnoException).code !== 'EPIPE' ? reject(err) : resolve()));
+    process.stdout.write(png, (err) => (err && (err as NodeJS.ErrnoException).code !== 'EPIPE' ? reject(err) : resolve(!err)));
   });
 }
 
@@ -199,8 +201,8 @@ export async function run(args: SnapshotArgs): Promise<number> {
   let failed = 0;
   for (const job of list) {
     try {
-      const said = `${await snapshotOne(ffmpeg, job, choice)}\n`;
-      (job.out === STDOUT ? process.stderr : process.stdout).write(said);
+      const said = await snapshotOne(ffmpeg, job, choice);
+      if (said !== null) (job.out === STDOUT ? process.stderr : process.stdout).write(`${said}\n`);
     } catch (err) {
       const e = err instanceof WorkerError || err instanceof OutputError ? err : toWorkerError(err);
       const what = e instanceof WorkerError ? `${e.code}: ${e.message}` : e.message;

@@ -51,3 +51,15 @@ export function refuseLoneDash(args: string[]): void {
   throw new UsageError(`bad ${flag ?? 'argument'} '-': ${why}`);
 }
 
+
+/**
+ * yargs reads a value that starts with a minus and is not a plain number (`--line -0.1,0,1,1`) as options of their
+ * own: the value vanished and the command said `--line needs a value`, or `unexpected argument '0'` for a second
+ * `--line`. Refused here, naming the option and the value. (`--confidence -1` reaches its parser, which words it.)
+ */
+export function refuseDashValues(args: string[]): void {
+  const at = args.findIndex((arg) => /^-[\d.]/.test(arg) && !/^-\d+(\.\d+)?$/.test(arg));
+  if (at < 0) return;
+  const flag = args.slice(0, at).reverse().find((arg) => /^--?[A-Za-z]/.test(arg) && !arg.includes('='));
+  throw new UsageError(`bad ${flag ?? 'argument'} '${args[at]}': it starts with "-" and reads as an option (a path: write ./${args[at]}; coordinates are fractions of the frame, 0 to 1, never negative)`);
+}

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { open, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { closeSync, fsyncSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { open, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { makeFolder } from './make-folder.js';
 
@@ -15,17 +15,15 @@ export interface AtomicWriteOptions {
  * itself survives a power cut. A crash leaves the old file or a stray `.tmp`, never half a file under the real name.
  * A target that is a device or a pipe (`snapshot -o /dev/stdout`, or a link to one) is written into instead: the
  * rename would have replaced it with a file (root's /dev/full became one) and hidden a write that fails (ENOSPC).
- * A link to a file is followed: the file it points to is replaced, the link kept.
+ * A link is followed (targetOf): the file it points to is written, the link kept.
  */
 export async function writeFileAtomic(given: string, content: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
-  const target = await stat(given).catch(() => null);
-  if (target && !target.isFile() && !target.isDirectory()) {
+  const target = targetOf(given);
+  if (target.special) {
     await writeFile(given, content);
     return;
   }
-  // A link to a file is followed: the rename replaces the file it points to and the link stays (renamed over the
-  // link itself, it became a file, and as root `-o /dev/stdout` replaced /dev/stdout).
-  const file = target ? await realpath(given) : given;
+  const file = target.file;
   const dir = path.dirname(file);
   makeFolder(dir);
   const temp = tempName(file);
@@ -48,11 +46,35 @@ export async function writeFileAtomic(given: string, content: string | Uint8Arra
 }
 
 /**
+ * Where the content goes. A link is followed to the end of its chain, also when that end does not exist yet (a
+ * dangling link is made into its file, as the shell's `>` does): renamed over the link itself, the link became a
+ * file, and as root `-o /dev/stdout` replaced /dev/stdout. Anything but a file, a folder or nothing is `special`.
+ */
+function targetOf(given: string): { special: true } | { special: false; file: string } {
+  let file = path.resolve(given);
+  for (let hops = 0; ; hops++) {
+    const found = lstatSync(file, { throwIfNoEntry: false });
+    if (!found?.isSymbolicLink()) {
+      return found && !found.isFile() && !found.isDirectory() ? { special: true } : { special: false, file: found ? realpathSync(file) : file };
+    }
+    // The kernel's own limit on a chain of links (ELOOP), so that a loop of links is an error and not a hang.
+    if (hops === 40) throw Object.assign(new Error(`ELOOP: too many symbolic links, ${given}`), { code: 'ELOOP' });
+    file = path.resolve(path.dirname(file), readlinkSync(file));
+  }
+}
+
+/**
  * writeFileAtomic for a caller that must not yield (the fleet agent's journal writes as events arrive): the same
  * temporary file and rename, the file flushed before it; the folder is not flushed (the caller flushes its journal
  * every second, and a rename lost to a power cut leaves the previous file whole).
  */
-export function writeFileAtomicSync(file: string, content: string, opts: AtomicWriteOptions = {}): void {
+export function writeFileAtomicSync(given: string, content: string, opts: AtomicWriteOptions = {}): void {
+  const target = targetOf(given);
+  if (target.special) {
+    writeFileSync(given, content);
+    return;
+  }
+  const file = target.file;
   const temp = tempName(file);
   try {
     const fd = openSync(temp, 'w', opts.mode ?? 0o644);

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { readText } from '../common/read-text.js';
 import { describeSource, isLiveSource, resolveSource } from '../sources/kind.js';
@@ -57,17 +57,36 @@ function toSpec(task: TaskConfig, list: TaskList, config: PcountConfig, baseDir:
   };
 }
 
-/** Why a local source cannot be read at all (missing, a folder, an empty file), or null. */
+/** Why a local source cannot be read at all (missing, unreadable, a folder, an empty file), or null. */
 function localSourceProblem(source: string, baseDir: string): string | null {
   const { kind, local } = describeSource(source);
   const needed = kind === 'sequence' && local ? path.dirname(local) : local;
   if (!needed) return null;
-  const found = statSync(needed, { throwIfNoEntry: false });
+  let found;
+  try {
+    found = statSync(needed, { throwIfNoEntry: false });
+  } catch (err) {
+    // A folder on the way this user may not enter (EACCES), a file used as a folder (ENOTDIR): was a bare errno
+    // message that stopped validate before the config's other problems.
+    return `${needed} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+  }
   if (!found) return `${kind === 'sequence' ? 'folder' : 'file'} not found: ${needed} (relative paths are resolved against ${baseDir})`;
+  // Found before any worker starts, as a missing file is (was: each task failed on its own, SOURCE_UNREADABLE).
+  if (!readable(needed, kind === 'sequence')) return `${needed} cannot be read (permission denied)`;
   if (kind === 'sequence') return null;
   if (found.isDirectory()) return `${needed} is a folder, not a video file (for an image sequence give a pattern such as ${path.join(needed, '%04d.png')})`;
   if (found.isFile() && found.size === 0) return `${needed} is empty (0 bytes)`;
   return null;
+}
+
+/** Whether this user may read the file, or list and enter the folder of an image sequence. */
+function readable(at: string, folder: boolean): boolean {
+  try {
+    accessSync(at, folder ? constants.R_OK | constants.X_OK : constants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A file a task names: its source, and the model it runs with (a flag's, else the task's, else parallel_config's). */
@@ -75,6 +94,8 @@ interface NamedFiles {
   at: string;
   source: string | null;
   model: string | undefined;
+  /** Where the model was named: `--model`, the task's `model` or parallel_config's. */
+  modelAt: string;
 }
 
 const nonEmpty = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -94,26 +115,25 @@ function namedFiles(data: unknown, baseDir: string, overrides: CliOverrides): Na
       const own = objectOr(task);
       const source = nonEmpty(own.source);
       const model = flag !== undefined ? path.resolve(flag) : (nonEmpty(own.model) ?? shared);
-      return { at: `$.${list}[${i}]`, source: source === undefined ? null : resolveSource(source, baseDir), model: model && path.resolve(baseDir, model) };
+      // A shared model was said to be missing at `$.videos[0].model`, a key the file does not have.
+      const modelAt = flag !== undefined ? `--${flagOf('model')}` : nonEmpty(own.model) !== undefined ? `$.${list}[${i}].model` : '$.parallel_config.model';
+      return { at: `$.${list}[${i}]`, source: source === undefined ? null : resolveSource(source, baseDir), model: model && path.resolve(baseDir, model), modelAt };
     });
   });
 }
 
 /** Files that must be there before anything starts: local sources (an image sequence's folder) and models. */
-function missingFiles(tasks: NamedFiles[], baseDir: string, overrides: CliOverrides): ConfigProblem[] {
+function missingFiles(tasks: NamedFiles[], baseDir: string): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const { source, at } of tasks) {
     const problem = source === null ? null : localSourceProblem(source, baseDir);
     if (problem) problems.push({ path: `${at}.source`, message: problem, value: undefined });
   }
-  const models = new Map<string, string>();
-  for (const { model, at } of tasks) {
+  const models = new Set<string>();
+  for (const { model, modelAt } of tasks) {
     if (model === undefined || models.has(model)) continue;
-    models.set(model, at);
-    if (!existsSync(model)) {
-      const where = overrides.task?.model !== undefined ? `--${flagOf('model')}` : `${at}.model`;
-      problems.push({ path: where, message: `model file not found: ${model}`, value: undefined });
-    }
+    models.add(model);
+    if (!existsSync(model)) problems.push({ path: modelAt, message: `model file not found: ${model}`, value: undefined });
   }
   return problems;
 }
@@ -141,13 +161,19 @@ export function resolveConfig(
   const shared = objectOr(objectOr(data).parallel_config) as NonNullable<PcountConfig['parallel_config']>;
   const fleet = fleetOf(overrides.redis ?? nonEmpty(shared.redis), overrides.fleet ?? nonEmpty(shared.fleet));
   // A fleet's agents read the files and models on their own hosts, and check them there.
-  if ((opts.filesHere ?? true) && !fleet) problems.push(...missingFiles(namedFiles(data, baseDir, overrides), baseDir, overrides));
+  if ((opts.filesHere ?? true) && !fleet) problems.push(...missingFiles(namedFiles(data, baseDir, overrides), baseDir));
   const output = overrides.output ?? nonEmpty(shared.result_output) ?? DEFAULT_RESULT_OUTPUT;
   const resultOutput = path.resolve(overrides.output === undefined ? baseDir : process.cwd(), output);
   const unwritable = outputDirProblem(resultOutput);
   if (unwritable) {
     const at = overrides.output !== undefined ? '--output' : shared.result_output !== undefined ? '$.parallel_config.result_output' : 'result folder';
     problems.push({ path: at, message: unwritable, value: undefined });
+  }
+  // A store of the wrong type is the schema's problem, said above.
+  const storeAt = overrides.db !== undefined ? '--db' : typeof shared.store === 'string' ? '$.parallel_config.store' : null;
+  const storeFolder = storeAt === null ? null : missingStoreFolder(storePathOf(storeAt === '--db' ? undefined : (shared.store as string), baseDir, resultOutput, overrides.db));
+  if (storeAt !== null && storeFolder !== null) {
+    problems.push({ path: storeAt, message: `the store's folder ${storeFolder} does not exist (make it first, or give another path)`, value: undefined });
   }
   if (problems.length > 0) return { ok: false, file: configPath, problems };
   const config = data as PcountConfig;
@@ -169,6 +195,16 @@ export function resolveConfig(
 
 function fleetOf(redis: string | undefined, name: string | undefined): RunConfig['fleet'] {
   return redis === undefined ? null : { redis, name: name ?? DEFAULT_FLEET };
+}
+
+/**
+ * The folder of a store the user named (`--db`, parallel_config.store) when it is missing, as with `snapshot -o` and
+ * `--record-detections`: made silently, a typo in it started a new, empty store there, and the run counted from zero
+ * instead of resuming from the store it meant. The default store's folder (result_output) is made.
+ */
+function missingStoreFolder(store: string): string | null {
+  const folder = path.dirname(store);
+  return existsSync(store) || existsSync(folder) ? null : folder;
 }
 
 /** `--db` (against the current folder), else parallel_config.store (against the config's folder), else in result_output. */

@@ -41,4 +41,18 @@ describe('writeFileAtomic (exports and built models)', () => {
     assert.equal(readFileSync(real, 'utf8'), 'new');
     assert.equal(statSync(real).mode & 0o777, 0o600);
   });
+
+  it('follows a dangling link: the file it names is made, the link stays a link; a loop of links is an error', async () => {
+    // Was: the temporary file renamed over the dangling link, which became a file, and the file it named never appeared.
+    const dir = mkdtempSync(path.join(tmpdir(), 'pcount-atomic-'));
+    const link = path.join(dir, 'out.png');
+    symlinkSync(path.join('shots', 'real.png'), link);
+    await writeFileAtomic(link, 'png');
+    assert.ok(lstatSync(link).isSymbolicLink(), 'the link is still there');
+    assert.equal(readFileSync(path.join(dir, 'shots', 'real.png'), 'utf8'), 'png');
+    const loop = path.join(dir, 'loop.png');
+    symlinkSync('loop.png', loop);
+    await assert.rejects(writeFileAtomic(loop, 'png'), { code: 'ELOOP' });
+    assert.ok(lstatSync(loop).isSymbolicLink(), 'the looping link is left alone');
+  });
 });

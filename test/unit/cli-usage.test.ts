@@ -105,6 +105,24 @@ describe('an option typed without its value is refused, never taken as the defau
   });
 });
 
+describe('a value that starts with a minus is named, not lost', () => {
+  it('--line -0.1,… and -o -1.png: exit 2 naming the option and the value (was: "--line needs a value", or "unexpected argument \'0\'")', async () => {
+    const cases: [string[], string][] = [
+      [['run', '--source', clip, '--line', '-0.5,0,-0.5,1', '--no-tui'], "pcount-tui run: bad --line '-0.5,0,-0.5,1': it starts with \"-\" and reads as an option"],
+      [['run', '--source', clip, '--line', '0.5,0,0.5,1', '-0.1,0,1,1'], "pcount-tui run: bad --line '-0.1,0,1,1': it starts with \"-\" and reads as an option"],
+      [['snapshot', clip, '-o', '-1.png'], "pcount-tui snapshot: bad -o '-1.png': it starts with \"-\" and reads as an option (a path: write ./-1.png;"],
+    ];
+    for (const [args, message] of cases) {
+      const r = await usage(args);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.ok(r.stderr.startsWith(message), r.stderr);
+    }
+    // A plain negative number still reaches the option's own parser, which says what it takes.
+    const confidence = await usage(['run', '--source', clip, '--confidence', '-1']);
+    assert.match(confidence.stderr, /bad --confidence '-1': expected a number greater than 0 and at most 1/);
+  });
+});
+
 describe('values checked before anything starts', () => {
   it('--threads above what a detector takes is refused by run, detect and faces alike', async () => {
     for (const args of [['run', '--source', clip, '--no-tui'], ['detect', clip], ['faces', folder]]) {
