@@ -1,10 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
-import { AgentPool, makeShortFile, startProc, tempDir, until, writeFleetTasks, type Proc } from './fleet-harness.js';
+import { AgentPool, assertNotOnCommandLine, assertSecretKept, countedCrossings, makeShortFile, outputOf, startProc, tempDir, until, writeFleetTasks, type Proc } from './fleet-harness.js';
 import { startRedis, type TestRedis } from './redis-server.js';
 import { cliBin, within } from './worker-harness.js';
 
@@ -31,13 +28,6 @@ interface Fleet {
   dir: string;
   config: string;
   db: string;
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = path.join(dir, name);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
 }
 
 async function fleet(t: After, name: string): Promise<Fleet> {
@@ -74,19 +64,11 @@ async function finish(f: Fleet, runs: Proc[]): Promise<string[]> {
     throw new Error(`${err.message}\ncontroller:\n${last.stderr()}\nagents:\n${agentOutput(f)}`);
   });
   assert.equal(code, 0, last.stderr());
-  assert.ok(!execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes(SECRET), 'the password is on no command line');
+  assertNotOnCommandLine(SECRET);
   for (const p of f.agents.agents.values()) p.child.kill('SIGTERM');
   for (const p of f.agents.agents.values()) await within(p.exited, 30_000, 'agent exit');
-  const shown = [...runs.flatMap((r) => [r.lines.join('\n'), r.stderr()]), ...[...f.agents.agents.values()].map((p) => p.lines.join('\n') + p.stderr())];
-  assert.ok(shown.every((text) => !text.includes(SECRET)), 'the password is in no output');
-  assert.deepEqual(filesUnder(f.dir).filter((file) => readFileSync(file).includes(SECRET)), [], 'nor in any file: journals, results, store');
-  const conn = new Database(f.db, { readonly: true, fileMustExist: true });
-  try {
-    const rows = conn.prepare('SELECT line, direction, frame, track FROM crossings WHERE void = 0 ORDER BY frame, track, line, direction').all() as Record<string, unknown>[];
-    return rows.map((r) => `${r.line} ${r.direction} @${r.frame} #${r.track}`);
-  } finally {
-    conn.close();
-  }
+  assertSecretKept(SECRET, f.dir, [...runs, ...f.agents.agents.values()].map(outputOf));
+  return countedCrossings(f.db);
 }
 
 let uninterrupted: Promise<string[]> | null = null;
