@@ -127,3 +127,25 @@ test('the controller killed mid-file, then Redis FLUSHALL\'d, then the controlle
   const again = controller(t, f);
   assert.deepEqual(await finish(f, [first, again]), expected);
 });
+
+test('a run claimed from the store\'s counting state, then Redis FLUSHALL\'d before any controller read the claim: the next controller adopts the run and voids what the earlier run counted after that state; the count is the uninterrupted run\'s', { timeout: 600_000 }, async (t) => {
+  const expected = await reference(t);
+  const f = await fleet(t, 'claim-lost');
+  await f.agents.spawn('a').waitLine(/ready/, 60_000);
+  const first = controller(t, f);
+  // The store's counting state of a's run is in the task hash (its mark: after crossing m), and a crossing after it is stored.
+  const markSeq = await until('a counting state in the task hash', 120_000, () => {
+    const m = /^\d+\|(\d+)\|/.exec(redisCli(f.redis, 'HGET', 'pcount:task:clip', 'start_mark'));
+    return m ? Number(m[1]) : undefined;
+  });
+  await first.waitLine(new RegExp(`"type":"crossing","task":"clip".*"seq":${markSeq + 1},`), 120_000);
+  first.child.kill('SIGINT');
+  assert.equal((await within(first.exited, 30_000, 'the controller to leave')).code, 0, first.stderr());
+  f.agents.get('a').child.kill('SIGKILL');
+  const b = f.agents.spawn('b');
+  await b.waitLine(/clip: started \(run .*from frame \d+ with its counting state\)/, 60_000);
+  flushAll(f.redis);
+  await b.waitLine(/clip: Redis lost the task/, 30_000);
+  const again = controller(t, f);
+  assert.deepEqual(await finish(f, [first, again]), expected);
+});
