@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AgentPool, assertNotOnCommandLine, assertSecretKept, countedCrossings, makeShortFile, outputOf, sleep, startProc, tempDir, writeFleetTasks, type Proc } from './fleet-harness.js';
+import { AgentPool, assertNotOnCommandLine, assertSecretKept, countedCrossings, journalEntries, makeShortFile, outputOf, redisCli, sleep, startProc, tempDir, until, writeFleetTasks, type Proc } from './fleet-harness.js';
 import { startRedis, type TestRedis } from './redis-server.js';
 import { cliBin, within } from './worker-harness.js';
 
@@ -74,5 +74,22 @@ test('the agent counting the file stalls (SIGSTOP) past its lease: the other tak
     await agents.get(holder).waitLine(/lease lost/, 30_000);
   });
   assert.notEqual(taker, '');
+  assert.deepEqual(got, expected);
+});
+
+test('the agent counting the file hands it back (SIGTERM) while the stream refuses its entries (XADD denied), and is not started again: the fleet does not resume the file past what reached the controller; the count is the uninterrupted run\'s', { timeout: 300_000 }, async (t) => {
+  const expected = await reference(t);
+  const got = await count(t, 'handback-unsent', async ({ redis, agents, run }) => {
+    const holder = claimed.exec(run.lines.find((l) => claimed.test(l))!)![1];
+    // Stands for the agent killed between its release and its last entries: the release's script ran, they never came.
+    redisCli(redis, SECRET, 'ACL', 'SETUSER', 'default', '-xadd');
+    const stored = () => Math.max(0, ...run.lines.flatMap((l) => /"type":"crossing","task":"clip".*"seq":(\d+),/.exec(l)?.slice(1).map(Number) ?? []));
+    await until('a crossing in the holder\'s journal that the controller did not get', 60_000, () =>
+      journalEntries(agents.journal(holder)).some((e) => e.k === 'ev' && e.event.type === 'crossing' && e.event.seq > stored()),
+    );
+    agents.get(holder).child.kill('SIGTERM');
+    await within(agents.get(holder).exited, 30_000, 'the holder to exit');
+    redisCli(redis, SECRET, 'ACL', 'SETUSER', 'default', '+xadd');
+  });
   assert.deepEqual(got, expected);
 });

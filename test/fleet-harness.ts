@@ -299,6 +299,11 @@ export function assertSecretKept(secret: string, dir: string, outputs: string[])
   assert.deepEqual(filesUnder(dir).filter((file) => readFileSync(file).includes(secret)), [], 'nor in any file: journals, results, store');
 }
 
+/** A command through redis-cli to a server whose password is `secret`, in its environment (never on its command line); its answer. */
+export function redisCli(redis: { host: string; port: number }, secret: string, ...command: string[]): string {
+  return execFileSync('redis-cli', ['-h', redis.host, '-p', String(redis.port), ...command], { env: { ...process.env, REDISCLI_AUTH: secret }, encoding: 'utf8' }).trim();
+}
+
 /** A process's stdout and stderr, for the password checks. */
 export const outputOf = (p: Proc): string => p.lines.join('\n') + '\n' + p.stderr();
 

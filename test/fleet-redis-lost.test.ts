@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { AgentPool, assertNotOnCommandLine, assertSecretKept, countedCrossings, makeShortFile, outputOf, startProc, tempDir, until, writeFleetTasks, type Proc } from './fleet-harness.js';
+import { AgentPool, assertNotOnCommandLine, assertSecretKept, countedCrossings, makeShortFile, outputOf, redisCli as harnessCli, startProc, tempDir, until, writeFleetTasks, type Proc } from './fleet-harness.js';
 import { startRedis, type TestRedis } from './redis-server.js';
 import { cliBin, within } from './worker-harness.js';
 
@@ -48,10 +47,7 @@ function controller(t: After, f: Fleet): Proc {
   return run;
 }
 
-/** A command through redis-cli, the password in its environment (never on its command line); its answer. */
-function redisCli(redis: TestRedis, ...command: string[]): string {
-  return execFileSync('redis-cli', ['-h', redis.host, '-p', String(redis.port), ...command], { env: { ...process.env, REDISCLI_AUTH: SECRET }, encoding: 'utf8' }).trim();
-}
+const redisCli = (redis: TestRedis, ...command: string[]) => harnessCli(redis, SECRET, ...command);
 
 const flushAll = (redis: TestRedis) => assert.equal(redisCli(redis, 'FLUSHALL'), 'OK');
 

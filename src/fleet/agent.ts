@@ -108,8 +108,8 @@ export class Agent {
     const deadline = Date.now() + SHUTDOWN_FLUSH_MS;
     while (Date.now() < deadline && ([...this.runs.values()].some((r) => r.settlement) || !this.outbox.idle)) {
       if (this.opts.conn.ready) {
-        await this.releaseEnded();
         await this.outbox.flush();
+        await this.releaseEnded();
       }
       if ([...this.runs.values()].every((r) => !r.settlement) && this.outbox.idle) break;
       await sleep(100);
@@ -252,7 +252,7 @@ export class Agent {
     this.say(`${run.task}: run ${run.run} ended: ${run.settlement.note || run.settlement.outcome.kind}`);
     this.forward.end(run);
     if (run.settlement.disposition === null) this.runs.delete(run.task);
-    else void this.releaseEnded();
+    else void this.outbox.flush().then(() => this.releaseEnded());
   }
 
   private onLost(run: AgentRun, loss: LeaseLoss): void {
@@ -262,11 +262,16 @@ export class Agent {
     this.runs.delete(run.task);
   }
 
-  /** Settles in Redis every run whose worker has ended; retried on the next heartbeat while Redis is away. */
+  /**
+   * Settles in Redis every run whose worker has ended, once all its entries are in the stream; retried on the next
+   * heartbeat while Redis is away. The release says where the task goes on (a hand-back point after everything the run
+   * counted, or that it completed): before the entries, this agent killed in between would lose them (the next run
+   * starts after them) or leave the controller waiting for an end that never comes. Until then the run keeps its lease.
+   */
   private async releaseEnded(): Promise<void> {
     for (const run of [...this.runs.values()]) {
       const s = run.settlement;
-      if (!s || s.disposition === null || !this.opts.conn.ready) continue;
+      if (!s || s.disposition === null || !this.opts.conn.ready || !this.opts.journal.allSent(run.run)) continue;
       const resume = run.resumePoint();
       const args = [this.keys.prefix, this.opts.name, run.run, run.task, s.disposition, s.note, s.delayMs, s.attempt, run.n, resume.frame, resume.state, resume.mark];
       const reply = await runScript(this.opts.conn, RELEASE, args).catch(() => null);
