@@ -1,9 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import type { FleetEntry, RunEntry } from '../src/fleet/entries.js';
 import type { FleetSink } from '../src/fleet/store-sink.js';
 import { resolveFfmpeg } from '../src/worker/ffmpeg-binary.js';
@@ -275,5 +277,43 @@ export async function until<T>(what: string, timeoutMs: number, check: () => Pro
     if (v !== undefined && v !== false) return v;
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
     await sleep(200);
+  }
+}
+
+/** Every file under `dir`, at any depth. */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
+}
+
+/** The Redis password `secret` is on no command line (`ps`) of the processes running now. */
+export function assertNotOnCommandLine(secret: string): void {
+  assert.ok(!execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes(secret), 'the password is on no command line');
+}
+
+/** The Redis password `secret` is in none of `outputs` and in no file under `dir` (journals, results, store). */
+export function assertSecretKept(secret: string, dir: string, outputs: string[]): void {
+  assert.ok(outputs.every((text) => !text.includes(secret)), 'the password is in no output');
+  assert.deepEqual(filesUnder(dir).filter((file) => readFileSync(file).includes(secret)), [], 'nor in any file: journals, results, store');
+}
+
+/** A command through redis-cli to a server whose password is `secret`, in its environment (never on its command line); its answer. */
+export function redisCli(redis: { host: string; port: number }, secret: string, ...command: string[]): string {
+  return execFileSync('redis-cli', ['-h', redis.host, '-p', String(redis.port), ...command], { env: { ...process.env, REDISCLI_AUTH: secret }, encoding: 'utf8' }).trim();
+}
+
+/** A process's stdout and stderr, for the password checks. */
+export const outputOf = (p: Proc): string => p.lines.join('\n') + '\n' + p.stderr();
+
+/** The crossings a controller's store counts (not void), as `line direction @frame #track`, in frame order: compared between runs. */
+export function countedCrossings(db: string): string[] {
+  const conn = new Database(db, { readonly: true, fileMustExist: true });
+  try {
+    const rows = conn.prepare('SELECT line, direction, frame, track FROM crossings WHERE void = 0 ORDER BY frame, track, line, direction').all() as Record<string, unknown>[];
+    return rows.map((r) => `${r.line} ${r.direction} @${r.frame} #${r.track}`);
+  } finally {
+    conn.close();
   }
 }

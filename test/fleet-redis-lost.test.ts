@@ -1,10 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
-import { AgentPool, makeShortFile, startProc, tempDir, until, writeFleetTasks, type Proc } from './fleet-harness.js';
+import { AgentPool, assertNotOnCommandLine, assertSecretKept, countedCrossings, makeShortFile, outputOf, redisCli as harnessCli, startProc, tempDir, until, writeFleetTasks, type Proc } from './fleet-harness.js';
 import { startRedis, type TestRedis } from './redis-server.js';
 import { cliBin, within } from './worker-harness.js';
 
@@ -33,13 +29,6 @@ interface Fleet {
   db: string;
 }
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = path.join(dir, name);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
-
 async function fleet(t: After, name: string): Promise<Fleet> {
   const redis = await startRedis(['--requirepass', SECRET, '--appendonly', 'no']);
   t.after(() => redis.dispose());
@@ -58,10 +47,7 @@ function controller(t: After, f: Fleet): Proc {
   return run;
 }
 
-/** A command through redis-cli, the password in its environment (never on its command line); its answer. */
-function redisCli(redis: TestRedis, ...command: string[]): string {
-  return execFileSync('redis-cli', ['-h', redis.host, '-p', String(redis.port), ...command], { env: { ...process.env, REDISCLI_AUTH: SECRET }, encoding: 'utf8' }).trim();
-}
+const redisCli = (redis: TestRedis, ...command: string[]) => harnessCli(redis, SECRET, ...command);
 
 const flushAll = (redis: TestRedis) => assert.equal(redisCli(redis, 'FLUSHALL'), 'OK');
 
@@ -74,19 +60,11 @@ async function finish(f: Fleet, runs: Proc[]): Promise<string[]> {
     throw new Error(`${err.message}\ncontroller:\n${last.stderr()}\nagents:\n${agentOutput(f)}`);
   });
   assert.equal(code, 0, last.stderr());
-  assert.ok(!execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).includes(SECRET), 'the password is on no command line');
+  assertNotOnCommandLine(SECRET);
   for (const p of f.agents.agents.values()) p.child.kill('SIGTERM');
   for (const p of f.agents.agents.values()) await within(p.exited, 30_000, 'agent exit');
-  const shown = [...runs.flatMap((r) => [r.lines.join('\n'), r.stderr()]), ...[...f.agents.agents.values()].map((p) => p.lines.join('\n') + p.stderr())];
-  assert.ok(shown.every((text) => !text.includes(SECRET)), 'the password is in no output');
-  assert.deepEqual(filesUnder(f.dir).filter((file) => readFileSync(file).includes(SECRET)), [], 'nor in any file: journals, results, store');
-  const conn = new Database(f.db, { readonly: true, fileMustExist: true });
-  try {
-    const rows = conn.prepare('SELECT line, direction, frame, track FROM crossings WHERE void = 0 ORDER BY frame, track, line, direction').all() as Record<string, unknown>[];
-    return rows.map((r) => `${r.line} ${r.direction} @${r.frame} #${r.track}`);
-  } finally {
-    conn.close();
-  }
+  assertSecretKept(SECRET, f.dir, [...runs, ...f.agents.agents.values()].map(outputOf));
+  return countedCrossings(f.db);
 }
 
 let uninterrupted: Promise<string[]> | null = null;
@@ -142,6 +120,28 @@ test('the controller killed mid-file, then Redis FLUSHALL\'d, then the controlle
   first.child.kill('SIGKILL');
   await within(first.exited, 30_000, 'the controller to die');
   flushAll(f.redis);
+  const again = controller(t, f);
+  assert.deepEqual(await finish(f, [first, again]), expected);
+});
+
+test('a run claimed from the store\'s counting state, then Redis FLUSHALL\'d before any controller read the claim: the next controller adopts the run and voids what the earlier run counted after that state; the count is the uninterrupted run\'s', { timeout: 600_000 }, async (t) => {
+  const expected = await reference(t);
+  const f = await fleet(t, 'claim-lost');
+  await f.agents.spawn('a').waitLine(/ready/, 60_000);
+  const first = controller(t, f);
+  // The store's counting state of a's run is in the task hash (its mark: after crossing m), and a crossing after it is stored.
+  const markSeq = await until('a counting state in the task hash', 120_000, () => {
+    const m = /^\d+\|(\d+)\|/.exec(redisCli(f.redis, 'HGET', 'pcount:task:clip', 'start_mark'));
+    return m ? Number(m[1]) : undefined;
+  });
+  await first.waitLine(new RegExp(`"type":"crossing","task":"clip".*"seq":${markSeq + 1},`), 120_000);
+  first.child.kill('SIGINT');
+  assert.equal((await within(first.exited, 30_000, 'the controller to leave')).code, 0, first.stderr());
+  f.agents.get('a').child.kill('SIGKILL');
+  const b = f.agents.spawn('b');
+  await b.waitLine(/clip: started \(run .*from frame \d+ with its counting state\)/, 60_000);
+  flushAll(f.redis);
+  await b.waitLine(/clip: Redis lost the task/, 30_000);
   const again = controller(t, f);
   assert.deepEqual(await finish(f, [first, again]), expected);
 });

@@ -6,7 +6,7 @@ import { FleetController } from '../src/fleet/controller.js';
 import { fleetKeys } from '../src/fleet/keys.js';
 import { parseRedisUrl } from '../src/fleet/redis-url.js';
 import { controllerFollows } from '../src/fleet/agent-forward.js';
-import { entryFields, parseEntry } from '../src/fleet/entries.js';
+import { claimNotice as agentsNotice, entryFields, parseEntry } from '../src/fleet/entries.js';
 import { SinkFailure } from '../src/fleet/store-sink.js';
 import { CLAIM, HEARTBEAT, REAP, RELEASE, runScript } from '../src/fleet/scripts.js';
 import type { ResumeMark } from '../src/store/fleet-marks.js';
@@ -115,7 +115,7 @@ test('a file\'s counting state moves with its frame, only forward; a checkpoint 
 
   // A controller resuming from its store's checkpoint hands the state over with the frame; the claim carries both.
   await ctl.submit([file], () => ({ frame: 100, state: state(99) }));
-  assert.deepEqual(await claim('a'), ['100', state(99)]);
+  assert.deepEqual(await claim('a'), ['100', state(99), '']);
   // Checkpoints without a state (progress every second) do not replace the state; a newer state does, an older not.
   await forward(201, null);
   assert.deepEqual(await point(), { frame: '100', state: state(99) });
@@ -126,7 +126,7 @@ test('a file\'s counting state moves with its frame, only forward; a checkpoint 
   assert.equal(await runScript(conn, RELEASE, [keys.prefix, 'a', 'run-a', 'f', 'requeue', 'handed back', 0, 0, 9, 341, state(340)]), 'ok');
   assert.equal((await ctl.submit([file], () => ({ frame: 251, state: state(250) }))).get('f'), 'kept');
   assert.deepEqual(await point(), { frame: '341', state: state(340) });
-  assert.deepEqual(await claim('b'), ['341', state(340)]);
+  assert.deepEqual(await claim('b'), ['341', state(340), '']);
   // The file is read to its end: the state (tens of kB) goes with the count.
   assert.equal(await runScript(conn, RELEASE, [keys.prefix, 'b', 'run-b', 'f', 'completed', '', 0, 0, 30, '', '']), 'ok');
   assert.equal((await point()).state, null);
@@ -138,7 +138,7 @@ test('a file\'s counting state moves with its frame, only forward; a checkpoint 
   // A changed spec starts a new count: back to its own frame, without the state; the same when it is stopped.
   await ctl.submit([{ ...file, options: { skip_frames: 1, confidence: 0.5 } }], () => ({ frame: null, state: null }));
   assert.deepEqual(await point(), { frame: null, state: null });
-  assert.deepEqual(await claim('c'), ['', '']);
+  assert.deepEqual(await claim('c'), ['', '', '']);
   await forward(61, state(60));
   await ctl.command('f', 'stop');
   assert.equal(await runScript(conn, RELEASE, [keys.prefix, 'c', 'run-c', 'f', 'stopped', 'stopped by user', 0, 0, 3, '', '']), 'ok');
@@ -151,9 +151,12 @@ test('a state\'s mark (where in the counting order it was taken) moves with it, 
   const state = (frame: number) => JSON.stringify({ version: 1, frame });
   const mark = async () => (await conn.send(['HGET', keys.task('f'), 'start_mark'])) as string | null;
   const claimNotice = async (agent: string) => {
-    await runScript(conn, CLAIM, [keys.prefix, agent, `run-${agent}`, 8000]);
+    const [id, , , , start, , m] = (await runScript(conn, CLAIM, [keys.prefix, agent, `run-${agent}`, 8000])) as string[];
     const entries = (await conn.send(['XRANGE', keys.events, '-', '+'])) as [string, string[]][];
-    return entries.map(([, fields]) => parseEntry(fields)).filter((e) => e?.k === 'claim').at(-1);
+    const notice = entries.map(([, fields]) => parseEntry(fields)).filter((e) => e?.k === 'claim').at(-1);
+    // The agent keeps the same notice from the script's answer, to send it again if Redis loses it.
+    assert.deepEqual(agentsNotice(id, `run-${agent}`, agent, start, m), notice);
+    return notice;
   };
   const forward = (frame: number, held: string | null, m: ResumeMark | null) => ctl.setStartFrames(new Map([['f', { frame, state: held, mark: m }]]));
 

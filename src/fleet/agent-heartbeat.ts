@@ -1,10 +1,13 @@
 import type { AgentRun } from './agent-run.js';
+import { leaseLossNote, type LeaseLoss } from './run-settle.js';
 
 /** What the agent does with a heartbeat's answer, besides renewing leases. */
 export interface HeartbeatActions {
+  /** This agent's name. */
+  agent: string;
   say(line: string): void;
   /** Another run holds the task now (or it was queued for one): this run must end. */
-  lost(run: AgentRun): void;
+  lost(run: AgentRun, loss: LeaseLoss): void;
   /** Redis lost the task (and with it, likely, the events stream): the run goes on, what it sent must go again. */
   gone(run: AgentRun): void;
 }
@@ -12,7 +15,8 @@ export interface HeartbeatActions {
 /**
  * Follows the heartbeat script's answer, one `[task, status, want, gen]` row per task this agent holds (for 'lost',
  * the 4th is the agent whose run holds the lease now, or ''): a lease renewed from `sentAt` on (the time the
- * heartbeat was sent, so that a slow answer never overstates the lease), or lost; a stop or cancel the controller
+ * heartbeat was sent, so that a slow answer never overstates the lease), or lost (lapsed, or, while it should still
+ * hold, lost by Redis with the claim: see LeaseLoss); a stop or cancel the controller
  * wants, or a restart (a new generation). A task Redis lost ('gone') keeps its run: the lease is the run's again,
  * and once the controller has submitted the task again the run takes the generation the new hash starts from.
  */
@@ -21,8 +25,10 @@ export function followHeartbeat(rows: readonly string[][], runs: ReadonlyMap<str
     const run = runs.get(task);
     if (!run) continue;
     if (status === 'lost') {
-      on.say(`${task}: lease lost (run ${run.run}); ${gen ? `agent ${gen} runs it now` : 'the fleet queued it again'}`);
-      on.lost(run);
+      // Redis counts a lease from when it ran the renewal, after it was sent: a lease lost before leaseUntil was not lapsed.
+      const loss: LeaseLoss = { holder: gen || null, lapsed: sentAt >= run.leaseUntil };
+      on.say(`${task}: lease lost (run ${run.run}): ${leaseLossNote(on.agent, loss)}`);
+      on.lost(run, loss);
       continue;
     }
     run.renewed(sentAt, leaseMs);

@@ -5,8 +5,8 @@ import { DEFAULT_STARTUP_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS, stallTimeoutFor } 
 import type { RunnerEnd, TaskRunner } from '../orchestrator/runner.js';
 import type { TaskKind } from '../orchestrator/types.js';
 import { textCleaner } from '../worker/text.js';
-import type { StateEntry } from './entries.js';
-import type { RunIntent, Settlement } from './run-settle.js';
+import type { ClaimEntry, StateEntry } from './entries.js';
+import type { LeaseLoss, RunIntent, Settlement } from './run-settle.js';
 import { handBackPoint, RunStates } from './run-states.js';
 import { STATE_FORWARD_MS } from './timing.js';
 
@@ -39,6 +39,13 @@ export class AgentRun {
   lastFrame = 0;
   /** Redis lost the task while this run held it: the run holds its lease alone until the task is submitted again. */
   regained = false;
+  /**
+   * The claim script's notice of this run, kept to be sent again when Redis lost the task: the notice may have gone
+   * with it unread, and without it the controller would not void what an earlier run counted after this run's start.
+   */
+  claim: ClaimEntry | null = null;
+  /** How the run lost its lease, once it has (intent 'lost'). */
+  loss: LeaseLoss | null = null;
   /** A file's counting states from its worker: the newest, and when one last went to the controller. */
   readonly states = new RunStates(STATE_FORWARD_MS);
 

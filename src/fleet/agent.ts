@@ -12,13 +12,13 @@ import { healthFields, taskUsage } from './agent-health.js';
 import { followHeartbeat } from './agent-heartbeat.js';
 import { AgentRun, type RunLaunch } from './agent-run.js';
 import { infoField, type RedisConnection, type RedisReply } from './connect.js';
-import { newRunId } from './entries.js';
+import { claimNotice, newRunId } from './entries.js';
 import { FleetError } from './errors.js';
 import { Journal } from './journal.js';
 import { trimJournal } from './journal-trim.js';
 import { fleetKeys, type FleetKeys } from './keys.js';
 import { Outbox } from './outbox.js';
-import { settleRun } from './run-settle.js';
+import { settleRun, type LeaseLoss } from './run-settle.js';
 import { AGENT_EXIT, CLAIM, HEARTBEAT, REAP, RELEASE, runScript } from './scripts.js';
 import { wireToSpec } from './task-wire.js';
 import { CLAIM_AGAIN_MS, HEARTBEAT_MS, LEASE_MS } from './timing.js';
@@ -108,8 +108,8 @@ export class Agent {
     const deadline = Date.now() + SHUTDOWN_FLUSH_MS;
     while (Date.now() < deadline && ([...this.runs.values()].some((r) => r.settlement) || !this.outbox.idle)) {
       if (this.opts.conn.ready) {
-        await this.releaseEnded();
         await this.outbox.flush();
+        await this.releaseEnded();
       }
       if ([...this.runs.values()].every((r) => !r.settlement) && this.outbox.idle) break;
       await sleep(100);
@@ -192,10 +192,15 @@ export class Agent {
     ]);
     if (reply === 'name-taken') return 'name-taken';
     followHeartbeat(reply as string[][], this.runs, sentAt, LEASE_MS, {
+      agent: this.opts.name,
       say: (line) => this.say(line),
-      lost: (run) => this.onLost(run),
-      // The events stream went with the task: what the controller had not stored yet is sent again (it drops duplicates).
-      gone: () => this.outbox.resendUnacked(),
+      lost: (run, loss) => this.onLost(run, loss),
+      // The events stream went with the task: what the controller had not stored yet is sent again (it drops duplicates),
+      // after the run's claim, which the controller may not have read either (it records a claim once).
+      gone: (run) => {
+        if (run.claim) this.outbox.notice(run.claim);
+        this.outbox.resendUnacked();
+      },
     });
     return 'ok';
   }
@@ -221,9 +226,10 @@ export class Agent {
     const run = newRunId(this.opts.name);
     const reply = (await runScript(this.opts.conn, CLAIM, [this.keys.prefix, this.opts.name, run, LEASE_MS])) as string[] | null;
     if (!reply) return false;
-    const [task, specText, gen, attempt, start, state] = reply;
+    const [task, specText, gen, attempt, start, state, mark] = reply;
     const checked = wireToSpec(specText);
     const ar = new AgentRun(task, run, checked.ok ? checked.spec.kind : 'video', gen, Number(attempt) || 0, LEASE_MS);
+    ar.claim = claimNotice(task, run, this.opts.name, start, mark ?? '');
     this.runs.set(task, ar);
     if (!checked.ok) {
       const reason = `agent ${this.opts.name} refused the task: ${checked.problem}`;
@@ -241,25 +247,31 @@ export class Agent {
   }
 
   private onRunExit(run: AgentRun, end: RunnerEnd): void {
-    run.settlement = settleRun(end.outcome, run.intent, run.kind, run.attempt, Date.now() - run.startedAt, this.opts.name);
+    run.settlement = settleRun(end.outcome, run.intent, run.kind, run.attempt, Date.now() - run.startedAt, this.opts.name, Math.random, run.loss ?? undefined);
     if (run.intent === 'lost' && run.firstLate !== null) this.outbox.supersede(run.run, run.task, run.firstLate, run.n);
     this.say(`${run.task}: run ${run.run} ended: ${run.settlement.note || run.settlement.outcome.kind}`);
     this.forward.end(run);
     if (run.settlement.disposition === null) this.runs.delete(run.task);
-    else void this.releaseEnded();
+    else void this.outbox.flush().then(() => this.releaseEnded());
   }
 
-  private onLost(run: AgentRun): void {
+  private onLost(run: AgentRun, loss: LeaseLoss): void {
+    run.loss = loss;
     if (run.running) return run.end('lost');
     // Ended already, waiting for Redis to settle it: someone else did.
     this.runs.delete(run.task);
   }
 
-  /** Settles in Redis every run whose worker has ended; retried on the next heartbeat while Redis is away. */
+  /**
+   * Settles in Redis every run whose worker has ended, once all its entries are in the stream; retried on the next
+   * heartbeat while Redis is away. The release says where the task goes on (a hand-back point after everything the run
+   * counted, or that it completed): before the entries, this agent killed in between would lose them (the next run
+   * starts after them) or leave the controller waiting for an end that never comes. Until then the run keeps its lease.
+   */
   private async releaseEnded(): Promise<void> {
     for (const run of [...this.runs.values()]) {
       const s = run.settlement;
-      if (!s || s.disposition === null || !this.opts.conn.ready) continue;
+      if (!s || s.disposition === null || !this.opts.conn.ready || !this.opts.journal.allSent(run.run)) continue;
       const resume = run.resumePoint();
       const args = [this.keys.prefix, this.opts.name, run.run, run.task, s.disposition, s.note, s.delayMs, s.attempt, run.n, resume.frame, resume.state, resume.mark];
       const reply = await runScript(this.opts.conn, RELEASE, args).catch(() => null);

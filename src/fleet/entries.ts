@@ -114,10 +114,8 @@ export function parseEntry(fields: string[]): FleetEntry | null {
         const valid = Number.isInteger(after) && after >= 0 && (since === null || Number.isFinite(since)) && event.type === 'progress';
         return valid ? { k: 'pg', task: s('t'), run: s('r'), agent: s('a'), after, since, event } : null;
       }
-      case 'claim': {
-        const startFrame = positive(s('f'));
-        return { k: 'claim', task: s('t'), run: s('r'), agent: s('a'), startFrame, mark: markFromWire(s('m'), startFrame) };
-      }
+      case 'claim':
+        return claimNotice(s('t'), s('r'), s('a'), s('f'), s('m'));
       case 'lost':
         return { k: 'lost', task: s('t'), run: s('r'), agent: s('a'), note: s('note') };
       case 'state':
@@ -131,6 +129,14 @@ export function parseEntry(fields: string[]): FleetEntry | null {
     return null;
   }
   return null;
+}
+
+export type ClaimEntry = Extract<FleetEntry, { k: 'claim' }>;
+
+/** The claim notice of `run` as the claim script writes it: its start frame and mark as the task hash holds them ('' for none). */
+export function claimNotice(task: string, run: string, agent: string, start: string, mark: string): ClaimEntry {
+  const startFrame = positive(start);
+  return { k: 'claim', task, run, agent, startFrame, mark: markFromWire(mark, startFrame) };
 }
 
 function positive(text: string): number | null {

@@ -113,6 +113,12 @@ export class Journal {
     if (log && n > log.sent) log.sent = n;
   }
 
+  /** Whether every numbered entry of the run reached Redis (true once the journal holds nothing of it: all stored). */
+  allSent(run: string): boolean {
+    const log = this.runs.get(run);
+    return !log || log.sent >= log.last;
+  }
+
   /** Forget what reached Redis (after Redis restarted, it may have lost its last second): resend from the acked mark. */
   resendUnacked(): void {
     for (const log of this.runs.values()) log.sent = log.acked;

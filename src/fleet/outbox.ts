@@ -88,7 +88,8 @@ export class Outbox {
   flush(): Promise<void> {
     if (this.flushing) {
       this.again = true;
-      return this.flushing;
+      // What came meanwhile goes in the round that starts when this one ends: the caller waits for that one too.
+      return this.flushing.then(() => this.flushing ?? undefined);
     }
     this.flushing = this.drain().finally(() => {
       this.flushing = null;

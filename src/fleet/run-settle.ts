@@ -10,6 +10,25 @@ export type RunIntent = 'stop' | 'cancel' | 'restart' | 'handback' | 'lost';
 /** How the release script settles the task in Redis (see RELEASE in scripts.ts); null: the task is no longer ours. */
 export type Disposition = 'completed' | 'failed' | 'stopped' | 'cancelled' | 'requeue' | 'retry';
 
+/**
+ * Why a run's lease went: `holder`, the agent whose run holds the task now (null: it waits in the queue); `lapsed`,
+ * whether the lease had run out by the agent's clock (no renewal reached Redis in time) or Redis lost it while it held
+ * (restarted or failed over without its last writes: the claim went with it, and the fleet queued the task again).
+ */
+export interface LeaseLoss {
+  holder: string | null;
+  lapsed: boolean;
+}
+
+/** What happened to the run of `agent` that lost its lease, in the fleet's terms (the agent's log and the run's end). */
+export function leaseLossNote(agent: string, loss: LeaseLoss): string {
+  const why = loss.lapsed
+    ? `agent ${agent} lost its lease (no heartbeat reached Redis in time)`
+    : `Redis lost agent ${agent}'s claim of the task (it restarted or failed over without its last writes) and queued the task again`;
+  if (loss.holder) return `${why}; agent ${loss.holder} runs it now`;
+  return loss.lapsed ? `${why}; the fleet queued the task again` : why;
+}
+
 export interface Settlement {
   outcome: RunOutcome;
   disposition: Disposition | null;
@@ -24,7 +43,8 @@ export const HEALTHY_RUN_MS = 60_000;
 
 /**
  * What the end of a run means for the fleet. Pure: how the worker ended (as the local transport reports it to the
- * local pool), why the agent ended it, and how many times the task failed in a row before.
+ * local pool), why the agent ended it (`loss`: how its lease went, for 'lost'), and how many times the task failed in
+ * a row before.
  */
 export function settleRun(
   outcome: ExitOutcome,
@@ -34,6 +54,7 @@ export function settleRun(
   ranMs: number,
   agent: string,
   random: () => number = Math.random,
+  loss: LeaseLoss = { holder: null, lapsed: true },
 ): Settlement {
   // An agent's own worker always ends here: nothing is left running elsewhere.
   const killed = outcome.kind !== 'left' && outcome.killedAfterStop;
@@ -50,7 +71,7 @@ export function settleRun(
       return { outcome: { kind: 'handed-back', reason }, disposition: 'requeue', note: reason, delayMs: 0, attempt: previousAttempts };
     }
     case 'lost': {
-      const reason = `agent ${agent} lost its lease (no heartbeat reached Redis in time); another run took the task`;
+      const reason = leaseLossNote(agent, loss);
       return { outcome: { kind: 'lost', reason }, disposition: null, note: reason, delayMs: 0, attempt: previousAttempts };
     }
   }

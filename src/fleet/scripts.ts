@@ -113,8 +113,9 @@ return {'noop', 'it is not running (' .. state .. ')'}`;
 
 /**
  * ARGV: prefix, agent, run, leaseMs. Takes the first task whose time has come: {id, spec, gen, attempt, start frame,
- * start state} or nil. The claim notice carries the start frame and the state's mark (not the state): from them on,
- * the controller counts the file's frames from this run.
+ * start state, start mark} or nil. The claim notice carries the start frame and the state's mark (not the state): from
+ * them on, the controller counts the file's frames from this run. The agent keeps the frame and mark: the notice is in
+ * no journal, and Redis may lose it before the controller reads it (the agent sends it again, agent-heartbeat.ts).
  */
 export const CLAIM = `${NOW}
 local P, agent, run, leaseMs = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -131,7 +132,7 @@ local start = redis.call('HGET', t, 'start_frame') or ''
 local state = start ~= '' and redis.call('HGET', t, 'start_state') or ''
 local mark = state and state ~= '' and redis.call('HGET', t, 'start_mark') or ''
 redis.call('XADD', P .. 'events', '*', 'k', 'claim', 't', id, 'r', run, 'a', agent, 'f', start, 'm', mark or '')
-return {id, redis.call('HGET', t, 'spec'), redis.call('HGET', t, 'gen') or '0', redis.call('HGET', t, 'attempt') or '0', start, state or ''}`;
+return {id, redis.call('HGET', t, 'spec'), redis.call('HGET', t, 'gen') or '0', redis.call('HGET', t, 'attempt') or '0', start, state or '', mark or ''}`;
 
 /**
  * ARGV: prefix, agent, instance, leaseMs, health (flat field/value list as JSON), then (id, run) pairs.

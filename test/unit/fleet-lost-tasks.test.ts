@@ -10,7 +10,7 @@ function heard(rows: string[][], runs: Map<string, AgentRun>) {
   const said: string[] = [];
   const lost: string[] = [];
   const gone: string[] = [];
-  const on: HeartbeatActions = { say: (l) => said.push(l), lost: (r) => lost.push(r.task), gone: (r) => gone.push(r.task) };
+  const on: HeartbeatActions = { agent: 'a', say: (l) => said.push(l), lost: (r) => lost.push(r.task), gone: (r) => gone.push(r.task) };
   followHeartbeat(rows, runs, 1000, 5000, on);
   return { said, lost, gone };
 }
@@ -39,11 +39,19 @@ test('heartbeat: a task Redis lost is gone, not lost: the run goes on with its l
   assert.equal(run.intent, 'restart', 'a restart after that is one');
 });
 
-test('heartbeat: lost names the agent that holds the task now, or says it was queued again', () => {
-  const runs = new Map([['f', running('f', '0')], ['g', running('g', '0')]]);
-  const h = heard([['f', 'lost', '', 'b'], ['g', 'lost', '', '']], runs);
-  assert.deepEqual(h.lost, ['f', 'g']);
-  assert.deepEqual(h.said, ['f: lease lost (run f-run); agent b runs it now', 'g: lease lost (run g-run); the fleet queued it again']);
+test('heartbeat: lost names the agent that holds the task now, or says it was queued again; a lease lost before it lapsed was lost by Redis', () => {
+  const runs = new Map([['f', running('f', '0')], ['g', running('g', '0')], ['h', running('h', '0')], ['i', running('i', '0')]]);
+  // The heartbeat goes at 1000 ms: f's and g's last renewal went at 500 ms - 5000, h's and i's at 500 ms.
+  for (const id of ['f', 'g']) runs.get(id)!.renewed(500 - 5000, 5000);
+  for (const id of ['h', 'i']) runs.get(id)!.renewed(500, 5000);
+  const h = heard([['f', 'lost', '', 'b'], ['g', 'lost', '', ''], ['h', 'lost', '', ''], ['i', 'lost', '', 'c']], runs);
+  assert.deepEqual(h.lost, ['f', 'g', 'h', 'i']);
+  assert.deepEqual(h.said, [
+    'f: lease lost (run f-run): agent a lost its lease (no heartbeat reached Redis in time); agent b runs it now',
+    'g: lease lost (run g-run): agent a lost its lease (no heartbeat reached Redis in time); the fleet queued the task again',
+    "h: lease lost (run h-run): Redis lost agent a's claim of the task (it restarted or failed over without its last writes) and queued the task again",
+    "i: lease lost (run i-run): Redis lost agent a's claim of the task (it restarted or failed over without its last writes) and queued the task again; agent c runs it now",
+  ]);
 });
 
 test('nextAbsences: a task missing for the grace time is submitted again, its clock starting over; a present one is forgotten', () => {

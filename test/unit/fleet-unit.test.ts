@@ -131,6 +131,11 @@ test('settleRun: what the end of a run means for the fleet', () => {
   const back = settleRun(exit(), 'handback', 'video', 1, 1000, 'a');
   assert.deepEqual([back.disposition, back.attempt, back.outcome.kind], ['requeue', 1, 'handed-back']);
   assert.equal(settleRun(exit({ signal: 'SIGKILL' }), 'lost', 'camera', 0, 1000, 'a').disposition, null);
+  const requeued = settleRun(exit({ signal: 'SIGKILL' }), 'lost', 'video', 0, 1000, 'a', half, { holder: null, lapsed: false });
+  assert.deepEqual(requeued.outcome, { kind: 'lost', reason: "Redis lost agent a's claim of the task (it restarted or failed over without its last writes) and queued the task again" });
+  assert.doesNotMatch(requeued.note, /another run/, 'no other run took it');
+  const taken = settleRun(exit({ signal: 'SIGKILL' }), 'lost', 'video', 0, 1000, 'a', half, { holder: 'b', lapsed: true });
+  assert.equal(taken.note, 'agent a lost its lease (no heartbeat reached Redis in time); agent b runs it now');
   // A file that fails stays failed; a camera is retried for ever, with a growing backoff that restarts after a healthy run.
   const fileFail = settleRun(exit({ code: 1, sawDone: false }), null, 'video', 0, 1000, 'a');
   assert.deepEqual([fileFail.disposition, fileFail.outcome.kind === 'failed' && fileFail.outcome.retryInMs], ['failed', null]);
