@@ -181,7 +181,9 @@ async function terminalGoesAway(hangUp: 'passed' | 'ignored'): Promise<void> {
     const run = store.prepare('SELECT end_reason FROM runs').get() as { end_reason: string | null };
     store.close();
     assert.notEqual(run.end_reason, null, 'the run is ended in the store');
-    assert.deepEqual(processesWith(dir), [], 'no worker or decoder outlives the dashboard');
+    // The stand-in shell writes the status and only then exits, so it may still be there; it is not ours to check.
+    const left = processesWith(dir).filter((line) => !line.includes(shell));
+    assert.deepEqual(left, [], 'no worker or decoder outlives the dashboard');
   } finally {
     try {
       tmux('kill-server');
