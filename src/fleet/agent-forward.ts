@@ -1,5 +1,6 @@
 import type { ProgressEvent, WorkerEvent } from '../protocol/events.js';
 import type { AgentRun } from './agent-run.js';
+import { monotonic, type Clock } from './clock.js';
 import type { RedisConnection } from './connect.js';
 import type { Journal } from './journal.js';
 import type { Outbox } from './outbox.js';
@@ -42,6 +43,7 @@ export class RunForwarder {
     private readonly outbox: Outbox,
     private readonly journal: Journal,
     private readonly agent: string,
+    private readonly clock: Clock = monotonic,
   ) {}
 
   event(run: AgentRun, ev: WorkerEvent): void {
@@ -80,7 +82,7 @@ export class RunForwarder {
 
   /** A progress while nobody follows: the pair of a state sent, or one every STATE_FORWARD_MS; the rest are left out. */
   private outsideSequence(run: AgentRun, ev: ProgressEvent, since: number, pair: boolean): void {
-    const now = Date.now();
+    const now = this.clock();
     const last = this.outside.get(run.run);
     if (!pair && last && now - last.at < STATE_FORWARD_MS) {
       last.left = { ev, since };
@@ -93,7 +95,7 @@ export class RunForwarder {
   private sendLeftOut(run: AgentRun): void {
     const left = this.outside.get(run.run)?.left;
     if (!left) return;
-    this.outside.set(run.run, { at: Date.now(), left: null });
+    this.outside.set(run.run, { at: this.clock(), left: null });
     this.outbox.pushTail({ k: 'pg', task: run.task, run: run.run, agent: this.agent, after: run.n, since: left.since, event: left.ev, pair: false });
   }
 

@@ -1,5 +1,6 @@
 import { freemem, hostname, loadavg, totalmem } from 'node:os';
 import type { ResourceSampler, Usage } from '../orchestrator/resources.js';
+import { monotonic } from './clock.js';
 
 /** What an agent knows of itself for its health hash. */
 export interface AgentSelf {
@@ -36,6 +37,6 @@ export function healthFields(self: AgentSelf): string[] {
 
 /** CPU and memory of the agent's workers, by task (`workers`: task → its worker's pid). */
 export function taskUsage(sampler: ResourceSampler, workers: Map<string, number>): Record<string, Usage> {
-  const byPid = sampler.sample([...workers.values()], Date.now());
+  const byPid = sampler.sample([...workers.values()], monotonic());
   return Object.fromEntries([...workers].map(([task, pid]) => [task, byPid.get(pid) ?? { cpuPercent: 0, rssBytes: 0 }]));
 }

@@ -5,6 +5,7 @@ import { DEFAULT_STARTUP_TIMEOUT_MS, DEFAULT_STOP_TIMEOUT_MS, stallTimeoutFor } 
 import type { RunnerEnd, TaskRunner } from '../orchestrator/runner.js';
 import type { TaskKind } from '../orchestrator/types.js';
 import { textCleaner } from '../worker/text.js';
+import { monotonic, type Clock } from './clock.js';
 import type { ClaimEntry, StateEntry } from './entries.js';
 import type { LeaseLoss, RunIntent, Settlement } from './run-settle.js';
 import { handBackPoint, RunStates } from './run-states.js';
@@ -30,11 +31,11 @@ export class AgentRun {
   intent: RunIntent | null = null;
   runner: TaskRunner | null = null;
   settlement: Settlement | null = null;
-  /** Until when (this host's clock) the lease is known to hold: the last renewal sent plus the lease time. */
+  /** Until when (the run's clock) the lease is known to hold: the last renewal sent plus the lease time. */
   leaseUntil: number;
   /** The first sequence number written after leaseUntil had passed, if any (see Outbox.supersede). */
   firstLate: number | null = null;
-  readonly startedAt = Date.now();
+  private readonly startedAt: number;
   /** A file's last frame its worker reported progress of (all its crossings up to it are in the run's events), else 0. */
   lastFrame = 0;
   /** Redis lost the task while this run held it: the run holds its lease alone until the task is submitted again. */
@@ -57,8 +58,15 @@ export class AgentRun {
     public gen: string,
     readonly attempt: number,
     leaseMs: number,
+    private readonly clock: Clock = monotonic,
   ) {
+    this.startedAt = clock();
     this.leaseUntil = this.startedAt + leaseMs;
+  }
+
+  /** How long the run has been going (ms). */
+  ranMs(): number {
+    return this.clock() - this.startedAt;
   }
 
   /**
@@ -111,18 +119,18 @@ export class AgentRun {
    * when one is due (every STATE_FORWARD_MS), outside the run's sequence, after its entries so far (entries.ts, `st`).
    */
   stateEntry(ev: StateEvent, agent: string): StateEntry | null {
-    if (!this.states.take({ frame: ev.frame, seq: ev.seq, state: ev.state }, Date.now())) return null;
+    if (!this.states.take({ frame: ev.frame, seq: ev.seq, state: ev.state }, this.clock())) return null;
     return { k: 'st', task: this.task, run: this.run, agent, after: this.n, event: ev };
   }
 
   /** The next sequence number; notes when the lease may already have lapsed by then. */
   next(): number {
     this.n += 1;
-    if (this.firstLate === null && Date.now() > this.leaseUntil) this.firstLate = this.n;
+    if (this.firstLate === null && this.clock() > this.leaseUntil) this.firstLate = this.n;
     return this.n;
   }
 
-  /** A renewal sent at `sentAt` succeeded: the lease holds until sentAt + leaseMs, and nothing so far was late. */
+  /** A renewal sent at `sentAt` (the run's clock) succeeded: the lease holds until sentAt + leaseMs, and nothing so far was late. */
   renewed(sentAt: number, leaseMs: number): void {
     this.leaseUntil = sentAt + leaseMs;
     this.firstLate = null;

@@ -11,6 +11,7 @@ import { controllerFollows, RunForwarder } from './agent-forward.js';
 import { healthFields, taskUsage } from './agent-health.js';
 import { followHeartbeat } from './agent-heartbeat.js';
 import { AgentRun, type RunLaunch } from './agent-run.js';
+import { monotonic } from './clock.js';
 import { infoField, type RedisConnection, type RedisReply } from './connect.js';
 import { claimNotice, newRunId } from './entries.js';
 import { FleetError } from './errors.js';
@@ -58,6 +59,7 @@ export class Agent {
   private stopping = false;
   private redisRunId: string | null = null;
   private usage: Record<string, Usage> = {};
+  /** Shown to people (the health hash's `started`): the wall clock, unlike the agent's deadlines (clock.ts). */
   private readonly startedAt = Date.now();
 
   constructor(private readonly opts: AgentOptions) {
@@ -82,9 +84,9 @@ export class Agent {
   /** Registers the agent (refusing a name another live agent holds) and starts taking tasks. */
   async start(): Promise<void> {
     // The name may still be held by this agent's previous process, killed less than a lease ago: wait that out.
-    const deadline = Date.now() + LEASE_MS + 2 * HEARTBEAT_MS;
+    const deadline = monotonic() + LEASE_MS + 2 * HEARTBEAT_MS;
     while ((await this.heartbeat()) === 'name-taken') {
-      if (Date.now() > deadline) {
+      if (monotonic() > deadline) {
         throw new FleetError('AGENT_NAME_TAKEN', `an agent named '${this.opts.name}' is already running in fleet '${this.opts.fleet}'; give this one another --name`);
       }
       await sleep(HEARTBEAT_MS);
@@ -105,8 +107,8 @@ export class Agent {
     this.say(`shutting down (${why}): handing ${this.activeRuns().length} task(s) back`);
     for (const run of this.runs.values()) run.end('handback');
     while (this.activeRuns().length > 0) await sleep(50);
-    const deadline = Date.now() + SHUTDOWN_FLUSH_MS;
-    while (Date.now() < deadline && ([...this.runs.values()].some((r) => r.settlement) || !this.outbox.idle)) {
+    const deadline = monotonic() + SHUTDOWN_FLUSH_MS;
+    while (monotonic() < deadline && ([...this.runs.values()].some((r) => r.settlement) || !this.outbox.idle)) {
       if (this.opts.conn.ready) {
         await this.outbox.flush();
         await this.releaseEnded();
@@ -181,7 +183,7 @@ export class Agent {
   /** Renews every lease this agent holds and reads what the controller wants of each task. */
   private async heartbeat(): Promise<'ok' | 'name-taken'> {
     const held = [...this.runs.values()].filter((r) => r.intent !== 'lost');
-    const sentAt = Date.now();
+    const sentAt = monotonic();
     const reply = await runScript(this.opts.conn, HEARTBEAT, [
       this.keys.prefix,
       this.opts.name,
@@ -247,7 +249,7 @@ export class Agent {
   }
 
   private onRunExit(run: AgentRun, end: RunnerEnd): void {
-    run.settlement = settleRun(end.outcome, run.intent, run.kind, run.attempt, Date.now() - run.startedAt, this.opts.name, Math.random, run.loss ?? undefined);
+    run.settlement = settleRun(end.outcome, run.intent, run.kind, run.attempt, run.ranMs(), this.opts.name, Math.random, run.loss ?? undefined);
     if (run.intent === 'lost' && run.firstLate !== null) this.outbox.supersede(run.run, run.task, run.firstLate, run.n);
     this.say(`${run.task}: run ${run.run} ended: ${run.settlement.note || run.settlement.outcome.kind}`);
     this.forward.end(run);

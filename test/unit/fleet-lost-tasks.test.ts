@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { followHeartbeat, type HeartbeatActions } from '../../src/fleet/agent-heartbeat.js';
 import { AgentRun } from '../../src/fleet/agent-run.js';
+import type { LeaseLoss } from '../../src/fleet/run-settle.js';
 import { nextAbsences } from '../../src/fleet/task-absence.js';
 
 /** Redis losing the fleet's data: the agent tells a lost task from a taken one, the controller submits lost tasks again. */
@@ -52,6 +53,30 @@ test('heartbeat: lost names the agent that holds the task now, or says it was qu
     "h: lease lost (run h-run): Redis lost agent a's claim of the task (it restarted or failed over without its last writes) and queued the task again",
     "i: lease lost (run i-run): Redis lost agent a's claim of the task (it restarted or failed over without its last writes) and queued the task again; agent c runs it now",
   ]);
+});
+
+test('heartbeat: a lease lapses by the agent\'s monotonic clock: the wall clock stepped back while Redis was away does not stretch it', (t) => {
+  // Both clocks read 60 s at the claim; the wall clock steps back a minute while the agent is cut off from Redis.
+  t.mock.timers.enable({ apis: ['Date'], now: 60_000 });
+  const time = { now: 60_000 };
+  const run = new AgentRun('cam', 'cam-run', 'camera', '0', 0, 5000, () => time.now);
+  run.runner = { pid: 1, stop: () => {}, kill: () => {} } as unknown as AgentRun['runner'];
+  const runs = new Map([['cam', run]]);
+  const lost: LeaseLoss[] = [];
+  const on: HeartbeatActions = { agent: 'a', say: () => {}, lost: (_r, loss) => lost.push(loss), gone: () => {} };
+  followHeartbeat([['cam', 'ok', 'run', '0']], runs, 61_000, 5000, on);
+  time.now = 63_000;
+  t.mock.timers.tick(3000);
+  assert.equal(run.next(), 1);
+  t.mock.timers.setTime(3000);
+  // Redis away: the last renewal went at 61 s, so the lease lapsed at 66 s; the camera's crossings go on.
+  time.now = 67_000;
+  t.mock.timers.tick(4000);
+  run.next();
+  run.next();
+  assert.equal(run.firstLate, 2, 'the crossings after the lapse are late (Outbox.supersede drops them once the lease is lost)');
+  followHeartbeat([['cam', 'lost', '', 'b']], runs, 69_000, 5000, on);
+  assert.deepEqual(lost, [{ holder: 'b', lapsed: true }]);
 });
 
 test('nextAbsences: a task missing for the grace time is submitted again, its clock starting over; a present one is forgotten', () => {
