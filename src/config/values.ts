@@ -113,6 +113,11 @@ export function parseListenAddress(value: string): { host: string; port: number 
   return { host, port };
 }
 
+/** parallel_config.metrics as the text the server parses: a bare port may be given as a JSON number (`9464`). */
+export function metricsAddress(value: string | number): string {
+  return String(value);
+}
+
 /** Where a server listens: `PORT` or `HOST:PORT`, kept as typed (trimmed) for the server to parse again. */
 export const listenAddress: ValueParser<string> = (text) => {
   parseListenAddress(text);

@@ -57,3 +57,18 @@ test('config: parallel_config.metrics is where to serve, --metrics wins, a malfo
   const bad = resolveConfig(config('port nine'), null, '/tmp');
   assert.ok(!bad.ok && bad.problems.some((p) => p.path === '$.parallel_config.metrics'), JSON.stringify(bad));
 });
+
+test('config: a bare port may be a JSON number, served as the text would be; a number that is no port says what is expected', () => {
+  const config = (metrics: unknown) => ({ parallel_config: { metrics }, cameras: [{ id: 'c', source: 'rtsp://cam/x', lines: [{ name: 'l', points: [0, 0, 1, 1] }] }] });
+  const port = resolveConfig(config(9464), null, '/tmp');
+  assert.ok(port.ok && port.config.metrics === '9464', JSON.stringify(port));
+  const said = (metrics: unknown) => {
+    const r = resolveConfig(config(metrics), null, '/tmp');
+    return r.ok ? [] : r.problems.map((p) => `${p.path}: ${p.message}`);
+  };
+  const form = 'must be PORT or HOST:PORT, e.g. 9464 or 0.0.0.0:9464';
+  assert.deepEqual(said(70000), [`$.parallel_config.metrics: ${form}`]);
+  assert.deepEqual(said(94.5), [`$.parallel_config.metrics: ${form}`]);
+  assert.deepEqual(said(-1), [`$.parallel_config.metrics: ${form}`]);
+  assert.deepEqual(said(true), ['$.parallel_config.metrics: must be an address "HOST:PORT" or "PORT" or a port number from 0 to 65535']);
+});
