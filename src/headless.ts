@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Pool } from './orchestrator/pool.js';
-import { runExitCode } from './orchestrator/snapshot.js';
+import { runExitCode, signalledExitCode } from './orchestrator/snapshot.js';
 import type { PoolSnapshot } from './orchestrator/types.js';
 import { NdjsonWriter } from './protocol/ndjson.js';
 import { PROTOCOL_VERSION } from './protocol/events.js';
@@ -48,7 +48,7 @@ function summaryEvent(snapshot: PoolSnapshot, exitCode: number): Record<string, 
 /**
  * Runs the pool without a terminal UI: every task's events merged on stdout as NDJSON (each with `task`), then one
  * `summary` line. SIGINT, SIGTERM or SIGHUP (the SSH session dropped) stops the workers, ends the run in the store
- * and still prints the summary. When the reader goes away (a
+ * and still prints the summary (the status: signalledExitCode). When the reader goes away (a
  * pipe into `head`), the workers are stopped and the run ends quietly with status 0.
  */
 export async function runHeadless(pool: Pool, opts: HeadlessOptions = {}): Promise<number> {
@@ -63,11 +63,16 @@ export async function runHeadless(pool: Pool, opts: HeadlessOptions = {}): Promi
   // A few events a second per task: a slow reader only makes them wait in the stream's buffer, so the workers are
   // never paused for it (a live camera must not fall behind because of a pipe).
   const offEvents = pool.onEvent((event) => writer.write(event));
-  const onSignal = () => stopRequested();
-  // The signals the latch held while the run was starting, so that one before and one after end the run alike.
-  const signals = Object.keys(STOP_SIGNALS) as StopSignal[];
-  for (const signal of signals) process.on(signal, onSignal);
-  if (opts.latch?.take()) stopRequested();
+  let stoppedBy: StopSignal | null = null;
+  const onSignal = (signal: StopSignal) => {
+    stoppedBy ??= signal;
+    stopRequested();
+  };
+  const handlers = (Object.keys(STOP_SIGNALS) as StopSignal[]).map((signal) => [signal, () => onSignal(signal)] as const);
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+  // The signal the latch held while the run was starting, so that one before and one after end the run alike.
+  const early = opts.latch?.take();
+  if (early) onSignal(early);
   try {
     pool.begin();
     await opts.begun?.();
@@ -75,11 +80,11 @@ export async function runHeadless(pool: Pool, opts: HeadlessOptions = {}): Promi
     await pool.shutdown();
   } finally {
     offEvents();
-    for (const signal of signals) process.off(signal, onSignal);
+    for (const [signal, handler] of handlers) process.off(signal, handler);
   }
   if (readerGone) return 0;
   const snapshot = pool.snapshot();
-  const code = runExitCode(snapshot);
+  const code = stoppedBy === null ? runExitCode(snapshot) : signalledExitCode(snapshot, stoppedBy);
   writer.write(summaryEvent(snapshot, code));
   await writer.flush();
   return code;

@@ -118,27 +118,28 @@ describe('headless runs', () => {
     assert.match(summary.tasks[0].reason, /broken\.avi|video|decode|ffmpeg/i);
   });
 
-  it('stops the workers on SIGTERM, prints the summary, and exits 1 for the cut-short files', async () => {
+  it('stops the workers on SIGTERM, prints the summary, and exits 143 (128 + SIGTERM) for the cut-short files, as the dashboard does', async () => {
     const run = await sh(
       `node ${binPath} run ${config} --no-tui --skip-frames 1 --output ${path.join(dir, 'out-term')} > ${path.join(dir, 'term.ndjson')} & pid=$!; ` +
         `until grep -q '"type":"progress"' ${path.join(dir, 'term.ndjson')} 2>/dev/null; do sleep 0.1; done; kill -TERM $pid; wait $pid; echo "status=$?"; tail -n 1 ${path.join(dir, 'term.ndjson')}`,
     );
     const [status, last] = run.stdout.trimEnd().split('\n');
-    assert.equal(status, 'status=1');
+    assert.equal(status, 'status=143');
     const summary = JSON.parse(last) as Record<string, any>;
     assert.equal(summary.type, 'summary');
+    assert.equal(summary.exit_code, 143);
     assert.ok(summary.tasks.some((t: { state: string }) => t.state === 'cancelled'));
     assert.deepEqual(processesMentioning(dir), []);
   });
 
-  it('a Ctrl-C while the run is still starting (loading its modules) ends it as a later one: the summary, zero counts, exit 1', async () => {
+  it('a Ctrl-C while the run is still starting (loading its modules) ends it as a later one: the summary, zero counts, exit 130', async () => {
     const hook = fileURLToPath(new URL('./signal-at-run-import.js', import.meta.url));
     const run = await sh(`node --import ${hook} ${binPath} run --source ${vtest} --line 0.5,0,0.5,1 --no-tui --output ${path.join(dir, 'out-early')}`);
-    assert.equal(run.code, 1, run.stderr);
+    assert.equal(run.code, 130, run.stderr);
     const events = run.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, any>);
     const summary = events.at(-1)!;
     assert.equal(summary.type, 'summary');
-    assert.deepEqual([summary.exit_code, summary.cancelled, summary.total_in, summary.total_out], [1, 1, 0, 0]);
+    assert.deepEqual([summary.exit_code, summary.cancelled, summary.total_in, summary.total_out], [130, 1, 0, 0]);
     assert.deepEqual([summary.tasks[0].state, summary.tasks[0].reason], ['cancelled', 'interrupted: the run was stopped before the end of the file']);
     assert.match(summary.run.folder, /out-early\/runs\//);
     assert.equal(summary.store.error, null);

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, lstatSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { crc32, inflateSync } from 'node:zlib';
@@ -225,4 +225,28 @@ test('snapshot -o - into a reader that is gone: a quiet end, exit 0, and no line
   const [code] = (await once(child, 'close')) as [number | null];
   assert.equal(code, 0, stderr);
   assert.equal(stderr, '');
+});
+
+test('snapshot --at of an image sequence takes the frame at that time at its frame rate (--frame-rate, or the task\'s frame_rate), as a run times it', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pcount-snapshot-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const ffmpeg = await resolveFfmpeg({});
+  const frames = path.join(dir, 'frames');
+  mkdirSync(frames);
+  // 60 frames: at ffmpeg's own 25 per second, 2 s is frame 51, which is there too.
+  execFileSync(ffmpeg.path, ['-v', 'error', '-i', vtest, '-frames:v', '60', path.join(frames, '%04d.png')]);
+  const sequence = path.join(frames, '%04d.png');
+  const frame21 = decodePng(path.join(frames, '0021.png')).rgb;
+  const flag = await cli(['snapshot', sequence, '--at', '2', '--frame-rate', '10', '-o', path.join(dir, 'flag.png')]);
+  assert.equal(flag.code, 0, flag.stderr);
+  assert.match(flag.stdout, /flag\.png: frames 768x576, frame 21,/);
+  const config = path.join(dir, 'seq.json');
+  writeFileSync(config, JSON.stringify({ videos: [{ id: 'seq', source: sequence, frame_rate: 10, lines: [{ name: 'a', points: [0.5, 0, 0.5, 1] }] }] }));
+  const task = await cli(['snapshot', config, '--at', '2', '-o', path.join(dir, 'shots')]);
+  assert.equal(task.code, 0, task.stderr);
+  assert.match(task.stdout, /seq 768x576, frame 21,/);
+  // Away from the line and the boxes, the pictures are frame 21 itself.
+  const corner = (img: Buffer) => [...Array(40).keys()].map((i) => img.readUInt32BE(((560 * 768) + 20 + i * 3) * 3));
+  assert.deepEqual(corner(decodePng(path.join(dir, 'flag.png')).rgb), corner(frame21));
+  assert.deepEqual(corner(decodePng(path.join(dir, 'shots', 'seq.png')).rgb), corner(frame21));
 });

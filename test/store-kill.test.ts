@@ -104,15 +104,16 @@ describe('crash-proof counts: kill -9, a killed worker, SIGHUP, then resume to t
     store.close();
   });
 
-  it('SIGHUP of a headless run stops it cleanly: summary, exit 1, the task run interrupted', async () => {
+  it('SIGHUP of a headless run stops it cleanly: summary, status 129 (it dies of the hang-up, as the dashboard does), the task run interrupted', async () => {
     const r = startRun([config]);
     runs.push(r);
     await r.until((ev) => crossingsOf(ev).length >= 2, 90_000, 'two more crossings');
     tolerance += onScreen(r);
     process.kill(r.child.pid!, 'SIGHUP');
-    const { code } = await r.exited;
-    assert.equal(code, 1);
+    const { code, signal } = await r.exited;
+    assert.deepEqual([code, signal], [null, 'SIGHUP']);
     const summary = summaryOf(r)!;
+    assert.equal(summary.exit_code, 129);
     assert.equal(summary.tasks[0].state, 'cancelled');
     assert.equal(summary.store.path, db);
     assert.match(summary.run.folder, new RegExp(`^${dir}/results/runs/`));

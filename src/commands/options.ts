@@ -44,6 +44,8 @@ const lineHelp = (scope = '') => `counting line x1,y1,x2,y2[,name] in fractions 
 
 /** The task options of the commands that only detect (detect, snapshot): the model and its settings. */
 const DETECTOR_KEYS = ['model', 'model_format', 'input_size', 'confidence'] as const;
+/** snapshot's: also an image sequence's frame rate, which times its frames for `--at`. */
+const SNAPSHOT_KEYS = [...DETECTOR_KEYS, 'frame_rate'] as const;
 
 /** Options of every command that runs the detector. */
 const engineOptions = <T>(y: Argv<T>) =>
@@ -130,7 +132,7 @@ export const snapshotOptions = (y: Argv) =>
         if (argv.at !== undefined && argv.frame !== undefined) throw new Error('give --at or --frame, not both');
         return true;
       }),
-    DETECTOR_KEYS,
+    SNAPSHOT_KEYS,
   );
 
 export const validateOptions = (y: Argv) =>

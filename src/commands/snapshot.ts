@@ -33,6 +33,8 @@ interface Job {
   source: string;
   lines: LineSpec[];
   detector: DetectorOptions;
+  /** An image sequence's frames per second (--frame-rate, the task's frame_rate), as the worker reads it. */
+  frameRate?: number;
   out: string;
 }
 
@@ -124,10 +126,11 @@ function jobs(args: SnapshotArgs): Job[] {
   if (!isConfig(args.source)) {
     const id = taskIdFor(args.source);
     const source = resolveSource(args.source, process.cwd());
-    if (toStdout) return [{ id, source, lines: args.line ?? [DEFAULT_LINE], detector, out: STDOUT }];
+    const frameRate = args['frame-rate'];
+    if (toStdout) return [{ id, source, lines: args.line ?? [DEFAULT_LINE], detector, frameRate, out: STDOUT }];
     const out = path.resolve(args.output ?? `${id}.png`);
     checkFileFolder(path.dirname(out), out);
-    return [{ id, source, lines: args.line ?? [DEFAULT_LINE], detector, out }];
+    return [{ id, source, lines: args.line ?? [DEFAULT_LINE], detector, frameRate, out }];
   }
   if (args.line !== undefined) throw new UsageError('--line applies to a single source; a config file has its own lines');
   const loaded = loadConfig(args.source);
@@ -147,13 +150,14 @@ function jobs(args: SnapshotArgs): Job[] {
       inputSize: detector.inputSize ?? t.options.input_size,
       confidence: detector.confidence ?? t.options.confidence,
     },
+    frameRate: args['frame-rate'] ?? t.options.frame_rate,
     out: path.join(dir, `${t.id}.png`),
   }));
 }
 
 /** What was written, to say; null when the reader of standard output went away first (the usual quiet end). */
 async function snapshotOne(ffmpeg: FfmpegBinary, job: Job, choice: FrameChoice): Promise<string | null> {
-  const grabbed = await grabFrame(ffmpeg, job.source, choice, job.detector);
+  const grabbed = await grabFrame(ffmpeg, job.source, choice, job.detector, job.frameRate);
   const { width, height } = grabbed.info;
   const picture = new Raster(width, height, grabbed.rgb);
   annotate(picture, {

@@ -11,6 +11,7 @@ import { outputDirProblem } from './output-dir.js';
 import { flagOf, layerTaskOptions, pickTaskOptions, TASK_OPTION_KEYS, TASK_OPTIONS } from './task-options.js';
 import type { ConfigProblem, PcountConfig, RunConfig, TaskConfig, TaskOverrides, TaskSpec, WorkerLogLevel } from './types.js';
 import { validateConfig } from './validate.js';
+import { metricsAddress } from './values.js';
 
 /** Command-line values, already parsed and checked by the command table; they win over the file. */
 export interface CliOverrides {
@@ -188,7 +189,7 @@ export function resolveConfig(
       tasks,
       storePath: storePathOf(shared.store, baseDir, resultOutput, overrides.db),
       fleet,
-      metrics: overrides.metrics ?? shared.metrics ?? null,
+      metrics: overrides.metrics ?? (shared.metrics === undefined ? null : metricsAddress(shared.metrics)),
     },
   };
 }

@@ -57,8 +57,8 @@ export interface ParallelConfig extends TaskOverrides, OccupancyRules {
   redis?: string;
   /** Fleet mode: the fleet's name (default `pcount`). */
   fleet?: string;
-  /** `PORT` or `HOST:PORT` of the /metrics endpoint. */
-  metrics?: string;
+  /** `PORT` or `HOST:PORT` of the /metrics endpoint; a bare port may be a number. */
+  metrics?: string | number;
 }
 
 export interface PcountConfig {

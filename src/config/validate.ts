@@ -9,7 +9,7 @@ import { escapeControls } from '../common/terminal-text.js';
 import { ruleFor } from '../protocol/names.js';
 import type { ConfigProblem, PcountConfig } from './types.js';
 import { rectsProblem } from '../vision/detect-region.js';
-import { inputSize, parseListenAddress } from './values.js';
+import { inputSize, metricsAddress, parseListenAddress } from './values.js';
 import { jsonPath } from './json-spans.js';
 
 /** The schema ships in `config/` at the package root; this file runs from `dist/src/config/`. */
@@ -88,11 +88,14 @@ function inputSizeProblem(value: unknown, at: string): ConfigProblem[] {
   }
 }
 
-/** A `metrics` address of the schema's form that run would refuse at start (a port above 65535): the flag's check. */
+/**
+ * A `metrics` address, text or a bare port number, that run would refuse at start (a port above 65535, a host no
+ * server can bind): the flag's check, on the text run serves (metricsAddress).
+ */
 function metricsProblem(value: unknown): ConfigProblem[] {
-  if (typeof value !== 'string') return [];
+  if (typeof value !== 'string' && typeof value !== 'number') return [];
   try {
-    parseListenAddress(value);
+    parseListenAddress(metricsAddress(value));
     return [];
   } catch (err) {
     return [{ path: '$.parallel_config.metrics', message: (err as Error).message.replace(/^expected/, 'must be'), value }];

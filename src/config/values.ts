@@ -1,4 +1,5 @@
 import { accessSync, constants, statSync } from 'node:fs';
+import { isIPv4, isIPv6 } from 'node:net';
 import path from 'node:path';
 import { parseInputSize } from '../worker/input-size.js';
 import { isTaskId, TASK_ID_RULE } from '../protocol/names.js';
@@ -83,13 +84,38 @@ export const configFile: ValueParser<string> = (text) => {
   return text;
 };
 
-/** Where to listen: `PORT`, `:PORT` or `HOST:PORT` (`[::1]:PORT` for IPv6); the host defaults to 127.0.0.1. */
+/** A host name's labels: letters, digits, `-` inside, `_` (container names), at most 63 characters each. */
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
+
+/**
+ * Whether a server can be told to listen on `host` as written (`[…]` for IPv6). A name whose last label is a number
+ * is an IPv4 address or nothing, as URLs read it: `1.2.3.4.5` and `300.1.1.1` passed the form's check and were
+ * refused only when run asked the resolver for them.
+ */
+function listenableHost(host: string): boolean {
+  if (host.startsWith('[')) return isIPv6(host.slice(1, -1));
+  if (/(?:^|\.)\d+\.?$/.test(host)) return isIPv4(host);
+  return HOST_NAME.test(host);
+}
+
+/**
+ * Where to listen: `PORT`, `:PORT` or `HOST:PORT` (`[::1]:PORT` for IPv6); the host defaults to 127.0.0.1. The one
+ * check of the address for `--metrics`, `validate` and `run` alike: what it accepts, a server can be asked to bind
+ * (a host name may still not resolve).
+ */
 export function parseListenAddress(value: string): { host: string; port: number } {
   const m = /^(?:(\[[0-9A-Fa-f:.]+\]|[^:[\]]*):)?(\d{1,5})$/.exec(value.trim());
   const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65_535) throw new Error('expected PORT or HOST:PORT, e.g. 9464 or 0.0.0.0:9464');
+  const form = 'PORT or HOST:PORT, e.g. 9464 or 0.0.0.0:9464';
+  if (!m || port > 65_535) throw new Error(`expected ${form}`);
+  if (m[1] && !listenableHost(m[1])) throw new Error(`${m[1]} is not an IP address or host name (expected ${form})`);
   const host = m[1] ? m[1].replace(/^\[|\]$/g, '') : '127.0.0.1';
   return { host, port };
+}
+
+/** parallel_config.metrics as the text the server parses: a bare port may be given as a JSON number (`9464`). */
+export function metricsAddress(value: string | number): string {
+  return String(value);
 }
 
 /** Where a server listens: `PORT` or `HOST:PORT`, kept as typed (trimmed) for the server to parse again. */

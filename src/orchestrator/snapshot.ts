@@ -1,3 +1,4 @@
+import { STOP_SIGNALS, type StopSignal } from '../common/signal-latch.js';
 import type { PoolSnapshot, TaskView, WorkerView } from './types.js';
 
 /** The plain-data view the dashboard and the headless printer read, with the header's totals. */
@@ -32,4 +33,14 @@ export function buildSnapshot(tasks: TaskView[], workers: WorkerView[], queued: 
  */
 export function runExitCode(snapshot: PoolSnapshot): number {
   return snapshot.tasks.every((t) => t.state === 'completed' || t.state === 'left') && !snapshot.store?.error && !snapshot.lastExport?.error ? 0 : 1;
+}
+
+/**
+ * The exit status of a headless run a stop signal ended. One it cut short (a file interrupted, a task that failed)
+ * exits as shells report the signal, 128 + its number (130 for Ctrl-C), as the dashboard does, rather than with the
+ * 1 of a failure; one whose tasks all ended well exits 0, as documented: a camera's end is a stop, and a task left
+ * running in its fleet was left on purpose (a service manager's SIGTERM must not read as a failure).
+ */
+export function signalledExitCode(snapshot: PoolSnapshot, signal: StopSignal): number {
+  return runExitCode(snapshot) === 0 ? 0 : STOP_SIGNALS[signal];
 }

@@ -25,10 +25,11 @@ export interface GrabbedFrame {
 /**
  * One frame of a source at its full size, and the detector's view of the same frame. ffmpeg decodes it twice (once
  * scaled for the model exactly as the worker does), so the boxes are the ones a worker would see on that frame.
+ * `frameRate`: an image sequence's, as the worker reads it (`at` seconds are frames at that rate, not ffmpeg's 25).
  */
-export async function grabFrame(ffmpeg: FfmpegBinary, source: string, choice: FrameChoice, detector: DetectorOptions): Promise<GrabbedFrame> {
+export async function grabFrame(ffmpeg: FfmpegBinary, source: string, choice: FrameChoice, detector: DetectorOptions, frameRate?: number): Promise<GrabbedFrame> {
   await checkLocalSource(source);
-  const base = { ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: source, inputArgs: inputArgsFor(source) };
+  const base = { ffmpeg: ffmpeg.path, ffmpegVersion: ffmpeg.version, input: source, inputArgs: inputArgsFor(source, false, frameRate) };
   let info: SourceInfo;
   try {
     info = await probeSource(base);

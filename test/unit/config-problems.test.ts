@@ -37,3 +37,21 @@ test('a password in any value shown is hidden, wherever the URL was put (it was 
     '$.cameras[0].skip_frames: must be integer (found "rtsp://admin:***@cam/x")',
   ]);
 });
+
+test('an empty or too long task id or line name is one problem, in the words of the rule, with the value', () => {
+  const long = 'a'.repeat(65);
+  const problems = validateConfig({
+    videos: [
+      { id: '', source: 'a.mp4', lines: [{ name: '', points: [0.5, 0, 0.5, 1] }] },
+      { id: long, source: 'b.mp4', lines: [{ name: long, points: [0.5, 0, 0.5, 1] }] },
+    ],
+  }).map(formatProblem);
+  const id = 'may hold only letters A-Z a-z, digits, "_", "." and "-", starting with a letter or digit, at most 64 characters';
+  const name = 'may hold only letters, digits, spaces and _ . - # / ( ) + :, starting with a letter or digit, at most 64 characters';
+  assert.deepEqual(problems.sort(), [
+    `$.videos[0].id: ${id} (found "")`,
+    `$.videos[0].lines[0].name: ${name} (found "")`,
+    `$.videos[1].id: ${id} (found "${long}")`,
+    `$.videos[1].lines[0].name: ${name} (found "${long}")`,
+  ]);
+});
