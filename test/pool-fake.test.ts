@@ -257,34 +257,6 @@ describe('pool with a fake worker', () => {
     assert.equal(task(s, 'slow').reason, 'the worker did not start within 20 s');
   });
 
-  it('gives a worker asked to stop before its hello what is left of the start-up time-out, not the stop time-out', async () => {
-    // A worker still loading (here: one that never gets to read its stdin) reads a stop only once loaded, which on a
-    // loaded machine took longer than the stop time-out: a Ctrl-C as the run started then killed it.
-    mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: 0 });
-    const pool = makePool({ tasks: [fakeTask('loading', 'hello=never;onstop=ignore')], stallTimeoutMs: 5000, stopTimeoutMs: 3000, startupTimeoutMs: 20_000 });
-    pool.begin();
-    await until(pool, (s) => task(s, 'loading').logs.some((l) => l.includes('argv')));
-    const pid = pool.snapshot().workers[0].pid!;
-    // The SIGKILL is sent from the timer itself: seen here as the mocked clock passes its time.
-    const kill = mock.method(process, 'kill');
-    const killed = () => kill.mock.calls.filter((c) => c.arguments[1] === 'SIGKILL').map((c) => c.arguments[0]);
-    try {
-      mock.timers.tick(5000);
-      pool.stop('loading');
-      mock.timers.tick(3000);
-      assert.deepEqual(killed(), [], 'not killed at the stop time-out');
-      mock.timers.tick(11_999);
-      assert.deepEqual(killed(), []);
-      mock.timers.tick(1);
-      assert.deepEqual(killed(), [-pid], 'killed, with its process group, when the start-up time-out is over');
-    } finally {
-      kill.mock.restore();
-    }
-    const s = await until(pool, (x) => task(x, 'loading').state === 'completed');
-    assert.equal(task(s, 'loading').reason, 'stopped by user (killed after the stop time-out)');
-    assert.equal(isAlive(pid), false);
-  });
-
   it('stops gracefully and keeps the counts; SIGKILLs a child that ignores the stop', async () => {
     mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'], now: 0 });
     const pool = makePool({

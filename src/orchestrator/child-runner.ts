@@ -66,7 +66,6 @@ export class ChildRunner {
   private started = false;
   private finished = false;
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
-  private readonly spawnedAt: number;
   private readonly state: ChildExit = {
     code: null,
     signal: null,
@@ -81,7 +80,6 @@ export class ChildRunner {
 
   constructor(private readonly opts: ChildRunnerOptions) {
     this.child = opts.spawn(opts.command.file, [...opts.command.args, ...opts.args], opts.env ?? {}, opts.stateFd);
-    this.spawnedAt = opts.timers.now();
     const { child } = this;
     killOnExit(child, true);
     child.on('error', (err) => {
@@ -136,13 +134,7 @@ export class ChildRunner {
     return this.stopping;
   }
 
-  /**
-   * Asks the child to finish (`{"cmd":"stop"}` on stdin); SIGKILL follows if it is still there after the time-out:
-   * the stop time-out once it has said hello, else the startup time-out. A child still loading (its modules, the
-   * model) reads the stop only once loaded, which on a loaded machine took longer than the stop time-out: it was
-   * killed and its task said "killed after the stop time-out" (a Ctrl-C as the run started, under load ~12), though
-   * it was never deaf to the stop, only not yet listening. It has what is left of the time it is given to start.
-   */
+  /** Asks the child to finish (`{"cmd":"stop"}` on stdin); SIGKILL follows if it is still there after the time-out. */
   requestStop(): void {
     if (this.stopping || this.finished) return;
     this.stopping = true;
@@ -151,7 +143,7 @@ export class ChildRunner {
     this.cancelKill = terminate(this.child, {
       // If the pipe is gone the child is on its way out; the SIGKILL covers the rest.
       ask: () => void this.send({ cmd: 'stop' }),
-      forceAfterMs: this.started ? this.opts.stopTimeoutMs : Math.max(this.opts.stopTimeoutMs, this.spawnedAt + this.opts.startupTimeoutMs - this.opts.timers.now()),
+      forceAfterMs: this.opts.stopTimeoutMs,
       group: true,
       timers: this.opts.timers,
       onForce: () => (this.state.killedAfterStop = true),
