@@ -8,7 +8,7 @@ import { parseRedisUrl } from '../src/fleet/redis-url.js';
 import { controllerFollows } from '../src/fleet/agent-forward.js';
 import { claimNotice as agentsNotice, entryFields, parseEntry } from '../src/fleet/entries.js';
 import { SinkFailure } from '../src/fleet/store-sink.js';
-import { CLAIM, HEARTBEAT, REAP, RELEASE, runScript } from '../src/fleet/scripts.js';
+import { AGENT_EXIT, CLAIM, COMMAND, HEARTBEAT, REAP, RELEASE, runScript, START_FRAMES, SUBMIT } from '../src/fleet/scripts.js';
 import type { ResumeMark } from '../src/store/fleet-marks.js';
 import { until } from './fleet-harness.js';
 import { startRedis } from './redis-server.js';
@@ -266,4 +266,81 @@ test('Redis loses the fleet (FLUSHALL): the heartbeat says gone, not lost, and k
   assert.equal((await ctl.tasks(['c1']))[0].state, 'completed');
   const claimed = (await runScript(conn, CLAIM, [keys.prefix, 'b', 'run-b', 8000])) as string[];
   assert.deepEqual([claimed[0], claimed[4], claimed[5]], ['c2', '121', '{"version":1}'], 'the queued one goes on from the point submitted');
+});
+
+/**
+ * Every key of the fleet with its type and value (not its time to live), to tell whether a script wrote anything; not
+ * the controller's lease, which the test's controller renews on its own.
+ */
+async function keyspace(conn: RedisConnection, controller: string): Promise<string> {
+  const out: unknown[] = [];
+  for (const key of ((await conn.send(['KEYS', '*'])) as string[]).filter((k) => k !== controller).sort()) {
+    const type = String(await conn.send(['TYPE', key]));
+    const read: Record<string, (string | number)[]> = { hash: ['HGETALL', key], set: ['SMEMBERS', key], zset: ['ZRANGE', key, 0, -1, 'WITHSCORES'], stream: ['XRANGE', key, '-', '+'], string: ['GET', key] };
+    const value = (await conn.send(read[type])) as string[];
+    const pairs = type === 'hash' ? value.flatMap((v, i) => (i % 2 === 0 ? [`${v}=${value[i + 1]}`] : [])) : value;
+    out.push([key, type, type === 'hash' || type === 'set' ? [...pairs].sort() : value]);
+  }
+  return JSON.stringify(out);
+}
+
+test('a script whose write Redis refuses (the ACL) changes nothing, and the same call once allowed makes the whole change: no claim without its notice, no stop the controller never hears of, no changed spec without its restart', { timeout: 120_000 }, async (t) => {
+  const { conn, ctl, keys } = await setup(t);
+  const P = keys.prefix;
+  const video = spec('f', 'video');
+  const claim = (leaseMs = 8000) => runScript(conn, CLAIM, [P, 'a', 'run-a', leaseMs]);
+  const health = JSON.stringify(['host', 'h']);
+  // Each: what the fleet holds before, the call, and every write command it may send.
+  const cases: { name: string; before(): Promise<unknown>; call(): Promise<unknown>; writes: string[] }[] = [
+    { name: 'SUBMIT a new task', before: async () => {}, call: () => ctl.submit([video]).then((r) => r.get('f')), writes: ['SADD', 'HSET', 'HDEL', 'HSETNX', 'ZADD'] },
+    { name: 'SUBMIT a changed spec of a running task', before: () => ctl.submit([video]).then(() => claim()), call: () => ctl.submit([{ ...video, options: { skip_frames: 2, confidence: 0.3 } }]).then((r) => r.get('f')), writes: ['HINCRBY', 'HSET', 'HDEL'] },
+    { name: 'COMMAND stop of a queued task', before: () => ctl.submit([video]), call: () => ctl.command('f', 'stop'), writes: ['ZREM', 'HSET', 'HDEL', 'XADD'] },
+    { name: 'CLAIM', before: () => ctl.submit([video]), call: () => claim(), writes: ['ZREM', 'SET', 'HSET', 'SADD', 'XADD'] },
+    { name: 'HEARTBEAT', before: () => ctl.submit([video]).then(() => claim()), call: () => runScript(conn, HEARTBEAT, [P, 'a', 'inst', 8000, health, 'f', 'run-a']), writes: ['SET', 'HSET', 'SADD'] },
+    { name: 'START_FRAMES', before: () => ctl.submit([video]), call: () => runScript(conn, START_FRAMES, [P, 'f', 51, '{"version":1}', '51|3|run-0']), writes: ['HSET', 'HDEL'] },
+    { name: 'RELEASE of a handed-back file', before: () => ctl.submit([video]).then(() => claim()), call: () => runScript(conn, RELEASE, [P, 'a', 'run-a', 'f', 'requeue', 'handed back', 0, 0, 9, 51, '{"version":1}', '51|3|run-a']), writes: ['DEL', 'SREM', 'ZADD', 'HSET', 'HDEL', 'XADD'] },
+    { name: 'REAP of a lapsed lease', before: () => ctl.submit([video]).then(() => claim(1)), call: () => runScript(conn, REAP, [P, 1]), writes: ['HSET', 'ZADD', 'SREM', 'XADD'] },
+    { name: 'AGENT_EXIT', before: () => runScript(conn, HEARTBEAT, [P, 'a', 'inst', 8000, health]), call: () => runScript(conn, AGENT_EXIT, [P, 'a', 'inst', 'bye']), writes: ['DEL', 'HSET', 'XADD'] },
+  ];
+  // REAP reaps nothing in Redis's first seconds (every lease looks lapsed after a restart).
+  await until('Redis up for 2 s', 10_000, async () => /uptime_in_seconds:([2-9]|\d\d)/.test(String(await conn.send(['INFO', 'server']))));
+  const fresh = async (c: (typeof cases)[number]) => {
+    await conn.send(['FLUSHALL']);
+    await c.before();
+    // A lease of 1 ms has lapsed by the time the reaper looks.
+    await new Promise((r) => setTimeout(r, 5));
+    return keyspace(conn, keys.controller);
+  };
+  for (const c of cases) {
+    await fresh(c);
+    const expected = await c.call();
+    for (const write of c.writes) {
+      const before = await fresh(c);
+      await conn.send(['ACL', 'SETUSER', 'default', `-${write.toLowerCase()}`]);
+      const refused = await c.call().then(
+        () => null,
+        (err: Error) => err,
+      );
+      await conn.send(['ACL', 'SETUSER', 'default', `+${write.toLowerCase()}`]);
+      assert.equal(await keyspace(conn, keys.controller), before, `${c.name} with ${write} refused: nothing written`);
+      assert.match(refused?.message ?? 'no error', new RegExp(`NOPERM.*${write}`), `${c.name} with ${write} refused: the call fails, saying why`);
+      assert.deepEqual(await c.call(), expected, `${c.name}, allowed again: the whole change`);
+    }
+  }
+});
+
+test('a script that finds a fleet key of another type changes nothing; the reaper drops a running task that has no hash and goes on', async (t) => {
+  const { conn, ctl, keys } = await setup(t);
+  await ctl.submit([spec('c1'), spec('c2')]);
+  await conn.send(['SET', keys.running, 'not a set']);
+  const before = await keyspace(conn, keys.controller);
+  await assert.rejects(runScript(conn, CLAIM, [keys.prefix, 'a', 'run-a', 8000]), /WRONGTYPE fleet key f1:running holds a string, not a set/);
+  assert.equal(await keyspace(conn, keys.controller), before, 'the task is still queued, with no lease');
+  await conn.send(['DEL', keys.running]);
+  assert.equal(((await runScript(conn, CLAIM, [keys.prefix, 'a', 'run-a', 1])) as string[])[0], 'c1');
+  // A submission cut short after its first write (an older server's ACL) leaves an id in the running set with no task.
+  await conn.send(['SADD', keys.running, 'ghost']);
+  await until('Redis up for 2 s', 10_000, async () => /uptime_in_seconds:([2-9]|\d\d)/.test(String(await conn.send(['INFO', 'server']))));
+  assert.deepEqual(await runScript(conn, REAP, [keys.prefix, 1]), ['c1']);
+  assert.deepEqual(await conn.send(['SMEMBERS', keys.running]), []);
 });

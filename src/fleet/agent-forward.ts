@@ -68,7 +68,8 @@ export class RunForwarder {
     // The run's last report, left out: it goes before the end of the count (after what came since, so that the
     // controller does not take it for an older one than it holds; no state is of its frame, so it makes no checkpoint).
     if (ev.type === 'done') this.sendLeftOut(run);
-    this.outbox.push({ k: 'ev', task: run.task, run: run.run, n: run.next(), agent: this.agent, event: ev });
+    const from = ev.type === 'hello' ? run.claim?.startFrame : null;
+    this.outbox.push({ k: 'ev', task: run.task, run: run.run, n: run.next(), agent: this.agent, event: ev, ...(from ? { from } : {}) });
   }
 
   /** The run's last entry, with its settlement's outcome: its journal file is closed. */

@@ -27,7 +27,13 @@ export type RunOutcome =
  * notices written by the fleet's scripts; they say what happened and are safe to see twice.
  */
 export type FleetEntry =
-  | { k: 'ev'; task: string; run: string; n: number; agent: string; event: WorkerEvent }
+  /**
+   * `from`, on a file run's `hello` only: the frame its claim started it from (the claim notice's `startFrame`). The
+   * notice is the claim script's, in no journal; a Redis that lost the claim (restarted or failed over without its last
+   * writes) took it along, while the run's entries come again from the agent's journal. From this the controller knows
+   * where such a run counted from, and voids all it counted when a later run counts from there again (FleetMarks.began).
+   */
+  | { k: 'ev'; task: string; run: string; n: number; agent: string; event: WorkerEvent; from?: number }
   | { k: 'end'; task: string; run: string; n: number; agent: string; outcome: RunOutcome }
   /**
    * A file run's counting state (its worker's `state` event), outside the run's sequence: only the newest of a run is
@@ -71,7 +77,7 @@ export type OutEntry = RunEntry | TailEntry;
 export function entryFields(entry: FleetEntry): string[] {
   switch (entry.k) {
     case 'ev':
-      return ['k', 'ev', 't', entry.task, 'r', entry.run, 'n', String(entry.n), 'a', entry.agent, 'e', JSON.stringify(entry.event)];
+      return ['k', 'ev', 't', entry.task, 'r', entry.run, 'n', String(entry.n), 'a', entry.agent, 'e', JSON.stringify(entry.event), ...(entry.from ? ['f', String(entry.from)] : [])];
     case 'end':
       return ['k', 'end', 't', entry.task, 'r', entry.run, 'n', String(entry.n), 'a', entry.agent, 'o', JSON.stringify(entry.outcome)];
     case 'st':
@@ -98,8 +104,11 @@ export function parseEntry(fields: string[]): FleetEntry | null {
   const s = (key: string) => f.get(key) ?? '';
   try {
     switch (s('k')) {
-      case 'ev':
-        return { k: 'ev', task: s('t'), run: s('r'), n: Number(s('n')), agent: s('a'), event: JSON.parse(s('e')) as WorkerEvent };
+      case 'ev': {
+        const event = JSON.parse(s('e')) as WorkerEvent;
+        const from = event.type === 'hello' ? positive(s('f')) : null;
+        return { k: 'ev', task: s('t'), run: s('r'), n: Number(s('n')), agent: s('a'), event, ...(from !== null ? { from } : {}) };
+      }
       case 'end':
         return { k: 'end', task: s('t'), run: s('r'), n: Number(s('n')), agent: s('a'), outcome: JSON.parse(s('o')) as RunOutcome };
       case 'st': {

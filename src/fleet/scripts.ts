@@ -11,6 +11,34 @@ import type { RedisConnection, RedisReply } from './connect.js';
 const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 /**
+ * Redis runs a script atomically but does not roll it back: a command that fails part-way (a fleet key holding another
+ * type, a command the Redis user's ACL refuses) leaves every write before it, half a state change (a task claimed with
+ * no claim notice and no agent, stopped with no notice to the controller, re-queued by half). So every script that
+ * writes more than once first checks each key it may touch, and each write it may send, and fails before its first
+ * write: \`guard(types, commands)\` returns why it must (the caller answers with that error, having changed nothing), or
+ * nil. \`types\`: key, type, key, type…, each key absent or of that type; \`commands\`: each a command with the key it
+ * writes, which the user must be allowed (Redis 7.0's acl_check_cmd; before 7.0 a server cannot be asked, and a script
+ * whose write the ACL refuses keeps what it wrote before: the writes come in the order that leaves the least to repair).
+ */
+const GUARD = `local function guard(types, commands)
+  for i = 1, #types, 2 do
+    local kind = redis.call('TYPE', types[i])
+    kind = type(kind) == 'table' and kind.ok or kind
+    if kind ~= 'none' and kind ~= types[i + 1] then
+      return 'WRONGTYPE fleet key ' .. types[i] .. ' holds a ' .. kind .. ', not a ' .. types[i + 1] .. ' (nothing was changed)'
+    end
+  end
+  if redis.acl_check_cmd then
+    for _, c in ipairs(commands) do
+      if not redis.acl_check_cmd(unpack(c)) then
+        return 'NOPERM the Redis user may not run ' .. c[1] .. ' on ' .. c[2] .. ', which fleet mode needs (nothing was changed)'
+      end
+    end
+  end
+  return nil
+end`;
+
+/**
  * Moves a file's resume point (task hash key k) forward to \`frame\`, never back: within a count the newest checkpoint
  * wins, whoever reports it (the controller after each stored batch, a returning controller from its store, an agent
  * handing the task back with the last frame its worker reported) and in whatever order they reach Redis. \`state\`:
@@ -53,24 +81,37 @@ end`;
  * run, as before the loss, not queued for a second run.
  */
 export const SUBMIT = `${NOW}
+${GUARD}
 ${FORWARD}
 local P, id, kind, spec = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local t = P .. 'task:' .. id
-redis.call('SADD', P .. 'tasks', id)
+local t, lease = P .. 'task:' .. id, P .. 'lease:' .. id
+local bad = guard({P .. 'tasks', 'set', t, 'hash', lease, 'string', P .. 'running', 'set', P .. 'queue', 'zset'}, {
+  {'SADD', P .. 'tasks', id}, {'HSET', t, 'spec', spec}, {'HDEL', t, 'start_mark'}, {'HSETNX', t, 'gen', '0'},
+  {'HINCRBY', t, 'gen', '1'}, {'SADD', P .. 'running', id}, {'ZADD', P .. 'queue', '0', id}})
+if bad then return redis.error_reply(bad) end
 local state = redis.call('HGET', t, 'state')
-local held = not state and redis.call('GET', P .. 'lease:' .. id)
-if held then
-  local agent, run = string.match(held, '^(.*)|([^|]*)$')
+local agent, run
+if not state then agent, run = string.match(redis.call('GET', lease) or '', '^(.*)|([^|]*)$') end
+redis.call('SADD', P .. 'tasks', id)
+if agent then
+  -- In the running set first: a task running on an agent that the reaper does not check would never be re-queued.
+  redis.call('SADD', P .. 'running', id)
   redis.call('HSET', t, 'spec', spec, 'kind', kind, 'want', 'run', 'state', 'running', 'agent', agent, 'run', run, 'since', now, 'note', 'submitted again after Redis lost it; still on its agent', 'attempt', 0, 'gen', 0)
   setStart(t, ARGV[5], ARGV[6], ARGV[7])
-  redis.call('SADD', P .. 'running', id)
   return 'adopted'
 end
 if state == 'queued' or state == 'running' then
-  if redis.call('HGET', t, 'spec') == spec and redis.call('HGET', t, 'want') == 'run' then forward(t, ARGV[5], ARGV[6], ARGV[7]); return 'kept' end
+  if redis.call('HGET', t, 'spec') == spec and redis.call('HGET', t, 'want') == 'run' then
+    -- Where a change cut short (an older server's ACL refusing its last write) left a queued task out of the queue,
+    -- or a running one out of the reaper's sight, it goes back.
+    if state == 'queued' then redis.call('ZADD', P .. 'queue', 'NX', now, id) else redis.call('SADD', P .. 'running', id) end
+    forward(t, ARGV[5], ARGV[6], ARGV[7])
+    return 'kept'
+  end
+  -- The restart first, the new spec last: cut short in between, the next submission still finds the spec changed.
+  if state == 'running' then redis.call('HINCRBY', t, 'gen', 1) end
   setStart(t, ARGV[5], ARGV[6], ARGV[7])
   redis.call('HSET', t, 'spec', spec, 'kind', kind, 'want', 'run', 'note', 'resubmitted with a changed spec')
-  if state == 'running' then redis.call('HINCRBY', t, 'gen', 1) end
   return 'updated'
 end
 redis.call('HSET', t, 'spec', spec, 'kind', kind, 'want', 'run', 'state', 'queued', 'agent', '', 'run', '', 'note', '', 'attempt', 0)
@@ -81,26 +122,37 @@ return 'queued'`;
 
 /** ARGV: prefix, id, command (start|stop|cancel|restart). Returns {result, message}. */
 export const COMMAND = `
+${GUARD}
 local P, id, cmd = ARGV[1], ARGV[2], ARGV[3]
 local t = P .. 'task:' .. id
 local state = redis.call('HGET', t, 'state')
 if not state then return {'unknown', 'no such task in the fleet'} end
+-- A change of several writes is checked first (guard); a single write needs no check.
+local function checked(commands)
+  return guard({P .. 'queue', 'zset', P .. 'events', 'stream'}, commands)
+end
 local function emit(s, note) redis.call('XADD', P .. 'events', '*', 'k', 'state', 't', id, 's', s, 'note', note) end
-local function final(s, note)
+local function final(s, note, answer)
+  local bad = checked({{'ZREM', P .. 'queue', id}, {'HSET', t, 'state', s}, {'HDEL', t, 'start_state'}, {'XADD', P .. 'events', '*', 'k', 'state'}})
+  if bad then return redis.error_reply(bad) end
   redis.call('ZREM', P .. 'queue', id)
   redis.call('HSET', t, 'state', s, 'want', cmd, 'note', note)
   redis.call('HDEL', t, 'start_state', 'start_mark')
   emit(s, note)
+  return {'ok', answer}
 end
-local function queueFirst(note)
+local function queueFirst(note, answer)
+  local bad = checked({{'HSET', t, 'state', 'queued'}, {'ZADD', P .. 'queue', '0', id}, {'XADD', P .. 'events', '*', 'k', 'state'}})
+  if bad then return redis.error_reply(bad) end
   redis.call('HSET', t, 'state', 'queued', 'want', 'run', 'attempt', 0, 'note', note, 'agent', '', 'run', '')
   redis.call('ZADD', P .. 'queue', 0, id)
   emit('queued', note)
+  return {'ok', answer}
 end
 if state == 'queued' then
-  if cmd == 'stop' then final('stopped', 'stopped before it started'); return {'ok', 'stopped'} end
-  if cmd == 'cancel' then final('cancelled', 'cancelled before it started'); return {'ok', 'cancelled'} end
-  queueFirst('queued first'); return {'ok', 'moved to the front of the queue'}
+  if cmd == 'stop' then return final('stopped', 'stopped before it started', 'stopped') end
+  if cmd == 'cancel' then return final('cancelled', 'cancelled before it started', 'cancelled') end
+  return queueFirst('queued first', 'moved to the front of the queue')
 end
 if state == 'running' then
   if cmd == 'start' then return {'noop', 'already running'} end
@@ -108,7 +160,7 @@ if state == 'running' then
   redis.call('HSET', t, 'want', cmd)
   return {'ok', cmd == 'stop' and 'stopping on its agent' or 'cancelling on its agent'}
 end
-if cmd == 'start' or cmd == 'restart' then queueFirst('queued again'); return {'ok', 'queued again'} end
+if cmd == 'start' or cmd == 'restart' then return queueFirst('queued again', 'queued again') end
 return {'noop', 'it is not running (' .. state .. ')'}`;
 
 /**
@@ -118,19 +170,29 @@ return {'noop', 'it is not running (' .. state .. ')'}`;
  * no journal, and Redis may lose it before the controller reads it (the agent sends it again, agent-heartbeat.ts).
  */
 export const CLAIM = `${NOW}
+${GUARD}
 local P, agent, run, leaseMs = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local ids = redis.call('ZRANGEBYSCORE', P .. 'queue', '-inf', now, 'LIMIT', 0, 1)
 if #ids == 0 then return false end
 local id = ids[1]
+local t, lease = P .. 'task:' .. id, P .. 'lease:' .. id
+local bad = guard({t, 'hash', lease, 'string', P .. 'running', 'set', P .. 'events', 'stream'}, {
+  {'ZREM', P .. 'queue', id}, {'ZADD', P .. 'queue', '0', id}, {'SET', lease, run}, {'HSET', t, 'state', 'running'},
+  {'SADD', P .. 'running', id}, {'XADD', P .. 'events', '*', 'k', 'claim'}})
+if bad then return redis.error_reply(bad) end
+if redis.call('HGET', t, 'want') ~= 'run' or redis.call('HGET', t, 'state') ~= 'queued' then redis.call('ZREM', P .. 'queue', id); return false end
+-- A run still holds the lease (it took it back while Redis had lost the task): the task waits in the queue until it lapses.
+local left = redis.call('PTTL', lease)
+if left ~= -2 then redis.call('ZADD', P .. 'queue', now + (left >= 0 and left or tonumber(leaseMs)), id); return false end
 redis.call('ZREM', P .. 'queue', id)
-local t = P .. 'task:' .. id
-if redis.call('HGET', t, 'want') ~= 'run' or redis.call('HGET', t, 'state') ~= 'queued' then return false end
-if not redis.call('SET', P .. 'lease:' .. id, agent .. '|' .. run, 'NX', 'PX', leaseMs) then return false end
+redis.call('SET', lease, agent .. '|' .. run, 'PX', leaseMs)
+redis.call('SADD', P .. 'running', id)
 redis.call('HSET', t, 'state', 'running', 'agent', agent, 'run', run, 'since', now, 'note', '')
 redis.call('SADD', P .. 'running', id)
 local start = redis.call('HGET', t, 'start_frame') or ''
 local state = start ~= '' and redis.call('HGET', t, 'start_state') or ''
 local mark = state and state ~= '' and redis.call('HGET', t, 'start_mark') or ''
+-- Last: a notice of a claim that did not take would void what an earlier run counted, and nobody would count it again.
 redis.call('XADD', P .. 'events', '*', 'k', 'claim', 't', id, 'r', run, 'a', agent, 'f', start, 'm', mark or '')
 return {id, redis.call('HGET', t, 'spec'), redis.call('HGET', t, 'gen') or '0', redis.call('HGET', t, 'attempt') or '0', start, state or '', mark or ''}`;
 
@@ -144,13 +206,23 @@ return {id, redis.call('HGET', t, 'spec'), redis.call('HGET', t, 'gen') or '0', 
  * lease now, '' when none does); or 'name-taken' when another instance holds the agent's name.
  */
 export const HEARTBEAT = `${NOW}
+${GUARD}
 local P, agent, instance, leaseMs = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local lock = P .. 'agent-lock:' .. agent
+local lock, a = P .. 'agent-lock:' .. agent, P .. 'agent:' .. agent
+local health = cjson.decode(ARGV[5])
+local types = {lock, 'string', a, 'hash', P .. 'agents', 'set'}
+local commands = {{'SET', lock, instance}, {'HSET', a, 'state', 'up'}, {'SADD', P .. 'agents', agent}}
+for i = 6, #ARGV, 2 do
+  local t, lease = P .. 'task:' .. ARGV[i], P .. 'lease:' .. ARGV[i]
+  for _, v in ipairs({t, 'hash', lease, 'string'}) do table.insert(types, v) end
+  table.insert(commands, {'SET', lease, ARGV[i + 1]})
+end
+local bad = guard(types, commands)
+if bad then return redis.error_reply(bad) end
 local holder = redis.call('GET', lock)
 if holder and holder ~= instance then return 'name-taken' end
 redis.call('SET', lock, instance, 'PX', leaseMs)
-local a = P .. 'agent:' .. agent
-redis.call('HSET', a, unpack(cjson.decode(ARGV[5])))
+redis.call('HSET', a, unpack(health))
 redis.call('HSET', a, 'seen', now, 'state', 'up')
 redis.call('SADD', P .. 'agents', agent)
 local out = {}
@@ -179,7 +251,17 @@ return out`;
  * run, the controller for still there); the controller submits it again with the point.
  */
 export const START_FRAMES = `
+${GUARD}
 ${FORWARD}
+local types, commands = {}, {}
+for i = 2, #ARGV, 4 do
+  local t = ARGV[1] .. 'task:' .. ARGV[i]
+  for _, v in ipairs({t, 'hash'}) do table.insert(types, v) end
+  table.insert(commands, {'HSET', t, 'start_frame', '1'})
+  table.insert(commands, {'HDEL', t, 'start_mark'})
+end
+local bad = guard(types, commands)
+if bad then return redis.error_reply(bad) end
 for i = 2, #ARGV, 4 do
   local t = ARGV[1] .. 'task:' .. ARGV[i]
   if redis.call('EXISTS', t) == 1 then forward(t, ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]) end
@@ -198,15 +280,21 @@ return 'ok'`;
  * dropped, so that the controller submitting the task again does not adopt a run that has ended.
  */
 export const RELEASE = `${NOW}
+${GUARD}
 ${FORWARD}
 local P, agent, run, id, disposition, note, delay, attempt, lastN = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8], ARGV[9] or ''
-local t = P .. 'task:' .. id
+local t, lease = P .. 'task:' .. id, P .. 'lease:' .. id
 if redis.call('EXISTS', t) == 0 then
-  if redis.call('GET', P .. 'lease:' .. id) == agent .. '|' .. run then redis.call('DEL', P .. 'lease:' .. id) end
+  if redis.call('GET', lease) == agent .. '|' .. run then redis.call('DEL', lease) end
   return 'gone'
 end
 if redis.call('HGET', t, 'run') ~= run then return 'not-owner' end
-redis.call('DEL', P .. 'lease:' .. id)
+local commands = {{'DEL', lease}, {'SREM', P .. 'running', id}, {'HSET', t, 'state', disposition}, {'HDEL', t, 'start_state'}, {'XADD', P .. 'events', '*', 'k', 'state'}}
+if disposition == 'requeue' or disposition == 'retry' then table.insert(commands, {'ZADD', P .. 'queue', '0', id}) end
+local bad = guard({P .. 'running', 'set', P .. 'queue', 'zset', P .. 'events', 'stream'}, commands)
+if not bad and disposition == 'retry' and not delay then bad = 'ERR a retry needs its delay in ms, not ' .. tostring(ARGV[7]) end
+if bad then return redis.error_reply(bad) end
+redis.call('DEL', lease)
 redis.call('SREM', P .. 'running', id)
 local state = disposition
 if disposition == 'requeue' then
@@ -229,14 +317,52 @@ return 'ok'`;
  * nothing is reaped until the agents have had one lease time to renew. Returns the ids re-queued.
  */
 export const REAP = `${NOW}
+${GUARD}
 local P, leaseMs = ARGV[1], tonumber(ARGV[2])
 local uptime = tonumber(string.match(redis.call('INFO', 'server'), 'uptime_in_seconds:(%d+)'))
 if uptime * 1000 < leaseMs + 1000 then return {} end
-local out = {}
+-- What is to change, first, so that the guard checks exactly the writes it takes.
+local types = {P .. 'running', 'set', P .. 'agents', 'set', P .. 'queue', 'zset', P .. 'events', 'stream'}
+local commands = {}
+local lapsed, forgotten, lost = {}, {}, {}
 for _, id in ipairs(redis.call('SMEMBERS', P .. 'running')) do
   if redis.call('EXISTS', P .. 'lease:' .. id) == 0 then
-    local t = P .. 'task:' .. id
-    local agent, run, want = redis.call('HGET', t, 'agent'), redis.call('HGET', t, 'run'), redis.call('HGET', t, 'want')
+    table.insert(lapsed, id)
+    for _, v in ipairs({P .. 'task:' .. id, 'hash'}) do table.insert(types, v) end
+  end
+end
+for _, name in ipairs(redis.call('SMEMBERS', P .. 'agents')) do
+  for _, v in ipairs({P .. 'agent:' .. name, 'hash'}) do table.insert(types, v) end
+end
+local bad = guard(types, {})
+if bad then return redis.error_reply(bad) end
+for _, id in ipairs(lapsed) do
+  local t = P .. 'task:' .. id
+  table.insert(commands, {'SREM', P .. 'running', id})
+  if redis.call('EXISTS', t) == 1 then
+    local settle = redis.call('HGET', t, 'want') == 'run' and {'ZADD', P .. 'queue', '0', id} or {'HDEL', t, 'start_state'}
+    for _, c in ipairs({{'HSET', t, 'state', 'queued'}, settle, {'XADD', P .. 'events', '*', 'k', 'lost'}}) do table.insert(commands, c) end
+  end
+end
+for _, name in ipairs(redis.call('SMEMBERS', P .. 'agents')) do
+  local a = P .. 'agent:' .. name
+  local seen = tonumber(redis.call('HGET', a, 'seen') or '0')
+  if now - seen > 3600000 then
+    table.insert(forgotten, name)
+    for _, c in ipairs({{'SREM', P .. 'agents', name}, {'DEL', a}}) do table.insert(commands, c) end
+  elseif now - seen > leaseMs and redis.call('HGET', a, 'state') == 'up' then
+    table.insert(lost, {name, now - seen})
+    for _, c in ipairs({{'HSET', a, 'state', 'lost'}, {'XADD', P .. 'events', '*', 'k', 'agent'}}) do table.insert(commands, c) end
+  end
+end
+bad = guard({}, commands)
+if bad then return redis.error_reply(bad) end
+local out = {}
+for _, id in ipairs(lapsed) do
+  local t = P .. 'task:' .. id
+  -- Left in the running set by a submission cut short (SUBMIT adds it first): no task to re-queue.
+  if redis.call('EXISTS', t) == 0 then redis.call('SREM', P .. 'running', id) else
+    local agent, run, want = redis.call('HGET', t, 'agent') or '', redis.call('HGET', t, 'run') or '', redis.call('HGET', t, 'want')
     local note
     if want == 'run' then
       note = 'agent ' .. agent .. ' stopped renewing its lease: re-queued'
@@ -248,28 +374,30 @@ for _, id in ipairs(redis.call('SMEMBERS', P .. 'running')) do
       redis.call('HDEL', t, 'start_state', 'start_mark')
     end
     redis.call('HSET', t, 'agent', '', 'run', '', 'note', note)
-    redis.call('SREM', P .. 'running', id)
     redis.call('XADD', P .. 'events', '*', 'k', 'lost', 't', id, 'r', run, 'a', agent, 'note', note)
+    -- Last: cut short before it, the next call finds the task again and finishes (a notice seen twice changes nothing).
+    redis.call('SREM', P .. 'running', id)
     table.insert(out, id)
   end
 end
-for _, name in ipairs(redis.call('SMEMBERS', P .. 'agents')) do
-  local a = P .. 'agent:' .. name
-  local seen = tonumber(redis.call('HGET', a, 'seen') or '0')
-  if now - seen > 3600000 then
-    redis.call('SREM', P .. 'agents', name)
-    redis.call('DEL', a)
-  elseif now - seen > leaseMs and redis.call('HGET', a, 'state') == 'up' then
-    redis.call('HSET', a, 'state', 'lost')
-    redis.call('XADD', P .. 'events', '*', 'k', 'agent', 'a', name, 's', 'lost', 'note', 'no heartbeat for ' .. math.floor((now - seen) / 1000) .. ' s')
-  end
+for _, name in ipairs(forgotten) do
+  redis.call('SREM', P .. 'agents', name)
+  redis.call('DEL', P .. 'agent:' .. name)
+end
+for _, l in ipairs(lost) do
+  redis.call('HSET', P .. 'agent:' .. l[1], 'state', 'lost')
+  redis.call('XADD', P .. 'events', '*', 'k', 'agent', 'a', l[1], 's', 'lost', 'note', 'no heartbeat for ' .. math.floor(l[2] / 1000) .. ' s')
 end
 return out`;
 
 /** ARGV: prefix, agent, instance, note. An agent that exits in order frees its name and says so. */
 export const AGENT_EXIT = `${NOW}
+${GUARD}
 local P, agent, instance, note = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local lock = P .. 'agent-lock:' .. agent
+local bad = guard({lock, 'string', P .. 'agent:' .. agent, 'hash', P .. 'events', 'stream'}, {
+  {'DEL', lock}, {'HSET', P .. 'agent:' .. agent, 'state', 'stopped'}, {'XADD', P .. 'events', '*', 'k', 'agent'}})
+if bad then return redis.error_reply(bad) end
 if redis.call('GET', lock) == instance then redis.call('DEL', lock) end
 redis.call('HSET', P .. 'agent:' .. agent, 'state', 'stopped', 'seen', now, 'used', 0)
 redis.call('XADD', P .. 'events', '*', 'k', 'agent', 'a', agent, 's', 'stopped', 'note', note)
@@ -285,6 +413,9 @@ return 'ok'`;
 
 /** ARGV: prefix, holder. */
 export const CONTROLLER_EXIT = `
+${GUARD}
+local bad = guard({ARGV[1] .. 'controller', 'string', ARGV[1] .. 'unstored', 'string'}, {{'DEL', ARGV[1] .. 'controller'}, {'DEL', ARGV[1] .. 'unstored'}})
+if bad then return redis.error_reply(bad) end
 for _, name in ipairs({'controller', 'unstored'}) do
   local key = ARGV[1] .. name
   if redis.call('GET', key) == ARGV[2] then redis.call('DEL', key) end

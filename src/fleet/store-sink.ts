@@ -84,7 +84,10 @@ export class StoreSink implements FleetSink {
       case 'ev':
       case 'end':
         if (!this.marks.take(entry.run, entry.task, entry.n)) return false;
-        if (entry.k === 'ev' && entry.event.type === 'hello') this.marks.setFps(entry.run, entry.task, entry.event.fps);
+        if (entry.k === 'ev' && entry.event.type === 'hello') {
+          this.marks.setFps(entry.run, entry.task, entry.event.fps);
+          if (entry.from) this.marks.began(entry.run, entry.task, entry.from);
+        }
         shows.push(this.route.entry(entry));
         return true;
       case 'st':

@@ -46,7 +46,8 @@ export interface VoidedCrossing {
  *   counts it again.
  * - any other (and every crossing when the resume point has no mark: one without a counting state, or written by an
  *   older pcount-tui, the rule before marks): when it is dated at or after `later.from`, or its run counted only from there on
- *   (its start frame; e.g. a run that went on from the same state and was lost before it sent another).
+ *   (its start frame, from its claim or, when Redis lost the claim, its `hello` (FleetMarks.began); e.g. a run that went
+ *   on from the same state and was lost before it sent another).
  */
 export function countedAgain(
   crossing: { run: string; seq: string; frame: string; runStart: string },
@@ -61,7 +62,7 @@ const VOID_EARLIER = countedAgain(
     run: 'crossings.fleet_run',
     seq: 'crossings.seq',
     frame: 'crossings.frame',
-    runStart: '(SELECT r.start_frame FROM fleet_runs r WHERE r.run = crossings.fleet_run AND r.claim IS NOT NULL)',
+    runStart: '(SELECT r.start_frame FROM fleet_runs r WHERE r.run = crossings.fleet_run)',
   },
   { from: '@from', markRun: '@markRun', markSeq: '@markSeq' },
 );
@@ -86,6 +87,7 @@ export class FleetMarks {
         `UPDATE fleet_runs SET claim = (SELECT COALESCE(MAX(claim), 0) + 1 FROM fleet_runs), start_frame = ?, mark_run = ?, mark_seq = ?
          WHERE run = ? AND claim IS NULL`,
       ),
+      began: db.prepare(`UPDATE fleet_runs SET start_frame = ? WHERE run = ? AND claim IS NULL AND start_frame IS NULL`),
       voidEarlier: db.prepare(
         `UPDATE crossings SET void = 1
          WHERE void = 0 AND task_run_id IN (SELECT id FROM task_runs WHERE chain_id = @chain)
@@ -149,6 +151,18 @@ export class FleetMarks {
     if (startFrame === null || chainId === null) return [];
     const { claim } = this.stmts.claimed.get(run) as { claim: number };
     return this.stmts.voidEarlier.all({ from: startFrame, chain: chainId, task, claim, markRun: at?.run ?? null, markSeq: at?.seq ?? null }) as VoidedCrossing[];
+  }
+
+  /**
+   * A file's run says (with its `hello`) that it counted from `startFrame`, as its claim did: recorded for a run whose
+   * claim this store never saw (Redis lost the notice with its last writes, before any controller read it). Such a run
+   * counts as claimed before every other, and now as counting only from that frame on, so that a run claimed since from
+   * that frame or before voids all it counted (countedAgain), also a held change of side dated before the frame, which
+   * the later run, going on from the same counting state, counts again. A claim this store recorded says it already.
+   */
+  began(run: string, task: string, startFrame: number): void {
+    this.stmts.ensure.run(run, task);
+    this.stmts.began.run(startFrame, run);
   }
 
   setFps(run: string, task: string, fps: number | null): void {
