@@ -54,15 +54,34 @@ export function cutByBottom(box: Box, frameHeight: number, o: CutFeetOptions = D
   return box[1] + box[3] >= frameHeight * (1 - o.edgeShare);
 }
 
-/** The box, made taller down to the estimated feet when the frame's bottom edge cuts it and the feet are below it. */
+/**
+ * Whether the box also reaches the frame's top edge: the person is taller than the picture, so its top is not their
+ * head and says nothing about how tall they are.
+ */
+export function cutByTop(box: Box, frameHeight: number, o: CutFeetOptions = DEFAULT_CUT_FEET): boolean {
+  return box[1] <= frameHeight * o.edgeShare;
+}
+
+/**
+ * The box, made taller down to the estimated feet when the frame's bottom edge cuts it and the feet are below it. A
+ * box cut by the top edge too is someone taller than the picture (close to the camera): their head is above it, so
+ * their feet are below it, whatever the height model, fitted on people seen whole farther away, makes of the top.
+ * The margin is for a loose box whose top sits below the head, which a box cut at the top cannot be; below the edge
+ * means by at least as much as a cut box may end above it, as for a person who walked out (walked-out.ts).
+ */
 export function withFeet(
   box: Box,
   frameHeight: number,
   fit: Pick<HeightFit, 'intercept' | 'slope'> | null,
   o: CutFeetOptions = DEFAULT_CUT_FEET,
 ): Box {
-  if (!fit || !cutByBottom(box, frameHeight, o) || Math.abs(1 - fit.slope) < o.minSlopeGap) return box;
-  const feet = (box[1] + fit.intercept) / (1 - fit.slope);
-  const height = feet - box[1];
-  return height > box[3] && feet > frameHeight + o.marginShare * height ? [box[0], box[1], box[2], height] : box;
+  if (!cutByBottom(box, frameHeight, o)) return box;
+  const estimate = fit && Math.abs(1 - fit.slope) >= o.minSlopeGap ? (box[1] + fit.intercept) / (1 - fit.slope) : null;
+  if (cutByTop(box, frameHeight, o)) {
+    const feet = Math.max(estimate ?? -Infinity, frameHeight + o.edgeShare * box[3]);
+    return [box[0], box[1], box[2], Math.max(box[3], feet - box[1])];
+  }
+  if (estimate === null) return box;
+  const height = estimate - box[1];
+  return height > box[3] && estimate > frameHeight + o.marginShare * height ? [box[0], box[1], box[2], height] : box;
 }
