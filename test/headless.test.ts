@@ -140,7 +140,10 @@ describe('headless runs', () => {
     const summary = events.at(-1)!;
     assert.equal(summary.type, 'summary');
     assert.deepEqual([summary.exit_code, summary.cancelled, summary.total_in, summary.total_out], [130, 1, 0, 0]);
-    assert.deepEqual([summary.tasks[0].state, summary.tasks[0].reason], ['cancelled', 'interrupted: the run was stopped before the end of the file']);
+    assert.equal(summary.tasks[0].state, 'cancelled');
+    // A worker still loading its model reads the stop only once loaded; on a loaded machine that is after the pool's
+    // 5 s stop time-out, and the reason says it was killed. Either way it had counted nothing.
+    assert.match(summary.tasks[0].reason, /^interrupted: the run was stopped before the end of the file( \(killed after the stop time-out\))?$/);
     assert.match(summary.run.folder, /out-early\/runs\//);
     assert.equal(summary.store.error, null);
     assert.deepEqual(processesMentioning(vtest), []);
