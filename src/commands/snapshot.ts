@@ -126,11 +126,11 @@ function jobs(args: SnapshotArgs): Job[] {
   if (!isConfig(args.source)) {
     const id = taskIdFor(args.source);
     const source = resolveSource(args.source, process.cwd());
-    const frameRate = args['frame-rate'];
-    if (toStdout) return [{ id, source, lines: args.line ?? [DEFAULT_LINE], detector, frameRate, out: STDOUT }];
+    const job = { id, source, lines: args.line ?? [DEFAULT_LINE], detector, frameRate: args['frame-rate'] };
+    if (toStdout) return [{ ...job, out: STDOUT }];
     const out = path.resolve(args.output ?? `${id}.png`);
     checkFileFolder(path.dirname(out), out);
-    return [{ id, source, lines: args.line ?? [DEFAULT_LINE], detector, frameRate, out }];
+    return [{ ...job, out }];
   }
   if (args.line !== undefined) throw new UsageError('--line applies to a single source; a config file has its own lines');
   const loaded = loadConfig(args.source);
