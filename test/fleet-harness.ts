@@ -265,6 +265,15 @@ export async function makeShortFile(dir: string, name: string, frames: number): 
   return file;
 }
 
+/** vtest-480.avi `times` times in a row, stream-copied: a file whose run is still going long after a given frame. */
+export async function makeLongFile(dir: string, name: string, times: number): Promise<string> {
+  const ffmpeg = await resolveFfmpeg();
+  const file = path.join(dir, `${name}.avi`);
+  const made = spawnSync(ffmpeg.path, ['-loglevel', 'error', '-y', '-stream_loop', String(times - 1), '-i', vtest480, '-c', 'copy', file]);
+  if (made.status !== 0) throw new Error(String(made.stderr));
+  return file;
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }

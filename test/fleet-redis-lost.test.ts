@@ -5,7 +5,7 @@ import { loadConfig } from '../src/config/load.js';
 import { specToWire, wireToSpec } from '../src/fleet/task-wire.js';
 import { fairThreads, workerArgs } from '../src/orchestrator/spawn-worker.js';
 import type { CrossingEvent, StateEvent, WorkerEvent } from '../src/protocol/events.js';
-import { AgentPool, assertNotOnCommandLine, assertSecretKept, countedCrossings, journalEntries, makeShortFile, outputOf, redisCli as harnessCli, startProc, tempDir, until, vtest480, writeFleetTasks, type Proc } from './fleet-harness.js';
+import { AgentPool, assertNotOnCommandLine, assertSecretKept, countedCrossings, journalEntries, makeLongFile, makeShortFile, outputOf, redisCli as harnessCli, startProc, tempDir, until, writeFleetTasks, type Proc } from './fleet-harness.js';
 import { startRedis, type TestRedis } from './redis-server.js';
 import { cliBin, runWorkerCli, within } from './worker-harness.js';
 
@@ -158,7 +158,7 @@ test('Redis restarted from a snapshot taken before a claim (the claim notice los
   const dir = tempDir('fleet-redis-lost-held');
   const agents = new AgentPool(redis.url, dir, 1);
   t.after(() => agents.killAll());
-  const { config, db } = writeFleetTasks(dir, redis.url, { videos: [{ id: 'vt', source: vtest480, lines: [{ name: 'h0.5', points: [0, 0.5, 1, 0.5] }] }] });
+  const { config, db } = writeFleetTasks(dir, redis.url, { videos: [{ id: 'vt', source: await makeLongFile(dir, 'vtest-twice', 2), lines: [{ name: 'h0.5', points: [0, 0.5, 1, 0.5] }] }] });
   const crossingsOf = (events: WorkerEvent[]) => events.filter((e): e is CrossingEvent => e.type === 'crossing');
 
   // The counting state after frame 420 as an agent's worker writes it (the agent's spec and arguments): the person of
@@ -181,6 +181,9 @@ test('Redis restarted from a snapshot taken before a claim (the claim notice los
   const first = startProc([process.execPath, cliBin, 'run', config, '--no-tui']);
   t.after(() => first.alive() && first.child.kill('SIGKILL'));
   await until(`run a past frame ${STOP + 10}`, 300_000, () => first.lines.some((l) => l.includes('"type":"progress","task":"vt"') && (JSON.parse(l) as { frame: number }).frame > STOP + 10));
+  // The file is twice vtest-480 and a is frozen before the controller leaves: a's run must still hold the task when a
+  // dies (it used to finish the 480 frames now and then while the controller left).
+  agents.get('a').child.kill('SIGSTOP');
   first.child.kill('SIGINT');
   assert.equal((await within(first.exited, 30_000, 'the controller to leave')).code, 0, first.stderr());
   agents.get('a').child.kill('SIGKILL');
