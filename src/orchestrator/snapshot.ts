@@ -36,9 +36,9 @@ export function runExitCode(snapshot: PoolSnapshot): number {
 }
 
 /**
- * The exit status of a headless run a stop signal ended. One it cut short (a file interrupted, a task that failed)
- * exits as shells report the signal, 128 + its number (130 for Ctrl-C), as the dashboard does, rather than with the
- * 1 of a failure; one whose tasks all ended well exits 0, as documented: a camera's end is a stop, and a task left
+ * The exit status of a run a stop signal (or the dashboard's Ctrl-C) ended. One it cut short (a file interrupted, a
+ * task that failed) exits as shells report the signal, 128 + its number (130 for Ctrl-C), rather than with the 1 of a
+ * failure; one whose tasks all ended well exits 0, as documented: a camera's end is a stop, and a task left
  * running in its fleet was left on purpose (a service manager's SIGTERM must not read as a failure).
  */
 export function signalledExitCode(snapshot: PoolSnapshot, signal: StopSignal): number {

@@ -144,7 +144,7 @@ export function App({ pool, configPath, refreshMs, messageMs = 10_000, colour = 
         pool
           .shutdown({ stopFleet: effect.stopFleet })
           .catch(() => undefined)
-          .finally(() => exit(effect.code));
+          .finally(() => exit(effect.signal));
         return null;
     }
   };

@@ -1,6 +1,6 @@
 /** Key bindings as a pure function of the UI state: what changes on screen and which command, if any, to run. */
 
-import { STOP_SIGNALS } from '../common/signal-latch.js';
+import type { StopSignal } from '../common/signal-latch.js';
 import { editLines, openEditor, type EditLine, type EditorState } from './line-editor.js';
 import { nextSort, type SortKey } from './task-list.js';
 
@@ -33,7 +33,8 @@ export interface UiState {
 export type Effect =
   | { kind: 'command'; command: TaskCommand; task: string }
   | { kind: 'export' }
-  | { kind: 'quit'; code: number; stopFleet?: boolean }
+  /** `signal`: the quit is a Ctrl-C, which exits as that signal does (see signalledExitCode). */
+  | { kind: 'quit'; signal?: StopSignal; stopFleet?: boolean }
   | { kind: 'lines'; task: string; lines: EditLine[] };
 
 /** The subset of Ink's key flags the bindings use. */
@@ -76,9 +77,6 @@ export interface KeyResult {
   effect: Effect | null;
 }
 
-/** Exit status when the user interrupts with Ctrl-C, as shells report SIGINT. */
-export const INTERRUPTED = STOP_SIGNALS.SIGINT;
-
 export const initialUi = (taskIds: string[], restored: Partial<Pick<UiState, 'logOpen' | 'preview' | 'sort'>> = {}): UiState => ({
   selectedId: taskIds[0] ?? null,
   logOpen: false,
@@ -116,20 +114,20 @@ export function handleKey(state: UiState, input: string, key: KeyFlags, ctx: Key
   const none = (s: UiState): KeyResult => ({ state: s, effect: null });
   if (state.quitting) return none(state);
   if (key.ctrl && input === 'c') {
-    return { state: { ...state, confirmQuit: false, quitting: true, message: 'stopping workers…' }, effect: { kind: 'quit', code: INTERRUPTED } };
+    return { state: { ...state, confirmQuit: false, quitting: true, message: 'stopping workers…' }, effect: { kind: 'quit', signal: 'SIGINT' } };
   }
   if (state.confirmQuit && ctx.fleet) {
     const leave = input === 'l' || input === 'L';
     if (leave || input === 's' || input === 'S') {
       const message = leave ? 'leaving the fleet’s tasks running…' : 'stopping the fleet’s tasks…';
-      return { state: { ...state, confirmQuit: false, quitting: true, message }, effect: { kind: 'quit', code: 0, stopFleet: !leave } };
+      return { state: { ...state, confirmQuit: false, quitting: true, message }, effect: { kind: 'quit', stopFleet: !leave } };
     }
     if (input === 'n' || input === 'N' || key.escape) return none({ ...state, confirmQuit: false, message: null });
     return none(state);
   }
   if (state.confirmQuit) {
     if (input === 'y' || input === 'Y') {
-      return { state: { ...state, confirmQuit: false, quitting: true, message: 'stopping workers…' }, effect: { kind: 'quit', code: 0 } };
+      return { state: { ...state, confirmQuit: false, quitting: true, message: 'stopping workers…' }, effect: { kind: 'quit' } };
     }
     if (input === 'n' || input === 'N' || key.escape) return none({ ...state, confirmQuit: false, message: null });
     return none(state);
@@ -182,7 +180,7 @@ export function handleKey(state: UiState, input: string, key: KeyFlags, ctx: Key
       const message = ctx.fleet ? `Quit: s stops the fleet's ${tasks}, l leaves them running, n stays` : `Quit and stop ${tasks}? (y/n)`;
       return none({ ...state, confirmQuit: true, message });
     }
-    return { state: { ...state, quitting: true, message: 'stopping workers…' }, effect: { kind: 'quit', code: 0 } };
+    return { state: { ...state, quitting: true, message: 'stopping workers…' }, effect: { kind: 'quit' } };
   }
   const command = commandKeys[input];
   if (command) {

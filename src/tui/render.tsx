@@ -1,6 +1,6 @@
 import { render } from 'ink';
 import { STOP_SIGNALS, type SignalLatch, type StopSignal } from '../common/signal-latch.js';
-import { runExitCode } from '../orchestrator/snapshot.js';
+import { runExitCode, signalledExitCode } from '../orchestrator/snapshot.js';
 import type { LinesTaken, PoolControl, PoolSnapshot } from '../orchestrator/types.js';
 import { App, type UiPreferences } from './app.js';
 import type { EditLine } from './line-editor.js';
@@ -76,10 +76,10 @@ export async function renderDashboard(pool: PoolControl, opts: DashboardOptions 
   );
 
   // Ctrl-C arrives as a key in raw mode; these cover `kill`, a closed SSH session and a non-raw stdin.
-  let signalCode: number | null = null;
+  let heard: StopSignal | null = null;
   const onSignal = (signal: StopSignal) => {
-    if (signalCode !== null) return;
-    signalCode = STOP_SIGNALS[signal];
+    if (heard !== null) return;
+    heard = signal;
     pool
       .shutdown()
       .catch(() => undefined)
@@ -107,12 +107,14 @@ export async function renderDashboard(pool: PoolControl, opts: DashboardOptions 
   if (early) onSignal(early);
 
   try {
-    const result = await instance.waitUntilExit();
-    // A quit ends like a headless run: non-zero when a task failed or was cut short; Ctrl-C keeps its own status.
-    return signalCode ?? (typeof result === 'number' && result !== 0 ? result : runExitCode(pool.snapshot()));
+    // Ctrl-C is a key in raw mode: the quit it asks for resolves with its signal.
+    const quitBy = (await instance.waitUntilExit()) as StopSignal | undefined;
+    // Ends like a headless run: 1 when a task failed or was cut short, as the signal says when one cut it short.
+    const signal = heard ?? quitBy ?? null;
+    return signal === null ? runExitCode(pool.snapshot()) : signalledExitCode(pool.snapshot(), signal);
   } finally {
     for (const off of handlers) off();
-    if (signalCode !== STOP_SIGNALS.SIGHUP) {
+    if (heard !== 'SIGHUP') {
       if (altScreen) stdout.write(LEAVE_ALT_SCREEN);
       stdout.write(quitSummary(pool.snapshot(), stdout.columns || 80));
     }

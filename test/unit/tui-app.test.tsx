@@ -219,6 +219,17 @@ test('Ctrl-C shuts the pool down without asking and exits 130', async () => {
   assert.deepEqual(pool.calls, ['shutdown']);
 });
 
+test('Ctrl-C or SIGTERM when no task was cut short (all completed, or left running in the fleet) exits 0, as headless', async () => {
+  for (const end of [(ui: Mounted) => ui.press(KEY.ctrlC), async () => void process.emit('SIGTERM')]) {
+    const pool = new FakePool([fakeTask('a', { state: 'completed', progress: 1, in: 2 }), fakeTask('b', { state: 'left', kind: 'camera' })]);
+    const ui = mountDashboard(pool);
+    await ui.waitFor((f) => /^. a /m.test(f));
+    await end(ui);
+    assert.equal(await ui.exitCode, 0);
+    assert.deepEqual(pool.calls, ['shutdown']);
+  }
+});
+
 test('keys typed in one read (as over SSH) act one after the other', async () => {
   const pool = twoTasks();
   const ui = mountDashboard(pool);

@@ -103,8 +103,8 @@ test('q in fleet mode asks: s stops the fleet’s tasks, l leaves them running, 
   const asked = handleKey(initialUi(['cam']), 'q', {}, ctx);
   assert.equal(asked.effect, null);
   assert.match(asked.state.message!, /s stops the fleet's 1 unfinished task, l leaves them running, n stays/);
-  assert.deepEqual(handleKey(asked.state, 's', {}, ctx).effect, { kind: 'quit', code: 0, stopFleet: true });
-  assert.deepEqual(handleKey(asked.state, 'l', {}, ctx).effect, { kind: 'quit', code: 0, stopFleet: false });
+  assert.deepEqual(handleKey(asked.state, 's', {}, ctx).effect, { kind: 'quit', stopFleet: true });
+  assert.deepEqual(handleKey(asked.state, 'l', {}, ctx).effect, { kind: 'quit', stopFleet: false });
   const stay = handleKey(asked.state, 'n', {}, ctx);
   assert.equal(stay.effect, null);
   assert.equal(stay.state.confirmQuit, false);

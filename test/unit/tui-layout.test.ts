@@ -140,7 +140,7 @@ test('keys: the quit question swallows other keys, help closes on Esc, commands 
   const ignored = handleKey(s, 'c', {}, ctx);
   assert.equal(ignored.effect, null);
   assert.equal(ignored.state.confirmQuit, true);
-  assert.deepEqual(handleKey(s, 'y', {}, ctx).effect, { kind: 'quit', code: 0 });
+  assert.deepEqual(handleKey(s, 'y', {}, ctx).effect, { kind: 'quit' });
   s = handleKey(s, '', { escape: true }, ctx).state;
   assert.equal(s.confirmQuit, false);
   s = handleKey(s, 'j', {}, ctx).state;
@@ -159,8 +159,8 @@ test('keys: log scrolling stays within the log; quitting with nothing unfinished
   assert.equal(s.logScroll, 0);
   s = handleKey(s, '', { pageDown: true }, ctx).state;
   assert.equal(s.logScroll, 0);
-  assert.deepEqual(handleKey(s, 'q', {}, { ...ctx, unfinished: 0 }).effect, { kind: 'quit', code: 0 });
-  assert.deepEqual(handleKey(s, 'c', { ctrl: true }, ctx).effect, { kind: 'quit', code: 130 });
+  assert.deepEqual(handleKey(s, 'q', {}, { ...ctx, unfinished: 0 }).effect, { kind: 'quit' });
+  assert.deepEqual(handleKey(s, 'c', { ctrl: true }, ctx).effect, { kind: 'quit', signal: 'SIGINT' });
 });
 
 test('typed-ahead input is split into single keys; escape sequences and single keys pass through', () => {
