@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -198,4 +200,49 @@ test('interlaced footage (a DVR\'s 720x576, top field first) is deinterlaced, a 
   assert.equal(plain.probed.interlaced, false);
   assert.equal(plain.frames.length, 25);
   plain.frames.forEach((f, i) => assert.ok(Buffer.from(f.data).equals(Buffer.from(plain.raw[i].data)), `frame ${f.number}: the decoded pixels`));
+});
+
+test('a live stream whose pictures are interlaced is opened again deinterlaced before its first frame; a progressive one is opened once', async (t) => {
+  const dvr = make('dvr-live.ts', ['-f', 'lavfi', '-i', 'testsrc2=size=720x576:rate=50', '-t', '4', '-vf', 'tinterlace=interleave_top,setfield=tff',
+    '-c:v', 'mpeg2video', '-flags', '+ilme+ildct', '-top', '1', '-q:v', '2']);
+  const progressive = make('progressive-live.ts', ['-f', 'lavfi', '-i', 'testsrc2=size=720x576:rate=25', '-t', '4', '-c:v', 'mpeg2video', '-q:v', '2']);
+  const bin = await resolveFfmpeg();
+  // A camera that can be connected to again (ffmpeg's -listen 1 serves one client): each connection gets the clip.
+  const served = async (clip: string) => {
+    let connections = 0;
+    const server = createServer((_, res) => {
+      connections++;
+      createReadStream(clip).pipe(res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(() => server.close());
+    server.unref();
+    const logs: string[] = [];
+    const source = await openSource({
+      source: `http://127.0.0.1:${(server.address() as AddressInfo).port}/live`,
+      live: true,
+      ffmpeg: bin,
+      skipFrames: 1,
+      maxSide: 1920,
+      stallTimeoutMs: 10_000,
+      onReconnect: () => {},
+      onLog: (_, message) => logs.push(message),
+    });
+    const openedWith = connections;
+    const frame = (await source.next())!;
+    const picture = { ...frame, data: Uint8Array.from(frame.data) };
+    source.close();
+    return { openedWith, logs, picture };
+  };
+  const raw = [];
+  for await (const f of openFrames({ ffmpeg: bin.path, input: dvr, output: { kind: 'native', maxSide: 1920 }, maxFrames: 5 })) raw.push(combing(f));
+
+  const interlaced = await served(dvr);
+  assert.equal(interlaced.openedWith, 2);
+  assert.deepEqual(interlaced.logs.filter((l) => /interlaced/.test(l)), ['the stream\'s pictures are interlaced (two fields each): opened again, deinterlaced']);
+  assert.ok(combing(interlaced.picture) < Math.min(...raw) / 4, `combing ${combing(interlaced.picture).toFixed(1)} on the live frame, at least ${Math.min(...raw).toFixed(1)} as decoded`);
+
+  const plain = await served(progressive);
+  assert.equal(plain.openedWith, 1);
+  assert.deepEqual(plain.logs.filter((l) => /interlaced/.test(l)), []);
 });

@@ -105,15 +105,34 @@ export class FfmpegRuns {
    */
   readonly every: number;
 
+  /**
+   * Whether ffmpeg deinterlaces: as the probe of a file says. A live source is not probed (a second connection to a
+   * camera before the real one); its stream header says it, and the first run that finds it interlaced is opened again
+   * deinterlaced before its first frame is used. Later runs (reconnects) follow the last header.
+   */
+  private deinterlace: boolean;
+
   constructor(private readonly o: SourceOptions) {
     this.every = o.live || o.probed?.fps ? o.skipFrames : 1;
+    this.deinterlace = o.probed?.interlaced ?? false;
   }
 
   async open(): Promise<void> {
     const start = seekSeconds(this.o);
     const open = (seekBefore: number) => this.start(start, seekBefore);
-    const reader = start === undefined ? open(0) : await openAtStart(this.o.startFrame!, open, (data) => this.release(data));
-    const info = await reader.info();
+    let reader = start === undefined ? open(0) : await openAtStart(this.o.startFrame!, open, (data) => this.release(data));
+    let info = await reader.info();
+    if (this.o.live && info.interlaced !== this.deinterlace) {
+      this.deinterlace = info.interlaced;
+      if (info.interlaced) {
+        this.o.onLog('info', 'the stream\'s pictures are interlaced (two fields each): opened again, deinterlaced');
+        reader.close();
+        // A camera may allow one session at a time: the first one ends before the next one starts.
+        await reader.exited;
+        reader = open(0);
+        info = await reader.info();
+      }
+    }
     const size = await reader.frameSizeKnown();
     if (this.info && (this.info.width !== info.width || this.info.height !== info.height)) {
       this.o.onLog('warn', `source size changed from ${this.info.width}x${this.info.height} to ${info.width}x${info.height}`);
@@ -143,7 +162,7 @@ export class FfmpegRuns {
       pool: this.o.pool,
       // Live frames are timed by the live clock (live-clock.ts), files by their own times where these are off the grid.
       frameTimes: !this.o.live,
-      deinterlace: this.o.probed?.interlaced,
+      deinterlace: this.deinterlace,
     });
     // Set before anything is awaited, so that close() stops the reader being opened.
     this.reader = reader;
