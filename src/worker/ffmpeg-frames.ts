@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { deferred } from '../common/deferred.js';
 import { killOnExit, terminate } from '../common/terminate.js';
 import { redactSource, redactText, sourceSecrets } from '../sources/credentials.js';
 import { yuv420Size } from '../vision/resample.js';
@@ -8,6 +9,7 @@ import { HeaderParser, LineTail, type SourceInfo } from './ffmpeg-header.js';
 import { ffmpegInput } from './ffmpeg-input.js';
 import { FrameChunks } from './frame-chunks.js';
 import type { FramePool } from './frame-pool.js';
+import { FrameTiming } from './frame-timing.js';
 
 /**
  * Raw frames from ffmpeg, read in exact frame-sized pieces.
@@ -54,48 +56,35 @@ export class FrameReader implements AsyncIterable<RawFrame> {
   private frameHeight = 0;
   private highWater = Infinity;
   private readonly bufferFrames: number;
-  private readonly every: number;
   private readonly header = new HeaderParser();
   private readonly tail: LineTail;
   private readonly pending = new FrameChunks();
-  /** Each handed-out frame's own time from ffmpeg's showinfo line (`frameTimes`), seconds after the seek point. */
-  private readonly times: number[] = [];
+  private readonly timing: FrameTiming;
   private lastDamage: string | null = null;
   private pausedOutput = false;
-  private emitted = 0;
   private ended = false;
   private closing = false;
   private failure: FrameReaderError | null = null;
   private wake: (() => void) | null = null;
   private openTimer: NodeJS.Timeout | null;
-  private startIndex = 0;
-  private readonly seek: { ss: number; drop: number } | null;
   /** The frame peek() took, which next() hands out; undefined when none waits. */
   private peeked: RawFrame | null | undefined;
-  private firstFrameAt = 0;
-  private readonly infoPromise: Promise<SourceInfo>;
-  private readonly sizePromise: Promise<{ width: number; height: number }>;
-  private settleSize!: { resolve: (s: { width: number; height: number }) => void; reject: (e: Error) => void };
+  private readonly infoKnown = deferred<SourceInfo>(true);
+  private readonly sizeKnown = deferred<{ width: number; height: number }>(true);
   /** The input as messages may name it, and what else to hide in ffmpeg's lines: the source's password. */
   private readonly shownInput: string;
   private readonly secrets: string[];
+  private readonly exit = deferred<{ code: number | null; signal: NodeJS.Signals | null }>();
   /** Resolves once ffmpeg has exited and its pipes are closed. */
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private settleExit!: (v: { code: number | null; signal: NodeJS.Signals | null }) => void;
-  private settleInfo!: { resolve: (i: SourceInfo) => void; reject: (e: Error) => void };
+  readonly exited = this.exit.promise;
 
   constructor(private readonly opts: FrameReaderSettings) {
-    this.every = Math.max(1, Math.floor(opts.every ?? 1));
     this.bufferFrames = Math.max(1, opts.bufferFrames ?? 2);
     this.tail = new LineTail(opts.stderrLines ?? 20, (line) => this.onStderrLine(line));
-    this.infoPromise = new Promise<SourceInfo>((resolve, reject) => (this.settleInfo = { resolve, reject }));
-    this.infoPromise.catch(() => undefined);
-    this.sizePromise = new Promise((resolve, reject) => (this.settleSize = { resolve, reject }));
-    this.sizePromise.catch(() => undefined);
     if (!isNative(opts.output)) this.setFrameSize(opts.output.width, opts.output.height, opts.output.width * opts.output.height * 3);
-    this.exited = new Promise((resolve) => (this.settleExit = resolve));
     this.args = ffmpegArgs(opts);
-    this.seek = seekOf(opts);
+    const { startSeconds, videoStart, frameTimes } = opts;
+    this.timing = new FrameTiming({ every: Math.max(1, Math.floor(opts.every ?? 1)), seek: seekOf(opts), startSeconds, videoStart, frameTimes });
     this.shownInput = redactSource(opts.input);
     this.secrets = sourceSecrets(opts.input);
 
@@ -122,12 +111,12 @@ export class FrameReader implements AsyncIterable<RawFrame> {
 
   /** Source facts from ffmpeg's header; rejects when ffmpeg fails or times out before printing them. */
   info(): Promise<SourceInfo> {
-    return this.infoPromise;
+    return this.infoKnown.promise;
   }
 
   /** Size of the frames handed out (native frames: once ffmpeg's output header says it). */
   frameSizeKnown(): Promise<{ width: number; height: number }> {
-    return this.sizePromise;
+    return this.sizeKnown.promise;
   }
 
   /** ffmpeg's last stderr lines, with the source's password hidden. */
@@ -150,7 +139,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     this.frameHeight = height;
     this.frameSize = bytes;
     this.highWater = bytes * this.bufferFrames;
-    this.settleSize.resolve({ width, height });
+    this.sizeKnown.resolve({ width, height });
   }
 
   /**
@@ -167,7 +156,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
    * pipes are read independently. Frames piling up past the buffer end the wait (the grid time is used then).
    */
   private get timeSettled(): boolean {
-    return !this.opts.frameTimes || this.times.length > this.emitted || this.ended || this.pausedOutput;
+    return this.timing.nextTimeKnown || this.ended || this.pausedOutput;
   }
 
   /** Whether a whole frame waits (false while the size of native frames is not known yet). */
@@ -226,7 +215,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     const shown = /^\[Parsed_showinfo_\d+ @ [^\]]*\] (?:n: *(\d+) .*?pts_time:(\S+))?/.exec(line);
     if (shown) {
       if (shown[1] !== undefined) {
-        this.times[Number(shown[1])] = Number(shown[2]);
+        this.timing.heard(Number(shown[1]), Number(shown[2]));
         this.notify();
       }
       return false;
@@ -250,8 +239,8 @@ export class FrameReader implements AsyncIterable<RawFrame> {
   private publishInfo(): void {
     const info = this.header.info;
     if (!info) return;
-    if (this.opts.startSeconds && info.fps) this.startIndex = Math.round(this.opts.startSeconds * info.fps);
-    this.settleInfo.resolve(info);
+    this.timing.rateKnown(info.fps);
+    this.infoKnown.resolve(info);
   }
 
   /** A chunk of stdout, or null when the frame size has just become known. */
@@ -261,7 +250,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     if (this.frameReady && this.openTimer) {
       clearTimeout(this.openTimer);
       this.openTimer = null;
-      this.firstFrameAt = performance.now();
+      this.timing.firstFrame(performance.now());
       if (!this.header.done) this.publishInfo();
     }
     if (this.pending.length >= this.highWater && !this.pausedOutput) {
@@ -277,25 +266,7 @@ export class FrameReader implements AsyncIterable<RawFrame> {
       this.pausedOutput = false;
       this.child.stdout!.resume();
     }
-    const k = this.emitted++;
-    const fps = this.header.fps;
-    const own = this.ownTime(k);
-    if (k === 0 && this.seek && fps && own !== null) this.startIndex = Math.round(own * fps);
-    const index = this.startIndex + k * this.every;
-    const ptsSeconds = fps ? frameTime(index / fps, own ?? undefined, fps) : (performance.now() - this.firstFrameAt) / 1000;
-    return { index, ptsSeconds, ownSeconds: own, width: this.frameWidth, height: this.frameHeight, data };
-  }
-
-  /**
-   * Frame k's own time, from the video's first frame. ffmpeg times the frames of a file it did not seek in from the
-   * video's first frame (an MPEG-TS) or from the container's start (a Matroska file whose sound starts first), and
-   * after a seek from the seek point on the container's timeline.
-   */
-  private ownTime(k: number): number | null {
-    const t = this.times[k];
-    if (t === undefined || !Number.isFinite(t)) return null;
-    if (this.seek) return this.seek.ss + t - (this.opts.videoStart ?? 0);
-    return t - (this.times[0] ?? 0);
+    return { ...this.timing.stamp(this.header.fps, performance.now()), width: this.frameWidth, height: this.frameHeight, data };
   }
 
   private onClose(code: number | null, signal: NodeJS.Signals | null): void {
@@ -305,28 +276,28 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     this.ended = true;
     if (!this.closing && !this.failure && code !== 0) {
       const reason = failureReason(this.stderrTail(), this.args[this.args.indexOf('-i') + 1]) ?? `exit ${code ?? signal}`;
-      if (this.emitted === 0 && !this.frameReady) {
+      if (this.timing.stamped === 0 && !this.frameReady) {
         this.fail(openFailureCode(this.opts.input, this.tail.lines), `ffmpeg could not read ${this.shownInput}: ${reason}`, code);
       } else {
         this.fail('FFMPEG_FAILED', `ffmpeg stopped reading ${this.shownInput} (exit ${code ?? signal}): ${reason}`, code);
       }
-    } else if (!this.closing && !this.failure && this.emitted === 0 && !this.frameReady && !this.opts.startSeconds) {
+    } else if (!this.closing && !this.failure && this.timing.stamped === 0 && !this.frameReady && !this.opts.startSeconds) {
       // After a seek, a clean exit without a frame means the seek point is past the last frame: the input ended, and
       // the caller, who knows what it asked for, says so (the file itself was read without a complaint).
       this.fail('SOURCE_UNREADABLE', `ffmpeg decoded no video frame from ${this.shownInput}`, code);
     }
     const none = this.failure ?? new FrameReaderError('SOURCE_UNREADABLE', `ffmpeg found no video stream in ${this.shownInput}`, this.stderrTail(), code);
-    this.settleInfo.reject(none);
-    this.settleSize.reject(none);
+    this.infoKnown.reject(none);
+    this.sizeKnown.reject(none);
     this.notify();
-    this.settleExit({ code, signal });
+    this.exit.resolve({ code, signal });
   }
 
   private fail(code: FrameReaderErrorCode, message: string, exitCode: number | null = null): void {
     if (this.failure) return;
     this.failure = new FrameReaderError(code, message, this.stderrTail(), exitCode);
-    this.settleInfo.reject(this.failure);
-    this.settleSize.reject(this.failure);
+    this.infoKnown.reject(this.failure);
+    this.sizeKnown.reject(this.failure);
     this.notify();
   }
 
@@ -335,14 +306,6 @@ export class FrameReader implements AsyncIterable<RawFrame> {
     this.wake = null;
     w?.();
   }
-}
-
-/**
- * A frame's time: its place on the frame-rate grid (index / fps, exact and the same on every run), unless ffmpeg's own
- * time for it is more than half a frame away from it (the recording paused, or its rate varies): that time then.
- */
-export function frameTime(grid: number, own: number | undefined, fps: number): number {
-  return own === undefined || !Number.isFinite(own) || Math.abs(own - grid) <= 0.5 / fps ? grid : own;
 }
 
 export function openFrames(opts: FrameReaderSettings): FrameReader {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { frameTime } from '../../src/worker/ffmpeg-frames.js';
 import { HeaderParser, LineTail } from '../../src/worker/ffmpeg-header.js';
 
 function parse(lines: string[]): HeaderParser {
@@ -66,13 +65,6 @@ test('a rotated stream swaps its size (the side data of the mapped stream, not o
     '  Stream #0:0 -> #0:0 (h264 (native) -> rawvideo (native))',
   ]);
   assert.deepEqual([h.info?.width, h.info?.height], [1080, 1920]);
-});
-
-test('a frame keeps its grid time unless ffmpeg times it more than half a frame away', () => {
-  assert.equal(frameTime(104 / 10, 10.42, 10), 10.4, 'timestamp rounding: the grid time, exactly');
-  assert.equal(frameTime(104 / 10, 30.3, 10), 30.3, 'after a pause');
-  assert.equal(frameTime(2 / 3, undefined, 3), 2 / 3, 'no time printed');
-  assert.equal(frameTime(0.5, Number.NaN, 2), 0.5, 'NOPTS');
 });
 
 test("ffmpeg's per-frame lines can be kept out of the tail that error messages quote", () => {
