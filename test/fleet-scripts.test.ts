@@ -344,3 +344,16 @@ test('a script that finds a fleet key of another type changes nothing; the reape
   assert.deepEqual(await runScript(conn, REAP, [keys.prefix, 1]), ['c1']);
   assert.deepEqual(await conn.send(['SMEMBERS', keys.running]), []);
 });
+
+test('a heartbeat that finds one task\'s key of another type says so for that task and still renews the agent\'s other leases', async (t) => {
+  const { conn, ctl, keys } = await setup(t);
+  await ctl.submit([spec('c1', 'video'), spec('c2', 'video')]);
+  assert.equal(((await runScript(conn, CLAIM, [keys.prefix, 'a', 'run-1', 2000])) as string[])[0], 'c1');
+  assert.equal(((await runScript(conn, CLAIM, [keys.prefix, 'a', 'run-2', 2000])) as string[])[0], 'c2');
+  await conn.send(['DEL', keys.task('c1')]);
+  await conn.send(['SET', keys.task('c1'), 'overwritten']);
+  const answer = await runScript(conn, HEARTBEAT, [keys.prefix, 'a', 'inst', 60_000, JSON.stringify(['host', 'h']), 'c1', 'run-1', 'c2', 'run-2']);
+  assert.deepEqual(answer, [['c1', 'broken', 'WRONGTYPE fleet key f1:task:c1 holds a string, not a hash', ''], ['c2', 'ok', 'run', '0']]);
+  assert.ok(Number(await conn.send(['PTTL', keys.lease('c2')])) > 2000, 'c2\'s lease renewed for the minute asked');
+  assert.ok(Number(await conn.send(['PTTL', keys.lease('c1')])) <= 2000, 'c1\'s lease left alone');
+});

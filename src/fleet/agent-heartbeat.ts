@@ -18,12 +18,20 @@ export interface HeartbeatActions {
  * heartbeat was sent, so that a slow answer never overstates the lease), or lost (lapsed, or, while it should still
  * hold, lost by Redis with the claim: see LeaseLoss); a stop or cancel the controller
  * wants, or a restart (a new generation). A task Redis lost ('gone') keeps its run: the lease is the run's again,
- * and once the controller has submitted the task again the run takes the generation the new hash starts from.
+ * and once the controller has submitted the task again the run takes the generation the new hash starts from. A task
+ * whose key holds another type ('broken', the 3rd saying which) is not renewed, and said once while it stays so.
  */
 export function followHeartbeat(rows: readonly string[][], runs: ReadonlyMap<string, AgentRun>, sentAt: number, leaseMs: number, on: HeartbeatActions): void {
   for (const [task, status, want, gen] of rows) {
     const run = runs.get(task);
     if (!run) continue;
+    if (status === 'broken') {
+      // Not renewed: its crossings after the lease lapses are marked late, and nobody else can claim it either.
+      if (run.broken !== want) on.say(`${task}: its lease cannot be renewed (run ${run.run}): ${want}; the agent's other tasks are not affected`);
+      run.broken = want;
+      continue;
+    }
+    run.broken = null;
     if (status === 'lost') {
       // Redis counts a lease from when it ran the renewal, after it was sent: a lease lost before leaseUntil was not lapsed.
       const loss: LeaseLoss = { holder: gen || null, lapsed: sentAt >= run.leaseUntil };

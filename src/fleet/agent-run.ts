@@ -40,6 +40,8 @@ export class AgentRun {
   lastFrame = 0;
   /** Redis lost the task while this run held it: the run holds its lease alone until the task is submitted again. */
   regained = false;
+  /** Why the heartbeat cannot renew the lease (a task key of another type), while it cannot. */
+  broken: string | null = null;
   /**
    * The claim script's notice of this run, kept to be sent again when Redis lost the task: the notice may have gone
    * with it unread, and without it the controller would not void what an earlier run counted after this run's start.

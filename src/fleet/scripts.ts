@@ -16,18 +16,24 @@ const NOW = `local t = redis.call('TIME'); local now = tonumber(t[1]) * 1000 + m
  * no claim notice and no agent, stopped with no notice to the controller, re-queued by half). So every script that
  * writes more than once first checks each key it may touch, and each write it may send, and fails before its first
  * write: \`guard(types, commands)\` returns why it must (the caller answers with that error, having changed nothing), or
- * nil. \`types\`: key, type, key, type…, each key absent or of that type; \`commands\`: each a command with the key it
- * writes, which the user must be allowed (Redis 7.0's acl_check_cmd; before 7.0 a server cannot be asked, and a script
- * whose write the ACL refuses keeps what it wrote before: the writes come in the order that leaves the least to repair).
+ * nil. \`types\`: key, type, key, type…, each key absent or of that type (\`wrongType\` checks these alone); \`commands\`:
+ * each a command with the key it writes, which the user must be allowed (Redis 7.0's acl_check_cmd; before 7.0 a
+ * server cannot be asked, and a script whose write the ACL refuses keeps what it wrote before: the writes come in the
+ * order that leaves the least to repair).
  */
-const GUARD = `local function guard(types, commands)
+const GUARD = `local function wrongType(types)
   for i = 1, #types, 2 do
     local kind = redis.call('TYPE', types[i])
     kind = type(kind) == 'table' and kind.ok or kind
     if kind ~= 'none' and kind ~= types[i + 1] then
-      return 'WRONGTYPE fleet key ' .. types[i] .. ' holds a ' .. kind .. ', not a ' .. types[i + 1] .. ' (nothing was changed)'
+      return 'WRONGTYPE fleet key ' .. types[i] .. ' holds a ' .. kind .. ', not a ' .. types[i + 1]
     end
   end
+  return nil
+end
+local function guard(types, commands)
+  local wrong = wrongType(types)
+  if wrong then return wrong .. ' (nothing was changed)' end
   if redis.acl_check_cmd then
     for _, c in ipairs(commands) do
       if not redis.acl_check_cmd(unpack(c)) then
@@ -201,9 +207,11 @@ return {id, redis.call('HGET', t, 'spec'), redis.call('HGET', t, 'gen') or '0', 
  * Renews the agent's name lock, health and the lease of every run it holds; a lease that lapsed while Redis was away
  * is taken back when the task is still assigned to this run. A task whose hash is gone (Redis restarted without its
  * data, flushed, failed over to an empty replica) is 'gone', not lost: no one else holds it, so the run keeps (or
- * takes back) its lease until the controller submits the task again and SUBMIT adopts the run. Returns, per pair,
- * {id, 'ok', want, gen}, {id, 'gone', '', ''} or {id, 'lost', '', holder} (holder: the agent whose run holds the
- * lease now, '' when none does); or 'name-taken' when another instance holds the agent's name.
+ * takes back) its lease until the controller submits the task again and SUBMIT adopts the run. A task whose key
+ * holds another type (overwritten by hand) is 'broken': its lease is left alone, and the agent's other leases are
+ * still renewed. Returns, per pair, {id, 'ok', want, gen}, {id, 'gone', '', ''}, {id, 'lost', '', holder} (holder: the
+ * agent whose run holds the lease now, '' when none does) or {id, 'broken', why, ''}; or 'name-taken' when another
+ * instance holds the agent's name.
  */
 export const HEARTBEAT = `${NOW}
 ${GUARD}
@@ -212,11 +220,7 @@ local lock, a = P .. 'agent-lock:' .. agent, P .. 'agent:' .. agent
 local health = cjson.decode(ARGV[5])
 local types = {lock, 'string', a, 'hash', P .. 'agents', 'set'}
 local commands = {{'SET', lock, instance}, {'HSET', a, 'state', 'up'}, {'SADD', P .. 'agents', agent}}
-for i = 6, #ARGV, 2 do
-  local t, lease = P .. 'task:' .. ARGV[i], P .. 'lease:' .. ARGV[i]
-  for _, v in ipairs({t, 'hash', lease, 'string'}) do table.insert(types, v) end
-  table.insert(commands, {'SET', lease, ARGV[i + 1]})
-end
+for i = 6, #ARGV, 2 do table.insert(commands, {'SET', P .. 'lease:' .. ARGV[i], ARGV[i + 1]}) end
 local bad = guard(types, commands)
 if bad then return redis.error_reply(bad) end
 local holder = redis.call('GET', lock)
@@ -231,8 +235,11 @@ for i = 6, #ARGV, 2 do
   local t = P .. 'task:' .. id
   local lease = P .. 'lease:' .. id
   local me = agent .. '|' .. run
-  local cur = redis.call('GET', lease)
-  if (cur == me or not cur) and redis.call('EXISTS', t) == 0 then
+  local broken = wrongType({t, 'hash', lease, 'string'})
+  local cur = not broken and redis.call('GET', lease)
+  if broken then
+    table.insert(out, {id, 'broken', broken, ''})
+  elseif (cur == me or not cur) and redis.call('EXISTS', t) == 0 then
     redis.call('SET', lease, me, 'PX', leaseMs)
     table.insert(out, {id, 'gone', '', ''})
   elseif cur == me or (not cur and redis.call('HGET', t, 'run') == run and redis.call('HGET', t, 'agent') == agent) then

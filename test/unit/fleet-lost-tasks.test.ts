@@ -40,6 +40,22 @@ test('heartbeat: a task Redis lost is gone, not lost: the run goes on with its l
   assert.equal(run.intent, 'restart', 'a restart after that is one');
 });
 
+test('heartbeat: a task whose key is broken (another type) is not renewed and said once while it stays so; the other runs renew', () => {
+  const [f, g] = [running('f', '0'), running('g', '0')];
+  const runs = new Map([['f', f], ['g', g]]);
+  const why = 'WRONGTYPE fleet key pcount:task:f holds a string, not a hash';
+  const claimed = f.leaseUntil;
+  let h = heard([['f', 'broken', why, ''], ['g', 'ok', 'run', '0']], runs);
+  assert.deepEqual([f.leaseUntil, g.leaseUntil], [claimed, 6000], 'f keeps the lease of its claim, g is renewed');
+  assert.deepEqual(h.said, [`f: its lease cannot be renewed (run f-run): ${why}; the agent's other tasks are not affected`]);
+  assert.deepEqual([h.lost, f.intent, g.intent], [[], null, null]);
+  h = heard([['f', 'broken', why, ''], ['g', 'ok', 'run', '0']], runs);
+  assert.deepEqual(h.said, [], 'said once');
+  heard([['f', 'ok', 'run', '0']], runs);
+  assert.deepEqual([f.leaseUntil, f.broken], [6000, null], 'renewed once the key is right again');
+  assert.equal(heard([['f', 'broken', why, '']], runs).said.length, 1, 'broken again: said again');
+});
+
 test('heartbeat: lost names the agent that holds the task now, or says it was queued again; a lease lost before it lapsed was lost by Redis', () => {
   const runs = new Map([['f', running('f', '0')], ['g', running('g', '0')], ['h', running('h', '0')], ['i', running('i', '0')]]);
   // The heartbeat goes at 1000 ms: f's and g's last renewal went at 500 ms - 5000, h's and i's at 500 ms.
