@@ -157,16 +157,16 @@ export class PeopleCounter {
 
   /**
    * New lines mid-run (see LineCounter.setLines): tracks and counts go on. A new frame size (a camera back with other
-   * settings) also ends the tracks and forgets the people heights, which are in the old picture's pixels. The lines
-   * move with the size first, so the ended tracks have no side history left to count, as a moved line's tracks have
-   * none (a held change of side of a line that kept its pixels would count, with the next step's crossings).
+   * settings) also ends the tracks and forgets the people heights, which are in the old picture's pixels. The tracks
+   * end first, on the lines as they were in that picture: a change of side still held then counts as when any track
+   * ends (LineCounter.forget), with the next step's crossings; the person stood where they stood whatever the size.
    */
   setLines(lines: readonly LineSpec[], frame: { width: number; height: number }): void {
-    this.counter.setLines(lines, frame);
     if (frame.width !== this.frame.width || frame.height !== this.frame.height) {
       this.heights = new PersonHeightModel(frame);
       this.endedBySize.push(...this.forget(this.tracker.resize(frame)));
     }
+    this.counter.setLines(lines, frame);
     this.frame = frame;
   }
 }

@@ -320,3 +320,16 @@ test('a new frame size ends the tracks of the old picture (ids go on) and keeps 
   assert.equal(crossed.length, 1);
   assert.deepEqual(pc.summary(), { in: 2, out: 0, occupancy: 2 });
 });
+
+test('a change of side still held when the camera comes back at another size counts, as when its track ends', () => {
+  const pc = new PeopleCounter([MID], { width: 768, height: 576 });
+  const det = (x: number) => [{ box: [x, 100, 40, 80] as [number, number, number, number], score: 0.9, label: 'person' as const }];
+  // Someone walks right to left and stops with their feet just past x = 384: past the margin, short of confirmStep.
+  const xs = [...Array.from({ length: 20 }, (_, i) => 400 - 2 * i), ...Array<number>(12).fill(360)];
+  const counted = xs.flatMap((x, f) => pc.detections(det(x), f, f / 10).crossings);
+  assert.deepEqual(counted, [], 'held');
+  pc.setLines([MID], { width: 384, height: 288 });
+  const step = pc.detections([], xs.length, xs.length / 10);
+  assert.deepEqual(step.crossings.map((c) => [c.line, c.direction]), [['mid', 'in']]);
+  assert.deepEqual(pc.summary(), { in: 1, out: 0, occupancy: 1 });
+});
