@@ -80,19 +80,23 @@ test('a camera back at another size counts on its lines in the new pixels', { ti
   server = serve(smaller, port);
   const reconnected = await w.waitFor((e) => e.type === 'log' && /reconnected/.test(e.message), 20_000, 'reconnected');
   const after = (e: WorkerEvent) => w.events.indexOf(e) > w.events.indexOf(reconnected);
-  const first = (await w.waitFor((e) => e.type === 'progress' && e.frame > 0 && after(e), 10_000, 'frames at 384x288')) as ProgressEvent;
-  await w.waitFor((e) => (e.type === 'crossing' && after(e)) || (e.type === 'progress' && e.frame >= first.frame + 190), 40_000, 'a crossing or 19 s of frames');
-  w.child.stdin!.write('{"cmd":"stop"}\n');
-  assert.equal((await within(w.exited, 15_000, 'worker exit after stop')).code, 0, w.stderr());
   const oldPicture = w.events.filter((e): e is TracksEvent => e.type === 'tracks' && !after(e));
   const lastOldFrame = Math.max(...oldPicture.map((e) => e.frame));
-  // A change of side still held when the old picture's tracks end counts then, dated in the old picture.
-  const crossings = w.events.filter((e): e is CrossingEvent => e.type === 'crossing' && after(e) && e.frame > lastOldFrame);
+  // A change of side still held when the old picture's tracks end counts then, dated in the old picture: the
+  // crossings of the new picture are the ones dated after it.
+  const inNew = (e: WorkerEvent): e is CrossingEvent => e.type === 'crossing' && after(e) && e.frame > lastOldFrame;
+  const first = (await w.waitFor((e) => e.type === 'progress' && e.frame > 0 && after(e), 10_000, 'frames at 384x288')) as ProgressEvent;
+  await w.waitFor((e) => inNew(e) || (e.type === 'progress' && e.frame >= first.frame + 190), 40_000, 'a crossing or 19 s of frames');
+  w.child.stdin!.write('{"cmd":"stop"}\n');
+  assert.equal((await within(w.exited, 15_000, 'worker exit after stop')).code, 0, w.stderr());
+  const crossings = w.events.filter(inNew);
   assert.ok(crossings.length > 0, 'people walking across the middle of the smaller picture are counted');
   // A track of the old picture taken on into the new one jumps (its box is in the old pixels): its crossing is false.
   const before = oldPicture.flatMap((e) => e.tracks.map((tr) => tr.id));
   const oldIds = crossings.filter((x) => before.includes(x.track)).map((x) => x.track);
   assert.deepEqual(oldIds, [], 'no track of the old picture goes on in the new one');
+  const released = w.events.filter((e): e is CrossingEvent => e.type === 'crossing' && after(e) && !inNew(e));
+  assert.ok(released.every((x) => before.includes(x.track)), `dated in the old picture: its tracks' held changes of side only (${JSON.stringify(released)})`);
 });
 
 test('a live source keeps only the newest frame while the consumer is busy, and counts the others as dropped', { timeout: 30_000 }, async (t) => {
